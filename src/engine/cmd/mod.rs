@@ -1,0 +1,64 @@
+//! Command handlers, one module per command family. Each handler takes the context and the
+//! full argument vector (name first) and returns the reply; arity was checked already.
+
+pub mod expire;
+pub mod keys;
+pub mod server;
+pub mod strings;
+
+use super::reply::errors;
+use super::util::parse_i64;
+use super::{Ctx, Reply};
+
+pub(crate) fn wrongtype() -> Reply {
+    Reply::err(errors::WRONGTYPE)
+}
+
+pub(crate) fn syntax() -> Reply {
+    Reply::err(errors::SYNTAX)
+}
+
+/// An integer argument, or Redis's "not an integer" error.
+pub(crate) fn int_arg(a: &[u8]) -> Result<i64, Reply> {
+    parse_i64(a).ok_or_else(|| Reply::err(errors::NOT_INT))
+}
+
+pub(crate) fn eq(a: &[u8], word: &str) -> bool {
+    a.eq_ignore_ascii_case(word.as_bytes())
+}
+
+/// Reads a string key (counting a hit or miss): `Ok(None)` if missing, WRONGTYPE if the
+/// key holds another type.
+pub(crate) fn read_string(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Vec<u8>>, Reply> {
+    let db = ctx.db();
+    match ctx.core.lookup_read(db, key) {
+        None => Ok(None),
+        Some(o) => match o.value.as_str() {
+            Some(b) => Ok(Some(b.clone())),
+            None => Err(wrongtype()),
+        },
+    }
+}
+
+/// The largest string the engine will build: Redis's proto-max-bulk-len, and in the
+/// browser also the playground's own cap, so one command cannot exhaust the tab.
+pub(crate) fn check_string_length(ctx: &Ctx, size: u64, append: u64) -> Result<(), Reply> {
+    let total = size.checked_add(append);
+    let limit = ctx.core.config.proto_max_bulk_len as u64;
+    match total {
+        Some(t) if t <= limit => {}
+        _ => {
+            return Err(Reply::err(
+                "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
+            ))
+        }
+    }
+    let cap = ctx.core.config.playground_value_cap;
+    if total.unwrap_or(u64::MAX) > cap {
+        return Err(Reply::Error(format!(
+            "ERR string would exceed the playground's value size limit ({} bytes); raise it with CONFIG SET kvlab-max-value-bytes",
+            cap
+        )));
+    }
+    Ok(())
+}

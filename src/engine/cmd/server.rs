@@ -1,0 +1,607 @@
+//! Connection and server commands: PING, ECHO, SELECT, HELLO, RESET, QUIT, CLIENT, TIME,
+//! INFO, CONFIG, COMMAND.
+
+use super::keys::int32_arg;
+use super::{eq, int_arg, syntax};
+use crate::engine::reply::errors;
+use crate::engine::table::{self, CommandSpec};
+use crate::engine::util::{bytes_human, glob_match};
+use crate::engine::{Client, Ctx, Reply, VERSION};
+
+/// The reply of a `<CONTAINER> HELP` subcommand, framed as Redis frames it.
+pub fn help_reply(cmd: &[u8], lines: &[&str]) -> Reply {
+    let mut out = vec![Reply::Status(format!(
+        "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        String::from_utf8_lossy(cmd).to_uppercase()
+    ))];
+    out.extend(lines.iter().map(|l| Reply::Status(l.to_string())));
+    out.push(Reply::Status("HELP".into()));
+    out.push(Reply::Status("    Prints this help.".into()));
+    Reply::Array(out)
+}
+
+/// A container command called with no subcommand. Only COMMAND allows that (it then
+/// describes every command); the others fail arity before reaching here.
+pub fn container_without_sub(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    if eq(&argv[0], "command") {
+        return Reply::Array(table::commands().map(|c| command_info_reply(c)).collect());
+    }
+    let _ = ctx;
+    Reply::Error(format!(
+        "ERR wrong number of arguments for '{}' command",
+        String::from_utf8_lossy(&argv[0]).to_lowercase()
+    ))
+}
+
+pub fn ping(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    match argv.len() {
+        1 => Reply::Status("PONG".into()),
+        2 => Reply::Bulk(argv[1].clone()),
+        _ => Reply::err("ERR wrong number of arguments for 'ping' command"),
+    }
+}
+
+pub fn echo(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    Reply::Bulk(argv[1].clone())
+}
+
+pub fn select(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let id = match int32_arg(&argv[1], None) {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    if id < 0 || id as usize >= ctx.core.dbs.len() {
+        return Reply::err(errors::DB_INDEX);
+    }
+    ctx.client().db = id as usize;
+    Reply::ok()
+}
+
+pub fn time(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    let ms = ctx.core.now;
+    Reply::Array(vec![
+        Reply::Bulk((ms / 1000).to_string().into_bytes()),
+        Reply::Bulk(((ms % 1000) * 1000).to_string().into_bytes()),
+    ])
+}
+
+pub fn quit(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    ctx.client().close_after_reply = true;
+    Reply::ok()
+}
+
+pub fn reset(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    let c = ctx.client();
+    c.db = 0;
+    c.resp = 2;
+    c.name = None;
+    Reply::Status("RESET".into())
+}
+
+/// Client names: printable ASCII without spaces (`!` to `~`), as CLIENT LIST needs.
+fn valid_name(n: &[u8]) -> bool {
+    n.iter().all(|&c| (b'!'..=b'~').contains(&c))
+}
+
+fn set_name(ctx: &mut Ctx, n: &[u8]) -> Result<(), Reply> {
+    if !valid_name(n) {
+        return Err(Reply::err(
+            "ERR Client names cannot contain spaces, newlines or special characters.",
+        ));
+    }
+    ctx.client().name = if n.is_empty() { None } else { Some(n.to_vec()) };
+    Ok(())
+}
+
+pub fn hello(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let mut ver = 0;
+    if argv.len() >= 2 {
+        ver = match int_arg(&argv[1]) {
+            Ok(v) => v,
+            Err(_) => return Reply::err("ERR Protocol version is not an integer or out of range"),
+        };
+        if !(2..=3).contains(&ver) {
+            return Reply::err("NOPROTO unsupported protocol version");
+        }
+    }
+    let mut j = 2;
+    while j < argv.len() {
+        let more = argv.len() - 1 - j;
+        if eq(&argv[j], "auth") && more >= 2 {
+            // The playground has one user, `default`, with no password: any password
+            // works for it, as on a Redis without requirepass.
+            if !eq(&argv[j + 1], "default") {
+                return Reply::err(
+                    "WRONGPASS invalid username-password pair or user is disabled.",
+                );
+            }
+            j += 2;
+        } else if eq(&argv[j], "setname") && more >= 1 {
+            if let Err(e) = set_name(ctx, &argv[j + 1]) {
+                return e;
+            }
+            j += 1;
+        } else {
+            return Reply::Error(format!(
+                "ERR Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(&argv[j])
+            ));
+        }
+        j += 1;
+    }
+    if ver != 0 {
+        ctx.client().resp = ver as u8;
+    }
+    let c = ctx.client_ref();
+    Reply::Map(vec![
+        (Reply::bulk("server"), Reply::bulk("redis")),
+        (Reply::bulk("version"), Reply::bulk(VERSION)),
+        (Reply::bulk("proto"), Reply::Int(c.resp as i64)),
+        (Reply::bulk("id"), Reply::Int(c.id as i64)),
+        (Reply::bulk("mode"), Reply::bulk("standalone")),
+        (Reply::bulk("role"), Reply::bulk("master")),
+        (Reply::bulk("modules"), Reply::Array(vec![])),
+    ])
+}
+
+/// One CLIENT LIST line. Buffer sizes are figures of our own, in Redis's format.
+fn client_line(c: &Client, now: i64) -> String {
+    format!(
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=1024 events=r cmd={} user=default redir=-1 resp={}",
+        c.id,
+        c.addr,
+        c.laddr,
+        c.id + 7,
+        c.name.as_deref().map(String::from_utf8_lossy).unwrap_or_default(),
+        (now - c.created_ms).max(0) / 1000,
+        (now - c.last_ms).max(0) / 1000,
+        c.db,
+        c.last_cmd,
+        c.resp
+    )
+}
+
+pub fn client_id(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    Reply::Int(ctx.client_ref().id as i64)
+}
+
+pub fn client_setname(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    match set_name(ctx, &argv[2]) {
+        Ok(()) => Reply::ok(),
+        Err(e) => e,
+    }
+}
+
+pub fn client_getname(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    match &ctx.client_ref().name {
+        Some(n) => Reply::Bulk(n.clone()),
+        None => Reply::Nil,
+    }
+}
+
+pub fn client_info(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    let now = ctx.core.now;
+    let line = client_line(ctx.client_ref(), now) + "\n";
+    Reply::Verbatim("txt", line.into_bytes())
+}
+
+pub fn client_list(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let now = ctx.core.now;
+    let mut ids: Option<Vec<u64>> = None;
+    if argv.len() == 4 && eq(&argv[2], "type") {
+        let t = argv[3].to_ascii_lowercase();
+        if !matches!(t.as_slice(), b"normal" | b"master" | b"replica" | b"slave" | b"pubsub") {
+            return Reply::Error(format!(
+                "ERR Unknown client type '{}'",
+                String::from_utf8_lossy(&argv[3])
+            ));
+        }
+        if t != b"normal" {
+            ids = Some(Vec::new());
+        }
+    } else if argv.len() > 3 && eq(&argv[2], "id") {
+        let mut v = Vec::new();
+        for a in &argv[3..] {
+            match int_arg(a) {
+                Ok(id) => v.push(id as u64),
+                Err(_) => return Reply::err("ERR Invalid client ID"),
+            }
+        }
+        ids = Some(v);
+    } else if argv.len() != 2 {
+        return syntax();
+    }
+    let mut out = String::new();
+    for c in ctx.clients.values() {
+        if ids.as_ref().is_some_and(|v| !v.contains(&c.id)) {
+            continue;
+        }
+        out.push_str(&client_line(c, now));
+        out.push('\n');
+    }
+    Reply::Verbatim("txt", out.into_bytes())
+}
+
+pub fn client_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    help_reply(
+        &argv[0],
+        &[
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "ID",
+            "    Return the ID of the current connection.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "LIST [options ...]",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+        ],
+    )
+}
+
+pub fn config_get(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let mut seen: Vec<String> = Vec::new();
+    let mut pairs = Vec::new();
+    for pat in &argv[2..] {
+        for (name, value) in ctx.core.config.matching(pat) {
+            if !seen.contains(&name) {
+                seen.push(name.clone());
+                pairs.push((Reply::Bulk(name.into_bytes()), Reply::Bulk(value.into_bytes())));
+            }
+        }
+    }
+    Reply::Map(pairs)
+}
+
+pub fn config_set(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    if argv.len() % 2 != 0 {
+        return syntax();
+    }
+    let pairs: Vec<(&[u8], &[u8])> = argv[2..]
+        .chunks(2)
+        .map(|p| (&p[0][..], &p[1][..]))
+        .collect();
+    match ctx.core.config.set_many(&pairs) {
+        Ok(()) => Reply::ok(),
+        Err(e) => Reply::Error(e),
+    }
+}
+
+pub fn config_resetstat(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    ctx.core.stats = Default::default();
+    ctx.core.cmdstats.clear();
+    Reply::ok()
+}
+
+pub fn config_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    help_reply(
+        &argv[0],
+        &[
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+        ],
+    )
+}
+
+fn set_of(items: impl IntoIterator<Item = String>) -> Reply {
+    Reply::Set(items.into_iter().map(Reply::Status).collect())
+}
+
+fn words(s: &str) -> impl Iterator<Item = String> + '_ {
+    s.split(' ').filter(|w| !w.is_empty()).map(String::from)
+}
+
+/// One COMMAND INFO entry: name, arity, flags, first/last/step, ACL categories, tips,
+/// key specs, subcommands.
+pub fn command_info_reply(c: &CommandSpec) -> Reply {
+    let mut key_specs = Vec::new();
+    if c.first_key > 0 {
+        let lastkey = if c.last_key < 0 {
+            c.last_key
+        } else {
+            c.last_key - c.first_key
+        };
+        key_specs.push(Reply::Map(vec![
+            (
+                Reply::bulk("flags"),
+                set_of(words(c.key_flags)),
+            ),
+            (
+                Reply::bulk("begin_search"),
+                Reply::Map(vec![
+                    (Reply::bulk("type"), Reply::bulk("index")),
+                    (
+                        Reply::bulk("spec"),
+                        Reply::Map(vec![(Reply::bulk("index"), Reply::Int(c.first_key as i64))]),
+                    ),
+                ]),
+            ),
+            (
+                Reply::bulk("find_keys"),
+                Reply::Map(vec![
+                    (Reply::bulk("type"), Reply::bulk("range")),
+                    (
+                        Reply::bulk("spec"),
+                        Reply::Map(vec![
+                            (Reply::bulk("lastkey"), Reply::Int(lastkey as i64)),
+                            (Reply::bulk("keystep"), Reply::Int(c.step as i64)),
+                            (Reply::bulk("limit"), Reply::Int(0)),
+                        ]),
+                    ),
+                ]),
+            ),
+        ]));
+    }
+    Reply::Array(vec![
+        Reply::Bulk(c.full_name().into_bytes()),
+        Reply::Int(c.arity as i64),
+        set_of(words(c.flags).filter(|f| {
+            // Redis hides these flags from COMMAND INFO.
+            !matches!(f.as_str(), "sentinel" | "touches_arbitrary_keys" | "may_replicate" | "protected")
+        })),
+        Reply::Int(c.first_key as i64),
+        Reply::Int(c.last_key as i64),
+        Reply::Int(c.step as i64),
+        set_of(c.acl_categories()),
+        set_of(words(c.tips)),
+        Reply::Array(key_specs),
+        Reply::Array(c.subcommands.iter().map(command_info_reply).collect()),
+    ])
+}
+
+pub fn command_info(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    if argv.len() == 2 {
+        return Reply::Array(table::commands().map(command_info_reply).collect());
+    }
+    Reply::Array(
+        argv[2..]
+            .iter()
+            .map(|n| table::find_full(n).map_or(Reply::Nil, command_info_reply))
+            .collect(),
+    )
+}
+
+fn command_docs_entry(c: &CommandSpec) -> (Reply, Reply) {
+    let mut doc = vec![
+        (Reply::bulk("summary"), Reply::bulk(c.summary)),
+        (Reply::bulk("since"), Reply::bulk(c.since)),
+        (Reply::bulk("group"), Reply::bulk(c.group)),
+        (Reply::bulk("complexity"), Reply::bulk(c.complexity)),
+    ];
+    if !c.subcommands.is_empty() {
+        doc.push((
+            Reply::bulk("subcommands"),
+            Reply::Map(c.subcommands.iter().map(command_docs_entry).collect()),
+        ));
+    }
+    (Reply::Bulk(c.full_name().into_bytes()), Reply::Map(doc))
+}
+
+pub fn command_docs(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    if argv.len() == 2 {
+        return Reply::Map(table::commands().map(command_docs_entry).collect());
+    }
+    Reply::Map(
+        argv[2..]
+            .iter()
+            .filter_map(|n| table::find_full(n))
+            .map(command_docs_entry)
+            .collect(),
+    )
+}
+
+pub fn command_count(_ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    Reply::Int(table::commands().count() as i64)
+}
+
+pub fn command_list(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let all = table::commands().flat_map(|c| std::iter::once(c).chain(c.subcommands.iter()));
+    let names: Vec<Reply> = match argv.len() {
+        2 => all.map(|c| Reply::Bulk(c.full_name().into_bytes())).collect(),
+        5 if eq(&argv[2], "filterby") => {
+            let arg = &argv[4];
+            if eq(&argv[3], "pattern") {
+                all.filter(|c| glob_match(arg, c.full_name().as_bytes(), true))
+                    .map(|c| Reply::Bulk(c.full_name().into_bytes()))
+                    .collect()
+            } else if eq(&argv[3], "aclcat") {
+                let want = format!("@{}", String::from_utf8_lossy(arg).to_lowercase());
+                all.filter(|c| c.acl_categories().contains(&want))
+                    .map(|c| Reply::Bulk(c.full_name().into_bytes()))
+                    .collect()
+            } else if eq(&argv[3], "module") {
+                Vec::new()
+            } else {
+                return syntax();
+            }
+        }
+        _ => return syntax(),
+    };
+    Reply::Array(names)
+}
+
+pub fn command_getkeys(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let sub = &argv[2..];
+    let Ok(spec) = table::lookup(sub) else {
+        return Reply::err("ERR Invalid command specified");
+    };
+    if !table::arity_ok(spec, sub.len()) {
+        return Reply::err("ERR Invalid number of arguments specified for command");
+    }
+    let keys = table::key_positions(spec, sub.len());
+    if keys.is_empty() {
+        return Reply::err("ERR The command has no key arguments");
+    }
+    Reply::Array(keys.into_iter().map(|i| Reply::Bulk(sub[i].clone())).collect())
+}
+
+pub fn command_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    help_reply(
+        &argv[0],
+        &[
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+        ],
+    )
+}
+
+/// A rough size of the data set, for INFO memory until exact accounting lands: the bytes
+/// of every key and value plus a per-key overhead close to Redis's (dict entry, object
+/// header, sds headers).
+fn dataset_bytes(ctx: &Ctx) -> u64 {
+    const PER_KEY: u64 = 56;
+    let mut n = 0u64;
+    for db in &ctx.core.dbs {
+        for (k, o) in db.keys.iter() {
+            n += PER_KEY + k.len() as u64 + o.value.as_str().map_or(0, |b| b.len() as u64);
+        }
+        n += db.expires.len() as u64 * 32;
+    }
+    n
+}
+
+/// Memory the server uses with an empty data set, roughly what redis-server reports.
+const BASELINE_MEMORY: u64 = 860_000;
+
+pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    const DEFAULT: &[&str] = &[
+        "server",
+        "clients",
+        "memory",
+        "persistence",
+        "stats",
+        "replication",
+        "cpu",
+        "cluster",
+        "keyspace",
+    ];
+    let mut wanted: Vec<String> = Vec::new();
+    for a in &argv[1..] {
+        let s = String::from_utf8_lossy(a).to_lowercase();
+        match s.as_str() {
+            "all" | "everything" => {
+                wanted.extend(DEFAULT.iter().map(|s| s.to_string()));
+                wanted.push("commandstats".into());
+            }
+            "default" => wanted.extend(DEFAULT.iter().map(|s| s.to_string())),
+            _ => wanted.push(s),
+        }
+    }
+    if wanted.is_empty() {
+        wanted = DEFAULT.iter().map(|s| s.to_string()).collect();
+    }
+    let now = ctx.core.now;
+    let uptime = ((now - ctx.core.start_ms) / 1000).max(0);
+    let used = BASELINE_MEMORY + dataset_bytes(ctx);
+    let cfg = &ctx.core.config;
+    let st = &ctx.core.stats;
+    let mut sections: Vec<String> = Vec::new();
+    let order = [
+        "server",
+        "clients",
+        "memory",
+        "persistence",
+        "stats",
+        "replication",
+        "cpu",
+        "commandstats",
+        "cluster",
+        "keyspace",
+    ];
+    for name in order {
+        if !wanted.iter().any(|w| w == name) {
+            continue;
+        }
+        let body = match name {
+            "server" => format!(
+                "# Server\r\nredis_version:{VERSION}\r\nredis_mode:standalone\r\nkvlab:1\r\nos:{}\r\narch_bits:64\r\nmultiplexing_api:{}\r\nprocess_id:1\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{uptime}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nlru_clock:{}\r\nexecutable:kvlab\r\nconfig_file:\r\n",
+                if cfg!(target_arch = "wasm32") { "WebAssembly" } else { std::env::consts::OS },
+                if cfg!(target_arch = "wasm32") { "none" } else { "tokio" },
+                cfg.get("port").unwrap_or_default(),
+                now * 1000,
+                uptime / 86400,
+                cfg.hz,
+                cfg.hz,
+                ctx.core.lru_clock(),
+            ),
+            "clients" => format!(
+                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+                ctx.clients.len(),
+                cfg.get("maxclients").unwrap_or_default()
+            ),
+            "memory" => format!(
+                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_dataset:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:1.00\r\nmem_allocator:{}\r\n",
+                bytes_human(used),
+                used - BASELINE_MEMORY,
+                cfg.maxmemory,
+                bytes_human(cfg.maxmemory),
+                cfg.get("maxmemory-policy").unwrap_or_default(),
+                if cfg!(target_arch = "wasm32") { "wasm" } else { "libc" },
+            ),
+            "persistence" => "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\naof_enabled:0\r\n".to_string()
+                .replace("changes_since_last_save:0", &format!("changes_since_last_save:{}", st.dirty)),
+            "stats" => format!(
+                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:0\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\ntotal_error_replies:{}\r\n",
+                st.total_connections_received,
+                st.total_commands_processed,
+                st.expired_keys,
+                st.evicted_keys,
+                st.keyspace_hits,
+                st.keyspace_misses,
+                st.total_error_replies,
+            ),
+            "replication" => "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n".to_string(),
+            "cpu" => "# CPU\r\nused_cpu_sys:0.000000\r\nused_cpu_user:0.000000\r\n".to_string(),
+            "cluster" => "# Cluster\r\ncluster_enabled:0\r\n".to_string(),
+            "commandstats" => {
+                let mut s = "# Commandstats\r\n".to_string();
+                for (name, c) in &ctx.core.cmdstats {
+                    let per = if c.calls > 0 { c.usec as f64 / c.calls as f64 } else { 0.0 };
+                    s.push_str(&format!(
+                        "cmdstat_{name}:calls={},usec={},usec_per_call={per:.2},rejected_calls={},failed_calls={}\r\n",
+                        c.calls, c.usec, c.rejected_calls, c.failed_calls
+                    ));
+                }
+                s
+            }
+            "keyspace" => {
+                let mut s = "# Keyspace\r\n".to_string();
+                for (i, db) in ctx.core.dbs.iter().enumerate() {
+                    if db.keys.is_empty() {
+                        continue;
+                    }
+                    s.push_str(&format!(
+                        "db{i}:keys={},expires={},avg_ttl=0\r\n",
+                        db.keys.len(),
+                        db.expires.len()
+                    ));
+                }
+                s
+            }
+            _ => continue,
+        };
+        sections.push(body);
+    }
+    Reply::Verbatim("txt", sections.join("\r\n").into_bytes())
+}

@@ -1,0 +1,336 @@
+//! Configuration parameters: the ones the engine honours, with redis-server's names,
+//! defaults, ranges and CONFIG SET error texts.
+//!
+//! Values are kept as text (what CONFIG GET prints) next to a typed copy of the few that
+//! the hot path reads (maxmemory, the policy, sample counts), refreshed on every set.
+
+use super::util::{glob_match, parse_i64, parse_memory};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Integer within [min, max]
+    Int(i64, i64),
+    /// Memory amount (accepts 1mb, 10k …) within [min, max]
+    Memory(i64, i64),
+    Enum(&'static [&'static str]),
+    Bool,
+    /// Free text (kept as given)
+    Text,
+}
+
+pub struct Param {
+    pub name: &'static str,
+    pub alias: Option<&'static str>,
+    pub kind: Kind,
+    pub default: &'static str,
+    pub immutable: bool,
+}
+
+pub const POLICIES: &[&str] = &[
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "noeviction",
+];
+
+const fn p(name: &'static str, kind: Kind, default: &'static str) -> Param {
+    Param {
+        name,
+        alias: None,
+        kind,
+        default,
+        immutable: false,
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+const VALUE_CAP_DEFAULT: &str = "33554432";
+#[cfg(not(target_arch = "wasm32"))]
+const VALUE_CAP_DEFAULT: &str = "0";
+
+const LMAX: i64 = i64::MAX;
+const IMAX: i64 = i32::MAX as i64;
+
+/// Every parameter CONFIG GET/SET knows about.
+pub static PARAMS: &[Param] = &[
+    p("maxmemory", Kind::Memory(0, LMAX), "0"),
+    p("maxmemory-policy", Kind::Enum(POLICIES), "noeviction"),
+    p("maxmemory-samples", Kind::Int(1, IMAX), "5"),
+    p("maxmemory-eviction-tenacity", Kind::Int(0, 100), "10"),
+    p("lfu-log-factor", Kind::Int(0, IMAX), "10"),
+    p("lfu-decay-time", Kind::Int(0, IMAX), "1"),
+    p("hz", Kind::Int(0, IMAX), "10"),
+    p("active-expire-effort", Kind::Int(1, 10), "1"),
+    p("proto-max-bulk-len", Kind::Memory(1024 * 1024, LMAX), "536870912"),
+    p(
+        "client-query-buffer-limit",
+        Kind::Memory(1024 * 1024, LMAX),
+        "1073741824",
+    ),
+    p("hll-sparse-max-bytes", Kind::Memory(0, LMAX), "3000"),
+    Param {
+        name: "zset-max-listpack-entries",
+        alias: Some("zset-max-ziplist-entries"),
+        kind: Kind::Int(0, LMAX),
+        default: "128",
+        immutable: false,
+    },
+    Param {
+        name: "zset-max-listpack-value",
+        alias: Some("zset-max-ziplist-value"),
+        kind: Kind::Memory(0, LMAX),
+        default: "64",
+        immutable: false,
+    },
+    p("notify-keyspace-events", Kind::Text, ""),
+    // Not a Redis parameter: the playground's cap on one value, so that a single
+    // `SETRANGE k 500000000 x` cannot exhaust a browser tab. 0 means no cap (the native
+    // server's default, which keeps Redis's limits).
+    p("kvlab-max-value-bytes", Kind::Memory(0, LMAX), VALUE_CAP_DEFAULT),
+    p("slowlog-log-slower-than", Kind::Int(-1, LMAX), "10000"),
+    p("slowlog-max-len", Kind::Int(0, LMAX), "128"),
+    p("timeout", Kind::Int(0, IMAX), "0"),
+    p("maxclients", Kind::Int(1, u32::MAX as i64), "10000"),
+    p("lazyfree-lazy-eviction", Kind::Bool, "no"),
+    p("lazyfree-lazy-expire", Kind::Bool, "no"),
+    p("lazyfree-lazy-user-del", Kind::Bool, "no"),
+    p("appendonly", Kind::Bool, "no"),
+    p("save", Kind::Text, ""),
+    Param {
+        name: "databases",
+        alias: None,
+        kind: Kind::Int(1, IMAX),
+        default: "16",
+        immutable: true,
+    },
+    Param {
+        name: "port",
+        alias: None,
+        kind: Kind::Int(0, 65535),
+        default: "6379",
+        immutable: true,
+    },
+    Param {
+        name: "bind",
+        alias: None,
+        kind: Kind::Text,
+        default: "127.0.0.1",
+        immutable: true,
+    },
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    VolatileLru,
+    VolatileLfu,
+    VolatileRandom,
+    VolatileTtl,
+    AllkeysLru,
+    AllkeysLfu,
+    AllkeysRandom,
+    NoEviction,
+}
+
+impl Policy {
+    pub fn is_lfu(self) -> bool {
+        matches!(self, Policy::VolatileLfu | Policy::AllkeysLfu)
+    }
+    pub fn is_lru(self) -> bool {
+        matches!(self, Policy::VolatileLru | Policy::AllkeysLru)
+    }
+}
+
+pub struct Config {
+    values: Vec<String>,
+    pub maxmemory: u64,
+    pub policy: Policy,
+    pub maxmemory_samples: usize,
+    pub lfu_log_factor: i64,
+    pub lfu_decay_time: i64,
+    pub hz: i64,
+    pub active_expire_effort: i64,
+    pub proto_max_bulk_len: i64,
+    pub client_query_buffer_limit: i64,
+    pub hll_sparse_max_bytes: i64,
+    pub zset_max_listpack_entries: i64,
+    pub zset_max_listpack_value: i64,
+    /// Bytes; `u64::MAX` when uncapped.
+    pub playground_value_cap: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let mut c = Config {
+            values: PARAMS.iter().map(|p| p.default.to_string()).collect(),
+            maxmemory: 0,
+            policy: Policy::NoEviction,
+            maxmemory_samples: 5,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
+            hz: 10,
+            active_expire_effort: 1,
+            proto_max_bulk_len: 512 * 1024 * 1024,
+            client_query_buffer_limit: 1024 * 1024 * 1024,
+            hll_sparse_max_bytes: 3000,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
+            playground_value_cap: u64::MAX,
+        };
+        c.refresh();
+        c
+    }
+}
+
+fn find(name: &str) -> Option<usize> {
+    PARAMS.iter().position(|p| {
+        p.name.eq_ignore_ascii_case(name) || p.alias.is_some_and(|a| a.eq_ignore_ascii_case(name))
+    })
+}
+
+impl Config {
+    fn int(&self, name: &str) -> i64 {
+        find(name)
+            .and_then(|i| self.values[i].parse().ok())
+            .unwrap_or(0)
+    }
+
+    fn refresh(&mut self) {
+        self.maxmemory = self.int("maxmemory").max(0) as u64;
+        self.policy = match self.get("maxmemory-policy").as_deref() {
+            Some("volatile-lru") => Policy::VolatileLru,
+            Some("volatile-lfu") => Policy::VolatileLfu,
+            Some("volatile-random") => Policy::VolatileRandom,
+            Some("volatile-ttl") => Policy::VolatileTtl,
+            Some("allkeys-lru") => Policy::AllkeysLru,
+            Some("allkeys-lfu") => Policy::AllkeysLfu,
+            Some("allkeys-random") => Policy::AllkeysRandom,
+            _ => Policy::NoEviction,
+        };
+        self.maxmemory_samples = self.int("maxmemory-samples").max(1) as usize;
+        self.lfu_log_factor = self.int("lfu-log-factor");
+        self.lfu_decay_time = self.int("lfu-decay-time");
+        self.hz = self.int("hz").clamp(1, 500);
+        self.active_expire_effort = self.int("active-expire-effort");
+        self.proto_max_bulk_len = self.int("proto-max-bulk-len");
+        self.client_query_buffer_limit = self.int("client-query-buffer-limit");
+        self.hll_sparse_max_bytes = self.int("hll-sparse-max-bytes");
+        self.zset_max_listpack_entries = self.int("zset-max-listpack-entries");
+        self.zset_max_listpack_value = self.int("zset-max-listpack-value");
+        self.playground_value_cap = match self.int("kvlab-max-value-bytes") {
+            0 => u64::MAX,
+            n => n as u64,
+        };
+    }
+
+    /// The current text of one parameter (canonical or alias name, any case).
+    pub fn get(&self, name: &str) -> Option<String> {
+        find(name).map(|i| self.values[i].clone())
+    }
+
+    /// `(name, value)` for every parameter matching a glob; an exact alias yields the
+    /// alias name, as Redis does.
+    pub fn matching(&self, pattern: &[u8]) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (i, p) in PARAMS.iter().enumerate() {
+            for name in std::iter::once(p.name).chain(p.alias) {
+                if glob_match(pattern, name.as_bytes(), true) {
+                    out.push((name.to_string(), self.values[i].clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Validates one value; returns the canonical text to store, or Redis's reason.
+    fn validate(p: &Param, value: &[u8]) -> Result<String, String> {
+        let text = String::from_utf8_lossy(value).to_string();
+        match p.kind {
+            Kind::Int(min, max) => {
+                let v = parse_i64(value)
+                    .ok_or_else(|| "argument couldn't be parsed into an integer".to_string())?;
+                if v < min || v > max {
+                    return Err(format!("argument must be between {min} and {max} inclusive"));
+                }
+                Ok(v.to_string())
+            }
+            Kind::Memory(min, max) => {
+                let v =
+                    parse_memory(value).ok_or_else(|| "argument must be a memory value".to_string())?;
+                if v < min || v > max {
+                    return Err(format!("argument must be between {min} and {max} inclusive"));
+                }
+                Ok(v.to_string())
+            }
+            Kind::Enum(names) => names
+                .iter()
+                .find(|n| n.eq_ignore_ascii_case(&text))
+                .map(|n| n.to_string())
+                .ok_or_else(|| {
+                    format!(
+                        "argument(s) must be one of the following: {}",
+                        names.join(", ")
+                    )
+                }),
+            Kind::Bool => match text.to_ascii_lowercase().as_str() {
+                "yes" => Ok("yes".into()),
+                "no" => Ok("no".into()),
+                _ => Err("argument must be 'yes' or 'no'".into()),
+            },
+            Kind::Text => Ok(text),
+        }
+    }
+
+    /// CONFIG SET of several pairs, all or nothing, with Redis's error texts.
+    pub fn set_many(&mut self, pairs: &[(&[u8], &[u8])]) -> Result<(), String> {
+        let mut staged: Vec<(usize, String)> = Vec::new();
+        for (name, _) in pairs {
+            if find(&String::from_utf8_lossy(name)).is_none() {
+                return Err(format!(
+                    "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
+                    String::from_utf8_lossy(name)
+                ));
+            }
+        }
+        for (name, value) in pairs {
+            let name_s = String::from_utf8_lossy(name).to_string();
+            let i = find(&name_s).unwrap_or(0);
+            let p = &PARAMS[i];
+            if p.immutable {
+                return Err(format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{name_s}') - can't set immutable config"
+                ));
+            }
+            if staged.iter().any(|(j, _)| *j == i) {
+                return Err(format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{name_s}') - duplicate parameter"
+                ));
+            }
+            match Self::validate(p, value) {
+                Ok(v) => staged.push((i, v)),
+                Err(why) => {
+                    return Err(format!(
+                        "ERR CONFIG SET failed (possibly related to argument '{name_s}') - {why}"
+                    ))
+                }
+            }
+        }
+        for (i, v) in staged {
+            self.values[i] = v;
+        }
+        self.refresh();
+        Ok(())
+    }
+
+    /// Sets a value from the command line or a host (startup: immutables allowed).
+    pub fn set_startup(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let i = find(name).ok_or_else(|| format!("unknown config '{name}'"))?;
+        let v = Self::validate(&PARAMS[i], value.as_bytes())?;
+        self.values[i] = v;
+        self.refresh();
+        Ok(())
+    }
+}

@@ -1,0 +1,305 @@
+//! The keyspace's hash table.
+//!
+//! Why not `std::collections::HashMap`? Three Redis behaviours need to see the buckets:
+//!
+//! * `SCAN` hands out a cursor that is a bucket index. Redis advances it in *reversed binary*
+//!   order (increment the bit-reversed index), so that when the table doubles or halves
+//!   between two calls, every bucket not yet visited maps onto indexes that the cursor has
+//!   not passed. A key present for the whole scan is returned at least once, whatever
+//!   resizing happened meanwhile. That guarantee only holds if we own the bucket layout.
+//! * `RANDOMKEY`, active expiry and eviction sample keys at random.
+//! * Iteration order must not depend on a per-process random seed, so the engine stays
+//!   deterministic under a fixed RNG seed (Redis seeds SipHash randomly; we use fixed keys).
+//!
+//! Layout: entries live densely in one `Vec` (so a uniform random key is one index away) and
+//! are chained per bucket through `next` indexes. Buckets are a power of two; the table
+//! doubles when it holds more entries than buckets and halves when it falls under 1/8 full,
+//! all at once rather than incrementally. A removal swaps the last entry into the hole and
+//! relinks it.
+
+use std::hash::Hasher;
+
+const NIL: u32 = u32::MAX;
+const MIN_BUCKETS: usize = 4;
+
+struct Entry<V> {
+    key: Box<[u8]>,
+    hash: u64,
+    next: u32,
+    val: V,
+}
+
+pub struct Dict<V> {
+    entries: Vec<Entry<V>>,
+    buckets: Vec<u32>,
+}
+
+impl<V> Default for Dict<V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The hash of a key: SipHash-1-3 with fixed keys (what `DefaultHasher::new()` gives).
+pub fn hash_key(key: &[u8]) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(key);
+    h.finish()
+}
+
+impl<V> Dict<V> {
+    pub fn new() -> Self {
+        Dict {
+            entries: Vec::new(),
+            buckets: vec![NIL; MIN_BUCKETS],
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Number of buckets (the table's size, a power of two).
+    pub fn buckets(&self) -> usize {
+        self.buckets.len()
+    }
+
+    fn mask(&self) -> usize {
+        self.buckets.len() - 1
+    }
+
+    fn find(&self, key: &[u8], hash: u64) -> Option<usize> {
+        let mut i = self.buckets[hash as usize & self.mask()];
+        while i != NIL {
+            let e = &self.entries[i as usize];
+            if e.hash == hash && &*e.key == key {
+                return Some(i as usize);
+            }
+            i = e.next;
+        }
+        None
+    }
+
+    pub fn get(&self, key: &[u8]) -> Option<&V> {
+        self.find(key, hash_key(key)).map(|i| &self.entries[i].val)
+    }
+
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
+        match self.find(key, hash_key(key)) {
+            Some(i) => Some(&mut self.entries[i].val),
+            None => None,
+        }
+    }
+
+    pub fn contains(&self, key: &[u8]) -> bool {
+        self.find(key, hash_key(key)).is_some()
+    }
+
+    /// Inserts or replaces; returns the previous value.
+    pub fn insert(&mut self, key: &[u8], val: V) -> Option<V> {
+        let hash = hash_key(key);
+        if let Some(i) = self.find(key, hash) {
+            return Some(std::mem::replace(&mut self.entries[i].val, val));
+        }
+        if self.entries.len() >= u32::MAX as usize - 1 {
+            // A browser tab is long dead before this; natively it would be 4 billion keys.
+            return None;
+        }
+        if self.entries.len() + 1 > self.buckets.len() {
+            self.rebuild(self.buckets.len() * 2);
+        }
+        let b = hash as usize & self.mask();
+        let idx = self.entries.len() as u32;
+        self.entries.push(Entry {
+            key: key.into(),
+            hash,
+            next: self.buckets[b],
+            val,
+        });
+        self.buckets[b] = idx;
+        None
+    }
+
+    /// Removes a key; returns its value.
+    pub fn remove(&mut self, key: &[u8]) -> Option<V> {
+        let hash = hash_key(key);
+        let idx = self.find(key, hash)? as u32;
+        self.unlink(idx);
+        let last = self.entries.len() as u32 - 1;
+        if idx != last {
+            // The last entry moves into the hole: repoint whoever pointed at it.
+            self.repoint(last, idx);
+        }
+        let e = self.entries.swap_remove(idx as usize);
+        if self.buckets.len() > MIN_BUCKETS && self.entries.len() * 8 < self.buckets.len() {
+            self.rebuild((self.entries.len() * 2).next_power_of_two().max(MIN_BUCKETS));
+        }
+        Some(e.val)
+    }
+
+    /// Takes entry `idx` out of its bucket chain.
+    fn unlink(&mut self, idx: u32) {
+        let b = self.entries[idx as usize].hash as usize & self.mask();
+        let next = self.entries[idx as usize].next;
+        if self.buckets[b] == idx {
+            self.buckets[b] = next;
+            return;
+        }
+        let mut i = self.buckets[b];
+        while i != NIL {
+            if self.entries[i as usize].next == idx {
+                self.entries[i as usize].next = next;
+                return;
+            }
+            i = self.entries[i as usize].next;
+        }
+    }
+
+    /// The link that points at entry `from` now points at `to`.
+    fn repoint(&mut self, from: u32, to: u32) {
+        let b = self.entries[from as usize].hash as usize & self.mask();
+        if self.buckets[b] == from {
+            self.buckets[b] = to;
+            return;
+        }
+        let mut i = self.buckets[b];
+        while i != NIL {
+            if self.entries[i as usize].next == from {
+                self.entries[i as usize].next = to;
+                return;
+            }
+            i = self.entries[i as usize].next;
+        }
+    }
+
+    fn rebuild(&mut self, size: usize) {
+        self.buckets = vec![NIL; size];
+        let mask = size - 1;
+        for (i, e) in self.entries.iter_mut().enumerate() {
+            let b = e.hash as usize & mask;
+            e.next = self.buckets[b];
+            self.buckets[b] = i as u32;
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.entries.shrink_to_fit();
+        self.buckets = vec![NIL; MIN_BUCKETS];
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> {
+        self.entries.iter().map(|e| (&*e.key, &e.val))
+    }
+
+    /// The entry at a dense index in `0..len()`: how random sampling picks a key.
+    pub fn at(&self, i: usize) -> (&[u8], &V) {
+        let e = &self.entries[i];
+        (&e.key, &e.val)
+    }
+
+    /// Visits one bucket for `SCAN` and returns the next cursor (0 when the scan is over).
+    pub fn scan(&self, cursor: u64, mut f: impl FnMut(&[u8], &V)) -> u64 {
+        let mask = self.mask() as u64;
+        let mut i = self.buckets[(cursor & mask) as usize];
+        while i != NIL {
+            let e = &self.entries[i as usize];
+            f(&e.key, &e.val);
+            i = e.next;
+        }
+        // Set the bits above the mask so the increment carries straight through them,
+        // then add one to the reversed cursor.
+        let v = (cursor | !mask).reverse_bits().wrapping_add(1).reverse_bits();
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn insert_get_remove() {
+        let mut d = Dict::new();
+        for i in 0..1000u32 {
+            assert!(d.insert(format!("k{i}").as_bytes(), i).is_none());
+        }
+        assert_eq!(d.len(), 1000);
+        assert_eq!(d.insert(b"k5", 55), Some(5));
+        for i in (0..1000u32).step_by(2) {
+            assert!(d.remove(format!("k{i}").as_bytes()).is_some());
+        }
+        assert_eq!(d.len(), 500);
+        for i in 0..1000u32 {
+            let want = match i {
+                5 => Some(55),
+                i if i % 2 == 0 => None,
+                i => Some(i),
+            };
+            assert_eq!(d.get(format!("k{i}").as_bytes()).copied(), want);
+        }
+        assert!(d.buckets() <= 1024);
+    }
+
+    fn full_scan<V>(d: &Dict<V>) -> BTreeSet<Vec<u8>> {
+        let mut seen = BTreeSet::new();
+        let mut c = 0;
+        loop {
+            c = d.scan(c, |k, _| {
+                seen.insert(k.to_vec());
+            });
+            if c == 0 {
+                return seen;
+            }
+        }
+    }
+
+    #[test]
+    fn scan_sees_everything() {
+        let mut d = Dict::new();
+        for i in 0..777u32 {
+            d.insert(format!("{i}").as_bytes(), ());
+        }
+        assert_eq!(full_scan(&d).len(), 777);
+    }
+
+    #[test]
+    fn scan_survives_growing_and_shrinking() {
+        // Keys present from start to end must all be reported, even though the table is
+        // resized several times in the middle of the scan.
+        let mut d = Dict::new();
+        for i in 0..300u32 {
+            d.insert(format!("stable{i}").as_bytes(), ());
+        }
+        let mut seen = BTreeSet::new();
+        let mut c = 0;
+        let mut step = 0;
+        loop {
+            c = d.scan(c, |k, _| {
+                seen.insert(k.to_vec());
+            });
+            step += 1;
+            if step == 20 {
+                for i in 0..5000u32 {
+                    d.insert(format!("tmp{i}").as_bytes(), ());
+                }
+            }
+            if step == 200 {
+                for i in 0..5000u32 {
+                    d.remove(format!("tmp{i}").as_bytes());
+                }
+            }
+            if c == 0 {
+                break;
+            }
+        }
+        for i in 0..300u32 {
+            assert!(seen.contains(format!("stable{i}").as_bytes()), "missed {i}");
+        }
+    }
+}

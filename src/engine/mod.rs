@@ -1,0 +1,534 @@
+//! The KV Lab engine: a Redis 7.0-compatible keyspace in pure Rust.
+//!
+//! Nothing here touches the network, the DOM or an async runtime. The host (the browser
+//! app or `kvlab-server`) owns an [`Engine`], registers one [`Client`] per console tab or
+//! connection, passes each command's arguments to [`Engine::execute`] and renders the
+//! [`Reply`]. It also calls [`Engine::tick`] `hz` times a second for active expiry, and
+//! drains [`KeyEvent`]s to learn which keys changed, as Redis's keyspace notifications
+//! would tell a subscriber.
+//!
+//! Time comes from an injected [`Clock`] and randomness from a seeded generator, so a test
+//! that fixes both sees the same results on every run.
+//!
+//! Layout: `dict` (the hash table), `db` (one database: keys, expiries, lookups with lazy
+//! expiry), `object` (values and encodings), `table` (the command table), and one module
+//! per command family under `cmd`.
+
+pub mod clock;
+pub mod cmd;
+pub mod config;
+pub mod db;
+pub mod dict;
+pub mod object;
+pub mod reply;
+pub mod table;
+pub mod util;
+
+use std::collections::BTreeMap;
+
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::Config;
+pub use db::Db;
+pub use reply::Reply;
+
+pub const VERSION: &str = "7.0.15";
+pub const DEFAULT_DBS: usize = 16;
+
+/// A change to one key, named as Redis's keyspace notifications name it
+/// (`set`, `del`, `expire`, `expired`, `rename_from`, `incrby` …).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyEvent {
+    pub db: usize,
+    pub key: Vec<u8>,
+    pub event: &'static str,
+}
+
+/// Server-wide counters, as INFO stats reports them.
+#[derive(Default, Clone, Debug)]
+pub struct Stats {
+    pub total_commands_processed: u64,
+    pub total_connections_received: u64,
+    pub keyspace_hits: u64,
+    pub keyspace_misses: u64,
+    pub expired_keys: u64,
+    pub evicted_keys: u64,
+    pub total_error_replies: u64,
+    pub dirty: u64,
+}
+
+/// Per-command counters for INFO commandstats.
+#[derive(Default, Clone, Debug)]
+pub struct CmdStat {
+    pub calls: u64,
+    pub usec: u64,
+    pub rejected_calls: u64,
+    pub failed_calls: u64,
+}
+
+/// One connection's state. Everything that belongs to a client and not to the keyspace
+/// lives here, so console tabs and TCP connections can share one engine.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub id: u64,
+    pub db: usize,
+    pub name: Option<Vec<u8>>,
+    /// 2 or 3, as chosen by HELLO.
+    pub resp: u8,
+    pub addr: String,
+    pub laddr: String,
+    pub created_ms: i64,
+    pub last_ms: i64,
+    pub last_cmd: String,
+    /// Set by QUIT: the host closes the connection once the reply is written.
+    pub close_after_reply: bool,
+}
+
+/// Everything shared by all clients: the databases, configuration, counters, clock, RNG.
+pub struct Core {
+    pub dbs: Vec<Db>,
+    pub config: Config,
+    pub stats: Stats,
+    pub cmdstats: BTreeMap<String, CmdStat>,
+    pub rng: StdRng,
+    clock: Box<dyn Clock>,
+    /// The time of the command being executed (Redis caches it per command, so one
+    /// command sees one instant).
+    pub now: i64,
+    pub start_ms: i64,
+    events: Vec<KeyEvent>,
+    expire_db_cursor: usize,
+}
+
+/// What a command handler gets: the shared core and the calling client.
+pub struct Ctx<'a> {
+    pub core: &'a mut Core,
+    pub clients: &'a mut BTreeMap<u64, Client>,
+    pub id: u64,
+    fallback: Client,
+}
+
+impl Ctx<'_> {
+    pub fn client(&mut self) -> &mut Client {
+        match self.clients.get_mut(&self.id) {
+            Some(c) => c,
+            None => &mut self.fallback,
+        }
+    }
+    pub fn client_ref(&self) -> &Client {
+        self.clients.get(&self.id).unwrap_or(&self.fallback)
+    }
+    /// The selected database index.
+    pub fn db(&self) -> usize {
+        self.client_ref().db
+    }
+}
+
+pub struct Engine {
+    pub core: Core,
+    clients: BTreeMap<u64, Client>,
+    next_client_id: u64,
+}
+
+impl Engine {
+    /// A new engine reading time from `clock` and drawing randomness from `seed`.
+    pub fn new(clock: Box<dyn Clock>, seed: u64) -> Engine {
+        Self::with_config(clock, seed, Config::default())
+    }
+
+    pub fn with_config(clock: Box<dyn Clock>, seed: u64, config: Config) -> Engine {
+        let now = clock.now_ms();
+        let ndb = config
+            .get("databases")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_DBS)
+            .clamp(1, 1024);
+        Engine {
+            core: Core {
+                dbs: (0..ndb).map(|_| Db::default()).collect(),
+                config,
+                stats: Stats::default(),
+                cmdstats: BTreeMap::new(),
+                rng: StdRng::seed_from_u64(seed),
+                clock,
+                now,
+                start_ms: now,
+                events: Vec::new(),
+                expire_db_cursor: 0,
+            },
+            clients: BTreeMap::new(),
+            next_client_id: 1,
+        }
+    }
+
+    /// Registers a client (a console tab, a TCP connection) and returns its id.
+    pub fn connect(&mut self, addr: &str, laddr: &str) -> u64 {
+        let id = self.next_client_id;
+        self.next_client_id += 1;
+        self.core.stats.total_connections_received += 1;
+        let now = self.core.clock.now_ms();
+        self.clients.insert(
+            id,
+            Client {
+                id,
+                db: 0,
+                name: None,
+                resp: 2,
+                addr: addr.to_string(),
+                laddr: laddr.to_string(),
+                created_ms: now,
+                last_ms: now,
+                last_cmd: "NULL".into(),
+                close_after_reply: false,
+            },
+        );
+        id
+    }
+
+    pub fn disconnect(&mut self, id: u64) {
+        self.clients.remove(&id);
+    }
+
+    pub fn client(&self, id: u64) -> Option<&Client> {
+        self.clients.get(&id)
+    }
+
+    pub fn clients(&self) -> impl Iterator<Item = &Client> {
+        self.clients.values()
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.core.clock.now_ms()
+    }
+
+    /// Takes the key events produced since the last call.
+    pub fn drain_events(&mut self) -> Vec<KeyEvent> {
+        std::mem::take(&mut self.core.events)
+    }
+
+    /// Runs one command for client `id`. `argv[0]` is the command name.
+    pub fn execute(&mut self, id: u64, argv: &[Vec<u8>]) -> Reply {
+        if argv.is_empty() {
+            return Reply::err("ERR empty command");
+        }
+        self.core.now = self.core.clock.now_ms();
+        if !self.clients.contains_key(&id) {
+            // An unknown id still gets a working (fresh) client rather than a panic.
+            let fresh = self.connect("?:0", "?:0");
+            if let Some(mut c) = self.clients.remove(&fresh) {
+                c.id = id;
+                self.clients.insert(id, c);
+            }
+        }
+        let spec = match table::lookup(argv) {
+            Ok(s) => s,
+            Err(e) => {
+                self.core.stats.total_error_replies += 1;
+                return Reply::Error(e);
+            }
+        };
+        if !table::arity_ok(spec, argv.len()) {
+            self.core.stats.total_error_replies += 1;
+            self.core
+                .cmdstats
+                .entry(spec.full_name())
+                .or_default()
+                .rejected_calls += 1;
+            return Reply::Error(format!(
+                "ERR wrong number of arguments for '{}' command",
+                spec.full_name()
+            ));
+        }
+        let now = self.core.now;
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.last_ms = now;
+            c.last_cmd = spec.full_name();
+        }
+        let started = timer::start();
+        let reply = {
+            let mut ctx = Ctx {
+                core: &mut self.core,
+                clients: &mut self.clients,
+                id,
+                fallback: blank_client(id),
+            };
+            (spec.handler)(&mut ctx, argv)
+        };
+        let usec = timer::elapsed_us(started);
+        let st = self.core.cmdstats.entry(spec.full_name()).or_default();
+        st.calls += 1;
+        st.usec += usec;
+        if reply.is_error() {
+            st.failed_calls += 1;
+            self.core.stats.total_error_replies += 1;
+        }
+        self.core.stats.total_commands_processed += 1;
+        reply
+    }
+
+    /// Convenience for hosts and tests: runs a command given as text split on spaces.
+    pub fn exec_words(&mut self, id: u64, line: &str) -> Reply {
+        let argv: Vec<Vec<u8>> = line
+            .split_whitespace()
+            .map(|w| w.as_bytes().to_vec())
+            .collect();
+        self.execute(id, &argv)
+    }
+
+    /// Background work, called `hz` times a second by the host: Redis's active expire
+    /// cycle. Returns how many keys it expired.
+    pub fn tick(&mut self) -> usize {
+        self.core.now = self.core.clock.now_ms();
+        self.core.active_expire_cycle()
+    }
+}
+
+fn blank_client(id: u64) -> Client {
+    Client {
+        id,
+        db: 0,
+        name: None,
+        resp: 2,
+        addr: String::new(),
+        laddr: String::new(),
+        created_ms: 0,
+        last_ms: 0,
+        last_cmd: String::new(),
+        close_after_reply: false,
+    }
+}
+
+/// Wall time spent in a command, for INFO commandstats only (never for behaviour).
+mod timer {
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn start() -> std::time::Instant {
+        std::time::Instant::now()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn elapsed_us(t: std::time::Instant) -> u64 {
+        t.elapsed().as_micros() as u64
+    }
+    #[cfg(target_arch = "wasm32")]
+    pub fn start() -> f64 {
+        js_sys::Date::now()
+    }
+    #[cfg(target_arch = "wasm32")]
+    pub fn elapsed_us(t: f64) -> u64 {
+        ((js_sys::Date::now() - t) * 1000.0).max(0.0) as u64
+    }
+}
+
+/// Active expiry tuning, as in Redis's expire.c: keys sampled per database per loop, and
+/// the share of stale keys above which a database is sampled again.
+const ACTIVE_EXPIRE_KEYS_PER_LOOP: usize = 20;
+const ACTIVE_EXPIRE_ACCEPTABLE_STALE: usize = 10;
+/// Databases visited per cycle.
+const ACTIVE_EXPIRE_DBS_PER_CALL: usize = 16;
+/// Our stand-in for Redis's CPU-time budget: loops per database per cycle. Redis stops
+/// after 25% of a tick's time; an engine under a manual clock has no elapsed time, so we
+/// bound the work by count instead.
+const ACTIVE_EXPIRE_MAX_LOOPS: usize = 64;
+
+impl Core {
+    pub(crate) fn notify(&mut self, db: usize, key: &[u8], event: &'static str) {
+        self.events.push(KeyEvent {
+            db,
+            key: key.to_vec(),
+            event,
+        });
+    }
+
+    /// Redis's 24-bit LRU clock, in seconds.
+    pub fn lru_clock(&self) -> u32 {
+        ((self.now / 1000) as u64 & 0xFF_FFFF) as u32
+    }
+
+    /// Minutes, 16 bits, as the LFU field keeps its last-decrement time.
+    fn lfu_minutes(&self) -> u32 {
+        ((self.now / 60000) as u64 & 0xFFFF) as u32
+    }
+
+    /// The access metadata for a new object under the current policy.
+    pub fn new_lru(&self) -> u32 {
+        if self.config.policy.is_lfu() {
+            (self.lfu_minutes() << 8) | LFU_INIT_VAL
+        } else {
+            self.lru_clock()
+        }
+    }
+
+    /// The LFU counter after decay (what OBJECT FREQ shows).
+    pub fn lfu_decayed(&self, lru: u32) -> u32 {
+        let last = lru >> 8;
+        let counter = lru & 0xFF;
+        let now = self.lfu_minutes();
+        let elapsed = if now >= last {
+            now - last
+        } else {
+            65535 - last + now
+        };
+        let periods = if self.config.lfu_decay_time > 0 {
+            elapsed as i64 / self.config.lfu_decay_time
+        } else {
+            0
+        };
+        if periods as u32 > counter {
+            0
+        } else {
+            counter - periods as u32
+        }
+    }
+
+    /// Records an access to an object: refreshes its LRU time or bumps its LFU counter.
+    pub fn touched_lru(&mut self, old: u32) -> u32 {
+        if self.config.policy.is_lfu() {
+            let mut counter = self.lfu_decayed(old);
+            if counter < 255 {
+                use rand::RngExt;
+                let r: f64 = self.rng.random();
+                let base = counter.saturating_sub(LFU_INIT_VAL) as f64;
+                let p = 1.0 / (base * self.config.lfu_log_factor as f64 + 1.0);
+                if r < p {
+                    counter += 1;
+                }
+            }
+            (self.lfu_minutes() << 8) | counter
+        } else {
+            self.lru_clock()
+        }
+    }
+
+    /// Idle time in milliseconds from an LRU stamp (wrapping at 2^24 s, as Redis).
+    pub fn idle_ms(&self, lru: u32) -> u64 {
+        let now = self.lru_clock();
+        let secs = if now >= lru {
+            now - lru
+        } else {
+            0xFF_FFFF - lru + now
+        };
+        secs as u64 * 1000
+    }
+
+    /// Deletes `key` from `db` if its TTL has passed; true if it did.
+    pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
+        let Some(&when) = self.dbs[db].expires.get(key) else {
+            return false;
+        };
+        if when > self.now {
+            return false;
+        }
+        self.dbs[db].remove(key);
+        self.stats.expired_keys += 1;
+        self.notify(db, key, "expired");
+        true
+    }
+
+    /// Redis's `activeExpireCycle`: sample volatile keys at random in each database and
+    /// delete the expired ones, going round again while more than 10% of a sample was stale.
+    pub fn active_expire_cycle(&mut self) -> usize {
+        use rand::RngExt;
+        let effort = (self.config.active_expire_effort - 1).max(0) as usize;
+        let per_loop = ACTIVE_EXPIRE_KEYS_PER_LOOP + ACTIVE_EXPIRE_KEYS_PER_LOOP / 4 * effort;
+        let stale_pct = ACTIVE_EXPIRE_ACCEPTABLE_STALE.saturating_sub(effort);
+        let ndb = self.dbs.len();
+        let mut total = 0;
+        for _ in 0..ACTIVE_EXPIRE_DBS_PER_CALL.min(ndb) {
+            let db = self.expire_db_cursor % ndb;
+            self.expire_db_cursor = (self.expire_db_cursor + 1) % ndb;
+            for _ in 0..ACTIVE_EXPIRE_MAX_LOOPS {
+                let n = self.dbs[db].expires.len();
+                if n == 0 {
+                    break;
+                }
+                let samples = per_loop.min(n);
+                let mut sampled = 0;
+                let mut expired = 0;
+                for _ in 0..samples {
+                    let n = self.dbs[db].expires.len();
+                    if n == 0 {
+                        break;
+                    }
+                    let i = self.rng.random_range(0..n);
+                    let (key, &when) = self.dbs[db].expires.at(i);
+                    sampled += 1;
+                    if when <= self.now {
+                        let key = key.to_vec();
+                        if self.expire_if_needed(db, &key) {
+                            expired += 1;
+                        }
+                    }
+                }
+                total += expired;
+                if sampled == 0 || expired * 100 / sampled <= stale_pct {
+                    break;
+                }
+            }
+        }
+        total
+    }
+
+    /// Looks a key up for reading: lazy expiry, hit/miss counting, LRU/LFU touch.
+    pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&Obj> {
+        self.expire_if_needed(db, key);
+        let Some(old) = self.dbs[db].keys.get(key).map(|o| o.lru) else {
+            self.stats.keyspace_misses += 1;
+            return None;
+        };
+        self.stats.keyspace_hits += 1;
+        let lru = self.touched_lru(old);
+        let o = self.dbs[db].keys.get_mut(key)?;
+        o.lru = lru;
+        Some(o)
+    }
+
+    /// Looks a key up for writing: lazy expiry and touch, no hit/miss counting.
+    pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Obj> {
+        self.expire_if_needed(db, key);
+        let old = self.dbs[db].keys.get(key).map(|o| o.lru)?;
+        let lru = self.touched_lru(old);
+        let o = self.dbs[db].keys.get_mut(key)?;
+        o.lru = lru;
+        Some(o)
+    }
+
+    /// Whether a key exists (after lazy expiry), without touching it.
+    pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
+        self.expire_if_needed(db, key);
+        self.dbs[db].keys.contains(key)
+    }
+
+    /// Redis's `setKey`: stores a value, dropping any TTL unless `keep_ttl`.
+    pub fn set_key(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool) {
+        let lru = self.new_lru();
+        let d = &mut self.dbs[db];
+        d.keys.insert(key, Obj { value, lru });
+        if !keep_ttl {
+            d.expires.remove(key);
+        }
+    }
+
+    /// Replaces a value keeping its TTL (Redis's `dbOverwrite`).
+    pub fn overwrite(&mut self, db: usize, key: &[u8], value: Value) {
+        self.set_key(db, key, value, true);
+    }
+
+    pub fn delete(&mut self, db: usize, key: &[u8]) -> bool {
+        self.dbs[db].remove(key).is_some()
+    }
+
+    pub fn set_expire(&mut self, db: usize, key: &[u8], when_ms: i64) {
+        if self.dbs[db].keys.contains(key) {
+            self.dbs[db].expires.insert(key, when_ms);
+        }
+    }
+}
+
+use object::{Obj, Value};
+
+/// LFU counter of a new object, so that fresh keys are not evicted at once.
+pub const LFU_INIT_VAL: u32 = 5;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,87 @@
+//! Values and their encodings.
+//!
+//! Redis keeps a string as one of three encodings, and `OBJECT ENCODING` shows which:
+//! `int` when the text is a canonical 64-bit integer of at most 20 characters, `embstr` when
+//! it is at most 44 bytes (the object header and the bytes share one 64-byte allocation),
+//! and `raw` otherwise. Commands that edit a string in place (APPEND, SETRANGE) always leave
+//! it `raw`. We store the bytes and remember the encoding Redis would have chosen.
+
+use super::util::parse_i64;
+
+/// The longest string that Redis stores as `embstr` (64-byte jemalloc bin minus header).
+pub const EMBSTR_MAX: usize = 44;
+/// Integers 0..10000 are shared objects in Redis (refcount reported as INT_MAX).
+pub const SHARED_INTEGERS: i64 = 10000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum StrEnc {
+    Int,
+    Embstr,
+    Raw,
+}
+
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Value {
+    Str { bytes: Vec<u8>, enc: StrEnc },
+}
+
+impl Value {
+    /// A string as SET stores it: the encoding `tryObjectEncoding` would pick.
+    pub fn string(bytes: Vec<u8>) -> Value {
+        let enc = if bytes.len() <= 20 && parse_i64(&bytes).is_some() {
+            StrEnc::Int
+        } else if bytes.len() <= EMBSTR_MAX {
+            StrEnc::Embstr
+        } else {
+            StrEnc::Raw
+        };
+        Value::Str { bytes, enc }
+    }
+
+    /// A string made by formatting (INCRBYFLOAT): embstr or raw, never int.
+    pub fn string_no_int(bytes: Vec<u8>) -> Value {
+        let enc = if bytes.len() <= EMBSTR_MAX {
+            StrEnc::Embstr
+        } else {
+            StrEnc::Raw
+        };
+        Value::Str { bytes, enc }
+    }
+
+    pub fn from_i64(v: i64) -> Value {
+        Value::Str {
+            bytes: v.to_string().into_bytes(),
+            enc: StrEnc::Int,
+        }
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Str { .. } => "string",
+        }
+    }
+
+    pub fn encoding_name(&self) -> &'static str {
+        match self {
+            Value::Str { enc, .. } => match enc {
+                StrEnc::Int => "int",
+                StrEnc::Embstr => "embstr",
+                StrEnc::Raw => "raw",
+            },
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&Vec<u8>> {
+        match self {
+            Value::Str { bytes, .. } => Some(bytes),
+        }
+    }
+}
+
+/// A value in the keyspace plus its access metadata: the 24-bit LRU clock (seconds), or
+/// under an LFU policy the last-decrement minute (high 16 bits) and log counter (low 8).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Obj {
+    pub value: Value,
+    pub lru: u32,
+}

@@ -1,0 +1,482 @@
+//! The command table: one row per command (and per subcommand of a container such as
+//! OBJECT or CONFIG), as Redis models it: name, arity, flags, key positions, ACL
+//! categories, and the handler.
+//!
+//! Arity follows Redis: a positive number is the exact argument count (command name
+//! included), a negative one is a minimum. The same rows feed COMMAND INFO / DOCS / LIST /
+//! COUNT, the console's completion and hints, and HELP.
+
+use super::cmd::{expire, keys, server, strings};
+use super::{Ctx, Reply};
+
+pub type Handler = fn(&mut Ctx, &[Vec<u8>]) -> Reply;
+
+pub struct CommandSpec {
+    /// Lower-case name; for a subcommand, the part after the `|`.
+    pub name: &'static str,
+    pub container: Option<&'static str>,
+    pub arity: i32,
+    /// Space-separated Redis command flags, in Redis's order (`write denyoom`).
+    pub flags: &'static str,
+    /// Space-separated explicit ACL categories (`string`, `keyspace` …), without `@`.
+    pub acl: &'static str,
+    pub first_key: i32,
+    pub last_key: i32,
+    pub step: i32,
+    /// Space-separated key-spec flags (`RW ACCESS UPDATE`) for the single key spec.
+    pub key_flags: &'static str,
+    pub tips: &'static str,
+    pub group: &'static str,
+    pub since: &'static str,
+    pub complexity: &'static str,
+    /// One line in our own words, for HELP and COMMAND DOCS.
+    pub summary: &'static str,
+    /// The arguments after the name, as hints show them.
+    pub syntax: &'static str,
+    pub handler: Handler,
+    pub subcommands: &'static [CommandSpec],
+}
+
+impl CommandSpec {
+    /// `get`, or `object|encoding` for a subcommand.
+    pub fn full_name(&self) -> String {
+        match self.container {
+            Some(c) => format!("{c}|{}", self.name),
+            None => self.name.to_string(),
+        }
+    }
+
+    pub fn has_flag(&self, f: &str) -> bool {
+        self.flags.split(' ').any(|x| x == f)
+    }
+
+    /// ACL categories as COMMAND INFO lists them: the explicit ones plus those implied by
+    /// the flags, in Redis's category order.
+    pub fn acl_categories(&self) -> Vec<String> {
+        const ORDER: &[&str] = &[
+            "keyspace",
+            "read",
+            "write",
+            "set",
+            "sortedset",
+            "list",
+            "hash",
+            "string",
+            "bitmap",
+            "hyperloglog",
+            "geo",
+            "stream",
+            "pubsub",
+            "admin",
+            "fast",
+            "slow",
+            "blocking",
+            "dangerous",
+            "connection",
+            "transaction",
+            "scripting",
+        ];
+        let mut cats: Vec<&str> = self.acl.split(' ').filter(|s| !s.is_empty()).collect();
+        if self.has_flag("write") {
+            cats.push("write");
+        }
+        if self.has_flag("readonly") && !cats.contains(&"scripting") {
+            cats.push("read");
+        }
+        if self.has_flag("admin") {
+            cats.push("admin");
+            cats.push("dangerous");
+        }
+        if self.has_flag("pubsub") {
+            cats.push("pubsub");
+        }
+        if self.has_flag("fast") {
+            cats.push("fast");
+        }
+        if self.has_flag("blocking") {
+            cats.push("blocking");
+        }
+        if !self.has_flag("fast") {
+            cats.push("slow");
+        }
+        ORDER
+            .iter()
+            .filter(|c| cats.contains(c))
+            .map(|c| format!("@{c}"))
+            .collect()
+    }
+
+    /// The `NAME args` line used by hints and HELP.
+    pub fn usage(&self) -> String {
+        let name = match self.container {
+            Some(c) => format!("{} {}", c.to_uppercase(), self.name.to_uppercase()),
+            None => self.name.to_uppercase(),
+        };
+        if self.syntax.is_empty() {
+            name
+        } else {
+            format!("{name} {}", self.syntax)
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+const fn c(
+    name: &'static str,
+    arity: i32,
+    flags: &'static str,
+    acl: &'static str,
+    keys: (i32, i32, i32),
+    key_flags: &'static str,
+    group: &'static str,
+    since: &'static str,
+    complexity: &'static str,
+    summary: &'static str,
+    syntax: &'static str,
+    handler: Handler,
+) -> CommandSpec {
+    CommandSpec {
+        name,
+        container: None,
+        arity,
+        flags,
+        acl,
+        first_key: keys.0,
+        last_key: keys.1,
+        step: keys.2,
+        key_flags,
+        tips: "",
+        group,
+        since,
+        complexity,
+        summary,
+        syntax,
+        handler,
+        subcommands: &[],
+    }
+}
+
+const fn tips(mut s: CommandSpec, t: &'static str) -> CommandSpec {
+    s.tips = t;
+    s
+}
+
+const fn sub(mut s: CommandSpec, container: &'static str) -> CommandSpec {
+    s.container = Some(container);
+    s
+}
+
+const fn container(
+    name: &'static str,
+    arity: i32,
+    flags: &'static str,
+    group: &'static str,
+    since: &'static str,
+    summary: &'static str,
+    subs: &'static [CommandSpec],
+) -> CommandSpec {
+    let mut s = c(
+        name,
+        arity,
+        flags,
+        "",
+        (0, 0, 0),
+        "",
+        group,
+        since,
+        "Depends on subcommand.",
+        summary,
+        "<subcommand> [arg ...]",
+        server::container_without_sub,
+    );
+    s.subcommands = subs;
+    s
+}
+
+const NOKEY: (i32, i32, i32) = (0, 0, 0);
+const K1: (i32, i32, i32) = (1, 1, 1);
+const K2: (i32, i32, i32) = (1, 2, 1);
+const KALL: (i32, i32, i32) = (1, -1, 1);
+const KPAIRS: (i32, i32, i32) = (1, -1, 2);
+const SUBK: (i32, i32, i32) = (2, 2, 1);
+
+const S: &str = "string";
+const G: &str = "generic";
+const CONN: &str = "connection";
+const SRV: &str = "server";
+
+static OBJECT_SUBS: &[CommandSpec] = &[
+    tips(sub(c("encoding", 3, "readonly", "keyspace", SUBK, "RO", G, "2.2.3", "O(1)",
+        "Show how a key's value is encoded inside the server.", "key", keys::object_encoding), "object"), "nondeterministic_output"),
+    tips(sub(c("freq", 3, "readonly", "keyspace", SUBK, "RO", G, "4.0.0", "O(1)",
+        "Show a key's logarithmic access counter (LFU policies only).", "key", keys::object_freq), "object"), "nondeterministic_output"),
+    sub(c("help", 2, "loading stale", "keyspace", NOKEY, "", G, "6.2.0", "O(1)",
+        "List the OBJECT subcommands.", "", keys::object_help), "object"),
+    tips(sub(c("idletime", 3, "readonly", "keyspace", SUBK, "RO", G, "2.2.3", "O(1)",
+        "Seconds since a key was last read or written (LRU policies).", "key", keys::object_idletime), "object"), "nondeterministic_output"),
+    tips(sub(c("refcount", 3, "readonly", "keyspace", SUBK, "RO", G, "2.2.3", "O(1)",
+        "How many references share a key's value object.", "key", keys::object_refcount), "object"), "nondeterministic_output"),
+];
+
+static CONFIG_SUBS: &[CommandSpec] = &[
+    sub(c("get", -3, "admin noscript loading stale", "", NOKEY, "", SRV, "2.0.0", "O(N) when N is the number of configuration parameters provided",
+        "Read configuration parameters, by name or glob pattern.", "parameter [parameter ...]", server::config_get), "config"),
+    sub(c("help", 2, "loading stale", "", NOKEY, "", SRV, "5.0.0", "O(1)",
+        "List the CONFIG subcommands.", "", server::config_help), "config"),
+    sub(c("resetstat", 2, "admin noscript loading stale", "", NOKEY, "", SRV, "2.0.0", "O(1)",
+        "Zero the statistics that INFO reports.", "", server::config_resetstat), "config"),
+    sub(c("set", -4, "admin noscript loading stale", "", NOKEY, "", SRV, "2.0.0", "O(N) when N is the number of configuration parameters provided",
+        "Change configuration parameters at run time, all or none.", "parameter value [parameter value ...]", server::config_set), "config"),
+];
+
+static COMMAND_SUBS: &[CommandSpec] = &[
+    sub(c("count", 2, "loading stale sentinel", "connection", NOKEY, "", SRV, "2.8.13", "O(1)",
+        "How many commands this server knows.", "", server::command_count), "command"),
+    tips(sub(c("docs", -2, "loading stale sentinel", "connection", NOKEY, "", SRV, "7.0.0", "O(N) where N is the number of commands to look up",
+        "Documentation of commands: summary, group, syntax.", "[command-name [command-name ...]]", server::command_docs), "command"), "nondeterministic_output_order"),
+    sub(c("getkeys", -3, "loading stale sentinel", "connection", NOKEY, "", SRV, "2.8.13", "O(N) where N is the number of arguments to the command",
+        "Which arguments of a full command line are keys.", "command [arg [arg ...]]", server::command_getkeys), "command"),
+    sub(c("help", 2, "loading stale sentinel", "connection", NOKEY, "", SRV, "5.0.0", "O(1)",
+        "List the COMMAND subcommands.", "", server::command_help), "command"),
+    tips(sub(c("info", -2, "loading stale sentinel", "connection", NOKEY, "", SRV, "2.8.13", "O(N) where N is the number of commands to look up",
+        "Arity, flags and key positions of commands.", "[command-name [command-name ...]]", server::command_info), "command"), "nondeterministic_output_order"),
+    tips(sub(c("list", -2, "loading stale sentinel", "connection", NOKEY, "", SRV, "7.0.0", "O(N) where N is the total number of Redis commands",
+        "Names of all commands, optionally filtered.", "[FILTERBY MODULE module-name|ACLCAT category|PATTERN pattern]", server::command_list), "command"), "nondeterministic_output_order"),
+];
+
+static CLIENT_SUBS: &[CommandSpec] = &[
+    sub(c("getname", 2, "noscript loading stale sentinel", "connection", NOKEY, "", CONN, "2.6.9", "O(1)",
+        "This connection's name, or nil.", "", server::client_getname), "client"),
+    sub(c("help", 2, "loading stale sentinel", "connection", NOKEY, "", CONN, "5.0.0", "O(1)",
+        "List the CLIENT subcommands.", "", server::client_help), "client"),
+    sub(c("id", 2, "noscript loading stale sentinel", "connection", NOKEY, "", CONN, "5.0.0", "O(1)",
+        "This connection's unique id.", "", server::client_id), "client"),
+    tips(sub(c("info", 2, "noscript loading stale sentinel", "connection", NOKEY, "", CONN, "6.2.0", "O(1)",
+        "One line describing this connection.", "", server::client_info), "client"), "nondeterministic_output"),
+    tips(sub(c("list", -2, "admin noscript loading stale sentinel", "connection", NOKEY, "", CONN, "2.4.0", "O(N) where N is the number of client connections",
+        "One line per connected client.", "[TYPE NORMAL|MASTER|REPLICA|PUBSUB] [ID client-id [client-id ...]]", server::client_list), "client"), "nondeterministic_output"),
+    sub(c("setname", 3, "noscript loading stale sentinel", "connection", NOKEY, "", CONN, "2.6.9", "O(1)",
+        "Name this connection (shown by CLIENT LIST).", "connection-name", server::client_setname), "client"),
+];
+
+/// Every command, sorted by name.
+pub static COMMANDS: &[CommandSpec] = &[
+    c("append", 3, "write denyoom fast", S, K1, "RW INSERT", S, "2.0.0", "O(1)",
+        "Add bytes to the end of a string, creating it if needed; returns the new length.", "key value", strings::append),
+    c("copy", -3, "write denyoom", "keyspace", K2, "OW UPDATE", G, "6.2.0", "O(N) worst case for collections",
+        "Copy a key's value (and TTL) to another key, optionally in another database.", "source destination [DB destination-db] [REPLACE]", keys::copy),
+    c("dbsize", 1, "readonly fast", "keyspace", NOKEY, "", SRV, "1.0.0", "O(1)",
+        "How many keys the selected database holds.", "", keys::dbsize),
+    c("decr", 2, "write denyoom fast", S, K1, "RW ACCESS UPDATE", S, "1.0.0", "O(1)",
+        "Subtract one from an integer string.", "key", strings::decr),
+    c("decrby", 3, "write denyoom fast", S, K1, "RW ACCESS UPDATE", S, "1.0.0", "O(1)",
+        "Subtract a whole number from an integer string.", "key decrement", strings::decrby),
+    c("del", -2, "write", "keyspace", KALL, "RM DELETE", G, "1.0.0", "O(N) for N keys",
+        "Remove keys; returns how many existed.", "key [key ...]", keys::del),
+    container("client", -2, "sentinel", CONN, "2.4.0", "Inspect and name client connections.", CLIENT_SUBS),
+    container("command", -1, "loading stale sentinel", SRV, "2.8.13", "Describe the commands this server knows.", COMMAND_SUBS),
+    container("config", -2, "", SRV, "2.0.0", "Read and change configuration at run time.", CONFIG_SUBS),
+    c("echo", 2, "loading stale fast", "connection", NOKEY, "", CONN, "1.0.0", "O(1)",
+        "Reply with the given message.", "message", server::echo),
+    c("exists", -2, "readonly fast", "keyspace", KALL, "RO", G, "1.0.0", "O(N) for N keys",
+        "Count how many of the given keys exist (repeats count twice).", "key [key ...]", keys::exists),
+    c("expire", -3, "write fast", "keyspace", K1, "RW UPDATE", G, "1.0.0", "O(1)",
+        "Give a key a time to live in seconds.", "key seconds [NX|XX|GT|LT]", expire::expire),
+    c("expireat", -3, "write fast", "keyspace", K1, "RW UPDATE", G, "1.2.0", "O(1)",
+        "Make a key expire at a Unix time in seconds.", "key unix-time-seconds [NX|XX|GT|LT]", expire::expireat),
+    c("expiretime", 2, "readonly fast", "keyspace", K1, "RO ACCESS", G, "7.0.0", "O(1)",
+        "The Unix time in seconds at which a key expires (-1 none, -2 missing).", "key", expire::expiretime),
+    c("flushall", -1, "write", "keyspace dangerous", NOKEY, "", SRV, "1.0.0", "O(N) where N is the total number of keys in all databases",
+        "Remove every key from every database.", "[ASYNC|SYNC]", keys::flushall),
+    c("flushdb", -1, "write", "keyspace dangerous", NOKEY, "", SRV, "1.0.0", "O(N) where N is the number of keys in the selected database",
+        "Remove every key from the selected database.", "[ASYNC|SYNC]", keys::flushdb),
+    c("get", 2, "readonly fast", S, K1, "RO ACCESS", S, "1.0.0", "O(1)",
+        "Read a string value; nil when the key is missing.", "key", strings::get),
+    c("getdel", 2, "write fast", S, K1, "RW ACCESS DELETE", S, "6.2.0", "O(1)",
+        "Read a string and delete its key in one step.", "key", strings::getdel),
+    c("getex", -2, "write fast", S, K1, "RW ACCESS UPDATE", S, "6.2.0", "O(1)",
+        "Read a string and set or clear its TTL at the same time.", "key [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|PERSIST]", strings::getex),
+    c("getrange", 4, "readonly", S, K1, "RO ACCESS", S, "2.4.0", "O(N) where N is the length of the returned string",
+        "A substring by byte offsets; negative offsets count from the end.", "key start end", strings::getrange),
+    c("getset", 3, "write denyoom fast", S, K1, "RW ACCESS UPDATE", S, "1.0.0", "O(1)",
+        "Store a new string and return the old one (prefer SET ... GET).", "key value", strings::getset),
+    c("hello", -1, "noscript loading stale fast no_auth sentinel allow_busy", "connection", NOKEY, "", CONN, "6.0.0", "O(1)",
+        "Pick the protocol version (2 or 3) and describe the server.", "[protover [AUTH username password] [SETNAME clientname]]", server::hello),
+    c("incr", 2, "write denyoom fast", S, K1, "RW ACCESS UPDATE", S, "1.0.0", "O(1)",
+        "Add one to an integer string (a missing key counts as 0).", "key", strings::incr),
+    c("incrby", 3, "write denyoom fast", S, K1, "RW ACCESS UPDATE", S, "1.0.0", "O(1)",
+        "Add a whole number to an integer string.", "key increment", strings::incrby),
+    c("incrbyfloat", 3, "write denyoom fast", S, K1, "RW ACCESS UPDATE", S, "2.6.0", "O(1)",
+        "Add a decimal number to a numeric string (80-bit precision).", "key increment", strings::incrbyfloat),
+    tips(c("info", -1, "loading stale sentinel", "dangerous", NOKEY, "", SRV, "1.0.0", "O(1)",
+        "Server statistics and settings, by section.", "[section [section ...]]", server::info), "nondeterministic_output"),
+    tips(c("keys", 2, "readonly", "keyspace dangerous", NOKEY, "", G, "1.0.0", "O(N) with N being the number of keys in the database",
+        "Every key matching a glob pattern. Blocks the server on big databases: use SCAN.", "pattern", keys::keys), "nondeterministic_output_order"),
+    c("lcs", -3, "readonly", S, K2, "RO ACCESS", S, "7.0.0", "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+        "The longest common subsequence of two strings, its length, or the matching ranges.", "key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]", strings::lcs),
+    c("mget", -2, "readonly fast", S, KALL, "RO ACCESS", S, "1.0.0", "O(N) where N is the number of keys to retrieve.",
+        "Read several strings at once; nil for missing or non-string keys.", "key [key ...]", strings::mget),
+    c("move", 3, "write fast", "keyspace", K1, "RW ACCESS UPDATE", G, "1.0.0", "O(1)",
+        "Move a key to another database if it is absent there.", "key db", keys::move_),
+    c("mset", -3, "write denyoom", S, KPAIRS, "OW UPDATE", S, "1.0.1", "O(N) where N is the number of keys to set.",
+        "Store several strings at once.", "key value [key value ...]", strings::mset),
+    c("msetnx", -3, "write denyoom", S, KPAIRS, "OW INSERT", S, "1.0.1", "O(N) where N is the number of keys to set.",
+        "Store several strings only if none of the keys exists.", "key value [key value ...]", strings::msetnx),
+    container("object", -2, "", G, "2.2.3", "Look inside a key: encoding, refcount, idle time, frequency.", OBJECT_SUBS),
+    c("persist", 2, "write fast", "keyspace", K1, "RW UPDATE", G, "2.2.0", "O(1)",
+        "Remove a key's TTL so it lives forever.", "key", expire::persist),
+    c("pexpire", -3, "write fast", "keyspace", K1, "RW UPDATE", G, "2.6.0", "O(1)",
+        "Give a key a time to live in milliseconds.", "key milliseconds [NX|XX|GT|LT]", expire::pexpire),
+    c("pexpireat", -3, "write fast", "keyspace", K1, "RW UPDATE", G, "2.6.0", "O(1)",
+        "Make a key expire at a Unix time in milliseconds.", "key unix-time-milliseconds [NX|XX|GT|LT]", expire::pexpireat),
+    c("pexpiretime", 2, "readonly fast", "keyspace", K1, "RO ACCESS", G, "7.0.0", "O(1)",
+        "The Unix time in milliseconds at which a key expires.", "key", expire::pexpiretime),
+    c("ping", -1, "fast sentinel", "connection", NOKEY, "", CONN, "1.0.0", "O(1)",
+        "Check the connection: PONG, or the message echoed.", "[message]", server::ping),
+    c("psetex", 4, "write denyoom", S, K1, "OW UPDATE", S, "2.6.0", "O(1)",
+        "Store a string with a TTL in milliseconds.", "key milliseconds value", strings::psetex),
+    tips(c("pttl", 2, "readonly fast", "keyspace", K1, "RO ACCESS", G, "2.6.0", "O(1)",
+        "Milliseconds a key has left (-1 no TTL, -2 missing).", "key", expire::pttl), "nondeterministic_output"),
+    c("quit", -1, "allow_busy noscript loading stale fast no_auth", "connection", NOKEY, "", CONN, "1.0.0", "O(1)",
+        "Close the connection after replying OK.", "", server::quit),
+    tips(c("randomkey", 1, "readonly touches_arbitrary_keys", "keyspace", NOKEY, "", G, "1.0.0", "O(1)",
+        "A key picked at random, or nil when the database is empty.", "", keys::randomkey), "nondeterministic_output"),
+    c("rename", 3, "write", "keyspace", K2, "RW ACCESS DELETE", G, "1.0.0", "O(1)",
+        "Rename a key, replacing any key with the new name.", "key newkey", keys::rename),
+    c("renamenx", 3, "write fast", "keyspace", K2, "RW ACCESS DELETE", G, "1.0.0", "O(1)",
+        "Rename a key only if the new name is free.", "key newkey", keys::renamenx),
+    c("reset", 1, "noscript loading stale fast no_auth allow_busy", "connection", NOKEY, "", CONN, "6.2.0", "O(1)",
+        "Return this connection to its initial state (db 0, RESP2, no name).", "", server::reset),
+    tips(c("scan", -2, "readonly touches_arbitrary_keys", "keyspace", NOKEY, "", G, "2.8.0", "O(1) for every call. O(N) for a complete iteration",
+        "Walk the keyspace a few keys at a time with a cursor; safe on big databases.", "cursor [MATCH pattern] [COUNT count] [TYPE type]", keys::scan), "nondeterministic_output"),
+    c("select", 2, "loading stale fast", "connection", NOKEY, "", CONN, "1.0.0", "O(1)",
+        "Switch this connection to another database (0-15).", "index", server::select),
+    c("set", -3, "write denyoom", S, K1, "RW ACCESS UPDATE VARIABLE_FLAGS", S, "1.0.0", "O(1)",
+        "Store a string, with optional TTL, conditions (NX/XX) and the old value (GET).", "key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]", strings::set),
+    c("setex", 4, "write denyoom", S, K1, "OW UPDATE", S, "2.0.0", "O(1)",
+        "Store a string with a TTL in seconds.", "key seconds value", strings::setex),
+    c("setnx", 3, "write denyoom fast", S, K1, "OW INSERT", S, "1.0.0", "O(1)",
+        "Store a string only if the key does not exist; 1 if stored.", "key value", strings::setnx),
+    c("setrange", 4, "write denyoom", S, K1, "RW UPDATE", S, "2.2.0", "O(1), not counting the time taken to copy the new string in place.",
+        "Overwrite part of a string at a byte offset, padding with zero bytes.", "key offset value", strings::setrange),
+    c("strlen", 2, "readonly fast", S, K1, "RO", S, "2.2.0", "O(1)",
+        "The length of a string in bytes (0 when missing).", "key", strings::strlen),
+    c("substr", 4, "readonly", S, K1, "RO ACCESS", S, "1.0.0", "O(N) where N is the length of the returned string",
+        "Old name of GETRANGE.", "key start end", strings::getrange),
+    c("swapdb", 3, "write fast", "keyspace dangerous", NOKEY, "", SRV, "4.0.0", "O(N) where N is the count of clients watching or blocking on keys from both databases.",
+        "Exchange the contents of two databases.", "index1 index2", keys::swapdb),
+    tips(c("time", 1, "loading stale fast", "", NOKEY, "", SRV, "2.6.0", "O(1)",
+        "The server's clock: seconds and microseconds.", "", server::time), "nondeterministic_output"),
+    c("touch", -2, "readonly fast", "keyspace", KALL, "RO", G, "3.2.1", "O(N) where N is the number of keys that will be touched.",
+        "Mark keys as just used (resets idle time); returns how many exist.", "key [key ...]", keys::touch),
+    tips(c("ttl", 2, "readonly fast", "keyspace", K1, "RO ACCESS", G, "1.0.0", "O(1)",
+        "Seconds a key has left (-1 no TTL, -2 missing).", "key", expire::ttl), "nondeterministic_output"),
+    c("type", 2, "readonly fast", "keyspace", K1, "RO", G, "1.0.0", "O(1)",
+        "The type of a key's value, or none.", "key", keys::type_),
+    c("unlink", -2, "write fast", "keyspace", KALL, "RM DELETE", G, "4.0.0", "O(1) for each key removed regardless of its size.",
+        "Remove keys, freeing big values in the background.", "key [key ...]", keys::unlink),
+];
+
+/// Every top-level command.
+pub fn commands() -> impl Iterator<Item = &'static CommandSpec> {
+    COMMANDS.iter()
+}
+
+/// Finds a top-level command by name, any case.
+pub fn find(name: &[u8]) -> Option<&'static CommandSpec> {
+    commands().find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// Finds a command or a subcommand by its full name (`object|encoding`), any case.
+pub fn find_full(name: &[u8]) -> Option<&'static CommandSpec> {
+    let text = String::from_utf8_lossy(name).to_ascii_lowercase();
+    match text.split_once('|') {
+        Some((top, subname)) => find(top.as_bytes())?
+            .subcommands
+            .iter()
+            .find(|s| s.name == subname),
+        None => find(name),
+    }
+}
+
+/// Resolves argv to the spec that will run it, or Redis's error for an unknown command
+/// or subcommand.
+pub fn lookup(argv: &[Vec<u8>]) -> Result<&'static CommandSpec, String> {
+    let name = &argv[0];
+    let Some(top) = find(name) else {
+        let mut args = String::new();
+        for a in &argv[1..] {
+            if args.len() >= 128 {
+                break;
+            }
+            let room = 128 - args.len();
+            let text = String::from_utf8_lossy(a);
+            let cut: String = truncate_bytes(&text, room);
+            args.push_str(&format!("'{cut}' "));
+        }
+        let name = truncate_bytes(&String::from_utf8_lossy(name), 128);
+        return Err(sanitize(format!(
+            "ERR unknown command '{name}', with args beginning with: {args}"
+        )));
+    };
+    if top.subcommands.is_empty() || argv.len() < 2 {
+        return Ok(top);
+    }
+    match top
+        .subcommands
+        .iter()
+        .find(|s| s.name.as_bytes().eq_ignore_ascii_case(&argv[1]))
+    {
+        Some(s) => Ok(s),
+        None => Err(sanitize(format!(
+            "ERR unknown subcommand '{}'. Try {} HELP.",
+            truncate_bytes(&String::from_utf8_lossy(&argv[1]), 128),
+            top.name.to_uppercase()
+        ))),
+    }
+}
+
+fn truncate_bytes(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+/// Errors travel on one line: CR and LF become spaces, as Redis does.
+fn sanitize(s: String) -> String {
+    s.replace(['\r', '\n'], " ")
+}
+
+pub fn arity_ok(spec: &CommandSpec, argc: usize) -> bool {
+    let argc = argc as i32;
+    if spec.arity > 0 {
+        argc == spec.arity
+    } else {
+        argc >= -spec.arity
+    }
+}
+
+/// The positions of the key arguments in a full command line, by the legacy
+/// first/last/step triple (what COMMAND GETKEYS and the panels use).
+pub fn key_positions(spec: &CommandSpec, argc: usize) -> Vec<usize> {
+    if spec.first_key <= 0 || spec.step <= 0 {
+        return Vec::new();
+    }
+    let last = if spec.last_key < 0 {
+        argc as i32 + spec.last_key
+    } else {
+        spec.last_key
+    };
+    let mut out = Vec::new();
+    let mut i = spec.first_key;
+    while i <= last && (i as usize) < argc {
+        out.push(i as usize);
+        i += spec.step;
+    }
+    out
+}

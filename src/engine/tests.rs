@@ -1,0 +1,140 @@
+//! Engine tests under a manual clock: behaviour that the differential suite cannot pin
+//! down because it depends on time passing.
+
+use super::*;
+
+fn engine() -> (Engine, ManualClock, u64) {
+    let clock = ManualClock::new(1_700_000_000_000);
+    let mut e = Engine::new(Box::new(clock.clone()), 42);
+    let id = e.connect("test:1", "test:0");
+    (e, clock, id)
+}
+
+fn run(e: &mut Engine, id: u64, line: &str) -> Reply {
+    e.exec_words(id, line)
+}
+
+#[test]
+fn set_get_roundtrip() {
+    let (mut e, _, id) = engine();
+    assert_eq!(run(&mut e, id, "SET greeting hello"), Reply::ok());
+    assert_eq!(run(&mut e, id, "GET greeting"), Reply::bulk("hello"));
+    assert_eq!(run(&mut e, id, "GET missing"), Reply::Nil);
+}
+
+#[test]
+fn keys_expire_lazily_when_time_passes() {
+    let (mut e, clock, id) = engine();
+    run(&mut e, id, "SET k v PX 1500");
+    assert_eq!(run(&mut e, id, "PTTL k"), Reply::Int(1500));
+    assert_eq!(run(&mut e, id, "TTL k"), Reply::Int(2));
+    clock.advance(1499);
+    assert_eq!(run(&mut e, id, "GET k"), Reply::bulk("v"));
+    clock.advance(1);
+    assert_eq!(run(&mut e, id, "GET k"), Reply::Nil);
+    assert_eq!(e.core.stats.expired_keys, 1);
+    let ev = e.drain_events();
+    assert!(ev.iter().any(|k| k.event == "expired" && k.key == b"k"));
+}
+
+#[test]
+fn active_expiry_removes_keys_nobody_reads() {
+    let (mut e, clock, id) = engine();
+    for i in 0..500 {
+        run(&mut e, id, &format!("SET k{i} v PX {}", 100 + i));
+    }
+    for i in 0..100 {
+        run(&mut e, id, &format!("SET keep{i} v"));
+    }
+    clock.advance(10_000);
+    let mut rounds = 0;
+    while e.core.dbs[0].expires.len() > 0 && rounds < 100 {
+        e.tick();
+        rounds += 1;
+    }
+    assert_eq!(e.core.dbs[0].keys.len(), 100, "only the persistent keys remain");
+    assert_eq!(e.core.stats.expired_keys, 500);
+    assert!(rounds >= 1);
+}
+
+#[test]
+fn active_expiry_stops_when_few_keys_are_stale() {
+    // 1 stale key in 1000 volatile ones: one sampling round finds < 10% stale and stops,
+    // so a single tick must not scan the whole table.
+    let (mut e, clock, id) = engine();
+    for i in 0..1000 {
+        run(&mut e, id, &format!("SET k{i} v EX 1000"));
+    }
+    run(&mut e, id, "SET stale v PX 1");
+    clock.advance(5);
+    e.tick();
+    assert!(e.core.dbs[0].keys.len() >= 1000);
+}
+
+#[test]
+fn clients_have_their_own_db() {
+    let (mut e, _, a) = engine();
+    let b = e.connect("test:2", "test:0");
+    run(&mut e, a, "SELECT 3");
+    run(&mut e, a, "SET x in3");
+    assert_eq!(run(&mut e, b, "GET x"), Reply::Nil);
+    run(&mut e, b, "SELECT 3");
+    assert_eq!(run(&mut e, b, "GET x"), Reply::bulk("in3"));
+}
+
+#[test]
+fn lru_idle_time_follows_the_clock() {
+    let (mut e, clock, id) = engine();
+    run(&mut e, id, "SET k v");
+    clock.advance(12_000);
+    assert_eq!(run(&mut e, id, "OBJECT IDLETIME k"), Reply::Int(12));
+    run(&mut e, id, "GET k");
+    assert_eq!(run(&mut e, id, "OBJECT IDLETIME k"), Reply::Int(0));
+}
+
+#[test]
+fn lfu_counter_starts_at_five_and_grows() {
+    let (mut e, _, id) = engine();
+    run(&mut e, id, "CONFIG SET maxmemory-policy allkeys-lfu");
+    run(&mut e, id, "SET k v");
+    assert_eq!(run(&mut e, id, "OBJECT FREQ k"), Reply::Int(5));
+    run(&mut e, id, "GET k");
+    // The first access from the initial value always increments.
+    assert_eq!(run(&mut e, id, "OBJECT FREQ k"), Reply::Int(6));
+    for _ in 0..1000 {
+        run(&mut e, id, "GET k");
+    }
+    match run(&mut e, id, "OBJECT FREQ k") {
+        Reply::Int(n) => assert!((7..40).contains(&n), "logarithmic growth, got {n}"),
+        r => panic!("{r:?}"),
+    }
+}
+
+#[test]
+fn key_events_name_what_changed() {
+    let (mut e, _, id) = engine();
+    run(&mut e, id, "SET a 1");
+    run(&mut e, id, "INCR a");
+    run(&mut e, id, "EXPIRE a 100");
+    run(&mut e, id, "RENAME a b");
+    run(&mut e, id, "DEL b");
+    let names: Vec<_> = e.drain_events().iter().map(|k| k.event).collect();
+    assert_eq!(names, ["set", "incrby", "expire", "rename_from", "rename_to", "del"]);
+}
+
+#[test]
+fn commandstats_count_calls() {
+    let (mut e, _, id) = engine();
+    run(&mut e, id, "SET a 1");
+    run(&mut e, id, "GET a");
+    run(&mut e, id, "GET a b");
+    let st = &e.core.cmdstats["get"];
+    assert_eq!((st.calls, st.rejected_calls), (1, 1));
+}
+
+#[test]
+fn unknown_client_id_does_not_panic() {
+    let (mut e, _, _) = engine();
+    assert_eq!(e.exec_words(999, "PING"), Reply::Status("PONG".into()));
+    assert!(e.execute(1, &[]).is_error());
+}
