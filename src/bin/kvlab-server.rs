@@ -1,1 +1,212 @@
+//! `kvlab-server`: the KV Lab engine behind a RESP2/RESP3 TCP server, so that redis-cli,
+//! redis-benchmark, client libraries and Redis's own test suite can talk to it.
+//!
+//! Like redis-server it runs one event loop on one thread: a tokio current-thread runtime
+//! with every connection a local task sharing one engine. Flags follow redis-server:
+//! `kvlab-server --port 6380 --maxmemory 1mb --maxmemory-policy allkeys-lru`.
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    native::main()
+}
+
+#[cfg(target_arch = "wasm32")]
 fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    use kvlab::engine::{Config, Engine, SystemClock};
+    use kvlab::resp::{encode, parse_request, Parsed};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    struct Options {
+        bind: String,
+        port: u16,
+        seed: u64,
+        config: Config,
+    }
+
+    fn usage() -> ! {
+        eprintln!(
+            "Usage: kvlab-server [--port N] [--bind ADDR] [--seed N] [--<config-name> <value> ...]\n\
+             Any CONFIG parameter can be given as a flag, e.g. --maxmemory 1mb --maxmemory-policy allkeys-lru"
+        );
+        std::process::exit(1)
+    }
+
+    fn parse_args() -> Options {
+        let mut o = Options {
+            bind: "127.0.0.1".into(),
+            port: 6379,
+            seed: std::process::id() as u64,
+            config: Config::default(),
+        };
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let mut i = 0;
+        while i < args.len() {
+            let a = &args[i];
+            if a == "-h" || a == "--help" {
+                usage();
+            }
+            let Some(name) = a.strip_prefix("--") else {
+                eprintln!("kvlab-server: unexpected argument '{a}'");
+                usage();
+            };
+            let Some(value) = args.get(i + 1) else {
+                eprintln!("kvlab-server: --{name} needs a value");
+                usage();
+            };
+            match name {
+                "port" => match value.parse() {
+                    Ok(p) => o.port = p,
+                    Err(_) => {
+                        eprintln!("kvlab-server: invalid port '{value}'");
+                        std::process::exit(1)
+                    }
+                },
+                "bind" => o.bind = value.split_whitespace().next().unwrap_or("127.0.0.1").into(),
+                "seed" => o.seed = value.parse().unwrap_or(o.seed),
+                "daemonize" | "save" | "appendonly" | "logfile" | "dir" | "protected-mode" => {}
+                _ => {
+                    if let Err(e) = o.config.set_startup(name, value) {
+                        eprintln!("kvlab-server: --{name} {value}: {e}");
+                        std::process::exit(1)
+                    }
+                }
+            }
+            i += 2;
+        }
+        let _ = o.config.set_startup("port", &o.port.to_string());
+        o
+    }
+
+    pub fn main() {
+        let opts = parse_args();
+        let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => {
+                eprintln!("kvlab-server: cannot start runtime: {e}");
+                std::process::exit(1)
+            }
+        };
+        let local = tokio::task::LocalSet::new();
+        local.block_on(&rt, serve(opts));
+    }
+
+    async fn serve(opts: Options) {
+        let addr = format!("{}:{}", opts.bind, opts.port);
+        let listener = match TcpListener::bind(&addr).await {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("kvlab-server: cannot listen on {addr}: {e}");
+                std::process::exit(1)
+            }
+        };
+        let hz = opts.config.hz.max(1) as u64;
+        let engine = Rc::new(RefCell::new(Engine::with_config(
+            Box::new(SystemClock),
+            opts.seed,
+            opts.config,
+        )));
+        eprintln!("kvlab-server ready to accept connections on {addr}");
+
+        // Active expiry, `hz` times a second, as Redis's serverCron.
+        let ticker = engine.clone();
+        tokio::task::spawn_local(async move {
+            let mut iv = tokio::time::interval(Duration::from_millis(1000 / hz));
+            loop {
+                iv.tick().await;
+                ticker.borrow_mut().tick();
+                ticker.borrow_mut().drain_events();
+            }
+        });
+
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let Ok((sock, peer)) = accepted else { continue };
+                    let _ = sock.set_nodelay(true);
+                    let local = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                    let id = engine.borrow_mut().connect(&peer.to_string(), &local);
+                    let e = engine.clone();
+                    tokio::task::spawn_local(async move {
+                        handle(e.clone(), id, sock).await;
+                        e.borrow_mut().disconnect(id);
+                    });
+                }
+                _ = tokio::signal::ctrl_c() => {
+                    eprintln!("kvlab-server: shutting down");
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn handle(engine: Rc<RefCell<Engine>>, id: u64, mut sock: TcpStream) {
+        let mut inbuf: Vec<u8> = Vec::with_capacity(16 * 1024);
+        let mut out: Vec<u8> = Vec::with_capacity(16 * 1024);
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            let n = match sock.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            inbuf.extend_from_slice(&chunk[..n]);
+            let mut pos = 0;
+            let mut close = false;
+            {
+                let mut eng = engine.borrow_mut();
+                let max_bulk = eng.core.config.proto_max_bulk_len;
+                let qbuf_limit = eng.core.config.client_query_buffer_limit as usize;
+                loop {
+                    match parse_request(&inbuf[pos..], max_bulk) {
+                        Ok(Parsed::Command(argv, used)) => {
+                            pos += used;
+                            let reply = eng.execute(id, &argv);
+                            let (resp, quit) = eng
+                                .client(id)
+                                .map(|c| (c.resp, c.close_after_reply))
+                                .unwrap_or((2, false));
+                            encode(&reply, resp, &mut out);
+                            if quit {
+                                close = true;
+                                break;
+                            }
+                        }
+                        Ok(Parsed::Skip(used)) => pos += used,
+                        Ok(Parsed::Incomplete) => {
+                            if inbuf.len() - pos > qbuf_limit {
+                                // Redis closes a client whose query buffer outgrows the limit.
+                                close = true;
+                            }
+                            break;
+                        }
+                        Err(e) => {
+                            let resp = eng.client(id).map(|c| c.resp).unwrap_or(2);
+                            encode(&kvlab::engine::Reply::Error(e.0), resp, &mut out);
+                            close = true;
+                            break;
+                        }
+                    }
+                }
+                eng.drain_events();
+            }
+            inbuf.drain(..pos);
+            if !out.is_empty() {
+                if sock.write_all(&out).await.is_err() {
+                    return;
+                }
+                out.clear();
+            }
+            if close {
+                let _ = sock.shutdown().await;
+                return;
+            }
+        }
+    }
+}

@@ -311,7 +311,10 @@ pub fn command_info_reply(c: &CommandSpec) -> Reply {
         key_specs.push(Reply::Map(vec![
             (
                 Reply::bulk("flags"),
-                set_of(words(c.key_flags)),
+                set_of(words(c.key_flags).map(|f| match f.as_str() {
+                    "RO" | "RW" | "OW" | "RM" => f,
+                    _ => f.to_lowercase(),
+                })),
             ),
             (
                 Reply::bulk("begin_search"),

@@ -1,0 +1,300 @@
+//! The console language: redis-cli's line tokenizer and its `--no-raw` reply printer.
+//!
+//! Both follow redis-cli 7.0 to the byte, so that a transcript from the browser console
+//! is indistinguishable from one made with `redis-cli --no-raw` against a real server.
+
+use crate::engine::reply::format_double_g17;
+use crate::engine::Reply;
+
+/// Splits a console line into arguments the way redis-cli does (`sdssplitargs`):
+/// whitespace separates, `"..."` understands `\n \r \t \b \a \\ \" \xHH` (other escaped
+/// characters stand for themselves), `'...'` only understands `\'`, and a closing quote
+/// must be followed by whitespace or the end. `Err` is redis-cli's
+/// "Invalid argument(s)".
+pub fn tokenize(line: &str) -> Result<Vec<Vec<u8>>, &'static str> {
+    const ERR: &str = "Invalid argument(s)";
+    let b = line.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() {
+            return Ok(out);
+        }
+        let mut cur = Vec::new();
+        let (mut inq, mut insq) = (false, false);
+        loop {
+            if inq {
+                if i >= b.len() {
+                    return Err(ERR);
+                }
+                if b[i] == b'\\'
+                    && i + 3 < b.len()
+                    && b[i + 1] == b'x'
+                    && b[i + 2].is_ascii_hexdigit()
+                    && b[i + 3].is_ascii_hexdigit()
+                {
+                    let hex = std::str::from_utf8(&b[i + 2..i + 4]).unwrap_or("0");
+                    cur.push(u8::from_str_radix(hex, 16).unwrap_or(0));
+                    i += 3;
+                } else if b[i] == b'\\' && i + 1 < b.len() {
+                    i += 1;
+                    cur.push(match b[i] {
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
+                        b'b' => 8,
+                        b'a' => 7,
+                        c => c,
+                    });
+                } else if b[i] == b'"' {
+                    if i + 1 < b.len() && !b[i + 1].is_ascii_whitespace() {
+                        return Err(ERR);
+                    }
+                    i += 1;
+                    break;
+                } else {
+                    cur.push(b[i]);
+                }
+            } else if insq {
+                if i >= b.len() {
+                    return Err(ERR);
+                }
+                if b[i] == b'\\' && i + 1 < b.len() && b[i + 1] == b'\'' {
+                    i += 1;
+                    cur.push(b'\'');
+                } else if b[i] == b'\'' {
+                    if i + 1 < b.len() && !b[i + 1].is_ascii_whitespace() {
+                        return Err(ERR);
+                    }
+                    i += 1;
+                    break;
+                } else {
+                    cur.push(b[i]);
+                }
+            } else {
+                if i >= b.len() {
+                    break;
+                }
+                match b[i] {
+                    b' ' | b'\n' | b'\r' | b'\t' | 0 => break,
+                    b'"' => inq = true,
+                    b'\'' => insq = true,
+                    c => cur.push(c),
+                }
+            }
+            i += 1;
+        }
+        out.push(cur);
+    }
+}
+
+/// Commands whose replies redis-cli prints raw even in `--no-raw` mode (their text is
+/// meant for people: INFO, CLIENT LIST/INFO).
+pub fn prints_raw(argv: &[Vec<u8>]) -> bool {
+    let is = |i: usize, w: &str| argv.get(i).is_some_and(|a| a.eq_ignore_ascii_case(w.as_bytes()));
+    is(0, "info")
+        || is(0, "lolwut")
+        || (argv.len() >= 2 && is(0, "client") && (is(1, "list") || is(1, "info")))
+        || (argv.len() >= 2 && is(0, "memory") && (is(1, "malloc-stats") || is(1, "doctor")))
+        || (argv.len() == 2 && is(0, "latency") && is(1, "doctor"))
+}
+
+/// The text redis-cli prints for one reply to `argv`, for a client speaking RESP `resp`.
+pub fn format_reply(argv: &[Vec<u8>], reply: &Reply, resp: u8) -> String {
+    let r = if resp >= 3 {
+        reply.clone()
+    } else {
+        to_resp2(reply)
+    };
+    if prints_raw(argv) {
+        format_raw(&r)
+    } else {
+        format_tty(&r, "")
+    }
+}
+
+/// What a RESP2 client receives for a reply: RESP3-only types degrade as Redis degrades
+/// them on the wire.
+pub fn to_resp2(r: &Reply) -> Reply {
+    match r {
+        Reply::Double(d) => Reply::Bulk(format_double_g17(*d).into_bytes()),
+        Reply::Map(kv) => Reply::Array(
+            kv.iter()
+                .flat_map(|(k, v)| [to_resp2(k), to_resp2(v)])
+                .collect(),
+        ),
+        Reply::Set(v) | Reply::Array(v) => Reply::Array(v.iter().map(to_resp2).collect()),
+        Reply::Bool(b) => Reply::Int(*b as i64),
+        Reply::Verbatim(_, s) => Reply::Bulk(s.clone()),
+        Reply::NilArray => Reply::Nil,
+        other => other.clone(),
+    }
+}
+
+/// A string as redis-cli quotes it (`sdscatrepr`).
+pub fn repr(s: &[u8]) -> String {
+    let mut o = String::with_capacity(s.len() + 2);
+    o.push('"');
+    for &c in s {
+        match c {
+            b'\\' => o.push_str("\\\\"),
+            b'"' => o.push_str("\\\""),
+            b'\n' => o.push_str("\\n"),
+            b'\r' => o.push_str("\\r"),
+            b'\t' => o.push_str("\\t"),
+            7 => o.push_str("\\a"),
+            8 => o.push_str("\\b"),
+            c if (0x20..0x7f).contains(&c) => o.push(c as char),
+            c => o.push_str(&format!("\\x{c:02x}")),
+        }
+    }
+    o.push('"');
+    o
+}
+
+fn is_multiline(r: &Reply) -> bool {
+    match r {
+        Reply::Array(v) | Reply::Set(v) => !v.is_empty(),
+        Reply::Map(v) => !v.is_empty(),
+        _ => false,
+    }
+}
+
+/// redis-cli's interactive ("TTY") formatting.
+fn format_tty(r: &Reply, prefix: &str) -> String {
+    match r {
+        Reply::Error(e) => format!("(error) {e}\n"),
+        Reply::Status(s) => format!("{s}\n"),
+        Reply::Int(i) => format!("(integer) {i}\n"),
+        Reply::Double(d) => format!("(double) {}\n", format_double_g17(*d)),
+        Reply::Bulk(b) => format!("{}\n", repr(b)),
+        Reply::Verbatim(_, b) => format!("{}\n", String::from_utf8_lossy(b)),
+        Reply::Nil | Reply::NilArray => "(nil)\n".into(),
+        Reply::Bool(b) => if *b { "(true)\n" } else { "(false)\n" }.into(),
+        Reply::Array(v) | Reply::Set(v) if v.is_empty() => match r {
+            Reply::Set(_) => "(empty set)\n".into(),
+            _ => "(empty array)\n".into(),
+        },
+        Reply::Map(v) if v.is_empty() => "(empty hash)\n".into(),
+        Reply::Array(v) | Reply::Set(v) => {
+            let sep = if matches!(r, Reply::Set(_)) { '~' } else { ')' };
+            let width = v.len().to_string().len();
+            let child = format!("{prefix}{}", " ".repeat(width + 2));
+            let mut out = String::new();
+            for (i, e) in v.iter().enumerate() {
+                let p = if i == 0 { "" } else { prefix };
+                out.push_str(&format!("{p}{:>width$}{sep} ", i + 1));
+                out.push_str(&format_tty(e, &child));
+            }
+            out
+        }
+        Reply::Map(kv) => {
+            let width = kv.len().to_string().len();
+            let child = format!("{prefix}{}", " ".repeat(width + 2));
+            let mut out = String::new();
+            for (i, (k, v)) in kv.iter().enumerate() {
+                let p = if i == 0 { "" } else { prefix };
+                out.push_str(&format!("{p}{:>width$}# ", i + 1));
+                let mut key = format_tty(k, &child);
+                key.pop();
+                out.push_str(&key);
+                out.push_str(" => ");
+                if is_multiline(v) {
+                    out.push('\n');
+                    out.push_str(&child);
+                }
+                out.push_str(&format_tty(v, &child));
+            }
+            out
+        }
+    }
+}
+
+/// redis-cli's raw formatting (used for INFO and CLIENT LIST even without `--raw`).
+fn format_raw(r: &Reply) -> String {
+    match r {
+        Reply::Nil | Reply::NilArray => String::new(),
+        Reply::Error(e) => format!("{e}\n"),
+        Reply::Status(s) => s.clone(),
+        Reply::Bulk(b) | Reply::Verbatim(_, b) => String::from_utf8_lossy(b).into_owned(),
+        Reply::Bool(b) => if *b { "(true)" } else { "(false)" }.into(),
+        Reply::Int(i) => i.to_string(),
+        Reply::Double(d) => format_double_g17(*d),
+        Reply::Array(v) | Reply::Set(v) => v.iter().map(format_raw).collect::<Vec<_>>().join("\n"),
+        Reply::Map(kv) => kv
+            .iter()
+            .map(|(k, v)| format!("{} {}", format_raw(k), format_raw(v)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<String> {
+        tokenize(s)
+            .unwrap()
+            .into_iter()
+            .map(|t| String::from_utf8_lossy(&t).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn tokenizer_follows_redis_cli() {
+        assert_eq!(toks("SET a b"), ["SET", "a", "b"]);
+        assert_eq!(toks("  set   \"hello world\"  "), ["set", "hello world"]);
+        assert_eq!(toks(r#"set k "a\nb\x41\"""#), ["set", "k", "a\nbA\""]);
+        assert_eq!(toks(r"set k 'it\'s'"), ["set", "k", "it's"]);
+        assert_eq!(toks(r"set k 'a\nb'"), ["set", "k", "a\\nb"]);
+        assert_eq!(toks(r#"echo """#), ["echo", ""]);
+        assert_eq!(toks(r#"echo foo"bar baz""#), ["echo", "foobar baz"]);
+        assert!(tokenize(r#"set "unterminated"#).is_err());
+        assert!(tokenize(r#"set "a"b"#).is_err());
+        assert!(tokenize("set 'a").is_err());
+        assert!(toks("").is_empty());
+    }
+
+    #[test]
+    fn tty_format() {
+        let argv = vec![b"x".to_vec()];
+        let f = |r: Reply| format_reply(&argv, &r, 2);
+        assert_eq!(f(Reply::ok()), "OK\n");
+        assert_eq!(f(Reply::Int(3)), "(integer) 3\n");
+        assert_eq!(f(Reply::Nil), "(nil)\n");
+        assert_eq!(f(Reply::Array(vec![])), "(empty array)\n");
+        assert_eq!(f(Reply::bulk(b"a\x00\xff\"")), "\"a\\x00\\xff\\\"\"\n");
+        let ten: Vec<Reply> = (1..=10).map(|i| Reply::Int(i)).collect();
+        let s = f(Reply::Array(ten));
+        assert!(s.starts_with(" 1) (integer) 1\n 2) "));
+        assert!(s.ends_with("10) (integer) 10\n"));
+        let nested = Reply::Array(vec![
+            Reply::bulk("a"),
+            Reply::Array(vec![Reply::bulk("b"), Reply::bulk("c")]),
+        ]);
+        assert_eq!(f(nested), "1) \"a\"\n2) 1) \"b\"\n   2) \"c\"\n");
+    }
+
+    #[test]
+    fn resp3_format() {
+        let argv = vec![b"hello".to_vec()];
+        let m = Reply::Map(vec![
+            (Reply::bulk("server"), Reply::bulk("redis")),
+            (Reply::bulk("modules"), Reply::Array(vec![])),
+        ]);
+        assert_eq!(
+            format_reply(&argv, &m, 3),
+            "1# \"server\" => \"redis\"\n2# \"modules\" => (empty array)\n"
+        );
+        assert_eq!(format_reply(&argv, &Reply::Double(1.5), 3), "(double) 1.5\n");
+        assert_eq!(format_reply(&argv, &Reply::Bool(true), 3), "(true)\n");
+        assert_eq!(
+            format_reply(&argv, &Reply::Set(vec![Reply::Status("a".into())]), 3),
+            "1~ a\n"
+        );
+    }
+}
