@@ -225,6 +225,8 @@ static CONFIG_SUBS: &[CommandSpec] = &[
         "List the CONFIG subcommands.", "", server::config_help), "config"),
     sub(c("resetstat", 2, "admin noscript loading stale", "", NOKEY, "", SRV, "2.0.0", "O(1)",
         "Zero the statistics that INFO reports.", "", server::config_resetstat), "config"),
+    sub(c("rewrite", 2, "admin noscript loading stale", "", NOKEY, "", SRV, "2.8.0", "O(1)",
+        "Save the configuration to its file (the playground has none).", "", server::config_rewrite), "config"),
     sub(c("set", -4, "admin noscript loading stale", "", NOKEY, "", SRV, "2.0.0", "O(N) when N is the number of configuration parameters provided",
         "Change configuration parameters at run time, all or none.", "parameter value [parameter value ...]", server::config_set), "config"),
 ];
@@ -234,7 +236,7 @@ static COMMAND_SUBS: &[CommandSpec] = &[
         "How many commands this server knows.", "", server::command_count), "command"),
     tips(sub(c("docs", -2, "loading stale sentinel", "connection", NOKEY, "", SRV, "7.0.0", "O(N) where N is the number of commands to look up",
         "Documentation of commands: summary, group, syntax.", "[command-name [command-name ...]]", server::command_docs), "command"), "nondeterministic_output_order"),
-    sub(c("getkeys", -3, "loading stale sentinel", "connection", NOKEY, "", SRV, "2.8.13", "O(N) where N is the number of arguments to the command",
+    sub(c("getkeys", -4, "loading stale sentinel", "connection", NOKEY, "", SRV, "2.8.13", "O(N) where N is the number of arguments to the command",
         "Which arguments of a full command line are keys.", "command [arg [arg ...]]", server::command_getkeys), "command"),
     sub(c("help", 2, "loading stale sentinel", "connection", NOKEY, "", SRV, "5.0.0", "O(1)",
         "List the COMMAND subcommands.", "", server::command_help), "command"),

@@ -223,21 +223,56 @@ pub fn client_list(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 pub fn client_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    // Redis's full help text, so the reply matches byte for byte; the playground
+    // implements GETNAME, ID, INFO, LIST and SETNAME of these.
     help_reply(
         &argv[0],
         &[
+            "CACHING (YES|NO)",
+            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
             "GETNAME",
             "    Return the name of the current connection.",
             "ID",
             "    Return the ID of the current connection.",
             "INFO",
             "    Return information about the current client connection.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Kill connections by type.",
+            "    * USER <username>",
+            "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)",
+            "      Skip killing current connection (default: yes).",
             "LIST [options ...]",
             "    Return information about client connections. Options:",
             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
             "      Return clients of specified type.",
+            "UNPAUSE",
+            "    Stop the current client pause, resuming traffic.",
+            "PAUSE <timeout> [WRITE|ALL]",
+            "    Suspend all, or just write, clients for <timeout> milliseconds.",
+            "REPLY (ON|OFF|SKIP)",
+            "    Control the replies sent to the current connection.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Control server assisted client side caching.",
+            "TRACKINGINFO",
+            "    Report tracking status for the current connection.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect current client connection from eviction.",
         ],
     )
 }
@@ -276,6 +311,12 @@ pub fn config_resetstat(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     Reply::ok()
 }
 
+/// The playground has no configuration file to rewrite, like a redis-server started
+/// without one.
+pub fn config_rewrite(_ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    Reply::err("ERR The server is running without a config file")
+}
+
 pub fn config_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     help_reply(
         &argv[0],
@@ -286,6 +327,8 @@ pub fn config_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             "    Set the configuration <directive> to <value>.",
             "RESETSTAT",
             "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
         ],
     )
 }
@@ -354,8 +397,8 @@ pub fn command_info_reply(c: &CommandSpec) -> Reply {
         Reply::Int(c.step as i64),
         set_of(c.acl_categories()),
         set_of(words(c.tips)),
-        Reply::Array(key_specs),
-        Reply::Array(c.subcommands.iter().map(command_info_reply).collect()),
+        Reply::Set(key_specs),
+        Reply::Set(c.subcommands.iter().map(command_info_reply).collect()),
     ])
 }
 

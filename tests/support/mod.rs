@@ -1,0 +1,121 @@
+//! Shared by the native integration tests: start redis-server and kvlab-server on free
+//! loopback ports and stop them when the test ends.
+
+#![allow(dead_code)]
+
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Server {
+    pub port: u16,
+    child: Child,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free port")
+}
+
+fn wait_ready(port: u16, child: &mut Child, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited early: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("{what} did not start on port {port}");
+}
+
+pub fn which(bin: &str) -> Option<String> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(bin))
+            .find(|p| p.is_file())
+            .map(|p| p.to_string_lossy().into_owned())
+    })
+}
+
+/// The real redis-server, or a clear failure: the differential tests are the point of
+/// the suite, so a missing server must not pass silently.
+pub fn redis_server(extra: &[&str]) -> Server {
+    let bin = which("redis-server").expect(
+        "redis-server is not installed: run the README's test command, which installs it",
+    );
+    let port = free_port();
+    let mut args = vec![
+        "--port".to_string(),
+        port.to_string(),
+        "--bind".into(),
+        "127.0.0.1".into(),
+        "--save".into(),
+        "".into(),
+        "--appendonly".into(),
+        "no".into(),
+        "--daemonize".into(),
+        "no".into(),
+        "--logfile".into(),
+        "".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let mut child = Command::new(bin)
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cannot start redis-server");
+    wait_ready(port, &mut child, "redis-server");
+    Server { port, child }
+}
+
+pub fn kvlab_server(extra: &[&str]) -> Server {
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kvlab-server"))
+        .arg("--port")
+        .arg(port.to_string())
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("cannot start kvlab-server");
+    wait_ready(port, &mut child, "kvlab-server");
+    Server { port, child }
+}
+
+/// Runs a script through `redis-cli --no-raw` (one connection, commands from stdin) and
+/// returns what it printed.
+pub fn redis_cli(port: u16, script: &str, extra: &[&str]) -> String {
+    use std::io::Write;
+    let bin = which("redis-cli").expect("redis-cli is not installed");
+    let mut child = Command::new(bin)
+        .args(["-p", &port.to_string(), "--no-raw"])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot run redis-cli");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("write script");
+    let out = child.wait_with_output().expect("redis-cli output");
+    let mut s = String::from_utf8_lossy(&out.stdout).into_owned();
+    s.push_str(&String::from_utf8_lossy(&out.stderr));
+    s
+}
