@@ -19,17 +19,38 @@ impl Drop for Server {
     }
 }
 
+/// A free loopback port, never the same twice within one test binary (tests run in
+/// parallel, and two servers racing for one port would answer each other's clients).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("no free port")
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let _ = NEXT.compare_exchange(
+        0,
+        20_000 + (std::process::id() % 20_000) as u16,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    loop {
+        let p = NEXT.fetch_add(1, Ordering::SeqCst);
+        if p > 60_000 {
+            NEXT.store(20_000, Ordering::SeqCst);
+            continue;
+        }
+        if TcpListener::bind(("127.0.0.1", p)).is_ok() {
+            return p;
+        }
+    }
 }
 
 fn wait_ready(port: u16, child: &mut Child, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            // Make sure it is our process that answered, not another one on that port.
+            std::thread::sleep(Duration::from_millis(30));
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("{what} exited early: {status}");
+            }
             return;
         }
         if let Ok(Some(status)) = child.try_wait() {

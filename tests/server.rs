@@ -1,0 +1,155 @@
+//! kvlab-server through real clients: the redis-rs crate, raw sockets for the protocol's
+//! corners (inline commands, pipelining, protocol errors), and many clients at once.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+
+fn client(port: u16) -> redis::Connection {
+    redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+        .and_then(|c| c.get_connection())
+        .expect("connect")
+}
+
+#[test]
+fn redis_rs_basic_commands() {
+    let s = support::kvlab_server(&[]);
+    let mut c = client(s.port);
+    let _: () = redis::cmd("SET").arg("k").arg("v").query(&mut c).unwrap();
+    let v: String = redis::cmd("GET").arg("k").query(&mut c).unwrap();
+    assert_eq!(v, "v");
+    let bin: Vec<u8> = vec![0, 255, 13, 10, 7];
+    let _: () = redis::cmd("SET").arg("bin").arg(&bin).query(&mut c).unwrap();
+    let back: Vec<u8> = redis::cmd("GET").arg("bin").query(&mut c).unwrap();
+    assert_eq!(back, bin);
+    let n: i64 = redis::cmd("INCRBY").arg("n").arg(41).query(&mut c).unwrap();
+    assert_eq!(n, 41);
+    let err = redis::cmd("INCR").arg("k").query::<i64>(&mut c).unwrap_err();
+    assert!(err.to_string().contains("not an integer"), "{err}");
+    let missing: Option<String> = redis::cmd("GET").arg("nope").query(&mut c).unwrap();
+    assert_eq!(missing, None);
+}
+
+#[test]
+fn redis_rs_pipeline_of_a_thousand() {
+    let s = support::kvlab_server(&[]);
+    let mut c = client(s.port);
+    let mut p = redis::pipe();
+    for _ in 0..1000 {
+        p.cmd("INCR").arg("counter");
+    }
+    let out: Vec<i64> = p.query(&mut c).unwrap();
+    assert_eq!(out.len(), 1000);
+    assert_eq!(out[999], 1000);
+}
+
+#[test]
+fn clients_share_keys_but_not_selected_db() {
+    let s = support::kvlab_server(&[]);
+    let mut a = client(s.port);
+    let mut b = client(s.port);
+    let _: () = redis::cmd("SELECT").arg(5).query(&mut a).unwrap();
+    let _: () = redis::cmd("SET").arg("x").arg("in5").query(&mut a).unwrap();
+    let none: Option<String> = redis::cmd("GET").arg("x").query(&mut b).unwrap();
+    assert_eq!(none, None);
+    let _: () = redis::cmd("SELECT").arg(5).query(&mut b).unwrap();
+    let v: String = redis::cmd("GET").arg("x").query(&mut b).unwrap();
+    assert_eq!(v, "in5");
+    let list: String = redis::cmd("CLIENT").arg("LIST").query(&mut a).unwrap();
+    assert!(list.lines().count() >= 2, "{list}");
+}
+
+#[test]
+fn resp3_through_redis_rs() {
+    let s = support::kvlab_server(&[]);
+    let mut c = redis::Client::open(format!("redis://127.0.0.1:{}/?protocol=resp3", s.port))
+        .and_then(|c| c.get_connection())
+        .expect("connect resp3");
+    let v: redis::Value = redis::cmd("CONFIG").arg("GET").arg("maxmemory").query(&mut c).unwrap();
+    assert!(matches!(v, redis::Value::Map(_)), "{v:?}");
+    let missing: redis::Value = redis::cmd("GET").arg("nope").query(&mut c).unwrap();
+    assert_eq!(missing, redis::Value::Nil);
+}
+
+fn raw(port: u16, bytes: &[u8], expect_len: usize) -> Vec<u8> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(bytes).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    while out.len() < expect_len {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+    out
+}
+
+#[test]
+fn inline_commands_and_pipelining() {
+    let s = support::kvlab_server(&[]);
+    let want = b"+OK\r\n$5\r\nhello\r\n+PONG\r\n:1\r\n";
+    let got = raw(
+        s.port,
+        b"SET greeting \"hello\"\r\nGET greeting\r\n*1\r\n$4\r\nPING\r\nEXISTS greeting\n",
+        want.len(),
+    );
+    assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(want));
+}
+
+#[test]
+fn protocol_errors_close_the_connection() {
+    let s = support::kvlab_server(&[]);
+    let got = raw(s.port, b"*1\r\n+PING\r\n", 100);
+    assert_eq!(got, b"-ERR Protocol error: expected '$', got '+'\r\n");
+    let got = raw(s.port, b"SET a \"unbalanced\r\n", 100);
+    assert_eq!(got, b"-ERR Protocol error: unbalanced quotes in request\r\n");
+    let got = raw(s.port, b"*1\r\n$600000000\r\n", 100);
+    assert_eq!(got, b"-ERR Protocol error: invalid bulk length\r\n");
+    let got = raw(s.port, b"*9999999999\r\n", 100);
+    assert_eq!(got, b"-ERR Protocol error: invalid multibulk length\r\n");
+}
+
+#[test]
+fn quit_replies_then_closes() {
+    let s = support::kvlab_server(&[]);
+    let got = raw(s.port, b"QUIT\r\nPING\r\n", 100);
+    assert_eq!(got, b"+OK\r\n");
+}
+
+#[test]
+fn active_expiry_runs_in_the_server() {
+    let s = support::kvlab_server(&["--hz", "50"]);
+    let mut c = client(s.port);
+    for i in 0..100 {
+        let _: () = redis::cmd("SET").arg(format!("k{i}")).arg("v").arg("PX").arg(50).query(&mut c).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(600));
+    // DBSIZE does not expire keys itself: only the background cycle can have removed them.
+    let n: i64 = redis::cmd("DBSIZE").query(&mut c).unwrap();
+    assert_eq!(n, 0);
+    let info: String = redis::cmd("INFO").arg("stats").query(&mut c).unwrap();
+    assert!(info.contains("expired_keys:100"), "{info}");
+}
+
+#[test]
+fn startup_flags_become_config() {
+    let s = support::kvlab_server(&["--maxmemory", "1mb", "--maxmemory-policy", "allkeys-lru"]);
+    let mut c = client(s.port);
+    let v: Vec<String> = redis::cmd("CONFIG").arg("GET").arg("maxmemory").query(&mut c).unwrap();
+    assert_eq!(v, ["maxmemory", "1048576"]);
+    let v: Vec<String> = redis::cmd("CONFIG").arg("GET").arg("maxmemory-policy").query(&mut c).unwrap();
+    assert_eq!(v, ["maxmemory-policy", "allkeys-lru"]);
+}
+
+#[test]
+fn redis_cli_talks_to_kvlab() {
+    let s = support::kvlab_server(&[]);
+    let out = support::redis_cli(s.port, "SET a 1\nINCR a\nGET a\n", &[]);
+    assert_eq!(out, "OK\n(integer) 2\n\"2\"\n");
+}
