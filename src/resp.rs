@@ -47,14 +47,20 @@ pub fn parse_request(buf: &[u8], max_bulk: i64) -> Result<Parsed, ProtocolError>
     }
     let Some(nl) = find_crlf(buf, 0) else {
         if buf.len() > INLINE_MAX {
-            return Err(ProtocolError("ERR Protocol error: too big mbulk count string".into()));
+            return Err(ProtocolError(
+                "ERR Protocol error: too big mbulk count string".into(),
+            ));
         }
         return Ok(Parsed::Incomplete);
     };
     let head = &buf[1..nl];
     let count = match parse_len(head) {
         Some(n) if n <= MULTIBULK_MAX => n,
-        _ => return Err(ProtocolError("ERR Protocol error: invalid multibulk length".into())),
+        _ => {
+            return Err(ProtocolError(
+                "ERR Protocol error: invalid multibulk length".into(),
+            ))
+        }
     };
     let mut pos = nl + 2;
     if count <= 0 {
@@ -73,13 +79,19 @@ pub fn parse_request(buf: &[u8], max_bulk: i64) -> Result<Parsed, ProtocolError>
         }
         let Some(nl) = find_crlf(buf, pos) else {
             if buf.len() - pos > INLINE_MAX {
-                return Err(ProtocolError("ERR Protocol error: too big bulk count string".into()));
+                return Err(ProtocolError(
+                    "ERR Protocol error: too big bulk count string".into(),
+                ));
             }
             return Ok(Parsed::Incomplete);
         };
         let len = match parse_len(&buf[pos + 1..nl]) {
             Some(n) if (0..=max_bulk).contains(&n) => n as usize,
-            _ => return Err(ProtocolError("ERR Protocol error: invalid bulk length".into())),
+            _ => {
+                return Err(ProtocolError(
+                    "ERR Protocol error: invalid bulk length".into(),
+                ))
+            }
         };
         let start = nl + 2;
         if buf.len() < start + len + 2 {
@@ -94,7 +106,9 @@ pub fn parse_request(buf: &[u8], max_bulk: i64) -> Result<Parsed, ProtocolError>
 fn parse_inline(buf: &[u8]) -> Result<Parsed, ProtocolError> {
     let Some(nl) = buf.iter().position(|&c| c == b'\n') else {
         if buf.len() > INLINE_MAX {
-            return Err(ProtocolError("ERR Protocol error: too big inline request".into()));
+            return Err(ProtocolError(
+                "ERR Protocol error: too big inline request".into(),
+            ));
         }
         return Ok(Parsed::Incomplete);
     };
@@ -205,7 +219,10 @@ mod tests {
             panic!()
         };
         assert_eq!(b, vec![b"PING".to_vec()]);
-        assert_eq!(parse_request(b"*2\r\n$3\r\nGE", 1 << 20), Ok(Parsed::Incomplete));
+        assert_eq!(
+            parse_request(b"*2\r\n$3\r\nGE", 1 << 20),
+            Ok(Parsed::Incomplete)
+        );
         assert_eq!(parse_request(b"\r\n", 1 << 20), Ok(Parsed::Skip(2)));
         assert!(parse_request(b"*2\r\n+x\r\n", 1 << 20).is_err());
         assert!(parse_request(b"*1\r\n$99\r\n", 10).is_err());
@@ -216,10 +233,18 @@ mod tests {
     #[test]
     fn encodes_both_protocols() {
         let mut o = Vec::new();
-        encode(&Reply::Map(vec![(Reply::bulk("a"), Reply::Int(1))]), 2, &mut o);
+        encode(
+            &Reply::Map(vec![(Reply::bulk("a"), Reply::Int(1))]),
+            2,
+            &mut o,
+        );
         assert_eq!(o, b"*2\r\n$1\r\na\r\n:1\r\n");
         o.clear();
-        encode(&Reply::Map(vec![(Reply::bulk("a"), Reply::Int(1))]), 3, &mut o);
+        encode(
+            &Reply::Map(vec![(Reply::bulk("a"), Reply::Int(1))]),
+            3,
+            &mut o,
+        );
         assert_eq!(o, b"%1\r\n$1\r\na\r\n:1\r\n");
         o.clear();
         encode(&Reply::Nil, 3, &mut o);

@@ -23,12 +23,19 @@ fn redis_rs_basic_commands() {
     let v: String = redis::cmd("GET").arg("k").query(&mut c).unwrap();
     assert_eq!(v, "v");
     let bin: Vec<u8> = vec![0, 255, 13, 10, 7];
-    let _: () = redis::cmd("SET").arg("bin").arg(&bin).query(&mut c).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("bin")
+        .arg(&bin)
+        .query(&mut c)
+        .unwrap();
     let back: Vec<u8> = redis::cmd("GET").arg("bin").query(&mut c).unwrap();
     assert_eq!(back, bin);
     let n: i64 = redis::cmd("INCRBY").arg("n").arg(41).query(&mut c).unwrap();
     assert_eq!(n, 41);
-    let err = redis::cmd("INCR").arg("k").query::<i64>(&mut c).unwrap_err();
+    let err = redis::cmd("INCR")
+        .arg("k")
+        .query::<i64>(&mut c)
+        .unwrap_err();
     assert!(err.to_string().contains("not an integer"), "{err}");
     let missing: Option<String> = redis::cmd("GET").arg("nope").query(&mut c).unwrap();
     assert_eq!(missing, None);
@@ -69,7 +76,11 @@ fn resp3_through_redis_rs() {
     let mut c = redis::Client::open(format!("redis://127.0.0.1:{}/?protocol=resp3", s.port))
         .and_then(|c| c.get_connection())
         .expect("connect resp3");
-    let v: redis::Value = redis::cmd("CONFIG").arg("GET").arg("maxmemory").query(&mut c).unwrap();
+    let v: redis::Value = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("maxmemory")
+        .query(&mut c)
+        .unwrap();
     assert!(matches!(v, redis::Value::Map(_)), "{v:?}");
     let missing: redis::Value = redis::cmd("GET").arg("nope").query(&mut c).unwrap();
     assert_eq!(missing, redis::Value::Nil);
@@ -108,7 +119,10 @@ fn protocol_errors_close_the_connection() {
     let got = raw(s.port, b"*1\r\n+PING\r\n", 100);
     assert_eq!(got, b"-ERR Protocol error: expected '$', got '+'\r\n");
     let got = raw(s.port, b"SET a \"unbalanced\r\n", 100);
-    assert_eq!(got, b"-ERR Protocol error: unbalanced quotes in request\r\n");
+    assert_eq!(
+        got,
+        b"-ERR Protocol error: unbalanced quotes in request\r\n"
+    );
     let got = raw(s.port, b"*1\r\n$600000000\r\n", 100);
     assert_eq!(got, b"-ERR Protocol error: invalid bulk length\r\n");
     let got = raw(s.port, b"*9999999999\r\n", 100);
@@ -127,7 +141,13 @@ fn active_expiry_runs_in_the_server() {
     let s = support::kvlab_server(&["--hz", "50"]);
     let mut c = client(s.port);
     for i in 0..100 {
-        let _: () = redis::cmd("SET").arg(format!("k{i}")).arg("v").arg("PX").arg(50).query(&mut c).unwrap();
+        let _: () = redis::cmd("SET")
+            .arg(format!("k{i}"))
+            .arg("v")
+            .arg("PX")
+            .arg(50)
+            .query(&mut c)
+            .unwrap();
     }
     std::thread::sleep(Duration::from_millis(600));
     // DBSIZE does not expire keys itself: only the background cycle can have removed them.
@@ -141,9 +161,17 @@ fn active_expiry_runs_in_the_server() {
 fn startup_flags_become_config() {
     let s = support::kvlab_server(&["--maxmemory", "1mb", "--maxmemory-policy", "allkeys-lru"]);
     let mut c = client(s.port);
-    let v: Vec<String> = redis::cmd("CONFIG").arg("GET").arg("maxmemory").query(&mut c).unwrap();
+    let v: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("maxmemory")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(v, ["maxmemory", "1048576"]);
-    let v: Vec<String> = redis::cmd("CONFIG").arg("GET").arg("maxmemory-policy").query(&mut c).unwrap();
+    let v: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("maxmemory-policy")
+        .query(&mut c)
+        .unwrap();
     assert_eq!(v, ["maxmemory-policy", "allkeys-lru"]);
 }
 

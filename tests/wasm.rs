@@ -23,7 +23,10 @@ fn strings_and_errors_in_the_browser() {
     assert_eq!(run(&mut e, id, "GET greeting"), "\"hello\"\n");
     assert_eq!(run(&mut e, id, "SET big 1000"), "OK\n");
     // 80-bit long double arithmetic, in wasm too.
-    assert_eq!(run(&mut e, id, "INCRBYFLOAT big 1.6"), "\"1001.59999999999999998\"\n");
+    assert_eq!(
+        run(&mut e, id, "INCRBYFLOAT big 1.6"),
+        "\"1001.59999999999999998\"\n"
+    );
     assert_eq!(
         run(&mut e, id, "INCR greeting"),
         "(error) ERR value is not an integer or out of range\n"

@@ -69,7 +69,13 @@ mod native {
                         std::process::exit(1)
                     }
                 },
-                "bind" => o.bind = value.split_whitespace().next().unwrap_or("127.0.0.1").into(),
+                "bind" => {
+                    o.bind = value
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("127.0.0.1")
+                        .into()
+                }
                 "seed" => o.seed = value.parse().unwrap_or(o.seed),
                 "daemonize" | "save" | "appendonly" | "logfile" | "dir" | "protected-mode" => {}
                 _ => {
@@ -87,7 +93,10 @@ mod native {
 
     pub fn main() {
         let opts = parse_args();
-        let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        let rt = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
             Ok(rt) => rt,
             Err(e) => {
                 eprintln!("kvlab-server: cannot start runtime: {e}");

@@ -94,7 +94,10 @@ pub fn tokenize(line: &str) -> Result<Vec<Vec<u8>>, &'static str> {
 /// Commands whose replies redis-cli prints raw even in `--no-raw` mode (their text is
 /// meant for people: INFO, CLIENT LIST/INFO).
 pub fn prints_raw(argv: &[Vec<u8>]) -> bool {
-    let is = |i: usize, w: &str| argv.get(i).is_some_and(|a| a.eq_ignore_ascii_case(w.as_bytes()));
+    let is = |i: usize, w: &str| {
+        argv.get(i)
+            .is_some_and(|a| a.eq_ignore_ascii_case(w.as_bytes()))
+    };
     is(0, "info")
         || is(0, "lolwut")
         || (argv.len() >= 2 && is(0, "client") && (is(1, "list") || is(1, "info")))
@@ -268,7 +271,7 @@ mod tests {
         assert_eq!(f(Reply::Nil), "(nil)\n");
         assert_eq!(f(Reply::Array(vec![])), "(empty array)\n");
         assert_eq!(f(Reply::bulk(b"a\x00\xff\"")), "\"a\\x00\\xff\\\"\"\n");
-        let ten: Vec<Reply> = (1..=10).map(|i| Reply::Int(i)).collect();
+        let ten: Vec<Reply> = (1..=10).map(Reply::Int).collect();
         let s = f(Reply::Array(ten));
         assert!(s.starts_with(" 1) (integer) 1\n 2) "));
         assert!(s.ends_with("10) (integer) 10\n"));
@@ -290,7 +293,10 @@ mod tests {
             format_reply(&argv, &m, 3),
             "1# \"server\" => \"redis\"\n2# \"modules\" => (empty array)\n"
         );
-        assert_eq!(format_reply(&argv, &Reply::Double(1.5), 3), "(double) 1.5\n");
+        assert_eq!(
+            format_reply(&argv, &Reply::Double(1.5), 3),
+            "(double) 1.5\n"
+        );
         assert_eq!(format_reply(&argv, &Reply::Bool(true), 3), "(true)\n");
         assert_eq!(
             format_reply(&argv, &Reply::Set(vec![Reply::Status("a".into())]), 3),

@@ -65,7 +65,11 @@ pub static PARAMS: &[Param] = &[
     p("lfu-decay-time", Kind::Int(0, IMAX), "1"),
     p("hz", Kind::Int(0, IMAX), "10"),
     p("active-expire-effort", Kind::Int(1, 10), "1"),
-    p("proto-max-bulk-len", Kind::Memory(1024 * 1024, LMAX), "536870912"),
+    p(
+        "proto-max-bulk-len",
+        Kind::Memory(1024 * 1024, LMAX),
+        "536870912",
+    ),
     p(
         "client-query-buffer-limit",
         Kind::Memory(1024 * 1024, LMAX),
@@ -90,7 +94,11 @@ pub static PARAMS: &[Param] = &[
     // Not a Redis parameter: the playground's cap on one value, so that a single
     // `SETRANGE k 500000000 x` cannot exhaust a browser tab. 0 means no cap (the native
     // server's default, which keeps Redis's limits).
-    p("kvlab-max-value-bytes", Kind::Memory(0, LMAX), VALUE_CAP_DEFAULT),
+    p(
+        "kvlab-max-value-bytes",
+        Kind::Memory(0, LMAX),
+        VALUE_CAP_DEFAULT,
+    ),
     p("slowlog-log-slower-than", Kind::Int(-1, LMAX), "10000"),
     p("slowlog-max-len", Kind::Int(0, LMAX), "128"),
     p("timeout", Kind::Int(0, IMAX), "0"),
@@ -253,15 +261,19 @@ impl Config {
                 let v = parse_i64(value)
                     .ok_or_else(|| "argument couldn't be parsed into an integer".to_string())?;
                 if v < min || v > max {
-                    return Err(format!("argument must be between {min} and {max} inclusive"));
+                    return Err(format!(
+                        "argument must be between {min} and {max} inclusive"
+                    ));
                 }
                 Ok(v.to_string())
             }
             Kind::Memory(min, max) => {
-                let v =
-                    parse_memory(value).ok_or_else(|| "argument must be a memory value".to_string())?;
+                let v = parse_memory(value)
+                    .ok_or_else(|| "argument must be a memory value".to_string())?;
                 if v < min || v > max {
-                    return Err(format!("argument must be between {min} and {max} inclusive"));
+                    return Err(format!(
+                        "argument must be between {min} and {max} inclusive"
+                    ));
                 }
                 Ok(v.to_string())
             }

@@ -136,7 +136,11 @@ impl<V> Dict<V> {
         }
         let e = self.entries.swap_remove(idx as usize);
         if self.buckets.len() > MIN_BUCKETS && self.entries.len() * 8 < self.buckets.len() {
-            self.rebuild((self.entries.len() * 2).next_power_of_two().max(MIN_BUCKETS));
+            self.rebuild(
+                (self.entries.len() * 2)
+                    .next_power_of_two()
+                    .max(MIN_BUCKETS),
+            );
         }
         Some(e.val)
     }
@@ -213,8 +217,10 @@ impl<V> Dict<V> {
         }
         // Set the bits above the mask so the increment carries straight through them,
         // then add one to the reversed cursor.
-        let v = (cursor | !mask).reverse_bits().wrapping_add(1).reverse_bits();
-        v
+        (cursor | !mask)
+            .reverse_bits()
+            .wrapping_add(1)
+            .reverse_bits()
     }
 }
 

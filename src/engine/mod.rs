@@ -374,11 +374,7 @@ impl Core {
         } else {
             0
         };
-        if periods as u32 > counter {
-            0
-        } else {
-            counter - periods as u32
-        }
+        counter.saturating_sub(periods.clamp(0, u32::MAX as i64) as u32)
     }
 
     /// Records an access to an object: refreshes its LRU time or bumps its LFU counter.

@@ -47,8 +47,7 @@ impl Reply {
 /// Redis's shared error replies, word for word.
 pub mod errors {
     pub const SYNTAX: &str = "ERR syntax error";
-    pub const WRONGTYPE: &str =
-        "WRONGTYPE Operation against a key holding the wrong kind of value";
+    pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
     pub const NOT_INT: &str = "ERR value is not an integer or out of range";
     pub const NOT_FLOAT: &str = "ERR value is not a valid float";
     pub const NO_SUCH_KEY: &str = "ERR no such key";
@@ -66,7 +65,11 @@ pub fn format_double_g17(v: f64) -> String {
         return "nan".into();
     }
     if v == 0.0 {
-        return if v.is_sign_negative() { "-0".into() } else { "0".into() };
+        return if v.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
     }
     // %.17g: 17 significant digits, then trailing zeros trimmed, exponent form when the
     // decimal exponent is < -4 or >= 17.

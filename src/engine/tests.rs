@@ -48,11 +48,15 @@ fn active_expiry_removes_keys_nobody_reads() {
     }
     clock.advance(10_000);
     let mut rounds = 0;
-    while e.core.dbs[0].expires.len() > 0 && rounds < 100 {
+    while !e.core.dbs[0].expires.is_empty() && rounds < 100 {
         e.tick();
         rounds += 1;
     }
-    assert_eq!(e.core.dbs[0].keys.len(), 100, "only the persistent keys remain");
+    assert_eq!(
+        e.core.dbs[0].keys.len(),
+        100,
+        "only the persistent keys remain"
+    );
     assert_eq!(e.core.stats.expired_keys, 500);
     assert!(rounds >= 1);
 }
@@ -119,7 +123,10 @@ fn key_events_name_what_changed() {
     run(&mut e, id, "RENAME a b");
     run(&mut e, id, "DEL b");
     let names: Vec<_> = e.drain_events().iter().map(|k| k.event).collect();
-    assert_eq!(names, ["set", "incrby", "expire", "rename_from", "rename_to", "del"]);
+    assert_eq!(
+        names,
+        ["set", "incrby", "expire", "rename_from", "rename_to", "del"]
+    );
 }
 
 #[test]

@@ -98,7 +98,7 @@ impl LongDouble {
         LongDouble(F80::from_i128(v as i128).value)
     }
 
-    pub fn add(self, o: LongDouble) -> LongDouble {
+    pub fn plus(self, o: LongDouble) -> LongDouble {
         LongDouble((self.0 + o.0).value)
     }
 
@@ -117,7 +117,11 @@ impl LongDouble {
         let exp = ((bits >> 64) & 0x7fff) as i64;
         let neg = (bits >> 79) & 1 == 1;
         // Value = mant * 2^(exp - 16383 - 63); denormals use exponent 1.
-        let e2 = if exp == 0 { 1 - 16383 - 63 } else { exp - 16383 - 63 };
+        let e2 = if exp == 0 {
+            1 - 16383 - 63
+        } else {
+            exp - 16383 - 63
+        };
         let digits = fixed_17(mant, e2);
         let mut s = String::new();
         if neg {
@@ -394,7 +398,17 @@ mod tests {
         assert_eq!(parse_i64(b"-12"), Some(-12));
         assert_eq!(parse_i64(b"9223372036854775807"), Some(i64::MAX));
         assert_eq!(parse_i64(b"-9223372036854775808"), Some(i64::MIN));
-        for bad in [&b"9223372036854775808"[..], b"+1", b"01", b"-0", b" 1", b"1 ", b"", b"-", b"1.0"] {
+        for bad in [
+            &b"9223372036854775808"[..],
+            b"+1",
+            b"01",
+            b"-0",
+            b" 1",
+            b"1 ",
+            b"",
+            b"-",
+            b"1.0",
+        ] {
             assert_eq!(parse_i64(bad), None, "{:?}", String::from_utf8_lossy(bad));
         }
     }
@@ -404,7 +418,7 @@ mod tests {
         let add = |a: &str, b: &str| {
             LongDouble::parse(a.as_bytes())
                 .unwrap()
-                .add(LongDouble::parse(b.as_bytes()).unwrap())
+                .plus(LongDouble::parse(b.as_bytes()).unwrap())
                 .to_human()
         };
         // Figures read off redis-server 7.0.15 on x86-64.

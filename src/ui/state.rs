@@ -46,8 +46,8 @@ pub enum Action {
 impl AppState {
     pub fn new() -> AppState {
         let client = engine().borrow_mut().connect("console:1", "browser:0");
-        let history = gloo::storage::LocalStorage::get::<Vec<String>>(HISTORY_KEY)
-            .unwrap_or_default();
+        let history =
+            gloo::storage::LocalStorage::get::<Vec<String>>(HISTORY_KEY).unwrap_or_default();
         AppState {
             client,
             db: 0,

@@ -73,9 +73,8 @@ pub fn which(bin: &str) -> Option<String> {
 /// The real redis-server, or a clear failure: the differential tests are the point of
 /// the suite, so a missing server must not pass silently.
 pub fn redis_server(extra: &[&str]) -> Server {
-    let bin = which("redis-server").expect(
-        "redis-server is not installed: run the README's test command, which installs it",
-    );
+    let bin = which("redis-server")
+        .expect("redis-server is not installed: run the README's test command, which installs it");
     let port = free_port();
     let mut args = vec![
         "--port".to_string(),

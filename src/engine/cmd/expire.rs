@@ -33,7 +33,7 @@ fn expire_generic(ctx: &mut Ctx, argv: &[Vec<u8>], base: i64, seconds: bool, cmd
     };
     let invalid = || Reply::Error(format!("ERR invalid expire time in '{cmd}' command"));
     if seconds {
-        if when > i64::MAX / 1000 || when < i64::MIN / 1000 {
+        if !(i64::MIN / 1000..=i64::MAX / 1000).contains(&when) {
             return invalid();
         }
         when *= 1000;

@@ -14,9 +14,13 @@ pub(crate) fn int32_arg(a: &[u8], msg: Option<&str>) -> Result<i64, Reply> {
         Err(e) => return Err(msg.map(|m| Reply::Error(format!("ERR {m}"))).unwrap_or(e)),
     };
     if v < i32::MIN as i64 || v > i32::MAX as i64 {
-        return Err(msg.map(|m| Reply::Error(format!("ERR {m}"))).unwrap_or_else(|| {
-            Reply::err("ERR value is out of range, value must between -2147483648 and 2147483647")
-        }));
+        return Err(msg
+            .map(|m| Reply::Error(format!("ERR {m}")))
+            .unwrap_or_else(|| {
+                Reply::err(
+                    "ERR value is out of range, value must between -2147483648 and 2147483647",
+                )
+            }));
     }
     Ok(v)
 }
@@ -141,7 +145,9 @@ pub fn scan(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 return syntax();
             }
         } else if eq(&argv[i], "match") && more >= 2 {
-            pattern = Some(&argv[i + 1]).filter(|p| p.as_slice() != b"*").map(|p| &p[..]);
+            pattern = Some(&argv[i + 1])
+                .filter(|p| p.as_slice() != b"*")
+                .map(|p| &p[..]);
         } else if eq(&argv[i], "type") && more >= 2 {
             typ = Some(&argv[i + 1]);
         } else {

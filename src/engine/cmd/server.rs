@@ -24,7 +24,7 @@ pub fn help_reply(cmd: &[u8], lines: &[&str]) -> Reply {
 /// describes every command); the others fail arity before reaching here.
 pub fn container_without_sub(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if eq(&argv[0], "command") {
-        return Reply::Array(table::commands().map(|c| command_info_reply(c)).collect());
+        return Reply::Array(table::commands().map(command_info_reply).collect());
     }
     let _ = ctx;
     Reply::Error(format!(
@@ -111,9 +111,7 @@ pub fn hello(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             // The playground has one user, `default`, with no password: any password
             // works for it, as on a Redis without requirepass.
             if !eq(&argv[j + 1], "default") {
-                return Reply::err(
-                    "WRONGPASS invalid username-password pair or user is disabled.",
-                );
+                return Reply::err("WRONGPASS invalid username-password pair or user is disabled.");
             }
             j += 2;
         } else if eq(&argv[j], "setname") && more >= 1 {
@@ -190,7 +188,10 @@ pub fn client_list(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let mut ids: Option<Vec<u64>> = None;
     if argv.len() == 4 && eq(&argv[2], "type") {
         let t = argv[3].to_ascii_lowercase();
-        if !matches!(t.as_slice(), b"normal" | b"master" | b"replica" | b"slave" | b"pubsub") {
+        if !matches!(
+            t.as_slice(),
+            b"normal" | b"master" | b"replica" | b"slave" | b"pubsub"
+        ) {
             return Reply::Error(format!(
                 "ERR Unknown client type '{}'",
                 String::from_utf8_lossy(&argv[3])
@@ -284,7 +285,10 @@ pub fn config_get(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         for (name, value) in ctx.core.config.matching(pat) {
             if !seen.contains(&name) {
                 seen.push(name.clone());
-                pairs.push((Reply::Bulk(name.into_bytes()), Reply::Bulk(value.into_bytes())));
+                pairs.push((
+                    Reply::Bulk(name.into_bytes()),
+                    Reply::Bulk(value.into_bytes()),
+                ));
             }
         }
     }
@@ -390,7 +394,10 @@ pub fn command_info_reply(c: &CommandSpec) -> Reply {
         Reply::Int(c.arity as i64),
         set_of(words(c.flags).filter(|f| {
             // Redis hides these flags from COMMAND INFO.
-            !matches!(f.as_str(), "sentinel" | "touches_arbitrary_keys" | "may_replicate" | "protected")
+            !matches!(
+                f.as_str(),
+                "sentinel" | "touches_arbitrary_keys" | "may_replicate" | "protected"
+            )
         })),
         Reply::Int(c.first_key as i64),
         Reply::Int(c.last_key as i64),
@@ -450,7 +457,9 @@ pub fn command_count(_ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
 pub fn command_list(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let all = table::commands().flat_map(|c| std::iter::once(c).chain(c.subcommands.iter()));
     let names: Vec<Reply> = match argv.len() {
-        2 => all.map(|c| Reply::Bulk(c.full_name().into_bytes())).collect(),
+        2 => all
+            .map(|c| Reply::Bulk(c.full_name().into_bytes()))
+            .collect(),
         5 if eq(&argv[2], "filterby") => {
             let arg = &argv[4];
             if eq(&argv[3], "pattern") {
@@ -485,7 +494,11 @@ pub fn command_getkeys(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if keys.is_empty() {
         return Reply::err("ERR The command has no key arguments");
     }
-    Reply::Array(keys.into_iter().map(|i| Reply::Bulk(sub[i].clone())).collect())
+    Reply::Array(
+        keys.into_iter()
+            .map(|i| Reply::Bulk(sub[i].clone()))
+            .collect(),
+    )
 }
 
 pub fn command_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {

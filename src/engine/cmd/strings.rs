@@ -10,12 +10,13 @@ use crate::engine::{Ctx, Reply};
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Ttl {
     None,
+    /// KEEPTTL / PERSIST are `Keep` / `Drop`.
     Ex,
     Px,
     ExAt,
     PxAt,
-    KeepTtl,
-    Persist,
+    Keep,
+    Drop,
 }
 
 struct SetOpts<'a> {
@@ -47,15 +48,20 @@ fn parse_opts(argv: &[Vec<u8>], is_set: bool) -> Result<SetOpts<'_>, Reply> {
             o.xx = true;
         } else if is_set && eq(a, "get") {
             o.get = true;
-        } else if is_set && eq(a, "keepttl") && (no_ttl || o.ttl == Ttl::KeepTtl) {
-            o.ttl = Ttl::KeepTtl;
-        } else if !is_set && eq(a, "persist") && (no_ttl || o.ttl == Ttl::Persist) {
-            o.ttl = Ttl::Persist;
-        } else if let Some(t) = [("ex", Ttl::Ex), ("px", Ttl::Px), ("exat", Ttl::ExAt), ("pxat", Ttl::PxAt)]
-            .iter()
-            .find(|(w, _)| eq(a, w))
-            .map(|(_, t)| *t)
-            .filter(|t| (no_ttl || o.ttl == *t) && has_next)
+        } else if is_set && eq(a, "keepttl") && (no_ttl || o.ttl == Ttl::Keep) {
+            o.ttl = Ttl::Keep;
+        } else if !is_set && eq(a, "persist") && (no_ttl || o.ttl == Ttl::Drop) {
+            o.ttl = Ttl::Drop;
+        } else if let Some(t) = [
+            ("ex", Ttl::Ex),
+            ("px", Ttl::Px),
+            ("exat", Ttl::ExAt),
+            ("pxat", Ttl::PxAt),
+        ]
+        .iter()
+        .find(|(w, _)| eq(a, w))
+        .map(|(_, t)| *t)
+        .filter(|t| (no_ttl || o.ttl == *t) && has_next)
         {
             o.ttl = t;
             o.expire_arg = Some(&argv[j + 1]);
@@ -105,7 +111,7 @@ fn set_generic(
     abort: Reply,
 ) -> Reply {
     let when = match (o.ttl, o.expire_arg) {
-        (t, Some(arg)) if t != Ttl::KeepTtl && t != Ttl::Persist => match deadline(ctx, t, arg, cmd) {
+        (t, Some(arg)) if t != Ttl::Keep && t != Ttl::Drop => match deadline(ctx, t, arg, cmd) {
             Ok(ms) => Some(ms),
             Err(e) => return e,
         },
@@ -124,7 +130,7 @@ fn set_generic(
         return old.unwrap_or(abort);
     }
     ctx.core
-        .set_key(db, key, Value::string(val.to_vec()), o.ttl == Ttl::KeepTtl);
+        .set_key(db, key, Value::string(val.to_vec()), o.ttl == Ttl::Keep);
     ctx.core.stats.dirty += 1;
     ctx.core.notify(db, key, "set");
     if let Some(ms) = when {
@@ -150,7 +156,15 @@ pub fn setnx(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         ttl: Ttl::None,
         expire_arg: None,
     };
-    set_generic(ctx, &argv[1], &argv[2], &o, "setnx", Reply::Int(1), Reply::Int(0))
+    set_generic(
+        ctx,
+        &argv[1],
+        &argv[2],
+        &o,
+        "setnx",
+        Reply::Int(1),
+        Reply::Int(0),
+    )
 }
 
 fn setex_generic(ctx: &mut Ctx, argv: &[Vec<u8>], ttl: Ttl, cmd: &str) -> Reply {
@@ -209,11 +223,9 @@ pub fn getex(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             ctx.core.notify(db, key, "expire");
             ctx.core.stats.dirty += 1;
         }
-        None if o.ttl == Ttl::Persist => {
-            if ctx.core.dbs[db].expires.remove(key).is_some() {
-                ctx.core.notify(db, key, "persist");
-                ctx.core.stats.dirty += 1;
-            }
+        None if o.ttl == Ttl::Drop && ctx.core.dbs[db].expires.remove(key).is_some() => {
+            ctx.core.notify(db, key, "persist");
+            ctx.core.stats.dirty += 1;
         }
         None => {}
     }
@@ -496,7 +508,7 @@ pub fn incrbyfloat(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let Some(by) = LongDouble::parse(&argv[2]) else {
         return not_float();
     };
-    let sum = old.add(by);
+    let sum = old.plus(by);
     if !sum.is_finite() {
         return Reply::err("ERR increment would produce NaN or Infinity");
     }

@@ -1,0 +1,62 @@
+# Shared by serve.sh, test.sh and bench.sh: install whatever is missing, from package
+# registries only (rustup's wasm target, crates.io, Debian, npm). Sourced, not run.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+TRUNK_VERSION=0.21.14
+
+say() { printf '\n== %s\n' "$*"; }
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]} (apt)"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+wasm_bindgen_version() {
+  # The version Cargo.lock pins; the CLI must match it exactly.
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock
+}
+
+ensure_web_toolchain() {
+  command -v cargo >/dev/null || { echo "cargo is required (https://rustup.rs)"; exit 1; }
+  if ! rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! trunk --version 2>/dev/null | grep -q "$TRUNK_VERSION"; then
+    say "installing trunk $TRUNK_VERSION (crates.io)"
+    cargo install --locked trunk --version "$TRUNK_VERSION"
+  fi
+  local wbv
+  wbv="$(wasm_bindgen_version)"
+  if ! wasm-bindgen --version 2>/dev/null | grep -q "$wbv"; then
+    say "installing wasm-bindgen-cli $wbv (crates.io)"
+    # Not --locked: its lockfile asks for a crate version the registry no longer has.
+    cargo install wasm-bindgen-cli --version "$wbv"
+  fi
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    apt_install nodejs npm
+  fi
+  if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/@playwright/test ]; then
+    say "installing npm packages (binaryen for wasm-opt, Playwright)"
+    npm ci --no-audit --no-fund
+  fi
+  cargo fetch --quiet
+}
+
+ensure_test_tools() {
+  apt_install redis-server redis-tools chromium chromium-driver
+}
