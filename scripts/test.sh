@@ -21,7 +21,7 @@ test "${PIPESTATUS[0]}" -eq 0
 say "wasm-bindgen tests in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --quiet --target wasm32-unknown-unknown
+  cargo test --target wasm32-unknown-unknown
 
 say "release build (trunk)"
 trunk build --release --offline
