@@ -3,8 +3,10 @@
 //! transcripts must match byte for byte.
 //!
 //! Scripts are plain redis-cli input, one command per line; lines starting with `#` are
-//! comments. Each script starts on a fresh connection. When a script differs, it is
-//! replayed one command at a time to name the first command whose reply differs.
+//! comments. Each script runs on one fresh connection, with an `ECHO` marker after every
+//! command so the transcript can be cut into one reply per command. A command followed
+//! by `#unordered` has a reply whose order Redis leaves to its hash function (KEYS,
+//! SCAN): its lines are compared as a sorted multiset, index prefixes removed.
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -12,32 +14,65 @@ mod support;
 
 use std::path::PathBuf;
 
-fn commands(script: &str) -> Vec<String> {
+const MARK: &str = "--kvlab-next--";
+
+struct Line {
+    command: String,
+    unordered: bool,
+}
+
+fn commands(script: &str) -> Vec<Line> {
     script
         .lines()
         .map(str::trim_end)
         .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .map(String::from)
+        .map(|l| match l.strip_suffix("#unordered") {
+            Some(c) => Line {
+                command: c.trim_end().to_string(),
+                unordered: true,
+            },
+            None => Line {
+                command: l.to_string(),
+                unordered: false,
+            },
+        })
         .collect()
 }
 
-/// Replays a script one command per redis-cli call against both servers (after FLUSHALL)
-/// and returns the first command whose output differs. Connection state (SELECT, HELLO)
-/// does not carry over between calls, but the keyspace does, on both sides alike.
-fn first_difference(real: u16, ours: u16, lines: &[String]) -> Option<String> {
-    support::redis_cli(real, "FLUSHALL\n", &[]);
-    support::redis_cli(ours, "FLUSHALL\n", &[]);
-    for (i, l) in lines.iter().enumerate() {
-        let a = support::redis_cli(real, &format!("{l}\n"), &[]);
-        let b = support::redis_cli(ours, &format!("{l}\n"), &[]);
-        if a != b {
-            return Some(format!(
-                "command #{}: {l}\n--- redis-server\n{a}--- kvlab-server\n{b}",
-                i + 1
-            ));
-        }
-    }
-    None
+/// Runs a script with a marker after each command and returns one reply text per command.
+fn replies(port: u16, lines: &[Line], extra: &[&str]) -> Vec<String> {
+    let script: String = lines
+        .iter()
+        .map(|l| format!("{}\nECHO {MARK}\n", l.command))
+        .collect();
+    let out = support::redis_cli(port, &script, extra);
+    let mut parts: Vec<String> = out
+        .split(&format!("\"{MARK}\"\n"))
+        .map(String::from)
+        .collect();
+    // After QUIT nothing more is answered; keep the vector aligned with the commands.
+    parts.resize(lines.len(), String::new());
+    parts
+        .into_iter()
+        .zip(lines)
+        .map(|(p, l)| if l.unordered { normalise(&p) } else { p })
+        .collect()
+}
+
+/// An order-free form of a reply: its lines without `1) `-style prefixes, sorted.
+fn normalise(reply: &str) -> String {
+    let mut v: Vec<String> = reply
+        .lines()
+        .map(|l| {
+            let t = l.trim_start();
+            match t.split_once(") ") {
+                Some((n, rest)) if n.chars().all(|c| c.is_ascii_digit()) => rest.to_string(),
+                _ => t.to_string(),
+            }
+        })
+        .collect();
+    v.sort();
+    v.join("\n")
 }
 
 #[test]
@@ -58,28 +93,25 @@ fn transcripts_match_redis_server() {
         let text = std::fs::read_to_string(f).expect("read script");
         let lines = commands(&text);
         cases += lines.len();
-        let script: String = lines.iter().map(|l| format!("{l}\n")).collect();
-        // RESP3 variants of each script run too, through `redis-cli -3`.
+        let name = f
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        // Each script runs twice: as RESP2 and, through `redis-cli -3`, as RESP3.
         for proto in [None, Some("-3")] {
             let extra: Vec<&str> = proto.into_iter().collect();
-            let a = support::redis_cli(real.port, &script, &extra);
-            let b = support::redis_cli(ours.port, &script, &extra);
-            if a != b {
-                let name = f.file_name().unwrap_or_default().to_string_lossy();
-                let detail = if proto.is_none() {
-                    first_difference(real.port, ours.port, &lines)
-                        .unwrap_or_else(|| "(differs only when run as a whole)".into())
-                } else {
-                    let diff: Vec<String> = a
-                        .lines()
-                        .zip(b.lines())
-                        .filter(|(x, y)| x != y)
-                        .take(5)
-                        .map(|(x, y)| format!("redis: {x}\nkvlab: {y}"))
-                        .collect();
-                    diff.join("\n")
-                };
-                failures.push(format!("{name} {}:\n{detail}", proto.unwrap_or("-2")));
+            let a = replies(real.port, &lines, &extra);
+            let b = replies(ours.port, &lines, &extra);
+            for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+                if x != y {
+                    failures.push(format!(
+                        "{name} {} command #{}: {}\n--- redis-server\n{x}\n--- kvlab-server\n{y}",
+                        proto.unwrap_or("-2"),
+                        i + 1,
+                        lines[i].command
+                    ));
+                }
             }
         }
     }

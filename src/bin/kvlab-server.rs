@@ -117,11 +117,10 @@ mod native {
             }
         };
         let hz = opts.config.hz.max(1) as u64;
-        let engine = Rc::new(RefCell::new(Engine::with_config(
-            Box::new(SystemClock),
-            opts.seed,
-            opts.config,
-        )));
+        let mut eng = Engine::with_config(Box::new(SystemClock), opts.seed, opts.config);
+        // Nothing in the server consumes key events yet (pub/sub will): don't collect them.
+        eng.core.record_events = false;
+        let engine = Rc::new(RefCell::new(eng));
         eprintln!("kvlab-server ready to accept connections on {addr}");
 
         // Active expiry, `hz` times a second, as Redis's serverCron.
@@ -131,7 +130,6 @@ mod native {
             loop {
                 iv.tick().await;
                 ticker.borrow_mut().tick();
-                ticker.borrow_mut().drain_events();
             }
         });
 
@@ -203,7 +201,6 @@ mod native {
                         }
                     }
                 }
-                eng.drain_events();
             }
             inbuf.drain(..pos);
             if !out.is_empty() {

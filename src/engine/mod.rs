@@ -24,7 +24,7 @@ pub mod reply;
 pub mod table;
 pub mod util;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -81,7 +81,8 @@ pub struct Client {
     pub laddr: String,
     pub created_ms: i64,
     pub last_ms: i64,
-    pub last_cmd: String,
+    /// The last command run, as (container, name).
+    pub last_cmd: (Option<&'static str>, &'static str),
     /// Set by QUIT: the host closes the connection once the reply is written.
     pub close_after_reply: bool,
 }
@@ -91,7 +92,8 @@ pub struct Core {
     pub dbs: Vec<Db>,
     pub config: Config,
     pub stats: Stats,
-    pub cmdstats: BTreeMap<String, CmdStat>,
+    /// Keyed by (container, name): `(None, "get")`, `(Some("object"), "encoding")`.
+    pub cmdstats: HashMap<(Option<&'static str>, &'static str), CmdStat>,
     pub rng: StdRng,
     clock: Box<dyn Clock>,
     /// The time of the command being executed (Redis caches it per command, so one
@@ -99,6 +101,8 @@ pub struct Core {
     pub now: i64,
     pub start_ms: i64,
     events: Vec<KeyEvent>,
+    /// Whether key events are kept for `drain_events` (a host with no panels turns it off).
+    pub record_events: bool,
     expire_db_cursor: usize,
 }
 
@@ -150,12 +154,13 @@ impl Engine {
                 dbs: (0..ndb).map(|_| Db::default()).collect(),
                 config,
                 stats: Stats::default(),
-                cmdstats: BTreeMap::new(),
+                cmdstats: HashMap::new(),
                 rng: StdRng::seed_from_u64(seed),
                 clock,
                 now,
                 start_ms: now,
                 events: Vec::new(),
+                record_events: true,
                 expire_db_cursor: 0,
             },
             clients: BTreeMap::new(),
@@ -180,7 +185,7 @@ impl Engine {
                 laddr: laddr.to_string(),
                 created_ms: now,
                 last_ms: now,
-                last_cmd: "NULL".into(),
+                last_cmd: (None, "NULL"),
                 close_after_reply: false,
             },
         );
@@ -233,7 +238,7 @@ impl Engine {
             self.core.stats.total_error_replies += 1;
             self.core
                 .cmdstats
-                .entry(spec.full_name())
+                .entry(spec.key())
                 .or_default()
                 .rejected_calls += 1;
             return Reply::Error(format!(
@@ -244,7 +249,7 @@ impl Engine {
         let now = self.core.now;
         if let Some(c) = self.clients.get_mut(&id) {
             c.last_ms = now;
-            c.last_cmd = spec.full_name();
+            c.last_cmd = spec.key();
         }
         let started = timer::start();
         let reply = {
@@ -257,7 +262,7 @@ impl Engine {
             (spec.handler)(&mut ctx, argv)
         };
         let usec = timer::elapsed_us(started);
-        let st = self.core.cmdstats.entry(spec.full_name()).or_default();
+        let st = self.core.cmdstats.entry(spec.key()).or_default();
         st.calls += 1;
         st.usec += usec;
         if reply.is_error() {
@@ -295,7 +300,7 @@ fn blank_client(id: u64) -> Client {
         laddr: String::new(),
         created_ms: 0,
         last_ms: 0,
-        last_cmd: String::new(),
+        last_cmd: (None, "NULL"),
         close_after_reply: false,
     }
 }
@@ -333,6 +338,9 @@ const ACTIVE_EXPIRE_MAX_LOOPS: usize = 64;
 
 impl Core {
     pub(crate) fn notify(&mut self, db: usize, key: &[u8], event: &'static str) {
+        if !self.record_events {
+            return;
+        }
         self.events.push(KeyEvent {
             db,
             key: key.to_vec(),

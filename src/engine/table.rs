@@ -46,6 +46,11 @@ impl CommandSpec {
         }
     }
 
+    /// The (container, name) pair that identifies this command in statistics.
+    pub fn key(&self) -> (Option<&'static str>, &'static str) {
+        (self.container, self.name)
+    }
+
     pub fn has_flag(&self, f: &str) -> bool {
         self.flags.split(' ').any(|x| x == f)
     }
@@ -741,9 +746,19 @@ pub fn commands() -> impl Iterator<Item = &'static CommandSpec> {
     COMMANDS.iter()
 }
 
-/// Finds a top-level command by name, any case.
+/// Finds a top-level command by name, any case, through a hash index built on first use
+/// (this runs once per command executed).
 pub fn find(name: &[u8]) -> Option<&'static CommandSpec> {
-    commands().find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    static INDEX: OnceLock<HashMap<&'static [u8], &'static CommandSpec>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| commands().map(|c| (c.name.as_bytes(), c)).collect());
+    let mut buf = [0u8; 32];
+    let lower = buf.get_mut(..name.len())?;
+    for (d, s) in lower.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    index.get(&*lower).copied()
 }
 
 /// Finds a command or a subcommand by its full name (`object|encoding`), any case.

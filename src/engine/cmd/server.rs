@@ -154,7 +154,10 @@ fn client_line(c: &Client, now: i64) -> String {
         (now - c.created_ms).max(0) / 1000,
         (now - c.last_ms).max(0) / 1000,
         c.db,
-        c.last_cmd,
+        match c.last_cmd {
+            (Some(container), name) => format!("{container}|{name}"),
+            (None, name) => name.to_string(),
+        },
         c.resp
     )
 }
@@ -635,7 +638,17 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             "cluster" => "# Cluster\r\ncluster_enabled:0\r\n".to_string(),
             "commandstats" => {
                 let mut s = "# Commandstats\r\n".to_string();
-                for (name, c) in &ctx.core.cmdstats {
+                let mut rows: Vec<(String, &crate::engine::CmdStat)> = ctx
+                    .core
+                    .cmdstats
+                    .iter()
+                    .map(|((container, name), st)| match container {
+                        Some(c) => (format!("{c}|{name}"), st),
+                        None => (name.to_string(), st),
+                    })
+                    .collect();
+                rows.sort_by(|a, b| a.0.cmp(&b.0));
+                for (name, c) in rows {
                     let per = if c.calls > 0 { c.usec as f64 / c.calls as f64 } else { 0.0 };
                     s.push_str(&format!(
                         "cmdstat_{name}:calls={},usec={},usec_per_call={per:.2},rejected_calls={},failed_calls={}\r\n",
