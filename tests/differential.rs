@@ -64,11 +64,14 @@ fn normalise(reply: &str) -> String {
     let mut v: Vec<String> = reply
         .lines()
         .map(|l| {
-            let t = l.trim_start();
-            match t.split_once(") ") {
-                Some((n, rest)) if n.chars().all(|c| c.is_ascii_digit()) => rest.to_string(),
-                _ => t.to_string(),
+            let mut t = l.trim_start();
+            while let Some((n, rest)) = t.split_once(") ") {
+                if n.is_empty() || !n.chars().all(|c| c.is_ascii_digit()) {
+                    break;
+                }
+                t = rest.trim_start();
             }
+            t.to_string()
         })
         .collect();
     v.sort();

@@ -239,10 +239,17 @@ impl Config {
         find(name).map(|i| self.values[i].clone())
     }
 
-    /// `(name, value)` for every parameter matching a glob; an exact alias yields the
-    /// alias name, as Redis does.
+    /// `(name, value)` for every parameter matching a glob. A plain name (no glob
+    /// characters) is looked up directly and echoed as the caller spelled it, as Redis does.
     pub fn matching(&self, pattern: &[u8]) -> Vec<(String, String)> {
         let mut out = Vec::new();
+        if !pattern.iter().any(|c| matches!(c, b'*' | b'?' | b'[')) {
+            let name = String::from_utf8_lossy(pattern).into_owned();
+            if let Some(i) = find(&name) {
+                out.push((name, self.values[i].clone()));
+            }
+            return out;
+        }
         for (i, p) in PARAMS.iter().enumerate() {
             for name in std::iter::once(p.name).chain(p.alias) {
                 if glob_match(pattern, name.as_bytes(), true) {
