@@ -17,20 +17,12 @@ for p in $RPORT $KPORT; do
   for _ in $(seq 50); do redis-cli -p $p ping >/dev/null 2>&1 && break; sleep 0.1; done
 done
 
-run() { redis-benchmark -p "$1" "${ARGS[@]}" | tr -d '"' | awk -F, 'NR>1 {print $1, $2}'; }
-# Alternate the servers and keep each one's best of three, so neither is favoured by
-# what else the machine was doing at the time.
-declare -A best_r best_k
-for round in 1 2 3; do
-  while read -r t rps; do
-    [ -z "${best_r[$t]:-}" ] || awk "BEGIN{exit !($rps <= ${best_r[$t]})}" || best_r[$t]=$rps
-    [ -n "${best_r[$t]:-}" ] || best_r[$t]=$rps
-  done < <(run $RPORT)
-  while read -r t rps; do
-    [ -z "${best_k[$t]:-}" ] || awk "BEGIN{exit !($rps <= ${best_k[$t]})}" || best_k[$t]=$rps
-    [ -n "${best_k[$t]:-}" ] || best_k[$t]=$rps
-  done < <(run $KPORT)
-done
+run() { redis-benchmark -p "$1" "${ARGS[@]}" | tr -d '"' | awk -F, -v who="$2" 'NR>1 {print who, $1, $2}'; }
+# Alternate the servers three times and keep each one's best figure per test, so neither
+# is favoured by what else the machine was doing at that moment.
+results=$(for round in 1 2 3; do run $RPORT redis; run $KPORT kvlab; done)
+best() { echo "$results" | awk -v who="$1" -v t="$2" '$1==who && $2==t && $3>m {m=$3} END {print m+0}'; }
+tests=$(echo "$results" | awk '{print $2}' | sort -u)
 
 wasm_raw="n/a"; wasm_gz="n/a"
 if ls dist/*.wasm >/dev/null 2>&1; then
@@ -51,10 +43,10 @@ fi
   echo
   echo "| test | redis-server req/s | kvlab-server req/s | kvlab / redis |"
   echo "|---|---:|---:|---:|"
-  for t in "${!best_r[@]}"; do
-    r=${best_r[$t]}; k=${best_k[$t]:-0}
-    printf '| %s | %s | %s | %.2f× |\n' "$t" "$r" "$k" "$(awk "BEGIN{print $k/$r}")"
-  done | sort
+  for t in $tests; do
+    r=$(best redis "$t"); k=$(best kvlab "$t")
+    printf '| %s | %.0f | %.0f | %.2f× |\n' "$t" "$r" "$k" "$(awk "BEGIN{print $k/$r}")"
+  done
   echo
   echo "## Browser bundle"
   echo
