@@ -3,6 +3,8 @@
 //! Both follow redis-cli 7.0 to the byte, so that a transcript from the browser console
 //! is indistinguishable from one made with `redis-cli --no-raw` against a real server.
 
+pub mod help;
+
 use crate::engine::reply::format_double_g17;
 use crate::engine::Reply;
 

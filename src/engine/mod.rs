@@ -21,6 +21,7 @@ pub mod db;
 pub mod dict;
 pub mod object;
 pub mod reply;
+pub mod snapshot;
 pub mod table;
 pub mod util;
 

@@ -1,0 +1,284 @@
+//! Saving and restoring the whole keyspace, as the browser app does in localStorage and
+//! in exported files.
+//!
+//! The format is JSON, versioned, and readable by people: keys and string values are
+//! JSON strings when they are valid UTF-8 and `{"hex": "..."}` otherwise, so binary data
+//! survives the round trip. Each key carries its absolute deadline, so a restore drops
+//! the keys whose time ran out while the page was closed. Modifiable configuration
+//! (maxmemory, the policy …) travels along.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::config::PARAMS;
+use super::object::{Obj, StrEnc, Value};
+use super::Engine;
+
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Bytes that serialize as a string when they are UTF-8, else as hex.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bytes(pub Vec<u8>);
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum BytesRepr {
+    Text(String),
+    Hex { hex: String },
+}
+
+impl Serialize for Bytes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match std::str::from_utf8(&self.0) {
+            Ok(t) => BytesRepr::Text(t.to_string()).serialize(s),
+            Err(_) => BytesRepr::Hex {
+                hex: self.0.iter().map(|b| format!("{b:02x}")).collect(),
+            }
+            .serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
+        match BytesRepr::deserialize(d)? {
+            BytesRepr::Text(t) => Ok(Bytes(t.into_bytes())),
+            BytesRepr::Hex { hex } => {
+                if hex.len() % 2 != 0 {
+                    return Err(serde::de::Error::custom("odd-length hex"));
+                }
+                (0..hex.len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
+                    .collect::<Result<Vec<u8>, _>>()
+                    .map(Bytes)
+                    .map_err(serde::de::Error::custom)
+            }
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum SavedValue {
+    String { enc: StrEnc, data: Bytes },
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct SavedKey {
+    pub key: Bytes,
+    #[serde(flatten)]
+    pub value: SavedValue,
+    /// Absolute Unix time in ms, if the key is volatile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct SavedDb {
+    pub db: usize,
+    pub keys: Vec<SavedKey>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    pub format: String,
+    pub version: u32,
+    pub saved_at: i64,
+    pub dbs: Vec<SavedDb>,
+    #[serde(default)]
+    pub config: Vec<(String, String)>,
+}
+
+/// Why a snapshot could not be used.
+#[derive(Debug, PartialEq)]
+pub enum SnapshotError {
+    Unreadable(String),
+    WrongFormat(String),
+}
+
+impl std::fmt::Display for SnapshotError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SnapshotError::Unreadable(e) => write!(f, "the saved data is not valid JSON ({e})"),
+            SnapshotError::WrongFormat(e) => write!(f, "the saved data is not a KV Lab snapshot ({e})"),
+        }
+    }
+}
+
+const FORMAT_NAME: &str = "kvlab-snapshot";
+
+impl Engine {
+    /// The whole keyspace and the modifiable configuration.
+    pub fn snapshot(&self) -> Snapshot {
+        let dbs = self
+            .core
+            .dbs
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| !d.keys.is_empty())
+            .map(|(i, d)| SavedDb {
+                db: i,
+                keys: d
+                    .keys
+                    .iter()
+                    .map(|(k, o)| SavedKey {
+                        key: Bytes(k.to_vec()),
+                        value: match &o.value {
+                            Value::Str { bytes, enc } => SavedValue::String {
+                                enc: *enc,
+                                data: Bytes(bytes.clone()),
+                            },
+                        },
+                        expires_at: d.expires.get(k).copied(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let config = PARAMS
+            .iter()
+            .filter(|p| !p.immutable)
+            .filter_map(|p| {
+                let v = self.core.config.get(p.name)?;
+                (v != p.default).then(|| (p.name.to_string(), v))
+            })
+            .collect();
+        Snapshot {
+            format: FORMAT_NAME.into(),
+            version: FORMAT_VERSION,
+            saved_at: self.now_ms(),
+            dbs,
+            config,
+        }
+    }
+
+    pub fn snapshot_json(&self) -> String {
+        serde_json::to_string(&self.snapshot()).unwrap_or_default()
+    }
+
+    /// Replaces the keyspace with a snapshot's. Keys whose deadline has passed are left
+    /// out (and counted as expired); databases beyond this engine's count are ignored.
+    /// Returns how many keys were loaded.
+    pub fn restore(&mut self, snap: &Snapshot) -> usize {
+        let now = self.now_ms();
+        self.core.now = now;
+        for db in &mut self.core.dbs {
+            db.clear();
+        }
+        for (name, value) in &snap.config {
+            let _ = self.core.config.set_startup(name, value);
+        }
+        let lru = self.core.new_lru();
+        let mut loaded = 0;
+        for sdb in &snap.dbs {
+            let Some(db) = self.core.dbs.get_mut(sdb.db) else {
+                continue;
+            };
+            for k in &sdb.keys {
+                if k.expires_at.is_some_and(|t| t <= now) {
+                    self.core.stats.expired_keys += 1;
+                    continue;
+                }
+                let value = match &k.value {
+                    SavedValue::String { enc, data } => Value::Str {
+                        bytes: data.0.clone(),
+                        enc: *enc,
+                    },
+                };
+                db.keys.insert(&k.key.0, Obj { value, lru });
+                if let Some(t) = k.expires_at {
+                    db.expires.insert(&k.key.0, t);
+                }
+                loaded += 1;
+            }
+        }
+        for db in 0..self.core.dbs.len() {
+            self.core.notify(db, b"", "restore");
+        }
+        loaded
+    }
+
+    /// Parses and restores a JSON snapshot; on error the keyspace is left untouched.
+    pub fn restore_json(&mut self, text: &str) -> Result<usize, SnapshotError> {
+        let snap = parse_snapshot(text)?;
+        Ok(self.restore(&snap))
+    }
+}
+
+/// Parses a snapshot, telling unreadable JSON apart from JSON of the wrong shape.
+pub fn parse_snapshot(text: &str) -> Result<Snapshot, SnapshotError> {
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| SnapshotError::Unreadable(e.to_string()))?;
+    if v.get("format").and_then(|f| f.as_str()) != Some(FORMAT_NAME) {
+        return Err(SnapshotError::WrongFormat("no kvlab-snapshot header".into()));
+    }
+    let snap: Snapshot =
+        serde_json::from_value(v).map_err(|e| SnapshotError::WrongFormat(e.to_string()))?;
+    if snap.version > FORMAT_VERSION {
+        return Err(SnapshotError::WrongFormat(format!(
+            "version {} is newer than this app understands ({FORMAT_VERSION})",
+            snap.version
+        )));
+    }
+    Ok(snap)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{ManualClock, Reply};
+
+    #[test]
+    fn round_trip_keeps_values_ttls_and_config() {
+        let clock = ManualClock::new(1_000_000);
+        let mut a = Engine::new(Box::new(clock.clone()), 1);
+        let id = a.connect("t", "t");
+        a.exec_words(id, "SET plain hello");
+        a.execute(
+            id,
+            &[b"SET".to_vec(), b"bin".to_vec(), vec![0, 159, 146, 150, 255]],
+        );
+        a.exec_words(id, "SET soon v PX 500");
+        a.exec_words(id, "SET later v EX 100");
+        a.exec_words(id, "SELECT 3");
+        a.exec_words(id, "SET in3 x");
+        a.exec_words(id, "APPEND in3 y");
+        a.exec_words(id, "CONFIG SET maxmemory 2mb");
+        let json = a.snapshot_json();
+
+        clock.advance(1000);
+        let mut b = Engine::new(Box::new(clock.clone()), 2);
+        let loaded = b.restore_json(&json).unwrap();
+        assert_eq!(loaded, 4, "the key whose TTL ran out is not restored");
+        let id = b.connect("t", "t");
+        assert_eq!(b.exec_words(id, "GET plain"), Reply::bulk("hello"));
+        assert_eq!(
+            b.execute(id, &[b"GET".to_vec(), b"bin".to_vec()]),
+            Reply::Bulk(vec![0, 159, 146, 150, 255])
+        );
+        assert_eq!(b.exec_words(id, "EXISTS soon"), Reply::Int(0));
+        assert_eq!(b.exec_words(id, "TTL later"), Reply::Int(99));
+        b.exec_words(id, "SELECT 3");
+        assert_eq!(b.exec_words(id, "OBJECT ENCODING in3"), Reply::bulk("raw"));
+        assert_eq!(b.core.config.maxmemory, 2 * 1024 * 1024);
+    }
+
+    #[test]
+    fn bad_snapshots_are_rejected_without_damage() {
+        let mut e = Engine::new(Box::new(ManualClock::new(0)), 1);
+        let id = e.connect("t", "t");
+        e.exec_words(id, "SET keep me");
+        assert!(matches!(
+            e.restore_json("{not json"),
+            Err(SnapshotError::Unreadable(_))
+        ));
+        assert!(matches!(
+            e.restore_json(r#"{"hello": 1}"#),
+            Err(SnapshotError::WrongFormat(_))
+        ));
+        assert!(matches!(
+            e.restore_json(r#"{"format":"kvlab-snapshot","version":1,"saved_at":0,"dbs":[{"db":0,"keys":[{"key":"k","type":"string","enc":"raw","data":{"hex":"zz"}}]}]}"#),
+            Err(SnapshotError::WrongFormat(_))
+        ));
+        assert_eq!(e.exec_words(id, "GET keep"), Reply::bulk("me"));
+    }
+}
