@@ -80,9 +80,19 @@ fn normalise(reply: &str) -> String {
 
 #[test]
 fn transcripts_match_redis_server() {
-    let real = support::redis_server(&[]);
-    let ours = support::kvlab_server(&[]);
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/diff");
+    run_dir("tests/diff", &[]);
+}
+
+/// Scripts that need DEBUG, against servers that allow it.
+#[test]
+fn debug_transcripts_match_redis_server() {
+    run_dir("tests/diff-debug", &["--enable-debug-command", "yes"]);
+}
+
+fn run_dir(dir: &str, server_args: &[&str]) {
+    let real = support::redis_server(server_args);
+    let ours = support::kvlab_server(server_args);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("tests/diff")
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -119,7 +129,8 @@ fn transcripts_match_redis_server() {
         }
     }
     println!(
-        "differential: {cases} commands in {} scripts, each under RESP2 and RESP3",
+        "differential {}: {cases} commands in {} scripts, each under RESP2 and RESP3",
+        dir.display(),
         files.len()
     );
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));

@@ -67,7 +67,11 @@ pub fn hint(line: &str) -> String {
         // Still typing the name: hint only once it is complete and unambiguous.
         let prefix = if line.ends_with(' ') { "" } else { " " };
         if !spec.subcommands.is_empty() {
-            let subs: Vec<String> = spec.subcommands.iter().map(|s| s.name.to_uppercase()).collect();
+            let subs: Vec<String> = spec
+                .subcommands
+                .iter()
+                .map(|s| s.name.to_uppercase())
+                .collect();
             return format!("{prefix}{}", subs.join("|"));
         }
         return if spec.syntax.is_empty() {
@@ -234,7 +238,10 @@ mod tests {
         assert_eq!(complete("GETR", 0).as_deref(), Some("GETRANGE "));
         assert_eq!(complete("ge", 0).as_deref(), Some("GET "));
         assert_eq!(complete("ge", 1).as_deref(), Some("GETDEL "));
-        assert_eq!(complete("object enc", 0).as_deref(), Some("object ENCODING "));
+        assert_eq!(
+            complete("object enc", 0).as_deref(),
+            Some("object ENCODING ")
+        );
         assert_eq!(complete("config ", 0).as_deref(), Some("config GET "));
         assert_eq!(complete("zzz", 0), None);
     }

@@ -47,6 +47,12 @@ const fn p(name: &'static str, kind: Kind, default: &'static str) -> Param {
     }
 }
 
+/// The browser is a local client of its own engine, so DEBUG is allowed there.
+#[cfg(target_arch = "wasm32")]
+const DEBUG_DEFAULT: &str = "local";
+#[cfg(not(target_arch = "wasm32"))]
+const DEBUG_DEFAULT: &str = "no";
+
 #[cfg(target_arch = "wasm32")]
 const VALUE_CAP_DEFAULT: &str = "33554432";
 #[cfg(not(target_arch = "wasm32"))]
@@ -91,6 +97,13 @@ pub static PARAMS: &[Param] = &[
         immutable: false,
     },
     p("notify-keyspace-events", Kind::Text, ""),
+    Param {
+        name: "enable-debug-command",
+        alias: None,
+        kind: Kind::Enum(&["no", "yes", "local"]),
+        default: DEBUG_DEFAULT,
+        immutable: true,
+    },
     // Not a Redis parameter: the playground's cap on one value, so that a single
     // `SETRANGE k 500000000 x` cannot exhaust a browser tab. 0 means no cap (the native
     // server's default, which keeps Redis's limits).

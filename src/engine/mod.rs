@@ -19,6 +19,7 @@ pub mod cmd;
 pub mod config;
 pub mod db;
 pub mod dict;
+pub mod inspect;
 pub mod object;
 pub mod reply;
 pub mod snapshot;
@@ -104,6 +105,8 @@ pub struct Core {
     events: Vec<KeyEvent>,
     /// Whether key events are kept for `drain_events` (a host with no panels turns it off).
     pub record_events: bool,
+    /// The active expire cycle runs on `tick` (DEBUG SET-ACTIVE-EXPIRE turns it off).
+    pub active_expire: bool,
     expire_db_cursor: usize,
 }
 
@@ -162,6 +165,7 @@ impl Engine {
                 start_ms: now,
                 events: Vec::new(),
                 record_events: true,
+                active_expire: true,
                 expire_db_cursor: 0,
             },
             clients: BTreeMap::new(),
@@ -247,6 +251,13 @@ impl Engine {
                 spec.full_name()
             ));
         }
+        if spec.has_flag("protected") && !self.protected_allowed(id) {
+            self.core.stats.total_error_replies += 1;
+            return Reply::Error(format!(
+                "ERR {0} command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+                spec.name.to_uppercase()
+            ));
+        }
         let now = self.core.now;
         if let Some(c) = self.clients.get_mut(&id) {
             c.last_ms = now;
@@ -272,6 +283,23 @@ impl Engine {
         }
         self.core.stats.total_commands_processed += 1;
         reply
+    }
+
+    /// Whether a protected command (DEBUG) may run for this client under
+    /// `enable-debug-command`: `yes`, or `local` for loopback and in-page clients.
+    fn protected_allowed(&self, id: u64) -> bool {
+        match self.core.config.get("enable-debug-command").as_deref() {
+            Some("yes") => true,
+            Some("local") => self.clients.get(&id).is_some_and(|c| {
+                let host = c.addr.rsplit_once(':').map_or(c.addr.as_str(), |(h, _)| h);
+                match host.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
+                    Ok(ip) => ip.is_loopback(),
+                    // Console tabs and devtools are in the page itself.
+                    Err(_) => true,
+                }
+            }),
+            _ => false,
+        }
     }
 
     /// Convenience for hosts and tests: runs a command given as text split on spaces.
@@ -434,6 +462,9 @@ impl Core {
     /// delete the expired ones, going round again while more than 10% of a sample was stale.
     pub fn active_expire_cycle(&mut self) -> usize {
         use rand::RngExt;
+        if !self.active_expire {
+            return 0;
+        }
         let effort = (self.config.active_expire_effort - 1).max(0) as usize;
         let per_loop = ACTIVE_EXPIRE_KEYS_PER_LOOP + ACTIVE_EXPIRE_KEYS_PER_LOOP / 4 * effort;
         let stale_pct = ACTIVE_EXPIRE_ACCEPTABLE_STALE.saturating_sub(effort);

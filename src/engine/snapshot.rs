@@ -100,7 +100,9 @@ impl std::fmt::Display for SnapshotError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SnapshotError::Unreadable(e) => write!(f, "the saved data is not valid JSON ({e})"),
-            SnapshotError::WrongFormat(e) => write!(f, "the saved data is not a KV Lab snapshot ({e})"),
+            SnapshotError::WrongFormat(e) => {
+                write!(f, "the saved data is not a KV Lab snapshot ({e})")
+            }
         }
     }
 }
@@ -209,7 +211,9 @@ pub fn parse_snapshot(text: &str) -> Result<Snapshot, SnapshotError> {
     let v: serde_json::Value =
         serde_json::from_str(text).map_err(|e| SnapshotError::Unreadable(e.to_string()))?;
     if v.get("format").and_then(|f| f.as_str()) != Some(FORMAT_NAME) {
-        return Err(SnapshotError::WrongFormat("no kvlab-snapshot header".into()));
+        return Err(SnapshotError::WrongFormat(
+            "no kvlab-snapshot header".into(),
+        ));
     }
     let snap: Snapshot =
         serde_json::from_value(v).map_err(|e| SnapshotError::WrongFormat(e.to_string()))?;
@@ -235,7 +239,11 @@ mod tests {
         a.exec_words(id, "SET plain hello");
         a.execute(
             id,
-            &[b"SET".to_vec(), b"bin".to_vec(), vec![0, 159, 146, 150, 255]],
+            &[
+                b"SET".to_vec(),
+                b"bin".to_vec(),
+                vec![0, 159, 146, 150, 255],
+            ],
         );
         a.exec_words(id, "SET soon v PX 500");
         a.exec_words(id, "SET later v EX 100");

@@ -6,7 +6,7 @@
 //! included), a negative one is a minimum. The same rows feed COMMAND INFO / DOCS / LIST /
 //! COUNT, the console's completion and hints, and HELP.
 
-use super::cmd::{expire, keys, server, strings};
+use super::cmd::{debug, expire, keys, server, strings};
 use super::{Ctx, Reply};
 
 pub type Handler = fn(&mut Ctx, &[Vec<u8>]) -> Reply;
@@ -635,6 +635,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Subtract one from an integer string.", "key", strings::decr),
     c("decrby", 3, "write denyoom fast", S, K1, "RW ACCESS UPDATE", S, "1.0.0", "O(1)",
         "Subtract a whole number from an integer string.", "key decrement", strings::decrby),
+    c("debug", -2, "admin noscript loading stale protected", "", NOKEY, "", SRV, "1.0.0", "Depends on subcommand.",
+        "Internals for testing: POPULATE count [prefix] [size] fills a database, SET-ACTIVE-EXPIRE 0|1 turns active expiry off or on.", "subcommand [argument ...]", debug::debug),
     c("del", -2, "write", "keyspace", KALL, "RM DELETE", G, "1.0.0", "O(N) for N keys",
         "Remove keys; returns how many existed.", "key [key ...]", keys::del),
     container("client", -2, "sentinel", CONN, "2.4.0", "Inspect and name client connections.", CLIENT_SUBS),

@@ -528,24 +528,6 @@ pub fn command_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     )
 }
 
-/// A rough size of the data set, for INFO memory until exact accounting lands: the bytes
-/// of every key and value plus a per-key overhead close to Redis's (dict entry, object
-/// header, sds headers).
-fn dataset_bytes(ctx: &Ctx) -> u64 {
-    const PER_KEY: u64 = 56;
-    let mut n = 0u64;
-    for db in &ctx.core.dbs {
-        for (k, o) in db.keys.iter() {
-            n += PER_KEY + k.len() as u64 + o.value.as_str().map_or(0, |b| b.len() as u64);
-        }
-        n += db.expires.len() as u64 * 32;
-    }
-    n
-}
-
-/// Memory the server uses with an empty data set, roughly what redis-server reports.
-const BASELINE_MEMORY: u64 = 860_000;
-
 pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     const DEFAULT: &[&str] = &[
         "server",
@@ -575,7 +557,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     }
     let now = ctx.core.now;
     let uptime = ((now - ctx.core.start_ms) / 1000).max(0);
-    let used = BASELINE_MEMORY + dataset_bytes(ctx);
+    let used = ctx.core.used_memory();
     let cfg = &ctx.core.config;
     let st = &ctx.core.stats;
     let mut sections: Vec<String> = Vec::new();
@@ -615,7 +597,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             "memory" => format!(
                 "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_dataset:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:1.00\r\nmem_allocator:{}\r\n",
                 bytes_human(used),
-                used - BASELINE_MEMORY,
+                used - crate::engine::inspect::BASELINE_MEMORY,
                 cfg.maxmemory,
                 bytes_human(cfg.maxmemory),
                 cfg.get("maxmemory-policy").unwrap_or_default(),

@@ -1,0 +1,102 @@
+//! DEBUG: the few subcommands a learner benefits from. `DEBUG POPULATE` fills a database
+//! quickly (as Redis's own tests do) and `DEBUG SET-ACTIVE-EXPIRE 0|1` switches the active
+//! expire cycle off and on, to show lazy expiry alone. Like Redis 7, DEBUG is refused
+//! unless `enable-debug-command` allows it (the browser playground allows it; the native
+//! server, like redis-server, does not by default).
+
+use super::{eq, int_arg};
+use crate::engine::object::Value;
+use crate::engine::{Ctx, Reply};
+
+/// DEBUG POPULATE beyond this many keys is refused in the browser, where each key costs
+/// the tab's memory; natively the count is unlimited, as in Redis.
+#[cfg(target_arch = "wasm32")]
+const POPULATE_CAP: i64 = 2_000_000;
+#[cfg(not(target_arch = "wasm32"))]
+const POPULATE_CAP: i64 = i64::MAX;
+
+/// A non-negative integer; Redis gives one message for every way this can be wrong.
+fn positive(a: &[u8]) -> Result<i64, Reply> {
+    match int_arg(a) {
+        Ok(v) if v >= 0 => Ok(v),
+        _ => Err(Reply::err("ERR value is out of range, must be positive")),
+    }
+}
+
+/// C's `atoi`: leading digits (with an optional sign) and nothing else matters.
+fn atoi(a: &[u8]) -> i64 {
+    let s = String::from_utf8_lossy(a);
+    let t = s.trim_start();
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let n: i64 = digits
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .fold(0i64, |acc, d| {
+            acc.wrapping_mul(10).wrapping_add((d - b'0') as i64)
+        });
+    if neg {
+        -n
+    } else {
+        n
+    }
+}
+
+fn subcommand_error(argv: &[Vec<u8>]) -> Reply {
+    Reply::Error(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try DEBUG HELP.",
+        String::from_utf8_lossy(&argv[1])
+    ))
+}
+
+pub fn debug(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let sub = &argv[1];
+    if eq(sub, "populate") && (3..=5).contains(&argv.len()) {
+        let count = match positive(&argv[2]) {
+            Ok(v) => v,
+            Err(e) => return e,
+        };
+        let size = match argv.get(4).map(|a| positive(a)) {
+            Some(Ok(v)) => v as usize,
+            Some(Err(e)) => return e,
+            None => 0,
+        };
+        if count > POPULATE_CAP || (size as u64) > ctx.core.config.playground_value_cap {
+            return Reply::Error(format!(
+                "ERR DEBUG POPULATE is limited to {POPULATE_CAP} keys in the playground"
+            ));
+        }
+        let prefix = argv.get(3).map_or_else(
+            || "key".to_string(),
+            |p| String::from_utf8_lossy(p).into_owned(),
+        );
+        let db = ctx.db();
+        for j in 0..count {
+            let key = format!("{prefix}:{j}");
+            if ctx.core.exists(db, key.as_bytes()) {
+                continue;
+            }
+            let text = format!("value:{j}");
+            let value = if size == 0 {
+                text.into_bytes()
+            } else {
+                let mut v = vec![0u8; size];
+                let n = size.min(text.len());
+                v[..n].copy_from_slice(&text.as_bytes()[..n]);
+                v
+            };
+            ctx.core
+                .set_key(db, key.as_bytes(), Value::string_no_int(value), false);
+        }
+        ctx.core.notify(db, b"", "populate");
+        return Reply::ok();
+    }
+    if eq(sub, "set-active-expire") && argv.len() == 3 {
+        ctx.core.active_expire = atoi(&argv[2]) != 0;
+        return Reply::ok();
+    }
+    subcommand_error(argv)
+}

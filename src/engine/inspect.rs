@@ -1,0 +1,191 @@
+//! Read-only views of the keyspace for the panels: key summaries, SCAN-style pages,
+//! the soonest deadlines, and a memory estimate. None of these touch LRU/LFU data, count
+//! hits or misses, or delete anything, so looking never changes what is looked at.
+
+use super::object::Value;
+use super::util::glob_match;
+use super::{Core, Engine};
+
+/// Bytes Redis spends per key beyond the key and value bytes: the dict entry, the object
+/// header and the two sds headers, rounded to allocator bins. A first approximation,
+/// refined per encoding by the memory-accounting work.
+pub const PER_KEY_OVERHEAD: u64 = 56;
+/// Extra bytes for a key with a TTL (its entry in the expires table).
+pub const PER_TTL_OVERHEAD: u64 = 32;
+/// What redis-server reports as used memory with an empty data set.
+pub const BASELINE_MEMORY: u64 = 860_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyInfo {
+    pub key: Vec<u8>,
+    pub type_name: &'static str,
+    pub encoding: &'static str,
+    /// Milliseconds left, if the key is volatile.
+    pub ttl_ms: Option<i64>,
+    /// Estimated bytes, as MEMORY USAGE would approximate them.
+    pub bytes: u64,
+}
+
+fn value_bytes(v: &Value) -> u64 {
+    match v {
+        Value::Str { bytes, .. } => bytes.len() as u64,
+    }
+}
+
+impl Engine {
+    fn live(&self, db: usize, key: &[u8]) -> bool {
+        let now = self.now_ms();
+        self.core.dbs[db]
+            .expires
+            .get(key)
+            .is_none_or(|&when| when > now)
+    }
+
+    /// A summary of one key, or `None` if it is missing or its TTL has passed.
+    pub fn key_info(&self, db: usize, key: &[u8]) -> Option<KeyInfo> {
+        let d = self.core.dbs.get(db)?;
+        let o = d.keys.get(key)?;
+        if !self.live(db, key) {
+            return None;
+        }
+        let ttl_ms = d.expires.get(key).map(|&w| w - self.now_ms());
+        Some(KeyInfo {
+            key: key.to_vec(),
+            type_name: o.value.type_name(),
+            encoding: o.value.encoding_name(),
+            ttl_ms,
+            bytes: PER_KEY_OVERHEAD
+                + key.len() as u64
+                + value_bytes(&o.value)
+                + if ttl_ms.is_some() {
+                    PER_TTL_OVERHEAD
+                } else {
+                    0
+                },
+        })
+    }
+
+    /// The value of a string key, for display.
+    pub fn peek_string(&self, db: usize, key: &[u8]) -> Option<&[u8]> {
+        if !self.live(db, key) {
+            return None;
+        }
+        self.core
+            .dbs
+            .get(db)?
+            .keys
+            .get(key)?
+            .value
+            .as_str()
+            .map(|v| &v[..])
+    }
+
+    /// One page of keys in SCAN order from `cursor`, at least `count` buckets' worth,
+    /// filtered by a glob. Returns the next cursor (0 at the end) and the keys.
+    pub fn scan_page(
+        &self,
+        db: usize,
+        cursor: u64,
+        pattern: &[u8],
+        count: usize,
+    ) -> (u64, Vec<Vec<u8>>) {
+        let Some(d) = self.core.dbs.get(db) else {
+            return (0, Vec::new());
+        };
+        let all = pattern.is_empty() || pattern == b"*";
+        let mut out = Vec::new();
+        let mut c = cursor;
+        let mut visits = 0;
+        loop {
+            c = d.keys.scan(c, |k, _| {
+                if (all || glob_match(pattern, k, false)) && self.live(db, k) {
+                    out.push(k.to_vec());
+                }
+            });
+            visits += 1;
+            if c == 0 || out.len() >= count || visits >= count * 10 {
+                break;
+            }
+        }
+        (c, out)
+    }
+
+    /// Up to `limit` volatile keys of `db` with the nearest deadlines, soonest first.
+    pub fn soonest_deadlines(&self, db: usize, limit: usize) -> Vec<(Vec<u8>, i64)> {
+        let Some(d) = self.core.dbs.get(db) else {
+            return Vec::new();
+        };
+        let mut v: Vec<(&[u8], i64)> = d.expires.iter().map(|(k, &w)| (k, w)).collect();
+        if v.len() > limit {
+            v.select_nth_unstable_by_key(limit, |e| e.1);
+            v.truncate(limit);
+        }
+        v.sort_by_key(|e| e.1);
+        v.into_iter().map(|(k, w)| (k.to_vec(), w)).collect()
+    }
+
+    /// Estimated memory in use: a baseline plus every key's estimate.
+    pub fn used_memory(&self) -> u64 {
+        self.core.used_memory()
+    }
+}
+
+impl Core {
+    /// See [`Engine::used_memory`].
+    pub fn used_memory(&self) -> u64 {
+        let mut n = BASELINE_MEMORY;
+        for db in &self.dbs {
+            for (k, o) in db.keys.iter() {
+                n += PER_KEY_OVERHEAD + k.len() as u64 + value_bytes(&o.value);
+            }
+            n += db.expires.len() as u64 * PER_TTL_OVERHEAD;
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::{Engine, ManualClock};
+
+    #[test]
+    fn views_do_not_change_the_keyspace() {
+        let clock = ManualClock::new(10_000);
+        let mut e = Engine::new(Box::new(clock.clone()), 1);
+        let id = e.connect("t", "t");
+        for i in 0..300 {
+            e.exec_words(id, &format!("SET key:{i} v"));
+        }
+        e.exec_words(id, "SET gone v PX 10");
+        e.exec_words(id, "SET soon v PX 5000");
+        e.exec_words(id, "SET later v PX 9000");
+        clock.advance(20);
+        let hits = e.core.stats.keyspace_hits;
+        let mut cursor = 0;
+        let mut seen = 0;
+        loop {
+            let (next, keys) = e.scan_page(0, cursor, b"key:*", 50);
+            seen += keys.len();
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(seen, 300);
+        assert_eq!(e.key_info(0, b"gone"), None, "expired keys are not shown");
+        let info = e.key_info(0, b"soon").unwrap();
+        assert_eq!(
+            (info.type_name, info.encoding, info.ttl_ms),
+            ("string", "embstr", Some(4980))
+        );
+        let soonest = e.soonest_deadlines(0, 2);
+        assert_eq!(soonest[0].0, b"gone");
+        assert_eq!(soonest[1].0, b"soon");
+        assert_eq!(e.core.stats.keyspace_hits, hits);
+        assert_eq!(
+            e.core.dbs[0].keys.len(),
+            303,
+            "nothing was deleted by looking"
+        );
+    }
+}
