@@ -11,9 +11,9 @@ use crate::engine::{Ctx, Reply};
 /// DEBUG POPULATE beyond this many keys is refused in the browser, where each key costs
 /// the tab's memory; natively the count is unlimited, as in Redis.
 #[cfg(target_arch = "wasm32")]
-const POPULATE_CAP: i64 = 2_000_000;
+const POPULATE_CAP: Option<i64> = Some(2_000_000);
 #[cfg(not(target_arch = "wasm32"))]
-const POPULATE_CAP: i64 = i64::MAX;
+const POPULATE_CAP: Option<i64> = None;
 
 /// A non-negative integer; Redis gives one message for every way this can be wrong.
 fn positive(a: &[u8]) -> Result<i64, Reply> {
@@ -64,10 +64,15 @@ pub fn debug(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             Some(Err(e)) => return e,
             None => 0,
         };
-        if count > POPULATE_CAP || (size as u64) > ctx.core.config.playground_value_cap {
+        if let Some(cap) = POPULATE_CAP.filter(|&cap| count > cap) {
             return Reply::Error(format!(
-                "ERR DEBUG POPULATE is limited to {POPULATE_CAP} keys in the playground"
+                "ERR DEBUG POPULATE is limited to {cap} keys in the playground"
             ));
+        }
+        if size as u64 > ctx.core.config.playground_value_cap {
+            return Reply::err(
+                "ERR DEBUG POPULATE value size exceeds the playground's value size limit",
+            );
         }
         let prefix = argv.get(3).map_or_else(
             || "key".to_string(),
