@@ -33,15 +33,6 @@ test('window.kvlab.exec shares the keyspace with the console', async ({ page }) 
   await expect(lastReply(page)).toHaveText('"42"');
 });
 
-test('a key with a TTL expires on its own (active expiry in the page)', async ({ page }) => {
-  await page.goto('./');
-  await expect(page.getByLabel('Command')).toBeVisible();
-  await run(page, 'SET short v PX 300');
-  await expect(page.locator('.events')).toContainText('expired', { timeout: 5000 });
-  await run(page, 'EXISTS short');
-  await expect(lastReply(page)).toHaveText('(integer) 0');
-});
-
 test('history with the arrow keys survives a reload', async ({ page }) => {
   await page.goto('./');
   await run(page, 'ECHO first');

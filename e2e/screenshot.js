@@ -1,7 +1,13 @@
-// Captures docs/screenshot.png from the release build: `node e2e/screenshot.js` after
-// `trunk build --release` (the README's screenshot).
+// Captures the README's screenshots from the release build (after `trunk build
+// --release`): `node e2e/screenshot.js`.
 const { chromium } = require('@playwright/test');
 const { spawn } = require('child_process');
+
+async function run(page, line) {
+  const input = page.getByLabel('Command');
+  await input.fill(line);
+  await input.press('Enter');
+}
 
 (async () => {
   const server = spawn('node', ['e2e/serve.js', 'dist', '8091'], { stdio: 'ignore' });
@@ -10,18 +16,29 @@ const { spawn } = require('child_process');
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'],
   });
-  const page = await browser.newPage({ viewport: { width: 1200, height: 640 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.goto('http://127.0.0.1:8091/');
-  const input = page.getByLabel('Command');
-  for (const line of ['SET greeting hello', 'GET greeting', 'SET session:42 alice EX 3600',
-                      'TTL session:42', 'MSET user:1 ann user:2 bob', 'KEYS user:*',
-                      'INCRBYFLOAT price 10.5', 'OBJECT ENCODING greeting', 'SET page:1 x PX 200']) {
-    await input.fill(line);
-    await input.press('Enter');
+  for (const line of ['SET greeting hello', 'GET greeting', 'MSET user:1:name ann user:2:name bob',
+                      'INCRBYFLOAT price 10.5', 'SET session:42 alice EX 3600', 'TTL session:42',
+                      'KEYS user:*', 'OBJECT ENCODING greeting']) {
+    await run(page, line);
   }
-  await page.waitForTimeout(800);
+  await page.locator('.keyrow', { hasText: 'user:1:name' }).click();
+  await page.getByLabel('Command').fill('SET session:7 bob ');
   await page.screenshot({ path: 'docs/screenshot.png' });
+
+  await page.getByRole('tab', { name: 'TTL' }).click();
+  await page.getByRole('button', { name: /Demo: 20 cache keys/ }).click();
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: 'docs/ttl-panel.png' });
+
+  await page.getByRole('tab', { name: 'Stats' }).click();
+  for (let i = 0; i < 6; i++) {
+    await page.evaluate((i) => { for (let j = 0; j < 200; j++) window.kvlab.exec(`GET k${(i * 200 + j) % 300}`); }, i);
+    await page.waitForTimeout(1000);
+  }
+  await page.screenshot({ path: 'docs/stats-panel.png' });
   await browser.close();
   server.kill();
 })();

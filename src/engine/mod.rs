@@ -311,6 +311,24 @@ impl Engine {
         self.execute(id, &argv)
     }
 
+    /// Back to a fresh start: empty databases, default configuration, zeroed statistics.
+    /// Connected clients stay, moved back to database 0.
+    pub fn reset_all(&mut self) {
+        for db in &mut self.core.dbs {
+            db.clear();
+        }
+        self.core.config = Config::default();
+        self.core.stats = Stats::default();
+        self.core.cmdstats.clear();
+        self.core.active_expire = true;
+        for c in self.clients.values_mut() {
+            c.db = 0;
+        }
+        for db in 0..self.core.dbs.len() {
+            self.core.notify(db, b"", "flushdb");
+        }
+    }
+
     /// Background work, called `hz` times a second by the host: Redis's active expire
     /// cycle. Returns how many keys it expired.
     pub fn tick(&mut self) -> usize {

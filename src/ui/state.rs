@@ -1,22 +1,26 @@
-//! The app's single reducer: the console transcript, the input history and what the
-//! panels show, all derived from engine replies and key events.
+//! The app's single reducer: console tabs and transcripts, input history, the panels'
+//! focus, statistics samples, notices, and the version that tells panels to re-read the
+//! engine. Every change to the keyspace goes through here.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
+use serde::{Deserialize, Serialize};
 use yew::prelude::*;
 
-use super::{engine, run_line};
+use super::panels::{panel_for, PanelKind};
+use super::{engine, persist, run_line};
 use crate::engine::KeyEvent;
 
-/// How many key events the activity panel keeps.
-const EVENTS_KEPT: usize = 50;
-/// How many transcript entries are kept in memory.
+/// How many key events the activity list keeps.
+const EVENTS_KEPT: usize = 40;
+/// Transcript entries kept in memory per tab.
 const TRANSCRIPT_KEPT: usize = 1000;
-pub const HISTORY_KEY: &str = "kvlab.history";
 const HISTORY_KEPT: usize = 500;
+/// Statistics samples kept (one a second).
+pub const SAMPLES_KEPT: usize = 60;
 
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     pub prompt: String,
     pub input: String,
@@ -25,63 +29,275 @@ pub struct Entry {
 }
 
 #[derive(Clone, PartialEq)]
-pub struct AppState {
+pub struct Tab {
     pub client: u64,
-    pub db: usize,
+    pub label: String,
     pub transcript: Vec<Entry>,
+}
+
+/// One statistics sample, read from the engine's counters.
+#[derive(Clone, PartialEq)]
+pub struct Sample {
+    pub at_ms: i64,
+    pub commands: u64,
+    pub hits: u64,
+    pub misses: u64,
+    pub used_memory: u64,
+    pub expired: u64,
+    pub evicted: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Clone, PartialEq)]
+pub struct Notice {
+    pub id: u64,
+    pub level: Level,
+    pub text: String,
+    /// A file the notice offers to download: (file name, content).
+    pub download: Option<(String, String)>,
+}
+
+#[derive(Clone, PartialEq)]
+pub struct AppState {
+    pub tabs: Vec<Tab>,
+    pub active: usize,
+    next_tab_no: usize,
     pub history: Vec<String>,
     pub events: Vec<KeyEvent>,
-    pub dbsize: usize,
-    pub expired: u64,
+    /// Moves whenever the keyspace may have changed; panels re-read the engine then.
+    pub version: u64,
+    /// The time of the last tick, for countdowns.
+    pub now: i64,
+    pub front: PanelKind,
+    pub pinned: bool,
+    pub samples: Vec<Sample>,
+    pub notices: Vec<Notice>,
+    next_notice: u64,
+    /// A script from a share link, waiting for the user's consent.
+    pub pending_script: Option<Vec<String>>,
+    /// Text for the console input line, with a sequence number so equal texts refill.
+    pub fill: Option<(u64, String)>,
+    fill_seq: u64,
+    /// The key open in the keyspace browser.
+    pub selected: Option<Vec<u8>>,
+    pub filter: String,
+    /// SCAN cursors of the keyspace browser's pages (the last is the current page).
+    pub pages: Vec<u64>,
+    pub theme: String,
+    pub jitter: bool,
+    /// Whether the last save to localStorage failed (to report a full quota once).
+    pub save_failed: bool,
 }
 
 pub enum Action {
-    /// Run one console line.
+    /// Runs one console line in the active tab.
     Run(String),
-    /// Key events from active expiry or from the devtools hook.
-    Events(Vec<KeyEvent>),
+    /// Runs several lines in order in the active tab (a paste, a demo, a share link).
+    RunScript(Vec<String>),
+    NewTab,
+    CloseTab(usize),
+    SelectTab(usize),
+    /// A background tick: the time, and key events from active expiry or devtools.
+    Tick(i64, Vec<KeyEvent>),
+    Sample,
     Clear,
+    Show(PanelKind),
+    TogglePin,
+    Notify(Level, String, Option<(String, String)>),
+    Dismiss(u64),
+    AcceptScript,
+    RejectScript,
+    Fill(String),
+    Select(Option<Vec<u8>>),
+    Filter(String),
+    NextPage(u64),
+    FirstPage,
+    PrevPage,
+    SetTheme(String),
+    SetJitter(bool),
+    /// A snapshot file's text, to import.
+    Import(String),
+    Reset,
+    Saved(Result<(), String>),
 }
 
 impl AppState {
-    pub fn new() -> AppState {
-        let client = engine().borrow_mut().connect("console:1", "browser:0");
-        let history =
-            gloo::storage::LocalStorage::get::<Vec<String>>(HISTORY_KEY).unwrap_or_default();
-        AppState {
-            client,
-            db: 0,
-            transcript: Vec::new(),
-            history,
+    /// The state at page load: the saved keyspace and transcripts, any share link.
+    pub fn boot() -> AppState {
+        let mut s = AppState {
+            tabs: Vec::new(),
+            active: 0,
+            next_tab_no: 1,
+            history: persist::get(persist::HISTORY_KEY)
+                .and_then(|h| serde_json::from_str(&h).ok())
+                .unwrap_or_default(),
             events: Vec::new(),
-            dbsize: 0,
-            expired: 0,
+            version: 0,
+            now: js_sys::Date::now() as i64,
+            front: PanelKind::Keyspace,
+            pinned: false,
+            samples: Vec::new(),
+            notices: Vec::new(),
+            next_notice: 1,
+            pending_script: persist::shared_script(),
+            fill: None,
+            fill_seq: 0,
+            selected: None,
+            filter: String::new(),
+            pages: vec![0],
+            theme: persist::get(persist::THEME_KEY).unwrap_or_default(),
+            jitter: true,
+            save_failed: false,
+        };
+        persist::apply_theme(&s.theme);
+        match persist::load_keyspace() {
+            persist::Boot::Nothing => {}
+            persist::Boot::Restored(n) => {
+                if n > 0 {
+                    s.notify(
+                        Level::Info,
+                        format!("Restored {n} keys from your last visit (keys whose TTL ran out meanwhile are gone)."),
+                        None,
+                    );
+                }
+            }
+            persist::Boot::Corrupt(why, raw) => s.notify(
+                Level::Error,
+                format!("Your saved keyspace could not be loaded: {why}. KV Lab started with an empty keyspace; the unreadable snapshot is kept so you can download it."),
+                Some(("kvlab-unreadable-snapshot.json".into(), raw)),
+            ),
         }
+        for (label, transcript) in persist::load_transcripts() {
+            s.add_tab(Some(label), transcript);
+        }
+        if s.tabs.is_empty() {
+            s.add_tab(None, Vec::new());
+        }
+        s.sample();
+        s
     }
 
-    pub fn prompt(&self) -> String {
-        if self.db == 0 {
-            "kvlab>".to_string()
-        } else {
-            format!("kvlab[{}]>", self.db)
+    fn add_tab(&mut self, label: Option<String>, transcript: Vec<Entry>) {
+        let no = self.next_tab_no;
+        self.next_tab_no += 1;
+        let client = engine()
+            .borrow_mut()
+            .connect(&format!("console:{no}"), "browser:0");
+        self.tabs.push(Tab {
+            client,
+            label: label.unwrap_or_else(|| format!("Client {no}")),
+            transcript,
+        });
+        self.active = self.tabs.len() - 1;
+    }
+
+    fn notify(&mut self, level: Level, text: String, download: Option<(String, String)>) {
+        let id = self.next_notice;
+        self.next_notice += 1;
+        self.notices.push(Notice {
+            id,
+            level,
+            text,
+            download,
+        });
+    }
+
+    pub fn tab(&self) -> &Tab {
+        &self.tabs[self.active.min(self.tabs.len() - 1)]
+    }
+
+    /// The database selected by the active tab's client.
+    pub fn db(&self) -> usize {
+        engine()
+            .borrow()
+            .client(self.tab().client)
+            .map_or(0, |c| c.db)
+    }
+
+    pub fn prompt_for(&self, client: u64) -> String {
+        let eng = engine();
+        let eng = eng.borrow();
+        match eng.client(client).map_or(0, |c| c.db) {
+            0 => "127.0.0.1:6379>".to_string(),
+            db => format!("127.0.0.1:6379[{db}]>"),
         }
     }
 
     fn absorb(&mut self, events: Vec<KeyEvent>) {
+        if events.is_empty() {
+            return;
+        }
+        self.version += 1;
         self.events.extend(events);
         let n = self.events.len();
         if n > EVENTS_KEPT {
             self.events.drain(..n - EVENTS_KEPT);
         }
+    }
+
+    fn run(&mut self, line: String) {
+        let tab_ix = self.active.min(self.tabs.len() - 1);
+        let client = self.tabs[tab_ix].client;
+        let prompt = self.prompt_for(client);
+        let (argv, output) = run_line(client, &line);
+        if !line.trim().is_empty() && self.history.last() != Some(&line) {
+            self.history.push(line.clone());
+            let n = self.history.len();
+            if n > HISTORY_KEPT {
+                self.history.drain(..n - HISTORY_KEPT);
+            }
+            let _ = persist::set(
+                persist::HISTORY_KEY,
+                &serde_json::to_string(&self.history).unwrap_or_default(),
+            );
+        }
+        let tab = &mut self.tabs[tab_ix];
+        tab.transcript.push(Entry {
+            prompt,
+            is_error: output.starts_with("(error)"),
+            input: line,
+            output,
+        });
+        let n = tab.transcript.len();
+        if n > TRANSCRIPT_KEPT {
+            tab.transcript.drain(..n - TRANSCRIPT_KEPT);
+        }
+        if !self.pinned {
+            if let Some(kind) = panel_for(&argv, self.db()) {
+                self.front = kind;
+            }
+        }
+        let events = engine().borrow_mut().drain_events();
+        self.absorb(events);
+        // Every command counts for persistence and for the stats panel.
+        self.version += 1;
+    }
+
+    fn sample(&mut self) {
         let eng = engine();
         let eng = eng.borrow();
-        self.db = eng.client(self.client).map_or(0, |c| c.db);
-        self.dbsize = eng.core.dbs.get(self.db).map_or(0, |d| d.keys.len());
-        self.expired = eng.core.stats.expired_keys;
+        let st = &eng.core.stats;
+        self.samples.push(Sample {
+            at_ms: js_sys::Date::now() as i64,
+            commands: st.total_commands_processed,
+            hits: st.keyspace_hits,
+            misses: st.keyspace_misses,
+            used_memory: eng.used_memory(),
+            expired: st.expired_keys,
+            evicted: st.evicted_keys,
+        });
+        let n = self.samples.len();
+        if n > SAMPLES_KEPT {
+            self.samples.drain(..n - SAMPLES_KEPT);
+        }
     }
 }
-
-use gloo::storage::Storage;
 
 impl Reducible for AppState {
     type Action = Action;
@@ -89,33 +305,108 @@ impl Reducible for AppState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
         match action {
-            Action::Run(line) => {
-                let prompt = s.prompt();
-                let output = run_line(s.client, &line);
-                let is_error = output.starts_with("(error)");
-                if !line.trim().is_empty() && s.history.last() != Some(&line) {
-                    s.history.push(line.clone());
-                    let n = s.history.len();
-                    if n > HISTORY_KEPT {
-                        s.history.drain(..n - HISTORY_KEPT);
-                    }
-                    let _ = gloo::storage::LocalStorage::set(HISTORY_KEY, &s.history);
+            Action::Run(line) => s.run(line),
+            Action::RunScript(lines) => {
+                for l in lines {
+                    s.run(l);
                 }
-                s.transcript.push(Entry {
-                    prompt,
-                    input: line,
-                    output,
-                    is_error,
-                });
-                let n = s.transcript.len();
-                if n > TRANSCRIPT_KEPT {
-                    s.transcript.drain(..n - TRANSCRIPT_KEPT);
+            }
+            Action::NewTab => s.add_tab(None, Vec::new()),
+            Action::CloseTab(i) if s.tabs.len() > 1 && i < s.tabs.len() => {
+                let tab = s.tabs.remove(i);
+                engine().borrow_mut().disconnect(tab.client);
+                s.active = s.active.min(s.tabs.len() - 1);
+                s.version += 1;
+            }
+            Action::CloseTab(_) => {}
+            Action::SelectTab(i) => {
+                s.active = i.min(s.tabs.len() - 1);
+                s.pages = vec![0];
+            }
+            Action::Tick(now, events) => {
+                s.now = now;
+                s.absorb(events);
+            }
+            Action::Sample => s.sample(),
+            Action::Clear => {
+                let i = s.active;
+                s.tabs[i].transcript.clear();
+            }
+            Action::Show(kind) => s.front = kind,
+            Action::TogglePin => s.pinned = !s.pinned,
+            Action::Notify(level, text, download) => s.notify(level, text, download),
+            Action::Dismiss(id) => s.notices.retain(|n| n.id != id),
+            Action::AcceptScript => {
+                if let Some(lines) = s.pending_script.take() {
+                    persist::clear_shared_script();
+                    for l in lines {
+                        s.run(l);
+                    }
+                }
+            }
+            Action::RejectScript => {
+                s.pending_script = None;
+                persist::clear_shared_script();
+            }
+            Action::Fill(text) => {
+                s.fill_seq += 1;
+                s.fill = Some((s.fill_seq, text));
+            }
+            Action::Select(key) => s.selected = key,
+            Action::Filter(f) => {
+                s.filter = f;
+                s.pages = vec![0];
+            }
+            Action::NextPage(cursor) => s.pages.push(cursor),
+            Action::PrevPage => {
+                if s.pages.len() > 1 {
+                    s.pages.pop();
+                }
+            }
+            Action::FirstPage => s.pages = vec![0],
+            Action::SetTheme(t) => {
+                persist::apply_theme(&t);
+                let _ = persist::set(persist::THEME_KEY, &t);
+                s.theme = t;
+            }
+            Action::SetJitter(on) => s.jitter = on,
+            Action::Import(text) => {
+                let result = engine().borrow_mut().restore_json(&text);
+                match result {
+                    Ok(n) => s.notify(Level::Info, format!("Imported {n} keys."), None),
+                    Err(e) => s.notify(
+                        Level::Error,
+                        format!("That file could not be imported: {e}. The keyspace is unchanged."),
+                        None,
+                    ),
                 }
                 let events = engine().borrow_mut().drain_events();
                 s.absorb(events);
+                s.version += 1;
             }
-            Action::Events(events) => s.absorb(events),
-            Action::Clear => s.transcript.clear(),
+            Action::Reset => {
+                engine().borrow_mut().reset_all();
+                for t in &mut s.tabs {
+                    t.transcript.clear();
+                }
+                s.events.clear();
+                s.samples.clear();
+                s.selected = None;
+                s.pages = vec![0];
+                s.version += 1;
+                s.notify(Level::Info, "Everything was reset: an empty keyspace, default configuration, fresh statistics.".into(), None);
+            }
+            Action::Saved(Ok(())) => s.save_failed = false,
+            Action::Saved(Err(why)) => {
+                if !s.save_failed {
+                    s.notify(
+                        Level::Warn,
+                        format!("Could not save to browser storage ({why}): it is probably full. Everything is still here in memory; export a snapshot to keep it."),
+                        None,
+                    );
+                }
+                s.save_failed = true;
+            }
         }
         Rc::new(s)
     }
@@ -125,22 +416,28 @@ thread_local! {
     static EXTERNAL_CHANGE: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Marks that something outside the reducer (the devtools hook) changed the keyspace, so
-/// the next tick refreshes the panels.
+/// Marks that something outside the reducer (the devtools hook) changed the keyspace.
 pub fn notify_external_change() {
     EXTERNAL_CHANGE.with(|c| c.set(true));
 }
 
-/// One background step: active expiry, then the events it (or anyone) produced.
-pub fn tick() -> Option<Vec<KeyEvent>> {
+/// One background step: active expiry, then the events it (or devtools) produced.
+/// `None` when nothing happened and no countdown is running.
+pub fn tick(db: usize) -> Option<(i64, Vec<KeyEvent>)> {
     let eng = engine();
     let mut eng = eng.borrow_mut();
     eng.tick();
-    let events = eng.drain_events();
-    let external = EXTERNAL_CHANGE.with(|c| c.replace(false));
-    if events.is_empty() && !external {
-        None
-    } else {
-        Some(events)
+    let mut events = eng.drain_events();
+    if EXTERNAL_CHANGE.with(|c| c.replace(false)) && events.is_empty() {
+        events.push(KeyEvent {
+            db,
+            key: Vec::new(),
+            event: "devtools",
+        });
     }
+    let counting_down = eng.core.dbs.get(db).is_some_and(|d| !d.expires.is_empty());
+    if events.is_empty() && !counting_down {
+        return None;
+    }
+    Some((eng.now_ms(), events))
 }

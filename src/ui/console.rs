@@ -1,0 +1,274 @@
+//! The console: client tabs, the transcript, and the input line with redis-cli-style
+//! hints, Tab completion, history, Ctrl+L, and multi-line paste.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::state::{Action, AppState, Entry};
+use super::{perf_now, persist, publish};
+use crate::console::help;
+
+/// Replies longer than this many lines start collapsed.
+const COLLAPSE_LINES: usize = 24;
+
+thread_local! {
+    /// When the last Enter was pressed, to measure the time to a rendered reply.
+    static ENTER_AT: RefCell<Option<f64>> = const { RefCell::new(None) };
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ConsoleProps {
+    pub state: UseReducerHandle<AppState>,
+}
+
+#[function_component(Console)]
+pub fn console(props: &ConsoleProps) -> Html {
+    let state = &props.state;
+    let input = use_node_ref();
+    let end = use_node_ref();
+    let typed = use_state(String::new);
+    // Browsing history with the arrows: the index shown, None while editing a new line.
+    let hist_pos = use_mut_ref(|| None::<usize>);
+    // Tab completion in progress: the line it started from and how many Tabs so far.
+    let completing: Rc<RefCell<Option<(String, usize)>>> = use_mut_ref(|| None);
+
+    let tab = state.tab();
+    let entries = tab.transcript.len();
+    {
+        let end = end.clone();
+        use_effect_with((state.active, entries), move |_| {
+            if let Some(el) = end.cast::<web_sys::Element>() {
+                el.scroll_into_view();
+            }
+            if let Some(t0) = ENTER_AT.with(|t| t.borrow_mut().take()) {
+                publish("lastReplyMs", perf_now() - t0);
+            }
+        });
+    }
+    {
+        // A panel asked to put a command in the input line.
+        let typed = typed.clone();
+        let input = input.clone();
+        use_effect_with(state.fill.clone(), move |fill| {
+            if let Some((_, text)) = fill {
+                typed.set(text.clone());
+                if let Some(el) = input.cast::<HtmlInputElement>() {
+                    let _ = el.focus();
+                }
+            }
+        });
+    }
+
+    let oninput = {
+        let typed = typed.clone();
+        let completing = completing.clone();
+        Callback::from(move |e: InputEvent| {
+            let el: HtmlInputElement = e.target_unchecked_into();
+            *completing.borrow_mut() = None;
+            typed.set(el.value());
+        })
+    };
+
+    let onkeydown = {
+        let state = state.clone();
+        let typed = typed.clone();
+        let hist_pos = hist_pos.clone();
+        let completing = completing.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            let history = &state.history;
+            let key = e.key();
+            if key != "Tab" {
+                *completing.borrow_mut() = None;
+            }
+            match key.as_str() {
+                "Enter" => {
+                    e.prevent_default();
+                    ENTER_AT.with(|t| *t.borrow_mut() = Some(perf_now()));
+                    *hist_pos.borrow_mut() = None;
+                    let line = (*typed).clone();
+                    typed.set(String::new());
+                    state.dispatch(Action::Run(line));
+                }
+                "Tab" => {
+                    e.prevent_default();
+                    let mut c = completing.borrow_mut();
+                    let (base, n) = match c.take() {
+                        Some((base, n)) => (base, n + 1),
+                        None => ((*typed).clone(), 0),
+                    };
+                    if let Some(line) = help::complete(&base, n) {
+                        typed.set(line);
+                        *c = Some((base, n));
+                    }
+                }
+                "ArrowUp" if !history.is_empty() => {
+                    e.prevent_default();
+                    let mut p = hist_pos.borrow_mut();
+                    let i = p.map_or(history.len() - 1, |i| i.saturating_sub(1));
+                    *p = Some(i);
+                    typed.set(history[i].clone());
+                }
+                "ArrowDown" => {
+                    e.prevent_default();
+                    let mut p = hist_pos.borrow_mut();
+                    match *p {
+                        Some(i) if i + 1 < history.len() => {
+                            *p = Some(i + 1);
+                            typed.set(history[i + 1].clone());
+                        }
+                        _ => {
+                            *p = None;
+                            typed.set(String::new());
+                        }
+                    }
+                }
+                "l" | "L" if e.ctrl_key() => {
+                    e.prevent_default();
+                    state.dispatch(Action::Clear);
+                }
+                _ => {}
+            }
+        })
+    };
+
+    let onpaste = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let Ok(e) = e.dyn_into::<web_sys::ClipboardEvent>() else {
+                return;
+            };
+            let text = e
+                .clipboard_data()
+                .and_then(|d| d.get_data("text").ok())
+                .unwrap_or_default();
+            if text.contains('\n') {
+                e.prevent_default();
+                let lines: Vec<String> = text
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(String::from)
+                    .collect();
+                state.dispatch(Action::RunScript(lines));
+            }
+        })
+    };
+
+    let focus = {
+        let input = input.clone();
+        Callback::from(move |_: MouseEvent| {
+            let selecting = web_sys::window()
+                .and_then(|w| w.get_selection().ok().flatten())
+                .is_some_and(|s| !s.is_collapsed());
+            if !selecting {
+                if let Some(el) = input.cast::<HtmlInputElement>() {
+                    let _ = el.focus();
+                }
+            }
+        })
+    };
+
+    let tabs = state.tabs.iter().enumerate().map(|(i, t)| {
+        let select = {
+            let state = state.clone();
+            Callback::from(move |_| state.dispatch(Action::SelectTab(i)))
+        };
+        let close = {
+            let state = state.clone();
+            Callback::from(move |e: MouseEvent| {
+                e.stop_propagation();
+                state.dispatch(Action::CloseTab(i));
+            })
+        };
+        let active = i == state.active;
+        html! {
+            <div class={classes!("ctab", active.then_some("active"))} role="tab"
+                aria-selected={active.to_string()} onclick={select} data-client={t.client.to_string()}>
+                <span>{ &t.label }</span>
+                { if state.tabs.len() > 1 {
+                    html! { <button class="close" onclick={close} aria-label={format!("Close {}", t.label)}>{ "×" }</button> }
+                } else { html! {} } }
+            </div>
+        }
+    });
+    let new_tab = {
+        let state = state.clone();
+        Callback::from(move |_| state.dispatch(Action::NewTab))
+    };
+
+    let hint = help::hint(&typed);
+    let prompt = state.prompt_for(tab.client);
+
+    html! {
+        <section class="console" aria-label="Redis console">
+            <div class="ctabs" role="tablist" aria-label="Clients">
+                { for tabs }
+                <button class="newtab" onclick={new_tab} title="Open another client connection (its own selected db and name, same keyspace)">{ "+ client" }</button>
+            </div>
+            <div class="transcript" role="log" aria-live="polite" onclick={focus}>
+                <div class="banner">{ "KV Lab speaks Redis 7.0. Try SET greeting hello, then GET greeting. HELP lists what is here; Tab completes." }</div>
+                { for tab.transcript.iter().enumerate().map(|(i, e)| html! { <EntryView key={i} entry={e.clone()} /> }) }
+                <div ref={end}></div>
+            </div>
+            <div class="inputline">
+                <label class="prompt" for="console-input">{ prompt }</label>
+                <div class="inputwrap">
+                    <div class="ghost" aria-hidden="true"><span class="typed">{ (*typed).clone() }</span><span class="hint">{ hint }</span></div>
+                    <input id="console-input" ref={input} value={(*typed).clone()} {oninput} {onkeydown} {onpaste}
+                        type="text" autocomplete="off" spellcheck="false" autofocus=true
+                        aria-label="Command" aria-describedby="console-help" />
+                </div>
+            </div>
+            <div id="console-help" class="visually-hidden">{ "Enter runs the command. Tab completes. Up and down arrows browse history. Control L clears." }</div>
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct EntryProps {
+    entry: Entry,
+}
+
+#[function_component(EntryView)]
+fn entry_view(props: &EntryProps) -> Html {
+    let e = &props.entry;
+    let expanded = use_state(|| false);
+    let lines = e.output.lines().count();
+    let long = lines > COLLAPSE_LINES;
+    let shown: String = if long && !*expanded {
+        e.output
+            .lines()
+            .take(COLLAPSE_LINES)
+            .map(|l| format!("{l}\n"))
+            .collect()
+    } else {
+        e.output.clone()
+    };
+    let toggle = {
+        let expanded = expanded.clone();
+        Callback::from(move |_| expanded.set(!*expanded))
+    };
+    let copy = {
+        let text = e.output.clone();
+        Callback::from(move |_| persist::copy_to_clipboard(&text))
+    };
+    html! {
+        <div class="entry">
+            <div class="cmdline"><span class="prompt">{ &e.prompt }</span>{ " " }{ &e.input }
+                { if !e.output.is_empty() {
+                    html! { <button class="copy" onclick={copy} title="Copy the reply" aria-label="Copy the reply">{ "copy" }</button> }
+                } else { html! {} } }
+            </div>
+            <pre class={classes!("reply", e.is_error.then_some("error"))}>{ shown.trim_end_matches('\n') }</pre>
+            { if long {
+                html! { <button class="more" onclick={toggle}>{
+                    if *expanded { "show less".to_string() } else { format!("… {} more lines (show all)", lines - COLLAPSE_LINES) }
+                }</button> }
+            } else { html! {} } }
+        </div>
+    }
+}

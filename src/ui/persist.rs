@@ -1,0 +1,191 @@
+//! Keeping state across visits and sharing it: the keyspace and transcripts in
+//! localStorage, snapshot files to export and import, share links that carry a command
+//! script in the URL fragment, and file downloads.
+
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsCast;
+
+use super::engine;
+use super::state::{Entry, Tab};
+
+pub const SNAPSHOT_KEY: &str = "kvlab.snapshot";
+pub const BAD_SNAPSHOT_KEY: &str = "kvlab.snapshot.bad";
+pub const TRANSCRIPT_KEY: &str = "kvlab.transcript";
+pub const HISTORY_KEY: &str = "kvlab.history";
+pub const THEME_KEY: &str = "kvlab.theme";
+/// Transcript entries kept per tab when saving.
+const SAVED_ENTRIES: usize = 200;
+const SHARE_PREFIX: &str = "#run=";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+pub fn get(key: &str) -> Option<String> {
+    storage()?.get_item(key).ok().flatten()
+}
+
+/// Stores a value; `Err` carries the browser's reason (a full quota, storage disabled).
+pub fn set(key: &str, value: &str) -> Result<(), String> {
+    let s = storage().ok_or("localStorage is not available")?;
+    s.set_item(key, value).map_err(|e| {
+        js_sys::Reflect::get(&e, &"name".into())
+            .ok()
+            .and_then(|n| n.as_string())
+            .unwrap_or_else(|| "storage error".into())
+    })
+}
+
+pub fn remove(key: &str) {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(key);
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedTab {
+    label: String,
+    entries: Vec<Entry>,
+}
+
+/// What loading the saved state found.
+pub enum Boot {
+    Nothing,
+    Restored(usize),
+    /// The saved keyspace could not be read: why, and the raw text (kept for download).
+    Corrupt(String, String),
+}
+
+/// Restores the keyspace saved by an earlier visit.
+pub fn load_keyspace() -> Boot {
+    let Some(raw) = get(SNAPSHOT_KEY) else {
+        return Boot::Nothing;
+    };
+    let result = engine().borrow_mut().restore_json(&raw);
+    match result {
+        Ok(n) => Boot::Restored(n),
+        Err(e) => {
+            let _ = set(BAD_SNAPSHOT_KEY, &raw);
+            remove(SNAPSHOT_KEY);
+            Boot::Corrupt(e.to_string(), raw)
+        }
+    }
+}
+
+/// The transcripts saved by an earlier visit (labels and entries per tab).
+pub fn load_transcripts() -> Vec<(String, Vec<Entry>)> {
+    get(TRANSCRIPT_KEY)
+        .and_then(|t| serde_json::from_str::<Vec<SavedTab>>(&t).ok())
+        .map(|tabs| tabs.into_iter().map(|t| (t.label, t.entries)).collect())
+        .unwrap_or_default()
+}
+
+/// Saves the keyspace and the transcripts. In-memory state is never touched, so a full
+/// quota only means the last save did not happen.
+pub fn save(tabs: &[Tab]) -> Result<(), String> {
+    let snapshot = engine().borrow().snapshot_json();
+    set(SNAPSHOT_KEY, &snapshot)?;
+    let saved: Vec<SavedTab> = tabs
+        .iter()
+        .map(|t| SavedTab {
+            label: t.label.clone(),
+            entries: t.transcript[t.transcript.len().saturating_sub(SAVED_ENTRIES)..].to_vec(),
+        })
+        .collect();
+    set(
+        TRANSCRIPT_KEY,
+        &serde_json::to_string(&saved).unwrap_or_default(),
+    )
+}
+
+/// Offers `content` to the user as a file download.
+pub fn download(filename: &str, content: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let parts = js_sys::Array::of1(&content.into());
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("application/json");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Some(a) = doc
+        .create_element("a")
+        .ok()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
+        a.set_href(&url);
+        a.set_download(filename);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// The script carried by the page's URL fragment (`#run=...`), if any.
+pub fn shared_script() -> Option<Vec<String>> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    let encoded = hash.strip_prefix(SHARE_PREFIX)?;
+    let text = js_sys::decode_uri_component(encoded).ok()?.as_string()?;
+    let lines: Vec<String> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    (!lines.is_empty()).then_some(lines)
+}
+
+/// Removes the share fragment from the address bar without reloading.
+pub fn clear_shared_script() {
+    if let Some(w) = web_sys::window() {
+        let path = w.location().pathname().unwrap_or_default();
+        let search = w.location().search().unwrap_or_default();
+        if let Ok(h) = w.history() {
+            let _ = h.replace_state_with_url(
+                &wasm_bindgen::JsValue::NULL,
+                "",
+                Some(&format!("{path}{search}")),
+            );
+        }
+    }
+}
+
+/// A link to this page that offers to run `lines`.
+pub fn share_link(lines: &[String]) -> String {
+    let Some(w) = web_sys::window() else {
+        return String::new();
+    };
+    let loc = w.location();
+    let base = format!(
+        "{}{}",
+        loc.origin().unwrap_or_default(),
+        loc.pathname().unwrap_or_default()
+    );
+    let script = lines.join("\n");
+    let encoded: String = js_sys::encode_uri_component(&script).into();
+    format!("{base}{SHARE_PREFIX}{encoded}")
+}
+
+/// Puts text on the clipboard (best effort: browsers allow it on user gestures).
+pub fn copy_to_clipboard(text: &str) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.navigator().clipboard().write_text(text);
+    }
+}
+
+/// Applies a theme (`light`, `dark`, or empty for the system's) to the page.
+pub fn apply_theme(theme: &str) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        if theme.is_empty() {
+            let _ = root.remove_attribute("data-theme");
+        } else {
+            let _ = root.set_attribute("data-theme", theme);
+        }
+    }
+}
