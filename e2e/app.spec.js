@@ -220,3 +220,15 @@ test('theme toggles and sticks', async ({ page }) => {
   await page.reload();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
 });
+
+test('keys and values are shown as text, never as HTML', async ({ page }) => {
+  await open(page);
+  page.on('dialog', (d) => { throw new Error('a script ran: ' + d.message()); });
+  await run(page, 'SET "<img src=x onerror=alert(1)>" "<b>bold</b>"');
+  await run(page, 'GET "<img src=x onerror=alert(1)>"');
+  await expect(lastReply(page)).toHaveText('"<b>bold</b>"');
+  await page.getByRole('tab', { name: 'Keyspace' }).click();
+  await page.locator('.keyrow').first().click();
+  await expect(page.locator('.keydetail .value')).toHaveText('"<b>bold</b>"');
+  expect(await page.locator('.app img, .app b:not(.keydetail b)').count()).toBe(0);
+});
