@@ -19,6 +19,7 @@ pub mod cmd;
 pub mod config;
 pub mod db;
 pub mod dict;
+pub mod hll;
 pub mod inspect;
 pub mod object;
 pub mod reply;

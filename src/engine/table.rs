@@ -6,7 +6,7 @@
 //! included), a negative one is a minimum. The same rows feed COMMAND INFO / DOCS / LIST /
 //! COUNT, the console's completion and hints, and HELP.
 
-use super::cmd::{debug, expire, keys, server, strings};
+use super::cmd::{debug, expire, hll, keys, server, strings};
 use super::{Ctx, Reply};
 
 pub type Handler = fn(&mut Ctx, &[Vec<u8>]) -> Reply;
@@ -697,6 +697,16 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Make a key expire at a Unix time in milliseconds.", "key unix-time-milliseconds [NX|XX|GT|LT]", expire::pexpireat),
     c("pexpiretime", 2, "readonly fast", "keyspace", K1, "RO ACCESS", G, "7.0.0", "O(1)",
         "The Unix time in milliseconds at which a key expires.", "key", expire::pexpiretime),
+    c("pfadd", -2, "write denyoom fast", "hyperloglog", K1, "RW INSERT", "hyperloglog", "2.8.9", "O(1) to add every element.",
+        "Add elements to a HyperLogLog (creating it); 1 if its estimate may have changed.", "key [element [element ...]]", hll::pfadd),
+    c("pfcount", -2, "readonly may_replicate", "hyperloglog", KALL, "RW ACCESS", "hyperloglog", "2.8.9", "O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.",
+        "Estimated number of distinct elements (of the union, for several keys).", "key [key ...]", hll::pfcount),
+    c("pfdebug", 3, "write denyoom admin", "hyperloglog", SUBK, "RW ACCESS", "hyperloglog", "2.8.9", "N/A",
+        "Inspect an HLL: GETREG (all registers), DECODE (sparse opcodes), ENCODING, TODENSE.", "subcommand key", hll::pfdebug),
+    c("pfmerge", -2, "write denyoom", "hyperloglog", KALL, "RW ACCESS INSERT", "hyperloglog", "2.8.9", "O(N) to merge N HyperLogLogs, but with high constant times.",
+        "Store the union of HyperLogLogs (register-wise maximum) in the first key.", "destkey [sourcekey [sourcekey ...]]", hll::pfmerge),
+    c("pfselftest", 1, "admin", "hyperloglog", NOKEY, "", "hyperloglog", "2.8.9", "N/A",
+        "Check the HyperLogLog implementation.", "", hll::pfselftest),
     c("ping", -1, "fast sentinel", "connection", NOKEY, "", CONN, "1.0.0", "O(1)",
         "Check the connection: PONG, or the message echoed.", "[message]", server::ping),
     c("psetex", 4, "write denyoom", S, K1, "OW UPDATE", S, "2.6.0", "O(1)",

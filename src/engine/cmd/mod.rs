@@ -3,6 +3,7 @@
 
 pub mod debug;
 pub mod expire;
+pub mod hll;
 pub mod keys;
 pub mod server;
 pub mod strings;
