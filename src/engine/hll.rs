@@ -400,7 +400,7 @@ fn sparse_set(s: &mut Vec<u8>, index: usize, count: u8, sparse_max: usize) -> Se
             seq.push(val_op(cur, last - index));
         }
     } else {
-        let mut zeros = |n: usize, seq: &mut Vec<u8>| {
+        let zeros = |n: usize, seq: &mut Vec<u8>| {
             if n > ZERO_MAX_LEN {
                 push_xzero(seq, n);
             } else {
