@@ -39,11 +39,39 @@ fn parse_len(line: &[u8]) -> Option<i64> {
 
 /// Parses the first request in `buf`. `max_bulk` is proto-max-bulk-len.
 pub fn parse_request(buf: &[u8], max_bulk: i64) -> Result<Parsed, ProtocolError> {
+    let mut argv = Vec::new();
+    Ok(match parse_request_into(buf, max_bulk, &mut argv)? {
+        Some(0) => Parsed::Incomplete,
+        Some(used) if argv.is_empty() => Parsed::Skip(used),
+        Some(used) => Parsed::Command(argv, used),
+        None => Parsed::Incomplete,
+    })
+}
+
+/// Like [`parse_request`], but fills `argv` in place, reusing its buffers from the
+/// previous request (a server parses millions of requests; this saves allocations).
+/// Returns the bytes consumed (with `argv` empty for a request that carries no command),
+/// or `None` when more bytes are needed.
+pub fn parse_request_into(
+    buf: &[u8],
+    max_bulk: i64,
+    argv: &mut Vec<Vec<u8>>,
+) -> Result<Option<usize>, ProtocolError> {
     if buf.is_empty() {
-        return Ok(Parsed::Incomplete);
+        return Ok(None);
     }
     if buf[0] != b'*' {
-        return parse_inline(buf);
+        return match parse_inline(buf)? {
+            Parsed::Command(args, used) => {
+                *argv = args;
+                Ok(Some(used))
+            }
+            Parsed::Skip(used) => {
+                argv.clear();
+                Ok(Some(used))
+            }
+            Parsed::Incomplete => Ok(None),
+        };
     }
     let Some(nl) = find_crlf(buf, 0) else {
         if buf.len() > INLINE_MAX {
@@ -51,7 +79,7 @@ pub fn parse_request(buf: &[u8], max_bulk: i64) -> Result<Parsed, ProtocolError>
                 "ERR Protocol error: too big mbulk count string".into(),
             ));
         }
-        return Ok(Parsed::Incomplete);
+        return Ok(None);
     };
     let head = &buf[1..nl];
     let count = match parse_len(head) {
@@ -64,12 +92,15 @@ pub fn parse_request(buf: &[u8], max_bulk: i64) -> Result<Parsed, ProtocolError>
     };
     let mut pos = nl + 2;
     if count <= 0 {
-        return Ok(Parsed::Skip(pos));
+        argv.clear();
+        return Ok(Some(pos));
     }
-    let mut args = Vec::with_capacity(count.min(1024) as usize);
+    // Reuse the argument buffers kept from earlier requests: argument i goes into
+    // argv[i]'s allocation when there is one.
+    let mut filled = 0;
     for _ in 0..count {
         if pos >= buf.len() {
-            return Ok(Parsed::Incomplete);
+            return Ok(None);
         }
         if buf[pos] != b'$' {
             return Err(ProtocolError(format!(
@@ -83,7 +114,7 @@ pub fn parse_request(buf: &[u8], max_bulk: i64) -> Result<Parsed, ProtocolError>
                     "ERR Protocol error: too big bulk count string".into(),
                 ));
             }
-            return Ok(Parsed::Incomplete);
+            return Ok(None);
         };
         let len = match parse_len(&buf[pos + 1..nl]) {
             Some(n) if (0..=max_bulk).contains(&n) => n as usize,
@@ -95,12 +126,21 @@ pub fn parse_request(buf: &[u8], max_bulk: i64) -> Result<Parsed, ProtocolError>
         };
         let start = nl + 2;
         if buf.len() < start + len + 2 {
-            return Ok(Parsed::Incomplete);
+            return Ok(None);
         }
-        args.push(buf[start..start + len].to_vec());
+        let bytes = &buf[start..start + len];
+        match argv.get_mut(filled) {
+            Some(arg) => {
+                arg.clear();
+                arg.extend_from_slice(bytes);
+            }
+            None => argv.push(bytes.to_vec()),
+        }
+        filled += 1;
         pos = start + len + 2;
     }
-    Ok(Parsed::Command(args, pos))
+    argv.truncate(filled);
+    Ok(Some(pos))
 }
 
 fn parse_inline(buf: &[u8]) -> Result<Parsed, ProtocolError> {
@@ -228,6 +268,31 @@ mod tests {
         assert!(parse_request(b"*1\r\n$99\r\n", 10).is_err());
         assert!(parse_request(b"*x\r\n", 10).is_err());
         assert!(parse_request(b"set \"a\r\n", 10).is_err());
+    }
+
+    #[test]
+    fn reused_buffers_never_leak_between_requests() {
+        let mut argv = Vec::new();
+        let buf = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nvalue\r\n\r\n*1\r\n$4\r\nPING\r\n*0\r\n";
+        let n = parse_request_into(buf, 1 << 20, &mut argv)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            argv,
+            vec![b"SET".to_vec(), b"k".to_vec(), b"value".to_vec()]
+        );
+        let m = parse_request_into(&buf[n..], 1 << 20, &mut argv)
+            .unwrap()
+            .unwrap();
+        assert!(argv.is_empty(), "an empty line carries no command");
+        let o = parse_request_into(&buf[n + m..], 1 << 20, &mut argv)
+            .unwrap()
+            .unwrap();
+        assert_eq!(argv, vec![b"PING".to_vec()]);
+        parse_request_into(&buf[n + m + o..], 1 << 20, &mut argv)
+            .unwrap()
+            .unwrap();
+        assert!(argv.is_empty(), "*0 carries no command");
     }
 
     #[test]

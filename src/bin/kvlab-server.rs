@@ -20,7 +20,7 @@ mod native {
     use std::time::Duration;
 
     use kvlab::engine::{Config, Engine, SystemClock};
-    use kvlab::resp::{encode, parse_request, Parsed};
+    use kvlab::resp::{encode, parse_request_into};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
 
@@ -158,6 +158,7 @@ mod native {
         let mut inbuf: Vec<u8> = Vec::with_capacity(16 * 1024);
         let mut out: Vec<u8> = Vec::with_capacity(16 * 1024);
         let mut chunk = vec![0u8; 64 * 1024];
+        let mut argv: Vec<Vec<u8>> = Vec::new();
         loop {
             let n = match sock.read(&mut chunk).await {
                 Ok(0) | Err(_) => return,
@@ -171,8 +172,9 @@ mod native {
                 let max_bulk = eng.core.config.proto_max_bulk_len;
                 let qbuf_limit = eng.core.config.client_query_buffer_limit as usize;
                 loop {
-                    match parse_request(&inbuf[pos..], max_bulk) {
-                        Ok(Parsed::Command(argv, used)) => {
+                    match parse_request_into(&inbuf[pos..], max_bulk, &mut argv) {
+                        Ok(Some(used)) if argv.is_empty() => pos += used,
+                        Ok(Some(used)) => {
                             pos += used;
                             let reply = eng.execute(id, &argv);
                             let (resp, quit) = eng
@@ -185,8 +187,7 @@ mod native {
                                 break;
                             }
                         }
-                        Ok(Parsed::Skip(used)) => pos += used,
-                        Ok(Parsed::Incomplete) => {
+                        Ok(None) => {
                             if inbuf.len() - pos > qbuf_limit {
                                 // Redis closes a client whose query buffer outgrows the limit.
                                 close = true;

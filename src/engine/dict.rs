@@ -21,8 +21,37 @@
 const NIL: u32 = u32::MAX;
 const MIN_BUCKETS: usize = 4;
 
+/// Keys up to this many bytes live inside the entry itself: comparing them costs no
+/// extra memory access, and most keys (`user:1001:name`) are this short.
+const INLINE_KEY: usize = 22;
+
+/// A key's bytes, inline when short, on the heap otherwise.
+enum Key {
+    Inline(u8, [u8; INLINE_KEY]),
+    Heap(Box<[u8]>),
+}
+
+impl Key {
+    fn new(k: &[u8]) -> Key {
+        if k.len() <= INLINE_KEY {
+            let mut buf = [0u8; INLINE_KEY];
+            buf[..k.len()].copy_from_slice(k);
+            Key::Inline(k.len() as u8, buf)
+        } else {
+            Key::Heap(k.into())
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Key::Inline(n, buf) => &buf[..*n as usize],
+            Key::Heap(b) => b,
+        }
+    }
+}
+
 struct Entry<V> {
-    key: Box<[u8]>,
+    key: Key,
     hash: u64,
     next: u32,
     val: V,
@@ -94,7 +123,7 @@ impl<V> Dict<V> {
         let mut i = self.buckets[hash as usize & self.mask()];
         while i != NIL {
             let e = &self.entries[i as usize];
-            if e.hash == hash && &*e.key == key {
+            if e.hash == hash && e.key.bytes() == key {
                 return Some(i as usize);
             }
             i = e.next;
@@ -136,7 +165,7 @@ impl<V> Dict<V> {
         let b = hash as usize & self.mask();
         let idx = self.entries.len() as u32;
         self.entries.push(Entry {
-            key: key.into(),
+            key: Key::new(key),
             hash,
             next: self.buckets[b],
             val,
@@ -221,13 +250,13 @@ impl<V> Dict<V> {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> {
-        self.entries.iter().map(|e| (&*e.key, &e.val))
+        self.entries.iter().map(|e| (e.key.bytes(), &e.val))
     }
 
     /// The entry at a dense index in `0..len()`: how random sampling picks a key.
     pub fn at(&self, i: usize) -> (&[u8], &V) {
         let e = &self.entries[i];
-        (&e.key, &e.val)
+        (e.key.bytes(), &e.val)
     }
 
     /// Visits one bucket for `SCAN` and returns the next cursor (0 when the scan is over).
@@ -236,7 +265,7 @@ impl<V> Dict<V> {
         let mut i = self.buckets[(cursor & mask) as usize];
         while i != NIL {
             let e = &self.entries[i as usize];
-            f(&e.key, &e.val);
+            f(e.key.bytes(), &e.val);
             i = e.next;
         }
         // Set the bits above the mask so the increment carries straight through them,
