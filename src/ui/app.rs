@@ -124,8 +124,8 @@ fn header(props: &Props) -> Html {
                 .tab()
                 .transcript
                 .iter()
+                .filter(|e| !e.summarised && !e.input.trim().is_empty())
                 .map(|e| e.input.clone())
-                .filter(|l| !l.trim().is_empty())
                 .collect();
             if lines.is_empty() {
                 state.dispatch(Action::Notify(

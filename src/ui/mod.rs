@@ -12,6 +12,7 @@
 
 mod app;
 mod console;
+mod hll_panel;
 mod panels;
 mod persist;
 mod state;

@@ -17,16 +17,23 @@ pub enum PanelKind {
     Keyspace,
     Ttl,
     Stats,
+    Hll,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 3] = [PanelKind::Keyspace, PanelKind::Ttl, PanelKind::Stats];
+    pub const ALL: [PanelKind; 4] = [
+        PanelKind::Keyspace,
+        PanelKind::Ttl,
+        PanelKind::Stats,
+        PanelKind::Hll,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
             PanelKind::Keyspace => "Keyspace",
             PanelKind::Ttl => "TTL",
             PanelKind::Stats => "Stats",
+            PanelKind::Hll => "HyperLogLog",
         }
     }
 }
@@ -49,8 +56,11 @@ const TTL_COMMANDS: &[&str] = &[
 
 /// Which panel best shows what a command did: TTL commands (and SET with a TTL) the
 /// timeline, INFO/CONFIG the stats, anything touching keys the panel of their type.
-pub fn panel_for(argv: &[Vec<u8>], _db: usize) -> Option<PanelKind> {
+pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
     let name = String::from_utf8_lossy(argv.first()?).to_ascii_lowercase();
+    if name.starts_with("pf") {
+        return Some(PanelKind::Hll);
+    }
     if TTL_COMMANDS.contains(&name.as_str()) {
         return Some(PanelKind::Ttl);
     }
@@ -67,11 +77,17 @@ pub fn panel_for(argv: &[Vec<u8>], _db: usize) -> Option<PanelKind> {
         return Some(PanelKind::Stats);
     }
     let spec = table::lookup(argv).ok()?;
-    if table::key_positions(spec, argv.len()).is_empty() {
-        return None;
-    }
-    // Every key type so far is a string, shown by the keyspace browser.
-    Some(PanelKind::Keyspace)
+    let first = *table::key_positions(spec, argv.len()).first()?;
+    // A string holding an HLL is shown as one; other strings in the keyspace browser.
+    let is_hll = engine()
+        .borrow()
+        .peek_string(db, &argv[first])
+        .is_some_and(crate::engine::hll::is_valid);
+    Some(if is_hll {
+        PanelKind::Hll
+    } else {
+        PanelKind::Keyspace
+    })
 }
 
 #[derive(Properties, PartialEq)]
@@ -113,6 +129,7 @@ pub fn panels(props: &PanelProps) -> Html {
                     PanelKind::Keyspace => html! { <KeyspacePanel state={state.clone()} /> },
                     PanelKind::Ttl => html! { <TtlPanel state={state.clone()} /> },
                     PanelKind::Stats => html! { <StatsPanel state={state.clone()} /> },
+                    PanelKind::Hll => html! { <super::hll_panel::HllPanel state={state.clone()} /> },
                 } }
             </div>
         </aside>

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 use yew::prelude::*;
 
+use super::hll_panel::HllTrack;
 use super::panels::{panel_for, PanelKind};
 use super::{engine, persist, run_line};
 use crate::engine::KeyEvent;
@@ -26,6 +27,10 @@ pub struct Entry {
     pub input: String,
     pub output: String,
     pub is_error: bool,
+    /// Run by a panel with a summarised command line: not replayable, so kept out of
+    /// the history and share links.
+    #[serde(default)]
+    pub summarised: bool,
 }
 
 #[derive(Clone, PartialEq)]
@@ -93,6 +98,8 @@ pub struct AppState {
     pub jitter: bool,
     /// Whether the last save to localStorage failed (to report a full quota once).
     pub save_failed: bool,
+    /// What the HyperLogLog panel follows.
+    pub hll: HllTrack,
 }
 
 pub enum Action {
@@ -125,6 +132,10 @@ pub enum Action {
     Import(String),
     Reset,
     Saved(Result<(), String>),
+    /// Adds this many random elements to an HLL key (the panel's buttons).
+    HllAddRandom(Vec<u8>, usize),
+    /// The second key of the HLL panel's PFMERGE view.
+    HllCompare(String),
 }
 
 impl AppState {
@@ -154,6 +165,7 @@ impl AppState {
             theme: persist::get(persist::THEME_KEY).unwrap_or_default(),
             jitter: true,
             save_failed: false,
+            hll: HllTrack::default(),
         };
         persist::apply_theme(&s.theme);
         match persist::load_keyspace() {
@@ -242,11 +254,39 @@ impl AppState {
     }
 
     fn run(&mut self, line: String) {
-        let tab_ix = self.active.min(self.tabs.len() - 1);
-        let client = self.tabs[tab_ix].client;
+        let client = self.tab().client;
+        // The prompt shows the database before the command runs (SELECT changes it).
         let prompt = self.prompt_for(client);
         let (argv, output) = run_line(client, &line);
-        if !line.trim().is_empty() && self.history.last() != Some(&line) {
+        self.record(prompt, line, argv, output, false);
+    }
+
+    /// Runs a command given as arguments, shown in the transcript as `shown`.
+    fn run_argv(&mut self, shown: String, argv: Vec<Vec<u8>>) {
+        let client = self.tab().client;
+        let prompt = self.prompt_for(client);
+        let output = {
+            let eng = engine();
+            let mut eng = eng.borrow_mut();
+            let reply = eng.execute(client, &argv);
+            let resp = eng.client(client).map_or(2, |c| c.resp);
+            crate::console::format_reply(&argv, &reply, resp)
+        };
+        self.record(prompt, shown, argv, output, true);
+    }
+
+    /// Puts a command and its reply in the transcript and updates what follows from it.
+    fn record(
+        &mut self,
+        prompt: String,
+        line: String,
+        argv: Vec<Vec<u8>>,
+        output: String,
+        summarised: bool,
+    ) {
+        let tab_ix = self.active.min(self.tabs.len() - 1);
+        let is_error = output.starts_with("(error)");
+        if !summarised && !line.trim().is_empty() && self.history.last() != Some(&line) {
             self.history.push(line.clone());
             let n = self.history.len();
             if n > HISTORY_KEPT {
@@ -260,16 +300,21 @@ impl AppState {
         let tab = &mut self.tabs[tab_ix];
         tab.transcript.push(Entry {
             prompt,
-            is_error: output.starts_with("(error)"),
+            is_error,
             input: line,
             output,
+            summarised,
         });
         let n = tab.transcript.len();
         if n > TRANSCRIPT_KEPT {
             tab.transcript.drain(..n - TRANSCRIPT_KEPT);
         }
+        let db = self.db();
+        if !is_error {
+            self.hll.observe(&argv, db);
+        }
         if !self.pinned {
-            if let Some(kind) = panel_for(&argv, self.db()) {
+            if let Some(kind) = panel_for(&argv, db) {
                 self.front = kind;
             }
         }
@@ -396,6 +441,30 @@ impl Reducible for AppState {
                 s.version += 1;
                 s.notify(Level::Info, "Everything was reset: an empty keyspace, default configuration, fresh statistics.".into(), None);
             }
+            Action::HllAddRandom(key, n) => {
+                use rand::RngExt;
+                let mut argv = vec![b"PFADD".to_vec(), key.clone()];
+                RNG.with(|r| {
+                    let mut r = r.borrow_mut();
+                    for _ in 0..n {
+                        argv.push(format!("visitor:{}", r.random::<u64>()).into_bytes());
+                    }
+                });
+                let shown = if n == 1 {
+                    format!(
+                        "PFADD {} {}",
+                        String::from_utf8_lossy(&key),
+                        String::from_utf8_lossy(&argv[2])
+                    )
+                } else {
+                    format!(
+                        "PFADD {} <{n} random elements>",
+                        String::from_utf8_lossy(&key)
+                    )
+                };
+                s.run_argv(shown, argv);
+            }
+            Action::HllCompare(k) => s.hll.other = k,
             Action::Saved(Ok(())) => s.save_failed = false,
             Action::Saved(Err(why)) => {
                 if !s.save_failed {
@@ -414,6 +483,10 @@ impl Reducible for AppState {
 
 thread_local! {
     static EXTERNAL_CHANGE: Cell<bool> = const { Cell::new(false) };
+    /// The app's random elements (demo data): seeded from the clock, no OS entropy needed.
+    static RNG: std::cell::RefCell<rand::rngs::StdRng> = std::cell::RefCell::new(
+        <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(js_sys::Date::now() as u64),
+    );
 }
 
 /// Marks that something outside the reducer (the devtools hook) changed the keyspace.

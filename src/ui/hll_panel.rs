@@ -1,0 +1,412 @@
+//! The HyperLogLog panel: the 16384 registers as a 128×128 heatmap, the register the last
+//! element touched with its hash split into index bits and the run of zeros, the
+//! histogram the estimator reads, estimate against the exact count over time, the
+//! encoding and size with the moment of promotion, and a PFMERGE view.
+
+use std::collections::{HashMap, HashSet};
+
+use wasm_bindgen::{Clamped, JsCast};
+use yew::prelude::*;
+
+use super::engine;
+use super::state::{Action, AppState};
+use crate::engine::hll::{self, REGISTERS};
+
+/// The panel keeps exact sets up to this many elements per key, to show the true error.
+pub const EXACT_LIMIT: usize = 200_000;
+/// Points kept in the estimate-over-time chart.
+const SERIES_KEPT: usize = 200;
+/// Standard error of Redis's HLL: 1.04 / sqrt(16384).
+const STD_ERROR: f64 = 0.0081;
+
+/// What the panel remembers about HLL keys that the app itself has seen change.
+#[derive(Clone, Default, PartialEq)]
+pub struct HllTrack {
+    /// The key shown.
+    pub key: Option<Vec<u8>>,
+    /// Per key, the last element added through the console or the panel.
+    pub last: HashMap<Vec<u8>, LastElement>,
+    /// Exact distinct elements per key (None once past `EXACT_LIMIT`).
+    pub exact: HashMap<Vec<u8>, Option<HashSet<Vec<u8>>>>,
+    /// Per key, (exact count, estimate, dense?) after each change.
+    pub series: HashMap<Vec<u8>, Vec<(u64, u64, bool)>>,
+    /// The key to compare with in the PFMERGE view.
+    pub other: String,
+}
+
+#[derive(Clone, PartialEq)]
+pub struct LastElement {
+    pub element: Vec<u8>,
+    pub index: usize,
+    pub run: u8,
+    pub hash: u64,
+}
+
+impl HllTrack {
+    /// Follows a command the console ran: PFADD elements and PFMERGE unions update the
+    /// exact sets, and the touched key becomes the one shown.
+    pub fn observe(&mut self, argv: &[Vec<u8>], db: usize) {
+        let Some(name) = argv.first().map(|a| a.to_ascii_lowercase()) else {
+            return;
+        };
+        match name.as_slice() {
+            b"pfadd" if argv.len() >= 2 => {
+                let key = argv[1].clone();
+                let set = self
+                    .exact
+                    .entry(key.clone())
+                    .or_insert_with(|| Some(HashSet::new()));
+                for e in &argv[2..] {
+                    if let Some(s) = set {
+                        s.insert(e.clone());
+                        if s.len() > EXACT_LIMIT {
+                            *set = None;
+                        }
+                    }
+                }
+                if let Some(e) = argv.get(2..).and_then(|a| a.last()) {
+                    let (index, run, hash) = hll::pattern(e);
+                    self.last.insert(
+                        key.clone(),
+                        LastElement {
+                            element: e.clone(),
+                            index,
+                            run,
+                            hash,
+                        },
+                    );
+                }
+                self.show(key, db, true);
+            }
+            b"pfmerge" if argv.len() >= 2 => {
+                let mut union: Option<HashSet<Vec<u8>>> = Some(HashSet::new());
+                for k in &argv[1..] {
+                    let part = match self.exact.get(k) {
+                        Some(p) => p.clone(),
+                        None if engine().borrow().peek_string(db, k).is_none() => {
+                            Some(HashSet::new())
+                        }
+                        None => None,
+                    };
+                    union = match (union, part) {
+                        (Some(mut u), Some(p)) => {
+                            u.extend(p);
+                            (u.len() <= EXACT_LIMIT).then_some(u)
+                        }
+                        _ => None,
+                    };
+                }
+                self.exact.insert(argv[1].clone(), union);
+                self.show(argv[1].clone(), db, true);
+            }
+            b"pfcount" | b"pfdebug" if argv.len() >= 2 => {
+                let key = if name == b"pfdebug" {
+                    argv.get(2)
+                } else {
+                    argv.get(1)
+                };
+                if let Some(k) = key {
+                    self.show(k.clone(), db, false);
+                }
+            }
+            b"del" | b"unlink" | b"flushdb" | b"flushall" | b"set" | b"getdel" => {
+                // The key no longer holds what we counted.
+                let keys: Vec<Vec<u8>> = if name.starts_with(b"flush") {
+                    self.exact.keys().cloned().collect()
+                } else if name == b"set" || name == b"getdel" {
+                    argv.get(1).cloned().into_iter().collect()
+                } else {
+                    argv[1..].to_vec()
+                };
+                for k in keys {
+                    self.exact.remove(&k);
+                    self.series.remove(&k);
+                    self.last.remove(&k);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Shows `key`; after a change (`changed`) also records a point of its error series.
+    fn show(&mut self, key: Vec<u8>, db: usize, changed: bool) {
+        self.key = Some(key.clone());
+        if !changed {
+            return;
+        }
+        let eng = engine();
+        let eng = eng.borrow();
+        let Some(bytes) = eng.peek_string(db, &key).filter(|b| hll::is_valid(b)) else {
+            return;
+        };
+        let (Some(estimate), Some(Some(set))) = (hll::count(bytes), self.exact.get(&key)) else {
+            return;
+        };
+        let series = self.series.entry(key).or_default();
+        series.push((
+            set.len() as u64,
+            estimate,
+            hll::encoding(bytes) == hll::DENSE,
+        ));
+        let n = series.len();
+        if n > SERIES_KEPT {
+            series.drain(..n - SERIES_KEPT);
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub state: UseReducerHandle<AppState>,
+}
+
+/// Viridis-like colours for register values 0..=max (0 is the background).
+fn colour(v: u8, max: u8) -> [u8; 4] {
+    if v == 0 {
+        return [24, 30, 40, 255];
+    }
+    let t = v as f64 / max.max(1) as f64;
+    let stops = [
+        (68.0, 1.0, 84.0),
+        (59.0, 82.0, 139.0),
+        (33.0, 145.0, 140.0),
+        (94.0, 201.0, 98.0),
+        (253.0, 231.0, 37.0),
+    ];
+    let x = t * (stops.len() - 1) as f64;
+    let i = (x.floor() as usize).min(stops.len() - 2);
+    let f = x - i as f64;
+    let (a, b) = (stops[i], stops[i + 1]);
+    [
+        (a.0 + (b.0 - a.0) * f) as u8,
+        (a.1 + (b.1 - a.1) * f) as u8,
+        (a.2 + (b.2 - a.2) * f) as u8,
+        255,
+    ]
+}
+
+/// Paints registers onto a 128×128 canvas, outlining one register if given.
+fn paint(canvas: &NodeRef, regs: &[u8; REGISTERS], mark: Option<usize>) {
+    let Some(c) = canvas.cast::<web_sys::HtmlCanvasElement>() else {
+        return;
+    };
+    let Some(ctx) = c
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|x| x.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+    else {
+        return;
+    };
+    let max = regs.iter().copied().max().unwrap_or(0);
+    let mut rgba = Vec::with_capacity(REGISTERS * 4);
+    for &r in regs.iter() {
+        rgba.extend_from_slice(&colour(r, max));
+    }
+    if let Ok(img) = web_sys::ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), 128, 128)
+    {
+        let _ = ctx.put_image_data(&img, 0.0, 0.0);
+    }
+    if let Some(i) = mark {
+        ctx.set_stroke_style_str("#ff4d4d");
+        ctx.set_line_width(1.0);
+        let (x, y) = ((i % 128) as f64, (i / 128) as f64);
+        ctx.stroke_rect(x - 1.5, y - 1.5, 4.0, 4.0);
+    }
+}
+
+fn regs_of(db: usize, key: &[u8]) -> Option<([u8; REGISTERS], Vec<u8>)> {
+    let eng = engine();
+    let eng = eng.borrow();
+    let bytes = eng.peek_string(db, key)?;
+    if !hll::is_valid(bytes) {
+        return None;
+    }
+    let mut regs = [0u8; REGISTERS];
+    hll::registers(bytes, &mut regs).then(|| (regs, bytes.to_vec()))
+}
+
+#[function_component(HllPanel)]
+pub fn hll_panel(props: &Props) -> Html {
+    let state = &props.state;
+    let db = state.db();
+    let track = &state.hll;
+    let canvas = use_node_ref();
+    let canvas_b = use_node_ref();
+    let canvas_m = use_node_ref();
+    let key = track.key.clone();
+    let data = key.as_ref().and_then(|k| regs_of(db, k));
+    let other = (!track.other.is_empty())
+        .then(|| regs_of(db, track.other.as_bytes()))
+        .flatten();
+
+    {
+        let (canvas, canvas_b, canvas_m) = (canvas.clone(), canvas_b.clone(), canvas_m.clone());
+        let data = data.clone();
+        let other = other.clone();
+        let mark = key
+            .as_ref()
+            .and_then(|k| track.last.get(k))
+            .map(|l| l.index);
+        use_effect_with(
+            (state.version, key.clone(), track.other.clone()),
+            move |_| {
+                if let Some((regs, _)) = &data {
+                    paint(&canvas, regs, mark);
+                    if let Some((b, _)) = &other {
+                        paint(&canvas_b, b, None);
+                        let mut m = *regs;
+                        for (x, y) in m.iter_mut().zip(b.iter()) {
+                            *x = (*x).max(*y);
+                        }
+                        paint(&canvas_m, &m, None);
+                    }
+                }
+            },
+        );
+    }
+
+    let add = |n: usize| {
+        let state = state.clone();
+        let key = key.clone().unwrap_or_else(|| b"visitors".to_vec());
+        Callback::from(move |_| state.dispatch(Action::HllAddRandom(key.clone(), n)))
+    };
+    let onother = {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| {
+            let v = e
+                .target_unchecked_into::<web_sys::HtmlInputElement>()
+                .value();
+            state.dispatch(Action::HllCompare(v));
+        })
+    };
+
+    let Some((regs, bytes)) = data else {
+        return html! {
+            <div class="hll">
+                <p>{ "No HyperLogLog yet. Try " }<code>{ "PFADD visitors alice bob carol" }</code>{ ", or:" }</p>
+                <button onclick={add(100)}>{ "Add 100 random visitors" }</button>
+            </div>
+        };
+    };
+    let key_text = String::from_utf8_lossy(key.as_deref().unwrap_or_default()).into_owned();
+    let histo = hll::histogram(&regs);
+    let top = histo.iter().rposition(|&c| c > 0).unwrap_or(0);
+    let hmax = histo.iter().copied().max().unwrap_or(1).max(1) as f64;
+    let estimate = hll::count(&bytes).unwrap_or(0);
+    let exact = track.exact.get(key.as_deref().unwrap_or_default());
+    let dense = hll::encoding(&bytes) == hll::DENSE;
+    let used = regs.iter().filter(|&&r| r > 0).count();
+
+    let hash_view = key.as_ref().and_then(|k| track.last.get(k)).map(|l| {
+        let bits = format!("{:064b}", l.hash);
+        let (high, low) = bits.split_at(50);
+        // The run is counted from bit 14 upwards: the trailing zeros of `high`, then a 1.
+        let zeros = (l.run - 1) as usize;
+        let cut = high.len().saturating_sub(zeros + 1);
+        html! {
+            <div class="hash">
+                <div>{ "last element " }<code>{ String::from_utf8_lossy(&l.element).into_owned() }</code>
+                    { format!(" → register {} (row {}, column {}), run {}", l.index, l.index / 128, l.index % 128, l.run) }</div>
+                <code class="bits" title="MurmurHash64A(element, seed 0xadc83b19)">
+                    <span class="rest">{ &high[..cut] }</span>
+                    <span class="one">{ &high[cut..cut + 1.min(high.len() - cut)] }</span>
+                    <span class="zeros">{ &high[(cut + 1).min(high.len())..] }</span>
+                    <span class="index">{ low }</span>
+                </code>
+                <div class="muted small">{ format!("low 14 bits = register {}; then {} zero bit(s) before the first 1 → value {}", l.index, zeros, l.run) }</div>
+            </div>
+        }
+    });
+
+    let no_points = Vec::new();
+    let chart = {
+        let pts = key
+            .as_ref()
+            .and_then(|k| track.series.get(k))
+            .unwrap_or(&no_points);
+        if pts.len() < 2 {
+            html! {}
+        } else {
+            let w = 240.0;
+            let h = 80.0;
+            let lim = 0.05;
+            let y = |e: f64| h / 2.0 - (e / lim).clamp(-1.0, 1.0) * (h / 2.0);
+            let step = w / (pts.len() - 1) as f64;
+            let line: Vec<String> = pts
+                .iter()
+                .enumerate()
+                .map(|(i, (ex, est, _))| {
+                    let err = if *ex == 0 {
+                        0.0
+                    } else {
+                        (*est as f64 - *ex as f64) / *ex as f64
+                    };
+                    format!("{:.1},{:.1}", i as f64 * step, y(err))
+                })
+                .collect();
+            let promoted = pts.iter().position(|p| p.2).filter(|&i| i > 0 && !pts[0].2);
+            html! {
+                <svg class="errchart" viewBox={format!("0 0 {w} {h}")} preserveAspectRatio="none" aria-label="relative error over time">
+                    <rect class="band2" x="0" y={format!("{:.1}", y(2.0 * STD_ERROR))} width={w.to_string()} height={format!("{:.1}", y(-2.0 * STD_ERROR) - y(2.0 * STD_ERROR))} />
+                    <rect class="band" x="0" y={format!("{:.1}", y(STD_ERROR))} width={w.to_string()} height={format!("{:.1}", y(-STD_ERROR) - y(STD_ERROR))} />
+                    <line class="zero" x1="0" x2={w.to_string()} y1={format!("{:.1}", h / 2.0)} y2={format!("{:.1}", h / 2.0)} />
+                    { for promoted.map(|i| html! { <line class="promo" x1={format!("{:.1}", i as f64 * step)} x2={format!("{:.1}", i as f64 * step)} y1="0" y2={h.to_string()} /> }) }
+                    <polyline points={line.join(" ")} />
+                </svg>
+            }
+        }
+    };
+
+    html! {
+        <div class="hll">
+            <div class="toolbar">
+                <span><b>{ key_text }</b>{ format!(" — {}, {} bytes", if dense { "dense" } else { "sparse" }, bytes.len()) }</span>
+                <span class="muted">{ format!("{used} of 16384 registers set") }</span>
+            </div>
+            <div class="hllmain">
+                <canvas ref={canvas} width="128" height="128" class="heat" aria-label="registers, 128 by 128"></canvas>
+                <div class="hllside">
+                    <div class="estimate">{ "PFCOUNT " }<b class="est">{ estimate }</b></div>
+                    { match exact {
+                        Some(Some(set)) => {
+                            let n = set.len() as f64;
+                            let err = if n == 0.0 { 0.0 } else { (estimate as f64 - n) / n * 100.0 };
+                            html! { <div>{ "exact " }<b class="exact">{ set.len() }</b>{ format!(" — error {err:+.2}% (standard error ±0.81%)") }</div> }
+                        }
+                        Some(None) => html! { <div class="muted">{ format!("exact count not kept beyond {EXACT_LIMIT} elements") }</div> },
+                        None => html! { <div class="muted">{ "exact count unknown (added elsewhere)" }</div> },
+                    } }
+                    <div class="muted small">{ if dense { "dense: 16384 × 6-bit registers, 12304 bytes" } else { "sparse: run-length opcodes; turns dense past hll-sparse-max-bytes or a value above 32" } }</div>
+                    <div class="buttons">
+                        <button onclick={add(1)}>{ "Add 1" }</button>
+                        <button onclick={add(100)}>{ "Add 100" }</button>
+                        <button onclick={add(1000)}>{ "Add 1000" }</button>
+                        <button onclick={add(10000)}>{ "Add 10000" }</button>
+                    </div>
+                </div>
+            </div>
+            { for hash_view }
+            <h4>{ "Register values (the estimator's input)" }</h4>
+            <svg class="histo" viewBox={format!("0 0 {} 60", (top + 1) * 10)} preserveAspectRatio="none">
+                { for (0..=top).map(|v| {
+                    let hgt = if histo[v] == 0 { 0.0 } else { (histo[v] as f64).ln_1p() / hmax.ln_1p() * 58.0 };
+                    html! { <rect x={(v * 10).to_string()} y={format!("{:.1}", 60.0 - hgt)} width="9" height={format!("{hgt:.1}")}><title>{ format!("value {v}: {} registers", histo[v]) }</title></rect> }
+                }) }
+            </svg>
+            <div class="muted small">{ format!("values 0..{top}, log scale") }</div>
+            <h4>{ "Estimate error over time (bands: ±0.81%, ±1.62%; dashed: promotion to dense)" }</h4>
+            { chart }
+            <h4>{ "PFMERGE view" }</h4>
+            <label class="small">{ "compare with key " }
+                <input class="filter" value={track.other.clone()} oninput={onother} placeholder="another HLL key" aria-label="Second HLL key" />
+            </label>
+            { if other.is_some() {
+                html! { <div class="merge">
+                    <figure><canvas ref={canvas_b} width="128" height="128" class="heat small"></canvas><figcaption>{ &track.other }</figcaption></figure>
+                    <figure><canvas ref={canvas_m} width="128" height="128" class="heat small"></canvas><figcaption>{ "max with the key above = PFMERGE" }</figcaption></figure>
+                </div> }
+            } else { html! {} } }
+        </div>
+    }
+}
