@@ -29,7 +29,7 @@ test('Tab completes command names and hints show what to type next', async ({ pa
   await input.press('Tab');
   await expect(input).toHaveValue('GET ');
   await input.press('Tab');
-  await expect(input).toHaveValue('GETDEL ');
+  await expect(input).toHaveValue('GETBIT ');
   await input.fill('HELP EXPIRE');
   await input.press('Enter');
   await expect(lastReply(page)).toContainText('EXPIRE key seconds [NX|XX|GT|LT]');

@@ -14,6 +14,7 @@
 //! expiry), `object` (values and encodings), `table` (the command table), and one module
 //! per command family under `cmd`.
 
+pub mod bitmap;
 pub mod clock;
 pub mod cmd;
 pub mod config;

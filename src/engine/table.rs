@@ -6,7 +6,7 @@
 //! included), a negative one is a minimum. The same rows feed COMMAND INFO / DOCS / LIST /
 //! COUNT, the console's completion and hints, and HELP.
 
-use super::cmd::{debug, expire, hll, keys, server, strings};
+use super::cmd::{bitmap, debug, expire, hll, keys, server, strings};
 use super::{Ctx, Reply};
 
 pub type Handler = fn(&mut Ctx, &[Vec<u8>]) -> Reply;
@@ -639,6 +639,16 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Internals for testing: POPULATE count [prefix] [size] fills a database, SET-ACTIVE-EXPIRE 0|1 turns active expiry off or on.", "subcommand [argument ...]", debug::debug),
     c("del", -2, "write", "keyspace", KALL, "RM DELETE", G, "1.0.0", "O(N) for N keys",
         "Remove keys; returns how many existed.", "key [key ...]", keys::del),
+    c("bitcount", -2, "readonly", "bitmap", K1, "RO ACCESS", "bitmap", "2.6.0", "O(N)",
+        "Count the set bits, in the whole string or a BYTE or BIT range.", "key [start end [BYTE|BIT]]", bitmap::bitcount),
+    c("bitfield", -2, "write denyoom", "bitmap", K1, "RW UPDATE ACCESS VARIABLE_FLAGS", "bitmap", "3.2.0", "O(1) for each subcommand specified",
+        "Read and write integers of any width (i1..i64, u1..u63) at any bit offset, with overflow control.", "key [GET encoding offset|[OVERFLOW WRAP|SAT|FAIL] SET encoding offset value|INCRBY encoding offset increment ...]", bitmap::bitfield),
+    c("bitfield_ro", -2, "readonly fast", "bitmap", K1, "RO ACCESS", "bitmap", "6.0.0", "O(1) for each subcommand specified",
+        "BITFIELD with GET only, safe on replicas.", "key [GET encoding offset ...]", bitmap::bitfield_ro),
+    c("bitop", -4, "write denyoom", "bitmap", (2, -1, 1), "OW UPDATE", "bitmap", "2.6.0", "O(N)",
+        "AND, OR, XOR or NOT of strings bit by bit, stored in a destination key.", "AND|OR|XOR|NOT destkey key [key ...]", bitmap::bitop),
+    c("bitpos", -3, "readonly", "bitmap", K1, "RO ACCESS", "bitmap", "2.8.7", "O(N)",
+        "Position of the first 0 or 1 bit, in the whole string or a range.", "key bit [start [end [BYTE|BIT]]]", bitmap::bitpos),
     container("client", -2, "sentinel", CONN, "2.4.0", "Inspect and name client connections.", CLIENT_SUBS),
     container("command", -1, "loading stale sentinel", SRV, "2.8.13", "Describe the commands this server knows.", COMMAND_SUBS),
     container("config", -2, "", SRV, "2.0.0", "Read and change configuration at run time.", CONFIG_SUBS),
@@ -658,6 +668,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Remove every key from the selected database.", "[ASYNC|SYNC]", keys::flushdb),
     c("get", 2, "readonly fast", S, K1, "RO ACCESS", S, "1.0.0", "O(1)",
         "Read a string value; nil when the key is missing.", "key", strings::get),
+    c("getbit", 3, "readonly fast", "bitmap", K1, "RO ACCESS", "bitmap", "2.2.0", "O(1)",
+        "The bit at an offset (0 past the end).", "key offset", bitmap::getbit),
     c("getdel", 2, "write fast", S, K1, "RW ACCESS DELETE", S, "6.2.0", "O(1)",
         "Read a string and delete its key in one step.", "key", strings::getdel),
     c("getex", -2, "write fast", S, K1, "RW ACCESS UPDATE", S, "6.2.0", "O(1)",
@@ -729,6 +741,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Switch this connection to another database (0-15).", "index", server::select),
     c("set", -3, "write denyoom", S, K1, "RW ACCESS UPDATE VARIABLE_FLAGS", S, "1.0.0", "O(1)",
         "Store a string, with optional TTL, conditions (NX/XX) and the old value (GET).", "key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]", strings::set),
+    c("setbit", 4, "write denyoom", "bitmap", K1, "RW ACCESS UPDATE", "bitmap", "2.2.0", "O(1)",
+        "Set or clear the bit at an offset, growing the string; returns the old bit.", "key offset value", bitmap::setbit),
     c("setex", 4, "write denyoom", S, K1, "OW UPDATE", S, "2.0.0", "O(1)",
         "Store a string with a TTL in seconds.", "key seconds value", strings::setex),
     c("setnx", 3, "write denyoom fast", S, K1, "OW INSERT", S, "1.0.0", "O(1)",
