@@ -1,7 +1,7 @@
 //! Bit commands (Redis's bitops.c): SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD and
 //! BITFIELD_RO. The bit algorithms are in `engine::bitmap`.
 
-use super::{eq, int_arg, syntax, wrongtype};
+use super::{eq, int_arg, syntax, with_string, wrongtype};
 use crate::engine::bitmap::{self, BitOp, Overflow};
 use crate::engine::object::{StrEnc, Value};
 use crate::engine::{Ctx, Reply};
@@ -110,9 +110,10 @@ pub fn getbit(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Ok(o) => o,
         Err(e) => return e,
     };
-    match super::read_string(ctx, &argv[1]) {
-        Ok(Some(s)) => Reply::Int(bitmap::get_unsigned(&s, offset, 1) as i64),
-        Ok(None) => Reply::Int(0),
+    match with_string(ctx, &argv[1], |s| {
+        s.map_or(0, |s| bitmap::get_unsigned(s, offset, 1))
+    }) {
+        Ok(bit) => Reply::Int(bit as i64),
         Err(e) => e,
     }
 }
@@ -128,11 +129,15 @@ fn range_unit(a: &[u8]) -> Option<bool> {
 }
 
 pub fn bitcount(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let s = match super::read_string(ctx, &argv[1]) {
-        Ok(Some(s)) => s,
-        Ok(None) => return Reply::Int(0),
-        Err(e) => return e,
-    };
+    match with_string(ctx, &argv[1], |s| s.map(|s| count_in(s, argv))) {
+        Ok(Some(r)) => r,
+        Ok(None) => Reply::Int(0),
+        Err(e) => e,
+    }
+}
+
+/// BITCOUNT's range handling and count, on the string's bytes.
+fn count_in(s: &[u8], argv: &[Vec<u8>]) -> Reply {
     let range = match argv.len() {
         2 => (!s.is_empty()).then(|| (0, s.len() as u64 * 8 - 1)),
         4 | 5 => {
@@ -155,7 +160,7 @@ pub fn bitcount(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         }
         _ => return syntax(),
     };
-    Reply::Int(range.map_or(0, |(a, b)| bitmap::count_bits(&s, a, b)) as i64)
+    Reply::Int(range.map_or(0, |(a, b)| bitmap::count_bits(s, a, b)) as i64)
 }
 
 pub fn bitpos(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
@@ -165,12 +170,16 @@ pub fn bitpos(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Ok(_) => return Reply::err("ERR The bit argument must be 1 or 0."),
         Err(e) => return e,
     };
-    let s = match super::read_string(ctx, &argv[1]) {
-        Ok(Some(s)) => s,
+    match with_string(ctx, &argv[1], |s| s.map(|s| position_in(s, bit, argv))) {
+        Ok(Some(r)) => r,
         // A missing key is an endless run of zeros.
-        Ok(None) => return Reply::Int(if bit { -1 } else { 0 }),
-        Err(e) => return e,
-    };
+        Ok(None) => Reply::Int(if bit { -1 } else { 0 }),
+        Err(e) => e,
+    }
+}
+
+/// BITPOS's range handling and search, on the string's bytes.
+fn position_in(s: &[u8], bit: bool, argv: &[Vec<u8>]) -> Reply {
     let (range, end_given) = match argv.len() {
         3 => ((!s.is_empty()).then(|| (0, s.len() as u64 * 8 - 1)), false),
         4..=6 => {
@@ -202,7 +211,7 @@ pub fn bitpos(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let Some((first, last)) = range else {
         return Reply::Int(-1);
     };
-    match bitmap::find_bit(&s, bit, first, last) {
+    match bitmap::find_bit(s, bit, first, last) {
         Some(p) => Reply::Int(p as i64),
         None if bit || end_given => Reply::Int(-1),
         // Looking for a 0 with an open end: the first bit after the range.
@@ -221,22 +230,33 @@ pub fn bitop(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if op == BitOp::Not && argv.len() != 4 {
         return Reply::err("ERR BITOP NOT must be called with a single source key.");
     }
-    let mut srcs: Vec<Vec<u8>> = Vec::with_capacity(argv.len() - 3);
+    // First the lookups (expiry, hit/miss counting, type checks), then the sources are
+    // borrowed in place while the result is computed.
+    let db = ctx.db();
     for k in &argv[3..] {
-        match super::read_string(ctx, k) {
-            Ok(s) => srcs.push(s.unwrap_or_default()),
-            Err(e) => return e,
+        if let Err(e) = with_string(ctx, k, |_| ()) {
+            return e;
         }
     }
-    let maxlen = srcs.iter().map(Vec::len).max().unwrap_or(0);
+    let empty: &[u8] = &[];
+    let refs: Vec<&[u8]> = argv[3..]
+        .iter()
+        .map(|k| {
+            ctx.core.dbs[db]
+                .keys
+                .get(k)
+                .and_then(|o| o.value.as_str())
+                .map_or(empty, |v| v.as_slice())
+        })
+        .collect();
+    let maxlen = refs.iter().map(|s| s.len()).max().unwrap_or(0);
     if maxlen as u64 > ctx.core.config.playground_value_cap {
         return Reply::err("ERR BITOP result would exceed the playground's value size limit");
     }
+    let out = (maxlen > 0).then(|| bitmap::bitop(op, &refs));
+    drop(refs);
     let dest = &argv[2];
-    let db = ctx.db();
-    if maxlen > 0 {
-        let refs: Vec<&[u8]> = srcs.iter().map(Vec::as_slice).collect();
-        let out = bitmap::bitop(op, &refs);
+    if let Some(out) = out {
         ctx.core.set_key(
             db,
             dest,
@@ -345,22 +365,22 @@ fn bitfield_generic(ctx: &mut Ctx, argv: &[Vec<u8>], readonly_cmd: bool) -> Repl
     let key = &argv[1];
     let db = ctx.db();
     if !writes {
-        let s = match super::read_string(ctx, key) {
-            Ok(s) => s.unwrap_or_default(),
-            Err(e) => return e,
-        };
-        return Reply::Array(
-            fields
-                .iter()
-                .map(|f| {
-                    Reply::Int(if f.signed {
-                        bitmap::get_signed(&s, f.offset, f.bits)
-                    } else {
-                        bitmap::get_unsigned(&s, f.offset, f.bits) as i64
+        let read = |s: Option<&[u8]>| {
+            let s = s.unwrap_or_default();
+            Reply::Array(
+                fields
+                    .iter()
+                    .map(|f| {
+                        Reply::Int(if f.signed {
+                            bitmap::get_signed(s, f.offset, f.bits)
+                        } else {
+                            bitmap::get_unsigned(s, f.offset, f.bits) as i64
+                        })
                     })
-                })
-                .collect(),
-        );
+                    .collect(),
+            )
+        };
+        return with_string(ctx, key, read).unwrap_or_else(|e| e);
     }
     if readonly_cmd {
         return Reply::err("ERR BITFIELD_RO only supports the GET subcommand");

@@ -43,6 +43,23 @@ pub(crate) fn read_string(ctx: &mut Ctx, key: &[u8]) -> Result<Option<Vec<u8>>, 
     }
 }
 
+/// Runs `f` on a string key's bytes in place, without copying them (counting a hit or
+/// miss): `None` if the key is missing, WRONGTYPE if it holds another type.
+pub(crate) fn with_string<T>(
+    ctx: &mut Ctx,
+    key: &[u8],
+    f: impl FnOnce(Option<&[u8]>) -> T,
+) -> Result<T, Reply> {
+    let db = ctx.db();
+    match ctx.core.lookup_read(db, key) {
+        None => Ok(f(None)),
+        Some(o) => match o.value.as_str() {
+            Some(b) => Ok(f(Some(b))),
+            None => Err(wrongtype()),
+        },
+    }
+}
+
 /// The largest string the engine will build: Redis's proto-max-bulk-len, and in the
 /// browser also the playground's own cap, so one command cannot exhaust the tab.
 pub(crate) fn check_string_length(ctx: &Ctx, size: u64, append: u64) -> Result<(), Reply> {
