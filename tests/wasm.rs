@@ -66,4 +66,17 @@ fn huge_values_are_refused_not_fatal() {
     assert!(out.contains("playground's value size limit"), "{out}");
     assert_eq!(run(&mut e, id, "GET k"), "\"abc\"\n");
     assert_eq!(run(&mut e, id, "SETRANGE k 1000 x"), "(integer) 1001\n");
+    let out = run(&mut e, id, "SETBIT k 4294967295 1");
+    assert!(out.contains("playground's value size limit"), "{out}");
+    assert_eq!(run(&mut e, id, "STRLEN k"), "(integer) 1001\n");
+    let out = run(&mut e, id, "BITFIELD fresh SET i64 4294967200 1");
+    assert!(out.contains("playground's value size limit"), "{out}");
+    assert_eq!(run(&mut e, id, "EXISTS fresh"), "(integer) 0\n");
+    // Raising the cap is the learner's choice.
+    assert_eq!(
+        run(&mut e, id, "CONFIG SET kvlab-max-value-bytes 64mb"),
+        "OK\n"
+    );
+    assert_eq!(run(&mut e, id, "SETBIT k 400000000 1"), "(integer) 0\n");
+    assert_eq!(run(&mut e, id, "STRLEN k"), "(integer) 50000001\n");
 }

@@ -11,6 +11,7 @@
 //! hook `window.kvlab.exec("SET a 1")` all see the same keyspace.
 
 mod app;
+mod bits_panel;
 mod console;
 mod hll_panel;
 mod panels;

@@ -18,14 +18,16 @@ pub enum PanelKind {
     Ttl,
     Stats,
     Hll,
+    Bits,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 4] = [
+    pub const ALL: [PanelKind; 5] = [
         PanelKind::Keyspace,
         PanelKind::Ttl,
         PanelKind::Stats,
         PanelKind::Hll,
+        PanelKind::Bits,
     ];
 
     pub fn title(self) -> &'static str {
@@ -34,6 +36,7 @@ impl PanelKind {
             PanelKind::Ttl => "TTL",
             PanelKind::Stats => "Stats",
             PanelKind::Hll => "HyperLogLog",
+            PanelKind::Bits => "Bitmap",
         }
     }
 }
@@ -60,6 +63,12 @@ pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
     let name = String::from_utf8_lossy(argv.first()?).to_ascii_lowercase();
     if name.starts_with("pf") {
         return Some(PanelKind::Hll);
+    }
+    if matches!(
+        name.as_str(),
+        "setbit" | "getbit" | "bitcount" | "bitpos" | "bitop" | "bitfield" | "bitfield_ro"
+    ) {
+        return Some(PanelKind::Bits);
     }
     if TTL_COMMANDS.contains(&name.as_str()) {
         return Some(PanelKind::Ttl);
@@ -130,6 +139,7 @@ pub fn panels(props: &PanelProps) -> Html {
                     PanelKind::Ttl => html! { <TtlPanel state={state.clone()} /> },
                     PanelKind::Stats => html! { <StatsPanel state={state.clone()} /> },
                     PanelKind::Hll => html! { <super::hll_panel::HllPanel state={state.clone()} /> },
+                    PanelKind::Bits => html! { <super::bits_panel::BitsPanel state={state.clone()} /> },
                 } }
             </div>
         </aside>

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use serde::{Deserialize, Serialize};
 use yew::prelude::*;
 
+use super::bits_panel::BitTrack;
 use super::hll_panel::HllTrack;
 use super::panels::{panel_for, PanelKind};
 use super::{engine, persist, run_line};
@@ -100,6 +101,8 @@ pub struct AppState {
     pub save_failed: bool,
     /// What the HyperLogLog panel follows.
     pub hll: HllTrack,
+    /// What the bitmap panel follows.
+    pub bits: BitTrack,
 }
 
 pub enum Action {
@@ -136,6 +139,10 @@ pub enum Action {
     HllAddRandom(Vec<u8>, usize),
     /// The second key of the HLL panel's PFMERGE view.
     HllCompare(String),
+    /// Zooms the bit grid into a window of bits (None: the whole string).
+    BitsZoom(Option<(u64, u64)>),
+    /// Loads the "daily active users" bitmap demo.
+    BitsDemo,
 }
 
 impl AppState {
@@ -166,6 +173,7 @@ impl AppState {
             jitter: true,
             save_failed: false,
             hll: HllTrack::default(),
+            bits: BitTrack::default(),
         };
         persist::apply_theme(&s.theme);
         match persist::load_keyspace() {
@@ -312,6 +320,15 @@ impl AppState {
         let db = self.db();
         if !is_error {
             self.hll.observe(&argv, db);
+            self.bits.observe(
+                &argv,
+                &self.tabs[tab_ix]
+                    .transcript
+                    .last()
+                    .map(|e| e.output.clone())
+                    .unwrap_or_default(),
+                db,
+            );
         }
         if !self.pinned {
             if let Some(kind) = panel_for(&argv, db) {
@@ -465,6 +482,46 @@ impl Reducible for AppState {
                 s.run_argv(shown, argv);
             }
             Action::HllCompare(k) => s.hll.other = k,
+            Action::BitsZoom(w) => s.bits.zoom = w,
+            Action::BitsDemo => {
+                use rand::RngExt;
+                // Three days of 1000 users: about 30% active each day, and most of a day's
+                // users come back the next day.
+                let days = ["dau:2024-06-01", "dau:2024-06-02", "dau:2024-06-03"];
+                let mut active: Vec<bool> = vec![false; 1000];
+                for (d, day) in days.iter().enumerate() {
+                    RNG.with(|r| {
+                        let mut r = r.borrow_mut();
+                        for a in active.iter_mut() {
+                            *a = if d == 0 || !*a {
+                                r.random_bool(0.3)
+                            } else {
+                                r.random_bool(0.7)
+                            };
+                        }
+                    });
+                    let mut argv = vec![b"BITFIELD".to_vec(), day.as_bytes().to_vec()];
+                    let mut users = 0;
+                    for (uid, _) in active.iter().enumerate().filter(|(_, a)| **a) {
+                        argv.extend([
+                            b"SET".to_vec(),
+                            b"u1".to_vec(),
+                            uid.to_string().into_bytes(),
+                            b"1".to_vec(),
+                        ]);
+                        users += 1;
+                    }
+                    s.run_argv(
+                        format!("BITFIELD {day} SET u1 <user id> 1 … ({users} users)"),
+                        argv,
+                    );
+                }
+                for day in days {
+                    s.run(format!("BITCOUNT {day}"));
+                }
+                s.run(format!("BITOP AND dau:retained {}", days.join(" ")));
+                s.run("BITCOUNT dau:retained".into());
+            }
             Action::Saved(Ok(())) => s.save_failed = false,
             Action::Saved(Err(why)) => {
                 if !s.save_failed {
