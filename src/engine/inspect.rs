@@ -26,9 +26,11 @@ pub struct KeyInfo {
     pub bytes: u64,
 }
 
-fn value_bytes(v: &Value) -> u64 {
+/// The bytes a value holds: string bytes, or members plus 8 bytes per score.
+pub fn value_bytes(v: &Value) -> u64 {
     match v {
         Value::Str { bytes, .. } => bytes.len() as u64,
+        Value::ZSet(z) => z.dict.keys().map(|m| m.len() as u64 + 8).sum(),
     }
 }
 

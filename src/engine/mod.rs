@@ -27,6 +27,7 @@ pub mod reply;
 pub mod snapshot;
 pub mod table;
 pub mod util;
+pub mod zset;
 
 use std::collections::{BTreeMap, HashMap};
 

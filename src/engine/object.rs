@@ -20,9 +20,10 @@ pub enum StrEnc {
     Raw,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Str { bytes: Vec<u8>, enc: StrEnc },
+    ZSet(Box<super::zset::ZSet>),
 }
 
 impl Value {
@@ -58,6 +59,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str { .. } => "string",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -68,19 +70,27 @@ impl Value {
                 StrEnc::Embstr => "embstr",
                 StrEnc::Raw => "raw",
             },
+            Value::ZSet(z) => {
+                if z.listpack {
+                    "listpack"
+                } else {
+                    "skiplist"
+                }
+            }
         }
     }
 
     pub fn as_str(&self) -> Option<&Vec<u8>> {
         match self {
             Value::Str { bytes, .. } => Some(bytes),
+            _ => None,
         }
     }
 }
 
 /// A value in the keyspace plus its access metadata: the 24-bit LRU clock (seconds), or
 /// under an LFU policy the last-decrement minute (high 16 bits) and log counter (low 8).
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Obj {
     pub value: Value,
     pub lru: u32,

@@ -11,6 +11,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::config::PARAMS;
 use super::object::{Obj, StrEnc, Value};
+use super::reply::format_double_g17;
+use super::zset::{parse_score, ZSet};
 use super::Engine;
 
 pub const FORMAT_VERSION: u32 = 1;
@@ -60,7 +62,16 @@ impl<'de> Deserialize<'de> for Bytes {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum SavedValue {
-    String { enc: StrEnc, data: Bytes },
+    String {
+        enc: StrEnc,
+        data: Bytes,
+    },
+    /// Members with scores as Redis prints them (`%.17g`, `inf`), which round-trip
+    /// exactly and survive JSON (which has no infinity).
+    Zset {
+        listpack: bool,
+        members: Vec<(Bytes, String)>,
+    },
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -130,6 +141,14 @@ impl Engine {
                                 enc: *enc,
                                 data: Bytes(bytes.clone()),
                             },
+                            Value::ZSet(z) => SavedValue::Zset {
+                                listpack: z.listpack,
+                                members: z
+                                    .zsl
+                                    .iter()
+                                    .map(|(m, s)| (Bytes(m.to_vec()), format_double_g17(s)))
+                                    .collect(),
+                            },
                         },
                         expires_at: d.expires.get(k).copied(),
                     })
@@ -185,6 +204,16 @@ impl Engine {
                         bytes: data.0.clone(),
                         enc: *enc,
                     },
+                    SavedValue::Zset { listpack, members } => {
+                        let mut z = ZSet::new(*listpack);
+                        for (m, s) in members {
+                            let score = parse_score(s.as_bytes()).unwrap_or(0.0);
+                            if z.score(&m.0).is_none() {
+                                z.insert(&m.0, score, &mut self.core.rng);
+                            }
+                        }
+                        Value::ZSet(Box::new(z))
+                    }
                 };
                 db.keys.insert(&k.key.0, Obj { value, lru });
                 if let Some(t) = k.expires_at {

@@ -8,6 +8,7 @@ pub mod hll;
 pub mod keys;
 pub mod server;
 pub mod strings;
+pub mod zset;
 
 use super::reply::errors;
 use super::util::parse_i64;
