@@ -225,6 +225,7 @@ pub fn encode(r: &Reply, resp: u8, out: &mut Vec<u8>) {
                 out.extend_from_slice(if *b { b":1\r\n" } else { b":0\r\n" });
             }
         }
+        Reply::Blocked => {}
         Reply::Verbatim(fmt, b) => {
             if v3 {
                 let _ = write!(out, "={}\r\n{fmt}:", b.len() + 4);

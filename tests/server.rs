@@ -181,3 +181,86 @@ fn redis_cli_talks_to_kvlab() {
     let out = support::redis_cli(s.port, "SET a 1\nINCR a\nGET a\n", &[]);
     assert_eq!(out, "OK\n(integer) 2\n\"2\"\n");
 }
+
+#[test]
+fn bzpopmin_blocks_until_another_client_adds() {
+    let s = support::kvlab_server(&[]);
+    let port = s.port;
+    let waiter = std::thread::spawn(move || {
+        let mut a = client(port);
+        let t0 = std::time::Instant::now();
+        let got: (String, String, f64) = redis::cmd("BZPOPMIN")
+            .arg("queue")
+            .arg(5)
+            .query(&mut a)
+            .unwrap();
+        (got, t0.elapsed())
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let mut b = client(port);
+    let added: i64 = redis::cmd("ZADD")
+        .arg("queue")
+        .arg(7)
+        .arg("job")
+        .query(&mut b)
+        .unwrap();
+    assert_eq!(added, 1);
+    let (got, waited) = waiter.join().unwrap();
+    assert_eq!(got, ("queue".to_string(), "job".to_string(), 7.0));
+    assert!(
+        waited >= Duration::from_millis(250),
+        "returned after {waited:?}"
+    );
+    // The popped member is gone, and the key with it.
+    let exists: i64 = redis::cmd("EXISTS").arg("queue").query(&mut b).unwrap();
+    assert_eq!(exists, 0);
+}
+
+#[test]
+fn blocking_pops_time_out_with_nil() {
+    let s = support::kvlab_server(&[]);
+    let mut c = client(s.port);
+    let t0 = std::time::Instant::now();
+    let v: redis::Value = redis::cmd("BZPOPMAX")
+        .arg("nothing")
+        .arg(0.3)
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(v, redis::Value::Nil);
+    assert!(t0.elapsed() >= Duration::from_millis(290));
+    let v: redis::Value = redis::cmd("BZMPOP")
+        .arg(0.1)
+        .arg(2)
+        .arg("a")
+        .arg("b")
+        .arg("MIN")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(v, redis::Value::Nil);
+}
+
+#[test]
+fn the_longest_waiting_client_is_served_first_and_pipelines_resume() {
+    let s = support::kvlab_server(&[]);
+    let port = s.port;
+    let first = std::thread::spawn(move || raw(port, b"BZMPOP 5 1 q MAX COUNT 2\r\nPING\r\n", 38));
+    std::thread::sleep(Duration::from_millis(200));
+    let second = std::thread::spawn(move || raw(port, b"BZPOPMIN q 0.8\r\n", 5));
+    std::thread::sleep(Duration::from_millis(200));
+    let mut c = client(port);
+    let _: i64 = redis::cmd("ZADD")
+        .arg("q")
+        .arg(1)
+        .arg("a")
+        .arg(2)
+        .arg("b")
+        .query(&mut c)
+        .unwrap();
+    let got = String::from_utf8(first.join().unwrap()).unwrap();
+    assert_eq!(
+        got,
+        "*2\r\n$1\r\nq\r\n*2\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n+PONG\r\n"
+    );
+    // Nothing was left for the second client: it times out.
+    assert_eq!(second.join().unwrap(), b"*-1\r\n");
+}

@@ -19,7 +19,13 @@ mod native {
     use std::rc::Rc;
     use std::time::Duration;
 
-    use kvlab::engine::{Config, Engine, SystemClock};
+    use std::collections::HashMap;
+
+    use kvlab::engine::{Config, Engine, Reply, SystemClock};
+    use tokio::sync::Notify;
+
+    /// Each connection's wake-up call, for blocking commands.
+    type Waiters = Rc<RefCell<HashMap<u64, Rc<Notify>>>>;
     use kvlab::resp::{encode, parse_request_into};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
@@ -123,13 +129,18 @@ mod native {
         let engine = Rc::new(RefCell::new(eng));
         eprintln!("kvlab-server ready to accept connections on {addr}");
 
-        // Active expiry, `hz` times a second, as Redis's serverCron.
+        let waiters: Waiters = Rc::new(RefCell::new(HashMap::new()));
+        // Active expiry, `hz` times a second, as Redis's serverCron; keys expiring can
+        // also end blocking waits.
         let ticker = engine.clone();
+        let tick_waiters = waiters.clone();
         tokio::task::spawn_local(async move {
             let mut iv = tokio::time::interval(Duration::from_millis(1000 / hz));
             loop {
                 iv.tick().await;
-                ticker.borrow_mut().tick();
+                let mut eng = ticker.borrow_mut();
+                eng.tick();
+                wake(&mut eng, &tick_waiters);
             }
         });
 
@@ -141,8 +152,9 @@ mod native {
                     let local = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
                     let id = engine.borrow_mut().connect(&peer.to_string(), &local);
                     let e = engine.clone();
+                    let w = waiters.clone();
                     tokio::task::spawn_local(async move {
-                        handle(e.clone(), id, sock).await;
+                        handle(e.clone(), w, id, sock).await;
                         e.borrow_mut().disconnect(id);
                     });
                 }
@@ -154,66 +166,116 @@ mod native {
         }
     }
 
-    async fn handle(engine: Rc<RefCell<Engine>>, id: u64, mut sock: TcpStream) {
+    /// Wakes the connections whose blocking command was served or timed out.
+    fn wake(engine: &mut Engine, waiters: &Waiters) {
+        let mut ids = engine.serve_blocked();
+        ids.extend(engine.expire_blocked());
+        let w = waiters.borrow();
+        for id in ids {
+            if let Some(n) = w.get(&id) {
+                n.notify_one();
+            }
+        }
+    }
+
+    async fn handle(engine: Rc<RefCell<Engine>>, waiters: Waiters, id: u64, mut sock: TcpStream) {
+        let notify = Rc::new(Notify::new());
+        waiters.borrow_mut().insert(id, notify.clone());
         let mut inbuf: Vec<u8> = Vec::with_capacity(16 * 1024);
         let mut out: Vec<u8> = Vec::with_capacity(16 * 1024);
         let mut chunk = vec![0u8; 64 * 1024];
         let mut argv: Vec<Vec<u8>> = Vec::new();
         loop {
             let n = match sock.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
+                Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
             inbuf.extend_from_slice(&chunk[..n]);
             let mut pos = 0;
             let mut close = false;
-            {
-                let mut eng = engine.borrow_mut();
-                let max_bulk = eng.core.config.proto_max_bulk_len;
-                let qbuf_limit = eng.core.config.client_query_buffer_limit as usize;
-                loop {
-                    match parse_request_into(&inbuf[pos..], max_bulk, &mut argv) {
-                        Ok(Some(used)) if argv.is_empty() => pos += used,
-                        Ok(Some(used)) => {
-                            pos += used;
-                            let reply = eng.execute(id, &argv);
-                            let (resp, quit) = eng
-                                .client(id)
-                                .map(|c| (c.resp, c.close_after_reply))
-                                .unwrap_or((2, false));
-                            encode(&reply, resp, &mut out);
-                            if quit {
+            loop {
+                let mut blocked = false;
+                {
+                    let mut eng = engine.borrow_mut();
+                    let max_bulk = eng.core.config.proto_max_bulk_len;
+                    let qbuf_limit = eng.core.config.client_query_buffer_limit as usize;
+                    loop {
+                        match parse_request_into(&inbuf[pos..], max_bulk, &mut argv) {
+                            Ok(Some(used)) if argv.is_empty() => pos += used,
+                            Ok(Some(used)) => {
+                                pos += used;
+                                let reply = eng.execute(id, &argv);
+                                if reply == Reply::Blocked {
+                                    blocked = true;
+                                    break;
+                                }
+                                let (resp, quit) = eng
+                                    .client(id)
+                                    .map(|c| (c.resp, c.close_after_reply))
+                                    .unwrap_or((2, false));
+                                encode(&reply, resp, &mut out);
+                                if quit {
+                                    close = true;
+                                    break;
+                                }
+                            }
+                            Ok(None) => {
+                                if inbuf.len() - pos > qbuf_limit {
+                                    // Redis closes a client whose query buffer outgrows the limit.
+                                    close = true;
+                                }
+                                break;
+                            }
+                            Err(e) => {
+                                let resp = eng.client(id).map(|c| c.resp).unwrap_or(2);
+                                encode(&Reply::Error(e.0), resp, &mut out);
                                 close = true;
                                 break;
                             }
                         }
-                        Ok(None) => {
-                            if inbuf.len() - pos > qbuf_limit {
-                                // Redis closes a client whose query buffer outgrows the limit.
-                                close = true;
-                            }
-                            break;
+                    }
+                    // What this batch wrote may serve clients parked in blocking pops.
+                    wake(&mut eng, &waiters);
+                }
+                if !out.is_empty() {
+                    if sock.write_all(&out).await.is_err() {
+                        close = true;
+                    }
+                    out.clear();
+                }
+                if !blocked || close {
+                    break;
+                }
+                // Parked: wait until served or timed out, then go on with the rest of the
+                // pipeline, as Redis does.
+                loop {
+                    let deadline = engine.borrow().block_deadline(id);
+                    match deadline {
+                        Some(d) => {
+                            let left = (d - engine.borrow().now_ms()).max(0) as u64;
+                            let _ = tokio::time::timeout(
+                                Duration::from_millis(left),
+                                notify.notified(),
+                            )
+                            .await;
                         }
-                        Err(e) => {
-                            let resp = eng.client(id).map(|c| c.resp).unwrap_or(2);
-                            encode(&kvlab::engine::Reply::Error(e.0), resp, &mut out);
-                            close = true;
-                            break;
-                        }
+                        None => notify.notified().await,
+                    }
+                    let mut eng = engine.borrow_mut();
+                    wake(&mut eng, &waiters);
+                    if let Some((_, reply)) = eng.take_ready(id) {
+                        let resp = eng.client(id).map(|c| c.resp).unwrap_or(2);
+                        encode(&reply, resp, &mut out);
+                        break;
                     }
                 }
             }
             inbuf.drain(..pos);
-            if !out.is_empty() {
-                if sock.write_all(&out).await.is_err() {
-                    return;
-                }
-                out.clear();
-            }
             if close {
                 let _ = sock.shutdown().await;
-                return;
+                break;
             }
         }
+        waiters.borrow_mut().remove(&id);
     }
 }

@@ -179,6 +179,7 @@ fn format_tty(r: &Reply, prefix: &str) -> String {
         Reply::Verbatim(_, b) => format!("{}\n", String::from_utf8_lossy(b)),
         Reply::Nil | Reply::NilArray => "(nil)\n".into(),
         Reply::Bool(b) => if *b { "(true)\n" } else { "(false)\n" }.into(),
+        Reply::Blocked => String::new(),
         Reply::Array(v) | Reply::Set(v) if v.is_empty() => match r {
             Reply::Set(_) => "(empty set)\n".into(),
             _ => "(empty array)\n".into(),
@@ -221,7 +222,7 @@ fn format_tty(r: &Reply, prefix: &str) -> String {
 /// redis-cli's raw formatting (used for INFO and CLIENT LIST even without `--raw`).
 fn format_raw(r: &Reply) -> String {
     match r {
-        Reply::Nil | Reply::NilArray => String::new(),
+        Reply::Nil | Reply::NilArray | Reply::Blocked => String::new(),
         Reply::Error(e) => format!("{e}\n"),
         Reply::Status(s) => s.clone(),
         Reply::Bulk(b) | Reply::Verbatim(_, b) => String::from_utf8_lossy(b).into_owned(),

@@ -90,6 +90,19 @@ pub struct Client {
     pub last_cmd: (Option<&'static str>, &'static str),
     /// Set by QUIT: the host closes the connection once the reply is written.
     pub close_after_reply: bool,
+    /// A blocking command waiting for data (BZPOPMIN …).
+    pub blocked: Option<Blocked>,
+    /// Set by a blocking command's handler: its deadline (Unix ms), None for forever.
+    pub block_deadline: Option<i64>,
+}
+
+/// A parked blocking command.
+#[derive(Clone, Debug)]
+pub struct Blocked {
+    pub argv: Vec<Vec<u8>>,
+    pub deadline: Option<i64>,
+    /// Order of blocking: the longest-waiting client is served first, as in Redis.
+    pub seq: u64,
 }
 
 /// Everything shared by all clients: the databases, configuration, counters, clock, RNG.
@@ -141,6 +154,10 @@ pub struct Engine {
     pub core: Core,
     clients: BTreeMap<u64, Client>,
     next_client_id: u64,
+    /// Replies for clients whose blocking command was served or timed out, with the
+    /// command they had sent.
+    ready: BTreeMap<u64, (Vec<Vec<u8>>, Reply)>,
+    block_seq: u64,
 }
 
 impl Engine {
@@ -173,6 +190,8 @@ impl Engine {
             },
             clients: BTreeMap::new(),
             next_client_id: 1,
+            ready: BTreeMap::new(),
+            block_seq: 0,
         }
     }
 
@@ -195,6 +214,8 @@ impl Engine {
                 last_ms: now,
                 last_cmd: (None, "NULL"),
                 close_after_reply: false,
+                blocked: None,
+                block_deadline: None,
             },
         );
         id
@@ -202,6 +223,67 @@ impl Engine {
 
     pub fn disconnect(&mut self, id: u64) {
         self.clients.remove(&id);
+        self.ready.remove(&id);
+    }
+
+    /// Whether a client is parked in a blocking command.
+    pub fn is_blocked(&self, id: u64) -> bool {
+        self.clients.get(&id).is_some_and(|c| c.blocked.is_some())
+    }
+
+    /// The deadline of a parked client (Unix ms), if it has one.
+    pub fn block_deadline(&self, id: u64) -> Option<i64> {
+        self.clients.get(&id)?.blocked.as_ref()?.deadline
+    }
+
+    /// Retries every parked client, longest-waiting first, and returns the ids of those
+    /// whose command could now run (their replies wait in `take_ready`). Hosts call this
+    /// after commands that may have added data.
+    pub fn serve_blocked(&mut self) -> Vec<u64> {
+        let mut waiting: Vec<(u64, u64, Vec<Vec<u8>>)> = self
+            .clients
+            .values()
+            .filter_map(|c| c.blocked.as_ref().map(|b| (b.seq, c.id, b.argv.clone())))
+            .collect();
+        if waiting.is_empty() {
+            return Vec::new();
+        }
+        waiting.sort();
+        let mut served = Vec::new();
+        for (_, id, argv) in waiting {
+            let reply = self.run(id, &argv);
+            if reply != Reply::Blocked {
+                if let Some(c) = self.clients.get_mut(&id) {
+                    c.blocked = None;
+                }
+                self.ready.insert(id, (argv, reply));
+                served.push(id);
+            }
+        }
+        served
+    }
+
+    /// Times out parked clients whose deadline has passed (their reply is a null array)
+    /// and returns their ids.
+    pub fn expire_blocked(&mut self) -> Vec<u64> {
+        let now = self.core.clock.now_ms();
+        let mut out = Vec::new();
+        for c in self.clients.values_mut() {
+            if let Some(b) = &c.blocked {
+                if b.deadline.is_some_and(|d| d <= now) {
+                    let argv = b.argv.clone();
+                    c.blocked = None;
+                    self.ready.insert(c.id, (argv, Reply::NilArray));
+                    out.push(c.id);
+                }
+            }
+        }
+        out
+    }
+
+    /// The reply a parked client ended with, once it is ready.
+    pub fn take_ready(&mut self, id: u64) -> Option<(Vec<Vec<u8>>, Reply)> {
+        self.ready.remove(&id)
     }
 
     pub fn client(&self, id: u64) -> Option<&Client> {
@@ -267,15 +349,18 @@ impl Engine {
             c.last_cmd = spec.key();
         }
         let started = timer::start();
-        let reply = {
-            let mut ctx = Ctx {
-                core: &mut self.core,
-                clients: &mut self.clients,
-                id,
-                fallback: blank_client(id),
-            };
-            (spec.handler)(&mut ctx, argv)
-        };
+        let reply = self.run(id, argv);
+        if reply == Reply::Blocked {
+            self.block_seq += 1;
+            let seq = self.block_seq;
+            if let Some(c) = self.clients.get_mut(&id) {
+                c.blocked = Some(Blocked {
+                    argv: argv.to_vec(),
+                    deadline: c.block_deadline.take(),
+                    seq,
+                });
+            }
+        }
         let usec = timer::elapsed_us(started);
         let st = self.core.cmdstats.entry(spec.key()).or_default();
         st.calls += 1;
@@ -286,6 +371,22 @@ impl Engine {
         }
         self.core.stats.total_commands_processed += 1;
         reply
+    }
+
+    /// Runs a command's handler (lookup and arity already checked by the caller, or known
+    /// good for a parked command being retried).
+    fn run(&mut self, id: u64, argv: &[Vec<u8>]) -> Reply {
+        let Ok(spec) = table::lookup(argv) else {
+            return Reply::err("ERR unknown command");
+        };
+        self.core.now = self.core.clock.now_ms();
+        let mut ctx = Ctx {
+            core: &mut self.core,
+            clients: &mut self.clients,
+            id,
+            fallback: blank_client(id),
+        };
+        (spec.handler)(&mut ctx, argv)
     }
 
     /// Whether a protected command (DEBUG) may run for this client under
@@ -352,6 +453,8 @@ fn blank_client(id: u64) -> Client {
         last_ms: 0,
         last_cmd: (None, "NULL"),
         close_after_reply: false,
+        blocked: None,
+        block_deadline: None,
     }
 }
 

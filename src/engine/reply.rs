@@ -27,6 +27,9 @@ pub enum Reply {
     Bool(bool),
     /// A RESP3 verbatim string with its 3-letter format; RESP2 clients get a bulk string.
     Verbatim(&'static str, Vec<u8>),
+    /// Not a reply: the command blocks (BZPOPMIN on empty keys). The engine parks the
+    /// client and the host gets its real reply later from `Engine::take_ready`.
+    Blocked,
 }
 
 impl Reply {

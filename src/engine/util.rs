@@ -106,6 +106,15 @@ impl LongDouble {
         self.0.is_finite()
     }
 
+    /// The nearest f64.
+    pub fn to_f64(self) -> f64 {
+        use rustc_apfloat::ieee::Double;
+        use rustc_apfloat::FloatConvert;
+        let mut lost = false;
+        let d: Double = self.0.convert_r(Round::NearestTiesToEven, &mut lost).value;
+        f64::from_bits(d.to_bits() as u64)
+    }
+
     /// `printf("%.17Lf")` with trailing zeros and a trailing dot removed, and "-0" made
     /// "0": what Redis prints for INCRBYFLOAT (`ld2string` in human mode).
     pub fn to_human(self) -> String {

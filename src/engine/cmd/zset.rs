@@ -710,8 +710,61 @@ pub fn zpopmax(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 pub fn zmpop(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    zmpop_at(ctx, argv, 1, None)
+}
+
+/// The deadline of a blocking command: seconds as a float, 0 for no deadline.
+fn timeout_arg(ctx: &Ctx, a: &[u8]) -> Result<Option<i64>, Reply> {
+    let v = crate::engine::util::LongDouble::parse(a)
+        .ok_or_else(|| Reply::err("ERR timeout is not a float or out of range"))?
+        .to_f64();
+    let ms = (v * 1000.0).ceil();
+    // C converts an out-of-range double to the most negative integer: "negative".
+    if !ms.is_finite() || ms < 0.0 || ms >= i64::MAX as f64 {
+        return Err(Reply::err("ERR timeout is negative"));
+    }
+    Ok((ms > 0.0).then(|| ctx.core.now + ms as i64))
+}
+
+/// BZPOPMIN / BZPOPMAX key [key ...] timeout.
+fn bzpop(ctx: &mut Ctx, argv: &[Vec<u8>], max: bool) -> Reply {
+    let deadline = match timeout_arg(ctx, &argv[argv.len() - 1]) {
+        Ok(d) => d,
+        Err(e) => return e,
+    };
+    match pop(ctx, &argv[1..argv.len() - 1], max, 1) {
+        Ok(Some((key, mut items))) if !items.is_empty() => {
+            let (m, s) = items.remove(0);
+            Reply::Array(vec![Reply::Bulk(key), Reply::Bulk(m), Reply::Double(s)])
+        }
+        Ok(_) => {
+            ctx.client().block_deadline = deadline;
+            Reply::Blocked
+        }
+        Err(e) => e,
+    }
+}
+
+pub fn bzpopmin(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    bzpop(ctx, argv, false)
+}
+
+pub fn bzpopmax(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    bzpop(ctx, argv, true)
+}
+
+pub fn bzmpop(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let deadline = match timeout_arg(ctx, &argv[1]) {
+        Ok(d) => d,
+        Err(e) => return e,
+    };
+    zmpop_at(ctx, argv, 2, Some(deadline))
+}
+
+/// ZMPOP from `at` (the numkeys argument); `block` carries BZMPOP's deadline.
+fn zmpop_at(ctx: &mut Ctx, argv: &[Vec<u8>], at: usize, block: Option<Option<i64>>) -> Reply {
     let numkeys = match long_in(
-        &argv[1],
+        &argv[at],
         1,
         i64::MAX,
         Some("numkeys should be greater than 0"),
@@ -719,7 +772,7 @@ pub fn zmpop(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Ok(n) => n as usize,
         Err(e) => return e,
     };
-    let where_at = 2 + numkeys;
+    let where_at = at + 1 + numkeys;
     if where_at >= argv.len() {
         return syntax();
     }
@@ -748,9 +801,15 @@ pub fn zmpop(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             return syntax();
         }
     }
-    match pop(ctx, &argv[2..where_at], max, count.unwrap_or(1)) {
+    match pop(ctx, &argv[at + 1..where_at], max, count.unwrap_or(1)) {
         Ok(Some((key, items))) => Reply::Array(vec![Reply::Bulk(key), pairs_reply(true, items)]),
-        Ok(None) => Reply::NilArray,
+        Ok(None) => match block {
+            Some(deadline) => {
+                ctx.client().block_deadline = deadline;
+                Reply::Blocked
+            }
+            None => Reply::NilArray,
+        },
         Err(e) => e,
     }
 }
