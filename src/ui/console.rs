@@ -202,6 +202,7 @@ pub fn console(props: &ConsoleProps) -> Html {
 
     let hint = help::hint(&typed);
     let prompt = state.prompt_for(tab.client);
+    let blocked = super::engine().borrow().is_blocked(tab.client);
 
     html! {
         <section class="console" aria-label="Redis console">
@@ -219,6 +220,8 @@ pub fn console(props: &ConsoleProps) -> Html {
                 <div class="inputwrap">
                     <div class="ghost" aria-hidden="true"><span class="typed">{ (*typed).clone() }</span><span class="hint">{ hint }</span></div>
                     <input id="console-input" ref={input} value={(*typed).clone()} {oninput} {onkeydown} {onpaste}
+                        disabled={blocked}
+                        placeholder={if blocked { "blocked: waiting for data or the timeout (another client tab can push)" } else { "" }}
                         type="text" autocomplete="off" spellcheck="false" autofocus=true
                         aria-label="Command" aria-describedby="console-help" />
                 </div>
@@ -263,7 +266,11 @@ fn entry_view(props: &EntryProps) -> Html {
                     html! { <button class="copy" onclick={copy} title="Copy the reply" aria-label="Copy the reply">{ "copy" }</button> }
                 } else { html! {} } }
             </div>
-            <pre class={classes!("reply", e.is_error.then_some("error"))}>{ shown.trim_end_matches('\n') }</pre>
+            { if e.pending {
+                html! { <pre class="reply pending">{ "(waiting… another client can wake this one)" }</pre> }
+            } else {
+                html! { <pre class={classes!("reply", e.is_error.then_some("error"))}>{ shown.trim_end_matches('\n') }</pre> }
+            } }
             { if long {
                 html! { <button class="more" onclick={toggle}>{
                     if *expanded { "show less".to_string() } else { format!("… {} more lines (show all)", lines - COLLAPSE_LINES) }

@@ -32,6 +32,9 @@ pub struct Entry {
     /// the history and share links.
     #[serde(default)]
     pub summarised: bool,
+    /// A blocking command still waiting for its reply.
+    #[serde(default)]
+    pub pending: bool,
 }
 
 #[derive(Clone, PartialEq)]
@@ -294,6 +297,7 @@ impl AppState {
     ) {
         let tab_ix = self.active.min(self.tabs.len() - 1);
         let is_error = output.starts_with("(error)");
+        let pending = engine().borrow().is_blocked(self.tabs[tab_ix].client);
         if !summarised && !line.trim().is_empty() && self.history.last() != Some(&line) {
             self.history.push(line.clone());
             let n = self.history.len();
@@ -312,6 +316,7 @@ impl AppState {
             input: line,
             output,
             summarised,
+            pending,
         });
         let n = tab.transcript.len();
         if n > TRANSCRIPT_KEPT {
@@ -335,10 +340,37 @@ impl AppState {
                 self.front = kind;
             }
         }
+        self.deliver_blocked();
         let events = engine().borrow_mut().drain_events();
         self.absorb(events);
         // Every command counts for persistence and for the stats panel.
         self.version += 1;
+    }
+
+    /// Gives parked blocking commands (in any tab) their replies once they are served
+    /// by another tab's write or time out.
+    fn deliver_blocked(&mut self) {
+        let eng = engine();
+        let mut eng = eng.borrow_mut();
+        let mut ids = eng.serve_blocked();
+        ids.extend(eng.expire_blocked());
+        for id in ids {
+            let Some((argv, reply)) = eng.take_ready(id) else {
+                continue;
+            };
+            let resp = eng.client(id).map_or(2, |c| c.resp);
+            let text = crate::console::format_reply(&argv, &reply, resp);
+            if let Some(entry) = self
+                .tabs
+                .iter_mut()
+                .find(|t| t.client == id)
+                .and_then(|t| t.transcript.iter_mut().rev().find(|e| e.pending))
+            {
+                entry.is_error = text.starts_with("(error)");
+                entry.output = text;
+                entry.pending = false;
+            }
+        }
     }
 
     fn sample(&mut self) {
@@ -387,6 +419,7 @@ impl Reducible for AppState {
             }
             Action::Tick(now, events) => {
                 s.now = now;
+                s.deliver_blocked();
                 s.absorb(events);
             }
             Action::Sample => s.sample(),
@@ -566,7 +599,8 @@ pub fn tick(db: usize) -> Option<(i64, Vec<KeyEvent>)> {
         });
     }
     let counting_down = eng.core.dbs.get(db).is_some_and(|d| !d.expires.is_empty());
-    if events.is_empty() && !counting_down {
+    let waiting = eng.clients().any(|c| c.blocked.is_some());
+    if events.is_empty() && !counting_down && !waiting {
         return None;
     }
     Some((eng.now_ms(), events))
