@@ -24,6 +24,9 @@ setup() {
     seq 1 20000 | sed "s/^/e$k:/" | xargs -n 1000 | sed "s/^/PFADD hll:d$k /"
   done | redis-cli -p "$1" >/dev/null
   redis-cli -p "$1" pfadd hll:bench seed >/dev/null
+  # A leaderboard of 1 000 000 members m:000000000000 … m:000000999999, score = index.
+  seq 0 999999 | awk '{printf "%d m:%012d ", $1, $1} NR % 1000 == 0 {print ""}' \
+    | sed 's/^/ZADD lb /' | redis-cli -p "$1" >/dev/null
   # Two 1 MB bitmaps (8 388 608 bits) with a regular pattern of set bits.
   for k in a b; do
     redis-cli -p "$1" setbit "bm:$k" 8388607 1 >/dev/null
@@ -45,6 +48,11 @@ CASES=(
   "GETBIT (1 MB bitmap)|-|GETBIT bm:a 7340031"
   "BITCOUNT (1 MB)|20000|BITCOUNT bm:a"
   "BITOP AND (two 1 MB)|5000|BITOP AND bm:dst bm:a bm:b"
+  "ZADD (random members)|-|-r 1000000 ZADD zs:bench __rand_int__ m:__rand_int__"
+  "ZINCRBY (1M members)|-|-r 1000000 ZINCRBY lb 1 m:__rand_int__"
+  "ZRANK (1M members)|-|-r 1000000 ZRANK lb m:__rand_int__"
+  "ZRANGE 0 99 WITHSCORES (1M)|100000|ZRANGE lb 0 99 WITHSCORES"
+  "ZRANGEBYSCORE, 100 results (1M)|100000|ZRANGEBYSCORE lb 500000 500099"
 )
 
 rps() {  # port, args...
@@ -92,6 +100,8 @@ latency=$(npx playwright test -g "100k keys" 2>&1 | grep -o 'Enter to rendered r
   echo
   echo "The HyperLogLog cases read three dense HLLs of 20 000 elements each (set up with PFADD"
   echo "before the run). Single-key PFCOUNT is served from the cached cardinality, as in Redis."
+  echo "The sorted-set cases read a 1 000 000-member set (members m:000000000000 …, score ="
+  echo "index); \`__rand_int__\` picks members across it, and ZADD grows a second set."
   echo "The bitmap cases read two 1 MB bitmaps with every 997th bit set. SETBIT and GETBIT use a"
   echo "fixed offset: redis-benchmark's \`__rand_int__\` is zero-padded, which Redis (and KV Lab)"
   echo "reject as a bit offset."

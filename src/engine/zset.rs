@@ -26,23 +26,37 @@ use rand::RngExt;
 
 /// Most levels a node can have (enough for 4^32 elements).
 pub const MAX_LEVEL: usize = 32;
-/// The chance that a node reaching level k also reaches level k + 1.
-const P: f64 = 0.25;
+/// The chance that a node reaching level k also reaches level k + 1 is 1/4 (two random
+/// bits both zero, in `random_level`).
 const NIL: u32 = u32::MAX;
 const HEAD: u32 = 0;
 
+/// One forward link of one node. Besides the target and the span, it caches the target's
+/// score and where the target's own links start, so a search step reads this one record
+/// and touches the target node only to break a tie on equal scores.
 #[derive(Clone, Copy, Debug)]
 struct Link {
     forward: u32,
+    fwd_links: u32,
     span: u64,
+    fwd_score: f64,
 }
+
+const NO_LINK: Link = Link {
+    forward: NIL,
+    fwd_links: 0,
+    span: 0,
+    fwd_score: 0.0,
+};
 
 #[derive(Clone, Debug)]
 struct Node {
     member: Vec<u8>,
     score: f64,
     backward: u32,
-    links: Vec<Link>,
+    /// Index of this node's level-1 link in `links`; its levels follow contiguously.
+    first: u32,
+    level: u8,
 }
 
 /// (score, member) ordering: by score, then by member bytes.
@@ -53,16 +67,28 @@ fn before(score: f64, member: &[u8], s2: f64, m2: &[u8]) -> bool {
 #[derive(Clone, Debug)]
 pub struct SkipList {
     nodes: Vec<Node>,
-    free: Vec<u32>,
+    links: Vec<Link>,
+    free_nodes: Vec<u32>,
+    /// Freed link runs, by level count.
+    free_links: Vec<Vec<u32>>,
     tail: u32,
     level: usize,
     len: usize,
+    /// xorshift64* state for node levels: cheap, and deterministic from its seed.
+    seed: u64,
 }
 
 impl Default for SkipList {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Where a search stopped on each level: the node, and where its links start.
+#[derive(Clone, Copy)]
+struct Pos {
+    node: u32,
+    links: u32,
 }
 
 impl SkipList {
@@ -72,18 +98,16 @@ impl SkipList {
                 member: Vec::new(),
                 score: 0.0,
                 backward: NIL,
-                links: vec![
-                    Link {
-                        forward: NIL,
-                        span: 0
-                    };
-                    MAX_LEVEL
-                ],
+                first: 0,
+                level: MAX_LEVEL as u8,
             }],
-            free: Vec::new(),
+            links: vec![NO_LINK; MAX_LEVEL],
+            free_nodes: Vec::new(),
+            free_links: vec![Vec::new(); MAX_LEVEL + 1],
             tail: NIL,
             level: 1,
             len: 0,
+            seed: 0x2545_f491_4f6c_dd1d,
         }
     }
 
@@ -100,61 +124,98 @@ impl SkipList {
         self.level
     }
 
-    fn random_level(rng: &mut impl rand::Rng) -> usize {
+    /// A node's level: 1, then one more with probability P = 1/4 each time (two random
+    /// bits both zero) from a xorshift64* generator.
+    fn random_level(&mut self) -> usize {
+        let mut x = self.seed;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.seed = x;
+        let mut bits = x.wrapping_mul(0x2545_f491_4f6c_dd1d);
         let mut lvl = 1;
-        while lvl < MAX_LEVEL && rng.random::<f64>() < P {
+        while lvl < MAX_LEVEL && bits & 3 == 0 {
             lvl += 1;
+            bits >>= 2;
         }
         lvl
     }
 
-    fn fwd(&self, x: u32, i: usize) -> u32 {
-        self.nodes[x as usize].links[i].forward
+    /// Seeds the level generator (the engine does so from its RNG).
+    pub fn reseed(&mut self, seed: u64) {
+        self.seed = seed | 1;
+    }
+
+    fn link(&self, base: u32, i: usize) -> &Link {
+        &self.links[base as usize + i]
+    }
+
+    /// Walks down from the top level, advancing while `go(score, node)` holds, and
+    /// returns where it stopped on each level and the rank reached on each level.
+    fn descend(&self, go: impl Fn(f64, u32) -> bool) -> ([Pos; MAX_LEVEL], [u64; MAX_LEVEL]) {
+        let mut update = [Pos {
+            node: HEAD,
+            links: 0,
+        }; MAX_LEVEL];
+        let mut rank = [0u64; MAX_LEVEL];
+        let mut x = Pos {
+            node: HEAD,
+            links: 0,
+        };
+        let mut r = 0u64;
+        for i in (0..self.level).rev() {
+            loop {
+                let l = self.link(x.links, i);
+                if l.forward == NIL || !go(l.fwd_score, l.forward) {
+                    break;
+                }
+                r += l.span;
+                x = Pos {
+                    node: l.forward,
+                    links: l.fwd_links,
+                };
+            }
+            update[i] = x;
+            rank[i] = r;
+        }
+        (update, rank)
     }
 
     /// Inserts a member that is not present yet.
-    pub fn insert(&mut self, score: f64, member: Vec<u8>, rng: &mut impl rand::Rng) {
-        let mut update = [HEAD; MAX_LEVEL];
-        let mut rank = [0u64; MAX_LEVEL];
-        let mut x = HEAD;
-        for i in (0..self.level).rev() {
-            rank[i] = if i == self.level - 1 { 0 } else { rank[i + 1] };
-            loop {
-                let f = self.fwd(x, i);
-                if f == NIL {
-                    break;
-                }
-                let n = &self.nodes[f as usize];
-                if !before(n.score, &n.member, score, &member) {
-                    break;
-                }
-                rank[i] += self.nodes[x as usize].links[i].span;
-                x = f;
-            }
-            update[i] = x;
-        }
-        let lvl = Self::random_level(rng);
+    pub fn insert(&mut self, score: f64, member: Vec<u8>) {
+        let (mut update, mut rank) = self
+            .descend(|s, n| s < score || (s == score && self.nodes[n as usize].member < member));
+        let lvl = self.random_level();
         if lvl > self.level {
             for i in self.level..lvl {
                 rank[i] = 0;
-                update[i] = HEAD;
-                self.nodes[HEAD as usize].links[i].span = self.len as u64;
+                update[i] = Pos {
+                    node: HEAD,
+                    links: 0,
+                };
+                self.links[i].span = self.len as u64;
             }
             self.level = lvl;
         }
+        let base = match self.free_links[lvl].pop() {
+            Some(b) => b,
+            None => {
+                self.links.extend(std::iter::repeat_n(NO_LINK, lvl));
+                (self.links.len() - lvl) as u32
+            }
+        };
         let node = Node {
             member,
             score,
-            backward: if update[0] == HEAD { NIL } else { update[0] },
-            links: vec![
-                Link {
-                    forward: NIL,
-                    span: 0
-                };
-                lvl
-            ],
+            backward: if update[0].node == HEAD {
+                NIL
+            } else {
+                update[0].node
+            },
+            first: base,
+            level: lvl as u8,
         };
-        let id = match self.free.pop() {
+        let id = match self.free_nodes.pop() {
             Some(id) => {
                 self.nodes[id as usize] = node;
                 id
@@ -165,21 +226,23 @@ impl SkipList {
             }
         };
         for i in 0..lvl {
-            let u = update[i] as usize;
-            let ul = self.nodes[u].links[i];
-            self.nodes[id as usize].links[i] = Link {
-                forward: ul.forward,
+            let u = update[i].links as usize + i;
+            let ul = self.links[u];
+            self.links[base as usize + i] = Link {
                 span: ul.span - (rank[0] - rank[i]),
+                ..ul
             };
-            self.nodes[u].links[i] = Link {
+            self.links[u] = Link {
                 forward: id,
+                fwd_links: base,
                 span: (rank[0] - rank[i]) + 1,
+                fwd_score: score,
             };
         }
-        for (i, &u) in update.iter().enumerate().take(self.level).skip(lvl) {
-            self.nodes[u as usize].links[i].span += 1;
+        for (i, u) in update.iter().enumerate().take(self.level).skip(lvl) {
+            self.links[u.links as usize + i].span += 1;
         }
-        let next = self.fwd(id, 0);
+        let next = self.links[base as usize].forward;
         if next == NIL {
             self.tail = id;
         } else {
@@ -190,23 +253,10 @@ impl SkipList {
 
     /// Removes (score, member); false if it is not there.
     pub fn remove(&mut self, score: f64, member: &[u8]) -> bool {
-        let mut update = [HEAD; MAX_LEVEL];
-        let mut x = HEAD;
-        for i in (0..self.level).rev() {
-            loop {
-                let f = self.fwd(x, i);
-                if f == NIL {
-                    break;
-                }
-                let n = &self.nodes[f as usize];
-                if !before(n.score, &n.member, score, member) {
-                    break;
-                }
-                x = f;
-            }
-            update[i] = x;
-        }
-        let target = self.fwd(x, 0);
+        let (update, _) = self.descend(|s, n| {
+            s < score || (s == score && self.nodes[n as usize].member[..] < *member)
+        });
+        let target = self.link(update[0].links, 0).forward;
         if target == NIL {
             return false;
         }
@@ -214,116 +264,158 @@ impl SkipList {
         if t.score != score || t.member != member {
             return false;
         }
-        self.unlink(target, &update);
-        true
-    }
-
-    fn unlink(&mut self, target: u32, update: &[u32; MAX_LEVEL]) {
-        for (i, &u) in update.iter().enumerate().take(self.level) {
-            let u = u as usize;
-            if self.nodes[u].links[i].forward == target {
-                let tl = self.nodes[target as usize].links[i];
-                self.nodes[u].links[i].span += tl.span;
-                self.nodes[u].links[i].span -= 1;
-                self.nodes[u].links[i].forward = tl.forward;
+        let (tfirst, tlevel) = (t.first, t.level as usize);
+        for (i, u) in update.iter().enumerate().take(self.level) {
+            let u = u.links as usize + i;
+            if self.links[u].forward == target {
+                let tl = self.links[tfirst as usize + i];
+                self.links[u] = Link {
+                    span: self.links[u].span + tl.span - 1,
+                    ..tl
+                };
             } else {
-                self.nodes[u].links[i].span -= 1;
+                self.links[u].span -= 1;
             }
         }
-        let next = self.fwd(target, 0);
+        let next = self.links[tfirst as usize].forward;
         let back = self.nodes[target as usize].backward;
         if next == NIL {
             self.tail = back;
         } else {
             self.nodes[next as usize].backward = back;
         }
-        while self.level > 1 && self.nodes[HEAD as usize].links[self.level - 1].forward == NIL {
+        while self.level > 1 && self.links[self.level - 1].forward == NIL {
             self.level -= 1;
         }
         self.len -= 1;
-        let n = &mut self.nodes[target as usize];
-        n.member = Vec::new();
-        n.links = Vec::new();
-        self.free.push(target);
+        self.nodes[target as usize].member = Vec::new();
+        self.free_nodes.push(target);
+        self.free_links[tlevel].push(tfirst);
+        true
+    }
+
+    /// Changes the score of (old, member) to `new`. When the node stays between its
+    /// neighbours it is updated in place (one descent, as Redis's `zslUpdateScore`);
+    /// otherwise it is removed and inserted again. False if the member is not there.
+    pub fn update_score(&mut self, old: f64, member: &[u8], new: f64) -> bool {
+        let (update, _) = self
+            .descend(|s, n| s < old || (s == old && self.nodes[n as usize].member[..] < *member));
+        let target = self.link(update[0].links, 0).forward;
+        if target == NIL {
+            return false;
+        }
+        let t = &self.nodes[target as usize];
+        if t.score != old || t.member != member {
+            return false;
+        }
+        let back_ok = t.backward == NIL || {
+            let b = &self.nodes[t.backward as usize];
+            before(b.score, &b.member, new, member)
+        };
+        let next = self.links[t.first as usize].forward;
+        let next_ok = next == NIL || {
+            let f = &self.nodes[next as usize];
+            before(new, member, f.score, &f.member)
+        };
+        if back_ok && next_ok {
+            self.nodes[target as usize].score = new;
+            for (i, u) in update.iter().enumerate().take(self.level) {
+                let l = &mut self.links[u.links as usize + i];
+                if l.forward == target {
+                    l.fwd_score = new;
+                }
+            }
+            return true;
+        }
+        let owned = self.nodes[target as usize].member.clone();
+        self.remove(old, member);
+        self.insert(new, owned);
+        true
     }
 
     /// 0-based rank of (score, member), if present.
     pub fn rank(&self, score: f64, member: &[u8]) -> Option<u64> {
-        let mut x = HEAD;
-        let mut rank = 0u64;
-        for i in (0..self.level).rev() {
-            loop {
-                let f = self.fwd(x, i);
-                if f == NIL {
-                    break;
-                }
-                let n = &self.nodes[f as usize];
-                if !(before(n.score, &n.member, score, member)
-                    || (n.score == score && n.member == member))
-                {
-                    break;
-                }
-                rank += self.nodes[x as usize].links[i].span;
-                x = f;
-            }
-            if x != HEAD
-                && self.nodes[x as usize].member == member
-                && self.nodes[x as usize].score == score
-            {
-                return Some(rank - 1);
-            }
-        }
-        None
+        let (update, rank) = self.descend(|s, n| {
+            s < score || (s == score && self.nodes[n as usize].member[..] <= *member)
+        });
+        let x = update[0].node;
+        (x != HEAD
+            && self.nodes[x as usize].score == score
+            && self.nodes[x as usize].member == member)
+            .then(|| rank[0] - 1)
     }
 
     /// The node at 0-based rank `r`.
     fn node_at(&self, r: u64) -> u32 {
         let target = r + 1;
-        let mut x = HEAD;
+        let mut x = Pos {
+            node: HEAD,
+            links: 0,
+        };
         let mut traversed = 0u64;
         for i in (0..self.level).rev() {
             loop {
-                let f = self.fwd(x, i);
-                if f == NIL || traversed + self.nodes[x as usize].links[i].span > target {
+                let l = self.link(x.links, i);
+                if l.forward == NIL || traversed + l.span > target {
                     break;
                 }
-                traversed += self.nodes[x as usize].links[i].span;
-                x = f;
+                traversed += l.span;
+                x = Pos {
+                    node: l.forward,
+                    links: l.fwd_links,
+                };
             }
             if traversed == target {
-                return x;
+                return x.node;
             }
         }
         NIL
     }
 
-    /// The path a search for (score, member) takes: (level, node rank) at each step, for
-    /// the panel's drawing of how ZRANK/ZSCORE walk the levels.
+    /// The path a search for (score, member) takes: (level, rank of the node reached)
+    /// per step, for the panel's drawing of how ZRANK and ZSCORE walk the levels.
     pub fn search_path(&self, score: f64, member: &[u8]) -> Vec<(usize, Option<u64>)> {
         let mut path = Vec::new();
-        let mut x = HEAD;
+        let mut x = Pos {
+            node: HEAD,
+            links: 0,
+        };
         let mut rank = 0u64;
         for i in (0..self.level).rev() {
+            let mut moved = false;
             loop {
-                let f = self.fwd(x, i);
-                if f == NIL {
+                let l = self.link(x.links, i);
+                if l.forward == NIL {
                     break;
                 }
-                let n = &self.nodes[f as usize];
+                let n = &self.nodes[l.forward as usize];
                 if !(before(n.score, &n.member, score, member)
                     || (n.score == score && n.member == member))
                 {
                     break;
                 }
-                rank += self.nodes[x as usize].links[i].span;
-                x = f;
+                rank += l.span;
+                x = Pos {
+                    node: l.forward,
+                    links: l.fwd_links,
+                };
                 path.push((i, Some(rank - 1)));
+                moved = true;
             }
-            if path.last().map(|p| p.0) != Some(i) {
-                path.push((i, (x != HEAD).then(|| rank - 1)));
+            if !moved {
+                path.push((i, (x.node != HEAD).then(|| rank - 1)));
             }
         }
         path
+    }
+
+    fn next(&self, x: u32, reverse: bool) -> u32 {
+        let n = &self.nodes[x as usize];
+        if reverse {
+            n.backward
+        } else {
+            self.links[n.first as usize].forward
+        }
     }
 
     /// Elements from 0-based rank `start`, `count` of them, forwards or backwards.
@@ -340,63 +432,37 @@ impl SkipList {
         while x != NIL && (out.len() as u64) < count {
             let n = &self.nodes[x as usize];
             out.push((&n.member[..], n.score));
-            x = if reverse {
-                n.backward
-            } else {
-                n.links[0].forward
-            };
+            x = self.next(x, reverse);
         }
         out
     }
 
     /// Iterates from the first element for which `below` is false (or, in reverse, from
-    /// the last element for which `above` is false), while `keep` holds.
+    /// the last element for which `above` is false).
     fn walk<'a>(
         &'a self,
         reverse: bool,
         below: impl Fn(f64, &[u8]) -> bool,
         above: impl Fn(f64, &[u8]) -> bool,
     ) -> impl Iterator<Item = (&'a [u8], f64)> + 'a {
-        let mut x = HEAD;
-        if !reverse {
-            for i in (0..self.level).rev() {
-                loop {
-                    let f = self.fwd(x, i);
-                    if f == NIL
-                        || !below(self.nodes[f as usize].score, &self.nodes[f as usize].member)
-                    {
-                        break;
-                    }
-                    x = f;
-                }
-            }
-            x = self.fwd(x, 0);
+        let m = |n: u32| &self.nodes[n as usize].member[..];
+        let mut x = if !reverse {
+            let (update, _) = self.descend(|s, n| below(s, m(n)));
+            self.link(update[0].links, 0).forward
         } else {
-            for i in (0..self.level).rev() {
-                loop {
-                    let f = self.fwd(x, i);
-                    if f == NIL
-                        || above(self.nodes[f as usize].score, &self.nodes[f as usize].member)
-                    {
-                        break;
-                    }
-                    x = f;
-                }
+            let (update, _) = self.descend(|s, n| !above(s, m(n)));
+            if update[0].node == HEAD {
+                NIL
+            } else {
+                update[0].node
             }
-            if x == HEAD {
-                x = NIL;
-            }
-        }
+        };
         std::iter::from_fn(move || {
             if x == NIL {
                 return None;
             }
             let n = &self.nodes[x as usize];
-            x = if reverse {
-                n.backward
-            } else {
-                n.links[0].forward
-            };
+            x = self.next(x, reverse);
             Some((&n.member[..], n.score))
         })
     }
@@ -425,10 +491,11 @@ impl SkipList {
         self.range_by_rank(0, self.len as u64, false).into_iter()
     }
 
-    /// Checks every invariant (order, spans, backward links, length); for tests.
+    /// Checks every invariant (order, spans, cached scores, back links, length); for
+    /// tests.
     pub fn check(&self) -> Result<(), String> {
         let mut count = 0u64;
-        let mut x = self.fwd(HEAD, 0);
+        let mut x = self.links[0].forward;
         let mut prev = NIL;
         while x != NIL {
             let n = &self.nodes[x as usize];
@@ -442,26 +509,29 @@ impl SkipList {
                 }
             }
             prev = x;
-            x = n.links[0].forward;
+            x = self.links[n.first as usize].forward;
             count += 1;
         }
         if count != self.len as u64 || self.tail != prev {
             return Err("length or tail mismatch".into());
         }
         for i in 0..self.level {
-            let mut x = HEAD;
+            let mut base = 0u32;
             let mut rank = 0u64;
-            while x != NIL {
-                let l = self.nodes[x as usize].links[i];
+            loop {
+                let l = *self.link(base, i);
                 if l.forward == NIL {
                     break;
                 }
                 rank += l.span;
                 let f = &self.nodes[l.forward as usize];
+                if l.fwd_score != f.score || l.fwd_links != f.first {
+                    return Err(format!("stale cached link on level {i}"));
+                }
                 if self.rank(f.score, &f.member) != Some(rank - 1) {
                     return Err(format!("bad span on level {i}"));
                 }
-                x = l.forward;
+                base = l.fwd_links;
             }
         }
         Ok(())
@@ -546,7 +616,7 @@ impl LexRange {
 /// A sorted set value.
 #[derive(Clone, Debug, Default)]
 pub struct ZSet {
-    pub dict: std::collections::HashMap<Vec<u8>, f64>,
+    pub dict: std::collections::HashMap<Vec<u8>, f64, super::dict::KeyBuildHasher>,
     pub zsl: SkipList,
     /// Whether Redis would still hold this set as a listpack.
     pub listpack: bool,
@@ -603,8 +673,11 @@ impl ZSet {
     }
 
     pub fn insert(&mut self, member: &[u8], score: f64, rng: &mut impl rand::Rng) {
+        if self.zsl.is_empty() {
+            self.zsl.reseed(rng.random());
+        }
         self.dict.insert(member.to_vec(), score);
-        self.zsl.insert(score, member.to_vec(), rng);
+        self.zsl.insert(score, member.to_vec());
     }
 
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
@@ -613,16 +686,25 @@ impl ZSet {
         Some(score)
     }
 
-    /// Sets a member's score (moving its node) and returns the old one.
+    /// Sets a member's score (moving its node only if it must) and returns the old one.
     pub fn set_score(
         &mut self,
         member: &[u8],
         score: f64,
         rng: &mut impl rand::Rng,
     ) -> Option<f64> {
-        let old = self.remove(member);
-        self.insert(member, score, rng);
-        old
+        match self.dict.get_mut(member) {
+            Some(cur) => {
+                let old = *cur;
+                *cur = score;
+                self.zsl.update_score(old, member, score);
+                Some(old)
+            }
+            None => {
+                self.insert(member, score, rng);
+                None
+            }
+        }
     }
 
     pub fn rank(&self, member: &[u8], reverse: bool) -> Option<u64> {
