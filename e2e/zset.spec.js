@@ -29,3 +29,33 @@ test('a blocking pop times out with nil', async ({ page }) => {
   await expect(lastReply(page)).toHaveText('(waiting… another client can wake this one)');
   await expect(lastReply(page)).toHaveText('(nil)', { timeout: 3000 });
 });
+
+test('the leaderboard shows ranks, moves a member on ZINCRBY, highlights ranges, and draws the skip list', async ({ page }) => {
+  await page.goto('./');
+  await run(page, 'ZADD scores 100 alice 80 bob 60 carol 40 dave');
+  const panel = page.locator('.panel[data-panel="Sorted set"]');
+  await expect(panel.locator('.toolbar')).toContainText('scores — 4 members, listpack');
+  await expect(panel.locator('.lbrow .member')).toHaveText(['alice', 'bob', 'carol', 'dave new at 4']);
+  await run(page, 'ZINCRBY scores 70 dave');
+  await expect(panel.locator('.lbrow.moved .member')).toHaveText('dave ↑ 4 → 1');
+  await expect(panel.locator('.lbrow .member').first()).toContainText('dave');
+  await run(page, 'ZRANGE scores 70 100 BYSCORE');
+  await expect(panel.locator('.lbrow.hit')).toHaveCount(2);
+  await expect(panel.locator('.toolbar')).toContainText('last range: by score 70..100 (2 members)');
+  await run(page, 'ZRANK scores carol');
+  await expect(panel.locator('.sl-cell.walk').first()).toBeVisible();
+  await expect(panel.locator('.sl-level')).not.toHaveCount(0);
+});
+
+test('the game leaderboard demo runs real commands and pages through ranks', async ({ page }) => {
+  await page.goto('./');
+  await run(page, 'ZADD x 1 a');
+  await page.locator('.panel[data-panel="Sorted set"]').getByRole('button', { name: 'Demo: a game leaderboard' }).click();
+  await expect(page.locator('.entry .cmdline').last()).toContainText('ZREVRANGE game:scores 0 9 WITHSCORES');
+  await expect(lastReply(page)).toContainText('20) ');
+  const panel = page.locator('.panel[data-panel="Sorted set"]');
+  await expect(panel.locator('.toolbar')).toContainText('game:scores — 100 members');
+  await expect(panel.locator('.lbrow.hit')).toHaveCount(10);
+  await panel.getByRole('button', { name: 'lower' }).click();
+  await expect(panel.locator('.pager')).toContainText('ranks 16..30 of 100');
+});

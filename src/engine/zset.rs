@@ -409,6 +409,18 @@ impl SkipList {
         path
     }
 
+    /// Every element in order with its level count, for drawing small skip lists.
+    pub fn levels_in_order(&self) -> Vec<(&[u8], f64, usize)> {
+        let mut out = Vec::with_capacity(self.len);
+        let mut x = self.links[0].forward;
+        while x != NIL {
+            let n = &self.nodes[x as usize];
+            out.push((&n.member[..], n.score, n.level as usize));
+            x = self.links[n.first as usize].forward;
+        }
+        out
+    }
+
     fn next(&self, x: u32, reverse: bool) -> u32 {
         let n = &self.nodes[x as usize];
         if reverse {

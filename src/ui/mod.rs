@@ -17,6 +17,7 @@ mod hll_panel;
 mod panels;
 mod persist;
 mod state;
+mod zset_panel;
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -19,13 +19,15 @@ pub enum PanelKind {
     Stats,
     Hll,
     Bits,
+    Zset,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 5] = [
+    pub const ALL: [PanelKind; 6] = [
         PanelKind::Keyspace,
         PanelKind::Ttl,
         PanelKind::Stats,
+        PanelKind::Zset,
         PanelKind::Hll,
         PanelKind::Bits,
     ];
@@ -37,6 +39,7 @@ impl PanelKind {
             PanelKind::Stats => "Stats",
             PanelKind::Hll => "HyperLogLog",
             PanelKind::Bits => "Bitmap",
+            PanelKind::Zset => "Sorted set",
         }
     }
 }
@@ -63,6 +66,9 @@ pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
     let name = String::from_utf8_lossy(argv.first()?).to_ascii_lowercase();
     if name.starts_with("pf") {
         return Some(PanelKind::Hll);
+    }
+    if (name.starts_with('z') || name.starts_with("bz")) && table::find(name.as_bytes()).is_some() {
+        return Some(PanelKind::Zset);
     }
     if matches!(
         name.as_str(),
@@ -140,6 +146,7 @@ pub fn panels(props: &PanelProps) -> Html {
                     PanelKind::Stats => html! { <StatsPanel state={state.clone()} /> },
                     PanelKind::Hll => html! { <super::hll_panel::HllPanel state={state.clone()} /> },
                     PanelKind::Bits => html! { <super::bits_panel::BitsPanel state={state.clone()} /> },
+                    PanelKind::Zset => html! { <super::zset_panel::ZsetPanel state={state.clone()} /> },
                 } }
             </div>
         </aside>

@@ -11,6 +11,7 @@ use yew::prelude::*;
 use super::bits_panel::BitTrack;
 use super::hll_panel::HllTrack;
 use super::panels::{panel_for, PanelKind};
+use super::zset_panel::ZTrack;
 use super::{engine, persist, run_line};
 use crate::engine::KeyEvent;
 
@@ -106,6 +107,10 @@ pub struct AppState {
     pub hll: HllTrack,
     /// What the bitmap panel follows.
     pub bits: BitTrack,
+    /// What the sorted-set panel follows.
+    pub zset: ZTrack,
+    /// The member whose rank the next recorded command may change (for the animation).
+    zset_before: Option<(Vec<u8>, Option<u64>)>,
 }
 
 pub enum Action {
@@ -146,6 +151,10 @@ pub enum Action {
     BitsZoom(Option<(u64, u64)>),
     /// Loads the "daily active users" bitmap demo.
     BitsDemo,
+    /// Moves the leaderboard window by this many ranks.
+    ZsetScroll(i64),
+    /// Loads the game leaderboard demo.
+    ZsetDemo,
 }
 
 impl AppState {
@@ -177,6 +186,8 @@ impl AppState {
             save_failed: false,
             hll: HllTrack::default(),
             bits: BitTrack::default(),
+            zset: ZTrack::default(),
+            zset_before: None,
         };
         persist::apply_theme(&s.theme);
         match persist::load_keyspace() {
@@ -268,6 +279,9 @@ impl AppState {
         let client = self.tab().client;
         // The prompt shows the database before the command runs (SELECT changes it).
         let prompt = self.prompt_for(client);
+        if let Ok(argv) = crate::console::tokenize(&line) {
+            self.zset_before = ZTrack::before(&argv, self.db());
+        }
         let (argv, output) = run_line(client, &line);
         self.record(prompt, line, argv, output, false);
     }
@@ -276,6 +290,7 @@ impl AppState {
     fn run_argv(&mut self, shown: String, argv: Vec<Vec<u8>>) {
         let client = self.tab().client;
         let prompt = self.prompt_for(client);
+        self.zset_before = ZTrack::before(&argv, self.db());
         let output = {
             let eng = engine();
             let mut eng = eng.borrow_mut();
@@ -323,7 +338,9 @@ impl AppState {
             tab.transcript.drain(..n - TRANSCRIPT_KEPT);
         }
         let db = self.db();
+        let before = self.zset_before.take();
         if !is_error {
+            self.zset.observe(&argv, db, before);
             self.hll.observe(&argv, db);
             self.bits.observe(
                 &argv,
@@ -516,6 +533,42 @@ impl Reducible for AppState {
             }
             Action::HllCompare(k) => s.hll.other = k,
             Action::BitsZoom(w) => s.bits.zoom = w,
+            Action::ZsetScroll(d) => {
+                s.zset.offset = (s.zset.offset as i64 + d).max(0) as usize;
+            }
+            Action::ZsetDemo => {
+                use rand::RngExt;
+                let mut argv = vec![b"ZADD".to_vec(), b"game:scores".to_vec()];
+                RNG.with(|r| {
+                    let mut r = r.borrow_mut();
+                    for p in 1..=100 {
+                        argv.push(r.random_range(0..1000u32).to_string().into_bytes());
+                        argv.push(format!("player:{p}").into_bytes());
+                    }
+                });
+                s.run_argv(
+                    "ZADD game:scores <100 players with random scores>".into(),
+                    argv,
+                );
+                let updates: Vec<String> = RNG.with(|r| {
+                    let mut r = r.borrow_mut();
+                    (0..5)
+                        .map(|_| {
+                            format!(
+                                "ZINCRBY game:scores {} player:{}",
+                                r.random_range(10..300u32),
+                                r.random_range(1..=100u32)
+                            )
+                        })
+                        .collect()
+                });
+                for u in updates {
+                    s.run(u);
+                }
+                s.run("ZREVRANK game:scores player:42".into());
+                s.run("ZSCORE game:scores player:42".into());
+                s.run("ZREVRANGE game:scores 0 9 WITHSCORES".into());
+            }
             Action::BitsDemo => {
                 use rand::RngExt;
                 // Three days of 1000 users: about 30% active each day, and most of a day's
