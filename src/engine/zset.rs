@@ -450,19 +450,19 @@ impl SkipList {
     }
 
     /// Iterates from the first element for which `below` is false (or, in reverse, from
-    /// the last element for which `above` is false).
+    /// the last element for which `above` is false). The tests get the score and the
+    /// node, so score ranges never touch members.
     fn walk<'a>(
         &'a self,
         reverse: bool,
-        below: impl Fn(f64, &[u8]) -> bool,
-        above: impl Fn(f64, &[u8]) -> bool,
+        below: impl Fn(f64, u32) -> bool,
+        above: impl Fn(f64, u32) -> bool,
     ) -> impl Iterator<Item = (&'a [u8], f64)> + 'a {
-        let m = |n: u32| &self.nodes[n as usize].member[..];
         let mut x = if !reverse {
-            let (update, _) = self.descend(|s, n| below(s, m(n)));
+            let (update, _) = self.descend(below);
             self.link(update[0].links, 0).forward
         } else {
-            let (update, _) = self.descend(|s, n| !above(s, m(n)));
+            let (update, _) = self.descend(|s, n| !above(s, n));
             if update[0].node == HEAD {
                 NIL
             } else {
@@ -477,6 +477,10 @@ impl SkipList {
             x = self.next(x, reverse);
             Some((&n.member[..], n.score))
         })
+    }
+
+    fn member(&self, n: u32) -> &[u8] {
+        &self.nodes[n as usize].member
     }
 
     /// Elements whose score lies in `r`, in order (or reversed).
@@ -495,7 +499,11 @@ impl SkipList {
         r: &'a LexRange,
         reverse: bool,
     ) -> impl Iterator<Item = (&'a [u8], f64)> + 'a {
-        let it = self.walk(reverse, |_, m| !r.gte_min(m), |_, m| !r.lte_max(m));
+        let it = self.walk(
+            reverse,
+            |_, n| !r.gte_min(self.member(n)),
+            |_, n| !r.lte_max(self.member(n)),
+        );
         it.take_while(move |&(m, _)| if reverse { r.gte_min(m) } else { r.lte_max(m) })
     }
 
