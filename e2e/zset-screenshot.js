@@ -9,7 +9,7 @@ const { spawn } = require('child_process');
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.goto('http://127.0.0.1:8095/');
   const input = page.getByLabel('Command');
-  for (const l of ['ZADD scores 100 alice 80 bob 60 carol 40 dave 95 erin 70 frank 55 grace 30 heidi 85 ivan 65 judy',
+  for (const l of ['ZADD scores 100 alice 80 bob 60 carol 40 dave 95 erin 70 frank 55 grace 30 heidi 85 ivan 65 judy 20 kim 45 leo 90 mia 35 ned',
                    'ZINCRBY scores 58 dave', 'ZRANGE scores 60 90 BYSCORE WITHSCORES', 'ZRANK scores grace']) {
     await input.fill(l); await input.press('Enter');
   }

@@ -849,3 +849,24 @@ mod tests {
         assert_eq!(back.first(), v.last());
     }
 }
+
+#[cfg(test)]
+mod level_tests {
+    use super::*;
+
+    #[test]
+    fn levels_follow_a_quarter_geometric_law() {
+        for seed in [1u64, 42, 0xdead_beef] {
+            let mut sl = SkipList::new();
+            sl.reseed(seed);
+            let mut counts = [0usize; MAX_LEVEL + 1];
+            for _ in 0..40_000 {
+                counts[sl.random_level()] += 1;
+            }
+            // Expect about 30000, 7500, 1875, 470 at levels 1..4.
+            assert!((28_500..31_500).contains(&counts[1]), "{counts:?}");
+            assert!((6_800..8_200).contains(&counts[2]), "{counts:?}");
+            assert!((1_600..2_200).contains(&counts[3]), "{counts:?}");
+        }
+    }
+}
