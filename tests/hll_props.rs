@@ -8,7 +8,7 @@ use kvlab::engine::{Engine, ManualClock, Reply};
 use proptest::prelude::*;
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// Any sequence of register updates, applied to a sparse HLL with any size limit,
     /// decodes to the same registers as a plain array model, and counts the same.

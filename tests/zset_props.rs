@@ -39,7 +39,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200))]
+    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn skiplist_matches_model(ops in prop::collection::vec(op(), 0..400), seed in any::<u64>()) {
