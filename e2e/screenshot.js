@@ -1,5 +1,5 @@
 // Captures the README's screenshots from the release build (after `trunk build
-// --release`): `node e2e/screenshot.js`.
+// --release`): `node e2e/screenshot.js`. Each scene starts on a fresh page.
 const { chromium } = require('@playwright/test');
 const { spawn } = require('child_process');
 
@@ -9,36 +9,66 @@ async function run(page, line) {
   await input.press('Enter');
 }
 
+const scenes = {
+  'screenshot.png': async (page) => {
+    for (const l of ['SET greeting hello', 'GET greeting', 'MSET user:1:name ann user:2:name bob',
+                     'INCRBYFLOAT price 10.5', 'SET session:42 alice EX 3600', 'TTL session:42',
+                     'KEYS user:*', 'OBJECT ENCODING greeting']) await run(page, l);
+    await page.getByRole('tab', { name: 'Keyspace' }).click();
+    await page.locator('.keyrow', { hasText: 'user:1:name' }).click();
+    await page.getByLabel('Command').fill('SET session:7 bob ');
+  },
+  'ttl-panel.png': async (page) => {
+    await run(page, 'SET session:42 alice EX 3600');
+    await page.getByRole('button', { name: /Demo: 20 cache keys/ }).click();
+    await page.waitForTimeout(1500);
+  },
+  'stats-panel.png': async (page) => {
+    await page.getByRole('tab', { name: 'Stats' }).click();
+    for (let i = 0; i < 6; i++) {
+      await page.evaluate((i) => { for (let j = 0; j < 200; j++) window.kvlab.exec(`GET k${(i * 200 + j) % 300}`); }, i);
+      await page.waitForTimeout(1000);
+    }
+  },
+  'hll-panel.png': async (page) => {
+    await run(page, 'PFADD visitors alice bob carol');
+    const panel = page.locator('.panel[data-panel="HyperLogLog"]');
+    for (const n of ['Add 100', 'Add 1000', 'Add 1000', 'Add 10000', 'Add 1']) {
+      await panel.getByRole('button', { name: n, exact: true }).click();
+      await page.waitForTimeout(100);
+    }
+    await run(page, 'PFADD other x y z');
+    await run(page, 'PFCOUNT visitors');
+    await panel.getByLabel('Second HLL key').fill('other');
+  },
+  'bitmap-panel.png': async (page) => {
+    await run(page, 'SETBIT visits 3 1');
+    await page.getByRole('button', { name: 'Demo: daily active users' }).click();
+  },
+  'zset-panel.png': async (page) => {
+    for (const l of ['ZADD scores 100 alice 80 bob 60 carol 40 dave 95 erin 70 frank 55 grace 30 heidi 85 ivan 65 judy 20 kim 45 leo 90 mia 35 ned',
+                     'ZINCRBY scores 58 dave', 'ZRANGE scores 60 90 BYSCORE WITHSCORES', 'ZRANK scores grace']) await run(page, l);
+  },
+};
+
 (async () => {
+  const only = process.argv[2];
   const server = spawn('node', ['e2e/serve.js', 'dist', '8091'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 500));
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking'],
   });
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  await page.emulateMedia({ colorScheme: 'dark' });
-  await page.goto('http://127.0.0.1:8091/');
-  for (const line of ['SET greeting hello', 'GET greeting', 'MSET user:1:name ann user:2:name bob',
-                      'INCRBYFLOAT price 10.5', 'SET session:42 alice EX 3600', 'TTL session:42',
-                      'KEYS user:*', 'OBJECT ENCODING greeting']) {
-    await run(page, line);
+  for (const [file, scene] of Object.entries(scenes)) {
+    if (only && file !== only) continue;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 820 }, colorScheme: 'dark' });
+    const page = await context.newPage();
+    await page.goto('http://127.0.0.1:8091/');
+    await scene(page);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: `docs/${file}` });
+    await context.close();
   }
-  await page.locator('.keyrow', { hasText: 'user:1:name' }).click();
-  await page.getByLabel('Command').fill('SET session:7 bob ');
-  await page.screenshot({ path: 'docs/screenshot.png' });
-
-  await page.getByRole('tab', { name: 'TTL' }).click();
-  await page.getByRole('button', { name: /Demo: 20 cache keys/ }).click();
-  await page.waitForTimeout(1500);
-  await page.screenshot({ path: 'docs/ttl-panel.png' });
-
-  await page.getByRole('tab', { name: 'Stats' }).click();
-  for (let i = 0; i < 6; i++) {
-    await page.evaluate((i) => { for (let j = 0; j < 200; j++) window.kvlab.exec(`GET k${(i * 200 + j) % 300}`); }, i);
-    await page.waitForTimeout(1000);
-  }
-  await page.screenshot({ path: 'docs/stats-panel.png' });
   await browser.close();
   server.kill();
 })();

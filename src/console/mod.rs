@@ -93,6 +93,16 @@ pub fn tokenize(line: &str) -> Result<Vec<Vec<u8>>, &'static str> {
     }
 }
 
+/// The commands of a multi-line script (a paste, a share link): one per non-blank line,
+/// trimmed.
+pub fn script_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}
+
 /// Commands whose replies redis-cli prints raw even in `--no-raw` mode (their text is
 /// meant for people: INFO, CLIENT LIST/INFO).
 pub fn prints_raw(argv: &[Vec<u8>]) -> bool {
@@ -263,6 +273,15 @@ mod tests {
         assert!(tokenize(r#"set "a"b"#).is_err());
         assert!(tokenize("set 'a").is_err());
         assert!(toks("").is_empty());
+    }
+
+    #[test]
+    fn scripts_split_into_lines() {
+        assert_eq!(
+            script_lines("SET a 1\n\n  GET a  \r\n"),
+            ["SET a 1", "GET a"]
+        );
+        assert!(script_lines(" \n").is_empty());
     }
 
     #[test]

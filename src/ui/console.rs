@@ -147,13 +147,7 @@ pub fn console(props: &ConsoleProps) -> Html {
                 .unwrap_or_default();
             if text.contains('\n') {
                 e.prevent_default();
-                let lines: Vec<String> = text
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(String::from)
-                    .collect();
-                state.dispatch(Action::RunScript(lines));
+                state.dispatch(Action::RunScript(crate::console::script_lines(&text)));
             }
         })
     };

@@ -129,12 +129,7 @@ pub fn shared_script() -> Option<Vec<String>> {
     let hash = web_sys::window()?.location().hash().ok()?;
     let encoded = hash.strip_prefix(SHARE_PREFIX)?;
     let text = js_sys::decode_uri_component(encoded).ok()?.as_string()?;
-    let lines: Vec<String> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(String::from)
-        .collect();
+    let lines = crate::console::script_lines(&text);
     (!lines.is_empty()).then_some(lines)
 }
 
