@@ -226,6 +226,13 @@ pub fn encode(r: &Reply, resp: u8, out: &mut Vec<u8>) {
             }
         }
         Reply::Blocked => {}
+        Reply::DoubleText(s) => {
+            if v3 {
+                let _ = write!(out, ",{s}\r\n");
+            } else {
+                bulk(s.as_bytes(), out);
+            }
+        }
         Reply::Verbatim(fmt, b) => {
             if v3 {
                 let _ = write!(out, "={}\r\n{fmt}:", b.len() + 4);

@@ -136,6 +136,7 @@ pub fn format_reply(argv: &[Vec<u8>], reply: &Reply, resp: u8) -> String {
 pub fn to_resp2(r: &Reply) -> Reply {
     match r {
         Reply::Double(d) => Reply::Bulk(format_double_g17(*d).into_bytes()),
+        Reply::DoubleText(s) => Reply::Bulk(s.clone().into_bytes()),
         Reply::Map(kv) => Reply::Array(
             kv.iter()
                 .flat_map(|(k, v)| [to_resp2(k), to_resp2(v)])
@@ -185,6 +186,7 @@ fn format_tty(r: &Reply, prefix: &str) -> String {
         Reply::Status(s) => format!("{s}\n"),
         Reply::Int(i) => format!("(integer) {i}\n"),
         Reply::Double(d) => format!("(double) {}\n", format_double_g17(*d)),
+        Reply::DoubleText(s) => format!("(double) {s}\n"),
         Reply::Bulk(b) => format!("{}\n", repr(b)),
         Reply::Verbatim(_, b) => format!("{}\n", String::from_utf8_lossy(b)),
         Reply::Nil | Reply::NilArray => "(nil)\n".into(),
@@ -239,6 +241,7 @@ fn format_raw(r: &Reply) -> String {
         Reply::Bool(b) => if *b { "(true)" } else { "(false)" }.into(),
         Reply::Int(i) => i.to_string(),
         Reply::Double(d) => format_double_g17(*d),
+        Reply::DoubleText(s) => s.clone(),
         Reply::Array(v) | Reply::Set(v) => v.iter().map(format_raw).collect::<Vec<_>>().join("\n"),
         Reply::Map(kv) => kv
             .iter()

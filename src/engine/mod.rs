@@ -20,6 +20,7 @@ pub mod cmd;
 pub mod config;
 pub mod db;
 pub mod dict;
+pub mod geo;
 pub mod hll;
 pub mod inspect;
 pub mod object;

@@ -19,6 +19,9 @@ pub enum Reply {
     Array(Vec<Reply>),
     /// A RESP3 double; RESP2 clients get it as a bulk string in `%.17g` form.
     Double(f64),
+    /// A double with its text already made (GEOPOS prints long-double digits): RESP3
+    /// sends it as a double, RESP2 as a bulk string.
+    DoubleText(String),
     /// A RESP3 map; RESP2 clients get a flat array.
     Map(Vec<(Reply, Reply)>),
     /// A RESP3 set; RESP2 clients get an array.

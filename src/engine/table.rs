@@ -6,7 +6,7 @@
 //! included), a negative one is a minimum. The same rows feed COMMAND INFO / DOCS / LIST /
 //! COUNT, the console's completion and hints, and HELP.
 
-use super::cmd::{bitmap, debug, expire, hll, keys, server, strings, zset};
+use super::cmd::{bitmap, debug, expire, geo, hll, keys, server, strings, zset};
 use super::{Ctx, Reply};
 
 pub type Handler = fn(&mut Ctx, &[Vec<u8>]) -> Reply;
@@ -672,6 +672,14 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Remove every key from every database.", "[ASYNC|SYNC]", keys::flushall),
     c("flushdb", -1, "write", "keyspace dangerous", NOKEY, "", SRV, "1.0.0", "O(N) where N is the number of keys in the selected database",
         "Remove every key from the selected database.", "[ASYNC|SYNC]", keys::flushdb),
+    c("geoadd", -5, "write denyoom", "geo", K1, "RW UPDATE", "geo", "3.2.0", "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
+        "Add places by longitude and latitude (stored as 52-bit geohash scores in a sorted set).", "key [NX|XX] [CH] longitude latitude member [longitude latitude member ...]", geo::geoadd),
+    c("geodist", -4, "readonly", "geo", K1, "RO ACCESS", "geo", "3.2.0", "O(log(N))",
+        "The distance between two places, in m, km, ft or mi.", "key member1 member2 [M|KM|FT|MI]", geo::geodist),
+    c("geohash", -2, "readonly", "geo", K1, "RO ACCESS", "geo", "3.2.0", "O(log(N)) for each member requested, where N is the number of elements in the sorted set.",
+        "Standard 11-character geohash strings of places.", "key [member [member ...]]", geo::geohash),
+    c("geopos", -2, "readonly", "geo", K1, "RO ACCESS", "geo", "3.2.0", "O(N) where N is the number of members requested.",
+        "Longitude and latitude of places (the centre of their geohash cell).", "key [member [member ...]]", geo::geopos),
     c("get", 2, "readonly fast", S, K1, "RO ACCESS", S, "1.0.0", "O(1)",
         "Read a string value; nil when the key is missing.", "key", strings::get),
     c("getbit", 3, "readonly fast", "bitmap", K1, "RO ACCESS", "bitmap", "2.2.0", "O(1)",

@@ -94,6 +94,15 @@ impl LongDouble {
         Some(LongDouble(if neg { -v } else { v }))
     }
 
+    /// A double widened exactly.
+    pub fn from_f64(v: f64) -> LongDouble {
+        use rustc_apfloat::ieee::Double;
+        use rustc_apfloat::FloatConvert;
+        let d = Double::from_bits(v.to_bits() as u128);
+        let mut lost = false;
+        LongDouble(d.convert_r(Round::NearestTiesToEven, &mut lost).value)
+    }
+
     pub fn from_i64(v: i64) -> LongDouble {
         LongDouble(F80::from_i128(v as i128).value)
     }

@@ -4,6 +4,7 @@
 pub mod bitmap;
 pub mod debug;
 pub mod expire;
+pub mod geo;
 pub mod hll;
 pub mod keys;
 pub mod server;

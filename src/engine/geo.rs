@@ -1,0 +1,184 @@
+//! Geo: points on the globe stored as sorted-set scores, as Redis stores them.
+//!
+//! A longitude/latitude pair becomes a 52-bit *geohash*: each coordinate is scaled into
+//! 26 bits (longitude over −180..180, latitude over −85.05112878..85.05112878, the
+//! latitude band of Web Mercator), and the two are interleaved bit by bit, latitude in
+//! the even positions. Nearby points share long prefixes, so a range of scores is a cell
+//! on the map; 52 bits fit a double exactly, so the hash can be the member's score.
+//!
+//! Decoding gives the *centre* of the hash's cell, not the original coordinates, which is
+//! why GEOPOS returns 13.36138933897018433 for 13.361389. Distances use the haversine
+//! formula on a sphere of Redis's radius, 6372797.560856 m.
+
+use super::util::LongDouble;
+
+pub const LONG_MIN: f64 = -180.0;
+pub const LONG_MAX: f64 = 180.0;
+pub const LAT_MIN: f64 = -85.05112878;
+pub const LAT_MAX: f64 = 85.05112878;
+/// Bits per coordinate: 26 + 26 = 52, the mantissa of a double.
+pub const STEP_MAX: u32 = 26;
+pub const EARTH_RADIUS_M: f64 = 6372797.560856;
+const D_R: f64 = std::f64::consts::PI / 180.0;
+const ALPHABET: &[u8; 32] = b"0123456789bcdefghjkmnpqrstuvwxyz";
+
+/// Spreads the 32 bits of `x` to the even bit positions of a u64.
+fn spread(x: u32) -> u64 {
+    let mut v = x as u64;
+    v = (v | (v << 16)) & 0x0000_FFFF_0000_FFFF;
+    v = (v | (v << 8)) & 0x00FF_00FF_00FF_00FF;
+    v = (v | (v << 4)) & 0x0F0F_0F0F_0F0F_0F0F;
+    v = (v | (v << 2)) & 0x3333_3333_3333_3333;
+    (v | (v << 1)) & 0x5555_5555_5555_5555
+}
+
+/// Gathers the even bit positions of `v` into a u32 (the inverse of `spread`).
+fn gather(v: u64) -> u32 {
+    let mut x = v & 0x5555_5555_5555_5555;
+    x = (x | (x >> 1)) & 0x3333_3333_3333_3333;
+    x = (x | (x >> 2)) & 0x0F0F_0F0F_0F0F_0F0F;
+    x = (x | (x >> 4)) & 0x00FF_00FF_00FF_00FF;
+    x = (x | (x >> 8)) & 0x0000_FFFF_0000_FFFF;
+    x = (x | (x >> 16)) & 0x0000_0000_FFFF_FFFF;
+    x as u32
+}
+
+/// Whether a pair is inside the indexable area.
+pub fn valid(lon: f64, lat: f64) -> bool {
+    (LONG_MIN..=LONG_MAX).contains(&lon) && (LAT_MIN..=LAT_MAX).contains(&lat)
+}
+
+/// Encodes a pair over the given latitude range with `step` bits per coordinate.
+fn encode_range(lon: f64, lat: f64, lat_min: f64, lat_max: f64, step: u32) -> Option<u64> {
+    if !valid(lon, lat) || lat < lat_min || lat > lat_max {
+        return None;
+    }
+    let scale = (1u64 << step) as f64;
+    let lat_off = (lat - lat_min) / (lat_max - lat_min) * scale;
+    let lon_off = (lon - LONG_MIN) / (LONG_MAX - LONG_MIN) * scale;
+    // C truncates the double into uint32_t.
+    Some(spread(lat_off as u32) | (spread(lon_off as u32) << 1))
+}
+
+/// The 52-bit geohash Redis stores as the score.
+pub fn encode(lon: f64, lat: f64) -> Option<u64> {
+    encode_range(lon, lat, LAT_MIN, LAT_MAX, STEP_MAX)
+}
+
+/// The cell a 52-bit hash names: ((lon_min, lon_max), (lat_min, lat_max)).
+pub fn cell(bits: u64) -> ((f64, f64), (f64, f64)) {
+    let scale = (1u64 << STEP_MAX) as f64;
+    let ilat = gather(bits) as f64;
+    let ilon = gather(bits >> 1) as f64;
+    let lat_span = LAT_MAX - LAT_MIN;
+    let lon_span = LONG_MAX - LONG_MIN;
+    (
+        (
+            LONG_MIN + (ilon * 1.0 / scale) * lon_span,
+            LONG_MIN + ((ilon + 1.0) * 1.0 / scale) * lon_span,
+        ),
+        (
+            LAT_MIN + (ilat * 1.0 / scale) * lat_span,
+            LAT_MIN + ((ilat + 1.0) * 1.0 / scale) * lat_span,
+        ),
+    )
+}
+
+/// The centre of a hash's cell, clamped to the valid area: what GEOPOS answers.
+pub fn decode(bits: u64) -> (f64, f64) {
+    let ((x0, x1), (y0, y1)) = cell(bits);
+    let lon = ((x0 + x1) / 2.0).clamp(LONG_MIN, LONG_MAX);
+    let lat = ((y0 + y1) / 2.0).clamp(LAT_MIN, LAT_MAX);
+    (lon, lat)
+}
+
+/// A score as a geohash (scores of geo sets are whole numbers below 2^52). Any other
+/// score is converted as C's `(uint64_t)` does on x86-64, where a negative value goes
+/// through a signed 64-bit integer, so odd scores decode to the same odd places.
+pub fn score_bits(score: f64) -> u64 {
+    if score < 0.0 {
+        (score as i64) as u64
+    } else {
+        score as u64
+    }
+}
+
+/// The standard 11-character geohash string (latitude range −90..90), as GEOHASH prints
+/// it: Redis re-encodes the decoded centre, and the 11th character is always '0'.
+pub fn hash_string(score: f64) -> Option<String> {
+    let (lon, lat) = decode(score_bits(score));
+    let bits = encode_range(lon, lat, -90.0, 90.0, STEP_MAX)?;
+    let mut s = String::with_capacity(11);
+    for i in 0..11 {
+        let idx = if i == 10 {
+            0
+        } else {
+            (bits >> (52 - (i + 1) * 5)) & 0x1f
+        };
+        s.push(ALPHABET[idx as usize] as char);
+    }
+    Some(s)
+}
+
+/// Great-circle distance in metres (haversine), with Redis's shortcut when the
+/// longitudes are the same.
+pub fn distance(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
+    let v = ((lon2 * D_R - lon1 * D_R) / 2.0).sin();
+    if v == 0.0 {
+        return EARTH_RADIUS_M * (lat2 * D_R - lat1 * D_R).abs();
+    }
+    let (lat1r, lat2r) = (lat1 * D_R, lat2 * D_R);
+    let u = ((lat2r - lat1r) / 2.0).sin();
+    let a = u * u + lat1r.cos() * lat2r.cos() * v * v;
+    2.0 * EARTH_RADIUS_M * a.sqrt().asin()
+}
+
+/// A coordinate as Redis prints it: the double widened to long double, `%.17Lf`, zeros
+/// trimmed.
+pub fn coord_text(v: f64) -> String {
+    LongDouble::from_f64(v).to_human()
+}
+
+/// A distance as Redis prints it: rounded (half to even) to 4 decimals.
+pub fn distance_text(d: f64) -> String {
+    if d == 0.0 {
+        return "0.0000".into();
+    }
+    let scaled = (d * 10000.0).round_ties_even() as i64;
+    let sign = if scaled < 0 { "-" } else { "" };
+    let a = scaled.unsigned_abs();
+    format!("{sign}{}.{:04}", a / 10000, a % 10000)
+}
+
+/// Metres per unit, for `m`, `km`, `ft`, `mi`.
+pub fn unit(a: &[u8]) -> Option<f64> {
+    match a.to_ascii_lowercase().as_slice() {
+        b"m" => Some(1.0),
+        b"km" => Some(1000.0),
+        b"ft" => Some(0.3048),
+        b"mi" => Some(1609.34),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn palermo_as_redis_sees_it() {
+        let bits = encode(13.361389, 38.115556).unwrap();
+        assert_eq!(bits, 3479099956230698);
+        let (lon, lat) = decode(bits);
+        assert_eq!(coord_text(lon), "13.36138933897018433");
+        assert_eq!(coord_text(lat), "38.11555639549629859");
+        assert_eq!(hash_string(bits as f64).unwrap(), "sqc8b49rny0");
+        let catania = decode(encode(15.087269, 37.502669).unwrap());
+        assert_eq!(
+            distance_text(distance(lon, lat, catania.0, catania.1) / 1000.0),
+            "166.2742"
+        );
+        assert!(encode(200.0, 100.0).is_none());
+        assert_eq!(gather(spread(0xdead_beef)), 0xdead_beef);
+    }
+}
