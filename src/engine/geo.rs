@@ -182,3 +182,211 @@ mod tests {
         assert_eq!(gather(spread(0xdead_beef)), 0xdead_beef);
     }
 }
+
+/// A geohash of `step` bits per coordinate (1..=26).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cell {
+    pub bits: u64,
+    pub step: u32,
+}
+
+impl Cell {
+    /// The empty cell Redis uses to mark a neighbour it will not scan.
+    pub const ZERO: Cell = Cell { bits: 0, step: 0 };
+
+    /// Moves one cell east (+1) or west (−1): longitude bits are the odd positions.
+    fn move_x(mut self, d: i8) -> Cell {
+        let x = self.bits & 0xaaaa_aaaa_aaaa_aaaa;
+        let y = self.bits & 0x5555_5555_5555_5555;
+        let zz = 0x5555_5555_5555_5555u64 >> (64 - self.step * 2);
+        let x = if d > 0 {
+            x.wrapping_add(zz + 1)
+        } else {
+            (x | zz).wrapping_sub(zz + 1)
+        };
+        self.bits = (x & (0xaaaa_aaaa_aaaa_aaaau64 >> (64 - self.step * 2))) | y;
+        self
+    }
+
+    /// Moves one cell north (+1) or south (−1): latitude bits are the even positions.
+    fn move_y(mut self, d: i8) -> Cell {
+        let x = self.bits & 0xaaaa_aaaa_aaaa_aaaa;
+        let y = self.bits & 0x5555_5555_5555_5555;
+        let zz = 0xaaaa_aaaa_aaaa_aaaau64 >> (64 - self.step * 2);
+        let y = if d > 0 {
+            y.wrapping_add(zz + 1)
+        } else {
+            (y | zz).wrapping_sub(zz + 1)
+        };
+        self.bits = x | (y & (0x5555_5555_5555_5555u64 >> (64 - self.step * 2)));
+        self
+    }
+
+    /// The cell's extent: ((lon_min, lon_max), (lat_min, lat_max)).
+    pub fn area(self) -> ((f64, f64), (f64, f64)) {
+        let scale = (1u64 << self.step) as f64;
+        let ilat = gather(self.bits) as f64;
+        let ilon = gather(self.bits >> 1) as f64;
+        let (lat_span, lon_span) = (LAT_MAX - LAT_MIN, LONG_MAX - LONG_MIN);
+        (
+            (
+                LONG_MIN + ilon / scale * lon_span,
+                LONG_MIN + (ilon + 1.0) / scale * lon_span,
+            ),
+            (
+                LAT_MIN + ilat / scale * lat_span,
+                LAT_MIN + (ilat + 1.0) / scale * lat_span,
+            ),
+        )
+    }
+
+    /// The sorted-set scores [min, max) of every point inside the cell.
+    pub fn score_range(self) -> (u64, u64) {
+        let shift = 52 - self.step * 2;
+        (self.bits << shift, (self.bits + 1) << shift)
+    }
+}
+
+/// What a search covers: a circle of `radius` or a `width` × `height` box around a
+/// centre, in units of `to_m` metres.
+#[derive(Clone, Copy, Debug)]
+pub struct Shape {
+    pub lon: f64,
+    pub lat: f64,
+    pub to_m: f64,
+    pub kind: ShapeKind,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum ShapeKind {
+    Radius(f64),
+    Box(f64, f64),
+}
+
+impl Shape {
+    /// [min_lon, min_lat, max_lon, max_lat] around the centre (Redis's bounding box).
+    pub fn bounds(&self) -> [f64; 4] {
+        let (half_h, half_w) = match self.kind {
+            ShapeKind::Radius(r) => (r * self.to_m, r * self.to_m),
+            ShapeKind::Box(w, h) => (self.to_m * (h / 2.0), self.to_m * (w / 2.0)),
+        };
+        let lat_delta = (half_h / EARTH_RADIUS_M) / D_R;
+        let top = (half_w / EARTH_RADIUS_M / ((self.lat + lat_delta) * D_R).cos()) / D_R;
+        let bottom = (half_w / EARTH_RADIUS_M / ((self.lat - lat_delta) * D_R).cos()) / D_R;
+        let d = if self.lat < 0.0 { bottom } else { top };
+        [
+            self.lon - d,
+            self.lat - lat_delta,
+            self.lon + d,
+            self.lat + lat_delta,
+        ]
+    }
+
+    /// The distance from the centre if `(lon, lat)` lies inside the shape.
+    pub fn contains(&self, lon: f64, lat: f64) -> Option<f64> {
+        match self.kind {
+            ShapeKind::Radius(r) => {
+                let d = distance(self.lon, self.lat, lon, lat);
+                (d <= r * self.to_m).then_some(d)
+            }
+            ShapeKind::Box(w, h) => {
+                let (w, h) = (w * self.to_m, h * self.to_m);
+                if EARTH_RADIUS_M * (self.lat * D_R - lat * D_R).abs() > h / 2.0 {
+                    return None;
+                }
+                if distance(lon, lat, self.lon, lat) > w / 2.0 {
+                    return None;
+                }
+                Some(distance(self.lon, self.lat, lon, lat))
+            }
+        }
+    }
+}
+
+/// Half of the Web Mercator world's width in metres: the step estimate's yardstick.
+const MERCATOR_MAX: f64 = 20037726.37;
+
+/// Bits per coordinate for the cells of a search of this radius at this latitude.
+pub fn estimate_step(mut range_m: f64, lat: f64) -> u32 {
+    if range_m == 0.0 {
+        return 26;
+    }
+    let mut step: i32 = 1;
+    while range_m < MERCATOR_MAX {
+        range_m *= 2.0;
+        step += 1;
+    }
+    step -= 2;
+    if !(-66.0..=66.0).contains(&lat) {
+        step -= 1;
+        if !(-80.0..=80.0).contains(&lat) {
+            step -= 1;
+        }
+    }
+    step.clamp(1, 26) as u32
+}
+
+/// The nine cells Redis scans for a search, in its order: the centre's cell, then north,
+/// south, east, west, north-east, north-west, south-east, south-west. Neighbours that
+/// lie wholly outside the bounding box are `Cell::ZERO` (skipped).
+pub fn search_cells(shape: &Shape) -> [Cell; 9] {
+    let [min_lon, min_lat, max_lon, max_lat] = shape.bounds();
+    let radius_m = match shape.kind {
+        ShapeKind::Radius(r) => r,
+        ShapeKind::Box(w, h) => ((w / 2.0) * (w / 2.0) + (h / 2.0) * (h / 2.0)).sqrt(),
+    } * shape.to_m;
+    let mut step = estimate_step(radius_m, shape.lat);
+    let at = |step: u32| Cell {
+        bits: encode_range(shape.lon, shape.lat, LAT_MIN, LAT_MAX, step).unwrap_or(0),
+        step,
+    };
+    let around = |c: Cell| {
+        [
+            c.move_y(1),
+            c.move_y(-1),
+            c.move_x(1),
+            c.move_x(-1),
+            c.move_x(1).move_y(1),
+            c.move_x(-1).move_y(1),
+            c.move_x(1).move_y(-1),
+            c.move_x(-1).move_y(-1),
+        ]
+    };
+    let mut centre = at(step);
+    let mut n = around(centre);
+    // Too coarse near the edges of the search area? One step finer.
+    let decrease = n[0].area().1 .1 < max_lat
+        || n[1].area().1 .0 > min_lat
+        || n[2].area().0 .1 < max_lon
+        || n[3].area().0 .0 > min_lon;
+    if step > 1 && decrease {
+        step -= 1;
+        centre = at(step);
+        n = around(centre);
+    }
+    if step >= 2 {
+        let ((x0, x1), (y0, y1)) = centre.area();
+        // Indexes in `n`: 0 N, 1 S, 2 E, 3 W, 4 NE, 5 NW, 6 SE, 7 SW.
+        if y0 < min_lat {
+            for i in [1, 7, 6] {
+                n[i] = Cell::ZERO;
+            }
+        }
+        if y1 > max_lat {
+            for i in [0, 4, 5] {
+                n[i] = Cell::ZERO;
+            }
+        }
+        if x0 < min_lon {
+            for i in [3, 7, 5] {
+                n[i] = Cell::ZERO;
+            }
+        }
+        if x1 > max_lon {
+            for i in [2, 6, 4] {
+                n[i] = Cell::ZERO;
+            }
+        }
+    }
+    [centre, n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7]]
+}

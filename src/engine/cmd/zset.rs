@@ -517,7 +517,7 @@ fn zrange_generic(
 
 /// Stores a result set as a sorted set (or deletes the destination when it is empty),
 /// choosing the encoding Redis would choose, and replies with its size.
-fn store_result(ctx: &mut Ctx, dest: &[u8], items: Vec<(Vec<u8>, f64)>) -> Reply {
+pub(crate) fn store_result(ctx: &mut Ctx, dest: &[u8], items: Vec<(Vec<u8>, f64)>) -> Reply {
     let db = ctx.db();
     let n = items.len();
     if n == 0 {
