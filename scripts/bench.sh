@@ -27,6 +27,11 @@ setup() {
   # A leaderboard of 1 000 000 members m:000000000000 … m:000000999999, score = index.
   seq 0 999999 | awk '{printf "%d m:%012d ", $1, $1} NR % 1000 == 0 {print ""}' \
     | sed 's/^/ZADD lb /' | redis-cli -p "$1" >/dev/null
+  # 1 000 000 points p:000000000000 … scattered over the globe (same seed on both servers).
+  awk 'BEGIN { srand(7); for (i = 0; i < 1000000; i++) {
+         if (i % 1000 == 0) printf "\nGEOADD geo:pts";
+         printf " %.6f %.6f p:%012d", rand() * 360 - 180, rand() * 170 - 85, i } print "" }' \
+    | redis-cli -p "$1" >/dev/null
   # Two 1 MB bitmaps (8 388 608 bits) with a regular pattern of set bits.
   for k in a b; do
     redis-cli -p "$1" setbit "bm:$k" 8388607 1 >/dev/null
@@ -53,6 +58,10 @@ CASES=(
   "ZRANK (1M members)|-|-r 1000000 ZRANK lb m:__rand_int__"
   "ZRANGE 0 99 WITHSCORES (1M)|100000|ZRANGE lb 0 99 WITHSCORES"
   "ZRANGEBYSCORE, 100 results (1M)|100000|ZRANGEBYSCORE lb 500000 500099"
+  "GEOADD|-|-r 1000000 GEOADD geo:bench 13.361389 38.115556 m:__rand_int__"
+  "GEOPOS (1M points)|-|-r 1000000 GEOPOS geo:pts p:__rand_int__"
+  "GEODIST (1M points)|-|-r 1000000 GEODIST geo:pts p:__rand_int__ p:000000000001 km"
+  "GEOSEARCH 50 km COUNT 10 (1M points)|100000|GEOSEARCH geo:pts FROMLONLAT 13.36 38.11 BYRADIUS 50 km COUNT 10"
 )
 
 rps() {  # port, args...
@@ -102,6 +111,7 @@ latency=$(npx playwright test -g "100k keys" 2>&1 | grep -o 'Enter to rendered r
   echo "before the run). Single-key PFCOUNT is served from the cached cardinality, as in Redis."
   echo "The sorted-set cases read a 1 000 000-member set (members m:000000000000 …, score ="
   echo "index); \`__rand_int__\` picks members across it, and ZADD grows a second set."
+  echo "The geo cases read 1 000 000 random points; GEOADD adds one place under random names."
   echo "The bitmap cases read two 1 MB bitmaps with every 997th bit set. SETBIT and GETBIT use a"
   echo "fixed offset: redis-benchmark's \`__rand_int__\` is zero-padded, which Redis (and KV Lab)"
   echo "reject as a bit offset."
