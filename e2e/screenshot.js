@@ -49,6 +49,10 @@ const scenes = {
     for (const l of ['ZADD scores 100 alice 80 bob 60 carol 40 dave 95 erin 70 frank 55 grace 30 heidi 85 ivan 65 judy 20 kim 45 leo 90 mia 35 ned',
                      'ZINCRBY scores 58 dave', 'ZRANGE scores 60 90 BYSCORE WITHSCORES', 'ZRANK scores grace']) await run(page, l);
   },
+  'geo-panel.png': async (page) => {
+    await run(page, 'GEOADD x 0 0 a');
+    await page.locator('.panel[data-panel="Geo"]').getByRole('button', { name: 'Demo: world cities' }).click();
+  },
 };
 
 (async () => {

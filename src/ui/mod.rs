@@ -13,6 +13,7 @@
 mod app;
 mod bits_panel;
 mod console;
+mod geo_panel;
 mod hll_panel;
 mod panels;
 mod persist;

@@ -20,14 +20,16 @@ pub enum PanelKind {
     Hll,
     Bits,
     Zset,
+    Geo,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 6] = [
+    pub const ALL: [PanelKind; 7] = [
         PanelKind::Keyspace,
         PanelKind::Ttl,
         PanelKind::Stats,
         PanelKind::Zset,
+        PanelKind::Geo,
         PanelKind::Hll,
         PanelKind::Bits,
     ];
@@ -40,6 +42,7 @@ impl PanelKind {
             PanelKind::Hll => "HyperLogLog",
             PanelKind::Bits => "Bitmap",
             PanelKind::Zset => "Sorted set",
+            PanelKind::Geo => "Geo",
         }
     }
 }
@@ -66,6 +69,9 @@ pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
     let name = String::from_utf8_lossy(argv.first()?).to_ascii_lowercase();
     if name.starts_with("pf") {
         return Some(PanelKind::Hll);
+    }
+    if name.starts_with("geo") {
+        return Some(PanelKind::Geo);
     }
     if (name.starts_with('z') || name.starts_with("bz")) && table::find(name.as_bytes()).is_some() {
         return Some(PanelKind::Zset);
@@ -147,6 +153,7 @@ pub fn panels(props: &PanelProps) -> Html {
                     PanelKind::Hll => html! { <super::hll_panel::HllPanel state={state.clone()} /> },
                     PanelKind::Bits => html! { <super::bits_panel::BitsPanel state={state.clone()} /> },
                     PanelKind::Zset => html! { <super::zset_panel::ZsetPanel state={state.clone()} /> },
+                    PanelKind::Geo => html! { <super::geo_panel::GeoPanel state={state.clone()} /> },
                 } }
             </div>
         </aside>

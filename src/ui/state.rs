@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use yew::prelude::*;
 
 use super::bits_panel::BitTrack;
+use super::geo_panel::GeoTrack;
 use super::hll_panel::HllTrack;
 use super::panels::{panel_for, PanelKind};
 use super::zset_panel::ZTrack;
@@ -109,6 +110,8 @@ pub struct AppState {
     pub bits: BitTrack,
     /// What the sorted-set panel follows.
     pub zset: ZTrack,
+    /// What the geo panel follows.
+    pub geo: GeoTrack,
     /// The member whose rank the next recorded command may change (for the animation).
     zset_before: Option<(Vec<u8>, Option<u64>)>,
 }
@@ -155,6 +158,10 @@ pub enum Action {
     ZsetScroll(i64),
     /// Loads the game leaderboard demo.
     ZsetDemo,
+    /// Whether a click on the map fills GEOSEARCH (else GEOADD).
+    GeoClickSearches(bool),
+    /// Loads the world cities demo.
+    GeoDemo,
 }
 
 impl AppState {
@@ -187,6 +194,7 @@ impl AppState {
             hll: HllTrack::default(),
             bits: BitTrack::default(),
             zset: ZTrack::default(),
+            geo: GeoTrack::default(),
             zset_before: None,
         };
         persist::apply_theme(&s.theme);
@@ -341,6 +349,7 @@ impl AppState {
         let before = self.zset_before.take();
         if !is_error {
             self.zset.observe(&argv, db, before);
+            self.geo.observe(&argv, db);
             self.hll.observe(&argv, db);
             self.bits.observe(
                 &argv,
@@ -533,6 +542,60 @@ impl Reducible for AppState {
             }
             Action::HllCompare(k) => s.hll.other = k,
             Action::BitsZoom(w) => s.bits.zoom = w,
+            Action::GeoClickSearches(on) => s.geo.click_searches = on,
+            Action::GeoDemo => {
+                // Approximate city centres (public knowledge), longitude first as Redis wants.
+                const CITIES: &[(&str, f64, f64)] = &[
+                    ("Paris", 2.3522, 48.8566),
+                    ("London", -0.1276, 51.5072),
+                    ("Berlin", 13.405, 52.52),
+                    ("Madrid", -3.7038, 40.4168),
+                    ("Rome", 12.4964, 41.9028),
+                    ("Vienna", 16.3738, 48.2082),
+                    ("Warsaw", 21.0122, 52.2297),
+                    ("Stockholm", 18.0686, 59.3293),
+                    ("Oslo", 10.7522, 59.9139),
+                    ("Lisbon", -9.1393, 38.7223),
+                    ("Athens", 23.7275, 37.9838),
+                    ("Istanbul", 28.9784, 41.0082),
+                    ("Moscow", 37.6173, 55.7558),
+                    ("Cairo", 31.2357, 30.0444),
+                    ("Lagos", 3.3792, 6.5244),
+                    ("Nairobi", 36.8219, -1.2921),
+                    ("Johannesburg", 28.0473, -26.2041),
+                    ("Dubai", 55.2708, 25.2048),
+                    ("Mumbai", 72.8777, 19.076),
+                    ("Delhi", 77.1025, 28.7041),
+                    ("Bangkok", 100.5018, 13.7563),
+                    ("Singapore", 103.8198, 1.3521),
+                    ("Jakarta", 106.8456, -6.2088),
+                    ("Beijing", 116.4074, 39.9042),
+                    ("Shanghai", 121.4737, 31.2304),
+                    ("Seoul", 126.978, 37.5665),
+                    ("Tokyo", 139.6503, 35.6762),
+                    ("Sydney", 151.2093, -33.8688),
+                    ("Auckland", 174.7633, -36.8485),
+                    ("Honolulu", -157.8583, 21.3069),
+                    ("Anchorage", -149.9003, 61.2181),
+                    ("Vancouver", -123.1207, 49.2827),
+                    ("San Francisco", -122.4194, 37.7749),
+                    ("Los Angeles", -118.2437, 34.0522),
+                    ("Mexico City", -99.1332, 19.4326),
+                    ("Chicago", -87.6298, 41.8781),
+                    ("New York", -74.006, 40.7128),
+                    ("Bogota", -74.0721, 4.711),
+                    ("Lima", -77.0428, -12.0464),
+                    ("Sao Paulo", -46.6333, -23.5505),
+                ];
+                let mut argv = vec![b"GEOADD".to_vec(), b"cities".to_vec()];
+                for (name, lon, lat) in CITIES {
+                    argv.push(lon.to_string().into_bytes());
+                    argv.push(lat.to_string().into_bytes());
+                    argv.push(name.as_bytes().to_vec());
+                }
+                s.run_argv(format!("GEOADD cities <{} cities>", CITIES.len()), argv);
+                s.run("GEOSEARCH cities FROMMEMBER Paris BYRADIUS 1500 km ASC WITHDIST".into());
+            }
             Action::ZsetScroll(d) => {
                 s.zset.offset = (s.zset.offset as i64 + d).max(0) as usize;
             }
