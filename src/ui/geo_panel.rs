@@ -260,6 +260,10 @@ impl View {
     }
 }
 
+/// A drag in progress: where it started (client pixels), the view then, and whether the
+/// pointer has moved enough to be a drag rather than a click.
+type Drag = (i32, i32, View, bool);
+
 fn points_attr(pts: &[(f64, f64)]) -> String {
     pts.iter()
         .map(|(x, y)| format!("{x:.3},{:.3}", -y))
@@ -277,7 +281,7 @@ pub fn geo_panel(props: &Props) -> Html {
         lat: 0.0,
         zoom: 1.0,
     });
-    let drag: Rc<RefCell<Option<(i32, i32, View, bool)>>> = use_mut_ref(|| None);
+    let drag: Rc<RefCell<Option<Drag>>> = use_mut_ref(|| None);
     let land = LAND_PATH.with(|p| p.clone());
 
     let points: Vec<(Vec<u8>, f64, f64)> = track
@@ -381,7 +385,7 @@ pub fn geo_panel(props: &Props) -> Html {
             let (lon, lat) = (lon.clamp(-180.0, 180.0), lat.clamp(-85.05, 85.05));
             let k = key
                 .as_deref()
-                .map_or("places".to_string(), |k| crate::ui::panels::cli_arg(k));
+                .map_or("places".to_string(), crate::ui::panels::cli_arg);
             let cmd = if searches {
                 format!("GEOSEARCH {k} FROMLONLAT {lon:.4} {lat:.4} BYRADIUS 1000 km ASC WITHDIST")
             } else {
