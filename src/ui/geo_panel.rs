@@ -42,11 +42,16 @@ fn land_path() -> String {
     d
 }
 
+/// A geohash cell's extent: ((lon_min, lon_max), (lat_min, lat_max)).
+type Area = ((f64, f64), (f64, f64));
+
 /// The last search, ready to draw.
 #[derive(Clone, PartialEq)]
 pub struct SearchView {
     pub shape_outline: Vec<(f64, f64)>,
-    pub cells: Vec<((f64, f64), (f64, f64))>,
+    pub cells: Vec<Area>,
+    /// How many matches each scanned cell holds (the same order as `cells`).
+    pub cell_hits: Vec<usize>,
     pub matches: Vec<(Vec<u8>, String)>,
     pub centre: (f64, f64),
     pub unit: String,
@@ -90,6 +95,38 @@ fn outline(shape: &Shape) -> Vec<(f64, f64)> {
             vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]
         }
     }
+}
+
+/// Counts, with the `geo` crate's geometry, how many of `points` (lon, lat) fall in each
+/// cell: which of the nine geohash boxes actually held the results.
+fn count_in_cells(
+    cells: &[((f64, f64), (f64, f64))],
+    points: impl Iterator<Item = (f64, f64)>,
+) -> Vec<usize> {
+    use ::geo::{Contains, Intersects};
+    let rects: Vec<::geo::Rect> = cells
+        .iter()
+        .map(|&((x0, x1), (y0, y1))| {
+            ::geo::Rect::new(
+                ::geo::coord! { x: x0, y: y0 },
+                ::geo::coord! { x: x1, y: y1 },
+            )
+        })
+        .collect();
+    let mut counts = vec![0; rects.len()];
+    for (lon, lat) in points {
+        let p = ::geo::Point::new(lon, lat);
+        // A point on a shared edge belongs to one cell: the first that contains it, or
+        // failing that the first it touches.
+        if let Some(i) = rects
+            .iter()
+            .position(|r| r.contains(&p))
+            .or_else(|| rects.iter().position(|r| r.intersects(&p)))
+        {
+            counts[i] += 1;
+        }
+    }
+    counts
 }
 
 impl GeoTrack {
@@ -194,7 +231,7 @@ impl GeoTrack {
         };
         let cells = geo::search_cells(&shape);
         let mut seen: Vec<Cell> = Vec::new();
-        let cells = cells
+        let cells: Vec<Area> = cells
             .iter()
             .filter(|c| **c != Cell::ZERO)
             .filter(|c| {
@@ -213,8 +250,10 @@ impl GeoTrack {
             })
             .collect();
         matches.sort_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal));
+        let cell_hits = count_in_cells(&cells, matches.iter().filter_map(|(m, _)| pos(m)));
         self.search = Some(SearchView {
             shape_outline: outline(&shape),
+            cell_hits,
             cells,
             matches: matches
                 .into_iter()
@@ -430,8 +469,10 @@ pub fn geo_panel(props: &Props) -> Html {
                 {onwheel} {onmousedown} {onmousemove} {onmouseup} role="img" aria-label="world map">
                 <rect class="sea" x="-180" y="-90" width="360" height="180" />
                 <path class="land" d={land} />
-                { for search.iter().flat_map(|s| s.cells.iter()).map(|((x0, x1), (y0, y1))| html! {
-                    <rect class="cell" x={format!("{x0:.4}")} y={format!("{:.4}", -y1)} width={format!("{:.4}", x1 - x0)} height={format!("{:.4}", y1 - y0)} />
+                { for search.iter().flat_map(|s| s.cells.iter().zip(&s.cell_hits)).map(|(((x0, x1), (y0, y1)), hits)| html! {
+                    <rect class={classes!("cell", (*hits > 0).then_some("used"))} x={format!("{x0:.4}")} y={format!("{:.4}", -y1)} width={format!("{:.4}", x1 - x0)} height={format!("{:.4}", y1 - y0)}>
+                        <title>{ format!("geohash cell: {hits} match(es)") }</title>
+                    </rect>
                 }) }
                 { for search.map(|s| html! {
                     <polyline class="shape" points={points_attr(&s.shape_outline)} />
