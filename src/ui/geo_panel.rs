@@ -99,10 +99,7 @@ fn outline(shape: &Shape) -> Vec<(f64, f64)> {
 
 /// Counts, with the `geo` crate's geometry, how many of `points` (lon, lat) fall in each
 /// cell: which of the nine geohash boxes actually held the results.
-fn count_in_cells(
-    cells: &[((f64, f64), (f64, f64))],
-    points: impl Iterator<Item = (f64, f64)>,
-) -> Vec<usize> {
+fn count_in_cells(cells: &[Area], points: impl Iterator<Item = (f64, f64)>) -> Vec<usize> {
     use ::geo::{Contains, Intersects};
     let rects: Vec<::geo::Rect> = cells
         .iter()
