@@ -236,8 +236,9 @@ mod tests {
     #[test]
     fn tab_completes_names_and_cycles() {
         assert_eq!(complete("GETR", 0).as_deref(), Some("GETRANGE "));
-        assert_eq!(complete("ge", 0).as_deref(), Some("GET "));
-        assert_eq!(complete("ge", 1).as_deref(), Some("GETBIT "));
+        assert_eq!(complete("ge", 0).as_deref(), Some("GEOADD "));
+        assert_eq!(complete("get", 0).as_deref(), Some("GET "));
+        assert_eq!(complete("get", 1).as_deref(), Some("GETBIT "));
         assert_eq!(
             complete("object enc", 0).as_deref(),
             Some("object ENCODING ")
