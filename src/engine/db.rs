@@ -4,7 +4,15 @@
 //! active expiry and the `volatile-*` eviction policies can sample volatile keys directly.
 //! We do the same.
 
+//!
+//! Each database also keeps `used`, the estimated bytes of its keys and values, up to date
+//! as keys come and go, so INFO and the `maxmemory` check never scan the keyspace. Every
+//! object remembers the estimate it was last counted at (`Obj::acct`); inserting adds it,
+//! removing takes that same figure back, and a value changed in place is re-counted by
+//! `settle` once its command is done. See `inspect.rs` for the estimate itself.
+
 use super::dict::Dict;
+use super::inspect::obj_size;
 use super::object::Obj;
 
 #[derive(Default)]
@@ -12,14 +20,41 @@ pub struct Db {
     pub keys: Dict<Obj>,
     /// Absolute Unix time in milliseconds at which each volatile key expires.
     pub expires: Dict<i64>,
+    /// The sum of `acct` over all objects in `keys`.
+    used: u64,
 }
 
 impl Db {
+    /// Stores an object under `key` (replacing any old one, whose TTL is left alone) and
+    /// counts its size.
+    pub fn insert(&mut self, key: &[u8], mut obj: Obj) {
+        obj.acct = obj_size(key.len(), &obj.value);
+        self.used += u64::from(obj.acct);
+        if let Some(old) = self.keys.insert(key, obj) {
+            self.used -= u64::from(old.acct);
+        }
+    }
+
     /// Removes a key and its TTL.
     pub fn remove(&mut self, key: &[u8]) -> Option<Obj> {
         let o = self.keys.remove(key)?;
         self.expires.remove(key);
+        self.used -= u64::from(o.acct);
         Some(o)
+    }
+
+    /// Re-counts a key whose value was changed in place.
+    pub fn settle(&mut self, key: &[u8]) {
+        if let Some(o) = self.keys.get_mut(key) {
+            let now = obj_size(key.len(), &o.value);
+            self.used = self.used - u64::from(o.acct) + u64::from(now);
+            o.acct = now;
+        }
+    }
+
+    /// Estimated bytes of the keys and values (TTL entries not included).
+    pub fn used(&self) -> u64 {
+        self.used
     }
 
     pub fn ttl_of(&self, key: &[u8]) -> Option<i64> {
@@ -29,5 +64,6 @@ impl Db {
     pub fn clear(&mut self) {
         self.keys.clear();
         self.expires.clear();
+        self.used = 0;
     }
 }

@@ -30,8 +30,15 @@ pub struct KeyInfo {
 pub fn value_bytes(v: &Value) -> u64 {
     match v {
         Value::Str { bytes, .. } => bytes.len() as u64,
-        Value::ZSet(z) => z.dict.keys().map(|m| m.len() as u64 + 8).sum(),
+        Value::ZSet(z) => z.member_bytes() as u64 + 8 * z.len() as u64,
     }
+}
+
+/// The estimate a key and its value are counted at (without its TTL entry), in O(1).
+/// Saturates at `u32::MAX`, which `Obj::acct` can hold.
+pub fn obj_size(key_len: usize, v: &Value) -> u32 {
+    let n = PER_KEY_OVERHEAD + key_len as u64 + value_bytes(v);
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 impl Engine {
@@ -133,12 +140,22 @@ impl Engine {
 }
 
 impl Core {
-    /// See [`Engine::used_memory`].
+    /// See [`Engine::used_memory`]. O(number of databases): each keeps its sum.
     pub fn used_memory(&self) -> u64 {
+        BASELINE_MEMORY
+            + self
+                .dbs
+                .iter()
+                .map(|db| db.used() + db.expires.len() as u64 * PER_TTL_OVERHEAD)
+                .sum::<u64>()
+    }
+
+    /// The same figure recomputed by walking every key: what the running sums must equal.
+    pub fn used_memory_by_scan(&self) -> u64 {
         let mut n = BASELINE_MEMORY;
         for db in &self.dbs {
             for (k, o) in db.keys.iter() {
-                n += PER_KEY_OVERHEAD + k.len() as u64 + value_bytes(&o.value);
+                n += u64::from(obj_size(k.len(), &o.value));
             }
             n += db.expires.len() as u64 * PER_TTL_OVERHEAD;
         }

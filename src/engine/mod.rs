@@ -125,6 +125,8 @@ pub struct Core {
     /// The active expire cycle runs on `tick` (DEBUG SET-ACTIVE-EXPIRE turns it off).
     pub active_expire: bool,
     expire_db_cursor: usize,
+    /// Keys whose values the running command may have changed in place.
+    dirty: Vec<(usize, Vec<u8>)>,
 }
 
 /// What a command handler gets: the shared core and the calling client.
@@ -188,6 +190,7 @@ impl Engine {
                 record_events: true,
                 active_expire: true,
                 expire_db_cursor: 0,
+                dirty: Vec::new(),
             },
             clients: BTreeMap::new(),
             next_client_id: 1,
@@ -387,7 +390,9 @@ impl Engine {
             id,
             fallback: blank_client(id),
         };
-        (spec.handler)(&mut ctx, argv)
+        let reply = (spec.handler)(&mut ctx, argv);
+        self.core.settle();
+        reply
     }
 
     /// Whether a protected command (DEBUG) may run for this client under
@@ -644,10 +649,33 @@ impl Core {
         Some(o)
     }
 
-    /// Looks a key up for writing: lazy expiry and touch, no hit/miss counting.
+    /// Notes that a key's value may change in place, so its size is re-counted when the
+    /// command finishes (`settle`).
+    pub fn mark_dirty(&mut self, db: usize, key: &[u8]) {
+        if self.dirty.last().is_none_or(|(d, k)| *d != db || k != key) {
+            self.dirty.push((db, key.to_vec()));
+        }
+    }
+
+    /// Re-counts the sizes of the keys changed in place by the command just run.
+    pub fn settle(&mut self) {
+        for (db, key) in std::mem::take(&mut self.dirty) {
+            self.dbs[db].settle(&key);
+        }
+    }
+
+    /// A value to change in place (no expiry check, no touch), marked for re-counting.
+    pub fn value_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
+        self.mark_dirty(db, key);
+        self.dbs[db].keys.get_mut(key).map(|o| &mut o.value)
+    }
+
+    /// Looks a key up for writing: lazy expiry and touch, no hit/miss counting. The key is
+    /// marked for re-counting, as the caller may change its value in place.
     pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Obj> {
         self.expire_if_needed(db, key);
         let old = self.dbs[db].keys.get(key).map(|o| o.lru)?;
+        self.mark_dirty(db, key);
         let lru = self.touched_lru(old);
         let o = self.dbs[db].keys.get_mut(key)?;
         o.lru = lru;
@@ -664,7 +692,7 @@ impl Core {
     pub fn set_key(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool) {
         let lru = self.new_lru();
         let d = &mut self.dbs[db];
-        d.keys.insert(key, Obj { value, lru });
+        d.insert(key, Obj::new(value, lru));
         if !keep_ttl {
             d.expires.remove(key);
         }

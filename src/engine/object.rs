@@ -94,4 +94,17 @@ impl Value {
 pub struct Obj {
     pub value: Value,
     pub lru: u32,
+    /// The size estimate this object is counted at in its database's `used` (kept by
+    /// `Db`; whatever a new object starts with is overwritten on insert).
+    pub acct: u32,
+}
+
+impl Obj {
+    pub fn new(value: Value, lru: u32) -> Obj {
+        Obj {
+            value,
+            lru,
+            acct: 0,
+        }
+    }
 }

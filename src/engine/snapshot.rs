@@ -215,7 +215,7 @@ impl Engine {
                         Value::ZSet(Box::new(z))
                     }
                 };
-                db.keys.insert(&k.key.0, Obj { value, lru });
+                db.insert(&k.key.0, Obj::new(value, lru));
                 if let Some(t) = k.expires_at {
                     db.expires.insert(&k.key.0, t);
                 }

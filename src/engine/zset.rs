@@ -640,6 +640,8 @@ pub struct ZSet {
     pub zsl: SkipList,
     /// Whether Redis would still hold this set as a listpack.
     pub listpack: bool,
+    /// The summed length of all members, kept so the memory estimate is O(1).
+    member_bytes: usize,
 }
 
 impl PartialEq for ZSet {
@@ -696,12 +698,20 @@ impl ZSet {
         if self.zsl.is_empty() {
             self.zsl.reseed(rng.random());
         }
-        self.dict.insert(member.to_vec(), score);
+        if self.dict.insert(member.to_vec(), score).is_none() {
+            self.member_bytes += member.len();
+        }
         self.zsl.insert(score, member.to_vec());
+    }
+
+    /// The summed length of all members.
+    pub fn member_bytes(&self) -> usize {
+        self.member_bytes
     }
 
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
         let score = self.dict.remove(member)?;
+        self.member_bytes -= member.len();
         self.zsl.remove(score, member);
         Some(score)
     }

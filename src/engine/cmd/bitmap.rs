@@ -65,7 +65,7 @@ fn string_for_bits<'a>(
             false,
         );
     }
-    match ctx.core.dbs[db].keys.get_mut(key).map(|o| &mut o.value) {
+    match ctx.core.value_mut(db, key) {
         Some(Value::Str { bytes, enc }) => {
             *enc = StrEnc::Raw;
             let grew = bytes.len() < need;

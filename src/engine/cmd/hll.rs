@@ -76,8 +76,7 @@ pub fn pfadd(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         ctx.core.set_key(db, key, new_hll(), false);
         updated += 1;
     }
-    let Some(Value::Str { bytes, .. }) = ctx.core.dbs[db].keys.get_mut(key).map(|o| &mut o.value)
-    else {
+    let Some(Value::Str { bytes, .. }) = ctx.core.value_mut(db, key) else {
         return invalid();
     };
     for element in &argv[2..] {
@@ -161,8 +160,7 @@ pub fn pfmerge(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if !exists {
         ctx.core.set_key(db, dest, new_hll(), false);
     }
-    let Some(Value::Str { bytes, .. }) = ctx.core.dbs[db].keys.get_mut(dest).map(|o| &mut o.value)
-    else {
+    let Some(Value::Str { bytes, .. }) = ctx.core.value_mut(db, dest) else {
         return invalid();
     };
     if use_dense && !hll::to_dense(bytes) {

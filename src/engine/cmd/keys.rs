@@ -209,7 +209,7 @@ fn rename_generic(ctx: &mut Ctx, argv: &[Vec<u8>], nx: bool) -> Reply {
     }
     let ttl = ctx.core.dbs[db].ttl_of(from);
     if let Some(obj) = ctx.core.dbs[db].remove(from) {
-        ctx.core.dbs[db].keys.insert(to, obj);
+        ctx.core.dbs[db].insert(to, obj);
         if let Some(t) = ttl {
             ctx.core.dbs[db].expires.insert(to, t);
         }
@@ -253,7 +253,7 @@ pub fn move_(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     }
     let ttl = ctx.core.dbs[src].ttl_of(key);
     if let Some(obj) = ctx.core.dbs[src].remove(key) {
-        ctx.core.dbs[dst].keys.insert(key, obj);
+        ctx.core.dbs[dst].insert(key, obj);
         if let Some(t) = ttl {
             ctx.core.dbs[dst].expires.insert(key, t);
         }
@@ -302,13 +302,7 @@ pub fn copy(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         ctx.core.delete(dst, to);
     }
     let lru = ctx.core.new_lru();
-    ctx.core.dbs[dst].keys.insert(
-        to,
-        crate::engine::object::Obj {
-            value: obj.value,
-            lru,
-        },
-    );
+    ctx.core.dbs[dst].insert(to, crate::engine::object::Obj::new(obj.value, lru));
     if let Some(t) = ttl {
         ctx.core.dbs[dst].expires.insert(to, t);
     }

@@ -329,7 +329,7 @@ pub fn append(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             if let Err(e) = check_string_length(ctx, len as u64, add.len() as u64) {
                 return e;
             }
-            match ctx.core.dbs[db].keys.get_mut(key).map(|o| &mut o.value) {
+            match ctx.core.value_mut(db, key) {
                 Some(Value::Str { bytes, enc }) => {
                     bytes.extend_from_slice(add);
                     *enc = StrEnc::Raw;
@@ -417,7 +417,7 @@ pub fn setrange(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             false,
         );
     }
-    let len = match ctx.core.dbs[db].keys.get_mut(key).map(|o| &mut o.value) {
+    let len = match ctx.core.value_mut(db, key) {
         Some(Value::Str { bytes, enc }) => {
             let off = offset as usize;
             let need = off + value.len();

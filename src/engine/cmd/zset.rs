@@ -207,17 +207,15 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[Vec<u8>], zincrby: bool) -> Reply {
         }
         let listpack = max_entries > 0 && rest[1].len() <= max_value;
         let lru = ctx.core.new_lru();
-        ctx.core.dbs[db].keys.insert(
+        ctx.core.dbs[db].insert(
             key,
-            crate::engine::object::Obj {
-                value: Value::ZSet(Box::new(ZSet::new(listpack))),
-                lru,
-            },
+            crate::engine::object::Obj::new(Value::ZSet(Box::new(ZSet::new(listpack))), lru),
         );
     }
     let (mut added, mut updated, mut processed) = (0i64, 0i64, 0i64);
     let mut last_score = 0.0;
     let core = &mut *ctx.core;
+    core.mark_dirty(db, key);
     let Some(Value::ZSet(z)) = core.dbs[db].keys.get_mut(key).map(|o| &mut o.value) else {
         return wrongtype();
     };
