@@ -20,6 +20,7 @@ pub mod cmd;
 pub mod config;
 pub mod db;
 pub mod dict;
+pub mod evict;
 pub mod geo;
 pub mod hll;
 pub mod inspect;
@@ -127,6 +128,12 @@ pub struct Core {
     expire_db_cursor: usize,
     /// Keys whose values the running command may have changed in place.
     dirty: Vec<(usize, Vec<u8>)>,
+    /// Eviction candidates kept between rounds (see `evict.rs`).
+    evict_pool: Vec<evict::Candidate>,
+    /// The database the random policies try next.
+    evict_next_db: usize,
+    /// The latest evictions, newest last, for the panels (bounded).
+    pub evictions: Vec<evict::Eviction>,
 }
 
 /// What a command handler gets: the shared core and the calling client.
@@ -191,6 +198,9 @@ impl Engine {
                 active_expire: true,
                 expire_db_cursor: 0,
                 dirty: Vec::new(),
+                evict_pool: Vec::new(),
+                evict_next_db: 0,
+                evictions: Vec::new(),
             },
             clients: BTreeMap::new(),
             next_client_id: 1,
@@ -346,6 +356,19 @@ impl Engine {
                 "ERR {0} command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
                 spec.name.to_uppercase()
             ));
+        }
+        // Redis frees memory before every command once maxmemory is set, and refuses the
+        // commands that may grow memory if it could not.
+        if self.core.config.maxmemory > 0
+            && !self
+                .core
+                .perform_evictions(argv.iter().map(|a| a.len() as u64).sum())
+            && spec.has_flag("denyoom")
+        {
+            self.core.stats.total_error_replies += 1;
+            let st = self.core.cmdstats.entry(spec.key()).or_default();
+            st.rejected_calls += 1;
+            return Reply::Error(evict::OOM_ERROR.to_string());
         }
         let now = self.core.now;
         if let Some(c) = self.clients.get_mut(&id) {

@@ -145,3 +145,99 @@ fn unknown_client_id_does_not_panic() {
     assert_eq!(e.exec_words(999, "PING"), Reply::Status("PONG".into()));
     assert!(e.execute(1, &[]).is_error());
 }
+
+/// Fills the keyspace with `n` 1000-byte strings named `k0`.. under a limit that holds
+/// about 100 of them, one second apart so LRU idle times differ.
+fn fill(e: &mut Engine, clock: &ManualClock, id: u64, n: usize, ttl_every: usize) {
+    let limit = inspect::BASELINE_MEMORY + 100 * 1100;
+    run(e, id, &format!("CONFIG SET maxmemory {limit}"));
+    let v = "x".repeat(1000);
+    for i in 0..n {
+        if ttl_every > 0 && i % ttl_every == 0 {
+            run(e, id, &format!("SET k{i} {v} EX {}", 20_000 - 2 * i));
+        } else {
+            run(e, id, &format!("SET k{i} {v}"));
+        }
+        clock.advance(1000);
+    }
+}
+
+fn evicted(e: &Engine) -> Vec<usize> {
+    e.core
+        .evictions
+        .iter()
+        .map(|ev| std::str::from_utf8(&ev.key[1..]).unwrap().parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn noeviction_refuses_denyoom_commands_but_not_reads_or_deletes() {
+    let (mut e, clock, id) = engine();
+    fill(&mut e, &clock, id, 150, 0);
+    // A command's arguments count too: this one no longer fits.
+    assert_eq!(
+        run(&mut e, id, &format!("SET more {}", "z".repeat(2000))),
+        Reply::Error("OOM command not allowed when used memory > 'maxmemory'.".into())
+    );
+    assert!(matches!(run(&mut e, id, "GET k0"), Reply::Bulk(_)));
+    assert_eq!(run(&mut e, id, "DEL k0"), Reply::Int(1));
+    assert_eq!(e.core.stats.evicted_keys, 0);
+}
+
+#[test]
+fn allkeys_lru_evicts_mostly_the_longest_idle_keys() {
+    let (mut e, clock, id) = engine();
+    run(&mut e, id, "CONFIG SET maxmemory-policy allkeys-lru");
+    fill(&mut e, &clock, id, 300, 0);
+    assert!(!e.core.over_maxmemory(0));
+    let gone = evicted(&e);
+    assert!(gone.len() >= 190, "evicted {}", gone.len());
+    // Sampling is approximate, but the oldest half should dominate what went.
+    let old = gone.iter().filter(|&&i| i < 150).count();
+    assert!(
+        old * 10 >= gone.len() * 7,
+        "{old} of {} were old",
+        gone.len()
+    );
+    assert_eq!(e.core.stats.evicted_keys as usize, gone.len());
+    assert!(e.drain_events().iter().any(|k| k.event == "evicted"));
+}
+
+#[test]
+fn volatile_ttl_evicts_the_soonest_to_expire_and_spares_persistent_keys() {
+    let (mut e, clock, id) = engine();
+    run(&mut e, id, "CONFIG SET maxmemory-policy volatile-ttl");
+    // Every other key has a TTL, later keys expiring sooner.
+    fill(&mut e, &clock, id, 160, 2);
+    let gone = evicted(&e);
+    assert!(!gone.is_empty());
+    assert!(gone.iter().all(|i| i % 2 == 0), "{gone:?}");
+    // k0 has the longest TTL of all: the last volatile key this policy would pick.
+    assert_eq!(run(&mut e, id, "EXISTS k0"), Reply::Int(1));
+    // Out of volatile keys entirely: writes are refused.
+    run(&mut e, id, "CONFIG SET maxmemory-policy volatile-lru");
+    for i in 0..400 {
+        let _ = run(&mut e, id, &format!("SET p{i} {}", "y".repeat(1000)));
+    }
+    assert_eq!(
+        run(&mut e, id, &format!("SET last {}", "z".repeat(2000))),
+        Reply::Error("OOM command not allowed when used memory > 'maxmemory'.".into())
+    );
+    assert_eq!(run(&mut e, id, "EXISTS k1"), Reply::Int(1));
+}
+
+#[test]
+fn random_and_lfu_policies_keep_memory_under_the_limit() {
+    for policy in [
+        "allkeys-random",
+        "volatile-random",
+        "allkeys-lfu",
+        "volatile-lfu",
+    ] {
+        let (mut e, clock, id) = engine();
+        run(&mut e, id, &format!("CONFIG SET maxmemory-policy {policy}"));
+        fill(&mut e, &clock, id, 300, 1);
+        assert!(!e.core.over_maxmemory(0), "{policy}");
+        assert!(e.core.stats.evicted_keys >= 190, "{policy}");
+    }
+}

@@ -1,0 +1,221 @@
+//! Eviction under `maxmemory`: Redis's approximations, not exact LRU/LFU.
+//!
+//! Before each command, while the memory estimate is above `maxmemory`, one key is chosen
+//! and deleted. Which one depends on `maxmemory-policy`:
+//!
+//! - `allkeys-random` / `volatile-random`: any key (or any key with a TTL), taking the
+//!   databases round-robin so no one database is always hit first.
+//! - the LRU, LFU and TTL policies: each database contributes `maxmemory-samples` random
+//!   keys (from all keys, or from the volatile ones) to a small *eviction pool* that stays
+//!   sorted by how good a victim each key is: idle milliseconds for LRU, 255 minus the
+//!   decayed log counter for LFU, and how soon it expires for `volatile-ttl`. The best
+//!   pooled key that still exists is evicted. Because the pool survives between rounds,
+//!   good candidates from earlier samples are not forgotten, which is what makes five
+//!   samples behave close to true LRU in practice.
+//! - `noeviction`: nothing is deleted, and commands flagged `denyoom` are refused with
+//!   Redis's OOM error while memory stays above the limit.
+//!
+//! Each eviction counts in INFO's `evicted_keys` and is a key event (`evicted`), so the
+//! panels can show which key went and why.
+
+use super::config::Policy;
+use super::Core;
+use rand::RngExt;
+
+/// Entries in the eviction pool (Redis's `EVPOOL_SIZE`): enough to remember the best
+/// candidates of a few rounds, small enough that keeping it sorted is trivial.
+pub const EVICTION_POOL_SIZE: usize = 16;
+
+/// One pooled candidate: the higher `score`, the better a victim.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    pub score: u64,
+    pub db: usize,
+    pub key: Vec<u8>,
+}
+
+/// Why a key was evicted, for the panels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Eviction {
+    pub db: usize,
+    pub key: Vec<u8>,
+    pub policy: Policy,
+    /// The candidate's score when chosen: idle ms (LRU), 255 - counter (LFU), or
+    /// `u64::MAX - expire time` (TTL); 0 for the random policies.
+    pub score: u64,
+}
+
+/// The error a `denyoom` command gets when memory cannot be brought under the limit.
+pub const OOM_ERROR: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
+impl Core {
+    /// Whether memory, plus `pending` bytes of the incoming command's arguments, is above
+    /// `maxmemory` (never, when it is 0). Redis counts a command's arguments too, since
+    /// they sit in memory while it waits to run: a 100 KB SET is refused at 950 KB used
+    /// under a 1 MB limit.
+    pub fn over_maxmemory(&self, pending: u64) -> bool {
+        self.config.maxmemory > 0 && self.used_memory() + pending > self.config.maxmemory
+    }
+
+    /// Redis's `performEvictions`: evicts until memory (with `pending` argument bytes)
+    /// fits. Returns false if it still does not fit (no eviction policy, or nothing left
+    /// that the policy may evict).
+    pub fn perform_evictions(&mut self, pending: u64) -> bool {
+        while self.over_maxmemory(pending) {
+            let policy = self.config.policy;
+            let victim = match policy {
+                Policy::NoEviction => None,
+                Policy::AllkeysRandom | Policy::VolatileRandom => {
+                    self.random_victim(policy == Policy::AllkeysRandom)
+                }
+                _ => self.pooled_victim(policy),
+            };
+            let Some((db, key, score)) = victim else {
+                return false;
+            };
+            self.dbs[db].remove(&key);
+            self.stats.evicted_keys += 1;
+            self.notify(db, &key, "evicted");
+            self.evictions.push(Eviction {
+                db,
+                key,
+                policy,
+                score,
+            });
+            if self.evictions.len() > 256 {
+                self.evictions.drain(..128);
+            }
+        }
+        true
+    }
+
+    fn random_victim(&mut self, allkeys: bool) -> Option<(usize, Vec<u8>, u64)> {
+        let ndb = self.dbs.len();
+        for _ in 0..ndb {
+            self.evict_next_db = (self.evict_next_db + 1) % ndb;
+            let db = self.evict_next_db;
+            let n = if allkeys {
+                self.dbs[db].keys.len()
+            } else {
+                self.dbs[db].expires.len()
+            };
+            if n == 0 {
+                continue;
+            }
+            let i = self.rng.random_range(0..n);
+            let key = if allkeys {
+                self.dbs[db].keys.at(i).0.to_vec()
+            } else {
+                self.dbs[db].expires.at(i).0.to_vec()
+            };
+            return Some((db, key, 0));
+        }
+        None
+    }
+
+    /// How good a victim a key is under an LRU, LFU or TTL policy (higher is better).
+    fn victim_score(&self, policy: Policy, db: usize, key: &[u8]) -> Option<u64> {
+        let d = &self.dbs[db];
+        if policy == Policy::VolatileTtl {
+            let when = *d.expires.get(key)?;
+            return Some(u64::MAX - when.max(0) as u64);
+        }
+        let lru = d.keys.get(key)?.lru;
+        Some(if policy.is_lfu() {
+            255 - u64::from(self.lfu_decayed(lru))
+        } else {
+            self.idle_ms(lru)
+        })
+    }
+
+    fn populate_pool(&mut self, policy: Policy, db: usize) {
+        let allkeys = matches!(policy, Policy::AllkeysLru | Policy::AllkeysLfu);
+        let n = if allkeys {
+            self.dbs[db].keys.len()
+        } else {
+            self.dbs[db].expires.len()
+        };
+        if n == 0 {
+            return;
+        }
+        for _ in 0..self.config.maxmemory_samples.min(n) {
+            let i = self.rng.random_range(0..n);
+            let key = if allkeys {
+                self.dbs[db].keys.at(i).0
+            } else {
+                self.dbs[db].expires.at(i).0
+            };
+            let Some(score) = self.victim_score(policy, db, key) else {
+                continue;
+            };
+            let pool = &mut self.evict_pool;
+            // The pool is sorted by ascending score; find where this one belongs.
+            let at = pool
+                .iter()
+                .position(|c| c.score >= score)
+                .unwrap_or(pool.len());
+            if pool.iter().any(|c| c.db == db && c.key == key) {
+                continue;
+            }
+            if pool.len() < EVICTION_POOL_SIZE {
+                pool.insert(
+                    at,
+                    Candidate {
+                        score,
+                        db,
+                        key: key.to_vec(),
+                    },
+                );
+            } else if at > 0 {
+                // Full: drop the worst candidate to make room for a better one.
+                pool.remove(0);
+                pool.insert(
+                    at - 1,
+                    Candidate {
+                        score,
+                        db,
+                        key: key.to_vec(),
+                    },
+                );
+            }
+        }
+    }
+
+    fn pooled_victim(&mut self, policy: Policy) -> Option<(usize, Vec<u8>, u64)> {
+        let volatile = !matches!(policy, Policy::AllkeysLru | Policy::AllkeysLfu);
+        // Each round either finds a live pooled key or empties the pool of stale ones and
+        // refills it, so a few rounds always suffice; the bound only guards against a bug.
+        for _ in 0..64 {
+            let total: usize = self
+                .dbs
+                .iter()
+                .map(|d| {
+                    if volatile {
+                        d.expires.len()
+                    } else {
+                        d.keys.len()
+                    }
+                })
+                .sum();
+            if total == 0 {
+                return None;
+            }
+            for db in 0..self.dbs.len() {
+                self.populate_pool(policy, db);
+            }
+            // Best candidates sit at the end; skip ones deleted since they were pooled.
+            while let Some(c) = self.evict_pool.pop() {
+                let d = &self.dbs[c.db];
+                let alive = if volatile {
+                    d.expires.contains(&c.key)
+                } else {
+                    d.keys.contains(&c.key)
+                };
+                if alive {
+                    return Some((c.db, c.key, c.score));
+                }
+            }
+        }
+        None
+    }
+}
