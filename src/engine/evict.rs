@@ -5,8 +5,9 @@
 //!
 //! - `allkeys-random` / `volatile-random`: any key (or any key with a TTL), taking the
 //!   databases round-robin so no one database is always hit first.
-//! - the LRU, LFU and TTL policies: each database contributes `maxmemory-samples` random
-//!   keys (from all keys, or from the volatile ones) to a small *eviction pool* that stays
+//! - the LRU, LFU and TTL policies: each database contributes `maxmemory-samples` keys
+//!   (from all keys, or from the volatile ones), taken like Redis from neighbouring buckets
+//!   at a random spot of the table, to a small *eviction pool* that stays
 //!   sorted by how good a victim each key is: idle milliseconds for LRU, 255 minus the
 //!   decayed log counter for LFU, and how soon it expires for `volatile-ttl`. The best
 //!   pooled key that still exists is evicted. Because the pool survives between rounds,
@@ -138,8 +139,23 @@ impl Core {
         if n == 0 {
             return;
         }
-        for _ in 0..self.config.maxmemory_samples.min(n) {
-            let i = self.rng.random_range(0..n);
+        let table = if allkeys {
+            self.dbs[db].keys.buckets()
+        } else {
+            self.dbs[db].expires.buckets()
+        };
+        let start = self.rng.random_range(0..table);
+        let mut sample = std::mem::take(&mut self.evict_sample);
+        if allkeys {
+            self.dbs[db]
+                .keys
+                .some_keys(start, self.config.maxmemory_samples, &mut sample);
+        } else {
+            self.dbs[db]
+                .expires
+                .some_keys(start, self.config.maxmemory_samples, &mut sample);
+        }
+        for &i in &sample {
             let key = if allkeys {
                 self.dbs[db].keys.at(i).0
             } else {
@@ -154,9 +170,7 @@ impl Core {
                 .iter()
                 .position(|c| c.score >= score)
                 .unwrap_or(pool.len());
-            if pool.iter().any(|c| c.db == db && c.key == key) {
-                continue;
-            }
+            // Like Redis, no check for a key already pooled: a sample may repeat one.
             if pool.len() < EVICTION_POOL_SIZE {
                 pool.insert(
                     at,
@@ -179,6 +193,7 @@ impl Core {
                 );
             }
         }
+        self.evict_sample = sample;
     }
 
     fn pooled_victim(&mut self, policy: Policy) -> Option<(usize, Vec<u8>, u64)> {

@@ -130,6 +130,8 @@ pub struct Core {
     dirty: Vec<(usize, Vec<u8>)>,
     /// Eviction candidates kept between rounds (see `evict.rs`).
     evict_pool: Vec<evict::Candidate>,
+    /// Scratch space for the sampled entry indexes.
+    evict_sample: Vec<usize>,
     /// The database the random policies try next.
     evict_next_db: usize,
     /// The latest evictions, newest last, for the panels (bounded).
@@ -200,6 +202,7 @@ impl Engine {
                 dirty: Vec::new(),
                 evict_pool: Vec::new(),
                 evict_next_db: 0,
+                evict_sample: Vec::new(),
                 evictions: Vec::new(),
             },
             clients: BTreeMap::new(),
@@ -712,8 +715,18 @@ impl Core {
     }
 
     /// Redis's `setKey`: stores a value, dropping any TTL unless `keep_ttl`.
+    /// Under an LFU policy an overwritten key keeps its (touched) access counter, as in
+    /// Redis 7.0's `dbOverwrite`, so a hot key stays hot when it is rewritten.
     pub fn set_key(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool) {
-        let lru = self.new_lru();
+        let old = if self.config.policy.is_lfu() {
+            self.dbs[db].keys.get(key).map(|o| o.lru)
+        } else {
+            None
+        };
+        let lru = match old {
+            Some(old) => self.touched_lru(old),
+            None => self.new_lru(),
+        };
         let d = &mut self.dbs[db];
         d.insert(key, Obj::new(value, lru));
         if !keep_ttl {
