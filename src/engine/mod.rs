@@ -130,6 +130,8 @@ pub struct Core {
     dirty: Vec<(usize, Vec<u8>)>,
     /// Eviction candidates kept between rounds (see `evict.rs`).
     evict_pool: Vec<evict::Candidate>,
+    /// How many clients are connected: each one's buffers count as used memory.
+    pub connected_clients: usize,
     /// Scratch space for the sampled entry indexes.
     evict_sample: Vec<usize>,
     /// The database the random policies try next.
@@ -203,6 +205,7 @@ impl Engine {
                 evict_pool: Vec::new(),
                 evict_next_db: 0,
                 evict_sample: Vec::new(),
+                connected_clients: 0,
                 evictions: Vec::new(),
             },
             clients: BTreeMap::new(),
@@ -235,11 +238,13 @@ impl Engine {
                 block_deadline: None,
             },
         );
+        self.core.connected_clients = self.clients.len();
         id
     }
 
     pub fn disconnect(&mut self, id: u64) {
         self.clients.remove(&id);
+        self.core.connected_clients = self.clients.len();
         self.ready.remove(&id);
     }
 

@@ -597,7 +597,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             "memory" => format!(
                 "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_dataset:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:1.00\r\nmem_allocator:{}\r\n",
                 bytes_human(used),
-                used - crate::engine::inspect::BASELINE_MEMORY,
+                ctx.core.dataset_memory(),
                 cfg.maxmemory,
                 bytes_human(cfg.maxmemory),
                 cfg.get("maxmemory-policy").unwrap_or_default(),
