@@ -26,7 +26,9 @@ use super::object::{StrEnc, Value};
 use super::util::glob_match;
 use super::{Core, Engine};
 
-/// A table entry (24 bytes, allocated in jemalloc's 32-byte class) plus a bucket pointer.
+/// A table entry: key, value and next pointers.
+pub const DICT_ENTRY: u64 = 24;
+/// A table entry (allocated in jemalloc's 32-byte class) plus a bucket pointer.
 pub const PER_KEY_OVERHEAD: u64 = 32 + 8;
 /// Extra bytes for a key with a TTL: its entry and bucket in the expires table.
 pub const PER_TTL_OVERHEAD: u64 = 32 + 8;
@@ -77,6 +79,55 @@ pub fn sds_size(len: u64) -> u64 {
     alloc_size(header + len + 1)
 }
 
+/// A listpack entry's back-length field: 7 bits of length per byte.
+fn listpack_backlen(entry: u64) -> u64 {
+    match entry {
+        0..128 => 1,
+        128..16_384 => 2,
+        16_384..2_097_152 => 3,
+        2_097_152..268_435_456 => 4,
+        _ => 5,
+    }
+}
+
+/// A listpack string entry of `len` bytes: encoding byte(s), bytes, back-length.
+fn listpack_str_entry(len: u64) -> u64 {
+    let head = match len {
+        0..64 => 1,
+        64..4096 => 2,
+        _ => 5,
+    };
+    head + len + listpack_backlen(head + len)
+}
+
+/// A score in a listpack: integers get the compact integer encodings (a geohash takes
+/// the 8-byte one), anything else is stored as its 17-digit text.
+fn listpack_score_entry(score: f64) -> u64 {
+    if score.fract() == 0.0 && score.abs() < 9.0e15 {
+        let v = score as i64;
+        let body = match v {
+            0..=127 => 1,
+            -4096..=4095 => 2,
+            -32_768..=32_767 => 3,
+            -8_388_608..=8_388_607 => 4,
+            -2_147_483_648..=2_147_483_647 => 5,
+            _ => 9,
+        };
+        body + 1
+    } else {
+        listpack_str_entry(crate::engine::reply::format_double_g17(score).len() as u64)
+    }
+}
+
+/// A key's sds: keys under 32 bytes use the one-byte header type.
+pub fn key_sds_size(len: u64) -> u64 {
+    if len < 32 {
+        alloc_size(1 + len + 1)
+    } else {
+        sds_size(len)
+    }
+}
+
 /// What a value costs Redis, by encoding (see the module comment).
 pub fn value_bytes(v: &Value) -> u64 {
     match v {
@@ -92,14 +143,19 @@ pub fn value_bytes(v: &Value) -> u64 {
             let n = z.len() as u64;
             let members = z.member_bytes() as u64;
             if z.listpack {
-                // Each member and score is an entry with a byte of encoding and one of
-                // back-length; scores are mostly small integers or short strings.
-                OBJ_HEADER + alloc_size(7 + members + n * 2 * 2 + n * 4)
+                // A 6-byte header, an end byte, and an entry per member and per score.
+                // A listpack is small (128 entries by default), so walking it is cheap.
+                let entries: u64 = z
+                    .dict
+                    .iter()
+                    .map(|(m, &s)| listpack_str_entry(m.len() as u64) + listpack_score_entry(s))
+                    .sum();
+                OBJ_HEADER + alloc_size(7 + entries)
             } else {
-                // The zset, its dict and skip list headers, then per member: a node (two
-                // levels on average), a dict entry, a bucket and the member's sds (with
-                // average class rounding of 8 bytes).
-                OBJ_HEADER + 16 + 96 + 64 + n * (64 + 32 + 8 + 4 + 8) + members
+                // The zset, its dict and skip list headers, then per member: a node
+                // (1.33 levels on average, ~52 bytes once rounded), a dict entry, a bucket
+                // and the member's sds (header, NUL and rounding, ~8 bytes).
+                OBJ_HEADER + 16 + 96 + 64 + n * (52 + 24 + 8 + 8) + members
             }
         }
     }
@@ -108,7 +164,7 @@ pub fn value_bytes(v: &Value) -> u64 {
 /// The estimate a key and its value are counted at (without its TTL entry), in O(1).
 /// Saturates at `u32::MAX`, which `Obj::acct` can hold.
 pub fn obj_size(key_len: usize, v: &Value) -> u32 {
-    let n = PER_KEY_OVERHEAD + sds_size(key_len as u64) + value_bytes(v);
+    let n = PER_KEY_OVERHEAD + key_sds_size(key_len as u64) + value_bytes(v);
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 

@@ -310,6 +310,24 @@ static OBJECT_SUBS: &[CommandSpec] = &[
     ),
 ];
 
+static MEMORY_SUBS: &[CommandSpec] = &[sub(
+    c(
+        "usage",
+        -3,
+        "readonly",
+        "keyspace",
+        SUBK,
+        "RO",
+        SRV,
+        "4.0.0",
+        "O(N) where N is the number of samples.",
+        "Estimate the bytes a key and its value take (see the memory model).",
+        "key [SAMPLES count]",
+        keys::memory_usage,
+    ),
+    "memory",
+)];
+
 static CONFIG_SUBS: &[CommandSpec] = &[
     sub(
         c(
@@ -726,6 +744,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Store several strings at once.", "key value [key value ...]", strings::mset),
     c("msetnx", -3, "write denyoom", S, KPAIRS, "OW INSERT", S, "1.0.1", "O(N) where N is the number of keys to set.",
         "Store several strings only if none of the keys exists.", "key value [key value ...]", strings::msetnx),
+    container("memory", -2, "", SRV, "4.0.0", "Memory introspection: how many bytes a key takes.", MEMORY_SUBS),
     container("object", -2, "", G, "2.2.3", "Look inside a key: encoding, refcount, idle time, frequency.", OBJECT_SUBS),
     c("persist", 2, "write fast", "keyspace", K1, "RW UPDATE", G, "2.2.0", "O(1)",
         "Remove a key's TTL so it lives forever.", "key", expire::persist),

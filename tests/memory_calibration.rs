@@ -1,0 +1,103 @@
+//! Calibration of the memory model: the same keys are built in redis-server and in
+//! kvlab-server, and `MEMORY USAGE` must agree within ±25% for each (strings of every
+//! encoding, HyperLogLogs sparse and dense, a bitmap, sorted sets as listpack and skip
+//! list, geo sets of both sizes).
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+fn build_script() -> (String, Vec<&'static str>) {
+    let mut s = String::from("FLUSHALL\n");
+    s += "SET int 12345\nSET short hello\n";
+    s += &format!("SET embstr {}\n", "e".repeat(44));
+    s += &format!("SET raw45 {}\n", "r".repeat(45));
+    s += &format!("SET raw1k {}\n", "r".repeat(1000));
+    s += &format!("SET raw10k {}\n", "r".repeat(10_000));
+    s += "PFADD hll_sparse a b c d e\n";
+    for chunk in 0..10 {
+        let els: Vec<String> = (0..500).map(|i| format!("el{}", chunk * 500 + i)).collect();
+        s += &format!("PFADD hll_dense {}\n", els.join(" "));
+    }
+    s += "SETBIT bitmap 80000 1\n";
+    s += "ZADD zs_small 1 a 2 b 3 c\n";
+    let pairs = |n: usize, prefix: &str| -> String {
+        (0..n)
+            .map(|i| format!("{} {prefix}{i}", i * 3))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    s += &format!("ZADD zs_lp {}\n", pairs(100, "m"));
+    s += &format!("ZADD zs_sl {}\n", pairs(1000, "member:"));
+    s += &format!(
+        "ZADD zs_long {}\n",
+        pairs(2000, "a-rather-longer-member-name-")
+    );
+    let places = |n: usize| -> String {
+        (0..n)
+            .map(|i| {
+                let lon = -170.0 + (i as f64 * 7.31) % 340.0;
+                let lat = -80.0 + (i as f64 * 3.17) % 160.0;
+                format!("{lon:.5} {lat:.5} place{i}")
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    s += &format!("GEOADD geo_lp {}\n", places(100));
+    s += &format!("GEOADD geo_sl {}\n", places(600));
+    let keys = vec![
+        "int",
+        "short",
+        "embstr",
+        "raw45",
+        "raw1k",
+        "raw10k",
+        "hll_sparse",
+        "hll_dense",
+        "bitmap",
+        "zs_small",
+        "zs_lp",
+        "zs_sl",
+        "zs_long",
+        "geo_lp",
+        "geo_sl",
+    ];
+    for k in &keys {
+        s += &format!("MEMORY USAGE {k} SAMPLES 0\n");
+    }
+    (s, keys)
+}
+
+fn usages(out: &str, n: usize) -> Vec<i64> {
+    let v: Vec<i64> = out
+        .lines()
+        .rev()
+        .take(n)
+        .map(|l| {
+            l.trim_start_matches("(integer) ")
+                .parse()
+                .unwrap_or_else(|_| panic!("not an integer: {l}"))
+        })
+        .collect();
+    v.into_iter().rev().collect()
+}
+
+#[test]
+fn memory_usage_is_within_a_quarter_of_redis() {
+    let (script, keys) = build_script();
+    let redis = support::redis_server(&[]);
+    let ours = support::kvlab_server(&[]);
+    let theirs = usages(&support::redis_cli(redis.port, &script, &[]), keys.len());
+    let mine = usages(&support::redis_cli(ours.port, &script, &[]), keys.len());
+    let mut table = String::from("| key | redis-server | kvlab | ratio |\n|---|---|---|---|\n");
+    let mut bad = Vec::new();
+    for ((k, t), m) in keys.iter().zip(&theirs).zip(&mine) {
+        let r = *m as f64 / *t as f64;
+        table += &format!("| {k} | {t} | {m} | {r:.2} |\n");
+        if !(0.75..=1.25).contains(&r) {
+            bad.push(*k);
+        }
+    }
+    println!("\nMEMORY USAGE, ours against redis-server 7.0.15:\n{table}");
+    assert!(bad.is_empty(), "outside ±25%: {bad:?}\n{table}");
+}
