@@ -1,9 +1,9 @@
 //! Geo commands (Redis's geo.c) over sorted sets: GEOADD, GEOPOS, GEODIST, GEOHASH. The
 //! geohash arithmetic is in `engine::geo`.
 
-use super::{eq, wrongtype};
+use super::zset::zread;
+use super::eq;
 use crate::engine::geo;
-use crate::engine::object::Value;
 use crate::engine::zset::{parse_score, ZSet};
 use crate::engine::{Ctx, Reply};
 
@@ -17,18 +17,6 @@ fn lon_lat(a: &[u8], b: &[u8]) -> Result<(f64, f64), Reply> {
         )));
     }
     Ok((lon, lat))
-}
-
-/// The geo set at `key` for reading; WRONGTYPE if it holds something else.
-fn geo_set<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a ZSet>, Reply> {
-    let db = ctx.db();
-    match ctx.core.lookup_read(db, key) {
-        None => Ok(None),
-        Some(o) => match &o.value {
-            Value::ZSet(z) => Ok(Some(z)),
-            _ => Err(wrongtype()),
-        },
-    }
 }
 
 /// GEOADD key [NX|XX] [CH] lon lat member ...: validated, turned into ZADD with the
@@ -66,7 +54,7 @@ pub fn geoadd(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 pub fn geopos(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let z = match geo_set(ctx, &argv[1]) {
+    let z = match zread(ctx, &argv[1]) {
         Ok(z) => z,
         Err(e) => return e,
     };
@@ -97,7 +85,7 @@ pub fn geodist(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     } else if argv.len() > 5 {
         return super::syntax();
     }
-    let z = match geo_set(ctx, &argv[1]) {
+    let z = match zread(ctx, &argv[1]) {
         Ok(Some(z)) => z,
         Ok(None) => return Reply::Nil,
         Err(e) => return e,
@@ -111,7 +99,7 @@ pub fn geodist(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 pub fn geohash(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let z = match geo_set(ctx, &argv[1]) {
+    let z = match zread(ctx, &argv[1]) {
         Ok(z) => z,
         Err(e) => return e,
     };
@@ -168,7 +156,7 @@ fn search(ctx: &mut Ctx, argv: &[Vec<u8>], kind: Query) -> Reply {
     let src = if kind == Query::GeoSearchStore { 2 } else { 1 };
     let mut store: Option<Vec<u8>> = (kind == Query::GeoSearchStore).then(|| argv[1].clone());
     let mut storedist = false;
-    let z = match geo_set(ctx, &argv[src]) {
+    let z = match zread(ctx, &argv[src]) {
         Ok(z) => z,
         Err(e) => return e,
     };

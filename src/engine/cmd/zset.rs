@@ -84,7 +84,7 @@ fn positive(a: &[u8], msg: Option<&str>) -> Result<i64, Reply> {
 }
 
 /// The sorted set at `key` for reading (counting a hit or miss); WRONGTYPE otherwise.
-fn zread<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a ZSet>, Reply> {
+pub(super) fn zread<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a ZSet>, Reply> {
     let db = ctx.db();
     match ctx.core.lookup_read(db, key) {
         None => Ok(None),
