@@ -57,6 +57,49 @@ impl Db {
         self.used
     }
 
+    /// How many keys an eviction policy may pick from: all, or only the volatile ones.
+    pub fn evictable_len(&self, volatile: bool) -> usize {
+        if volatile {
+            self.expires.len()
+        } else {
+            self.keys.len()
+        }
+    }
+
+    /// The evictable key at a dense index (see `Dict::at`).
+    pub fn evictable_at(&self, volatile: bool, i: usize) -> &[u8] {
+        if volatile {
+            self.expires.at(i).0
+        } else {
+            self.keys.at(i).0
+        }
+    }
+
+    /// Samples evictable keys from neighbouring buckets at a random-ish `start` (see
+    /// `Dict::some_keys`); `start` is taken modulo the table's size.
+    pub fn sample_evictable(
+        &self,
+        volatile: bool,
+        start: usize,
+        count: usize,
+        out: &mut Vec<usize>,
+    ) {
+        if volatile {
+            self.expires.some_keys(start, count, out);
+        } else {
+            self.keys.some_keys(start, count, out);
+        }
+    }
+
+    /// Whether `key` is still there for a policy to evict.
+    pub fn is_evictable(&self, volatile: bool, key: &[u8]) -> bool {
+        if volatile {
+            self.expires.contains(key)
+        } else {
+            self.keys.contains(key)
+        }
+    }
+
     pub fn ttl_of(&self, key: &[u8]) -> Option<i64> {
         self.expires.get(key).copied()
     }

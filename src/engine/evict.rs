@@ -67,7 +67,7 @@ impl Core {
             let victim = match policy {
                 Policy::NoEviction => None,
                 Policy::AllkeysRandom | Policy::VolatileRandom => {
-                    self.random_victim(policy == Policy::AllkeysRandom)
+                    self.random_victim(policy.is_volatile())
                 }
                 _ => self.pooled_victim(policy),
             };
@@ -90,26 +90,17 @@ impl Core {
         true
     }
 
-    fn random_victim(&mut self, allkeys: bool) -> Option<(usize, Vec<u8>, u64)> {
+    fn random_victim(&mut self, volatile: bool) -> Option<(usize, Vec<u8>, u64)> {
         let ndb = self.dbs.len();
         for _ in 0..ndb {
             self.evict_next_db = (self.evict_next_db + 1) % ndb;
             let db = self.evict_next_db;
-            let n = if allkeys {
-                self.dbs[db].keys.len()
-            } else {
-                self.dbs[db].expires.len()
-            };
+            let n = self.dbs[db].evictable_len(volatile);
             if n == 0 {
                 continue;
             }
             let i = self.rng.random_range(0..n);
-            let key = if allkeys {
-                self.dbs[db].keys.at(i).0.to_vec()
-            } else {
-                self.dbs[db].expires.at(i).0.to_vec()
-            };
-            return Some((db, key, 0));
+            return Some((db, self.dbs[db].evictable_at(volatile, i).to_vec(), 0));
         }
         None
     }
@@ -130,37 +121,16 @@ impl Core {
     }
 
     fn populate_pool(&mut self, policy: Policy, db: usize) {
-        let allkeys = matches!(policy, Policy::AllkeysLru | Policy::AllkeysLfu);
-        let n = if allkeys {
-            self.dbs[db].keys.len()
-        } else {
-            self.dbs[db].expires.len()
-        };
-        if n == 0 {
+        let volatile = policy.is_volatile();
+        if self.dbs[db].evictable_len(volatile) == 0 {
             return;
         }
-        let table = if allkeys {
-            self.dbs[db].keys.buckets()
-        } else {
-            self.dbs[db].expires.buckets()
-        };
-        let start = self.rng.random_range(0..table);
+        // Any start will do: the walk takes it modulo the table's size.
+        let start = self.rng.random_range(0..usize::MAX);
         let mut sample = std::mem::take(&mut self.evict_sample);
-        if allkeys {
-            self.dbs[db]
-                .keys
-                .some_keys(start, self.config.maxmemory_samples, &mut sample);
-        } else {
-            self.dbs[db]
-                .expires
-                .some_keys(start, self.config.maxmemory_samples, &mut sample);
-        }
+        self.dbs[db].sample_evictable(volatile, start, self.config.maxmemory_samples, &mut sample);
         for &i in &sample {
-            let key = if allkeys {
-                self.dbs[db].keys.at(i).0
-            } else {
-                self.dbs[db].expires.at(i).0
-            };
+            let key = self.dbs[db].evictable_at(volatile, i);
             let Some(score) = self.victim_score(policy, db, key) else {
                 continue;
             };
@@ -197,22 +167,11 @@ impl Core {
     }
 
     fn pooled_victim(&mut self, policy: Policy) -> Option<(usize, Vec<u8>, u64)> {
-        let volatile = !matches!(policy, Policy::AllkeysLru | Policy::AllkeysLfu);
+        let volatile = policy.is_volatile();
         // Each round either finds a live pooled key or empties the pool of stale ones and
         // refills it, so a few rounds always suffice; the bound only guards against a bug.
         for _ in 0..64 {
-            let total: usize = self
-                .dbs
-                .iter()
-                .map(|d| {
-                    if volatile {
-                        d.expires.len()
-                    } else {
-                        d.keys.len()
-                    }
-                })
-                .sum();
-            if total == 0 {
+            if self.dbs.iter().all(|d| d.evictable_len(volatile) == 0) {
                 return None;
             }
             for db in 0..self.dbs.len() {
@@ -220,13 +179,7 @@ impl Core {
             }
             // Best candidates sit at the end; skip ones deleted since they were pooled.
             while let Some(c) = self.evict_pool.pop() {
-                let d = &self.dbs[c.db];
-                let alive = if volatile {
-                    d.expires.contains(&c.key)
-                } else {
-                    d.keys.contains(&c.key)
-                };
-                if alive {
+                if self.dbs[c.db].is_evictable(volatile, &c.key) {
                     return Some((c.db, c.key, c.score));
                 }
             }

@@ -190,7 +190,7 @@ impl Engine {
             type_name: o.value.type_name(),
             encoding: o.value.encoding_name(),
             ttl_ms,
-            bytes: u64::from(obj_size(key.len(), &o.value))
+            bytes: u64::from(o.acct)
                 + if ttl_ms.is_some() {
                     PER_TTL_OVERHEAD
                 } else {
@@ -267,13 +267,12 @@ impl Engine {
 impl Core {
     /// See [`Engine::used_memory`]. O(number of databases): each keeps its sum.
     pub fn used_memory(&self) -> u64 {
-        BASELINE_MEMORY
-            + self.connected_clients.saturating_sub(1) as u64 * PER_CLIENT_MEMORY
-            + self
-                .dbs
-                .iter()
-                .map(|db| db.used() + db.expires.len() as u64 * PER_TTL_OVERHEAD)
-                .sum::<u64>()
+        self.fixed_memory() + self.dataset_memory()
+    }
+
+    /// What is used whatever the data: the server itself and its clients.
+    fn fixed_memory(&self) -> u64 {
+        BASELINE_MEMORY + self.connected_clients.saturating_sub(1) as u64 * PER_CLIENT_MEMORY
     }
 
     /// The part of `used_memory` spent on keys and values.
@@ -286,8 +285,7 @@ impl Core {
 
     /// The same figure recomputed by walking every key: what the running sums must equal.
     pub fn used_memory_by_scan(&self) -> u64 {
-        let mut n =
-            BASELINE_MEMORY + self.connected_clients.saturating_sub(1) as u64 * PER_CLIENT_MEMORY;
+        let mut n = self.fixed_memory();
         for db in &self.dbs {
             for (k, o) in db.keys.iter() {
                 n += u64::from(obj_size(k.len(), &o.value));

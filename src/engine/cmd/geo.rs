@@ -1,8 +1,8 @@
 //! Geo commands (Redis's geo.c) over sorted sets: GEOADD, GEOPOS, GEODIST, GEOHASH. The
 //! geohash arithmetic is in `engine::geo`.
 
-use super::zset::zread;
 use super::eq;
+use super::zset::zread;
 use crate::engine::geo;
 use crate::engine::zset::{parse_score, ZSet};
 use crate::engine::{Ctx, Reply};
