@@ -199,6 +199,17 @@ impl Engine {
         })
     }
 
+    /// A sorted set (or geo set), for display.
+    pub fn peek_zset(&self, db: usize, key: &[u8]) -> Option<&crate::engine::zset::ZSet> {
+        if !self.live(db, key) {
+            return None;
+        }
+        match &self.core.dbs.get(db)?.keys.get(key)?.value {
+            Value::ZSet(z) => Some(z),
+            _ => None,
+        }
+    }
+
     /// The value of a string key, for display.
     pub fn peek_string(&self, db: usize, key: &[u8]) -> Option<&[u8]> {
         if !self.live(db, key) {

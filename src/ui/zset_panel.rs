@@ -8,7 +8,6 @@ use yew::prelude::*;
 
 use super::engine;
 use super::state::{Action, AppState};
-use crate::engine::object::Value;
 use crate::engine::reply::format_double_g17;
 use crate::engine::zset::{LexBound, LexRange, ScoreRange};
 
@@ -40,10 +39,7 @@ fn lower(a: &[u8]) -> String {
 pub fn top_rank(db: usize, key: &[u8], member: &[u8]) -> Option<u64> {
     let eng = engine();
     let eng = eng.borrow();
-    match &eng.core.dbs.get(db)?.keys.get(key)?.value {
-        Value::ZSet(z) => z.rank(member, true),
-        _ => None,
-    }
+    eng.peek_zset(db, key)?.rank(member, true)
 }
 
 impl ZTrack {
@@ -93,13 +89,7 @@ impl ZTrack {
         };
         let eng = engine();
         let eng = eng.borrow();
-        let Some(Value::ZSet(z)) = eng
-            .core
-            .dbs
-            .get(db)
-            .and_then(|d| d.keys.get(&key))
-            .map(|o| &o.value)
-        else {
+        let Some(z) = eng.peek_zset(db, &key) else {
             return;
         };
         let args: Vec<String> = argv
@@ -196,14 +186,7 @@ pub fn zset_panel(props: &Props) -> Html {
     };
     let eng = engine();
     let eng = eng.borrow();
-    let z = track
-        .key
-        .as_ref()
-        .and_then(|k| eng.core.dbs.get(db)?.keys.get(k))
-        .and_then(|o| match &o.value {
-            Value::ZSet(z) => Some(z),
-            _ => None,
-        });
+    let z = track.key.as_ref().and_then(|k| eng.peek_zset(db, k));
     let Some(z) = z else {
         return html! {
             <div class="zset">
