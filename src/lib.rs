@@ -8,6 +8,7 @@
 pub mod console;
 pub mod engine;
 pub mod resp;
+pub mod sim;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

@@ -44,12 +44,21 @@ pub struct Eviction {
     /// The candidate's score when chosen: idle ms (LRU), 255 - counter (LFU), or
     /// `u64::MAX - expire time` (TTL); 0 for the random policies.
     pub score: u64,
+    /// When it happened (the engine's clock, ms).
+    pub at_ms: i64,
+    /// The key's estimated size, which the eviction freed.
+    pub bytes: u64,
 }
 
 /// The error a `denyoom` command gets when memory cannot be brought under the limit.
 pub const OOM_ERROR: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 
 impl Core {
+    /// The pooled candidates, worst victim first, best last.
+    pub fn eviction_pool(&self) -> &[Candidate] {
+        &self.evict_pool
+    }
+
     /// Whether memory, plus `pending` bytes of the incoming command's arguments, is above
     /// `maxmemory` (never, when it is 0). Redis counts a command's arguments too, since
     /// they sit in memory while it waits to run: a 100 KB SET is refused at 950 KB used
@@ -74,6 +83,12 @@ impl Core {
             let Some((db, key, score)) = victim else {
                 return false;
             };
+            let bytes = self.dbs[db].keys.get(&key).map_or(0, |o| u64::from(o.acct))
+                + if self.dbs[db].expires.contains(&key) {
+                    super::inspect::PER_TTL_OVERHEAD
+                } else {
+                    0
+                };
             self.dbs[db].remove(&key);
             self.stats.evicted_keys += 1;
             self.notify(db, &key, "evicted");
@@ -82,6 +97,8 @@ impl Core {
                 key,
                 policy,
                 score,
+                at_ms: self.now,
+                bytes,
             });
             if self.evictions.len() > 256 {
                 self.evictions.drain(..128);
@@ -112,11 +129,11 @@ impl Core {
             let when = *d.expires.get(key)?;
             return Some(u64::MAX - when.max(0) as u64);
         }
-        let lru = d.keys.get(key)?.lru;
+        let access = d.keys.get(key)?.access;
         Some(if policy.is_lfu() {
-            255 - u64::from(self.lfu_decayed(lru))
+            255 - u64::from(self.lfu_decayed(access.lfu))
         } else {
-            self.idle_ms(lru)
+            self.idle_ms(access.clock)
         })
     }
 

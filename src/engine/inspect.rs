@@ -43,6 +43,20 @@ pub const BASELINE_MEMORY: u64 = 860_000;
 /// and client structure). A learner sees why many connections eat into `maxmemory`.
 pub const PER_CLIENT_MEMORY: u64 = 38_000;
 
+/// One key as the eviction policies see it (see [`Engine::access_sample`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyAccess {
+    pub key: Vec<u8>,
+    /// Idle time by the LRU clock (1 s resolution), in ms.
+    pub idle_ms: u64,
+    /// The LFU log counter after decay, 0..=255.
+    pub freq: u32,
+    pub ttl_ms: Option<i64>,
+    pub bytes: u64,
+    /// Sits in the eviction pool: one of the next victims under an LRU/LFU/TTL policy.
+    pub pooled: bool,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyInfo {
     pub key: Vec<u8>,
@@ -255,6 +269,36 @@ impl Engine {
         (c, out)
     }
 
+    /// What the eviction policies see of up to `limit` keys of `db` (every k-th key of
+    /// the table when there are more): idle time, LFU counter, TTL, size, and whether the
+    /// key waits in the eviction pool as one of the next victims.
+    pub fn access_sample(&self, db: usize, limit: usize) -> Vec<KeyAccess> {
+        let Some(d) = self.core.dbs.get(db) else {
+            return Vec::new();
+        };
+        let n = d.keys.len();
+        let take = n.min(limit);
+        let pool = self.core.eviction_pool();
+        (0..take)
+            .map(|j| j * n / take)
+            .filter_map(|i| {
+                let (key, obj) = d.keys.at(i);
+                let deadline = d.expires.get(key).copied();
+                if deadline.is_some_and(|t| t <= self.core.now) {
+                    return None;
+                }
+                Some(KeyAccess {
+                    key: key.to_vec(),
+                    idle_ms: self.core.idle_ms(obj.access.clock),
+                    freq: self.core.lfu_decayed(obj.access.lfu),
+                    ttl_ms: deadline.map(|t| t - self.core.now),
+                    bytes: u64::from(obj.acct),
+                    pooled: pool.iter().any(|c| c.db == db && c.key == key),
+                })
+            })
+            .collect()
+    }
+
     /// Up to `limit` volatile keys of `db` with the nearest deadlines, soonest first.
     pub fn soonest_deadlines(&self, db: usize, limit: usize) -> Vec<(Vec<u8>, i64)> {
         let Some(d) = self.core.dbs.get(db) else {
@@ -282,7 +326,7 @@ impl Core {
     }
 
     /// What is used whatever the data: the server itself and its clients.
-    fn fixed_memory(&self) -> u64 {
+    pub fn fixed_memory(&self) -> u64 {
         BASELINE_MEMORY + self.connected_clients.saturating_sub(1) as u64 * PER_CLIENT_MEMORY
     }
 

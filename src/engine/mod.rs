@@ -548,19 +548,20 @@ impl Core {
         ((self.now / 60000) as u64 & 0xFFFF) as u32
     }
 
-    /// The access metadata for a new object under the current policy.
-    pub fn new_lru(&self) -> u32 {
-        if self.config.policy.is_lfu() {
-            (self.lfu_minutes() << 8) | LFU_INIT_VAL
-        } else {
-            self.lru_clock()
+    /// The access metadata of a new object: the clock now and LFU's starting counter
+    /// (so a new key is not evicted before it had a chance to be used twice).
+    pub fn new_access(&self) -> Access {
+        Access {
+            clock: self.lru_clock(),
+            lfu: (self.lfu_minutes() << 8) | LFU_INIT_VAL,
         }
     }
 
-    /// The LFU counter after decay (what OBJECT FREQ shows).
-    pub fn lfu_decayed(&self, lru: u32) -> u32 {
-        let last = lru >> 8;
-        let counter = lru & 0xFF;
+    /// The LFU counter after decay (what OBJECT FREQ shows): one step down for every
+    /// `lfu-decay-time` minutes since the counter was last decremented.
+    pub fn lfu_decayed(&self, lfu: u32) -> u32 {
+        let last = lfu >> 8;
+        let counter = lfu & 0xFF;
         let now = self.lfu_minutes();
         let elapsed = if now >= last {
             now - last
@@ -575,22 +576,28 @@ impl Core {
         counter.saturating_sub(periods.clamp(0, u32::MAX as i64) as u32)
     }
 
-    /// Records an access to an object: refreshes its LRU time or bumps its LFU counter.
-    pub fn touched_lru(&mut self, old: u32) -> u32 {
-        if self.config.policy.is_lfu() {
-            let mut counter = self.lfu_decayed(old);
-            if counter < 255 {
+    /// Records an access: the LRU clock moves to now, and the LFU counter decays, then
+    /// grows by one with probability 1 / ((counter - 5) * lfu-log-factor + 1), so it
+    /// takes about a million accesses to reach 255 at the default factor of 10.
+    pub fn touched(&mut self, old: Access) -> Access {
+        let mut counter = self.lfu_decayed(old.lfu);
+        if counter < 255 {
+            let base = counter.saturating_sub(LFU_INIT_VAL);
+            // With base 0 the probability is 1: no need to draw.
+            if base == 0 {
+                counter += 1;
+            } else {
                 use rand::RngExt;
                 let r: f64 = self.rng.random();
-                let base = counter.saturating_sub(LFU_INIT_VAL) as f64;
-                let p = 1.0 / (base * self.config.lfu_log_factor as f64 + 1.0);
+                let p = 1.0 / (base as f64 * self.config.lfu_log_factor as f64 + 1.0);
                 if r < p {
                     counter += 1;
                 }
             }
-            (self.lfu_minutes() << 8) | counter
-        } else {
-            self.lru_clock()
+        }
+        Access {
+            clock: self.lru_clock(),
+            lfu: (self.lfu_minutes() << 8) | counter,
         }
     }
 
@@ -669,14 +676,14 @@ impl Core {
     /// Looks a key up for reading: lazy expiry, hit/miss counting, LRU/LFU touch.
     pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&Obj> {
         self.expire_if_needed(db, key);
-        let Some(old) = self.dbs[db].keys.get(key).map(|o| o.lru) else {
+        let Some(old) = self.dbs[db].keys.get(key).map(|o| o.access) else {
             self.stats.keyspace_misses += 1;
             return None;
         };
         self.stats.keyspace_hits += 1;
-        let lru = self.touched_lru(old);
+        let access = self.touched(old);
         let o = self.dbs[db].keys.get_mut(key)?;
-        o.lru = lru;
+        o.access = access;
         Some(o)
     }
 
@@ -705,11 +712,11 @@ impl Core {
     /// marked for re-counting, as the caller may change its value in place.
     pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Obj> {
         self.expire_if_needed(db, key);
-        let old = self.dbs[db].keys.get(key).map(|o| o.lru)?;
+        let old = self.dbs[db].keys.get(key).map(|o| o.access)?;
         self.mark_dirty(db, key);
-        let lru = self.touched_lru(old);
+        let access = self.touched(old);
         let o = self.dbs[db].keys.get_mut(key)?;
-        o.lru = lru;
+        o.access = access;
         Some(o)
     }
 
@@ -720,20 +727,16 @@ impl Core {
     }
 
     /// Redis's `setKey`: stores a value, dropping any TTL unless `keep_ttl`.
-    /// Under an LFU policy an overwritten key keeps its (touched) access counter, as in
-    /// Redis 7.0's `dbOverwrite`, so a hot key stays hot when it is rewritten.
+    /// An overwritten key keeps its (touched) access counter, as Redis 7.0's `dbOverwrite`
+    /// does under LFU, so a hot key stays hot when it is rewritten; its LRU clock is now.
     pub fn set_key(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool) {
-        let old = if self.config.policy.is_lfu() {
-            self.dbs[db].keys.get(key).map(|o| o.lru)
-        } else {
-            None
-        };
-        let lru = match old {
-            Some(old) => self.touched_lru(old),
-            None => self.new_lru(),
+        let old = self.dbs[db].keys.get(key).map(|o| o.access);
+        let access = match old {
+            Some(old) => self.touched(old),
+            None => self.new_access(),
         };
         let d = &mut self.dbs[db];
-        d.insert(key, Obj::new(value, lru));
+        d.insert(key, Obj::new(value, access));
         if !keep_ttl {
             d.expires.remove(key);
         }
@@ -755,7 +758,7 @@ impl Core {
     }
 }
 
-use object::{Obj, Value};
+use object::{Access, Obj, Value};
 
 /// LFU counter of a new object, so that fresh keys are not evicted at once.
 pub const LFU_INIT_VAL: u32 = 5;

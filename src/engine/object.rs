@@ -88,22 +88,37 @@ impl Value {
     }
 }
 
-/// A value in the keyspace plus its access metadata: the 24-bit LRU clock (seconds), or
-/// under an LFU policy the last-decrement minute (high 16 bits) and log counter (low 8).
+/// What the eviction policies know about a key's use.
+///
+/// Redis keeps one 24-bit field per object and reads it as either an LRU clock or an LFU
+/// counter, depending on the policy in force. We keep both, always: the policy still
+/// decides which one eviction, OBJECT IDLETIME and OBJECT FREQ consult (with Redis's
+/// errors for the other), but the memory panel can plot every key by idle time *and*
+/// frequency, and switching policy at run time starts from real data instead of the
+/// other policy's bits read the wrong way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Access {
+    /// The 24-bit LRU clock (seconds) at the last access.
+    pub clock: u32,
+    /// The LFU field: last-decrement minute (high 16 bits) and log counter (low 8).
+    pub lfu: u32,
+}
+
+/// A value in the keyspace plus its access metadata.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Obj {
     pub value: Value,
-    pub lru: u32,
+    pub access: Access,
     /// The size estimate this object is counted at in its database's `used` (kept by
     /// `Db`; whatever a new object starts with is overwritten on insert).
     pub acct: u32,
 }
 
 impl Obj {
-    pub fn new(value: Value, lru: u32) -> Obj {
+    pub fn new(value: Value, access: Access) -> Obj {
         Obj {
             value,
-            lru,
+            access,
             acct: 0,
         }
     }

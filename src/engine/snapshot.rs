@@ -188,7 +188,7 @@ impl Engine {
         for (name, value) in &snap.config {
             let _ = self.core.config.set_startup(name, value);
         }
-        let lru = self.core.new_lru();
+        let access = self.core.new_access();
         let mut loaded = 0;
         for sdb in &snap.dbs {
             let Some(db) = self.core.dbs.get_mut(sdb.db) else {
@@ -215,7 +215,7 @@ impl Engine {
                         Value::ZSet(Box::new(z))
                     }
                 };
-                db.insert(&k.key.0, Obj::new(value, lru));
+                db.insert(&k.key.0, Obj::new(value, access));
                 if let Some(t) = k.expires_at {
                     db.expires.insert(&k.key.0, t);
                 }

@@ -115,6 +115,38 @@ fn lfu_counter_starts_at_five_and_grows() {
 }
 
 #[test]
+fn both_lru_and_lfu_data_are_kept_whatever_the_policy() {
+    let (mut e, clock, id) = engine();
+    run(&mut e, id, "SET hot v");
+    run(&mut e, id, "SET cold v");
+    for _ in 0..200 {
+        run(&mut e, id, "GET hot");
+    }
+    clock.advance(5_000);
+    run(&mut e, id, "GET hot");
+    // Under LRU, OBJECT FREQ is refused as in Redis...
+    assert!(matches!(
+        run(&mut e, id, "OBJECT FREQ hot"),
+        Reply::Error(_)
+    ));
+    assert_eq!(run(&mut e, id, "OBJECT IDLETIME cold"), Reply::Int(5));
+    // ...but the counters were kept, so switching to LFU starts from real frequencies.
+    run(&mut e, id, "CONFIG SET maxmemory-policy allkeys-lfu");
+    assert_eq!(run(&mut e, id, "OBJECT FREQ cold"), Reply::Int(5));
+    match run(&mut e, id, "OBJECT FREQ hot") {
+        Reply::Int(n) => assert!(n > 6, "hot key counter {n}"),
+        r => panic!("{r:?}"),
+    }
+    assert!(matches!(
+        run(&mut e, id, "OBJECT IDLETIME cold"),
+        Reply::Error(_)
+    ));
+    // And back: the idle times are still there.
+    run(&mut e, id, "CONFIG SET maxmemory-policy volatile-lru");
+    assert_eq!(run(&mut e, id, "OBJECT IDLETIME cold"), Reply::Int(5));
+}
+
+#[test]
 fn key_events_name_what_changed() {
     let (mut e, _, id) = engine();
     run(&mut e, id, "SET a 1");

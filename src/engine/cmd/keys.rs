@@ -301,8 +301,8 @@ pub fn copy(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         }
         ctx.core.delete(dst, to);
     }
-    let lru = ctx.core.new_lru();
-    ctx.core.dbs[dst].insert(to, crate::engine::object::Obj::new(obj.value, lru));
+    let access = ctx.core.new_access();
+    ctx.core.dbs[dst].insert(to, crate::engine::object::Obj::new(obj.value, access));
     if let Some(t) = ttl {
         ctx.core.dbs[dst].expires.insert(to, t);
     }
@@ -456,23 +456,23 @@ pub fn object_refcount(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 pub fn object_idletime(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let Some(lru) = object_lookup(ctx, &argv[2]).map(|o| o.lru) else {
+    let Some(access) = object_lookup(ctx, &argv[2]).map(|o| o.access) else {
         return Reply::Nil;
     };
     if ctx.core.config.policy.is_lfu() {
         return Reply::err("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
     }
-    Reply::Int((ctx.core.idle_ms(lru) / 1000) as i64)
+    Reply::Int((ctx.core.idle_ms(access.clock) / 1000) as i64)
 }
 
 pub fn object_freq(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let Some(lru) = object_lookup(ctx, &argv[2]).map(|o| o.lru) else {
+    let Some(access) = object_lookup(ctx, &argv[2]).map(|o| o.access) else {
         return Reply::Nil;
     };
     if !ctx.core.config.policy.is_lfu() {
         return Reply::err("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.");
     }
-    Reply::Int(ctx.core.lfu_decayed(lru) as i64)
+    Reply::Int(ctx.core.lfu_decayed(access.lfu) as i64)
 }
 
 pub fn object_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
