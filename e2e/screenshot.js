@@ -53,6 +53,14 @@ const scenes = {
     await run(page, 'GEOADD x 0 0 a');
     await page.locator('.panel[data-panel="Geo"]').getByRole('button', { name: 'Demo: world cities' }).click();
   },
+  'memory-panel.png': async (page) => {
+    await run(page, 'MEMORY USAGE x');
+    const panel = page.locator('.panel[data-panel="Memory"]');
+    await panel.getByRole('button', { name: 'Demo: LFU keeps the hot keys' }).click();
+    await panel.getByRole('button', { name: 'Compare all policies' }).click();
+    await panel.locator('table.results tbody tr').nth(7).waitFor();
+    await page.waitForTimeout(500);
+  },
 };
 
 (async () => {

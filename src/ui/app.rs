@@ -38,6 +38,15 @@ pub fn app() -> Html {
             move || drop(iv)
         });
     }
+    // The simulator: one slice per task, so the page keeps painting between slices.
+    {
+        let state = state.clone();
+        let key = (state.sim.running, state.sim.steps);
+        use_effect_with(key, move |&(running, _)| {
+            let t = running.then(|| Timeout::new(0, move || state.dispatch(Action::SimStep)));
+            move || drop(t)
+        });
+    }
     // Save, debounced, whenever the keyspace or a transcript changed.
     {
         let state = state.clone();

@@ -15,6 +15,7 @@ mod bits_panel;
 mod console;
 mod geo_panel;
 mod hll_panel;
+mod memory_panel;
 mod panels;
 mod persist;
 mod state;

@@ -21,13 +21,15 @@ pub enum PanelKind {
     Bits,
     Zset,
     Geo,
+    Memory,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 7] = [
+    pub const ALL: [PanelKind; 8] = [
         PanelKind::Keyspace,
         PanelKind::Ttl,
         PanelKind::Stats,
+        PanelKind::Memory,
         PanelKind::Zset,
         PanelKind::Geo,
         PanelKind::Hll,
@@ -43,6 +45,7 @@ impl PanelKind {
             PanelKind::Bits => "Bitmap",
             PanelKind::Zset => "Sorted set",
             PanelKind::Geo => "Geo",
+            PanelKind::Memory => "Memory",
         }
     }
 }
@@ -93,6 +96,19 @@ pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
         })
     {
         return Some(PanelKind::Ttl);
+    }
+    // Memory and eviction: MEMORY, OBJECT FREQ/IDLETIME, and CONFIG of maxmemory*.
+    let arg = |i: usize| {
+        argv.get(i)
+            .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    if name == "memory"
+        || (name == "object" && matches!(arg(1).as_str(), "freq" | "idletime"))
+        || (name == "config" && arg(2).starts_with("maxmemory"))
+        || (name == "info" && arg(1) == "memory")
+    {
+        return Some(PanelKind::Memory);
     }
     if matches!(name.as_str(), "info" | "config" | "debug") {
         return Some(PanelKind::Stats);
@@ -154,6 +170,7 @@ pub fn panels(props: &PanelProps) -> Html {
                     PanelKind::Bits => html! { <super::bits_panel::BitsPanel state={state.clone()} /> },
                     PanelKind::Zset => html! { <super::zset_panel::ZsetPanel state={state.clone()} /> },
                     PanelKind::Geo => html! { <super::geo_panel::GeoPanel state={state.clone()} /> },
+                    PanelKind::Memory => html! { <super::memory_panel::MemoryPanel state={state.clone()} /> },
                 } }
             </div>
         </aside>

@@ -11,6 +11,7 @@ use yew::prelude::*;
 use super::bits_panel::BitTrack;
 use super::geo_panel::GeoTrack;
 use super::hll_panel::HllTrack;
+use super::memory_panel::SimView;
 use super::panels::{panel_for, PanelKind};
 use super::zset_panel::ZTrack;
 use super::{engine, persist, run_line};
@@ -112,6 +113,8 @@ pub struct AppState {
     pub zset: ZTrack,
     /// What the geo panel follows.
     pub geo: GeoTrack,
+    /// The eviction simulator's settings and figures.
+    pub sim: SimView,
     /// The member whose rank the next recorded command may change (for the animation).
     zset_before: Option<(Vec<u8>, Option<u64>)>,
 }
@@ -162,6 +165,15 @@ pub enum Action {
     GeoClickSearches(bool),
     /// Loads the world cities demo.
     GeoDemo,
+    /// The simulator's settings changed.
+    SimConfigure(crate::sim::SimConfig),
+    /// Starts a simulation (true: every policy in turn).
+    SimStart(bool),
+    /// Runs the simulation for one slice of time.
+    SimStep,
+    SimStop,
+    /// Loads keys, heats some, and lowers maxmemory under allkeys-lfu.
+    MemoryDemo,
 }
 
 impl AppState {
@@ -195,6 +207,7 @@ impl AppState {
             bits: BitTrack::default(),
             zset: ZTrack::default(),
             geo: GeoTrack::default(),
+            sim: SimView::default(),
             zset_before: None,
         };
         persist::apply_theme(&s.theme);
@@ -670,6 +683,31 @@ impl Reducible for AppState {
                 }
                 s.run(format!("BITOP AND dau:retained {}", days.join(" ")));
                 s.run("BITCOUNT dau:retained".into());
+            }
+            Action::SimConfigure(cfg) if !s.sim.running => s.sim.cfg = cfg,
+            Action::SimConfigure(_) => {}
+            Action::SimStart(compare) => s.sim.start(compare),
+            Action::SimStep if s.sim.running => s.sim.step(),
+            Action::SimStep => {}
+            Action::SimStop => s.sim.stop(),
+            Action::MemoryDemo => {
+                // Room for about 500 of the 1500 keys above what is in use now.
+                let used = engine().borrow().used_memory();
+                s.run("CONFIG SET maxmemory 0".into());
+                s.run("CONFIG SET maxmemory-policy allkeys-lfu".into());
+                s.run("DEBUG POPULATE 1500 page 100".into());
+                let hot: Vec<String> = (0..10).map(|i| format!("page:{}", i * 150)).collect();
+                // TOUCH reads a key as GET would (bumping its LFU counter) without printing it.
+                for _ in 0..4 {
+                    s.run(format!("TOUCH {}", hot.join(" ")));
+                }
+                s.run(format!("OBJECT FREQ {}", hot[0]));
+                s.run("OBJECT FREQ page:1".into());
+                s.run(format!("CONFIG SET maxmemory {}", used + 500 * 180));
+                s.run("SET page:new fresh".into());
+                s.run(format!("EXISTS {}", hot.join(" ")));
+                s.run("DBSIZE".into());
+                s.front = PanelKind::Memory;
             }
             Action::Saved(Ok(())) => s.save_failed = false,
             Action::Saved(Err(why)) => {

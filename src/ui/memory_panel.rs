@@ -1,0 +1,621 @@
+//! The memory panel: `maxmemory` and eviction, live.
+//!
+//! - A gauge of used memory against `maxmemory`, with the policy in force.
+//! - The latest evictions, each naming the key and why the policy chose it: how long it
+//!   had been idle (LRU), how low its LFU counter was, how soon it would have expired
+//!   (volatile-ttl), or a coin toss (the random policies).
+//! - A scatter of keys by idle time and LFU counter: what LRU looks at (the x axis) and
+//!   what LFU looks at (the y axis). Keys in the eviction pool, the next victims, are red.
+//! - The simulator ([`crate::sim`]): a cache-aside workload replayed through a separate
+//!   engine under the chosen maxmemory and policy, a chunk per frame, with live charts,
+//!   and "Compare all policies", which replays the same trace under each policy.
+//!
+//! The simulator's engine lives here, beside the page's; the reducer drives it one
+//! `SimStep` at a time and keeps only plain figures ([`SimView`]) in the state.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::state::{Action, AppState};
+use super::{engine, perf_now};
+use crate::engine::config::Policy;
+use crate::engine::util::bytes_human;
+use crate::sim::{self, Op, Point, Sim, SimConfig};
+
+/// Keys drawn in the scatter (every k-th key of the table beyond this).
+const SCATTER_KEYS: usize = 400;
+/// Evictions listed.
+const EVICTIONS_SHOWN: usize = 12;
+/// Milliseconds of simulation per step, so the page stays responsive.
+const STEP_BUDGET_MS: f64 = 24.0;
+
+/// One policy's outcome in a comparison.
+#[derive(Clone, PartialEq)]
+pub struct SimResult {
+    pub policy: String,
+    pub hit_rate: f64,
+    pub evicted: u64,
+    pub oom: u64,
+    pub keys: usize,
+    /// Hit rate per chart point, for the overlay chart.
+    pub curve: Vec<f64>,
+}
+
+/// What the panel shows of the simulator.
+#[derive(Clone, PartialEq)]
+pub struct SimView {
+    pub cfg: SimConfig,
+    pub running: bool,
+    pub compare: bool,
+    pub policy: String,
+    pub points: Vec<Point>,
+    pub done: usize,
+    pub total: usize,
+    pub hit_rate: f64,
+    pub evicted: u64,
+    pub oom: u64,
+    pub empty_memory: u64,
+    pub results: Vec<SimResult>,
+    pub error: Option<String>,
+    /// Moves on every step (the app schedules the next one when it changes).
+    pub steps: u64,
+}
+
+impl Default for SimView {
+    fn default() -> Self {
+        SimView {
+            cfg: SimConfig {
+                // Room for about a fifth of the keys: enough pressure to tell policies apart.
+                maxmemory: 1536 * 1024,
+                requests: 30_000,
+                ..SimConfig::default()
+            },
+            running: false,
+            compare: false,
+            policy: String::new(),
+            points: Vec::new(),
+            done: 0,
+            total: 0,
+            hit_rate: 0.0,
+            evicted: 0,
+            oom: 0,
+            empty_memory: 0,
+            results: Vec::new(),
+            error: None,
+            steps: 0,
+        }
+    }
+}
+
+struct Runner {
+    sim: Sim,
+    ops: Rc<[Op]>,
+    /// Policies still to run after this one (compare mode).
+    queue: Vec<String>,
+}
+
+thread_local! {
+    static RUNNER: RefCell<Option<Runner>> = const { RefCell::new(None) };
+}
+
+/// Requests per chart point: about 150 points a run, at least 250 requests each.
+fn chunk(total: usize) -> usize {
+    (total / 150).max(250)
+}
+
+impl SimView {
+    /// Starts a run (or a comparison of every policy) from the current settings.
+    pub fn start(&mut self, compare: bool) {
+        let ops: Rc<[Op]> = sim::trace(&self.cfg).into();
+        let mut queue: Vec<String> = if compare {
+            sim::POLICIES.iter().rev().map(|p| p.to_string()).collect()
+        } else {
+            vec![self.cfg.policy.clone()]
+        };
+        self.compare = compare;
+        self.results.clear();
+        self.error = None;
+        let first = queue.pop().unwrap_or_default();
+        self.begin(first, ops, queue);
+    }
+
+    fn begin(&mut self, policy: String, ops: Rc<[Op]>, queue: Vec<String>) {
+        let cfg = SimConfig {
+            policy: policy.clone(),
+            ..self.cfg.clone()
+        };
+        match Sim::new(cfg, ops.clone()) {
+            Ok(sim) => {
+                self.policy = policy;
+                self.points.clear();
+                self.total = sim.total();
+                self.done = 0;
+                self.empty_memory = sim.empty_memory();
+                self.running = true;
+                RUNNER.with(|r| *r.borrow_mut() = Some(Runner { sim, ops, queue }));
+            }
+            Err(e) => {
+                self.error = Some(e);
+                self.running = false;
+            }
+        }
+    }
+
+    pub fn stop(&mut self) {
+        self.running = false;
+        RUNNER.with(|r| *r.borrow_mut() = None);
+    }
+
+    /// Runs the simulation for about `STEP_BUDGET_MS`, then reports.
+    pub fn step(&mut self) {
+        self.steps += 1;
+        let started = perf_now();
+        let next = RUNNER.with(|r| {
+            let mut r = r.borrow_mut();
+            let run = r.as_mut()?;
+            let n = chunk(run.sim.total());
+            while !run.sim.finished() && perf_now() - started < STEP_BUDGET_MS {
+                run.sim.step(n);
+            }
+            let s = &run.sim;
+            self.points = s.points.clone();
+            self.done = s.done();
+            self.hit_rate = s.hit_rate();
+            self.evicted = s.evicted();
+            self.oom = s.oom;
+            if !s.finished() {
+                return None;
+            }
+            self.results.push(SimResult {
+                policy: s.cfg.policy.clone(),
+                hit_rate: s.hit_rate(),
+                evicted: s.evicted(),
+                oom: s.oom,
+                keys: s.engine.core.dbs[0].keys.len(),
+                curve: s.points.iter().map(|p| p.hit_rate).collect(),
+            });
+            Some((
+                run.queue.pop(),
+                run.ops.clone(),
+                std::mem::take(&mut run.queue),
+            ))
+        });
+        match next {
+            None => {
+                if RUNNER.with(|r| r.borrow().is_none()) {
+                    self.running = false;
+                }
+            }
+            Some((Some(policy), ops, queue)) => self.begin(policy, ops, queue),
+            Some((None, _, _)) => self.stop(),
+        }
+    }
+}
+
+/// Why an eviction chose its key, from the policy and the candidate's score.
+fn why(e: &crate::engine::evict::Eviction) -> String {
+    match e.policy {
+        Policy::AllkeysLru | Policy::VolatileLru => format!("idle {} s", e.score / 1000),
+        Policy::AllkeysLfu | Policy::VolatileLfu => {
+            format!("LFU counter {}", 255u64.saturating_sub(e.score))
+        }
+        Policy::VolatileTtl => {
+            let at = (u64::MAX - e.score) as i64;
+            format!("TTL {:.1} s left", (at - e.at_ms) as f64 / 1000.0)
+        }
+        Policy::AllkeysRandom | Policy::VolatileRandom => "random pick".into(),
+        Policy::NoEviction => String::new(),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub state: UseReducerHandle<AppState>,
+}
+
+#[function_component(MemoryPanel)]
+pub fn memory_panel(props: &Props) -> Html {
+    let state = &props.state;
+    html! {
+        <div class="memory">
+            <Gauge state={state.clone()} />
+            <Evictions state={state.clone()} />
+            <Scatter state={state.clone()} />
+            <Simulator state={state.clone()} />
+        </div>
+    }
+}
+
+#[function_component(Gauge)]
+fn gauge(props: &Props) -> Html {
+    let state = &props.state;
+    let _ = state.version;
+    let eng = engine();
+    let eng = eng.borrow();
+    let used = eng.used_memory();
+    let max = eng.core.config.maxmemory;
+    let policy = eng.core.config.get("maxmemory-policy").unwrap_or_default();
+    let evicted = eng.core.stats.evicted_keys;
+    let keys: usize = eng.core.dbs.iter().map(|d| d.keys.len()).sum();
+    let run = |line: &'static str| {
+        let state = state.clone();
+        Callback::from(move |_| state.dispatch(Action::Run(line.into())))
+    };
+    let set_policy = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            state.dispatch(Action::Run(format!(
+                "CONFIG SET maxmemory-policy {}",
+                el.value()
+            )));
+        })
+    };
+    let demo = {
+        let state = state.clone();
+        Callback::from(move |_| state.dispatch(Action::MemoryDemo))
+    };
+    let (pct, label) = if max == 0 {
+        (0.0, format!("{} used, no maxmemory", bytes_human(used)))
+    } else {
+        let p = used as f64 * 100.0 / max as f64;
+        (
+            p.min(100.0),
+            format!("{} of {} ({p:.0}%)", bytes_human(used), bytes_human(max)),
+        )
+    };
+    html! {
+        <section class="gauge-box">
+            <div class="gauge-head">
+                <b>{ "used_memory" }</b>
+                <span class="gauge-label">{ label }</span>
+            </div>
+            <div class={classes!("gauge", (max > 0 && pct >= 95.0).then_some("full"))} role="meter"
+                aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{pct:.0}")} aria-label="memory used of maxmemory">
+                <span class="gauge-fill" style={format!("width:{pct:.1}%")}></span>
+            </div>
+            <div class="gauge-policy">
+                <label>{ "maxmemory-policy " }
+                    <select onchange={set_policy} aria-label="maxmemory-policy">
+                        { for sim::POLICIES.iter().map(|p| html! { <option value={*p} selected={*p == policy}>{ *p }</option> }) }
+                    </select>
+                </label>
+                <span class="muted">{ format!(" {keys} keys, {evicted} evicted so far") }</span>
+            </div>
+            { if max == 0 { html! {
+                <p class="muted small">{ "No maxmemory: like Redis, KV Lab grows without limit (an empty server already uses about 860 KB). Set a limit to see eviction: " }
+                    <button onclick={run("CONFIG SET maxmemory 2mb")}>{ "CONFIG SET maxmemory 2mb" }</button></p>
+            } } else { html! {} } }
+            <p class="muted small">{ "Eviction runs before each command while memory is over the limit. " }
+                <button onclick={demo} title="Loads 1500 keys, reads ten of them often, then lowers maxmemory: watch which keys go">{ "Demo: LFU keeps the hot keys" }</button></p>
+        </section>
+    }
+}
+
+#[function_component(Evictions)]
+fn evictions(props: &Props) -> Html {
+    let state = &props.state;
+    let _ = state.version;
+    let eng = engine();
+    let eng = eng.borrow();
+    let now = eng.now_ms();
+    let list = &eng.core.evictions;
+    if list.is_empty() {
+        return html! {
+            <section class="evictions"><h3>{ "Evictions" }</h3>
+                <p class="muted small">{ "None yet. When memory goes over maxmemory, each evicted key appears here with the reason the policy picked it." }</p>
+            </section>
+        };
+    }
+    html! {
+        <section class="evictions"><h3>{ "Evictions" }<span class="muted small">{ format!(" (latest {} of {})", list.len().min(EVICTIONS_SHOWN), eng.core.stats.evicted_keys) }</span></h3>
+            <ol class="evlist">
+                { for list.iter().rev().take(EVICTIONS_SHOWN).map(|e| html! {
+                    <li class="ev">
+                        <code class="evkey">{ super::panels::cli_arg(&e.key) }</code>
+                        { if e.db != 0 { html! { <span class="muted">{ format!(" db{}", e.db) }</span> } } else { html! {} } }
+                        <span class="evwhy">{ why(e) }</span>
+                        <span class="muted small">{ format!("{} · {} freed · {:.0} s ago", e.policy.name(), bytes_human(e.bytes), ((now - e.at_ms).max(0) as f64 / 1000.0).floor()) }</span>
+                    </li>
+                }) }
+            </ol>
+        </section>
+    }
+}
+
+#[function_component(Scatter)]
+fn scatter(props: &Props) -> Html {
+    let state = &props.state;
+    let _ = (state.version, state.now);
+    let db = state.db();
+    let eng = engine();
+    let eng = eng.borrow();
+    let keys = eng.access_sample(db, SCATTER_KEYS);
+    if keys.is_empty() {
+        return html! {};
+    }
+    let total = eng.core.dbs[db].keys.len();
+    let policy = eng.core.config.policy;
+    let (w, h) = (320.0, 170.0);
+    let max_idle = keys
+        .iter()
+        .map(|k| k.idle_ms / 1000)
+        .max()
+        .unwrap_or(0)
+        .max(60);
+    let max_freq = keys.iter().map(|k| k.freq).max().unwrap_or(0).max(10);
+    let lx = |idle_s: u64| {
+        30.0 + (1.0 + idle_s as f64).log10() / (1.0 + max_idle as f64).log10() * (w - 40.0)
+    };
+    let ly = |f: u32| h - 20.0 - f as f64 / max_freq as f64 * (h - 30.0);
+    let dots = keys.iter().map(|k| {
+        let cls = classes!(
+            "dot",
+            k.pooled.then_some("victim"),
+            k.ttl_ms.is_some().then_some("volatile")
+        );
+        let title = format!(
+            "{} · idle {} s · LFU counter {}{}",
+            String::from_utf8_lossy(&k.key),
+            k.idle_ms / 1000,
+            k.freq,
+            k.ttl_ms.map_or(String::new(), |t| format!(" · TTL {:.0} s", t as f64 / 1000.0))
+        );
+        // Many keys share an idle second and a counter: spread each dot a little (the same
+        // way every render, from the key's hash) so a crowd looks like one.
+        let h = crate::engine::dict::hash_key(&k.key);
+        let (jx, jy) = ((h % 9) as f64 - 4.0, ((h >> 8) % 9) as f64 - 4.0);
+        html! { <circle class={cls} cx={format!("{:.1}", lx(k.idle_ms / 1000) + jx)} cy={format!("{:.1}", ly(k.freq) + jy)} r="2.5"><title>{ title }</title></circle> }
+    });
+    let looks = if policy.is_lfu() {
+        "LFU is in force: it evicts from the bottom (lowest counters) and ignores the x axis."
+    } else if policy.is_lru() {
+        "LRU is in force: it evicts from the right (longest idle) and ignores the y axis."
+    } else {
+        "Under a random policy or noeviction neither axis matters."
+    };
+    html! {
+        <section class="scatter-box"><h3>{ "What LRU and LFU see" }<span class="muted small">{ format!(" ({} of {total} keys)", keys.len()) }</span></h3>
+            <svg class="scatter" viewBox={format!("0 0 {w} {h}")} role="img" aria-label="keys by idle time and LFU counter">
+                <line class="axis" x1="30" y1={format!("{}", h - 20.0)} x2={format!("{w}")} y2={format!("{}", h - 20.0)} />
+                <line class="axis" x1="30" y1="5" x2="30" y2={format!("{}", h - 20.0)} />
+                <text x="32" y={format!("{}", h - 6.0)} class="tick">{ "0 s" }</text>
+                <text x={format!("{}", w - 4.0)} y={format!("{}", h - 6.0)} class="tick" text-anchor="end">{ format!("idle {max_idle} s (log) →") }</text>
+                <text x="26" y="12" class="tick" text-anchor="end">{ max_freq }</text>
+                <text x="26" y={format!("{}", h - 20.0)} class="tick" text-anchor="end">{ "0" }</text>
+                <text x="36" y="12" class="tick">{ "↑ LFU counter" }</text>
+                { for dots }
+            </svg>
+            <p class="muted small">{ looks }{ " Red: in the eviction pool, the next victims. Ringed: has a TTL (what volatile-* may evict)." }</p>
+        </section>
+    }
+}
+
+/// A line chart of several series over the same x range.
+fn line_chart(
+    series: &[(Vec<f64>, &'static str)],
+    ymax: f64,
+    label: &str,
+    hline: Option<f64>,
+) -> Html {
+    let (w, h) = (320.0, 90.0);
+    let n = series.iter().map(|(v, _)| v.len()).max().unwrap_or(0);
+    let ymax = ymax.max(1e-9);
+    let lines = series
+        .iter()
+        .filter(|(v, _)| v.len() > 1)
+        .map(|(v, class)| {
+            let step = (w - 4.0) / (n.max(2) - 1) as f64;
+            let pts: Vec<String> = v
+                .iter()
+                .enumerate()
+                .map(|(i, y)| {
+                    format!(
+                        "{:.1},{:.1}",
+                        2.0 + i as f64 * step,
+                        h - 2.0 - (y / ymax).min(1.0) * (h - 14.0)
+                    )
+                })
+                .collect();
+            html! { <polyline class={*class} points={pts.join(" ")} /> }
+        });
+    let limit = hline.map(|y| {
+        let yy = h - 2.0 - (y / ymax).min(1.0) * (h - 14.0);
+        html! { <line class="limit" x1="0" x2={format!("{w}")} y1={format!("{yy:.1}")} y2={format!("{yy:.1}")} /> }
+    });
+    html! {
+        <svg class="chart" viewBox={format!("0 0 {w} {h}")} preserveAspectRatio="none" role="img" aria-label={label.to_string()}>
+            <text x="4" y="10" class="tick">{ label.to_string() }</text>
+            { for limit }
+            { for lines }
+        </svg>
+    }
+}
+
+/// Chart colours for the policies, in `sim::POLICIES` order.
+fn policy_class(p: &str) -> &'static str {
+    match p {
+        "noeviction" => "p0",
+        "allkeys-lru" => "p1",
+        "allkeys-lfu" => "p2",
+        "allkeys-random" => "p3",
+        "volatile-lru" => "p4",
+        "volatile-lfu" => "p5",
+        "volatile-random" => "p6",
+        _ => "p7",
+    }
+}
+
+#[function_component(Simulator)]
+fn simulator(props: &Props) -> Html {
+    let state = &props.state;
+    let v = &state.sim;
+    let cfg = &v.cfg;
+    let field = |label: &'static str,
+                 name: &'static str,
+                 value: String,
+                 min: f64,
+                 max: f64,
+                 step: f64,
+                 set: fn(&mut SimConfig, f64)| {
+        let state = state.clone();
+        let onchange = Callback::from(move |e: Event| {
+            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
+            if let Ok(x) = el.value().trim().parse::<f64>() {
+                let mut c = state.sim.cfg.clone();
+                set(&mut c, x.clamp(min, max));
+                state.dispatch(Action::SimConfigure(c));
+            }
+        });
+        html! {
+            <label class="field">{ label }
+                <input type="number" {name} value={value} min={min.to_string()} max={max.to_string()} step={step.to_string()} {onchange} disabled={v.running} />
+            </label>
+        }
+    };
+    let on_mem = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            if let Ok(b) = el.value().parse::<u64>() {
+                let mut c = state.sim.cfg.clone();
+                c.maxmemory = b;
+                state.dispatch(Action::SimConfigure(c));
+            }
+        })
+    };
+    let on_policy = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            let mut c = state.sim.cfg.clone();
+            c.policy = el.value();
+            state.dispatch(Action::SimConfigure(c));
+        })
+    };
+    let start = |compare: bool| {
+        let state = state.clone();
+        Callback::from(move |_| state.dispatch(Action::SimStart(compare)))
+    };
+    let stop = {
+        let state = state.clone();
+        Callback::from(move |_| state.dispatch(Action::SimStop))
+    };
+    const MB: u64 = 1024 * 1024;
+    const SIZES: [(&str, u64); 7] = [
+        ("1mb", MB),
+        ("1.5mb", 3 * MB / 2),
+        ("2mb", 2 * MB),
+        ("3mb", 3 * MB),
+        ("4mb", 4 * MB),
+        ("8mb", 8 * MB),
+        ("32mb", 32 * MB),
+    ];
+    // What fits: the room above an empty server over the mean size of a key.
+    let room = cfg
+        .maxmemory
+        .saturating_sub(crate::engine::inspect::BASELINE_MEMORY);
+    let per_key = cfg.value_bytes as u64
+        + 90
+        + if cfg.ttl_pct > 0 {
+            40 * u64::from(cfg.ttl_pct) / 100
+        } else {
+            0
+        };
+    let fit = (room / per_key.max(1)).min(cfg.keys as u64);
+    let progress = if v.total > 0 {
+        v.done as f64 * 100.0 / v.total as f64
+    } else {
+        0.0
+    };
+    let status = if let Some(e) = &v.error {
+        html! { <p class="error small">{ e.clone() }</p> }
+    } else if v.total == 0 {
+        html! { <p class="muted small">{ "Runs in its own engine on a simulated clock: your keyspace is not touched." }</p> }
+    } else {
+        html! {
+            <p class="sim-status">
+                <b>{ v.policy.clone() }</b>
+                { format!(" {} / {} requests ({progress:.0}%) · hit rate ", v.done, v.total) }
+                <span class="sim-hit">{ format!("{:.1}%", v.hit_rate) }</span>
+                { format!(" · {} evicted · {} OOM errors{}", v.evicted, v.oom, if v.running { " · running…" } else { " · done" }) }
+            </p>
+        }
+    };
+    let charts = (!v.points.is_empty()).then(|| {
+        let hits: Vec<f64> = v.points.iter().map(|p| p.hit_rate).collect();
+        let mem: Vec<f64> = v.points.iter().map(|p| p.used_memory as f64).collect();
+        let ev: Vec<f64> = v.points.iter().map(|p| p.evicted as f64).collect();
+        let mem_max = mem.iter().cloned().fold(cfg.maxmemory as f64 * 1.05, f64::max);
+        let ev_max = ev.last().copied().unwrap_or(0.0).max(1.0);
+        html! {
+            <div class="charts">
+                { line_chart(&[(hits, "hits")], 100.0, "hit rate % (each point: its own requests)", None) }
+                { line_chart(&[(mem, "mem")], mem_max, "used memory (line: maxmemory)", Some(cfg.maxmemory as f64)) }
+                { line_chart(&[(ev, "ev")], ev_max, "evictions so far", None) }
+            </div>
+        }
+    });
+    let compare = (v.compare && !v.results.is_empty()).then(|| {
+        let best = v.results.iter().map(|r| r.hit_rate).fold(0.0, f64::max);
+        let curves: Vec<(Vec<f64>, &'static str)> = v.results.iter().map(|r| (r.curve.clone(), policy_class(&r.policy))).collect();
+        html! {
+            <div class="compare">
+                <table class="results">
+                    <thead><tr><th>{ "policy" }</th><th>{ "hit rate" }</th><th></th><th>{ "evicted" }</th><th>{ "OOM errors" }</th><th>{ "keys at end" }</th></tr></thead>
+                    <tbody>
+                        { for v.results.iter().map(|r| html! {
+                            <tr class={classes!((r.hit_rate == best).then_some("best"))} data-policy={r.policy.clone()}>
+                                <td><span class={classes!("swatch", policy_class(&r.policy))}></span>{ r.policy.clone() }</td>
+                                <td class="num rate">{ format!("{:.1}%", r.hit_rate) }</td>
+                                <td class="barcell"><span class={classes!("hbar", policy_class(&r.policy))} style={format!("width:{:.1}%", r.hit_rate)}></span></td>
+                                <td class="num">{ r.evicted }</td>
+                                <td class="num">{ r.oom }</td>
+                                <td class="num">{ r.keys }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+                { line_chart(&curves, 100.0, "hit rate % over the run, one line per policy", None) }
+                <p class="muted small">{ "Same trace for every policy. noeviction refuses SETs once full (OOM errors; the app would fall back to the database). volatile-* may only evict keys with a TTL: with too few of them they fail the same way." }</p>
+            </div>
+        }
+    });
+    html! {
+        <section class="simulator"><h3>{ "Simulator: a cache in front of a database" }</h3>
+            <div class="sim-form">
+                <label class="field">{ "maxmemory" }
+                    <select name="maxmemory" onchange={on_mem} disabled={v.running}>
+                        { for SIZES.iter().map(|(name, b)| html! { <option value={b.to_string()} selected={*b == cfg.maxmemory}>{ *name }</option> }) }
+                    </select>
+                </label>
+                <label class="field">{ "policy" }
+                    <select name="policy" onchange={on_policy} disabled={v.running}>
+                        { for sim::POLICIES.iter().map(|p| html! { <option value={*p} selected={*p == cfg.policy}>{ *p }</option> }) }
+                    </select>
+                </label>
+                { field("keys", "keys", cfg.keys.to_string(), 10.0, sim::MAX_KEYS as f64, 100.0, |c, x| c.keys = x as usize) }
+                { field("Zipf skew", "zipf", format!("{}", cfg.zipf_s), 0.0, 3.0, 0.1, |c, x| c.zipf_s = x) }
+                { field("reads %", "reads", cfg.read_pct.to_string(), 0.0, 100.0, 5.0, |c, x| c.read_pct = x as u32) }
+                { field("keys with TTL %", "ttlpct", cfg.ttl_pct.to_string(), 0.0, 100.0, 10.0, |c, x| c.ttl_pct = x as u32) }
+                { field("TTL s", "ttl", cfg.ttl_secs.to_string(), 1.0, 86_400.0, 10.0, |c, x| c.ttl_secs = x as u64) }
+                { field("TTL jitter ±%", "jitter", cfg.jitter_pct.to_string(), 0.0, 100.0, 5.0, |c, x| c.jitter_pct = x as u32) }
+                { field("value bytes", "value", cfg.value_bytes.to_string(), 1.0, 100_000.0, 50.0, |c, x| c.value_bytes = x as usize) }
+                { field("requests", "requests", cfg.requests.to_string(), 100.0, sim::MAX_REQUESTS as f64, 1000.0, |c, x| c.requests = x as usize) }
+                { field("requests/s", "rate", cfg.rate.to_string(), 1.0, 100_000.0, 100.0, |c, x| c.rate = x as u32) }
+            </div>
+            <p class="muted small">{ format!("About {fit} of {} keys fit in the {} above an empty server.", cfg.keys, bytes_human(room)) }</p>
+            <div class="sim-actions">
+                <button class="run" onclick={start(false)} disabled={v.running}>{ "Run" }</button>
+                <button class="compare-all" onclick={start(true)} disabled={v.running}>{ "Compare all policies" }</button>
+                <button onclick={stop} disabled={!v.running}>{ "Stop" }</button>
+                <progress max="100" value={format!("{progress:.0}")}></progress>
+            </div>
+            { status }
+            { for charts }
+            { for compare }
+        </section>
+    }
+}
