@@ -18,6 +18,19 @@
 //!   skip list, for each member a node, a table entry, a bucket and the member's sds.
 //! - a key with a TTL also has an entry and a bucket in the expires table.
 //!
+//! MEMORY STATS splits the total as Redis's `getMemoryOverheadData` does: the server at
+//! startup, the clients, and per database the tables' own overhead (an entry, an object
+//! header and a bucket a key in the main table; an entry and a bucket a key in the
+//! expires table); the rest is the dataset.
+//!
+//! A browser has no resident set size to read, so "RSS" here is a model of the one
+//! allocator behaviour a learner needs to know: memory freed by deleting keys is kept by
+//! the allocator for reuse, not returned to the system. Our RSS is the highest
+//! `used_memory` since start (or since `MEMORY PURGE`, which gives those pages back), and
+//! `mem_fragmentation_ratio` is RSS over `used_memory`. Fill to 10 MB, delete half, and
+//! the ratio reads 2.0 until new data fills the holes or a purge releases them, as in a
+//! real Redis after a peak.
+//!
 //! Checked against redis-server 7.0.15: 1000 SETs of 100..900-byte values, half with a
 //! TTL, grow its `used_memory` by 642 bytes a key; this model gives 642. The figure is
 //! kept as running sums (see `db.rs`), never recomputed by scanning.
@@ -42,6 +55,46 @@ pub const BASELINE_MEMORY: u64 = 860_000;
 /// bytes a client with 50 idle connections open (its 16 KB reply buffer, query buffer
 /// and client structure). A learner sees why many connections eat into `maxmemory`.
 pub const PER_CLIENT_MEMORY: u64 = 38_000;
+
+/// The memory breakdown behind MEMORY STATS, MEMORY DOCTOR and INFO memory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemoryReport {
+    pub total: u64,
+    pub peak: u64,
+    pub startup: u64,
+    pub clients_normal: u64,
+    pub functions: u64,
+    /// Databases with keys: table overheads.
+    pub dbs: Vec<DbOverhead>,
+    /// Everything that is not the dataset.
+    pub overhead: u64,
+    pub keys: u64,
+    /// The modelled resident size (at least `total`).
+    pub rss: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DbOverhead {
+    pub db: usize,
+    pub main: u64,
+    pub expires: u64,
+}
+
+impl MemoryReport {
+    pub fn dataset(&self) -> u64 {
+        self.total.saturating_sub(self.overhead)
+    }
+    /// Memory above startup (at least 1, as Redis divides by it).
+    pub fn net_usage(&self) -> u64 {
+        self.total.saturating_sub(self.startup).max(1)
+    }
+}
+
+/// What Redis reports for an empty function library (part of our baseline).
+pub const FUNCTIONS_MEMORY: u64 = 200;
+/// Redis's table entry and object header, as its overhead figures count them.
+const ROBJ: u64 = 16;
+const BUCKET: u64 = 8;
 
 /// One key as the eviction policies see it (see [`Engine::access_sample`]).
 #[derive(Clone, Debug, PartialEq)]
@@ -323,6 +376,55 @@ impl Core {
     /// See [`Engine::used_memory`]. O(number of databases): each keeps its sum.
     pub fn used_memory(&self) -> u64 {
         self.fixed_memory() + self.dataset_memory()
+    }
+
+    /// Records the high-water marks after a command: the peak (INFO's used_memory_peak)
+    /// and the modelled resident size.
+    pub fn note_memory(&mut self) {
+        let used = self.used_memory();
+        self.stats.peak_memory = self.stats.peak_memory.max(used);
+        self.rss_mark = self.rss_mark.max(used);
+    }
+
+    /// MEMORY PURGE: the allocator returns what it kept beyond what is in use.
+    pub fn purge_memory(&mut self) {
+        self.rss_mark = self.used_memory();
+    }
+
+    /// The breakdown of `used_memory` (see the module's notes).
+    pub fn memory_report(&self) -> MemoryReport {
+        let total = self.used_memory();
+        let clients_normal = self.fixed_memory() - BASELINE_MEMORY;
+        let startup = BASELINE_MEMORY - FUNCTIONS_MEMORY;
+        let mut overhead = startup + clients_normal + FUNCTIONS_MEMORY;
+        let mut dbs = Vec::new();
+        let mut keys = 0;
+        for (i, d) in self.dbs.iter().enumerate() {
+            let n = d.keys.len() as u64;
+            if n == 0 {
+                continue;
+            }
+            keys += n;
+            let main = n * (DICT_ENTRY + ROBJ) + d.keys.buckets() as u64 * BUCKET;
+            let expires = d.expires.len() as u64 * DICT_ENTRY + d.expires.buckets() as u64 * BUCKET;
+            overhead += main + expires;
+            dbs.push(DbOverhead {
+                db: i,
+                main,
+                expires,
+            });
+        }
+        MemoryReport {
+            total,
+            peak: self.stats.peak_memory.max(total),
+            startup,
+            clients_normal,
+            functions: FUNCTIONS_MEMORY,
+            dbs,
+            overhead,
+            keys,
+            rss: self.rss_mark.max(total),
+        }
     }
 
     /// What is used whatever the data: the server itself and its clients.

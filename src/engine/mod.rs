@@ -63,6 +63,8 @@ pub struct Stats {
     pub expired_keys: u64,
     pub evicted_keys: u64,
     pub total_error_replies: u64,
+    /// The highest used_memory seen (INFO used_memory_peak; CONFIG RESETSTAT clears it).
+    pub peak_memory: u64,
     pub dirty: u64,
 }
 
@@ -138,6 +140,8 @@ pub struct Core {
     evict_next_db: usize,
     /// The latest evictions, newest last, for the panels (bounded).
     pub evictions: Vec<evict::Eviction>,
+    /// The modelled resident size: the highest used_memory since start or MEMORY PURGE.
+    rss_mark: u64,
 }
 
 /// What a command handler gets: the shared core and the calling client.
@@ -207,6 +211,7 @@ impl Engine {
                 evict_sample: Vec::new(),
                 connected_clients: 0,
                 evictions: Vec::new(),
+                rss_mark: 0,
             },
             clients: BTreeMap::new(),
             next_client_id: 1,
@@ -423,6 +428,7 @@ impl Engine {
         };
         let reply = (spec.handler)(&mut ctx, argv);
         self.core.settle();
+        self.core.note_memory();
         reply
     }
 

@@ -6,7 +6,7 @@
 //! included), a negative one is a minimum. The same rows feed COMMAND INFO / DOCS / LIST /
 //! COUNT, the console's completion and hints, and HELP.
 
-use super::cmd::{bitmap, debug, expire, geo, hll, keys, server, strings, zset};
+use super::cmd::{bitmap, debug, expire, geo, hll, keys, memory, server, strings, zset};
 use super::{Ctx, Reply};
 
 pub type Handler = fn(&mut Ctx, &[Vec<u8>]) -> Reply;
@@ -310,23 +310,78 @@ static OBJECT_SUBS: &[CommandSpec] = &[
     ),
 ];
 
-static MEMORY_SUBS: &[CommandSpec] = &[sub(
-    c(
-        "usage",
-        -3,
-        "readonly",
-        "keyspace",
-        SUBK,
-        "RO",
-        SRV,
-        "4.0.0",
-        "O(N) where N is the number of samples.",
-        "Estimate the bytes a key and its value take (see the memory model).",
-        "key [SAMPLES count]",
-        keys::memory_usage,
+static MEMORY_SUBS: &[CommandSpec] = &[
+    memory_sub(
+        "doctor",
+        "Explain what may be wrong with memory use.",
+        memory::memory_doctor,
     ),
-    "memory",
-)];
+    memory_sub(
+        "malloc-stats",
+        "The allocator's own statistics (none: not jemalloc).",
+        memory::memory_malloc_stats,
+    ),
+    tips(
+        memory_sub(
+            "purge",
+            "Give the pages kept since the last peak back (see the memory model).",
+            memory::memory_purge,
+        ),
+        "request_policy:all_shards response_policy:all_succeeded",
+    ),
+    memory_sub(
+        "stats",
+        "Memory use broken down: startup, clients, tables, dataset, peak, fragmentation.",
+        memory::memory_stats,
+    ),
+    sub(
+        c(
+            "help",
+            2,
+            "loading stale",
+            "",
+            NOKEY,
+            "",
+            SRV,
+            "4.0.0",
+            "O(1)",
+            "List the MEMORY subcommands.",
+            "",
+            memory::memory_help,
+        ),
+        "memory",
+    ),
+    sub(
+        c(
+            "usage",
+            -3,
+            "readonly",
+            "keyspace",
+            SUBK,
+            "RO",
+            SRV,
+            "4.0.0",
+            "O(N) where N is the number of samples.",
+            "Estimate the bytes a key and its value take (see the memory model).",
+            "key [SAMPLES count]",
+            keys::memory_usage,
+        ),
+        "memory",
+    ),
+];
+
+/// A MEMORY subcommand without keys: `MEMORY <name>`, nondeterministic output.
+const fn memory_sub(name: &'static str, summary: &'static str, handler: Handler) -> CommandSpec {
+    tips(
+        sub(
+            c(
+                name, 2, "", "", NOKEY, "", SRV, "4.0.0", "O(1)", summary, "", handler,
+            ),
+            "memory",
+        ),
+        "nondeterministic_output request_policy:all_shards response_policy:special",
+    )
+}
 
 static CONFIG_SUBS: &[CommandSpec] = &[
     sub(

@@ -273,3 +273,50 @@ fn random_and_lfu_policies_keep_memory_under_the_limit() {
         assert!(e.core.stats.evicted_keys >= 190, "{policy}");
     }
 }
+
+#[test]
+fn fragmentation_rises_after_deletes_until_purge_and_the_doctor_says_why() {
+    let (mut e, _, id) = engine();
+    e.core
+        .config
+        .set_startup("enable-debug-command", "yes")
+        .unwrap();
+    let info = |e: &mut Engine, field: &str| -> String {
+        let Reply::Verbatim(_, text) = run(e, id, "INFO memory") else {
+            panic!("INFO is verbatim text");
+        };
+        let text = String::from_utf8(text).unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{field}:")))
+            .unwrap()
+            .to_string()
+    };
+    let doctor = |e: &mut Engine| match run(e, id, "MEMORY DOCTOR") {
+        Reply::Verbatim(_, t) => String::from_utf8(t).unwrap(),
+        r => panic!("{r:?}"),
+    };
+    assert!(doctor(&mut e).contains("this instance is empty"));
+    run(&mut e, id, "DEBUG POPULATE 40000 k 500");
+    assert_eq!(info(&mut e, "mem_fragmentation_ratio"), "1.00");
+    assert!(doctor(&mut e).contains("can't find any memory issue"));
+    // Deleting most keys frees memory the allocator keeps: RSS stays at the peak.
+    for i in 0..30000 {
+        run(&mut e, id, &format!("DEL k:{i}"));
+    }
+    let ratio: f64 = info(&mut e, "mem_fragmentation_ratio").parse().unwrap();
+    assert!(ratio > 3.0, "ratio {ratio}");
+    let report = doctor(&mut e);
+    assert!(report.contains("* Peak memory"), "{report}");
+    assert!(report.contains("* High total RSS"), "{report}");
+    // New data reuses the kept pages before the RSS grows again.
+    run(&mut e, id, "DEBUG POPULATE 10000 n 500");
+    let ratio: f64 = info(&mut e, "mem_fragmentation_ratio").parse().unwrap();
+    assert!((1.5..3.0).contains(&ratio), "ratio {ratio}");
+    assert_eq!(run(&mut e, id, "MEMORY PURGE"), Reply::ok());
+    assert_eq!(info(&mut e, "mem_fragmentation_ratio"), "1.00");
+    // The peak stays until CONFIG RESETSTAT.
+    assert!(doctor(&mut e).contains("* Peak memory"));
+    run(&mut e, id, "CONFIG RESETSTAT");
+    run(&mut e, id, "PING");
+    assert!(doctor(&mut e).contains("can't find any memory issue"));
+}

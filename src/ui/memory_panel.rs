@@ -238,6 +238,8 @@ fn gauge(props: &Props) -> Html {
     let max = eng.core.config.maxmemory;
     let policy = eng.core.config.get("maxmemory-policy").unwrap_or_default();
     let evicted = eng.core.stats.evicted_keys;
+    let report = eng.core.memory_report();
+    let frag = report.rss as f64 / report.total.max(1) as f64;
     let keys: usize = eng.core.dbs.iter().map(|d| d.keys.len()).sum();
     let run = |line: &'static str| {
         let state = state.clone();
@@ -283,6 +285,14 @@ fn gauge(props: &Props) -> Html {
                     </select>
                 </label>
                 <span class="muted">{ format!(" {keys} keys, {evicted} evicted so far") }</span>
+            </div>
+            <div class="gauge-more muted small">
+                { format!("peak {} · dataset {} · overhead {} · fragmentation ", bytes_human(report.peak), bytes_human(report.dataset()), bytes_human(report.overhead)) }
+                <span class={classes!("frag", (frag > 1.4).then_some("high"))}>{ format!("{frag:.2}") }</span>
+                { " " }
+                <button onclick={run("MEMORY STATS")}>{ "MEMORY STATS" }</button>
+                <button onclick={run("MEMORY DOCTOR")}>{ "MEMORY DOCTOR" }</button>
+                { if frag > 1.05 { html! { <button onclick={run("MEMORY PURGE")} title="Deleted keys left memory with the allocator; purge gives it back">{ "MEMORY PURGE" }</button> } } else { html! {} } }
             </div>
             { if max == 0 { html! {
                 <p class="muted small">{ "No maxmemory: like Redis, KV Lab grows without limit (an empty server already uses about 860 KB). Set a limit to see eviction: " }

@@ -7,6 +7,7 @@ pub mod expire;
 pub mod geo;
 pub mod hll;
 pub mod keys;
+pub mod memory;
 pub mod server;
 pub mod strings;
 pub mod zset;

@@ -406,7 +406,8 @@ pub fn command_info_reply(c: &CommandSpec) -> Reply {
         Reply::Int(c.last_key as i64),
         Reply::Int(c.step as i64),
         set_of(c.acl_categories()),
-        set_of(words(c.tips)),
+        // Tips go out as bulk strings, unlike flags and categories.
+        Reply::Set(words(c.tips).map(|t| Reply::Bulk(t.into_bytes())).collect()),
         Reply::Set(key_specs),
         Reply::Set(c.subcommands.iter().map(command_info_reply).collect()),
     ])
@@ -594,15 +595,51 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 ctx.clients.len(),
                 cfg.get("maxclients").unwrap_or_default()
             ),
-            "memory" => format!(
-                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_dataset:{}\r\nmaxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_fragmentation_ratio:1.00\r\nmem_allocator:{}\r\n",
-                bytes_human(used),
-                ctx.core.dataset_memory(),
-                cfg.maxmemory,
-                bytes_human(cfg.maxmemory),
-                cfg.get("maxmemory-policy").unwrap_or_default(),
-                if cfg!(target_arch = "wasm32") { "wasm" } else { "libc" },
-            ),
+            "memory" => {
+                let m = ctx.core.memory_report();
+                let pct = |a: u64, b: u64| a as f32 * 100.0 / b.max(1) as f32;
+                let frag = m.rss as f32 / m.total.max(1) as f32;
+                let lines = [
+                    format!("used_memory:{used}"),
+                    format!("used_memory_human:{}", bytes_human(used)),
+                    format!("used_memory_rss:{}", m.rss),
+                    format!("used_memory_rss_human:{}", bytes_human(m.rss)),
+                    format!("used_memory_peak:{}", m.peak),
+                    format!("used_memory_peak_human:{}", bytes_human(m.peak)),
+                    format!("used_memory_peak_perc:{:.2}%", pct(m.total, m.peak)),
+                    format!("used_memory_overhead:{}", m.overhead),
+                    format!("used_memory_startup:{}", m.startup),
+                    format!("used_memory_dataset:{}", m.dataset()),
+                    format!("used_memory_dataset_perc:{:.2}%", pct(m.dataset(), m.net_usage())),
+                    format!("allocator_allocated:{}", m.total),
+                    format!("allocator_active:{}", m.total),
+                    format!("allocator_resident:{}", m.rss),
+                    format!("used_memory_functions:{}", m.functions),
+                    format!("maxmemory:{}", cfg.maxmemory),
+                    format!("maxmemory_human:{}", bytes_human(cfg.maxmemory)),
+                    format!("maxmemory_policy:{}", cfg.policy.name()),
+                    "allocator_frag_ratio:1.00".to_string(),
+                    "allocator_frag_bytes:0".to_string(),
+                    format!("allocator_rss_ratio:{frag:.2}"),
+                    format!("allocator_rss_bytes:{}", m.rss - m.total),
+                    "rss_overhead_ratio:1.00".to_string(),
+                    "rss_overhead_bytes:0".to_string(),
+                    format!("mem_fragmentation_ratio:{frag:.2}"),
+                    format!("mem_fragmentation_bytes:{}", m.rss - m.total),
+                    "mem_not_counted_for_evict:0".to_string(),
+                    "mem_replication_backlog:0".to_string(),
+                    "mem_total_replication_buffers:0".to_string(),
+                    "mem_clients_slaves:0".to_string(),
+                    format!("mem_clients_normal:{}", m.clients_normal),
+                    "mem_cluster_links:0".to_string(),
+                    "mem_aof_buffer:0".to_string(),
+                    format!("mem_allocator:{}", super::memory::allocator_name()),
+                    "active_defrag_running:0".to_string(),
+                    "lazyfree_pending_objects:0".to_string(),
+                    "lazyfreed_objects:0".to_string(),
+                ];
+                format!("# Memory\r\n{}\r\n", lines.join("\r\n"))
+            }
             "persistence" => "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\naof_enabled:0\r\n".to_string()
                 .replace("changes_since_last_save:0", &format!("changes_since_last_save:{}", st.dirty)),
             "stats" => format!(
