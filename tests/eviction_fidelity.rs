@@ -4,9 +4,15 @@
 //! empty memory and each of the seven evicting policies. The hit rates must agree within
 //! 3 percentage points; the table is printed for the docs.
 //!
-//! Known gap: under allkeys-lru our hit rate runs 3-4 points *above* Redis's (Redis's
-//! comes out below its allkeys-random on this short trace, ours does not), so that one
-//! policy is held to 5 points until the cause is found. The other six meet 3.
+//! Two things matter for a fair comparison. The servers are replayed in lockstep, so
+//! their 1-second LRU clocks tick at the same points of the trace. And both are warmed
+//! up first: redis-server's used_memory includes client buffers that grow on first heavy
+//! use and stay, so an "empty" figure measured before any traffic gives the first policy
+//! about 120 KB less room (this once looked like a 3-point allkeys-lru gap).
+//!
+//! Knobs for investigating: `FIDELITY_POLICY=lru` runs only matching policies,
+//! `FIDELITY_RATE=1000` changes the pace (requests/s), `FIDELITY_DEBUG=1` prints each
+//! server's evictions, memory and keys after each run.
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -19,6 +25,15 @@ const KEYS: usize = 3000;
 const REQUESTS: usize = 12_000;
 const ZIPF_S: f64 = 0.9;
 const ROOM: u64 = 600 * 1024;
+/// Requests per second: the trace then spans several seconds of the LRU clock.
+const RATE: f64 = 4000.0;
+
+fn rate() -> f64 {
+    std::env::var("FIDELITY_RATE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(RATE)
+}
 
 #[derive(Clone)]
 enum Op {
@@ -76,51 +91,79 @@ fn used_memory(c: &mut redis::Connection) -> u64 {
         .unwrap()
 }
 
-/// Replays the trace on a fresh server; returns the hit rate of its reads in percent.
-fn replay(port: u16, policy: &str, ops: &[Op]) -> f64 {
-    let mut c = redis::Client::open(format!("redis://127.0.0.1:{port}/"))
+fn connect(port: u16) -> redis::Connection {
+    redis::Client::open(format!("redis://127.0.0.1:{port}/"))
         .unwrap()
         .get_connection()
-        .unwrap();
-    let _: () = redis::cmd("FLUSHALL").query(&mut c).unwrap();
-    let empty = used_memory(&mut c);
+        .unwrap()
+}
+
+fn config_set(c: &mut redis::Connection, name: &str, value: impl redis::ToRedisArgs) {
     let _: () = redis::cmd("CONFIG")
         .arg("SET")
-        .arg("maxmemory-policy")
-        .arg(policy)
-        .query(&mut c)
+        .arg(name)
+        .arg(value)
+        .query(c)
         .unwrap();
-    let _: () = redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("maxmemory")
-        .arg(empty + ROOM)
-        .query(&mut c)
-        .unwrap();
-    let (mut reads, mut hits) = (0u64, 0u64);
-    for op in ops {
-        match *op {
-            Op::Read(k) => {
-                reads += 1;
-                let v: Option<Vec<u8>> = redis::cmd("GET")
-                    .arg(format!("user:{k}"))
-                    .query(&mut c)
-                    .unwrap();
-                if v.is_some() {
-                    hits += 1;
-                } else {
-                    set(&mut c, k);
+}
+
+/// Replays the trace on two fresh servers in lockstep, request by request, so both see
+/// the same requests at the same moments: LRU idle times have 1 s resolution, and a
+/// server replayed alone, faster or slower, would see its clock tick at other points of
+/// the trace. Returns each server's hit rate of reads, in percent.
+fn replay(ports: [u16; 2], policy: &str, ops: &[Op]) -> [f64; 2] {
+    let mut conns = ports.map(connect);
+    for c in conns.iter_mut() {
+        let _: () = redis::cmd("FLUSHALL").query(c).unwrap();
+        let empty = used_memory(c);
+        config_set(c, "maxmemory-policy", policy);
+        config_set(c, "maxmemory", empty + ROOM);
+    }
+    let (mut reads, mut hits) = (0u64, [0u64; 2]);
+    let started = std::time::Instant::now();
+    for (i, op) in ops.iter().enumerate() {
+        // Paced so that the trace spans several LRU clock ticks.
+        let due = std::time::Duration::from_secs_f64(i as f64 / rate());
+        if let Some(wait) = due.checked_sub(started.elapsed()) {
+            std::thread::sleep(wait);
+        }
+        if let Op::Read(_) = op {
+            reads += 1;
+        }
+        for (c, h) in conns.iter_mut().zip(hits.iter_mut()) {
+            match *op {
+                Op::Read(k) => {
+                    let v: Option<Vec<u8>> =
+                        redis::cmd("GET").arg(format!("user:{k}")).query(c).unwrap();
+                    if v.is_some() {
+                        *h += 1;
+                    } else {
+                        set(c, k);
+                    }
                 }
+                Op::Write(k) => set(c, k),
             }
-            Op::Write(k) => set(&mut c, k),
         }
     }
-    let _: () = redis::cmd("CONFIG")
-        .arg("SET")
-        .arg("maxmemory")
-        .arg(0)
-        .query(&mut c)
-        .unwrap();
-    hits as f64 * 100.0 / reads as f64
+    for c in conns.iter_mut() {
+        if std::env::var("FIDELITY_DEBUG").is_ok() {
+            let info: String = redis::cmd("INFO").query(c).unwrap();
+            let pick = |f: &str| {
+                info.lines()
+                    .find(|l| l.starts_with(f))
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let keys: u64 = redis::cmd("DBSIZE").query(c).unwrap();
+            eprintln!(
+                "{policy}: {} {} keys={keys}",
+                pick("evicted_keys"),
+                pick("used_memory:")
+            );
+        }
+        config_set(c, "maxmemory", 0);
+    }
+    hits.map(|h| h as f64 * 100.0 / reads as f64)
 }
 
 #[test]
@@ -130,8 +173,11 @@ fn hit_rates_match_redis_for_every_policy() {
     let ours = support::kvlab_server(&[]);
     let mut table =
         String::from("| policy | redis-server | kvlab | difference |\n|---|---|---|---|\n");
+    // A first run grows redis-server's client buffers for good, which its used_memory
+    // counts: measured "empty" before that, the first policy would get ~120 KB less room.
+    // Warm both servers up once and throw the result away.
+    replay([redis.port, ours.port], "allkeys-random", &ops[..3000]);
     let mut worst: f64 = 0.0;
-    let mut lru_gap: f64 = 0.0;
     for policy in [
         "allkeys-lru",
         "allkeys-lfu",
@@ -140,15 +186,13 @@ fn hit_rates_match_redis_for_every_policy() {
         "volatile-lfu",
         "volatile-random",
         "volatile-ttl",
-    ] {
-        let theirs = replay(redis.port, policy, &ops);
-        let mine = replay(ours.port, policy, &ops);
+    ]
+    .into_iter()
+    .filter(|p| std::env::var("FIDELITY_POLICY").map_or(true, |f| p.contains(f.as_str())))
+    {
+        let [theirs, mine] = replay([redis.port, ours.port], policy, &ops);
         let d = mine - theirs;
-        if policy == "allkeys-lru" {
-            lru_gap = d.abs();
-        } else {
-            worst = worst.max(d.abs());
-        }
+        worst = worst.max(d.abs());
         table += &format!("| {policy} | {theirs:.1}% | {mine:.1}% | {d:+.1} |\n");
     }
     println!(
@@ -158,9 +202,5 @@ fn hit_rates_match_redis_for_every_policy() {
     assert!(
         worst <= 3.0,
         "hit rates differ by up to {worst:.1} points:\n{table}"
-    );
-    assert!(
-        lru_gap <= 5.0,
-        "allkeys-lru differs by {lru_gap:.1} points:\n{table}"
     );
 }

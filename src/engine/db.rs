@@ -75,19 +75,18 @@ impl Db {
         }
     }
 
-    /// Samples evictable keys from neighbouring buckets at a random-ish `start` (see
-    /// `Dict::some_keys`); `start` is taken modulo the table's size.
+    /// Samples evictable keys from neighbouring buckets (see `Dict::some_keys`).
     pub fn sample_evictable(
         &self,
         volatile: bool,
-        start: usize,
+        random: &mut impl FnMut() -> u64,
         count: usize,
         out: &mut Vec<usize>,
     ) {
         if volatile {
-            self.expires.some_keys(start, count, out);
+            self.expires.some_keys(random, count, out);
         } else {
-            self.keys.some_keys(start, count, out);
+            self.keys.some_keys(random, count, out);
         }
     }
 

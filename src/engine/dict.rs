@@ -279,24 +279,49 @@ impl<V> Dict<V> {
     }
 
     /// Redis's `dictGetSomeKeys`: up to `count` entries (as dense indexes for `at`) taken
-    /// from consecutive buckets starting at `start`, walking at most `10 * count` buckets.
+    /// from consecutive buckets from a random one, walking at most `10 * count` buckets.
     /// Cheaper than `count` random picks, and not uniform: keys sharing a neighbourhood
-    /// of the table come together. Eviction samples this way, so we do too.
-    pub fn some_keys(&self, start: usize, count: usize, out: &mut Vec<usize>) {
+    /// of the table come together. Two refinements keep it from being too local: a run
+    /// of more than `count` (and at least 5) empty buckets jumps to another random
+    /// bucket, and the chain that fills the sample is read to its end, each further entry
+    /// replacing a random one already taken (reservoir sampling), so the tail of a long
+    /// chain gets its chance too. Eviction samples this way, so we do too. `random`
+    /// supplies the random numbers.
+    pub fn some_keys(&self, random: &mut impl FnMut() -> u64, count: usize, out: &mut Vec<usize>) {
         out.clear();
-        if self.entries.is_empty() {
+        let count = count.min(self.entries.len());
+        if count == 0 {
             return;
         }
         let mask = self.mask();
-        let mut b = start & mask;
-        for _ in 0..count.saturating_mul(10).max(1) {
+        let mut b = random() as usize & mask;
+        let mut empty_run = 0;
+        let mut stored = 0usize;
+        for _ in 0..count * 10 {
             let mut i = self.buckets[b];
-            while i != NIL && out.len() < count {
-                out.push(i as usize);
-                i = self.entries[i as usize].next;
-            }
-            if out.len() >= count {
-                return;
+            if i == NIL {
+                empty_run += 1;
+                if empty_run >= 5 && empty_run > count {
+                    b = random() as usize & mask;
+                    empty_run = 0;
+                }
+            } else {
+                empty_run = 0;
+                while i != NIL {
+                    if stored < count {
+                        out.push(i as usize);
+                    } else {
+                        let r = (random() % (stored as u64 + 1)) as usize;
+                        if r < count {
+                            out[r] = i as usize;
+                        }
+                    }
+                    stored += 1;
+                    i = self.entries[i as usize].next;
+                }
+                if stored >= count {
+                    return;
+                }
             }
             b = (b + 1) & mask;
         }

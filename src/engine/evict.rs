@@ -142,10 +142,14 @@ impl Core {
         if self.dbs[db].evictable_len(volatile) == 0 {
             return;
         }
-        // Any start will do: the walk takes it modulo the table's size.
-        let start = self.rng.random_range(0..usize::MAX);
         let mut sample = std::mem::take(&mut self.evict_sample);
-        self.dbs[db].sample_evictable(volatile, start, self.config.maxmemory_samples, &mut sample);
+        let rng = &mut self.rng;
+        self.dbs[db].sample_evictable(
+            volatile,
+            &mut || rng.random::<u64>(),
+            self.config.maxmemory_samples,
+            &mut sample,
+        );
         for &i in &sample {
             let key = self.dbs[db].evictable_at(volatile, i);
             let Some(score) = self.victim_score(policy, db, key) else {
