@@ -12,7 +12,7 @@
 //! `settle` once its command is done. See `inspect.rs` for the estimate itself.
 
 use super::dict::Dict;
-use super::inspect::obj_size;
+use super::inspect::{obj_size, PER_TTL_OVERHEAD};
 use super::object::Obj;
 
 #[derive(Default)]
@@ -41,6 +41,15 @@ impl Db {
         self.expires.remove(key);
         self.used -= u64::from(o.acct);
         Some(o)
+    }
+
+    /// Removes a key and its TTL, returning the bytes that frees (its estimate plus the
+    /// expires entry, if it had one).
+    pub fn remove_freeing(&mut self, key: &[u8]) -> Option<u64> {
+        let o = self.keys.remove(key)?;
+        let ttl = self.expires.remove(key).map_or(0, |_| PER_TTL_OVERHEAD);
+        self.used -= u64::from(o.acct);
+        Some(u64::from(o.acct) + ttl)
     }
 
     /// Re-counts a key whose value was changed in place.

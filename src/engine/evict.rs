@@ -83,13 +83,7 @@ impl Core {
             let Some((db, key, score)) = victim else {
                 return false;
             };
-            let bytes = self.dbs[db].keys.get(&key).map_or(0, |o| u64::from(o.acct))
-                + if self.dbs[db].expires.contains(&key) {
-                    super::inspect::PER_TTL_OVERHEAD
-                } else {
-                    0
-                };
-            self.dbs[db].remove(&key);
+            let bytes = self.dbs[db].remove_freeing(&key).unwrap_or(0);
             self.stats.evicted_keys += 1;
             self.notify(db, &key, "evicted");
             self.evictions.push(Eviction {
@@ -122,14 +116,20 @@ impl Core {
         None
     }
 
-    /// How good a victim a key is under an LRU, LFU or TTL policy (higher is better).
-    fn victim_score(&self, policy: Policy, db: usize, key: &[u8]) -> Option<u64> {
+    /// How good a victim the `i`th evictable key is under an LRU, LFU or TTL policy
+    /// (higher is better). Sampling from the main table reads the object in place; from
+    /// the expires table, the deadline is in place and the object needs one lookup.
+    fn victim_score(&self, policy: Policy, db: usize, i: usize) -> Option<u64> {
         let d = &self.dbs[db];
-        if policy == Policy::VolatileTtl {
-            let when = *d.expires.get(key)?;
-            return Some(u64::MAX - when.max(0) as u64);
-        }
-        let access = d.keys.get(key)?.access;
+        let access = if policy.is_volatile() {
+            let (key, &when) = d.expires.at(i);
+            if policy == Policy::VolatileTtl {
+                return Some(u64::MAX - when.max(0) as u64);
+            }
+            d.keys.get(key)?.access
+        } else {
+            d.keys.at(i).1.access
+        };
         Some(if policy.is_lfu() {
             255 - u64::from(self.lfu_decayed(access.lfu))
         } else {
@@ -151,10 +151,10 @@ impl Core {
             &mut sample,
         );
         for &i in &sample {
-            let key = self.dbs[db].evictable_at(volatile, i);
-            let Some(score) = self.victim_score(policy, db, key) else {
+            let Some(score) = self.victim_score(policy, db, i) else {
                 continue;
             };
+            let key = self.dbs[db].evictable_at(volatile, i);
             let pool = &mut self.evict_pool;
             // The pool is sorted by ascending score; find where this one belongs.
             let at = pool

@@ -276,6 +276,7 @@ impl Engine {
             return Vec::new();
         }
         waiting.sort();
+        self.core.now = self.core.clock.now_ms();
         let mut served = Vec::new();
         for (_, id, argv) in waiting {
             let reply = self.run(id, &argv);
@@ -419,7 +420,7 @@ impl Engine {
         let Ok(spec) = table::lookup(argv) else {
             return Reply::err("ERR unknown command");
         };
-        self.core.now = self.core.clock.now_ms();
+        // The caller has set `core.now` (one clock read per command, as Redis caches it).
         let mut ctx = Ctx {
             core: &mut self.core,
             clients: &mut self.clients,
