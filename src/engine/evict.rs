@@ -86,6 +86,11 @@ impl Core {
             let bytes = self.dbs[db].remove_freeing(&key).unwrap_or(0);
             self.stats.evicted_keys += 1;
             self.notify(db, &key, "evicted");
+            if !self.record_events {
+                // No panels to tell (the native server): keep the buffer for the pool.
+                self.evict_spare.push(key);
+                continue;
+            }
             self.evictions.push(Eviction {
                 db,
                 key,
@@ -154,7 +159,6 @@ impl Core {
             let Some(score) = self.victim_score(policy, db, i) else {
                 continue;
             };
-            let key = self.dbs[db].evictable_at(volatile, i);
             let pool = &mut self.evict_pool;
             // The pool is sorted by ascending score; find where this one belongs.
             let at = pool
@@ -162,27 +166,26 @@ impl Core {
                 .position(|c| c.score >= score)
                 .unwrap_or(pool.len());
             // Like Redis, no check for a key already pooled: a sample may repeat one.
-            if pool.len() < EVICTION_POOL_SIZE {
-                pool.insert(
-                    at,
-                    Candidate {
-                        score,
-                        db,
-                        key: key.to_vec(),
-                    },
-                );
+            let (at, mut buf) = if pool.len() < EVICTION_POOL_SIZE {
+                (at, self.evict_spare.pop().unwrap_or_default())
             } else if at > 0 {
                 // Full: drop the worst candidate to make room for a better one.
-                pool.remove(0);
-                pool.insert(
-                    at - 1,
-                    Candidate {
-                        score,
-                        db,
-                        key: key.to_vec(),
-                    },
-                );
-            }
+                (at - 1, pool.remove(0).key)
+            } else {
+                continue;
+            };
+            // Key buffers are reused, as Redis keeps a cached string per pool slot: no
+            // allocation per pooled candidate once the pool has warmed up.
+            buf.clear();
+            buf.extend_from_slice(self.dbs[db].evictable_at(volatile, i));
+            pool.insert(
+                at,
+                Candidate {
+                    score,
+                    db,
+                    key: buf,
+                },
+            );
         }
         self.evict_sample = sample;
     }
@@ -203,6 +206,7 @@ impl Core {
                 if self.dbs[c.db].is_evictable(volatile, &c.key) {
                     return Some((c.db, c.key, c.score));
                 }
+                self.evict_spare.push(c.key);
             }
         }
         None

@@ -138,6 +138,8 @@ pub struct Core {
     evict_sample: Vec<usize>,
     /// The database the random policies try next.
     evict_next_db: usize,
+    /// Key buffers to reuse for pooled candidates.
+    evict_spare: Vec<Vec<u8>>,
     /// The latest evictions, newest last, for the panels (bounded).
     pub evictions: Vec<evict::Eviction>,
     /// The modelled resident size: the highest used_memory since start or MEMORY PURGE.
@@ -211,6 +213,7 @@ impl Engine {
                 evict_sample: Vec::new(),
                 connected_clients: 0,
                 evictions: Vec::new(),
+                evict_spare: Vec::new(),
                 rss_mark: 0,
             },
             clients: BTreeMap::new(),
