@@ -59,8 +59,15 @@ test('the LFU demo keeps the hot keys and the scatter shows them high up', async
   await expect(evs.first()).toBeVisible();
   await expect(evs.first().locator('.evwhy')).toContainText(/LFU counter [0-5]$/);
   await expect(panel(page).locator('.evictions h3')).toContainText(/of \d{3,}/);
-  const dots = panel(page).locator('.scatter circle');
-  expect(await dots.count()).toBeGreaterThan(100);
+  // Every remaining key is in the scatter: dots carry how many keys share them.
+  const counts = await panel(page).locator('.scatter circle[data-keys]').evaluateAll(
+    (cs) => cs.map((c) => [Number(c.getAttribute('data-keys')), c.querySelector('title').textContent]));
+  expect(counts.reduce((a, [n]) => a + n, 0)).toBe(left);
+  // The ten hot keys sit above the cold crowd (higher LFU counters than its dot's).
+  const counter = (t) => Number(t.match(/LFU counter (\d+)/)[1]);
+  const crowd = counts.reduce((a, b) => (b[0] > a[0] ? b : a));
+  const hot = counts.filter(([, t]) => counter(t) > counter(crowd[1])).reduce((a, [n]) => a + n, 0);
+  expect(hot).toBe(10);
   await expect(panel(page).locator('.scatter-box')).toContainText('LFU is in force');
 });
 

@@ -54,6 +54,7 @@ const scenes = {
     await page.locator('.panel[data-panel="Geo"]').getByRole('button', { name: 'Demo: world cities' }).click();
   },
   'memory-panel.png': async (page) => {
+    await page.setViewportSize({ width: 1280, height: 1700 });
     await run(page, 'MEMORY USAGE x');
     const panel = page.locator('.panel[data-panel="Memory"]');
     await panel.getByRole('button', { name: 'Demo: LFU keeps the hot keys' }).click();

@@ -24,8 +24,9 @@ use crate::engine::config::Policy;
 use crate::engine::util::bytes_human;
 use crate::sim::{self, Op, Point, Sim, SimConfig};
 
-/// Keys drawn in the scatter (every k-th key of the table beyond this).
-const SCATTER_KEYS: usize = 400;
+/// Keys read for the scatter (every k-th key of the table beyond this). Keys with the same
+/// idle second and counter share a dot, so this bounds the reading, not the drawing.
+const SCATTER_KEYS: usize = 2000;
 /// Evictions listed.
 const EVICTIONS_SHOWN: usize = 12;
 /// Milliseconds of simulation per step, so the page stays responsive.
@@ -360,24 +361,48 @@ fn scatter(props: &Props) -> Html {
         30.0 + (1.0 + idle_s as f64).log10() / (1.0 + max_idle as f64).log10() * (w - 40.0)
     };
     let ly = |f: u32| h - 20.0 - f as f64 / max_freq as f64 * (h - 30.0);
-    let dots = keys.iter().map(|k| {
+    // Keys sharing an idle second and a counter are drawn as one dot, sized by how many
+    // they are (a thousand fresh keys at counter 5 would otherwise hide in one point).
+    let mut groups: std::collections::BTreeMap<
+        (u64, u32),
+        Vec<&crate::engine::inspect::KeyAccess>,
+    > = Default::default();
+    for k in &keys {
+        groups
+            .entry((k.idle_ms / 1000, k.freq))
+            .or_default()
+            .push(k);
+    }
+    let dots = groups.iter().map(|(&(idle, freq), ks)| {
+        let n = ks.len();
+        let pooled = ks.iter().filter(|k| k.pooled).count();
         let cls = classes!(
             "dot",
-            k.pooled.then_some("victim"),
-            k.ttl_ms.is_some().then_some("volatile")
+            ks.iter().any(|k| k.ttl_ms.is_some()).then_some("volatile")
         );
+        let names: Vec<String> = ks
+            .iter()
+            .take(3)
+            .map(|k| String::from_utf8_lossy(&k.key).into_owned())
+            .collect();
         let title = format!(
-            "{} · idle {} s · LFU counter {}{}",
-            String::from_utf8_lossy(&k.key),
-            k.idle_ms / 1000,
-            k.freq,
-            k.ttl_ms.map_or(String::new(), |t| format!(" · TTL {:.0} s", t as f64 / 1000.0))
+            "{n} key{} · idle {idle} s · LFU counter {freq} · {}{}{}",
+            if n == 1 { "" } else { "s" },
+            names.join(", "),
+            if n > 3 { ", …" } else { "" },
+            if pooled > 0 { format!(" · {pooled} in the eviction pool") } else { String::new() }
         );
-        // Many keys share an idle second and a counter: spread each dot a little (the same
-        // way every render, from the key's hash) so a crowd looks like one.
-        let h = crate::engine::dict::hash_key(&k.key);
-        let (jx, jy) = ((h % 9) as f64 - 4.0, ((h >> 8) % 9) as f64 - 4.0);
-        html! { <circle class={cls} cx={format!("{:.1}", lx(k.idle_ms / 1000) + jx)} cy={format!("{:.1}", ly(k.freq) + jy)} r="2.5"><title>{ title }</title></circle> }
+        let radius = |n: usize| (2.5 + 1.2 * ((n.max(1) - 1) as f64).sqrt()).min(16.0);
+        let (cx, cy) = (format!("{:.1}", lx(idle)), format!("{:.1}", ly(freq)));
+        let victims = (pooled > 0).then(|| html! {
+            <circle class="dot victim" cx={cx.clone()} cy={cy.clone()} r={format!("{:.1}", radius(pooled))} />
+        });
+        html! {
+            <g>
+                <circle class={cls} data-keys={n.to_string()} cx={cx.clone()} cy={cy.clone()} r={format!("{:.1}", radius(n))}><title>{ title }</title></circle>
+                { for victims }
+            </g>
+        }
     });
     let looks = if policy.is_lfu() {
         "LFU is in force: it evicts from the bottom (lowest counters) and ignores the x axis."
@@ -398,7 +423,7 @@ fn scatter(props: &Props) -> Html {
                 <text x="36" y="12" class="tick">{ "↑ LFU counter" }</text>
                 { for dots }
             </svg>
-            <p class="muted small">{ looks }{ " Red: in the eviction pool, the next victims. Ringed: has a TTL (what volatile-* may evict)." }</p>
+            <p class="muted small">{ looks }{ " A dot's size is how many keys share it (hover for names); the red part, how many of them wait in the eviction pool as the next victims. Ringed: keys with a TTL (what volatile-* may evict)." }</p>
         </section>
     }
 }
