@@ -166,6 +166,28 @@ fn parse_inline(buf: &[u8]) -> Result<Parsed, ProtocolError> {
     }
 }
 
+/// Appends a type byte, a decimal integer and CRLF (`$12\r\n`, `*3\r\n`, `:-7\r\n`): the
+/// framing of nearly every reply, written without the formatting machinery.
+fn header(out: &mut Vec<u8>, kind: u8, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.push(kind);
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[i..]);
+    out.extend_from_slice(b"\r\n");
+}
+
 /// Appends the wire form of `r` for a client speaking RESP `resp` (2 or 3).
 pub fn encode(r: &Reply, resp: u8, out: &mut Vec<u8>) {
     use std::io::Write;
@@ -182,28 +204,28 @@ pub fn encode(r: &Reply, resp: u8, out: &mut Vec<u8>) {
             out.extend_from_slice(b"\r\n");
         }
         Reply::Int(i) => {
-            let _ = write!(out, ":{i}\r\n");
+            header(out, b':', *i);
         }
         Reply::Bulk(b) => bulk(b, out),
         Reply::Nil => out.extend_from_slice(if v3 { b"_\r\n" } else { b"$-1\r\n" }),
         Reply::NilArray => out.extend_from_slice(if v3 { b"_\r\n" } else { b"*-1\r\n" }),
         Reply::Array(v) => {
-            let _ = write!(out, "*{}\r\n", v.len());
+            header(out, b'*', v.len() as i64);
             for e in v {
                 encode(e, resp, out);
             }
         }
         Reply::Set(v) => {
-            let _ = write!(out, "{}{}\r\n", if v3 { '~' } else { '*' }, v.len());
+            header(out, if v3 { b'~' } else { b'*' }, v.len() as i64);
             for e in v {
                 encode(e, resp, out);
             }
         }
         Reply::Map(kv) => {
             if v3 {
-                let _ = write!(out, "%{}\r\n", kv.len());
+                header(out, b'%', kv.len() as i64);
             } else {
-                let _ = write!(out, "*{}\r\n", kv.len() * 2);
+                header(out, b'*', kv.len() as i64 * 2);
             }
             for (k, v) in kv {
                 encode(k, resp, out);
@@ -246,8 +268,7 @@ pub fn encode(r: &Reply, resp: u8, out: &mut Vec<u8>) {
 }
 
 fn bulk(b: &[u8], out: &mut Vec<u8>) {
-    use std::io::Write;
-    let _ = write!(out, "${}\r\n", b.len());
+    header(out, b'$', b.len() as i64);
     out.extend_from_slice(b);
     out.extend_from_slice(b"\r\n");
 }
@@ -322,6 +343,17 @@ mod tests {
         o.clear();
         encode(&Reply::Nil, 3, &mut o);
         assert_eq!(o, b"_\r\n");
+        for (n, text) in [
+            (0, ":0\r\n"),
+            (-7, ":-7\r\n"),
+            (1234567890, ":1234567890\r\n"),
+            (i64::MIN, ":-9223372036854775808\r\n"),
+            (i64::MAX, ":9223372036854775807\r\n"),
+        ] {
+            o.clear();
+            encode(&Reply::Int(n), 2, &mut o);
+            assert_eq!(String::from_utf8_lossy(&o), text);
+        }
         o.clear();
         encode(&Reply::Verbatim("txt", b"hi".to_vec()), 3, &mut o);
         assert_eq!(o, b"=6\r\ntxt:hi\r\n");

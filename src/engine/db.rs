@@ -13,7 +13,7 @@
 
 use super::dict::Dict;
 use super::inspect::{obj_size, PER_TTL_OVERHEAD};
-use super::object::Obj;
+use super::object::{Access, Obj, Value};
 
 #[derive(Default)]
 pub struct Db {
@@ -32,6 +32,32 @@ impl Db {
         self.used += u64::from(obj.acct);
         if let Some(old) = self.keys.insert(key, obj) {
             self.used -= u64::from(old.acct);
+        }
+    }
+
+    /// Stores `value` under `key` with one table lookup: a new key gets `access(None)`, an
+    /// existing one is replaced in place with `access(Some(its old access))`. Its TTL is
+    /// left alone.
+    pub fn upsert(
+        &mut self,
+        key: &[u8],
+        value: Value,
+        access: impl FnOnce(Option<Access>) -> Access,
+    ) {
+        let acct = obj_size(key.len(), &value);
+        self.used += u64::from(acct);
+        match self.keys.get_mut(key) {
+            Some(o) => {
+                self.used -= u64::from(o.acct);
+                o.access = access(Some(o.access));
+                o.value = value;
+                o.acct = acct;
+            }
+            None => {
+                let mut obj = Obj::new(value, access(None));
+                obj.acct = acct;
+                self.keys.insert_absent(key, obj);
+            }
         }
     }
 

@@ -174,9 +174,20 @@ impl<V> Dict<V> {
         if let Some(i) = self.find(key, hash) {
             return Some(std::mem::replace(&mut self.entries[i].val, val));
         }
+        self.push(key, hash, val);
+        None
+    }
+
+    /// Inserts a key the caller has just found absent, without looking again.
+    pub fn insert_absent(&mut self, key: &[u8], val: V) {
+        debug_assert!(!self.contains(key));
+        self.push(key, hash_key(key), val);
+    }
+
+    fn push(&mut self, key: &[u8], hash: u64, val: V) {
         if self.entries.len() >= u32::MAX as usize - 1 {
             // A browser tab is long dead before this; natively it would be 4 billion keys.
-            return None;
+            return;
         }
         if self.entries.len() + 1 > self.buckets.len() {
             self.rebuild(self.buckets.len() * 2);
@@ -190,7 +201,6 @@ impl<V> Dict<V> {
             val,
         });
         self.buckets[b] = idx;
-        None
     }
 
     /// Removes a key; returns its value.

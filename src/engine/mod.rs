@@ -31,7 +31,7 @@ pub mod table;
 pub mod util;
 pub mod zset;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -115,7 +115,7 @@ pub struct Core {
     pub config: Config,
     pub stats: Stats,
     /// Keyed by (container, name): `(None, "get")`, `(Some("object"), "encoding")`.
-    pub cmdstats: HashMap<(Option<&'static str>, &'static str), CmdStat>,
+    pub cmdstats: util::NameMap<(Option<&'static str>, &'static str), CmdStat>,
     pub rng: StdRng,
     clock: Box<dyn Clock>,
     /// The time of the command being executed (Redis caches it per command, so one
@@ -198,7 +198,7 @@ impl Engine {
                 dbs: (0..ndb).map(|_| Db::default()).collect(),
                 config,
                 stats: Stats::default(),
-                cmdstats: HashMap::new(),
+                cmdstats: Default::default(),
                 rng: StdRng::seed_from_u64(seed),
                 clock,
                 now,
@@ -282,7 +282,10 @@ impl Engine {
         self.core.now = self.core.clock.now_ms();
         let mut served = Vec::new();
         for (_, id, argv) in waiting {
-            let reply = self.run(id, &argv);
+            let reply = match table::lookup(&argv) {
+                Ok(spec) => self.run(spec, id, &argv),
+                Err(e) => Reply::Error(e),
+            };
             if reply != Reply::Blocked {
                 if let Some(c) = self.clients.get_mut(&id) {
                     c.blocked = None;
@@ -393,7 +396,7 @@ impl Engine {
             c.last_cmd = spec.key();
         }
         let started = timer::start();
-        let reply = self.run(id, argv);
+        let reply = self.run(spec, id, argv);
         if reply == Reply::Blocked {
             self.block_seq += 1;
             let seq = self.block_seq;
@@ -419,10 +422,7 @@ impl Engine {
 
     /// Runs a command's handler (lookup and arity already checked by the caller, or known
     /// good for a parked command being retried).
-    fn run(&mut self, id: u64, argv: &[Vec<u8>]) -> Reply {
-        let Ok(spec) = table::lookup(argv) else {
-            return Reply::err("ERR unknown command");
-        };
+    fn run(&mut self, spec: &'static table::CommandSpec, id: u64, argv: &[Vec<u8>]) -> Reply {
         // The caller has set `core.now` (one clock read per command, as Redis caches it).
         let mut ctx = Ctx {
             core: &mut self.core,
@@ -550,12 +550,12 @@ impl Core {
 
     /// Redis's 24-bit LRU clock, in seconds.
     pub fn lru_clock(&self) -> u32 {
-        ((self.now / 1000) as u64 & 0xFF_FFFF) as u32
+        lru_clock_at(self.now)
     }
 
     /// Minutes, 16 bits, as the LFU field keeps its last-decrement time.
     fn lfu_minutes(&self) -> u32 {
-        ((self.now / 60000) as u64 & 0xFFFF) as u32
+        lfu_minutes_at(self.now)
     }
 
     /// The access metadata of a new object: the clock now and LFU's starting counter
@@ -570,45 +570,14 @@ impl Core {
     /// The LFU counter after decay (what OBJECT FREQ shows): one step down for every
     /// `lfu-decay-time` minutes since the counter was last decremented.
     pub fn lfu_decayed(&self, lfu: u32) -> u32 {
-        let last = lfu >> 8;
-        let counter = lfu & 0xFF;
-        let now = self.lfu_minutes();
-        let elapsed = if now >= last {
-            now - last
-        } else {
-            65535 - last + now
-        };
-        let periods = if self.config.lfu_decay_time > 0 {
-            elapsed as i64 / self.config.lfu_decay_time
-        } else {
-            0
-        };
-        counter.saturating_sub(periods.clamp(0, u32::MAX as i64) as u32)
+        lfu_decay(&self.config, self.now, lfu)
     }
 
     /// Records an access: the LRU clock moves to now, and the LFU counter decays, then
     /// grows by one with probability 1 / ((counter - 5) * lfu-log-factor + 1), so it
     /// takes about a million accesses to reach 255 at the default factor of 10.
     pub fn touched(&mut self, old: Access) -> Access {
-        let mut counter = self.lfu_decayed(old.lfu);
-        if counter < 255 {
-            let base = counter.saturating_sub(LFU_INIT_VAL);
-            // With base 0 the probability is 1: no need to draw.
-            if base == 0 {
-                counter += 1;
-            } else {
-                use rand::RngExt;
-                let r: f64 = self.rng.random();
-                let p = 1.0 / (base as f64 * self.config.lfu_log_factor as f64 + 1.0);
-                if r < p {
-                    counter += 1;
-                }
-            }
-        }
-        Access {
-            clock: self.lru_clock(),
-            lfu: (self.lfu_minutes() << 8) | counter,
-        }
+        touch_access(&self.config, self.now, &mut self.rng, old)
     }
 
     /// Idle time in milliseconds from an LRU stamp (wrapping at 2^24 s, as Redis).
@@ -686,15 +655,41 @@ impl Core {
     /// Looks a key up for reading: lazy expiry, hit/miss counting, LRU/LFU touch.
     pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&Obj> {
         self.expire_if_needed(db, key);
-        let Some(old) = self.dbs[db].keys.get(key).map(|o| o.access) else {
-            self.stats.keyspace_misses += 1;
+        let Core {
+            dbs,
+            config,
+            rng,
+            now,
+            stats,
+            ..
+        } = self;
+        let Some(o) = dbs[db].keys.get_mut(key) else {
+            stats.keyspace_misses += 1;
             return None;
         };
-        self.stats.keyspace_hits += 1;
-        let access = self.touched(old);
-        let o = self.dbs[db].keys.get_mut(key)?;
-        o.access = access;
+        stats.keyspace_hits += 1;
+        o.access = touch_access(config, *now, rng, o.access);
         Some(o)
+    }
+
+    /// Whether a key exists (after lazy expiry), touching it as a write lookup does, for
+    /// a command about to replace its value whole (SET): nothing to re-count after.
+    pub fn touch_for_overwrite(&mut self, db: usize, key: &[u8]) -> bool {
+        self.expire_if_needed(db, key);
+        let Core {
+            dbs,
+            config,
+            rng,
+            now,
+            ..
+        } = self;
+        match dbs[db].keys.get_mut(key) {
+            Some(o) => {
+                o.access = touch_access(config, *now, rng, o.access);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Notes that a key's value may change in place, so its size is re-counted when the
@@ -721,13 +716,11 @@ impl Core {
     /// Looks a key up for writing: lazy expiry and touch, no hit/miss counting. The key is
     /// marked for re-counting, as the caller may change its value in place.
     pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Obj> {
-        self.expire_if_needed(db, key);
-        let old = self.dbs[db].keys.get(key).map(|o| o.access)?;
+        if !self.touch_for_overwrite(db, key) {
+            return None;
+        }
         self.mark_dirty(db, key);
-        let access = self.touched(old);
-        let o = self.dbs[db].keys.get_mut(key)?;
-        o.access = access;
-        Some(o)
+        self.dbs[db].keys.get_mut(key)
     }
 
     /// Whether a key exists (after lazy expiry), without touching it.
@@ -740,13 +733,33 @@ impl Core {
     /// An overwritten key keeps its (touched) access counter, as Redis 7.0's `dbOverwrite`
     /// does under LFU, so a hot key stays hot when it is rewritten; its LRU clock is now.
     pub fn set_key(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool) {
-        let old = self.dbs[db].keys.get(key).map(|o| o.access);
-        let access = match old {
-            Some(old) => self.touched(old),
-            None => self.new_access(),
-        };
-        let d = &mut self.dbs[db];
-        d.insert(key, Obj::new(value, access));
+        self.store(db, key, value, keep_ttl, true);
+    }
+
+    /// SET's half of `set_key`, after `touch_for_overwrite` already touched the key:
+    /// the new value takes the old access data as it is (Redis's `dbOverwrite`).
+    pub fn set_key_touched(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool) {
+        self.store(db, key, value, keep_ttl, false);
+    }
+
+    fn store(&mut self, db: usize, key: &[u8], value: Value, keep_ttl: bool, touch: bool) {
+        let fresh = self.new_access();
+        let Core {
+            dbs,
+            config,
+            rng,
+            now,
+            ..
+        } = self;
+        let d = &mut dbs[db];
+        d.upsert(key, value, |old| match old {
+            Some(old) if touch => touch_access(config, *now, rng, old),
+            Some(old) => Access {
+                clock: fresh.clock,
+                lfu: old.lfu,
+            },
+            None => fresh,
+        });
         if !keep_ttl {
             d.expires.remove(key);
         }
@@ -775,3 +788,55 @@ pub const LFU_INIT_VAL: u32 = 5;
 
 #[cfg(test)]
 mod tests;
+
+/// Redis's 24-bit LRU clock (seconds) at `now_ms`.
+fn lru_clock_at(now_ms: i64) -> u32 {
+    ((now_ms / 1000) as u64 & 0xFF_FFFF) as u32
+}
+
+/// The LFU field's 16-bit minute clock at `now_ms`.
+fn lfu_minutes_at(now_ms: i64) -> u32 {
+    ((now_ms / 60000) as u64 & 0xFFFF) as u32
+}
+
+/// An LFU field's counter after decay at `now_ms`.
+fn lfu_decay(config: &Config, now_ms: i64, lfu: u32) -> u32 {
+    let last = lfu >> 8;
+    let counter = lfu & 0xFF;
+    let now = lfu_minutes_at(now_ms);
+    let elapsed = if now >= last {
+        now - last
+    } else {
+        65535 - last + now
+    };
+    let periods = if config.lfu_decay_time > 0 {
+        elapsed as i64 / config.lfu_decay_time
+    } else {
+        0
+    };
+    counter.saturating_sub(periods.clamp(0, u32::MAX as i64) as u32)
+}
+
+/// An access at `now_ms` (see [`Core::touched`]); a free function so that callers can
+/// hold a key's object and the random source at once.
+fn touch_access(config: &Config, now_ms: i64, rng: &mut StdRng, old: Access) -> Access {
+    let mut counter = lfu_decay(config, now_ms, old.lfu);
+    if counter < 255 {
+        let base = counter.saturating_sub(LFU_INIT_VAL);
+        // With base 0 the probability is 1: no need to draw.
+        if base == 0 {
+            counter += 1;
+        } else {
+            use rand::RngExt;
+            let r: f64 = rng.random();
+            let p = 1.0 / (base as f64 * config.lfu_log_factor as f64 + 1.0);
+            if r < p {
+                counter += 1;
+            }
+        }
+    }
+    Access {
+        clock: lru_clock_at(now_ms),
+        lfu: (lfu_minutes_at(now_ms) << 8) | counter,
+    }
+}

@@ -939,9 +939,9 @@ pub fn commands() -> impl Iterator<Item = &'static CommandSpec> {
 /// Finds a top-level command by name, any case, through a hash index built on first use
 /// (this runs once per command executed).
 pub fn find(name: &[u8]) -> Option<&'static CommandSpec> {
-    use std::collections::HashMap;
     use std::sync::OnceLock;
-    static INDEX: OnceLock<HashMap<&'static [u8], &'static CommandSpec>> = OnceLock::new();
+    static INDEX: OnceLock<super::util::NameMap<&'static [u8], &'static CommandSpec>> =
+        OnceLock::new();
     let index = INDEX.get_or_init(|| commands().map(|c| (c.name.as_bytes(), c)).collect());
     let mut buf = [0u8; 32];
     let lower = buf.get_mut(..name.len())?;

@@ -752,56 +752,101 @@ impl ZSet {
 /// hexadecimal, `inf`/`infinity` with a sign, no leading space, no NaN, and neither
 /// overflow to infinity nor underflow to zero.
 pub fn parse_score(a: &[u8]) -> Option<f64> {
-    use rustc_apfloat::ieee::Double;
-    use rustc_apfloat::{Float, Round, Status};
     let text = std::str::from_utf8(a).ok()?;
     let (neg, body) = match text.as_bytes().first()? {
         b'-' => (true, &text[1..]),
         b'+' => (false, &text[1..]),
         _ => (false, text),
     };
-    let lower = body.to_ascii_lowercase();
-    let v = if lower == "inf" || lower == "infinity" {
-        f64::INFINITY
-    } else {
-        let ok = if let Some(hex) = lower.strip_prefix("0x") {
-            !hex.is_empty()
-                && hex.bytes().all(|c| {
-                    c.is_ascii_hexdigit() || c == b'.' || c == b'p' || c == b'-' || c == b'+'
-                })
-        } else {
-            !lower.is_empty()
-                && lower
-                    .bytes()
-                    .all(|c| c.is_ascii_digit() || b".e+-".contains(&c))
-                && lower
-                    .bytes()
-                    .next()
-                    .is_some_and(|c| c.is_ascii_digit() || c == b'.')
-        };
-        if !ok {
+    // Plain decimal text, the usual case: Rust's parser rounds correctly, as strtod does.
+    let b = body.as_bytes();
+    if b.first().is_some_and(|c| c.is_ascii_digit() || *c == b'.')
+        && b.iter().all(|c| c.is_ascii_digit() || b".eE+-".contains(c))
+    {
+        let v: f64 = body.parse().ok()?;
+        let mantissa = body.split(['e', 'E']).next().unwrap_or("");
+        // strtod's range errors: overflow, or a non-zero number that underflows to 0.
+        if v.is_infinite() || (v == 0.0 && mantissa.bytes().any(|c| (b'1'..=b'9').contains(&c))) {
             return None;
         }
-        let src = if lower.starts_with("0x") && !lower.contains('p') {
-            format!("{lower}p0")
-        } else {
-            lower
-        };
-        let r = Double::from_str_r(&src, Round::NearestTiesToEven).ok()?;
-        if r.status.contains(Status::OVERFLOW)
-            || (r.status.contains(Status::UNDERFLOW) && r.value.is_zero())
-        {
-            return None;
-        }
-        f64::from_bits(r.value.to_bits() as u64)
-    };
+        return Some(if neg { -v } else { v });
+    }
+    let v = strtod_exact(body)?;
     Some(if neg { -v } else { v })
+}
+
+/// The general case of [`parse_score`] for unsigned text: hexadecimal, `inf`, and
+/// decimal too, by exact software arithmetic (slower, so decimal text takes the fast path
+/// above; a test checks that both agree).
+fn strtod_exact(body: &str) -> Option<f64> {
+    use rustc_apfloat::ieee::Double;
+    use rustc_apfloat::{Float, Round, Status};
+    let lower = body.to_ascii_lowercase();
+    if lower == "inf" || lower == "infinity" {
+        return Some(f64::INFINITY);
+    }
+    let ok = if let Some(hex) = lower.strip_prefix("0x") {
+        !hex.is_empty()
+            && hex
+                .bytes()
+                .all(|c| c.is_ascii_hexdigit() || c == b'.' || c == b'p' || c == b'-' || c == b'+')
+    } else {
+        !lower.is_empty()
+            && lower
+                .bytes()
+                .all(|c| c.is_ascii_digit() || b".e+-".contains(&c))
+            && lower
+                .bytes()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit() || c == b'.')
+    };
+    if !ok {
+        return None;
+    }
+    let src = if lower.starts_with("0x") && !lower.contains('p') {
+        format!("{lower}p0")
+    } else {
+        lower
+    };
+    let r = Double::from_str_r(&src, Round::NearestTiesToEven).ok()?;
+    if r.status.contains(Status::OVERFLOW)
+        || (r.status.contains(Status::UNDERFLOW) && r.value.is_zero())
+    {
+        return None;
+    }
+    Some(f64::from_bits(r.value.to_bits() as u64))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use rand::SeedableRng;
+
+    #[test]
+    fn decimal_fast_path_agrees_with_exact_parsing() {
+        use rand::RngExt;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let digits = |rng: &mut rand::rngs::StdRng, n: usize| -> String {
+            (0..n)
+                .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+                .collect()
+        };
+        for _ in 0..20_000 {
+            let int_len = rng.random_range(0..25);
+            let frac_len = rng.random_range(0..25);
+            let mut t = digits(&mut rng, int_len);
+            if rng.random_bool(0.6) || t.is_empty() {
+                t.push('.');
+                t += &digits(&mut rng, frac_len);
+            }
+            if rng.random_bool(0.5) {
+                t += &format!("e{}", rng.random_range(-340..340));
+            }
+            let fast = parse_score(t.as_bytes());
+            let exact = strtod_exact(&t);
+            assert_eq!(fast.map(f64::to_bits), exact.map(f64::to_bits), "{t}");
+        }
+    }
 
     #[test]
     fn scores_parse_like_strtod() {

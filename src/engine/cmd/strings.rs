@@ -125,12 +125,12 @@ fn set_generic(
         }
     }
     let db = ctx.db();
-    let found = ctx.core.lookup_write(db, key).is_some();
+    let found = ctx.core.touch_for_overwrite(db, key);
     if (o.nx && found) || (o.xx && !found) {
         return old.unwrap_or(abort);
     }
     ctx.core
-        .set_key(db, key, Value::string(val.to_vec()), o.ttl == Ttl::Keep);
+        .set_key_touched(db, key, Value::string(val.to_vec()), o.ttl == Ttl::Keep);
     ctx.core.stats.dirty += 1;
     ctx.core.notify(db, key, "set");
     if let Some(ms) = when {
