@@ -178,17 +178,10 @@ fn hit_rates_match_redis_for_every_policy() {
     // Warm both servers up once and throw the result away.
     replay([redis.port, ours.port], "allkeys-random", &ops[..3000]);
     let mut worst: f64 = 0.0;
-    for policy in [
-        "allkeys-lru",
-        "allkeys-lfu",
-        "allkeys-random",
-        "volatile-lru",
-        "volatile-lfu",
-        "volatile-random",
-        "volatile-ttl",
-    ]
-    .into_iter()
-    .filter(|p| std::env::var("FIDELITY_POLICY").map_or(true, |f| p.contains(f.as_str())))
+    for policy in kvlab::sim::POLICIES
+        .into_iter()
+        .filter(|p| *p != "noeviction")
+        .filter(|p| std::env::var("FIDELITY_POLICY").map_or(true, |f| p.contains(f.as_str())))
     {
         let [theirs, mine] = replay([redis.port, ours.port], policy, &ops);
         let d = mine - theirs;

@@ -654,6 +654,18 @@ impl Core {
 
     /// Looks a key up for reading: lazy expiry, hit/miss counting, LRU/LFU touch.
     pub fn lookup_read(&mut self, db: usize, key: &[u8]) -> Option<&Obj> {
+        self.touch_key(db, key, true).map(|o| &*o)
+    }
+
+    /// Whether a key exists (after lazy expiry), touching it as a write lookup does, for
+    /// a command about to replace its value whole (SET): nothing to re-count after.
+    pub fn touch_for_overwrite(&mut self, db: usize, key: &[u8]) -> bool {
+        self.touch_key(db, key, false).is_some()
+    }
+
+    /// Lazy expiry, then one table lookup that records the access (and, for reads, the
+    /// keyspace hit or miss).
+    fn touch_key(&mut self, db: usize, key: &[u8], read: bool) -> Option<&mut Obj> {
         self.expire_if_needed(db, key);
         let Core {
             dbs,
@@ -663,33 +675,16 @@ impl Core {
             stats,
             ..
         } = self;
-        let Some(o) = dbs[db].keys.get_mut(key) else {
-            stats.keyspace_misses += 1;
-            return None;
-        };
-        stats.keyspace_hits += 1;
+        let found = dbs[db].keys.get_mut(key);
+        if read {
+            match found {
+                Some(_) => stats.keyspace_hits += 1,
+                None => stats.keyspace_misses += 1,
+            }
+        }
+        let o = found?;
         o.access = touch_access(config, *now, rng, o.access);
         Some(o)
-    }
-
-    /// Whether a key exists (after lazy expiry), touching it as a write lookup does, for
-    /// a command about to replace its value whole (SET): nothing to re-count after.
-    pub fn touch_for_overwrite(&mut self, db: usize, key: &[u8]) -> bool {
-        self.expire_if_needed(db, key);
-        let Core {
-            dbs,
-            config,
-            rng,
-            now,
-            ..
-        } = self;
-        match dbs[db].keys.get_mut(key) {
-            Some(o) => {
-                o.access = touch_access(config, *now, rng, o.access);
-                true
-            }
-            None => false,
-        }
     }
 
     /// Notes that a key's value may change in place, so its size is re-counted when the

@@ -251,22 +251,14 @@ static OBJECT_SUBS: &[CommandSpec] = &[
         ),
         "nondeterministic_output",
     ),
-    sub(
-        c(
-            "help",
-            2,
-            "loading stale",
-            "keyspace",
-            NOKEY,
-            "",
-            G,
-            "6.2.0",
-            "O(1)",
-            "List the OBJECT subcommands.",
-            "",
-            keys::object_help,
-        ),
+    help_sub(
         "object",
+        "loading stale",
+        "keyspace",
+        G,
+        "6.2.0",
+        "List the OBJECT subcommands.",
+        keys::object_help,
     ),
     tips(
         sub(
@@ -334,22 +326,14 @@ static MEMORY_SUBS: &[CommandSpec] = &[
         "Memory use broken down: startup, clients, tables, dataset, peak, fragmentation.",
         memory::memory_stats,
     ),
-    sub(
-        c(
-            "help",
-            2,
-            "loading stale",
-            "",
-            NOKEY,
-            "",
-            SRV,
-            "4.0.0",
-            "O(1)",
-            "List the MEMORY subcommands.",
-            "",
-            memory::memory_help,
-        ),
+    help_sub(
         "memory",
+        "loading stale",
+        "",
+        SRV,
+        "4.0.0",
+        "List the MEMORY subcommands.",
+        memory::memory_help,
     ),
     sub(
         c(
@@ -369,6 +353,24 @@ static MEMORY_SUBS: &[CommandSpec] = &[
         "memory",
     ),
 ];
+
+/// A container's HELP subcommand ("List the X subcommands.").
+const fn help_sub(
+    container: &'static str,
+    flags: &'static str,
+    acl: &'static str,
+    group: &'static str,
+    since: &'static str,
+    summary: &'static str,
+    handler: Handler,
+) -> CommandSpec {
+    sub(
+        c(
+            "help", 2, flags, acl, NOKEY, "", group, since, "O(1)", summary, "", handler,
+        ),
+        container,
+    )
+}
 
 /// A MEMORY subcommand without keys: `MEMORY <name>`, nondeterministic output.
 const fn memory_sub(name: &'static str, summary: &'static str, handler: Handler) -> CommandSpec {
@@ -401,22 +403,14 @@ static CONFIG_SUBS: &[CommandSpec] = &[
         ),
         "config",
     ),
-    sub(
-        c(
-            "help",
-            2,
-            "loading stale",
-            "",
-            NOKEY,
-            "",
-            SRV,
-            "5.0.0",
-            "O(1)",
-            "List the CONFIG subcommands.",
-            "",
-            server::config_help,
-        ),
+    help_sub(
         "config",
+        "loading stale",
+        "",
+        SRV,
+        "5.0.0",
+        "List the CONFIG subcommands.",
+        server::config_help,
     ),
     sub(
         c(
@@ -526,22 +520,14 @@ static COMMAND_SUBS: &[CommandSpec] = &[
         ),
         "command",
     ),
-    sub(
-        c(
-            "help",
-            2,
-            "loading stale sentinel",
-            "connection",
-            NOKEY,
-            "",
-            SRV,
-            "5.0.0",
-            "O(1)",
-            "List the COMMAND subcommands.",
-            "",
-            server::command_help,
-        ),
+    help_sub(
         "command",
+        "loading stale sentinel",
+        "connection",
+        SRV,
+        "5.0.0",
+        "List the COMMAND subcommands.",
+        server::command_help,
     ),
     tips(
         sub(
@@ -603,22 +589,14 @@ static CLIENT_SUBS: &[CommandSpec] = &[
         ),
         "client",
     ),
-    sub(
-        c(
-            "help",
-            2,
-            "loading stale sentinel",
-            "connection",
-            NOKEY,
-            "",
-            CONN,
-            "5.0.0",
-            "O(1)",
-            "List the CLIENT subcommands.",
-            "",
-            server::client_help,
-        ),
+    help_sub(
         "client",
+        "loading stale sentinel",
+        "connection",
+        CONN,
+        "5.0.0",
+        "List the CLIENT subcommands.",
+        server::client_help,
     ),
     sub(
         c(
