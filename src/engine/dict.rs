@@ -113,6 +113,11 @@ impl std::hash::Hasher for KeyHasher {
 
 pub type KeyBuildHasher = std::hash::BuildHasherDefault<KeyHasher>;
 
+/// A `HashMap` on [`KeyHasher`]: also for the engine's own tables looked up on every
+/// command (the command index, INFO commandstats), where SipHash costs more than the
+/// lookup is worth. Keys are never chosen by an attacker there.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, KeyBuildHasher>;
+
 impl<V> Dict<V> {
     pub fn new() -> Self {
         Dict {

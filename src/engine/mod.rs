@@ -115,7 +115,7 @@ pub struct Core {
     pub config: Config,
     pub stats: Stats,
     /// Keyed by (container, name): `(None, "get")`, `(Some("object"), "encoding")`.
-    pub cmdstats: util::NameMap<(Option<&'static str>, &'static str), CmdStat>,
+    pub cmdstats: dict::FastMap<(Option<&'static str>, &'static str), CmdStat>,
     pub rng: StdRng,
     clock: Box<dyn Clock>,
     /// The time of the command being executed (Redis caches it per command, so one

@@ -918,7 +918,7 @@ pub fn commands() -> impl Iterator<Item = &'static CommandSpec> {
 /// (this runs once per command executed).
 pub fn find(name: &[u8]) -> Option<&'static CommandSpec> {
     use std::sync::OnceLock;
-    static INDEX: OnceLock<super::util::NameMap<&'static [u8], &'static CommandSpec>> =
+    static INDEX: OnceLock<super::dict::FastMap<&'static [u8], &'static CommandSpec>> =
         OnceLock::new();
     let index = INDEX.get_or_init(|| commands().map(|c| (c.name.as_bytes(), c)).collect());
     let mut buf = [0u8; 32];

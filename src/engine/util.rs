@@ -475,34 +475,3 @@ mod tests {
         assert_eq!(parse_memory(b"x"), None);
     }
 }
-
-/// A fast, non-cryptographic hasher for the engine's internal tables keyed by command
-/// names (the command index, INFO commandstats): looked up on every command, where the
-/// standard library's DoS-resistant SipHash would cost more than the lookup is worth.
-/// Never used for user-controlled keys.
-#[derive(Clone, Copy)]
-pub struct NameHasher(u64);
-
-impl Default for NameHasher {
-    /// FNV-1a's offset basis.
-    fn default() -> Self {
-        NameHasher(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for NameHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (self.0 ^ n as u64).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    fn finish(&self) -> u64 {
-        self.0 ^ (self.0 >> 29)
-    }
-}
-
-/// `HashMap` with [`NameHasher`].
-pub type NameMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<NameHasher>>;
