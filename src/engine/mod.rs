@@ -573,13 +573,6 @@ impl Core {
         lfu_decay(&self.config, self.now, lfu)
     }
 
-    /// Records an access: the LRU clock moves to now, and the LFU counter decays, then
-    /// grows by one with probability 1 / ((counter - 5) * lfu-log-factor + 1), so it
-    /// takes about a million accesses to reach 255 at the default factor of 10.
-    pub fn touched(&mut self, old: Access) -> Access {
-        touch_access(&self.config, self.now, &mut self.rng, old)
-    }
-
     /// Idle time in milliseconds from an LRU stamp (wrapping at 2^24 s, as Redis).
     pub fn idle_ms(&self, lru: u32) -> u64 {
         let now = self.lru_clock();
@@ -812,8 +805,10 @@ fn lfu_decay(config: &Config, now_ms: i64, lfu: u32) -> u32 {
     counter.saturating_sub(periods.clamp(0, u32::MAX as i64) as u32)
 }
 
-/// An access at `now_ms` (see [`Core::touched`]); a free function so that callers can
-/// hold a key's object and the random source at once.
+/// Records an access at `now_ms`: the LRU clock moves to now, and the LFU counter
+/// decays, then grows by one with probability 1 / ((counter - 5) * lfu-log-factor + 1),
+/// so it takes about a million accesses to reach 255 at the default factor of 10.
+/// A free function so that callers can hold a key's object and the random source at once.
 fn touch_access(config: &Config, now_ms: i64, rng: &mut StdRng, old: Access) -> Access {
     let mut counter = lfu_decay(config, now_ms, old.lfu);
     if counter < 255 {
