@@ -33,7 +33,7 @@ mod native {
 
     /// Each connection's wake-up call, for blocking commands.
     type Waiters = Rc<RefCell<HashMap<u64, Rc<Notify>>>>;
-    use kvlab::resp::{encode, parse_request_into};
+    use kvlab::resp::{encode, RequestReader};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
 
@@ -173,6 +173,20 @@ mod native {
         }
     }
 
+    /// Logs Redis's cross-protocol warning, at most once a minute as redis-server does
+    /// (so that an attacker cannot flood the log).
+    fn security_warning() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static LOGGED: AtomicU64 = AtomicU64::new(0);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        if now.abs_diff(LOGGED.load(Ordering::Relaxed)) > 60 {
+            LOGGED.store(now, Ordering::Relaxed);
+            eprintln!("kvlab-server: # {}", kvlab::engine::SECURITY_WARNING);
+        }
+    }
+
     /// Wakes the connections whose blocking command was served or timed out.
     fn wake(engine: &mut Engine, waiters: &Waiters) {
         let mut ids = engine.serve_blocked();
@@ -191,7 +205,7 @@ mod native {
         let mut inbuf: Vec<u8> = Vec::with_capacity(16 * 1024);
         let mut out: Vec<u8> = Vec::with_capacity(16 * 1024);
         let mut chunk = vec![0u8; 64 * 1024];
-        let mut argv: Vec<Vec<u8>> = Vec::new();
+        let mut reader = RequestReader::new();
         loop {
             let n = match sock.read(&mut chunk).await {
                 Ok(0) | Err(_) => break,
@@ -207,14 +221,17 @@ mod native {
                     let max_bulk = eng.core.config.proto_max_bulk_len;
                     let qbuf_limit = eng.core.config.client_query_buffer_limit as usize;
                     loop {
-                        match parse_request_into(&inbuf[pos..], max_bulk, &mut argv) {
-                            Ok(Some(used)) if argv.is_empty() => pos += used,
-                            Ok(Some(used)) => {
+                        match reader.read(&inbuf[pos..], max_bulk) {
+                            Ok((used, true)) if reader.argv().is_empty() => pos += used,
+                            Ok((used, true)) => {
                                 pos += used;
-                                let reply = eng.execute(id, &argv);
+                                let reply = eng.execute(id, reader.argv());
                                 if reply == Reply::Blocked {
                                     blocked = true;
                                     break;
+                                }
+                                if reply == Reply::Closed {
+                                    security_warning();
                                 }
                                 let (resp, quit) = eng
                                     .client(id)
@@ -226,16 +243,20 @@ mod native {
                                     break;
                                 }
                             }
-                            Ok(None) => {
-                                if inbuf.len() - pos > qbuf_limit {
-                                    // Redis closes a client whose query buffer outgrows the limit.
+                            Ok((used, false)) => {
+                                pos += used;
+                                // Redis closes a client whose query buffer outgrows the
+                                // limit (here the half-read request's arguments count too).
+                                if inbuf.len() - pos + reader.pending_bytes() > qbuf_limit {
+                                    eprintln!(
+                                        "kvlab-server: closing client {id} that reached max query buffer length"
+                                    );
                                     close = true;
                                 }
                                 break;
                             }
                             Err(e) => {
-                                let resp = eng.client(id).map(|c| c.resp).unwrap_or(2);
-                                encode(&Reply::Error(e.0), resp, &mut out);
+                                e.encode(&mut out);
                                 close = true;
                                 break;
                             }

@@ -8,18 +8,37 @@ pub mod help;
 use crate::engine::reply::format_double_g17;
 use crate::engine::Reply;
 
-/// Splits a console line into arguments the way redis-cli does (`sdssplitargs`):
-/// whitespace separates, `"..."` understands `\n \r \t \b \a \\ \" \xHH` (other escaped
-/// characters stand for themselves), `'...'` only understands `\'`, and a closing quote
-/// must be followed by whitespace or the end. `Err` is redis-cli's
-/// "Invalid argument(s)".
+/// Splits a console line into arguments the way redis-cli does (`sdssplitargs`).
+/// See [`split_args`].
 pub fn tokenize(line: &str) -> Result<Vec<Vec<u8>>, &'static str> {
+    split_args(line.as_bytes())
+}
+
+/// C's `isspace` in the "C" locale: the bytes `sdssplitargs` skips between arguments
+/// (vertical tab and form feed included, unlike Rust's `is_ascii_whitespace`).
+fn is_c_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// Redis's `sdssplitargs`, which both redis-cli (for a typed line) and redis-server (for
+/// an inline request) use: whitespace separates, `"..."` understands `\n \r \t \b \a \\
+/// \" \xHH` (other escaped characters stand for themselves), `'...'` only understands
+/// `\'`, and a closing quote must be followed by whitespace or the end. `Err` is
+/// redis-cli's "Invalid argument(s)" (the server's "unbalanced quotes").
+///
+/// The C function reads a C string, so a NUL byte ends the line: `PING\0junk` is `PING`.
+/// Every pass of the outer loop consumes at least one byte, so no input can make it
+/// spin.
+pub fn split_args(line: &[u8]) -> Result<Vec<Vec<u8>>, &'static str> {
     const ERR: &str = "Invalid argument(s)";
-    let b = line.as_bytes();
+    let b = match line.iter().position(|&c| c == 0) {
+        Some(nul) => &line[..nul],
+        None => line,
+    };
     let mut out = Vec::new();
     let mut i = 0;
     loop {
-        while i < b.len() && b[i].is_ascii_whitespace() {
+        while i < b.len() && is_c_space(b[i]) {
             i += 1;
         }
         if i >= b.len() {
@@ -38,8 +57,8 @@ pub fn tokenize(line: &str) -> Result<Vec<Vec<u8>>, &'static str> {
                     && b[i + 2].is_ascii_hexdigit()
                     && b[i + 3].is_ascii_hexdigit()
                 {
-                    let hex = std::str::from_utf8(&b[i + 2..i + 4]).unwrap_or("0");
-                    cur.push(u8::from_str_radix(hex, 16).unwrap_or(0));
+                    let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+                    cur.push(hex(b[i + 2]) * 16 + hex(b[i + 3]));
                     i += 3;
                 } else if b[i] == b'\\' && i + 1 < b.len() {
                     i += 1;
@@ -52,7 +71,7 @@ pub fn tokenize(line: &str) -> Result<Vec<Vec<u8>>, &'static str> {
                         c => c,
                     });
                 } else if b[i] == b'"' {
-                    if i + 1 < b.len() && !b[i + 1].is_ascii_whitespace() {
+                    if i + 1 < b.len() && !is_c_space(b[i + 1]) {
                         return Err(ERR);
                     }
                     i += 1;
@@ -68,7 +87,7 @@ pub fn tokenize(line: &str) -> Result<Vec<Vec<u8>>, &'static str> {
                     i += 1;
                     cur.push(b'\'');
                 } else if b[i] == b'\'' {
-                    if i + 1 < b.len() && !b[i + 1].is_ascii_whitespace() {
+                    if i + 1 < b.len() && !is_c_space(b[i + 1]) {
                         return Err(ERR);
                     }
                     i += 1;
@@ -81,7 +100,7 @@ pub fn tokenize(line: &str) -> Result<Vec<Vec<u8>>, &'static str> {
                     break;
                 }
                 match b[i] {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => break,
+                    b' ' | b'\n' | b'\r' | b'\t' => break,
                     b'"' => inq = true,
                     b'\'' => insq = true,
                     c => cur.push(c),
@@ -192,6 +211,7 @@ fn format_tty(r: &Reply, prefix: &str) -> String {
         Reply::Nil | Reply::NilArray => "(nil)\n".into(),
         Reply::Bool(b) => if *b { "(true)\n" } else { "(false)\n" }.into(),
         Reply::Blocked => String::new(),
+        Reply::Closed => "Error: Server closed the connection\n".into(),
         Reply::Array(v) | Reply::Set(v) if v.is_empty() => match r {
             Reply::Set(_) => "(empty set)\n".into(),
             _ => "(empty array)\n".into(),
@@ -235,6 +255,7 @@ fn format_tty(r: &Reply, prefix: &str) -> String {
 fn format_raw(r: &Reply) -> String {
     match r {
         Reply::Nil | Reply::NilArray | Reply::Blocked => String::new(),
+        Reply::Closed => "Error: Server closed the connection\n".into(),
         Reply::Error(e) => format!("{e}\n"),
         Reply::Status(s) => s.clone(),
         Reply::Bulk(b) | Reply::Verbatim(_, b) => String::from_utf8_lossy(b).into_owned(),
@@ -276,6 +297,48 @@ mod tests {
         assert!(tokenize(r#"set "a"b"#).is_err());
         assert!(tokenize("set 'a").is_err());
         assert!(toks("").is_empty());
+    }
+
+    #[test]
+    fn a_nul_ends_the_line_as_in_c() {
+        // sdssplitargs reads a C string: nothing after a NUL exists for it.
+        assert_eq!(toks("PING\0junk \"unbalanced"), ["PING"]);
+        assert!(toks("\0\x01\x02").is_empty());
+        assert_eq!(toks("GET a\0"), ["GET", "a"]);
+        assert!(tokenize("SET \"a\0\"").is_err(), "the quote never closes");
+        let long = format!("ECHO {}\0{}", "x".repeat(1 << 20), "y ".repeat(1000));
+        assert_eq!(tokenize(&long).unwrap()[1].len(), 1 << 20);
+    }
+
+    #[test]
+    fn c_isspace_separates_but_only_four_bytes_end_a_word() {
+        // Vertical tab and form feed are skipped before an argument, and kept inside one.
+        assert_eq!(toks("\x0bPING\x0b"), ["PING\x0b"]);
+        assert_eq!(toks("PING \x0cx"), ["PING", "x"]);
+        assert_eq!(toks("ECHO \"a\"\x0b"), ["ECHO", "a"]);
+        assert_eq!(toks("PING\rX"), ["PING", "X"]);
+        // Bytes that are not UTF-8 pass through untouched.
+        assert_eq!(
+            split_args(b"GET \xff\xfe").unwrap(),
+            vec![b"GET".to_vec(), vec![0xff, 0xfe]]
+        );
+    }
+
+    #[test]
+    fn hostile_lines_end_in_bounded_time() {
+        // Every byte value, alone and in runs, quoted and not: each call must return.
+        for c in 0u8..=255 {
+            for line in [
+                vec![c],
+                vec![c; 3],
+                vec![b'"', c],
+                vec![b'\'', c, c],
+                vec![b'a', c, b'b'],
+            ] {
+                let args = split_args(&line).unwrap_or_default();
+                assert!(args.len() <= line.len());
+            }
+        }
     }
 
     #[test]

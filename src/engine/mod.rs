@@ -77,6 +77,10 @@ pub struct CmdStat {
     pub failed_calls: u64,
 }
 
+/// What redis-server logs (at most once a minute) when it drops a connection that sent
+/// `POST` or `Host:`.
+pub const SECURITY_WARNING: &str = "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.";
+
 /// One connection's state. Everything that belongs to a client and not to the keyspace
 /// lives here, so console tabs and TCP connections can share one engine.
 #[derive(Clone, Debug)]
@@ -341,6 +345,14 @@ impl Engine {
     pub fn execute(&mut self, id: u64, argv: &[Vec<u8>]) -> Reply {
         if argv.is_empty() {
             return Reply::err("ERR empty command");
+        }
+        // Redis's processCommand, before the command lookup: an HTTP request line or
+        // header is a cross-protocol attack; the connection is dropped unanswered.
+        if argv[0].eq_ignore_ascii_case(b"post") || argv[0].eq_ignore_ascii_case(b"host:") {
+            if let Some(c) = self.clients.get_mut(&id) {
+                c.close_after_reply = true;
+            }
+            return Reply::Closed;
         }
         self.core.now = self.core.clock.now_ms();
         if !self.clients.contains_key(&id) {

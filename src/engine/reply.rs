@@ -33,6 +33,10 @@ pub enum Reply {
     /// Not a reply: the command blocks (BZPOPMIN on empty keys). The engine parks the
     /// client and the host gets its real reply later from `Engine::take_ready`.
     Blocked,
+    /// Not a reply: the server closes the connection without answering. Redis does this
+    /// to a request that starts with `POST` or `Host:` (an HTTP request: a cross-protocol
+    /// attack). redis-cli prints "Error: Server closed the connection".
+    Closed,
 }
 
 impl Reply {

@@ -1,0 +1,284 @@
+//! The protocol door, tried as an attacker would: malformed and hostile requests sent to
+//! the real redis-server and to kvlab-server, one fresh connection per case, comparing
+//! what each server sends back and whether it closes the connection. While the cases
+//! run, kvlab-server must keep answering other clients.
+//!
+//! No case depends on timing to pass: every reply is read until the server closes the
+//! connection or a generous deadline passes (a connection still open at the deadline is
+//! "open", the same rule for both servers), and all cases run at once, so the suite takes
+//! about one deadline whatever the machine's speed.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::time::{Duration, Instant};
+
+/// How long a connection must stay quiet and open to count as kept open.
+const DEADLINE: Duration = Duration::from_secs(8);
+
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    reply: String,
+    closed: bool,
+}
+
+/// Sends `input` on a fresh connection and reads until the server closes it or the
+/// deadline passes.
+fn attempt(port: u16, input: &[u8]) -> Outcome {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    // Written in pieces: a request larger than the socket buffers must not deadlock
+    // against a server that replies while we still write.
+    let writer = {
+        let mut w = s.try_clone().expect("clone");
+        let input = input.to_vec();
+        std::thread::spawn(move || {
+            for piece in input.chunks(16 * 1024) {
+                if w.write_all(piece).is_err() {
+                    break;
+                }
+            }
+        })
+    };
+    let started = Instant::now();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    let closed = loop {
+        let left = DEADLINE.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            break false;
+        }
+        s.set_read_timeout(Some(left)).expect("timeout");
+        match s.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break true,
+            Err(_) => break false,
+        }
+    };
+    let _ = s.shutdown(Shutdown::Both);
+    let _ = writer.join();
+    // Long replies are compared by their start and length.
+    let reply = if out.len() > 200 {
+        format!(
+            "{} … ({} bytes)",
+            String::from_utf8_lossy(&out[..200]),
+            out.len()
+        )
+    } else {
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    Outcome { reply, closed }
+}
+
+/// PING on a new connection answers PONG: the server still serves everyone else.
+fn still_answers(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(30)));
+    if s.write_all(b"PING\r\n").is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 7];
+    s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
+}
+
+fn cases() -> Vec<(&'static str, Vec<u8>)> {
+    let mut v: Vec<(&'static str, Vec<u8>)> = vec![
+        ("NULs and control bytes alone", b"\x00\x01\x02\r\n".to_vec()),
+        ("a NUL after a command", b"PING\x00\r\nPING\r\n".to_vec()),
+        ("a NUL inside arguments", b"GET \x00\xff\r\n".to_vec()),
+        ("a NUL alone", b"\x00\r\n".to_vec()),
+        (
+            "control bytes inline",
+            b"\x0bPING\x0b\r\nPING \x0cx\r\n".to_vec(),
+        ),
+        (
+            "bytes that are not UTF-8",
+            b"ECHO \xff\xfe\x80\r\n".to_vec(),
+        ),
+        ("a CR inside an inline line", b"PING\rX\r\n".to_vec()),
+        (
+            "an escape in quotes",
+            b"ECHO \"\\x00\\xff\\n\"\r\n".to_vec(),
+        ),
+        ("unbalanced double quote", b"SET a \"b\r\nPING\r\n".to_vec()),
+        ("unbalanced single quote", b"SET a 'b\r\n".to_vec()),
+        ("text after a closing quote", b"ECHO \"a\"b\r\n".to_vec()),
+        ("*0 before a command", b"*0\r\nPING\r\n".to_vec()),
+        ("a negative multibulk count", b"*-5\r\nPING\r\n".to_vec()),
+        (
+            "empty lines before a command",
+            b"\r\n\r\n\n  \r\nPING\r\n".to_vec(),
+        ),
+        ("an empty command name", b"\"\"\r\n".to_vec()),
+        ("an empty bulk command name", b"*1\r\n$0\r\n\r\n".to_vec()),
+        (
+            "a multibulk count with +",
+            b"*+1\r\n$4\r\nPING\r\n".to_vec(),
+        ),
+        ("a multibulk count with a leading zero", b"*01\r\n".to_vec()),
+        ("a non-numeric multibulk count", b"*abc\r\n".to_vec()),
+        ("an empty multibulk count", b"*\r\n".to_vec()),
+        (
+            "a multibulk count over INT_MAX",
+            b"*2147483648\r\n".to_vec(),
+        ),
+        (
+            "a huge multibulk count",
+            b"*9999999999999999999999\r\n".to_vec(),
+        ),
+        (
+            "a multibulk count Redis 7.0 accepts",
+            b"*1048577\r\n".to_vec(),
+        ),
+        (
+            "INT_MAX arguments announced",
+            b"*2147483647\r\n$4\r\nPING\r\n".to_vec(),
+        ),
+        ("a negative bulk length", b"*1\r\n$-1\r\n".to_vec()),
+        (
+            "a bulk length with a leading zero",
+            b"*1\r\n$04\r\nPING\r\n".to_vec(),
+        ),
+        ("a non-numeric bulk length", b"*1\r\n$x\r\n".to_vec()),
+        (
+            "a bulk length over proto-max-bulk-len",
+            b"*1\r\n$600000000\r\n".to_vec(),
+        ),
+        (
+            "a bulk length Redis accepts and waits on",
+            b"*1\r\n$536870912\r\n".to_vec(),
+        ),
+        ("a bulk where $ is expected", b"*1\r\n+PING\r\n".to_vec()),
+        (
+            "a byte over 127 where $ is expected",
+            b"*1\r\n\xff\r\n".to_vec(),
+        ),
+        ("an empty line where $ is expected", b"*1\r\n\r\n".to_vec()),
+        ("a CR alone where $ is expected", b"*1\r\n\r\r\n".to_vec()),
+        ("a count line with no LF", b"*1\r$4\r\nPING\r\n".to_vec()),
+        (
+            "a bulk with no CRLF after it",
+            b"*1\r\n$4\r\nPINGxx*1\r\n$4\r\nPING\r\n".to_vec(),
+        ),
+        (
+            "a NUL in a count line",
+            b"*1\x00\r\n$4\r\nPING\r\n".to_vec(),
+        ),
+        (
+            "pipelined commands after QUIT",
+            b"QUIT\r\nPING\r\nSET a b\r\n".to_vec(),
+        ),
+        (
+            "multibulk QUIT then more",
+            b"*1\r\n$4\r\nQUIT\r\n*1\r\n$4\r\nPING\r\n".to_vec(),
+        ),
+        (
+            "an HTTP request",
+            b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 9\r\n\r\nFLUSHALL\n".to_vec(),
+        ),
+        (
+            "a Host: header first",
+            b"Host: 127.0.0.1\r\nPING\r\n".to_vec(),
+        ),
+        ("a GET request", b"GET / HTTP/1.1\r\n\r\n".to_vec()),
+        (
+            "an unknown command with many args",
+            b"NOPE a b c d e f\r\n".to_vec(),
+        ),
+    ];
+    let mut long = b"ECHO ".to_vec();
+    long.extend(std::iter::repeat_n(b'x', 70 * 1024));
+    v.push(("a 70 KB inline line with no newline", long.clone()));
+    let mut with_nl = long.clone();
+    with_nl.extend_from_slice(b"\r\n");
+    v.push(("a 70 KB inline line", with_nl));
+    let mut nul_then_long = b"PING\x00".to_vec();
+    nul_then_long.extend(std::iter::repeat_n(b'y', 70 * 1024));
+    nul_then_long.extend_from_slice(b"\r\n");
+    v.push(("a NUL, then 70 KB", nul_then_long));
+    let mut count_line = b"*".to_vec();
+    count_line.extend(std::iter::repeat_n(b'1', 70 * 1024));
+    v.push(("a 70 KB multibulk count", count_line));
+    let mut bulk_line = b"*1\r\n$".to_vec();
+    bulk_line.extend(std::iter::repeat_n(b'9', 70 * 1024));
+    v.push(("a 70 KB bulk length", bulk_line));
+    let mut many = b"*100000\r\n".to_vec();
+    for _ in 0..100_000 {
+        many.extend_from_slice(b"$1\r\nx\r\n");
+    }
+    v.push(("100,000 arguments", many));
+    v
+}
+
+#[test]
+fn hostile_input_gets_what_redis_gives() {
+    let real = support::redis_server(&[]);
+    let ours = support::kvlab_server(&[]);
+    let (rp, kp) = (real.port, ours.port);
+    let runs: Vec<_> = cases()
+        .into_iter()
+        .map(|(name, input)| {
+            std::thread::spawn(move || {
+                let theirs = {
+                    let input = input.clone();
+                    std::thread::spawn(move || attempt(rp, &input))
+                };
+                let b = attempt(kp, &input);
+                let a = theirs.join().expect("redis-server case");
+                (name, a, b, still_answers(kp))
+            })
+        })
+        .collect();
+    let mut failures = Vec::new();
+    let total = runs.len();
+    for r in runs {
+        let (name, a, b, alive) = r.join().expect("case thread");
+        if a != b {
+            failures.push(format!(
+                "{name}:\n  redis-server: {a:?}\n  kvlab-server: {b:?}"
+            ));
+        }
+        if !alive {
+            failures.push(format!("{name}: kvlab-server stopped answering PING"));
+        }
+    }
+    assert!(still_answers(kp), "kvlab-server stopped answering");
+    println!("hostile input: {total} cases, the same outcome from both servers");
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// A burst of NUL-laden inline lines on many connections at once: the server keeps
+/// serving (it waits on those connections as Redis does; it does not spin).
+#[test]
+fn nul_floods_do_not_stall_the_server() {
+    let ours = support::kvlab_server(&[]);
+    let port = ours.port;
+    let floods: Vec<_> = (0..8)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                for _ in 0..1000 {
+                    if s.write_all(b"\x00\x01\x02\r\n").is_err() {
+                        break;
+                    }
+                }
+                s
+            })
+        })
+        .collect();
+    let conns: Vec<TcpStream> = floods.into_iter().map(|t| t.join().unwrap()).collect();
+    for _ in 0..20 {
+        assert!(still_answers(port));
+    }
+    // The flooded connections were left waiting, as Redis leaves them: still open.
+    for mut c in conns.iter() {
+        assert!(c.write_all(b"more\r\n").is_ok());
+    }
+    assert!(still_answers(port));
+    drop(conns);
+}
