@@ -7,7 +7,10 @@ const PORT = Number(process.env.E2E_PORT || 8089);
 
 module.exports = defineConfig({
   testDir: './e2e',
-  timeout: 60_000,
+  // Generous limits: CI may be a slow machine. Assertions poll until they hold, so a
+  // fast machine never waits for them; none of them measures speed.
+  timeout: 120_000,
+  expect: { timeout: 20_000 },
   retries: 0,
   workers: 1,
   reporter: [['list']],

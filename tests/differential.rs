@@ -135,3 +135,11 @@ fn run_dir(dir: &str, server_args: &[&str]) {
     );
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
 }
+
+#[test]
+fn timing_lines_are_dropped_and_nothing_else() {
+    assert_eq!(
+        support::without_timings("OK\n(0.76s)\n\"(0.76s)\"\n(12.50s)\n(integer) 1\n(1.5s)\n"),
+        "OK\n\"(0.76s)\"\n(integer) 1\n(1.5s)\n"
+    );
+}

@@ -135,7 +135,29 @@ pub fn redis_cli(port: u16, script: &str, extra: &[&str]) -> String {
         .write_all(script.as_bytes())
         .expect("write script");
     let out = child.wait_with_output().expect("redis-cli output");
-    let mut s = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut s = without_timings(&String::from_utf8_lossy(&out.stdout));
     s.push_str(&String::from_utf8_lossy(&out.stderr));
     s
+}
+
+/// A transcript without the `(0.76s)` lines redis-cli prints after any command that took
+/// half a second or more: how long a command took depends on the machine, not on the
+/// server's answer. No reply prints as such a line (`--no-raw` quotes strings), so
+/// nothing else is dropped.
+pub fn without_timings(transcript: &str) -> String {
+    fn is_timing(line: &str) -> bool {
+        line.strip_prefix('(')
+            .and_then(|l| l.strip_suffix("s)"))
+            .and_then(|n| n.split_once('.'))
+            .is_some_and(|(a, b)| {
+                !a.is_empty()
+                    && a.bytes().all(|c| c.is_ascii_digit())
+                    && b.len() == 2
+                    && b.bytes().all(|c| c.is_ascii_digit())
+            })
+    }
+    transcript
+        .split_inclusive('\n')
+        .filter(|l| !is_timing(l.trim_end_matches('\n')))
+        .collect()
 }

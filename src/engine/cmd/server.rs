@@ -591,9 +591,14 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 ctx.core.lru_clock(),
             ),
             "clients" => format!(
-                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nblocked_clients:0\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n",
+                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
                 ctx.clients.len(),
-                cfg.get("maxclients").unwrap_or_default()
+                cfg.get("maxclients").unwrap_or_default(),
+                ctx.clients.values().filter(|c| c.blocked.is_some()).count(),
+                ctx.clients
+                    .values()
+                    .filter(|c| c.blocked.as_ref().is_some_and(|b| b.deadline.is_some()))
+                    .count(),
             ),
             "memory" => {
                 let m = ctx.core.memory_report();
