@@ -93,13 +93,19 @@ pub fn decode(bits: u64) -> (f64, f64) {
 }
 
 /// A score as a geohash (scores of geo sets are whole numbers below 2^52). Any other
-/// score is converted as C's `(uint64_t)` does on x86-64, where a negative value goes
-/// through a signed 64-bit integer, so odd scores decode to the same odd places.
+/// score is converted as C's `(uint64_t)` compiles on x86-64, so odd scores decode to
+/// the same odd places: below 2^63 through `cvttsd2si` (a negative value wraps through
+/// a signed 64-bit integer; below -2^63, and -inf, give 2^63), from 2^63 on by
+/// subtracting 2^63 first and setting the top bit back, which leaves 0 for 2^64 and
+/// beyond, +inf included.
 pub fn score_bits(score: f64) -> u64 {
-    if score < 0.0 {
+    const TWO63: f64 = 9_223_372_036_854_775_808.0;
+    if score < TWO63 {
         (score as i64) as u64
+    } else if score < 2.0 * TWO63 {
+        ((score - TWO63) as i64 as u64) ^ (1 << 63)
     } else {
-        score as u64
+        0
     }
 }
 

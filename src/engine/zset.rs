@@ -493,18 +493,134 @@ impl SkipList {
         it.take_while(move |&(_, s)| if reverse { r.gte_min(s) } else { r.lte_max(s) })
     }
 
-    /// Elements whose member lies in the lexical range `r` (all scores should be equal).
+    /// Where Redis starts a lexical range walk, and the walk from there on, forwards
+    /// (or backwards), element after element with no range check: the caller skips its
+    /// offset and stops at the first element out of range ([`LexRange::holds_end`]), as
+    /// Redis's ZRANGEBYLEX does.
+    ///
+    /// Lex ranges assume one score for all members; on a set with several scores Redis
+    /// answers from how it finds the start, and so does this. Both encodings first check
+    /// the range against the first and last elements and give up when it misses them
+    /// (`zslIsInLexRange`/`zzlIsInLexRange`). A listpack (`linear`) is then scanned from
+    /// its head (or tail) to the first element past the range's near end; a skip list is
+    /// descended level by level. Either way, a start beyond the far end means no match.
     pub fn iter_lex<'a>(
         &'a self,
         r: &'a LexRange,
         reverse: bool,
+        linear: bool,
     ) -> impl Iterator<Item = (&'a [u8], f64)> + 'a {
-        let it = self.walk(
-            reverse,
-            |_, n| !r.gte_min(self.member(n)),
-            |_, n| !r.lte_max(self.member(n)),
-        );
-        it.take_while(move |&(m, _)| if reverse { r.gte_min(m) } else { r.lte_max(m) })
+        let start = if self.lex_reachable(r) {
+            self.lex_start(r, reverse, linear)
+        } else {
+            NIL
+        };
+        self.iter_from(start, reverse)
+    }
+
+    /// The start of ZREMRANGEBYLEX's walk on a skip list: Redis descends to the first
+    /// element not below the minimum without the first/last check of the range queries.
+    pub fn iter_lex_unchecked<'a>(
+        &'a self,
+        r: &'a LexRange,
+    ) -> impl Iterator<Item = (&'a [u8], f64)> + 'a {
+        let (update, _) = self.descend(|_, n| !r.gte_min(self.member(n)));
+        self.iter_from(self.link(update[0].links, 0).forward, false)
+    }
+
+    /// ZLEXCOUNT as Redis counts it: a listpack counts from the first element in range
+    /// while elements stay in range; a skip list subtracts the ranks of the first and
+    /// last elements in range.
+    pub fn lex_count(&self, r: &LexRange, linear: bool) -> i64 {
+        if linear {
+            return self
+                .iter_lex(r, false, true)
+                .take_while(|&(m, _)| r.lte_max(m))
+                .count() as i64;
+        }
+        if !self.lex_reachable(r) {
+            return 0;
+        }
+        let rank_of = |x: u32| {
+            let n = &self.nodes[x as usize];
+            self.rank(n.score, &n.member).map_or(0, |r| r as i64 + 1)
+        };
+        let first = self.lex_start(r, false, false);
+        if first == NIL {
+            return 0;
+        }
+        let len = self.len as i64;
+        let mut count = len - (rank_of(first) - 1);
+        let last = self.lex_start(r, true, false);
+        if last != NIL {
+            count -= len - rank_of(last);
+        }
+        count
+    }
+
+    /// zslIsInLexRange: the range is not empty, the last element is not below its
+    /// minimum and the first is not above its maximum.
+    fn lex_reachable(&self, r: &LexRange) -> bool {
+        let first = self.links[0].forward;
+        if r.is_empty() || first == NIL {
+            return false;
+        }
+        r.gte_min(self.member(self.tail)) && r.lte_max(self.member(first))
+    }
+
+    /// The first element in range (the last, `reverse`), found as Redis finds it, or NIL.
+    fn lex_start(&self, r: &LexRange, reverse: bool, linear: bool) -> u32 {
+        let x = match (linear, reverse) {
+            (true, false) => self
+                .nodes_from(self.links[0].forward, false)
+                .find(|&x| r.gte_min(self.member(x)))
+                .unwrap_or(NIL),
+            (true, true) => self
+                .nodes_from(self.tail, true)
+                .find(|&x| r.lte_max(self.member(x)))
+                .unwrap_or(NIL),
+            (false, false) => {
+                let (update, _) = self.descend(|_, n| !r.gte_min(self.member(n)));
+                self.link(update[0].links, 0).forward
+            }
+            (false, true) => {
+                let (update, _) = self.descend(|_, n| r.lte_max(self.member(n)));
+                match update[0].node {
+                    HEAD => NIL,
+                    x => x,
+                }
+            }
+        };
+        if x == NIL {
+            return NIL;
+        }
+        let m = self.member(x);
+        let inside = if reverse { r.gte_min(m) } else { r.lte_max(m) };
+        if inside {
+            x
+        } else {
+            NIL
+        }
+    }
+
+    /// Node indexes from `x` on, forwards or backwards.
+    fn nodes_from(&self, mut x: u32, reverse: bool) -> impl Iterator<Item = u32> + '_ {
+        std::iter::from_fn(move || {
+            if x == NIL {
+                return None;
+            }
+            let here = x;
+            x = self.next(x, reverse);
+            Some(here)
+        })
+    }
+
+    /// Elements from node `x` on, forwards or backwards.
+    fn iter_from(&self, x: u32, reverse: bool) -> impl Iterator<Item = (&[u8], f64)> + '_ {
+        self.nodes_from(x, reverse).map(|x| {
+            let n = &self.nodes[x as usize];
+            (&n.member[..], n.score)
+        })
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], f64)> {
@@ -605,8 +721,9 @@ pub struct LexRange {
 impl LexBound {
     pub fn parse(a: &[u8]) -> Option<LexBound> {
         match a.first()? {
-            b'+' if a.len() == 1 => Some(LexBound::PlusInf),
-            b'-' if a.len() == 1 => Some(LexBound::MinusInf),
+            // Redis tests `c[1] != '\0'` on the C string: "+\0..." is "+".
+            b'+' if a.get(1).is_none_or(|&c| c == 0) => Some(LexBound::PlusInf),
+            b'-' if a.get(1).is_none_or(|&c| c == 0) => Some(LexBound::MinusInf),
             b'[' => Some(LexBound::Incl(a[1..].to_vec())),
             b'(' => Some(LexBound::Excl(a[1..].to_vec())),
             _ => None,
@@ -615,6 +732,33 @@ impl LexBound {
 }
 
 impl LexRange {
+    /// Redis's test for "always empty" (`sdscmplex(min, max) > 0`, or equal with an
+    /// exclusive end). `-` and `+` count as exclusive.
+    pub fn is_empty(&self) -> bool {
+        use std::cmp::Ordering::*;
+        use LexBound::*;
+        let (cmp, ex) = match (&self.min, &self.max) {
+            (MinusInf, MinusInf) | (PlusInf, PlusInf) => (Equal, true),
+            (MinusInf, _) | (_, PlusInf) => (Less, false),
+            (PlusInf, _) | (_, MinusInf) => (Greater, false),
+            (Incl(a) | Excl(a), Incl(b) | Excl(b)) => (
+                a.cmp(b),
+                matches!(self.min, Excl(_)) || matches!(self.max, Excl(_)),
+            ),
+        };
+        cmp == Greater || (cmp == Equal && ex)
+    }
+
+    /// Whether `m` is still inside the far end of a walk: below the maximum going
+    /// forwards, above the minimum going backwards.
+    pub fn holds_end(&self, m: &[u8], reverse: bool) -> bool {
+        if reverse {
+            self.gte_min(m)
+        } else {
+            self.lte_max(m)
+        }
+    }
+
     pub fn gte_min(&self, m: &[u8]) -> bool {
         match &self.min {
             LexBound::MinusInf => true,

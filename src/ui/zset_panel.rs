@@ -161,7 +161,12 @@ impl ZTrack {
                     LexBound::parse(hi.as_bytes()),
                 ) {
                     let r = LexRange { min, max };
-                    let members = z.zsl.iter_lex(&r, false).map(|(m, _)| m.to_vec()).collect();
+                    let members = z
+                        .zsl
+                        .iter_lex(&r, false, z.listpack)
+                        .take_while(|&(m, _)| r.lte_max(m))
+                        .map(|(m, _)| m.to_vec())
+                        .collect();
                     range(self, members, format!("by lex {lo}..{hi}"));
                 }
             }

@@ -109,26 +109,10 @@ pub fn keys(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     Reply::Array(out)
 }
 
-/// SCAN's cursor is parsed like `strtoul`: optional sign, digits, nothing else.
-fn parse_cursor(a: &[u8]) -> Option<u64> {
-    let (neg, digits) = match a.first() {
-        Some(b'-') => (true, &a[1..]),
-        Some(b'+') => (false, &a[1..]),
-        _ => (false, a),
-    };
-    if !digits.iter().all(|c| c.is_ascii_digit()) || (a.is_empty() && !digits.is_empty()) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 pub fn scan(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let Some(mut cursor) = parse_cursor(&argv[1]) else {
-        return Reply::err("ERR invalid cursor");
+    let mut cursor = match super::scan_cursor(&argv[1]) {
+        Ok(c) => c,
+        Err(e) => return e,
     };
     let mut count: i64 = 10;
     let mut pattern: Option<&[u8]> = None;

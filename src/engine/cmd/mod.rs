@@ -29,6 +29,30 @@ pub(crate) fn int_arg(a: &[u8]) -> Result<i64, Reply> {
     parse_i64(a).ok_or_else(|| Reply::err(errors::NOT_INT))
 }
 
+/// A SCAN-family cursor, read as Redis's `parseScanCursorOrReply` reads it with
+/// `strtoul`: an optional sign and digits, nothing else; no leading space; a negative
+/// number wraps around; an empty string is cursor 0 (strtoul reads nothing, and stops at
+/// the end). `Err` is Redis's "invalid cursor".
+pub(crate) fn scan_cursor(a: &[u8]) -> Result<u64, Reply> {
+    let invalid = || Reply::err("ERR invalid cursor");
+    let (neg, digits) = match a.first() {
+        Some(b'-') => (true, &a[1..]),
+        Some(b'+') => (false, &a[1..]),
+        _ => (false, a),
+    };
+    if !digits.iter().all(u8::is_ascii_digit) || (digits.is_empty() && !a.is_empty()) {
+        return Err(invalid());
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add((c - b'0') as u64))
+            .ok_or_else(invalid)?;
+    }
+    Ok(if neg { v.wrapping_neg() } else { v })
+}
+
 pub(crate) fn eq(a: &[u8], word: &str) -> bool {
     a.eq_ignore_ascii_case(word.as_bytes())
 }

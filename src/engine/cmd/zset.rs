@@ -222,7 +222,8 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[Vec<u8>], zincrby: bool) -> Reply {
     let mut nan = false;
     for (pair, &score) in rest.chunks(2).zip(&scores) {
         let member = &pair[1];
-        match z.score(member) {
+        // A listpack keeps no -0: Redis reads a stored -0 back as 0.
+        match z.score(member).map(|cur| z.shown(cur)) {
             Some(cur) => {
                 if nx {
                     continue;
@@ -258,7 +259,6 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[Vec<u8>], zincrby: bool) -> Reply {
             }
         }
     }
-    let shown = z.shown(last_score);
     if added + updated > 0 {
         core.stats.dirty += (added + updated) as u64;
         core.notify(db, key, if incr { "zincr" } else { "zadd" });
@@ -269,8 +269,9 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[Vec<u8>], zincrby: bool) -> Reply {
     }
     drop_if_empty(ctx, key);
     if incr {
+        // The score as computed, not as stored: ZINCRBY k -0 new answers -0.
         if processed > 0 {
-            Reply::Double(shown)
+            Reply::Double(last_score)
         } else {
             Reply::Nil
         }
@@ -347,7 +348,7 @@ pub fn zlexcount(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Err(e) => return e,
     };
     match zread(ctx, &argv[1]) {
-        Ok(Some(z)) => Reply::Int(z.zsl.iter_lex(&r, false).count() as i64),
+        Ok(Some(z)) => Reply::Int(z.zsl.lex_count(&r, z.listpack)),
         Ok(None) => Reply::Int(0),
         Err(e) => e,
     }
@@ -415,11 +416,20 @@ fn select(z: &ZSet, q: &RangeQuery, min: &[u8], max: &[u8]) -> Result<Vec<(Vec<u
             out
         }
         RangeKind::Lex => {
+            // Redis skips the offset unchecked, then stops at the first element out of
+            // range (which matters only when members have different scores).
             let r = lex_range(min, max)?;
-            let mut it = z.zsl.iter_lex(&r, q.reverse);
-            let out = take(&mut it);
-            drop(it);
-            out
+            if q.offset < 0 {
+                return Ok(Vec::new());
+            }
+            let n = usize::try_from(q.limit).unwrap_or(usize::MAX);
+            z.zsl
+                .iter_lex(&r, q.reverse, z.listpack)
+                .skip(q.offset as usize)
+                .take(n)
+                .take_while(|&(m, _)| r.holds_end(m, q.reverse))
+                .map(|(m, s)| (m.to_vec(), s))
+                .collect()
         }
     })
 }
@@ -606,6 +616,23 @@ fn zremrange(ctx: &mut Ctx, argv: &[Vec<u8>], kind: RangeKind, event: &'static s
     }
     let db = ctx.db();
     let removed = match zwrite(ctx, key) {
+        Ok(Some(z)) if kind == RangeKind::Lex && !z.listpack => {
+            // A skip list's ZREMRANGEBYLEX walks from its descent with no first/last check.
+            let r = lex_range(&argv[2], &argv[3]).unwrap_or(LexRange {
+                min: LexBound::PlusInf,
+                max: LexBound::MinusInf,
+            });
+            let items: Vec<Vec<u8>> = z
+                .zsl
+                .iter_lex_unchecked(&r)
+                .take_while(|&(m, _)| r.lte_max(m))
+                .map(|(m, _)| m.to_vec())
+                .collect();
+            for m in &items {
+                z.remove(m);
+            }
+            items.len()
+        }
         Ok(Some(z)) => match select(z, &q, &argv[2], &argv[3]) {
             Ok(items) => {
                 for (m, _) in &items {
@@ -937,7 +964,12 @@ fn setop(
     let mut sets: Vec<Option<Items>> = Vec::with_capacity(n);
     for k in keys {
         match zread(ctx, k) {
-            Ok(z) => sets.push(z.map(|z| z.zsl.iter().map(|(m, s)| (m.to_vec(), s)).collect())),
+            Ok(z) => sets.push(z.map(|z| {
+                z.zsl
+                    .iter()
+                    .map(|(m, s)| (m.to_vec(), z.shown(s)))
+                    .collect()
+            })),
             Err(e) => return e,
         }
     }
@@ -1049,10 +1081,24 @@ fn setop(
     if card_only {
         return Reply::Int(result.len() as i64);
     }
-    // Reply in sorted-set order: by score, then member.
-    result.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    // Reply in sorted-set order: by score (-0 and 0 tie), then member.
+    result.sort_by(|a, b| {
+        a.1.partial_cmp(&b.1)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.0.cmp(&b.0))
+    });
     if let Some(d) = dest {
         return store_result(ctx, d, result);
+    }
+    // Redis replies from the result set, a listpack when small enough, which keeps no -0.
+    let max_entries = ctx.core.config.zset_max_listpack_entries.max(0) as usize;
+    let max_value = ctx.core.config.zset_max_listpack_value.max(0) as usize;
+    if result.len() <= max_entries && result.iter().all(|(m, _)| m.len() <= max_value) {
+        for (_, s) in result.iter_mut() {
+            if *s == 0.0 {
+                *s = 0.0;
+            }
+        }
     }
     if withscores {
         pairs_reply(resp3(ctx), result)
@@ -1089,12 +1135,9 @@ pub fn zdiffstore(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 /// ZSCAN: a listpack-sized set comes back whole (cursor 0), as in Redis; larger sets are
 /// walked in rank order, the cursor being the next rank.
 pub fn zscan(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let cursor: u64 = match std::str::from_utf8(&argv[2])
-        .ok()
-        .and_then(|s| s.parse().ok())
-    {
-        Some(c) => c,
-        None => return Reply::err("ERR invalid cursor"),
+    let cursor = match super::scan_cursor(&argv[2]) {
+        Ok(c) => c,
+        Err(e) => return e,
     };
     let mut count = 10i64;
     let mut pattern: Option<&[u8]> = None;
