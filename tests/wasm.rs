@@ -80,3 +80,68 @@ fn huge_values_are_refused_not_fatal() {
     assert_eq!(run(&mut e, id, "SETBIT k 400000000 1"), "(integer) 0\n");
     assert_eq!(run(&mut e, id, "STRLEN k"), "(integer) 50000001\n");
 }
+
+/// Hostile console lines through the page's own path (`run_line`, what the console and
+/// `window.kvlab.exec` call): a NUL once sent the tokenizer into an endless loop that
+/// killed the wasm module. Every line must come back, and the engine must still answer.
+#[wasm_bindgen_test]
+fn hostile_console_lines_leave_the_engine_answering() {
+    use kvlab::console::script_lines;
+    use kvlab::ui::{engine, run_line};
+    let id = engine().borrow_mut().connect("wasm:hostile", "wasm:0");
+    let out = |line: &str| run_line(id, line).1;
+    // redis-cli reads a C string: a NUL ends the line.
+    assert_eq!(out("PING\u{0}"), "PONG\n");
+    assert_eq!(out("\u{0}\u{1}\u{2}"), "");
+    assert_eq!(out("\u{0}"), "");
+    assert_eq!(
+        out("GET \u{0}\u{ff}"),
+        "(error) ERR wrong number of arguments for 'get' command\n"
+    );
+    for lone in [
+        "\"",
+        "'",
+        "SET a \"b",
+        "SET a 'b",
+        "ECHO \"a\"b",
+        "SET x \"\u{0}\"",
+    ] {
+        assert_eq!(out(lone), "Invalid argument(s)\n", "{lone:?}");
+    }
+    assert_eq!(
+        out("\u{b}PING\u{b}"),
+        "(error) ERR unknown command 'PING\u{b}', with args beginning with: \n"
+    );
+    assert_eq!(out("PING\rX"), "\"X\"\n");
+    assert_eq!(
+        out("POST / HTTP/1.1"),
+        "Error: Server closed the connection\n"
+    );
+    // Every control byte, alone and before a command.
+    for c in (0u8..0x20).chain([0x7f]) {
+        let ch = c as char;
+        let _ = out(&format!("{ch}"));
+        let _ = out(&format!("{ch}PING {ch}"));
+    }
+    // A 1 MB line.
+    let big = "x".repeat(1 << 20);
+    assert_eq!(out(&format!("SET big {big}")), "OK\n");
+    assert_eq!(out("STRLEN big"), "(integer) 1048576\n");
+    assert_eq!(out(&format!("ECHO {big}")).len(), (1 << 20) + 3);
+    // A paste of 10,000 lines, some of them hostile.
+    let paste: String = (0..10_000)
+        .map(|i| match i % 1000 {
+            7 => "SET x \"\u{0}\n".to_string(),
+            8 => "\u{0}\u{1}\n".to_string(),
+            _ => "INCR pasted\n".to_string(),
+        })
+        .collect();
+    let lines = script_lines(&paste);
+    assert_eq!(lines.len(), 10_000);
+    let mut last = String::new();
+    for l in &lines {
+        last = out(l);
+    }
+    assert_eq!(last, "(integer) 9980\n");
+    assert_eq!(out("PING"), "PONG\n");
+}
