@@ -81,15 +81,15 @@ fn huge_values_are_refused_not_fatal() {
     assert_eq!(run(&mut e, id, "STRLEN k"), "(integer) 50000001\n");
 }
 
-/// Hostile console lines through the page's own path (`run_line`, what the console and
-/// `window.kvlab.exec` call): a NUL once sent the tokenizer into an endless loop that
+/// Hostile console lines through the page's own path (`exec::run_line`, what the
+/// console and `window.kvlab.exec` call): a NUL once sent the tokenizer into an endless loop that
 /// killed the wasm module. Every line must come back, and the engine must still answer.
 #[wasm_bindgen_test]
 fn hostile_console_lines_leave_the_engine_answering() {
     use kvlab::console::script_lines;
-    use kvlab::ui::{engine, run_line};
+    use kvlab::ui::{engine, exec};
     let id = engine().borrow_mut().connect("wasm:hostile", "wasm:0");
-    let out = |line: &str| run_line(id, line).1;
+    let out = |line: &str| exec::run_line(id, line).text.clone();
     // redis-cli reads a C string: a NUL ends the line.
     assert_eq!(out("PING\u{0}"), "PONG\n");
     assert_eq!(out("\u{0}\u{1}\u{2}"), "");

@@ -1,68 +1,108 @@
 //! The page: header with the app's actions, notices, the share-link prompt, and the
 //! console beside the panels. Background work (ticks, samples, saving) starts here.
 
-use gloo::timers::callback::{Interval, Timeout};
+use std::rc::Rc;
+
+use gloo::timers::callback::Interval;
 use yew::prelude::*;
 
 use super::console::Console;
+use super::exec::{self, Feed, Outcome};
 use super::panels::Panels;
-use super::state::{tick, Action, AppState, Level};
+use super::session::{PanelKind, Session};
+use super::state::{Action, AppState, Level};
 use super::{engine, persist};
 
-/// Quiet time after the last change before the state is written to localStorage.
-const SAVE_DEBOUNCE_MS: u32 = 600;
+/// How often the app checks whether there is something new to save.
+const SAVE_EVERY_MS: u32 = 500;
+/// After a failed save (a full quota), how long before trying again.
+const RETRY_FAILED_SAVE_MS: f64 = 30_000.0;
 
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(AppState::boot);
 
-    // Active expiry at the engine's hz; countdowns and live panels from what it produced.
+    // What the app's panels may ask of it, as stable callbacks.
+    let (record, fill, show, pin) = {
+        let d = state.dispatcher();
+        let callbacks = use_memo((), move |_| {
+            let (d1, d2, d3, d4) = (d.clone(), d.clone(), d.clone(), d);
+            (
+                Callback::from(move |done: Vec<Rc<Outcome>>| d1.dispatch(Action::Record(done))),
+                Callback::from(move |text: String| d2.dispatch(Action::Fill(text))),
+                Callback::from(move |kind: PanelKind| d3.dispatch(Action::Show(kind))),
+                Callback::from(move |_: ()| d4.dispatch(Action::TogglePin)),
+            )
+        });
+        (*callbacks).clone()
+    };
+    let session = Session {
+        client: state.tab().client,
+        db: state.db(),
+        record,
+        fill,
+        show,
+    };
+
+    // Active expiry at the engine's hz; what it does reaches the panels through the feed.
+    use_effect_with((), move |_| {
+        let hz = engine().borrow().core.config.hz.max(1) as u32;
+        let iv = Interval::new(1000 / hz, exec::tick);
+        move || drop(iv)
+    });
+    // Late replies of blocked commands go into their tab's transcript; anything that may
+    // have changed the keyspace marks it for saving.
+    let changed = use_mut_ref(|| 0u64);
     {
-        let state = state.clone();
-        let db = state.db();
-        use_effect_with(db, move |&db| {
-            let hz = engine().borrow().core.config.hz.max(1) as u32;
-            let iv = Interval::new(1000 / hz, move || {
-                if let Some((now, events)) = tick(db) {
-                    state.dispatch(Action::Tick(now, events));
+        let d = state.dispatcher();
+        let changed = changed.clone();
+        let _sub = use_mut_ref(move || {
+            exec::subscribe(Rc::new(move |f: &Feed| match f {
+                Feed::Delivered {
+                    client,
+                    reply,
+                    text,
+                    ..
+                } => {
+                    *changed.borrow_mut() += 1;
+                    d.dispatch(Action::Deliver {
+                        client: *client,
+                        text: text.to_string(),
+                        is_error: reply.is_error(),
+                    })
+                }
+                Feed::Ran(_) | Feed::Background(_) | Feed::Replaced => *changed.borrow_mut() += 1,
+                Feed::Before { .. } => {}
+            }))
+        });
+    }
+    // Save when something changed: checked twice a second, never inside a render, and
+    // after a failure (a full quota) only every half minute.
+    let tabs = use_mut_ref(Vec::new);
+    *tabs.borrow_mut() = state.tabs.clone();
+    {
+        let d = state.dispatcher();
+        let failed = state.save_failed;
+        use_effect_with(failed, move |&failed| {
+            let saved = std::cell::Cell::new((u64::MAX, 0usize, 0f64));
+            let iv = Interval::new(SAVE_EVERY_MS, move || {
+                let tabs = tabs.borrow();
+                let mark = (
+                    *changed.borrow(),
+                    tabs.iter().map(|t| t.transcript.len() + 1).sum::<usize>(),
+                );
+                let (last_change, last_len, at) = saved.get();
+                let now = js_sys::Date::now();
+                if (mark.0, mark.1) == (last_change, last_len) || (failed && now - at < RETRY_FAILED_SAVE_MS) {
+                    return;
+                }
+                saved.set((mark.0, mark.1, now));
+                let result = persist::save(&tabs);
+                if result.is_err() != failed {
+                    d.dispatch(Action::Saved(result));
                 }
             });
             move || drop(iv)
-        });
-    }
-    // One statistics sample a second.
-    {
-        let state = state.clone();
-        use_effect_with((), move |_| {
-            let iv = Interval::new(1000, move || state.dispatch(Action::Sample));
-            move || drop(iv)
-        });
-    }
-    // The simulator: one slice per task, so the page keeps painting between slices.
-    {
-        let state = state.clone();
-        let key = (state.sim.running, state.sim.steps);
-        use_effect_with(key, move |&(running, _)| {
-            let t = running.then(|| Timeout::new(0, move || state.dispatch(Action::SimStep)));
-            move || drop(t)
-        });
-    }
-    // Save, debounced, whenever the keyspace or a transcript changed.
-    {
-        let state = state.clone();
-        let key = (
-            state.version,
-            state.tabs.iter().map(|t| t.transcript.len()).sum::<usize>(),
-            state.tabs.len(),
-        );
-        use_effect_with(key, move |_| {
-            let t = Timeout::new(SAVE_DEBOUNCE_MS, move || {
-                let result = persist::save(&state.tabs);
-                if result.is_err() || state.save_failed {
-                    state.dispatch(Action::Saved(result));
-                }
-            });
-            move || drop(t)
         });
     }
 
@@ -70,10 +110,10 @@ pub fn app() -> Html {
         <div class="app">
             <Header state={state.clone()} />
             <Notices state={state.clone()} />
-            <SharePrompt state={state.clone()} />
+            <SharePrompt state={state.clone()} session={session.clone()} />
             <main class="layout">
                 <Console state={state.clone()} />
-                <Panels state={state.clone()} />
+                <Panels front={state.front} pinned={state.pinned} {pin} session={session} />
             </main>
         </div>
     }
@@ -113,13 +153,20 @@ fn header(props: &Props) -> Html {
             let state = state.clone();
             let task = gloo::file::callbacks::read_as_text(
                 &gloo::file::File::from(file),
-                move |r| match r {
-                    Ok(text) => state.dispatch(Action::Import(text)),
-                    Err(e) => state.dispatch(Action::Notify(
-                        Level::Error,
-                        format!("Could not read that file: {e}"),
-                        None,
-                    )),
+                move |r| {
+                    let (level, text) = match r.map_err(|e| format!("Could not read that file: {e}")).and_then(|text| {
+                        engine()
+                            .borrow_mut()
+                            .restore_json(&text)
+                            .map_err(|e| format!("That file could not be imported: {e}. The keyspace is unchanged."))
+                    }) {
+                        Ok(n) => {
+                            exec::publish(&Feed::Replaced);
+                            (Level::Info, format!("Imported {n} keys."))
+                        }
+                        Err(why) => (Level::Error, why),
+                    };
+                    state.dispatch(Action::Notify(level, text, None));
                 },
             );
             *reader.borrow_mut() = Some(task);
@@ -165,6 +212,8 @@ fn header(props: &Props) -> Html {
                 })
                 .unwrap_or(false);
             if ok {
+                engine().borrow_mut().reset_all();
+                exec::publish(&Feed::Replaced);
                 state.dispatch(Action::Reset);
             }
         })
@@ -233,19 +282,30 @@ fn notices(props: &Props) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+struct ShareProps {
+    state: UseReducerHandle<AppState>,
+    session: Session,
+}
+
 #[function_component(SharePrompt)]
-fn share_prompt(props: &Props) -> Html {
+fn share_prompt(props: &ShareProps) -> Html {
     let state = &props.state;
-    let Some(lines) = &state.pending_script else {
+    let Some(lines) = state.pending_script.clone() else {
         return html! {};
     };
     let run = {
         let state = state.clone();
-        Callback::from(move |_| state.dispatch(Action::AcceptScript))
+        let session = props.session.clone();
+        let lines = lines.clone();
+        Callback::from(move |_| {
+            state.dispatch(Action::CloseScript);
+            session.run_lines(&lines);
+        })
     };
     let no = {
         let state = state.clone();
-        Callback::from(move |_| state.dispatch(Action::RejectScript))
+        Callback::from(move |_| state.dispatch(Action::CloseScript))
     };
     html! {
         <div class="share-prompt" role="dialog" aria-label="Shared script">

@@ -8,8 +8,9 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::engine;
-use super::state::{Action, AppState};
-use crate::engine::bitmap;
+use super::exec::{use_model, Feed};
+use super::session::{with_rng, PanelProps, Session};
+use crate::engine::{bitmap, Reply};
 
 /// Cells per grid row, and the grid's pixel width.
 const COLS: u64 = 128;
@@ -30,7 +31,7 @@ pub enum BitMark {
     Op(Vec<Vec<u8>>),
 }
 
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct BitTrack {
     pub key: Option<Vec<u8>>,
     pub mark: Option<BitMark>,
@@ -43,8 +44,26 @@ fn int(a: &[u8]) -> Option<i64> {
 }
 
 impl BitTrack {
-    /// Follows a successful bit command: which key to show and what to draw over it.
-    pub fn observe(&mut self, argv: &[Vec<u8>], output: &str, db: usize) {
+    fn feed(&mut self, f: &Feed) -> bool {
+        match f {
+            Feed::Ran(o) if o.ok() => {
+                let reply = o.reply.as_ref().unwrap_or(&Reply::Nil);
+                self.observe(&o.argv, reply, o.db);
+                // Whatever ran may have changed the string shown.
+                self.key.is_some()
+            }
+            Feed::Replaced => {
+                *self = BitTrack::default();
+                true
+            }
+            Feed::Background(_) => self.key.is_some(),
+            _ => false,
+        }
+    }
+
+    /// Follows a successful bit command and its reply: which key to show and what to
+    /// draw over it.
+    pub fn observe(&mut self, argv: &[Vec<u8>], reply: &Reply, db: usize) {
         let Some(name) = argv.first().map(|a| a.to_ascii_lowercase()) else {
             return;
         };
@@ -69,13 +88,9 @@ impl BitTrack {
                     .get(range_at + 1)
                     .and_then(|a| int(a))
                     .unwrap_or(i64::MAX);
-                let answer = if name == b"bitpos" {
-                    output
-                        .trim()
-                        .strip_prefix("(integer) ")
-                        .and_then(|n| n.parse().ok())
-                } else {
-                    None
+                let answer = match reply {
+                    Reply::Int(n) if name == b"bitpos" => Some(*n),
+                    _ => None,
                 };
                 bitmap::resolve_range(len, start, end, bits)
                     .map(|(a, b)| BitMark::Range(a, b, answer))
@@ -118,10 +133,6 @@ impl BitTrack {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct Props {
-    pub state: UseReducerHandle<AppState>,
-}
 
 /// How the grid maps bits to cells for a window of `len` bits.
 #[derive(Clone, Copy, PartialEq)]
@@ -292,18 +303,22 @@ fn paint_strip(canvas: &NodeRef, bytes: &[u8], total_bits: u64) {
 }
 
 #[function_component(BitsPanel)]
-pub fn bits_panel(props: &Props) -> Html {
-    let state = &props.state;
-    let db = state.db();
-    let track = &state.bits;
+pub fn bits_panel(props: &PanelProps) -> Html {
+    let model = use_model(BitTrack::default, BitTrack::feed);
+    let db = props.session.db;
     let grid = use_node_ref();
     let hover = use_state(|| None::<u64>);
     let strip_refs: Vec<NodeRef> = (0..6).map(|_| NodeRef::default()).collect();
     let strips = use_mut_ref(|| strip_refs);
+    let painted = use_mut_ref(|| 0u64);
+    *painted.borrow_mut() += 1;
+    let track = model.get();
 
+    // Read only for the panel in front (a hidden panel draws nothing).
     let bytes = track
         .key
         .as_ref()
+        .filter(|_| props.visible)
         .and_then(|k| engine().borrow().peek_string(db, k).map(|s| s.to_vec()));
     let total = bytes.as_ref().map_or(0, |b| b.len() as u64 * 8);
     let (w0, w1) = track.zoom.unwrap_or((0, total));
@@ -322,7 +337,8 @@ pub fn bits_panel(props: &Props) -> Html {
                 .collect(),
             _ => Vec::new(),
         };
-        use_effect_with((state.version, track.clone()), move |_| {
+        let paint_no = *painted.borrow();
+        use_effect_with(paint_no, move |_| {
             if let Some(b) = &bytes {
                 paint(&grid, b, lay, mark.as_ref());
                 let strips = strips.borrow();
@@ -344,9 +360,12 @@ pub fn bits_panel(props: &Props) -> Html {
     }
 
     let demo = {
-        let state = state.clone();
-        Callback::from(move |_| state.dispatch(Action::BitsDemo))
+        let session = props.session.clone();
+        Callback::from(move |_| daily_active_users(&session))
     };
+    if !props.visible {
+        return html! {};
+    }
     let Some(bytes) = bytes else {
         return html! {
             <div class="bits">
@@ -372,7 +391,7 @@ pub fn bits_panel(props: &Props) -> Html {
         Callback::from(move |_| hover.set(None))
     };
     let onclick = {
-        let state = state.clone();
+        let model = model.clone();
         let hover = hover.clone();
         Callback::from(move |_| {
             if let Some(b) = *hover {
@@ -380,14 +399,14 @@ pub fn bits_panel(props: &Props) -> Html {
                     // Zoom so that the clicked block fills the grid, bit by bit if it fits.
                     let span = (lay.block * 64).max(MAX_CELLS.min(w1 - w0));
                     let start = b.saturating_sub(span / 2) / 8 * 8;
-                    state.dispatch(Action::BitsZoom(Some((start, (start + span).min(total)))));
+                    model.update(|m| m.zoom = Some((start, (start + span).min(total))));
                 }
             }
         })
     };
     let zoom_out = {
-        let state = state.clone();
-        Callback::from(move |_| state.dispatch(Action::BitsZoom(None)))
+        let model = model.clone();
+        Callback::from(move |_| model.update(|m| m.zoom = None))
     };
     let hover_text = hover.map(|b| {
         if lay.block == 1 {
@@ -456,4 +475,43 @@ pub fn bits_panel(props: &Props) -> Html {
             </div>
         </div>
     }
+}
+
+/// The "daily active users" demo: three days of 1000 users, about 30% active each day,
+/// most of a day's users back the next day; then each day's count and the users active
+/// on all three (BITOP AND).
+fn daily_active_users(session: &Session) {
+    use rand::RngExt;
+    let days = ["dau:2024-06-01", "dau:2024-06-02", "dau:2024-06-03"];
+    let mut active: Vec<bool> = vec![false; 1000];
+    for (d, day) in days.iter().enumerate() {
+        with_rng(|r| {
+            for a in active.iter_mut() {
+                *a = if d == 0 || !*a {
+                    r.random_bool(0.3)
+                } else {
+                    r.random_bool(0.7)
+                };
+            }
+        });
+        let mut argv = vec![b"BITFIELD".to_vec(), day.as_bytes().to_vec()];
+        let mut users = 0;
+        for (uid, _) in active.iter().enumerate().filter(|(_, a)| **a) {
+            argv.extend([
+                b"SET".to_vec(),
+                b"u1".to_vec(),
+                uid.to_string().into_bytes(),
+                b"1".to_vec(),
+            ]);
+            users += 1;
+        }
+        session.run_argv(
+            format!("BITFIELD {day} SET u1 <user id> 1 … ({users} users)"),
+            argv,
+        );
+    }
+    let mut lines: Vec<String> = days.iter().map(|d| format!("BITCOUNT {d}")).collect();
+    lines.push(format!("BITOP AND dau:retained {}", days.join(" ")));
+    lines.push("BITCOUNT dau:retained".into());
+    session.run_lines(&lines);
 }

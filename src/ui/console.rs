@@ -8,6 +8,7 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::exec;
 use super::state::{Action, AppState, Entry};
 use super::{perf_now, persist, publish};
 use crate::console::help;
@@ -91,7 +92,8 @@ pub fn console(props: &ConsoleProps) -> Html {
                     *hist_pos.borrow_mut() = None;
                     let line = (*typed).clone();
                     typed.set(String::new());
-                    state.dispatch(Action::Run(line));
+                    let done = exec::run_line(state.tab().client, &line);
+                    state.dispatch(Action::Record(vec![done]));
                 }
                 "Tab" => {
                     e.prevent_default();
@@ -147,7 +149,12 @@ pub fn console(props: &ConsoleProps) -> Html {
                 .unwrap_or_default();
             if text.contains('\n') {
                 e.prevent_default();
-                state.dispatch(Action::RunScript(crate::console::script_lines(&text)));
+                let client = state.tab().client;
+                let done = crate::console::script_lines(&text)
+                    .iter()
+                    .map(|l| exec::run_line(client, l))
+                    .collect();
+                state.dispatch(Action::Record(done));
             }
         })
     };
@@ -195,7 +202,7 @@ pub fn console(props: &ConsoleProps) -> Html {
     };
 
     let hint = help::hint(&typed);
-    let prompt = state.prompt_for(tab.client);
+    let prompt = exec::prompt_for(tab.client);
     let blocked = super::engine().borrow().is_blocked(tab.client);
 
     html! {
@@ -227,7 +234,7 @@ pub fn console(props: &ConsoleProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct EntryProps {
-    entry: Entry,
+    entry: Rc<Entry>,
 }
 
 #[function_component(EntryView)]

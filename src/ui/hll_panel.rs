@@ -9,7 +9,8 @@ use wasm_bindgen::{Clamped, JsCast};
 use yew::prelude::*;
 
 use super::engine;
-use super::state::{Action, AppState};
+use super::exec::{use_model, Feed};
+use super::session::{with_rng, PanelProps};
 use crate::engine::hll::{self, REGISTERS};
 
 /// The panel keeps exact sets up to this many elements per key, to show the true error.
@@ -19,8 +20,9 @@ const SERIES_KEPT: usize = 200;
 /// Standard error of Redis's HLL: 1.04 / sqrt(16384).
 const STD_ERROR: f64 = 0.0081;
 
-/// What the panel remembers about HLL keys that the app itself has seen change.
-#[derive(Clone, Default, PartialEq)]
+/// What the panel remembers about HLL keys it has seen change (its own model, never
+/// cloned: the exact sets hold up to 200,000 elements a key).
+#[derive(Default)]
 pub struct HllTrack {
     /// The key shown.
     pub key: Option<Vec<u8>>,
@@ -43,11 +45,23 @@ pub struct LastElement {
 }
 
 impl HllTrack {
-    /// Follows a command the console ran: PFADD elements and PFMERGE unions update the
+    fn feed(&mut self, f: &Feed) -> bool {
+        match f {
+            Feed::Ran(o) if o.ok() => self.observe(&o.argv, o.db),
+            Feed::Replaced => {
+                *self = HllTrack::default();
+                true
+            }
+            Feed::Background(_) => self.key.is_some(),
+            _ => false,
+        }
+    }
+
+    /// Follows a command that ran: PFADD elements and PFMERGE unions update the
     /// exact sets, and the touched key becomes the one shown.
-    pub fn observe(&mut self, argv: &[Vec<u8>], db: usize) {
+    pub fn observe(&mut self, argv: &[Vec<u8>], db: usize) -> bool {
         let Some(name) = argv.first().map(|a| a.to_ascii_lowercase()) else {
-            return;
+            return false;
         };
         match name.as_slice() {
             b"pfadd" if argv.len() >= 2 => {
@@ -124,8 +138,10 @@ impl HllTrack {
                     self.last.remove(&k);
                 }
             }
-            _ => {}
+            // Anything else may still have changed the key shown.
+            _ => return self.key.is_some(),
         }
+        true
     }
 
     /// Shows `key`; after a change (`changed`) also records a point of its error series.
@@ -155,10 +171,6 @@ impl HllTrack {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct Props {
-    pub state: UseReducerHandle<AppState>,
-}
 
 /// Viridis-like colours for register values 0..=max (0 is the background).
 fn colour(v: u8, max: u8) -> [u8; 4] {
@@ -227,16 +239,23 @@ fn regs_of(db: usize, key: &[u8]) -> Option<([u8; REGISTERS], Vec<u8>)> {
 }
 
 #[function_component(HllPanel)]
-pub fn hll_panel(props: &Props) -> Html {
-    let state = &props.state;
-    let db = state.db();
-    let track = &state.hll;
+pub fn hll_panel(props: &PanelProps) -> Html {
+    let model = use_model(HllTrack::default, HllTrack::feed);
     let canvas = use_node_ref();
     let canvas_b = use_node_ref();
     let canvas_m = use_node_ref();
+    // Repaints after every render of the panel in front (the canvases are not virtual DOM).
+    let painted = use_mut_ref(|| 0u64);
+    *painted.borrow_mut() += 1;
+    let db = props.session.db;
+    let track = model.get();
     let key = track.key.clone();
-    let data = key.as_ref().and_then(|k| regs_of(db, k));
-    let other = (!track.other.is_empty())
+    // Read only for the panel in front: a hidden panel draws nothing.
+    let data = key
+        .as_ref()
+        .filter(|_| props.visible)
+        .and_then(|k| regs_of(db, k));
+    let other = (props.visible && !track.other.is_empty())
         .then(|| regs_of(db, track.other.as_bytes()))
         .flatten();
 
@@ -248,8 +267,9 @@ pub fn hll_panel(props: &Props) -> Html {
             .as_ref()
             .and_then(|k| track.last.get(k))
             .map(|l| l.index);
+        let paint_no = *painted.borrow();
         use_effect_with(
-            (state.version, key.clone(), track.other.clone()),
+            (paint_no, props.visible),
             move |_| {
                 if let Some((regs, _)) = &data {
                     paint(&canvas, regs, mark);
@@ -267,19 +287,37 @@ pub fn hll_panel(props: &Props) -> Html {
     }
 
     let add = |n: usize| {
-        let state = state.clone();
+        let session = props.session.clone();
         let key = key.clone().unwrap_or_else(|| b"visitors".to_vec());
-        Callback::from(move |_| state.dispatch(Action::HllAddRandom(key.clone(), n)))
+        Callback::from(move |_| {
+            use rand::RngExt;
+            let mut argv = vec![b"PFADD".to_vec(), key.clone()];
+            with_rng(|r| {
+                for _ in 0..n {
+                    argv.push(format!("visitor:{}", r.random::<u64>()).into_bytes());
+                }
+            });
+            let k = String::from_utf8_lossy(&key);
+            let shown = if n == 1 {
+                format!("PFADD {k} {}", String::from_utf8_lossy(&argv[2]))
+            } else {
+                format!("PFADD {k} <{n} random elements>")
+            };
+            session.run_argv(shown, argv);
+        })
     };
     let onother = {
-        let state = state.clone();
+        let model = model.clone();
         Callback::from(move |e: InputEvent| {
             let v = e
                 .target_unchecked_into::<web_sys::HtmlInputElement>()
                 .value();
-            state.dispatch(Action::HllCompare(v));
+            model.update(|m| m.other = v);
         })
     };
+    if !props.visible {
+        return html! {};
+    }
 
     let Some((regs, bytes)) = data else {
         return html! {

@@ -10,15 +10,18 @@
 //!   engine under the chosen maxmemory and policy, a chunk per frame, with live charts,
 //!   and "Compare all policies", which replays the same trace under each policy.
 //!
-//! The simulator's engine lives here, beside the page's; the reducer drives it one
-//! `SimStep` at a time and keeps only plain figures ([`SimView`]) in the state.
+//! The simulator's engine lives here, beside the page's; the panel drives it one step a
+//! task and keeps only plain figures ([`SimView`]) in its own model.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 
-use super::state::{Action, AppState};
+use super::exec::{use_model, Model};
+use super::panels::touches_keyspace;
+use super::session::{PanelKind, PanelProps, Session};
 use super::{engine, perf_now};
 use crate::engine::config::Policy;
 use crate::engine::util::bytes_human;
@@ -211,28 +214,69 @@ fn why(e: &crate::engine::evict::Eviction) -> String {
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct Props {
-    pub state: UseReducerHandle<AppState>,
-}
-
 #[function_component(MemoryPanel)]
-pub fn memory_panel(props: &Props) -> Html {
-    let state = &props.state;
+pub fn memory_panel(props: &PanelProps) -> Html {
+    // The simulator's figures are the panel's own model; the gauge, evictions and
+    // scatter read the engine whenever the keyspace may have changed.
+    let model = use_model(SimView::default, |_, f| touches_keyspace(f));
+    // The simulator: one slice per task, so the page keeps painting between slices.
+    {
+        let (running, steps) = {
+            let v = model.get();
+            (v.running, v.steps)
+        };
+        let model = model.clone();
+        use_effect_with((running, steps), move |&(running, _)| {
+            let t = running.then(|| {
+                Timeout::new(0, move || {
+                    model.update(|v| {
+                        if v.running {
+                            v.step()
+                        }
+                    })
+                })
+            });
+            move || drop(t)
+        });
+    }
+    if !props.visible {
+        return html! {};
+    }
     html! {
         <div class="memory">
-            <Gauge state={state.clone()} />
-            <Evictions state={state.clone()} />
-            <Scatter state={state.clone()} />
-            <Simulator state={state.clone()} />
+            { gauge(&props.session) }
+            { evictions() }
+            { scatter(props.session.db) }
+            { simulator(&model) }
         </div>
     }
 }
 
-#[function_component(Gauge)]
-fn gauge(props: &Props) -> Html {
-    let state = &props.state;
-    let _ = state.version;
+/// The memory demo: 1500 keys under allkeys-lfu, ten of them read four times, then
+/// maxmemory lowered to leave room for about 500: the hot ten survive.
+fn lfu_demo(session: &Session) {
+    let used = engine().borrow().used_memory();
+    let hot: Vec<String> = (0..10).map(|i| format!("page:{}", i * 150)).collect();
+    let mut lines = vec![
+        "CONFIG SET maxmemory 0".to_string(),
+        "CONFIG SET maxmemory-policy allkeys-lfu".to_string(),
+        "DEBUG POPULATE 1500 page 100".to_string(),
+    ];
+    // TOUCH reads a key as GET would (bumping its LFU counter) without printing it.
+    for _ in 0..4 {
+        lines.push(format!("TOUCH {}", hot.join(" ")));
+    }
+    lines.push(format!("OBJECT FREQ {}", hot[0]));
+    lines.push("OBJECT FREQ page:1".into());
+    lines.push(format!("CONFIG SET maxmemory {}", used + 500 * 180));
+    lines.push("SET page:new fresh".into());
+    lines.push(format!("EXISTS {}", hot.join(" ")));
+    lines.push("DBSIZE".into());
+    session.run_lines(&lines);
+    session.show.emit(PanelKind::Memory);
+}
+
+fn gauge(session: &Session) -> Html {
     let eng = engine();
     let eng = eng.borrow();
     let used = eng.used_memory();
@@ -243,22 +287,19 @@ fn gauge(props: &Props) -> Html {
     let frag = report.rss as f64 / report.total.max(1) as f64;
     let keys: usize = eng.core.dbs.iter().map(|d| d.keys.len()).sum();
     let run = |line: &'static str| {
-        let state = state.clone();
-        Callback::from(move |_| state.dispatch(Action::Run(line.into())))
+        let session = session.clone();
+        Callback::from(move |_| session.run_lines(&[line]))
     };
     let set_policy = {
-        let state = state.clone();
+        let session = session.clone();
         Callback::from(move |e: Event| {
             let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            state.dispatch(Action::Run(format!(
-                "CONFIG SET maxmemory-policy {}",
-                el.value()
-            )));
+            session.run_lines(&[format!("CONFIG SET maxmemory-policy {}", el.value())]);
         })
     };
     let demo = {
-        let state = state.clone();
-        Callback::from(move |_| state.dispatch(Action::MemoryDemo))
+        let session = session.clone();
+        Callback::from(move |_| lfu_demo(&session))
     };
     let (pct, label) = if max == 0 {
         (0.0, format!("{} used, no maxmemory", bytes_human(used)))
@@ -305,10 +346,7 @@ fn gauge(props: &Props) -> Html {
     }
 }
 
-#[function_component(Evictions)]
-fn evictions(props: &Props) -> Html {
-    let state = &props.state;
-    let _ = state.version;
+fn evictions() -> Html {
     let eng = engine();
     let eng = eng.borrow();
     let now = eng.now_ms();
@@ -336,11 +374,7 @@ fn evictions(props: &Props) -> Html {
     }
 }
 
-#[function_component(Scatter)]
-fn scatter(props: &Props) -> Html {
-    let state = &props.state;
-    let _ = (state.version, state.now);
-    let db = state.db();
+fn scatter(db: usize) -> Html {
     let eng = engine();
     let eng = eng.borrow();
     let keys = eng.access_sample(db, SCATTER_KEYS);
@@ -483,10 +517,8 @@ fn policy_class(p: &str) -> &'static str {
     }
 }
 
-#[function_component(Simulator)]
-fn simulator(props: &Props) -> Html {
-    let state = &props.state;
-    let v = &state.sim;
+fn simulator(model: &Model<SimView>) -> Html {
+    let v = model.get();
     let cfg = &v.cfg;
     let field = |label: &'static str,
                  name: &'static str,
@@ -495,13 +527,15 @@ fn simulator(props: &Props) -> Html {
                  max: f64,
                  step: f64,
                  set: fn(&mut SimConfig, f64)| {
-        let state = state.clone();
+        let model = model.clone();
         let onchange = Callback::from(move |e: Event| {
             let el: web_sys::HtmlInputElement = e.target_unchecked_into();
             if let Ok(x) = el.value().trim().parse::<f64>() {
-                let mut c = state.sim.cfg.clone();
-                set(&mut c, x.clamp(min, max));
-                state.dispatch(Action::SimConfigure(c));
+                model.update(|v| {
+                    if !v.running {
+                        set(&mut v.cfg, x.clamp(min, max));
+                    }
+                });
             }
         });
         html! {
@@ -511,32 +545,36 @@ fn simulator(props: &Props) -> Html {
         }
     };
     let on_mem = {
-        let state = state.clone();
+        let model = model.clone();
         Callback::from(move |e: Event| {
             let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
             if let Ok(b) = el.value().parse::<u64>() {
-                let mut c = state.sim.cfg.clone();
-                c.maxmemory = b;
-                state.dispatch(Action::SimConfigure(c));
+                model.update(|v| {
+                    if !v.running {
+                        v.cfg.maxmemory = b;
+                    }
+                });
             }
         })
     };
     let on_policy = {
-        let state = state.clone();
+        let model = model.clone();
         Callback::from(move |e: Event| {
             let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            let mut c = state.sim.cfg.clone();
-            c.policy = el.value();
-            state.dispatch(Action::SimConfigure(c));
+            model.update(|v| {
+                if !v.running {
+                    v.cfg.policy = el.value();
+                }
+            });
         })
     };
     let start = |compare: bool| {
-        let state = state.clone();
-        Callback::from(move |_| state.dispatch(Action::SimStart(compare)))
+        let model = model.clone();
+        Callback::from(move |_| model.update(|v| v.start(compare)))
     };
     let stop = {
-        let state = state.clone();
-        Callback::from(move |_| state.dispatch(Action::SimStop))
+        let model = model.clone();
+        Callback::from(move |_| model.update(SimView::stop))
     };
     const MB: u64 = 1024 * 1024;
     const SIZES: [(&str, u64); 7] = [

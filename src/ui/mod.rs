@@ -1,23 +1,27 @@
-//! The browser app: Yew function components over one reducer.
+//! The browser app: Yew function components.
 //!
-//! Data flows one way. A console tab dispatches `Action::Run(line)`; the reducer
-//! tokenizes the line, runs it through `Engine::execute` for that tab's client, formats
-//! the reply exactly as `redis-cli --no-raw` would, and folds the engine's key events into
-//! the state. Panels re-render from that state (its `version` moves on every keyspace
-//! change) and read the engine through its read-only views. A gloo interval calls
-//! `Engine::tick` `hz` times a second (active expiry) and dispatches what it produced.
+//! Data flows one way. The console (or a panel's button, or devtools) runs a line
+//! through [`exec`]: `Engine::execute` answers with a `Reply` and key events, which become
+//! an `Outcome` published on the feed. Each panel follows the feed into its own model
+//! and reads the engine's read-only views when it draws; the console's transcript gets
+//! the text redis-cli would print. The app's reducer ([`state`]) holds only what is
+//! shared: tabs and transcripts, the panel in front, notices. A gloo interval runs
+//! active expiry `hz` times a second, and its key events go on the feed too.
 //!
 //! The engine lives in a thread-local so that the reducer, the panels and the devtools
 //! hook `window.kvlab.exec("SET a 1")` all see the same keyspace.
 
+mod activity;
 mod app;
 mod bits_panel;
 mod console;
+pub mod exec;
 mod geo_panel;
 mod hll_panel;
 mod memory_panel;
 mod panels;
 mod persist;
+mod session;
 mod state;
 mod zset_panel;
 
@@ -40,31 +44,6 @@ pub fn engine() -> Rc<RefCell<Engine>> {
     ENGINE.with(Rc::clone)
 }
 
-/// Runs one console line for `client` and returns what redis-cli would print, with the
-/// parsed arguments. `HELP` is answered by the console itself, as redis-cli does.
-pub fn run_line(client: u64, line: &str) -> (Vec<Vec<u8>>, String) {
-    let argv = match crate::console::tokenize(line) {
-        Ok(a) => a,
-        Err(e) => return (Vec::new(), format!("{e}\n")),
-    };
-    if argv.is_empty() {
-        return (argv, String::new());
-    }
-    if argv[0].eq_ignore_ascii_case(b"help") {
-        let args: Vec<String> = argv[1..]
-            .iter()
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
-        return (argv, crate::console::help::help_text(&args));
-    }
-    let eng = engine();
-    let mut eng = eng.borrow_mut();
-    let reply = eng.execute(client, &argv);
-    let resp = eng.client(client).map_or(2, |c| c.resp);
-    let out = crate::console::format_reply(&argv, &reply, resp);
-    (argv, out)
-}
-
 /// `performance.now()`, for measuring the time from Enter to a rendered reply.
 pub fn perf_now() -> f64 {
     web_sys::window()
@@ -77,9 +56,8 @@ pub fn perf_now() -> f64 {
 fn install_devtools_hook() {
     let client = engine().borrow_mut().connect("devtools:0", "browser:0");
     let exec = Closure::<dyn Fn(String) -> String>::new(move |line: String| {
-        let (_, out) = run_line(client, &line);
-        state::notify_external_change();
-        out
+        // Through the same runner as the console: the panels see it on the feed.
+        exec::run_line(client, &line).text.clone()
     });
     let obj = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&obj, &"exec".into(), exec.as_ref());

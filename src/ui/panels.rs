@@ -1,179 +1,82 @@
 //! The panel framework and the general panels: keyspace browser, TTL timeline, stats.
 //!
-//! Panels never poll the keyspace with KEYS: they re-render when the reducer's `version`
-//! moves (a key event or a command) and then read the engine's read-only views, a page at
-//! a time. The panel that suits the last command comes forward unless one is pinned.
-//! Data-type panels (HyperLogLog, bitmaps, sorted sets, geo, memory) join `PanelKind`.
+//! Panels never poll the keyspace with KEYS: each follows the feed of outcomes and key
+//! events ([`super::exec`]), keeps its own model, and when in front reads the engine's
+//! read-only views, a page at a time. The panel that suits the last command comes forward
+//! unless one is pinned. Data-type panels (HyperLogLog, bitmaps, sorted sets, geo,
+//! memory) join [`PanelKind`].
 
+use gloo::timers::callback::Interval;
 use yew::prelude::*;
 
 use super::engine;
-use super::state::{Action, AppState, Sample};
+use super::exec::{use_model, Feed};
+use super::session::{PanelKind, PanelProps, Session};
 use crate::console::repr;
-use crate::engine::table;
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum PanelKind {
-    Keyspace,
-    Ttl,
-    Stats,
-    Hll,
-    Bits,
-    Zset,
-    Geo,
-    Memory,
-}
-
-impl PanelKind {
-    pub const ALL: [PanelKind; 8] = [
-        PanelKind::Keyspace,
-        PanelKind::Ttl,
-        PanelKind::Stats,
-        PanelKind::Memory,
-        PanelKind::Zset,
-        PanelKind::Geo,
-        PanelKind::Hll,
-        PanelKind::Bits,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            PanelKind::Keyspace => "Keyspace",
-            PanelKind::Ttl => "TTL",
-            PanelKind::Stats => "Stats",
-            PanelKind::Hll => "HyperLogLog",
-            PanelKind::Bits => "Bitmap",
-            PanelKind::Zset => "Sorted set",
-            PanelKind::Geo => "Geo",
-            PanelKind::Memory => "Memory",
-        }
-    }
-}
-
-/// Commands about time to live bring the TTL panel forward.
-const TTL_COMMANDS: &[&str] = &[
-    "expire",
-    "pexpire",
-    "expireat",
-    "pexpireat",
-    "ttl",
-    "pttl",
-    "expiretime",
-    "pexpiretime",
-    "persist",
-    "setex",
-    "psetex",
-    "getex",
-];
-
-/// Which panel best shows what a command did: TTL commands (and SET with a TTL) the
-/// timeline, INFO/CONFIG the stats, anything touching keys the panel of their type.
-pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
-    let name = String::from_utf8_lossy(argv.first()?).to_ascii_lowercase();
-    if name.starts_with("pf") {
-        return Some(PanelKind::Hll);
-    }
-    if name.starts_with("geo") {
-        return Some(PanelKind::Geo);
-    }
-    if (name.starts_with('z') || name.starts_with("bz")) && table::find(name.as_bytes()).is_some() {
-        return Some(PanelKind::Zset);
-    }
-    if matches!(
-        name.as_str(),
-        "setbit" | "getbit" | "bitcount" | "bitpos" | "bitop" | "bitfield" | "bitfield_ro"
-    ) {
-        return Some(PanelKind::Bits);
-    }
-    if TTL_COMMANDS.contains(&name.as_str()) {
-        return Some(PanelKind::Ttl);
-    }
-    if name == "set"
-        && argv[1..].iter().any(|a| {
-            ["ex", "px", "exat", "pxat"]
-                .iter()
-                .any(|w| a.eq_ignore_ascii_case(w.as_bytes()))
-        })
-    {
-        return Some(PanelKind::Ttl);
-    }
-    // Memory and eviction: MEMORY, OBJECT FREQ/IDLETIME, and CONFIG of maxmemory*.
-    let arg = |i: usize| {
-        argv.get(i)
-            .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
-            .unwrap_or_default()
-    };
-    if name == "memory"
-        || (name == "object" && matches!(arg(1).as_str(), "freq" | "idletime"))
-        || (name == "config" && arg(2).starts_with("maxmemory"))
-        || (name == "info" && arg(1) == "memory")
-    {
-        return Some(PanelKind::Memory);
-    }
-    if matches!(name.as_str(), "info" | "config" | "debug") {
-        return Some(PanelKind::Stats);
-    }
-    let spec = table::lookup(argv).ok()?;
-    let first = *table::key_positions(spec, argv.len()).first()?;
-    // A string holding an HLL is shown as one; other strings in the keyspace browser.
-    let is_hll = engine()
-        .borrow()
-        .peek_string(db, &argv[first])
-        .is_some_and(crate::engine::hll::is_valid);
-    Some(if is_hll {
-        PanelKind::Hll
-    } else {
-        PanelKind::Keyspace
-    })
-}
 
 #[derive(Properties, PartialEq)]
-pub struct PanelProps {
-    pub state: UseReducerHandle<AppState>,
+pub struct PanelsProps {
+    pub front: PanelKind,
+    pub pinned: bool,
+    pub pin: Callback<()>,
+    pub session: Session,
 }
 
+/// The panel tabs and every panel. All panels stay mounted, so each keeps following the
+/// feed while another is in front; only the one in front draws.
 #[function_component(Panels)]
-pub fn panels(props: &PanelProps) -> Html {
-    let state = &props.state;
+pub fn panels(props: &PanelsProps) -> Html {
     let tabs = PanelKind::ALL.iter().map(|&k| {
-        let onclick = {
-            let state = state.clone();
-            Callback::from(move |_| state.dispatch(Action::Show(k)))
-        };
-        let selected = state.front == k;
+        let show = props.session.show.clone();
+        let onclick = Callback::from(move |_| show.emit(k));
+        let selected = props.front == k;
         html! {
             <button role="tab" aria-selected={selected.to_string()}
                 class={classes!("ptab", selected.then_some("active"))}
                 data-panel={k.title()} {onclick}>{ k.title() }</button>
         }
     });
-    let pin = {
-        let state = state.clone();
-        Callback::from(move |_| state.dispatch(Action::TogglePin))
+    let pin = props.pin.reform(|_: MouseEvent| ());
+    let panel = |k: PanelKind| {
+        let p = PanelProps {
+            session: props.session.clone(),
+            visible: props.front == k,
+        };
+        match k {
+            PanelKind::Keyspace => html! { <KeyspacePanel ..p /> },
+            PanelKind::Ttl => html! { <TtlPanel ..p /> },
+            PanelKind::Stats => html! { <StatsPanel ..p /> },
+            PanelKind::Hll => html! { <super::hll_panel::HllPanel ..p /> },
+            PanelKind::Bits => html! { <super::bits_panel::BitsPanel ..p /> },
+            PanelKind::Zset => html! { <super::zset_panel::ZsetPanel ..p /> },
+            PanelKind::Geo => html! { <super::geo_panel::GeoPanel ..p /> },
+            PanelKind::Memory => html! { <super::memory_panel::MemoryPanel ..p /> },
+        }
     };
     html! {
         <aside class="panels" aria-label="Panels">
             <div class="ptabs" role="tablist">
                 { for tabs }
-                <button class={classes!("pin", state.pinned.then_some("on"))} onclick={pin}
-                    aria-pressed={state.pinned.to_string()}
+                <button class={classes!("pin", props.pinned.then_some("on"))} onclick={pin}
+                    aria-pressed={props.pinned.to_string()}
                     title="Keep this panel in front instead of following the commands">
-                    { if state.pinned { "pinned" } else { "pin" } }
+                    { if props.pinned { "pinned" } else { "pin" } }
                 </button>
             </div>
-            <div class="panel" role="tabpanel" data-panel={state.front.title()}>
-                { match state.front {
-                    PanelKind::Keyspace => html! { <KeyspacePanel state={state.clone()} /> },
-                    PanelKind::Ttl => html! { <TtlPanel state={state.clone()} /> },
-                    PanelKind::Stats => html! { <StatsPanel state={state.clone()} /> },
-                    PanelKind::Hll => html! { <super::hll_panel::HllPanel state={state.clone()} /> },
-                    PanelKind::Bits => html! { <super::bits_panel::BitsPanel state={state.clone()} /> },
-                    PanelKind::Zset => html! { <super::zset_panel::ZsetPanel state={state.clone()} /> },
-                    PanelKind::Geo => html! { <super::geo_panel::GeoPanel state={state.clone()} /> },
-                    PanelKind::Memory => html! { <super::memory_panel::MemoryPanel state={state.clone()} /> },
-                } }
+            <div class="panel" role="tabpanel" data-panel={props.front.title()}>
+                { for PanelKind::ALL.iter().map(|&k| panel(k)) }
             </div>
+            <super::activity::ActivityFeed />
         </aside>
+    }
+}
+
+/// Whether a feed item may have changed what a keyspace-reading panel shows.
+pub fn touches_keyspace(f: &Feed) -> bool {
+    match f {
+        Feed::Ran(o) => o.reply.is_some(),
+        Feed::Background(_) | Feed::Replaced | Feed::Delivered { .. } => true,
+        Feed::Before { .. } => false,
     }
 }
 
@@ -198,39 +101,71 @@ fn fmt_ttl(ms: Option<i64>) -> String {
     }
 }
 
+/// The keyspace browser's own state: the filter, the SCAN cursors of the pages seen
+/// (the last is the current page), the key opened.
+#[derive(Default)]
+struct Browse {
+    filter: String,
+    pages: Vec<u64>,
+    selected: Option<Vec<u8>>,
+}
+
 #[function_component(KeyspacePanel)]
 fn keyspace_panel(props: &PanelProps) -> Html {
-    let state = &props.state;
-    let db = state.db();
+    let model = use_model(
+        || Browse {
+            pages: vec![0],
+            ..Browse::default()
+        },
+        |m, f| {
+            if let Feed::Replaced = f {
+                m.pages = vec![0];
+                m.selected = None;
+            }
+            touches_keyspace(f)
+        },
+    );
+    // Another tab or database: back to the first page.
+    {
+        let model = model.clone();
+        use_effect_with((props.session.client, props.session.db), move |_| {
+            model.get_mut().pages = vec![0];
+        });
+    }
+    if !props.visible {
+        return html! {};
+    }
+    let db = props.session.db;
+    let m = model.get();
     let eng = engine();
     let eng = eng.borrow();
-    let cursor = *state.pages.last().unwrap_or(&0);
-    let pattern = if state.filter.is_empty() {
-        "*"
-    } else {
-        &state.filter
-    };
+    let cursor = *m.pages.last().unwrap_or(&0);
+    let pattern = if m.filter.is_empty() { "*" } else { &m.filter };
     let (next, keys) = eng.scan_page(db, cursor, pattern.as_bytes(), 20);
     let dbsize = eng.core.dbs.get(db).map_or(0, |d| d.keys.len());
     let onfilter = {
-        let state = state.clone();
+        let model = model.clone();
         Callback::from(move |e: InputEvent| {
             let v = e
                 .target_unchecked_into::<web_sys::HtmlInputElement>()
                 .value();
-            state.dispatch(Action::Filter(v));
+            model.update(|m| {
+                m.filter = v;
+                m.pages = vec![0];
+            });
         })
     };
     let rows = keys.iter().filter_map(|k| eng.key_info(db, k)).map(|info| {
         let onclick = {
-            let state = state.clone();
+            let model = model.clone();
+            let fill = props.session.fill.clone();
             let key = info.key.clone();
             Callback::from(move |_| {
-                state.dispatch(Action::Select(Some(key.clone())));
-                state.dispatch(Action::Fill(format!("GET {}", cli_arg(&key))));
+                model.update(|m| m.selected = Some(key.clone()));
+                fill.emit(format!("GET {}", cli_arg(&key)));
             })
         };
-        let selected = state.selected.as_deref() == Some(&info.key[..]);
+        let selected = m.selected.as_deref() == Some(&info.key[..]);
         html! {
             <tr class={classes!("keyrow", selected.then_some("selected"))} {onclick} tabindex="0">
                 <td class="key">{ String::from_utf8_lossy(&info.key).into_owned() }</td>
@@ -241,7 +176,7 @@ fn keyspace_panel(props: &PanelProps) -> Html {
             </tr>
         }
     });
-    let detail = state.selected.as_ref().and_then(|k| eng.key_info(db, k)).map(|info| {
+    let detail = m.selected.as_ref().and_then(|k| eng.key_info(db, k)).map(|info| {
         let value = eng.peek_string(db, &info.key).unwrap_or_default();
         let shown = &value[..value.len().min(400)];
         html! {
@@ -252,21 +187,17 @@ fn keyspace_panel(props: &PanelProps) -> Html {
             </div>
         }
     });
-    let nav = |action: Action, label: &'static str, enabled: bool| {
-        let state = state.clone();
-        let action = std::cell::RefCell::new(Some(action));
-        let onclick = Callback::from(move |_| {
-            if let Some(a) = action.borrow_mut().take() {
-                state.dispatch(a);
-            }
-        });
+    let nav = |label: &'static str, enabled: bool, go: fn(&mut Vec<u64>, u64)| {
+        let model = model.clone();
+        let onclick = Callback::from(move |_| model.update(|m| go(&mut m.pages, next)));
         html! { <button disabled={!enabled} {onclick}>{ label }</button> }
     };
+    let paged = m.pages.len() > 1;
     html! {
         <div class="keyspace">
             <div class="toolbar">
                 <input class="filter" type="search" placeholder="filter: user:*" aria-label="Key filter (glob pattern)"
-                    value={state.filter.clone()} oninput={onfilter} />
+                    value={m.filter.clone()} oninput={onfilter} />
                 <span class="muted">{ format!("db{db}: {dbsize} keys") }</span>
             </div>
             <table class="keys">
@@ -274,9 +205,9 @@ fn keyspace_panel(props: &PanelProps) -> Html {
                 <tbody>{ for rows }</tbody>
             </table>
             <div class="pager">
-                { nav(Action::FirstPage, "first", state.pages.len() > 1) }
-                { nav(Action::PrevPage, "previous", state.pages.len() > 1) }
-                { nav(Action::NextPage(next), "next", next != 0) }
+                { nav("first", paged, |p, _| p.truncate(1)) }
+                { nav("previous", paged, |p, _| { p.pop(); }) }
+                { nav("next", next != 0, |p, next| p.push(next)) }
                 <span class="muted">{ format!("SCAN cursor {cursor} → {next}") }</span>
             </div>
             { for detail }
@@ -284,10 +215,38 @@ fn keyspace_panel(props: &PanelProps) -> Html {
     }
 }
 
+/// Countdown refresh while the TTL panel is in front.
+const TTL_REFRESH_MS: u32 = 200;
+
 #[function_component(TtlPanel)]
 fn ttl_panel(props: &PanelProps) -> Html {
-    let state = &props.state;
-    let db = state.db();
+    // Whether the demo spreads its TTLs (the panel's one setting).
+    let model = use_model(|| true, |_, f| touches_keyspace(f));
+    // Countdowns move on their own, while the panel is shown and something counts down.
+    {
+        let (model, db) = (model.clone(), props.session.db);
+        use_effect_with((props.visible, db), move |&(visible, db)| {
+            let iv = visible.then(|| {
+                Interval::new(TTL_REFRESH_MS, move || {
+                    let counting = engine()
+                        .borrow()
+                        .core
+                        .dbs
+                        .get(db)
+                        .is_some_and(|d| !d.expires.is_empty());
+                    if counting {
+                        model.redraw();
+                    }
+                })
+            });
+            move || drop(iv)
+        });
+    }
+    if !props.visible {
+        return html! {};
+    }
+    let jitter = *model.get();
+    let db = props.session.db;
     let eng = engine();
     let eng = eng.borrow();
     let now = eng.now_ms();
@@ -312,10 +271,9 @@ fn ttl_panel(props: &PanelProps) -> Html {
         }
     });
     let demo = {
-        let state = state.clone();
-        let jitter = state.jitter;
+        let session = props.session.clone();
         Callback::from(move |_| {
-            let lines = (0..20)
+            let lines: Vec<String> = (0..20)
                 .map(|i| {
                     let base = 10_000i64;
                     let spread = if jitter {
@@ -326,16 +284,16 @@ fn ttl_panel(props: &PanelProps) -> Html {
                     format!("SET cache:item:{i} value PX {}", base + spread)
                 })
                 .collect();
-            state.dispatch(Action::RunScript(lines));
+            session.run_lines(&lines);
         })
     };
     let toggle = {
-        let state = state.clone();
+        let model = model.clone();
         Callback::from(move |e: Event| {
             let on = e
                 .target_unchecked_into::<web_sys::HtmlInputElement>()
                 .checked();
-            state.dispatch(Action::SetJitter(on));
+            model.update(|j| *j = on);
         })
     };
     html! {
@@ -348,7 +306,7 @@ fn ttl_panel(props: &PanelProps) -> Html {
             <ul class="ttllist">{ for rows }</ul>
             <div class="demo">
                 <button onclick={demo}>{ "Demo: 20 cache keys with a 10 s TTL" }</button>
-                <label><input type="checkbox" checked={state.jitter} onchange={toggle} />{ " TTL jitter (±3 s)" }</label>
+                <label><input type="checkbox" checked={jitter} onchange={toggle} />{ " TTL jitter (±3 s)" }</label>
                 <p class="muted small">{ "Without jitter every key expires in the same instant, as a cache stampede would hit your database; with jitter the expiries spread out." }</p>
             </div>
         </div>
@@ -381,6 +339,36 @@ fn sparkline(values: &[f64], class: &'static str) -> Html {
     }
 }
 
+/// One statistics sample, read from the engine's counters.
+#[derive(Clone, PartialEq)]
+pub struct Sample {
+    pub at_ms: i64,
+    pub commands: u64,
+    pub hits: u64,
+    pub misses: u64,
+    pub used_memory: u64,
+    pub expired: u64,
+    pub evicted: u64,
+}
+
+/// Statistics samples kept (one a second).
+const SAMPLES_KEPT: usize = 60;
+
+fn sample() -> Sample {
+    let eng = engine();
+    let eng = eng.borrow();
+    let st = &eng.core.stats;
+    Sample {
+        at_ms: js_sys::Date::now() as i64,
+        commands: st.total_commands_processed,
+        hits: st.keyspace_hits,
+        misses: st.keyspace_misses,
+        used_memory: eng.used_memory(),
+        expired: st.expired_keys,
+        evicted: st.evicted_keys,
+    }
+}
+
 /// Operations per second between consecutive samples.
 fn ops_series(samples: &[Sample]) -> Vec<f64> {
     samples
@@ -394,11 +382,32 @@ fn ops_series(samples: &[Sample]) -> Vec<f64> {
 
 #[function_component(StatsPanel)]
 fn stats_panel(props: &PanelProps) -> Html {
-    let s = &props.state.samples;
+    // The samples: one a second, kept while the panel is hidden too (the charts show the
+    // last minute whenever it comes forward). Events do not change them.
+    let model = use_model(|| vec![sample()], |_, _| false);
+    {
+        let model = model.clone();
+        use_effect_with((), move |_| {
+            let iv = Interval::new(1000, move || {
+                model.update(|s| {
+                    s.push(sample());
+                    let n = s.len();
+                    if n > SAMPLES_KEPT {
+                        s.drain(..n - SAMPLES_KEPT);
+                    }
+                })
+            });
+            move || drop(iv)
+        });
+    }
+    if !props.visible {
+        return html! {};
+    }
+    let s = model.get();
     let Some(last) = s.last() else {
         return html! {};
     };
-    let ops = ops_series(s);
+    let ops = ops_series(&s);
     let hit_rate = |x: &Sample| {
         let total = x.hits + x.misses;
         (total > 0).then(|| x.hits as f64 / total as f64 * 100.0)

@@ -89,7 +89,10 @@ pub fn save(tabs: &[Tab]) -> Result<(), String> {
         .iter()
         .map(|t| SavedTab {
             label: t.label.clone(),
-            entries: t.transcript[t.transcript.len().saturating_sub(SAVED_ENTRIES)..].to_vec(),
+            entries: t.transcript[t.transcript.len().saturating_sub(SAVED_ENTRIES)..]
+                .iter()
+                .map(|e| (**e).clone())
+                .collect(),
         })
         .collect();
     set(

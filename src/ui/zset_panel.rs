@@ -7,19 +7,21 @@ use std::collections::HashSet;
 use yew::prelude::*;
 
 use super::engine;
-use super::state::{Action, AppState};
+use super::exec::{use_model, Feed};
+use super::session::{with_rng, PanelProps, Session};
+use crate::engine::cmd::zset::members_in_range;
 use crate::engine::reply::format_double_g17;
-use crate::engine::zset::{LexBound, LexRange, ScoreRange};
+use crate::engine::Reply;
 
 /// Rows of the leaderboard shown at once.
 pub const WINDOW: usize = 15;
 /// Sets up to this size are also drawn as a skip list.
 const DRAW_LIMIT: usize = 16;
 
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ZTrack {
     pub key: Option<Vec<u8>>,
-    /// Members the last range query returned, and how it was asked.
+    /// Members the last range query returned (its own reply), and how it was asked.
     pub highlight: HashSet<Vec<u8>>,
     pub query: String,
     /// The last member whose score changed: (member, rank before, rank after), ranks
@@ -29,6 +31,9 @@ pub struct ZTrack {
     pub lookup: Option<Vec<u8>>,
     /// First leaderboard row shown.
     pub offset: usize,
+    /// A change about to happen: (key, member, its rank before), from the feed's
+    /// `Before`.
+    before: Option<(Vec<u8>, Vec<u8>, Option<u64>)>,
 }
 
 fn lower(a: &[u8]) -> String {
@@ -42,19 +47,73 @@ pub fn top_rank(db: usize, key: &[u8], member: &[u8]) -> Option<u64> {
     eng.peek_zset(db, key)?.rank(member, true)
 }
 
+/// The members in a range reply: a flat array, members and scores taking turns when
+/// `withscores` (RESP2), or an array of pairs (RESP3).
+fn reply_members(reply: &Reply, withscores: bool) -> Vec<Vec<u8>> {
+    let Reply::Array(items) = reply else {
+        return Vec::new();
+    };
+    let step = if withscores && !matches!(items.first(), Some(Reply::Array(_))) {
+        2
+    } else {
+        1
+    };
+    items
+        .iter()
+        .step_by(step)
+        .filter_map(|r| match r {
+            Reply::Bulk(m) => Some(m.clone()),
+            Reply::Array(pair) => match pair.first() {
+                Some(Reply::Bulk(m)) => Some(m.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// (key, member, rank before) of a change about to happen.
+type Before = Option<(Vec<u8>, Vec<u8>, Option<u64>)>;
+
 impl ZTrack {
+    fn feed(&mut self, f: &Feed) -> bool {
+        match f {
+            Feed::Before { db, argv, .. } => {
+                self.before = Self::before(argv, *db);
+                false
+            }
+            Feed::Ran(o) => {
+                let before = self.before.take();
+                match &o.reply {
+                    Some(r) if o.ok() => {
+                        self.observe(&o.argv, r, o.db, before);
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            Feed::Replaced => {
+                *self = ZTrack::default();
+                true
+            }
+            Feed::Delivered { .. } | Feed::Background(_) => self.key.is_some(),
+        }
+    }
+
     /// What a sorted-set command is about to change: the member whose rank to follow.
-    pub fn before(argv: &[Vec<u8>], db: usize) -> Option<(Vec<u8>, Option<u64>)> {
+    fn before(argv: &[Vec<u8>], db: usize) -> Before {
         let name = lower(argv.first()?);
         let member = match name.as_str() {
             "zincrby" => argv.get(3)?,
             "zadd" => argv.last()?,
             _ => return None,
         };
-        Some((member.clone(), top_rank(db, &argv[1], member)))
+        Some((argv[1].clone(), member.clone(), top_rank(db, &argv[1], member)))
     }
 
-    pub fn observe(&mut self, argv: &[Vec<u8>], db: usize, before: Option<(Vec<u8>, Option<u64>)>) {
+    /// Follows a successful sorted-set command, with its reply: the key shown, the range
+    /// it returned (highlighted), the member it moved or looked up.
+    pub fn observe(&mut self, argv: &[Vec<u8>], reply: &Reply, db: usize, before: Before) {
         let Some(name) = argv.first().map(|a| lower(a)) else {
             return;
         };
@@ -76,118 +135,79 @@ impl ZTrack {
         }
         self.key = Some(key.clone());
         self.lookup = None;
-        if let Some((member, old)) = before {
-            let new = top_rank(db, &key, &member);
+        if let Some((k, member, old)) = before.filter(|(k, _, _)| *k == key) {
+            let new = top_rank(db, &k, &member);
             self.moved = Some((member, old, new));
         }
         if matches!(name.as_str(), "zrank" | "zrevrank" | "zscore") {
             self.lookup = argv.get(2).cloned();
         }
-        let range = |this: &mut ZTrack, members: Vec<Vec<u8>>, q: String| {
-            this.highlight = members.into_iter().collect();
-            this.query = q;
-        };
-        let eng = engine();
-        let eng = eng.borrow();
-        let Some(z) = eng.peek_zset(db, &key) else {
-            return;
-        };
         let args: Vec<String> = argv
             .iter()
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect();
-        let by = |w: &str| args.iter().any(|a| a.eq_ignore_ascii_case(w));
-        let parse = |a: &str| crate::engine::util::parse_i64(a.as_bytes());
-        let bound = |a: &str| -> Option<(f64, bool)> {
-            let (t, ex) = a.strip_prefix('(').map_or((a, false), |t| (t, true));
-            crate::engine::zset::parse_score(t.as_bytes()).map(|v| (v, ex))
+        let has = |w: &str| args.iter().any(|a| a.eq_ignore_ascii_case(w));
+        let limit = args
+            .iter()
+            .position(|a| a.eq_ignore_ascii_case("limit"))
+            .and_then(|i| Some(format!(" LIMIT {} {}", args.get(i + 1)?, args.get(i + 2)?)))
+            .unwrap_or_default();
+        let rev = name.starts_with("zrev") || has("rev");
+        let how = if name.ends_with("bylex") || has("bylex") {
+            "lex"
+        } else if name.ends_with("byscore") || has("byscore") {
+            "score"
+        } else {
+            "rank"
         };
-        match name.as_str() {
-            "zrange" | "zrevrange" if args.len() >= 4 && !by("byscore") && !by("bylex") => {
-                let rev = name == "zrevrange" || by("rev");
-                if let (Some(a), Some(b)) = (parse(&args[2]), parse(&args[3])) {
-                    let len = z.len() as i64;
-                    let (a, b) = (
-                        if a < 0 { a + len } else { a }.max(0),
-                        if b < 0 { b + len } else { b },
-                    );
-                    if a <= b && a < len {
-                        let items =
-                            z.zsl
-                                .range_by_rank(a as u64, (b.min(len - 1) - a + 1) as u64, rev);
-                        range(
-                            self,
-                            items.into_iter().map(|(m, _)| m.to_vec()).collect(),
-                            format!("by rank {a}..{b}{}", if rev { ", reversed" } else { "" }),
-                        );
-                    }
-                }
-            }
-            "zrange" | "zrangebyscore" | "zrevrangebyscore" | "zcount" | "zremrangebyscore"
-                if by("byscore") || name != "zrange" =>
+        let (members, query) = match name.as_str() {
+            // What the range command returned, LIMIT and all: its own reply.
+            "zrange" | "zrevrange" | "zrangebyscore" | "zrevrangebyscore" | "zrangebylex"
+            | "zrevrangebylex"
+                if args.len() >= 4 =>
             {
-                let rev = name == "zrevrangebyscore" || by("rev");
-                let (lo, hi) = if rev {
-                    (&args[3], &args[2])
-                } else {
-                    (&args[2], &args[3])
-                };
-                if let (Some((min, minex)), Some((max, maxex))) = (bound(lo), bound(hi)) {
-                    let r = ScoreRange {
-                        min,
-                        max,
-                        minex,
-                        maxex,
-                    };
-                    let members = z
-                        .zsl
-                        .iter_score(&r, false)
-                        .map(|(m, _)| m.to_vec())
-                        .collect();
-                    range(self, members, format!("by score {lo}..{hi}"));
-                }
+                (
+                    reply_members(reply, has("withscores")),
+                    format!(
+                        "by {how} {}..{}{}{limit}",
+                        args[2],
+                        args[3],
+                        if rev { ", reversed" } else { "" }
+                    ),
+                )
             }
-            "zrange" | "zrangebylex" | "zrevrangebylex" | "zlexcount"
-                if by("bylex") || name != "zrange" =>
-            {
-                let rev = name == "zrevrangebylex" || by("rev");
-                let (lo, hi) = if rev {
-                    (&args[3], &args[2])
-                } else {
-                    (&args[2], &args[3])
+            // What a count covered, from the engine's read-only view of the range code.
+            "zcount" | "zlexcount" if args.len() >= 4 => {
+                let eng = engine();
+                let eng = eng.borrow();
+                let Some(z) = eng.peek_zset(db, &key) else {
+                    return;
                 };
-                if let (Some(min), Some(max)) = (
-                    LexBound::parse(lo.as_bytes()),
-                    LexBound::parse(hi.as_bytes()),
-                ) {
-                    let r = LexRange { min, max };
-                    let members = z
-                        .zsl
-                        .iter_lex(&r, false, z.listpack)
-                        .take_while(|&(m, _)| r.lte_max(m))
-                        .map(|(m, _)| m.to_vec())
-                        .collect();
-                    range(self, members, format!("by lex {lo}..{hi}"));
-                }
+                let bylex = name == "zlexcount";
+                let Some(m) = members_in_range(z, bylex, &argv[2], &argv[3]) else {
+                    return;
+                };
+                let how = if bylex { "lex" } else { "score" };
+                (m, format!("{name} by {how} {}..{}", args[2], args[3]))
             }
-            _ => {}
-        }
+            _ => return,
+        };
+        self.highlight = members.into_iter().collect();
+        self.query = query;
     }
 }
 
-#[derive(Properties, PartialEq)]
-pub struct Props {
-    pub state: UseReducerHandle<AppState>,
-}
-
 #[function_component(ZsetPanel)]
-pub fn zset_panel(props: &Props) -> Html {
-    let state = &props.state;
-    let db = state.db();
-    let track = &state.zset;
+pub fn zset_panel(props: &PanelProps) -> Html {
+    let model = use_model(ZTrack::default, ZTrack::feed);
+    if !props.visible {
+        return html! {};
+    }
+    let db = props.session.db;
+    let track = model.get();
     let demo = {
-        let state = state.clone();
-        Callback::from(move |_| state.dispatch(Action::ZsetDemo))
+        let session = props.session.clone();
+        Callback::from(move |_| game_leaderboard(&session))
     };
     let eng = engine();
     let eng = eng.borrow();
@@ -233,8 +253,10 @@ pub fn zset_panel(props: &Props) -> Html {
         }
     });
     let page = |delta: i64| {
-        let state = state.clone();
-        Callback::from(move |_| state.dispatch(Action::ZsetScroll(delta)))
+        let model = model.clone();
+        Callback::from(move |_| {
+            model.update(|m| m.offset = (m.offset as i64 + delta).max(0) as usize)
+        })
     };
     // The skip list itself, for small sets: one column per element, one row per level.
     let drawing = (len <= DRAW_LIMIT && len > 0).then(|| {
@@ -284,4 +306,34 @@ pub fn zset_panel(props: &Props) -> Html {
             </div>
         </div>
     }
+}
+
+/// The game leaderboard demo: 100 players with random scores, a few ZINCRBY updates,
+/// then "my rank" (ZREVRANK), my score and the top ten.
+fn game_leaderboard(session: &Session) {
+    use rand::RngExt;
+    let mut argv = vec![b"ZADD".to_vec(), b"game:scores".to_vec()];
+    let updates: Vec<String> = with_rng(|r| {
+        for p in 1..=100 {
+            argv.push(r.random_range(0..1000u32).to_string().into_bytes());
+            argv.push(format!("player:{p}").into_bytes());
+        }
+        (0..5)
+            .map(|_| {
+                format!(
+                    "ZINCRBY game:scores {} player:{}",
+                    r.random_range(10..300u32),
+                    r.random_range(1..=100u32)
+                )
+            })
+            .collect()
+    });
+    session.run_argv("ZADD game:scores <100 players with random scores>".into(), argv);
+    let mut lines = updates;
+    lines.extend([
+        "ZREVRANK game:scores player:42".to_string(),
+        "ZSCORE game:scores player:42".to_string(),
+        "ZREVRANGE game:scores 0 9 WITHSCORES".to_string(),
+    ]);
+    session.run_lines(&lines);
 }

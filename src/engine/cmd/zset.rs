@@ -434,6 +434,22 @@ fn select(z: &ZSet, q: &RangeQuery, min: &[u8], max: &[u8]) -> Result<Vec<(Vec<u
     })
 }
 
+/// The members a ZCOUNT (`bylex`: ZLEXCOUNT) over `min`..`max` counts, in order, found
+/// by the same code ZRANGE … BYSCORE (BYLEX) runs: a read-only view for the browser's
+/// panels, which show what a count covered. None for a range that does not parse.
+pub fn members_in_range(z: &ZSet, bylex: bool, min: &[u8], max: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let q = RangeQuery {
+        kind: if bylex { RangeKind::Lex } else { RangeKind::Score },
+        reverse: false,
+        withscores: false,
+        offset: 0,
+        limit: -1,
+    };
+    select(z, &q, min, max)
+        .ok()
+        .map(|items| items.into_iter().map(|(m, _)| m).collect())
+}
+
 /// ZRANGE, ZRANGESTORE and the legacy forms. `at` is the index of the source key;
 /// `store` the destination for ZRANGESTORE.
 fn zrange_generic(

@@ -1,0 +1,330 @@
+//! How commands run in the page, and the feed that carries what they did.
+//!
+//! Every command (typed in the console, made by a panel's button, sent from devtools)
+//! runs through [`run_line`] or [`run_argv`]: the engine executes it, and the result is an
+//! [`Outcome`] that holds the engine's [`Reply`] as data, the key events the command
+//! produced, and the text redis-cli would print (the console's view of the reply, and the
+//! only place text is made). The outcome is published on the feed, so each panel sees it
+//! and updates its own state ([`use_model`]); the caller hands it to the app, which puts
+//! it in a transcript. Background work (active expiry, a blocked client's late reply)
+//! goes on the feed too.
+//!
+//! Data flows one way: input → `Engine::execute` → outcome → feed → panels. Nothing here
+//! runs inside a reducer, so a subscriber may dispatch to its own reducer freely.
+
+use std::cell::{Ref, RefCell, RefMut};
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::engine;
+use crate::engine::{KeyEvent, Reply};
+
+/// One command run in the page.
+#[derive(Debug)]
+pub struct Outcome {
+    pub client: u64,
+    /// The client's database when the command started.
+    pub db: usize,
+    pub argv: Vec<Vec<u8>>,
+    /// The engine's reply, or None for a line the console answers itself (HELP, a
+    /// tokenizer error, a blank line).
+    pub reply: Option<Reply>,
+    /// What redis-cli prints for it.
+    pub text: String,
+    /// The key events it caused, in order, with their keyspace-notification names.
+    pub events: Vec<KeyEvent>,
+    /// The line as the transcript shows it (a summary for a panel's long commands).
+    pub line: String,
+    /// A panel's command shown summarised: not replayable, so kept out of the history.
+    pub summarised: bool,
+    /// The prompt shown before it ran (`127.0.0.1:6379[2]>`).
+    pub prompt: String,
+    /// A blocking command that parked: its reply comes later as [`Feed::Delivered`].
+    pub pending: bool,
+}
+
+impl Outcome {
+    pub fn is_error(&self) -> bool {
+        matches!(self.reply, Some(Reply::Error(_)))
+    }
+
+    /// The command's name, lowercased ("" for none).
+    pub fn name(&self) -> String {
+        self.argv
+            .first()
+            .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+            .unwrap_or_default()
+    }
+
+    /// Whether it ran and succeeded (an engine reply that is not an error).
+    pub fn ok(&self) -> bool {
+        matches!(&self.reply, Some(r) if !r.is_error() && *r != Reply::Blocked)
+    }
+}
+
+/// What the feed carries.
+pub enum Feed<'a> {
+    /// A command is about to run (a panel that animates a change reads "before" here).
+    Before {
+        client: u64,
+        db: usize,
+        argv: &'a [Vec<u8>],
+    },
+    /// A command ran.
+    Ran(&'a Rc<Outcome>),
+    /// A parked blocking command got its reply: served by another client's write, or
+    /// timed out.
+    Delivered {
+        client: u64,
+        argv: &'a [Vec<u8>],
+        reply: &'a Reply,
+        text: &'a str,
+    },
+    /// Key events from the background: the active expire cycle.
+    Background(&'a [KeyEvent]),
+    /// The whole keyspace was replaced (import, reset).
+    Replaced,
+}
+
+type Subscriber = Rc<dyn Fn(&Feed)>;
+
+thread_local! {
+    static SUBSCRIBERS: RefCell<Vec<(u64, Subscriber)>> = const { RefCell::new(Vec::new()) };
+    static NEXT_ID: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+}
+
+/// Stops the subscription when dropped.
+pub struct Subscription(u64);
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let id = self.0;
+        SUBSCRIBERS.with(|s| s.borrow_mut().retain(|(i, _)| *i != id));
+    }
+}
+
+pub fn subscribe(f: Subscriber) -> Subscription {
+    let id = NEXT_ID.with(|n| {
+        let id = n.get();
+        n.set(id + 1);
+        id
+    });
+    SUBSCRIBERS.with(|s| s.borrow_mut().push((id, f)));
+    Subscription(id)
+}
+
+pub fn publish(item: &Feed) {
+    // A copy of the list: a subscriber may subscribe or unsubscribe while it runs.
+    let subs: Vec<Subscriber> = SUBSCRIBERS.with(|s| s.borrow().iter().map(|(_, f)| f.clone()).collect());
+    for f in subs {
+        f(item);
+    }
+}
+
+/// The prompt redis-cli shows for `client` (its selected database).
+pub fn prompt_for(client: u64) -> String {
+    match db_of(client) {
+        0 => "127.0.0.1:6379>".to_string(),
+        db => format!("127.0.0.1:6379[{db}]>"),
+    }
+}
+
+/// The database `client` has selected.
+pub fn db_of(client: u64) -> usize {
+    engine().borrow().client(client).map_or(0, |c| c.db)
+}
+
+/// Runs one console line for `client`. `HELP` is answered by the console itself, as
+/// redis-cli does.
+pub fn run_line(client: u64, line: &str) -> Rc<Outcome> {
+    let prompt = prompt_for(client);
+    let db = db_of(client);
+    let argv = match crate::console::tokenize(line) {
+        Ok(a) => a,
+        Err(e) => return answered(client, db, prompt, line, Vec::new(), format!("{e}\n")),
+    };
+    if argv.is_empty() {
+        return answered(client, db, prompt, line, argv, String::new());
+    }
+    if argv[0].eq_ignore_ascii_case(b"help") {
+        let args: Vec<String> = argv[1..]
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        let text = crate::console::help::help_text(&args);
+        return answered(client, db, prompt, line, argv, text);
+    }
+    execute(client, db, prompt, line.to_string(), argv, false)
+}
+
+/// Runs a command a panel made, shown in the transcript as `shown`.
+pub fn run_argv(client: u64, shown: String, argv: Vec<Vec<u8>>) -> Rc<Outcome> {
+    let prompt = prompt_for(client);
+    let db = db_of(client);
+    execute(client, db, prompt, shown, argv, true)
+}
+
+fn answered(
+    client: u64,
+    db: usize,
+    prompt: String,
+    line: &str,
+    argv: Vec<Vec<u8>>,
+    text: String,
+) -> Rc<Outcome> {
+    let o = Rc::new(Outcome {
+        client,
+        db,
+        argv,
+        reply: None,
+        text,
+        events: Vec::new(),
+        line: line.to_string(),
+        summarised: false,
+        prompt,
+        pending: false,
+    });
+    publish(&Feed::Ran(&o));
+    o
+}
+
+fn execute(
+    client: u64,
+    db: usize,
+    prompt: String,
+    line: String,
+    argv: Vec<Vec<u8>>,
+    summarised: bool,
+) -> Rc<Outcome> {
+    publish(&Feed::Before {
+        client,
+        db,
+        argv: &argv,
+    });
+    let (reply, text, events) = {
+        let eng = engine();
+        let mut eng = eng.borrow_mut();
+        let reply = eng.execute(client, &argv);
+        let resp = eng.client(client).map_or(2, |c| c.resp);
+        let text = crate::console::format_reply(&argv, &reply, resp);
+        (reply, text, eng.drain_events())
+    };
+    let o = Rc::new(Outcome {
+        client,
+        db,
+        pending: reply == Reply::Blocked,
+        argv,
+        reply: Some(reply),
+        text,
+        events,
+        line,
+        summarised,
+        prompt,
+    });
+    publish(&Feed::Ran(&o));
+    deliver_blocked();
+    o
+}
+
+/// Gives parked blocking commands (of any client) their replies once a write served
+/// them or their timeout passed.
+fn deliver_blocked() {
+    let ready: Vec<(u64, Vec<Vec<u8>>, Reply, String)> = {
+        let eng = engine();
+        let mut eng = eng.borrow_mut();
+        let mut ids = eng.serve_blocked();
+        ids.extend(eng.expire_blocked());
+        ids.into_iter()
+            .filter_map(|id| {
+                let (argv, reply) = eng.take_ready(id)?;
+                let resp = eng.client(id).map_or(2, |c| c.resp);
+                let text = crate::console::format_reply(&argv, &reply, resp);
+                Some((id, argv, reply, text))
+            })
+            .collect()
+    };
+    for (client, argv, reply, text) in ready {
+        publish(&Feed::Delivered {
+            client,
+            argv: &argv,
+            reply: &reply,
+            text: &text,
+        });
+    }
+}
+
+/// One background step, `hz` times a second: the active expire cycle, and the replies
+/// of blocked clients whose timeout passed.
+pub fn tick() {
+    let events = {
+        let eng = engine();
+        let mut eng = eng.borrow_mut();
+        eng.tick();
+        eng.drain_events()
+    };
+    if !events.is_empty() {
+        publish(&Feed::Background(&events));
+    }
+    deliver_blocked();
+}
+
+/// A panel's own model: kept across renders and never cloned (a panel may hold large
+/// data, such as the exact sets behind the HyperLogLog error), updated by the feed
+/// through `observe` and by the panel's own controls through [`Model::update`]; the
+/// panel re-renders when `observe` says the model changed, or after an update.
+pub struct Model<M> {
+    cell: Rc<RefCell<M>>,
+    redraw: UseForceUpdateHandle,
+}
+
+impl<M> Clone for Model<M> {
+    fn clone(&self) -> Self {
+        Model {
+            cell: self.cell.clone(),
+            redraw: self.redraw.clone(),
+        }
+    }
+}
+
+impl<M> Model<M> {
+    pub fn get(&self) -> Ref<'_, M> {
+        self.cell.borrow()
+    }
+
+    /// Changes the model and re-renders the panel. (Not to be called while a [`get`]
+    /// borrow is held.)
+    pub fn update(&self, f: impl FnOnce(&mut M)) {
+        f(&mut self.cell.borrow_mut());
+        self.redraw.force_update();
+    }
+
+    pub fn get_mut(&self) -> RefMut<'_, M> {
+        self.cell.borrow_mut()
+    }
+
+    pub fn redraw(&self) {
+        self.redraw.force_update();
+    }
+}
+
+/// A panel's model, fed by the feed from the panel's first render on.
+#[hook]
+pub fn use_model<M: 'static>(init: impl FnOnce() -> M, observe: fn(&mut M, &Feed) -> bool) -> Model<M> {
+    let cell = use_mut_ref(init);
+    let redraw = use_force_update();
+    {
+        let (cell, redraw) = (cell.clone(), redraw.clone());
+        // Subscribed while rendering for the first time, not in an effect, so that a
+        // command run before the first paint is not missed.
+        let _sub = use_mut_ref(move || {
+            subscribe(Rc::new(move |f: &Feed| {
+                let changed = observe(&mut cell.borrow_mut(), f);
+                if changed {
+                    redraw.force_update();
+                }
+            }))
+        });
+    }
+    Model { cell, redraw }
+}

@@ -1,0 +1,181 @@
+//! What the app shares with its panels: which client and database the console is on,
+//! what each panel is called, which panel suits a command, and the few things a panel
+//! may ask of the app (record commands it ran, fill the input line, come forward).
+//!
+//! Nothing here knows a panel's insides, and panels know nothing of the app's reducer:
+//! the app builds a [`Session`] and passes it down.
+
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::engine;
+use super::exec::{self, Outcome};
+use crate::engine::table;
+
+/// The console's current client, and the app's hands a panel may use.
+#[derive(Clone, PartialEq)]
+pub struct Session {
+    /// The active tab's client.
+    pub client: u64,
+    /// Its selected database.
+    pub db: usize,
+    /// Puts commands a panel ran into the active tab's transcript.
+    pub record: Callback<Vec<Rc<Outcome>>>,
+    /// Puts a command in the console's input line, for the learner to edit and run.
+    pub fill: Callback<String>,
+    /// Brings a panel forward.
+    pub show: Callback<PanelKind>,
+}
+
+impl Session {
+    /// Runs console lines as the active tab's client and records them.
+    pub fn run_lines<S: AsRef<str>>(&self, lines: &[S]) {
+        let done = lines
+            .iter()
+            .map(|l| exec::run_line(self.client, l.as_ref()))
+            .collect();
+        self.record.emit(done);
+    }
+
+    /// Runs a command a panel made (shown as `shown`) and records it.
+    pub fn run_argv(&self, shown: String, argv: Vec<Vec<u8>>) {
+        self.record.emit(vec![exec::run_argv(self.client, shown, argv)]);
+    }
+}
+
+/// What every panel receives: the session, and whether it is the one in front (a
+/// hidden panel keeps following the feed but draws nothing).
+#[derive(Properties, Clone, PartialEq)]
+pub struct PanelProps {
+    pub session: Session,
+    pub visible: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PanelKind {
+    Keyspace,
+    Ttl,
+    Stats,
+    Hll,
+    Bits,
+    Zset,
+    Geo,
+    Memory,
+}
+
+impl PanelKind {
+    pub const ALL: [PanelKind; 8] = [
+        PanelKind::Keyspace,
+        PanelKind::Ttl,
+        PanelKind::Stats,
+        PanelKind::Memory,
+        PanelKind::Zset,
+        PanelKind::Geo,
+        PanelKind::Hll,
+        PanelKind::Bits,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            PanelKind::Keyspace => "Keyspace",
+            PanelKind::Ttl => "TTL",
+            PanelKind::Stats => "Stats",
+            PanelKind::Hll => "HyperLogLog",
+            PanelKind::Bits => "Bitmap",
+            PanelKind::Zset => "Sorted set",
+            PanelKind::Geo => "Geo",
+            PanelKind::Memory => "Memory",
+        }
+    }
+}
+
+/// Commands about time to live bring the TTL panel forward.
+const TTL_COMMANDS: &[&str] = &[
+    "expire",
+    "pexpire",
+    "expireat",
+    "pexpireat",
+    "ttl",
+    "pttl",
+    "expiretime",
+    "pexpiretime",
+    "persist",
+    "setex",
+    "psetex",
+    "getex",
+];
+
+/// Which panel best shows what a command did: TTL commands (and SET with a TTL) the
+/// timeline, INFO/CONFIG the stats, anything touching keys the panel of their type.
+pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
+    let name = String::from_utf8_lossy(argv.first()?).to_ascii_lowercase();
+    if name.starts_with("pf") {
+        return Some(PanelKind::Hll);
+    }
+    if name.starts_with("geo") {
+        return Some(PanelKind::Geo);
+    }
+    if (name.starts_with('z') || name.starts_with("bz")) && table::find(name.as_bytes()).is_some() {
+        return Some(PanelKind::Zset);
+    }
+    if matches!(
+        name.as_str(),
+        "setbit" | "getbit" | "bitcount" | "bitpos" | "bitop" | "bitfield" | "bitfield_ro"
+    ) {
+        return Some(PanelKind::Bits);
+    }
+    if TTL_COMMANDS.contains(&name.as_str()) {
+        return Some(PanelKind::Ttl);
+    }
+    if name == "set"
+        && argv[1..].iter().any(|a| {
+            ["ex", "px", "exat", "pxat"]
+                .iter()
+                .any(|w| a.eq_ignore_ascii_case(w.as_bytes()))
+        })
+    {
+        return Some(PanelKind::Ttl);
+    }
+    // Memory and eviction: MEMORY, OBJECT FREQ/IDLETIME, and CONFIG of maxmemory*.
+    let arg = |i: usize| {
+        argv.get(i)
+            .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    if name == "memory"
+        || (name == "object" && matches!(arg(1).as_str(), "freq" | "idletime"))
+        || (name == "config" && arg(2).starts_with("maxmemory"))
+        || (name == "info" && arg(1) == "memory")
+    {
+        return Some(PanelKind::Memory);
+    }
+    if matches!(name.as_str(), "info" | "config" | "debug") {
+        return Some(PanelKind::Stats);
+    }
+    let spec = table::lookup(argv).ok()?;
+    let first = *table::key_positions(spec, argv.len()).first()?;
+    // A string holding an HLL is shown as one; other strings in the keyspace browser.
+    let is_hll = engine()
+        .borrow()
+        .peek_string(db, &argv[first])
+        .is_some_and(crate::engine::hll::is_valid);
+    Some(if is_hll {
+        PanelKind::Hll
+    } else {
+        PanelKind::Keyspace
+    })
+}
+
+
+thread_local! {
+    /// Random demo data (panels' buttons): seeded from the clock, no OS entropy needed.
+    static RNG: std::cell::RefCell<rand::rngs::StdRng> = std::cell::RefCell::new(
+        <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(js_sys::Date::now() as u64),
+    );
+}
+
+/// The page's generator for demo data.
+pub fn with_rng<T>(f: impl FnOnce(&mut rand::rngs::StdRng) -> T) -> T {
+    RNG.with(|r| f(&mut r.borrow_mut()))
+}
