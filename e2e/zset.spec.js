@@ -59,3 +59,23 @@ test('the game leaderboard demo runs real commands and pages through ranks', asy
   await panel.getByRole('button', { name: 'lower' }).click();
   await expect(panel.locator('.pager')).toContainText('ranks 16..30 of 100');
 });
+
+test('ZRANGE … LIMIT highlights exactly what the command returned', async ({ page }) => {
+  await page.goto('./');
+  await run(page, 'ZADD scores 100 alice 80 bob 60 carol 40 dave');
+  const panel = page.locator('.panel[data-panel="Sorted set"]');
+  await run(page, 'ZRANGE scores 0 100 BYSCORE LIMIT 1 2');
+  await expect(lastReply(page)).toHaveText('1) "carol"\n2) "bob"');
+  await expect(panel.locator('.lbrow.hit .member')).toHaveText(['bob', 'carol']);
+  await expect(panel.locator('.toolbar')).toContainText('last range: by score 0..100 LIMIT 1 2 (2 members)');
+  await run(page, 'ZREVRANGE scores 0 0 WITHSCORES');
+  await expect(panel.locator('.lbrow.hit .member')).toHaveText(['alice']);
+  await run(page, 'ZADD names 0 a 0 b 0 c 0 d 0 e');
+  await run(page, 'ZRANGE names [b [e BYLEX LIMIT 1 2');
+  await expect(lastReply(page)).toHaveText('1) "c"\n2) "d"');
+  await expect(panel.locator('.lbrow.hit .member')).toHaveText(['d', 'c']);
+  // A count shows the members it counted, found by the engine's own range code.
+  await run(page, 'ZCOUNT scores (60 +inf');
+  await expect(panel.locator('.lbrow.hit .member')).toHaveText(['alice', 'bob']);
+  await expect(panel.locator('.toolbar')).toContainText('zcount by score (60..+inf (2 members)');
+});
