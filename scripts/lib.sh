@@ -8,6 +8,9 @@ export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 TRUNK_VERSION=0.21.14
+# Runs the wasm tests in headless Chromium with the system chromedriver and the pinned
+# wasm-bindgen-cli found on PATH (it downloads nothing when both are there).
+WASM_PACK_VERSION=0.15.1
 
 say() { printf '\n== %s\n' "$*"; }
 
@@ -46,6 +49,10 @@ ensure_web_toolchain() {
     say "installing wasm-bindgen-cli $wbv (crates.io)"
     # Not --locked: its lockfile asks for a crate version the registry no longer has.
     cargo install wasm-bindgen-cli --version "$wbv"
+  fi
+  if ! wasm-pack --version 2>/dev/null | grep -q "$WASM_PACK_VERSION"; then
+    say "installing wasm-pack $WASM_PACK_VERSION (crates.io)"
+    cargo install --locked wasm-pack --version "$WASM_PACK_VERSION"
   fi
   if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     apt_install nodejs npm

@@ -18,10 +18,8 @@ say "native tests: unit, differential (vs redis-server $(redis-server --version 
 cargo test --quiet -- --nocapture 2>&1 | grep -v '^$'
 test "${PIPESTATUS[0]}" -eq 0
 
-say "wasm-bindgen tests in headless Chromium"
-CHROMEDRIVER=/usr/bin/chromedriver \
-CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --target wasm32-unknown-unknown
+say "wasm tests in headless Chromium (wasm-pack test)"
+wasm-pack test --headless --chrome --chromedriver /usr/bin/chromedriver
 
 say "release build (trunk)"
 trunk build --release --offline

@@ -85,7 +85,7 @@ pub fn activity_feed() -> Html {
                             <li key={l.seq} class="feedline">
                                 <span class="cause">{ &l.cause }</span>
                                 { for l.events.iter().map(|e| html! {
-                                    <span class={classes!("ev", e.event)} title={format!("__keyevent@{}__:{}", e.db, e.event)}>
+                                    <span class={classes!("kev", e.event)} title={format!("__keyevent@{}__:{}", e.db, e.event)}>
                                         <span class="evname">{ e.event }</span>{ " " }{ String::from_utf8_lossy(&e.key).into_owned() }
                                     </span>
                                 }) }
