@@ -4,22 +4,50 @@
 //! ([`super::exec`]), so any panel could show the same log.
 
 use std::collections::VecDeque;
+use std::rc::Rc;
 
 use yew::prelude::*;
 
-use super::exec::{use_model, Feed};
+use super::exec::{use_model, Feed, Outcome};
 use crate::engine::KeyEvent;
 
 /// Lines kept.
 const KEPT: usize = 30;
 
-/// One line of the log: what caused the events, and the events.
-#[derive(Clone, PartialEq)]
+/// One line of the log: a command and its events, or a round of active expiry. Kept as
+/// the feed gave it (no copying per command); the text is made when drawn.
+enum Cause {
+    Command(Rc<Outcome>),
+    Expiry(Rc<[KeyEvent]>),
+}
+
 struct Line {
     seq: u64,
-    /// The command that caused them, or "active expiry" for the background cycle.
-    cause: String,
-    events: Vec<KeyEvent>,
+    cause: Cause,
+}
+
+impl Line {
+    fn title(&self) -> String {
+        match &self.cause {
+            Cause::Command(o) => {
+                let mut t = String::from_utf8_lossy(o.argv.first().map_or(&[][..], |a| a))
+                    .to_ascii_uppercase();
+                if let Some(k) = o.argv.get(1) {
+                    t.push(' ');
+                    t.push_str(&String::from_utf8_lossy(&k[..k.len().min(40)]));
+                }
+                t
+            }
+            Cause::Expiry(_) => "active expiry".into(),
+        }
+    }
+
+    fn events(&self) -> &[KeyEvent] {
+        match &self.cause {
+            Cause::Command(o) => &o.events,
+            Cause::Expiry(e) => e,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -29,36 +57,24 @@ struct Log {
 }
 
 impl Log {
-    fn push(&mut self, cause: String, events: &[KeyEvent]) {
+    fn push(&mut self, cause: Cause) {
         self.seq += 1;
-        // Events of one command: at most a dozen, then a count.
         self.lines.push_front(Line {
             seq: self.seq,
             cause,
-            events: events.iter().take(12).cloned().collect(),
         });
-        if let Some(l) = self.lines.front_mut() {
-            if events.len() > 12 {
-                l.cause.push_str(&format!(" (+{} more events)", events.len() - 12));
-            }
-        }
         self.lines.truncate(KEPT);
     }
 }
 
 fn observe(log: &mut Log, f: &Feed) -> bool {
     match f {
-        Feed::Ran(o) if !o.events.is_empty() => {
-            let mut cause = o.name().to_ascii_uppercase();
-            if let Some(k) = o.argv.get(1) {
-                cause.push(' ');
-                cause.push_str(&String::from_utf8_lossy(&k[..k.len().min(40)]));
-            }
-            log.push(cause, &o.events);
+        Feed::Ran(o) if o.wrote() => {
+            log.push(Cause::Command(Rc::clone(o)));
             true
         }
         Feed::Background(events) => {
-            log.push("active expiry".into(), events);
+            log.push(Cause::Expiry(events.to_vec().into()));
             true
         }
         Feed::Replaced => {
@@ -69,9 +85,12 @@ fn observe(log: &mut Log, f: &Feed) -> bool {
     }
 }
 
+/// Events shown per line; the rest are counted.
+const EVENTS_SHOWN: usize = 12;
+
 #[function_component(ActivityFeed)]
 pub fn activity_feed() -> Html {
-    let log = use_model(Log::default, observe);
+    let log = use_model(Log::default, observe, true);
     let log = log.get();
     html! {
         <section class="activity" aria-label="Activity">
@@ -83,12 +102,15 @@ pub fn activity_feed() -> Html {
                     <ol class="feed">
                         { for log.lines.iter().map(|l| html! {
                             <li key={l.seq} class="feedline">
-                                <span class="cause">{ &l.cause }</span>
-                                { for l.events.iter().map(|e| html! {
+                                <span class="cause">{ l.title() }</span>
+                                { for l.events().iter().take(EVENTS_SHOWN).map(|e| html! {
                                     <span class={classes!("kev", e.event)} title={format!("__keyevent@{}__:{}", e.db, e.event)}>
                                         <span class="evname">{ e.event }</span>{ " " }{ String::from_utf8_lossy(&e.key).into_owned() }
                                     </span>
                                 }) }
+                                { if l.events().len() > EVENTS_SHOWN {
+                                    html! { <span class="muted">{ format!("+{} more", l.events().len() - EVENTS_SHOWN) }</span> }
+                                } else { html! {} } }
                             </li>
                         }) }
                     </ol>

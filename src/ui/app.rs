@@ -93,7 +93,9 @@ pub fn app() -> Html {
                 );
                 let (last_change, last_len, at) = saved.get();
                 let now = js_sys::Date::now();
-                if (mark.0, mark.1) == (last_change, last_len) || (failed && now - at < RETRY_FAILED_SAVE_MS) {
+                if (mark.0, mark.1) == (last_change, last_len)
+                    || (failed && now - at < RETRY_FAILED_SAVE_MS)
+                {
                     return;
                 }
                 saved.set((mark.0, mark.1, now));

@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::engine;
-use super::exec::{use_model, Feed};
+use super::exec::{is_command, use_model, Feed};
 use super::session::{with_rng, PanelProps, Session};
 use crate::engine::{bitmap, Reply};
 
@@ -49,8 +49,9 @@ impl BitTrack {
             Feed::Ran(o) if o.ok() => {
                 let reply = o.reply.as_ref().unwrap_or(&Reply::Nil);
                 self.observe(&o.argv, reply, o.db);
-                // Whatever ran may have changed the string shown.
-                self.key.is_some()
+                // A write may have changed the string shown.
+                o.is(&["getbit", "bitcount", "bitpos", "bitfield_ro"])
+                    || (self.key.is_some() && o.wrote())
             }
             Feed::Replaced => {
                 *self = BitTrack::default();
@@ -64,6 +65,18 @@ impl BitTrack {
     /// Follows a successful bit command and its reply: which key to show and what to
     /// draw over it.
     pub fn observe(&mut self, argv: &[Vec<u8>], reply: &Reply, db: usize) {
+        const BIT_COMMANDS: &[&str] = &[
+            "setbit",
+            "getbit",
+            "bitcount",
+            "bitpos",
+            "bitop",
+            "bitfield",
+            "bitfield_ro",
+        ];
+        if !is_command(argv, BIT_COMMANDS) {
+            return;
+        }
         let Some(name) = argv.first().map(|a| a.to_ascii_lowercase()) else {
             return;
         };
@@ -132,7 +145,6 @@ impl BitTrack {
         self.mark = mark;
     }
 }
-
 
 /// How the grid maps bits to cells for a window of `len` bits.
 #[derive(Clone, Copy, PartialEq)]
@@ -304,7 +316,7 @@ fn paint_strip(canvas: &NodeRef, bytes: &[u8], total_bits: u64) {
 
 #[function_component(BitsPanel)]
 pub fn bits_panel(props: &PanelProps) -> Html {
-    let model = use_model(BitTrack::default, BitTrack::feed);
+    let model = use_model(BitTrack::default, BitTrack::feed, props.visible);
     let db = props.session.db;
     let grid = use_node_ref();
     let hover = use_state(|| None::<u64>);
@@ -314,43 +326,48 @@ pub fn bits_panel(props: &PanelProps) -> Html {
     *painted.borrow_mut() += 1;
     let track = model.get();
 
-    // Read only for the panel in front (a hidden panel draws nothing).
-    let bytes = track
+    // Read in place, only for the panel in front (a hidden panel draws nothing): a
+    // bitmap may be megabytes, so it is never copied, here or for the painting.
+    let eng = engine();
+    let eng_ref = eng.borrow();
+    let bytes: Option<&[u8]> = track
         .key
         .as_ref()
         .filter(|_| props.visible)
-        .and_then(|k| engine().borrow().peek_string(db, k).map(|s| s.to_vec()));
-    let total = bytes.as_ref().map_or(0, |b| b.len() as u64 * 8);
+        .and_then(|k| eng_ref.peek_string(db, k));
+    let total = bytes.map_or(0, |b| b.len() as u64 * 8);
     let (w0, w1) = track.zoom.unwrap_or((0, total));
     let lay = Layout::new(w0, (w1 - w0).max(1));
 
     {
         let grid = grid.clone();
-        let bytes = bytes.clone();
+        let key = track.key.clone().filter(|_| props.visible);
         let mark = track.mark.clone();
         let strips = strips.clone();
-        let sources: Vec<Option<Vec<u8>>> = match &track.mark {
-            Some(BitMark::Op(srcs)) => srcs
-                .iter()
-                .take(5)
-                .map(|k| engine().borrow().peek_string(db, k).map(|s| s.to_vec()))
-                .collect(),
-            _ => Vec::new(),
-        };
         let paint_no = *painted.borrow();
         use_effect_with(paint_no, move |_| {
-            if let Some(b) = &bytes {
+            let eng = engine();
+            let eng = eng.borrow();
+            if let Some(b) = key.as_ref().and_then(|k| eng.peek_string(db, k)) {
                 paint(&grid, b, lay, mark.as_ref());
+                let sources: Vec<&[u8]> = match &mark {
+                    Some(BitMark::Op(srcs)) => srcs
+                        .iter()
+                        .take(5)
+                        .map(|k| eng.peek_string(db, k).unwrap_or_default())
+                        .collect(),
+                    _ => Vec::new(),
+                };
                 let strips = strips.borrow();
                 let longest = sources
                     .iter()
-                    .map(|s| s.as_ref().map_or(0, |v| v.len()))
+                    .map(|s| s.len())
                     .chain(std::iter::once(b.len()))
                     .max()
                     .unwrap_or(0) as u64
                     * 8;
                 for (i, s) in sources.iter().enumerate() {
-                    paint_strip(&strips[i], s.as_deref().unwrap_or_default(), longest);
+                    paint_strip(&strips[i], s, longest);
                 }
                 if !sources.is_empty() {
                     paint_strip(&strips[5], b, longest);
@@ -410,13 +427,13 @@ pub fn bits_panel(props: &PanelProps) -> Html {
     };
     let hover_text = hover.map(|b| {
         if lay.block == 1 {
-            let v = bitmap::get_unsigned(&bytes, b, 1);
+            let v = bitmap::get_unsigned(bytes, b, 1);
             format!("bit {b} (byte {}, bit {} from its MSB) = {v}", b / 8, b % 8)
         } else {
             let last = (b + lay.block - 1).min(total - 1);
             format!(
                 "bits {b}..{last}: {} set — click to zoom in",
-                bitmap::count_bits(&bytes, b, last)
+                bitmap::count_bits(bytes, b, last)
             )
         }
     });
@@ -424,7 +441,7 @@ pub fn bits_panel(props: &PanelProps) -> Html {
         Some(BitMark::Bit(o)) => format!("last bit touched: {o}"),
         Some(BitMark::Range(a, b, None)) => format!(
             "BITCOUNT covered bits {a}..{b}: {} set",
-            bitmap::count_bits(&bytes, *a, (*b).min(total - 1))
+            bitmap::count_bits(bytes, *a, (*b).min(total - 1))
         ),
         Some(BitMark::Range(a, b, Some(p))) => {
             format!("BITPOS searched bits {a}..{b} and answered {p}")
@@ -455,7 +472,7 @@ pub fn bits_panel(props: &PanelProps) -> Html {
         <div class="bits">
             <div class="toolbar">
                 <span><b>{ String::from_utf8_lossy(track.key.as_deref().unwrap_or_default()).into_owned() }</b>
-                    { format!(" — {} bytes, {} bits, {} set", bytes.len(), total, bitmap::popcount(&bytes)) }</span>
+                    { format!(" — {} bytes, {} bits, {} set", bytes.len(), total, bitmap::popcount(bytes)) }</span>
                 { if track.zoom.is_some() {
                     html! { <button onclick={zoom_out}>{ "zoom out" }</button> }
                 } else { html! {} } }

@@ -57,10 +57,34 @@ impl Outcome {
             .unwrap_or_default()
     }
 
+    /// Whether the command is one of `names` (lowercase), without allocating: panels
+    /// ask this of every command, so it must cost next to nothing.
+    pub fn is(&self, names: &[&str]) -> bool {
+        is_command(&self.argv, names)
+    }
+
+    /// Whether the command's name starts with `prefix` (lowercase), without allocating.
+    pub fn starts(&self, prefix: &str) -> bool {
+        self.argv.first().is_some_and(|a| {
+            a.len() >= prefix.len() && a[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+        })
+    }
+
+    /// Whether it changed the keyspace (it caused key events).
+    pub fn wrote(&self) -> bool {
+        !self.events.is_empty()
+    }
+
     /// Whether it ran and succeeded (an engine reply that is not an error).
     pub fn ok(&self) -> bool {
         matches!(&self.reply, Some(r) if !r.is_error() && *r != Reply::Blocked)
     }
+}
+
+/// Whether `argv` names one of `names` (lowercase), without allocating.
+pub fn is_command(argv: &[Vec<u8>], names: &[&str]) -> bool {
+    argv.first()
+        .is_some_and(|a| names.iter().any(|n| a.eq_ignore_ascii_case(n.as_bytes())))
 }
 
 /// What the feed carries.
@@ -116,7 +140,8 @@ pub fn subscribe(f: Subscriber) -> Subscription {
 
 pub fn publish(item: &Feed) {
     // A copy of the list: a subscriber may subscribe or unsubscribe while it runs.
-    let subs: Vec<Subscriber> = SUBSCRIBERS.with(|s| s.borrow().iter().map(|(_, f)| f.clone()).collect());
+    let subs: Vec<Subscriber> =
+        SUBSCRIBERS.with(|s| s.borrow().iter().map(|(_, f)| f.clone()).collect());
     for f in subs {
         f(item);
     }
@@ -272,7 +297,8 @@ pub fn tick() {
 /// A panel's own model: kept across renders and never cloned (a panel may hold large
 /// data, such as the exact sets behind the HyperLogLog error), updated by the feed
 /// through `observe` and by the panel's own controls through [`Model::update`]; the
-/// panel re-renders when `observe` says the model changed, or after an update.
+/// panel re-renders when `observe` says the model changed (only while it is shown: a
+/// hidden panel is drawn afresh when it comes forward), or after an update.
 pub struct Model<M> {
     cell: Rc<RefCell<M>>,
     redraw: UseForceUpdateHandle,
@@ -308,11 +334,18 @@ impl<M> Model<M> {
     }
 }
 
-/// A panel's model, fed by the feed from the panel's first render on.
+/// A panel's model, fed by the feed from the panel's first render on. `shown` says
+/// whether the panel draws now (a change seen while hidden costs no render).
 #[hook]
-pub fn use_model<M: 'static>(init: impl FnOnce() -> M, observe: fn(&mut M, &Feed) -> bool) -> Model<M> {
+pub fn use_model<M: 'static>(
+    init: impl FnOnce() -> M,
+    observe: fn(&mut M, &Feed) -> bool,
+    shown: bool,
+) -> Model<M> {
     let cell = use_mut_ref(init);
     let redraw = use_force_update();
+    let visible = use_mut_ref(|| shown);
+    *visible.borrow_mut() = shown;
     {
         let (cell, redraw) = (cell.clone(), redraw.clone());
         // Subscribed while rendering for the first time, not in an effect, so that a
@@ -320,7 +353,7 @@ pub fn use_model<M: 'static>(init: impl FnOnce() -> M, observe: fn(&mut M, &Feed
         let _sub = use_mut_ref(move || {
             subscribe(Rc::new(move |f: &Feed| {
                 let changed = observe(&mut cell.borrow_mut(), f);
-                if changed {
+                if changed && *visible.borrow() {
                     redraw.force_update();
                 }
             }))

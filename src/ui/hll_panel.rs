@@ -34,7 +34,13 @@ pub struct HllTrack {
     pub series: HashMap<Vec<u8>, Vec<(u64, u64, bool)>>,
     /// The key to compare with in the PFMERGE view.
     pub other: String,
+    /// When each key's series got its last point (ms): a burst of PFADDs (a script,
+    /// devtools) records at most one point per key every `SERIES_EVERY_MS`.
+    pointed: HashMap<Vec<u8>, f64>,
 }
+
+/// Least time between two points of one key's error series.
+const SERIES_EVERY_MS: f64 = 20.0;
 
 #[derive(Clone, PartialEq)]
 pub struct LastElement {
@@ -47,7 +53,17 @@ pub struct LastElement {
 impl HllTrack {
     fn feed(&mut self, f: &Feed) -> bool {
         match f {
-            Feed::Ran(o) if o.ok() => self.observe(&o.argv, o.db),
+            Feed::Ran(o) if o.ok() => {
+                const WATCHED: &[&str] = &[
+                    "pfadd", "pfmerge", "pfcount", "pfdebug", "del", "unlink", "flushdb",
+                    "flushall", "set", "getdel",
+                ];
+                if o.is(WATCHED) {
+                    self.observe(&o.argv, o.db)
+                } else {
+                    self.key.is_some() && o.wrote()
+                }
+            }
             Feed::Replaced => {
                 *self = HllTrack::default();
                 true
@@ -150,6 +166,15 @@ impl HllTrack {
         if !changed {
             return;
         }
+        let now = js_sys::Date::now();
+        if self
+            .pointed
+            .get(&key)
+            .is_some_and(|&at| now - at < SERIES_EVERY_MS)
+        {
+            return;
+        }
+        self.pointed.insert(key.clone(), now);
         let eng = engine();
         let eng = eng.borrow();
         let Some(bytes) = eng.peek_string(db, &key).filter(|b| hll::is_valid(b)) else {
@@ -170,7 +195,6 @@ impl HllTrack {
         }
     }
 }
-
 
 /// Viridis-like colours for register values 0..=max (0 is the background).
 fn colour(v: u8, max: u8) -> [u8; 4] {
@@ -240,7 +264,7 @@ fn regs_of(db: usize, key: &[u8]) -> Option<([u8; REGISTERS], Vec<u8>)> {
 
 #[function_component(HllPanel)]
 pub fn hll_panel(props: &PanelProps) -> Html {
-    let model = use_model(HllTrack::default, HllTrack::feed);
+    let model = use_model(HllTrack::default, HllTrack::feed, props.visible);
     let canvas = use_node_ref();
     let canvas_b = use_node_ref();
     let canvas_m = use_node_ref();
@@ -268,22 +292,19 @@ pub fn hll_panel(props: &PanelProps) -> Html {
             .and_then(|k| track.last.get(k))
             .map(|l| l.index);
         let paint_no = *painted.borrow();
-        use_effect_with(
-            (paint_no, props.visible),
-            move |_| {
-                if let Some((regs, _)) = &data {
-                    paint(&canvas, regs, mark);
-                    if let Some((b, _)) = &other {
-                        paint(&canvas_b, b, None);
-                        let mut m = *regs;
-                        for (x, y) in m.iter_mut().zip(b.iter()) {
-                            *x = (*x).max(*y);
-                        }
-                        paint(&canvas_m, &m, None);
+        use_effect_with((paint_no, props.visible), move |_| {
+            if let Some((regs, _)) = &data {
+                paint(&canvas, regs, mark);
+                if let Some((b, _)) = &other {
+                    paint(&canvas_b, b, None);
+                    let mut m = *regs;
+                    for (x, y) in m.iter_mut().zip(b.iter()) {
+                        *x = (*x).max(*y);
                     }
+                    paint(&canvas_m, &m, None);
                 }
-            },
-        );
+            }
+        });
     }
 
     let add = |n: usize| {

@@ -218,7 +218,7 @@ fn why(e: &crate::engine::evict::Eviction) -> String {
 pub fn memory_panel(props: &PanelProps) -> Html {
     // The simulator's figures are the panel's own model; the gauge, evictions and
     // scatter read the engine whenever the keyspace may have changed.
-    let model = use_model(SimView::default, |_, f| touches_keyspace(f));
+    let model = use_model(SimView::default, |_, f| touches_keyspace(f), props.visible);
     // The simulator: one slice per task, so the page keeps painting between slices.
     {
         let (running, steps) = {

@@ -59,9 +59,20 @@ fn install_devtools_hook() {
         // Through the same runner as the console: the panels see it on the feed.
         exec::run_line(client, &line).text.clone()
     });
+    // Many lines in one call, for benchmarks: what the engine costs without a JS → wasm
+    // crossing per command. Returns how many bytes of replies were printed.
+    let exec_many = Closure::<dyn Fn(js_sys::Array) -> f64>::new(move |lines: js_sys::Array| {
+        lines
+            .iter()
+            .filter_map(|l| l.as_string())
+            .map(|l| exec::run_line(client, &l).text.len())
+            .sum::<usize>() as f64
+    });
     let obj = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&obj, &"exec".into(), exec.as_ref());
+    let _ = js_sys::Reflect::set(&obj, &"execMany".into(), exec_many.as_ref());
     exec.forget();
+    exec_many.forget();
     if let Some(w) = web_sys::window() {
         let _ = js_sys::Reflect::set(&w, &"kvlab".into(), &obj);
     }

@@ -124,6 +124,7 @@ fn keyspace_panel(props: &PanelProps) -> Html {
             }
             touches_keyspace(f)
         },
+        props.visible,
     );
     // Another tab or database: back to the first page.
     {
@@ -221,7 +222,7 @@ const TTL_REFRESH_MS: u32 = 200;
 #[function_component(TtlPanel)]
 fn ttl_panel(props: &PanelProps) -> Html {
     // Whether the demo spreads its TTLs (the panel's one setting).
-    let model = use_model(|| true, |_, f| touches_keyspace(f));
+    let model = use_model(|| true, |_, f| touches_keyspace(f), props.visible);
     // Countdowns move on their own, while the panel is shown and something counts down.
     {
         let (model, db) = (model.clone(), props.session.db);
@@ -384,7 +385,7 @@ fn ops_series(samples: &[Sample]) -> Vec<f64> {
 fn stats_panel(props: &PanelProps) -> Html {
     // The samples: one a second, kept while the panel is hidden too (the charts show the
     // last minute whenever it comes forward). Events do not change them.
-    let model = use_model(|| vec![sample()], |_, _| false);
+    let model = use_model(|| vec![sample()], |_, _| false, props.visible);
     {
         let model = model.clone();
         use_effect_with((), move |_| {

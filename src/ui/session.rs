@@ -40,7 +40,8 @@ impl Session {
 
     /// Runs a command a panel made (shown as `shown`) and records it.
     pub fn run_argv(&self, shown: String, argv: Vec<Vec<u8>>) {
-        self.record.emit(vec![exec::run_argv(self.client, shown, argv)]);
+        self.record
+            .emit(vec![exec::run_argv(self.client, shown, argv)]);
     }
 }
 
@@ -166,7 +167,6 @@ pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
         PanelKind::Keyspace
     })
 }
-
 
 thread_local! {
     /// Random demo data (panels' buttons): seeded from the clock, no OS entropy needed.

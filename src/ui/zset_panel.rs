@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use yew::prelude::*;
 
 use super::engine;
-use super::exec::{use_model, Feed};
+use super::exec::{is_command, use_model, Feed};
 use super::session::{with_rng, PanelProps, Session};
 use crate::engine::cmd::zset::members_in_range;
 use crate::engine::reply::format_double_g17;
@@ -87,7 +87,8 @@ impl ZTrack {
                 match &o.reply {
                     Some(r) if o.ok() => {
                         self.observe(&o.argv, r, o.db, before);
-                        true
+                        // Its own commands, and any write that may have changed the set.
+                        o.starts("z") || o.starts("bz") || (self.key.is_some() && o.wrote())
                     }
                     _ => false,
                 }
@@ -102,22 +103,34 @@ impl ZTrack {
 
     /// What a sorted-set command is about to change: the member whose rank to follow.
     fn before(argv: &[Vec<u8>], db: usize) -> Before {
+        if !is_command(argv, &["zincrby", "zadd"]) {
+            return None;
+        }
         let name = lower(argv.first()?);
         let member = match name.as_str() {
             "zincrby" => argv.get(3)?,
             "zadd" => argv.last()?,
             _ => return None,
         };
-        Some((argv[1].clone(), member.clone(), top_rank(db, &argv[1], member)))
+        Some((
+            argv[1].clone(),
+            member.clone(),
+            top_rank(db, &argv[1], member),
+        ))
     }
 
     /// Follows a successful sorted-set command, with its reply: the key shown, the range
     /// it returned (highlighted), the member it moved or looked up.
     pub fn observe(&mut self, argv: &[Vec<u8>], reply: &Reply, db: usize, before: Before) {
-        let Some(name) = argv.first().map(|a| lower(a)) else {
+        let first = argv
+            .first()
+            .and_then(|a| a.first())
+            .map(u8::to_ascii_lowercase);
+        if !matches!(first, Some(b'z' | b'b')) || argv.len() < 2 {
             return;
-        };
-        if !(name.starts_with('z') || name.starts_with("bz")) || argv.len() < 2 {
+        }
+        let name = lower(&argv[0]);
+        if !(name.starts_with('z') || name.starts_with("bz")) {
             return;
         }
         let key = match name.as_str() {
@@ -199,7 +212,7 @@ impl ZTrack {
 
 #[function_component(ZsetPanel)]
 pub fn zset_panel(props: &PanelProps) -> Html {
-    let model = use_model(ZTrack::default, ZTrack::feed);
+    let model = use_model(ZTrack::default, ZTrack::feed, props.visible);
     if !props.visible {
         return html! {};
     }
@@ -328,7 +341,10 @@ fn game_leaderboard(session: &Session) {
             })
             .collect()
     });
-    session.run_argv("ZADD game:scores <100 players with random scores>".into(), argv);
+    session.run_argv(
+        "ZADD game:scores <100 players with random scores>".into(),
+        argv,
+    );
     let mut lines = updates;
     lines.extend([
         "ZREVRANK game:scores player:42".to_string(),

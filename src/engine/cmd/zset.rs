@@ -439,7 +439,11 @@ fn select(z: &ZSet, q: &RangeQuery, min: &[u8], max: &[u8]) -> Result<Vec<(Vec<u
 /// panels, which show what a count covered. None for a range that does not parse.
 pub fn members_in_range(z: &ZSet, bylex: bool, min: &[u8], max: &[u8]) -> Option<Vec<Vec<u8>>> {
     let q = RangeQuery {
-        kind: if bylex { RangeKind::Lex } else { RangeKind::Score },
+        kind: if bylex {
+            RangeKind::Lex
+        } else {
+            RangeKind::Score
+        },
         reverse: false,
         withscores: false,
         offset: 0,
