@@ -3,12 +3,14 @@
 //! * [`engine`]: the keyspace and every command, pure Rust, deterministic.
 //! * [`console`]: redis-cli's tokenizer and reply printer.
 //! * [`resp`]: the wire protocol, for `kvlab-server`.
+//! * [`workload`]: the command mix the browser and native benchmarks share.
 //! * `ui` (wasm only): the Yew app.
 
 pub mod console;
 pub mod engine;
 pub mod resp;
 pub mod sim;
+pub mod workload;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

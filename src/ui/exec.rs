@@ -38,8 +38,6 @@ pub struct Outcome {
     pub line: String,
     /// A panel's command shown summarised: not replayable, so kept out of the history.
     pub summarised: bool,
-    /// The prompt shown before it ran (`127.0.0.1:6379[2]>`).
-    pub prompt: String,
     /// A blocking command that parked: its reply comes later as [`Feed::Delivered`].
     pub pending: bool,
 }
@@ -149,7 +147,12 @@ pub fn publish(item: &Feed) {
 
 /// The prompt redis-cli shows for `client` (its selected database).
 pub fn prompt_for(client: u64) -> String {
-    match db_of(client) {
+    prompt_in(db_of(client))
+}
+
+/// The prompt redis-cli shows in database `db`.
+pub fn prompt_in(db: usize) -> String {
+    match db {
         0 => "127.0.0.1:6379>".to_string(),
         db => format!("127.0.0.1:6379[{db}]>"),
     }
@@ -163,14 +166,13 @@ pub fn db_of(client: u64) -> usize {
 /// Runs one console line for `client`. `HELP` is answered by the console itself, as
 /// redis-cli does.
 pub fn run_line(client: u64, line: &str) -> Rc<Outcome> {
-    let prompt = prompt_for(client);
     let db = db_of(client);
     let argv = match crate::console::tokenize(line) {
         Ok(a) => a,
-        Err(e) => return answered(client, db, prompt, line, Vec::new(), format!("{e}\n")),
+        Err(e) => return answered(client, db, line, Vec::new(), format!("{e}\n")),
     };
     if argv.is_empty() {
-        return answered(client, db, prompt, line, argv, String::new());
+        return answered(client, db, line, argv, String::new());
     }
     if argv[0].eq_ignore_ascii_case(b"help") {
         let args: Vec<String> = argv[1..]
@@ -178,26 +180,18 @@ pub fn run_line(client: u64, line: &str) -> Rc<Outcome> {
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect();
         let text = crate::console::help::help_text(&args);
-        return answered(client, db, prompt, line, argv, text);
+        return answered(client, db, line, argv, text);
     }
-    execute(client, db, prompt, line.to_string(), argv, false)
+    execute(client, db, line.to_string(), argv, false)
 }
 
 /// Runs a command a panel made, shown in the transcript as `shown`.
 pub fn run_argv(client: u64, shown: String, argv: Vec<Vec<u8>>) -> Rc<Outcome> {
-    let prompt = prompt_for(client);
     let db = db_of(client);
-    execute(client, db, prompt, shown, argv, true)
+    execute(client, db, shown, argv, true)
 }
 
-fn answered(
-    client: u64,
-    db: usize,
-    prompt: String,
-    line: &str,
-    argv: Vec<Vec<u8>>,
-    text: String,
-) -> Rc<Outcome> {
+fn answered(client: u64, db: usize, line: &str, argv: Vec<Vec<u8>>, text: String) -> Rc<Outcome> {
     let o = Rc::new(Outcome {
         client,
         db,
@@ -207,7 +201,6 @@ fn answered(
         events: Vec::new(),
         line: line.to_string(),
         summarised: false,
-        prompt,
         pending: false,
     });
     publish(&Feed::Ran(&o));
@@ -217,7 +210,6 @@ fn answered(
 fn execute(
     client: u64,
     db: usize,
-    prompt: String,
     line: String,
     argv: Vec<Vec<u8>>,
     summarised: bool,
@@ -245,7 +237,6 @@ fn execute(
         events,
         line,
         summarised,
-        prompt,
     });
     publish(&Feed::Ran(&o));
     deliver_blocked();
@@ -258,6 +249,9 @@ fn deliver_blocked() {
     let ready: Vec<(u64, Vec<Vec<u8>>, Reply, String)> = {
         let eng = engine();
         let mut eng = eng.borrow_mut();
+        if !eng.any_blocked() {
+            return;
+        }
         let mut ids = eng.serve_blocked();
         ids.extend(eng.expire_blocked());
         ids.into_iter()

@@ -59,20 +59,30 @@ fn install_devtools_hook() {
         // Through the same runner as the console: the panels see it on the feed.
         exec::run_line(client, &line).text.clone()
     });
-    // Many lines in one call, for benchmarks: what the engine costs without a JS → wasm
-    // crossing per command. Returns how many bytes of replies were printed.
-    let exec_many = Closure::<dyn Fn(js_sys::Array) -> f64>::new(move |lines: js_sys::Array| {
-        lines
-            .iter()
-            .filter_map(|l| l.as_string())
-            .map(|l| exec::run_line(client, &l).text.len())
+    // A whole script in one call (one line per command), for benchmarks: what the
+    // engine costs without a JS → wasm crossing per command. Returns how many bytes of
+    // replies were printed.
+    let exec_many = Closure::<dyn Fn(String) -> f64>::new(move |script: String| {
+        script
+            .lines()
+            .map(|l| exec::run_line(client, l).text.len())
             .sum::<usize>() as f64
+    });
+    // The engine alone, in wasm, on the benchmark mix: no UI, no crossing per command.
+    // Returns the milliseconds it took (generating the lines is not counted).
+    let bench_engine = Closure::<dyn Fn(u32) -> f64>::new(|n: u32| {
+        let lines: Vec<String> = (0..n as usize).map(crate::workload::mix_line).collect();
+        let t0 = perf_now();
+        crate::workload::run_mix(&lines);
+        perf_now() - t0
     });
     let obj = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&obj, &"exec".into(), exec.as_ref());
     let _ = js_sys::Reflect::set(&obj, &"execMany".into(), exec_many.as_ref());
     exec.forget();
     exec_many.forget();
+    let _ = js_sys::Reflect::set(&obj, &"benchEngine".into(), bench_engine.as_ref());
+    bench_engine.forget();
     if let Some(w) = web_sys::window() {
         let _ = js_sys::Reflect::set(&w, &"kvlab".into(), &obj);
     }

@@ -191,7 +191,7 @@ impl AppState {
                 continue;
             };
             tab.transcript.push(Rc::new(Entry {
-                prompt: o.prompt.clone(),
+                prompt: super::exec::prompt_in(o.db),
                 input: o.line.clone(),
                 output: o.text.clone(),
                 is_error: o.is_error(),

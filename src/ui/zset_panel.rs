@@ -34,6 +34,9 @@ pub struct ZTrack {
     /// A change about to happen: (key, member, its rank before), from the feed's
     /// `Before`.
     before: Option<(Vec<u8>, Vec<u8>, Option<u64>)>,
+    /// The last range command, its reply and database, not yet turned into `highlight`
+    /// (that is done when the panel draws, not for every command).
+    range: Option<(Vec<Vec<u8>>, Reply, usize)>,
 }
 
 fn lower(a: &[u8]) -> String {
@@ -145,6 +148,7 @@ impl ZTrack {
             self.offset = 0;
             self.highlight.clear();
             self.query.clear();
+            self.range = None;
         }
         self.key = Some(key.clone());
         self.lookup = None;
@@ -155,6 +159,29 @@ impl ZTrack {
         if matches!(name.as_str(), "zrank" | "zrevrank" | "zscore") {
             self.lookup = argv.get(2).cloned();
         }
+        const RANGES: &[&str] = &[
+            "zrange",
+            "zrevrange",
+            "zrangebyscore",
+            "zrevrangebyscore",
+            "zrangebylex",
+            "zrevrangebylex",
+            "zcount",
+            "zlexcount",
+        ];
+        if argv.len() >= 4 && is_command(argv, RANGES) {
+            self.range = Some((argv.to_vec(), reply.clone(), db));
+        }
+    }
+
+    /// Turns the last range command into the highlighted members and the label.
+    fn resolve(&mut self) {
+        let Some((argv, reply, db)) = self.range.take() else {
+            return;
+        };
+        let (argv, reply, db) = (&argv[..], &reply, db);
+        let name = lower(&argv[0]);
+        let key = &argv[1];
         let args: Vec<String> = argv
             .iter()
             .map(|a| String::from_utf8_lossy(a).into_owned())
@@ -193,7 +220,7 @@ impl ZTrack {
             "zcount" | "zlexcount" if args.len() >= 4 => {
                 let eng = engine();
                 let eng = eng.borrow();
-                let Some(z) = eng.peek_zset(db, &key) else {
+                let Some(z) = eng.peek_zset(db, key) else {
                     return;
                 };
                 let bylex = name == "zlexcount";
@@ -217,6 +244,7 @@ pub fn zset_panel(props: &PanelProps) -> Html {
         return html! {};
     }
     let db = props.session.db;
+    model.get_mut().resolve();
     let track = model.get();
     let demo = {
         let session = props.session.clone();
