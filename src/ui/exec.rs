@@ -338,8 +338,10 @@ pub fn use_model<M: 'static>(
 ) -> Model<M> {
     let cell = use_mut_ref(init);
     let redraw = use_force_update();
-    let visible = use_mut_ref(|| shown);
-    *visible.borrow_mut() = shown;
+    // Shown now, and a redraw already asked for since the last render (a burst of
+    // commands asks once).
+    let state = use_mut_ref(|| (shown, false));
+    *state.borrow_mut() = (shown, false);
     {
         let (cell, redraw) = (cell.clone(), redraw.clone());
         // Subscribed while rendering for the first time, not in an effect, so that a
@@ -347,7 +349,9 @@ pub fn use_model<M: 'static>(
         let _sub = use_mut_ref(move || {
             subscribe(Rc::new(move |f: &Feed| {
                 let changed = observe(&mut cell.borrow_mut(), f);
-                if changed && *visible.borrow() {
+                let mut st = state.borrow_mut();
+                if changed && st.0 && !st.1 {
+                    st.1 = true;
                     redraw.force_update();
                 }
             }))
