@@ -70,7 +70,7 @@ pub fn hint(line: &str) -> String {
             let subs: Vec<String> = spec
                 .subcommands
                 .iter()
-                .map(|s| s.name.to_uppercase())
+                .map(|s| s.name.to_ascii_uppercase())
                 .collect();
             return format!("{prefix}{}", subs.join("|"));
         }
@@ -107,7 +107,7 @@ pub fn completions(line: &str) -> Vec<String> {
         let prefix = w.first().copied().unwrap_or("");
         let mut names: Vec<String> = table::commands()
             .filter(|c| c.name.starts_with(&prefix.to_ascii_lowercase()))
-            .map(|c| c.name.to_uppercase())
+            .map(|c| c.name.to_ascii_uppercase())
             .collect();
         names.sort();
         return names;
@@ -121,7 +121,7 @@ pub fn completions(line: &str) -> Vec<String> {
             .subcommands
             .iter()
             .filter(|s| s.name.starts_with(&prefix.to_ascii_lowercase()))
-            .map(|s| s.name.to_uppercase())
+            .map(|s| s.name.to_ascii_uppercase())
             .collect();
         names.sort();
         return names;

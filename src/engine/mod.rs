@@ -391,7 +391,7 @@ impl Engine {
             self.core.stats.total_error_replies += 1;
             return Reply::Error(format!(
                 "ERR {0} command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
-                spec.name.to_uppercase()
+                spec.name.to_ascii_uppercase()
             ));
         }
         // Redis frees memory before every command once maxmemory is set, and refuses the

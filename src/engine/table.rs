@@ -114,8 +114,12 @@ impl CommandSpec {
     /// The `NAME args` line used by hints and HELP.
     pub fn usage(&self) -> String {
         let name = match self.container {
-            Some(c) => format!("{} {}", c.to_uppercase(), self.name.to_uppercase()),
-            None => self.name.to_uppercase(),
+            Some(c) => format!(
+                "{} {}",
+                c.to_ascii_uppercase(),
+                self.name.to_ascii_uppercase()
+            ),
+            None => self.name.to_ascii_uppercase(),
         };
         if self.syntax.is_empty() {
             name
@@ -973,7 +977,7 @@ pub fn lookup(argv: &[Vec<u8>]) -> Result<&'static CommandSpec, String> {
         None => Err(sanitize(format!(
             "ERR unknown subcommand '{}'. Try {} HELP.",
             truncate_bytes(&String::from_utf8_lossy(&argv[1]), 128),
-            top.name.to_uppercase()
+            top.name.to_ascii_uppercase()
         ))),
     }
 }

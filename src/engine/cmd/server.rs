@@ -12,7 +12,7 @@ use crate::engine::{Client, Ctx, Reply, VERSION};
 pub fn help_reply(cmd: &[u8], lines: &[&str]) -> Reply {
     let mut out = vec![Reply::Status(format!(
         "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        String::from_utf8_lossy(cmd).to_uppercase()
+        String::from_utf8_lossy(cmd).to_ascii_uppercase()
     ))];
     out.extend(lines.iter().map(|l| Reply::Status(l.to_string())));
     out.push(Reply::Status("HELP".into()));
@@ -29,7 +29,7 @@ pub fn container_without_sub(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let _ = ctx;
     Reply::Error(format!(
         "ERR wrong number of arguments for '{}' command",
-        String::from_utf8_lossy(&argv[0]).to_lowercase()
+        String::from_utf8_lossy(&argv[0]).to_ascii_lowercase()
     ))
 }
 
@@ -363,7 +363,7 @@ pub fn command_info_reply(c: &CommandSpec) -> Reply {
                 Reply::bulk("flags"),
                 set_of(words(c.key_flags).map(|f| match f.as_str() {
                     "RO" | "RW" | "OW" | "RM" => f,
-                    _ => f.to_lowercase(),
+                    _ => f.to_ascii_lowercase(),
                 })),
             ),
             (
@@ -471,7 +471,7 @@ pub fn command_list(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                     .map(|c| Reply::Bulk(c.full_name().into_bytes()))
                     .collect()
             } else if eq(&argv[3], "aclcat") {
-                let want = format!("@{}", String::from_utf8_lossy(arg).to_lowercase());
+                let want = format!("@{}", String::from_utf8_lossy(arg).to_ascii_lowercase());
                 all.filter(|c| c.acl_categories().contains(&want))
                     .map(|c| Reply::Bulk(c.full_name().into_bytes()))
                     .collect()
@@ -543,7 +543,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     ];
     let mut wanted: Vec<String> = Vec::new();
     for a in &argv[1..] {
-        let s = String::from_utf8_lossy(a).to_lowercase();
+        let s = String::from_utf8_lossy(a).to_ascii_lowercase();
         match s.as_str() {
             "all" | "everything" => {
                 wanted.extend(DEFAULT.iter().map(|s| s.to_string()));

@@ -966,7 +966,7 @@ fn setop(
     dest: Option<&[u8]>,
     card_only: bool,
 ) -> Reply {
-    let cmd = String::from_utf8_lossy(&argv[0]).to_lowercase();
+    let cmd = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
     let n = match int_arg(&argv[at]) {
         Ok(n) => n,
         Err(e) => return e,
