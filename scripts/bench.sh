@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks kvlab-server against redis-server in the same run with redis-benchmark on
-# loopback, measures the browser build, and writes docs/BENCHMARKS.md.
+# loopback, measures the browser build (scripts/bench-browser.sh), and writes docs/BENCHMARKS.md.
 # Usage: bash scripts/bench.sh [requests per case]
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_test_tools
@@ -111,12 +111,6 @@ ev_keys="$(redis-cli -p $RPORT dbsize) keys left in redis-server, $(redis-cli -p
 echo "eviction: redis $best_r, kvlab $best_k ($ev_keys)"
 fidelity=$(cargo test --release --quiet --test eviction_fidelity -- --nocapture 2>/dev/null | grep '^|')
 
-ensure_web_toolchain
-trunk build --release --offline >/dev/null 2>&1
-wasm_raw=$(stat -c %s dist/*.wasm); wasm_gz=$(gzip -9c dist/*.wasm | wc -c)
-# Enter to rendered reply in headless Chromium with 100k keys (the e2e test prints it).
-latency=$(npx playwright test -g "100k keys" 2>&1 | grep -o 'Enter to rendered reply with 100k keys: .*' || echo "not measured")
-
 {
   echo "# Benchmarks"
   echo
@@ -159,17 +153,7 @@ latency=$(npx playwright test -g "100k keys" 2>&1 | grep -o 'Enter to rendered r
   echo
   echo "$fidelity"
   echo
-  echo "## Browser bundle"
-  echo
-  echo "Release build (\`trunk build --release\`, wasm-opt -Oz): ${wasm_raw} bytes of wasm,"
-  echo "${wasm_gz} bytes gzipped (\`gzip -9\`)."
-  echo
-  echo "## Browser latency"
-  echo
-  echo "Measured in headless Chromium by \`npx playwright test -g \"100k keys\"\` (after"
-  echo "\`DEBUG POPULATE 100000\`, five GETs; the time from the Enter keydown to the effect that"
-  echo "runs once the reply is in the DOM):"
-  echo
-  echo "    ${latency}"
 } > docs/BENCHMARKS.md
+# The browser figures (bundle, wasm against native, frames per second, latency).
+bash scripts/bench-browser.sh
 cat docs/BENCHMARKS.md

@@ -31,6 +31,17 @@ pub enum BitMark {
     Op(Vec<Vec<u8>>),
 }
 
+/// The commands the panel follows.
+const BIT_COMMANDS: &[&str] = &[
+    "setbit",
+    "getbit",
+    "bitcount",
+    "bitpos",
+    "bitop",
+    "bitfield",
+    "bitfield_ro",
+];
+
 #[derive(Default)]
 pub struct BitTrack {
     pub key: Option<Vec<u8>>,
@@ -50,8 +61,7 @@ impl BitTrack {
                 let reply = o.reply.as_ref().unwrap_or(&Reply::Nil);
                 self.observe(&o.argv, reply, o.db);
                 // A write may have changed the string shown.
-                o.is(&["getbit", "bitcount", "bitpos", "bitfield_ro"])
-                    || (self.key.is_some() && o.wrote())
+                o.is(BIT_COMMANDS) || (self.key.is_some() && o.wrote())
             }
             Feed::Replaced => {
                 *self = BitTrack::default();
@@ -65,15 +75,6 @@ impl BitTrack {
     /// Follows a successful bit command and its reply: which key to show and what to
     /// draw over it.
     pub fn observe(&mut self, argv: &[Vec<u8>], reply: &Reply, db: usize) {
-        const BIT_COMMANDS: &[&str] = &[
-            "setbit",
-            "getbit",
-            "bitcount",
-            "bitpos",
-            "bitop",
-            "bitfield",
-            "bitfield_ro",
-        ];
         if !is_command(argv, BIT_COMMANDS) {
             return;
         }

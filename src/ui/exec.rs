@@ -137,11 +137,12 @@ pub fn subscribe(f: Subscriber) -> Subscription {
 }
 
 pub fn publish(item: &Feed) {
-    // A copy of the list: a subscriber may subscribe or unsubscribe while it runs.
-    let subs: Vec<Subscriber> =
-        SUBSCRIBERS.with(|s| s.borrow().iter().map(|(_, f)| f.clone()).collect());
-    for f in subs {
+    // One subscriber at a time, the list not borrowed while it runs: a subscriber may
+    // subscribe or unsubscribe (a panel mounting or going away).
+    let mut i = 0;
+    while let Some(f) = SUBSCRIBERS.with(|s| s.borrow().get(i).map(|(_, f)| f.clone())) {
         f(item);
+        i += 1;
     }
 }
 
