@@ -19,7 +19,7 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -514,63 +514,19 @@ fn command(r: &mut Rng) -> Vec<String> {
     out
 }
 
-/// Reads one whole reply (RESP2 or RESP3) and returns its bytes.
-fn read_reply(r: &mut BufReader<TcpStream>, out: &mut Vec<u8>) -> std::io::Result<()> {
-    let start = out.len();
-    r.read_until(b'\n', out)?;
-    let line = &out[start..];
-    if line.len() < 3 {
-        return Err(std::io::Error::other("short reply line"));
-    }
-    let kind = line[0];
-    let n: i64 = std::str::from_utf8(&line[1..line.len() - 2])
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    match kind {
-        b'$' | b'=' | b'!' if n >= 0 => {
-            let at = out.len();
-            out.resize(at + n as usize + 2, 0);
-            r.read_exact(&mut out[at..])?;
-        }
-        b'*' | b'~' | b'>' => {
-            for _ in 0..n.max(0) {
-                read_reply(r, out)?;
-            }
-        }
-        b'%' => {
-            for _ in 0..n.max(0) * 2 {
-                read_reply(r, out)?;
-            }
-        }
-        _ => {}
-    }
-    Ok(())
-}
-
-fn encode(argv: &[String]) -> Vec<u8> {
-    let mut o = format!("*{}\r\n", argv.len()).into_bytes();
-    for a in argv {
-        o.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        o.extend_from_slice(a.as_bytes());
-        o.extend_from_slice(b"\r\n");
-    }
-    o
-}
-
 /// Runs the commands pipelined on one connection and returns each reply's bytes.
 fn replies(port: u16, cmds: &[Vec<String>]) -> Vec<Vec<u8>> {
     let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     let mut w = s.try_clone().unwrap();
-    let input: Vec<u8> = cmds.iter().flat_map(|c| encode(c)).collect();
+    let input: Vec<u8> = cmds.iter().flat_map(|c| support::encode(c)).collect();
     let writer = std::thread::spawn(move || w.write_all(&input));
     let mut r = BufReader::new(s);
     let out = cmds
         .iter()
         .map(|c| {
             let mut b = Vec::new();
-            read_reply(&mut r, &mut b)
+            support::read_reply(&mut r, &mut b)
                 .unwrap_or_else(|e| panic!("reading the reply to {c:?}: {e}"));
             b
         })

@@ -24,6 +24,7 @@ pub mod evict;
 pub mod geo;
 pub mod hll;
 pub mod inspect;
+pub mod notify;
 pub mod object;
 pub mod reply;
 pub mod snapshot;
@@ -51,6 +52,14 @@ pub struct KeyEvent {
     pub db: usize,
     pub key: Vec<u8>,
     pub event: &'static str,
+}
+
+impl KeyEvent {
+    /// The event's notification class, the letter `notify-keyspace-events` turns it on
+    /// with (`$` for `set`, `g` for `del` …; see [`notify`]).
+    pub fn class(&self) -> char {
+        notify::class_of(self.event).unwrap_or('?')
+    }
 }
 
 /// Server-wide counters, as INFO stats reports them.
@@ -491,9 +500,6 @@ impl Engine {
         self.core.active_expire = true;
         for c in self.clients.values_mut() {
             c.db = 0;
-        }
-        for db in 0..self.core.dbs.len() {
-            self.core.notify(db, b"", "flushdb");
         }
     }
 

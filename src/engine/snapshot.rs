@@ -222,9 +222,6 @@ impl Engine {
                 loaded += 1;
             }
         }
-        for db in 0..self.core.dbs.len() {
-            self.core.notify(db, b"", "restore");
-        }
         loaded
     }
 

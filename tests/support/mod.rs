@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -161,3 +162,50 @@ pub fn without_timings(transcript: &str) -> String {
         .filter(|l| !is_timing(l.trim_end_matches('\n')))
         .collect()
 }
+
+/// Reads one whole reply (RESP2 or RESP3) and returns its bytes.
+pub fn read_reply(r: &mut BufReader<TcpStream>, out: &mut Vec<u8>) -> std::io::Result<()> {
+    let start = out.len();
+    r.read_until(b'\n', out)?;
+    let line = &out[start..];
+    if line.len() < 3 {
+        return Err(std::io::Error::other("short reply line"));
+    }
+    let kind = line[0];
+    let n: i64 = std::str::from_utf8(&line[1..line.len() - 2])
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    match kind {
+        b'$' | b'=' | b'!' if n >= 0 => {
+            let at = out.len();
+            out.resize(at + n as usize + 2, 0);
+            r.read_exact(&mut out[at..])?;
+        }
+        b'*' | b'~' | b'>' => {
+            for _ in 0..n.max(0) {
+                read_reply(r, out)?;
+            }
+        }
+        b'%' => {
+            for _ in 0..n.max(0) * 2 {
+                read_reply(r, out)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A command as a RESP multibulk request.
+pub fn encode<A: AsRef<[u8]>>(argv: &[A]) -> Vec<u8> {
+    let mut o = format!("*{}\r\n", argv.len()).into_bytes();
+    for a in argv {
+        let a = a.as_ref();
+        o.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        o.extend_from_slice(a);
+        o.extend_from_slice(b"\r\n");
+    }
+    o
+}
+

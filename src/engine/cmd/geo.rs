@@ -151,6 +151,16 @@ fn member_pos(z: Option<&ZSet>, m: &[u8]) -> Result<(f64, f64), Reply> {
 
 /// Redis's `georadiusGeneric`: GEORADIUS[_RO], GEORADIUSBYMEMBER[_RO], GEOSEARCH and
 /// GEOSEARCHSTORE.
+/// The notification for a search's stored result: GEOSEARCHSTORE's, or the STORE and
+/// STOREDIST options of the GEORADIUS commands.
+fn store_event(kind: Query) -> &'static str {
+    if kind == Query::GeoSearchStore {
+        "geosearchstore"
+    } else {
+        "georadiusstore"
+    }
+}
+
 fn search(ctx: &mut Ctx, argv: &[Vec<u8>], kind: Query) -> Reply {
     use crate::engine::geo::{Shape, ShapeKind};
     let src = if kind == Query::GeoSearchStore { 2 } else { 1 };
@@ -304,7 +314,7 @@ fn search(ctx: &mut Ctx, argv: &[Vec<u8>], kind: Query) -> Reply {
     }
     let Some(z) = z else {
         return match store {
-            Some(dest) => super::zset::store_result(ctx, &dest, Vec::new()),
+            Some(dest) => super::zset::store_result(ctx, &dest, Vec::new(), store_event(kind)),
             None => Reply::Array(vec![]),
         };
     };
@@ -384,7 +394,7 @@ fn search(ctx: &mut Ctx, argv: &[Vec<u8>], kind: Query) -> Reply {
             .into_iter()
             .map(|f| (f.member, if storedist { f.dist / to_m } else { f.score }))
             .collect();
-        return super::zset::store_result(ctx, &dest, items);
+        return super::zset::store_result(ctx, &dest, items, store_event(kind));
     }
     let opts = withdist || withhash || withcoord;
     Reply::Array(

@@ -323,13 +323,11 @@ fn flush_args_ok(argv: &[Vec<u8>]) -> bool {
     argv.len() == 1 || (argv.len() == 2 && (eq(&argv[1], "sync") || eq(&argv[1], "async")))
 }
 
-/// Empties one database. Redis sends no per-key notification for a flush; the panels
-/// get a single `flushdb` event with an empty key.
+/// Empties one database. Redis sends no keyspace notification for a flush.
 fn flush_db(ctx: &mut Ctx, db: usize) {
     let n = ctx.core.dbs[db].keys.len() as u64;
     ctx.core.dbs[db].clear();
     ctx.core.stats.dirty += n;
-    ctx.core.notify(db, b"", "flushdb");
 }
 
 pub fn flushdb(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
@@ -367,8 +365,6 @@ pub fn swapdb(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if a != b {
         ctx.core.dbs.swap(a, b);
     }
-    ctx.core.notify(a, b"", "swapdb");
-    ctx.core.notify(b, b"", "swapdb");
     ctx.core.stats.dirty += 1;
     Reply::ok()
 }

@@ -534,7 +534,7 @@ fn zrange_generic(
         Err(e) => return e,
     };
     if let Some(dest) = store {
-        return store_result(ctx, dest, items);
+        return store_result(ctx, dest, items, "zrangestore");
     }
     if q.withscores {
         pairs_reply(nested, items)
@@ -545,7 +545,14 @@ fn zrange_generic(
 
 /// Stores a result set as a sorted set (or deletes the destination when it is empty),
 /// choosing the encoding Redis would choose, and replies with its size.
-pub(crate) fn store_result(ctx: &mut Ctx, dest: &[u8], items: Vec<(Vec<u8>, f64)>) -> Reply {
+/// `event` is the notification Redis sends for the stored key (`zrangestore`,
+/// `zunionstore`, `geosearchstore` …); an empty result deletes it (`del`).
+pub(crate) fn store_result(
+    ctx: &mut Ctx,
+    dest: &[u8],
+    items: Vec<(Vec<u8>, f64)>,
+    event: &'static str,
+) -> Reply {
     let db = ctx.db();
     let n = items.len();
     if n == 0 {
@@ -566,7 +573,7 @@ pub(crate) fn store_result(ctx: &mut Ctx, dest: &[u8], items: Vec<(Vec<u8>, f64)
     }
     let len = z.len();
     ctx.core.set_key(db, dest, Value::ZSet(Box::new(z)), false);
-    ctx.core.notify(db, dest, "zrangestore");
+    ctx.core.notify(db, dest, event);
     ctx.core.stats.dirty += 1;
     Reply::Int(len as i64)
 }
@@ -1108,7 +1115,12 @@ fn setop(
             .then_with(|| a.0.cmp(&b.0))
     });
     if let Some(d) = dest {
-        return store_result(ctx, d, result);
+        let event = match op {
+            SetOp::Union => "zunionstore",
+            SetOp::Inter => "zinterstore",
+            SetOp::Diff => "zdiffstore",
+        };
+        return store_result(ctx, d, result, event);
     }
     // Redis replies from the result set, a listpack when small enough, which keeps no -0.
     let max_entries = ctx.core.config.zset_max_listpack_entries.max(0) as usize;
