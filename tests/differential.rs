@@ -59,17 +59,22 @@ fn replies(port: u16, lines: &[Line], extra: &[&str]) -> Vec<String> {
         .collect()
 }
 
-/// An order-free form of a reply: its lines without `1) `-style prefixes, sorted.
+/// An order-free form of a reply: its lines without `1) `, `1# ` or `1~ ` prefixes, sorted.
 fn normalise(reply: &str) -> String {
     let mut v: Vec<String> = reply
         .lines()
         .map(|l| {
             let mut t = l.trim_start();
-            while let Some((n, rest)) = t.split_once(") ") {
-                if n.is_empty() || !n.chars().all(|c| c.is_ascii_digit()) {
+            // Array (`1) `), map (`1# `) and set (`1~ `) item prefixes, nested too.
+            while let Some(at) = t.find([')', '#', '~']) {
+                let (n, rest) = t.split_at(at);
+                if n.is_empty()
+                    || !n.chars().all(|c| c.is_ascii_digit())
+                    || !rest[1..].starts_with(' ')
+                {
                     break;
                 }
-                t = rest.trim_start();
+                t = rest[2..].trim_start();
             }
             t.to_string()
         })

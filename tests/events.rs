@@ -70,7 +70,11 @@ impl Listener {
         cmd.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
         let cmd_r = BufReader::new(cmd.try_clone().unwrap());
         let mut l = Listener { sub, cmd, cmd_r };
-        l.run(&[b"DEBUG".to_vec(), b"SET-ACTIVE-EXPIRE".to_vec(), b"0".to_vec()]);
+        l.run(&[
+            b"DEBUG".to_vec(),
+            b"SET-ACTIVE-EXPIRE".to_vec(),
+            b"0".to_vec(),
+        ]);
         l
     }
 
@@ -105,7 +109,12 @@ impl Listener {
 
 #[test]
 fn every_command_emits_the_events_redis_emits() {
-    let real = support::redis_server(&["--notify-keyspace-events", "KEA", "--enable-debug-command", "yes"]);
+    let real = support::redis_server(&[
+        "--notify-keyspace-events",
+        "KEA",
+        "--enable-debug-command",
+        "yes",
+    ]);
     let mut redis = Listener::new(real.port);
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/diff");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -126,7 +135,10 @@ fn every_command_emits_the_events_redis_emits() {
         eng.execute(0, &[b"FLUSHALL".to_vec()]);
         let id = eng.connect("events:1", "events:0");
         eng.drain_events();
-        for line in text.lines().map(|l| l.trim_end_matches("#unordered").trim()) {
+        for line in text
+            .lines()
+            .map(|l| l.trim_end_matches("#unordered").trim())
+        {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
@@ -136,7 +148,10 @@ fn every_command_emits_the_events_redis_emits() {
             let first = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
             if argv.is_empty()
                 || first.starts_with("bz")
-                || matches!(first.as_str(), "debug" | "quit" | "reset" | "hello" | "client" | "pfdebug" | "pfselftest")
+                || matches!(
+                    first.as_str(),
+                    "debug" | "quit" | "reset" | "hello" | "client" | "pfdebug" | "pfselftest"
+                )
             {
                 continue;
             }
@@ -164,8 +179,14 @@ fn every_command_emits_the_events_redis_emits() {
         // The next script starts in database 0 on a fresh connection.
         redis.run(&[b"SELECT".to_vec(), b"0".to_vec()]);
     }
-    println!("key events: {commands} commands, {events} events, {} differed", failures.len());
+    println!(
+        "key events: {commands} commands, {events} events, {} differed",
+        failures.len()
+    );
     unclassed.dedup();
-    assert!(unclassed.is_empty(), "events with no notification class: {unclassed:?}");
+    assert!(
+        unclassed.is_empty(),
+        "events with no notification class: {unclassed:?}"
+    );
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }

@@ -1,7 +1,7 @@
 //! Calibration of the memory model: the same keys are built in redis-server and in
 //! kvlab-server, and `MEMORY USAGE` must agree within ±25% for each (strings of every
 //! encoding, HyperLogLogs sparse and dense, a bitmap, sorted sets as listpack and skip
-//! list, geo sets of both sizes).
+//! list, geo sets of both sizes, hashes as listpack and hash table).
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -45,6 +45,16 @@ fn build_script() -> (String, Vec<&'static str>) {
     };
     s += &format!("GEOADD geo_lp {}\n", places(100));
     s += &format!("GEOADD geo_sl {}\n", places(600));
+    let fields = |n: usize, value: &str| -> String {
+        (0..n)
+            .map(|i| format!("field:{i} {value}{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    s += "HSET h_small a 1 b hello c 12345\n";
+    s += &format!("HSET h_lp {}\n", fields(300, "value-"));
+    s += &format!("HSET h_ht {}\n", fields(1000, "value-"));
+    s += &format!("HSET h_long {}\n", fields(50, &"v".repeat(100)));
     let keys = vec![
         "int",
         "short",
@@ -61,6 +71,10 @@ fn build_script() -> (String, Vec<&'static str>) {
         "zs_long",
         "geo_lp",
         "geo_sl",
+        "h_small",
+        "h_lp",
+        "h_ht",
+        "h_long",
     ];
     for k in &keys {
         s += &format!("MEMORY USAGE {k} SAMPLES 0\n");

@@ -2,7 +2,7 @@
 //! compared reply by reply, byte for byte, under RESP2 and RESP3.
 //!
 //! The generator knows every family the engine has (strings, keys and expiry,
-//! HyperLogLog, bitmaps, sorted sets, geo). Keys are few and shared between families, so
+//! HyperLogLog, bitmaps, sorted sets, geo, hashes). Keys are few and shared between families, so
 //! sequences run into WRONGTYPE, overwrites, empty keys and encoding changes; arguments
 //! are drawn from edge values (zero, negatives, infinities, huge and malformed numbers,
 //! empty strings) and now and then an option is misspelt or an argument dropped.
@@ -137,7 +137,38 @@ fn command(r: &mut Rng) -> Vec<String> {
         b + &f(r)
     };
     let unit = |r: &mut Rng| r.pick(&["m", "km", "mi", "ft", "KM", "yd"]).to_string();
-    let mut v: Vec<String> = match r.below(74) {
+    let mut v: Vec<String> = match r.below(86) {
+        // hashes (fields drawn from MEMBERS: at most 10, so a count of 10 or more is the
+        // whole hash, in its order; smaller counts would be random)
+        74 => {
+            let mut c = vec![r.pick(&["HSET", "HMSET"]).into(), k(r)];
+            for _ in 0..r.int(1, 3) {
+                c.push(m(r));
+                c.push(if r.chance(50) { i(r) } else { m(r) });
+            }
+            c
+        }
+        75 => vec!["HSETNX".into(), k(r), m(r), m(r)],
+        76 => vec!["HGET".into(), k(r), m(r)],
+        77 => vec!["HMGET".into(), k(r), m(r), m(r)],
+        78 => vec!["HDEL".into(), k(r), m(r), m(r)],
+        79 => vec![r.pick(&["HLEN", "HKEYS", "HVALS", "HGETALL"]).into(), k(r)],
+        80 => vec![r.pick(&["HSTRLEN", "HEXISTS"]).into(), k(r), m(r)],
+        81 => vec!["HINCRBY".into(), k(r), m(r), i(r)],
+        82 => vec!["HINCRBYFLOAT".into(), k(r), m(r), f(r)],
+        83 => vec![
+            "HRANDFIELD".into(),
+            k(r),
+            r.pick(&["10", "20", "0", "abc"]).into(),
+            r.pick(&["", "WITHVALUES", "WITHVALUE"]).into(),
+        ],
+        84 => vec![
+            "HSCAN".into(),
+            k(r),
+            r.pick(&["0", "", "x"]).into(),
+            r.pick(&["", "MATCH m*", "COUNT 2", "COUNT 0"]).into(),
+        ],
+        85 => vec!["OBJECT".into(), "ENCODING".into(), k(r)],
         // strings
         0 => {
             let mut c = vec!["SET".into(), k(r), m(r)];
@@ -491,7 +522,12 @@ fn command(r: &mut Rng) -> Vec<String> {
             unit(r),
             r.pick(&["", "WITHDIST ASC", "COUNT 2 DESC"]).into(),
         ],
-        71 => vec!["ZSCAN".into(), k(r), "0".into()],
+        71 => vec![
+            "ZSCAN".into(),
+            k(r),
+            r.pick(&["0", "", "x"]).into(),
+            r.pick(&["", "MATCH m*", "COUNT 2", "COUNT 0"]).into(),
+        ],
         72 => vec!["SELECT".into(), r.pick(&["0", "1", "0", "16", "x"]).into()],
         _ => vec!["MOVE".into(), k(r), r.pick(&["0", "1", "x"]).into()],
     };

@@ -83,6 +83,20 @@ pub static PARAMS: &[Param] = &[
     ),
     p("hll-sparse-max-bytes", Kind::Memory(0, LMAX), "3000"),
     Param {
+        name: "hash-max-listpack-entries",
+        alias: Some("hash-max-ziplist-entries"),
+        kind: Kind::Int(0, LMAX),
+        default: "512",
+        immutable: false,
+    },
+    Param {
+        name: "hash-max-listpack-value",
+        alias: Some("hash-max-ziplist-value"),
+        kind: Kind::Memory(0, LMAX),
+        default: "64",
+        immutable: false,
+    },
+    Param {
         name: "zset-max-listpack-entries",
         alias: Some("zset-max-ziplist-entries"),
         kind: Kind::Int(0, LMAX),
@@ -202,6 +216,8 @@ pub struct Config {
     pub hll_sparse_max_bytes: i64,
     pub zset_max_listpack_entries: i64,
     pub zset_max_listpack_value: i64,
+    pub hash_max_listpack_entries: i64,
+    pub hash_max_listpack_value: i64,
     /// Bytes; `u64::MAX` when uncapped.
     pub playground_value_cap: u64,
 }
@@ -222,6 +238,8 @@ impl Default for Config {
             hll_sparse_max_bytes: 3000,
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
             playground_value_cap: u64::MAX,
         };
         c.refresh();
@@ -264,6 +282,8 @@ impl Config {
         self.hll_sparse_max_bytes = self.int("hll-sparse-max-bytes");
         self.zset_max_listpack_entries = self.int("zset-max-listpack-entries");
         self.zset_max_listpack_value = self.int("zset-max-listpack-value");
+        self.hash_max_listpack_entries = self.int("hash-max-listpack-entries");
+        self.hash_max_listpack_value = self.int("hash-max-listpack-value");
         self.playground_value_cap = match self.int("kvlab-max-value-bytes") {
             0 => u64::MAX,
             n => n as u64,

@@ -157,6 +157,29 @@ fn listpack_backlen(entry: u64) -> u64 {
     }
 }
 
+/// A listpack entry for `bytes`: a string that reads as an integer is stored in one of
+/// the integer encodings (`lpStringToInt64`), anything else as a string.
+pub fn listpack_entry(bytes: &[u8]) -> u64 {
+    match crate::engine::util::parse_i64(bytes) {
+        Some(v) => listpack_int_entry(v),
+        None => listpack_str_entry(bytes.len() as u64),
+    }
+}
+
+/// A listpack integer entry: the smallest of the 7, 13, 16, 24, 32 and 64-bit encodings,
+/// and a one-byte back-length.
+fn listpack_int_entry(v: i64) -> u64 {
+    let body = match v {
+        0..=127 => 1,
+        -4096..=4095 => 2,
+        -32_768..=32_767 => 3,
+        -8_388_608..=8_388_607 => 4,
+        -2_147_483_648..=2_147_483_647 => 5,
+        _ => 9,
+    };
+    body + 1
+}
+
 /// A listpack string entry of `len` bytes: encoding byte(s), bytes, back-length.
 fn listpack_str_entry(len: u64) -> u64 {
     let head = match len {
@@ -171,16 +194,7 @@ fn listpack_str_entry(len: u64) -> u64 {
 /// the 8-byte one), anything else is stored as its 17-digit text.
 fn listpack_score_entry(score: f64) -> u64 {
     if score.fract() == 0.0 && score.abs() < 9.0e15 {
-        let v = score as i64;
-        let body = match v {
-            0..=127 => 1,
-            -4096..=4095 => 2,
-            -32_768..=32_767 => 3,
-            -8_388_608..=8_388_607 => 4,
-            -2_147_483_648..=2_147_483_647 => 5,
-            _ => 9,
-        };
-        body + 1
+        listpack_int_entry(score as i64)
     } else {
         listpack_str_entry(crate::engine::reply::format_double_g17(score).len() as u64)
     }
@@ -225,7 +239,26 @@ pub fn value_bytes(v: &Value) -> u64 {
                 OBJ_HEADER + 16 + 96 + 64 + n * (52 + 24 + 8 + 8) + members
             }
         }
+        Value::Hash(h) => {
+            // A listpack: a 6-byte header, an end byte and an entry per field and value.
+            // A hash table: the dict and its buckets, then per field a dict entry and the
+            // field's and value's sds. Both sums are kept as the hash changes.
+            if h.listpack {
+                OBJ_HEADER + alloc_size(7 + h.listpack_bytes())
+            } else {
+                OBJ_HEADER
+                    + dict_table_bytes(h.len() as u64)
+                    + h.len() as u64 * DICT_ENTRY
+                    + h.sds_bytes()
+            }
+        }
     }
+}
+
+/// A hash table's own cost: the dict struct and its bucket array (a power of two, at
+/// least 4, no smaller than the number of entries), without the entries.
+pub fn dict_table_bytes(entries: u64) -> u64 {
+    56 + 8 * entries.next_power_of_two().max(4)
 }
 
 /// The estimate a key and its value are counted at (without its TTL entry), in O(1).

@@ -22,6 +22,7 @@ pub mod db;
 pub mod dict;
 pub mod evict;
 pub mod geo;
+pub mod hash;
 pub mod hll;
 pub mod inspect;
 pub mod notify;

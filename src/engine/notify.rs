@@ -31,13 +31,20 @@ pub fn class_of(event: &str) -> Option<char> {
         | "sortstore" => 'l',
         "sadd" | "srem" | "spop" | "sinterstore" | "sunionstore" | "sdiffstore" => 's',
         "hset" | "hdel" | "hincrby" | "hincrbyfloat" => 'h',
-        "zadd" | "zincr" | "zrem" | "zremrangebyscore" | "zremrangebyrank"
-        | "zremrangebylex" | "zpopmin" | "zpopmax" | "zunionstore" | "zinterstore"
-        | "zdiffstore" | "zrangestore" | "geosearchstore" | "georadiusstore" => 'z',
+        "zadd" | "zincr" | "zrem" | "zremrangebyscore" | "zremrangebyrank" | "zremrangebylex"
+        | "zpopmin" | "zpopmax" | "zunionstore" | "zinterstore" | "zdiffstore" | "zrangestore"
+        | "geosearchstore" | "georadiusstore" => 'z',
         "expired" => 'x',
         "evicted" => 'e',
-        "xadd" | "xdel" | "xtrim" | "xsetid" | "xgroup-create" | "xgroup-createconsumer"
-        | "xgroup-delconsumer" | "xgroup-destroy" | "xgroup-setid" => 't',
+        "xadd"
+        | "xdel"
+        | "xtrim"
+        | "xsetid"
+        | "xgroup-create"
+        | "xgroup-createconsumer"
+        | "xgroup-delconsumer"
+        | "xgroup-destroy"
+        | "xgroup-setid" => 't',
         "keymiss" => 'm',
         "new" => 'n',
         _ => return None,

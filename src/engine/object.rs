@@ -24,6 +24,7 @@ pub enum StrEnc {
 pub enum Value {
     Str { bytes: Vec<u8>, enc: StrEnc },
     ZSet(Box<super::zset::ZSet>),
+    Hash(Box<super::hash::Hash>),
 }
 
 impl Value {
@@ -60,6 +61,7 @@ impl Value {
         match self {
             Value::Str { .. } => "string",
             Value::ZSet(_) => "zset",
+            Value::Hash(_) => "hash",
         }
     }
 
@@ -75,6 +77,13 @@ impl Value {
                     "listpack"
                 } else {
                     "skiplist"
+                }
+            }
+            Value::Hash(h) => {
+                if h.listpack {
+                    "listpack"
+                } else {
+                    "hashtable"
                 }
             }
         }

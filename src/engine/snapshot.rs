@@ -10,6 +10,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::config::PARAMS;
+use super::hash::Hash;
 use super::object::{Obj, StrEnc, Value};
 use super::reply::format_double_g17;
 use super::zset::{parse_score, ZSet};
@@ -71,6 +72,11 @@ pub enum SavedValue {
     Zset {
         listpack: bool,
         members: Vec<(Bytes, String)>,
+    },
+    /// Fields and values in the hash's order.
+    Hash {
+        listpack: bool,
+        fields: Vec<(Bytes, Bytes)>,
     },
 }
 
@@ -149,6 +155,13 @@ impl Engine {
                                     .map(|(m, s)| (Bytes(m.to_vec()), format_double_g17(s)))
                                     .collect(),
                             },
+                            Value::Hash(h) => SavedValue::Hash {
+                                listpack: h.listpack,
+                                fields: h
+                                    .iter()
+                                    .map(|(f, v)| (Bytes(f.clone()), Bytes(v.clone())))
+                                    .collect(),
+                            },
                         },
                         expires_at: d.expires.get(k).copied(),
                     })
@@ -213,6 +226,13 @@ impl Engine {
                             }
                         }
                         Value::ZSet(Box::new(z))
+                    }
+                    SavedValue::Hash { listpack, fields } => {
+                        let mut h = Hash::new(*listpack);
+                        for (f, v) in fields {
+                            h.set(&f.0, v.0.clone(), usize::MAX, usize::MAX);
+                        }
+                        Value::Hash(Box::new(h))
                     }
                 };
                 db.insert(&k.key.0, Obj::new(value, access));

@@ -6,7 +6,7 @@
 //! included), a negative one is a minimum. The same rows feed COMMAND INFO / DOCS / LIST /
 //! COUNT, the console's completion and hints, and HELP.
 
-use super::cmd::{bitmap, debug, expire, geo, hll, keys, memory, server, strings, zset};
+use super::cmd::{bitmap, debug, expire, geo, hash, hll, keys, memory, server, strings, zset};
 use super::{Ctx, Reply};
 
 pub type Handler = fn(&mut Ctx, &[Vec<u8>]) -> Reply;
@@ -761,6 +761,38 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Store a new string and return the old one (prefer SET ... GET).", "key value", strings::getset),
     c("hello", -1, "noscript loading stale fast no_auth sentinel allow_busy", "connection", NOKEY, "", CONN, "6.0.0", "O(1)",
         "Pick the protocol version (2 or 3) and describe the server.", "[protover [AUTH username password] [SETNAME clientname]]", server::hello),
+    c("hdel", -3, "write fast", "hash", K1, "RW DELETE", "hash", "2.0.0", "O(N) where N is the number of fields to be removed.",
+        "Remove fields from a hash; the key goes when its last field does.", "key field [field ...]", hash::hdel),
+    c("hexists", 3, "readonly fast", "hash", K1, "RO", "hash", "2.0.0", "O(1)",
+        "Whether a hash has a field (1 or 0).", "key field", hash::hexists),
+    c("hget", 3, "readonly fast", "hash", K1, "RO ACCESS", "hash", "2.0.0", "O(1)",
+        "The value of one field; nil when the field or the key is missing.", "key field", hash::hget),
+    tips(c("hgetall", 2, "readonly", "hash", K1, "RO ACCESS", "hash", "2.0.0", "O(N) where N is the size of the hash.",
+        "Every field and value (a big-key risk: prefer HSCAN on large hashes).", "key", hash::hgetall), "nondeterministic_output_order"),
+    c("hincrby", 4, "write denyoom fast", "hash", K1, "RW ACCESS UPDATE", "hash", "2.0.0", "O(1)",
+        "Add an integer to a field (a missing field counts as 0).", "key field increment", hash::hincrby),
+    c("hincrbyfloat", 4, "write denyoom fast", "hash", K1, "RW ACCESS UPDATE", "hash", "2.6.0", "O(1)",
+        "Add a decimal number to a field, with long double precision.", "key field increment", hash::hincrbyfloat),
+    tips(c("hkeys", 2, "readonly", "hash", K1, "RO ACCESS", "hash", "2.0.0", "O(N) where N is the size of the hash.",
+        "Every field of a hash.", "key", hash::hkeys), "nondeterministic_output_order"),
+    c("hlen", 2, "readonly fast", "hash", K1, "RO", "hash", "2.0.0", "O(1)",
+        "How many fields a hash has.", "key", hash::hlen),
+    c("hmget", -3, "readonly fast", "hash", K1, "RO ACCESS", "hash", "2.0.0", "O(N) where N is the number of fields being requested.",
+        "The values of several fields, nil for missing ones.", "key field [field ...]", hash::hmget),
+    c("hmset", -4, "write denyoom fast", "hash", K1, "RW UPDATE", "hash", "2.0.0", "O(N) where N is the number of fields being set.",
+        "Set several fields (deprecated: HSET takes several pairs and counts the new ones).", "key field value [field value ...]", hash::hmset),
+    tips(c("hrandfield", -2, "readonly", "hash", K1, "RO ACCESS", "hash", "6.2.0", "O(N) where N is the number of fields returned",
+        "Random fields; a negative count may repeat them.", "key [count [WITHVALUES]]", hash::hrandfield), "nondeterministic_output"),
+    tips(c("hscan", -3, "readonly", "hash", K1, "RO ACCESS", "hash", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+        "Walk a hash's fields and values a few at a time with a cursor.", "key cursor [MATCH pattern] [COUNT count]", hash::hscan), "nondeterministic_output"),
+    c("hset", -4, "write denyoom fast", "hash", K1, "RW UPDATE", "hash", "2.0.0", "O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.",
+        "Set fields of a hash; returns how many were new.", "key field value [field value ...]", hash::hset),
+    c("hsetnx", 4, "write denyoom fast", "hash", K1, "RW INSERT", "hash", "2.0.0", "O(1)",
+        "Set a field only if it does not exist yet.", "key field value", hash::hsetnx),
+    c("hstrlen", 3, "readonly fast", "hash", K1, "RO", "hash", "3.2.0", "O(1)",
+        "The length of a field's value (0 when missing).", "key field", hash::hstrlen),
+    tips(c("hvals", 2, "readonly", "hash", K1, "RO ACCESS", "hash", "2.0.0", "O(N) where N is the size of the hash.",
+        "Every value of a hash.", "key", hash::hvals), "nondeterministic_output_order"),
     c("incr", 2, "write denyoom fast", S, K1, "RW ACCESS UPDATE", S, "1.0.0", "O(1)",
         "Add one to an integer string (a missing key counts as 0).", "key", strings::incr),
     c("incrby", 3, "write denyoom fast", S, K1, "RW ACCESS UPDATE", S, "1.0.0", "O(1)",

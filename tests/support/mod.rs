@@ -208,4 +208,3 @@ pub fn encode<A: AsRef<[u8]>>(argv: &[A]) -> Vec<u8> {
     }
     o
 }
-

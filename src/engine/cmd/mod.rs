@@ -5,6 +5,7 @@ pub mod bitmap;
 pub mod debug;
 pub mod expire;
 pub mod geo;
+pub mod hash;
 pub mod hll;
 pub mod keys;
 pub mod memory;
@@ -51,6 +52,30 @@ pub(crate) fn scan_cursor(a: &[u8]) -> Result<u64, Reply> {
             .ok_or_else(invalid)?;
     }
     Ok(if neg { v.wrapping_neg() } else { v })
+}
+
+/// The options of HSCAN, SSCAN and ZSCAN after the cursor: `[MATCH pattern] [COUNT n]`,
+/// in any order. Returns (count, pattern); a pattern of `*` matches everything and is
+/// dropped. COUNT below 1 is a syntax error, as in Redis.
+pub(crate) fn scan_options(argv: &[Vec<u8>], from: usize) -> Result<(i64, Option<&[u8]>), Reply> {
+    let mut count = 10i64;
+    let mut pattern: Option<&[u8]> = None;
+    let mut j = from;
+    while j < argv.len() {
+        let more = argv.len() - j;
+        if eq(&argv[j], "count") && more >= 2 {
+            match int_arg(&argv[j + 1])? {
+                c if c >= 1 => count = c,
+                _ => return Err(syntax()),
+            }
+        } else if eq(&argv[j], "match") && more >= 2 {
+            pattern = Some(&argv[j + 1][..]).filter(|p| *p != b"*");
+        } else {
+            return Err(syntax());
+        }
+        j += 2;
+    }
+    Ok((count, pattern))
 }
 
 pub(crate) fn eq(a: &[u8], word: &str) -> bool {

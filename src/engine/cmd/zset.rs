@@ -1171,28 +1171,14 @@ pub fn zscan(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Ok(c) => c,
         Err(e) => return e,
     };
-    let mut count = 10i64;
-    let mut pattern: Option<&[u8]> = None;
-    let mut j = 3;
-    while j < argv.len() {
-        let more = argv.len() - j;
-        if eq(&argv[j], "count") && more >= 2 {
-            match int_arg(&argv[j + 1]) {
-                Ok(c) if c >= 1 => count = c,
-                Ok(_) => return syntax(),
-                Err(e) => return e,
-            }
-        } else if eq(&argv[j], "match") && more >= 2 {
-            pattern = Some(&argv[j + 1])
-                .filter(|p| p.as_slice() != b"*")
-                .map(|p| &p[..]);
-        } else {
-            return syntax();
-        }
-        j += 2;
-    }
+    // The options are read once the key is known to be a sorted set, as in Redis: a
+    // missing key answers an empty scan whatever follows.
     let (next, items) = match zread(ctx, &argv[1]) {
         Ok(Some(z)) => {
+            let (count, pattern) = match super::scan_options(argv, 3) {
+                Ok(o) => o,
+                Err(e) => return e,
+            };
             let (from, n) = if z.listpack {
                 (0, z.len() as u64)
             } else {
@@ -1202,6 +1188,7 @@ pub fn zscan(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 .zsl
                 .range_by_rank(from, n, false)
                 .into_iter()
+                .filter(|(m, _)| pattern.is_none_or(|p| glob_match(p, m, false)))
                 .map(|(m, s)| (m.to_vec(), z.shown(s)))
                 .collect();
             let next = if z.listpack || from + n >= z.len() as u64 {
@@ -1216,9 +1203,6 @@ pub fn zscan(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     };
     let mut out = Vec::new();
     for (m, s) in items {
-        if pattern.is_some_and(|p| !glob_match(p, &m, false)) {
-            continue;
-        }
         out.push(Reply::Bulk(m));
         out.push(Reply::Bulk(format_double_g17(s).into_bytes()));
     }
