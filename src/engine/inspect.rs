@@ -310,6 +310,18 @@ impl Engine {
         }
     }
 
+    /// A hash, read-only (no expiry, no touch), or None if missing, expired or another
+    /// type: for the panels, which show a window of its fields.
+    pub fn peek_hash(&self, db: usize, key: &[u8]) -> Option<&crate::engine::hash::Hash> {
+        if !self.live(db, key) {
+            return None;
+        }
+        match &self.core.dbs.get(db)?.keys.get(key)?.value {
+            Value::Hash(h) => Some(h),
+            _ => None,
+        }
+    }
+
     /// The value of a string key, for display.
     pub fn peek_string(&self, db: usize, key: &[u8]) -> Option<&[u8]> {
         if !self.live(db, key) {

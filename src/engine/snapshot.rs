@@ -254,15 +254,17 @@ impl Engine {
 
 /// Parses a snapshot, telling unreadable JSON apart from JSON of the wrong shape.
 pub fn parse_snapshot(text: &str) -> Result<Snapshot, SnapshotError> {
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| SnapshotError::Unreadable(e.to_string()))?;
-    if v.get("format").and_then(|f| f.as_str()) != Some(FORMAT_NAME) {
+    // One pass, straight into the snapshot's types (no JSON tree in between): a syntax
+    // error is unreadable JSON, a data error JSON of the wrong shape.
+    let snap: Snapshot = serde_json::from_str(text).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => SnapshotError::WrongFormat(e.to_string()),
+        _ => SnapshotError::Unreadable(e.to_string()),
+    })?;
+    if snap.format != FORMAT_NAME {
         return Err(SnapshotError::WrongFormat(
             "no kvlab-snapshot header".into(),
         ));
     }
-    let snap: Snapshot =
-        serde_json::from_value(v).map_err(|e| SnapshotError::WrongFormat(e.to_string()))?;
     if snap.version > FORMAT_VERSION {
         return Err(SnapshotError::WrongFormat(format!(
             "version {} is newer than this app understands ({FORMAT_VERSION})",

@@ -101,6 +101,9 @@ fn fmt_ttl(ms: Option<i64>) -> String {
     }
 }
 
+/// Fields of a hash shown in the key detail.
+const DETAIL_FIELDS: usize = 50;
+
 /// The keyspace browser's own state: the filter, the SCAN cursors of the pages seen
 /// (the last is the current page), the key opened.
 #[derive(Default)]
@@ -178,11 +181,28 @@ fn keyspace_panel(props: &PanelProps) -> Html {
         }
     });
     let detail = m.selected.as_ref().and_then(|k| eng.key_info(db, k)).map(|info| {
+        let name = String::from_utf8_lossy(&info.key).into_owned();
+        // A hash shows its first fields only: a big key is never drawn whole.
+        if let Some(h) = eng.peek_hash(db, &info.key) {
+            let rows = h.iter().take(DETAIL_FIELDS).map(|(f, v)| html! {
+                <tr><td class="key">{ repr(f) }</td><td>{ repr(&v[..v.len().min(200)]) }</td></tr>
+            });
+            return html! {
+                <div class="keydetail" aria-label="Selected key">
+                    <div><b>{ name }</b>
+                        { format!(" — hash ({}), {} fields, TTL {}", info.encoding, h.len(), fmt_ttl(info.ttl_ms)) }</div>
+                    <table class="fields"><tbody>{ for rows }</tbody></table>
+                    { if h.len() > DETAIL_FIELDS {
+                        html! { <p class="muted small">{ format!("first {DETAIL_FIELDS} of {} fields (HSCAN walks the rest)", h.len()) }</p> }
+                    } else { html! {} } }
+                </div>
+            };
+        }
         let value = eng.peek_string(db, &info.key).unwrap_or_default();
         let shown = &value[..value.len().min(400)];
         html! {
             <div class="keydetail" aria-label="Selected key">
-                <div><b>{ String::from_utf8_lossy(&info.key).into_owned() }</b>
+                <div><b>{ name }</b>
                     { format!(" — {} ({}), {} bytes, TTL {}", info.type_name, info.encoding, value.len(), fmt_ttl(info.ttl_ms)) }</div>
                 <pre class="value">{ repr(shown) }{ if value.len() > shown.len() { "…" } else { "" } }</pre>
             </div>

@@ -1,0 +1,37 @@
+// Hashes in the browser: the commands, and the keyspace browser's view of a hash.
+const { test, expect } = require('@playwright/test');
+
+async function run(page, line) {
+  const input = page.getByLabel('Command');
+  await input.fill(line);
+  await input.press('Enter');
+}
+const lastReply = (page) => page.locator('.entry .reply').last();
+
+test('HSET and friends, and the keyspace browser shows a window of the fields', async ({ page }) => {
+  await page.goto('./');
+  await run(page, 'HSET user:1 name alice visits 3');
+  await expect(lastReply(page)).toHaveText('(integer) 2');
+  await run(page, 'HINCRBY user:1 visits 1');
+  await expect(lastReply(page)).toHaveText('(integer) 4');
+  await run(page, 'HGETALL user:1');
+  await expect(lastReply(page)).toHaveText('1) "name"\n2) "alice"\n3) "visits"\n4) "4"');
+  await run(page, 'OBJECT ENCODING user:1');
+  await expect(lastReply(page)).toHaveText('"listpack"');
+  // 60 fields: the browser shows the first 50 and says so.
+  const pairs = Array.from({ length: 60 }, (_, i) => `f${i} v${i}`).join(' ');
+  await run(page, `HSET big ${pairs}`);
+  await expect(lastReply(page)).toHaveText('(integer) 60');
+  await page.getByRole('tab', { name: 'Keyspace' }).click();
+  await page.locator('.keyrow', { hasText: 'big' }).click();
+  const detail = page.getByLabel('Selected key');
+  await expect(detail).toContainText('hash (listpack), 60 fields');
+  await expect(detail.locator('.fields tr')).toHaveCount(50);
+  await expect(detail).toContainText('first 50 of 60 fields');
+  await page.locator('.keyrow', { hasText: 'user:1' }).click();
+  await expect(detail.locator('.fields tr').first()).toHaveText('"name""alice"');
+  // Its events show in the activity feed.
+  await run(page, 'HDEL user:1 name visits');
+  const feed = page.getByRole('region', { name: 'Activity' });
+  await expect(feed.locator('.feedline').first().locator('.kev')).toHaveText(['hdel user:1', 'del user:1']);
+});
