@@ -1,7 +1,7 @@
 //! Calibration of the memory model: the same keys are built in redis-server and in
 //! kvlab-server, and `MEMORY USAGE` must agree within ±25% for each (strings of every
 //! encoding, HyperLogLogs sparse and dense, a bitmap, sorted sets as listpack and skip
-//! list, geo sets of both sizes, hashes as listpack and hash table).
+//! list, geo sets of both sizes, hashes as listpack and hash table, sets as intset and hash table).
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -55,6 +55,28 @@ fn build_script() -> (String, Vec<&'static str>) {
     s += &format!("HSET h_lp {}\n", fields(300, "value-"));
     s += &format!("HSET h_ht {}\n", fields(1000, "value-"));
     s += &format!("HSET h_long {}\n", fields(50, &"v".repeat(100)));
+    s += "SADD set_small 1 2 3\n";
+    s += &format!(
+        "SADD set_int {}\n",
+        (0..400)
+            .map(|i| (i * 1000).to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    s += &format!(
+        "SADD set_wide {}\n",
+        (0..100)
+            .map(|i| (i as i64 * 3_000_000_000).to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    s += &format!(
+        "SADD set_ht {}\n",
+        (0..1000)
+            .map(|i| format!("member:{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     let keys = vec![
         "int",
         "short",
@@ -75,6 +97,10 @@ fn build_script() -> (String, Vec<&'static str>) {
         "h_lp",
         "h_ht",
         "h_long",
+        "set_small",
+        "set_int",
+        "set_wide",
+        "set_ht",
     ];
     for k in &keys {
         s += &format!("MEMORY USAGE {k} SAMPLES 0\n");

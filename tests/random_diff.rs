@@ -2,7 +2,7 @@
 //! compared reply by reply, byte for byte, under RESP2 and RESP3.
 //!
 //! The generator knows every family the engine has (strings, keys and expiry,
-//! HyperLogLog, bitmaps, sorted sets, geo, hashes). Keys are few and shared between families, so
+//! HyperLogLog, bitmaps, sorted sets, geo, hashes, sets). Keys are few and shared between families, so
 //! sequences run into WRONGTYPE, overwrites, empty keys and encoding changes; arguments
 //! are drawn from edge values (zero, negatives, infinities, huge and malformed numbers,
 //! empty strings) and now and then an option is misspelt or an argument dropped.
@@ -137,9 +137,46 @@ fn command(r: &mut Rng) -> Vec<String> {
         b + &f(r)
     };
     let unit = |r: &mut Rng| r.pick(&["m", "km", "mi", "ft", "KM", "yd"]).to_string();
-    let mut v: Vec<String> = match r.below(86) {
-        // hashes (fields drawn from MEMBERS: at most 10, so a count of 10 or more is the
-        // whole hash, in its order; smaller counts would be random)
+    let mut v: Vec<String> = match r.below(96) {
+        // sets (members from MEMBERS and small integers; a set with non-integers has the
+        // table's order, so sets are asked their sizes and memberships, not listed)
+        86 => {
+            let mut c = vec!["SADD".into(), k(r)];
+            for _ in 0..r.int(1, 3) {
+                c.push(if r.chance(60) {
+                    r.int(-3, 12).to_string()
+                } else {
+                    m(r)
+                });
+            }
+            c
+        }
+        87 => vec!["SREM".into(), k(r), r.int(-3, 12).to_string(), m(r)],
+        88 => vec![r.pick(&["SCARD", "TYPE"]).into(), k(r)],
+        89 => vec!["SISMEMBER".into(), k(r), r.int(-3, 12).to_string()],
+        90 => vec!["SMISMEMBER".into(), k(r), m(r), r.int(-3, 12).to_string()],
+        91 => vec![
+            "SINTERCARD".into(),
+            "2".into(),
+            k(r),
+            k(r),
+            r.pick(&["", "LIMIT 2", "LIMIT -1"]).into(),
+        ],
+        92 => vec![
+            r.pick(&["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]).into(),
+            k(r),
+            k(r),
+            k(r),
+        ],
+        93 => vec!["SMOVE".into(), k(r), k(r), r.int(-3, 12).to_string()],
+        94 => vec![
+            r.pick(&["SPOP", "SRANDMEMBER"]).into(),
+            k(r),
+            r.pick(&["0", "-0", "abc"]).into(),
+        ],
+        95 => vec!["SSCAN".into(), k(r), "0".into(), "COUNT".into(), "0".into()],
+        // hashes (a hash turned hash table has the table's order, and counts below the
+        // size are random: HRANDFIELD is asked only what has one answer)
         74 => {
             let mut c = vec![r.pick(&["HSET", "HMSET"]).into(), k(r)];
             for _ in 0..r.int(1, 3) {
@@ -159,7 +196,7 @@ fn command(r: &mut Rng) -> Vec<String> {
         83 => vec![
             "HRANDFIELD".into(),
             k(r),
-            r.pick(&["10", "20", "0", "abc"]).into(),
+            r.pick(&["0", "abc", "-0"]).into(),
             r.pick(&["", "WITHVALUES", "WITHVALUE"]).into(),
         ],
         84 => vec![
@@ -538,11 +575,15 @@ fn command(r: &mut Rng) -> Vec<String> {
         .flat_map(|a| a.split(' '))
         .map(|a| a.replace("<empty>", "").replace("<sp>", " "))
         .collect();
-    // Some commands lose their last argument.
+    // Some commands lose their last argument, or get an empty one where a key or member
+    // goes; not those whose answer would then be random (a missing count).
+    const RANDOM: &[&str] = &["SPOP", "SRANDMEMBER", "HRANDFIELD", "SSCAN"];
+    if RANDOM.contains(&out[0].as_str()) {
+        return out;
+    }
     if out.len() > 1 && r.chance(3) {
         out.pop();
     }
-    // An empty string argument now and then, where a key or member goes.
     if out.len() > 1 && r.chance(2) {
         let at = 1 + r.below(out.len() - 1);
         out[at].clear();

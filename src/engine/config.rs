@@ -96,6 +96,7 @@ pub static PARAMS: &[Param] = &[
         default: "64",
         immutable: false,
     },
+    p("set-max-intset-entries", Kind::Int(0, LMAX), "512"),
     Param {
         name: "zset-max-listpack-entries",
         alias: Some("zset-max-ziplist-entries"),
@@ -218,6 +219,7 @@ pub struct Config {
     pub zset_max_listpack_value: i64,
     pub hash_max_listpack_entries: i64,
     pub hash_max_listpack_value: i64,
+    pub set_max_intset_entries: i64,
     /// Bytes; `u64::MAX` when uncapped.
     pub playground_value_cap: u64,
 }
@@ -240,6 +242,7 @@ impl Default for Config {
             zset_max_listpack_value: 64,
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
             playground_value_cap: u64::MAX,
         };
         c.refresh();
@@ -284,6 +287,7 @@ impl Config {
         self.zset_max_listpack_value = self.int("zset-max-listpack-value");
         self.hash_max_listpack_entries = self.int("hash-max-listpack-entries");
         self.hash_max_listpack_value = self.int("hash-max-listpack-value");
+        self.set_max_intset_entries = self.int("set-max-intset-entries");
         self.playground_value_cap = match self.int("kvlab-max-value-bytes") {
             0 => u64::MAX,
             n => n as u64,

@@ -252,6 +252,18 @@ pub fn value_bytes(v: &Value) -> u64 {
                     + h.sds_bytes()
             }
         }
+        Value::Set(s) => {
+            // An intset: an 8-byte header and the members at their common width. A hash
+            // table: the dict and buckets, a dict entry and an sds per member.
+            if s.intset {
+                OBJ_HEADER + alloc_size(8 + s.len() as u64 * s.intset_width())
+            } else {
+                OBJ_HEADER
+                    + dict_table_bytes(s.len() as u64)
+                    + s.len() as u64 * DICT_ENTRY
+                    + s.sds_bytes()
+            }
+        }
     }
 }
 
@@ -318,6 +330,17 @@ impl Engine {
         }
         match &self.core.dbs.get(db)?.keys.get(key)?.value {
             Value::Hash(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// A set, read-only (no expiry, no touch), or None if missing, expired or another type.
+    pub fn peek_set(&self, db: usize, key: &[u8]) -> Option<&crate::engine::set::Set> {
+        if !self.live(db, key) {
+            return None;
+        }
+        match &self.core.dbs.get(db)?.keys.get(key)?.value {
+            Value::Set(s) => Some(s),
             _ => None,
         }
     }

@@ -28,6 +28,7 @@ pub mod inspect;
 pub mod notify;
 pub mod object;
 pub mod reply;
+pub mod set;
 pub mod snapshot;
 pub mod table;
 pub mod util;

@@ -25,6 +25,7 @@ pub enum Value {
     Str { bytes: Vec<u8>, enc: StrEnc },
     ZSet(Box<super::zset::ZSet>),
     Hash(Box<super::hash::Hash>),
+    Set(Box<super::set::Set>),
 }
 
 impl Value {
@@ -62,6 +63,7 @@ impl Value {
             Value::Str { .. } => "string",
             Value::ZSet(_) => "zset",
             Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
         }
     }
 
@@ -82,6 +84,13 @@ impl Value {
             Value::Hash(h) => {
                 if h.listpack {
                     "listpack"
+                } else {
+                    "hashtable"
+                }
+            }
+            Value::Set(s) => {
+                if s.intset {
+                    "intset"
                 } else {
                     "hashtable"
                 }

@@ -78,6 +78,10 @@ pub enum SavedValue {
         listpack: bool,
         fields: Vec<(Bytes, Bytes)>,
     },
+    Set {
+        intset: bool,
+        members: Vec<Bytes>,
+    },
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -155,6 +159,14 @@ impl Engine {
                                     .map(|(m, s)| (Bytes(m.to_vec()), format_double_g17(s)))
                                     .collect(),
                             },
+                            Value::Set(s) => SavedValue::Set {
+                                intset: s.intset,
+                                members: s
+                                    .ordered()
+                                    .into_iter()
+                                    .map(|m| Bytes(m.clone()))
+                                    .collect(),
+                            },
                             Value::Hash(h) => SavedValue::Hash {
                                 listpack: h.listpack,
                                 fields: h
@@ -226,6 +238,14 @@ impl Engine {
                             }
                         }
                         Value::ZSet(Box::new(z))
+                    }
+                    SavedValue::Set { intset, members } => {
+                        let mut s = crate::engine::set::Set::for_first(b"0");
+                        for m in members {
+                            s.add(&m.0, usize::MAX);
+                        }
+                        s.intset = *intset && s.intset;
+                        Value::Set(Box::new(s))
                     }
                     SavedValue::Hash { listpack, fields } => {
                         let mut h = Hash::new(*listpack);

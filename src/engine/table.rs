@@ -6,7 +6,7 @@
 //! included), a negative one is a minimum. The same rows feed COMMAND INFO / DOCS / LIST /
 //! COUNT, the console's completion and hints, and HELP.
 
-use super::cmd::{bitmap, debug, expire, geo, hash, hll, keys, memory, server, strings, zset};
+use super::cmd::{bitmap, debug, expire, geo, hash, hll, keys, memory, server, set, strings, zset};
 use super::{Ctx, Reply};
 
 pub type Handler = fn(&mut Ctx, &[Vec<u8>]) -> Reply;
@@ -853,6 +853,40 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Walk the keyspace a few keys at a time with a cursor; safe on big databases.", "cursor [MATCH pattern] [COUNT count] [TYPE type]", keys::scan), "nondeterministic_output"),
     c("select", 2, "loading stale fast", "connection", NOKEY, "", CONN, "1.0.0", "O(1)",
         "Switch this connection to another database (0-15).", "index", server::select),
+    c("sadd", -3, "write denyoom fast", "set", K1, "RW INSERT", "set", "1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
+        "Add members to a set; returns how many were new.", "key member [member ...]", set::sadd),
+    c("scard", 2, "readonly fast", "set", K1, "RO", "set", "1.0.0", "O(1)",
+        "How many members a set has.", "key", set::scard),
+    tips(c("sdiff", -2, "readonly", "set", KALL, "RO ACCESS", "set", "1.0.0", "O(N) where N is the total number of elements in all given sets.",
+        "Members of the first set that are in none of the others.", "key [key ...]", set::sdiff), "nondeterministic_output_order"),
+    c("sdiffstore", -3, "write denyoom", "set", KALL, "OW UPDATE", "set", "1.0.0", "O(N) where N is the total number of elements in all given sets.",
+        "SDIFF, stored in a destination key.", "destination key [key ...]", set::sdiffstore),
+    tips(c("sinter", -2, "readonly", "set", KALL, "RO ACCESS", "set", "1.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+        "Members in every given set.", "key [key ...]", set::sinter), "nondeterministic_output_order"),
+    c("sintercard", -3, "readonly movablekeys", "set", NOKEY, "RO ACCESS", "set", "7.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+        "How many members the sets have in common, counting up to LIMIT.", "numkeys key [key ...] [LIMIT limit]", set::sintercard),
+    c("sinterstore", -3, "write denyoom", "set", KALL, "RW UPDATE", "set", "1.0.0", "O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.",
+        "SINTER, stored in a destination key.", "destination key [key ...]", set::sinterstore),
+    c("sismember", 3, "readonly fast", "set", K1, "RO", "set", "1.0.0", "O(1)",
+        "Whether a member is in a set (1 or 0).", "key member", set::sismember),
+    tips(c("smembers", 2, "readonly", "set", K1, "RO ACCESS", "set", "1.0.0", "O(N) where N is the set cardinality.",
+        "Every member of a set (a big-key risk: prefer SSCAN on large sets).", "key", set::smembers), "nondeterministic_output_order"),
+    c("smismember", -3, "readonly fast", "set", K1, "RO ACCESS", "set", "6.2.0", "O(N) where N is the number of elements being checked for membership",
+        "Whether each member is in a set.", "key member [member ...]", set::smismember),
+    c("smove", 4, "write fast", "set", K2, "RW ACCESS DELETE", "set", "1.0.0", "O(1)",
+        "Move a member from one set to another.", "source destination member", set::smove),
+    tips(c("spop", -2, "write fast", "set", K1, "RW ACCESS DELETE", "set", "1.0.0", "Without the count argument O(1), otherwise O(N) where N is the value of the passed count.",
+        "Remove and return random members.", "key [count]", set::spop), "nondeterministic_output"),
+    tips(c("srandmember", -2, "readonly", "set", K1, "RO ACCESS", "set", "1.0.0", "Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.",
+        "Random members; a negative count may repeat them.", "key [count]", set::srandmember), "nondeterministic_output"),
+    c("srem", -3, "write fast", "set", K1, "RW DELETE", "set", "1.0.0", "O(N) where N is the number of members to be removed.",
+        "Remove members from a set; the key goes with its last member.", "key member [member ...]", set::srem),
+    tips(c("sscan", -3, "readonly", "set", K1, "RO ACCESS", "set", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+        "Walk a set's members a few at a time with a cursor.", "key cursor [MATCH pattern] [COUNT count]", set::sscan), "nondeterministic_output"),
+    tips(c("sunion", -2, "readonly", "set", KALL, "RO ACCESS", "set", "1.0.0", "O(N) where N is the total number of elements in all given sets.",
+        "Members in any of the given sets.", "key [key ...]", set::sunion), "nondeterministic_output_order"),
+    c("sunionstore", -3, "write denyoom", "set", KALL, "OW UPDATE", "set", "1.0.0", "O(N) where N is the total number of elements in all given sets.",
+        "SUNION, stored in a destination key.", "destination key [key ...]", set::sunionstore),
     c("set", -3, "write denyoom", S, K1, "RW ACCESS UPDATE VARIABLE_FLAGS", S, "1.0.0", "O(1)",
         "Store a string, with optional TTL, conditions (NX/XX) and the old value (GET).", "key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]", strings::set),
     c("setbit", 4, "write denyoom", "bitmap", K1, "RW ACCESS UPDATE", "bitmap", "2.2.0", "O(1)",

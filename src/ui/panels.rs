@@ -198,6 +198,23 @@ fn keyspace_panel(props: &PanelProps) -> Html {
                 </div>
             };
         }
+        // A set likewise shows its first members, in the order SMEMBERS gives them.
+        if let Some(s) = eng.peek_set(db, &info.key) {
+            let members = s.ordered();
+            let rows = members.iter().take(DETAIL_FIELDS).map(|m| html! {
+                <tr><td class="key">{ repr(m) }</td></tr>
+            });
+            return html! {
+                <div class="keydetail" aria-label="Selected key">
+                    <div><b>{ name }</b>
+                        { format!(" — set ({}), {} members, TTL {}", info.encoding, s.len(), fmt_ttl(info.ttl_ms)) }</div>
+                    <table class="fields"><tbody>{ for rows }</tbody></table>
+                    { if s.len() > DETAIL_FIELDS {
+                        html! { <p class="muted small">{ format!("first {DETAIL_FIELDS} of {} members (SSCAN walks the rest)", s.len()) }</p> }
+                    } else { html! {} } }
+                </div>
+            };
+        }
         let value = eng.peek_string(db, &info.key).unwrap_or_default();
         let shown = &value[..value.len().min(400)];
         html! {

@@ -10,6 +10,7 @@ pub mod hll;
 pub mod keys;
 pub mod memory;
 pub mod server;
+pub mod set;
 pub mod strings;
 pub mod zset;
 

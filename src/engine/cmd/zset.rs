@@ -989,16 +989,23 @@ fn setop(
     let n = n as usize;
     let keys = &argv[at + 1..at + 1 + n];
     let mut sets: Vec<Option<Items>> = Vec::with_capacity(n);
+    // Sorted sets, and plain sets, whose members all count with score 1 (as in Redis).
+    let db = ctx.db();
     for k in keys {
-        match zread(ctx, k) {
-            Ok(z) => sets.push(z.map(|z| {
+        let items = match ctx.core.lookup_read(db, k).map(|o| &o.value) {
+            None => None,
+            Some(Value::ZSet(z)) => Some(
                 z.zsl
                     .iter()
                     .map(|(m, s)| (m.to_vec(), z.shown(s)))
-                    .collect()
-            })),
-            Err(e) => return e,
-        }
+                    .collect(),
+            ),
+            Some(Value::Set(s)) => {
+                Some(s.ordered().into_iter().map(|m| (m.clone(), 1.0)).collect())
+            }
+            Some(_) => return wrongtype(),
+        };
+        sets.push(items);
     }
     let mut weights = vec![1.0f64; n];
     let mut agg = Aggregate::Sum;

@@ -1,4 +1,4 @@
-// Hashes in the browser: the commands, and the keyspace browser's view of a hash.
+// Hashes and sets in the browser: the commands, and the keyspace browser's view of them.
 const { test, expect } = require('@playwright/test');
 
 async function run(page, line) {
@@ -34,4 +34,23 @@ test('HSET and friends, and the keyspace browser shows a window of the fields', 
   await run(page, 'HDEL user:1 name visits');
   const feed = page.getByRole('region', { name: 'Activity' });
   await expect(feed.locator('.feedline').first().locator('.kev')).toHaveText(['hdel user:1', 'del user:1']);
+});
+
+test('sets: SADD, the algebra, and the keyspace browser lists members', async ({ page }) => {
+  await page.goto('./');
+  await run(page, 'SADD online 3 1 2');
+  await expect(lastReply(page)).toHaveText('(integer) 3');
+  await run(page, 'SADD premium 2 3 4');
+  await run(page, 'SINTER online premium');
+  await expect(lastReply(page)).toHaveText('1) "2"\n2) "3"');
+  await run(page, 'OBJECT ENCODING online');
+  await expect(lastReply(page)).toHaveText('"intset"');
+  await run(page, 'SADD online alice');
+  await run(page, 'OBJECT ENCODING online');
+  await expect(lastReply(page)).toHaveText('"hashtable"');
+  await page.getByRole('tab', { name: 'Keyspace' }).click();
+  await page.locator('.keyrow', { hasText: 'premium' }).click();
+  const detail = page.getByLabel('Selected key');
+  await expect(detail).toContainText('set (intset), 3 members');
+  await expect(detail.locator('.fields tr')).toHaveText(['"2"', '"3"', '"4"']);
 });
