@@ -5,7 +5,6 @@
 //! means 80-bit x87 arithmetic. We reproduce that with a software 80-bit float so that
 //! `INCRBYFLOAT k 1.6` after `SET k 1000` prints the same 21-digit tail as Redis.
 
-use num_bigint::BigUint;
 use rustc_apfloat::ieee::X87DoubleExtended as F80;
 use rustc_apfloat::{Float, Round, Status};
 
@@ -163,29 +162,159 @@ impl LongDouble {
 /// The decimal expansion of `mant * 2^e2` rounded to 17 places, half to even on the exact
 /// binary value (what glibc's printf does in the default rounding mode).
 fn fixed_17(mant: u64, e2: i64) -> String {
-    const PLACES: u32 = 17;
-    let scale = BigUint::from(10u32).pow(PLACES);
-    let m = BigUint::from(mant);
-    let scaled: BigUint = if e2 >= 0 {
-        (m << (e2 as usize)) * &scale
+    const PLACES: usize = 17;
+    // mant * 10^17, exactly (10^17 is 10^9 * 10^8: two single-limb multiplications).
+    let mut n = Nat::from_u64(mant);
+    n.mul_small(1_000_000_000);
+    n.mul_small(100_000_000);
+    let scaled = if e2 >= 0 {
+        n.shl(e2 as usize);
+        n
     } else {
         let shift = (-e2) as usize;
-        let num = m * &scale;
-        let q: BigUint = &num >> shift;
-        let rem = &num - (&q << shift);
-        let half = BigUint::from(1u32) << (shift - 1);
-        if rem > half || (rem == half && q.bit(0)) {
-            q + 1u32
-        } else {
-            q
+        let mut q = n.shr(shift);
+        // Round half to even on what the shift drops.
+        match n.dropped_vs_half(shift) {
+            std::cmp::Ordering::Greater => q.add_one(),
+            std::cmp::Ordering::Equal if q.is_odd() => q.add_one(),
+            _ => {}
         }
+        q
     };
-    let mut text = scaled.to_string();
-    if text.len() <= PLACES as usize {
-        text = format!("{}{}", "0".repeat(PLACES as usize + 1 - text.len()), text);
+    let mut text = scaled.to_decimal();
+    if text.len() <= PLACES {
+        text = format!("{}{}", "0".repeat(PLACES + 1 - text.len()), text);
     }
-    let (int, frac) = text.split_at(text.len() - PLACES as usize);
+    let (int, frac) = text.split_at(text.len() - PLACES);
     format!("{int}.{frac}")
+}
+
+/// A natural number in base 2^32, least significant limb first: just the arithmetic
+/// `fixed_17` needs (a long double's exact decimal expansion runs to thousands of
+/// digits), small enough not to weigh on the browser build as a bignum crate would.
+#[derive(Clone, Debug, PartialEq)]
+struct Nat(Vec<u32>);
+
+impl Nat {
+    fn from_u64(v: u64) -> Nat {
+        Nat(vec![v as u32, (v >> 32) as u32])
+    }
+
+    fn mul_small(&mut self, m: u32) {
+        let mut carry = 0u64;
+        for limb in self.0.iter_mut() {
+            let v = u64::from(*limb) * u64::from(m) + carry;
+            *limb = v as u32;
+            carry = v >> 32;
+        }
+        if carry > 0 {
+            self.0.push(carry as u32);
+        }
+    }
+
+    fn shl(&mut self, bits: usize) {
+        let (limbs, rest) = (bits / 32, bits % 32);
+        if rest > 0 {
+            let mut carry = 0u32;
+            for limb in self.0.iter_mut() {
+                let v = (*limb << rest) | carry;
+                carry = *limb >> (32 - rest);
+                *limb = v;
+            }
+            if carry > 0 {
+                self.0.push(carry);
+            }
+        }
+        self.0.splice(0..0, std::iter::repeat_n(0, limbs));
+    }
+
+    /// `self >> bits` (floor).
+    fn shr(&self, bits: usize) -> Nat {
+        let (limbs, rest) = (bits / 32, bits % 32);
+        let src = self.0.get(limbs..).unwrap_or(&[]);
+        let mut out: Vec<u32> = (0..src.len())
+            .map(|i| {
+                let lo = src[i] >> rest;
+                let hi = if rest > 0 {
+                    src.get(i + 1).map_or(0, |&h| h << (32 - rest))
+                } else {
+                    0
+                };
+                lo | hi
+            })
+            .collect();
+        if out.is_empty() {
+            out.push(0);
+        }
+        Nat(out)
+    }
+
+    fn bit(&self, i: usize) -> bool {
+        self.0
+            .get(i / 32)
+            .is_some_and(|&l| (l >> (i % 32)) & 1 == 1)
+    }
+
+    /// How the low `bits` bits (what `shr(bits)` drops) compare with half of 2^bits.
+    fn dropped_vs_half(&self, bits: usize) -> std::cmp::Ordering {
+        use std::cmp::Ordering::*;
+        if bits == 0 || !self.bit(bits - 1) {
+            return Less;
+        }
+        let below = bits - 1;
+        let any = (0..below / 32).any(|i| self.0.get(i).is_some_and(|&l| l != 0))
+            || (below % 32 > 0
+                && self
+                    .0
+                    .get(below / 32)
+                    .is_some_and(|&l| l & ((1u32 << (below % 32)) - 1) != 0));
+        if any {
+            Greater
+        } else {
+            Equal
+        }
+    }
+
+    fn is_odd(&self) -> bool {
+        self.0.first().is_some_and(|&l| l & 1 == 1)
+    }
+
+    fn add_one(&mut self) {
+        for limb in self.0.iter_mut() {
+            let (v, over) = limb.overflowing_add(1);
+            *limb = v;
+            if !over {
+                return;
+            }
+        }
+        self.0.push(1);
+    }
+
+    /// Decimal digits, by repeated division by 10^9.
+    fn to_decimal(&self) -> String {
+        let mut limbs = self.0.clone();
+        while limbs.len() > 1 && limbs.last() == Some(&0) {
+            limbs.pop();
+        }
+        let mut chunks = Vec::new();
+        while limbs.len() > 1 || limbs[0] != 0 {
+            let mut rem = 0u64;
+            for limb in limbs.iter_mut().rev() {
+                let v = (rem << 32) | u64::from(*limb);
+                *limb = (v / 1_000_000_000) as u32;
+                rem = v % 1_000_000_000;
+            }
+            chunks.push(rem as u32);
+            while limbs.len() > 1 && limbs.last() == Some(&0) {
+                limbs.pop();
+            }
+        }
+        let mut s = chunks.last().map_or("0".to_string(), |c| c.to_string());
+        for c in chunks.iter().rev().skip(1) {
+            s.push_str(&format!("{c:09}"));
+        }
+        s
+    }
 }
 
 fn valid_dec_float(s: &str) -> bool {
@@ -473,5 +602,63 @@ mod tests {
         assert_eq!(parse_memory(b"1GB"), Some(1 << 30));
         assert_eq!(parse_memory(b"2k"), Some(2000));
         assert_eq!(parse_memory(b"x"), None);
+    }
+
+    /// The small bignum against num-bigint's (a test-only dependency), on random and
+    /// edge mantissas and exponents across the long double's whole range.
+    #[test]
+    fn fixed_17_matches_a_reference_bignum() {
+        use num_bigint::BigUint;
+        fn reference(mant: u64, e2: i64) -> String {
+            let scale = BigUint::from(10u32).pow(17);
+            let m = BigUint::from(mant);
+            let scaled: BigUint = if e2 >= 0 {
+                (m << (e2 as usize)) * &scale
+            } else {
+                let shift = (-e2) as usize;
+                let num = m * &scale;
+                let q: BigUint = &num >> shift;
+                let rem = &num - (&q << shift);
+                let half = BigUint::from(1u32) << (shift - 1);
+                if rem > half || (rem == half && q.bit(0)) {
+                    q + 1u32
+                } else {
+                    q
+                }
+            };
+            let mut text = scaled.to_string();
+            if text.len() <= 17 {
+                text = format!("{}{}", "0".repeat(18 - text.len()), text);
+            }
+            let (int, frac) = text.split_at(text.len() - 17);
+            format!("{int}.{frac}")
+        }
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut cases = vec![
+            (0, 0),
+            (1, 0),
+            (u64::MAX, 0),
+            (1, -1),
+            (3, -2),
+            (5, -1),
+            (1 << 63, -16445),
+            (u64::MAX, 16320),
+            (12345, -60),
+        ];
+        for _ in 0..400 {
+            let m = next();
+            let e = (next() % 33000) as i64 - 16500;
+            cases.push((m, e));
+            cases.push((m >> (next() % 64), (next() % 200) as i64 - 100));
+        }
+        for (m, e) in cases {
+            assert_eq!(fixed_17(m, e), reference(m, e), "mant {m} e2 {e}");
+        }
     }
 }
