@@ -1,4 +1,4 @@
-// Hashes and sets in the browser: the commands, and the keyspace browser's view of them.
+// Hashes, sets and lists in the browser: the commands, blocking pops between tabs, and the keyspace browser's view.
 const { test, expect } = require('@playwright/test');
 
 async function run(page, line) {
@@ -53,4 +53,25 @@ test('sets: SADD, the algebra, and the keyspace browser lists members', async ({
   const detail = page.getByLabel('Selected key');
   await expect(detail).toContainText('set (intset), 3 members');
   await expect(detail.locator('.fields tr')).toHaveText(['"2"', '"3"', '"4"']);
+});
+
+test('lists: a queue, and BLPOP in one tab served by an LPUSH from another', async ({ page }) => {
+  await page.goto('./');
+  await run(page, 'RPUSH jobs a b c');
+  await expect(lastReply(page)).toHaveText('(integer) 3');
+  await run(page, 'LRANGE jobs 0 -1');
+  await expect(lastReply(page)).toHaveText('1) "a"\n2) "b"\n3) "c"');
+  await page.getByRole('tab', { name: 'Keyspace' }).click();
+  await page.locator('.keyrow', { hasText: 'jobs' }).click();
+  await expect(page.getByLabel('Selected key')).toContainText('list (quicklist), 3 elements');
+  await run(page, 'DEL jobs');
+  await run(page, 'BLPOP queue 0');
+  await expect(lastReply(page)).toHaveText('(waiting… another client can wake this one)');
+  await page.getByRole('button', { name: '+ client' }).click();
+  await run(page, 'LPUSH queue job-42');
+  await expect(lastReply(page)).toHaveText('(integer) 1');
+  await page.locator('.ctab').first().click();
+  await expect(lastReply(page)).toHaveText('1) "queue"\n2) "job-42"');
+  await run(page, 'EXISTS queue');
+  await expect(lastReply(page)).toHaveText('(integer) 0');
 });

@@ -1,7 +1,7 @@
 //! Calibration of the memory model: the same keys are built in redis-server and in
 //! kvlab-server, and `MEMORY USAGE` must agree within ±25% for each (strings of every
 //! encoding, HyperLogLogs sparse and dense, a bitmap, sorted sets as listpack and skip
-//! list, geo sets of both sizes, hashes as listpack and hash table, sets as intset and hash table).
+//! list, geo sets of both sizes, hashes as listpack and hash table, sets as intset and hash table, lists of one and of several quicklist nodes).
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -77,6 +77,16 @@ fn build_script() -> (String, Vec<&'static str>) {
             .collect::<Vec<_>>()
             .join(" ")
     );
+    let items = |n: usize| {
+        (0..n)
+            .map(|i| format!("item-{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    s += "RPUSH list_small a b c\n";
+    s += &format!("RPUSH list_100 {}\n", items(100));
+    s += &format!("RPUSH list_1000 {}\n", items(1000));
+    s += &format!("RPUSH list_5000 {}\n", items(5000));
     let keys = vec![
         "int",
         "short",
@@ -101,6 +111,10 @@ fn build_script() -> (String, Vec<&'static str>) {
         "set_int",
         "set_wide",
         "set_ht",
+        "list_small",
+        "list_100",
+        "list_1000",
+        "list_5000",
     ];
     for k in &keys {
         s += &format!("MEMORY USAGE {k} SAMPLES 0\n");

@@ -2,7 +2,7 @@
 //! compared reply by reply, byte for byte, under RESP2 and RESP3.
 //!
 //! The generator knows every family the engine has (strings, keys and expiry,
-//! HyperLogLog, bitmaps, sorted sets, geo, hashes, sets). Keys are few and shared between families, so
+//! HyperLogLog, bitmaps, sorted sets, geo, hashes, sets, lists). Keys are few and shared between families, so
 //! sequences run into WRONGTYPE, overwrites, empty keys and encoding changes; arguments
 //! are drawn from edge values (zero, negatives, infinities, huge and malformed numbers,
 //! empty strings) and now and then an option is misspelt or an argument dropped.
@@ -137,7 +137,40 @@ fn command(r: &mut Rng) -> Vec<String> {
         b + &f(r)
     };
     let unit = |r: &mut Rng| r.pick(&["m", "km", "mi", "ft", "KM", "yd"]).to_string();
-    let mut v: Vec<String> = match r.below(96) {
+    let mut v: Vec<String> = match r.below(106) {
+        // lists
+        96 => {
+            let mut c = vec![r.pick(&["LPUSH", "RPUSH", "LPUSHX", "RPUSHX"]).into(), k(r)];
+            for _ in 0..r.int(1, 3) {
+                c.push(m(r));
+            }
+            c
+        }
+        97 => vec![
+            r.pick(&["LPOP", "RPOP"]).into(),
+            k(r),
+            r.pick(&["", "1", "2", "0", "-1", "x"]).into(),
+        ],
+        98 => vec!["LRANGE".into(), k(r), i(r), i(r)],
+        99 => vec![r.pick(&["LLEN", "TYPE"]).into(), k(r)],
+        100 => vec!["LINDEX".into(), k(r), i(r)],
+        101 => vec!["LSET".into(), k(r), i(r), m(r)],
+        102 => vec![
+            "LINSERT".into(),
+            k(r),
+            r.pick(&["BEFORE", "AFTER", "X"]).into(),
+            m(r),
+            m(r),
+        ],
+        103 => vec!["LREM".into(), k(r), i(r), m(r)],
+        104 => vec!["LTRIM".into(), k(r), i(r), i(r)],
+        105 => vec![
+            r.pick(&["LMOVE", "LPOS", "LMPOP", "RPOPLPUSH"]).into(),
+            k(r),
+            k(r),
+            r.pick(&["LEFT", "RIGHT", "RANK", "COUNT", "2"]).into(),
+            r.pick(&["LEFT", "RIGHT", "1", "-1", "0"]).into(),
+        ],
         // sets (members from MEMBERS and small integers; a set with non-integers has the
         // table's order, so sets are asked their sizes and memberships, not listed)
         86 => {
@@ -176,7 +209,8 @@ fn command(r: &mut Rng) -> Vec<String> {
         ],
         95 => vec!["SSCAN".into(), k(r), "0".into(), "COUNT".into(), "0".into()],
         // hashes (a hash turned hash table has the table's order, and counts below the
-        // size are random: HRANDFIELD is asked only what has one answer)
+        // size are random: HRANDFIELD is asked only what has one answer, and increments
+        // stay small so that no value outgrows a listpack)
         74 => {
             let mut c = vec![r.pick(&["HSET", "HMSET"]).into(), k(r)];
             for _ in 0..r.int(1, 3) {
@@ -192,7 +226,12 @@ fn command(r: &mut Rng) -> Vec<String> {
         79 => vec![r.pick(&["HLEN", "HKEYS", "HVALS", "HGETALL"]).into(), k(r)],
         80 => vec![r.pick(&["HSTRLEN", "HEXISTS"]).into(), k(r), m(r)],
         81 => vec!["HINCRBY".into(), k(r), m(r), i(r)],
-        82 => vec!["HINCRBYFLOAT".into(), k(r), m(r), f(r)],
+        82 => vec![
+            "HINCRBYFLOAT".into(),
+            k(r),
+            m(r),
+            r.pick(&["1.5", "-2.25", "0.1", "abc", "inf", "1e3"]).into(),
+        ],
         83 => vec![
             "HRANDFIELD".into(),
             k(r),

@@ -295,3 +295,34 @@ fn the_longest_waiting_client_is_served_first_and_pipelines_resume() {
     // Nothing was left for the second client: it times out.
     assert_eq!(second.join().unwrap(), b"*-1\r\n");
 }
+
+#[test]
+fn blpop_is_served_by_an_lpush_from_another_client() {
+    let s = support::kvlab_server(&[]);
+    let port = s.port;
+    let mut c = client(port);
+    let waiter = std::thread::spawn(move || {
+        let mut a = client(port);
+        let got: (String, String) = redis::cmd("BLPOP")
+            .arg("jobs")
+            .arg(0)
+            .query(&mut a)
+            .unwrap();
+        got
+    });
+    wait_blocked(&mut c, 1);
+    let n: i64 = redis::cmd("LPUSH")
+        .arg("jobs")
+        .arg("job-1")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(
+        waiter.join().unwrap(),
+        ("jobs".to_string(), "job-1".to_string())
+    );
+    // Served once: the element went to the waiter and the list with it.
+    let exists: i64 = redis::cmd("EXISTS").arg("jobs").query(&mut c).unwrap();
+    assert_eq!(exists, 0);
+    wait_blocked(&mut c, 0);
+}

@@ -252,6 +252,7 @@ pub fn value_bytes(v: &Value) -> u64 {
                     + h.sds_bytes()
             }
         }
+        Value::List(l) => OBJ_HEADER + l.bytes(),
         Value::Set(s) => {
             // An intset: an 8-byte header and the members at their common width. A hash
             // table: the dict and buckets, a dict entry and an sds per member.
@@ -341,6 +342,17 @@ impl Engine {
         }
         match &self.core.dbs.get(db)?.keys.get(key)?.value {
             Value::Set(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A list, read-only (no expiry, no touch), or None if missing, expired or another type.
+    pub fn peek_list(&self, db: usize, key: &[u8]) -> Option<&crate::engine::list::List> {
+        if !self.live(db, key) {
+            return None;
+        }
+        match &self.core.dbs.get(db)?.keys.get(key)?.value {
+            Value::List(l) => Some(l),
             _ => None,
         }
     }

@@ -25,6 +25,7 @@ pub mod geo;
 pub mod hash;
 pub mod hll;
 pub mod inspect;
+pub mod list;
 pub mod notify;
 pub mod object;
 pub mod reply;

@@ -26,6 +26,7 @@ pub enum Value {
     ZSet(Box<super::zset::ZSet>),
     Hash(Box<super::hash::Hash>),
     Set(Box<super::set::Set>),
+    List(Box<super::list::List>),
 }
 
 impl Value {
@@ -64,6 +65,7 @@ impl Value {
             Value::ZSet(_) => "zset",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
+            Value::List(_) => "list",
         }
     }
 
@@ -95,6 +97,7 @@ impl Value {
                     "hashtable"
                 }
             }
+            Value::List(_) => "quicklist",
         }
     }
 

@@ -82,6 +82,9 @@ pub enum SavedValue {
         intset: bool,
         members: Vec<Bytes>,
     },
+    List {
+        items: Vec<Bytes>,
+    },
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -158,6 +161,9 @@ impl Engine {
                                     .iter()
                                     .map(|(m, s)| (Bytes(m.to_vec()), format_double_g17(s)))
                                     .collect(),
+                            },
+                            Value::List(l) => SavedValue::List {
+                                items: l.iter().map(|v| Bytes(v.clone())).collect(),
                             },
                             Value::Set(s) => SavedValue::Set {
                                 intset: s.intset,
@@ -238,6 +244,13 @@ impl Engine {
                             }
                         }
                         Value::ZSet(Box::new(z))
+                    }
+                    SavedValue::List { items } => {
+                        let mut l = crate::engine::list::List::default();
+                        for v in items {
+                            l.push(crate::engine::list::End::Right, v.0.clone());
+                        }
+                        Value::List(Box::new(l))
                     }
                     SavedValue::Set { intset, members } => {
                         let mut s = crate::engine::set::Set::for_first(b"0");

@@ -198,6 +198,22 @@ fn keyspace_panel(props: &PanelProps) -> Html {
                 </div>
             };
         }
+        // A list shows its head, as LRANGE key 0 49 would.
+        if let Some(l) = eng.peek_list(db, &info.key) {
+            let rows = l.iter().take(DETAIL_FIELDS).enumerate().map(|(i, v)| html! {
+                <tr><td class="num">{ i }</td><td>{ repr(&v[..v.len().min(200)]) }</td></tr>
+            });
+            return html! {
+                <div class="keydetail" aria-label="Selected key">
+                    <div><b>{ name }</b>
+                        { format!(" — list ({}), {} elements, TTL {}", info.encoding, l.len(), fmt_ttl(info.ttl_ms)) }</div>
+                    <table class="fields"><tbody>{ for rows }</tbody></table>
+                    { if l.len() > DETAIL_FIELDS {
+                        html! { <p class="muted small">{ format!("first {DETAIL_FIELDS} of {} elements (LRANGE pages through the rest)", l.len()) }</p> }
+                    } else { html! {} } }
+                </div>
+            };
+        }
         // A set likewise shows its first members, in the order SMEMBERS gives them.
         if let Some(s) = eng.peek_set(db, &info.key) {
             let members = s.ordered();

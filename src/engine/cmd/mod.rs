@@ -8,6 +8,7 @@ pub mod geo;
 pub mod hash;
 pub mod hll;
 pub mod keys;
+pub mod list;
 pub mod memory;
 pub mod server;
 pub mod set;
@@ -77,6 +78,40 @@ pub(crate) fn scan_options(argv: &[Vec<u8>], from: usize) -> Result<(i64, Option
         j += 2;
     }
     Ok((count, pattern))
+}
+
+/// Redis's `getRangeLongFromObjectOrReply` messages.
+pub(crate) fn long_in(a: &[u8], min: i64, max: i64, msg: Option<&str>) -> Result<i64, Reply> {
+    let err = |default: String| Reply::Error(msg.map(|m| format!("ERR {m}")).unwrap_or(default));
+    let v = int_arg(a).map_err(|_| err("ERR value is not an integer or out of range".into()))?;
+    if v < min || v > max {
+        return Err(err(format!(
+            "ERR value is out of range, value must between {min} and {max}"
+        )));
+    }
+    Ok(v)
+}
+
+pub(crate) fn positive(a: &[u8], msg: Option<&str>) -> Result<i64, Reply> {
+    long_in(
+        a,
+        0,
+        i64::MAX,
+        Some(msg.unwrap_or("value is out of range, must be positive")),
+    )
+}
+
+/// The deadline of a blocking command: seconds as a float, 0 for no deadline.
+pub(crate) fn timeout_arg(ctx: &Ctx, a: &[u8]) -> Result<Option<i64>, Reply> {
+    let v = crate::engine::util::LongDouble::parse(a)
+        .ok_or_else(|| Reply::err("ERR timeout is not a float or out of range"))?
+        .to_f64();
+    let ms = (v * 1000.0).ceil();
+    // C converts an out-of-range double to the most negative integer: "negative".
+    if !ms.is_finite() || ms < 0.0 || ms >= i64::MAX as f64 {
+        return Err(Reply::err("ERR timeout is negative"));
+    }
+    Ok((ms > 0.0).then(|| ctx.core.now + ms as i64))
 }
 
 pub(crate) fn eq(a: &[u8], word: &str) -> bool {

@@ -1,6 +1,6 @@
 //! Sorted-set commands (Redis's t_zset.c). The data structure is in `engine::zset`.
 
-use super::{eq, int_arg, syntax, wrongtype};
+use super::{eq, int_arg, long_in, positive, syntax, timeout_arg, wrongtype};
 use crate::engine::object::Value;
 use crate::engine::reply::{errors, format_double_g17};
 use crate::engine::util::glob_match;
@@ -60,27 +60,6 @@ fn lex_range(min: &[u8], max: &[u8]) -> Result<LexRange, Reply> {
         (Some(min), Some(max)) => Ok(LexRange { min, max }),
         _ => Err(Reply::err("ERR min or max not valid string range item")),
     }
-}
-
-/// Redis's `getRangeLongFromObjectOrReply` messages.
-fn long_in(a: &[u8], min: i64, max: i64, msg: Option<&str>) -> Result<i64, Reply> {
-    let err = |default: String| Reply::Error(msg.map(|m| format!("ERR {m}")).unwrap_or(default));
-    let v = int_arg(a).map_err(|_| err("ERR value is not an integer or out of range".into()))?;
-    if v < min || v > max {
-        return Err(err(format!(
-            "ERR value is out of range, value must between {min} and {max}"
-        )));
-    }
-    Ok(v)
-}
-
-fn positive(a: &[u8], msg: Option<&str>) -> Result<i64, Reply> {
-    long_in(
-        a,
-        0,
-        i64::MAX,
-        Some(msg.unwrap_or("value is out of range, must be positive")),
-    )
 }
 
 /// The sorted set at `key` for reading (counting a hit or miss); WRONGTYPE otherwise.
@@ -763,19 +742,6 @@ pub fn zpopmax(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 
 pub fn zmpop(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     zmpop_at(ctx, argv, 1, None)
-}
-
-/// The deadline of a blocking command: seconds as a float, 0 for no deadline.
-fn timeout_arg(ctx: &Ctx, a: &[u8]) -> Result<Option<i64>, Reply> {
-    let v = crate::engine::util::LongDouble::parse(a)
-        .ok_or_else(|| Reply::err("ERR timeout is not a float or out of range"))?
-        .to_f64();
-    let ms = (v * 1000.0).ceil();
-    // C converts an out-of-range double to the most negative integer: "negative".
-    if !ms.is_finite() || ms < 0.0 || ms >= i64::MAX as f64 {
-        return Err(Reply::err("ERR timeout is negative"));
-    }
-    Ok((ms > 0.0).then(|| ctx.core.now + ms as i64))
 }
 
 /// BZPOPMIN / BZPOPMAX key [key ...] timeout.
