@@ -326,3 +326,47 @@ fn blpop_is_served_by_an_lpush_from_another_client() {
     assert_eq!(exists, 0);
     wait_blocked(&mut c, 0);
 }
+
+#[test]
+fn client_unblock_ends_a_wait_as_a_timeout_or_an_error() {
+    let s = support::kvlab_server(&[]);
+    let port = s.port;
+    let mut c = client(port);
+    for reason in ["TIMEOUT", "ERROR"] {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let mut a = client(port);
+            let id: i64 = redis::cmd("CLIENT").arg("ID").query(&mut a).unwrap();
+            tx.send(id).unwrap();
+            redis::cmd("BLPOP")
+                .arg("nothing")
+                .arg(0)
+                .query::<redis::Value>(&mut a)
+        });
+        let id = rx.recv().unwrap();
+        wait_blocked(&mut c, 1);
+        let n: i64 = redis::cmd("CLIENT")
+            .arg("UNBLOCK")
+            .arg(id)
+            .arg(reason)
+            .query(&mut c)
+            .unwrap();
+        assert_eq!(n, 1);
+        match (reason, waiter.join().unwrap()) {
+            ("TIMEOUT", Ok(v)) => assert_eq!(v, redis::Value::Nil),
+            ("ERROR", Err(e)) => assert!(
+                e.to_string()
+                    .contains("client unblocked via CLIENT UNBLOCK"),
+                "{e}"
+            ),
+            (r, other) => panic!("{r}: {other:?}"),
+        }
+        wait_blocked(&mut c, 0);
+    }
+    let n: i64 = redis::cmd("CLIENT")
+        .arg("UNBLOCK")
+        .arg(999_999)
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(n, 0);
+}

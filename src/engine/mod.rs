@@ -15,6 +15,7 @@
 //! per command family under `cmd`.
 
 pub mod bitmap;
+pub mod blocking;
 pub mod clock;
 pub mod cmd;
 pub mod config;
@@ -121,6 +122,9 @@ pub struct Client {
 pub struct Blocked {
     pub argv: Vec<Vec<u8>>,
     pub deadline: Option<i64>,
+    /// The database and keys it waits on.
+    pub db: usize,
+    pub keys: Vec<Vec<u8>>,
     /// Order of blocking: the longest-waiting client is served first, as in Redis.
     pub seq: u64,
 }
@@ -160,6 +164,10 @@ pub struct Core {
     pub evictions: Vec<evict::Eviction>,
     /// The modelled resident size: the highest used_memory since start or MEMORY PURGE.
     rss_mark: u64,
+    /// Clients parked in blocking commands, by the keys they wait on.
+    pub blocking: blocking::Blocking,
+    /// CLIENT UNBLOCK requests of the running command: (client, with an error).
+    pub unblock_requests: Vec<(u64, bool)>,
 }
 
 /// What a command handler gets: the shared core and the calling client.
@@ -193,6 +201,8 @@ pub struct Engine {
     /// Replies for clients whose blocking command was served or timed out, with the
     /// command they had sent.
     ready: BTreeMap<u64, (Vec<Vec<u8>>, Reply)>,
+    /// Clients CLIENT UNBLOCK ended, for the next `serve_blocked` to report.
+    unblocked: Vec<u64>,
     block_seq: u64,
 }
 
@@ -231,10 +241,13 @@ impl Engine {
                 evictions: Vec::new(),
                 evict_spare: Vec::new(),
                 rss_mark: 0,
+                blocking: blocking::Blocking::default(),
+                unblock_requests: Vec::new(),
             },
             clients: BTreeMap::new(),
             next_client_id: 1,
             ready: BTreeMap::new(),
+            unblocked: Vec::new(),
             block_seq: 0,
         }
     }
@@ -267,15 +280,18 @@ impl Engine {
     }
 
     pub fn disconnect(&mut self, id: u64) {
+        if let Some(b) = self.clients.get_mut(&id).and_then(|c| c.blocked.take()) {
+            self.core.blocking.unpark(id, b.db, &b.keys, b.deadline);
+        }
         self.clients.remove(&id);
         self.core.connected_clients = self.clients.len();
         self.ready.remove(&id);
     }
 
-    /// Whether a client is parked in a blocking command.
-    /// Whether any client is parked in a blocking command.
+    /// Whether any client is parked in a blocking command
+    /// (or has a late reply waiting to be reported).
     pub fn any_blocked(&self) -> bool {
-        self.clients.values().any(|c| c.blocked.is_some())
+        !self.core.blocking.is_empty() || !self.unblocked.is_empty()
     }
 
     pub fn is_blocked(&self, id: u64) -> bool {
@@ -287,53 +303,75 @@ impl Engine {
         self.clients.get(&id)?.blocked.as_ref()?.deadline
     }
 
-    /// Retries every parked client, longest-waiting first, and returns the ids of those
-    /// whose command could now run (their replies wait in `take_ready`). Hosts call this
-    /// after commands that may have added data.
+    /// Serves the clients waiting on keys that writes made ready, key by key in the order
+    /// they were written, longest-waiting client first, each once, with its own command
+    /// (so a BLMOVE that pushes onto another waited-on key readies that one in turn).
+    /// Returns the ids served; their replies wait in `take_ready`. Hosts call this after
+    /// commands.
     pub fn serve_blocked(&mut self) -> Vec<u64> {
-        let mut waiting: Vec<(u64, u64, Vec<Vec<u8>>)> = self
-            .clients
-            .values()
-            .filter_map(|c| c.blocked.as_ref().map(|b| (b.seq, c.id, b.argv.clone())))
-            .collect();
-        if waiting.is_empty() {
-            return Vec::new();
-        }
-        waiting.sort();
-        self.core.now = self.core.clock.now_ms();
-        let mut served = Vec::new();
-        for (_, id, argv) in waiting {
-            let reply = match table::lookup(&argv) {
-                Ok(spec) => self.run(spec, id, &argv),
-                Err(e) => Reply::Error(e),
-            };
-            if reply != Reply::Blocked {
-                if let Some(c) = self.clients.get_mut(&id) {
-                    c.blocked = None;
+        let mut served = std::mem::take(&mut self.unblocked);
+        loop {
+            let ready = self.core.blocking.take_ready();
+            if ready.is_empty() {
+                return served;
+            }
+            self.core.now = self.core.clock.now_ms();
+            for (db, key) in ready {
+                for id in self.core.blocking.waiting_on(db, &key) {
+                    let Some(argv) = self
+                        .clients
+                        .get(&id)
+                        .and_then(|c| c.blocked.as_ref())
+                        .map(|b| b.argv.clone())
+                    else {
+                        continue;
+                    };
+                    let reply = match table::lookup(&argv) {
+                        Ok(spec) => self.run(spec, id, &argv),
+                        Err(e) => Reply::Error(e),
+                    };
+                    if reply != Reply::Blocked {
+                        self.finish_blocked(id, reply);
+                        served.push(id);
+                    }
                 }
-                self.ready.insert(id, (argv, reply));
-                served.push(id);
             }
         }
-        served
+    }
+
+    /// Takes a parked client out of the index and files its final reply.
+    fn finish_blocked(&mut self, id: u64, reply: Reply) {
+        if let Some(b) = self.clients.get_mut(&id).and_then(|c| c.blocked.take()) {
+            self.core.blocking.unpark(id, b.db, &b.keys, b.deadline);
+            self.ready.insert(id, (b.argv, reply));
+        }
     }
 
     /// Times out parked clients whose deadline has passed (their reply is a null array)
     /// and returns their ids.
     pub fn expire_blocked(&mut self) -> Vec<u64> {
         let now = self.core.clock.now_ms();
-        let mut out = Vec::new();
-        for c in self.clients.values_mut() {
-            if let Some(b) = &c.blocked {
-                if b.deadline.is_some_and(|d| d <= now) {
-                    let argv = b.argv.clone();
-                    c.blocked = None;
-                    self.ready.insert(c.id, (argv, Reply::NilArray));
-                    out.push(c.id);
-                }
-            }
+        let ids = self.core.blocking.expired(now);
+        for &id in &ids {
+            self.finish_blocked(id, Reply::NilArray);
         }
-        out
+        ids
+    }
+
+    /// CLIENT UNBLOCK: ends a parked client's wait as a timeout would, or with an error;
+    /// the host hears of it from the next `serve_blocked`. False if it was not blocked.
+    pub fn unblock(&mut self, id: u64, error: bool) -> bool {
+        if !self.is_blocked(id) {
+            return false;
+        }
+        let reply = if error {
+            Reply::err("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+        } else {
+            Reply::NilArray
+        };
+        self.finish_blocked(id, reply);
+        self.unblocked.push(id);
+        true
     }
 
     /// The reply a parked client ended with, once it is ready.
@@ -430,12 +468,20 @@ impl Engine {
             self.block_seq += 1;
             let seq = self.block_seq;
             if let Some(c) = self.clients.get_mut(&id) {
+                let keys = blocking::keys_of(argv);
+                let deadline = c.block_deadline.take();
+                self.core.blocking.park(id, c.db, &keys, deadline);
                 c.blocked = Some(Blocked {
                     argv: argv.to_vec(),
-                    deadline: c.block_deadline.take(),
+                    deadline,
                     seq,
+                    db: c.db,
+                    keys,
                 });
             }
+        }
+        for (target, error) in std::mem::take(&mut self.core.unblock_requests) {
+            self.unblock(target, error);
         }
         let usec = timer::elapsed_us(started);
         let st = self.core.cmdstats.entry(spec.key()).or_default();
@@ -567,6 +613,8 @@ const ACTIVE_EXPIRE_MAX_LOOPS: usize = 64;
 
 impl Core {
     pub(crate) fn notify(&mut self, db: usize, key: &[u8], event: &'static str) {
+        // Every key event passes here: a key somebody blocks on becomes ready.
+        self.blocking.signal(db, key);
         if !self.record_events {
             return;
         }

@@ -580,6 +580,23 @@ static COMMAND_SUBS: &[CommandSpec] = &[
 static CLIENT_SUBS: &[CommandSpec] = &[
     sub(
         c(
+            "unblock",
+            -3,
+            "admin noscript loading stale",
+            "connection",
+            NOKEY,
+            "",
+            CONN,
+            "5.0.0",
+            "O(log N) where N is the number of client connections",
+            "End another client's blocking command, as a timeout or with an error.",
+            "client-id [TIMEOUT|ERROR]",
+            server::client_unblock,
+        ),
+        "client",
+    ),
+    sub(
+        c(
             "getname",
             2,
             "noscript loading stale sentinel",

@@ -173,6 +173,29 @@ pub fn client_setname(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     }
 }
 
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: 1 if that client was blocked (it then gets a
+/// timeout's nil, or an UNBLOCKED error), 0 otherwise.
+pub fn client_unblock(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let id = match super::int_arg(&argv[2]) {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    let error = match argv.get(3) {
+        None => false,
+        Some(a) if a.eq_ignore_ascii_case(b"timeout") => false,
+        Some(a) if a.eq_ignore_ascii_case(b"error") => true,
+        Some(_) => return Reply::err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"),
+    };
+    let blocked = u64::try_from(id)
+        .ok()
+        .and_then(|id| ctx.clients.get(&id))
+        .is_some_and(|c| c.blocked.is_some());
+    if blocked {
+        ctx.core.unblock_requests.push((id as u64, error));
+    }
+    Reply::Int(blocked as i64)
+}
+
 pub fn client_getname(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     match &ctx.client_ref().name {
         Some(n) => Reply::Bulk(n.clone()),
@@ -595,10 +618,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 ctx.clients.len(),
                 cfg.get("maxclients").unwrap_or_default(),
                 ctx.clients.values().filter(|c| c.blocked.is_some()).count(),
-                ctx.clients
-                    .values()
-                    .filter(|c| c.blocked.as_ref().is_some_and(|b| b.deadline.is_some()))
-                    .count(),
+                ctx.core.blocking.with_deadline(),
             ),
             "memory" => {
                 let m = ctx.core.memory_report();
