@@ -370,3 +370,26 @@ fn client_unblock_ends_a_wait_as_a_timeout_or_an_error() {
         .unwrap();
     assert_eq!(n, 0);
 }
+
+/// INFO replication: the fields of a standalone master, named and ordered as
+/// redis-server's (values too, but for the replication ID each server draws).
+#[test]
+fn info_replication_reads_as_redis_servers() {
+    let real = support::redis_server(&[]);
+    let ours = support::kvlab_server(&[]);
+    let lines = |port: u16| -> Vec<String> {
+        let mut c = client(port);
+        let info: String = redis::cmd("INFO").arg("replication").query(&mut c).unwrap();
+        info.lines()
+            .map(|l| match l.split_once(':') {
+                Some(("master_replid", id)) => {
+                    assert_eq!(id.len(), 40, "{id}");
+                    assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
+                    "master_replid:<40 hex digits>".to_string()
+                }
+                _ => l.to_string(),
+            })
+            .collect()
+    };
+    assert_eq!(lines(ours.port), lines(real.port));
+}

@@ -168,6 +168,8 @@ pub struct Core {
     pub blocking: blocking::Blocking,
     /// CLIENT UNBLOCK requests of the running command: (client, with an error).
     pub unblock_requests: Vec<(u64, bool)>,
+    /// The replication ID INFO reports (40 hex digits, drawn at start, as Redis does).
+    pub replid: String,
 }
 
 /// What a command handler gets: the shared core and the calling client.
@@ -243,6 +245,14 @@ impl Engine {
                 rss_mark: 0,
                 blocking: blocking::Blocking::default(),
                 unblock_requests: Vec::new(),
+                replid: {
+                    // Its own generator, so drawing it leaves the engine's sequence as it was.
+                    use rand::RngExt;
+                    let mut r = StdRng::seed_from_u64(seed ^ 0x5265_706c_6964);
+                    (0..40)
+                        .map(|_| char::from(b"0123456789abcdef"[r.random_range(0..16)]))
+                        .collect()
+                },
             },
             clients: BTreeMap::new(),
             next_client_id: 1,
