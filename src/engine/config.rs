@@ -98,6 +98,14 @@ pub static PARAMS: &[Param] = &[
     },
     p("set-max-intset-entries", Kind::Int(0, LMAX), "512"),
     Param {
+        name: "list-max-listpack-size",
+        alias: Some("list-max-ziplist-size"),
+        kind: Kind::Int(i32::MIN as i64, i32::MAX as i64),
+        default: "-2",
+        immutable: false,
+    },
+    p("list-compress-depth", Kind::Int(0, i32::MAX as i64), "0"),
+    Param {
         name: "zset-max-listpack-entries",
         alias: Some("zset-max-ziplist-entries"),
         kind: Kind::Int(0, LMAX),

@@ -101,6 +101,43 @@ impl Value {
         }
     }
 
+    pub fn as_hash(&self) -> Option<&super::hash::Hash> {
+        match self {
+            Value::Hash(h) => Some(h),
+            _ => None,
+        }
+    }
+    pub fn as_hash_mut(&mut self) -> Option<&mut super::hash::Hash> {
+        match self {
+            Value::Hash(h) => Some(h),
+            _ => None,
+        }
+    }
+    pub fn as_set(&self) -> Option<&super::set::Set> {
+        match self {
+            Value::Set(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_set_mut(&mut self) -> Option<&mut super::set::Set> {
+        match self {
+            Value::Set(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_list(&self) -> Option<&super::list::List> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+    pub fn as_list_mut(&mut self) -> Option<&mut super::list::List> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
     pub fn as_str(&self) -> Option<&Vec<u8>> {
         match self {
             Value::Str { bytes, .. } => Some(bytes),

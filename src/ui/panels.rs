@@ -101,6 +101,19 @@ fn fmt_ttl(ms: Option<i64>) -> String {
     }
 }
 
+/// The key detail of a hash, list or set: a heading, the first rows, and how many more.
+fn collection_detail(name: &str, what: &str, rows: Html, len: usize, rest: &str) -> Html {
+    html! {
+        <div class="keydetail" aria-label="Selected key">
+            <div><b>{ name }</b>{ format!(" — {what}") }</div>
+            <table class="fields"><tbody>{ rows }</tbody></table>
+            { if len > DETAIL_FIELDS {
+                html! { <p class="muted small">{ format!("first {DETAIL_FIELDS} of {len} {rest}") }</p> }
+            } else { html! {} } }
+        </div>
+    }
+}
+
 /// Fields of a hash shown in the key detail.
 const DETAIL_FIELDS: usize = 50;
 
@@ -182,54 +195,27 @@ fn keyspace_panel(props: &PanelProps) -> Html {
     });
     let detail = m.selected.as_ref().and_then(|k| eng.key_info(db, k)).map(|info| {
         let name = String::from_utf8_lossy(&info.key).into_owned();
-        // A hash shows its first fields only: a big key is never drawn whole.
+        // A collection shows a window of its head only: a big key is never drawn whole.
+        let ttl = fmt_ttl(info.ttl_ms);
+        let clip = |v: &[u8]| repr(&v[..v.len().min(200)]);
         if let Some(h) = eng.peek_hash(db, &info.key) {
             let rows = h.iter().take(DETAIL_FIELDS).map(|(f, v)| html! {
-                <tr><td class="key">{ repr(f) }</td><td>{ repr(&v[..v.len().min(200)]) }</td></tr>
+                <tr><td class="key">{ repr(f) }</td><td>{ clip(v) }</td></tr>
             });
-            return html! {
-                <div class="keydetail" aria-label="Selected key">
-                    <div><b>{ name }</b>
-                        { format!(" — hash ({}), {} fields, TTL {}", info.encoding, h.len(), fmt_ttl(info.ttl_ms)) }</div>
-                    <table class="fields"><tbody>{ for rows }</tbody></table>
-                    { if h.len() > DETAIL_FIELDS {
-                        html! { <p class="muted small">{ format!("first {DETAIL_FIELDS} of {} fields (HSCAN walks the rest)", h.len()) }</p> }
-                    } else { html! {} } }
-                </div>
-            };
+            return collection_detail(&name, &format!("hash ({}), {} fields, TTL {ttl}", info.encoding, h.len()), rows.collect::<Html>(), h.len(), "fields (HSCAN walks the rest)");
         }
-        // A list shows its head, as LRANGE key 0 49 would.
         if let Some(l) = eng.peek_list(db, &info.key) {
             let rows = l.iter().take(DETAIL_FIELDS).enumerate().map(|(i, v)| html! {
-                <tr><td class="num">{ i }</td><td>{ repr(&v[..v.len().min(200)]) }</td></tr>
+                <tr><td class="num">{ i }</td><td>{ clip(v) }</td></tr>
             });
-            return html! {
-                <div class="keydetail" aria-label="Selected key">
-                    <div><b>{ name }</b>
-                        { format!(" — list ({}), {} elements, TTL {}", info.encoding, l.len(), fmt_ttl(info.ttl_ms)) }</div>
-                    <table class="fields"><tbody>{ for rows }</tbody></table>
-                    { if l.len() > DETAIL_FIELDS {
-                        html! { <p class="muted small">{ format!("first {DETAIL_FIELDS} of {} elements (LRANGE pages through the rest)", l.len()) }</p> }
-                    } else { html! {} } }
-                </div>
-            };
+            return collection_detail(&name, &format!("list ({}), {} elements, TTL {ttl}", info.encoding, l.len()), rows.collect::<Html>(), l.len(), "elements (LRANGE pages through the rest)");
         }
-        // A set likewise shows its first members, in the order SMEMBERS gives them.
         if let Some(s) = eng.peek_set(db, &info.key) {
-            let members = s.ordered();
-            let rows = members.iter().take(DETAIL_FIELDS).map(|m| html! {
+            // In the order SMEMBERS gives them.
+            let rows = s.ordered().into_iter().take(DETAIL_FIELDS).map(|m| html! {
                 <tr><td class="key">{ repr(m) }</td></tr>
             });
-            return html! {
-                <div class="keydetail" aria-label="Selected key">
-                    <div><b>{ name }</b>
-                        { format!(" — set ({}), {} members, TTL {}", info.encoding, s.len(), fmt_ttl(info.ttl_ms)) }</div>
-                    <table class="fields"><tbody>{ for rows }</tbody></table>
-                    { if s.len() > DETAIL_FIELDS {
-                        html! { <p class="muted small">{ format!("first {DETAIL_FIELDS} of {} members (SSCAN walks the rest)", s.len()) }</p> }
-                    } else { html! {} } }
-                </div>
-            };
+            return collection_detail(&name, &format!("set ({}), {} members, TTL {ttl}", info.encoding, s.len()), rows.collect::<Html>(), s.len(), "members (SSCAN walks the rest)");
         }
         let value = eng.peek_string(db, &info.key).unwrap_or_default();
         let shown = &value[..value.len().min(400)];

@@ -8,16 +8,8 @@ use crate::engine::reply::errors;
 use crate::engine::util::{glob_match, parse_i64, LongDouble};
 use crate::engine::{Ctx, Reply};
 
-/// The hash at `key` for reading (lazy expiry, hit/miss); WRONGTYPE otherwise.
 fn hread<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Hash>, Reply> {
-    let db = ctx.db();
-    match ctx.core.lookup_read(db, key) {
-        None => Ok(None),
-        Some(o) => match &o.value {
-            Value::Hash(h) => Ok(Some(h)),
-            _ => Err(wrongtype()),
-        },
-    }
+    super::read_as(ctx, key, Value::as_hash)
 }
 
 /// The hash at `key` for writing, created empty when missing (Redis's
@@ -43,16 +35,8 @@ fn hwrite_or_create<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<&'a mut Hash, Re
     }
 }
 
-/// The hash at `key` for changing in place; None when missing.
 fn hwrite<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut Hash>, Reply> {
-    let db = ctx.db();
-    match ctx.core.lookup_write(db, key) {
-        None => Ok(None),
-        Some(o) => match &mut o.value {
-            Value::Hash(h) => Ok(Some(h)),
-            _ => Err(wrongtype()),
-        },
-    }
+    super::write_as(ctx, key, Value::as_hash_mut)
 }
 
 fn limits(ctx: &Ctx) -> (usize, usize) {

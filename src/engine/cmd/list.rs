@@ -8,28 +8,12 @@ use crate::engine::object::{Obj, Value};
 use crate::engine::reply::errors;
 use crate::engine::{Ctx, Reply};
 
-/// The list at `key` for reading; WRONGTYPE otherwise.
 fn lread<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a List>, Reply> {
-    let db = ctx.db();
-    match ctx.core.lookup_read(db, key) {
-        None => Ok(None),
-        Some(o) => match &o.value {
-            Value::List(l) => Ok(Some(l)),
-            _ => Err(wrongtype()),
-        },
-    }
+    super::read_as(ctx, key, Value::as_list)
 }
 
-/// The list at `key` for changing in place; None when missing.
 fn lwrite<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut List>, Reply> {
-    let db = ctx.db();
-    match ctx.core.lookup_write(db, key) {
-        None => Ok(None),
-        Some(o) => match &mut o.value {
-            Value::List(l) => Ok(Some(l)),
-            _ => Err(wrongtype()),
-        },
-    }
+    super::write_as(ctx, key, Value::as_list_mut)
 }
 
 /// The list at `key`, created empty (and added to the keyspace) when missing. Callers

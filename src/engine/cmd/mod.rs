@@ -114,6 +114,34 @@ pub(crate) fn timeout_arg(ctx: &Ctx, a: &[u8]) -> Result<Option<i64>, Reply> {
     Ok((ms > 0.0).then(|| ctx.core.now + ms as i64))
 }
 
+/// The value at `key` for reading, as the type `pick` accepts (lazy expiry, a keyspace
+/// hit or miss, an access); None when missing, WRONGTYPE when of another type.
+pub(crate) fn read_as<'a, T: ?Sized>(
+    ctx: &'a mut Ctx,
+    key: &[u8],
+    pick: fn(&super::object::Value) -> Option<&T>,
+) -> Result<Option<&'a T>, Reply> {
+    let db = ctx.db();
+    match ctx.core.lookup_read(db, key) {
+        None => Ok(None),
+        Some(o) => pick(&o.value).map(Some).ok_or_else(wrongtype),
+    }
+}
+
+/// The value at `key` for changing in place, as the type `pick` accepts (marked for
+/// re-counting); None when missing, WRONGTYPE when of another type.
+pub(crate) fn write_as<'a, T: ?Sized>(
+    ctx: &'a mut Ctx,
+    key: &[u8],
+    pick: fn(&mut super::object::Value) -> Option<&mut T>,
+) -> Result<Option<&'a mut T>, Reply> {
+    let db = ctx.db();
+    match ctx.core.lookup_write(db, key) {
+        None => Ok(None),
+        Some(o) => pick(&mut o.value).map(Some).ok_or_else(wrongtype),
+    }
+}
+
 pub(crate) fn eq(a: &[u8], word: &str) -> bool {
     a.eq_ignore_ascii_case(word.as_bytes())
 }

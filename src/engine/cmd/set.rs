@@ -8,28 +8,12 @@ use crate::engine::set::Set;
 use crate::engine::util::glob_match;
 use crate::engine::{Ctx, Reply};
 
-/// The set at `key` for reading; WRONGTYPE otherwise.
 fn sread<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Set>, Reply> {
-    let db = ctx.db();
-    match ctx.core.lookup_read(db, key) {
-        None => Ok(None),
-        Some(o) => match &o.value {
-            Value::Set(s) => Ok(Some(s)),
-            _ => Err(wrongtype()),
-        },
-    }
+    super::read_as(ctx, key, Value::as_set)
 }
 
-/// The set at `key` for changing in place; None when missing.
 fn swrite<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut Set>, Reply> {
-    let db = ctx.db();
-    match ctx.core.lookup_write(db, key) {
-        None => Ok(None),
-        Some(o) => match &mut o.value {
-            Value::Set(s) => Ok(Some(s)),
-            _ => Err(wrongtype()),
-        },
-    }
+    super::write_as(ctx, key, Value::as_set_mut)
 }
 
 fn max_intset(ctx: &Ctx) -> usize {
