@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# redis-benchmark's own tests for lists, sets and hashes (and MSET), kvlab-server against
+# redis-server in the same run: requests per second (best of three alternating runs) and
+# each server's CPU time per request (utime+stime from /proc, over the best run).
+# Writes the "## Lists, sets and hashes" section of docs/BENCHMARKS.md.
+#
+#   bash scripts/bench-types.sh [requests per test]
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_test_tools
+N=${1:-200000}
+TESTS=(lpush rpush lpop rpop sadd hset spop lrange_100 lrange_300 lrange_600 mset)
+RPORT=${RPORT:-6391}
+KPORT=${KPORT:-6392}
+
+cargo build --release --quiet --bin kvlab-server
+redis-server --port "$RPORT" --save "" --appendonly no >/dev/null 2>&1 &
+rpid=$!
+target/release/kvlab-server --port "$KPORT" >/dev/null 2>&1 &
+kpid=$!
+trap 'kill $rpid $kpid 2>/dev/null' EXIT
+for p in $RPORT $KPORT; do
+  for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done
+done
+
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+
+# One run of one test: "requests/s cpu-µs-per-request".
+run() { # port pid test
+  redis-cli -p "$1" flushall >/dev/null
+  local t0 t1 rps
+  t0=$(ticks "$2")
+  rps=$(redis-benchmark -p "$1" -P 16 -c 50 -n "$N" -t "$3" --csv 2>/dev/null | awk -F'"' 'NR>1 && $2 != "" {print $4; exit}')
+  t1=$(ticks "$2")
+  awk -v r="$rps" -v d="$((t1 - t0))" -v hz="$hz" -v n="$N" 'BEGIN{printf "%.0f %.2f", r, d * 1e6 / hz / n}'
+}
+
+rows=""
+for t in "${TESTS[@]}"; do
+  best_r=0; best_k=0; cpu_r=0; cpu_k=0
+  for _ in 1 2 3; do
+    read -r r rc <<<"$(run "$RPORT" "$rpid" "$t")"
+    read -r k kc <<<"$(run "$KPORT" "$kpid" "$t")"
+    if awk -v a="$r" -v b="$best_r" 'BEGIN{exit !(a>b)}'; then best_r=$r; cpu_r=$rc; fi
+    if awk -v a="$k" -v b="$best_k" 'BEGIN{exit !(a>b)}'; then best_k=$k; cpu_k=$kc; fi
+  done
+  line=$(awk -v t="$t" -v r="$best_r" -v k="$best_k" -v rc="$cpu_r" -v kc="$cpu_k" \
+    'BEGIN{printf "| %s | %d | %d | %.2f× | %.2f | %.2f | %s |", t, r, k, k/r, rc, kc, (kc>0 ? sprintf("%.2f×", rc/kc) : "-")}')
+  echo "$line"
+  rows+="$line"$'\n'
+done
+
+{
+  sed '/^## Lists, sets and hashes/,/^## /{/^## Lists, sets and hashes/d;/^## /!d}' docs/BENCHMARKS.md | sed '/^## Browser/,$d'
+  echo "## Lists, sets and hashes"
+  echo
+  echo "Produced by \`bash scripts/bench-types.sh $N\` on $(date -u +%Y-%m-%d), $(nproc) cores:"
+  echo "\`redis-benchmark -p PORT -P 16 -c 50 -n $N -t TEST --csv\` against each server, three"
+  echo "alternating runs, the best kept; CPU is the server process's user+system time per"
+  echo "request during that run, from /proc (steadier than requests/s on 2 shared cores, where"
+  echo "redis-benchmark itself needs a core)."
+  echo
+  echo "| test | redis-server req/s | kvlab-server req/s | kvlab / redis | redis µs CPU/req | kvlab µs CPU/req | CPU redis / kvlab |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  printf '%s' "$rows"
+  echo
+  sed -n '/^## Browser/,$p' docs/BENCHMARKS.md
+} > docs/BENCHMARKS.md.new
+mv docs/BENCHMARKS.md.new docs/BENCHMARKS.md
+sed -n '/^## Lists, sets and hashes/,/^## Browser/p' docs/BENCHMARKS.md
