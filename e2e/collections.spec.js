@@ -75,3 +75,21 @@ test('lists: a queue, and BLPOP in one tab served by an LPUSH from another', asy
   await run(page, 'EXISTS queue');
   await expect(lastReply(page)).toHaveText('(integer) 0');
 });
+
+test('big keys are flagged, and "Find big keys" lists them as redis-cli --bigkeys would', async ({ page }) => {
+  await page.goto('./');
+  await page.evaluate(() => {
+    window.kvlab.exec(`SET page:home ${'x'.repeat(12000)}`);
+    window.kvlab.exec('SET page:small hello');
+    const members = Array.from({ length: 5001 }, (_, i) => `user:${i}`).join(' ');
+    window.kvlab.exec(`SADD online ${members}`);
+  });
+  await page.getByRole('tab', { name: 'Keyspace' }).click();
+  await expect(page.locator('.keyrow.big')).toHaveCount(2);
+  await expect(page.locator('.keyrow', { hasText: 'page:small' }).locator('.bigflag')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Find big keys' }).click();
+  const report = page.getByLabel('Big keys');
+  await expect(report).toContainText('3 keys scanned, 2 over the thresholds');
+  await expect(report.locator('.bigrow .key')).toHaveText(['online', 'page:home']);
+  await expect(report).toContainText('set online (5001 elements)');
+});

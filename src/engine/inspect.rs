@@ -119,6 +119,42 @@ pub struct KeyInfo {
     pub ttl_ms: Option<i64>,
     /// Estimated bytes, as MEMORY USAGE would approximate them.
     pub bytes: u64,
+    /// Bytes for a string, elements for a collection.
+    pub size: u64,
+}
+
+/// Big keys as the learner's notes define them: a string over 10 KB, a collection over
+/// 5,000 elements.
+pub const BIG_STRING_BYTES: u64 = 10 * 1024;
+pub const BIG_COLLECTION_ELEMENTS: u64 = 5000;
+
+/// One key of a big-keys scan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BigKey {
+    pub key: Vec<u8>,
+    pub type_name: &'static str,
+    /// Bytes for a string, elements for a collection (what `--bigkeys` compares).
+    pub size: u64,
+    /// What MEMORY USAGE would estimate.
+    pub bytes: u64,
+}
+
+/// What a big-keys scan found: the keys over the thresholds (largest first, memory
+/// deciding), the largest key of each type, and how many keys it read.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BigKeys {
+    pub over: Vec<BigKey>,
+    pub biggest: Vec<BigKey>,
+    pub scanned: usize,
+}
+
+/// Whether a key of this type and size is big by the notes' definition.
+pub fn is_big(type_name: &str, size: u64) -> bool {
+    if type_name == "string" {
+        size > BIG_STRING_BYTES
+    } else {
+        size > BIG_COLLECTION_ELEMENTS
+    }
 }
 
 /// The size jemalloc really hands out for a request of `n` bytes: its size classes are
@@ -290,6 +326,43 @@ impl Engine {
             .is_none_or(|&when| when > now)
     }
 
+    /// `redis-cli --bigkeys`, as a read-only view: every live key of `db` read once, the
+    /// largest of each type kept, and those over the big-key thresholds listed (up to
+    /// `limit`, by memory). On demand only: it reads the whole database.
+    pub fn big_keys(&self, db: usize, limit: usize) -> BigKeys {
+        let mut out = BigKeys::default();
+        let Some(d) = self.core.dbs.get(db) else {
+            return out;
+        };
+        let mut biggest: Vec<BigKey> = Vec::new();
+        for (k, o) in d.keys.iter() {
+            if !self.live(db, k) {
+                continue;
+            }
+            out.scanned += 1;
+            let b = BigKey {
+                key: k.to_vec(),
+                type_name: o.value.type_name(),
+                size: o.value.size(),
+                bytes: u64::from(o.acct),
+            };
+            match biggest.iter_mut().find(|x| x.type_name == b.type_name) {
+                Some(x) if x.size >= b.size => {}
+                Some(x) => *x = b.clone(),
+                None => biggest.push(b.clone()),
+            }
+            if is_big(b.type_name, b.size) {
+                out.over.push(b);
+            }
+        }
+        out.over
+            .sort_by(|a, b| b.bytes.cmp(&a.bytes).then_with(|| a.key.cmp(&b.key)));
+        out.over.truncate(limit);
+        biggest.sort_by_key(|b| b.type_name);
+        out.biggest = biggest;
+        out
+    }
+
     /// A summary of one key, or `None` if it is missing or its TTL has passed.
     pub fn key_info(&self, db: usize, key: &[u8]) -> Option<KeyInfo> {
         let d = self.core.dbs.get(db)?;
@@ -309,6 +382,7 @@ impl Engine {
                 } else {
                     0
                 },
+            size: o.value.size(),
         })
     }
 

@@ -101,6 +101,18 @@ impl Value {
         }
     }
 
+    /// A value's size as `redis-cli --bigkeys` measures it: bytes for a string, elements
+    /// (members, fields, items) for a collection.
+    pub fn size(&self) -> u64 {
+        match self {
+            Value::Str { bytes, .. } => bytes.len() as u64,
+            Value::ZSet(z) => z.len() as u64,
+            Value::Hash(h) => h.len() as u64,
+            Value::Set(s) => s.len() as u64,
+            Value::List(l) => l.len() as u64,
+        }
+    }
+
     pub fn as_hash(&self) -> Option<&super::hash::Hash> {
         match self {
             Value::Hash(h) => Some(h),

@@ -320,3 +320,24 @@ fn fragmentation_rises_after_deletes_until_purge_and_the_doctor_says_why() {
     run(&mut e, id, "PING");
     assert!(doctor(&mut e).contains("can't find any memory issue"));
 }
+
+#[test]
+fn big_keys_are_found_by_the_notes_thresholds() {
+    let (mut e, _clock, id) = engine();
+    e.exec_words(id, "SET small x");
+    let big = "x".repeat(10 * 1024 + 1);
+    e.execute(id, &[b"SET".to_vec(), b"bigstr".to_vec(), big.into_bytes()]);
+    let mut argv = vec![b"SADD".to_vec(), b"bigset".to_vec()];
+    argv.extend((0..5001).map(|i| format!("m{i}").into_bytes()));
+    e.execute(id, &argv);
+    e.exec_words(id, "SADD smallset a b");
+    let r = e.big_keys(0, 10);
+    assert_eq!(r.scanned, 4);
+    let names: Vec<&[u8]> = r.over.iter().map(|b| &b.key[..]).collect();
+    assert_eq!(names.len(), 2);
+    assert!(names.contains(&&b"bigstr"[..]) && names.contains(&&b"bigset"[..]));
+    let set = r.biggest.iter().find(|b| b.type_name == "set").unwrap();
+    assert_eq!((set.key.as_slice(), set.size), (&b"bigset"[..], 5001));
+    let string = r.biggest.iter().find(|b| b.type_name == "string").unwrap();
+    assert_eq!(string.size, 10 * 1024 + 1);
+}

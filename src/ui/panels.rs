@@ -124,6 +124,8 @@ struct Browse {
     filter: String,
     pages: Vec<u64>,
     selected: Option<Vec<u8>>,
+    /// The last big-keys scan, while shown.
+    big: Option<crate::engine::inspect::BigKeys>,
 }
 
 #[function_component(KeyspacePanel)]
@@ -183,9 +185,11 @@ fn keyspace_panel(props: &PanelProps) -> Html {
             })
         };
         let selected = m.selected.as_deref() == Some(&info.key[..]);
+        let big = crate::engine::inspect::is_big(info.type_name, info.size);
         html! {
-            <tr class={classes!("keyrow", selected.then_some("selected"))} {onclick} tabindex="0">
-                <td class="key">{ String::from_utf8_lossy(&info.key).into_owned() }</td>
+            <tr class={classes!("keyrow", selected.then_some("selected"), big.then_some("big"))} {onclick} tabindex="0">
+                <td class="key">{ String::from_utf8_lossy(&info.key).into_owned() }
+                    { if big { html! { <span class="bigflag" title="A big key: a string over 10 KB or a collection over 5,000 elements. Read it in pieces (GETRANGE, HSCAN, SSCAN, LRANGE windows).">{ "big" }</span> } } else { html! {} } }</td>
                 <td>{ info.type_name }</td>
                 <td>{ info.encoding }</td>
                 <td class="num">{ fmt_ttl(info.ttl_ms) }</td>
@@ -233,13 +237,45 @@ fn keyspace_panel(props: &PanelProps) -> Html {
         html! { <button disabled={!enabled} {onclick}>{ label }</button> }
     };
     let paged = m.pages.len() > 1;
+    let scan_big = {
+        let model = model.clone();
+        Callback::from(move |_| {
+            let found = engine().borrow().big_keys(db, 20);
+            model.update(|m| m.big = Some(found));
+        })
+    };
+    let big_report = m.big.as_ref().map(|b| {
+        let close = {
+            let model = model.clone();
+            Callback::from(move |_| model.update(|m| m.big = None))
+        };
+        let unit = |t: &str| if t == "string" { "bytes" } else { "elements" };
+        html! {
+            <section class="bigkeys" aria-label="Big keys">
+                <div class="toolbar"><b>{ format!("Big keys in db{db}") }</b>
+                    <span class="muted">{ format!("{} keys scanned, {} over the thresholds (string > 10 KB, collection > 5,000 elements)", b.scanned, b.over.len()) }</span>
+                    <button onclick={close}>{ "close" }</button></div>
+                <table class="keys">
+                    <thead><tr><th>{"key"}</th><th>{"type"}</th><th>{"size"}</th><th>{"MEMORY USAGE"}</th></tr></thead>
+                    <tbody>{ for b.over.iter().map(|k| html! {
+                        <tr class="bigrow"><td class="key">{ String::from_utf8_lossy(&k.key).into_owned() }</td><td>{ k.type_name }</td>
+                            <td class="num">{ format!("{} {}", k.size, unit(k.type_name)) }</td><td class="num">{ crate::engine::util::bytes_human(k.bytes) }</td></tr>
+                    }) }</tbody>
+                </table>
+                <p class="muted small">{ "Biggest of each type, as redis-cli --bigkeys reports: " }
+                    { b.biggest.iter().map(|k| format!("{} {} ({} {})", k.type_name, String::from_utf8_lossy(&k.key), k.size, unit(k.type_name))).collect::<Vec<_>>().join(" · ") }</p>
+            </section>
+        }
+    });
     html! {
         <div class="keyspace">
             <div class="toolbar">
                 <input class="filter" type="search" placeholder="filter: user:*" aria-label="Key filter (glob pattern)"
                     value={m.filter.clone()} oninput={onfilter} />
                 <span class="muted">{ format!("db{db}: {dbsize} keys") }</span>
+                <button onclick={scan_big} title="Read every key once and list the big ones, as redis-cli --bigkeys does (on a live server, run it on a replica)">{ "Find big keys" }</button>
             </div>
+            { for big_report }
             <table class="keys">
                 <thead><tr><th>{"key"}</th><th>{"type"}</th><th>{"encoding"}</th><th>{"TTL"}</th><th>{"bytes"}</th></tr></thead>
                 <tbody>{ for rows }</tbody>
