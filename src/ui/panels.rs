@@ -179,9 +179,18 @@ fn keyspace_panel(props: &PanelProps) -> Html {
             let model = model.clone();
             let fill = props.session.fill.clone();
             let key = info.key.clone();
+            // A command that reads it the way the notes recommend: collections a piece at
+            // a time, never whole.
+            let read = match info.type_name {
+                "hash" => "HSCAN {} 0",
+                "set" => "SSCAN {} 0",
+                "list" => "LRANGE {} 0 9",
+                "zset" => "ZRANGE {} 0 9 WITHSCORES",
+                _ => "GET {}",
+            };
             Callback::from(move |_| {
                 model.update(|m| m.selected = Some(key.clone()));
-                fill.emit(format!("GET {}", cli_arg(&key)));
+                fill.emit(read.replace("{}", &cli_arg(&key)));
             })
         };
         let selected = m.selected.as_deref() == Some(&info.key[..]);
