@@ -95,3 +95,24 @@ test('big keys are flagged, and "Find big keys" lists them as redis-cli --bigkey
   await expect(report.locator('.bigrow .key')).toHaveText(['online', 'page:home']);
   await expect(report).toContainText('set online (5001 elements)');
 });
+
+test('the list panel: pushes at each end, pops leaving, and who waits on the key', async ({ page }) => {
+  await page.goto('./');
+  await run(page, 'RPUSH jobs a b');
+  const panel = page.locator('.panel[data-panel="List"]');
+  await expect(panel.locator('.toolbar')).toContainText('jobs — 2 elements');
+  await run(page, 'LPUSH jobs z');
+  await expect(panel.locator('.qitem')).toHaveText(['"z"', '"a"', '"b"']);
+  await expect(panel.locator('.qitem.fresh')).toHaveText(['"z"']);
+  await run(page, 'RPOP jobs');
+  await expect(panel.locator('.leaving')).toContainText('1 popped from the tail (right)');
+  await expect(panel.locator('.leaving .qitem')).toHaveText(['"b"']);
+  // A worker blocks on an empty key; another client's push serves it.
+  await run(page, 'BLPOP work 0');
+  await expect(panel.locator('.waiters')).toContainText('Blocked on work:');
+  await expect(panel.locator('.waiter')).toHaveText(['console:1']);
+  await page.getByRole('button', { name: '+ client' }).click();
+  await run(page, 'LPUSH work job-7');
+  await expect(panel.locator('.served')).toContainText('console:1 got "job-7"');
+  await expect(panel.locator('.waiter')).toHaveCount(0);
+});

@@ -18,6 +18,7 @@ mod console;
 pub mod exec;
 mod geo_panel;
 mod hll_panel;
+mod list_panel;
 mod memory_panel;
 mod panels;
 mod persist;

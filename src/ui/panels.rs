@@ -51,6 +51,7 @@ pub fn panels(props: &PanelsProps) -> Html {
             PanelKind::Zset => html! { <super::zset_panel::ZsetPanel ..p /> },
             PanelKind::Geo => html! { <super::geo_panel::GeoPanel ..p /> },
             PanelKind::Memory => html! { <super::memory_panel::MemoryPanel ..p /> },
+            PanelKind::List => html! { <super::list_panel::ListPanel ..p /> },
         }
     };
     html! {

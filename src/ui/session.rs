@@ -63,14 +63,16 @@ pub enum PanelKind {
     Zset,
     Geo,
     Memory,
+    List,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 8] = [
+    pub const ALL: [PanelKind; 9] = [
         PanelKind::Keyspace,
         PanelKind::Ttl,
         PanelKind::Stats,
         PanelKind::Memory,
+        PanelKind::List,
         PanelKind::Zset,
         PanelKind::Geo,
         PanelKind::Hll,
@@ -87,6 +89,7 @@ impl PanelKind {
             PanelKind::Zset => "Sorted set",
             PanelKind::Geo => "Geo",
             PanelKind::Memory => "Memory",
+            PanelKind::List => "List",
         }
     }
 }
@@ -128,6 +131,9 @@ pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
     }
     if TTL_COMMANDS.contains(&name.as_str()) {
         return Some(PanelKind::Ttl);
+    }
+    if super::list_panel::LIST_COMMANDS.contains(&name.as_str()) {
+        return Some(PanelKind::List);
     }
     if name == "set"
         && argv[1..].iter().any(|a| {
