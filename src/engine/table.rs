@@ -7,7 +7,7 @@
 //! COUNT, the console's completion and hints, and HELP.
 
 use super::cmd::{
-    bitmap, debug, expire, geo, hash, hll, keys, list, memory, server, set, strings, zset,
+    bitmap, debug, expire, geo, hash, hll, keys, list, memory, server, set, sort, strings, zset,
 };
 use super::{Ctx, Reply};
 
@@ -960,6 +960,10 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Store a string only if the key does not exist; 1 if stored.", "key value", strings::setnx),
     c("setrange", 4, "write denyoom", S, K1, "RW UPDATE", S, "2.2.0", "O(1), not counting the time taken to copy the new string in place.",
         "Overwrite part of a string at a byte offset, padding with zero bytes.", "key offset value", strings::setrange),
+    c("sort", -2, "write denyoom movablekeys", "set sortedset list dangerous", K1, "RO ACCESS", G, "1.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
+        "Sort a list, set or sorted set (numbers, or strings with ALPHA), optionally by other keys' values, fetching other keys, storing the result as a list.", "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC|DESC] [ALPHA] [STORE destination]", sort::sort),
+    c("sort_ro", -2, "readonly movablekeys", "set sortedset list dangerous", K1, "RO ACCESS", G, "7.0.0", "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).",
+        "SORT without STORE: safe on replicas and in read-only scripts.", "key [BY pattern] [LIMIT offset count] [GET pattern [GET pattern ...]] [ASC|DESC] [ALPHA]", sort::sort_ro),
     c("strlen", 2, "readonly fast", S, K1, "RO", S, "2.2.0", "O(1)",
         "The length of a string in bytes (0 when missing).", "key", strings::strlen),
     c("substr", 4, "readonly", S, K1, "RO ACCESS", S, "1.0.0", "O(N) where N is the length of the returned string",

@@ -12,6 +12,7 @@ pub mod list;
 pub mod memory;
 pub mod server;
 pub mod set;
+pub mod sort;
 pub mod strings;
 pub mod zset;
 
