@@ -172,6 +172,11 @@ const fn tips(mut s: CommandSpec, t: &'static str) -> CommandSpec {
     s
 }
 
+const fn acl(mut s: CommandSpec, acl: &'static str) -> CommandSpec {
+    s.acl = acl;
+    s
+}
+
 const fn sub(mut s: CommandSpec, container: &'static str) -> CommandSpec {
     s.container = Some(container);
     s
@@ -346,7 +351,7 @@ static MEMORY_SUBS: &[CommandSpec] = &[
             "usage",
             -3,
             "readonly",
-            "keyspace",
+            "",
             SUBK,
             "RO",
             SRV,
@@ -453,19 +458,22 @@ static CONFIG_SUBS: &[CommandSpec] = &[
         "config",
     ),
     sub(
-        c(
-            "set",
-            -4,
-            "admin noscript loading stale",
-            "",
-            NOKEY,
-            "",
-            SRV,
-            "2.0.0",
-            "O(N) when N is the number of configuration parameters provided",
-            "Change configuration parameters at run time, all or none.",
-            "parameter value [parameter value ...]",
-            server::config_set,
+        tips(
+            c(
+                "set",
+                -4,
+                "admin noscript loading stale",
+                "",
+                NOKEY,
+                "",
+                SRV,
+                "2.0.0",
+                "O(N) when N is the number of configuration parameters provided",
+                "Change configuration parameters at run time, all or none.",
+                "parameter value [parameter value ...]",
+                server::config_set,
+            ),
+            "request_policy:all_nodes response_policy:all_succeeded",
         ),
         "config",
     ),
@@ -705,7 +713,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Copy a key's value (and TTL) to another key, optionally in another database.", "source destination [DB destination-db] [REPLACE]", keys::copy),
     c("blmove", 6, "write denyoom noscript blocking", "list", K2, "RW ACCESS DELETE", "list", "6.2.0", "O(1)",
         "LMOVE, or wait for an element (timeout in seconds, 0 forever).", "source destination LEFT|RIGHT LEFT|RIGHT timeout", list::blmove),
-    c("blmpop", -5, "write blocking", "list", NOKEY, "RW ACCESS DELETE", "list", "7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+    c("blmpop", -5, "write blocking movablekeys", "list", NOKEY, "RW ACCESS DELETE", "list", "7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
         "LMPOP, or wait for an element.", "timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]", list::blmpop),
     c("blpop", -3, "write noscript blocking", "list", (1, -2, 1), "RW ACCESS DELETE", "list", "2.0.0", "O(N) where N is the number of provided keys.",
         "Pop from the head of the first non-empty list, or wait for one (the queue consumer).", "key [key ...] timeout", list::blpop),
@@ -721,7 +729,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         "How many elements a list has.", "key", list::llen),
     c("lmove", 5, "write denyoom", "list", K2, "RW ACCESS DELETE", "list", "6.2.0", "O(1)",
         "Pop from one end of a list and push onto an end of another (or the same).", "source destination LEFT|RIGHT LEFT|RIGHT", list::lmove),
-    c("lmpop", -4, "write", "list", NOKEY, "RW ACCESS DELETE", "list", "7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
+    c("lmpop", -4, "write movablekeys", "list", NOKEY, "RW ACCESS DELETE", "list", "7.0.0", "O(N+M) where N is the number of provided keys and M is the number of elements returned.",
         "Pop elements from the first non-empty list.", "numkeys key [key ...] LEFT|RIGHT [COUNT count]", list::lmpop),
     c("lpop", -2, "write fast", "list", K1, "RW ACCESS DELETE", "list", "1.0.0", "O(N) where N is the number of elements returned",
         "Pop elements from the head.", "key [count]", list::lpop),
@@ -747,22 +755,22 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Push elements onto the tail of a list; returns the new length.", "key element [element ...]", list::rpush),
     c("rpushx", -3, "write denyoom fast", "list", K1, "RW INSERT", "list", "2.2.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
         "RPUSH, only onto an existing list.", "key element [element ...]", list::rpushx),
-    c("bzmpop", -5, "write blocking", "sortedset", NOKEY, "", "sorted-set", "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+    c("bzmpop", -5, "write blocking movablekeys", "sortedset", NOKEY, "", "sorted-set", "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
         "ZMPOP that waits for data up to a timeout (0 = forever).", "timeout numkeys key [key ...] MIN|MAX [COUNT count]", zset::bzmpop),
     c("bzpopmax", -3, "write noscript fast blocking", "sortedset", (1, -2, 1), "RW ACCESS DELETE", "sorted-set", "5.0.0", "O(log(N)) with N being the number of elements in the sorted set.",
         "ZPOPMAX that waits for data up to a timeout (0 = forever).", "key [key ...] timeout", zset::bzpopmax),
     c("bzpopmin", -3, "write noscript fast blocking", "sortedset", (1, -2, 1), "RW ACCESS DELETE", "sorted-set", "5.0.0", "O(log(N)) with N being the number of elements in the sorted set.",
         "ZPOPMIN that waits for data up to a timeout (0 = forever).", "key [key ...] timeout", zset::bzpopmin),
-    c("dbsize", 1, "readonly fast", "keyspace", NOKEY, "", SRV, "1.0.0", "O(1)",
-        "How many keys the selected database holds.", "", keys::dbsize),
+    tips(c("dbsize", 1, "readonly fast", "keyspace", NOKEY, "", SRV, "1.0.0", "O(1)",
+        "How many keys the selected database holds.", "", keys::dbsize), "request_policy:all_shards response_policy:agg_sum"),
     c("decr", 2, "write denyoom fast", S, K1, "RW ACCESS UPDATE", S, "1.0.0", "O(1)",
         "Subtract one from an integer string.", "key", strings::decr),
     c("decrby", 3, "write denyoom fast", S, K1, "RW ACCESS UPDATE", S, "1.0.0", "O(1)",
         "Subtract a whole number from an integer string.", "key decrement", strings::decrby),
     c("debug", -2, "admin noscript loading stale protected", "", NOKEY, "", SRV, "1.0.0", "Depends on subcommand.",
         "Internals for testing: POPULATE count [prefix] [size] fills a database, SET-ACTIVE-EXPIRE 0|1 turns active expiry off or on.", "subcommand [argument ...]", debug::debug),
-    c("del", -2, "write", "keyspace", KALL, "RM DELETE", G, "1.0.0", "O(N) for N keys",
-        "Remove keys; returns how many existed.", "key [key ...]", keys::del),
+    tips(c("del", -2, "write", "keyspace", KALL, "RM DELETE", G, "1.0.0", "O(N) for N keys",
+        "Remove keys; returns how many existed.", "key [key ...]", keys::del), "request_policy:multi_shard response_policy:agg_sum"),
     c("bitcount", -2, "readonly", "bitmap", K1, "RO ACCESS", "bitmap", "2.6.0", "O(N)",
         "Count the set bits, in the whole string or a BYTE or BIT range.", "key [start end [BYTE|BIT]]", bitmap::bitcount),
     c("bitfield", -2, "write denyoom", "bitmap", K1, "RW UPDATE ACCESS VARIABLE_FLAGS", "bitmap", "3.2.0", "O(1) for each subcommand specified",
@@ -774,22 +782,22 @@ pub static COMMANDS: &[CommandSpec] = &[
     c("bitpos", -3, "readonly", "bitmap", K1, "RO ACCESS", "bitmap", "2.8.7", "O(N)",
         "Position of the first 0 or 1 bit, in the whole string or a range.", "key bit [start [end [BYTE|BIT]]]", bitmap::bitpos),
     container("client", -2, "sentinel", CONN, "2.4.0", "Inspect and name client connections.", CLIENT_SUBS),
-    container("command", -1, "loading stale sentinel", SRV, "2.8.13", "Describe the commands this server knows.", COMMAND_SUBS),
+    tips(acl(container("command", -1, "loading stale sentinel", SRV, "2.8.13", "Describe the commands this server knows.", COMMAND_SUBS), "connection"), "nondeterministic_output_order"),
     container("config", -2, "", SRV, "2.0.0", "Read and change configuration at run time.", CONFIG_SUBS),
     c("echo", 2, "loading stale fast", "connection", NOKEY, "", CONN, "1.0.0", "O(1)",
         "Reply with the given message.", "message", server::echo),
-    c("exists", -2, "readonly fast", "keyspace", KALL, "RO", G, "1.0.0", "O(N) for N keys",
-        "Count how many of the given keys exist (repeats count twice).", "key [key ...]", keys::exists),
+    tips(c("exists", -2, "readonly fast", "keyspace", KALL, "RO", G, "1.0.0", "O(N) for N keys",
+        "Count how many of the given keys exist (repeats count twice).", "key [key ...]", keys::exists), "request_policy:multi_shard response_policy:agg_sum"),
     c("expire", -3, "write fast", "keyspace", K1, "RW UPDATE", G, "1.0.0", "O(1)",
         "Give a key a time to live in seconds.", "key seconds [NX|XX|GT|LT]", expire::expire),
     c("expireat", -3, "write fast", "keyspace", K1, "RW UPDATE", G, "1.2.0", "O(1)",
         "Make a key expire at a Unix time in seconds.", "key unix-time-seconds [NX|XX|GT|LT]", expire::expireat),
     c("expiretime", 2, "readonly fast", "keyspace", K1, "RO ACCESS", G, "7.0.0", "O(1)",
         "The Unix time in seconds at which a key expires (-1 none, -2 missing).", "key", expire::expiretime),
-    c("flushall", -1, "write", "keyspace dangerous", NOKEY, "", SRV, "1.0.0", "O(N) where N is the total number of keys in all databases",
-        "Remove every key from every database.", "[ASYNC|SYNC]", keys::flushall),
-    c("flushdb", -1, "write", "keyspace dangerous", NOKEY, "", SRV, "1.0.0", "O(N) where N is the number of keys in the selected database",
-        "Remove every key from the selected database.", "[ASYNC|SYNC]", keys::flushdb),
+    tips(c("flushall", -1, "write", "keyspace dangerous", NOKEY, "", SRV, "1.0.0", "O(N) where N is the total number of keys in all databases",
+        "Remove every key from every database.", "[ASYNC|SYNC]", keys::flushall), "request_policy:all_shards response_policy:all_succeeded"),
+    tips(c("flushdb", -1, "write", "keyspace dangerous", NOKEY, "", SRV, "1.0.0", "O(N) where N is the number of keys in the selected database",
+        "Remove every key from the selected database.", "[ASYNC|SYNC]", keys::flushdb), "request_policy:all_shards response_policy:all_succeeded"),
     c("geoadd", -5, "write denyoom", "geo", K1, "RW UPDATE", "geo", "3.2.0", "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
         "Add places by longitude and latitude (stored as 52-bit geohash scores in a sorted set).", "key [NX|XX] [CH] longitude latitude member [longitude latitude member ...]", geo::geoadd),
     c("geodist", -4, "readonly", "geo", K1, "RO ACCESS", "geo", "3.2.0", "O(log(N))",
@@ -798,11 +806,11 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Standard 11-character geohash strings of places.", "key [member [member ...]]", geo::geohash),
     c("geopos", -2, "readonly", "geo", K1, "RO ACCESS", "geo", "3.2.0", "O(N) where N is the number of members requested.",
         "Longitude and latitude of places (the centre of their geohash cell).", "key [member [member ...]]", geo::geopos),
-    c("georadius", -6, "write denyoom", "geo", K1, "RW ACCESS", "geo", "3.2.0", "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+    c("georadius", -6, "write denyoom movablekeys", "geo", K1, "RW ACCESS", "geo", "3.2.0", "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
         "Places within a radius of a point (prefer GEOSEARCH).", "key longitude latitude radius M|KM|FT|MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE key] [STOREDIST key]", geo::georadius),
     c("georadius_ro", -6, "readonly", "geo", K1, "RO ACCESS", "geo", "3.2.10", "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
         "GEORADIUS without STORE.", "key longitude latitude radius M|KM|FT|MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC]", geo::georadius_ro),
-    c("georadiusbymember", -5, "write denyoom", "geo", K1, "RW ACCESS", "geo", "3.2.0", "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
+    c("georadiusbymember", -5, "write denyoom movablekeys", "geo", K1, "RW ACCESS", "geo", "3.2.0", "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
         "Places within a radius of a member (prefer GEOSEARCH).", "key member radius M|KM|FT|MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC] [STORE key] [STOREDIST key]", geo::georadiusbymember),
     c("georadiusbymember_ro", -5, "readonly", "geo", K1, "RO ACCESS", "geo", "3.2.10", "O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.",
         "GEORADIUSBYMEMBER without STORE.", "key member radius M|KM|FT|MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC|DESC]", geo::georadiusbymember_ro),
@@ -863,19 +871,19 @@ pub static COMMANDS: &[CommandSpec] = &[
     c("incrbyfloat", 3, "write denyoom fast", S, K1, "RW ACCESS UPDATE", S, "2.6.0", "O(1)",
         "Add a decimal number to a numeric string (80-bit precision).", "key increment", strings::incrbyfloat),
     tips(c("info", -1, "loading stale sentinel", "dangerous", NOKEY, "", SRV, "1.0.0", "O(1)",
-        "Server statistics and settings, by section.", "[section [section ...]]", server::info), "nondeterministic_output"),
+        "Server statistics and settings, by section.", "[section [section ...]]", server::info), "nondeterministic_output request_policy:all_shards response_policy:special"),
     tips(c("keys", 2, "readonly", "keyspace dangerous", NOKEY, "", G, "1.0.0", "O(N) with N being the number of keys in the database",
-        "Every key matching a glob pattern. Blocks the server on big databases: use SCAN.", "pattern", keys::keys), "nondeterministic_output_order"),
+        "Every key matching a glob pattern. Blocks the server on big databases: use SCAN.", "pattern", keys::keys), "request_policy:all_shards nondeterministic_output_order"),
     c("lcs", -3, "readonly", S, K2, "RO ACCESS", S, "7.0.0", "O(N*M) where N and M are the lengths of s1 and s2, respectively",
         "The longest common subsequence of two strings, its length, or the matching ranges.", "key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]", strings::lcs),
-    c("mget", -2, "readonly fast", S, KALL, "RO ACCESS", S, "1.0.0", "O(N) where N is the number of keys to retrieve.",
-        "Read several strings at once; nil for missing or non-string keys.", "key [key ...]", strings::mget),
+    tips(c("mget", -2, "readonly fast", S, KALL, "RO ACCESS", S, "1.0.0", "O(N) where N is the number of keys to retrieve.",
+        "Read several strings at once; nil for missing or non-string keys.", "key [key ...]", strings::mget), "request_policy:multi_shard"),
     c("move", 3, "write fast", "keyspace", K1, "RW ACCESS UPDATE", G, "1.0.0", "O(1)",
         "Move a key to another database if it is absent there.", "key db", keys::move_),
-    c("mset", -3, "write denyoom", S, KPAIRS, "OW UPDATE", S, "1.0.1", "O(N) where N is the number of keys to set.",
-        "Store several strings at once.", "key value [key value ...]", strings::mset),
-    c("msetnx", -3, "write denyoom", S, KPAIRS, "OW INSERT", S, "1.0.1", "O(N) where N is the number of keys to set.",
-        "Store several strings only if none of the keys exists.", "key value [key value ...]", strings::msetnx),
+    tips(c("mset", -3, "write denyoom", S, KPAIRS, "OW UPDATE", S, "1.0.1", "O(N) where N is the number of keys to set.",
+        "Store several strings at once.", "key value [key value ...]", strings::mset), "request_policy:multi_shard response_policy:all_succeeded"),
+    tips(c("msetnx", -3, "write denyoom", S, KPAIRS, "OW INSERT", S, "1.0.1", "O(N) where N is the number of keys to set.",
+        "Store several strings only if none of the keys exists.", "key value [key value ...]", strings::msetnx), "request_policy:multi_shard response_policy:agg_min"),
     container("memory", -2, "", SRV, "4.0.0", "Memory introspection: how many bytes a key takes.", MEMORY_SUBS),
     container("object", -2, "", G, "2.2.3", "Look inside a key: encoding, refcount, idle time, frequency.", OBJECT_SUBS),
     c("persist", 2, "write fast", "keyspace", K1, "RW UPDATE", G, "2.2.0", "O(1)",
@@ -896,8 +904,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Store the union of HyperLogLogs (register-wise maximum) in the first key.", "destkey [sourcekey [sourcekey ...]]", hll::pfmerge),
     c("pfselftest", 1, "admin", "hyperloglog", NOKEY, "", "hyperloglog", "2.8.9", "N/A",
         "Check the HyperLogLog implementation.", "", hll::pfselftest),
-    c("ping", -1, "fast sentinel", "connection", NOKEY, "", CONN, "1.0.0", "O(1)",
-        "Check the connection: PONG, or the message echoed.", "[message]", server::ping),
+    tips(c("ping", -1, "fast sentinel", "connection", NOKEY, "", CONN, "1.0.0", "O(1)",
+        "Check the connection: PONG, or the message echoed.", "[message]", server::ping), "request_policy:all_shards response_policy:all_succeeded"),
     c("psetex", 4, "write denyoom", S, K1, "OW UPDATE", S, "2.6.0", "O(1)",
         "Store a string with a TTL in milliseconds.", "key milliseconds value", strings::psetex),
     tips(c("pttl", 2, "readonly fast", "keyspace", K1, "RO ACCESS", G, "2.6.0", "O(1)",
@@ -905,7 +913,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     c("quit", -1, "allow_busy noscript loading stale fast no_auth", "connection", NOKEY, "", CONN, "1.0.0", "O(1)",
         "Close the connection after replying OK.", "", server::quit),
     tips(c("randomkey", 1, "readonly touches_arbitrary_keys", "keyspace", NOKEY, "", G, "1.0.0", "O(1)",
-        "A key picked at random, or nil when the database is empty.", "", keys::randomkey), "nondeterministic_output"),
+        "A key picked at random, or nil when the database is empty.", "", keys::randomkey), "request_policy:all_shards nondeterministic_output"),
     c("rename", 3, "write", "keyspace", K2, "RW ACCESS DELETE", G, "1.0.0", "O(1)",
         "Rename a key, replacing any key with the new name.", "key newkey", keys::rename),
     c("renamenx", 3, "write fast", "keyspace", K2, "RW ACCESS DELETE", G, "1.0.0", "O(1)",
@@ -913,7 +921,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     c("reset", 1, "noscript loading stale fast no_auth allow_busy", "connection", NOKEY, "", CONN, "6.2.0", "O(1)",
         "Return this connection to its initial state (db 0, RESP2, no name).", "", server::reset),
     tips(c("scan", -2, "readonly touches_arbitrary_keys", "keyspace", NOKEY, "", G, "2.8.0", "O(1) for every call. O(N) for a complete iteration",
-        "Walk the keyspace a few keys at a time with a cursor; safe on big databases.", "cursor [MATCH pattern] [COUNT count] [TYPE type]", keys::scan), "nondeterministic_output"),
+        "Walk the keyspace a few keys at a time with a cursor; safe on big databases.", "cursor [MATCH pattern] [COUNT count] [TYPE type]", keys::scan), "nondeterministic_output request_policy:special"),
     c("select", 2, "loading stale fast", "connection", NOKEY, "", CONN, "1.0.0", "O(1)",
         "Switch this connection to another database (0-15).", "index", server::select),
     c("sadd", -3, "write denyoom fast", "set", K1, "RW INSERT", "set", "1.0.0", "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.",
@@ -972,14 +980,14 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Exchange the contents of two databases.", "index1 index2", keys::swapdb),
     tips(c("time", 1, "loading stale fast", "", NOKEY, "", SRV, "2.6.0", "O(1)",
         "The server's clock: seconds and microseconds.", "", server::time), "nondeterministic_output"),
-    c("touch", -2, "readonly fast", "keyspace", KALL, "RO", G, "3.2.1", "O(N) where N is the number of keys that will be touched.",
-        "Mark keys as just used (resets idle time); returns how many exist.", "key [key ...]", keys::touch),
+    tips(c("touch", -2, "readonly fast", "keyspace", KALL, "RO", G, "3.2.1", "O(N) where N is the number of keys that will be touched.",
+        "Mark keys as just used (resets idle time); returns how many exist.", "key [key ...]", keys::touch), "request_policy:multi_shard response_policy:agg_sum"),
     tips(c("ttl", 2, "readonly fast", "keyspace", K1, "RO ACCESS", G, "1.0.0", "O(1)",
         "Seconds a key has left (-1 no TTL, -2 missing).", "key", expire::ttl), "nondeterministic_output"),
     c("type", 2, "readonly fast", "keyspace", K1, "RO", G, "1.0.0", "O(1)",
         "The type of a key's value, or none.", "key", keys::type_),
-    c("unlink", -2, "write fast", "keyspace", KALL, "RM DELETE", G, "4.0.0", "O(1) for each key removed regardless of its size.",
-        "Remove keys, freeing big values in the background.", "key [key ...]", keys::unlink),
+    tips(c("unlink", -2, "write fast", "keyspace", KALL, "RM DELETE", G, "4.0.0", "O(1) for each key removed regardless of its size.",
+        "Remove keys, freeing big values in the background.", "key [key ...]", keys::unlink), "request_policy:multi_shard response_policy:agg_sum"),
     c("zadd", -4, "write denyoom fast", "sortedset", K1, "RW UPDATE", "sorted-set", "1.2.0", "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
         "Add members with scores, or change scores (NX/XX/GT/LT/CH/INCR).", "key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]", zset::zadd),
     c("zincrby", 4, "write denyoom fast", "sortedset", K1, "RW ACCESS UPDATE", "sorted-set", "1.2.0", "O(log(N)) where N is the number of elements in the sorted set.",
@@ -1024,26 +1032,26 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Remove and return the lowest-scored members.", "key [count]", zset::zpopmin),
     c("zpopmax", -2, "write fast", "sortedset", K1, "RW ACCESS DELETE", "sorted-set", "5.0.0", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.",
         "Remove and return the highest-scored members.", "key [count]", zset::zpopmax),
-    c("zmpop", -4, "write", "sortedset", NOKEY, "RW ACCESS DELETE", "sorted-set", "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
+    c("zmpop", -4, "write movablekeys", "sortedset", NOKEY, "RW ACCESS DELETE", "sorted-set", "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.",
         "Pop from the first non-empty of several sorted sets.", "numkeys key [key ...] MIN|MAX [COUNT count]", zset::zmpop),
-    c("zrandmember", -2, "readonly", "sortedset", K1, "RO ACCESS", "sorted-set", "6.2.0", "O(N) where N is the number of elements returned",
-        "Random members (a negative count allows repeats).", "key [count [WITHSCORES]]", zset::zrandmember),
-    c("zunion", -3, "readonly", "sortedset", NOKEY, "RO ACCESS", "sorted-set", "6.2.0", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
+    tips(c("zrandmember", -2, "readonly", "sortedset", K1, "RO ACCESS", "sorted-set", "6.2.0", "O(N) where N is the number of elements returned",
+        "Random members (a negative count allows repeats).", "key [count [WITHSCORES]]", zset::zrandmember), "nondeterministic_output"),
+    c("zunion", -3, "readonly movablekeys", "sortedset", NOKEY, "RO ACCESS", "sorted-set", "6.2.0", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
         "The union of sorted sets, with weights and an aggregate.", "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]", zset::zunion),
-    c("zinter", -3, "readonly", "sortedset", NOKEY, "RO ACCESS", "sorted-set", "6.2.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
+    c("zinter", -3, "readonly movablekeys", "sortedset", NOKEY, "RO ACCESS", "sorted-set", "6.2.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
         "The intersection of sorted sets, with weights and an aggregate.", "numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]", zset::zinter),
-    c("zdiff", -3, "readonly", "sortedset", NOKEY, "RO ACCESS", "sorted-set", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
+    c("zdiff", -3, "readonly movablekeys", "sortedset", NOKEY, "RO ACCESS", "sorted-set", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
         "Members of the first sorted set that are in none of the others.", "numkeys key [key ...] [WITHSCORES]", zset::zdiff),
-    c("zunionstore", -4, "write denyoom", "sortedset", K1, "OW UPDATE", "sorted-set", "2.0.0", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
+    c("zunionstore", -4, "write denyoom movablekeys", "sortedset", K1, "OW UPDATE", "sorted-set", "2.0.0", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.",
         "ZUNION, stored in a key.", "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]", zset::zunionstore),
-    c("zinterstore", -4, "write denyoom", "sortedset", K1, "OW UPDATE", "sorted-set", "2.0.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
+    c("zinterstore", -4, "write denyoom movablekeys", "sortedset", K1, "OW UPDATE", "sorted-set", "2.0.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.",
         "ZINTER, stored in a key.", "destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]", zset::zinterstore),
-    c("zdiffstore", -4, "write denyoom", "sortedset", K1, "OW UPDATE", "sorted-set", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
+    c("zdiffstore", -4, "write denyoom movablekeys", "sortedset", K1, "OW UPDATE", "sorted-set", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.",
         "ZDIFF, stored in a key.", "destination numkeys key [key ...]", zset::zdiffstore),
-    c("zintercard", -3, "readonly", "sortedset", NOKEY, "RO ACCESS", "sorted-set", "7.0.0", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
+    c("zintercard", -3, "readonly movablekeys", "sortedset", NOKEY, "RO ACCESS", "sorted-set", "7.0.0", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.",
         "The size of an intersection, optionally stopping at a limit.", "numkeys key [key ...] [LIMIT limit]", zset::zintercard),
-    c("zscan", -3, "readonly", "sortedset", K1, "RO ACCESS", "sorted-set", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
-        "Walk a sorted set's members and scores with a cursor.", "key cursor [MATCH pattern] [COUNT count]", zset::zscan),
+    tips(c("zscan", -3, "readonly", "sortedset", K1, "RO ACCESS", "sorted-set", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
+        "Walk a sorted set's members and scores with a cursor.", "key cursor [MATCH pattern] [COUNT count]", zset::zscan), "nondeterministic_output"),
 ];
 
 /// Every top-level command.
@@ -1158,4 +1166,227 @@ pub fn key_positions(spec: &CommandSpec, argc: usize) -> Vec<usize> {
         i += spec.step;
     }
     out
+}
+
+/// Where a key spec's search for keys begins (Redis's begin_search).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Begin {
+    /// At this argument.
+    Index(i32),
+    /// After this keyword, searched from the argument given (from the end when negative).
+    Keyword(&'static str, i32),
+    /// The keys cannot be found from the arguments alone.
+    Unknown,
+}
+
+/// How a key spec finds its keys from where the search began (Redis's find_keys).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Find {
+    /// (lastkey, keystep, limit): lastkey relative to the first key, or from the end
+    /// when negative.
+    Range(i32, i32, i32),
+    /// (keynumidx, firstkey, keystep): an argument says how many keys follow.
+    Keynum(i32, i32, i32),
+    Unknown,
+}
+
+/// One key spec, as COMMAND INFO shows it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KeySpec {
+    /// Space-separated flags in Redis's spelling (`RW ACCESS DELETE`).
+    pub flags: &'static str,
+    pub begin: Begin,
+    pub find: Find,
+    pub notes: &'static str,
+}
+
+const fn ks(flags: &'static str, begin: Begin, find: Find, notes: &'static str) -> KeySpec {
+    KeySpec {
+        flags,
+        begin,
+        find,
+        notes,
+    }
+}
+
+use Begin::{Index, Keyword};
+use Find::{Keynum, Range};
+
+/// The commands whose key specs are not the one range spec their first/last/step and
+/// key flags give: two specs (source and destination), numkeys arguments, keywords, and
+/// notes. As redis-server 7.0.15's COMMAND INFO prints them.
+static KEY_SPECS: &[(&str, &[KeySpec])] = &[
+    ("bitfield", &[ks("RW ACCESS UPDATE VARIABLE_FLAGS", Index(1), Range(0, 1, 0), "This command allows both access and modification of the key")]),
+    ("bitop", &[ks("OW UPDATE", Index(2), Range(0, 1, 0), ""), ks("RO ACCESS", Index(3), Range(-1, 1, 0), "")]),
+    ("blmove", &[ks("RW ACCESS DELETE", Index(1), Range(0, 1, 0), ""), ks("RW INSERT", Index(2), Range(0, 1, 0), "")]),
+    ("blmpop", &[ks("RW ACCESS DELETE", Index(2), Keynum(0, 1, 1), "")]),
+    ("brpoplpush", &[ks("RW ACCESS DELETE", Index(1), Range(0, 1, 0), ""), ks("RW INSERT", Index(2), Range(0, 1, 0), "")]),
+    ("bzmpop", &[ks("RW ACCESS DELETE", Index(2), Keynum(0, 1, 1), "")]),
+    ("copy", &[ks("RO ACCESS", Index(1), Range(0, 1, 0), ""), ks("OW UPDATE", Index(2), Range(0, 1, 0), "")]),
+    ("georadius", &[ks("RO ACCESS", Index(1), Range(0, 1, 0), ""), ks("OW UPDATE", Keyword("STORE", 6), Range(0, 1, 0), ""), ks("OW UPDATE", Keyword("STOREDIST", 6), Range(0, 1, 0), "")]),
+    ("georadiusbymember", &[ks("RO ACCESS", Index(1), Range(0, 1, 0), ""), ks("OW UPDATE", Keyword("STORE", 5), Range(0, 1, 0), ""), ks("OW UPDATE", Keyword("STOREDIST", 5), Range(0, 1, 0), "")]),
+    ("geosearchstore", &[ks("OW UPDATE", Index(1), Range(0, 1, 0), ""), ks("RO ACCESS", Index(2), Range(0, 1, 0), "")]),
+    ("getex", &[ks("RW ACCESS UPDATE", Index(1), Range(0, 1, 0), "RW and UPDATE because it changes the TTL")]),
+    ("lmove", &[ks("RW ACCESS DELETE", Index(1), Range(0, 1, 0), ""), ks("RW INSERT", Index(2), Range(0, 1, 0), "")]),
+    ("lmpop", &[ks("RW ACCESS DELETE", Index(1), Keynum(0, 1, 1), "")]),
+    ("pfcount", &[ks("RW ACCESS", Index(1), Range(-1, 1, 0), "RW because it may change the internal representation of the key, and propagate to replicas")]),
+    ("pfmerge", &[ks("RW ACCESS INSERT", Index(1), Range(0, 1, 0), ""), ks("RO ACCESS", Index(2), Range(-1, 1, 0), "")]),
+    ("rename", &[ks("RW ACCESS DELETE", Index(1), Range(0, 1, 0), ""), ks("OW UPDATE", Index(2), Range(0, 1, 0), "")]),
+    ("renamenx", &[ks("RW ACCESS DELETE", Index(1), Range(0, 1, 0), ""), ks("OW INSERT", Index(2), Range(0, 1, 0), "")]),
+    ("rpoplpush", &[ks("RW ACCESS DELETE", Index(1), Range(0, 1, 0), ""), ks("RW INSERT", Index(2), Range(0, 1, 0), "")]),
+    ("sdiffstore", &[ks("OW UPDATE", Index(1), Range(0, 1, 0), ""), ks("RO ACCESS", Index(2), Range(-1, 1, 0), "")]),
+    ("set", &[ks("RW ACCESS UPDATE VARIABLE_FLAGS", Index(1), Range(0, 1, 0), "RW and ACCESS due to the optional `GET` argument")]),
+    ("sintercard", &[ks("RO ACCESS", Index(1), Keynum(0, 1, 1), "")]),
+    ("sinterstore", &[ks("RW UPDATE", Index(1), Range(0, 1, 0), ""), ks("RO ACCESS", Index(2), Range(-1, 1, 0), "")]),
+    ("smove", &[ks("RW ACCESS DELETE", Index(1), Range(0, 1, 0), ""), ks("RW INSERT", Index(2), Range(0, 1, 0), "")]),
+    ("sort", &[ks("RO ACCESS", Index(1), Range(0, 1, 0), ""), ks("RO ACCESS", Begin::Unknown, Find::Unknown, "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"), ks("OW UPDATE", Begin::Unknown, Find::Unknown, "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array")]),
+    ("sort_ro", &[ks("RO ACCESS", Index(1), Range(0, 1, 0), ""), ks("RO ACCESS", Begin::Unknown, Find::Unknown, "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort")]),
+    ("sunionstore", &[ks("OW UPDATE", Index(1), Range(0, 1, 0), ""), ks("RO ACCESS", Index(2), Range(-1, 1, 0), "")]),
+    ("zdiff", &[ks("RO ACCESS", Index(1), Keynum(0, 1, 1), "")]),
+    ("zdiffstore", &[ks("OW UPDATE", Index(1), Range(0, 1, 0), ""), ks("RO ACCESS", Index(2), Keynum(0, 1, 1), "")]),
+    ("zinter", &[ks("RO ACCESS", Index(1), Keynum(0, 1, 1), "")]),
+    ("zintercard", &[ks("RO ACCESS", Index(1), Keynum(0, 1, 1), "")]),
+    ("zinterstore", &[ks("OW UPDATE", Index(1), Range(0, 1, 0), ""), ks("RO ACCESS", Index(2), Keynum(0, 1, 1), "")]),
+    ("zmpop", &[ks("RW ACCESS DELETE", Index(1), Keynum(0, 1, 1), "")]),
+    ("zrangestore", &[ks("OW UPDATE", Index(1), Range(0, 1, 0), ""), ks("RO ACCESS", Index(2), Range(0, 1, 0), "")]),
+    ("zunion", &[ks("RO ACCESS", Index(1), Keynum(0, 1, 1), "")]),
+    ("zunionstore", &[ks("OW UPDATE", Index(1), Range(0, 1, 0), ""), ks("RO ACCESS", Index(2), Keynum(0, 1, 1), "")]),
+];
+
+impl CommandSpec {
+    /// The command's key specs: the table above, or the one range spec its first/last/step
+    /// and key flags describe (none for a command without keys).
+    pub fn key_specs(&self) -> Vec<KeySpec> {
+        let name = self.full_name();
+        if let Some((_, specs)) = KEY_SPECS.iter().find(|(n, _)| *n == name) {
+            return specs.to_vec();
+        }
+        if self.first_key <= 0 {
+            return Vec::new();
+        }
+        let lastkey = if self.last_key < 0 {
+            self.last_key
+        } else {
+            self.last_key - self.first_key
+        };
+        vec![ks(
+            self.key_flags,
+            Index(self.first_key),
+            Range(lastkey, self.step, 0),
+            "",
+        )]
+    }
+}
+
+/// The positions of a command's keys in `argv` (name first), as COMMAND GETKEYS finds
+/// them: Redis's `getKeysUsingKeySpecs`, and for the commands whose specs cannot say
+/// (SORT's STORE, GEORADIUS's STORE/STOREDIST …) the command's own key finder. None
+/// is "Invalid arguments specified for command".
+pub fn keys_in(spec: &CommandSpec, argv: &[Vec<u8>]) -> Option<Vec<usize>> {
+    let specs = spec.key_specs();
+    let unreliable = specs
+        .iter()
+        .any(|s| s.flags.contains("VARIABLE_FLAGS") || s.flags.contains("INCOMPLETE"));
+    if !unreliable {
+        if let Some(keys) = keys_by_specs(&specs, argv) {
+            return Some(keys);
+        }
+    }
+    let eq = |a: &[u8], w: &str| a.eq_ignore_ascii_case(w.as_bytes());
+    let argc = argv.len();
+    match spec.full_name().as_str() {
+        // sortGetKeys: the key, and the last STORE's destination.
+        "sort" => {
+            let mut keys = vec![1];
+            let mut store = None;
+            let mut i = 2;
+            while i < argc {
+                let a = &argv[i];
+                if eq(a, "limit") {
+                    i += 2;
+                } else if eq(a, "get") || eq(a, "by") {
+                    i += 1;
+                } else if eq(a, "store") && i + 1 < argc {
+                    store = Some(i + 1);
+                }
+                i += 1;
+            }
+            keys.extend(store);
+            Some(keys)
+        }
+        "sort_ro" => Some(vec![1]),
+        _ if !specs.is_empty() && unreliable => {
+            // VARIABLE_FLAGS commands (SET, BITFIELD): their finders give the first key.
+            Some(vec![1])
+        }
+        _ => None,
+    }
+}
+
+/// Redis's `getKeysUsingKeySpecs`; None where a spec is unknown or the arguments do not
+/// fit it.
+fn keys_by_specs(specs: &[KeySpec], argv: &[Vec<u8>]) -> Option<Vec<usize>> {
+    let argc = argv.len() as i64;
+    let mut out = Vec::new();
+    for s in specs {
+        if s.flags.contains("NOT_KEY") {
+            continue;
+        }
+        let first: i64 = match s.begin {
+            Index(i) => i as i64,
+            Keyword(word, from) => {
+                let from = from as i64;
+                let start = if from > 0 { from } else { argc + from };
+                let end = if from > 0 { argc - 1 } else { 1 };
+                let mut found = 0;
+                let mut i = start;
+                while i != end {
+                    if i >= argc || i < 1 {
+                        break;
+                    }
+                    if argv[i as usize].eq_ignore_ascii_case(word.as_bytes()) {
+                        found = i + 1;
+                        break;
+                    }
+                    i += if start <= end { 1 } else { -1 };
+                }
+                if found == 0 {
+                    continue;
+                }
+                found
+            }
+            Begin::Unknown => return None,
+        };
+        let (first, last, step) = match s.find {
+            Range(lastkey, step, limit) => {
+                let last = if lastkey >= 0 {
+                    first + lastkey as i64
+                } else if limit == 0 {
+                    argc + lastkey as i64
+                } else {
+                    first + ((argc - first) / limit as i64 + lastkey as i64)
+                };
+                (first, last, step as i64)
+            }
+            Keynum(idx, firstkey, step) => {
+                let at = first + idx as i64;
+                if idx as i64 >= argc || at >= argc {
+                    return None;
+                }
+                let n = crate::engine::util::parse_i64(&argv[at as usize]).filter(|n| *n >= 0)?;
+                let first = first + firstkey as i64;
+                (first, first + n - 1, step as i64)
+            }
+            Find::Unknown => return None,
+        };
+        if last >= argc || last < first || first >= argc {
+            return None;
+        }
+        let mut i = first;
+        while i <= last {
+            out.push(i as usize);
+            i += step.max(1);
+        }
+    }
+    Some(out)
 }

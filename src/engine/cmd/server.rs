@@ -367,6 +367,56 @@ fn set_of(items: impl IntoIterator<Item = String>) -> Reply {
     Reply::Set(items.into_iter().map(Reply::Status).collect())
 }
 
+/// Command flags in the order COMMAND INFO lists them (server.c's
+/// `addReplyFlagsForCommand`); flags Redis hides are not in it.
+const COMMAND_FLAG_ORDER: &[&str] = &[
+    "write",
+    "readonly",
+    "denyoom",
+    "module",
+    "admin",
+    "pubsub",
+    "noscript",
+    "blocking",
+    "loading",
+    "stale",
+    "skip_monitor",
+    "skip_slowlog",
+    "asking",
+    "fast",
+    "no_auth",
+    "no_mandatory_keys",
+    "no_async_loading",
+    "no_multi",
+    "movablekeys",
+    "allow_busy",
+];
+
+/// Key-spec flags in the order COMMAND INFO lists them (`addReplyFlagsForKeyArgs`).
+const KEY_FLAG_ORDER: &[&str] = &[
+    "RO",
+    "RW",
+    "OW",
+    "RM",
+    "access",
+    "update",
+    "insert",
+    "delete",
+    "not_key",
+    "incomplete",
+    "variable_flags",
+];
+
+/// The flags of a space-separated list that `order` names, in that order (case-blind).
+fn ordered(flags: &str, order: &[&str]) -> Vec<String> {
+    let have: Vec<&str> = flags.split(' ').filter(|w| !w.is_empty()).collect();
+    order
+        .iter()
+        .filter(|o| have.iter().any(|h| h.eq_ignore_ascii_case(o)))
+        .map(|o| o.to_string())
+        .collect()
+}
+
 fn words(s: &str) -> impl Iterator<Item = String> + '_ {
     s.split(' ').filter(|w| !w.is_empty()).map(String::from)
 }
@@ -374,57 +424,70 @@ fn words(s: &str) -> impl Iterator<Item = String> + '_ {
 /// One COMMAND INFO entry: name, arity, flags, first/last/step, ACL categories, tips,
 /// key specs, subcommands.
 pub fn command_info_reply(c: &CommandSpec) -> Reply {
-    let mut key_specs = Vec::new();
-    if c.first_key > 0 {
-        let lastkey = if c.last_key < 0 {
-            c.last_key
-        } else {
-            c.last_key - c.first_key
-        };
-        key_specs.push(Reply::Map(vec![
-            (
-                Reply::bulk("flags"),
-                set_of(words(c.key_flags).map(|f| match f.as_str() {
-                    "RO" | "RW" | "OW" | "RM" => f,
-                    _ => f.to_ascii_lowercase(),
-                })),
-            ),
-            (
-                Reply::bulk("begin_search"),
-                Reply::Map(vec![
-                    (Reply::bulk("type"), Reply::bulk("index")),
-                    (
-                        Reply::bulk("spec"),
-                        Reply::Map(vec![(Reply::bulk("index"), Reply::Int(c.first_key as i64))]),
-                    ),
-                ]),
-            ),
-            (
-                Reply::bulk("find_keys"),
-                Reply::Map(vec![
-                    (Reply::bulk("type"), Reply::bulk("range")),
-                    (
-                        Reply::bulk("spec"),
-                        Reply::Map(vec![
-                            (Reply::bulk("lastkey"), Reply::Int(lastkey as i64)),
-                            (Reply::bulk("keystep"), Reply::Int(c.step as i64)),
-                            (Reply::bulk("limit"), Reply::Int(0)),
-                        ]),
-                    ),
-                ]),
-            ),
-        ]));
-    }
+    use crate::engine::table::{Begin, Find};
+    let map = |pairs: Vec<(&str, Reply)>| {
+        Reply::Map(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (Reply::bulk(k), v))
+                .collect(),
+        )
+    };
+    let key_specs: Vec<Reply> = c
+        .key_specs()
+        .iter()
+        .map(|s| {
+            let (bt, bspec) = match s.begin {
+                Begin::Index(i) => ("index", map(vec![("index", Reply::Int(i as i64))])),
+                Begin::Keyword(w, from) => (
+                    "keyword",
+                    map(vec![
+                        ("keyword", Reply::bulk(w)),
+                        ("startfrom", Reply::Int(from as i64)),
+                    ]),
+                ),
+                Begin::Unknown => ("unknown", Reply::Map(Vec::new())),
+            };
+            let (ft, fspec) = match s.find {
+                Find::Range(last, step, limit) => (
+                    "range",
+                    map(vec![
+                        ("lastkey", Reply::Int(last as i64)),
+                        ("keystep", Reply::Int(step as i64)),
+                        ("limit", Reply::Int(limit as i64)),
+                    ]),
+                ),
+                Find::Keynum(idx, first, step) => (
+                    "keynum",
+                    map(vec![
+                        ("keynumidx", Reply::Int(idx as i64)),
+                        ("firstkey", Reply::Int(first as i64)),
+                        ("keystep", Reply::Int(step as i64)),
+                    ]),
+                ),
+                Find::Unknown => ("unknown", Reply::Map(Vec::new())),
+            };
+            let mut pairs = Vec::new();
+            if !s.notes.is_empty() {
+                pairs.push(("notes", Reply::bulk(s.notes)));
+            }
+            pairs.push(("flags", set_of(ordered(s.flags, KEY_FLAG_ORDER))));
+            pairs.push((
+                "begin_search",
+                map(vec![("type", Reply::bulk(bt)), ("spec", bspec)]),
+            ));
+            pairs.push((
+                "find_keys",
+                map(vec![("type", Reply::bulk(ft)), ("spec", fspec)]),
+            ));
+            map(pairs)
+        })
+        .collect();
     Reply::Array(vec![
         Reply::Bulk(c.full_name().into_bytes()),
         Reply::Int(c.arity as i64),
-        set_of(words(c.flags).filter(|f| {
-            // Redis hides these flags from COMMAND INFO.
-            !matches!(
-                f.as_str(),
-                "sentinel" | "touches_arbitrary_keys" | "may_replicate" | "protected"
-            )
-        })),
+        // Redis hides sentinel, may_replicate, protected and touches_arbitrary_keys.
+        set_of(ordered(c.flags, COMMAND_FLAG_ORDER)),
         Reply::Int(c.first_key as i64),
         Reply::Int(c.last_key as i64),
         Reply::Int(c.step as i64),
@@ -514,18 +577,21 @@ pub fn command_getkeys(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let Ok(spec) = table::lookup(sub) else {
         return Reply::err("ERR Invalid command specified");
     };
+    if spec.key_specs().is_empty() {
+        return Reply::err("ERR The command has no key arguments");
+    }
     if !table::arity_ok(spec, sub.len()) {
         return Reply::err("ERR Invalid number of arguments specified for command");
     }
-    let keys = table::key_positions(spec, sub.len());
-    if keys.is_empty() {
-        return Reply::err("ERR The command has no key arguments");
+    match table::keys_in(spec, sub) {
+        Some(keys) if !keys.is_empty() => Reply::Array(
+            keys.into_iter()
+                .map(|i| Reply::Bulk(sub[i].clone()))
+                .collect(),
+        ),
+        _ if spec.has_flag("no_mandatory_keys") => Reply::Array(Vec::new()),
+        _ => Reply::err("ERR Invalid arguments specified for command"),
     }
-    Reply::Array(
-        keys.into_iter()
-            .map(|i| Reply::Bulk(sub[i].clone()))
-            .collect(),
-    )
 }
 
 pub fn command_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
