@@ -17,12 +17,14 @@ mod bits_panel;
 mod console;
 pub mod exec;
 mod geo_panel;
+mod hash_panel;
 mod hll_panel;
 mod list_panel;
 mod memory_panel;
 mod panels;
 mod persist;
 mod session;
+mod set_panel;
 mod state;
 mod zset_panel;
 

@@ -52,6 +52,8 @@ pub fn panels(props: &PanelsProps) -> Html {
             PanelKind::Geo => html! { <super::geo_panel::GeoPanel ..p /> },
             PanelKind::Memory => html! { <super::memory_panel::MemoryPanel ..p /> },
             PanelKind::List => html! { <super::list_panel::ListPanel ..p /> },
+            PanelKind::Hash => html! { <super::hash_panel::HashPanel ..p /> },
+            PanelKind::Set => html! { <super::set_panel::SetPanel ..p /> },
         }
     };
     html! {

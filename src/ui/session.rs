@@ -64,15 +64,19 @@ pub enum PanelKind {
     Geo,
     Memory,
     List,
+    Hash,
+    Set,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 9] = [
+    pub const ALL: [PanelKind; 11] = [
         PanelKind::Keyspace,
         PanelKind::Ttl,
         PanelKind::Stats,
         PanelKind::Memory,
         PanelKind::List,
+        PanelKind::Hash,
+        PanelKind::Set,
         PanelKind::Zset,
         PanelKind::Geo,
         PanelKind::Hll,
@@ -90,6 +94,8 @@ impl PanelKind {
             PanelKind::Geo => "Geo",
             PanelKind::Memory => "Memory",
             PanelKind::List => "List",
+            PanelKind::Hash => "Hash",
+            PanelKind::Set => "Set",
         }
     }
 }
@@ -134,6 +140,12 @@ pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
     }
     if super::list_panel::LIST_COMMANDS.contains(&name.as_str()) {
         return Some(PanelKind::List);
+    }
+    if super::hash_panel::HASH_COMMANDS.contains(&name.as_str()) {
+        return Some(PanelKind::Hash);
+    }
+    if super::set_panel::SET_COMMANDS.contains(&name.as_str()) {
+        return Some(PanelKind::Set);
     }
     if name == "set"
         && argv[1..].iter().any(|a| {

@@ -1,0 +1,286 @@
+//! The set panel: a set's members and encoding (an intset while every member is an
+//! integer and there are at most set-max-intset-entries, a hash table after), and the set
+//! algebra drawn: after SINTER, SUNION, SDIFF (or their STORE forms, or SINTERCARD) on two
+//! sets, two overlapping circles with the members only in the first, in both, and only in
+//! the second, the region the command took lit, and the result as the reply gave it.
+
+use yew::prelude::*;
+
+use super::engine;
+use super::exec::{use_model, Feed};
+use super::session::{PanelProps, Session};
+use crate::console::repr;
+use crate::engine::Reply;
+
+/// The commands this panel follows (and that bring it forward).
+pub const SET_COMMANDS: &[&str] = &[
+    "sadd",
+    "srem",
+    "scard",
+    "sismember",
+    "smismember",
+    "smembers",
+    "srandmember",
+    "spop",
+    "smove",
+    "sinter",
+    "sunion",
+    "sdiff",
+    "sinterstore",
+    "sunionstore",
+    "sdiffstore",
+    "sintercard",
+    "sscan",
+];
+
+/// Members drawn at most, per list.
+const SHOWN: usize = 40;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Op {
+    Inter,
+    Union,
+    Diff,
+}
+
+/// The last set operation: its keys, and its result as the reply (or STORE) gave it.
+#[derive(Clone, PartialEq)]
+struct Algebra {
+    op: Op,
+    command: String,
+    keys: Vec<Vec<u8>>,
+    result: Vec<Vec<u8>>,
+    /// SINTERCARD and the STORE forms answer a count.
+    count: Option<i64>,
+}
+
+#[derive(Default)]
+struct SetTrack {
+    key: Option<Vec<u8>>,
+    algebra: Option<Algebra>,
+}
+
+fn members_of(r: &Reply) -> Vec<Vec<u8>> {
+    match r {
+        Reply::Set(items) | Reply::Array(items) => items
+            .iter()
+            .filter_map(|r| match r {
+                Reply::Bulk(v) => Some(v.clone()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl SetTrack {
+    fn feed(&mut self, f: &Feed) -> bool {
+        match f {
+            Feed::Ran(o) if o.is(SET_COMMANDS) && o.argv.len() >= 2 => {
+                let name = o.name();
+                let op = match name.trim_end_matches("store") {
+                    "sinter" | "sintercard" => Some(Op::Inter),
+                    "sunion" => Some(Op::Union),
+                    "sdiff" => Some(Op::Diff),
+                    _ => None,
+                };
+                let failed = o.reply.as_ref().is_none_or(Reply::is_error);
+                match op {
+                    Some(op) if !failed => {
+                        let store = name.ends_with("store");
+                        let keys: Vec<Vec<u8>> = if name == "sintercard" {
+                            let n = crate::engine::util::parse_i64(&o.argv[1])
+                                .unwrap_or(0)
+                                .max(0) as usize;
+                            o.argv.iter().skip(2).take(n).cloned().collect()
+                        } else if store {
+                            o.argv[2..].to_vec()
+                        } else {
+                            o.argv[1..].to_vec()
+                        };
+                        let reply = o.reply.clone().unwrap_or(Reply::Nil);
+                        let result = if store {
+                            engine()
+                                .borrow()
+                                .peek_set(o.db, &o.argv[1])
+                                .map(|s| s.ordered().into_iter().cloned().collect())
+                                .unwrap_or_default()
+                        } else {
+                            members_of(&reply)
+                        };
+                        let count = match reply {
+                            Reply::Int(n) => Some(n),
+                            _ => None,
+                        };
+                        self.key = keys.first().cloned();
+                        self.algebra = Some(Algebra {
+                            op,
+                            command: name.to_ascii_uppercase(),
+                            keys,
+                            result,
+                            count,
+                        });
+                    }
+                    _ => {
+                        let key = if name == "sintercard" {
+                            o.argv.get(2)
+                        } else {
+                            Some(&o.argv[1])
+                        };
+                        if key.is_some_and(|k| Some(k) != self.key.as_ref()) {
+                            self.algebra = None;
+                        }
+                        self.key = key.cloned();
+                    }
+                }
+                true
+            }
+            Feed::Replaced => {
+                *self = SetTrack::default();
+                true
+            }
+            Feed::Background(_) => self.key.is_some(),
+            Feed::Ran(o) => self.key.is_some() && o.wrote(),
+            _ => false,
+        }
+    }
+}
+
+fn chips(members: &[Vec<u8>], class: &'static str) -> Html {
+    let more = members.len().saturating_sub(SHOWN);
+    html! {
+        <>
+            { for members.iter().take(SHOWN).map(|m| html! { <span class={classes!("chip", class)}>{ repr(m) }</span> }) }
+            { if more > 0 { html! { <span class="muted small">{ format!(" … {more} more") }</span> } } else { html! {} } }
+        </>
+    }
+}
+
+/// Two overlapping circles: A only, both, B only, with the region the command took lit.
+fn venn(db: usize, a: &Algebra) -> Html {
+    let eng = engine();
+    let eng = eng.borrow();
+    let set = |k: &[u8]| -> Vec<Vec<u8>> {
+        eng.peek_set(db, k)
+            .map(|s| s.ordered().into_iter().cloned().collect())
+            .unwrap_or_default()
+    };
+    let (ka, kb) = (&a.keys[0], &a.keys[1]);
+    let (sa, sb) = (set(ka), set(kb));
+    let in_b = |m: &Vec<u8>| eng.peek_set(db, kb).is_some_and(|s| s.contains(m));
+    let in_a = |m: &Vec<u8>| eng.peek_set(db, ka).is_some_and(|s| s.contains(m));
+    let only_a: Vec<Vec<u8>> = sa.iter().filter(|m| !in_b(m)).cloned().collect();
+    let both: Vec<Vec<u8>> = sa.iter().filter(|m| in_b(m)).cloned().collect();
+    let only_b: Vec<Vec<u8>> = sb.iter().filter(|m| !in_a(m)).cloned().collect();
+    let lit = |region: u8| -> &'static str {
+        let on = match a.op {
+            Op::Union => true,
+            Op::Inter => region == 1,
+            Op::Diff => region == 0,
+        };
+        if on {
+            "lit"
+        } else {
+            "dim"
+        }
+    };
+    let label = |k: &[u8]| String::from_utf8_lossy(k).into_owned();
+    html! {
+        <div class="venn" aria-label="set diagram">
+            <svg viewBox="0 0 300 150" width="300" height="150" role="img">
+                <circle cx="110" cy="75" r="65" class={classes!("va", (a.op != Op::Inter).then_some("on"))} />
+                <circle cx="190" cy="75" r="65" class={classes!("vb", (a.op == Op::Union).then_some("on"))} />
+                <text x="70" y="80" class="vn">{ only_a.len() }</text>
+                <text x="150" y="80" class="vn">{ both.len() }</text>
+                <text x="230" y="80" class="vn">{ only_b.len() }</text>
+                <text x="60" y="20" class="vk">{ label(ka) }</text>
+                <text x="200" y="20" class="vk">{ label(kb) }</text>
+            </svg>
+            <div class="regions">
+                <div class={classes!("region", lit(0))}><b>{ format!("only {}: ", label(ka)) }</b>{ chips(&only_a, "a") }</div>
+                <div class={classes!("region", lit(1))}><b>{ "in both: " }</b>{ chips(&both, "ab") }</div>
+                <div class={classes!("region", if a.op == Op::Union { "lit" } else { "dim" })}><b>{ format!("only {}: ", label(kb)) }</b>{ chips(&only_b, "b") }</div>
+            </div>
+        </div>
+    }
+}
+
+#[function_component(SetPanel)]
+pub fn set_panel(props: &PanelProps) -> Html {
+    let model = use_model(SetTrack::default, SetTrack::feed, props.visible);
+    if !props.visible {
+        return html! {};
+    }
+    let track = model.get();
+    let db = props.session.db;
+    let demo = {
+        let session = props.session.clone();
+        Callback::from(move |_| demo(&session))
+    };
+    let demo_html = html! {
+        <div class="demo"><button onclick={demo}>{ "Demo: who is online and premium?" }</button>
+            <p class="muted small">{ "Two sets of user ids, then SINTER, SUNION and SDIFF: the algebra Redis does on the server. 두 집합의 교집합·합집합·차집합." }</p></div>
+    };
+    let Some(key) = track.key.clone() else {
+        return html! {
+            <div class="setp">
+                <p>{ "No set yet. Try " }<code>{ "SADD online 1 2 3" }</code>{ ", " }<code>{ "SADD premium 2 3 4" }</code>{ ", then " }<code>{ "SINTER online premium" }</code>{ ", or:" }</p>
+                { demo_html }
+            </div>
+        };
+    };
+    let algebra = track.algebra.clone();
+    let eng = engine();
+    let eng = eng.borrow();
+    let name = String::from_utf8_lossy(&key).into_owned();
+    let members = eng.peek_set(db, &key).map(|s| {
+        (
+            s.ordered().into_iter().cloned().collect::<Vec<_>>(),
+            if s.intset { "intset" } else { "hashtable" },
+        )
+    });
+    let max_intset = eng.core.config.set_max_intset_entries;
+    drop(eng);
+    let head = match &members {
+        Some((m, enc)) => html! {
+            <>
+                <div class="toolbar"><span><b>{ name.clone() }</b>{ format!(" — {} members", m.len()) }</span>
+                    <span class={classes!("enc", *enc)} aria-label="encoding">{ *enc }</span></div>
+                <p class="muted small">{ format!("intset while every member is an integer and there are at most {max_intset} (set-max-intset-entries); a hash table after that, with no order of its own.") }</p>
+                <div class="members" aria-label="set members">{ chips(m, "m") }</div>
+            </>
+        },
+        None => {
+            html! { <p><b>{ name.clone() }</b>{ " is not a set now (missing, or another type)." }</p> }
+        }
+    };
+    let algebra_html = match &algebra {
+        Some(a) => html! {
+            <div class="algebra">
+                <p><b>{ a.command.clone() }</b>{ format!(" {}", a.keys.iter().map(|k| String::from_utf8_lossy(k).into_owned()).collect::<Vec<_>>().join(" ")) }</p>
+                { if a.keys.len() == 2 { venn(db, a) } else { html! {} } }
+                <div class="result" aria-label="result"><b>{ match a.count { Some(n) => format!("result: {n} "), None => format!("result: {} ", a.result.len()) } }</b>
+                    { if a.command == "SINTERCARD" { html! { <span class="muted small">{ "(only counted: nothing sent back but the number)" }</span> } } else { chips(&a.result, "r") } }</div>
+            </div>
+        },
+        None => html! {},
+    };
+    html! {
+        <div class="setp">
+            { head }
+            { algebra_html }
+            { demo_html }
+        </div>
+    }
+}
+
+fn demo(session: &Session) {
+    session.run_lines(&[
+        "DEL online premium",
+        "SADD online 1 2 3 5 8",
+        "SADD premium 2 3 4 8",
+        "SUNION online premium",
+        "SDIFF online premium",
+        "SINTER online premium",
+    ]);
+}
