@@ -116,3 +116,53 @@ test('the list panel: pushes at each end, pops leaving, and who waits on the key
   await expect(panel.locator('.served')).toContainText('console:1 got "job-7"');
   await expect(panel.locator('.waiter')).toHaveCount(0);
 });
+
+test('the hash panel: fields, the ones a command touched, and the moment it becomes a hash table', async ({ page }) => {
+  await page.goto('./');
+  await run(page, 'HSET user:1 name Kim visits 1');
+  const panel = page.locator('.panel[data-panel="Hash"]');
+  await expect(panel.locator('.toolbar')).toContainText('user:1 — 2 fields');
+  await expect(panel.getByLabel('encoding')).toHaveText('listpack');
+  await run(page, 'HINCRBY user:1 visits 5');
+  await expect(panel.locator('.fields tr.hot')).toHaveText(['"visits""6"']);
+  // One value over hash-max-listpack-value (64 bytes) converts it, for good.
+  await run(page, `HSET user:1 bio ${'b'.repeat(70)}`);
+  await expect(panel.getByLabel('encoding')).toHaveText('hashtable');
+  await expect(panel.locator('.converted')).toContainText('HSET turned it from a listpack into a hash table: a 70-byte field or value > hash-max-listpack-value 64');
+  await run(page, 'HDEL user:1 bio');
+  await run(page, 'OBJECT ENCODING user:1');
+  await expect(lastReply(page)).toHaveText('"hashtable"');
+  // OBJECT brings the keyspace browser forward; the hash panel stays a hash table.
+  await page.getByRole('tab', { name: 'Hash' }).click();
+  await expect(panel.getByLabel('encoding')).toHaveText('hashtable');
+  // The demo runs its commands through the console.
+  await panel.getByRole('button', { name: 'Demo: a small hash grows up' }).click();
+  await expect(lastReply(page)).toHaveText('"hashtable"');
+  await page.getByRole('tab', { name: 'Hash' }).click();
+  await expect(panel.locator('.converted')).toContainText('hash-max-listpack-value 64');
+});
+
+test('the set panel: members, and SINTER/SUNION/SDIFF drawn as two overlapping sets', async ({ page }) => {
+  await page.goto('./');
+  await run(page, 'SADD online 1 2 3 5 8');
+  const panel = page.locator('.panel[data-panel="Set"]');
+  await expect(panel.locator('.toolbar')).toContainText('online — 5 members');
+  await expect(panel.getByLabel('encoding')).toHaveText('intset');
+  await run(page, 'SADD premium 2 3 4 8');
+  await run(page, 'SINTER online premium');
+  await expect(lastReply(page)).toHaveText('1) "2"\n2) "3"\n3) "8"');
+  const venn = panel.getByLabel('set diagram');
+  await expect(venn.locator('.vn')).toHaveText(['2', '3', '1']);
+  await expect(venn.locator('.region.lit')).toHaveCount(1);
+  await expect(venn.locator('.region.lit')).toContainText('in both:');
+  await expect(panel.getByLabel('result').locator('.chip')).toHaveText(['"2"', '"3"', '"8"']);
+  await run(page, 'SDIFF online premium');
+  await expect(venn.locator('.region.lit')).toContainText('only online:');
+  await expect(panel.getByLabel('result').locator('.chip')).toHaveText(['"1"', '"5"']);
+  await run(page, 'SUNIONSTORE all online premium');
+  await expect(lastReply(page)).toHaveText('(integer) 6');
+  await expect(venn.locator('.region.lit')).toHaveCount(3);
+  await expect(panel.getByLabel('result')).toContainText('result: 6');
+  await run(page, 'SADD online alice');
+  await expect(panel.getByLabel('encoding')).toHaveText('hashtable');
+});
