@@ -782,6 +782,28 @@ impl Core {
         }
     }
 
+    /// Adds a key that is missing (a collection a write creates), with fresh access data,
+    /// marked for re-counting.
+    pub fn add(&mut self, db: usize, key: &[u8], value: Value) {
+        let access = self.new_access();
+        self.dbs[db].insert(key, Obj::new(value, access));
+        self.mark_dirty(db, key);
+    }
+
+    /// Moves a key with its value, access data and TTL to another name or database
+    /// (RENAME, MOVE); the destination must be free. False when `from` is missing.
+    pub fn relocate(&mut self, src: usize, from: &[u8], dst: usize, to: &[u8]) -> bool {
+        let ttl = self.dbs[src].ttl_of(from);
+        let Some(obj) = self.dbs[src].remove(from) else {
+            return false;
+        };
+        self.dbs[dst].insert(to, obj);
+        if let Some(t) = ttl {
+            self.dbs[dst].expires.insert(to, t);
+        }
+        true
+    }
+
     /// A value to change in place (no expiry check, no touch), marked for re-counting.
     pub fn value_mut(&mut self, db: usize, key: &[u8]) -> Option<&mut Value> {
         self.mark_dirty(db, key);
@@ -847,6 +869,11 @@ impl Core {
 
     pub fn delete(&mut self, db: usize, key: &[u8]) -> bool {
         self.dbs[db].remove(key).is_some()
+    }
+
+    /// Drops a key's TTL (PERSIST, GETEX PERSIST); false when it had none.
+    pub fn persist(&mut self, db: usize, key: &[u8]) -> bool {
+        self.dbs[db].expires.remove(key).is_some()
     }
 
     pub fn set_expire(&mut self, db: usize, key: &[u8], when_ms: i64) {

@@ -127,7 +127,7 @@ pub fn persist(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if ctx.core.lookup_write(db, key).is_none() {
         return Reply::Int(0);
     }
-    if ctx.core.dbs[db].expires.remove(key).is_some() {
+    if ctx.core.persist(db, key) {
         ctx.core.notify(db, key, "persist");
         ctx.core.stats.dirty += 1;
         Reply::Int(1)

@@ -3,7 +3,7 @@
 
 use super::{eq, int_arg, scan_cursor, scan_options, wrongtype};
 use crate::engine::hash::Hash;
-use crate::engine::object::{Obj, Value};
+use crate::engine::object::Value;
 use crate::engine::reply::errors;
 use crate::engine::util::{glob_match, parse_i64, LongDouble};
 use crate::engine::{Ctx, Reply};
@@ -22,14 +22,10 @@ fn hwrite_or_create<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<&'a mut Hash, Re
         Some(_) => return Err(wrongtype()),
     };
     if !exists {
-        let access = ctx.core.new_access();
-        ctx.core.dbs[db].insert(
-            key,
-            Obj::new(Value::Hash(Box::new(Hash::new(true))), access),
-        );
-        ctx.core.mark_dirty(db, key);
+        ctx.core
+            .add(db, key, Value::Hash(Box::new(Hash::new(true))));
     }
-    match ctx.core.dbs[db].keys.get_mut(key).map(|o| &mut o.value) {
+    match ctx.core.value_mut(db, key) {
         Some(Value::Hash(h)) => Ok(h),
         _ => Err(wrongtype()),
     }

@@ -116,8 +116,8 @@ pub fn pfcount(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     // One key: a read (hit or miss) that may write the cached cardinality back.
     let bytes = match ctx.core.lookup_read(db, key) {
         None => return Reply::Int(0),
-        Some(_) => match ctx.core.dbs[db].keys.get_mut(key) {
-            Some(o) => match as_hll_mut(&mut o.value) {
+        Some(_) => match ctx.core.value_mut(db, key) {
+            Some(v) => match as_hll_mut(v) {
                 Ok(b) => b,
                 Err(e) => return e,
             },

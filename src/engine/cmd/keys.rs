@@ -191,13 +191,7 @@ fn rename_generic(ctx: &mut Ctx, argv: &[Vec<u8>], nx: bool) -> Reply {
         }
         ctx.core.delete(db, to);
     }
-    let ttl = ctx.core.dbs[db].ttl_of(from);
-    if let Some(obj) = ctx.core.dbs[db].remove(from) {
-        ctx.core.dbs[db].insert(to, obj);
-        if let Some(t) = ttl {
-            ctx.core.dbs[db].expires.insert(to, t);
-        }
-    }
+    ctx.core.relocate(db, from, db, to);
     ctx.core.notify(db, from, "rename_from");
     ctx.core.notify(db, to, "rename_to");
     ctx.core.stats.dirty += 1;
@@ -235,13 +229,7 @@ pub fn move_(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if ctx.core.lookup_write(dst, key).is_some() {
         return Reply::Int(0);
     }
-    let ttl = ctx.core.dbs[src].ttl_of(key);
-    if let Some(obj) = ctx.core.dbs[src].remove(key) {
-        ctx.core.dbs[dst].insert(key, obj);
-        if let Some(t) = ttl {
-            ctx.core.dbs[dst].expires.insert(key, t);
-        }
-    }
+    ctx.core.relocate(src, key, dst, key);
     ctx.core.notify(src, key, "move_from");
     ctx.core.notify(dst, key, "move_to");
     ctx.core.stats.dirty += 1;
@@ -285,10 +273,9 @@ pub fn copy(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         }
         ctx.core.delete(dst, to);
     }
-    let access = ctx.core.new_access();
-    ctx.core.dbs[dst].insert(to, crate::engine::object::Obj::new(obj.value, access));
+    ctx.core.add(dst, to, obj.value);
     if let Some(t) = ttl {
-        ctx.core.dbs[dst].expires.insert(to, t);
+        ctx.core.set_expire(dst, to, t);
     }
     ctx.core.notify(dst, to, "copy_to");
     ctx.core.stats.dirty += 1;

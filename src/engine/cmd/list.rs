@@ -4,7 +4,7 @@
 
 use super::{eq, int_arg, long_in, positive, syntax, timeout_arg, wrongtype};
 use crate::engine::list::{End, List};
-use crate::engine::object::{Obj, Value};
+use crate::engine::object::Value;
 use crate::engine::reply::errors;
 use crate::engine::{Ctx, Reply};
 
@@ -21,11 +21,9 @@ fn lwrite<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut List>, Repl
 fn lcreate<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Option<&'a mut List> {
     let db = ctx.db();
     if !ctx.core.dbs[db].keys.contains(key) {
-        let access = ctx.core.new_access();
-        ctx.core.dbs[db].insert(key, Obj::new(Value::List(Box::default()), access));
+        ctx.core.add(db, key, Value::List(Box::default()));
     }
-    ctx.core.mark_dirty(db, key);
-    match ctx.core.dbs[db].keys.get_mut(key).map(|o| &mut o.value) {
+    match ctx.core.value_mut(db, key) {
         Some(Value::List(l)) => Some(l),
         _ => None,
     }
@@ -411,7 +409,7 @@ fn do_move(
     }
     lwrite(ctx, dst)?;
     let db = ctx.db();
-    let v = match ctx.core.dbs[db].keys.get_mut(src).map(|o| &mut o.value) {
+    let v = match ctx.core.value_mut(db, src) {
         Some(Value::List(l)) => l.pop(from),
         _ => None,
     };

@@ -3,7 +3,7 @@
 //! t_set.c answers them.
 
 use super::{eq, int_arg, scan_cursor, scan_options, syntax, wrongtype};
-use crate::engine::object::{Obj, Value};
+use crate::engine::object::Value;
 use crate::engine::set::Set;
 use crate::engine::util::glob_match;
 use crate::engine::{Ctx, Reply};
@@ -44,12 +44,10 @@ pub fn sadd(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Err(e) => return e,
     };
     if !exists {
-        let access = ctx.core.new_access();
         let set = Set::for_first(&argv[2]);
-        ctx.core.dbs[db].insert(key, Obj::new(Value::Set(Box::new(set)), access));
-        ctx.core.mark_dirty(db, key);
+        ctx.core.add(db, key, Value::Set(Box::new(set)));
     }
-    let Some(Value::Set(s)) = ctx.core.dbs[db].keys.get_mut(key).map(|o| &mut o.value) else {
+    let Some(Value::Set(s)) = ctx.core.value_mut(db, key) else {
         return wrongtype();
     };
     let added = argv[2..].iter().filter(|m| s.add(m, max)).count() as i64;
@@ -217,6 +215,7 @@ pub fn spop(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if count == Some(0) {
         return Reply::Set(Vec::new());
     }
+    // The set and the random generator are borrowed apart (swrite marked it dirty).
     let Some(Value::Set(s)) = ctx.core.dbs[db].keys.get_mut(key).map(|o| &mut o.value) else {
         return Reply::Nil;
     };
@@ -272,20 +271,16 @@ pub fn smove(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if !present {
         return Reply::Int(0);
     }
-    if let Some(Value::Set(s)) = ctx.core.dbs[db].keys.get_mut(src).map(|o| &mut o.value) {
+    if let Some(Value::Set(s)) = ctx.core.value_mut(db, src) {
         s.remove(member);
     }
     ctx.core.notify(db, src, "srem");
     drop_if_empty(ctx, src);
     if !dst_exists {
-        let access = ctx.core.new_access();
-        ctx.core.dbs[db].insert(
-            dst,
-            Obj::new(Value::Set(Box::new(Set::for_first(member))), access),
-        );
+        ctx.core
+            .add(db, dst, Value::Set(Box::new(Set::for_first(member))));
     }
-    ctx.core.mark_dirty(db, dst);
-    if let Some(Value::Set(s)) = ctx.core.dbs[db].keys.get_mut(dst).map(|o| &mut o.value) {
+    if let Some(Value::Set(s)) = ctx.core.value_mut(db, dst) {
         if s.add(member, max) {
             ctx.core.stats.dirty += 1;
             ctx.core.notify(db, dst, "sadd");

@@ -148,11 +148,8 @@ fn generic(ctx: &mut Ctx, argv: &[Vec<u8>], readonly: bool) -> Reply {
     }
     // Redis converts a listpack sorted set to a skiplist before sorting it.
     if kind == Some(2) {
-        if let Some(Value::ZSet(z)) = ctx.core.dbs[db].keys.get_mut(key).map(|o| &mut o.value) {
-            if z.listpack {
-                z.listpack = false;
-                ctx.core.mark_dirty(db, key);
-            }
+        if let Some(Value::ZSet(z)) = ctx.core.value_mut(db, key) {
+            z.listpack = false;
         }
     }
 

@@ -223,7 +223,7 @@ pub fn getex(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             ctx.core.notify(db, key, "expire");
             ctx.core.stats.dirty += 1;
         }
-        None if o.ttl == Ttl::Drop && ctx.core.dbs[db].expires.remove(key).is_some() => {
+        None if o.ttl == Ttl::Drop && ctx.core.persist(db, key) => {
             ctx.core.notify(db, key, "persist");
             ctx.core.stats.dirty += 1;
         }

@@ -185,11 +185,8 @@ fn zadd_generic(ctx: &mut Ctx, argv: &[Vec<u8>], zincrby: bool) -> Reply {
             return if incr { Reply::Nil } else { Reply::Int(0) };
         }
         let listpack = max_entries > 0 && rest[1].len() <= max_value;
-        let access = ctx.core.new_access();
-        ctx.core.dbs[db].insert(
-            key,
-            crate::engine::object::Obj::new(Value::ZSet(Box::new(ZSet::new(listpack))), access),
-        );
+        ctx.core
+            .add(db, key, Value::ZSet(Box::new(ZSet::new(listpack))));
     }
     let (mut added, mut updated, mut processed) = (0i64, 0i64, 0i64);
     let mut last_score = 0.0;
