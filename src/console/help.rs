@@ -201,7 +201,7 @@ pub fn help_text(args: &[String]) -> String {
                 spec.group,
                 spec.complexity,
                 spec.arity,
-                spec.flags
+                spec.flags.shown().collect::<Vec<_>>().join(" ")
             );
             if !spec.subcommands.is_empty() {
                 s.push_str("  subcommands:\n");

@@ -447,7 +447,9 @@ impl Engine {
                 spec.full_name()
             ));
         }
-        if spec.has_flag("protected") && !self.protected_allowed(id) {
+        if spec.flags.contains(crate::engine::table::Flags::PROTECTED)
+            && !self.protected_allowed(id)
+        {
             self.core.stats.total_error_replies += 1;
             return Reply::Error(format!(
                 "ERR {0} command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
@@ -460,7 +462,7 @@ impl Engine {
             && !self
                 .core
                 .perform_evictions(argv.iter().map(|a| a.len() as u64).sum())
-            && spec.has_flag("denyoom")
+            && spec.flags.contains(crate::engine::table::Flags::DENYOOM)
         {
             self.core.stats.total_error_replies += 1;
             let st = self.core.cmdstats.entry(spec.key()).or_default();

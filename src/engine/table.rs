@@ -18,8 +18,8 @@ pub struct CommandSpec {
     pub name: &'static str,
     pub container: Option<&'static str>,
     pub arity: i32,
-    /// Space-separated Redis command flags, in Redis's order (`write denyoom`).
-    pub flags: &'static str,
+    /// Redis's command flags, parsed from the table's `"write denyoom"` when compiling.
+    pub flags: Flags,
     /// Space-separated explicit ACL categories (`string`, `keyspace` …), without `@`.
     pub acl: &'static str,
     pub first_key: i32,
@@ -53,10 +53,6 @@ impl CommandSpec {
         (self.container, self.name)
     }
 
-    pub fn has_flag(&self, f: &str) -> bool {
-        self.flags.split(' ').any(|x| x == f)
-    }
-
     /// ACL categories as COMMAND INFO lists them: the explicit ones plus those implied by
     /// the flags, in Redis's category order.
     pub fn acl_categories(&self) -> Vec<String> {
@@ -84,26 +80,26 @@ impl CommandSpec {
             "scripting",
         ];
         let mut cats: Vec<&str> = self.acl.split(' ').filter(|s| !s.is_empty()).collect();
-        if self.has_flag("write") {
+        if self.flags.contains(Flags::WRITE) {
             cats.push("write");
         }
-        if self.has_flag("readonly") && !cats.contains(&"scripting") {
+        if self.flags.contains(Flags::READONLY) && !cats.contains(&"scripting") {
             cats.push("read");
         }
-        if self.has_flag("admin") {
+        if self.flags.contains(Flags::ADMIN) {
             cats.push("admin");
             cats.push("dangerous");
         }
-        if self.has_flag("pubsub") {
+        if self.flags.contains(Flags::PUBSUB) {
             cats.push("pubsub");
         }
-        if self.has_flag("fast") {
+        if self.flags.contains(Flags::FAST) {
             cats.push("fast");
         }
-        if self.has_flag("blocking") {
+        if self.flags.contains(Flags::BLOCKING) {
             cats.push("blocking");
         }
-        if !self.has_flag("fast") {
+        if !self.flags.contains(Flags::FAST) {
             cats.push("slow");
         }
         ORDER
@@ -131,6 +127,105 @@ impl CommandSpec {
     }
 }
 
+/// Redis's command flags as bits. The names are listed in the order COMMAND INFO
+/// prints them (server.c's `addReplyFlagsForCommand`), then the ones it hides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Flags(u32);
+
+impl Flags {
+    const NAMES: [&'static str; 24] = [
+        "write",
+        "readonly",
+        "denyoom",
+        "module",
+        "admin",
+        "pubsub",
+        "noscript",
+        "blocking",
+        "loading",
+        "stale",
+        "skip_monitor",
+        "skip_slowlog",
+        "asking",
+        "fast",
+        "no_auth",
+        "no_mandatory_keys",
+        "no_async_loading",
+        "no_multi",
+        "movablekeys",
+        "allow_busy",
+        // Hidden from COMMAND INFO, as Redis hides them.
+        "sentinel",
+        "may_replicate",
+        "protected",
+        "touches_arbitrary_keys",
+    ];
+    /// How many of NAMES COMMAND INFO shows.
+    const SHOWN: usize = 20;
+
+    pub const WRITE: Flags = Flags(1 << 0);
+    pub const READONLY: Flags = Flags(1 << 1);
+    pub const DENYOOM: Flags = Flags(1 << 2);
+    pub const ADMIN: Flags = Flags(1 << 4);
+    pub const PUBSUB: Flags = Flags(1 << 5);
+    pub const BLOCKING: Flags = Flags(1 << 7);
+    pub const FAST: Flags = Flags(1 << 13);
+    pub const NO_MANDATORY_KEYS: Flags = Flags(1 << 15);
+    pub const MOVABLEKEYS: Flags = Flags(1 << 18);
+    pub const PROTECTED: Flags = Flags(1 << 22);
+
+    /// Parses `"write denyoom fast"` at compile time; an unknown word stops the build.
+    pub const fn parse(s: &str) -> Flags {
+        let b = s.as_bytes();
+        let mut bits = 0u32;
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b' ' {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < b.len() && b[i] != b' ' {
+                i += 1;
+            }
+            let mut n = 0;
+            let mut found = false;
+            while n < Self::NAMES.len() {
+                let name = Self::NAMES[n].as_bytes();
+                if name.len() == i - start {
+                    let mut k = 0;
+                    while k < name.len() && name[k] == b[start + k] {
+                        k += 1;
+                    }
+                    if k == name.len() {
+                        bits |= 1 << n;
+                        found = true;
+                        break;
+                    }
+                }
+                n += 1;
+            }
+            if !found {
+                panic!("unknown command flag in the command table");
+            }
+        }
+        Flags(bits)
+    }
+
+    pub const fn contains(self, f: Flags) -> bool {
+        self.0 & f.0 == f.0
+    }
+
+    /// The flags COMMAND INFO shows, in its order.
+    pub fn shown(self) -> impl Iterator<Item = &'static str> {
+        Self::NAMES[..Self::SHOWN]
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, n)| *n)
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 const fn c(
     name: &'static str,
@@ -150,7 +245,7 @@ const fn c(
         name,
         container: None,
         arity,
-        flags,
+        flags: Flags::parse(flags),
         acl,
         first_key: keys.0,
         last_key: keys.1,

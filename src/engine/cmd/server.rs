@@ -367,31 +367,6 @@ fn set_of(items: impl IntoIterator<Item = String>) -> Reply {
     Reply::Set(items.into_iter().map(Reply::Status).collect())
 }
 
-/// Command flags in the order COMMAND INFO lists them (server.c's
-/// `addReplyFlagsForCommand`); flags Redis hides are not in it.
-const COMMAND_FLAG_ORDER: &[&str] = &[
-    "write",
-    "readonly",
-    "denyoom",
-    "module",
-    "admin",
-    "pubsub",
-    "noscript",
-    "blocking",
-    "loading",
-    "stale",
-    "skip_monitor",
-    "skip_slowlog",
-    "asking",
-    "fast",
-    "no_auth",
-    "no_mandatory_keys",
-    "no_async_loading",
-    "no_multi",
-    "movablekeys",
-    "allow_busy",
-];
-
 /// Key-spec flags in the order COMMAND INFO lists them (`addReplyFlagsForKeyArgs`).
 const KEY_FLAG_ORDER: &[&str] = &[
     "RO",
@@ -487,7 +462,7 @@ pub fn command_info_reply(c: &CommandSpec) -> Reply {
         Reply::Bulk(c.full_name().into_bytes()),
         Reply::Int(c.arity as i64),
         // Redis hides sentinel, may_replicate, protected and touches_arbitrary_keys.
-        set_of(ordered(c.flags, COMMAND_FLAG_ORDER)),
+        set_of(c.flags.shown().map(String::from)),
         Reply::Int(c.first_key as i64),
         Reply::Int(c.last_key as i64),
         Reply::Int(c.step as i64),
@@ -589,7 +564,7 @@ pub fn command_getkeys(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 .map(|i| Reply::Bulk(sub[i].clone()))
                 .collect(),
         ),
-        _ if spec.has_flag("no_mandatory_keys") => Reply::Array(Vec::new()),
+        _ if spec.flags.contains(table::Flags::NO_MANDATORY_KEYS) => Reply::Array(Vec::new()),
         _ => Reply::err("ERR Invalid arguments specified for command"),
     }
 }
