@@ -40,6 +40,20 @@ pub enum Reply {
 }
 
 impl Reply {
+    /// The bulk strings an array or set reply holds, in order (other items skipped).
+    pub fn bulk_items(&self) -> Vec<Vec<u8>> {
+        match self {
+            Reply::Array(items) | Reply::Set(items) => items
+                .iter()
+                .filter_map(|r| match r {
+                    Reply::Bulk(v) => Some(v.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     pub fn ok() -> Reply {
         Reply::Status("OK".into())
     }

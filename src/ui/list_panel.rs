@@ -65,21 +65,9 @@ fn popped(reply: &Reply) -> Vec<Vec<u8>> {
     match reply {
         Reply::Bulk(v) => vec![v.clone()],
         Reply::Array(items) => match items.as_slice() {
-            [Reply::Bulk(_), Reply::Array(inner)] => inner
-                .iter()
-                .filter_map(|r| match r {
-                    Reply::Bulk(v) => Some(v.clone()),
-                    _ => None,
-                })
-                .collect(),
+            [Reply::Bulk(_), inner @ Reply::Array(_)] => inner.bulk_items(),
             [Reply::Bulk(_), Reply::Bulk(v)] => vec![v.clone()],
-            _ => items
-                .iter()
-                .filter_map(|r| match r {
-                    Reply::Bulk(v) => Some(v.clone()),
-                    _ => None,
-                })
-                .collect(),
+            _ => reply.bulk_items(),
         },
         _ => Vec::new(),
     }

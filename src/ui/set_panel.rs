@@ -60,19 +60,6 @@ struct SetTrack {
     algebra: Option<Algebra>,
 }
 
-fn members_of(r: &Reply) -> Vec<Vec<u8>> {
-    match r {
-        Reply::Set(items) | Reply::Array(items) => items
-            .iter()
-            .filter_map(|r| match r {
-                Reply::Bulk(v) => Some(v.clone()),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 impl SetTrack {
     fn feed(&mut self, f: &Feed) -> bool {
         match f {
@@ -106,7 +93,7 @@ impl SetTrack {
                                 .map(|s| s.ordered().into_iter().cloned().collect())
                                 .unwrap_or_default()
                         } else {
-                            members_of(&reply)
+                            reply.bulk_items()
                         };
                         let count = match reply {
                             Reply::Int(n) => Some(n),
