@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use super::engine;
 use super::exec::{use_model, Feed};
-use super::session::{PanelProps, Session};
+use super::session::PanelProps;
 use crate::console::repr;
 
 /// The commands this panel follows (and that bring it forward).
@@ -84,10 +84,11 @@ impl HashTrack {
         let Some(key) = &self.key else { return };
         let eng = engine();
         let eng = eng.borrow();
-        let now = eng.peek_hash(db, key).map(|h| h.listpack);
+        let hash = eng.peek_hash(db, key);
+        let now = hash.map(|h| h.listpack);
         if self.listpack == Some(true) && now == Some(false) {
             let cfg = &eng.core.config;
-            let len = eng.peek_hash(db, key).map_or(0, |h| h.len());
+            let len = hash.map_or(0, |h| h.len());
             let long = argv[2.min(argv.len())..]
                 .iter()
                 .map(|a| a.len())
@@ -123,10 +124,7 @@ pub fn hash_panel(props: &PanelProps) -> Html {
     }
     let track = model.get();
     let db = props.session.db;
-    let demo = {
-        let session = props.session.clone();
-        Callback::from(move |_| demo(&session))
-    };
+    let demo = props.session.runs(DEMO);
     let demo_html = html! {
         <div class="demo"><button onclick={demo}>{ "Demo: a small hash grows up" }</button>
             <p class="muted small">{ "A user record as a hash: compact (listpack) while small, a hash table once a value is longer than 64 bytes. 작은 해시는 listpack, 커지면 hashtable." }</p></div>
@@ -171,15 +169,12 @@ pub fn hash_panel(props: &PanelProps) -> Html {
     }
 }
 
-fn demo(session: &Session) {
-    let bio = "Backend developer learning Redis: caches, queues, locks and leaderboards.";
-    let long = format!("HSET user:1 bio \"{bio}\"");
-    session.run_lines(&[
-        "DEL user:1",
-        "HSET user:1 name Kim visits 1",
-        "HINCRBY user:1 visits 1",
-        "OBJECT ENCODING user:1",
-        long.as_str(),
-        "OBJECT ENCODING user:1",
-    ]);
-}
+/// A user record that turns into a hash table when a 73-byte value arrives.
+const DEMO: &[&str] = &[
+    "DEL user:1",
+    "HSET user:1 name Kim visits 1",
+    "HINCRBY user:1 visits 1",
+    "OBJECT ENCODING user:1",
+    "HSET user:1 bio \"Backend developer learning Redis: caches, queues, locks and leaderboards.\"",
+    "OBJECT ENCODING user:1",
+];

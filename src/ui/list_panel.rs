@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use super::engine;
 use super::exec::{use_model, Feed};
-use super::session::{PanelProps, Session};
+use super::session::PanelProps;
 use crate::console::repr;
 use crate::engine::list::End;
 use crate::engine::Reply;
@@ -166,10 +166,7 @@ pub fn list_panel(props: &PanelProps) -> Html {
     }
     let track = model.get();
     let db = props.session.db;
-    let demo = {
-        let session = props.session.clone();
-        Callback::from(move |_| job_queue(&session))
-    };
+    let demo = props.session.runs(JOB_QUEUE);
     let served = html! {
         { for (!track.served.is_empty()).then(|| html! {
             <div class="served"><b>{ "Served after waiting: " }</b>
@@ -247,11 +244,9 @@ pub fn list_panel(props: &PanelProps) -> Html {
 }
 
 /// The job-queue demo: jobs pushed at the head, the oldest taken from the tail.
-fn job_queue(session: &Session) {
-    session.run_lines(&[
-        "DEL jobs",
-        "LPUSH jobs job:1 job:2 job:3 job:4",
-        "RPOP jobs",
-        "LRANGE jobs 0 -1",
-    ]);
-}
+const JOB_QUEUE: &[&str] = &[
+    "DEL jobs",
+    "LPUSH jobs job:1 job:2 job:3 job:4",
+    "RPOP jobs",
+    "LRANGE jobs 0 -1",
+];

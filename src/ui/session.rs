@@ -38,6 +38,12 @@ impl Session {
         self.record.emit(done);
     }
 
+    /// A click handler that runs a panel's demo lines as [`Session::run_lines`] does.
+    pub fn runs(&self, lines: &'static [&'static str]) -> Callback<MouseEvent> {
+        let session = self.clone();
+        Callback::from(move |_| session.run_lines(lines))
+    }
+
     /// Runs a command a panel made (shown as `shown`) and records it.
     pub fn run_argv(&self, shown: String, argv: Vec<Vec<u8>>) {
         self.record

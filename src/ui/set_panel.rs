@@ -8,8 +8,9 @@ use yew::prelude::*;
 
 use super::engine;
 use super::exec::{use_model, Feed};
-use super::session::{PanelProps, Session};
+use super::session::PanelProps;
 use crate::console::repr;
+use crate::engine::set::Set;
 use crate::engine::Reply;
 
 /// The commands this panel follows (and that bring it forward).
@@ -147,18 +148,20 @@ fn chips(members: &[Vec<u8>], class: &'static str) -> Html {
 fn venn(db: usize, a: &Algebra) -> Html {
     let eng = engine();
     let eng = eng.borrow();
-    let set = |k: &[u8]| -> Vec<Vec<u8>> {
-        eng.peek_set(db, k)
-            .map(|s| s.ordered().into_iter().cloned().collect())
-            .unwrap_or_default()
-    };
     let (ka, kb) = (&a.keys[0], &a.keys[1]);
-    let (sa, sb) = (set(ka), set(kb));
-    let in_b = |m: &Vec<u8>| eng.peek_set(db, kb).is_some_and(|s| s.contains(m));
-    let in_a = |m: &Vec<u8>| eng.peek_set(db, ka).is_some_and(|s| s.contains(m));
-    let only_a: Vec<Vec<u8>> = sa.iter().filter(|m| !in_b(m)).cloned().collect();
-    let both: Vec<Vec<u8>> = sa.iter().filter(|m| in_b(m)).cloned().collect();
-    let only_b: Vec<Vec<u8>> = sb.iter().filter(|m| !in_a(m)).cloned().collect();
+    let (sa, sb) = (eng.peek_set(db, ka), eng.peek_set(db, kb));
+    // Members of `from` that `other` holds (or lacks), in `from`'s order.
+    fn split(from: Option<&Set>, other: Option<&Set>, inside: bool) -> Vec<Vec<u8>> {
+        from.map(|s| s.ordered())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| other.is_some_and(|o| o.contains(m)) == inside)
+            .cloned()
+            .collect()
+    }
+    let only_a = split(sa, sb, false);
+    let both = split(sa, sb, true);
+    let only_b = split(sb, sa, false);
     let lit = |region: u8| -> &'static str {
         let on = match a.op {
             Op::Union => true,
@@ -200,10 +203,7 @@ pub fn set_panel(props: &PanelProps) -> Html {
     }
     let track = model.get();
     let db = props.session.db;
-    let demo = {
-        let session = props.session.clone();
-        Callback::from(move |_| demo(&session))
-    };
+    let demo = props.session.runs(DEMO);
     let demo_html = html! {
         <div class="demo"><button onclick={demo}>{ "Demo: who is online and premium?" }</button>
             <p class="muted small">{ "Two sets of user ids, then SINTER, SUNION and SDIFF: the algebra Redis does on the server. 두 집합의 교집합·합집합·차집합." }</p></div>
@@ -261,13 +261,12 @@ pub fn set_panel(props: &PanelProps) -> Html {
     }
 }
 
-fn demo(session: &Session) {
-    session.run_lines(&[
-        "DEL online premium",
-        "SADD online 1 2 3 5 8",
-        "SADD premium 2 3 4 8",
-        "SUNION online premium",
-        "SDIFF online premium",
-        "SINTER online premium",
-    ]);
-}
+/// Two sets of user ids and the three operations on them.
+const DEMO: &[&str] = &[
+    "DEL online premium",
+    "SADD online 1 2 3 5 8",
+    "SADD premium 2 3 4 8",
+    "SUNION online premium",
+    "SDIFF online premium",
+    "SINTER online premium",
+];

@@ -47,7 +47,7 @@ fn sort_score(a: &[u8]) -> Option<f64> {
 }
 
 /// Redis's `lookupKeyByPattern`: the value a BY or GET pattern names for `elem`.
-fn by_pattern(ctx: &mut Ctx, pattern: &[u8], elem: &[u8]) -> Option<Vec<u8>> {
+fn lookup_pattern(ctx: &mut Ctx, pattern: &[u8], elem: &[u8]) -> Option<Vec<u8>> {
     if pattern == b"#" {
         return Some(elem.to_vec());
     }
@@ -133,21 +133,20 @@ fn generic(ctx: &mut Ctx, argv: &[Vec<u8>], readonly: bool) -> Reply {
 
     let db = ctx.db();
     let key = &argv[1];
-    let kind = match ctx.core.lookup_read(db, key).map(|o| &o.value) {
-        None => None,
-        Some(Value::List(_)) => Some(0),
-        Some(Value::Set(_)) => Some(1),
-        Some(Value::ZSet(_)) => Some(2),
+    let (is_set, is_zset) = match ctx.core.lookup_read(db, key).map(|o| &o.value) {
+        None | Some(Value::List(_)) => (false, false),
+        Some(Value::Set(_)) => (true, false),
+        Some(Value::ZSet(_)) => (false, true),
         Some(_) => return wrongtype(),
     };
     // A set has no order of its own: stored results are sorted so they are repeatable.
-    if dontsort && kind == Some(1) && store.is_some() {
+    if dontsort && is_set && store.is_some() {
         dontsort = false;
         alpha = true;
         by = None;
     }
     // Redis converts a listpack sorted set to a skiplist before sorting it.
-    if kind == Some(2) {
+    if is_zset {
         if let Some(Value::ZSet(z)) = ctx.core.value_mut(db, key) {
             z.listpack = false;
         }
@@ -155,7 +154,6 @@ fn generic(ctx: &mut Ctx, argv: &[Vec<u8>], readonly: bool) -> Reply {
 
     // The elements, in the order the sort starts from.
     let elems: Vec<Vec<u8>> = match ctx.core.dbs[db].keys.get(key).map(|o| &o.value) {
-        None => Vec::new(),
         Some(Value::List(l)) => {
             if dontsort && desc {
                 l.iter().rev().cloned().collect()
@@ -169,7 +167,8 @@ fn generic(ctx: &mut Ctx, argv: &[Vec<u8>], readonly: bool) -> Reply {
             order.into_iter().map(|(m, _)| m.to_vec()).collect()
         }
         Some(Value::ZSet(z)) => z.dict.keys().cloned().collect(),
-        Some(_) => return wrongtype(),
+        // Missing (other types were refused above).
+        _ => Vec::new(),
     };
 
     // LIMIT, clamped as Redis clamps it.
@@ -199,7 +198,7 @@ fn generic(ctx: &mut Ctx, argv: &[Vec<u8>], readonly: bool) -> Reply {
     if !dontsort {
         for it in &mut items {
             let byval = match by {
-                Some(p) => match by_pattern(ctx, p, &it.elem) {
+                Some(p) => match lookup_pattern(ctx, p, &it.elem) {
                     Some(v) => v,
                     None => continue,
                 },
@@ -217,14 +216,14 @@ fn generic(ctx: &mut Ctx, argv: &[Vec<u8>], readonly: bool) -> Reply {
             }
         }
         let storing = store.is_some();
-        let by_pattern = by.is_some();
+        let has_by = by.is_some();
         let cmp = |a: &Item, b: &Item| -> Ordering {
             let o = if !alpha {
                 a.score
                     .partial_cmp(&b.score)
                     .unwrap_or(Ordering::Equal)
                     .then_with(|| a.elem.cmp(&b.elem))
-            } else if by_pattern {
+            } else if has_by {
                 match (&a.cmp, &b.cmp) {
                     (None, None) => Ordering::Equal,
                     (None, Some(_)) => Ordering::Less,
@@ -261,7 +260,7 @@ fn generic(ctx: &mut Ctx, argv: &[Vec<u8>], readonly: bool) -> Reply {
             out.push(Some(it.elem.clone()));
         }
         for g in &gets {
-            out.push(by_pattern(ctx, g, &it.elem));
+            out.push(lookup_pattern(ctx, g, &it.elem));
         }
     }
 
