@@ -1,0 +1,304 @@
+-- KV Lab: the Lua side of Redis's scripting environment. Runs once per VM, with the
+-- stock 5.1 globals, before any user code. `I` holds the Rust helpers; `mode` is
+-- "eval" (EVAL/EVALSHA globals) or "function" (FUNCTION LOAD/FCALL globals).
+-- Everything a script reaches goes through read-only proxies, as Redis 7.0's
+-- readonly tables do.
+local I, mode = ...
+
+local type, error, tostring, tonumber, select, rawget, rawset, rawequal, next, unpack =
+  type, error, tostring, tonumber, select, rawget, rawset, rawequal, next, unpack
+local setmetatable, getmetatable, pcall, xpcall, setfenv, loadstring, load =
+  setmetatable, getmetatable, pcall, xpcall, setfenv, loadstring, load
+local sfind, ssub, sbyte = string.find, string.sub, string.byte
+local getinfo = debug.getinfo
+local INTERNAL = '=[kvlab]'
+
+local READONLY = 'Attempt to modify a readonly table'
+local real_of = setmetatable({}, { __mode = 'k' }) -- proxy -> real table
+
+local function deny() error(READONLY, 2) end
+
+-- A read-only view of `t`: reads go to `t` (or to `index` when given), writes fail.
+local function proxy(t, index)
+  local p = {}
+  local mt = { __index = index or t, __newindex = deny }
+  mt.__metatable = setmetatable({}, { __index = mt, __newindex = deny })
+  real_of[mt.__metatable] = mt
+  setmetatable(p, mt)
+  real_of[p] = t
+  return p
+end
+
+local MARK = I.mark
+local function unmark(e)
+  if type(e) == 'string' and ssub(e, 1, #MARK) == MARK then return { err = ssub(e, #MARK + 1) } end
+  return e
+end
+
+local function pack(...) return { n = select('#', ...), ... } end
+
+-- luaL_where(1) for a Rust helper calling this: "user_script:1: " or "".
+local function where()
+  local i = getinfo(3, 'Sl')
+  if i and i.currentline > 0 then return i.short_src .. ':' .. i.currentline .. ': ' end
+  return ''
+end
+
+-- Redis's error handler: tag the error with the user code's source and line.
+local function handler(err)
+  local level, i = 2, nil
+  while true do
+    i = getinfo(level, 'Sl')
+    if not i then break end
+    if i.what ~= 'C' and i.what ~= 'tail' and i.source ~= INTERNAL then break end
+    level = level + 1
+  end
+  err = unmark(err)
+  if type(err) ~= 'table' then err = { err = 'ERR ' .. tostring(err) } end
+  if i then
+    err.source = i.source
+    err.line = i.currentline
+  end
+  return err
+end
+
+-- ---------------------------------------------------------------- the redis table
+local redis = {}
+redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
+redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
+redis.REDIS_VERSION = I.version
+redis.REDIS_VERSION_NUM = I.version_num
+
+-- call, pcall, log, setresp, set_repl and sha1hex are Rust functions: like Redis's C
+-- ones they keep the caller's frame (even in `return redis.call(...)`), so errors
+-- name the user's line. They raise Redis's error tables as MARK .. msg strings,
+-- which the handler and pcall turn back into {err = msg}.
+redis.call, redis.pcall, redis.log = I.call, I.pcall, I.log
+redis.setresp, redis.set_repl, redis.sha1hex = I.setresp, I.set_repl, I.sha1hex
+
+local function push_error(s)
+  -- luaPushErrorBuff: "-CODE msg" keeps CODE, anything else gets ERR.
+  local code, msg
+  if ssub(s, 1, 1) == '-' then
+    local sp = sfind(s, ' ', 1, true)
+    if sp then code, msg = ssub(s, 2, sp - 1), ssub(s, sp + 1) else code, msg = 'ERR', ssub(s, 2) end
+  else
+    code, msg = 'ERR', s
+  end
+  local a, b = 1, #msg
+  while a <= b and (sbyte(msg, a) == 10 or sbyte(msg, a) == 13) do a = a + 1 end
+  while b >= a and (sbyte(msg, b) == 10 or sbyte(msg, b) == 13) do b = b - 1 end
+  return { err = code .. ' ' .. ssub(msg, a, b) }
+end
+
+function redis.error_reply(...)
+  local s = ...
+  if select('#', ...) ~= 1 or type(s) ~= 'string' then
+    return { err = 'ERR wrong number or type of arguments' }
+  end
+  if ssub(s, 1, 1) ~= '-' then s = '-' .. s end
+  return push_error(s)
+end
+function redis.status_reply(...)
+  local s = ...
+  if select('#', ...) ~= 1 or type(s) ~= 'string' then
+    return { err = 'ERR wrong number or type of arguments' }
+  end
+  return { ok = s }
+end
+
+function redis.replicate_commands() return true end
+function redis.breakpoint() return false end
+function redis.debug() end
+function redis.acl_check_cmd(...)
+  if select('#', ...) == 0 then
+    error({ err = 'ERR Please specify at least one argument for this redis lib call' }, 0)
+  end
+  return true
+end
+
+-- ---------------------------------------------------------------- libraries
+local libs = {
+  string = string, table = table, math = math, coroutine = coroutine,
+  bit = I.bit, cjson = I.cjson,
+}
+libs.cjson.null = I.null
+math.random = I.random
+math.randomseed = I.randomseed
+
+-- The base functions Redis keeps; print, getfenv, setfenv, dofile, loadfile,
+-- module, require and newproxy are gone.
+local G = {}
+for _, k in pairs({ 'assert', 'collectgarbage', 'error', 'gcinfo', 'getmetatable', 'ipairs',
+  'next', 'pairs', 'rawequal', 'select', 'tonumber', 'tostring', 'type', 'unpack', 'xpcall' }) do
+  G[k] = _G[k]
+end
+G._VERSION = _VERSION
+for name, lib in pairs(libs) do G[name] = proxy(lib) end
+G.redis = proxy(redis)
+
+-- pcall as Redis 7.0 overrides it: an error table becomes its err string.
+local function pcall_result(ok, ...)
+  if ok then return true, ... end
+  local e = unmark((...))
+  if type(e) == 'table' then
+    local s = e.err
+    if type(s) == 'string' or type(s) == 'number' then e = s end
+  end
+  return false, e
+end
+G.pcall = function(...) return pcall_result(pcall(...)) end
+
+function G.rawset(t, k, v)
+  if real_of[t] then error(READONLY, 0) end
+  return rawset(t, k, v)
+end
+function G.rawget(t, k)
+  local r = real_of[t]
+  if r then return rawget(r, k) end
+  return rawget(t, k)
+end
+function G.setmetatable(t, m)
+  if real_of[t] then error(READONLY, 0) end
+  return setmetatable(t, m)
+end
+local function pnext(t, k)
+  return next(real_of[t] or t, k)
+end
+G.next = pnext
+G.pairs = function(t)
+  if real_of[t] then return pnext, t, nil end
+  return pairs(t)
+end
+
+-- The environment every user function runs in: reads of unknown names fail.
+local api = G
+local env
+env = proxy(G, function(_, k)
+  local v = api[k]
+  if v == nil then
+    error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+  end
+  return v
+end)
+G._G = env
+
+local function inenv(f, e)
+  if f then setfenv(f, env) end
+  return f, e
+end
+G.loadstring = function(...) return inenv(loadstring(...)) end
+G.load = function(...) return inenv(load(...)) end
+G.__redis__err__handler = handler
+
+-- Strings index the read-only string table; their metatable is hidden.
+local smt = getmetatable('')
+smt.__index = G.string
+smt.__metatable = proxy(smt)
+
+-- ---------------------------------------------------------------- entry points
+local K = {}
+
+-- Compiles user code into a function of the user environment.
+function K.compile(code, chunkname)
+  local f, e = loadstring(code, chunkname)
+  if not f then return nil, e end
+  setfenv(f, env)
+  return f
+end
+
+-- Runs f(...) under the error handler: true, result or false, error table.
+function K.run(f, ...)
+  local args = pack(...)
+  return xpcall(function() return f(unpack(args, 1, args.n)) end, handler)
+end
+
+-- EVAL's KEYS and ARGV.
+function K.set_globals(keys, argv)
+  rawset(G, 'KEYS', keys)
+  rawset(G, 'ARGV', argv)
+end
+
+-- FUNCTION LOAD: runs the library's top level with only redis.register_function,
+-- redis.log and the constants; returns true, {name = {callback, flags, desc}} or
+-- false, error table.
+function K.load_library(f)
+  local registered, order = {}, {}
+  local function register(...)
+    local n = select('#', ...)
+    local name, callback, flags, desc
+    if n == 1 then
+      local t = ...
+      if type(t) ~= 'table' then
+        error({ err = 'ERR calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).' }, 0)
+      end
+      for k, v in next, t do
+        if k == 'function_name' then name = v
+        elseif k == 'callback' then callback = v
+        elseif k == 'flags' then flags = v
+        elseif k == 'description' then desc = v
+        else error({ err = 'ERR unknown argument given to redis.register_function' }, 0) end
+      end
+      if name == nil then error({ err = 'ERR redis.register_function must get a function name argument' }, 0) end
+      if callback == nil then error({ err = 'ERR redis.register_function must get a callback argument' }, 0) end
+      if type(callback) ~= 'function' then
+        error({ err = 'ERR callback argument given to redis.register_function must be a function' }, 0)
+      end
+      if flags ~= nil and type(flags) ~= 'table' then
+        error({ err = 'ERR flags argument to redis.register_function must be a table representing function flags' }, 0)
+      end
+    elseif n == 2 then
+      name, callback = ...
+      if type(callback) ~= 'function' then
+        error({ err = 'ERR second argument to redis.register_function must be a function' }, 0)
+      end
+    else
+      error({ err = 'ERR wrong number of arguments to redis.register_function' }, 0)
+    end
+    if type(name) == 'number' then name = tostring(name) end
+    if type(name) ~= 'string' or not I.valid_name(name) then
+      error({ err = 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long' }, 0)
+    end
+    local flist = {}
+    if flags ~= nil then
+      for _, fl in next, flags do
+        if type(fl) ~= 'string' or not I.valid_flag(fl) then error({ err = 'ERR unknown flag given' }, 0) end
+        flist[#flist + 1] = fl
+      end
+    end
+    if type(desc) == 'number' then desc = tostring(desc) end
+    if type(desc) ~= 'string' then desc = nil end
+    if registered[name] then error({ err = 'ERR Function already exists in the library' }, 0) end
+    registered[name] = { callback, flist, desc }
+    order[#order + 1] = name
+  end
+  local loadredis = {
+    register_function = register,
+    log = redis.log,
+    LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
+    REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
+  }
+  local loadapi = {
+    redis = proxy(loadredis, function(_, k)
+      local v = loadredis[k]
+      if v == nil then
+        error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+      end
+      return v
+    end),
+  }
+  api = loadapi
+  local ok, e = xpcall(f, handler)
+  api = G
+  if not ok then return false, e end
+  return true, registered, order
+end
+
+-- Resets the API a function VM sees (after an aborted FUNCTION LOAD).
+function K.reset_api() api = G end
+
+K.env = env
+K.where = where
+K.G = G
+K.INTERNAL = INTERNAL
+return K

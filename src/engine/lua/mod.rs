@@ -1,0 +1,1208 @@
+//! Lua scripting: the one module that knows the interpreter.
+//!
+//! Redis 7.0 runs EVAL scripts and FUNCTION libraries in Lua 5.1 with its own
+//! environment: `redis.call`/`pcall`, the `KEYS`/`ARGV` globals, read-only globals,
+//! `cjson`, `bit`, a deterministic `math.random`, and the reply conversions both ways.
+//! This module rebuilds that environment on omnilua (a pure-Rust Lua, so it runs in
+//! wasm too) and knows nothing of the engine: commands go out through [`Host`] and
+//! come back as [`Reply`]s, so the engine keeps lookup, arity, flags and ACL checks.
+//!
+//! * [`Scripts`]: one VM for EVAL/EVALSHA, scripts cached by SHA-1 ([`Scripts::load`],
+//!   [`Scripts::run`], [`Scripts::flush`]); [`parse_shebang`] reads `#!lua flags=...`.
+//! * [`Functions`]: another VM for FUNCTION LOAD/FCALL ([`Functions::load`] stages a
+//!   library, [`Functions::commit`] makes it live, [`Functions::call`] runs one).
+//! * [`Limits`]: every run has an instruction budget and a memory ceiling, so a
+//!   `while true do end` or a `string.rep('x', 1e9)` ends in an error reply instead of
+//!   freezing the page; deep recursion ends in Lua's "stack overflow".
+//!
+//! Not here: `struct` and `cmsgpack` (absent from the globals), SCRIPT KILL and
+//! the Lua debugger.
+
+mod cjson;
+mod libs;
+mod sha1;
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use omnilua::{Function, Lua, LuaVersion, SandboxConfig, Table, TripReason, Value, Variadic};
+
+use super::reply::{format_double_g17, Reply};
+
+pub use libs::{fmt_g, Prng};
+
+/// The version scripts see as `redis.REDIS_VERSION`.
+pub const REDIS_VERSION: &str = "7.0.15";
+/// `redis.REDIS_VERSION_NUM`: 0x00MMmmpp.
+pub const REDIS_VERSION_NUM: u32 = 0x07_00_0f;
+
+/// What a script can ask of the server.
+pub trait Host {
+    /// Runs one command for `redis.call`/`redis.pcall`. The engine does the lookup,
+    /// arity, flag and ACL checks (with Redis's texts: "ERR Unknown Redis command
+    /// called from script", "ERR Wrong number of args calling Redis command from
+    /// script", "ERR This Redis command is not allowed from script", "ERR Write
+    /// commands are not allowed from read-only scripts." ...) and returns the reply in
+    /// full RESP3 form (Map, Double, Bool ...); errors as [`Reply::Error`].
+    fn call(&mut self, argv: &[Vec<u8>]) -> Reply;
+    /// `redis.log(level, ...)`: level 0..=3 (debug, verbose, notice, warning), the
+    /// message being the arguments joined by spaces.
+    fn log(&mut self, _level: i32, _msg: &[u8]) {}
+}
+
+/// Per-run limits. Redis has none (it blocks until SCRIPT KILL); a page must not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Lua VM instructions one run may execute; 0 = no limit.
+    pub instructions: u64,
+    /// Bytes the VM may hold in all (cached scripts included); 0 = no limit.
+    pub memory: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            instructions: 100_000_000,
+            memory: 64 << 20,
+        }
+    }
+}
+
+/// The flags a script declares (`#!lua flags=...`) or a function registers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScriptFlags {
+    /// No `#!lua` line: EVAL's compatibility mode, where Redis applies none of the
+    /// flag checks (a shebang without flags means "may write, no OOM allowance").
+    pub no_shebang: bool,
+    pub no_writes: bool,
+    pub allow_oom: bool,
+    pub allow_stale: bool,
+    pub no_cluster: bool,
+    pub allow_cross_slot_keys: bool,
+}
+
+/// The flag names, in Redis's order (FUNCTION LIST prints them so).
+pub const FLAG_NAMES: [&str; 5] = [
+    "no-writes",
+    "allow-oom",
+    "allow-stale",
+    "no-cluster",
+    "allow-cross-slot-keys",
+];
+
+impl ScriptFlags {
+    fn set(&mut self, name: &str) -> bool {
+        match name {
+            "no-writes" => self.no_writes = true,
+            "allow-oom" => self.allow_oom = true,
+            "allow-stale" => self.allow_stale = true,
+            "no-cluster" => self.no_cluster = true,
+            "allow-cross-slot-keys" => self.allow_cross_slot_keys = true,
+            _ => return false,
+        }
+        true
+    }
+    /// The names of the flags that are set, in Redis's order.
+    pub fn names(&self) -> Vec<&'static str> {
+        let on = [
+            self.no_writes,
+            self.allow_oom,
+            self.allow_stale,
+            self.no_cluster,
+            self.allow_cross_slot_keys,
+        ];
+        FLAG_NAMES
+            .iter()
+            .zip(on)
+            .filter(|(_, b)| *b)
+            .map(|(n, _)| *n)
+            .collect()
+    }
+}
+
+/// Redis's `sha1hex`: lowercase hex SHA-1 of `body`.
+pub fn sha1hex(body: &[u8]) -> String {
+    sha1::sha1hex(body)
+}
+
+/// Splits a shebang line into words as `sdssplitargs` does for the simple cases
+/// (spaces separate, double or single quotes group).
+fn split_args(line: &[u8]) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < line.len() {
+        while i < line.len() && line[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= line.len() {
+            break;
+        }
+        let mut word = Vec::new();
+        let mut quote = None;
+        while i < line.len() {
+            let c = line[i];
+            match quote {
+                Some(q) if c == q => {
+                    quote = None;
+                    i += 1;
+                    if i < line.len() && !line[i].is_ascii_whitespace() {
+                        return None;
+                    }
+                    break;
+                }
+                Some(_) => word.push(c),
+                None if c == b'"' || c == b'\'' => quote = Some(c),
+                None if c.is_ascii_whitespace() => break,
+                None => word.push(c),
+            }
+            i += 1;
+        }
+        if quote.is_some() {
+            return None;
+        }
+        out.push(String::from_utf8_lossy(&word).into_owned());
+    }
+    Some(out)
+}
+
+/// Reads an EVAL script's shebang: its flags and the length of the shebang line (0
+/// when there is none). Errors are Redis's ("ERR Unexpected flag in script shebang:
+/// bad", "ERR Unknown lua shebang option: x", "ERR Unexpected engine in script
+/// shebang: #!js", "ERR Invalid script shebang").
+pub fn parse_shebang(body: &[u8]) -> Result<(ScriptFlags, usize), Reply> {
+    let mut flags = ScriptFlags {
+        no_shebang: true,
+        ..ScriptFlags::default()
+    };
+    if !body.starts_with(b"#!") {
+        return Ok((flags, 0));
+    }
+    let Some(end) = body.iter().position(|&c| c == b'\n') else {
+        return Err(Reply::err("ERR Invalid script shebang"));
+    };
+    let parts = split_args(&body[..end]).unwrap_or_default();
+    if parts.is_empty() {
+        return Err(Reply::err("ERR Invalid engine in script shebang"));
+    }
+    if parts[0] != "#!lua" {
+        return Err(Reply::err(format!(
+            "ERR Unexpected engine in script shebang: {}",
+            parts[0]
+        )));
+    }
+    flags.no_shebang = false;
+    for part in &parts[1..] {
+        let Some(list) = part.strip_prefix("flags=") else {
+            return Err(Reply::err(format!(
+                "ERR Unknown lua shebang option: {part}"
+            )));
+        };
+        if list.is_empty() {
+            continue;
+        }
+        for f in list.split(',') {
+            if !flags.set(f) {
+                return Err(Reply::err(format!(
+                    "ERR Unexpected flag in script shebang: {f}"
+                )));
+            }
+        }
+    }
+    Ok((flags, end))
+}
+
+/// The code Lua compiles: the shebang line blanked, its newline kept so line numbers
+/// stay the user's.
+fn code_without_shebang(body: &[u8], shebang_len: usize) -> &[u8] {
+    &body[shebang_len..]
+}
+
+// ---------------------------------------------------------------------- the VM
+
+/// Which globals a VM gives scripts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Eval,
+    Function,
+}
+
+struct Vm {
+    lua: Lua,
+    /// The `K` table boot.lua returns: compile, run, set_globals, load_library.
+    k: Table,
+    /// The RESP version `redis.setresp` chose for this run.
+    resp: Rc<Cell<u8>>,
+}
+
+/// How a run ended, before it becomes a reply.
+enum Outcome {
+    Ok(Reply),
+    Err(Reply),
+}
+
+impl Vm {
+    fn new(mode: Mode, prng: Prng) -> Vm {
+        // Building the VM runs only our own code; a failure is a bug, not user input.
+        Self::try_new(mode, prng).expect("the Lua environment builds")
+    }
+
+    fn try_new(mode: Mode, prng: Prng) -> omnilua::Result<Vm> {
+        let lua = Lua::new_versioned(LuaVersion::V51);
+        let resp = Rc::new(Cell::new(2u8));
+        let i = lua.create_table()?;
+        i.raw_set("version", REDIS_VERSION)?;
+        i.raw_set("version_num", REDIS_VERSION_NUM as f64)?;
+        i.raw_set("mark", MARK)?;
+        i.raw_set(
+            "sha1hex",
+            lua.create_function(|lua, a: Variadic<Value>| {
+                if a.len() != 1 {
+                    return Err(raise("ERR wrong number of arguments"));
+                }
+                let body = match &a[0] {
+                    Value::String(s) => s.as_bytes()?,
+                    v @ (Value::Number(_) | Value::Integer(_)) => bytes_of(v).unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                Ok(Value::String(lua.create_string(sha1hex(&body))?))
+            })?,
+        )?;
+        let r = resp.clone();
+        i.raw_set(
+            "setresp",
+            lua.create_function(move |_, a: Variadic<Value>| {
+                if a.len() != 1 {
+                    return Err(raise("ERR redis.setresp() requires one argument."));
+                }
+                let v = libs::to_number(&a[0]).unwrap_or(0.0) as i32;
+                if v != 2 && v != 3 {
+                    return Err(raise("ERR RESP version must be 2 or 3."));
+                }
+                r.set(v as u8);
+                Ok(())
+            })?,
+        )?;
+        i.raw_set(
+            "set_repl",
+            lua.create_function(|_, a: Variadic<Value>| {
+                if a.len() != 1 {
+                    return Err(raise("ERR redis.set_repl() requires two arguments."));
+                }
+                let f = libs::to_number(&a[0]).unwrap_or(0.0) as i32;
+                if f & !3 != 0 {
+                    return Err(raise(
+                        "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+                    ));
+                }
+                Ok(())
+            })?,
+        )?;
+        i.raw_set(
+            "call",
+            lua.create_function(|lua, a: Variadic<Value>| host_call(lua, 1, a))?,
+        )?;
+        i.raw_set(
+            "pcall",
+            lua.create_function(|lua, a: Variadic<Value>| host_call(lua, 0, a))?,
+        )?;
+        i.raw_set(
+            "log",
+            lua.create_function(|lua, a: Variadic<Value>| {
+                if a.len() < 2 {
+                    return Err(raise("ERR redis.log() requires two arguments or more."));
+                }
+                host_call(lua, 2, a)
+            })?,
+        )?;
+        let p = prng.clone();
+        i.raw_set(
+            "random",
+            libs::lua_fn(&lua, move |_, args| libs::math_random(&p, args))?,
+        )?;
+        i.raw_set(
+            "randomseed",
+            libs::lua_fn(&lua, move |_, args| {
+                let n = libs::check_number(args, 0, "randomseed")?;
+                prng.seed(n as i32);
+                Ok(())
+            })?,
+        )?;
+        i.raw_set("bit", libs::bit_table(&lua)?)?;
+        i.raw_set("cjson", cjson::table(&lua)?)?;
+        i.raw_set("null", cjson::null())?;
+        i.raw_set(
+            "valid_name",
+            lua.create_function(|_, s: omnilua::LuaString| Ok(valid_name(&s.as_bytes()?)))?,
+        )?;
+        i.raw_set(
+            "valid_flag",
+            lua.create_function(|_, s: omnilua::LuaString| {
+                Ok(ScriptFlags::default().set(&String::from_utf8_lossy(&s.as_bytes()?)))
+            })?,
+        )?;
+        let boot = lua
+            .load(include_str!("boot.lua"))
+            .set_name("=[kvlab]")
+            .into_function()?;
+        let mode_name = if mode == Mode::Eval {
+            "eval"
+        } else {
+            "function"
+        };
+        let k: Table = boot.call((i.clone(), mode_name))?;
+        lua.set_named_registry_value(libs::WHERE, k.raw_get::<_, Function>("where")?)?;
+        Ok(Vm { lua, k, resp })
+    }
+
+    /// Compiles `code` under `chunkname`; Err is Lua's message.
+    fn compile(&self, code: &[u8], chunkname: &str) -> Result<Function, String> {
+        let compile: Function = self.k.raw_get("compile").map_err(|e| e.to_string())?;
+        let code = self.lua.create_string(code).map_err(|e| e.to_string())?;
+        match compile.call::<_, (Option<Function>, Option<String>)>((code, chunkname)) {
+            Ok((Some(f), _)) => Ok(f),
+            Ok((None, e)) => Err(e.unwrap_or_default()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    fn arm(&self, limits: &Limits) {
+        let cfg = SandboxConfig {
+            instruction_limit: Some(if limits.instructions == 0 {
+                u64::MAX
+            } else {
+                limits.instructions
+            }),
+            memory_limit_bytes: Some(if limits.memory == 0 {
+                usize::MAX
+            } else {
+                limits.memory
+            }),
+            check_interval: CHECK_INTERVAL,
+            remove_globals: Vec::new(),
+        };
+        if let Ok(sb) = self.lua.install_sandbox(cfg) {
+            sb.reset();
+        }
+    }
+
+    fn tripped(&self) -> Option<TripReason> {
+        self.lua
+            .install_sandbox(SandboxConfig {
+                instruction_limit: None,
+                memory_limit_bytes: None,
+                check_interval: 1000,
+                remove_globals: Vec::new(),
+            })
+            .ok()
+            .and_then(|sb| sb.tripped())
+    }
+
+    /// Runs `f` (with `args` as its arguments) under the error handler, with `host`
+    /// serving `redis.call`, and converts its result. `funcname` is what error replies
+    /// name the script by (its SHA-1, or the function's name).
+    fn run(
+        &self,
+        f: &Function,
+        args: Vec<Value>,
+        funcname: &str,
+        host: &mut dyn Host,
+        limits: &Limits,
+    ) -> Reply {
+        self.resp.set(2);
+        self.arm(limits);
+        let resp = self.resp.clone();
+        let result = self.lua.scope(|s| {
+            let hostfn = s.create_function_mut(&self.lua, |lua, a: Variadic<Value>| {
+                host_dispatch(lua, host, &resp, a)
+            })?;
+            self.lua.set_named_registry_value(HOST, hostfn)?;
+            let run: Function = self.k.raw_get("run")?;
+            let mut call_args = vec![Value::Function(f.clone())];
+            call_args.extend(args);
+            let (ok, v): (bool, Value) = run.call(Variadic::from(call_args))?;
+            let resp3 = self.resp.get() == 3;
+            Ok(if ok {
+                Outcome::Ok(lua_to_reply(&v, resp3, 0))
+            } else {
+                Outcome::Err(error_reply(&v, funcname))
+            })
+        });
+        let _ = self.lua.unset_named_registry_value(HOST);
+        let reply = match result {
+            Ok(Outcome::Ok(r)) | Ok(Outcome::Err(r)) => r,
+            Err(e) => self.abort_reply(&e, limits),
+        };
+        self.lua.gc_collect();
+        reply
+    }
+
+    /// The reply for a run that did not come back through the error handler: a
+    /// tripped budget, or an error inside the error machinery itself.
+    fn abort_reply(&self, e: &omnilua::Error, limits: &Limits) -> Reply {
+        match self.tripped() {
+            Some(TripReason::Instructions) => Reply::err(format!(
+                "ERR Script killed by the instruction budget ({} instructions): KV Lab stops scripts that run too long, so the page stays responsive",
+                limits.instructions
+            )),
+            Some(TripReason::Memory) => Reply::err(format!(
+                "ERR Script killed by the memory limit ({} bytes): KV Lab stops scripts that allocate too much, so the page stays responsive",
+                limits.memory
+            )),
+            None => Reply::err(sanitize(&format!("ERR Error running script: {e}"))),
+        }
+    }
+
+    fn reset_budget(&self) {
+        if let Ok(sb) = self.lua.install_sandbox(SandboxConfig {
+            instruction_limit: Some(u64::MAX),
+            memory_limit_bytes: Some(usize::MAX),
+            check_interval: 1000,
+            remove_globals: Vec::new(),
+        }) {
+            sb.reset();
+        }
+    }
+}
+
+/// Instructions between budget and memory checks. Memory is only sampled there (and
+/// by string.rep up front), so it must be small: `s = s .. s` doubles a string in a
+/// handful of instructions.
+const CHECK_INTERVAL: u32 = 2;
+
+/// The registry slot of the run's host callback.
+const HOST: &str = "kvlab.host";
+
+/// Prefix of a Rust error that stands for Redis's error table `{err = rest}`;
+/// boot.lua's handler and pcall turn it back into the table.
+const MARK: &str = "\u{0}kvlab-err\u{0}";
+
+/// A Redis-style error (`{err = msg}`) raised from Rust.
+fn raise(msg: impl std::fmt::Display) -> omnilua::Error {
+    libs::rt(format_args!("{MARK}{msg}"))
+}
+
+/// redis.call (op 1), redis.pcall (0), redis.log (2): through the run's host callback.
+fn host_call(lua: &Lua, op: i32, a: Variadic<Value>) -> omnilua::Result<Value> {
+    let f: Function = lua
+        .named_registry_value(HOST)
+        .map_err(|_| raise("ERR redis calls are only possible while a script runs"))?;
+    let mut args = vec![Value::Number(op as f64)];
+    args.extend(a.into_vec());
+    let (v, raise_it): (Value, bool) = f.call(Variadic::from(args))?;
+    if !raise_it {
+        return Ok(v);
+    }
+    let msg = match &v {
+        Value::Table(t) => t.raw_get::<_, Value>("err").ok().and_then(|e| bytes_of(&e)),
+        other => bytes_of(other),
+    }
+    .unwrap_or_default();
+    Err(raise(String::from_utf8_lossy(&msg)))
+}
+
+/// Function and library names: letters, digits and underscores, at least one.
+fn valid_name(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+}
+
+/// `I.host(op, ...)`: op 1 = redis.call, 0 = redis.pcall, 2 = redis.log.
+fn host_dispatch(
+    lua: &Lua,
+    host: &mut dyn Host,
+    resp: &Rc<Cell<u8>>,
+    a: Variadic<Value>,
+) -> omnilua::Result<(Value, bool)> {
+    let a = a.into_vec();
+    let op = a.first().and_then(libs::to_number).unwrap_or(0.0) as i32;
+    let rest = a.get(1..).unwrap_or(&[]);
+    if op == 2 {
+        let level = rest.first().and_then(libs::to_number).unwrap_or(0.0) as i32;
+        if !(0..=3).contains(&level) {
+            return Ok((
+                Value::String(lua.create_string("ERR Invalid debug level.")?),
+                true,
+            ));
+        }
+        let mut msg = Vec::new();
+        for (n, v) in rest[1..].iter().enumerate() {
+            let piece = match v {
+                Value::String(s) => s.as_bytes()?,
+                Value::Number(x) => libs::lua_number_str(*x).into_bytes(),
+                Value::Integer(x) => x.to_string().into_bytes(),
+                _ => continue,
+            };
+            if n != 0 {
+                msg.push(b' ');
+            }
+            msg.extend_from_slice(&piece);
+        }
+        host.log(level, &msg);
+        return Ok((Value::Nil, false));
+    }
+    let raise = op == 1;
+    let err = |lua: &Lua, msg: &str| -> omnilua::Result<(Value, bool)> {
+        let t = lua.create_table()?;
+        t.raw_set("err", msg)?;
+        Ok((Value::Table(t), raise))
+    };
+    if rest.is_empty() {
+        return err(
+            lua,
+            "ERR Please specify at least one argument for this redis lib call",
+        );
+    }
+    let mut argv = Vec::with_capacity(rest.len());
+    for v in rest {
+        match v {
+            Value::String(s) => argv.push(s.as_bytes()?),
+            Value::Number(n) => argv.push(number_arg(*n)),
+            Value::Integer(i) => argv.push(i.to_string().into_bytes()),
+            _ => {
+                return err(
+                    lua,
+                    "ERR Lua redis lib command arguments must be strings or integers",
+                )
+            }
+        }
+    }
+    let reply = host.call(&argv);
+    if let Reply::Error(e) = &reply {
+        return err(lua, &trim_crlf(e));
+    }
+    Ok((reply_to_lua(lua, &reply, resp.get() == 3, 0)?, false))
+}
+
+/// 2^62 and 2^63 as doubles.
+const TWO62: f64 = 4_611_686_018_427_387_904.0;
+const TWO63: f64 = 9_223_372_036_854_775_808.0;
+
+/// A number argument to redis.call: an integer when it is one within ±2^62 (Redis's
+/// double2ll), else `%.17g`.
+fn number_arg(n: f64) -> Vec<u8> {
+    if n.fract() == 0.0 && (-TWO62..=TWO62).contains(&n) {
+        (n as i64).to_string().into_bytes()
+    } else {
+        format_double_g17(n).into_bytes()
+    }
+}
+
+fn trim_crlf(s: &str) -> String {
+    s.trim_matches(|c| c == '\r' || c == '\n').to_string()
+}
+
+/// Error replies carry no newlines (Redis maps them to spaces).
+fn sanitize(s: &str) -> String {
+    s.trim_matches(|c| c == '\r' || c == '\n')
+        .replace(['\r', '\n'], " ")
+}
+
+const MAX_NESTING: usize = 200;
+
+/// A command's reply as redis.call hands it to Lua.
+fn reply_to_lua(lua: &Lua, r: &Reply, resp3: bool, depth: usize) -> omnilua::Result<Value> {
+    if depth > MAX_NESTING {
+        return Err(libs::rt("reached lua stack limit"));
+    }
+    let single = |key: &str, v: Value| -> omnilua::Result<Value> {
+        let t = lua.create_table()?;
+        t.raw_set(key, v)?;
+        Ok(Value::Table(t))
+    };
+    let s = |b: &[u8]| -> omnilua::Result<Value> { Ok(Value::String(lua.create_string(b)?)) };
+    Ok(match r {
+        Reply::Status(x) => single("ok", s(x.as_bytes())?)?,
+        Reply::Error(x) => single("err", s(trim_crlf(x).as_bytes())?)?,
+        Reply::Int(i) => Value::Number(*i as f64),
+        Reply::Bulk(b) => s(b)?,
+        Reply::Nil | Reply::NilArray | Reply::Blocked | Reply::Closed => {
+            if resp3 {
+                Value::Nil
+            } else {
+                Value::Boolean(false)
+            }
+        }
+        Reply::Array(items) => {
+            let t = lua.create_table()?;
+            for (n, item) in items.iter().enumerate() {
+                t.raw_set((n + 1) as f64, reply_to_lua(lua, item, resp3, depth + 1)?)?;
+            }
+            Value::Table(t)
+        }
+        Reply::Map(pairs) => {
+            let t = lua.create_table()?;
+            if resp3 {
+                for (k, v) in pairs {
+                    let k = reply_to_lua(lua, k, resp3, depth + 1)?;
+                    if !matches!(k, Value::Nil) {
+                        t.raw_set(k, reply_to_lua(lua, v, resp3, depth + 1)?)?;
+                    }
+                }
+                single("map", Value::Table(t))?
+            } else {
+                let mut n = 1.0;
+                for (k, v) in pairs {
+                    t.raw_set(n, reply_to_lua(lua, k, resp3, depth + 1)?)?;
+                    t.raw_set(n + 1.0, reply_to_lua(lua, v, resp3, depth + 1)?)?;
+                    n += 2.0;
+                }
+                Value::Table(t)
+            }
+        }
+        Reply::Set(items) => {
+            let t = lua.create_table()?;
+            if resp3 {
+                for item in items {
+                    let k = reply_to_lua(lua, item, resp3, depth + 1)?;
+                    if !matches!(k, Value::Nil) {
+                        t.raw_set(k, true)?;
+                    }
+                }
+                single("set", Value::Table(t))?
+            } else {
+                for (n, item) in items.iter().enumerate() {
+                    t.raw_set((n + 1) as f64, reply_to_lua(lua, item, resp3, depth + 1)?)?;
+                }
+                Value::Table(t)
+            }
+        }
+        Reply::Double(d) => {
+            if resp3 {
+                single("double", Value::Number(*d))?
+            } else {
+                s(format_double_g17(*d).as_bytes())?
+            }
+        }
+        Reply::DoubleText(text) => {
+            if resp3 {
+                let d = libs::str_to_number(text.as_bytes()).unwrap_or(0.0);
+                single("double", Value::Number(d))?
+            } else {
+                s(text.as_bytes())?
+            }
+        }
+        Reply::Bool(b) => {
+            if resp3 {
+                Value::Boolean(*b)
+            } else {
+                Value::Number(if *b { 1.0 } else { 0.0 })
+            }
+        }
+        Reply::Verbatim(fmt, body) => {
+            if resp3 {
+                let t = lua.create_table()?;
+                t.raw_set("format", *fmt)?;
+                t.raw_set("string", s(body)?)?;
+                single("verbatim_string", Value::Table(t))?
+            } else {
+                s(body)?
+            }
+        }
+    })
+}
+
+/// A Lua number as a script's integer reply: truncated; NaN, infinities and values
+/// out of range give i64::MIN, as the C cast does on x86-64.
+fn lua_int(n: f64) -> i64 {
+    if (-TWO63..TWO63).contains(&n) {
+        n as i64
+    } else {
+        i64::MIN
+    }
+}
+
+fn bytes_of(v: &Value) -> Option<Vec<u8>> {
+    match v {
+        Value::String(s) => s.as_bytes().ok(),
+        Value::Number(n) => Some(libs::lua_number_str(*n).into_bytes()),
+        Value::Integer(i) => Some(i.to_string().into_bytes()),
+        _ => None,
+    }
+}
+
+/// A script's return value as the reply Redis sends (`luaReplyToRedisReply`).
+fn lua_to_reply(v: &Value, resp3: bool, depth: usize) -> Reply {
+    if depth > MAX_NESTING {
+        return Reply::err("ERR reached lua stack limit");
+    }
+    match v {
+        Value::String(s) => Reply::Bulk(s.as_bytes().unwrap_or_default()),
+        Value::Boolean(b) => {
+            if resp3 {
+                Reply::Bool(*b)
+            } else if *b {
+                Reply::Int(1)
+            } else {
+                Reply::Nil
+            }
+        }
+        Value::Number(n) => Reply::Int(lua_int(*n)),
+        Value::Integer(i) => Reply::Int(*i),
+        Value::Table(t) => table_to_reply(t, resp3, depth),
+        _ => Reply::Nil,
+    }
+}
+
+fn table_to_reply(t: &Table, resp3: bool, depth: usize) -> Reply {
+    let field = |k: &str| -> Value { t.raw_get(k).unwrap_or(Value::Nil) };
+    if let Value::String(e) = field("err") {
+        let e = e.as_bytes().unwrap_or_default();
+        return Reply::Error(sanitize(&String::from_utf8_lossy(&e)));
+    }
+    if let Value::String(s) = field("ok") {
+        let s = s.as_bytes().unwrap_or_default();
+        return Reply::Status(sanitize(&String::from_utf8_lossy(&s)));
+    }
+    if let Value::Number(d) = field("double") {
+        return Reply::Double(d);
+    }
+    if let Value::String(s) = field("big_number") {
+        return Reply::Bulk(s.as_bytes().unwrap_or_default());
+    }
+    if let Value::Table(m) = field("map") {
+        let pairs = m.raw_pairs().unwrap_or_default();
+        return Reply::Map(
+            pairs
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        lua_to_reply(k, resp3, depth + 1),
+                        lua_to_reply(v, resp3, depth + 1),
+                    )
+                })
+                .collect(),
+        );
+    }
+    if let Value::Table(m) = field("set") {
+        let pairs = m.raw_pairs().unwrap_or_default();
+        return Reply::Set(
+            pairs
+                .iter()
+                .map(|(k, _)| lua_to_reply(k, resp3, depth + 1))
+                .collect(),
+        );
+    }
+    if let Value::Table(vt) = field("verbatim_string") {
+        let fmt = vt
+            .raw_get::<_, Value>("format")
+            .ok()
+            .and_then(|v| bytes_of(&v));
+        let body = vt
+            .raw_get::<_, Value>("string")
+            .ok()
+            .and_then(|v| bytes_of(&v));
+        if let (Some(fmt), Some(body)) = (fmt, body) {
+            return match fmt.as_slice() {
+                b"txt" => Reply::Verbatim("txt", body),
+                b"mkd" => Reply::Verbatim("mkd", body),
+                _ => Reply::Bulk(body),
+            };
+        }
+    }
+    let mut items = Vec::new();
+    let mut j = 1.0;
+    loop {
+        let v: Value = t.raw_get(j).unwrap_or(Value::Nil);
+        if matches!(v, Value::Nil) {
+            break;
+        }
+        items.push(lua_to_reply(&v, resp3, depth + 1));
+        j += 1.0;
+    }
+    Reply::Array(items)
+}
+
+/// The error table the handler built (`{err=, source=, line=}`) as the error reply:
+/// "<err> script: <name>, on <source>:<line>."
+fn error_reply(v: &Value, funcname: &str) -> Reply {
+    let Value::Table(t) = v else {
+        return Reply::err("ERR Error running script: error object is not a table");
+    };
+    let get = |k: &str| t.raw_get::<_, Value>(k).ok().and_then(|v| bytes_of(&v));
+    let msg = match get("err") {
+        Some(m) => String::from_utf8_lossy(&m).into_owned(),
+        // redis-server 7.0.15 crashes on error({}); say what happened instead.
+        None => "ERR Script raised an error table without an 'err' field".to_string(),
+    };
+    let source = get("source").map(|s| String::from_utf8_lossy(&s).into_owned());
+    let line = get("line").map(|s| String::from_utf8_lossy(&s).into_owned());
+    Reply::Error(sanitize(&format!(
+        "{msg} script: {funcname}, on {}:{}.",
+        source.as_deref().unwrap_or("(null)"),
+        line.as_deref().unwrap_or("(null)")
+    )))
+}
+
+// ---------------------------------------------------------------------- EVAL
+
+struct CachedScript {
+    func: Function,
+    flags: ScriptFlags,
+}
+
+/// The EVAL/EVALSHA side: one persistent VM, scripts cached by SHA-1.
+pub struct Scripts {
+    vm: Vm,
+    prng: Prng,
+    cache: HashMap<String, CachedScript>,
+}
+
+impl Scripts {
+    /// A fresh VM. Pass the same [`Prng`] to [`Functions::new`]: Redis's
+    /// `math.random` is one sequence for EVAL and FCALL alike.
+    pub fn new(prng: Prng) -> Self {
+        Scripts {
+            vm: Vm::new(Mode::Eval, prng.clone()),
+            prng,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// Redis's sha1hex of a script body (lowercase).
+    pub fn sha1hex(body: &[u8]) -> String {
+        sha1hex(body)
+    }
+
+    /// Parses the shebang and compiles `body`, caching it under its SHA-1 (returned).
+    /// Loading a cached script again is free. Errors: the shebang's, or "ERR Error
+    /// compiling script (new function): user_script:1: ...".
+    pub fn load(&mut self, body: &[u8]) -> Result<String, Reply> {
+        let sha = sha1hex(body);
+        if self.cache.contains_key(&sha) {
+            return Ok(sha);
+        }
+        let (flags, shebang_len) = parse_shebang(body)?;
+        self.vm.reset_budget();
+        let code = code_without_shebang(body, shebang_len);
+        let func = self.vm.compile(code, "@user_script").map_err(|e| {
+            Reply::Error(sanitize(&format!(
+                "ERR Error compiling script (new function): {e}"
+            )))
+        })?;
+        self.cache.insert(sha.clone(), CachedScript { func, flags });
+        Ok(sha)
+    }
+
+    /// Whether a script with this SHA-1 is cached (case-insensitive, as EVALSHA).
+    pub fn exists(&self, sha: &str) -> bool {
+        self.cache.contains_key(&sha.to_ascii_lowercase())
+    }
+
+    /// The flags a cached script declared.
+    pub fn flags(&self, sha: &str) -> Option<ScriptFlags> {
+        self.cache.get(&sha.to_ascii_lowercase()).map(|s| s.flags)
+    }
+
+    /// How many scripts are cached.
+    pub fn len(&self) -> usize {
+        self.cache.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cache.is_empty()
+    }
+
+    /// Bytes the VM holds (INFO's used_memory_lua).
+    pub fn used_memory(&self) -> usize {
+        self.vm
+            .lua
+            .gc()
+            .count()
+            .map(|kb| (kb * 1024.0) as usize)
+            .unwrap_or(0)
+    }
+
+    /// SCRIPT FLUSH: drops every script and starts a new VM, as Redis does. The
+    /// random sequence goes on.
+    pub fn flush(&mut self) {
+        self.cache.clear();
+        self.vm = Vm::new(Mode::Eval, self.prng.clone());
+    }
+
+    /// Runs a cached script with KEYS and ARGV. Unknown SHA: "NOSCRIPT No matching
+    /// script. Please use EVAL.". Script errors come back as Redis words them, with
+    /// " script: <sha>, on @user_script:<line>." appended where Redis appends it.
+    pub fn run(
+        &mut self,
+        sha: &str,
+        keys: &[Vec<u8>],
+        args: &[Vec<u8>],
+        host: &mut dyn Host,
+        limits: &Limits,
+    ) -> Reply {
+        let sha = sha.to_ascii_lowercase();
+        let Some(script) = self.cache.get(&sha) else {
+            return Reply::err("NOSCRIPT No matching script. Please use EVAL.");
+        };
+        let set = (|| -> omnilua::Result<()> {
+            let set_globals: Function = self.vm.k.raw_get("set_globals")?;
+            set_globals.call::<_, ()>((
+                string_table(&self.vm.lua, keys)?,
+                string_table(&self.vm.lua, args)?,
+            ))
+        })();
+        if let Err(e) = set {
+            return Reply::err(sanitize(&format!("ERR Error running script: {e}")));
+        }
+        let func = script.func.clone();
+        self.vm.run(&func, Vec::new(), &sha, host, limits)
+    }
+}
+
+fn string_table(lua: &Lua, items: &[Vec<u8>]) -> omnilua::Result<Table> {
+    let t = lua.create_table()?;
+    for (n, s) in items.iter().enumerate() {
+        t.raw_set((n + 1) as f64, lua.create_string(s)?)?;
+    }
+    Ok(t)
+}
+
+// ---------------------------------------------------------------------- FUNCTION
+
+/// One function a library registered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionInfo {
+    pub name: String,
+    pub flags: ScriptFlags,
+    pub description: Option<String>,
+}
+
+/// A library [`Functions::load`] compiled and ran.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LibraryInfo {
+    pub name: String,
+    /// In registration order.
+    pub functions: Vec<FunctionInfo>,
+}
+
+struct Library {
+    funcs: HashMap<String, Function>,
+}
+
+/// The FUNCTION side: a VM of its own, libraries by name.
+pub struct Functions {
+    vm: Vm,
+    prng: Prng,
+    libs: HashMap<String, Library>,
+    staged: Option<(String, Library)>,
+}
+
+/// Reads FUNCTION LOAD's `#!lua name=<lib>` line: the library name, or Redis's
+/// error ("ERR Missing library metadata", "ERR Engine 'js' not found", "ERR Library
+/// name was not given", "ERR Invalid metadata value given: x=y", "ERR Library names
+/// can only contain letters, numbers, or underscores(_) and must be at least one
+/// character long").
+pub fn parse_library_metadata(code: &[u8]) -> Result<(String, usize), Reply> {
+    if !code.starts_with(b"#!") {
+        return Err(Reply::err("ERR Missing library metadata"));
+    }
+    let end = code.iter().position(|&c| c == b'\n').unwrap_or(code.len());
+    let parts = split_args(&code[..end]).unwrap_or_default();
+    if parts.is_empty() {
+        return Err(Reply::err("ERR Invalid library metadata"));
+    }
+    let engine = &parts[0][2..];
+    if !engine.eq_ignore_ascii_case("lua") {
+        return Err(Reply::err(format!("ERR Engine '{engine}' not found")));
+    }
+    let mut name = None;
+    for p in &parts[1..] {
+        match p.strip_prefix("name=") {
+            Some(n) if name.is_none() => name = Some(n.to_string()),
+            _ => return Err(Reply::err(format!("ERR Invalid metadata value given: {p}"))),
+        }
+    }
+    let Some(name) = name else {
+        return Err(Reply::err("ERR Library name was not given"));
+    };
+    if !valid_name(name.as_bytes()) {
+        return Err(Reply::err(
+            "ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long",
+        ));
+    }
+    Ok((name, end))
+}
+
+impl Functions {
+    pub fn new(prng: Prng) -> Self {
+        Functions {
+            vm: Vm::new(Mode::Function, prng.clone()),
+            prng,
+            libs: HashMap::new(),
+            staged: None,
+        }
+    }
+
+    /// FUNCTION LOAD's Lua part: reads the metadata line, compiles the code and runs
+    /// its top level (where only `redis.register_function`, `redis.log` and the
+    /// constants exist). The library is staged: [`Functions::commit`] makes it live
+    /// (after the engine checked names against other libraries), anything else
+    /// drops it. Errors: "ERR Error compiling function: ...", "ERR Error registering
+    /// functions: ...", "ERR No functions registered", the metadata's.
+    pub fn load(
+        &mut self,
+        code: &[u8],
+        host: &mut dyn Host,
+        limits: &Limits,
+    ) -> Result<LibraryInfo, Reply> {
+        self.staged = None;
+        let (name, shebang_len) = parse_library_metadata(code)?;
+        self.vm.reset_budget();
+        let f = self
+            .vm
+            .compile(code_without_shebang(code, shebang_len), "@user_function")
+            .map_err(|e| Reply::Error(sanitize(&format!("ERR Error compiling function: {e}"))))?;
+        let (lib, infos) = self.register(&f, host, limits)?;
+        if infos.is_empty() {
+            return Err(Reply::err("ERR No functions registered"));
+        }
+        self.staged = Some((name.clone(), lib));
+        Ok(LibraryInfo {
+            name,
+            functions: infos,
+        })
+    }
+
+    fn register(
+        &self,
+        f: &Function,
+        host: &mut dyn Host,
+        limits: &Limits,
+    ) -> Result<(Library, Vec<FunctionInfo>), Reply> {
+        self.vm.arm(limits);
+        self.vm.resp.set(2);
+        let resp = self.vm.resp.clone();
+        let vm = &self.vm;
+        let result = vm.lua.scope(|s| {
+            let hostfn = s.create_function_mut(&vm.lua, |lua, a: Variadic<Value>| {
+                host_dispatch(lua, host, &resp, a)
+            })?;
+            vm.lua.set_named_registry_value(HOST, hostfn)?;
+            let load: Function = vm.k.raw_get("load_library")?;
+            let (ok, reg, order): (bool, Value, Value) = load.call(f.clone())?;
+            if !ok {
+                let msg = match &reg {
+                    Value::Table(t) => t
+                        .raw_get::<_, Value>("err")
+                        .ok()
+                        .and_then(|v| bytes_of(&v))
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                return Ok(Err(Reply::Error(sanitize(&format!(
+                    "ERR Error registering functions: {msg}"
+                )))));
+            }
+            let (Value::Table(reg), Value::Table(order)) = (reg, order) else {
+                return Ok(Ok((
+                    Library {
+                        funcs: HashMap::new(),
+                    },
+                    Vec::new(),
+                )));
+            };
+            let mut funcs = HashMap::new();
+            let mut infos = Vec::new();
+            for n in 1..=order.len()? {
+                let name: String = order.raw_get(n as f64)?;
+                let entry: Table = reg.raw_get(name.as_str())?;
+                let callback: Function = entry.raw_get(1.0)?;
+                let flag_list: Table = entry.raw_get(2.0)?;
+                let description: Option<String> = entry.raw_get(3.0)?;
+                let mut flags = ScriptFlags::default();
+                for i in 1..=flag_list.len()? {
+                    let fl: String = flag_list.raw_get(i as f64)?;
+                    flags.set(&fl);
+                }
+                funcs.insert(name.clone(), callback);
+                infos.push(FunctionInfo {
+                    name,
+                    flags,
+                    description,
+                });
+            }
+            Ok(Ok((Library { funcs }, infos)))
+        });
+        let _ = vm.lua.unset_named_registry_value(HOST);
+        if let Ok(reset) = vm.k.raw_get::<_, Function>("reset_api") {
+            let _ = reset.call::<_, ()>(());
+        }
+        match result {
+            Ok(r) => r,
+            Err(e) => match vm.tripped() {
+                Some(TripReason::Instructions) => Err(Reply::err(
+                    "ERR Error registering functions: ERR FUNCTION LOAD timeout",
+                )),
+                _ => Err(vm.abort_reply(&e, limits)),
+            },
+        }
+    }
+
+    /// Makes the library the last [`Functions::load`] staged live, replacing one of
+    /// the same name. False when nothing was staged.
+    pub fn commit(&mut self) -> bool {
+        match self.staged.take() {
+            Some((name, lib)) => {
+                self.libs.insert(name, lib);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// FUNCTION DELETE's Lua part.
+    pub fn delete(&mut self, library: &str) -> bool {
+        self.libs.remove(library).is_some()
+    }
+
+    /// FUNCTION FLUSH: every library gone, a new VM.
+    pub fn flush(&mut self) {
+        self.libs.clear();
+        self.staged = None;
+        self.vm = Vm::new(Mode::Function, self.prng.clone());
+    }
+
+    /// Bytes the VM holds.
+    pub fn used_memory(&self) -> usize {
+        self.vm
+            .lua
+            .gc()
+            .count()
+            .map(|kb| (kb * 1024.0) as usize)
+            .unwrap_or(0)
+    }
+
+    /// FCALL's Lua part: runs `function` of `library` with (keys, args) tables.
+    pub fn call(
+        &mut self,
+        library: &str,
+        function: &str,
+        keys: &[Vec<u8>],
+        args: &[Vec<u8>],
+        host: &mut dyn Host,
+        limits: &Limits,
+    ) -> Reply {
+        let Some(f) = self
+            .libs
+            .get(library)
+            .and_then(|l| l.funcs.get(function))
+            .cloned()
+        else {
+            return Reply::err("ERR Function not found");
+        };
+        let tables = (|| -> omnilua::Result<Vec<Value>> {
+            Ok(vec![
+                Value::Table(string_table(&self.vm.lua, keys)?),
+                Value::Table(string_table(&self.vm.lua, args)?),
+            ])
+        })();
+        match tables {
+            Ok(t) => self.vm.run(&f, t, function, host, limits),
+            Err(e) => Reply::err(sanitize(&format!("ERR Error running script: {e}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
