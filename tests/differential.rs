@@ -39,23 +39,62 @@ fn commands(script: &str) -> Vec<Line> {
         .collect()
 }
 
+/// Whether a marker may follow each line: not inside MULTI (it would be queued), so the
+/// lines from MULTI up to EXEC, DISCARD or RESET share one reply text, given to the last.
+fn marked(lines: &[Line]) -> Vec<bool> {
+    let mut in_multi = false;
+    lines
+        .iter()
+        .map(|l| {
+            let word = l
+                .command
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            match word.as_str() {
+                "multi" => in_multi = true,
+                "exec" | "discard" | "reset" => in_multi = false,
+                _ => {}
+            }
+            !in_multi
+        })
+        .collect()
+}
+
 /// Runs a script with a marker after each command and returns one reply text per command.
 fn replies(port: u16, lines: &[Line], extra: &[&str]) -> Vec<String> {
+    let marks = marked(lines);
     let script: String = lines
         .iter()
-        .map(|l| format!("{}\nECHO {MARK}\n", l.command))
+        .zip(&marks)
+        .map(|(l, &m)| {
+            if m {
+                format!("{}\nECHO {MARK}\n", l.command)
+            } else {
+                format!("{}\n", l.command)
+            }
+        })
         .collect();
     let out = support::redis_cli(port, &script, extra);
-    let mut parts: Vec<String> = out
-        .split(&format!("\"{MARK}\"\n"))
-        .map(String::from)
-        .collect();
-    // After QUIT nothing more is answered; keep the vector aligned with the commands.
-    parts.resize(lines.len(), String::new());
-    parts
-        .into_iter()
-        .zip(lines)
-        .map(|(p, l)| if l.unordered { normalise(&p) } else { p })
+    let mark = format!("\"{MARK}\"\n");
+    let mut parts = out.split(&mark).map(String::from);
+    // After QUIT nothing more is answered; missing parts are empty.
+    lines
+        .iter()
+        .zip(&marks)
+        .map(|(l, &m)| {
+            let p = if m {
+                parts.next().unwrap_or_default()
+            } else {
+                String::new()
+            };
+            if l.unordered {
+                normalise(&p)
+            } else {
+                p
+            }
+        })
         .collect()
 }
 

@@ -27,6 +27,8 @@ pub mod hash;
 pub mod hll;
 pub mod inspect;
 pub mod list;
+pub mod lua;
+pub mod multi;
 pub mod notify;
 pub mod object;
 pub mod reply;
@@ -115,6 +117,11 @@ pub struct Client {
     pub blocked: Option<Blocked>,
     /// Set by a blocking command's handler: its deadline (Unix ms), None for forever.
     pub block_deadline: Option<i64>,
+    /// Inside MULTI: the commands queued for EXEC.
+    pub multi: Option<Vec<Vec<Vec<u8>>>>,
+    /// A command failed to queue (unknown, wrong arity, refused): EXEC will abort
+    /// (Redis's `CLIENT_DIRTY_EXEC`).
+    pub multi_error: bool,
 }
 
 /// A parked blocking command.
@@ -170,6 +177,8 @@ pub struct Core {
     pub unblock_requests: Vec<(u64, bool)>,
     /// The replication ID INFO reports (40 hex digits, drawn at start, as Redis does).
     pub replid: String,
+    /// Who WATCHes which keys, and whose watch broke.
+    pub watches: multi::Watches,
 }
 
 /// What a command handler gets: the shared core and the calling client.
@@ -193,6 +202,38 @@ impl Ctx<'_> {
     /// The selected database index.
     pub fn db(&self) -> usize {
         self.client_ref().db
+    }
+
+    /// Runs one command from inside another: a queued command in EXEC, or (later)
+    /// `redis.call` in a script. The caller has looked it up and checked its arity. The
+    /// command runs on the write path and counts in the statistics as a top-level one
+    /// would; a blocking command does not block here but answers as on a timeout (Redis's
+    /// `CLIENT_DENY_BLOCKING`).
+    pub fn call(&mut self, spec: &'static table::CommandSpec, argv: &[Vec<u8>]) -> Reply {
+        let started = timer::start();
+        let reply = match (spec.handler)(self, argv) {
+            Reply::Blocked => {
+                self.client().block_deadline = None;
+                if spec.container.is_none() && matches!(spec.name, "blmove" | "brpoplpush") {
+                    Reply::Nil
+                } else {
+                    Reply::NilArray
+                }
+            }
+            r => r,
+        };
+        self.core.settle();
+        self.core.note_memory();
+        let usec = timer::elapsed_us(started);
+        let st = self.core.cmdstats.entry(spec.key()).or_default();
+        st.calls += 1;
+        st.usec += usec;
+        if reply.is_error() {
+            st.failed_calls += 1;
+            self.core.stats.total_error_replies += 1;
+        }
+        self.core.stats.total_commands_processed += 1;
+        reply
     }
 }
 
@@ -253,6 +294,7 @@ impl Engine {
                         .map(|_| char::from(b"0123456789abcdef"[r.random_range(0..16)]))
                         .collect()
                 },
+                watches: multi::Watches::default(),
             },
             clients: BTreeMap::new(),
             next_client_id: 1,
@@ -283,6 +325,8 @@ impl Engine {
                 close_after_reply: false,
                 blocked: None,
                 block_deadline: None,
+                multi: None,
+                multi_error: false,
             },
         );
         self.core.connected_clients = self.clients.len();
@@ -294,6 +338,8 @@ impl Engine {
             self.core.blocking.unpark(id, b.db, &b.keys, b.deadline);
         }
         self.clients.remove(&id);
+        self.core.watches.unwatch_all(id);
+        self.core.watches.clear_dirty(id);
         self.core.connected_clients = self.clients.len();
         self.ready.remove(&id);
     }
@@ -432,42 +478,60 @@ impl Engine {
             Ok(s) => s,
             Err(e) => {
                 self.core.stats.total_error_replies += 1;
+                self.flag_transaction(id);
                 return Reply::Error(e);
             }
         };
         if !table::arity_ok(spec, argv.len()) {
-            self.core.stats.total_error_replies += 1;
-            self.core
-                .cmdstats
-                .entry(spec.key())
-                .or_default()
-                .rejected_calls += 1;
-            return Reply::Error(format!(
-                "ERR wrong number of arguments for '{}' command",
-                spec.full_name()
-            ));
+            return self.reject(
+                id,
+                spec,
+                format!(
+                    "ERR wrong number of arguments for '{}' command",
+                    spec.full_name()
+                ),
+            );
         }
         if spec.flags.contains(crate::engine::table::Flags::PROTECTED)
             && !self.protected_allowed(id)
         {
             self.core.stats.total_error_replies += 1;
+            self.flag_transaction(id);
             return Reply::Error(format!(
                 "ERR {0} command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
                 spec.name.to_ascii_uppercase()
             ));
         }
+        let in_multi = self.clients.get(&id).is_some_and(|c| c.multi.is_some());
+        let top = |names: &[&str]| spec.container.is_none() && names.contains(&spec.name);
+        if in_multi && spec.flags.contains(table::Flags::NO_MULTI) {
+            return self.reject(
+                id,
+                spec,
+                "ERR Command not allowed inside a transaction".into(),
+            );
+        }
         // Redis frees memory before every command once maxmemory is set, and refuses the
-        // commands that may grow memory if it could not.
-        if self.core.config.maxmemory > 0
-            && !self
+        // commands that may grow memory if it could not: inside MULTI every command but
+        // EXEC and DISCARD (queueing could grow without bound), and EXEC when it holds
+        // such a command.
+        if self.core.config.maxmemory > 0 {
+            let deny = spec.flags.contains(table::Flags::DENYOOM)
+                || (top(&["exec"]) && self.queued_flags(id).contains(table::Flags::DENYOOM))
+                || (in_multi && !top(&["exec", "discard", "quit", "reset"]));
+            if !self
                 .core
                 .perform_evictions(argv.iter().map(|a| a.len() as u64).sum())
-            && spec.flags.contains(crate::engine::table::Flags::DENYOOM)
-        {
-            self.core.stats.total_error_replies += 1;
-            let st = self.core.cmdstats.entry(spec.key()).or_default();
-            st.rejected_calls += 1;
-            return Reply::Error(evict::OOM_ERROR.to_string());
+                && deny
+            {
+                return self.reject(id, spec, evict::OOM_ERROR.to_string());
+            }
+        }
+        if in_multi && !top(&["exec", "discard", "multi", "watch", "quit", "reset"]) {
+            if let Some(q) = self.clients.get_mut(&id).and_then(|c| c.multi.as_mut()) {
+                q.push(argv.to_vec());
+            }
+            return Reply::Status("QUEUED".into());
         }
         let now = self.core.now;
         if let Some(c) = self.clients.get_mut(&id) {
@@ -505,6 +569,58 @@ impl Engine {
         }
         self.core.stats.total_commands_processed += 1;
         reply
+    }
+
+    /// Inside MULTI, a command that could not be queued makes EXEC abort
+    /// (Redis's `flagTransaction`).
+    fn flag_transaction(&mut self, id: u64) {
+        if let Some(c) = self.clients.get_mut(&id) {
+            if c.multi.is_some() {
+                c.multi_error = true;
+            }
+        }
+    }
+
+    /// Refuses a command before it runs (Redis's `rejectCommand`): the error, counted as
+    /// a rejected call, and the transaction flagged.
+    /// A refused EXEC ends the transaction, in or out of MULTI, naming the reason (without
+    /// the `ERR ` an error built without a code gets).
+    fn reject(&mut self, id: u64, spec: &'static table::CommandSpec, error: String) -> Reply {
+        self.flag_transaction(id);
+        self.core.stats.total_error_replies += 1;
+        self.core
+            .cmdstats
+            .entry(spec.key())
+            .or_default()
+            .rejected_calls += 1;
+        if spec.container.is_none() && spec.name == "exec" {
+            if let Some(c) = self.clients.get_mut(&id) {
+                c.multi = None;
+                c.multi_error = false;
+            }
+            self.core.watches.unwatch_all(id);
+            self.core.watches.clear_dirty(id);
+            let why = error.strip_prefix("ERR ").unwrap_or(&error);
+            return Reply::Error(format!("EXECABORT Transaction discarded because of: {why}"));
+        }
+        Reply::Error(error)
+    }
+
+    /// The union of the flags of the commands a client has queued.
+    fn queued_flags(&self, id: u64) -> table::Flags {
+        let mut flags = table::Flags::default();
+        for argv in self
+            .clients
+            .get(&id)
+            .and_then(|c| c.multi.as_ref())
+            .into_iter()
+            .flatten()
+        {
+            if let Ok(s) = table::lookup(argv) {
+                flags = flags.union(s.flags);
+            }
+        }
+        flags
     }
 
     /// Runs a command's handler (lookup and arity already checked by the caller, or known
@@ -586,6 +702,8 @@ fn blank_client(id: u64) -> Client {
         close_after_reply: false,
         blocked: None,
         block_deadline: None,
+        multi: None,
+        multi_error: false,
     }
 }
 
@@ -625,8 +743,13 @@ const ACTIVE_EXPIRE_MAX_LOOPS: usize = 64;
 
 impl Core {
     pub(crate) fn notify(&mut self, db: usize, key: &[u8], event: &'static str) {
-        // Every key event passes here: a key somebody blocks on becomes ready.
+        // Every key event passes here: a key somebody blocks on becomes ready, and a
+        // watched key breaks its watchers' transactions (Redis's signalModifiedKey).
         self.blocking.signal(db, key);
+        if !self.watches.is_empty() {
+            let exists = self.dbs[db].keys.get(key).is_some();
+            self.watches.touch(db, key, exists);
+        }
         if !self.record_events {
             return;
         }

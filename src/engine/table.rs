@@ -7,7 +7,8 @@
 //! COUNT, the console's completion and hints, and HELP.
 
 use super::cmd::{
-    bitmap, debug, expire, geo, hash, hll, keys, list, memory, server, set, sort, strings, zset,
+    bitmap, debug, expire, geo, hash, hll, keys, list, memory, multi, server, set, sort, strings,
+    zset,
 };
 use super::{Ctx, Reply};
 
@@ -168,10 +169,13 @@ impl Flags {
     pub const DENYOOM: Flags = Flags(1 << 2);
     pub const ADMIN: Flags = Flags(1 << 4);
     pub const PUBSUB: Flags = Flags(1 << 5);
+    pub const NOSCRIPT: Flags = Flags(1 << 6);
     pub const BLOCKING: Flags = Flags(1 << 7);
     pub const FAST: Flags = Flags(1 << 13);
     pub const NO_MANDATORY_KEYS: Flags = Flags(1 << 15);
+    pub const NO_MULTI: Flags = Flags(1 << 17);
     pub const MOVABLEKEYS: Flags = Flags(1 << 18);
+    pub const ALLOW_BUSY: Flags = Flags(1 << 19);
     pub const PROTECTED: Flags = Flags(1 << 22);
 
     /// Parses `"write denyoom fast"` at compile time; an unknown word stops the build.
@@ -214,6 +218,10 @@ impl Flags {
 
     pub const fn contains(self, f: Flags) -> bool {
         self.0 & f.0 == f.0
+    }
+
+    pub const fn union(self, f: Flags) -> Flags {
+        Flags(self.0 | f.0)
     }
 
     /// The flags COMMAND INFO shows, in its order.
@@ -1147,6 +1155,17 @@ pub static COMMANDS: &[CommandSpec] = &[
         "The size of an intersection, optionally stopping at a limit.", "numkeys key [key ...] [LIMIT limit]", zset::zintercard),
     tips(c("zscan", -3, "readonly", "sortedset", K1, "RO ACCESS", "sorted-set", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
         "Walk a sorted set's members and scores with a cursor.", "key cursor [MATCH pattern] [COUNT count]", zset::zscan), "nondeterministic_output"),
+    // Transactions.
+    c("multi", 1, "noscript loading stale fast allow_busy", "transaction", NOKEY, "", "transactions", "1.2.0", "O(1)",
+        "Start a transaction: the commands that follow are queued until EXEC.", "", multi::multi),
+    c("exec", 1, "noscript loading stale skip_slowlog", "transaction", NOKEY, "", "transactions", "1.2.0", "Depends on commands in the transaction",
+        "Run the queued commands at once (a null reply when a WATCHed key changed).", "", multi::exec),
+    c("discard", 1, "noscript loading stale fast allow_busy", "transaction", NOKEY, "", "transactions", "2.0.0", "O(N), when N is the number of queued commands",
+        "Drop the queued commands and leave MULTI.", "", multi::discard),
+    c("watch", -2, "noscript loading stale fast allow_busy", "transaction", KALL, "RO", "transactions", "2.2.0", "O(1) for every key.",
+        "Make the next EXEC fail if any of these keys changes first (check-and-set).", "key [key ...]", multi::watch),
+    c("unwatch", 1, "noscript loading stale fast allow_busy", "transaction", NOKEY, "", "transactions", "2.2.0", "O(1)",
+        "Forget all WATCHed keys.", "", multi::unwatch),
 ];
 
 /// Every top-level command.

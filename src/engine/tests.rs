@@ -341,3 +341,86 @@ fn big_keys_are_found_by_the_notes_thresholds() {
     let string = r.biggest.iter().find(|b| b.type_name == "string").unwrap();
     assert_eq!(string.size, 10 * 1024 + 1);
 }
+
+fn nil_exec(e: &mut Engine, id: u64) -> bool {
+    run(e, id, "MULTI");
+    run(e, id, "PING");
+    match run(e, id, "EXEC") {
+        Reply::NilArray => true,
+        Reply::Array(_) => false,
+        r => panic!("EXEC answered {r:?}"),
+    }
+}
+
+#[test]
+fn a_write_from_another_client_breaks_a_watch() {
+    let (mut e, _, a) = engine();
+    let b = e.connect("test:2", "test:0");
+    run(&mut e, a, "SET balance 100");
+    run(&mut e, a, "WATCH balance");
+    assert_eq!(run(&mut e, a, "MULTI"), Reply::ok());
+    assert_eq!(
+        run(&mut e, a, "DECRBY balance 30"),
+        Reply::Status("QUEUED".into())
+    );
+    // Another client writes in between: the transaction runs nothing.
+    run(&mut e, b, "INCRBY balance 5");
+    assert_eq!(run(&mut e, a, "EXEC"), Reply::NilArray);
+    assert_eq!(run(&mut e, a, "GET balance"), Reply::bulk("105"));
+    // A read by the other client does not break it; the retry succeeds.
+    run(&mut e, a, "WATCH balance");
+    run(&mut e, b, "GET balance");
+    run(&mut e, a, "MULTI");
+    run(&mut e, a, "DECRBY balance 30");
+    assert_eq!(run(&mut e, a, "EXEC"), Reply::Array(vec![Reply::Int(75)]));
+    // A watch in another database is another key.
+    run(&mut e, a, "WATCH balance");
+    run(&mut e, b, "SELECT 1");
+    run(&mut e, b, "SET balance 1");
+    assert!(!nil_exec(&mut e, a));
+}
+
+#[test]
+fn expiry_and_eviction_break_a_watch() {
+    let (mut e, clock, id) = engine();
+    run(&mut e, id, "SET k v PX 100");
+    run(&mut e, id, "WATCH k");
+    clock.advance(200);
+    // Nobody touched the key, but it expired after WATCH: EXEC fails.
+    assert!(nil_exec(&mut e, id));
+    // A key that had already expired when it was watched, then deleted by expiry, is
+    // logically unchanged.
+    run(&mut e, id, "DEBUG SET-ACTIVE-EXPIRE 0");
+    run(&mut e, id, "SET k2 v PX 100");
+    clock.advance(200);
+    run(&mut e, id, "WATCH k2");
+    assert_eq!(run(&mut e, id, "EXISTS k2"), Reply::Int(0));
+    assert!(!nil_exec(&mut e, id));
+    // Eviction.
+    run(&mut e, id, "SET big v");
+    run(&mut e, id, "WATCH big");
+    run(&mut e, id, "CONFIG SET maxmemory-policy allkeys-random");
+    run(&mut e, id, "CONFIG SET maxmemory 1");
+    run(&mut e, id, "GET nothing");
+    run(&mut e, id, "CONFIG SET maxmemory 0");
+    assert_eq!(run(&mut e, id, "EXISTS big"), Reply::Int(0));
+    assert!(nil_exec(&mut e, id));
+}
+
+#[test]
+fn blocking_commands_do_not_block_inside_exec_and_disconnect_forgets_watches() {
+    let (mut e, _, id) = engine();
+    run(&mut e, id, "MULTI");
+    run(&mut e, id, "BLPOP q 0");
+    run(&mut e, id, "BLMOVE q r LEFT LEFT 0");
+    assert_eq!(
+        run(&mut e, id, "EXEC"),
+        Reply::Array(vec![Reply::NilArray, Reply::Nil])
+    );
+    assert!(!e.is_blocked(id));
+    run(&mut e, id, "WATCH x y");
+    assert_eq!(e.core.watches.watched_keys(), 2);
+    e.disconnect(id);
+    assert_eq!(e.core.watches.watched_keys(), 0);
+    assert_eq!(e.core.watches.watching_clients(), 0);
+}

@@ -312,6 +312,12 @@ fn flush_args_ok(argv: &[Vec<u8>]) -> bool {
 
 /// Empties one database. Redis sends no keyspace notification for a flush.
 fn flush_db(ctx: &mut Ctx, db: usize) {
+    let core = &mut *ctx.core;
+    if !core.watches.is_empty() {
+        let d = &core.dbs[db];
+        core.watches
+            .touch_all_in_db(db, &|k| d.keys.get(k).is_some(), None);
+    }
     let n = ctx.core.dbs[db].keys.len() as u64;
     ctx.core.dbs[db].clear();
     ctx.core.stats.dirty += n;
@@ -350,6 +356,25 @@ pub fn swapdb(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         return Reply::err(errors::DB_INDEX);
     };
     if a != b {
+        // WATCHed keys that exist on either side change (touchAllWatchedKeysInDb).
+        let core = &mut *ctx.core;
+        if !core.watches.is_empty() {
+            let now = core.now;
+            let (da, dbb) = (&core.dbs[a], &core.dbs[b]);
+            let has = |d: &crate::engine::Db, k: &[u8]| d.keys.get(k).is_some();
+            let expired =
+                |d: &crate::engine::Db, k: &[u8]| d.expires.get(k).is_some_and(|&w| w <= now);
+            core.watches.touch_all_in_db(
+                a,
+                &|k| has(da, k),
+                Some((&|k| has(dbb, k), &|k| expired(dbb, k))),
+            );
+            core.watches.touch_all_in_db(
+                b,
+                &|k| has(dbb, k),
+                Some((&|k| has(da, k), &|k| expired(da, k))),
+            );
+        }
         ctx.core.dbs.swap(a, b);
     }
     ctx.core.stats.dirty += 1;

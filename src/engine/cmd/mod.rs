@@ -10,6 +10,7 @@ pub mod hll;
 pub mod keys;
 pub mod list;
 pub mod memory;
+pub mod multi;
 pub mod server;
 pub mod set;
 pub mod sort;

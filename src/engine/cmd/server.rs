@@ -71,6 +71,7 @@ pub fn quit(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
 }
 
 pub fn reset(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    super::multi::discard_transaction(ctx);
     let c = ctx.client();
     c.db = 0;
     c.resp = 2;

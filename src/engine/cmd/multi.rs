@@ -1,0 +1,100 @@
+//! MULTI, EXEC, DISCARD, WATCH and UNWATCH (Redis's `multi.c`).
+//!
+//! After MULTI, `Engine::execute` queues every command but these (answering `QUEUED`)
+//! once it has passed the unknown-command and arity checks; a command that fails them is
+//! answered with its error and makes EXEC abort with EXECABORT. EXEC runs the queue in
+//! one go, each command's error in its place in the array (no rollback), unless a WATCHed
+//! key changed since WATCH: then it runs nothing and answers with a null array.
+
+use crate::engine::{table, Ctx, Reply};
+
+pub fn multi(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    let c = ctx.client();
+    if c.multi.is_some() {
+        return Reply::err("ERR MULTI calls can not be nested");
+    }
+    c.multi = Some(Vec::new());
+    Reply::ok()
+}
+
+/// Ends the transaction state: the queue, the abort flag, the watches.
+pub(crate) fn discard_transaction(ctx: &mut Ctx) {
+    let id = ctx.id;
+    let c = ctx.client();
+    c.multi = None;
+    c.multi_error = false;
+    ctx.core.watches.unwatch_all(id);
+    ctx.core.watches.clear_dirty(id);
+}
+
+pub fn discard(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    if ctx.client().multi.is_none() {
+        return Reply::err("ERR DISCARD without MULTI");
+    }
+    discard_transaction(ctx);
+    Reply::ok()
+}
+
+/// Whether `key` is in `db` with its TTL passed (Redis's `keyIsExpired`: the value is
+/// still there until somebody looks it up or the active cycle finds it).
+fn key_is_expired(ctx: &Ctx, db: usize, key: &[u8]) -> bool {
+    ctx.core.dbs[db]
+        .expires
+        .get(key)
+        .is_some_and(|&when| when <= ctx.core.now)
+}
+
+pub fn exec(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    let id = ctx.id;
+    let Some(queue) = ctx.client().multi.take() else {
+        return Reply::err("ERR EXEC without MULTI");
+    };
+    let aborted = ctx.client().multi_error;
+    // A watched key that expired since WATCH counts as changed.
+    let expired = ctx
+        .core
+        .watches
+        .watched_by(id)
+        .iter()
+        .any(|w| !w.expired && key_is_expired(ctx, w.db, &w.key));
+    let dirty = expired || ctx.core.watches.is_dirty(id);
+    discard_transaction(ctx);
+    if aborted {
+        return Reply::err("EXECABORT Transaction discarded because of previous errors.");
+    }
+    if dirty {
+        return Reply::NilArray;
+    }
+    let mut replies = Vec::with_capacity(queue.len());
+    for argv in &queue {
+        replies.push(match table::lookup(argv) {
+            Ok(spec) => ctx.call(spec, argv),
+            Err(e) => Reply::Error(e),
+        });
+    }
+    Reply::Array(replies)
+}
+
+pub fn watch(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let id = ctx.id;
+    if ctx.client().multi.is_some() {
+        return Reply::err("ERR WATCH inside MULTI is not allowed");
+    }
+    // No point in watching once a watch has broken: EXEC will fail anyway.
+    if ctx.core.watches.is_dirty(id) {
+        return Reply::ok();
+    }
+    let db = ctx.db();
+    for key in &argv[1..] {
+        let expired = key_is_expired(ctx, db, key);
+        ctx.core.watches.watch(id, db, key, expired);
+    }
+    Reply::ok()
+}
+
+pub fn unwatch(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    let id = ctx.id;
+    ctx.core.watches.unwatch_all(id);
+    ctx.core.watches.clear_dirty(id);
+    Reply::ok()
+}
