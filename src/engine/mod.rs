@@ -179,6 +179,21 @@ pub struct Core {
     pub replid: String,
     /// Who WATCHes which keys, and whose watch broke.
     pub watches: multi::Watches,
+    /// Whether memory was over maxmemory when the running command started (Redis's
+    /// `pre_command_oom_state`, which scripts consult).
+    pub oom_at_start: bool,
+    /// EVAL's script cache and VM, made on first use (taken out while a script runs).
+    pub scripts: Option<lua::Scripts>,
+    /// FUNCTION's VM, made on first use.
+    pub functions: Option<lua::Functions>,
+    /// The libraries loaded with FUNCTION LOAD, by name.
+    pub libraries: std::collections::BTreeMap<String, cmd::scripting::Library>,
+    /// math.random's generator, one for EVAL and FCALL as in Redis.
+    pub lua_prng: lua::Prng,
+    /// Every script run's instruction budget and memory ceiling.
+    pub script_limits: lua::Limits,
+    /// What the last script did, call by call (the scripts panel shows it).
+    pub last_script: Option<cmd::scripting::Trace>,
 }
 
 /// What a command handler gets: the shared core and the calling client.
@@ -295,6 +310,13 @@ impl Engine {
                         .collect()
                 },
                 watches: multi::Watches::default(),
+                oom_at_start: false,
+                scripts: None,
+                functions: None,
+                libraries: Default::default(),
+                lua_prng: lua::Prng::new(),
+                script_limits: lua::Limits::default(),
+                last_script: None,
             },
             clients: BTreeMap::new(),
             next_client_id: 1,
@@ -519,13 +541,15 @@ impl Engine {
             let deny = spec.flags.contains(table::Flags::DENYOOM)
                 || (top(&["exec"]) && self.queued_flags(id).contains(table::Flags::DENYOOM))
                 || (in_multi && !top(&["exec", "discard", "quit", "reset"]));
-            if !self
+            let oom = !self
                 .core
-                .perform_evictions(argv.iter().map(|a| a.len() as u64).sum())
-                && deny
-            {
+                .perform_evictions(argv.iter().map(|a| a.len() as u64).sum());
+            self.core.oom_at_start = oom;
+            if oom && deny {
                 return self.reject(id, spec, evict::OOM_ERROR.to_string());
             }
+        } else {
+            self.core.oom_at_start = false;
         }
         if in_multi && !top(&["exec", "discard", "multi", "watch", "quit", "reset"]) {
             if let Some(q) = self.clients.get_mut(&id).and_then(|c| c.multi.as_mut()) {

@@ -7,8 +7,8 @@
 //! COUNT, the console's completion and hints, and HELP.
 
 use super::cmd::{
-    bitmap, debug, expire, geo, hash, hll, keys, list, memory, multi, server, set, sort, strings,
-    zset,
+    bitmap, debug, expire, geo, hash, hll, keys, list, memory, multi, scripting, server, set, sort,
+    strings, zset,
 };
 use super::{Ctx, Reply};
 
@@ -413,6 +413,167 @@ static OBJECT_SUBS: &[CommandSpec] = &[
             "object",
         ),
         "nondeterministic_output",
+    ),
+];
+
+const fn ssub(
+    name: &'static str,
+    arity: i32,
+    flags: &'static str,
+    container: &'static str,
+    complexity: &'static str,
+    summary: &'static str,
+    syntax: &'static str,
+    handler: Handler,
+) -> CommandSpec {
+    acl(
+        sub(
+            c(
+                name,
+                arity,
+                flags,
+                "",
+                NOKEY,
+                "",
+                "scripting",
+                if container.len() == 6 {
+                    "2.6.0"
+                } else {
+                    "7.0.0"
+                },
+                complexity,
+                summary,
+                syntax,
+                handler,
+            ),
+            container,
+        ),
+        "scripting",
+    )
+}
+
+static SCRIPT_SUBS: &[CommandSpec] = &[
+    ssub("debug", 3, "noscript", "script", "O(1)", "Set the Lua debugger mode (only NO here: KV Lab has no debugger).", "YES|SYNC|NO", scripting::script_debug),
+    tips(ssub("exists", -3, "noscript", "script", "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).", "Whether scripts are in the cache, one 1 or 0 per SHA-1.", "sha1 [sha1 ...]", scripting::script_exists), "request_policy:all_shards response_policy:agg_logical_and"),
+    tips(ssub("flush", -2, "noscript", "script", "O(N) with N being the number of scripts in cache", "Empty the script cache.", "[ASYNC|SYNC]", scripting::script_flush), "request_policy:all_nodes response_policy:all_succeeded"),
+    acl(help_sub("script", "loading stale", "", "scripting", "5.0.0", "List the SCRIPT subcommands.", scripting::script_help), "scripting"),
+    tips(ssub("kill", 2, "noscript allow_busy", "script", "O(1)", "Stop the running script (none ever runs across commands here).", "", scripting::script_kill), "request_policy:all_shards response_policy:one_succeeded"),
+    tips(ssub("load", 3, "noscript stale", "script", "O(N) with N being the length in bytes of the script body.", "Compile a script into the cache and return its SHA-1, for EVALSHA.", "script", scripting::script_load), "request_policy:all_nodes response_policy:all_succeeded"),
+];
+
+static FUNCTION_SUBS: &[CommandSpec] = &[
+    tips(
+        ssub(
+            "delete",
+            3,
+            "write noscript",
+            "function",
+            "O(1)",
+            "Delete a library and its functions.",
+            "library-name",
+            scripting::function_delete,
+        ),
+        "request_policy:all_shards response_policy:all_succeeded",
+    ),
+    ssub(
+        "dump",
+        2,
+        "noscript",
+        "function",
+        "O(N) where N is the number of functions",
+        "A payload holding every library, for FUNCTION RESTORE.",
+        "",
+        scripting::function_dump,
+    ),
+    tips(
+        ssub(
+            "flush",
+            -2,
+            "write noscript",
+            "function",
+            "O(N) where N is the number of functions deleted",
+            "Delete every library.",
+            "[ASYNC|SYNC]",
+            scripting::function_flush,
+        ),
+        "request_policy:all_shards response_policy:all_succeeded",
+    ),
+    acl(
+        help_sub(
+            "function",
+            "loading stale",
+            "",
+            "scripting",
+            "7.0.0",
+            "List the FUNCTION subcommands.",
+            scripting::function_help,
+        ),
+        "scripting",
+    ),
+    tips(
+        ssub(
+            "kill",
+            2,
+            "noscript allow_busy",
+            "function",
+            "O(1)",
+            "Stop the running function (none ever runs across commands here).",
+            "",
+            scripting::function_kill,
+        ),
+        "request_policy:all_shards response_policy:one_succeeded",
+    ),
+    tips(
+        ssub(
+            "list",
+            -2,
+            "noscript",
+            "function",
+            "O(N) where N is the number of functions",
+            "The libraries, their functions and flags, optionally filtered and with code.",
+            "[LIBRARYNAME library-name-pattern] [WITHCODE]",
+            scripting::function_list,
+        ),
+        "nondeterministic_output_order",
+    ),
+    tips(
+        ssub(
+            "load",
+            -3,
+            "write denyoom noscript",
+            "function",
+            "O(1) (considering compilation time is redundant)",
+            "Load a library of functions (`#!lua name=<lib>` then redis.register_function calls).",
+            "[REPLACE] function-code",
+            scripting::function_load,
+        ),
+        "request_policy:all_shards response_policy:all_succeeded",
+    ),
+    tips(
+        ssub(
+            "restore",
+            -3,
+            "write denyoom noscript",
+            "function",
+            "O(N) where N is the number of functions on the payload",
+            "Load the libraries of a FUNCTION DUMP payload.",
+            "serialized-value [FLUSH|APPEND|REPLACE]",
+            scripting::function_restore,
+        ),
+        "request_policy:all_shards response_policy:all_succeeded",
+    ),
+    tips(
+        ssub(
+            "stats",
+            2,
+            "noscript allow_busy",
+            "function",
+            "O(1)",
+            "The running function (never one here) and the engines' counts.",
+            "",
+            scripting::function_stats,
+        ),
+        "nondeterministic_output request_policy:all_shards response_policy:special",
     ),
 ];
 
@@ -1166,6 +1327,21 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Make the next EXEC fail if any of these keys changes first (check-and-set).", "key [key ...]", multi::watch),
     c("unwatch", 1, "noscript loading stale fast allow_busy", "transaction", NOKEY, "", "transactions", "2.2.0", "O(1)",
         "Forget all WATCHed keys.", "", multi::unwatch),
+    // Scripting.
+    c("eval", -3, "noscript stale skip_monitor no_mandatory_keys movablekeys", "scripting", NOKEY, "RW ACCESS UPDATE", "scripting", "2.6.0", "Depends on the script that is executed.",
+        "Run a Lua script (KEYS and ARGV after numkeys); it is cached by its SHA-1.", "script numkeys [key [key ...]] [arg [arg ...]]", scripting::eval),
+    c("evalsha", -3, "noscript stale skip_monitor no_mandatory_keys movablekeys", "scripting", NOKEY, "RW ACCESS UPDATE", "scripting", "2.6.0", "Depends on the script that is executed.",
+        "Run a cached script by its SHA-1 (SCRIPT LOAD or an earlier EVAL).", "sha1 numkeys [key [key ...]] [arg [arg ...]]", scripting::evalsha),
+    c("eval_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys movablekeys", "scripting", NOKEY, "RO ACCESS", "scripting", "7.0.0", "Depends on the script that is executed.",
+        "EVAL for a script that only reads.", "script numkeys [key [key ...]] [arg [arg ...]]", scripting::eval_ro),
+    c("evalsha_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys movablekeys", "scripting", NOKEY, "RO ACCESS", "scripting", "7.0.0", "Depends on the script that is executed.",
+        "EVALSHA for a script that only reads.", "sha1 numkeys [key [key ...]] [arg [arg ...]]", scripting::evalsha_ro),
+    c("fcall", -3, "noscript stale skip_monitor no_mandatory_keys movablekeys", "scripting", NOKEY, "RW ACCESS UPDATE", "scripting", "7.0.0", "Depends on the function that is executed.",
+        "Call a function of a loaded library.", "function numkeys [key [key ...]] [arg [arg ...]]", scripting::fcall),
+    c("fcall_ro", -3, "readonly noscript stale skip_monitor no_mandatory_keys movablekeys", "scripting", NOKEY, "RO ACCESS", "scripting", "7.0.0", "Depends on the function that is executed.",
+        "Call a no-writes function of a loaded library.", "function numkeys [key [key ...]] [arg [arg ...]]", scripting::fcall_ro),
+    container("script", -2, "", "scripting", "2.6.0", "The script cache: LOAD, EXISTS, FLUSH, KILL.", SCRIPT_SUBS),
+    container("function", -2, "", "scripting", "7.0.0", "Function libraries: LOAD, LIST, DELETE, FLUSH, DUMP, RESTORE, STATS.", FUNCTION_SUBS),
 ];
 
 /// Every top-level command.
@@ -1343,6 +1519,12 @@ static KEY_SPECS: &[(&str, &[KeySpec])] = &[
     ("getex", &[ks("RW ACCESS UPDATE", Index(1), Range(0, 1, 0), "RW and UPDATE because it changes the TTL")]),
     ("lmove", &[ks("RW ACCESS DELETE", Index(1), Range(0, 1, 0), ""), ks("RW INSERT", Index(2), Range(0, 1, 0), "")]),
     ("lmpop", &[ks("RW ACCESS DELETE", Index(1), Keynum(0, 1, 1), "")]),
+    ("eval", &[ks("RW ACCESS UPDATE", Index(2), Keynum(0, 1, 1), "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")]),
+    ("evalsha", &[ks("RW ACCESS UPDATE", Index(2), Keynum(0, 1, 1), "")]),
+    ("eval_ro", &[ks("RO ACCESS", Index(2), Keynum(0, 1, 1), "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")]),
+    ("evalsha_ro", &[ks("RO ACCESS", Index(2), Keynum(0, 1, 1), "")]),
+    ("fcall", &[ks("RW ACCESS UPDATE", Index(2), Keynum(0, 1, 1), "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")]),
+    ("fcall_ro", &[ks("RO ACCESS", Index(2), Keynum(0, 1, 1), "We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")]),
     ("pfcount", &[ks("RW ACCESS", Index(1), Range(-1, 1, 0), "RW because it may change the internal representation of the key, and propagate to replicas")]),
     ("pfmerge", &[ks("RW ACCESS INSERT", Index(1), Range(0, 1, 0), ""), ks("RO ACCESS", Index(2), Range(-1, 1, 0), "")]),
     ("rename", &[ks("RW ACCESS DELETE", Index(1), Range(0, 1, 0), ""), ks("OW UPDATE", Index(2), Range(0, 1, 0), "")]),

@@ -662,3 +662,81 @@ mod tests {
         }
     }
 }
+
+/// Redis's CRC-64 (Jones polynomial, reflected, as `crc64.c`), which closes DUMP
+/// payloads and RDB files. `crc64(0, b"123456789")` is 0xe9c6d914c4b8d9ca.
+pub fn crc64(mut crc: u64, data: &[u8]) -> u64 {
+    const POLY: u64 = 0x95ac_9329_ac4b_c9b5;
+    static TABLE: std::sync::OnceLock<[u64; 256]> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = [0u64; 256];
+        for (i, slot) in t.iter_mut().enumerate() {
+            let mut c = i as u64;
+            for _ in 0..8 {
+                c = if c & 1 != 0 { (c >> 1) ^ POLY } else { c >> 1 };
+            }
+            *slot = c;
+        }
+        t
+    });
+    for &b in data {
+        crc = table[((crc ^ b as u64) & 0xff) as usize] ^ (crc >> 8);
+    }
+    crc
+}
+
+/// LZF decompression (liblzf's format, which RDB strings use when compressed), into
+/// exactly `out_len` bytes; None if the input is malformed or does not fill it.
+pub fn lzf_decompress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
+    let mut out: Vec<u8> = Vec::with_capacity(out_len.min(1 << 26));
+    let mut i = 0;
+    while i < input.len() {
+        let ctrl = input[i] as usize;
+        i += 1;
+        if ctrl < 32 {
+            let n = ctrl + 1;
+            let lit = input.get(i..i + n)?;
+            if out.len() + n > out_len {
+                return None;
+            }
+            out.extend_from_slice(lit);
+            i += n;
+        } else {
+            let mut len = ctrl >> 5;
+            if len == 7 {
+                len += *input.get(i)? as usize;
+                i += 1;
+            }
+            let back = ((ctrl & 0x1f) << 8) + *input.get(i)? as usize + 1;
+            i += 1;
+            if back > out.len() || out.len() + len + 2 > out_len {
+                return None;
+            }
+            let start = out.len() - back;
+            for k in 0..len + 2 {
+                out.push(out[start + k]);
+            }
+        }
+    }
+    (out.len() == out_len).then_some(out)
+}
+
+#[cfg(test)]
+mod crc_tests {
+    #[test]
+    fn crc64_matches_redis_check_value() {
+        assert_eq!(super::crc64(0, b"123456789"), 0xe9c6_d914_c4b8_d9ca);
+    }
+
+    #[test]
+    fn lzf_back_references_expand() {
+        // "aaaaaaaaaa": one literal 'a', then a back reference of length 9 at distance 1.
+        let c = [0u8, b'a', 7 << 5, 0, 0];
+        assert_eq!(
+            super::lzf_decompress(&c, 10).as_deref(),
+            Some(&b"aaaaaaaaaa"[..])
+        );
+        assert_eq!(super::lzf_decompress(&c, 9), None);
+        assert_eq!(super::lzf_decompress(&[5, 1], 6), None);
+    }
+}

@@ -15,12 +15,16 @@
 //!   `while true do end` or a `string.rep('x', 1e9)` ends in an error reply instead of
 //!   freezing the page; deep recursion ends in Lua's "stack overflow".
 //!
-//! Not here: `struct` and `cmsgpack` (absent from the globals), SCRIPT KILL and
-//! the Lua debugger.
+//! * `struct` and `cmsgpack` ([`structlib`], [`cmsgpack`]): Redis's C libraries,
+//!   rewritten with their formats, error texts and C-stack limits.
+//!
+//! Not here: SCRIPT KILL and the Lua debugger.
 
 mod cjson;
+mod cmsgpack;
 mod libs;
 mod sha1;
+mod structlib;
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -44,8 +48,10 @@ pub trait Host {
     /// called from script", "ERR Wrong number of args calling Redis command from
     /// script", "ERR This Redis command is not allowed from script", "ERR Write
     /// commands are not allowed from read-only scripts." ...) and returns the reply in
-    /// full RESP3 form (Map, Double, Bool ...); errors as [`Reply::Error`].
-    fn call(&mut self, argv: &[Vec<u8>]) -> Reply;
+    /// full RESP3 form (Map, Double, Bool ...); errors as [`Reply::Error`]. `resp` is
+    /// the protocol the script chose with `redis.setresp` (2 unless it did): some
+    /// commands shape their replies by it (ZRANGE WITHSCORES pairs, HRANDFIELD).
+    fn call(&mut self, argv: &[Vec<u8>], resp: u8) -> Reply;
     /// `redis.log(level, ...)`: level 0..=3 (debug, verbose, notice, warning), the
     /// message being the arguments joined by spaces.
     fn log(&mut self, _level: i32, _msg: &[u8]) {}
@@ -233,6 +239,8 @@ struct Vm {
     k: Table,
     /// The RESP version `redis.setresp` chose for this run.
     resp: Rc<Cell<u8>>,
+    /// The run's memory limit, for the Rust helpers that build big values.
+    mem: libs::MemLimit,
 }
 
 /// How a run ended, before it becomes a reply.
@@ -330,6 +338,11 @@ impl Vm {
         )?;
         i.raw_set("bit", libs::bit_table(&lua)?)?;
         i.raw_set("cjson", cjson::table(&lua)?)?;
+        let mem = libs::MemLimit::new();
+        i.raw_set("struct", structlib::table(&lua, mem.clone())?)?;
+        i.raw_set("cmsgpack", cmsgpack::table(&lua, mem.clone())?)?;
+        let string: Table = lua.globals().get("string")?;
+        lua.set_named_registry_value(libs::REP, string.get::<_, Function>("rep")?)?;
         i.raw_set("null", cjson::null())?;
         i.raw_set(
             "valid_name",
@@ -352,7 +365,8 @@ impl Vm {
         };
         let k: Table = boot.call((i.clone(), mode_name))?;
         lua.set_named_registry_value(libs::WHERE, k.raw_get::<_, Function>("where")?)?;
-        Ok(Vm { lua, k, resp })
+        lua.set_named_registry_value(libs::CALLEE, k.raw_get::<_, Function>("callee")?)?;
+        Ok(Vm { lua, k, resp, mem })
     }
 
     /// Compiles `code` under `chunkname`; Err is Lua's message.
@@ -367,6 +381,11 @@ impl Vm {
     }
 
     fn arm(&self, limits: &Limits) {
+        self.mem.0.set(if limits.memory == 0 {
+            usize::MAX
+        } else {
+            limits.memory
+        });
         let cfg = SandboxConfig {
             instruction_limit: Some(if limits.instructions == 0 {
                 u64::MAX
@@ -454,6 +473,7 @@ impl Vm {
     }
 
     fn reset_budget(&self) {
+        self.mem.0.set(usize::MAX);
         if let Ok(sb) = self.lua.install_sandbox(SandboxConfig {
             instruction_limit: Some(u64::MAX),
             memory_limit_bytes: Some(usize::MAX),
@@ -566,7 +586,7 @@ fn host_dispatch(
             }
         }
     }
-    let reply = host.call(&argv);
+    let reply = host.call(&argv, resp.get());
     if let Reply::Error(e) = &reply {
         return err(lua, &trim_crlf(e));
     }

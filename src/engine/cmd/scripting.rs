@@ -1,0 +1,819 @@
+//! EVAL, EVALSHA, EVAL_RO, EVALSHA_RO, SCRIPT, FUNCTION, FCALL and FCALL_RO (Redis's
+//! `eval.c`, `functions.c` and `script.c`).
+//!
+//! The Lua side (the VM, the `redis` table, the conversions) is in `engine::lua`; this
+//! file is the server side: parsing the commands, the checks Redis makes before a script
+//! runs (`scriptPrepareForRun`) and on every `redis.call` (`scriptCall`), the library
+//! registry of FUNCTION, and the trace of the last script for the panels.
+//!
+//! A script's commands run through [`Ctx::call`], the same write path as any command:
+//! WATCH, keyspace events, blocking clients and memory accounting all see them. A script
+//! is not a transaction: what it wrote before an error stays written.
+
+use super::eq;
+use crate::engine::lua::{self, FunctionInfo, Host, ScriptFlags};
+use crate::engine::table::{self, Flags};
+use crate::engine::util::glob_match as glob_like;
+use crate::engine::{evict, Ctx, Reply};
+
+/// One library loaded with FUNCTION LOAD.
+#[derive(Clone, Debug)]
+pub struct Library {
+    pub code: Vec<u8>,
+    pub functions: Vec<FunctionInfo>,
+}
+
+/// One `redis.call` / `redis.pcall` of a script, for the panels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceCall {
+    pub argv: Vec<Vec<u8>>,
+    pub reply: Reply,
+    /// A write command that succeeded: it stays written whatever the script does next.
+    pub wrote: bool,
+}
+
+/// What the last script did: its calls in order (the first [`TRACE_CALLS`]), how many
+/// there were, and its reply.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trace {
+    pub client: u64,
+    /// `EVAL`, `EVALSHA`, `FCALL` … and the script's SHA-1 or the function's name.
+    pub command: String,
+    pub name: String,
+    pub calls: Vec<TraceCall>,
+    pub total_calls: usize,
+    pub reply: Reply,
+}
+
+/// How many calls a trace keeps (a script may loop over thousands).
+pub const TRACE_CALLS: usize = 200;
+
+/// The server side of `redis.call`: Redis's `scriptCall` checks, then the command.
+struct EngineHost<'a, 'b> {
+    ctx: &'a mut Ctx<'b>,
+    read_only: bool,
+    allow_oom: bool,
+    /// A write already happened: later commands may not be refused for OOM.
+    write_dirty: bool,
+    calls: Vec<TraceCall>,
+    total_calls: usize,
+}
+
+impl EngineHost<'_, '_> {
+    fn refuse(&mut self, spec: Option<&'static table::CommandSpec>, e: &str) -> Reply {
+        self.ctx.core.stats.total_error_replies += 1;
+        if let Some(spec) = spec {
+            self.ctx
+                .core
+                .cmdstats
+                .entry(spec.key())
+                .or_default()
+                .rejected_calls += 1;
+        }
+        Reply::err(e)
+    }
+
+    fn dispatch(&mut self, argv: &[Vec<u8>], resp: u8) -> Reply {
+        let spec = match table::lookup(argv) {
+            Ok(s) if table::arity_ok(s, argv.len()) => s,
+            Ok(s) => {
+                return self.refuse(
+                    Some(s),
+                    "ERR Wrong number of args calling Redis command from script",
+                )
+            }
+            Err(_) => return self.refuse(None, "ERR Unknown Redis command called from script"),
+        };
+        if spec.flags.contains(Flags::NOSCRIPT) {
+            return self.refuse(
+                Some(spec),
+                "ERR This Redis command is not allowed from script",
+            );
+        }
+        let write = spec.flags.contains(Flags::WRITE);
+        if self.read_only && write {
+            return self.refuse(
+                Some(spec),
+                "ERR Write commands are not allowed from read-only scripts.",
+            );
+        }
+        if !self.allow_oom
+            && self.ctx.core.config.maxmemory > 0
+            && !self.write_dirty
+            && self.ctx.core.oom_at_start
+            && spec.flags.contains(Flags::DENYOOM)
+        {
+            return self.refuse(Some(spec), evict::OOM_ERROR);
+        }
+        if write {
+            self.write_dirty = true;
+        }
+        // The script's protocol shapes some replies (ZRANGE WITHSCORES pairs).
+        let caller_resp = std::mem::replace(&mut self.ctx.client().resp, resp);
+        let reply = self.ctx.call(spec, argv);
+        self.ctx.client().resp = caller_resp;
+        reply
+    }
+}
+
+impl Host for EngineHost<'_, '_> {
+    fn call(&mut self, argv: &[Vec<u8>], resp: u8) -> Reply {
+        let reply = self.dispatch(argv, resp);
+        self.total_calls += 1;
+        if self.calls.len() < TRACE_CALLS {
+            let wrote = !reply.is_error()
+                && table::lookup(argv).is_ok_and(|s| s.flags.contains(Flags::WRITE));
+            self.calls.push(TraceCall {
+                argv: argv.to_vec(),
+                reply: reply.clone(),
+                wrote,
+            });
+        }
+        reply
+    }
+}
+
+/// EVAL's and FCALL's numkeys: the keys and the arguments after it.
+fn split_keys<'v>(argv: &'v [Vec<u8>], bad: &str) -> Result<(&'v [Vec<u8>], &'v [Vec<u8>]), Reply> {
+    let n = crate::engine::util::parse_i64(&argv[2]).ok_or_else(|| Reply::err(bad))?;
+    if n > argv.len() as i64 - 3 {
+        return Err(Reply::err(
+            "ERR Number of keys can't be greater than number of args",
+        ));
+    }
+    if n < 0 {
+        return Err(Reply::err("ERR Number of keys can't be negative"));
+    }
+    let n = n as usize;
+    Ok((&argv[3..3 + n], &argv[3 + n..]))
+}
+
+/// Redis's `scriptPrepareForRun`: the checks a script's declared flags call for.
+fn prepare(ctx: &Ctx, flags: ScriptFlags, ro: bool) -> Result<(), Reply> {
+    if flags.no_shebang {
+        return Ok(());
+    }
+    if !flags.no_writes && ro {
+        return Err(Reply::err(
+            "ERR Can not execute a script with write flag using *_ro command.",
+        ));
+    }
+    if ctx.core.oom_at_start
+        && ctx.core.config.maxmemory > 0
+        && !(flags.allow_oom || flags.no_writes)
+    {
+        return Err(Reply::err(
+            "OOM allow-oom flag is not set on the script, can not run it when used memory > 'maxmemory'",
+        ));
+    }
+    Ok(())
+}
+
+enum Target<'s> {
+    Script(&'s str),
+    Function(&'s str, &'s str),
+}
+
+/// Runs a script or function for the calling client, with the engine as its host, and
+/// keeps its trace. The client's database is the script's own: a SELECT inside does not
+/// change the caller's.
+fn run(
+    ctx: &mut Ctx,
+    target: Target,
+    command: &str,
+    flags: ScriptFlags,
+    ro: bool,
+    keys: &[Vec<u8>],
+    args: &[Vec<u8>],
+) -> Reply {
+    let limits = ctx.core.script_limits;
+    let db = ctx.db();
+    let mut host = EngineHost {
+        ctx,
+        read_only: ro || flags.no_writes,
+        allow_oom: !flags.no_shebang && flags.allow_oom,
+        write_dirty: false,
+        calls: Vec::new(),
+        total_calls: 0,
+    };
+    let (reply, name) = match target {
+        Target::Script(sha) => {
+            let Some(mut scripts) = host.ctx.core.scripts.take() else {
+                return Reply::err("NOSCRIPT No matching script. Please use EVAL.");
+            };
+            let r = scripts.run(sha, keys, args, &mut host, &limits);
+            host.ctx.core.scripts = Some(scripts);
+            (r, sha.to_string())
+        }
+        Target::Function(lib, f) => {
+            let Some(mut functions) = host.ctx.core.functions.take() else {
+                return Reply::err("ERR Function not found");
+            };
+            let r = functions.call(lib, f, keys, args, &mut host, &limits);
+            host.ctx.core.functions = Some(functions);
+            (r, f.to_string())
+        }
+    };
+    let EngineHost {
+        ctx,
+        calls,
+        total_calls,
+        ..
+    } = host;
+    ctx.client().db = db;
+    ctx.core.last_script = Some(Trace {
+        client: ctx.id,
+        command: command.to_string(),
+        name,
+        calls,
+        total_calls,
+        reply: reply.clone(),
+    });
+    reply
+}
+
+fn scripts<'c>(ctx: &'c mut Ctx) -> &'c mut lua::Scripts {
+    let prng = ctx.core.lua_prng.clone();
+    ctx.core
+        .scripts
+        .get_or_insert_with(|| lua::Scripts::new(prng))
+}
+
+fn eval_generic(ctx: &mut Ctx, argv: &[Vec<u8>], by_sha: bool, ro: bool) -> Reply {
+    let (keys, args) = match split_keys(argv, crate::engine::reply::errors::NOT_INT) {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    let sha = if by_sha {
+        let sha = String::from_utf8_lossy(&argv[1]).to_ascii_lowercase();
+        if sha.len() != 40 || !scripts(ctx).exists(&sha) {
+            return Reply::err("NOSCRIPT No matching script. Please use EVAL.");
+        }
+        sha
+    } else {
+        let sha = lua::sha1hex(&argv[1]);
+        if !scripts(ctx).exists(&sha) {
+            if let Err(e) = scripts(ctx).load(&argv[1]) {
+                return e;
+            }
+        }
+        sha
+    };
+    let flags = scripts(ctx).flags(&sha).unwrap_or_default();
+    if let Err(e) = prepare(ctx, flags, ro) {
+        return e;
+    }
+    let command = String::from_utf8_lossy(&argv[0]).to_ascii_uppercase();
+    run(ctx, Target::Script(&sha), &command, flags, ro, keys, args)
+}
+
+pub fn eval(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    eval_generic(ctx, argv, false, false)
+}
+
+pub fn evalsha(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    eval_generic(ctx, argv, true, false)
+}
+
+pub fn eval_ro(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    eval_generic(ctx, argv, false, true)
+}
+
+pub fn evalsha_ro(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    eval_generic(ctx, argv, true, true)
+}
+
+pub fn script_load(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    match scripts(ctx).load(&argv[2]) {
+        Ok(sha) => Reply::Bulk(sha.into_bytes()),
+        Err(e) => e,
+    }
+}
+
+pub fn script_exists(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let s = scripts(ctx);
+    Reply::Array(
+        argv[2..]
+            .iter()
+            .map(|a| Reply::Int(s.exists(&String::from_utf8_lossy(a)) as i64))
+            .collect(),
+    )
+}
+
+/// SCRIPT FLUSH and FUNCTION FLUSH take an optional SYNC or ASYNC.
+fn sync_async_ok(argv: &[Vec<u8>]) -> bool {
+    argv.len() == 2 || (argv.len() == 3 && (eq(&argv[2], "sync") || eq(&argv[2], "async")))
+}
+
+pub fn script_flush(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    if !sync_async_ok(argv) {
+        return Reply::err("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
+    }
+    ctx.core.scripts = None;
+    Reply::ok()
+}
+
+/// SCRIPT KILL and FUNCTION KILL. A script here runs to its end (or its budget) within
+/// one command, so there is never one to kill from another client.
+pub fn script_kill(_ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    Reply::err("NOTBUSY No scripts in execution right now.")
+}
+
+// ---------------------------------------------------------------------- FUNCTION
+
+fn functions<'c>(ctx: &'c mut Ctx) -> &'c mut lua::Functions {
+    let prng = ctx.core.lua_prng.clone();
+    ctx.core
+        .functions
+        .get_or_insert_with(|| lua::Functions::new(prng))
+}
+
+/// The library that registered `function`.
+fn library_of<'l>(ctx: &'l Ctx, function: &str) -> Option<(&'l str, &'l FunctionInfo)> {
+    ctx.core.libraries.iter().find_map(|(name, lib)| {
+        lib.functions
+            .iter()
+            .find(|f| f.name == function)
+            .map(|f| (name.as_str(), f))
+    })
+}
+
+/// A host for FUNCTION LOAD: only `redis.log` can reach it, and no command.
+struct LoadHost;
+
+impl Host for LoadHost {
+    fn call(&mut self, _argv: &[Vec<u8>], _resp: u8) -> Reply {
+        Reply::err("ERR Unknown Redis command called from script")
+    }
+}
+
+/// Compiles and registers a library (Redis's `functionsCreateWithLibraryCtx`): the
+/// library's name, or Redis's error. On success it is live.
+fn create_library(ctx: &mut Ctx, code: &[u8], replace: bool) -> Result<String, Reply> {
+    let (name, _) = lua::parse_library_metadata(code)?;
+    if ctx.core.libraries.contains_key(&name) && !replace {
+        return Err(Reply::err(format!("ERR Library '{name}' already exists")));
+    }
+    let limits = ctx.core.script_limits;
+    let info = functions(ctx).load(code, &mut LoadHost, &limits)?;
+    for f in &info.functions {
+        if let Some((other, _)) = library_of(ctx, &f.name) {
+            if other != name {
+                return Err(Reply::err(format!(
+                    "ERR Function {} already exists",
+                    f.name
+                )));
+            }
+        }
+    }
+    functions(ctx).commit();
+    ctx.core.libraries.insert(
+        name.clone(),
+        Library {
+            code: code.to_vec(),
+            functions: info.functions,
+        },
+    );
+    Ok(name)
+}
+
+pub fn function_load(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let mut replace = false;
+    let mut at = 2;
+    while at < argv.len() - 1 {
+        if eq(&argv[at], "replace") {
+            replace = true;
+            at += 1;
+            continue;
+        }
+        return Reply::err(format!(
+            "ERR Unknown option given: {}",
+            String::from_utf8_lossy(&argv[at])
+        ));
+    }
+    if at >= argv.len() {
+        return Reply::err("ERR Function code is missing");
+    }
+    match create_library(ctx, &argv[at], replace) {
+        Ok(name) => {
+            ctx.core.stats.dirty += 1;
+            Reply::Bulk(name.into_bytes())
+        }
+        Err(e) => e,
+    }
+}
+
+pub fn function_delete(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let name = String::from_utf8_lossy(&argv[2]).into_owned();
+    if ctx.core.libraries.remove(&name).is_none() {
+        return Reply::err("ERR Library not found");
+    }
+    functions(ctx).delete(&name);
+    ctx.core.stats.dirty += 1;
+    Reply::ok()
+}
+
+pub fn function_flush(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    if !sync_async_ok(argv) {
+        return Reply::err("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+    }
+    ctx.core.libraries.clear();
+    ctx.core.functions = None;
+    ctx.core.stats.dirty += 1;
+    Reply::ok()
+}
+
+pub fn function_kill(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    script_kill(ctx, argv)
+}
+
+pub fn function_list(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let mut with_code = false;
+    let mut pattern: Option<&[u8]> = None;
+    let mut i = 2;
+    while i < argv.len() {
+        if eq(&argv[i], "withcode") && !with_code {
+            with_code = true;
+            i += 1;
+        } else if eq(&argv[i], "libraryname") && pattern.is_none() {
+            if i + 1 >= argv.len() {
+                return Reply::err("ERR library name argument was not given");
+            }
+            pattern = Some(&argv[i + 1]);
+            i += 2;
+        } else {
+            return Reply::err(format!(
+                "ERR Unknown argument {}",
+                String::from_utf8_lossy(&argv[i])
+            ));
+        }
+    }
+    let s = |t: &str| Reply::bulk(t);
+    let libs = ctx
+        .core
+        .libraries
+        .iter()
+        .filter(|(name, _)| pattern.is_none_or(|p| glob_like(p, name.as_bytes(), true)))
+        .map(|(name, lib)| {
+            let funcs = lib
+                .functions
+                .iter()
+                .map(|f| {
+                    Reply::Map(vec![
+                        (s("name"), s(&f.name)),
+                        (
+                            s("description"),
+                            f.description.as_deref().map_or(Reply::Nil, s),
+                        ),
+                        (
+                            s("flags"),
+                            Reply::Set(f.flags.names().into_iter().map(s).collect()),
+                        ),
+                    ])
+                })
+                .collect();
+            let mut m = vec![
+                (s("library_name"), s(name)),
+                (s("engine"), s("LUA")),
+                (s("functions"), Reply::Array(funcs)),
+            ];
+            if with_code {
+                m.push((s("library_code"), Reply::Bulk(lib.code.clone())));
+            }
+            Reply::Map(m)
+        })
+        .collect();
+    Reply::Array(libs)
+}
+
+pub fn function_stats(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    let s = |t: &str| Reply::bulk(t);
+    let libraries = ctx.core.libraries.len() as i64;
+    let functions: usize = ctx.core.libraries.values().map(|l| l.functions.len()).sum();
+    Reply::Map(vec![
+        (s("running_script"), Reply::Nil),
+        (
+            s("engines"),
+            Reply::Map(vec![(
+                s("LUA"),
+                Reply::Map(vec![
+                    (s("libraries_count"), Reply::Int(libraries)),
+                    (s("functions_count"), Reply::Int(functions as i64)),
+                ]),
+            )]),
+        ),
+    ])
+}
+
+fn fcall_generic(ctx: &mut Ctx, argv: &[Vec<u8>], ro: bool) -> Reply {
+    let (keys, args) = match split_keys(argv, "ERR Bad number of keys provided") {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    let fname = String::from_utf8_lossy(&argv[1]).into_owned();
+    let Some((lib, info)) = library_of(ctx, &fname) else {
+        return Reply::err("ERR Function not found");
+    };
+    let (lib, flags) = (lib.to_string(), info.flags);
+    if let Err(e) = prepare(ctx, flags, ro) {
+        return e;
+    }
+    let command = String::from_utf8_lossy(&argv[0]).to_ascii_uppercase();
+    run(
+        ctx,
+        Target::Function(&lib, &fname),
+        &command,
+        flags,
+        ro,
+        keys,
+        args,
+    )
+}
+
+pub fn fcall(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    fcall_generic(ctx, argv, false)
+}
+
+pub fn fcall_ro(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    fcall_generic(ctx, argv, true)
+}
+
+// ------------------------------------------------------------ FUNCTION DUMP/RESTORE
+
+/// RDB's opcode for a function library (`RDB_OPCODE_FUNCTION2`) and the version DUMP
+/// payloads carry (Redis 7.0 writes RDB 10).
+const RDB_OPCODE_FUNCTION2: u8 = 245;
+const RDB_OPCODE_FUNCTION: u8 = 246;
+const RDB_VERSION: u16 = 10;
+
+pub fn function_dump(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    let mut out = Vec::new();
+    for lib in ctx.core.libraries.values() {
+        out.push(RDB_OPCODE_FUNCTION2);
+        rdb_save_len(&mut out, lib.code.len() as u64);
+        out.extend_from_slice(&lib.code);
+    }
+    out.extend_from_slice(&RDB_VERSION.to_le_bytes());
+    let crc = crate::engine::util::crc64(0, &out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    Reply::Bulk(out)
+}
+
+/// RDB's length encoding.
+fn rdb_save_len(out: &mut Vec<u8>, len: u64) {
+    if len < 1 << 6 {
+        out.push(len as u8);
+    } else if len < 1 << 14 {
+        out.push(0x40 | (len >> 8) as u8);
+        out.push(len as u8);
+    } else if len <= u32::MAX as u64 {
+        out.push(0x80);
+        out.extend_from_slice(&(len as u32).to_be_bytes());
+    } else {
+        out.push(0x81);
+        out.extend_from_slice(&len.to_be_bytes());
+    }
+}
+
+/// Reads one RDB string at `*pos` (plain, integer-encoded or LZF-compressed).
+fn rdb_load_string(buf: &[u8], pos: &mut usize) -> Option<Vec<u8>> {
+    let first = *buf.get(*pos)?;
+    *pos += 1;
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let s = buf.get(*pos..pos.checked_add(n)?)?;
+        *pos += n;
+        Some(s)
+    };
+    let len = match first >> 6 {
+        0 => (first & 0x3f) as u64,
+        1 => (((first & 0x3f) as u64) << 8) | take(1)?[0] as u64,
+        2 if first == 0x80 => u32::from_be_bytes(take(4)?.try_into().ok()?) as u64,
+        2 if first == 0x81 => u64::from_be_bytes(take(8)?.try_into().ok()?),
+        3 => {
+            return match first & 0x3f {
+                0 => Some((take(1)?[0] as i8).to_string().into_bytes()),
+                1 => Some(
+                    i16::from_le_bytes(take(2)?.try_into().ok()?)
+                        .to_string()
+                        .into_bytes(),
+                ),
+                2 => Some(
+                    i32::from_le_bytes(take(4)?.try_into().ok()?)
+                        .to_string()
+                        .into_bytes(),
+                ),
+                3 => {
+                    let clen = rdb_load_len(buf, pos)? as usize;
+                    let ulen = rdb_load_len(buf, pos)? as usize;
+                    let c = buf.get(*pos..pos.checked_add(clen)?)?;
+                    *pos += clen;
+                    crate::engine::util::lzf_decompress(c, ulen)
+                }
+                _ => None,
+            };
+        }
+        _ => return None,
+    };
+    let len = usize::try_from(len).ok()?;
+    take(len).map(<[u8]>::to_vec)
+}
+
+fn rdb_load_len(buf: &[u8], pos: &mut usize) -> Option<u64> {
+    let first = *buf.get(*pos)?;
+    *pos += 1;
+    match first >> 6 {
+        0 => Some((first & 0x3f) as u64),
+        1 => {
+            let b = *buf.get(*pos)?;
+            *pos += 1;
+            Some((((first & 0x3f) as u64) << 8) | b as u64)
+        }
+        2 if first == 0x80 => {
+            let s = buf.get(*pos..*pos + 4)?;
+            *pos += 4;
+            Some(u32::from_be_bytes(s.try_into().ok()?) as u64)
+        }
+        2 if first == 0x81 => {
+            let s = buf.get(*pos..*pos + 8)?;
+            *pos += 8;
+            Some(u64::from_be_bytes(s.try_into().ok()?))
+        }
+        _ => None,
+    }
+}
+
+pub fn function_restore(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    if argv.len() > 4 {
+        return Reply::err(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION HELP.",
+            String::from_utf8_lossy(&argv[1])
+        ));
+    }
+    #[derive(PartialEq)]
+    enum Policy {
+        Append,
+        Replace,
+        Flush,
+    }
+    let policy =
+        match argv.get(3) {
+            None => Policy::Append,
+            Some(p) if eq(p, "append") => Policy::Append,
+            Some(p) if eq(p, "replace") => Policy::Replace,
+            Some(p) if eq(p, "flush") => Policy::Flush,
+            Some(_) => return Reply::err(
+                "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.",
+            ),
+        };
+    let data = &argv[2];
+    let ok_footer = data.len() >= 10 && {
+        let (body, crc) = data.split_at(data.len() - 8);
+        let ver = u16::from_le_bytes([body[body.len() - 2], body[body.len() - 1]]);
+        ver <= RDB_VERSION && crate::engine::util::crc64(0, body).to_le_bytes() == crc
+    };
+    if !ok_footer {
+        return Reply::err("ERR DUMP payload version or checksum are wrong");
+    }
+    let mut codes = Vec::new();
+    let mut pos = 0;
+    while data.len() - pos > 10 {
+        let t = data[pos];
+        pos += 1;
+        if t != RDB_OPCODE_FUNCTION2 && t != RDB_OPCODE_FUNCTION {
+            return Reply::err("ERR given type is not a function");
+        }
+        if t == RDB_OPCODE_FUNCTION {
+            return Reply::err("ERR Pre-GA function format not supported");
+        }
+        match rdb_load_string(data, &mut pos) {
+            Some(code) => codes.push(code),
+            None => return Reply::err("ERR failed loading the given functions payload"),
+        }
+    }
+    // Load into a fresh registry first, so a bad payload changes nothing.
+    let saved_libs = std::mem::take(&mut ctx.core.libraries);
+    let saved_vm = ctx.core.functions.take();
+    let mut loaded = Vec::new();
+    for code in &codes {
+        match create_library(ctx, code, false) {
+            Ok(name) => loaded.push(name),
+            Err(e) => {
+                ctx.core.libraries = saved_libs;
+                ctx.core.functions = saved_vm;
+                return e;
+            }
+        }
+    }
+    let new_libs = std::mem::replace(&mut ctx.core.libraries, saved_libs);
+    ctx.core.functions = saved_vm;
+    if policy == Policy::Flush {
+        ctx.core.libraries.clear();
+        ctx.core.functions = None;
+    } else {
+        for name in new_libs.keys() {
+            if ctx.core.libraries.contains_key(name) && policy == Policy::Append {
+                return Reply::err(format!("ERR Library {name} already exists"));
+            }
+        }
+        // Function names must not collide with the libraries that stay.
+        for (name, lib) in &new_libs {
+            for f in &lib.functions {
+                if let Some((other, _)) = library_of(ctx, &f.name) {
+                    if other != name {
+                        return Reply::err(format!("ERR Function {} already exists", f.name));
+                    }
+                }
+            }
+        }
+    }
+    // Now load them for real into the live VM.
+    for lib in new_libs.values() {
+        if let Err(e) = create_library(ctx, &lib.code, true) {
+            return e;
+        }
+    }
+    ctx.core.stats.dirty += 1;
+    Reply::ok()
+}
+
+pub fn script_debug(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    if ctx.client().multi.is_some() {
+        return Reply::err("ERR SCRIPT DEBUG must be called outside MULTI");
+    }
+    if eq(&argv[2], "no") {
+        Reply::ok()
+    } else if eq(&argv[2], "yes") || eq(&argv[2], "sync") {
+        Reply::err(
+            "ERR KV Lab has no Lua debugger: use redis.log, or the scripts panel's trace of every redis.call",
+        )
+    } else {
+        Reply::err("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+    }
+}
+
+pub fn script_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    super::server::help_reply(
+        &argv[0],
+        &[
+            "DEBUG (YES|SYNC|NO)",
+            "    Set the debug mode for subsequent scripts executed.",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL",
+            "    Kill the currently executing Lua script.",
+            "LOAD <script>",
+            "    Load a script into the scripts cache without executing it.",
+        ],
+    )
+}
+
+pub fn function_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    super::server::help_reply(
+        &argv[0],
+        &[
+            "LOAD [REPLACE] <FUNCTION CODE>",
+            "    Create a new library with the given library name and code.",
+            "DELETE <LIBRARY NAME>",
+            "    Delete the given library.",
+            "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+            "    Return general information on all the libraries:",
+            "    * Library name",
+            "    * The engine used to run the Library",
+            "    * Library description",
+            "    * Functions list",
+            "    * Library code (if WITHCODE is given)",
+            "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+            "STATS",
+            "    Return information about the current function running:",
+            "    * Function name",
+            "    * Command used to run the function",
+            "    * Duration in MS that the function is running",
+            "    If no function is running, return nil",
+            "    In addition, returns a list of available engines.",
+            "KILL",
+            "    Kill the current running function.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Delete all the libraries.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the libraries.",
+            "    * SYNC: Synchronously flush the libraries.",
+            "DUMP",
+            "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+            "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+            "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+            "    control how to handle existing libraries (default APPEND):",
+            "    * FLUSH: delete all existing libraries.",
+            "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+            "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+            "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+            "      in case of functions name collision with another library).",
+        ],
+    )
+}
