@@ -113,13 +113,60 @@ pub fn split_args(line: &[u8]) -> Result<Vec<Vec<u8>>, &'static str> {
 }
 
 /// The commands of a multi-line script (a paste, a share link): one per non-blank line,
-/// trimmed.
+/// trimmed. A newline inside a quoted argument does not end the command: a pasted
+/// `EVAL "…multi-line Lua…" 0` is one command whose body keeps its lines (a CRLF inside
+/// quotes becomes LF). A quote left open at the end splits by lines as before.
 pub fn script_lines(text: &str) -> Vec<String> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(String::from)
-        .collect()
+    fn by_lines(chunk: &str, out: &mut Vec<String>) {
+        out.extend(
+            chunk
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(String::from),
+        );
+    }
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    // Outside quotes, inside "…" (backslash escapes the next character), inside '…'.
+    let (mut dq, mut sq) = (false, false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => continue,
+            '\n' if !dq && !sq => {
+                let t = cur.trim();
+                if !t.is_empty() {
+                    out.push(t.to_string());
+                }
+                cur.clear();
+                continue;
+            }
+            '\\' if dq || sq => {
+                cur.push(c);
+                if let Some(&n) = chars.peek() {
+                    if dq || n == '\'' {
+                        cur.push(n);
+                        chars.next();
+                    }
+                }
+                continue;
+            }
+            '"' if !sq => dq = !dq,
+            '\'' if !dq => sq = !sq,
+            _ => {}
+        }
+        cur.push(c);
+    }
+    if dq || sq {
+        by_lines(&cur, &mut out);
+    } else {
+        let t = cur.trim();
+        if !t.is_empty() {
+            out.push(t.to_string());
+        }
+    }
+    out
 }
 
 /// Commands whose replies redis-cli prints raw even in `--no-raw` mode (their text is
@@ -348,6 +395,25 @@ mod tests {
             ["SET a 1", "GET a"]
         );
         assert!(script_lines(" \n").is_empty());
+        // A quoted Lua body keeps its newlines: one command.
+        let paste =
+            "SET k v\nEVAL \"local v = redis.call('GET', KEYS[1])\r\n  return v\" 1 k\nGET k";
+        let lines = script_lines(paste);
+        assert_eq!(lines.len(), 3);
+        let argv = tokenize(&lines[1]).unwrap();
+        assert_eq!(argv[1], b"local v = redis.call('GET', KEYS[1])\n  return v");
+        assert_eq!(argv[2], b"1");
+        // Single quotes and escaped quotes inside double quotes.
+        assert_eq!(
+            script_lines("EVAL 'a\nb' 0\nPING"),
+            ["EVAL 'a\nb' 0", "PING"]
+        );
+        assert_eq!(
+            script_lines("ECHO \"x\\\"\ny\"\nPING"),
+            ["ECHO \"x\\\"\ny\"", "PING"]
+        );
+        // An unclosed quote: line by line, as before.
+        assert_eq!(script_lines("ECHO \"x\nPING"), ["ECHO \"x", "PING"]);
     }
 
     #[test]
