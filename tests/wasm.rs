@@ -145,3 +145,30 @@ fn hostile_console_lines_leave_the_engine_answering() {
     assert_eq!(last, "(integer) 9980\n");
     assert_eq!(out("PING"), "PONG\n");
 }
+
+#[wasm_bindgen_test]
+fn scripts_call_back_into_the_engine_and_a_runaway_one_is_stopped() {
+    let mut e = Engine::new(Box::new(SystemClock), 7);
+    let id = e.connect("wasm:1", "wasm:0");
+    assert_eq!(
+        run(&mut e, id, "EVAL \"redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])\" 1 k v"),
+        "\"v\"\n"
+    );
+    let stopped = run(&mut e, id, "EVAL \"while true do end\" 0");
+    assert!(
+        stopped.starts_with("(error) ERR Script killed by the instruction budget"),
+        "{stopped}"
+    );
+    // Deep recursion through a metamethod: an error reply, not a trap.
+    let deep = run(
+        &mut e,
+        id,
+        "EVAL \"return setmetatable({}, {__index=function(t,k) return t[k] end}).x\" 0",
+    );
+    assert!(deep.starts_with("(error) ERR"), "{deep}");
+    let big = run(&mut e, id, "EVAL \"return string.rep('x', 1e9)\" 0");
+    assert!(big.starts_with("(error) ERR Script killed by the memory limit"), "{big}");
+    // The engine and the VM still work.
+    assert_eq!(run(&mut e, id, "EVAL \"return redis.call('GET', 'k')\" 0"), "\"v\"\n");
+    assert_eq!(run(&mut e, id, "GET k"), "\"v\"\n");
+}

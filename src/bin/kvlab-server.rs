@@ -12,9 +12,27 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The event loop's thread stack. A Lua script may nest up to 200 metamethod or
+/// `pcall` levels, each a few recursive interpreter frames in Rust (tens of KB in a
+/// debug build): the main thread's 8 MB is not always enough, and overflowing it would
+/// abort the server for every client.
+#[cfg(not(target_arch = "wasm32"))]
+const STACK_BYTES: usize = 256 << 20;
+
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    native::main()
+    let loop_thread = std::thread::Builder::new()
+        .name("kvlab-server".into())
+        .stack_size(STACK_BYTES)
+        .spawn(native::main);
+    match loop_thread.map(|t| t.join()) {
+        Ok(Ok(())) => {}
+        Ok(Err(_)) => std::process::exit(1),
+        Err(e) => {
+            eprintln!("kvlab-server: cannot start: {e}");
+            std::process::exit(1)
+        }
+    }
 }
 
 #[cfg(target_arch = "wasm32")]

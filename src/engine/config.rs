@@ -82,6 +82,15 @@ pub static PARAMS: &[Param] = &[
         "1073741824",
     ),
     p("hll-sparse-max-bytes", Kind::Memory(0, LMAX), "3000"),
+    // Kept for CONFIG and the test suite; scripts here stop on an instruction budget
+    // instead (see engine::lua::Limits).
+    Param {
+        name: "busy-reply-threshold",
+        alias: Some("lua-time-limit"),
+        kind: Kind::Int(0, LMAX),
+        default: "5000",
+        immutable: false,
+    },
     Param {
         name: "hash-max-listpack-entries",
         alias: Some("hash-max-ziplist-entries"),

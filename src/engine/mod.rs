@@ -315,7 +315,15 @@ impl Engine {
                 functions: None,
                 libraries: Default::default(),
                 lua_prng: lua::Prng::new(),
-                script_limits: lua::Limits::default(),
+                script_limits: lua::Limits {
+                    // In the page a script holds the tab: stop it sooner (about a second).
+                    instructions: if cfg!(target_arch = "wasm32") {
+                        20_000_000
+                    } else {
+                        100_000_000
+                    },
+                    ..lua::Limits::default()
+                },
                 last_script: None,
             },
             clients: BTreeMap::new(),

@@ -333,7 +333,7 @@ fn library_of<'l>(ctx: &'l Ctx, function: &str) -> Option<(&'l str, &'l Function
     ctx.core.libraries.iter().find_map(|(name, lib)| {
         lib.functions
             .iter()
-            .find(|f| f.name == function)
+            .find(|f| f.name.eq_ignore_ascii_case(function))
             .map(|f| (name.as_str(), f))
     })
 }
@@ -413,7 +413,19 @@ pub fn function_delete(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     Reply::ok()
 }
 
+/// Redis's `addReplySubcommandSyntaxError`.
+fn subcommand_syntax(argv: &[Vec<u8>]) -> Reply {
+    Reply::err(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
+        String::from_utf8_lossy(&argv[1]),
+        String::from_utf8_lossy(&argv[0]).to_ascii_uppercase()
+    ))
+}
+
 pub fn function_flush(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    if argv.len() > 3 {
+        return subcommand_syntax(argv);
+    }
     if !sync_async_ok(argv) {
         return Reply::err("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
     }
@@ -514,7 +526,8 @@ fn fcall_generic(ctx: &mut Ctx, argv: &[Vec<u8>], ro: bool) -> Reply {
     let Some((lib, info)) = library_of(ctx, &fname) else {
         return Reply::err("ERR Function not found");
     };
-    let (lib, flags) = (lib.to_string(), info.flags);
+    // Function names are case-blind: call it by the name it registered.
+    let (lib, flags, fname) = (lib.to_string(), info.flags, info.name.clone());
     if let Err(e) = prepare(ctx, flags, ro) {
         return e;
     }
@@ -644,10 +657,7 @@ fn rdb_load_len(buf: &[u8], pos: &mut usize) -> Option<u64> {
 
 pub fn function_restore(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() > 4 {
-        return Reply::err(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try FUNCTION HELP.",
-            String::from_utf8_lossy(&argv[1])
-        ));
+        return subcommand_syntax(argv);
     }
     #[derive(PartialEq)]
     enum Policy {
