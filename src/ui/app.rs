@@ -23,25 +23,33 @@ pub fn app() -> Html {
     let state = use_reducer(AppState::boot);
 
     // What the app's panels may ask of it, as stable callbacks.
-    let (record, fill, show, pin) = {
+    let (record, fill, show, pin, new_tab) = {
         let d = state.dispatcher();
         let callbacks = use_memo((), move |_| {
-            let (d1, d2, d3, d4) = (d.clone(), d.clone(), d.clone(), d);
+            let (d1, d2, d3, d4, d5) = (d.clone(), d.clone(), d.clone(), d.clone(), d);
             (
                 Callback::from(move |done: Vec<Rc<Outcome>>| d1.dispatch(Action::Record(done))),
                 Callback::from(move |text: String| d2.dispatch(Action::Fill(text))),
                 Callback::from(move |kind: PanelKind| d3.dispatch(Action::Show(kind))),
                 Callback::from(move |_: ()| d4.dispatch(Action::TogglePin)),
+                Callback::from(move |_: ()| d5.dispatch(Action::NewTab)),
             )
         });
         (*callbacks).clone()
     };
+    let tabs: Vec<(u64, String)> = state
+        .tabs
+        .iter()
+        .map(|t| (t.client, t.label.clone()))
+        .collect();
     let session = Session {
         client: state.tab().client,
         db: state.db(),
         record,
         fill,
         show,
+        tabs: Rc::new(tabs),
+        new_tab,
     };
 
     // Active expiry at the engine's hz; what it does reaches the panels through the feed.

@@ -201,6 +201,11 @@ pub fn console(props: &ConsoleProps) -> Html {
         Callback::from(move |_| state.dispatch(Action::NewTab))
     };
 
+    // A click on a SCRIPT LOAD reply's SHA-1 fills EVALSHA.
+    let fill = {
+        let state = state.clone();
+        Callback::from(move |text: String| state.dispatch(Action::Fill(text)))
+    };
     let hint = help::hint(&typed);
     let prompt = exec::prompt_for(tab.client);
     let blocked = super::engine().borrow().is_blocked(tab.client);
@@ -213,7 +218,7 @@ pub fn console(props: &ConsoleProps) -> Html {
             </div>
             <div class="transcript" role="log" aria-live="polite" onclick={focus}>
                 <div class="banner">{ "KV Lab speaks Redis 7.0. Try SET greeting hello, then GET greeting. HELP lists what is here; Tab completes." }</div>
-                { for tab.transcript.iter().enumerate().map(|(i, e)| html! { <EntryView key={i} entry={e.clone()} /> }) }
+                { for tab.transcript.iter().enumerate().map(|(i, e)| html! { <EntryView key={i} entry={e.clone()} fill={fill.clone()} /> }) }
                 <div ref={end}></div>
             </div>
             <div class="inputline">
@@ -227,6 +232,7 @@ pub fn console(props: &ConsoleProps) -> Html {
                         aria-label="Command" aria-describedby="console-help" />
                 </div>
             </div>
+            <LuaEditor state={state.clone()} />
             <div id="console-help" class="visually-hidden">{ "Enter runs the command. Tab completes. Up and down arrows browse history. Control L clears." }</div>
         </section>
     }
@@ -235,6 +241,77 @@ pub fn console(props: &ConsoleProps) -> Html {
 #[derive(Properties, PartialEq)]
 struct EntryProps {
     entry: Rc<Entry>,
+    fill: Callback<String>,
+}
+
+/// The SHA-1 a SCRIPT LOAD answered, if this entry is one.
+fn loaded_sha(e: &Entry) -> Option<String> {
+    let argv = crate::console::tokenize(&e.input).ok()?;
+    let is = |i: usize, w: &str| {
+        argv.get(i)
+            .is_some_and(|a| a.eq_ignore_ascii_case(w.as_bytes()))
+    };
+    if !(is(0, "script") && is(1, "load")) {
+        return None;
+    }
+    let sha = e.output.trim().strip_prefix('"')?.strip_suffix('"')?;
+    (sha.len() == 40 && sha.bytes().all(|c| c.is_ascii_hexdigit())).then(|| sha.to_string())
+}
+
+/// A box for multi-line Lua: the script keeps its newlines, and EVAL or SCRIPT LOAD
+/// runs it in the active tab as a console line (so it is in the history and replayable).
+#[function_component(LuaEditor)]
+fn lua_editor(props: &ConsoleProps) -> Html {
+    let body = use_state(|| "local v = redis.call('GET', KEYS[1])\nreturn v".to_string());
+    let rest = use_state(|| "1 greeting".to_string());
+    let run = {
+        let (state, body, rest) = (props.state.clone(), body.clone(), rest.clone());
+        Callback::from(move |load: bool| {
+            let script = crate::console::repr(body.as_bytes());
+            let line = if load {
+                format!("SCRIPT LOAD {script}")
+            } else {
+                let r = rest.trim();
+                format!("EVAL {script} {}", if r.is_empty() { "0" } else { r })
+            };
+            let done = exec::run_line(state.tab().client, &line);
+            state.dispatch(Action::Record(vec![done]));
+        })
+    };
+    let onbody = {
+        let body = body.clone();
+        Callback::from(move |e: InputEvent| {
+            // A textarea: `value` is read as a property, as it is on an input.
+            body.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let onrest = {
+        let rest = rest.clone();
+        Callback::from(move |e: InputEvent| {
+            rest.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let onkeydown = {
+        let run = run.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" && (e.ctrl_key() || e.meta_key()) {
+                e.prevent_default();
+                run.emit(false);
+            }
+        })
+    };
+    html! {
+        <details class="luaed">
+            <summary>{ "Lua script editor (스크립트 편집기)" }</summary>
+            <textarea aria-label="Lua script" spellcheck="false" value={(*body).clone()} oninput={onbody} {onkeydown} />
+            <div class="row">
+                <span class="muted">{ "numkeys keys… args…" }</span>
+                <input type="text" aria-label="Script keys and arguments" value={(*rest).clone()} oninput={onrest} placeholder="0" />
+                <button onclick={run.reform(|_| false)} title="Run it (Ctrl+Enter)">{ "EVAL" }</button>
+                <button onclick={run.reform(|_| true)} title="Cache it: the reply's SHA-1 is clickable">{ "SCRIPT LOAD" }</button>
+            </div>
+        </details>
+    }
 }
 
 #[function_component(EntryView)]
@@ -270,7 +347,13 @@ fn entry_view(props: &EntryProps) -> Html {
             { if e.pending {
                 html! { <pre class="reply pending">{ "(waiting… another client can wake this one)" }</pre> }
             } else {
-                html! { <pre class={classes!("reply", e.is_error.then_some("error"))}>{ shown.trim_end_matches('\n') }</pre> }
+                match loaded_sha(e) {
+                    Some(sha) => {
+                        let onclick = props.fill.reform(move |_| format!("EVALSHA {sha} 0"));
+                        html! { <pre class="reply"><button class="sha" {onclick} title="Fill EVALSHA with this SHA-1">{ e.output.trim_end() }</button></pre> }
+                    }
+                    None => html! { <pre class={classes!("reply", e.is_error.then_some("error"))}>{ shown.trim_end_matches('\n') }</pre> },
+                }
             } }
             { if long {
                 html! { <button class="more" onclick={toggle}>{

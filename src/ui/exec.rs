@@ -26,6 +26,9 @@ pub struct Outcome {
     pub client: u64,
     /// The client's database when the command started.
     pub db: usize,
+    /// Whether the client was inside MULTI when the command started (redis-cli's
+    /// `(TX)` prompt).
+    pub tx: bool,
     pub argv: Vec<Vec<u8>>,
     /// The engine's reply, or None for a line the console answers itself (HELP, a
     /// tokenizer error, a blank line).
@@ -146,17 +149,27 @@ pub fn publish(item: &Feed) {
     }
 }
 
-/// The prompt redis-cli shows for `client` (its selected database).
+/// The prompt redis-cli shows for `client`: its selected database, and `(TX)` while it
+/// is inside MULTI.
 pub fn prompt_for(client: u64) -> String {
-    prompt_in(db_of(client))
+    prompt_in(db_of(client), in_multi(client))
 }
 
-/// The prompt redis-cli shows in database `db`.
-pub fn prompt_in(db: usize) -> String {
+/// The prompt redis-cli shows in database `db`, inside MULTI or not.
+pub fn prompt_in(db: usize, tx: bool) -> String {
+    let tx = if tx { "(TX)" } else { "" };
     match db {
-        0 => "127.0.0.1:6379>".to_string(),
-        db => format!("127.0.0.1:6379[{db}]>"),
+        0 => format!("127.0.0.1:6379{tx}>"),
+        db => format!("127.0.0.1:6379[{db}]{tx}>"),
     }
+}
+
+/// Whether `client` is inside MULTI (its commands are queued).
+pub fn in_multi(client: u64) -> bool {
+    engine()
+        .borrow()
+        .client(client)
+        .is_some_and(|c| c.multi.is_some())
 }
 
 /// The database `client` has selected.
@@ -196,6 +209,7 @@ fn answered(client: u64, db: usize, line: &str, argv: Vec<Vec<u8>>, text: String
     let o = Rc::new(Outcome {
         client,
         db,
+        tx: in_multi(client),
         argv,
         reply: None,
         text,
@@ -220,6 +234,7 @@ fn execute(
         db,
         argv: &argv,
     });
+    let tx = in_multi(client);
     let (reply, text, events) = {
         let eng = engine();
         let mut eng = eng.borrow_mut();
@@ -231,6 +246,7 @@ fn execute(
     let o = Rc::new(Outcome {
         client,
         db,
+        tx,
         pending: reply == Reply::Blocked,
         argv,
         reply: Some(reply),

@@ -26,6 +26,7 @@ mod persist;
 mod session;
 mod set_panel;
 mod state;
+mod tx_panel;
 mod zset_panel;
 
 use std::cell::RefCell;

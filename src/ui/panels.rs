@@ -54,6 +54,7 @@ pub fn panels(props: &PanelsProps) -> Html {
             PanelKind::List => html! { <super::list_panel::ListPanel ..p /> },
             PanelKind::Hash => html! { <super::hash_panel::HashPanel ..p /> },
             PanelKind::Set => html! { <super::set_panel::SetPanel ..p /> },
+            PanelKind::Tx => html! { <super::tx_panel::TxPanel ..p /> },
         }
     };
     html! {

@@ -26,6 +26,10 @@ pub struct Session {
     pub fill: Callback<String>,
     /// Brings a panel forward.
     pub show: Callback<PanelKind>,
+    /// Every console tab: its client and its label, in tab order.
+    pub tabs: Rc<Vec<(u64, String)>>,
+    /// Opens another console tab (another client), as "+ client" does.
+    pub new_tab: Callback<()>,
 }
 
 impl Session {
@@ -42,6 +46,25 @@ impl Session {
     pub fn runs(&self, lines: &'static [&'static str]) -> Callback<MouseEvent> {
         let session = self.clone();
         Callback::from(move |_| session.run_lines(lines))
+    }
+
+    /// Runs console lines as another tab's client (a demo playing two clients) and
+    /// records them in that tab's transcript.
+    pub fn run_as<S: AsRef<str>>(&self, client: u64, lines: &[S]) -> Vec<Rc<Outcome>> {
+        let done: Vec<Rc<Outcome>> = lines
+            .iter()
+            .map(|l| exec::run_line(client, l.as_ref()))
+            .collect();
+        self.record.emit(done.clone());
+        done
+    }
+
+    /// The label of `client`'s console tab ("client N" for one without a tab).
+    pub fn label_of(&self, client: u64) -> String {
+        self.tabs
+            .iter()
+            .find(|(c, _)| *c == client)
+            .map_or_else(|| format!("client {client}"), |(_, l)| l.clone())
     }
 
     /// Runs a command a panel made (shown as `shown`) and records it.
@@ -72,10 +95,11 @@ pub enum PanelKind {
     List,
     Hash,
     Set,
+    Tx,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 11] = [
+    pub const ALL: [PanelKind; 12] = [
         PanelKind::Keyspace,
         PanelKind::Ttl,
         PanelKind::Stats,
@@ -83,6 +107,7 @@ impl PanelKind {
         PanelKind::List,
         PanelKind::Hash,
         PanelKind::Set,
+        PanelKind::Tx,
         PanelKind::Zset,
         PanelKind::Geo,
         PanelKind::Hll,
@@ -102,6 +127,7 @@ impl PanelKind {
             PanelKind::List => "List",
             PanelKind::Hash => "Hash",
             PanelKind::Set => "Set",
+            PanelKind::Tx => "Transactions & scripts",
         }
     }
 }
@@ -126,6 +152,9 @@ const TTL_COMMANDS: &[&str] = &[
 /// timeline, INFO/CONFIG the stats, anything touching keys the panel of their type.
 pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
     let name = String::from_utf8_lossy(argv.first()?).to_ascii_lowercase();
+    if super::tx_panel::TX_COMMANDS.contains(&name.as_str()) {
+        return Some(PanelKind::Tx);
+    }
     if name.starts_with("pf") {
         return Some(PanelKind::Hll);
     }

@@ -191,7 +191,7 @@ impl AppState {
                 continue;
             };
             tab.transcript.push(Rc::new(Entry {
-                prompt: super::exec::prompt_in(o.db),
+                prompt: super::exec::prompt_in(o.db, o.tx),
                 input: o.line.clone(),
                 output: o.text.clone(),
                 is_error: o.is_error(),
@@ -212,7 +212,13 @@ impl AppState {
                 history_changed = true;
             }
             if !self.pinned && o.reply.is_some() {
-                if let Some(kind) = panel_for(&o.argv, o.db) {
+                // A command queued inside MULTI shows in the transactions panel.
+                let kind = if o.tx {
+                    Some(PanelKind::Tx)
+                } else {
+                    panel_for(&o.argv, o.db)
+                };
+                if let Some(kind) = kind {
                     self.front = kind;
                 }
             }
