@@ -44,6 +44,13 @@ local function where()
   return ''
 end
 
+-- What luaL_argerror calls the Rust helper calling this: the name the caller used
+-- for it and how ("global", "local", "method", "field" ...), or nil.
+local function callee()
+  local i = getinfo(2, 'n')
+  if i then return i.name, i.namewhat end
+end
+
 -- Redis's error handler: tag the error with the user code's source and line.
 local function handler(err)
   local level, i = 2, nil
@@ -120,7 +127,7 @@ end
 -- ---------------------------------------------------------------- libraries
 local libs = {
   string = string, table = table, math = math, coroutine = coroutine,
-  bit = I.bit, cjson = I.cjson,
+  bit = I.bit, cjson = I.cjson, struct = I.struct, cmsgpack = I.cmsgpack,
 }
 libs.cjson.null = I.null
 math.random = I.random
@@ -299,6 +306,7 @@ function K.reset_api() api = G end
 
 K.env = env
 K.where = where
+K.callee = callee
 K.G = G
 K.INTERNAL = INTERNAL
 return K

@@ -301,3 +301,215 @@ fn tohex(lua: &Lua, args: &[Value]) -> Result<Value> {
     }
     Ok(Value::String(lua.create_string(&buf)?))
 }
+
+// ------------------------------------------------------------------ C library helpers
+
+/// How a function of a C library (struct, cmsgpack) fails.
+pub(crate) enum Fail {
+    /// `luaL_error`: the message gets the caller's position ("user_script:1: ").
+    At(String),
+    /// `luaL_argerror`: argument `n` of the function (called `name` unless the caller
+    /// used another name for it) is bad: "bad argument #n to 'name' (msg)".
+    Arg(i64, &'static str, String),
+    /// A VM error raised without a position (`lua_settable`'s "table index is nil").
+    Bare(String),
+    /// An error from the VM itself (a sandbox abort), passed on untouched.
+    Lua(omnilua::Error),
+}
+
+impl From<omnilua::Error> for Fail {
+    fn from(e: omnilua::Error) -> Self {
+        Fail::Lua(e)
+    }
+}
+
+/// `luaL_argerror`: "bad argument #n to 'fname' (msg)".
+pub(crate) fn arg_error(n: usize, fname: &'static str, msg: impl std::fmt::Display) -> Fail {
+    Fail::Arg(n as i64, fname, msg.to_string())
+}
+
+/// The registry slot of boot.lua's `callee` function.
+pub(crate) const CALLEE: &str = "kvlab.callee";
+
+/// luaL_argerror's text, naming the function as the calling code did (`'?'` when it
+/// has no name, as in `pcall(struct.pack, ...)`).
+fn arg_message(lua: &Lua, mut n: i64, fname: &str, msg: &str) -> String {
+    let (name, what) = lua
+        .named_registry_value::<omnilua::Function>(CALLEE)
+        .and_then(|f| f.call::<_, (Option<String>, Option<String>)>(()))
+        .unwrap_or_else(|_| (Some(fname.to_string()), None));
+    let name = name.unwrap_or_else(|| "?".to_string());
+    if what.as_deref() == Some("method") {
+        n -= 1;
+        if n == 0 {
+            return format!("calling '{name}' on bad self ({msg})");
+        }
+    }
+    format!("bad argument #{n} to '{name}' ({msg})")
+}
+
+/// A Lua function from a Rust one that fails like a C library function: [`Fail::At`]
+/// messages get the caller's position, as `luaL_error` gives them.
+pub(crate) fn c_fn<F>(lua: &Lua, f: F) -> Result<omnilua::Function>
+where
+    F: Fn(&Lua, &[Value]) -> std::result::Result<Vec<Value>, Fail> + 'static,
+{
+    lua.create_function(move |lua, args: Variadic<Value>| match f(lua, &args) {
+        Ok(r) => Ok(Variadic::from(r)),
+        Err(Fail::At(msg)) => Err(rt(format_args!("{}{msg}", at(lua)))),
+        Err(Fail::Arg(n, fname, msg)) => {
+            let text = arg_message(lua, n, fname, &msg);
+            Err(rt(format_args!("{}{text}", at(lua))))
+        }
+        Err(Fail::Bare(msg)) => Err(rt(msg)),
+        Err(Fail::Lua(e)) => Err(e),
+    })
+}
+
+/// `luaL_where(L, 1)` for a Rust function: "user_script:1: " or "".
+fn at(lua: &Lua) -> String {
+    lua.named_registry_value::<omnilua::Function>(WHERE)
+        .and_then(|w| w.call::<_, String>(()))
+        .unwrap_or_default()
+}
+
+/// `luaL_checklstring` for argument `i` (0-based): strings, and numbers as `%.14g`.
+pub(crate) fn check_bytes(
+    args: &[Value],
+    i: usize,
+    fname: &'static str,
+) -> std::result::Result<Vec<u8>, Fail> {
+    match args.get(i) {
+        Some(Value::String(s)) => Ok(s.as_bytes()?),
+        Some(Value::Number(n)) => Ok(lua_number_str(*n).into_bytes()),
+        Some(Value::Integer(n)) => Ok(n.to_string().into_bytes()),
+        other => Err(arg_error(
+            i + 1,
+            fname,
+            format_args!("string expected, got {}", type_name(other)),
+        )),
+    }
+}
+
+/// `luaL_checknumber` for argument `i` (0-based).
+pub(crate) fn check_num(
+    args: &[Value],
+    i: usize,
+    fname: &'static str,
+) -> std::result::Result<f64, Fail> {
+    let v = args.get(i);
+    v.and_then(to_number).ok_or_else(|| {
+        arg_error(
+            i + 1,
+            fname,
+            format_args!("number expected, got {}", type_name(v)),
+        )
+    })
+}
+
+/// `luaL_optinteger` for argument `i` (0-based): `df` when absent or nil.
+pub(crate) fn opt_int(
+    args: &[Value],
+    i: usize,
+    df: i64,
+    fname: &'static str,
+) -> std::result::Result<i64, Fail> {
+    match args.get(i) {
+        None | Some(Value::Nil) => Ok(df),
+        _ => Ok(c_i64(check_num(args, i, fname)?)),
+    }
+}
+
+const TWO63: f64 = 9_223_372_036_854_775_808.0;
+
+/// C's `(int64_t)d` as x86-64 computes it: truncation, and i64::MIN for NaN and
+/// values out of range.
+pub(crate) fn c_i64(d: f64) -> i64 {
+    if (-TWO63..TWO63).contains(&d) {
+        d as i64
+    } else {
+        i64::MIN
+    }
+}
+
+/// C's `(uint64_t)d` as gcc compiles it for x86-64 (what redis-server does with
+/// out-of-range values: 2^64 and infinity give 0, NaN gives 2^63).
+pub(crate) fn c_u64(d: f64) -> u64 {
+    if d >= TWO63 {
+        (c_i64(d - TWO63) as u64) ^ (1 << 63)
+    } else {
+        c_i64(d) as u64
+    }
+}
+
+/// Lua 5.1's C stack limit (`LUAI_MAXCSTACK`): the slots a C function may use.
+pub(crate) const MAX_C_STACK: usize = 8000;
+
+/// `luaL_checkstack` for a C function whose frame holds `top` values and wants
+/// `extra` more: "stack overflow (msg)" past Lua's limit.
+pub(crate) fn check_stack(top: usize, extra: usize, msg: &str) -> std::result::Result<(), Fail> {
+    if top + extra > MAX_C_STACK {
+        return Err(Fail::At(format!("stack overflow ({msg})")));
+    }
+    Ok(())
+}
+
+/// The registry slot of the stock `string.rep`, whose up-front size check is how a
+/// Rust helper trips the memory limit the way a script would.
+pub(crate) const REP: &str = "kvlab.rep";
+
+/// Buffers a library builds in Rust never grow past this (Lua 5.1's string size
+/// limit in practice).
+const MAX_BUFFER: usize = i32::MAX as usize;
+
+/// Keeps the memory a Rust helper builds outside the VM (a buffer) or inside it
+/// without running an instruction (tables) under the run's memory limit.
+#[derive(Clone)]
+pub(crate) struct MemLimit(pub(crate) Rc<Cell<usize>>);
+
+impl MemLimit {
+    pub(crate) fn new() -> Self {
+        MemLimit(Rc::new(Cell::new(usize::MAX)))
+    }
+
+    fn used(lua: &Lua) -> usize {
+        lua.gc()
+            .count()
+            .map(|kb| (kb * 1024.0) as usize)
+            .unwrap_or(0)
+    }
+
+    /// Bytes a helper may still hold before the VM's total passes the limit.
+    pub(crate) fn room(&self, lua: &Lua) -> usize {
+        let limit = self.0.get();
+        if limit == usize::MAX {
+            return MAX_BUFFER;
+        }
+        limit.saturating_sub(Self::used(lua)).min(MAX_BUFFER)
+    }
+
+    /// The error for wanting `want` more bytes than [`MemLimit::room`] allowed: the
+    /// VM's own memory-limit abort (through `string.rep`'s reservation), which no
+    /// pcall catches and which the run reports as the memory limit.
+    pub(crate) fn exceeded(&self, lua: &Lua, want: usize) -> Fail {
+        let limit = self.0.get();
+        if limit != usize::MAX {
+            let n = want.min(limit.saturating_add(1)).clamp(1, MAX_BUFFER);
+            let rep = lua.named_registry_value::<omnilua::Function>(REP);
+            if let Err(e) = rep.and_then(|f| f.call::<_, Value>(("x", n as f64))) {
+                return Fail::Lua(e);
+            }
+        }
+        Fail::At("not enough memory".to_string())
+    }
+
+    /// Fails when the VM already holds more than the limit (checked now and then
+    /// while a helper builds tables).
+    pub(crate) fn check(&self, lua: &Lua) -> std::result::Result<(), Fail> {
+        let limit = self.0.get();
+        if limit != usize::MAX && Self::used(lua) > limit {
+            return Err(self.exceeded(lua, 1));
+        }
+        Ok(())
+    }
+}
