@@ -117,14 +117,21 @@ pub fn split_args(line: &[u8]) -> Result<Vec<Vec<u8>>, &'static str> {
 /// `EVAL "…multi-line Lua…" 0` is one command whose body keeps its lines (a CRLF inside
 /// quotes becomes LF). A quote left open at the end splits by lines as before.
 pub fn script_lines(text: &str) -> Vec<String> {
-    fn by_lines(chunk: &str, out: &mut Vec<String>) {
-        out.extend(
-            chunk
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(String::from),
-        );
+    // One command's text: kept whole when its quotes span lines and it parses; a chunk
+    // that does not parse (a stray quote that a later line happened to close) goes
+    // line by line, as any line with a lone quote does.
+    fn push(chunk: &str, out: &mut Vec<String>) {
+        let t = chunk.trim();
+        if t.contains('\n') && split_args(t.as_bytes()).is_err() {
+            out.extend(
+                t.lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(String::from),
+            );
+        } else if !t.is_empty() {
+            out.push(t.to_string());
+        }
     }
     let mut out = Vec::new();
     let mut cur = String::new();
@@ -135,10 +142,7 @@ pub fn script_lines(text: &str) -> Vec<String> {
         match c {
             '\r' if chars.peek() == Some(&'\n') => continue,
             '\n' if !dq && !sq => {
-                let t = cur.trim();
-                if !t.is_empty() {
-                    out.push(t.to_string());
-                }
+                push(&cur, &mut out);
                 cur.clear();
                 continue;
             }
@@ -158,14 +162,8 @@ pub fn script_lines(text: &str) -> Vec<String> {
         }
         cur.push(c);
     }
-    if dq || sq {
-        by_lines(&cur, &mut out);
-    } else {
-        let t = cur.trim();
-        if !t.is_empty() {
-            out.push(t.to_string());
-        }
-    }
+    // A quote still open at the end: that chunk cannot parse, so it goes line by line.
+    push(&cur, &mut out);
     out
 }
 
@@ -414,6 +412,11 @@ mod tests {
         );
         // An unclosed quote: line by line, as before.
         assert_eq!(script_lines("ECHO \"x\nPING"), ["ECHO \"x", "PING"]);
+        // A stray quote closed lines later by another stray quote: line by line.
+        assert_eq!(
+            script_lines("SET x \"\0\nINCR p\nSET x \"\0\nINCR p"),
+            ["SET x \"\0", "INCR p", "SET x \"\0", "INCR p"]
+        );
     }
 
     #[test]

@@ -480,6 +480,7 @@ fn demo_start(model: &Model<TxTrack>, session: &Session) {
     };
     let (a, b) = (*a, *b);
     session.run_as(a, &["DEL lock"]);
+    session.show.emit(PanelKind::Tx);
     let now = engine().borrow().now_ms();
     model.update(|m| {
         m.lock_pending = false;
