@@ -200,8 +200,9 @@ impl TxTrack {
                                         .join(", ")
                                 )
                             };
-                            let who =
-                                b.by.map_or("the server".to_string(), |c| format!("client {c}"));
+                            let who = b
+                                .by
+                                .map_or("the server".to_string(), |c| format!("{{client {c}}}"));
                             format!(" The watch{keys} broke: {who} ran {}.", b.line)
                         })
                         .unwrap_or_default();
@@ -552,7 +553,14 @@ pub fn tx_panel(props: &PanelProps) -> Html {
         let queued = c.and_then(|c| c.multi.as_ref());
         let abort = c.is_some_and(|c| c.multi_error);
         let watch = m.watch.get(id);
-        let verdict = m.verdict.get(id);
+        // "{client N}" in a verdict is that client's tab label.
+        let verdict = m.verdict.get(id).map(|(text, class)| {
+            let mut text = text.clone();
+            for (c, l) in session.tabs.iter() {
+                text = text.replace(&format!("{{client {c}}}"), l);
+            }
+            (text, *class)
+        });
         let state = if queued.is_some() { "in MULTI (TX)" } else { "not in a transaction" };
         html! {
             <section class={classes!("txclient", (*id == session.client).then_some("current"))} data-client={id.to_string()} aria-label={format!("{label} transaction")}>
@@ -560,7 +568,7 @@ pub fn tx_panel(props: &PanelProps) -> Html {
                     <span class={classes!("txstate", queued.is_some().then_some("multi"))}>{ state }</span></div>
                 { for queued.map(|q| html! {
                     <>
-                    <ol class="queued" aria-label={format!("{label} queued commands")}>
+                    <ol class="queued" aria-label={format!("{label} queue")}>
                         { for q.iter().map(|argv| html! { <li class="qcmd"><code>{ argv_line(argv) }</code></li> }) }
                     </ol>
                     { if q.is_empty() { html! { <p class="muted small">{ "MULTI: nothing queued yet. Commands answer QUEUED and run at EXEC. (명령이 큐에 쌓입니다)" }</p> } } else { html! {} } }
@@ -586,7 +594,7 @@ pub fn tx_panel(props: &PanelProps) -> Html {
                         } }
                     </div>
                 }) }
-                { for verdict.map(|(text, class)| html! { <p class={classes!("verdict", *class)}>{ text }</p> }) }
+                { for verdict.map(|(text, class)| html! { <p class={classes!("verdict", class)}>{ text }</p> }) }
             </section>
         }
     });
