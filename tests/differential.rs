@@ -198,6 +198,14 @@ fn lua_probes_match_redis_server() {
         ("'subscribe'", "Pub/Sub is not implemented yet"),
         ("big_number", "Reply has no RESP3 big number"),
         ("function list", "library order is Redis's dict order"),
+        (
+            "t[nil] = 1",
+            "omnilua raises 'table index is nil' without the chunk:line prefix",
+        ),
+        (
+            "{x=1,[1]=2}",
+            "cjson key order follows omnilua's table order, not PUC Lua's",
+        ),
     ];
     let text = std::fs::read_to_string(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/diff/lua_probes.txt"),

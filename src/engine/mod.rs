@@ -416,7 +416,11 @@ impl Engine {
                         Ok(spec) => self.run(spec, id, &argv),
                         Err(e) => Reply::Error(e),
                     };
-                    if reply != Reply::Blocked {
+                    // A key that became another type (LPUSH, DEL, SET in one EXEC) does
+                    // not wake its waiters: Redis serves only a list, zset or stream.
+                    let wrong_type =
+                        matches!(&reply, Reply::Error(e) if e.starts_with("WRONGTYPE"));
+                    if reply != Reply::Blocked && !wrong_type {
                         self.finish_blocked(id, reply);
                         served.push(id);
                     }

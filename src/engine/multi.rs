@@ -22,6 +22,9 @@
 
 use super::dict::FastMap;
 
+/// Whether a key is in (or expired in) a database.
+pub type KeyTest<'a> = &'a dyn Fn(&[u8]) -> bool;
+
 #[derive(Clone, Debug)]
 pub struct Watched {
     pub db: usize,
@@ -136,7 +139,7 @@ impl Watches {
         &mut self,
         db: usize,
         in_db: &dyn Fn(&[u8]) -> bool,
-        replaced: Option<(&dyn Fn(&[u8]) -> bool, &dyn Fn(&[u8]) -> bool)>,
+        replaced: Option<(KeyTest, KeyTest)>,
     ) {
         let keys: Vec<(Vec<u8>, Vec<u64>)> = self
             .by_key

@@ -416,6 +416,7 @@ static OBJECT_SUBS: &[CommandSpec] = &[
     ),
 ];
 
+#[allow(clippy::too_many_arguments)]
 const fn ssub(
     name: &'static str,
     arity: i32,

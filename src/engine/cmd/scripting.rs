@@ -57,6 +57,8 @@ struct EngineHost<'a, 'b> {
     write_dirty: bool,
     calls: Vec<TraceCall>,
     total_calls: usize,
+    /// Whether to keep a trace (only hosts that read key events show one).
+    tracing: bool,
 }
 
 impl EngineHost<'_, '_> {
@@ -120,7 +122,7 @@ impl Host for EngineHost<'_, '_> {
     fn call(&mut self, argv: &[Vec<u8>], resp: u8) -> Reply {
         let reply = self.dispatch(argv, resp);
         self.total_calls += 1;
-        if self.calls.len() < TRACE_CALLS {
+        if self.tracing && self.calls.len() < TRACE_CALLS {
             let wrote = !reply.is_error()
                 && table::lookup(argv).is_ok_and(|s| s.flags.contains(Flags::WRITE));
             self.calls.push(TraceCall {
@@ -134,7 +136,10 @@ impl Host for EngineHost<'_, '_> {
 }
 
 /// EVAL's and FCALL's numkeys: the keys and the arguments after it.
-fn split_keys<'v>(argv: &'v [Vec<u8>], bad: &str) -> Result<(&'v [Vec<u8>], &'v [Vec<u8>]), Reply> {
+/// EVAL's and FCALL's keys and arguments.
+type KeysArgs<'v> = (&'v [Vec<u8>], &'v [Vec<u8>]);
+
+fn split_keys<'v>(argv: &'v [Vec<u8>], bad: &str) -> Result<KeysArgs<'v>, Reply> {
     let n = crate::engine::util::parse_i64(&argv[2]).ok_or_else(|| Reply::err(bad))?;
     if n > argv.len() as i64 - 3 {
         return Err(Reply::err(
@@ -188,7 +193,9 @@ fn run(
 ) -> Reply {
     let limits = ctx.core.script_limits;
     let db = ctx.db();
+    let tracing = ctx.core.record_events;
     let mut host = EngineHost {
+        tracing,
         ctx,
         read_only: ro || flags.no_writes,
         allow_oom: !flags.no_shebang && flags.allow_oom,
@@ -221,6 +228,9 @@ fn run(
         ..
     } = host;
     ctx.client().db = db;
+    if !tracing {
+        return reply;
+    }
     ctx.core.last_script = Some(Trace {
         client: ctx.id,
         command: command.to_string(),
@@ -244,22 +254,26 @@ fn eval_generic(ctx: &mut Ctx, argv: &[Vec<u8>], by_sha: bool, ro: bool) -> Repl
         Ok(v) => v,
         Err(e) => return e,
     };
-    let sha = if by_sha {
+    let cache = scripts(ctx);
+    let (sha, flags) = if by_sha {
         let sha = String::from_utf8_lossy(&argv[1]).to_ascii_lowercase();
-        if sha.len() != 40 || !scripts(ctx).exists(&sha) {
-            return Reply::err("NOSCRIPT No matching script. Please use EVAL.");
+        match cache.flags(&sha) {
+            Some(f) if sha.len() == 40 => (sha, f),
+            _ => return Reply::err("NOSCRIPT No matching script. Please use EVAL."),
         }
-        sha
     } else {
         let sha = lua::sha1hex(&argv[1]);
-        if !scripts(ctx).exists(&sha) {
-            if let Err(e) = scripts(ctx).load(&argv[1]) {
-                return e;
-            }
+        match cache.flags(&sha) {
+            Some(f) => (sha, f),
+            None => match cache.load(&argv[1]) {
+                Ok(_) => {
+                    let f = cache.flags(&sha).unwrap_or_default();
+                    (sha, f)
+                }
+                Err(e) => return e,
+            },
         }
-        sha
     };
-    let flags = scripts(ctx).flags(&sha).unwrap_or_default();
     if let Err(e) = prepare(ctx, flags, ro) {
         return e;
     }

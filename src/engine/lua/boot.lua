@@ -114,9 +114,12 @@ function redis.status_reply(...)
   return { ok = s }
 end
 
-function redis.replicate_commands() return true end
-function redis.breakpoint() return false end
-function redis.debug() end
+-- EVAL's extras: FUNCTION's redis table has none of these (Redis 7.0).
+if mode == 'eval' then
+  function redis.replicate_commands() return true end
+  function redis.breakpoint() return false end
+  function redis.debug() end
+end
 function redis.acl_check_cmd(...)
   if select('#', ...) == 0 then
     error({ err = 'ERR Please specify at least one argument for this redis lib call' }, 0)
@@ -196,7 +199,7 @@ local function inenv(f, e)
 end
 G.loadstring = function(...) return inenv(loadstring(...)) end
 G.load = function(...) return inenv(load(...)) end
-G.__redis__err__handler = handler
+if mode == 'eval' then G.__redis__err__handler = handler end
 
 -- Strings index the read-only string table; their metatable is hidden.
 local smt = getmetatable('')
@@ -216,6 +219,8 @@ end
 
 -- Runs f(...) under the error handler: true, result or false, error table.
 function K.run(f, ...)
+  -- EVAL passes no arguments: no closure to build.
+  if select('#', ...) == 0 then return xpcall(f, handler) end
   local args = pack(...)
   return xpcall(function() return f(unpack(args, 1, args.n)) end, handler)
 end

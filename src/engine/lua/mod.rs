@@ -241,6 +241,13 @@ struct Vm {
     resp: Rc<Cell<u8>>,
     /// The run's memory limit, for the Rust helpers that build big values.
     mem: libs::MemLimit,
+    /// Runs since the last full collection.
+    runs: Cell<u32>,
+    /// The host `redis.call` reaches, lent per run.
+    slot: Rc<HostSlot>,
+    /// boot.lua's `K.run` and globals table, looked up once.
+    run_fn: Function,
+    globals: Table,
 }
 
 /// How a run ended, before it becomes a reply.
@@ -258,6 +265,10 @@ impl Vm {
     fn try_new(mode: Mode, prng: Prng) -> omnilua::Result<Vm> {
         let lua = Lua::new_versioned(LuaVersion::V51);
         let resp = Rc::new(Cell::new(2u8));
+        let slot = Rc::new(HostSlot {
+            host: Cell::new(None),
+            resp: resp.clone(),
+        });
         let i = lua.create_table()?;
         i.raw_set("version", REDIS_VERSION)?;
         i.raw_set("version_num", REDIS_VERSION_NUM as f64)?;
@@ -308,19 +319,28 @@ impl Vm {
         )?;
         i.raw_set(
             "call",
-            lua.create_function(|lua, a: Variadic<Value>| host_call(lua, 1, a))?,
+            lua.create_function({
+                let slot = slot.clone();
+                move |lua, a: Variadic<Value>| host_call(lua, &slot, 1, a)
+            })?,
         )?;
         i.raw_set(
             "pcall",
-            lua.create_function(|lua, a: Variadic<Value>| host_call(lua, 0, a))?,
+            lua.create_function({
+                let slot = slot.clone();
+                move |lua, a: Variadic<Value>| host_call(lua, &slot, 0, a)
+            })?,
         )?;
         i.raw_set(
             "log",
-            lua.create_function(|lua, a: Variadic<Value>| {
-                if a.len() < 2 {
-                    return Err(raise("ERR redis.log() requires two arguments or more."));
+            lua.create_function({
+                let slot = slot.clone();
+                move |lua, a: Variadic<Value>| {
+                    if a.len() < 2 {
+                        return Err(raise("ERR redis.log() requires two arguments or more."));
+                    }
+                    host_call(lua, &slot, 2, a)
                 }
-                host_call(lua, 2, a)
             })?,
         )?;
         let p = prng.clone();
@@ -366,7 +386,16 @@ impl Vm {
         let k: Table = boot.call((i.clone(), mode_name))?;
         lua.set_named_registry_value(libs::WHERE, k.raw_get::<_, Function>("where")?)?;
         lua.set_named_registry_value(libs::CALLEE, k.raw_get::<_, Function>("callee")?)?;
-        Ok(Vm { lua, k, resp, mem })
+        Ok(Vm {
+            lua,
+            resp,
+            mem,
+            runs: Cell::new(0),
+            slot,
+            run_fn: k.raw_get("run")?,
+            globals: k.raw_get("G")?,
+            k,
+        })
     }
 
     /// Compiles `code` under `chunkname`; Err is Lua's message.
@@ -430,13 +459,9 @@ impl Vm {
     ) -> Reply {
         self.resp.set(2);
         self.arm(limits);
-        let resp = self.resp.clone();
-        let result = self.lua.scope(|s| {
-            let hostfn = s.create_function_mut(&self.lua, |lua, a: Variadic<Value>| {
-                host_dispatch(lua, host, &resp, a)
-            })?;
-            self.lua.set_named_registry_value(HOST, hostfn)?;
-            let run: Function = self.k.raw_get("run")?;
+        let lend = Lend::new(&self.slot, host);
+        let result = (|| -> omnilua::Result<Outcome> {
+            let run = &self.run_fn;
             let mut call_args = vec![Value::Function(f.clone())];
             call_args.extend(args);
             let (ok, v): (bool, Value) = run.call(Variadic::from(call_args))?;
@@ -446,14 +471,33 @@ impl Vm {
             } else {
                 Outcome::Err(error_reply(&v, funcname))
             })
-        });
-        let _ = self.lua.unset_named_registry_value(HOST);
+        })();
+        drop(lend);
         let reply = match result {
             Ok(Outcome::Ok(r)) | Ok(Outcome::Err(r)) => r,
             Err(e) => self.abort_reply(&e, limits),
         };
-        self.lua.gc_collect();
+        // A full collection after every run would cost more than a small script itself:
+        // collect every GC_PERIOD runs (Redis steps its GC every 50 scripts), or at once
+        // when garbage takes a quarter of the memory limit.
+        let runs = self.runs.get() + 1;
+        let heavy = runs % 8 == 0 && limits.memory > 0 && self.used_bytes() > limits.memory / 4;
+        if runs >= GC_PERIOD || heavy {
+            self.lua.gc_collect();
+            self.runs.set(0);
+        } else {
+            self.runs.set(runs);
+        }
         reply
+    }
+
+    /// Bytes the VM holds now, garbage included.
+    fn used_bytes(&self) -> usize {
+        self.lua
+            .gc()
+            .count()
+            .map(|kb| (kb * 1024.0) as usize)
+            .unwrap_or(0)
     }
 
     /// The reply for a run that did not come back through the error handler: a
@@ -490,8 +534,44 @@ impl Vm {
 /// handful of instructions.
 const CHECK_INTERVAL: u32 = 2;
 
+/// Script runs between full garbage collections.
+const GC_PERIOD: u32 = 50;
+
 /// The registry slot of the run's host callback.
-const HOST: &str = "kvlab.host";
+/// The host of the running script, lent for one run (see [`Lend`]).
+struct HostSlot {
+    host: Cell<Option<*mut (dyn Host + 'static)>>,
+    /// The RESP version `redis.setresp` chose (shared with the VM).
+    resp: Rc<Cell<u8>>,
+}
+
+/// Lends a host to the VM's `redis.call`/`pcall`/`log` for one run, and takes it back
+/// when dropped. One permanent callback reads the slot, instead of a scoped function
+/// made and registered anew for every run (which cost more than a small script).
+struct Lend<'a> {
+    slot: &'a HostSlot,
+    _host: std::marker::PhantomData<&'a mut ()>,
+}
+
+impl<'a> Lend<'a> {
+    fn new(slot: &'a HostSlot, host: &'a mut dyn Host) -> Lend<'a> {
+        let ptr: *mut (dyn Host + 'a) = host;
+        // SAFETY: only the lifetime is erased; `Drop` clears the slot while `'a` (the
+        // host's borrow) still holds, so the pointer is never used after it.
+        let ptr: *mut (dyn Host + 'static) = unsafe { std::mem::transmute(ptr) };
+        slot.host.set(Some(ptr));
+        Lend {
+            slot,
+            _host: std::marker::PhantomData,
+        }
+    }
+}
+
+impl Drop for Lend<'_> {
+    fn drop(&mut self) {
+        self.slot.host.set(None);
+    }
+}
 
 /// Prefix of a Rust error that stands for Redis's error table `{err = rest}`;
 /// boot.lua's handler and pcall turn it back into the table.
@@ -503,13 +583,20 @@ fn raise(msg: impl std::fmt::Display) -> omnilua::Error {
 }
 
 /// redis.call (op 1), redis.pcall (0), redis.log (2): through the run's host callback.
-fn host_call(lua: &Lua, op: i32, a: Variadic<Value>) -> omnilua::Result<Value> {
-    let f: Function = lua
-        .named_registry_value(HOST)
-        .map_err(|_| raise("ERR redis calls are only possible while a script runs"))?;
+fn host_call(lua: &Lua, slot: &HostSlot, op: i32, a: Variadic<Value>) -> omnilua::Result<Value> {
+    let Some(ptr) = slot.host.get() else {
+        return Err(raise(
+            "ERR redis calls are only possible while a script runs",
+        ));
+    };
     let mut args = vec![Value::Number(op as f64)];
     args.extend(a.into_vec());
-    let (v, raise_it): (Value, bool) = f.call(Variadic::from(args))?;
+    // SAFETY: the pointer was lent by `Lend::new` from a `&mut dyn Host` that outlives
+    // the run, and the guard clears it before that borrow ends. Only this thread runs
+    // the VM, and no host call re-enters it (scripts cannot call EVAL or FCALL), so
+    // this is the only live reference to the host.
+    let host = unsafe { &mut *ptr };
+    let (v, raise_it) = host_dispatch(lua, host, &slot.resp, Variadic::from(args))?;
     if !raise_it {
         return Ok(v);
     }
@@ -955,11 +1042,9 @@ impl Scripts {
             return Reply::err("NOSCRIPT No matching script. Please use EVAL.");
         };
         let set = (|| -> omnilua::Result<()> {
-            let set_globals: Function = self.vm.k.raw_get("set_globals")?;
-            set_globals.call::<_, ()>((
-                string_table(&self.vm.lua, keys)?,
-                string_table(&self.vm.lua, args)?,
-            ))
+            let g = &self.vm.globals;
+            g.raw_set("KEYS", string_table(&self.vm.lua, keys)?)?;
+            g.raw_set("ARGV", string_table(&self.vm.lua, args)?)
         })();
         if let Err(e) = set {
             return Reply::err(sanitize(&format!("ERR Error running script: {e}")));
@@ -1091,13 +1176,9 @@ impl Functions {
     ) -> Result<(Library, Vec<FunctionInfo>), Reply> {
         self.vm.arm(limits);
         self.vm.resp.set(2);
-        let resp = self.vm.resp.clone();
         let vm = &self.vm;
-        let result = vm.lua.scope(|s| {
-            let hostfn = s.create_function_mut(&vm.lua, |lua, a: Variadic<Value>| {
-                host_dispatch(lua, host, &resp, a)
-            })?;
-            vm.lua.set_named_registry_value(HOST, hostfn)?;
+        let lend = Lend::new(&vm.slot, host);
+        let result = (|| {
             let load: Function = vm.k.raw_get("load_library")?;
             let (ok, reg, order): (bool, Value, Value) = load.call(f.clone())?;
             if !ok {
@@ -1143,8 +1224,8 @@ impl Functions {
                 });
             }
             Ok(Ok((Library { funcs }, infos)))
-        });
-        let _ = vm.lua.unset_named_registry_value(HOST);
+        })();
+        drop(lend);
         if let Ok(reset) = vm.k.raw_get::<_, Function>("reset_api") {
             let _ = reset.call::<_, ()>(());
         }

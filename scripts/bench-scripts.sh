@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Scripts and transactions, kvlab-server against redis-server in the same run:
+#   evalsha  EVALSHA <sha of "return redis.call('GET', KEYS[1])"> 1 key   (redis-benchmark)
+#   eval     EVAL "return 1" 0                                           (redis-benchmark)
+#   multi    MULTI / SET key value / EXEC, 50 connections each pipelining 16 transactions
+#            (redis-benchmark sends one command per request, so tools/multi_bench.py
+#            drives this one; it counts a whole transaction as one request)
+# Requests per second (best of three alternating runs) and each server's CPU time per
+# request (utime+stime from /proc, over the best run). Writes the "## Scripts and
+# transactions" section of docs/BENCHMARKS.md.
+#
+#   bash scripts/bench-scripts.sh [requests per test]
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_test_tools
+N=${1:-100000}
+RPORT=${RPORT:-6393}
+KPORT=${KPORT:-6394}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+cargo build --release --quiet --bin kvlab-server
+redis-server --port "$RPORT" --save "" --appendonly no >/dev/null 2>&1 &
+rpid=$!
+target/release/kvlab-server --port "$KPORT" >/dev/null 2>&1 &
+kpid=$!
+trap 'kill $rpid $kpid 2>/dev/null' EXIT
+for p in $RPORT $KPORT; do
+  for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done
+done
+
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+GET_SCRIPT="return redis.call('GET', KEYS[1])"
+
+run() { # port pid test -> "requests/s cpu-µs-per-request"
+  local port=$1 pid=$2 t=$3 t0 t1 rps sha
+  redis-cli -p "$port" flushall >/dev/null
+  redis-cli -p "$port" set key value >/dev/null
+  t0=$(ticks "$pid")
+  case $t in
+    evalsha)
+      sha=$(redis-cli -p "$port" script load "$GET_SCRIPT")
+      rps=$(redis-benchmark -p "$port" -P 16 -c 50 -n "$N" --csv evalsha "$sha" 1 key 2>/dev/null | awk -F'"' 'NR>1 && $4 != "" {r=$4} END{print r}') ;;
+    eval)
+      rps=$(redis-benchmark -p "$port" -P 16 -c 50 -n "$N" --csv eval "return 1" 0 2>/dev/null | awk -F'"' 'NR>1 && $4 != "" {r=$4} END{print r}') ;;
+    multi)
+      rps=$(python3 "$ROOT/scripts/multi_bench.py" "$port" "$N") ;;
+  esac
+  t1=$(ticks "$pid")
+  awk -v r="$rps" -v d="$((t1 - t0))" -v hz="$hz" -v n="$N" 'BEGIN{printf "%.0f %.2f", r, d * 1e6 / hz / n}'
+}
+
+rows=""
+for t in evalsha eval multi; do
+  best_r=0; best_k=0; cpu_r=0; cpu_k=0
+  for _ in 1 2 3; do
+    read -r r rc <<<"$(run "$RPORT" "$rpid" "$t")"
+    read -r k kc <<<"$(run "$KPORT" "$kpid" "$t")"
+    if awk -v a="$r" -v b="$best_r" 'BEGIN{exit !(a>b)}'; then best_r=$r; cpu_r=$rc; fi
+    if awk -v a="$k" -v b="$best_k" 'BEGIN{exit !(a>b)}'; then best_k=$k; cpu_k=$kc; fi
+  done
+  line=$(awk -v t="$t" -v r="$best_r" -v k="$best_k" -v rc="$cpu_r" -v kc="$cpu_k" \
+    'BEGIN{printf "| %s | %d | %d | %.2f× | %.2f | %.2f | %s |", t, r, k, k/r, rc, kc, (kc>0 ? sprintf("%.2f×", rc/kc) : "-")}')
+  echo "$line"
+  rows+="$line"$'\n'
+done
+
+{
+  sed '/^## Scripts and transactions/,/^## /{/^## Scripts and transactions/d;/^## /!d}' docs/BENCHMARKS.md | sed '/^## Browser/,$d'
+  echo "## Scripts and transactions"
+  echo
+  echo "Produced by \`bash scripts/bench-scripts.sh $N\` on $(date -u +%Y-%m-%d), $(nproc) cores:"
+  echo "\`redis-benchmark -p PORT -P 16 -c 50 -n $N --csv EVALSHA <sha> 1 key\` (the script"
+  echo "\`return redis.call('GET', KEYS[1])\`) and \`... EVAL \"return 1\" 0\`; \`multi\` is"
+  echo "\`python3 scripts/multi_bench.py PORT $N\`: 50 connections, each pipelining MULTI / SET /"
+  echo "EXEC 16 transactions at a time, a transaction counted as one request. Three alternating"
+  echo "runs, the best kept; CPU is the server's user+system time per request during that run."
+  echo
+  echo "| test | redis-server req/s | kvlab-server req/s | kvlab / redis | redis µs CPU/req | kvlab µs CPU/req | CPU redis / kvlab |"
+  echo "|---|---:|---:|---:|---:|---:|---:|"
+  printf '%s' "$rows"
+  echo
+  sed -n '/^## Browser/,$p' docs/BENCHMARKS.md
+} > docs/BENCHMARKS.md.new
+mv docs/BENCHMARKS.md.new docs/BENCHMARKS.md
+sed -n '/^## Scripts and transactions/,/^## Browser/p' docs/BENCHMARKS.md
