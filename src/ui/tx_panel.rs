@@ -286,6 +286,25 @@ fn demo_run(session: &Session, client: u64, line: &str) -> (String, Option<Reply
 /// Runs the demo's steps that are due.
 fn demo_step(model: &Model<TxTrack>, session: &Session) {
     let now = engine().borrow().now_ms();
+    // A tab of the demo was closed: it stops (its client is gone).
+    {
+        let mut m = model.get_mut();
+        if let Some(d) = m.lock.as_mut() {
+            let eng = engine();
+            let gone = d.clients.iter().any(|&c| eng.borrow().client(c).is_none());
+            if gone && d.running() {
+                d.due.clear();
+                d.log.push(LogLine {
+                    at: now - d.start,
+                    who: None,
+                    command: String::new(),
+                    reply: String::new(),
+                    note: "Stopped: one of the two client tabs was closed.".into(),
+                    class: "act",
+                });
+            }
+        }
+    }
     let mut ran = false;
     loop {
         // Never hold the model while a command runs: the feed updates it.
