@@ -664,6 +664,14 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             ),
             "memory" => {
                 let m = ctx.core.memory_report();
+                // The Lua VMs: what each holds, or a fresh VM's size before first use.
+                const IDLE_VM: u64 = 31 * 1024;
+                let vm_eval = ctx.core.scripts.as_ref().map_or(IDLE_VM, |s| s.used_memory() as u64);
+                let vm_funcs = ctx.core.functions.as_ref().map_or(IDLE_VM, |f| f.used_memory() as u64);
+                let scripts_eval = ctx.core.scripts.as_ref().map_or(0, |s| s.body_bytes() as u64);
+                let cached = ctx.core.scripts.as_ref().map_or(0, |s| s.len());
+                let nlibs = ctx.core.libraries.len();
+                let nfuncs: usize = ctx.core.libraries.values().map(|l| l.functions.len()).sum();
                 let pct = |a: u64, b: u64| a as f32 * 100.0 / b.max(1) as f32;
                 let frag = m.rss as f32 / m.total.max(1) as f32;
                 let lines = [
@@ -681,7 +689,19 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                     format!("allocator_allocated:{}", m.total),
                     format!("allocator_active:{}", m.total),
                     format!("allocator_resident:{}", m.rss),
+                    format!("used_memory_lua:{vm_eval}"),
+                    format!("used_memory_vm_eval:{vm_eval}"),
+                    format!("used_memory_lua_human:{}", bytes_human(vm_eval)),
+                    format!("used_memory_scripts_eval:{scripts_eval}"),
+                    format!("number_of_cached_scripts:{cached}"),
+                    format!("number_of_functions:{nfuncs}"),
+                    format!("number_of_libraries:{nlibs}"),
+                    format!("used_memory_vm_functions:{vm_funcs}"),
+                    format!("used_memory_vm_total:{}", vm_eval + vm_funcs),
+                    format!("used_memory_vm_total_human:{}", bytes_human(vm_eval + vm_funcs)),
                     format!("used_memory_functions:{}", m.functions),
+                    format!("used_memory_scripts:{}", scripts_eval + m.functions),
+                    format!("used_memory_scripts_human:{}", bytes_human(scripts_eval + m.functions)),
                     format!("maxmemory:{}", cfg.maxmemory),
                     format!("maxmemory_human:{}", bytes_human(cfg.maxmemory)),
                     format!("maxmemory_policy:{}", cfg.policy.name()),

@@ -952,6 +952,7 @@ pub struct Scripts {
     vm: Vm,
     prng: Prng,
     cache: HashMap<String, CachedScript>,
+    body_bytes: usize,
 }
 
 impl Scripts {
@@ -962,6 +963,7 @@ impl Scripts {
             vm: Vm::new(Mode::Eval, prng.clone()),
             prng,
             cache: HashMap::new(),
+            body_bytes: 0,
         }
     }
 
@@ -987,7 +989,14 @@ impl Scripts {
             )))
         })?;
         self.cache.insert(sha.clone(), CachedScript { func, flags });
+        // Redis counts each cached script's body and SHA-1 key (plus its dict entry).
+        self.body_bytes += body.len() + 40 + 64;
         Ok(sha)
+    }
+
+    /// Bytes the cached scripts' bodies and names take (INFO used_memory_scripts_eval).
+    pub fn body_bytes(&self) -> usize {
+        self.body_bytes
     }
 
     /// Whether a script with this SHA-1 is cached (case-insensitive, as EVALSHA).
