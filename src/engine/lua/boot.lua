@@ -9,7 +9,7 @@ local type, error, tostring, tonumber, select, rawget, rawset, rawequal, next, u
   type, error, tostring, tonumber, select, rawget, rawset, rawequal, next, unpack
 local setmetatable, getmetatable, pcall, xpcall, setfenv, loadstring, load =
   setmetatable, getmetatable, pcall, xpcall, setfenv, loadstring, load
-local sfind, ssub, sbyte = string.find, string.sub, string.byte
+local sfind, ssub, sbyte, slower = string.find, string.sub, string.byte, string.lower
 local getinfo = debug.getinfo
 local INTERNAL = '=[kvlab]'
 
@@ -236,50 +236,70 @@ end
 -- false, error table.
 function K.load_library(f)
   local registered, order = {}, {}
+  local loading = true
   local function register(...)
+    if not loading then
+      error({ err = 'ERR redis.register_function can only be called on FUNCTION LOAD command' }, 0)
+    end
     local n = select('#', ...)
     local name, callback, flags, desc
+    local function str(v) -- lua_isstring: strings and numbers
+      if type(v) == 'number' then return tostring(v) end
+      if type(v) == 'string' then return v end
+      return nil
+    end
     if n == 1 then
       local t = ...
       if type(t) ~= 'table' then
         error({ err = 'ERR calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).' }, 0)
       end
       for k, v in next, t do
-        if k == 'function_name' then name = v
-        elseif k == 'callback' then callback = v
-        elseif k == 'flags' then flags = v
-        elseif k == 'description' then desc = v
+        local key = str(k)
+        if not key then
+          error({ err = 'ERR named argument key given to redis.register_function is not a string' }, 0)
+        end
+        key = slower(key)
+        if key == 'function_name' then
+          name = str(v)
+          if not name then error({ err = 'ERR function_name argument given to redis.register_function must be a string' }, 0) end
+        elseif key == 'description' then
+          desc = str(v)
+          if not desc then error({ err = 'ERR description argument given to redis.register_function must be a string' }, 0) end
+        elseif key == 'callback' then
+          if type(v) ~= 'function' then
+            error({ err = 'ERR callback argument given to redis.register_function must be a function' }, 0)
+          end
+          callback = v
+        elseif key == 'flags' then
+          if type(v) ~= 'table' then
+            error({ err = 'ERR flags argument to redis.register_function must be a table representing function flags' }, 0)
+          end
+          flags = v
+          for _, fl in next, flags do
+            if type(fl) ~= 'string' or not I.valid_flag(fl) then error({ err = 'ERR unknown flag given' }, 0) end
+          end
         else error({ err = 'ERR unknown argument given to redis.register_function' }, 0) end
       end
       if name == nil then error({ err = 'ERR redis.register_function must get a function name argument' }, 0) end
       if callback == nil then error({ err = 'ERR redis.register_function must get a callback argument' }, 0) end
-      if type(callback) ~= 'function' then
-        error({ err = 'ERR callback argument given to redis.register_function must be a function' }, 0)
-      end
-      if flags ~= nil and type(flags) ~= 'table' then
-        error({ err = 'ERR flags argument to redis.register_function must be a table representing function flags' }, 0)
-      end
     elseif n == 2 then
-      name, callback = ...
-      if type(callback) ~= 'function' then
+      local a, b = ...
+      name = str(a)
+      if not name then error({ err = 'ERR first argument to redis.register_function must be a string' }, 0) end
+      if type(b) ~= 'function' then
         error({ err = 'ERR second argument to redis.register_function must be a function' }, 0)
       end
+      callback = b
     else
       error({ err = 'ERR wrong number of arguments to redis.register_function' }, 0)
     end
-    if type(name) == 'number' then name = tostring(name) end
-    if type(name) ~= 'string' or not I.valid_name(name) then
+    if not I.valid_name(name) then
       error({ err = 'ERR Library names can only contain letters, numbers, or underscores(_) and must be at least one character long' }, 0)
     end
     local flist = {}
     if flags ~= nil then
-      for _, fl in next, flags do
-        if type(fl) ~= 'string' or not I.valid_flag(fl) then error({ err = 'ERR unknown flag given' }, 0) end
-        flist[#flist + 1] = fl
-      end
+      for _, fl in next, flags do flist[#flist + 1] = fl end
     end
-    if type(desc) == 'number' then desc = tostring(desc) end
-    if type(desc) ~= 'string' then desc = nil end
     if registered[name] then error({ err = 'ERR Function already exists in the library' }, 0) end
     registered[name] = { callback, flist, desc }
     order[#order + 1] = name
@@ -301,6 +321,7 @@ function K.load_library(f)
   }
   api = loadapi
   local ok, e = xpcall(f, handler)
+  loading = false
   api = G
   if not ok then return false, e end
   return true, registered, order

@@ -1123,7 +1123,12 @@ pub fn parse_library_metadata(code: &[u8]) -> Result<(String, usize), Reply> {
     for p in &parts[1..] {
         match p.strip_prefix("name=") {
             Some(n) if name.is_none() => name = Some(n.to_string()),
-            _ => return Err(Reply::err(format!("ERR Invalid metadata value given: {p}"))),
+            Some(_) => {
+                return Err(Reply::err(
+                    "ERR Invalid metadata value, name argument was given multiple times",
+                ))
+            }
+            None => return Err(Reply::err(format!("ERR Invalid metadata value given: {p}"))),
         }
     }
     let Some(name) = name else {
