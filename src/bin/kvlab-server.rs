@@ -51,6 +51,76 @@ mod native {
 
     /// Each connection's wake-up call, for blocking commands.
     type Waiters = Rc<RefCell<HashMap<u64, Rc<Notify>>>>;
+
+    /// What a long script needs of the other connections: each one's socket and the
+    /// input it has read but not run. A connection's task keeps its buffers here while
+    /// it waits for input, so a busy script can read and answer it meanwhile.
+    struct Conn {
+        /// The task's socket, borrowed as a std stream (never closed through here).
+        sock: std::mem::ManuallyDrop<std::net::TcpStream>,
+        inbuf: Vec<u8>,
+        reader: RequestReader,
+        /// The task waits for input (not running a command, not blocked, not writing).
+        idle: bool,
+    }
+    type Conns = Rc<RefCell<HashMap<u64, Conn>>>;
+
+    /// Redis's processEventsWhileBlocked, for a script past busy-reply-threshold: reads
+    /// what idle connections sent and writes the engine's answers (BUSY, or the result
+    /// of SCRIPT KILL and the other commands allowed while busy).
+    struct ServerBusyIo {
+        conns: Conns,
+    }
+
+    impl kvlab::engine::BusyIo for ServerBusyIo {
+        fn poll(&mut self, running: u64) -> Vec<(u64, Vec<Vec<u8>>)> {
+            use std::io::Read;
+            let mut out = Vec::new();
+            let mut conns = self.conns.borrow_mut();
+            let mut chunk = [0u8; 16 * 1024];
+            for (&id, c) in conns.iter_mut() {
+                if id == running || !c.idle {
+                    continue;
+                }
+                // The socket is non-blocking (tokio made it so): read what is there.
+                loop {
+                    match (&*c.sock).read(&mut chunk) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => c.inbuf.extend_from_slice(&chunk[..n]),
+                    }
+                }
+                let mut pos = 0;
+                while let Ok((used, true)) = c.reader.read(&c.inbuf[pos..], 512 << 20) {
+                    pos += used;
+                    if !c.reader.argv().is_empty() {
+                        out.push((id, c.reader.argv().to_vec()));
+                    }
+                }
+                c.inbuf.drain(..pos);
+            }
+            out
+        }
+
+        fn reply(&mut self, client: u64, resp: u8, reply: &Reply) {
+            use std::io::Write;
+            let conns = self.conns.borrow();
+            let Some(c) = conns.get(&client) else { return };
+            let mut buf = Vec::new();
+            encode(reply, resp, &mut buf);
+            let mut left = &buf[..];
+            let mut tries = 0;
+            while !left.is_empty() && tries < 1000 {
+                match (&*c.sock).write(left) {
+                    Ok(n) => left = &left[n..],
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                        tries += 1;
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    Err(_) => return,
+                }
+            }
+        }
+    }
     use kvlab::resp::{encode, RequestReader};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
@@ -151,6 +221,13 @@ mod native {
         let mut eng = Engine::with_config(Box::new(SystemClock), opts.seed, opts.config);
         // Nothing in the server consumes key events yet (pub/sub will): don't collect them.
         eng.core.record_events = false;
+        // As in Redis, a script runs until it ends or SCRIPT KILL stops it; other
+        // clients get BUSY meanwhile. Only the memory ceiling stays.
+        let conns: Conns = Rc::new(RefCell::new(HashMap::new()));
+        eng.core.busy_io = Some(Box::new(ServerBusyIo {
+            conns: conns.clone(),
+        }));
+        eng.core.script_limits.instructions = 0;
         let engine = Rc::new(RefCell::new(eng));
         eprintln!("kvlab-server ready to accept connections on {addr}");
 
@@ -178,8 +255,10 @@ mod native {
                     let id = engine.borrow_mut().connect(&peer.to_string(), &local);
                     let e = engine.clone();
                     let w = waiters.clone();
+                    let cs = conns.clone();
                     tokio::task::spawn_local(async move {
-                        handle(e.clone(), w, id, sock).await;
+                        handle(e.clone(), w, cs.clone(), id, sock).await;
+                        cs.borrow_mut().remove(&id);
                         e.borrow_mut().disconnect(id);
                     });
                 }
@@ -217,15 +296,48 @@ mod native {
         }
     }
 
-    async fn handle(engine: Rc<RefCell<Engine>>, waiters: Waiters, id: u64, mut sock: TcpStream) {
+    async fn handle(
+        engine: Rc<RefCell<Engine>>,
+        waiters: Waiters,
+        conns: Conns,
+        id: u64,
+        mut sock: TcpStream,
+    ) {
+        use std::os::fd::{AsRawFd, FromRawFd};
         let notify = Rc::new(Notify::new());
         waiters.borrow_mut().insert(id, notify.clone());
+        // SAFETY: the std stream shares the tokio socket's descriptor and is never
+        // dropped (ManuallyDrop), so only tokio closes it; the entry is removed before.
+        let shared = std::mem::ManuallyDrop::new(unsafe {
+            std::net::TcpStream::from_raw_fd(sock.as_raw_fd())
+        });
+        conns.borrow_mut().insert(
+            id,
+            Conn {
+                sock: shared,
+                inbuf: Vec::with_capacity(16 * 1024),
+                reader: RequestReader::new(),
+                idle: false,
+            },
+        );
         let mut inbuf: Vec<u8> = Vec::with_capacity(16 * 1024);
         let mut out: Vec<u8> = Vec::with_capacity(16 * 1024);
         let mut chunk = vec![0u8; 64 * 1024];
         let mut reader = RequestReader::new();
         loop {
-            let n = match sock.read(&mut chunk).await {
+            // While waiting, the buffers are where a busy script can reach them.
+            if let Some(c) = conns.borrow_mut().get_mut(&id) {
+                std::mem::swap(&mut c.inbuf, &mut inbuf);
+                std::mem::swap(&mut c.reader, &mut reader);
+                c.idle = true;
+            }
+            let got = sock.read(&mut chunk).await;
+            if let Some(c) = conns.borrow_mut().get_mut(&id) {
+                std::mem::swap(&mut c.inbuf, &mut inbuf);
+                std::mem::swap(&mut c.reader, &mut reader);
+                c.idle = false;
+            }
+            let n = match got {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };

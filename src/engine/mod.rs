@@ -194,6 +194,22 @@ pub struct Core {
     pub script_limits: lua::Limits,
     /// What the last script did, call by call (the scripts panel shows it).
     pub last_script: Option<cmd::scripting::Trace>,
+    /// The script running now (SCRIPT KILL and FUNCTION STATS read it, from the clients
+    /// a busy script lets in).
+    pub running_script: Option<cmd::scripting::RunningScript>,
+    /// How a server hears other clients while a script runs past busy-reply-threshold
+    /// (None in the browser, where a script runs within its budget).
+    pub busy_io: Option<Box<dyn BusyIo>>,
+}
+
+/// A server's connections, reachable from inside a long script (Redis's
+/// `processEventsWhileBlocked`): complete commands other clients sent, and a way to
+/// answer them. The engine answers BUSY, or runs the few commands allowed then.
+pub trait BusyIo {
+    /// Commands received from clients other than `running` since the last poll.
+    fn poll(&mut self, running: u64) -> Vec<(u64, Vec<Vec<u8>>)>;
+    /// Sends `reply` to `client` in its protocol.
+    fn reply(&mut self, client: u64, resp: u8, reply: &Reply);
 }
 
 /// What a command handler gets: the shared core and the calling client.
@@ -205,6 +221,17 @@ pub struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The same core and clients, acting for another client (a command a busy script
+    /// lets in).
+    pub fn for_client(&mut self, id: u64) -> Ctx<'_> {
+        Ctx {
+            core: &mut *self.core,
+            clients: &mut *self.clients,
+            id,
+            fallback: blank_client(id),
+        }
+    }
+
     pub fn client(&mut self) -> &mut Client {
         match self.clients.get_mut(&self.id) {
             Some(c) => c,
@@ -325,6 +352,8 @@ impl Engine {
                     ..lua::Limits::default()
                 },
                 last_script: None,
+                running_script: None,
+                busy_io: None,
             },
             clients: BTreeMap::new(),
             next_client_id: 1,
@@ -794,6 +823,11 @@ impl Core {
             key: key.to_vec(),
             event,
         });
+    }
+
+    /// The clock's time now (not the command's cached `now`): how long a script runs.
+    pub fn wall_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// Redis's 24-bit LRU clock, in seconds.

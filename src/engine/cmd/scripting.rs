@@ -48,6 +48,82 @@ pub struct Trace {
 /// How many calls a trace keeps (a script may loop over thousands).
 pub const TRACE_CALLS: usize = 200;
 
+/// The script running now, as SCRIPT KILL, FUNCTION KILL and FUNCTION STATS see it.
+#[derive(Clone, Debug)]
+pub struct RunningScript {
+    pub client: u64,
+    /// EVAL/EVALSHA (killed by SCRIPT KILL) rather than FCALL (FUNCTION KILL).
+    pub eval: bool,
+    /// The SHA-1 or the function's name.
+    pub name: String,
+    pub argv: Vec<Vec<u8>>,
+    /// Wall-clock start, for busy-reply-threshold and duration_ms.
+    pub started_ms: i64,
+    /// It ran a write command: it can no longer be killed (no rollback).
+    pub wrote: bool,
+    /// SCRIPT KILL or FUNCTION KILL asked it to stop.
+    pub kill: bool,
+}
+
+const SLOW_EVAL: &str =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+const SLOW_SCRIPT: &str =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+
+/// The BUSY error for the script running now.
+fn busy_error(ctx: &Ctx) -> Reply {
+    let eval = ctx.core.running_script.as_ref().is_some_and(|r| r.eval);
+    Reply::err(if eval { SLOW_EVAL } else { SLOW_SCRIPT })
+}
+
+/// A command another client sent while a script runs past busy-reply-threshold
+/// (processCommand's checks, in its order): unknown or wrong arity as always, BUSY
+/// unless the command is allowed while busy, queued if the client is in MULTI.
+fn busy_command(ctx: &mut Ctx, client: u64, argv: &[Vec<u8>]) -> Reply {
+    let mut other = ctx.for_client(client);
+    let in_multi = other.client_ref().multi.is_some();
+    let flag = |c: &mut Ctx| {
+        if c.client_ref().multi.is_some() {
+            c.client().multi_error = true;
+        }
+    };
+    let spec = match table::lookup(argv) {
+        Ok(s) if table::arity_ok(s, argv.len()) => s,
+        Ok(s) => {
+            flag(&mut other);
+            return Reply::Error(format!(
+                "ERR wrong number of arguments for '{}' command",
+                s.full_name()
+            ));
+        }
+        Err(e) => {
+            flag(&mut other);
+            return Reply::Error(e);
+        }
+    };
+    let top = |names: &[&str]| spec.container.is_none() && names.contains(&spec.name);
+    if !spec.flags.contains(Flags::ALLOW_BUSY) {
+        flag(&mut other);
+        let Reply::Error(busy) = busy_error(&other) else {
+            unreachable!("busy_error is an error")
+        };
+        if top(&["exec"]) {
+            super::multi::discard_transaction(&mut other);
+            return Reply::Error(format!(
+                "EXECABORT Transaction discarded because of: {busy}"
+            ));
+        }
+        return Reply::Error(busy);
+    }
+    if in_multi && !top(&["exec", "discard", "multi", "watch", "quit", "reset"]) {
+        if let Some(q) = other.client().multi.as_mut() {
+            q.push(argv.to_vec());
+        }
+        return Reply::Status("QUEUED".into());
+    }
+    other.call(spec, argv)
+}
+
 /// The server side of `redis.call`: Redis's `scriptCall` checks, then the command.
 struct EngineHost<'a, 'b> {
     ctx: &'a mut Ctx<'b>,
@@ -109,6 +185,9 @@ impl EngineHost<'_, '_> {
         }
         if write {
             self.write_dirty = true;
+            if let Some(r) = self.ctx.core.running_script.as_mut() {
+                r.wrote = true;
+            }
         }
         // The script's protocol shapes some replies (ZRANGE WITHSCORES pairs).
         let caller_resp = std::mem::replace(&mut self.ctx.client().resp, resp);
@@ -119,6 +198,35 @@ impl EngineHost<'_, '_> {
 }
 
 impl Host for EngineHost<'_, '_> {
+    fn tick(&mut self) -> bool {
+        let core = &*self.ctx.core;
+        let Some(run) = core.running_script.as_ref() else {
+            return false;
+        };
+        let threshold = core
+            .config
+            .get("busy-reply-threshold")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(5000);
+        if core.busy_io.is_none() || core.wall_ms() - run.started_ms < threshold {
+            return run.kill;
+        }
+        let Some(mut io) = self.ctx.core.busy_io.take() else {
+            return false;
+        };
+        for (client, argv) in io.poll(self.ctx.id) {
+            let reply = busy_command(self.ctx, client, &argv);
+            let resp = self.ctx.clients.get(&client).map_or(2, |c| c.resp);
+            io.reply(client, resp, &reply);
+        }
+        self.ctx.core.busy_io = Some(io);
+        self.ctx
+            .core
+            .running_script
+            .as_ref()
+            .is_some_and(|r| r.kill)
+    }
+
     fn call(&mut self, argv: &[Vec<u8>], resp: u8) -> Reply {
         let reply = self.dispatch(argv, resp);
         self.total_calls += 1;
@@ -182,8 +290,10 @@ enum Target<'s> {
 /// Runs a script or function for the calling client, with the engine as its host, and
 /// keeps its trace. The client's database is the script's own: a SELECT inside does not
 /// change the caller's.
+#[allow(clippy::too_many_arguments)]
 fn run(
     ctx: &mut Ctx,
+    argv: &[Vec<u8>],
     target: Target,
     command: &str,
     flags: ScriptFlags,
@@ -194,6 +304,18 @@ fn run(
     let limits = ctx.core.script_limits;
     let db = ctx.db();
     let tracing = ctx.core.record_events;
+    ctx.core.running_script = Some(RunningScript {
+        client: ctx.id,
+        eval: matches!(target, Target::Script(_)),
+        name: match target {
+            Target::Script(sha) => sha.to_string(),
+            Target::Function(_, f) => f.to_string(),
+        },
+        argv: argv.to_vec(),
+        started_ms: ctx.core.wall_ms(),
+        wrote: false,
+        kill: false,
+    });
     let mut host = EngineHost {
         tracing,
         ctx,
@@ -206,6 +328,7 @@ fn run(
     let (reply, name) = match target {
         Target::Script(sha) => {
             let Some(mut scripts) = host.ctx.core.scripts.take() else {
+                host.ctx.core.running_script = None;
                 return Reply::err("NOSCRIPT No matching script. Please use EVAL.");
             };
             let r = scripts.run(sha, keys, args, &mut host, &limits);
@@ -214,6 +337,7 @@ fn run(
         }
         Target::Function(lib, f) => {
             let Some(mut functions) = host.ctx.core.functions.take() else {
+                host.ctx.core.running_script = None;
                 return Reply::err("ERR Function not found");
             };
             let r = functions.call(lib, f, keys, args, &mut host, &limits);
@@ -228,6 +352,7 @@ fn run(
         ..
     } = host;
     ctx.client().db = db;
+    ctx.core.running_script = None;
     if !tracing {
         return reply;
     }
@@ -278,7 +403,16 @@ fn eval_generic(ctx: &mut Ctx, argv: &[Vec<u8>], by_sha: bool, ro: bool) -> Repl
         return e;
     }
     let command = String::from_utf8_lossy(&argv[0]).to_ascii_uppercase();
-    run(ctx, Target::Script(&sha), &command, flags, ro, keys, args)
+    run(
+        ctx,
+        argv,
+        Target::Script(&sha),
+        &command,
+        flags,
+        ro,
+        keys,
+        args,
+    )
 }
 
 pub fn eval(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
@@ -327,10 +461,27 @@ pub fn script_flush(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     Reply::ok()
 }
 
-/// SCRIPT KILL and FUNCTION KILL. A script here runs to its end (or its budget) within
-/// one command, so there is never one to kill from another client.
-pub fn script_kill(_ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
-    Reply::err("NOTBUSY No scripts in execution right now.")
+/// Redis's `scriptKill`: SCRIPT KILL (is_eval) and FUNCTION KILL, sent by another
+/// client while a script runs. The script stops at its next tick.
+fn kill(ctx: &mut Ctx, is_eval: bool) -> Reply {
+    let Some(run) = ctx.core.running_script.as_mut() else {
+        return Reply::err("NOTBUSY No scripts in execution right now.");
+    };
+    if run.wrote {
+        return Reply::err("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.");
+    }
+    if is_eval && !run.eval {
+        return Reply::err(SLOW_SCRIPT);
+    }
+    if !is_eval && run.eval {
+        return Reply::err(SLOW_EVAL);
+    }
+    run.kill = true;
+    Reply::ok()
+}
+
+pub fn script_kill(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    kill(ctx, true)
 }
 
 // ---------------------------------------------------------------------- FUNCTION
@@ -352,6 +503,9 @@ fn library_of<'l>(ctx: &'l Ctx, function: &str) -> Option<(&'l str, &'l Function
     })
 }
 
+/// Instructions a library's top level may run when scripts have no budget.
+const LOAD_BUDGET: u64 = 50_000_000;
+
 /// A host for FUNCTION LOAD: only `redis.log` can reach it, and no command.
 struct LoadHost;
 
@@ -368,7 +522,12 @@ fn create_library(ctx: &mut Ctx, code: &[u8], replace: bool) -> Result<String, R
     if ctx.core.libraries.contains_key(&name) && !replace {
         return Err(Reply::err(format!("ERR Library '{name}' already exists")));
     }
-    let limits = ctx.core.script_limits;
+    // Redis gives a library's top level 500 ms; here a budget, even on a server that
+    // lets scripts run until killed.
+    let mut limits = ctx.core.script_limits;
+    if limits.instructions == 0 {
+        limits.instructions = LOAD_BUDGET;
+    }
     let info = functions(ctx).load(code, &mut LoadHost, &limits)?;
     for f in &info.functions {
         if let Some((other, _)) = library_of(ctx, &f.name) {
@@ -449,8 +608,8 @@ pub fn function_flush(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     Reply::ok()
 }
 
-pub fn function_kill(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    script_kill(ctx, argv)
+pub fn function_kill(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    kill(ctx, false)
 }
 
 pub fn function_list(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
@@ -514,10 +673,25 @@ pub fn function_list(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 
 pub fn function_stats(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     let s = |t: &str| Reply::bulk(t);
+    let running = match &ctx.core.running_script {
+        Some(r) if r.eval => return Reply::err(SLOW_EVAL),
+        Some(r) => Reply::Map(vec![
+            (s("name"), s(&r.name)),
+            (
+                s("command"),
+                Reply::Array(r.argv.iter().map(|a| Reply::Bulk(a.clone())).collect()),
+            ),
+            (
+                s("duration_ms"),
+                Reply::Int(ctx.core.wall_ms() - r.started_ms),
+            ),
+        ]),
+        None => Reply::Nil,
+    };
     let libraries = ctx.core.libraries.len() as i64;
     let functions: usize = ctx.core.libraries.values().map(|l| l.functions.len()).sum();
     Reply::Map(vec![
-        (s("running_script"), Reply::Nil),
+        (s("running_script"), running),
         (
             s("engines"),
             Reply::Map(vec![(
@@ -548,6 +722,7 @@ fn fcall_generic(ctx: &mut Ctx, argv: &[Vec<u8>], ro: bool) -> Reply {
     let command = String::from_utf8_lossy(&argv[0]).to_ascii_uppercase();
     run(
         ctx,
+        argv,
         Target::Function(&lib, &fname),
         &command,
         flags,

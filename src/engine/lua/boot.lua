@@ -10,7 +10,7 @@ local type, error, tostring, tonumber, select, rawget, rawset, rawequal, next, u
 local setmetatable, getmetatable, pcall, xpcall, setfenv, loadstring, load =
   setmetatable, getmetatable, pcall, xpcall, setfenv, loadstring, load
 local sfind, ssub, sbyte, slower = string.find, string.sub, string.byte, string.lower
-local getinfo = debug.getinfo
+local getinfo, sethook = debug.getinfo, debug.sethook
 local INTERNAL = '=[kvlab]'
 
 local READONLY = 'Attempt to modify a readonly table'
@@ -218,11 +218,23 @@ function K.compile(code, chunkname)
 end
 
 -- Runs f(...) under the error handler: true, result or false, error table.
-function K.run(f, ...)
-  -- EVAL passes no arguments: no closure to build.
+-- Every 100000 instructions (as Redis's count hook) the host hears of the run: a
+-- server answers other clients with BUSY meanwhile, and SCRIPT KILL stops it there.
+local tick = I.tick
+local function hook()
+  local info = getinfo(2, 'Sl')
+  if info then tick(info.source, info.currentline) else tick('?', 0) end
+end
+local function run_hooked(f, ...)
+  sethook(hook, '', 100000)
   if select('#', ...) == 0 then return xpcall(f, handler) end
   local args = pack(...)
   return xpcall(function() return f(unpack(args, 1, args.n)) end, handler)
+end
+function K.run(f, ...)
+  local ok, v = run_hooked(f, ...)
+  sethook()
+  return ok, v
 end
 
 -- EVAL's KEYS and ARGV.

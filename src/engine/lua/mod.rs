@@ -55,6 +55,11 @@ pub trait Host {
     /// `redis.log(level, ...)`: level 0..=3 (debug, verbose, notice, warning), the
     /// message being the arguments joined by spaces.
     fn log(&mut self, _level: i32, _msg: &[u8]) {}
+    /// Called every 100000 instructions of a run (Redis's count hook): the host may
+    /// serve other clients meanwhile. True stops the script as SCRIPT KILL does.
+    fn tick(&mut self) -> bool {
+        false
+    }
 }
 
 /// Per-run limits. Redis has none (it blocks until SCRIPT KILL); a page must not.
@@ -267,9 +272,41 @@ impl Vm {
         let resp = Rc::new(Cell::new(2u8));
         let slot = Rc::new(HostSlot {
             host: Cell::new(None),
+            killed_at: Default::default(),
             resp: resp.clone(),
         });
         let i = lua.create_table()?;
+        i.raw_set(
+            "tick",
+            lua.create_function({
+                let slot = slot.clone();
+                move |lua, (source, line): (Option<String>, Option<f64>)| {
+                    let Some(ptr) = slot.host.get() else {
+                        return Ok(());
+                    };
+                    // SAFETY: as in `host_call`: lent by `Lend` for this run only.
+                    let host = unsafe { &mut *ptr };
+                    if host.tick() {
+                        *slot.killed_at.borrow_mut() = Some(format!(
+                            "{}:{}",
+                            source.unwrap_or_default(),
+                            line.unwrap_or(0.0) as i64
+                        ));
+                        // An error raised in a hook does not stop the run; an exhausted
+                        // budget does, and pcall cannot catch it.
+                        if let Ok(sb) = lua.install_sandbox(SandboxConfig {
+                            instruction_limit: Some(1),
+                            memory_limit_bytes: None,
+                            check_interval: 1,
+                            remove_globals: Vec::new(),
+                        }) {
+                            sb.reset();
+                        }
+                    }
+                    Ok(())
+                }
+            })?,
+        )?;
         i.raw_set("version", REDIS_VERSION)?;
         i.raw_set("version_num", REDIS_VERSION_NUM as f64)?;
         i.raw_set("mark", MARK)?;
@@ -459,6 +496,7 @@ impl Vm {
     ) -> Reply {
         self.resp.set(2);
         self.arm(limits);
+        self.slot.killed_at.borrow_mut().take();
         let lend = Lend::new(&self.slot, host);
         let result = (|| -> omnilua::Result<Outcome> {
             let run = &self.run_fn;
@@ -475,7 +513,7 @@ impl Vm {
         drop(lend);
         let reply = match result {
             Ok(Outcome::Ok(r)) | Ok(Outcome::Err(r)) => r,
-            Err(e) => self.abort_reply(&e, limits),
+            Err(e) => self.abort_reply(&e, limits, funcname),
         };
         // A full collection after every run would cost more than a small script itself:
         // collect every GC_PERIOD runs (Redis steps its GC every 50 scripts), or at once
@@ -502,7 +540,12 @@ impl Vm {
 
     /// The reply for a run that did not come back through the error handler: a
     /// tripped budget, or an error inside the error machinery itself.
-    fn abort_reply(&self, e: &omnilua::Error, limits: &Limits) -> Reply {
+    fn abort_reply(&self, e: &omnilua::Error, limits: &Limits, funcname: &str) -> Reply {
+        if let Some(at) = self.slot.killed_at.borrow_mut().take() {
+            return Reply::err(format!(
+                "ERR Script killed by user with SCRIPT KILL... script: {funcname}, on {at}."
+            ));
+        }
         match self.tripped() {
             Some(TripReason::Instructions) => Reply::err(format!(
                 "ERR Script killed by the instruction budget ({} instructions): KV Lab stops scripts that run too long, so the page stays responsive",
@@ -541,6 +584,8 @@ const GC_PERIOD: u32 = 50;
 /// The host of the running script, lent for one run (see [`Lend`]).
 struct HostSlot {
     host: Cell<Option<*mut (dyn Host + 'static)>>,
+    /// Where the run was when the host asked to kill it (`@user_script:1`).
+    killed_at: std::cell::RefCell<Option<String>>,
     /// The RESP version `redis.setresp` chose (shared with the VM).
     resp: Rc<Cell<u8>>,
 }
@@ -1249,7 +1294,7 @@ impl Functions {
                 Some(TripReason::Instructions) => Err(Reply::err(
                     "ERR Error registering functions: ERR FUNCTION LOAD timeout",
                 )),
-                _ => Err(vm.abort_reply(&e, limits)),
+                _ => Err(vm.abort_reply(&e, limits, "")),
             },
         }
     }

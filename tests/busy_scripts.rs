@@ -1,0 +1,110 @@
+//! A script past busy-reply-threshold, against redis-server and kvlab-server alike:
+//! other clients get BUSY (and only the commands Redis allows then run), SCRIPT KILL
+//! and FUNCTION KILL stop what they may, a script that wrote cannot be killed, and the
+//! killed script's caller gets Redis's error. Compared byte for byte; no sleeps decide
+//! anything (the test polls until the server answers BUSY).
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::io::{BufReader, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+struct Conn {
+    r: BufReader<TcpStream>,
+}
+
+impl Conn {
+    fn open(port: u16) -> Conn {
+        let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        Conn {
+            r: BufReader::new(s),
+        }
+    }
+    fn send(&mut self, argv: &[&str]) {
+        self.r
+            .get_mut()
+            .write_all(&support::encode(argv))
+            .expect("send");
+    }
+    fn reply(&mut self) -> String {
+        let mut out = Vec::new();
+        support::read_reply(&mut self.r, &mut out).expect("reply");
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    fn cmd(&mut self, argv: &[&str]) -> String {
+        self.send(argv);
+        self.reply()
+    }
+    /// PINGs until the server answers BUSY (the script passed the threshold).
+    fn wait_busy(&mut self) -> String {
+        let start = Instant::now();
+        loop {
+            let r = self.cmd(&["PING"]);
+            if r.starts_with("-BUSY") || start.elapsed() > Duration::from_secs(60) {
+                return r;
+            }
+        }
+    }
+}
+
+/// The transcript of one server.
+fn transcript(port: u16) -> Vec<String> {
+    let mut t = Vec::new();
+    let mut a = Conn::open(port);
+    let mut b = Conn::open(port);
+    t.push(b.cmd(&["CONFIG", "SET", "busy-reply-threshold", "50"]));
+    // A read-only script: BUSY for others, killable.
+    a.send(&["EVAL", "local i = 0 while true do i = i + 1 end", "0"]);
+    t.push(b.wait_busy());
+    for cmd in [
+        &["GET", "k"][..],
+        &["FUNCTION", "STATS"],
+        &["FUNCTION", "KILL"],
+        &["MULTI"],
+        &["SET", "k", "v"],
+        &["EXEC"],
+        &["NOSUCH"],
+        &["GET"],
+        &["SCRIPT", "KILL"],
+    ] {
+        t.push(b.cmd(cmd));
+    }
+    t.push(a.reply());
+    t.push(b.cmd(&["PING"]));
+    // A function: FUNCTION KILL, not SCRIPT KILL.
+    t.push(b.cmd(&[
+        "FUNCTION",
+        "LOAD",
+        "REPLACE",
+        "#!lua name=spin\nredis.register_function{function_name='spin', callback=function() while true do end end, flags={'no-writes'}}",
+    ]));
+    a.send(&["FCALL", "spin", "0"]);
+    t.push(b.wait_busy());
+    t.push(b.cmd(&["SCRIPT", "KILL"]));
+    t.push(b.cmd(&["FUNCTION", "KILL"]));
+    t.push(a.reply());
+    t.push(b.cmd(&["FUNCTION", "DELETE", "spin"]));
+    // Last: a script that wrote cannot be killed (only SHUTDOWN NOSAVE would stop it;
+    // the server is stopped when the test ends).
+    a.send(&["EVAL", "redis.call('SET', 'w', '1') while true do end", "0"]);
+    t.push(b.wait_busy());
+    t.push(b.cmd(&["SCRIPT", "KILL"]));
+    t.push(b.cmd(&["FUNCTION", "KILL"]));
+    t
+}
+
+#[test]
+fn busy_scripts_answer_as_redis_server_does() {
+    let real = support::redis_server(&[]);
+    let ours = support::kvlab_server(&[]);
+    let a = transcript(real.port);
+    let b = transcript(ours.port);
+    assert_eq!(a.len(), b.len());
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        assert_eq!(x, y, "reply #{i} differs");
+    }
+}
