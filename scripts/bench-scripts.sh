@@ -49,20 +49,7 @@ run() { # port pid test -> "requests/s cpu-µs-per-request"
   awk -v r="$rps" -v d="$((t1 - t0))" -v hz="$hz" -v n="$N" 'BEGIN{printf "%.0f %.2f", r, d * 1e6 / hz / n}'
 }
 
-rows=""
-for t in evalsha eval multi; do
-  best_r=0; best_k=0; cpu_r=0; cpu_k=0
-  for _ in 1 2 3; do
-    read -r r rc <<<"$(run "$RPORT" "$rpid" "$t")"
-    read -r k kc <<<"$(run "$KPORT" "$kpid" "$t")"
-    if awk -v a="$r" -v b="$best_r" 'BEGIN{exit !(a>b)}'; then best_r=$r; cpu_r=$rc; fi
-    if awk -v a="$k" -v b="$best_k" 'BEGIN{exit !(a>b)}'; then best_k=$k; cpu_k=$kc; fi
-  done
-  line=$(awk -v t="$t" -v r="$best_r" -v k="$best_k" -v rc="$cpu_r" -v kc="$cpu_k" \
-    'BEGIN{printf "| %s | %d | %d | %.2f× | %.2f | %.2f | %s |", t, r, k, k/r, rc, kc, (kc>0 ? sprintf("%.2f×", rc/kc) : "-")}')
-  echo "$line"
-  rows+="$line"$'\n'
-done
+compare_servers evalsha eval multi
 
 {
   sed '/^## Scripts and transactions/,/^## /{/^## Scripts and transactions/d;/^## /!d}' docs/BENCHMARKS.md | sed '/^## Browser/,$d'

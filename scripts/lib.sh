@@ -67,3 +67,25 @@ ensure_web_toolchain() {
 ensure_test_tools() {
   apt_install redis-server redis-tools chromium chromium-driver
 }
+
+# The benchmark scripts' comparison: for each test named, three alternating runs on
+# redis-server ($RPORT, $rpid) and kvlab-server ($KPORT, $kpid) through the caller's
+# `run PORT PID TEST` (which prints "requests/s cpu-µs-per-request"); the best run of
+# each is kept. Prints one table row per test and leaves them all in $rows.
+compare_servers() {
+  rows=""
+  local t best_r best_k cpu_r cpu_k r rc k kc line
+  for t in "$@"; do
+    best_r=0; best_k=0; cpu_r=0; cpu_k=0
+    for _ in 1 2 3; do
+      read -r r rc <<<"$(run "$RPORT" "$rpid" "$t")"
+      read -r k kc <<<"$(run "$KPORT" "$kpid" "$t")"
+      if awk -v a="$r" -v b="$best_r" 'BEGIN{exit !(a>b)}'; then best_r=$r; cpu_r=$rc; fi
+      if awk -v a="$k" -v b="$best_k" 'BEGIN{exit !(a>b)}'; then best_k=$k; cpu_k=$kc; fi
+    done
+    line=$(awk -v t="$t" -v r="$best_r" -v k="$best_k" -v rc="$cpu_r" -v kc="$cpu_k" \
+      'BEGIN{printf "| %s | %d | %d | %.2f× | %.2f | %.2f | %s |", t, r, k, k/r, rc, kc, (kc>0 ? sprintf("%.2f×", rc/kc) : "-")}')
+    echo "$line"
+    rows+="$line"$'\n'
+  done
+}

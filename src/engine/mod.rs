@@ -266,15 +266,8 @@ impl Ctx<'_> {
         };
         self.core.settle();
         self.core.note_memory();
-        let usec = timer::elapsed_us(started);
-        let st = self.core.cmdstats.entry(spec.key()).or_default();
-        st.calls += 1;
-        st.usec += usec;
-        if reply.is_error() {
-            st.failed_calls += 1;
-            self.core.stats.total_error_replies += 1;
-        }
-        self.core.stats.total_commands_processed += 1;
+        self.core
+            .count_call(spec, timer::elapsed_us(started), reply.is_error());
         reply
     }
 }
@@ -624,15 +617,8 @@ impl Engine {
         for (target, error) in std::mem::take(&mut self.core.unblock_requests) {
             self.unblock(target, error);
         }
-        let usec = timer::elapsed_us(started);
-        let st = self.core.cmdstats.entry(spec.key()).or_default();
-        st.calls += 1;
-        st.usec += usec;
-        if reply.is_error() {
-            st.failed_calls += 1;
-            self.core.stats.total_error_replies += 1;
-        }
-        self.core.stats.total_commands_processed += 1;
+        self.core
+            .count_call(spec, timer::elapsed_us(started), reply.is_error());
         reply
     }
 
@@ -823,6 +809,18 @@ impl Core {
             key: key.to_vec(),
             event,
         });
+    }
+
+    /// Counts one command that ran: INFO commandstats and the server's totals.
+    pub(crate) fn count_call(&mut self, spec: &table::CommandSpec, usec: u64, failed: bool) {
+        let st = self.cmdstats.entry(spec.key()).or_default();
+        st.calls += 1;
+        st.usec += usec;
+        if failed {
+            st.failed_calls += 1;
+            self.stats.total_error_replies += 1;
+        }
+        self.stats.total_commands_processed += 1;
     }
 
     /// The clock's time now (not the command's cached `now`): how long a script runs.

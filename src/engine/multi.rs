@@ -102,6 +102,14 @@ impl Watches {
         self.by_client.len()
     }
 
+    /// Client `c`'s watch of `key` in `db`.
+    fn watched_mut(&mut self, c: u64, db: usize, key: &[u8]) -> Option<&mut Watched> {
+        self.by_client
+            .get_mut(&c)?
+            .iter_mut()
+            .find(|w| w.db == db && w.key == key)
+    }
+
     /// Redis's `touchWatchedKey`: `key` in `db` was modified. `exists` says whether it is
     /// in the database now (its value, expired or not).
     pub fn touch(&mut self, db: usize, key: &[u8], exists: bool) {
@@ -110,11 +118,7 @@ impl Watches {
         };
         let clients = clients.clone();
         for c in clients {
-            let Some(w) = self
-                .by_client
-                .get_mut(&c)
-                .and_then(|v| v.iter_mut().find(|w| w.db == db && w.key == key))
-            else {
+            let Some(w) = self.watched_mut(c, db, key) else {
                 continue;
             };
             if w.expired {
@@ -155,11 +159,7 @@ impl Watches {
             }
             let expired_in_replaced = replaced.is_some_and(|(_, exp)| exp(&key));
             for c in clients {
-                let Some(w) = self
-                    .by_client
-                    .get_mut(&c)
-                    .and_then(|v| v.iter_mut().find(|w| w.db == db && w.key == key))
-                else {
+                let Some(w) = self.watched_mut(c, db, &key) else {
                     continue;
                 };
                 if w.expired {

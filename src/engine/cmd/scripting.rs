@@ -295,12 +295,15 @@ fn run(
     ctx: &mut Ctx,
     argv: &[Vec<u8>],
     target: Target,
-    command: &str,
     flags: ScriptFlags,
     ro: bool,
     keys: &[Vec<u8>],
     args: &[Vec<u8>],
 ) -> Reply {
+    if let Err(e) = prepare(ctx, flags, ro) {
+        return e;
+    }
+    let command = String::from_utf8_lossy(&argv[0]).to_ascii_uppercase();
     let limits = ctx.core.script_limits;
     let db = ctx.db();
     let tracing = ctx.core.record_events;
@@ -358,7 +361,7 @@ fn run(
     }
     ctx.core.last_script = Some(Trace {
         client: ctx.id,
-        command: command.to_string(),
+        command,
         name,
         calls,
         total_calls,
@@ -399,20 +402,7 @@ fn eval_generic(ctx: &mut Ctx, argv: &[Vec<u8>], by_sha: bool, ro: bool) -> Repl
             },
         }
     };
-    if let Err(e) = prepare(ctx, flags, ro) {
-        return e;
-    }
-    let command = String::from_utf8_lossy(&argv[0]).to_ascii_uppercase();
-    run(
-        ctx,
-        argv,
-        Target::Script(&sha),
-        &command,
-        flags,
-        ro,
-        keys,
-        args,
-    )
+    run(ctx, argv, Target::Script(&sha), flags, ro, keys, args)
 }
 
 pub fn eval(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
@@ -716,15 +706,10 @@ fn fcall_generic(ctx: &mut Ctx, argv: &[Vec<u8>], ro: bool) -> Reply {
     };
     // Function names are case-blind: call it by the name it registered.
     let (lib, flags, fname) = (lib.to_string(), info.flags, info.name.clone());
-    if let Err(e) = prepare(ctx, flags, ro) {
-        return e;
-    }
-    let command = String::from_utf8_lossy(&argv[0]).to_ascii_uppercase();
     run(
         ctx,
         argv,
         Target::Function(&lib, &fname),
-        &command,
         flags,
         ro,
         keys,

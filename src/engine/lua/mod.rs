@@ -354,20 +354,13 @@ impl Vm {
                 Ok(())
             })?,
         )?;
-        i.raw_set(
-            "call",
-            lua.create_function({
-                let slot = slot.clone();
-                move |lua, a: Variadic<Value>| host_call(lua, &slot, 1, a)
-            })?,
-        )?;
-        i.raw_set(
-            "pcall",
-            lua.create_function({
-                let slot = slot.clone();
-                move |lua, a: Variadic<Value>| host_call(lua, &slot, 0, a)
-            })?,
-        )?;
+        for (name, op) in [("call", 1), ("pcall", 0)] {
+            let slot = slot.clone();
+            i.raw_set(
+                name,
+                lua.create_function(move |lua, a: Variadic<Value>| host_call(lua, &slot, op, a))?,
+            )?;
+        }
         i.raw_set(
             "log",
             lua.create_function({
