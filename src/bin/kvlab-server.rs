@@ -228,6 +228,7 @@ mod native {
             conns: conns.clone(),
         }));
         eng.core.script_limits.instructions = 0;
+        eng.core.script_limits.ticks = true;
         let engine = Rc::new(RefCell::new(eng));
         eprintln!("kvlab-server ready to accept connections on {addr}");
 

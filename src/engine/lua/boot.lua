@@ -218,22 +218,23 @@ function K.compile(code, chunkname)
 end
 
 -- Runs f(...) under the error handler: true, result or false, error table.
--- Every 100000 instructions (as Redis's count hook) the host hears of the run: a
--- server answers other clients with BUSY meanwhile, and SCRIPT KILL stops it there.
+-- Every 1000 instructions the host hears of the run: a server answers other clients
+-- with BUSY meanwhile, and SCRIPT KILL stops it there.
 local tick = I.tick
 local function hook()
   local info = getinfo(2, 'Sl')
   if info then tick(info.source, info.currentline) else tick('?', 0) end
 end
-local function run_hooked(f, ...)
-  sethook(hook, '', 100000)
+-- (Only without an instruction budget: a count hook replaces the budget's own.)
+local function run_hooked(hooked, f, ...)
+  if hooked then sethook(hook, '', 1000) end
   if select('#', ...) == 0 then return xpcall(f, handler) end
   local args = pack(...)
   return xpcall(function() return f(unpack(args, 1, args.n)) end, handler)
 end
-function K.run(f, ...)
-  local ok, v = run_hooked(f, ...)
-  sethook()
+function K.run(hooked, f, ...)
+  local ok, v = run_hooked(hooked, f, ...)
+  if hooked then sethook() end
   return ok, v
 end
 

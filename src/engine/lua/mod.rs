@@ -69,6 +69,11 @@ pub struct Limits {
     pub instructions: u64,
     /// Bytes the VM may hold in all (cached scripts included); 0 = no limit.
     pub memory: usize,
+    /// Call [`Host::tick`] every 1000 instructions, as a server needs for BUSY replies
+    /// and SCRIPT KILL. The tick's hook replaces the sandbox's own checks: the budget
+    /// no longer applies, and memory is checked at each tick only (coarser: a string
+    /// doubling in a loop can outgrow the ceiling between two ticks). Off in the page.
+    pub ticks: bool,
 }
 
 impl Default for Limits {
@@ -76,6 +81,7 @@ impl Default for Limits {
         Limits {
             instructions: 100_000_000,
             memory: 64 << 20,
+            ticks: false,
         }
     }
 }
@@ -273,6 +279,8 @@ impl Vm {
         let slot = Rc::new(HostSlot {
             host: Cell::new(None),
             killed_at: Default::default(),
+            mem_limit: Cell::new(0),
+            mem_tripped: Cell::new(false),
             resp: resp.clone(),
         });
         let i = lua.create_table()?;
@@ -286,12 +294,20 @@ impl Vm {
                     };
                     // SAFETY: as in `host_call`: lent by `Lend` for this run only.
                     let host = unsafe { &mut *ptr };
-                    if host.tick() {
-                        *slot.killed_at.borrow_mut() = Some(format!(
-                            "{}:{}",
-                            source.unwrap_or_default(),
-                            line.unwrap_or(0.0) as i64
-                        ));
+                    let limit = slot.mem_limit.get();
+                    let used = lua.gc().count().map_or(0.0, |kb| kb * 1024.0) as usize;
+                    let over = limit > 0 && used > limit;
+                    if over {
+                        slot.mem_tripped.set(true);
+                    }
+                    if over || host.tick() {
+                        *slot.killed_at.borrow_mut() = (!over).then(|| {
+                            format!(
+                                "{}:{}",
+                                source.unwrap_or_default(),
+                                line.unwrap_or(0.0) as i64
+                            )
+                        });
                         // An error raised in a hook does not stop the run; an exhausted
                         // budget does, and pcall cannot catch it.
                         if let Ok(sb) = lua.install_sandbox(SandboxConfig {
@@ -490,10 +506,15 @@ impl Vm {
         self.resp.set(2);
         self.arm(limits);
         self.slot.killed_at.borrow_mut().take();
+        self.slot.mem_tripped.set(false);
         let lend = Lend::new(&self.slot, host);
         let result = (|| -> omnilua::Result<Outcome> {
             let run = &self.run_fn;
-            let mut call_args = vec![Value::Function(f.clone())];
+            // On a server (which has SCRIPT KILL instead of a budget) the count hook lets
+            // the host serve other clients and stop the run.
+            let hooked = limits.ticks;
+            self.slot.mem_limit.set(limits.memory);
+            let mut call_args = vec![Value::Boolean(hooked), Value::Function(f.clone())];
             call_args.extend(args);
             let (ok, v): (bool, Value) = run.call(Variadic::from(call_args))?;
             let resp3 = self.resp.get() == 3;
@@ -504,16 +525,18 @@ impl Vm {
             })
         })();
         drop(lend);
+        let aborted = result.is_err();
         let reply = match result {
             Ok(Outcome::Ok(r)) | Ok(Outcome::Err(r)) => r,
             Err(e) => self.abort_reply(&e, limits, funcname),
         };
         // A full collection after every run would cost more than a small script itself:
-        // collect every GC_PERIOD runs (Redis steps its GC every 50 scripts), or at once
-        // when garbage takes a quarter of the memory limit.
+        // collect every GC_PERIOD runs (Redis steps its GC every 50 scripts), at once
+        // when garbage takes a quarter of the memory limit, and after a run that was
+        // stopped (it may have left its limit's worth of garbage).
         let runs = self.runs.get() + 1;
         let heavy = runs % 8 == 0 && limits.memory > 0 && self.used_bytes() > limits.memory / 4;
-        if runs >= GC_PERIOD || heavy {
+        if runs >= GC_PERIOD || heavy || aborted {
             self.lua.gc_collect();
             self.runs.set(0);
         } else {
@@ -534,6 +557,12 @@ impl Vm {
     /// The reply for a run that did not come back through the error handler: a
     /// tripped budget, or an error inside the error machinery itself.
     fn abort_reply(&self, e: &omnilua::Error, limits: &Limits, funcname: &str) -> Reply {
+        if self.slot.mem_tripped.replace(false) {
+            return Reply::err(format!(
+                "ERR Script killed by the memory limit ({} bytes): KV Lab stops scripts that allocate too much, so the page stays responsive",
+                limits.memory
+            ));
+        }
         if let Some(at) = self.slot.killed_at.borrow_mut().take() {
             return Reply::err(format!(
                 "ERR Script killed by user with SCRIPT KILL... script: {funcname}, on {at}."
@@ -579,6 +608,10 @@ struct HostSlot {
     host: Cell<Option<*mut (dyn Host + 'static)>>,
     /// Where the run was when the host asked to kill it (`@user_script:1`).
     killed_at: std::cell::RefCell<Option<String>>,
+    /// The run's memory ceiling, checked at each tick when the count hook replaces the
+    /// sandbox's own checks, and whether a tick stopped the run for it.
+    mem_limit: Cell<usize>,
+    mem_tripped: Cell<bool>,
     /// The RESP version `redis.setresp` chose (shared with the VM).
     resp: Rc<Cell<u8>>,
 }

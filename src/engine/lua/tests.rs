@@ -60,6 +60,7 @@ fn limits() -> Limits {
     Limits {
         instructions: 5_000_000,
         memory: 32 << 20,
+        ticks: false,
     }
 }
 
@@ -734,6 +735,7 @@ fn budget_memory_and_recovery() {
     let lim = Limits {
         instructions: 0,
         memory: 8 << 20,
+        ticks: false,
     };
     let sha =
         t.s.load(b"local s = 'x' while true do s = s .. s end")
