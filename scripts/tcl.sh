@@ -6,8 +6,8 @@
 #
 # The first argument is a directory holding Redis's `runtest` and `tests/` at tag 7.0.15
 # (not part of this repository: fetch redis/redis and `git archive 7.0.15 tests runtest`).
-# The suite calls FUNCTION FLUSH before every server block; until KV Lab has FUNCTION,
-# that call is wrapped in `catch` in the copy this script uses (said so in the figures).
+# The suite calls FUNCTION FLUSH before every server block; the copy this script uses
+# wraps that call in `catch` (from before KV Lab had FUNCTION; it now succeeds on both).
 # A unit stops at its first exception (an unknown command): the counts are what ran.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_test_tools
