@@ -61,7 +61,7 @@ done
   echo "redis/redis tag 7.0.15 \`tests/\`, external-server mode: \`./runtest --host 127.0.0.1"
   echo "--port P --single UNIT --tags \"$TAGS\" --ignore-encoding --ignore-digest\`."
   echo "Both servers run the same copy of the suite, in which \`r function flush\` (called before"
-  echo "every server block) is wrapped in \`catch\`: KV Lab has no FUNCTION yet."
+  echo "every server block) is wrapped in \`catch\` (from before KV Lab had FUNCTION; it now succeeds on both servers)."
   echo "A unit stops at its first exception (usually a command KV Lab does not have yet);"
   echo "the tests after it did not run."
   echo
