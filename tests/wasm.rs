@@ -151,7 +151,11 @@ fn scripts_call_back_into_the_engine_and_a_runaway_one_is_stopped() {
     let mut e = Engine::new(Box::new(SystemClock), 7);
     let id = e.connect("wasm:1", "wasm:0");
     assert_eq!(
-        run(&mut e, id, "EVAL \"redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])\" 1 k v"),
+        run(
+            &mut e,
+            id,
+            "EVAL \"redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])\" 1 k v"
+        ),
         "\"v\"\n"
     );
     let stopped = run(&mut e, id, "EVAL \"while true do end\" 0");
@@ -167,8 +171,14 @@ fn scripts_call_back_into_the_engine_and_a_runaway_one_is_stopped() {
     );
     assert!(deep.starts_with("(error) ERR"), "{deep}");
     let big = run(&mut e, id, "EVAL \"return string.rep('x', 1e9)\" 0");
-    assert!(big.starts_with("(error) ERR Script killed by the memory limit"), "{big}");
+    assert!(
+        big.starts_with("(error) ERR Script killed by the memory limit"),
+        "{big}"
+    );
     // The engine and the VM still work.
-    assert_eq!(run(&mut e, id, "EVAL \"return redis.call('GET', 'k')\" 0"), "\"v\"\n");
+    assert_eq!(
+        run(&mut e, id, "EVAL \"return redis.call('GET', 'k')\" 0"),
+        "\"v\"\n"
+    );
     assert_eq!(run(&mut e, id, "GET k"), "\"v\"\n");
 }
