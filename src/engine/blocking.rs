@@ -64,6 +64,15 @@ impl Blocking {
         }
     }
 
+    /// The keys clients wait on in `db`.
+    pub fn keys_in(&self, db: usize) -> Vec<Vec<u8>> {
+        self.by_key
+            .keys()
+            .filter(|(d, _)| *d == db)
+            .map(|(_, k)| k.clone())
+            .collect()
+    }
+
     /// The keys that became ready since the last call.
     pub fn take_ready(&mut self) -> Vec<(usize, Vec<u8>)> {
         std::mem::take(&mut self.ready)

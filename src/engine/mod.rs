@@ -425,6 +425,14 @@ impl Engine {
             }
             self.core.now = self.core.clock.now_ms();
             for (db, key) in ready {
+                // A key that is no longer a list or sorted set (LPUSH, DEL, SET in one
+                // EXEC) wakes nobody: Redis serves a waiter only from a key of its type.
+                let servable = self.core.dbs[db].keys.get(&key).is_some_and(|o| {
+                    matches!(o.value, object::Value::List(_) | object::Value::ZSet(_))
+                });
+                if !servable {
+                    continue;
+                }
                 for id in self.core.blocking.waiting_on(db, &key) {
                     let Some(argv) = self
                         .clients
@@ -438,11 +446,7 @@ impl Engine {
                         Ok(spec) => self.run(spec, id, &argv),
                         Err(e) => Reply::Error(e),
                     };
-                    // A key that became another type (LPUSH, DEL, SET in one EXEC) does
-                    // not wake its waiters: Redis serves only a list, zset or stream.
-                    let wrong_type =
-                        matches!(&reply, Reply::Error(e) if e.starts_with("WRONGTYPE"));
-                    if reply != Reply::Blocked && !wrong_type {
+                    if reply != Reply::Blocked {
                         self.finish_blocked(id, reply);
                         served.push(id);
                     }

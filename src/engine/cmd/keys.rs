@@ -376,6 +376,14 @@ pub fn swapdb(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             );
         }
         ctx.core.dbs.swap(a, b);
+        // Clients blocked on a key the swap brought in wake (scanDatabaseForReadyLists).
+        for db in [a, b] {
+            for key in ctx.core.blocking.keys_in(db) {
+                if ctx.core.dbs[db].keys.get(&key).is_some() {
+                    ctx.core.blocking.signal(db, &key);
+                }
+            }
+        }
     }
     ctx.core.stats.dirty += 1;
     Reply::ok()
