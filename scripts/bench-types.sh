@@ -12,15 +12,7 @@ TESTS=(lpush rpush lpop rpop sadd hset spop lrange_100 lrange_300 lrange_600 mse
 RPORT=${RPORT:-6391}
 KPORT=${KPORT:-6392}
 
-cargo build --release --quiet --bin kvlab-server
-redis-server --port "$RPORT" --save "" --appendonly no >/dev/null 2>&1 &
-rpid=$!
-target/release/kvlab-server --port "$KPORT" >/dev/null 2>&1 &
-kpid=$!
-trap 'kill $rpid $kpid 2>/dev/null' EXIT
-for p in $RPORT $KPORT; do
-  for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done
-done
+start_bench_servers
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)

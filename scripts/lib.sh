@@ -89,3 +89,17 @@ compare_servers() {
     rows+="$line"$'\n'
   done
 }
+
+# Starts redis-server on $RPORT and the release kvlab-server on $KPORT (pids in $rpid and
+# $kpid, both stopped when the script exits) and waits until both answer.
+start_bench_servers() {
+  cargo build --release --quiet --bin kvlab-server
+  redis-server --port "$RPORT" --save "" --appendonly no >/dev/null 2>&1 &
+  rpid=$!
+  target/release/kvlab-server --port "$KPORT" >/dev/null 2>&1 &
+  kpid=$!
+  trap 'kill $rpid $kpid 2>/dev/null' EXIT
+  for p in $RPORT $KPORT; do
+    for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  done
+}

@@ -1091,12 +1091,7 @@ impl Scripts {
 
     /// Bytes the VM holds (INFO's used_memory_lua).
     pub fn used_memory(&self) -> usize {
-        self.vm
-            .lua
-            .gc()
-            .count()
-            .map(|kb| (kb * 1024.0) as usize)
-            .unwrap_or(0)
+        self.vm.used_bytes()
     }
 
     /// SCRIPT FLUSH: drops every script and starts a new VM, as Redis does. The
@@ -1351,12 +1346,7 @@ impl Functions {
 
     /// Bytes the VM holds.
     pub fn used_memory(&self) -> usize {
-        self.vm
-            .lua
-            .gc()
-            .count()
-            .map(|kb| (kb * 1024.0) as usize)
-            .unwrap_or(0)
+        self.vm.used_bytes()
     }
 
     /// FCALL's Lua part: runs `function` of `library` with (keys, args) tables.
