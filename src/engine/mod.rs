@@ -589,11 +589,8 @@ impl Engine {
         } else {
             self.core.oom_at_start = false;
         }
-        if in_multi && !top(&["exec", "discard", "multi", "watch", "quit", "reset"]) {
-            if let Some(q) = self.clients.get_mut(&id).and_then(|c| c.multi.as_mut()) {
-                q.push(argv.to_vec());
-            }
-            return Reply::Status("QUEUED".into());
+        if in_multi && !cmd::multi::runs_in_multi(spec) {
+            return self.with_ctx(id, |ctx| cmd::multi::queue(ctx, argv));
         }
         let now = self.core.now;
         if let Some(c) = self.clients.get_mut(&id) {
@@ -626,39 +623,31 @@ impl Engine {
         reply
     }
 
-    /// Inside MULTI, a command that could not be queued makes EXEC abort
-    /// (Redis's `flagTransaction`).
+    /// Runs `f` with the context of client `id`.
+    fn with_ctx<R>(&mut self, id: u64, f: impl FnOnce(&mut Ctx) -> R) -> R {
+        let mut ctx = Ctx {
+            core: &mut self.core,
+            clients: &mut self.clients,
+            id,
+            fallback: blank_client(id),
+        };
+        f(&mut ctx)
+    }
+
     fn flag_transaction(&mut self, id: u64) {
-        if let Some(c) = self.clients.get_mut(&id) {
-            if c.multi.is_some() {
-                c.multi_error = true;
-            }
-        }
+        self.with_ctx(id, cmd::multi::flag);
     }
 
     /// Refuses a command before it runs (Redis's `rejectCommand`): the error, counted as
-    /// a rejected call, and the transaction flagged.
-    /// A refused EXEC ends the transaction, in or out of MULTI, naming the reason (without
-    /// the `ERR ` an error built without a code gets).
+    /// a rejected call, and the transaction flagged (or ended, for EXEC).
     fn reject(&mut self, id: u64, spec: &'static table::CommandSpec, error: String) -> Reply {
-        self.flag_transaction(id);
         self.core.stats.total_error_replies += 1;
         self.core
             .cmdstats
             .entry(spec.key())
             .or_default()
             .rejected_calls += 1;
-        if spec.container.is_none() && spec.name == "exec" {
-            if let Some(c) = self.clients.get_mut(&id) {
-                c.multi = None;
-                c.multi_error = false;
-            }
-            self.core.watches.unwatch_all(id);
-            self.core.watches.clear_dirty(id);
-            let why = error.strip_prefix("ERR ").unwrap_or(&error);
-            return Reply::Error(format!("EXECABORT Transaction discarded because of: {why}"));
-        }
-        Reply::Error(error)
+        self.with_ctx(id, |ctx| cmd::multi::reject(ctx, spec, error))
     }
 
     /// The union of the flags of the commands a client has queued.
@@ -682,13 +671,7 @@ impl Engine {
     /// good for a parked command being retried).
     fn run(&mut self, spec: &'static table::CommandSpec, id: u64, argv: &[Vec<u8>]) -> Reply {
         // The caller has set `core.now` (one clock read per command, as Redis caches it).
-        let mut ctx = Ctx {
-            core: &mut self.core,
-            clients: &mut self.clients,
-            id,
-            fallback: blank_client(id),
-        };
-        let reply = (spec.handler)(&mut ctx, argv);
+        let reply = self.with_ctx(id, |ctx| (spec.handler)(ctx, argv));
         self.core.settle();
         self.core.note_memory();
         reply

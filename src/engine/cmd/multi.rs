@@ -6,7 +6,8 @@
 //! one go, each command's error in its place in the array (no rollback), unless a WATCHed
 //! key changed since WATCH: then it runs nothing and answers with a null array.
 
-use crate::engine::{table, Ctx, Reply};
+use crate::engine::table::{self, CommandSpec};
+use crate::engine::{Ctx, Reply};
 
 pub fn multi(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     let c = ctx.client();
@@ -97,4 +98,43 @@ pub fn unwatch(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     ctx.core.watches.unwatch_all(id);
     ctx.core.watches.clear_dirty(id);
     Reply::ok()
+}
+
+/// Whether a command runs at once inside MULTI; every other one is queued.
+pub(crate) fn runs_in_multi(spec: &CommandSpec) -> bool {
+    spec.container.is_none()
+        && matches!(
+            spec.name,
+            "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+        )
+}
+
+/// Redis's `queueMultiCommand`: the command waits for EXEC.
+pub(crate) fn queue(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    if let Some(q) = ctx.client().multi.as_mut() {
+        q.push(argv.to_vec());
+    }
+    Reply::Status("QUEUED".into())
+}
+
+/// Inside MULTI, a command that could not be queued makes EXEC abort
+/// (Redis's `flagTransaction`).
+pub(crate) fn flag(ctx: &mut Ctx) {
+    let c = ctx.client();
+    if c.multi.is_some() {
+        c.multi_error = true;
+    }
+}
+
+/// The transaction side of Redis's `rejectCommand`: the transaction is flagged, and a
+/// refused EXEC ends it, in or out of MULTI, naming the reason (without the `ERR ` an
+/// error built without a code gets).
+pub(crate) fn reject(ctx: &mut Ctx, spec: &CommandSpec, error: String) -> Reply {
+    flag(ctx);
+    if spec.container.is_none() && spec.name == "exec" {
+        discard_transaction(ctx);
+        let why = error.strip_prefix("ERR ").unwrap_or(&error);
+        return Reply::Error(format!("EXECABORT Transaction discarded because of: {why}"));
+    }
+    Reply::Error(error)
 }

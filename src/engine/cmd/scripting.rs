@@ -63,6 +63,8 @@ pub struct RunningScript {
     pub wrote: bool,
     /// SCRIPT KILL or FUNCTION KILL asked it to stop.
     pub kill: bool,
+    /// busy-reply-threshold when it started, in ms (read once, not at every tick).
+    pub busy_after_ms: i64,
 }
 
 const SLOW_EVAL: &str =
@@ -71,55 +73,41 @@ const SLOW_SCRIPT: &str =
     "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
 
 /// The BUSY error for the script running now.
-fn busy_error(ctx: &Ctx) -> Reply {
+fn busy_error(ctx: &Ctx) -> &'static str {
     let eval = ctx.core.running_script.as_ref().is_some_and(|r| r.eval);
-    Reply::err(if eval { SLOW_EVAL } else { SLOW_SCRIPT })
+    if eval {
+        SLOW_EVAL
+    } else {
+        SLOW_SCRIPT
+    }
 }
 
 /// A command another client sent while a script runs past busy-reply-threshold
 /// (processCommand's checks, in its order): unknown or wrong arity as always, BUSY
 /// unless the command is allowed while busy, queued if the client is in MULTI.
 fn busy_command(ctx: &mut Ctx, client: u64, argv: &[Vec<u8>]) -> Reply {
+    use super::multi;
     let mut other = ctx.for_client(client);
-    let in_multi = other.client_ref().multi.is_some();
-    let flag = |c: &mut Ctx| {
-        if c.client_ref().multi.is_some() {
-            c.client().multi_error = true;
-        }
-    };
     let spec = match table::lookup(argv) {
         Ok(s) if table::arity_ok(s, argv.len()) => s,
         Ok(s) => {
-            flag(&mut other);
-            return Reply::Error(format!(
+            let e = format!(
                 "ERR wrong number of arguments for '{}' command",
                 s.full_name()
-            ));
+            );
+            return multi::reject(&mut other, s, e);
         }
         Err(e) => {
-            flag(&mut other);
+            multi::flag(&mut other);
             return Reply::Error(e);
         }
     };
-    let top = |names: &[&str]| spec.container.is_none() && names.contains(&spec.name);
     if !spec.flags.contains(Flags::ALLOW_BUSY) {
-        flag(&mut other);
-        let Reply::Error(busy) = busy_error(&other) else {
-            unreachable!("busy_error is an error")
-        };
-        if top(&["exec"]) {
-            super::multi::discard_transaction(&mut other);
-            return Reply::Error(format!(
-                "EXECABORT Transaction discarded because of: {busy}"
-            ));
-        }
-        return Reply::Error(busy);
+        let busy = busy_error(&other).to_string();
+        return multi::reject(&mut other, spec, busy);
     }
-    if in_multi && !top(&["exec", "discard", "multi", "watch", "quit", "reset"]) {
-        if let Some(q) = other.client().multi.as_mut() {
-            q.push(argv.to_vec());
-        }
-        return Reply::Status("QUEUED".into());
+    if other.client_ref().multi.is_some() && !multi::runs_in_multi(spec) {
+        return multi::queue(&mut other, argv);
     }
     other.call(spec, argv)
 }
@@ -203,12 +191,7 @@ impl Host for EngineHost<'_, '_> {
         let Some(run) = core.running_script.as_ref() else {
             return false;
         };
-        let threshold = core
-            .config
-            .get("busy-reply-threshold")
-            .and_then(|v| v.parse::<i64>().ok())
-            .unwrap_or(5000);
-        if core.busy_io.is_none() || core.wall_ms() - run.started_ms < threshold {
+        if core.busy_io.is_none() || core.wall_ms() - run.started_ms < run.busy_after_ms {
             return run.kill;
         }
         let Some(mut io) = self.ctx.core.busy_io.take() else {
@@ -318,6 +301,12 @@ fn run(
         started_ms: ctx.core.wall_ms(),
         wrote: false,
         kill: false,
+        busy_after_ms: ctx
+            .core
+            .config
+            .get("busy-reply-threshold")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(5000),
     });
     let mut host = EngineHost {
         tracing,
