@@ -43,22 +43,11 @@ run() { # port pid test -> "requests/s cpu-µs-per-request"
 
 compare_servers evalsha eval multi
 
-{
-  sed '/^## Scripts and transactions/,/^## /{/^## Scripts and transactions/d;/^## /!d}' docs/BENCHMARKS.md | sed '/^## Browser/,$d'
-  echo "## Scripts and transactions"
-  echo
-  echo "Produced by \`bash scripts/bench-scripts.sh $N\` on $(date -u +%Y-%m-%d), $(nproc) cores:"
-  echo "\`redis-benchmark -p PORT -P 16 -c 50 -n $N --csv EVALSHA <sha> 1 key\` (the script"
-  echo "\`return redis.call('GET', KEYS[1])\`) and \`... EVAL \"return 1\" 0\`; \`multi\` is"
-  echo "\`python3 scripts/multi_bench.py PORT $N\`: 50 connections, each pipelining MULTI / SET /"
-  echo "EXEC 16 transactions at a time, a transaction counted as one request. Three alternating"
-  echo "runs, the best kept; CPU is the server's user+system time per request during that run."
-  echo
-  echo "| test | redis-server req/s | kvlab-server req/s | kvlab / redis | redis µs CPU/req | kvlab µs CPU/req | CPU redis / kvlab |"
-  echo "|---|---:|---:|---:|---:|---:|---:|"
-  printf '%s' "$rows"
-  echo
-  sed -n '/^## Browser/,$p' docs/BENCHMARKS.md
-} > docs/BENCHMARKS.md.new
-mv docs/BENCHMARKS.md.new docs/BENCHMARKS.md
-sed -n '/^## Scripts and transactions/,/^## Browser/p' docs/BENCHMARKS.md
+write_bench_section "Scripts and transactions" <<EOF
+Produced by \`bash scripts/bench-scripts.sh $N\` on $(date -u +%Y-%m-%d), $(nproc) cores:
+\`redis-benchmark -p PORT -P 16 -c 50 -n $N --csv EVALSHA <sha> 1 key\` (the script
+\`return redis.call('GET', KEYS[1])\`) and \`... EVAL "return 1" 0\`; \`multi\` is
+\`python3 scripts/multi_bench.py PORT $N\`: 50 connections, each pipelining MULTI / SET /
+EXEC 16 transactions at a time, a transaction counted as one request. Three alternating
+runs, the best kept; CPU is the server's user+system time per request during that run.
+EOF

@@ -41,23 +41,12 @@ run() { # port pid test
 
 compare_servers "${TESTS[@]}"
 
-{
-  sed '/^## Lists, sets and hashes/,/^## /{/^## Lists, sets and hashes/d;/^## /!d}' docs/BENCHMARKS.md | sed '/^## Browser/,$d'
-  echo "## Lists, sets and hashes"
-  echo
-  echo "Produced by \`bash scripts/bench-types.sh $N\` on $(date -u +%Y-%m-%d), $(nproc) cores:"
-  echo "\`redis-benchmark -p PORT -P 16 -c 50 -n $N -t TEST --csv\` against each server (the"
-  echo "LRANGE tests as \`LRANGE mylist 0 99|299|599\` on a 600-element list, the pops after the"
-  echo "matching push filled the key, untimed), three"
-  echo "alternating runs, the best kept; CPU is the server process's user+system time per"
-  echo "request during that run, from /proc (steadier than requests/s on 2 shared cores, where"
-  echo "redis-benchmark itself needs a core)."
-  echo
-  echo "| test | redis-server req/s | kvlab-server req/s | kvlab / redis | redis µs CPU/req | kvlab µs CPU/req | CPU redis / kvlab |"
-  echo "|---|---:|---:|---:|---:|---:|---:|"
-  printf '%s' "$rows"
-  echo
-  sed -n '/^## Browser/,$p' docs/BENCHMARKS.md
-} > docs/BENCHMARKS.md.new
-mv docs/BENCHMARKS.md.new docs/BENCHMARKS.md
-sed -n '/^## Lists, sets and hashes/,/^## Browser/p' docs/BENCHMARKS.md
+write_bench_section "Lists, sets and hashes" <<EOF
+Produced by \`bash scripts/bench-types.sh $N\` on $(date -u +%Y-%m-%d), $(nproc) cores:
+\`redis-benchmark -p PORT -P 16 -c 50 -n $N -t TEST --csv\` against each server (the
+LRANGE tests as \`LRANGE mylist 0 99|299|599\` on a 600-element list, the pops after the
+matching push filled the key, untimed), three
+alternating runs, the best kept; CPU is the server process's user+system time per
+request during that run, from /proc (steadier than requests/s on 2 shared cores, where
+redis-benchmark itself needs a core).
+EOF

@@ -103,3 +103,24 @@ start_bench_servers() {
     for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done
   done
 }
+
+# Replaces the "## TITLE" section of docs/BENCHMARKS.md (kept before "## Browser") with
+# the description read from stdin, then the comparison table in $rows; prints it.
+write_bench_section() {
+  local title=$1 desc
+  desc=$(cat)
+  {
+    sed "/^## $title/,/^## /{/^## $title/d;/^## /!d}" docs/BENCHMARKS.md | sed '/^## Browser/,$d'
+    echo "## $title"
+    echo
+    printf '%s\n' "$desc"
+    echo
+    echo "| test | redis-server req/s | kvlab-server req/s | kvlab / redis | redis µs CPU/req | kvlab µs CPU/req | CPU redis / kvlab |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    printf '%s' "$rows"
+    echo
+    sed -n '/^## Browser/,$p' docs/BENCHMARKS.md
+  } > docs/BENCHMARKS.md.new
+  mv docs/BENCHMARKS.md.new docs/BENCHMARKS.md
+  sed -n "/^## $title/,/^## Browser/p" docs/BENCHMARKS.md
+}
