@@ -309,6 +309,17 @@ pub fn encode(r: &Reply, resp: u8, out: &mut Vec<u8>) {
                 out.extend_from_slice(if *b { b":1\r\n" } else { b":0\r\n" });
             }
         }
+        Reply::Push(v) => {
+            header(out, if v3 { b'>' } else { b'*' }, v.len() as i64);
+            for e in v {
+                encode(e, resp, out);
+            }
+        }
+        Reply::Seq(v) => {
+            for e in v {
+                encode(e, resp, out);
+            }
+        }
         Reply::Blocked | Reply::Closed => {}
         Reply::DoubleText(s) => {
             if v3 {

@@ -285,16 +285,53 @@ mod native {
         }
     }
 
-    /// Wakes the connections whose blocking command was served or timed out.
+    /// Wakes the connections whose blocking command was served or timed out, those
+    /// with Pub/Sub messages to write, and subscribers over their output buffer limit
+    /// (which then close, as Redis frees them).
     fn wake(engine: &mut Engine, waiters: &Waiters) {
         let mut ids = engine.serve_blocked();
         ids.extend(engine.expire_blocked());
+        ids.extend(engine.fresh_pushes());
+        for id in engine.overflowed_clients() {
+            if engine.close_client(id) {
+                eprintln!(
+                    "kvlab-server: client id={id} scheduled to be closed ASAP for overcoming of output buffer limits."
+                );
+            }
+            ids.push(id);
+        }
         let w = waiters.borrow();
         for id in ids {
             if let Some(n) = w.get(&id) {
                 n.notify_one();
             }
         }
+    }
+
+    /// Writes `out`, giving up when the engine closes this client meanwhile (a subscriber
+    /// over its output buffer limit stuck on a full socket). False: close.
+    async fn write_out(
+        sock: &mut TcpStream,
+        out: &[u8],
+        notify: &Notify,
+        engine: &Rc<RefCell<Engine>>,
+        id: u64,
+    ) -> bool {
+        let mut pos = 0;
+        while pos < out.len() {
+            tokio::select! {
+                r = sock.write(&out[pos..]) => match r {
+                    Ok(0) | Err(_) => return false,
+                    Ok(n) => pos += n,
+                },
+                _ = notify.notified() => {
+                    if engine.borrow().client(id).is_none_or(|c| c.close_after_reply) {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
     }
 
     async fn handle(
@@ -332,15 +369,43 @@ mod native {
                 std::mem::swap(&mut c.reader, &mut reader);
                 c.idle = true;
             }
-            let got = sock.read(&mut chunk).await;
+            // Pub/Sub messages other clients' commands queued for this one.
+            let (closing, resp) = {
+                let mut eng = engine.borrow_mut();
+                let (closing, resp) = eng
+                    .client(id)
+                    .map_or((true, 2), |c| (c.close_after_reply, c.resp));
+                for m in eng.take_pushes(id) {
+                    encode(&m, resp, &mut out);
+                }
+                (closing, resp)
+            };
+            let _ = resp;
+            if closing {
+                break;
+            }
+            if !out.is_empty() {
+                let ok = write_out(&mut sock, &out, &notify, &engine, id).await;
+                out.clear();
+                if !ok {
+                    break;
+                }
+                continue;
+            }
+            let got = tokio::select! {
+                r = sock.read(&mut chunk) => Some(r),
+                _ = notify.notified() => None,
+            };
             if let Some(c) = conns.borrow_mut().get_mut(&id) {
                 std::mem::swap(&mut c.inbuf, &mut inbuf);
                 std::mem::swap(&mut c.reader, &mut reader);
                 c.idle = false;
             }
             let n = match got {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
+                // Woken: messages to write, or told to close (both seen above).
+                None => continue,
+                Some(Ok(0)) | Some(Err(_)) => break,
+                Some(Ok(n)) => n,
             };
             inbuf.extend_from_slice(&chunk[..n]);
             let mut pos = 0;
@@ -368,6 +433,11 @@ mod native {
                                     .client(id)
                                     .map(|c| (c.resp, c.close_after_reply))
                                     .unwrap_or((2, false));
+                                // Messages the command published to this very client
+                                // (RESP3) come before its reply, as in Redis.
+                                for m in eng.take_pushes(id) {
+                                    encode(&m, resp, &mut out);
+                                }
                                 encode(&reply, resp, &mut out);
                                 if quit {
                                     close = true;
@@ -397,7 +467,7 @@ mod native {
                     wake(&mut eng, &waiters);
                 }
                 if !out.is_empty() {
-                    if sock.write_all(&out).await.is_err() {
+                    if !write_out(&mut sock, &out, &notify, &engine, id).await {
                         close = true;
                     }
                     out.clear();
@@ -422,11 +492,22 @@ mod native {
                     }
                     let mut eng = engine.borrow_mut();
                     wake(&mut eng, &waiters);
+                    let resp = eng.client(id).map(|c| c.resp).unwrap_or(2);
+                    // A RESP3 subscriber gets its messages while it blocks.
+                    for m in eng.take_pushes(id) {
+                        encode(&m, resp, &mut out);
+                    }
                     if let Some((_, reply)) = eng.take_ready(id) {
-                        let resp = eng.client(id).map(|c| c.resp).unwrap_or(2);
                         encode(&reply, resp, &mut out);
                         break;
                     }
+                    if eng.client(id).is_none_or(|c| c.close_after_reply) {
+                        close = true;
+                        break;
+                    }
+                }
+                if close {
+                    break;
                 }
             }
             inbuf.drain(..pos);

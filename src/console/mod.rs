@@ -190,9 +190,25 @@ pub fn format_reply(argv: &[Vec<u8>], reply: &Reply, resp: u8) -> String {
     };
     if prints_raw(argv) {
         format_raw(&r)
+    } else if starts_reading(argv) {
+        // redis-cli enters its Pub/Sub loop: the banner, then every reply as it comes.
+        format!(
+            "Reading messages... (press Ctrl-C to quit)\n{}",
+            format_tty(&r, "")
+        )
     } else {
         format_tty(&r, "")
     }
+}
+
+/// Whether redis-cli enters its reading loop after this command (SUBSCRIBE, PSUBSCRIBE,
+/// SSUBSCRIBE): the console then shows messages as they arrive.
+pub fn starts_reading(argv: &[Vec<u8>]) -> bool {
+    argv.first().is_some_and(|a| {
+        [&b"subscribe"[..], b"psubscribe", b"ssubscribe"]
+            .iter()
+            .any(|w| a.eq_ignore_ascii_case(w))
+    })
 }
 
 /// What a RESP2 client receives for a reply: RESP3-only types degrade as Redis degrades
@@ -210,6 +226,8 @@ pub fn to_resp2(r: &Reply) -> Reply {
         Reply::Bool(b) => Reply::Int(*b as i64),
         Reply::Verbatim(_, s) => Reply::Bulk(s.clone()),
         Reply::NilArray => Reply::Nil,
+        Reply::Push(v) => Reply::Push(v.iter().map(to_resp2).collect()),
+        Reply::Seq(v) => Reply::Seq(v.iter().map(to_resp2).collect()),
         other => other.clone(),
     }
 }
@@ -237,7 +255,7 @@ pub fn repr(s: &[u8]) -> String {
 
 fn is_multiline(r: &Reply) -> bool {
     match r {
-        Reply::Array(v) | Reply::Set(v) => !v.is_empty(),
+        Reply::Array(v) | Reply::Set(v) | Reply::Push(v) => !v.is_empty(),
         Reply::Map(v) => !v.is_empty(),
         _ => false,
     }
@@ -257,12 +275,14 @@ fn format_tty(r: &Reply, prefix: &str) -> String {
         Reply::Bool(b) => if *b { "(true)\n" } else { "(false)\n" }.into(),
         Reply::Blocked => String::new(),
         Reply::Closed => "Error: Server closed the connection\n".into(),
-        Reply::Array(v) | Reply::Set(v) if v.is_empty() => match r {
+        Reply::Seq(v) => v.iter().map(|r| format_tty(r, prefix)).collect(),
+        Reply::Array(v) | Reply::Set(v) | Reply::Push(v) if v.is_empty() => match r {
             Reply::Set(_) => "(empty set)\n".into(),
+            Reply::Push(_) => "(empty push)\n".into(),
             _ => "(empty array)\n".into(),
         },
         Reply::Map(v) if v.is_empty() => "(empty hash)\n".into(),
-        Reply::Array(v) | Reply::Set(v) => {
+        Reply::Array(v) | Reply::Set(v) | Reply::Push(v) => {
             let sep = if matches!(r, Reply::Set(_)) { '~' } else { ')' };
             let width = v.len().to_string().len();
             let child = format!("{prefix}{}", " ".repeat(width + 2));
@@ -308,7 +328,10 @@ fn format_raw(r: &Reply) -> String {
         Reply::Int(i) => i.to_string(),
         Reply::Double(d) => format_double_g17(*d),
         Reply::DoubleText(s) => s.clone(),
-        Reply::Array(v) | Reply::Set(v) => v.iter().map(format_raw).collect::<Vec<_>>().join("\n"),
+        Reply::Array(v) | Reply::Set(v) | Reply::Push(v) => {
+            v.iter().map(format_raw).collect::<Vec<_>>().join("\n")
+        }
+        Reply::Seq(v) => v.iter().map(format_raw).collect::<Vec<_>>().join("\n"),
         Reply::Map(kv) => kv
             .iter()
             .map(|(k, v)| format!("{} {}", format_raw(k), format_raw(v)))

@@ -16,6 +16,11 @@ pub enum Kind {
     Bool,
     /// Free text (kept as given)
     Text,
+    /// `notify-keyspace-events` class letters, shown in Redis's canonical order.
+    NotifyEvents,
+    /// `client-output-buffer-limit`: `<class> <hard> <soft> <seconds>` groups, each
+    /// replacing its class's limits.
+    ObufLimits,
 }
 
 pub struct Param {
@@ -128,7 +133,12 @@ pub static PARAMS: &[Param] = &[
         default: "64",
         immutable: false,
     },
-    p("notify-keyspace-events", Kind::Text, ""),
+    p("notify-keyspace-events", Kind::NotifyEvents, ""),
+    p(
+        "client-output-buffer-limit",
+        Kind::ObufLimits,
+        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+    ),
     Param {
         name: "enable-debug-command",
         alias: None,
@@ -239,6 +249,10 @@ pub struct Config {
     pub set_max_intset_entries: i64,
     /// Bytes; `u64::MAX` when uncapped.
     pub playground_value_cap: u64,
+    /// `notify-keyspace-events` as flags (see `pubsub::flags`).
+    pub notify_flags: u32,
+    /// The `pubsub` class of `client-output-buffer-limit`.
+    pub pubsub_limit: super::pubsub::BufferLimit,
 }
 
 impl Default for Config {
@@ -261,6 +275,8 @@ impl Default for Config {
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
             playground_value_cap: u64::MAX,
+            notify_flags: 0,
+            pubsub_limit: super::pubsub::BufferLimit::default(),
         };
         c.refresh();
         c
@@ -305,6 +321,23 @@ impl Config {
         self.hash_max_listpack_entries = self.int("hash-max-listpack-entries");
         self.hash_max_listpack_value = self.int("hash-max-listpack-value");
         self.set_max_intset_entries = self.int("set-max-intset-entries");
+        self.notify_flags = self
+            .get("notify-keyspace-events")
+            .and_then(|t| super::pubsub::flags::parse(&t))
+            .unwrap_or(0);
+        let obuf = self.get("client-output-buffer-limit").unwrap_or_default();
+        let words: Vec<&str> = obuf.split_whitespace().collect();
+        for g in words.chunks(4) {
+            if let [class, hard, soft, secs] = g {
+                if class.eq_ignore_ascii_case("pubsub") {
+                    self.pubsub_limit = super::pubsub::BufferLimit {
+                        hard: hard.parse().unwrap_or(0),
+                        soft: soft.parse().unwrap_or(0),
+                        soft_seconds: secs.parse().unwrap_or(0),
+                    };
+                }
+            }
+        }
         self.playground_value_cap = match self.int("kvlab-max-value-bytes") {
             0 => u64::MAX,
             n => n as u64,
@@ -377,7 +410,65 @@ impl Config {
                 _ => Err("argument must be 'yes' or 'no'".into()),
             },
             Kind::Text => Ok(text),
+            Kind::NotifyEvents => super::pubsub::flags::parse(&text)
+                .map(super::pubsub::flags::to_text)
+                .ok_or_else(|| "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.".into()),
+            Kind::ObufLimits => Err("internal: use merge_obuf".into()),
         }
+    }
+
+    /// A `client-output-buffer-limit` value applied over the current one: each class
+    /// given replaces that class's limits (Redis's updateClientOutputBufferLimit).
+    fn merge_obuf(current: &str, value: &[u8]) -> Result<String, String> {
+        let text = String::from_utf8_lossy(value);
+        let args: Vec<&str> = text.split_whitespace().collect();
+        if args.len() % 4 != 0 {
+            return Err("Wrong number of arguments in buffer limit configuration.".into());
+        }
+        let cur: Vec<&str> = current.split_whitespace().collect();
+        let mut classes: Vec<[String; 4]> = ["normal", "slave", "pubsub"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let g = cur.get(i * 4..i * 4 + 4).unwrap_or(&["", "0", "0", "0"]);
+                [name.to_string(), g[1].into(), g[2].into(), g[3].into()]
+            })
+            .collect();
+        let mut staged = Vec::new();
+        for g in args.chunks(4) {
+            let idx = match g[0].to_ascii_lowercase().as_str() {
+                "normal" => 0,
+                "slave" | "replica" => 1,
+                "pubsub" => 2,
+                _ => {
+                    return Err(
+                        "Invalid client class specified in buffer limit configuration.".into(),
+                    )
+                }
+            };
+            let bad = || {
+                "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+                    .to_string()
+            };
+            let mem = |a: &str| parse_memory(a.as_bytes()).filter(|v| *v >= 0);
+            let hard = mem(g[1]).ok_or_else(bad)?;
+            let soft = mem(g[2]).ok_or_else(bad)?;
+            let secs: i64 = g[3].parse().map_err(|_| bad())?;
+            if secs < 0 {
+                return Err(bad());
+            }
+            staged.push((idx, hard, soft, secs));
+        }
+        for (idx, hard, soft, secs) in staged {
+            classes[idx][1] = (hard as u64).to_string();
+            classes[idx][2] = (soft as u64).to_string();
+            classes[idx][3] = secs.to_string();
+        }
+        Ok(classes
+            .iter()
+            .map(|c| c.join(" "))
+            .collect::<Vec<_>>()
+            .join(" "))
     }
 
     /// CONFIG SET of several pairs, all or nothing, with Redis's error texts.
@@ -405,7 +496,12 @@ impl Config {
                     "ERR CONFIG SET failed (possibly related to argument '{name_s}') - duplicate parameter"
                 ));
             }
-            match Self::validate(p, value) {
+            let checked = if p.kind == Kind::ObufLimits {
+                Self::merge_obuf(&self.values[i], value)
+            } else {
+                Self::validate(p, value)
+            };
+            match checked {
                 Ok(v) => staged.push((i, v)),
                 Err(why) => {
                     return Err(format!(
@@ -424,7 +520,11 @@ impl Config {
     /// Sets a value from the command line or a host (startup: immutables allowed).
     pub fn set_startup(&mut self, name: &str, value: &str) -> Result<(), String> {
         let i = find(name).ok_or_else(|| format!("unknown config '{name}'"))?;
-        let v = Self::validate(&PARAMS[i], value.as_bytes())?;
+        let v = if PARAMS[i].kind == Kind::ObufLimits {
+            Self::merge_obuf(&self.values[i], value.as_bytes())?
+        } else {
+            Self::validate(&PARAMS[i], value.as_bytes())?
+        };
         self.values[i] = v;
         self.refresh();
         Ok(())

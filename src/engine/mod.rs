@@ -31,6 +31,7 @@ pub mod lua;
 pub mod multi;
 pub mod notify;
 pub mod object;
+pub mod pubsub;
 pub mod reply;
 pub mod set;
 pub mod snapshot;
@@ -200,6 +201,11 @@ pub struct Core {
     /// How a server hears other clients while a script runs past busy-reply-threshold
     /// (None in the browser, where a script runs within its budget).
     pub busy_io: Option<Box<dyn BusyIo>>,
+    /// Channels, patterns, subscribers and their undelivered messages.
+    pub pubsub: pubsub::PubSub,
+    /// Above 0 while a command runs inside another (EXEC, a script): Redis's
+    /// `CLIENT_DENY_BLOCKING`, which SSUBSCRIBE refuses.
+    pub nested: u32,
 }
 
 /// A server's connections, reachable from inside a long script (Redis's
@@ -253,7 +259,10 @@ impl Ctx<'_> {
     /// `CLIENT_DENY_BLOCKING`).
     pub fn call(&mut self, spec: &'static table::CommandSpec, argv: &[Vec<u8>]) -> Reply {
         let started = timer::start();
-        let reply = match (spec.handler)(self, argv) {
+        self.core.nested += 1;
+        let reply = (spec.handler)(self, argv);
+        self.core.nested -= 1;
+        let reply = match reply {
             Reply::Blocked => {
                 self.client().block_deadline = None;
                 if spec.container.is_none() && matches!(spec.name, "blmove" | "brpoplpush") {
@@ -347,6 +356,8 @@ impl Engine {
                 last_script: None,
                 running_script: None,
                 busy_io: None,
+                pubsub: pubsub::PubSub::default(),
+                nested: 0,
             },
             clients: BTreeMap::new(),
             next_client_id: 1,
@@ -390,6 +401,7 @@ impl Engine {
             self.core.blocking.unpark(id, b.db, &b.keys, b.deadline);
         }
         self.clients.remove(&id);
+        self.core.pubsub.forget(id);
         self.core.watches.unwatch_all(id);
         self.core.watches.clear_dirty(id);
         self.core.connected_clients = self.clients.len();
@@ -507,6 +519,36 @@ impl Engine {
         self.core.clock.now_ms()
     }
 
+    /// Takes the Pub/Sub messages waiting for client `id`, oldest first. A host writes
+    /// them before the reply of the command it just ran (a message the command itself
+    /// published comes first, as in Redis), and whenever `fresh_pushes` names the client.
+    pub fn take_pushes(&mut self, id: u64) -> Vec<Reply> {
+        self.core.pubsub.take(id)
+    }
+
+    /// Marks a client to be closed by its host (an output buffer over its limit). False
+    /// when it was already marked or is gone.
+    pub fn close_client(&mut self, id: u64) -> bool {
+        match self.clients.get_mut(&id) {
+            Some(c) if !c.close_after_reply => {
+                c.close_after_reply = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The clients that have messages waiting since the last call.
+    pub fn fresh_pushes(&mut self) -> Vec<u64> {
+        self.core.pubsub.take_fresh()
+    }
+
+    /// Subscribers over `client-output-buffer-limit pubsub`, for the host to disconnect
+    /// (Redis frees them asynchronously).
+    pub fn overflowed_clients(&mut self) -> Vec<u64> {
+        self.core.pubsub.take_overflowed()
+    }
+
     /// Takes the key events produced since the last call.
     pub fn drain_events(&mut self) -> Vec<KeyEvent> {
         std::mem::take(&mut self.core.events)
@@ -588,6 +630,31 @@ impl Engine {
             }
         } else {
             self.core.oom_at_start = false;
+        }
+        // A RESP2 client in Pub/Sub mode may only (un)subscribe, PING, QUIT and RESET.
+        if !self.core.pubsub.is_empty()
+            && self.core.pubsub.subscribed(id)
+            && self.clients.get(&id).is_some_and(|c| c.resp == 2)
+            && !top(&[
+                "ping",
+                "subscribe",
+                "ssubscribe",
+                "unsubscribe",
+                "sunsubscribe",
+                "psubscribe",
+                "punsubscribe",
+                "quit",
+                "reset",
+            ])
+        {
+            return self.reject(
+                id,
+                spec,
+                format!(
+                    "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                    spec.full_name()
+                ),
+            );
         }
         if in_multi && !cmd::multi::runs_in_multi(spec) {
             return self.with_ctx(id, |ctx| cmd::multi::queue(ctx, argv));
@@ -788,6 +855,7 @@ impl Core {
             let exists = self.dbs[db].keys.get(key).is_some();
             self.watches.touch(db, key, exists);
         }
+        self.announce(db, key, event);
         if !self.record_events {
             return;
         }
@@ -796,6 +864,36 @@ impl Core {
             key: key.to_vec(),
             event,
         });
+    }
+
+    /// Publishes a key event as a keyspace notification, when `notify-keyspace-events`
+    /// turns its class on: `__keyspace@<db>__:<key>` with the event, then
+    /// `__keyevent@<db>__:<event>` with the key (Redis's notifyKeyspaceEvent).
+    pub(crate) fn announce(&mut self, db: usize, key: &[u8], event: &'static str) {
+        use pubsub::flags;
+        let nf = self.config.notify_flags;
+        if nf == 0 || !self.pubsub.has_listeners() {
+            return;
+        }
+        let class = notify::class_of(event)
+            .and_then(flags::of_letter)
+            .unwrap_or(0);
+        if nf & class == 0 {
+            return;
+        }
+        let limit = self.config.pubsub_limit;
+        let now = self.now;
+        if nf & flags::KEYSPACE != 0 {
+            let mut ch = format!("__keyspace@{db}__:").into_bytes();
+            ch.extend_from_slice(key);
+            self.pubsub
+                .publish(&ch, event.as_bytes(), pubsub::Kind::Plain, now, limit);
+        }
+        if nf & flags::KEYEVENT != 0 {
+            let ch = format!("__keyevent@{db}__:{event}").into_bytes();
+            self.pubsub
+                .publish(&ch, key, pubsub::Kind::Plain, now, limit);
+        }
     }
 
     /// Counts one command that ran: INFO commandstats and the server's totals.
@@ -927,6 +1025,16 @@ impl Core {
     /// keyspace hit or miss).
     fn touch_key(&mut self, db: usize, key: &[u8], read: bool) -> Option<&mut Obj> {
         self.expire_if_needed(db, key);
+        // A read that misses is a `keymiss` event (class m, off unless asked for: only
+        // then is the key looked up twice).
+        if read
+            && self.config.notify_flags & pubsub::flags::KEY_MISS != 0
+            && self.dbs[db].keys.get(key).is_none()
+        {
+            self.stats.keyspace_misses += 1;
+            self.announce(db, key, "keymiss");
+            return None;
+        }
         let Core {
             dbs,
             config,
@@ -968,6 +1076,7 @@ impl Core {
         let access = self.new_access();
         self.dbs[db].insert(key, Obj::new(value, access));
         self.mark_dirty(db, key);
+        self.announce(db, key, "new");
     }
 
     /// Moves a key with its value, access data and TTL to another name or database
@@ -981,6 +1090,7 @@ impl Core {
         if let Some(t) = ttl {
             self.dbs[dst].expires.insert(to, t);
         }
+        self.announce(dst, to, "new");
         true
     }
 
@@ -1029,16 +1139,23 @@ impl Core {
             ..
         } = self;
         let d = &mut dbs[db];
+        let mut created = false;
         d.upsert(key, value, |old| match old {
             Some(old) if touch => touch_access(config, *now, rng, old),
             Some(old) => Access {
                 clock: fresh.clock,
                 lfu: old.lfu,
             },
-            None => fresh,
+            None => {
+                created = true;
+                fresh
+            }
         });
         if !keep_ttl {
             d.expires.remove(key);
+        }
+        if created {
+            self.announce(db, key, "new");
         }
     }
 

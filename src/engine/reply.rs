@@ -30,6 +30,12 @@ pub enum Reply {
     Bool(bool),
     /// A RESP3 verbatim string with its 3-letter format; RESP2 clients get a bulk string.
     Verbatim(&'static str, Vec<u8>),
+    /// A RESP3 push frame (`>N`): a Pub/Sub message or confirmation. RESP2 clients
+    /// get an array.
+    Push(Vec<Reply>),
+    /// Several replies in a row, as one command sends them (SUBSCRIBE a b: one
+    /// confirmation per channel). Encoded one after the other, with no header.
+    Seq(Vec<Reply>),
     /// Not a reply: the command blocks (BZPOPMIN on empty keys). The engine parks the
     /// client and the host gets its real reply later from `Engine::take_ready`.
     Blocked,

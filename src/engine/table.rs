@@ -7,8 +7,8 @@
 //! COUNT, the console's completion and hints, and HELP.
 
 use super::cmd::{
-    bitmap, debug, expire, geo, hash, hll, keys, list, memory, multi, scripting, server, set, sort,
-    strings, zset,
+    bitmap, debug, expire, geo, hash, hll, keys, list, memory, multi, pubsub, scripting, server,
+    set, sort, strings, zset,
 };
 use super::{Ctx, Reply};
 
@@ -970,8 +970,70 @@ static CLIENT_SUBS: &[CommandSpec] = &[
     ),
 ];
 
+/// A PUBSUB subcommand.
+const fn psub(
+    name: &'static str,
+    arity: i32,
+    since: &'static str,
+    complexity: &'static str,
+    summary: &'static str,
+    syntax: &'static str,
+    handler: Handler,
+) -> CommandSpec {
+    sub(
+        c(
+            name,
+            arity,
+            "pubsub loading stale",
+            "",
+            NOKEY,
+            "",
+            PS,
+            since,
+            complexity,
+            summary,
+            syntax,
+            handler,
+        ),
+        "pubsub",
+    )
+}
+
+const PS: &str = "pubsub";
+
+static PUBSUB_SUBS: &[CommandSpec] = &[
+    psub("channels", -2, "2.8.0", "O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)",
+        "List the channels with subscribers, optionally matching a pattern.", "[pattern]", pubsub::pubsub_channels),
+    help_sub("pubsub", "loading stale", "", PS, "6.2.0", "List the PUBSUB subcommands.", pubsub::pubsub_help),
+    psub("numpat", 2, "2.8.0", "O(1)",
+        "How many distinct patterns have subscribers.", "", pubsub::pubsub_numpat),
+    psub("numsub", -2, "2.8.0", "O(N) for the NUMSUB subcommand, where N is the number of requested channels",
+        "Subscriber counts of channels (pattern subscribers not counted).", "[channel [channel ...]]", pubsub::pubsub_numsub),
+    psub("shardchannels", -2, "7.0.0", "O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).",
+        "List the shard channels with subscribers.", "[pattern]", pubsub::pubsub_shardchannels),
+    psub("shardnumsub", -2, "7.0.0", "O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels",
+        "Subscriber counts of shard channels.", "[shardchannel [shardchannel ...]]", pubsub::pubsub_shardnumsub),
+];
+
 /// Every command, sorted by name.
 pub static COMMANDS: &[CommandSpec] = &[
+    c("psubscribe", -2, "pubsub noscript loading stale", "", NOKEY, "", PS, "2.0.0", "O(N) where N is the number of patterns the client is already subscribed to.",
+        "Listen for messages on every channel matching glob patterns.", "pattern [pattern ...]", pubsub::psubscribe),
+    c("publish", 3, "pubsub loading stale fast", "", NOKEY, "", PS, "2.0.0", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
+        "Send a message to a channel; returns how many subscribers got it (nobody listening: it is lost).", "channel message", pubsub::publish),
+    container("pubsub", -2, "", PS, "2.8.0", "Inspect the Pub/Sub state: channels, patterns, subscriber counts.", PUBSUB_SUBS),
+    c("punsubscribe", -1, "pubsub noscript loading stale", "", NOKEY, "", PS, "2.0.0", "O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).",
+        "Stop listening on patterns (all of them when none is given).", "[pattern [pattern ...]]", pubsub::punsubscribe),
+    c("spublish", 3, "pubsub loading stale fast", "", K1, "NOT_KEY", PS, "7.0.0", "O(N) where N is the number of clients subscribed to the receiving shard channel.",
+        "Send a message to a shard channel.", "shardchannel message", pubsub::spublish),
+    c("ssubscribe", -2, "pubsub noscript loading stale", "", KALL, "NOT_KEY", PS, "7.0.0", "O(N) where N is the number of shard channels to subscribe to.",
+        "Listen for messages on shard channels.", "shardchannel [shardchannel ...]", pubsub::ssubscribe),
+    c("subscribe", -2, "pubsub noscript loading stale", "", NOKEY, "", PS, "2.0.0", "O(N) where N is the number of channels to subscribe to.",
+        "Listen for messages on channels; the console then shows them as they arrive.", "channel [channel ...]", pubsub::subscribe),
+    c("sunsubscribe", -1, "pubsub noscript loading stale", "", KALL, "NOT_KEY", PS, "7.0.0", "O(N) where N is the number of clients already subscribed to a shard channel.",
+        "Stop listening on shard channels (all of them when none is given).", "[shardchannel [shardchannel ...]]", pubsub::sunsubscribe),
+    c("unsubscribe", -1, "pubsub noscript loading stale", "", NOKEY, "", PS, "2.0.0", "O(N) where N is the number of clients already subscribed to a channel.",
+        "Stop listening on channels (all of them when none is given).", "[channel [channel ...]]", pubsub::unsubscribe),
     c("append", 3, "write denyoom fast", S, K1, "RW INSERT", S, "2.0.0", "O(1)",
         "Add bytes to the end of a string, creating it if needed; returns the new length.", "key value", strings::append),
     c("copy", -3, "write denyoom", "keyspace", K2, "OW UPDATE", G, "6.2.0", "O(N) worst case for collections",

@@ -33,7 +33,12 @@ pub fn container_without_sub(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     ))
 }
 
-pub fn ping(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+pub fn ping(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    // A RESP2 client in Pub/Sub mode reads only arrays: PING answers ["pong", message].
+    if argv.len() <= 2 && ctx.client_ref().resp == 2 && ctx.core.pubsub.subscribed(ctx.id) {
+        let msg = argv.get(1).cloned().unwrap_or_default();
+        return Reply::Array(vec![Reply::Bulk(b"pong".to_vec()), Reply::Bulk(msg)]);
+    }
     match argv.len() {
         1 => Reply::Status("PONG".into()),
         2 => Reply::Bulk(argv[1].clone()),
@@ -72,6 +77,8 @@ pub fn quit(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
 
 pub fn reset(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     super::multi::discard_transaction(ctx);
+    let id = ctx.id;
+    ctx.core.pubsub.forget(id);
     let c = ctx.client();
     c.db = 0;
     c.resp = 2;
@@ -144,9 +151,24 @@ pub fn hello(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 /// One CLIENT LIST line. Buffer sizes are figures of our own, in Redis's format.
-fn client_line(c: &Client, now: i64) -> String {
+fn client_line(c: &Client, ps: &crate::engine::pubsub::PubSub, now: i64) -> String {
+    let subs = ps.of(c.id).cloned().unwrap_or_default();
+    let mut flags = String::new();
+    if ps.subscribed(c.id) {
+        flags.push('P');
+    }
+    if c.multi.is_some() {
+        flags.push('x');
+    }
+    if c.blocked.is_some() {
+        flags.push('b');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    let omem = ps.pending_bytes(c.id);
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll=0 omem=0 tot-mem=1024 events=r cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll={} omem={omem} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -155,6 +177,12 @@ fn client_line(c: &Client, now: i64) -> String {
         (now - c.created_ms).max(0) / 1000,
         (now - c.last_ms).max(0) / 1000,
         c.db,
+        subs.channels.len(),
+        subs.patterns.len(),
+        subs.shard.len(),
+        c.multi.as_ref().map_or(-1, |m| m.len() as i64),
+        (omem > 0) as u8,
+        1024 + omem,
         match c.last_cmd {
             (Some(container), name) => format!("{container}|{name}"),
             (None, name) => name.to_string(),
@@ -206,13 +234,14 @@ pub fn client_getname(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
 
 pub fn client_info(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     let now = ctx.core.now;
-    let line = client_line(ctx.client_ref(), now) + "\n";
+    let line = client_line(ctx.client_ref(), &ctx.core.pubsub, now) + "\n";
     Reply::Verbatim("txt", line.into_bytes())
 }
 
 pub fn client_list(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let now = ctx.core.now;
     let mut ids: Option<Vec<u64>> = None;
+    let mut kind: Option<bool> = None;
     if argv.len() == 4 && eq(&argv[2], "type") {
         let t = argv[3].to_ascii_lowercase();
         if !matches!(
@@ -224,8 +253,10 @@ pub fn client_list(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 String::from_utf8_lossy(&argv[3])
             ));
         }
-        if t != b"normal" {
-            ids = Some(Vec::new());
+        match t.as_slice() {
+            b"normal" => kind = Some(false),
+            b"pubsub" => kind = Some(true),
+            _ => ids = Some(Vec::new()),
         }
     } else if argv.len() > 3 && eq(&argv[2], "id") {
         let mut v = Vec::new();
@@ -241,10 +272,12 @@ pub fn client_list(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     }
     let mut out = String::new();
     for c in ctx.clients.values() {
-        if ids.as_ref().is_some_and(|v| !v.contains(&c.id)) {
+        if ids.as_ref().is_some_and(|v| !v.contains(&c.id))
+            || kind.is_some_and(|k| k != ctx.core.pubsub.subscribed(c.id))
+        {
             continue;
         }
-        out.push_str(&client_line(c, now));
+        out.push_str(&client_line(c, &ctx.core.pubsub, now));
         out.push('\n');
     }
     Reply::Verbatim("txt", out.into_bytes())

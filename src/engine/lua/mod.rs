@@ -793,14 +793,14 @@ fn reply_to_lua(lua: &Lua, r: &Reply, resp3: bool, depth: usize) -> omnilua::Res
         Reply::Error(x) => single("err", s(trim_crlf(x).as_bytes())?)?,
         Reply::Int(i) => Value::Number(*i as f64),
         Reply::Bulk(b) => s(b)?,
-        Reply::Nil | Reply::NilArray | Reply::Blocked | Reply::Closed => {
+        Reply::Nil | Reply::NilArray | Reply::Blocked | Reply::Closed | Reply::Seq(_) => {
             if resp3 {
                 Value::Nil
             } else {
                 Value::Boolean(false)
             }
         }
-        Reply::Array(items) => {
+        Reply::Array(items) | Reply::Push(items) => {
             let t = lua.create_table()?;
             for (n, item) in items.iter().enumerate() {
                 t.raw_set((n + 1) as f64, reply_to_lua(lua, item, resp3, depth + 1)?)?;
