@@ -123,6 +123,12 @@ pub struct Client {
     /// A command failed to queue (unknown, wrong arity, refused): EXEC will abort
     /// (Redis's `CLIENT_DIRTY_EXEC`).
     pub multi_error: bool,
+    /// CLIENT REPLY OFF: no replies until ON (Pub/Sub messages still go out).
+    pub reply_off: bool,
+    /// CLIENT REPLY SKIP: no reply to the command running now …
+    pub reply_skip: bool,
+    /// … set by SKIP for the command after it.
+    pub reply_skip_next: bool,
 }
 
 /// A parked blocking command.
@@ -390,6 +396,9 @@ impl Engine {
                 block_deadline: None,
                 multi: None,
                 multi_error: false,
+                reply_off: false,
+                reply_skip: false,
+                reply_skip_next: false,
             },
         );
         self.core.connected_clients = self.clients.len();
@@ -554,8 +563,25 @@ impl Engine {
         std::mem::take(&mut self.core.events)
     }
 
-    /// Runs one command for client `id`. `argv[0]` is the command name.
+    /// Runs one command for client `id`. `argv[0]` is the command name. A client that
+    /// turned replies off (CLIENT REPLY) gets an empty [`Reply::Seq`].
     pub fn execute(&mut self, id: u64, argv: &[Vec<u8>]) -> Reply {
+        let reply = self.execute_command(id, argv);
+        match self.clients.get_mut(&id) {
+            Some(c) if c.reply_off || c.reply_skip || c.reply_skip_next => {
+                let silent = c.reply_off || c.reply_skip;
+                // Redis's resetClient: SKIP silences the command after it only.
+                c.reply_skip = std::mem::take(&mut c.reply_skip_next);
+                if silent && !matches!(reply, Reply::Blocked | Reply::Closed) {
+                    return Reply::Seq(Vec::new());
+                }
+                reply
+            }
+            _ => reply,
+        }
+    }
+
+    fn execute_command(&mut self, id: u64, argv: &[Vec<u8>]) -> Reply {
         if argv.is_empty() {
             return Reply::err("ERR empty command");
         }
@@ -809,6 +835,9 @@ fn blank_client(id: u64) -> Client {
         block_deadline: None,
         multi: None,
         multi_error: false,
+        reply_off: false,
+        reply_skip: false,
+        reply_skip_next: false,
     }
 }
 

@@ -953,6 +953,23 @@ static CLIENT_SUBS: &[CommandSpec] = &[
     ),
     sub(
         c(
+            "reply",
+            3,
+            "noscript loading stale",
+            "connection",
+            NOKEY,
+            "",
+            CONN,
+            "3.2.0",
+            "O(1)",
+            "Turn replies off (OFF), skip the next one (SKIP) or back on (ON); Pub/Sub messages still arrive.",
+            "ON|OFF|SKIP",
+            server::client_reply,
+        ),
+        "client",
+    ),
+    sub(
+        c(
             "setname",
             3,
             "noscript loading stale sentinel",

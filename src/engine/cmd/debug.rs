@@ -99,6 +99,27 @@ pub fn debug(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         ctx.core.notify(db, b"", "populate");
         return Reply::ok();
     }
+    if eq(sub, "sleep") && argv.len() == 3 {
+        // Redis reads the seconds with strtod (junk reads as 0) and blocks the whole
+        // server meanwhile: the slow command every other client waits for.
+        let secs = std::str::from_utf8(&argv[2])
+            .ok()
+            .and_then(|t| t.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .unwrap_or(0.0);
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            std::thread::sleep(std::time::Duration::from_secs_f64(secs.min(1e9)));
+            return Reply::ok();
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            let _ = secs;
+            return Reply::err(
+                "ERR DEBUG SLEEP would freeze the page: not available in the browser",
+            );
+        }
+    }
     if eq(sub, "set-active-expire") && argv.len() == 3 {
         ctx.core.active_expire = atoi(&argv[2]) != 0;
         return Reply::ok();

@@ -225,6 +225,27 @@ pub fn client_unblock(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     Reply::Int(blocked as i64)
 }
 
+/// CLIENT REPLY ON|OFF|SKIP. OFF and SKIP answer nothing; the engine applies the mode
+/// to the replies that follow (`Engine::execute`).
+pub fn client_reply(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let c = ctx.client();
+    if eq(&argv[2], "on") {
+        c.reply_off = false;
+        c.reply_skip = false;
+        Reply::ok()
+    } else if eq(&argv[2], "off") {
+        c.reply_off = true;
+        Reply::Seq(Vec::new())
+    } else if eq(&argv[2], "skip") {
+        if !c.reply_off {
+            c.reply_skip_next = true;
+        }
+        Reply::Seq(Vec::new())
+    } else {
+        syntax()
+    }
+}
+
 pub fn client_getname(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     match &ctx.client_ref().name {
         Some(n) => Reply::Bulk(n.clone()),

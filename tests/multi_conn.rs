@@ -1,0 +1,158 @@
+//! Differential tests across several connections (Pub/Sub, keyspace notifications):
+//! every script under `tests/diff-multi/` runs against redis-server 7.0.15 and
+//! kvlab-server, and the bytes each connection receives must match.
+//!
+//! A script line is `<connection> <command>` (`2 PUBLISH news hi`); `#` starts a comment.
+//! After each command, every connection is sent `PING <marker>` and read up to the
+//! marker's echo, the acting connection first: what came before it is what that
+//! connection received during the step (its reply, or messages other connections'
+//! commands published). Redis writes a message into the subscriber's buffer while
+//! PUBLISH runs, before the publisher's barrier returns, so the other connections'
+//! barriers see it on both servers alike, with no sleeps. Scripts avoid what would swallow the barrier
+//! (MULTI, CLIENT REPLY OFF, blocking commands, QUIT).
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::io::{BufReader, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kvlab::console::tokenize;
+
+struct Conn {
+    w: TcpStream,
+    r: BufReader<TcpStream>,
+}
+
+fn connect(port: u16) -> Conn {
+    let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    Conn {
+        r: BufReader::new(s.try_clone().unwrap()),
+        w: s,
+    }
+}
+
+/// Shows RESP bytes readably (CRLF as `|`).
+/// HELLO's client id depends on how many connections each server saw before: masked.
+fn show(b: &[u8]) -> String {
+    let s = String::from_utf8_lossy(b).replace("\r\n", "|");
+    match s.find("$2|id|:") {
+        Some(i) => {
+            let rest = &s[i + 7..];
+            let end = rest.find('|').unwrap_or(rest.len());
+            format!("{}$2|id|:N{}", &s[..i], &rest[end..])
+        }
+        None => s,
+    }
+}
+
+/// Runs a script; returns the transcript (one block per step, each connection's bytes).
+fn run(port: u16, script: &str) -> Vec<String> {
+    let mut conns: Vec<Conn> = Vec::new();
+    let mut out = Vec::new();
+    for (n, line) in script.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (who, cmd) = line.split_once(' ').expect("`<conn> <command>`");
+        let who: usize = who.parse().expect("connection number");
+        while conns.len() < who {
+            conns.push(connect(port));
+        }
+        let argv = tokenize(cmd).expect("tokenize");
+        conns[who - 1]
+            .w
+            .write_all(&support::encode(&argv))
+            .expect("send");
+        let mut block = format!("{} {cmd}\n", n + 1);
+        // The acting connection first: once its barrier returns, its command has run,
+        // and whatever it published is already queued ahead of the others' barriers.
+        let mut order: Vec<usize> = vec![who - 1];
+        order.extend((0..conns.len()).filter(|&i| i != who - 1));
+        let mut parts = vec![String::new(); conns.len()];
+        for i in order {
+            let c = &mut conns[i];
+            let marker = format!("kvlab-barrier-{n}-{i}");
+            c.w.write_all(&support::encode(&["PING", marker.as_str()]))
+                .expect("send ping");
+            let mut got = Vec::new();
+            loop {
+                let mut frame = Vec::new();
+                if let Err(e) = support::read_reply(&mut c.r, &mut frame) {
+                    panic!("line {}: connection {} read: {e}", n + 1, i + 1);
+                }
+                if frame.windows(marker.len()).any(|w| w == marker.as_bytes()) {
+                    break;
+                }
+                got.extend_from_slice(&frame);
+            }
+            if !got.is_empty() {
+                parts[i] = format!("  [{}] {}\n", i + 1, show(&got));
+            }
+        }
+        block.extend(parts);
+        out.push(block);
+    }
+    // Leave nothing subscribed for the next script (a closed socket is noticed later).
+    for c in &mut conns {
+        c.w.write_all(&support::encode(&["RESET"])).unwrap();
+        let mut r = Vec::new();
+        support::read_reply(&mut c.r, &mut r).unwrap();
+    }
+    out
+}
+
+#[test]
+fn multi_connection_transcripts_match_redis_server() {
+    let args = ["--enable-debug-command", "yes"];
+    let real = support::redis_server(&args);
+    let ours = support::kvlab_server(&args);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/diff-multi");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("tests/diff-multi")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty());
+    let mut failures = Vec::new();
+    let mut steps = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let a = run(real.port, &text);
+        let b = run(ours.port, &text);
+        steps += a.len();
+        assert_eq!(a.len(), b.len());
+        if let Some((x, y)) = a.iter().zip(&b).find(|(x, y)| x != y) {
+            failures.push(format!(
+                "{}:\n--- redis-server\n{x}--- kvlab-server\n{y}",
+                f.display()
+            ));
+        }
+        // Both servers start each script from the same state.
+        for port in [real.port, ours.port] {
+            let mut c = connect(port);
+            c.w.write_all(&support::encode(&["FLUSHALL"])).unwrap();
+            let mut r = Vec::new();
+            support::read_reply(&mut c.r, &mut r).unwrap();
+            c.w.write_all(&support::encode(&[
+                "CONFIG",
+                "SET",
+                "notify-keyspace-events",
+                "",
+            ]))
+            .unwrap();
+            support::read_reply(&mut c.r, &mut r).unwrap();
+        }
+    }
+    println!(
+        "multi-connection differential: {steps} steps in {} scripts",
+        files.len()
+    );
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
