@@ -8,8 +8,9 @@
 //! connection received during the step (its reply, or messages other connections'
 //! commands published). Redis writes a message into the subscriber's buffer while
 //! PUBLISH runs, before the publisher's barrier returns, so the other connections'
-//! barriers see it on both servers alike, with no sleeps. Scripts avoid what would swallow the barrier
-//! (MULTI, CLIENT REPLY OFF, blocking commands, QUIT).
+//! barriers see it on both servers alike, with no sleeps. Between MULTI and EXEC the acting connection's
+//! one reply is read instead. Scripts avoid what would swallow the barrier (CLIENT REPLY
+//! OFF, blocking commands, QUIT).
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -50,9 +51,26 @@ fn show(b: &[u8]) -> String {
     }
 }
 
+/// Masks what differs between two servers by nature: integers and `ip:port` strings.
+fn mask(s: &str) -> String {
+    s.split('|')
+        .map(|part| {
+            if part.starts_with(':') && part[1..].parse::<i64>().is_ok() {
+                ":N".to_string()
+            } else if part.starts_with("127.0.0.1:") {
+                "127.0.0.1:P".to_string()
+            } else {
+                part.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
 /// Runs a script; returns the transcript (one block per step, each connection's bytes).
 fn run(port: u16, script: &str) -> Vec<String> {
     let mut conns: Vec<Conn> = Vec::new();
+    let mut in_multi = vec![false; 16];
     let mut out = Vec::new();
     for (n, line) in script.lines().enumerate() {
         let line = line.trim();
@@ -60,6 +78,11 @@ fn run(port: u16, script: &str) -> Vec<String> {
             continue;
         }
         let (who, cmd) = line.split_once(' ').expect("`<conn> <command>`");
+        // `2~ SLOWLOG GET`: integers and client addresses masked (times, durations).
+        let (who, masked) = match who.strip_suffix('~') {
+            Some(w) => (w, true),
+            None => (who, false),
+        };
         let who: usize = who.parse().expect("connection number");
         while conns.len() < who {
             conns.push(connect(port));
@@ -75,7 +98,31 @@ fn run(port: u16, script: &str) -> Vec<String> {
         let mut order: Vec<usize> = vec![who - 1];
         order.extend((0..conns.len()).filter(|&i| i != who - 1));
         let mut parts = vec![String::new(); conns.len()];
+        // Inside MULTI a barrier would be queued: the actor's one reply is read instead.
+        let word = argv
+            .first()
+            .map(|a| a.to_ascii_uppercase())
+            .unwrap_or_default();
+        if word == b"MULTI" {
+            in_multi[who - 1] = true;
+        }
+        if in_multi[who - 1] {
+            let mut frame = Vec::new();
+            support::read_reply(&mut conns[who - 1].r, &mut frame).expect("read");
+            let text = if masked {
+                mask(&show(&frame))
+            } else {
+                show(&frame)
+            };
+            parts[who - 1] = format!("  [{who}] {text}\n");
+            if word == b"EXEC" || word == b"DISCARD" {
+                in_multi[who - 1] = false;
+            }
+        }
         for i in order {
+            if in_multi[i] || (i == who - 1 && !parts[i].is_empty()) {
+                continue;
+            }
             let c = &mut conns[i];
             let marker = format!("kvlab-barrier-{n}-{i}");
             c.w.write_all(&support::encode(&["PING", marker.as_str()]))
@@ -92,7 +139,12 @@ fn run(port: u16, script: &str) -> Vec<String> {
                 got.extend_from_slice(&frame);
             }
             if !got.is_empty() {
-                parts[i] = format!("  [{}] {}\n", i + 1, show(&got));
+                let text = if masked {
+                    mask(&show(&got))
+                } else {
+                    show(&got)
+                };
+                parts[i] = format!("  [{}] {}\n", i + 1, text);
             }
         }
         block.extend(parts);

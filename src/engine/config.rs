@@ -156,6 +156,7 @@ pub static PARAMS: &[Param] = &[
     ),
     p("slowlog-log-slower-than", Kind::Int(-1, LMAX), "10000"),
     p("slowlog-max-len", Kind::Int(0, LMAX), "128"),
+    p("latency-monitor-threshold", Kind::Int(0, LMAX), "0"),
     p("timeout", Kind::Int(0, IMAX), "0"),
     p("maxclients", Kind::Int(1, u32::MAX as i64), "10000"),
     p("lazyfree-lazy-eviction", Kind::Bool, "no"),
@@ -251,6 +252,10 @@ pub struct Config {
     pub playground_value_cap: u64,
     /// `notify-keyspace-events` as flags (see `pubsub::flags`).
     pub notify_flags: u32,
+    pub slowlog_slower_than: i64,
+    pub slowlog_max_len: usize,
+    /// `latency-monitor-threshold`, ms (0: off).
+    pub latency_threshold: i64,
     /// The `pubsub` class of `client-output-buffer-limit`.
     pub pubsub_limit: super::pubsub::BufferLimit,
 }
@@ -276,6 +281,9 @@ impl Default for Config {
             set_max_intset_entries: 512,
             playground_value_cap: u64::MAX,
             notify_flags: 0,
+            slowlog_slower_than: 10000,
+            slowlog_max_len: 128,
+            latency_threshold: 0,
             pubsub_limit: super::pubsub::BufferLimit::default(),
         };
         c.refresh();
@@ -321,6 +329,9 @@ impl Config {
         self.hash_max_listpack_entries = self.int("hash-max-listpack-entries");
         self.hash_max_listpack_value = self.int("hash-max-listpack-value");
         self.set_max_intset_entries = self.int("set-max-intset-entries");
+        self.slowlog_slower_than = self.int("slowlog-log-slower-than");
+        self.slowlog_max_len = self.int("slowlog-max-len").clamp(0, 1 << 32) as usize;
+        self.latency_threshold = self.int("latency-monitor-threshold");
         self.notify_flags = self
             .get("notify-keyspace-events")
             .and_then(|t| super::pubsub::flags::parse(&t))

@@ -34,6 +34,7 @@ pub mod object;
 pub mod pubsub;
 pub mod reply;
 pub mod set;
+pub mod slowlog;
 pub mod snapshot;
 pub mod table;
 pub mod util;
@@ -212,6 +213,10 @@ pub struct Core {
     /// Above 0 while a command runs inside another (EXEC, a script): Redis's
     /// `CLIENT_DENY_BLOCKING`, which SSUBSCRIBE refuses.
     pub nested: u32,
+    /// SLOWLOG's entries.
+    pub slowlog: slowlog::SlowLog,
+    /// LATENCY's samples.
+    pub latency: slowlog::Latency,
 }
 
 /// A server's connections, reachable from inside a long script (Redis's
@@ -281,8 +286,13 @@ impl Ctx<'_> {
         };
         self.core.settle();
         self.core.note_memory();
-        self.core
-            .count_call(spec, timer::elapsed_us(started), reply.is_error());
+        let usec = timer::elapsed_us(started);
+        self.core.count_call(spec, usec, reply.is_error());
+        let (addr, name) = {
+            let c = self.client_ref();
+            (c.addr.clone(), c.name.clone().unwrap_or_default())
+        };
+        self.core.log_slow(spec, argv, usec, &addr, &name);
         reply
     }
 }
@@ -364,6 +374,8 @@ impl Engine {
                 busy_io: None,
                 pubsub: pubsub::PubSub::default(),
                 nested: 0,
+                slowlog: slowlog::SlowLog::default(),
+                latency: slowlog::Latency::default(),
             },
             clients: BTreeMap::new(),
             next_client_id: 1,
@@ -572,10 +584,21 @@ impl Engine {
                 let silent = c.reply_off || c.reply_skip;
                 // Redis's resetClient: SKIP silences the command after it only.
                 c.reply_skip = std::mem::take(&mut c.reply_skip_next);
-                if silent && !matches!(reply, Reply::Blocked | Reply::Closed) {
-                    return Reply::Seq(Vec::new());
+                if !silent {
+                    return reply;
                 }
-                reply
+                // Pub/Sub confirmations are pushes: they go out even so (Redis's
+                // CLIENT_PUSHING), the rest of the reply does not.
+                match reply {
+                    Reply::Blocked | Reply::Closed | Reply::Push(_) => reply,
+                    Reply::Seq(items) => Reply::Seq(
+                        items
+                            .into_iter()
+                            .filter(|r| matches!(r, Reply::Push(_)))
+                            .collect(),
+                    ),
+                    _ => Reply::Seq(Vec::new()),
+                }
             }
             _ => reply,
         }
@@ -711,8 +734,14 @@ impl Engine {
         for (target, error) in std::mem::take(&mut self.core.unblock_requests) {
             self.unblock(target, error);
         }
-        self.core
-            .count_call(spec, timer::elapsed_us(started), reply.is_error());
+        let usec = timer::elapsed_us(started);
+        self.core.count_call(spec, usec, reply.is_error());
+        if reply != Reply::Blocked {
+            if let Some(c) = self.clients.get(&id) {
+                let (addr, name) = (c.addr.clone(), c.name.clone().unwrap_or_default());
+                self.core.log_slow(spec, argv, usec, &addr, &name);
+            }
+        }
         reply
     }
 
@@ -851,16 +880,21 @@ mod timer {
     pub fn elapsed_us(t: std::time::Instant) -> u64 {
         t.elapsed().as_micros() as u64
     }
-    // In the browser a clock read is a call out to JavaScript, and Date.now() counts
-    // whole milliseconds (a command takes microseconds): timing each command would cost
-    // two calls to learn nothing, so commands are not timed there (usec stays 0).
+    // In the browser: performance.now(), in milliseconds with a fraction (its
+    // resolution is coarsened by the browser, to 5-100 µs), in windows and workers alike.
     #[cfg(target_arch = "wasm32")]
-    pub fn start() -> u64 {
-        0
+    #[wasm_bindgen::prelude::wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_namespace = performance, js_name = now)]
+        fn performance_now() -> f64;
     }
     #[cfg(target_arch = "wasm32")]
-    pub fn elapsed_us(_: u64) -> u64 {
-        0
+    pub fn start() -> f64 {
+        performance_now()
+    }
+    #[cfg(target_arch = "wasm32")]
+    pub fn elapsed_us(t: f64) -> u64 {
+        ((performance_now() - t) * 1000.0).max(0.0) as u64
     }
 }
 
@@ -923,6 +957,38 @@ impl Core {
             self.pubsub
                 .publish(&ch, key, pubsub::Kind::Plain, now, limit);
         }
+    }
+
+    /// The slow log and the latency monitor's view of one command that ran (Redis's
+    /// call(): EXEC is `skip_slowlog`; a blocked command is logged when served, here not).
+    pub(crate) fn log_slow(
+        &mut self,
+        spec: &table::CommandSpec,
+        argv: &[Vec<u8>],
+        usec: u64,
+        addr: &str,
+        name: &[u8],
+    ) {
+        let fast = spec.flags.contains(table::Flags::FAST);
+        let now_s = self.clock.now_ms().div_euclid(1000);
+        self.latency.add_if_needed(
+            self.config.latency_threshold,
+            if fast { "fast-command" } else { "command" },
+            usec / 1000,
+            now_s,
+        );
+        if spec.flags.contains(table::Flags::SKIP_SLOWLOG) {
+            return;
+        }
+        let (slower, max_len) = (self.config.slowlog_slower_than, self.config.slowlog_max_len);
+        if slower < 0 || (usec as i64) < slower {
+            if self.slowlog.entries.len() > max_len {
+                self.slowlog.entries.truncate(max_len);
+            }
+            return;
+        }
+        self.slowlog
+            .push_if_needed(slower, max_len, argv, usec, now_s, addr, name);
     }
 
     /// Counts one command that ran: INFO commandstats and the server's totals.

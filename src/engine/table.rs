@@ -8,7 +8,7 @@
 
 use super::cmd::{
     bitmap, debug, expire, geo, hash, hll, keys, list, memory, multi, pubsub, scripting, server,
-    set, sort, strings, zset,
+    set, slowlog, sort, strings, zset,
 };
 use super::{Ctx, Reply};
 
@@ -171,6 +171,7 @@ impl Flags {
     pub const PUBSUB: Flags = Flags(1 << 5);
     pub const NOSCRIPT: Flags = Flags(1 << 6);
     pub const BLOCKING: Flags = Flags(1 << 7);
+    pub const SKIP_SLOWLOG: Flags = Flags(1 << 11);
     pub const FAST: Flags = Flags(1 << 13);
     pub const NO_MANDATORY_KEYS: Flags = Flags(1 << 15);
     pub const NO_MULTI: Flags = Flags(1 << 17);
@@ -987,6 +988,104 @@ static CLIENT_SUBS: &[CommandSpec] = &[
     ),
 ];
 
+/// A SLOWLOG or LATENCY subcommand (admin, with the tips Redis gives them).
+#[allow(clippy::too_many_arguments)]
+const fn admin_sub(
+    container: &'static str,
+    name: &'static str,
+    arity: i32,
+    flags: &'static str,
+    since: &'static str,
+    complexity: &'static str,
+    summary: &'static str,
+    syntax: &'static str,
+    tip: &'static str,
+    handler: Handler,
+) -> CommandSpec {
+    tips(
+        sub(
+            c(
+                name, arity, flags, "", NOKEY, "", SRV, since, complexity, summary, syntax, handler,
+            ),
+            container,
+        ),
+        tip,
+    )
+}
+
+static SLOWLOG_SUBS: &[CommandSpec] = &[
+    admin_sub("slowlog", "get", -2, "admin loading stale", "2.2.12", "O(N) where N is the number of entries returned",
+        "The newest slow-log entries (default 10, -1 for all): id, time, microseconds, arguments, client address, name.", "[count]",
+        "request_policy:all_nodes nondeterministic_output", slowlog::slowlog_get),
+    help_sub("slowlog", "loading stale", "", SRV, "6.2.0", "List the SLOWLOG subcommands.", slowlog::slowlog_help),
+    admin_sub("slowlog", "len", 2, "admin loading stale", "2.2.12", "O(1)",
+        "How many entries the slow log holds.", "",
+        "request_policy:all_nodes response_policy:agg_sum nondeterministic_output", slowlog::slowlog_len),
+    admin_sub("slowlog", "reset", 2, "admin loading stale", "2.2.12", "O(N) where N is the number of entries in the slowlog",
+        "Empty the slow log.", "",
+        "request_policy:all_nodes response_policy:all_succeeded", slowlog::slowlog_reset),
+];
+
+static LATENCY_SUBS: &[CommandSpec] = &[
+    admin_sub(
+        "latency",
+        "doctor",
+        2,
+        "admin noscript loading stale",
+        "2.8.13",
+        "O(1)",
+        "A human-readable report of the latency spikes seen, with advice.",
+        "",
+        "nondeterministic_output request_policy:all_nodes response_policy:special",
+        slowlog::latency_doctor,
+    ),
+    help_sub(
+        "latency",
+        "loading stale",
+        "",
+        SRV,
+        "2.8.13",
+        "List the LATENCY subcommands.",
+        slowlog::latency_help,
+    ),
+    admin_sub(
+        "latency",
+        "history",
+        3,
+        "admin noscript loading stale",
+        "2.8.13",
+        "O(1)",
+        "The samples of one event: (time, milliseconds) pairs.",
+        "event",
+        "nondeterministic_output request_policy:all_nodes response_policy:special",
+        slowlog::latency_history,
+    ),
+    admin_sub(
+        "latency",
+        "latest",
+        2,
+        "admin noscript loading stale",
+        "2.8.13",
+        "O(1)",
+        "Each event's latest sample and all-time worst.",
+        "",
+        "nondeterministic_output request_policy:all_nodes response_policy:special",
+        slowlog::latency_latest,
+    ),
+    admin_sub(
+        "latency",
+        "reset",
+        -2,
+        "admin noscript loading stale",
+        "2.8.13",
+        "O(1)",
+        "Forget the samples of some events (all when none is named).",
+        "[event [event ...]]",
+        "request_policy:all_nodes response_policy:all_succeeded",
+        slowlog::latency_reset,
+    ),
+];
+
 /// A PUBSUB subcommand.
 const fn psub(
     name: &'static str,
@@ -1034,6 +1133,8 @@ static PUBSUB_SUBS: &[CommandSpec] = &[
 
 /// Every command, sorted by name.
 pub static COMMANDS: &[CommandSpec] = &[
+    container("slowlog", -2, "", SRV, "2.2.12", "Read and reset the log of slow commands.", SLOWLOG_SUBS),
+    container("latency", -2, "", SRV, "2.8.13", "The latency monitor: spikes over latency-monitor-threshold.", LATENCY_SUBS),
     c("psubscribe", -2, "pubsub noscript loading stale", "", NOKEY, "", PS, "2.0.0", "O(N) where N is the number of patterns the client is already subscribed to.",
         "Listen for messages on every channel matching glob patterns.", "pattern [pattern ...]", pubsub::psubscribe),
     c("publish", 3, "pubsub loading stale fast", "", NOKEY, "", PS, "2.0.0", "O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).",
