@@ -41,6 +41,11 @@ fn connect(port: u16) -> Conn {
 /// HELLO's client id depends on how many connections each server saw before: masked.
 fn show(b: &[u8]) -> String {
     let s = String::from_utf8_lossy(b).replace("\r\n", "|");
+    let s = s
+        .split('|')
+        .map(mask_monitor_line)
+        .collect::<Vec<_>>()
+        .join("|");
     match s.find("$2|id|:") {
         Some(i) => {
             let rest = &s[i + 7..];
@@ -49,6 +54,19 @@ fn show(b: &[u8]) -> String {
         }
         None => s,
     }
+}
+
+/// A MONITOR line (`+<secs>.<usecs> [<db> <addr>] "arg" ...`) without its time and port.
+fn mask_monitor_line(part: &str) -> String {
+    if !(part.starts_with('+') && part.contains(" [")) {
+        return part.to_string();
+    }
+    let rest = &part[part.find(" [").unwrap_or(0)..];
+    let rest = match (rest.find("127.0.0.1:"), rest.find(']')) {
+        (Some(a), Some(b)) if a < b => format!("{}127.0.0.1:P{}", &rest[..a], &rest[b..]),
+        _ => rest.to_string(),
+    };
+    format!("+T{rest}")
 }
 
 /// Masks what differs between two servers by nature: integers and `ip:port` strings.

@@ -439,6 +439,9 @@ mod native {
                                     encode(&m, resp, &mut out);
                                 }
                                 encode(&reply, resp, &mut out);
+                                for m in eng.take_after_reply(id) {
+                                    encode(&m, resp, &mut out);
+                                }
                                 if quit {
                                     close = true;
                                     break;

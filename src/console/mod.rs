@@ -232,26 +232,7 @@ pub fn to_resp2(r: &Reply) -> Reply {
     }
 }
 
-/// A string as redis-cli quotes it (`sdscatrepr`).
-pub fn repr(s: &[u8]) -> String {
-    let mut o = String::with_capacity(s.len() + 2);
-    o.push('"');
-    for &c in s {
-        match c {
-            b'\\' => o.push_str("\\\\"),
-            b'"' => o.push_str("\\\""),
-            b'\n' => o.push_str("\\n"),
-            b'\r' => o.push_str("\\r"),
-            b'\t' => o.push_str("\\t"),
-            7 => o.push_str("\\a"),
-            8 => o.push_str("\\b"),
-            c if (0x20..0x7f).contains(&c) => o.push(c as char),
-            c => o.push_str(&format!("\\x{c:02x}")),
-        }
-    }
-    o.push('"');
-    o
-}
+pub use crate::engine::util::repr;
 
 fn is_multiline(r: &Reply) -> bool {
     match r {

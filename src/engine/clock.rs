@@ -10,6 +10,10 @@ use std::rc::Rc;
 /// A source of Unix time in milliseconds.
 pub trait Clock {
     fn now_ms(&self) -> i64;
+    /// Unix time in microseconds (MONITOR's timestamps); by default the milliseconds.
+    fn now_us(&self) -> i64 {
+        self.now_ms() * 1000
+    }
 }
 
 /// The operating system's wall clock.
@@ -17,6 +21,14 @@ pub trait Clock {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    #[cfg(not(target_arch = "wasm32"))]
+    fn now_us(&self) -> i64 {
+        use std::time::{SystemTime, UNIX_EPOCH};
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0)
+    }
     fn now_ms(&self) -> i64 {
         #[cfg(target_arch = "wasm32")]
         {

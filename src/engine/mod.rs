@@ -213,6 +213,8 @@ pub struct Core {
     /// Above 0 while a command runs inside another (EXEC, a script): Redis's
     /// `CLIENT_DENY_BLOCKING`, which SSUBSCRIBE refuses.
     pub nested: u32,
+    /// Clients in MONITOR mode, in the order they started.
+    pub monitors: Vec<u64>,
     /// SLOWLOG's entries.
     pub slowlog: slowlog::SlowLog,
     /// LATENCY's samples.
@@ -288,11 +290,21 @@ impl Ctx<'_> {
         self.core.note_memory();
         let usec = timer::elapsed_us(started);
         self.core.count_call(spec, usec, reply.is_error());
-        let (addr, name) = {
+        // A script's commands come from Redis's Lua client: no address, no name.
+        let (addr, name) = if self.core.running_script.is_some() {
+            ("?:0".to_string(), Vec::new())
+        } else {
             let c = self.client_ref();
             (c.addr.clone(), c.name.clone().unwrap_or_default())
         };
         self.core.log_slow(spec, argv, usec, &addr, &name);
+        if !self.core.monitors.is_empty() {
+            let script = self.core.running_script.is_some();
+            let who = if script { "lua".to_string() } else { addr };
+            let db = self.db();
+            let actor = self.id;
+            self.core.feed_monitors(actor, spec, db, &who, argv);
+        }
         reply
     }
 }
@@ -374,6 +386,7 @@ impl Engine {
                 busy_io: None,
                 pubsub: pubsub::PubSub::default(),
                 nested: 0,
+                monitors: Vec::new(),
                 slowlog: slowlog::SlowLog::default(),
                 latency: slowlog::Latency::default(),
             },
@@ -423,6 +436,7 @@ impl Engine {
         }
         self.clients.remove(&id);
         self.core.pubsub.forget(id);
+        self.core.monitors.retain(|&m| m != id);
         self.core.watches.unwatch_all(id);
         self.core.watches.clear_dirty(id);
         self.core.connected_clients = self.clients.len();
@@ -557,6 +571,12 @@ impl Engine {
             }
             _ => false,
         }
+    }
+
+    /// What goes out after the reply of the command client `id` just ran (a monitor
+    /// seeing its own command). Hosts write it right after that reply.
+    pub fn take_after_reply(&mut self, id: u64) -> Vec<Reply> {
+        self.core.pubsub.take_after(id)
     }
 
     /// The clients that have messages waiting since the last call.
@@ -713,8 +733,29 @@ impl Engine {
             c.last_ms = now;
             c.last_cmd = spec.key();
         }
+        // Scripts are shown to monitors before the commands they run, the rest after.
+        let script_first = !self.core.monitors.is_empty()
+            && top(&[
+                "eval",
+                "evalsha",
+                "eval_ro",
+                "evalsha_ro",
+                "fcall",
+                "fcall_ro",
+            ]);
+        if script_first {
+            // (EVAL and FCALL are flagged skip_monitor so that call() does not show
+            // them again after: Redis's processCommand shows them up front.)
+            if let Some(c) = self.clients.get(&id) {
+                let (db, addr) = (c.db, c.addr.clone());
+                self.core.show_to_monitors(id, db, &addr, argv);
+            }
+        }
         let started = timer::start();
         let reply = self.run(spec, id, argv);
+        if !script_first && !self.core.monitors.is_empty() {
+            self.feed_monitors_for(id, spec, argv);
+        }
         if reply == Reply::Blocked {
             self.block_seq += 1;
             let seq = self.block_seq;
@@ -743,6 +784,13 @@ impl Engine {
             }
         }
         reply
+    }
+
+    fn feed_monitors_for(&mut self, id: u64, spec: &'static table::CommandSpec, argv: &[Vec<u8>]) {
+        if let Some(c) = self.clients.get(&id) {
+            let (db, addr) = (c.db, c.addr.clone());
+            self.core.feed_monitors(id, spec, db, &addr, argv);
+        }
     }
 
     /// Runs `f` with the context of client `id`.
@@ -989,6 +1037,44 @@ impl Core {
         }
         self.slowlog
             .push_if_needed(slower, max_len, argv, usec, now_s, addr, name);
+    }
+
+    /// Shows a command to the clients in MONITOR mode (not admin commands, nor those
+    /// flagged skip_monitor), as Redis's replicationFeedMonitors prints it.
+    pub(crate) fn feed_monitors(
+        &mut self,
+        actor: u64,
+        spec: &table::CommandSpec,
+        db: usize,
+        who: &str,
+        argv: &[Vec<u8>],
+    ) {
+        if spec.flags.contains(table::Flags::ADMIN)
+            || spec.flags.contains(table::Flags::SKIP_MONITOR)
+        {
+            return;
+        }
+        self.show_to_monitors(actor, db, who, argv);
+    }
+
+    fn show_to_monitors(&mut self, actor: u64, db: usize, who: &str, argv: &[Vec<u8>]) {
+        let us = self.clock.now_us();
+        let mut line = format!(
+            "{}.{:06} [{db} {who}]",
+            us.div_euclid(1_000_000),
+            us.rem_euclid(1_000_000)
+        );
+        for a in argv {
+            line.push(' ');
+            line.push_str(&util::repr(a));
+        }
+        for &m in &self.monitors.clone() {
+            if m == actor {
+                self.pubsub.push_after(m, Reply::Status(line.clone()));
+            } else {
+                self.pubsub.push_to(m, Reply::Status(line.clone()));
+            }
+        }
     }
 
     /// Counts one command that ran: INFO commandstats and the server's totals.

@@ -102,6 +102,8 @@ pub struct PubSub {
     fresh: Vec<u64>,
     /// Clients over their output buffer limit, for the host to disconnect.
     overflowed: Vec<u64>,
+    /// Lines for the running command's own client, written after its reply.
+    after: Vec<(u64, Reply)>,
     /// Messages delivered (each copy counts), for the panels and INFO.
     pub delivered: u64,
     /// The latest messages published, newest last (bounded), for the messaging panel.
@@ -305,6 +307,7 @@ impl PubSub {
         }
         self.clients.remove(&client);
         self.outbox.remove(&client);
+        self.after.retain(|(c, _)| *c != client);
         self.fresh.retain(|&c| c != client);
         self.overflowed.retain(|&c| c != client);
     }
@@ -385,6 +388,33 @@ impl PubSub {
         if close && !self.overflowed.contains(&client) {
             self.overflowed.push(client);
         }
+    }
+
+    /// Queues any reply for a client outside of Pub/Sub (MONITOR's lines): no limit.
+    pub fn push_to(&mut self, client: u64, reply: Reply) {
+        let out = self.outbox.entry(client).or_default();
+        if out.queue.is_empty() {
+            self.fresh.push(client);
+        }
+        out.queue.push(reply);
+    }
+
+    /// Queues a line for the client that is running the command it shows (a monitor
+    /// watching itself): Redis writes it after the command's reply.
+    pub fn push_after(&mut self, client: u64, reply: Reply) {
+        self.after.push((client, reply));
+    }
+
+    /// Takes what `push_after` queued for a client.
+    pub fn take_after(&mut self, client: u64) -> Vec<Reply> {
+        if self.after.is_empty() {
+            return Vec::new();
+        }
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.after)
+            .into_iter()
+            .partition(|(c, _)| *c == client);
+        self.after = rest;
+        mine.into_iter().map(|(_, r)| r).collect()
     }
 
     /// Takes the client's undelivered messages, oldest first.

@@ -171,6 +171,7 @@ impl Flags {
     pub const PUBSUB: Flags = Flags(1 << 5);
     pub const NOSCRIPT: Flags = Flags(1 << 6);
     pub const BLOCKING: Flags = Flags(1 << 7);
+    pub const SKIP_MONITOR: Flags = Flags(1 << 10);
     pub const SKIP_SLOWLOG: Flags = Flags(1 << 11);
     pub const FAST: Flags = Flags(1 << 13);
     pub const NO_MANDATORY_KEYS: Flags = Flags(1 << 15);
@@ -1133,6 +1134,8 @@ static PUBSUB_SUBS: &[CommandSpec] = &[
 
 /// Every command, sorted by name.
 pub static COMMANDS: &[CommandSpec] = &[
+    c("monitor", 1, "admin noscript loading stale", "", NOKEY, "", SRV, "1.0.0", "",
+        "Stream every command the server runs, as it runs (this connection then only listens).", "", server::monitor),
     container("slowlog", -2, "", SRV, "2.2.12", "Read and reset the log of slow commands.", SLOWLOG_SUBS),
     container("latency", -2, "", SRV, "2.8.13", "The latency monitor: spikes over latency-monitor-threshold.", LATENCY_SUBS),
     c("psubscribe", -2, "pubsub noscript loading stale", "", NOKEY, "", PS, "2.0.0", "O(N) where N is the number of patterns the client is already subscribed to.",

@@ -740,3 +740,25 @@ mod crc_tests {
         assert_eq!(super::lzf_decompress(&[5, 1], 6), None);
     }
 }
+
+/// A string quoted as Redis's `sdscatrepr` quotes it (MONITOR's lines; redis-cli
+/// prints strings the same way).
+pub fn repr(s: &[u8]) -> String {
+    let mut o = String::with_capacity(s.len() + 2);
+    o.push('"');
+    for &c in s {
+        match c {
+            b'\\' => o.push_str("\\\\"),
+            b'"' => o.push_str("\\\""),
+            b'\n' => o.push_str("\\n"),
+            b'\r' => o.push_str("\\r"),
+            b'\t' => o.push_str("\\t"),
+            7 => o.push_str("\\a"),
+            8 => o.push_str("\\b"),
+            c if (0x20..0x7f).contains(&c) => o.push(c as char),
+            c => o.push_str(&format!("\\x{c:02x}")),
+        }
+    }
+    o.push('"');
+    o
+}

@@ -79,6 +79,7 @@ pub fn reset(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     super::multi::discard_transaction(ctx);
     let id = ctx.id;
     ctx.core.pubsub.forget(id);
+    ctx.core.monitors.retain(|&m| m != id);
     let c = ctx.client();
     c.db = 0;
     c.resp = 2;
@@ -223,6 +224,18 @@ pub fn client_unblock(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         ctx.core.unblock_requests.push((id as u64, error));
     }
     Reply::Int(blocked as i64)
+}
+
+/// MONITOR: from now on this client is shown every command the server runs.
+pub fn monitor(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    if ctx.core.nested > 0 {
+        return Reply::err("ERR MONITOR isn't allowed for DENY BLOCKING client");
+    }
+    let id = ctx.id;
+    if !ctx.core.monitors.contains(&id) {
+        ctx.core.monitors.push(id);
+    }
+    Reply::ok()
 }
 
 /// CLIENT REPLY ON|OFF|SKIP. OFF and SKIP answer nothing; the engine applies the mode
