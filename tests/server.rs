@@ -393,3 +393,88 @@ fn info_replication_reads_as_redis_servers() {
     };
     assert_eq!(lines(ours.port), lines(real.port));
 }
+
+/// Subscribers of a connection that never reads: Redis and KV Lab both disconnect one
+/// whose pending messages pass `client-output-buffer-limit pubsub`, and keep one that
+/// reads. Checked against redis-server in the same run.
+#[test]
+fn a_subscriber_that_does_not_read_is_disconnected_as_in_redis() {
+    let real = support::redis_server(&[]);
+    let ours = support::kvlab_server(&[]);
+    for port in [real.port, ours.port] {
+        let mut c = client(port);
+        let _: () = redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("client-output-buffer-limit")
+            .arg("pubsub 1mb 0 0")
+            .query(&mut c)
+            .unwrap();
+        // A subscriber that never reads after subscribing.
+        let mut lazy = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        lazy.write_all(&support::encode(&["SUBSCRIBE", "flood"]))
+            .unwrap();
+        let pubsub_clients = |c: &mut redis::Connection| -> usize {
+            let list: String = redis::cmd("CLIENT")
+                .arg("LIST")
+                .arg("TYPE")
+                .arg("pubsub")
+                .query(c)
+                .unwrap();
+            list.lines().count()
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while pubsub_clients(&mut c) < 1 {
+            assert!(std::time::Instant::now() < deadline, "never subscribed");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // Publish well beyond what the kernel's socket buffers absorb plus the limit.
+        let payload = "x".repeat(64 * 1024);
+        let mut gone = false;
+        for _ in 0..2000 {
+            let _: i64 = redis::cmd("PUBLISH")
+                .arg("flood")
+                .arg(&payload)
+                .query(&mut c)
+                .unwrap();
+            if pubsub_clients(&mut c) == 0 {
+                gone = true;
+                break;
+            }
+        }
+        assert!(
+            gone,
+            "port {port}: the non-reading subscriber was not disconnected"
+        );
+        drop(lazy);
+    }
+}
+
+/// redis-rs's Pub/Sub API against kvlab-server: messages arrive in order, from another
+/// connection, and a pattern subscription sees the channel name.
+#[test]
+fn redis_rs_pubsub_receives_messages() {
+    let s = support::kvlab_server(&[]);
+    let mut sub_conn = client(s.port);
+    let mut publisher = client(s.port);
+    let mut ps = sub_conn.as_pubsub();
+    ps.subscribe("news").unwrap();
+    ps.psubscribe("sp*").unwrap();
+    ps.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let n: i64 = redis::cmd("PUBLISH")
+        .arg("news")
+        .arg("one")
+        .query(&mut publisher)
+        .unwrap();
+    assert_eq!(n, 1);
+    let _: i64 = redis::cmd("PUBLISH")
+        .arg("sport")
+        .arg("two")
+        .query(&mut publisher)
+        .unwrap();
+    let m = ps.get_message().unwrap();
+    assert_eq!(m.get_channel_name(), "news");
+    assert_eq!(m.get_payload::<String>().unwrap(), "one");
+    let m = ps.get_message().unwrap();
+    assert_eq!(m.get_channel_name(), "sport");
+    assert_eq!(m.get_pattern::<String>().unwrap(), "sp*");
+}

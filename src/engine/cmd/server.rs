@@ -797,13 +797,16 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             "persistence" => "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\naof_enabled:0\r\n".to_string()
                 .replace("changes_since_last_save:0", &format!("changes_since_last_save:{}", st.dirty)),
             "stats" => format!(
-                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:0\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\ntotal_error_replies:{}\r\n",
+                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:0\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\ntotal_error_replies:{}\r\n",
                 st.total_connections_received,
                 st.total_commands_processed,
                 st.expired_keys,
                 st.evicted_keys,
                 st.keyspace_hits,
                 st.keyspace_misses,
+                ctx.core.pubsub.channel_names(crate::engine::pubsub::Kind::Plain, None).len(),
+                ctx.core.pubsub.numpat(),
+                ctx.core.pubsub.channel_names(crate::engine::pubsub::Kind::Shard, None).len(),
                 st.total_error_replies,
             ),
             // A standalone master, as redis-server with no replicas reports itself.
