@@ -397,8 +397,17 @@ pub fn config_set(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         .chunks(2)
         .map(|p| (&p[0][..], &p[1][..]))
         .collect();
+    let before = ctx.core.config.maxmemory;
     match ctx.core.config.set_many(&pairs) {
-        Ok(()) => Reply::ok(),
+        Ok(()) => {
+            // A new maxmemory starts eviction at once (Redis's startEvictionTimeProc runs
+            // it before the next command), so keys go even if no command follows.
+            let now = ctx.core.config.maxmemory;
+            if now > 0 && now != before {
+                ctx.core.perform_evictions(0);
+            }
+            Reply::ok()
+        }
         Err(e) => Reply::Error(e),
     }
 }
