@@ -79,6 +79,10 @@ pub fn app() -> Html {
                         is_error: reply.is_error(),
                     })
                 }
+                Feed::Pushed { client, text, .. } => d.dispatch(Action::Stream {
+                    client: *client,
+                    text: text.to_string(),
+                }),
                 Feed::Ran(_) | Feed::Background(_) | Feed::Replaced => *changed.borrow_mut() += 1,
                 Feed::Before { .. } => {}
             }))

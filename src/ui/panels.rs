@@ -80,7 +80,7 @@ pub fn touches_keyspace(f: &Feed) -> bool {
     match f {
         Feed::Ran(o) => o.reply.is_some(),
         Feed::Background(_) | Feed::Replaced | Feed::Delivered { .. } => true,
-        Feed::Before { .. } => false,
+        Feed::Before { .. } | Feed::Pushed { .. } => false,
     }
 }
 
