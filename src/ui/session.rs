@@ -96,10 +96,12 @@ pub enum PanelKind {
     Hash,
     Set,
     Tx,
+    Messaging,
+    SlowLog,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 12] = [
+    pub const ALL: [PanelKind; 14] = [
         PanelKind::Keyspace,
         PanelKind::Ttl,
         PanelKind::Stats,
@@ -108,6 +110,8 @@ impl PanelKind {
         PanelKind::Hash,
         PanelKind::Set,
         PanelKind::Tx,
+        PanelKind::Messaging,
+        PanelKind::SlowLog,
         PanelKind::Zset,
         PanelKind::Geo,
         PanelKind::Hll,
@@ -128,9 +132,24 @@ impl PanelKind {
             PanelKind::Hash => "Hash",
             PanelKind::Set => "Set",
             PanelKind::Tx => "Transactions & scripts",
+            PanelKind::Messaging => "Pub/Sub",
+            PanelKind::SlowLog => "Slow log",
         }
     }
 }
+
+/// Pub/Sub commands bring the messaging panel forward.
+const PUBSUB_COMMANDS: &[&str] = &[
+    "subscribe",
+    "psubscribe",
+    "ssubscribe",
+    "unsubscribe",
+    "punsubscribe",
+    "sunsubscribe",
+    "publish",
+    "spublish",
+    "pubsub",
+];
 
 /// Commands about time to live bring the TTL panel forward.
 const TTL_COMMANDS: &[&str] = &[
@@ -154,6 +173,12 @@ pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
     let name = String::from_utf8_lossy(argv.first()?).to_ascii_lowercase();
     if super::tx_panel::TX_COMMANDS.contains(&name.as_str()) {
         return Some(PanelKind::Tx);
+    }
+    if PUBSUB_COMMANDS.contains(&name.as_str()) {
+        return Some(PanelKind::Messaging);
+    }
+    if matches!(name.as_str(), "slowlog" | "latency") {
+        return Some(PanelKind::SlowLog);
     }
     if name.starts_with("pf") {
         return Some(PanelKind::Hll);
