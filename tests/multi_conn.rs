@@ -88,7 +88,7 @@ fn mask(s: &str) -> String {
 /// Runs a script; returns the transcript (one block per step, each connection's bytes).
 fn run(port: u16, script: &str) -> Vec<String> {
     let mut conns: Vec<Conn> = Vec::new();
-    let mut in_multi = vec![false; 16];
+    let mut in_multi = [false; 16];
     let mut out = Vec::new();
     for (n, line) in script.lines().enumerate() {
         let line = line.trim();

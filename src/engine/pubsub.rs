@@ -125,6 +125,9 @@ pub struct Published {
 
 const RECENT_MAX: usize = 64;
 
+/// Channels (or patterns) with the clients listening to each.
+pub type Listeners = Vec<(Vec<u8>, Vec<u64>)>;
+
 fn bulk(b: &[u8]) -> Reply {
     Reply::Bulk(b.to_vec())
 }
@@ -479,8 +482,8 @@ impl PubSub {
 
     /// Every channel with its subscribers, and every pattern with its subscribers, for
     /// the messaging panel.
-    pub fn overview(&self) -> (Vec<(Vec<u8>, Vec<u64>)>, Vec<(Vec<u8>, Vec<u64>)>) {
-        let mut ch: Vec<(Vec<u8>, Vec<u64>)> = self
+    pub fn overview(&self) -> (Listeners, Listeners) {
+        let mut ch: Listeners = self
             .channels
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))

@@ -59,6 +59,25 @@ impl Session {
         done
     }
 
+    /// The client a panel's button should run its commands as: the active tab's, or,
+    /// while that one is reading (subscribed, MONITOR), the first tab that is not; with
+    /// every tab reading, the active one (whose replies then show why not).
+    pub fn free_client(&self) -> u64 {
+        if exec::reading_mode(self.client).is_none() {
+            return self.client;
+        }
+        self.tabs
+            .iter()
+            .map(|(c, _)| *c)
+            .find(|&c| exec::reading_mode(c).is_none())
+            .unwrap_or(self.client)
+    }
+
+    /// Runs console lines as [`Session::free_client`] and records them.
+    pub fn run_free<S: AsRef<str>>(&self, lines: &[S]) {
+        self.run_as(self.free_client(), lines);
+    }
+
     /// The label of `client`'s console tab ("client N" for one without a tab).
     pub fn label_of(&self, client: u64) -> String {
         self.tabs
