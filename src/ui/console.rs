@@ -132,9 +132,13 @@ pub fn console(props: &ConsoleProps) -> Html {
                     e.prevent_default();
                     state.dispatch(Action::Clear);
                 }
-                // redis-cli's way out of SUBSCRIBE and MONITOR (only while reading: an
-                // ordinary Ctrl-C still copies).
-                "c" | "C" if e.ctrl_key() && exec::reading_mode(state.tab().client).is_some() => {
+                // redis-cli's way out of SUBSCRIBE and MONITOR (only while reading, and
+                // with no text selected in the input line: otherwise Ctrl-C copies).
+                "c" | "C"
+                    if e.ctrl_key()
+                        && !input_selection(&e)
+                        && exec::reading_mode(state.tab().client).is_some() =>
+                {
                     e.prevent_default();
                     stop_reading(&state);
                 }
@@ -263,9 +267,18 @@ pub fn console(props: &ConsoleProps) -> Html {
                 </div>
             }) }
             <LuaEditor state={state.clone()} />
-            <div id="console-help" class="visually-hidden">{ "Enter runs the command. Tab completes. Up and down arrows browse history. Control L clears." }</div>
+            <div id="console-help" class="visually-hidden">{ "Enter runs the command. Tab completes. Up and down arrows browse history. Control L clears. Control C leaves subscribed or MONITOR mode." }</div>
         </section>
     }
+}
+
+/// Whether the input line the key went to has text selected.
+fn input_selection(e: &KeyboardEvent) -> bool {
+    let el: HtmlInputElement = e.target_unchecked_into();
+    matches!(
+        (el.selection_start(), el.selection_end()),
+        (Ok(Some(a)), Ok(Some(b))) if a != b
+    )
 }
 
 /// Ctrl-C or the Stop button in a reading tab: RESET its client and say so there.
@@ -273,7 +286,11 @@ fn stop_reading(state: &UseReducerHandle<AppState>) {
     let client = state.tab().client;
     if let Some((done, note)) = exec::stop_reading(client) {
         state.dispatch(Action::Record(vec![done]));
-        state.dispatch(Action::Stream { client, text: note });
+        state.dispatch(Action::Stream {
+            client,
+            text: note,
+            count: 1,
+        });
     }
 }
 

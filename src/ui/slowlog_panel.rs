@@ -62,6 +62,10 @@ fn observe(m: &mut Slow, f: &Feed) -> bool {
 
 /// A Unix time in seconds as `YYYY-MM-DD HH:MM:SS` UTC.
 fn utc(secs: i64) -> String {
+    // Beyond what a JS Date holds (±8.64e15 ms): the number as it is.
+    if secs.unsigned_abs() > 8_000_000_000_000 {
+        return secs.to_string();
+    }
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(secs as f64 * 1000.0));
     let iso: String = d.to_iso_string().into();
     iso.get(..19).map_or(iso.clone(), |s| s.replace('T', " "))

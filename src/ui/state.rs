@@ -95,6 +95,8 @@ pub enum Action {
     Stream {
         client: u64,
         text: String,
+        /// How many messages (or lines) it holds, for the unread count.
+        count: usize,
     },
     NewTab,
     CloseTab(usize),
@@ -274,7 +276,11 @@ impl Reducible for AppState {
                     e.pending = false;
                 }
             }
-            Action::Stream { client, text } => {
+            Action::Stream {
+                client,
+                text,
+                count,
+            } => {
                 let active = s.tab().client;
                 if let Some(tab) = s.tabs.iter_mut().find(|t| t.client == client) {
                     tab.transcript.push(Rc::new(Entry {
@@ -288,7 +294,7 @@ impl Reducible for AppState {
                     }));
                     trim(&mut tab.transcript);
                     if tab.client != active {
-                        tab.unread += 1;
+                        tab.unread += count;
                     }
                 }
             }
