@@ -158,3 +158,28 @@ test('slow log demo: KEYS * over 100k keys is logged with its measured duration'
   await expect(page.locator('.slowlen')).toHaveText('SLOWLOG LEN: 0');
   await expect(page.locator('.slowp')).toContainText('The slow log is empty');
 });
+
+test('a subscriber over client-output-buffer-limit pubsub is disconnected: its tab says so and is reconnected (RESET)', async ({ page }) => {
+  await page.goto('./');
+  await run(page, 'SUBSCRIBE news');
+  await page.getByRole('button', { name: '+ client' }).click();
+  await run(page, 'CONFIG SET client-output-buffer-limit "pubsub 1024 0 0"');
+  await expect(page.locator('.entry .reply').last()).toHaveText('OK');
+  await run(page, `PUBLISH news ${'x'.repeat(2000)}`);
+  await expect(page.locator('.entry .reply').last()).toHaveText('(integer) 1');
+  await tab(page, 0).click();
+  await expect(streamed(page).last()).toContainText('Error: Server closed the connection');
+  await expect(streamed(page).last()).toContainText('1 undelivered message(s) dropped');
+  await expect(transcript(page)).not.toContainText('xxxxxxxxxx');
+  await expect(tab(page, 0).locator('.mode')).toHaveCount(0);
+  await run(page, 'PING');
+  await expect(page.locator('.entry .reply').last()).toHaveText('PONG');
+});
+
+test('a RESP3 subscriber may publish to itself: the message is printed before the reply', async ({ page }) => {
+  await page.goto('./');
+  await run(page, 'HELLO 3');
+  await run(page, 'SUBSCRIBE me');
+  await run(page, 'PUBLISH me hi');
+  await expect(page.locator('.entry .reply').last()).toHaveText('1) "message"\n2) "me"\n3) "hi"\n(integer) 1');
+});

@@ -294,7 +294,13 @@ fn deliver_pushes() {
         let eng = engine();
         let mut eng = eng.borrow_mut();
         let mut out = Vec::new();
+        // Redis frees a client over its limit with what it had not written yet: its
+        // tab gets the connection error, not the messages.
+        let overflowed = eng.overflowed_clients();
         for id in eng.fresh_pushes() {
+            if overflowed.contains(&id) {
+                continue;
+            }
             let replies = eng.take_pushes(id);
             if replies.is_empty() {
                 continue;
@@ -303,13 +309,15 @@ fn deliver_pushes() {
             let text = pushes_text(&replies, resp);
             out.push((id, replies, text));
         }
-        for id in eng.overflowed_clients() {
+        for id in overflowed {
             if eng.client(id).is_none() {
                 continue;
             }
+            let dropped = eng.take_pushes(id).len();
             eng.execute(id, &[b"RESET".to_vec()]);
             let _ = eng.take_pushes(id);
-            out.push((id, Vec::new(), OVERFLOW_NOTE.to_string()));
+            let text = format!("{OVERFLOW_NOTE}({dropped} undelivered message(s) dropped with the connection. 전달되지 않은 메시지 {dropped}개는 버려졌습니다.)\n");
+            out.push((id, Vec::new(), text));
         }
         out
     };
