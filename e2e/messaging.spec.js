@@ -183,3 +183,27 @@ test('a RESP3 subscriber may publish to itself: the message is printed before th
   await run(page, 'PUBLISH me hi');
   await expect(page.locator('.entry .reply').last()).toHaveText('1) "message"\n2) "me"\n3) "hi"\n(integer) 1');
 });
+
+test('hostile: binary channel names and a burst of 40,000 notifications do not break the page', async ({ page }) => {
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto('./');
+  await run(page, 'PSUBSCRIBE *');
+  await page.getByRole('button', { name: '+ client' }).click();
+  await run(page, 'PUBLISH "\\x00\\xff bin" "\\xfe\\n"');
+  await expect(page.locator('.entry .reply').last()).toHaveText('(integer) 1');
+  await run(page, 'CONFIG SET notify-keyspace-events KEA');
+  await run(page, `EVAL "for i=1,20000 do redis.call('SET','burst:'..i,i) end" 0`);
+  await expect(page.locator('.entry .reply').last()).toHaveText('(nil)');
+  // Client 1 got them all in one batch: the badge counts each message.
+  await expect(tab(page, 0).locator('.unread')).toHaveText('40001');
+  await tab(page, 0).click();
+  await expect(streamed(page).first()).toHaveText('1) "pmessage"\n2) "*"\n3) "\\x00\\xff bin"\n4) "\\xfe\\n"');
+  await expect(page.locator('.entry.stream .more')).toContainText('more lines');
+  await page.getByRole('tab', { name: 'Pub/Sub' }).click();
+  await expect(page.getByLabel('Recent messages').locator('tbody tr')).toHaveCount(50);
+  await page.getByLabel('Command').press('Control+c');
+  await run(page, 'PING');
+  await expect(page.locator('.entry .reply').last()).toHaveText('PONG');
+  expect(errors).toEqual([]);
+});

@@ -139,7 +139,7 @@ pub fn slowlog_panel(props: &PanelProps) -> Html {
             } }
             <div class="demo">
                 <button class="demo-slow" onclick={demo}>{ "Demo: a slow KEYS * over 100k keys" }</button>
-                <p class="muted small">{ "CONFIG SET slowlog-log-slower-than 1000 (1 ms: Redis's default is 10 ms, but here 100k keys take only a few ms), DEBUG POPULATE 100000, KEYS *, then SLOWLOG GET: KEYS walks every key in one go and blocks everyone meanwhile. Use SCAN in production. KEYS는 모든 키를 한 번에 훑어 서버를 멈추게 합니다. 운영 환경에서는 SCAN을 쓰세요." }</p>
+                <p class="muted small">{ "CONFIG SET slowlog-log-slower-than 1000 (1 ms: Redis's default is 10 ms, but here 100k keys take only a few ms), DEBUG POPULATE 100000, KEYS *, then SLOWLOG GET: KEYS walks every key in one go and blocks everyone meanwhile. Use SCAN in production. (100k keys are more than the browser's storage keeps: they stay in memory for this visit.) KEYS는 모든 키를 한 번에 훑어 서버를 멈추게 합니다. 운영 환경에서는 SCAN을 쓰세요." }</p>
             </div>
         </div>
     }
