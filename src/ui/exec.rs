@@ -331,9 +331,7 @@ fn deliver_pushes() {
 }
 
 /// Said in a tab whose subscriber went over its output buffer limit.
-const OVERFLOW_NOTE: &str = "Error: Server closed the connection
-(client-output-buffer-limit pubsub: this subscriber read too slowly. KV Lab reconnected the tab: its client was RESET and holds no subscriptions now. 출력 버퍼 한도를 넘어 연결이 끊겼고, 탭을 다시 연결했습니다.)
-";
+const OVERFLOW_NOTE: &str = "Error: Server closed the connection\n(client-output-buffer-limit pubsub: this subscriber read too slowly. KV Lab reconnected the tab: its client was RESET and holds no subscriptions now. 출력 버퍼 한도를 넘어 연결이 끊겼고, 탭을 다시 연결했습니다.)\n";
 
 /// Whether `client` is in one of redis-cli's reading modes: "subscribed" (Pub/Sub) or
 /// "monitor" (MONITOR), None otherwise.
@@ -356,10 +354,8 @@ pub fn stop_reading(client: u64) -> Option<(Rc<Outcome>, String)> {
     let mode = reading_mode(client)?;
     let o = run_argv(client, "RESET".into(), vec![b"RESET".to_vec()]);
     let note = match mode {
-        "monitor" => "^C — left MONITOR: redis-cli reconnects; here the tab's client ran RESET (no longer monitoring). MONITOR 종료: 클라이언트를 RESET했습니다.
-",
-        _ => "^C — left subscribed mode: redis-cli reconnects; here the tab's client ran RESET (every subscription dropped). 구독 종료: 클라이언트를 RESET해 모든 구독을 해제했습니다.
-",
+        "monitor" => "^C — left MONITOR: redis-cli reconnects; here the tab's client ran RESET (no longer monitoring). MONITOR 종료: 클라이언트를 RESET했습니다.\n",
+        _ => "^C — left subscribed mode: redis-cli reconnects; here the tab's client ran RESET (every subscription dropped). 구독 종료: 클라이언트를 RESET해 모든 구독을 해제했습니다.\n",
     };
     Some((o, note.to_string()))
 }

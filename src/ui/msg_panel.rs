@@ -79,7 +79,9 @@ fn observe(m: &mut Msgs, f: &Feed) -> bool {
             m.seen = engine().borrow().core.pubsub.published;
             return true;
         }
-        Feed::Before { .. } | Feed::Pushed { .. } => return false,
+        // A tab whose connection was closed (and RESET): its subscriptions are gone.
+        Feed::Pushed { replies, .. } => return replies.is_empty(),
+        Feed::Before { .. } => return false,
     };
     let eng = engine();
     let eng = eng.borrow();
