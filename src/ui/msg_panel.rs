@@ -291,6 +291,7 @@ pub fn messaging_panel(props: &PanelProps) -> Html {
             </div>
             <p class="muted small">{ format!("PUBSUB NUMPAT {} · messages delivered (each copy) {}", ps.numpat(), ps.delivered) }</p>
             <h5>{ "Recent messages (최근 메시지)" }</h5>
+            { if m.log.is_empty() { html! { <p class="muted small">{ "No message published yet. (아직 발행된 메시지 없음)" }</p> } } else { html! {} } }
             <table class="msgs" aria-label="Recent messages">
                 <thead><tr><th>{ "#" }</th><th>{ "from" }</th><th>{ "channel" }</th><th>{ "message" }</th><th>{ "received by (수신)" }</th></tr></thead>
                 <tbody>{ for message_rows }</tbody>
