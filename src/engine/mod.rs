@@ -981,29 +981,15 @@ impl Core {
     /// turns its class on: `__keyspace@<db>__:<key>` with the event, then
     /// `__keyevent@<db>__:<event>` with the key (Redis's notifyKeyspaceEvent).
     pub(crate) fn announce(&mut self, db: usize, key: &[u8], event: &'static str) {
-        use pubsub::flags;
         let nf = self.config.notify_flags;
         if nf == 0 || !self.pubsub.has_listeners() {
             return;
         }
-        let class = notify::class_of(event)
-            .and_then(flags::of_letter)
-            .unwrap_or(0);
-        if nf & class == 0 {
-            return;
-        }
         let limit = self.config.pubsub_limit;
         let now = self.now;
-        if nf & flags::KEYSPACE != 0 {
-            let mut ch = format!("__keyspace@{db}__:").into_bytes();
-            ch.extend_from_slice(key);
+        for (ch, msg) in notify::messages(nf, db, key, event) {
             self.pubsub
-                .publish(&ch, event.as_bytes(), pubsub::Kind::Plain, now, limit);
-        }
-        if nf & flags::KEYEVENT != 0 {
-            let ch = format!("__keyevent@{db}__:{event}").into_bytes();
-            self.pubsub
-                .publish(&ch, key, pubsub::Kind::Plain, now, limit);
+                .publish(&ch, &msg, pubsub::Kind::Plain, now, limit);
         }
     }
 

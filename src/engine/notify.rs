@@ -51,9 +51,60 @@ pub fn class_of(event: &str) -> Option<char> {
     })
 }
 
+/// The keyspace notifications one key event publishes under `notify-keyspace-events`
+/// flags `nf` (see `pubsub::flags`), as (channel, message) in publishing order: the
+/// `__keyspace@<db>__:<key>` message (the event) when `K` is on, then the
+/// `__keyevent@<db>__:<event>` message (the key) when `E` is on; none when the event's
+/// class is off (Redis's notifyKeyspaceEvent).
+pub fn messages(nf: u32, db: usize, key: &[u8], event: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
+    use super::pubsub::flags;
+    let class = class_of(event).and_then(flags::of_letter).unwrap_or(0);
+    let mut out = Vec::new();
+    if nf & class == 0 {
+        return out;
+    }
+    if nf & flags::KEYSPACE != 0 {
+        let mut ch = format!("__keyspace@{db}__:").into_bytes();
+        ch.extend_from_slice(key);
+        out.push((ch, event.as_bytes().to_vec()));
+    }
+    if nf & flags::KEYEVENT != 0 {
+        let ch = format!("__keyevent@{db}__:{event}").into_bytes();
+        out.push((ch, key.to_vec()));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_follow_the_flags() {
+        use crate::engine::pubsub::flags::parse;
+        let f = |s: &str| parse(s).unwrap();
+        assert!(messages(0, 0, b"k", "set").is_empty());
+        // Classes without K or E publish nothing, K or E without the class neither.
+        assert!(messages(f("A"), 0, b"k", "set").is_empty());
+        assert!(messages(f("K"), 0, b"k", "set").is_empty());
+        assert_eq!(
+            messages(f("Ex"), 0, b"session:42", "expired"),
+            vec![(b"__keyevent@0__:expired".to_vec(), b"session:42".to_vec())]
+        );
+        assert!(messages(f("Ex"), 0, b"k", "set").is_empty());
+        assert_eq!(
+            messages(f("KEA"), 3, b"a b", "del"),
+            vec![
+                (b"__keyspace@3__:a b".to_vec(), b"del".to_vec()),
+                (b"__keyevent@3__:del".to_vec(), b"a b".to_vec()),
+            ]
+        );
+        // `A` leaves out key-miss and new; they need their own letters.
+        assert!(messages(f("KEA"), 0, b"k", "new").is_empty());
+        assert_eq!(messages(f("Kn"), 0, b"k", "new").len(), 1);
+        // An event of no known class is never published.
+        assert!(messages(u32::MAX, 0, b"k", "devtools").is_empty());
+    }
 
     #[test]
     fn every_event_has_one_class() {

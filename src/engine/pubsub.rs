@@ -108,6 +108,9 @@ pub struct PubSub {
     pub delivered: u64,
     /// The latest messages published, newest last (bounded), for the messaging panel.
     pub recent: Vec<Published>,
+    /// Messages published so far (received or not): the last entry of `recent` is
+    /// number `published`, so a host can tell which entries are new since it last looked.
+    pub published: u64,
 }
 
 /// One PUBLISH as the messaging panel shows it.
@@ -352,6 +355,7 @@ impl PubSub {
             self.recent.remove(0);
         }
         let n = receivers.len() as i64;
+        self.published += 1;
         self.recent.push(Published {
             channel: channel.to_vec(),
             message: message.to_vec(),

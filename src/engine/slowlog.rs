@@ -182,3 +182,78 @@ mod tests {
         assert_eq!(s.max, 20);
     }
 }
+
+/// The entries of a `SLOWLOG GET` reply, read back from the reply's data (what a client
+/// sees, for the slow-log view); None when the reply is not one (an error, another
+/// shape). Extra fields are ignored and missing ones left empty, so no reply panics it.
+pub fn entries_from_reply(reply: &super::reply::Reply) -> Option<Vec<Entry>> {
+    use super::reply::Reply;
+    let Reply::Array(items) = reply else {
+        return None;
+    };
+    let int = |r: Option<&Reply>| match r {
+        Some(Reply::Int(i)) => Some(*i),
+        _ => None,
+    };
+    let bulk = |r: Option<&Reply>| match r {
+        Some(Reply::Bulk(b)) => b.clone(),
+        _ => Vec::new(),
+    };
+    items
+        .iter()
+        .map(|e| {
+            let Reply::Array(f) = e else {
+                return None;
+            };
+            let argv = match f.get(3) {
+                Some(Reply::Array(a)) => a.iter().map(|x| bulk(Some(x))).collect(),
+                _ => Vec::new(),
+            };
+            Some(Entry {
+                id: int(f.first())?.max(0) as u64,
+                time: int(f.get(1))?,
+                duration_us: int(f.get(2))?.max(0) as u64,
+                argv,
+                addr: String::from_utf8_lossy(&bulk(f.get(4))).into_owned(),
+                name: bulk(f.get(5)),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod reply_tests {
+    use super::super::reply::Reply;
+    use super::*;
+
+    #[test]
+    fn entries_read_back_from_slowlog_get() {
+        let get = Reply::Array(vec![Reply::Array(vec![
+            Reply::Int(7),
+            Reply::Int(1_700_000_000),
+            Reply::Int(23_456),
+            Reply::Array(vec![
+                Reply::Bulk(b"KEYS".to_vec()),
+                Reply::Bulk(b"*".to_vec()),
+            ]),
+            Reply::Bulk(b"console:1".to_vec()),
+            Reply::Bulk(Vec::new()),
+        ])]);
+        let e = entries_from_reply(&get).unwrap();
+        assert_eq!(e.len(), 1);
+        assert_eq!(
+            (e[0].id, e[0].time, e[0].duration_us),
+            (7, 1_700_000_000, 23_456)
+        );
+        assert_eq!(e[0].argv, vec![b"KEYS".to_vec(), b"*".to_vec()]);
+        assert_eq!(e[0].addr, "console:1");
+        // Not a SLOWLOG GET reply: no entries, no panic.
+        assert_eq!(entries_from_reply(&Reply::Array(vec![])), Some(vec![]));
+        assert_eq!(entries_from_reply(&Reply::Error("ERR x".into())), None);
+        assert_eq!(entries_from_reply(&Reply::Array(vec![Reply::Int(1)])), None);
+        assert_eq!(
+            entries_from_reply(&Reply::Array(vec![Reply::Array(vec![Reply::Int(1)])])),
+            None
+        );
+    }
+}

@@ -8,8 +8,12 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use super::engine;
 use super::exec::{use_model, Feed, Outcome};
-use crate::engine::KeyEvent;
+use super::session::Session;
+use crate::console::repr;
+use crate::engine::pubsub::flags;
+use crate::engine::{notify, KeyEvent};
 
 /// Lines kept.
 const KEPT: usize = 30;
@@ -85,14 +89,97 @@ fn observe(log: &mut Log, f: &Feed) -> bool {
     }
 }
 
+/// One keyspace notification as it is published.
+struct Note {
+    seq: u64,
+    channel: Vec<u8>,
+    message: Vec<u8>,
+}
+
+/// The keyspace notifications the key events publish, under the `notify-keyspace-events`
+/// in force when they happened (nothing while it is empty).
+#[derive(Default)]
+struct Notes {
+    lines: VecDeque<Note>,
+    seq: u64,
+}
+
+fn observe_notes(n: &mut Notes, f: &Feed) -> bool {
+    let events: &[KeyEvent] = match f {
+        Feed::Ran(o) => &o.events,
+        Feed::Background(e) => e,
+        Feed::Replaced => {
+            n.lines.clear();
+            return true;
+        }
+        // CONFIG SET changes what the feed says when empty.
+        _ => return false,
+    };
+    let nf = engine().borrow().core.config.notify_flags;
+    let mut added = false;
+    // The newest KEPT events are all the feed can show: a burst (DEBUG POPULATE) costs
+    // no more than that.
+    for e in &events[events.len().saturating_sub(KEPT)..] {
+        for (channel, message) in notify::messages(nf, e.db, &e.key, e.event) {
+            n.seq += 1;
+            n.lines.push_front(Note {
+                seq: n.seq,
+                channel,
+                message,
+            });
+            added = true;
+        }
+    }
+    n.lines.truncate(KEPT);
+    added || matches!(f, Feed::Ran(o) if o.is(&["config"]))
+}
+
 /// Events shown per line; the rest are counted.
 const EVENTS_SHOWN: usize = 12;
 
+#[derive(Properties, PartialEq)]
+pub struct ActivityProps {
+    pub session: Session,
+}
+
 #[function_component(ActivityFeed)]
-pub fn activity_feed() -> Html {
+pub fn activity_feed(props: &ActivityProps) -> Html {
     let log = use_model(Log::default, observe, true);
+    let notes = use_model(Notes::default, observe_notes, true);
+    let expiry_demo =
+        super::msg_panel::use_two_tab_demo(&props.session, super::msg_panel::demo_expiry);
     let log = log.get();
+    let notes = notes.get();
+    let nf = engine().borrow().core.config.notify_flags;
+    // Classes on, but neither K nor E: nothing is published either.
+    let publishing = nf & (flags::KEYSPACE | flags::KEYEVENT) != 0
+        && nf & !(flags::KEYSPACE | flags::KEYEVENT) != 0;
+    let setting = if nf == 0 {
+        "\"\"".to_string()
+    } else {
+        flags::to_text(nf)
+    };
     html! {
+        <>
+        <section class="notifications" aria-label="Keyspace notifications">
+            <h4>{ format!("Keyspace notifications (키스페이스 알림) · notify-keyspace-events {setting}") }</h4>
+            { if !publishing {
+                html! { <p class="muted small notify-off">{ "Off: notify-keyspace-events names no class together with K or E, so nothing is published. Turn it on with CONFIG SET notify-keyspace-events KEA (every event) or Ex (expiries only), then SUBSCRIBE __keyevent@0__:expired in a tab. 알림이 꺼져 있습니다: CONFIG SET notify-keyspace-events KEA 로 켜세요." }</p> }
+            } else if notes.lines.is_empty() {
+                html! { <p class="muted small">{ "On. Nothing published yet: change a key of a class that is on. (켜짐: 아직 알림 없음)" }</p> }
+            } else {
+                html! {
+                    <ol class="feed notes">
+                        { for notes.lines.iter().map(|l| html! {
+                            <li key={l.seq} class="noteline">
+                                <code class="channel">{ repr(&l.channel) }</code>{ " " }<code class="message">{ repr(&l.message) }</code>
+                            </li>
+                        }) }
+                    </ol>
+                }
+            } }
+            <button class="demo-session" onclick={expiry_demo} title="CONFIG SET notify-keyspace-events Ex; Client 1: SUBSCRIBE __keyevent@0__:expired; Client 2: SET session:42 alice EX 3">{ "Demo: session expiry (세션 만료 알림)" }</button>
+        </section>
         <section class="activity" aria-label="Activity">
             <h4>{ "Activity (key events, as keyspace notifications name them)" }</h4>
             { if log.lines.is_empty() {
@@ -117,5 +204,6 @@ pub fn activity_feed() -> Html {
                 }
             } }
         </section>
+        </>
     }
 }

@@ -79,6 +79,15 @@ pub fn app() -> Html {
                         is_error: reply.is_error(),
                     })
                 }
+                Feed::Pushed {
+                    client,
+                    replies,
+                    text,
+                } => d.dispatch(Action::Stream {
+                    client: *client,
+                    text: text.to_string(),
+                    count: replies.len().max(1),
+                }),
                 Feed::Ran(_) | Feed::Background(_) | Feed::Replaced => *changed.borrow_mut() += 1,
                 Feed::Before { .. } => {}
             }))

@@ -132,6 +132,16 @@ pub fn console(props: &ConsoleProps) -> Html {
                     e.prevent_default();
                     state.dispatch(Action::Clear);
                 }
+                // redis-cli's way out of SUBSCRIBE and MONITOR (only while reading, and
+                // with no text selected in the input line: otherwise Ctrl-C copies).
+                "c" | "C"
+                    if e.ctrl_key()
+                        && !input_selection(&e)
+                        && exec::reading_mode(state.tab().client).is_some() =>
+                {
+                    e.prevent_default();
+                    stop_reading(&state);
+                }
                 _ => {}
             }
         })
@@ -186,10 +196,15 @@ pub fn console(props: &ConsoleProps) -> Html {
             })
         };
         let active = i == state.active;
+        let mode = exec::reading_mode(t.client);
         html! {
             <div class={classes!("ctab", active.then_some("active"))} role="tab"
                 aria-selected={active.to_string()} onclick={select} data-client={t.client.to_string()}>
                 <span>{ &t.label }</span>
+                { for mode.map(|m| html! { <span class="mode" title={if m == "monitor" { "MONITOR: every command shows here (모니터 중)" } else { "Subscribed: messages arrive here (구독 중)" }}>{ if m == "monitor" { "MON" } else { "SUB" } }</span> }) }
+                { if t.unread > 0 {
+                    html! { <span class="unread" aria-label={format!("{} unread", t.unread)} title="New messages since you last looked (새 메시지)">{ t.unread }</span> }
+                } else { html! {} } }
                 { if state.tabs.len() > 1 {
                     html! { <button class="close" onclick={close} aria-label={format!("Close {}", t.label)}>{ "×" }</button> }
                 } else { html! {} } }
@@ -209,6 +224,19 @@ pub fn console(props: &ConsoleProps) -> Html {
     let hint = help::hint(&typed);
     let prompt = exec::prompt_for(tab.client);
     let blocked = super::engine().borrow().is_blocked(tab.client);
+    let reading = exec::reading_mode(tab.client);
+    let stop = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| stop_reading(&state))
+    };
+    let placeholder = match (blocked, reading) {
+        (true, _) => "blocked: waiting for data or the timeout (another client tab can push)",
+        (_, Some("monitor")) => {
+            "MONITOR: commands from every tab show here. Ctrl-C or Stop leaves (모니터 중)"
+        }
+        (_, Some(_)) => "subscribed: messages show as they arrive. Ctrl-C or Stop leaves (구독 중)",
+        _ => "",
+    };
 
     html! {
         <section class="console" aria-label="Redis console">
@@ -227,14 +255,42 @@ pub fn console(props: &ConsoleProps) -> Html {
                     <div class="ghost" aria-hidden="true"><span class="typed">{ (*typed).clone() }</span><span class="hint">{ hint }</span></div>
                     <input id="console-input" ref={input} value={(*typed).clone()} {oninput} {onkeydown} {onpaste}
                         disabled={blocked}
-                        placeholder={if blocked { "blocked: waiting for data or the timeout (another client tab can push)" } else { "" }}
+                        {placeholder}
                         type="text" autocomplete="off" spellcheck="false" autofocus=true
                         aria-label="Command" aria-describedby="console-help" />
                 </div>
             </div>
+            { for reading.map(|m| html! {
+                <div class="reading" role="status">
+                    <span>{ if m == "monitor" { "Reading MONITOR lines… (모니터 출력 읽는 중)" } else { "Reading messages… (메시지 수신 대기 중)" } }</span>
+                    <button class="stopread" onclick={stop.clone()} title="Leave this mode as redis-cli's Ctrl-C does: the tab's client is RESET">{ "Stop (Ctrl-C) 중지" }</button>
+                </div>
+            }) }
             <LuaEditor state={state.clone()} />
-            <div id="console-help" class="visually-hidden">{ "Enter runs the command. Tab completes. Up and down arrows browse history. Control L clears." }</div>
+            <div id="console-help" class="visually-hidden">{ "Enter runs the command. Tab completes. Up and down arrows browse history. Control L clears. Control C leaves subscribed or MONITOR mode." }</div>
         </section>
+    }
+}
+
+/// Whether the input line the key went to has text selected.
+fn input_selection(e: &KeyboardEvent) -> bool {
+    let el: HtmlInputElement = e.target_unchecked_into();
+    matches!(
+        (el.selection_start(), el.selection_end()),
+        (Ok(Some(a)), Ok(Some(b))) if a != b
+    )
+}
+
+/// Ctrl-C or the Stop button in a reading tab: RESET its client and say so there.
+fn stop_reading(state: &UseReducerHandle<AppState>) {
+    let client = state.tab().client;
+    if let Some((done, note)) = exec::stop_reading(client) {
+        state.dispatch(Action::Record(vec![done]));
+        state.dispatch(Action::Stream {
+            client,
+            text: note,
+            count: 1,
+        });
     }
 }
 
@@ -337,6 +393,18 @@ fn entry_view(props: &EntryProps) -> Html {
         let text = e.output.clone();
         Callback::from(move |_| persist::copy_to_clipboard(&text))
     };
+    if e.stream {
+        return html! {
+            <div class="entry stream">
+                <pre class="reply push">{ shown.trim_end_matches('\n') }</pre>
+                { if long {
+                    html! { <button class="more" onclick={toggle}>{
+                        if *expanded { "show less".to_string() } else { format!("… {} more lines (show all)", lines - COLLAPSE_LINES) }
+                    }</button> }
+                } else { html! {} } }
+            </div>
+        };
+    }
     html! {
         <div class="entry">
             <div class="cmdline"><span class="prompt">{ &e.prompt }</span>{ " " }{ &e.input }

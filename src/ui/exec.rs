@@ -108,6 +108,15 @@ pub enum Feed<'a> {
     },
     /// Key events from the background: the active expire cycle.
     Background(&'a [KeyEvent]),
+    /// What a client received without running a command: Pub/Sub messages (another
+    /// client's PUBLISH, a keyspace notification, active expiry's `expired`), MONITOR
+    /// lines, or the note that its connection was closed and made anew. `text` is what
+    /// redis-cli prints for them (the console's printer made it).
+    Pushed {
+        client: u64,
+        replies: &'a [Reply],
+        text: &'a str,
+    },
     /// The whole keyspace was replaced (import, reset).
     Replaced,
 }
@@ -240,7 +249,14 @@ fn execute(
         let mut eng = eng.borrow_mut();
         let reply = eng.execute(client, &argv);
         let resp = eng.client(client).map_or(2, |c| c.resp);
-        let text = crate::console::format_reply(&argv, &reply, resp);
+        // Messages that reached this client while its command ran (one it published
+        // itself, over RESP3) are written before the reply, as Redis writes them; a
+        // monitor's line about its own command comes after it.
+        let before = eng.take_pushes(client);
+        let after = eng.take_after_reply(client);
+        let mut text = pushes_text(&before, resp);
+        text.push_str(&crate::console::format_reply(&argv, &reply, resp));
+        text.push_str(&pushes_text(&after, resp));
         (reply, text, eng.drain_events())
     };
     let o = Rc::new(Outcome {
@@ -257,7 +273,91 @@ fn execute(
     });
     publish(&Feed::Ran(&o));
     deliver_blocked();
+    deliver_pushes();
     o
+}
+
+/// What redis-cli prints for replies that arrive on their own (messages, MONITOR lines).
+fn pushes_text(replies: &[Reply], resp: u8) -> String {
+    replies
+        .iter()
+        .map(|r| crate::console::format_reply(&[], r, resp))
+        .collect()
+}
+
+/// Gives every client the messages waiting for it ([`Feed::Pushed`]): after each command
+/// and each background step. A subscriber over `client-output-buffer-limit pubsub` is
+/// disconnected by Redis and redis-cli reconnects: here its client is RESET, and its tab
+/// says so.
+fn deliver_pushes() {
+    let batches: Vec<(u64, Vec<Reply>, String)> = {
+        let eng = engine();
+        let mut eng = eng.borrow_mut();
+        let mut out = Vec::new();
+        // Redis frees a client over its limit with what it had not written yet: its
+        // tab gets the connection error, not the messages.
+        let overflowed = eng.overflowed_clients();
+        for id in eng.fresh_pushes() {
+            if overflowed.contains(&id) {
+                continue;
+            }
+            let replies = eng.take_pushes(id);
+            if replies.is_empty() {
+                continue;
+            }
+            let resp = eng.client(id).map_or(2, |c| c.resp);
+            let text = pushes_text(&replies, resp);
+            out.push((id, replies, text));
+        }
+        for id in overflowed {
+            if eng.client(id).is_none() {
+                continue;
+            }
+            let dropped = eng.take_pushes(id).len();
+            eng.execute(id, &[b"RESET".to_vec()]);
+            let _ = eng.take_pushes(id);
+            let text = format!("{OVERFLOW_NOTE}({dropped} undelivered message(s) dropped with the connection. 전달되지 않은 메시지 {dropped}개는 버려졌습니다.)\n");
+            out.push((id, Vec::new(), text));
+        }
+        out
+    };
+    for (client, replies, text) in batches {
+        publish(&Feed::Pushed {
+            client,
+            replies: &replies,
+            text: &text,
+        });
+    }
+}
+
+/// Said in a tab whose subscriber went over its output buffer limit.
+const OVERFLOW_NOTE: &str = "Error: Server closed the connection\n(client-output-buffer-limit pubsub: this subscriber read too slowly. KV Lab reconnected the tab: its client was RESET and holds no subscriptions now. 출력 버퍼 한도를 넘어 연결이 끊겼고, 탭을 다시 연결했습니다.)\n";
+
+/// Whether `client` is in one of redis-cli's reading modes: "subscribed" (Pub/Sub) or
+/// "monitor" (MONITOR), None otherwise.
+pub fn reading_mode(client: u64) -> Option<&'static str> {
+    let eng = engine();
+    let eng = eng.borrow();
+    if eng.core.monitors.contains(&client) {
+        Some("monitor")
+    } else if eng.core.pubsub.subscribed(client) {
+        Some("subscribed")
+    } else {
+        None
+    }
+}
+
+/// Ctrl-C in a reading tab. redis-cli leaves its reading loop by reconnecting, which
+/// drops the subscriptions (or the MONITOR); the equivalent here is RESET for the tab's
+/// client. Returns the RESET's outcome and the note the tab shows about it.
+pub fn stop_reading(client: u64) -> Option<(Rc<Outcome>, String)> {
+    let mode = reading_mode(client)?;
+    let o = run_argv(client, "RESET".into(), vec![b"RESET".to_vec()]);
+    let note = match mode {
+        "monitor" => "^C — left MONITOR: redis-cli reconnects; here the tab's client ran RESET (no longer monitoring). MONITOR 종료: 클라이언트를 RESET했습니다.\n",
+        _ => "^C — left subscribed mode: redis-cli reconnects; here the tab's client ran RESET (every subscription dropped). 구독 종료: 클라이언트를 RESET해 모든 구독을 해제했습니다.\n",
+    };
+    Some((o, note.to_string()))
 }
 
 /// Gives parked blocking commands (of any client) their replies once a write served
@@ -303,6 +403,7 @@ pub fn tick() {
         publish(&Feed::Background(&events));
     }
     deliver_blocked();
+    deliver_pushes();
 }
 
 /// A panel's own model: kept across renders and never cloned (a panel may hold large

@@ -55,6 +55,8 @@ pub fn panels(props: &PanelsProps) -> Html {
             PanelKind::Hash => html! { <super::hash_panel::HashPanel ..p /> },
             PanelKind::Set => html! { <super::set_panel::SetPanel ..p /> },
             PanelKind::Tx => html! { <super::tx_panel::TxPanel ..p /> },
+            PanelKind::Messaging => html! { <super::msg_panel::MessagingPanel ..p /> },
+            PanelKind::SlowLog => html! { <super::slowlog_panel::SlowLogPanel ..p /> },
         }
     };
     html! {
@@ -70,7 +72,7 @@ pub fn panels(props: &PanelsProps) -> Html {
             <div class="panel" role="tabpanel" data-panel={props.front.title()}>
                 { for PanelKind::ALL.iter().map(|&k| panel(k)) }
             </div>
-            <super::activity::ActivityFeed />
+            <super::activity::ActivityFeed session={props.session.clone()} />
         </aside>
     }
 }
@@ -80,7 +82,7 @@ pub fn touches_keyspace(f: &Feed) -> bool {
     match f {
         Feed::Ran(o) => o.reply.is_some(),
         Feed::Background(_) | Feed::Replaced | Feed::Delivered { .. } => true,
-        Feed::Before { .. } => false,
+        Feed::Before { .. } | Feed::Pushed { .. } => false,
     }
 }
 

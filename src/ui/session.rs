@@ -59,6 +59,25 @@ impl Session {
         done
     }
 
+    /// The client a panel's button should run its commands as: the active tab's, or,
+    /// while that one is reading (subscribed, MONITOR), the first tab that is not; with
+    /// every tab reading, the active one (whose replies then show why not).
+    pub fn free_client(&self) -> u64 {
+        if exec::reading_mode(self.client).is_none() {
+            return self.client;
+        }
+        self.tabs
+            .iter()
+            .map(|(c, _)| *c)
+            .find(|&c| exec::reading_mode(c).is_none())
+            .unwrap_or(self.client)
+    }
+
+    /// Runs console lines as [`Session::free_client`] and records them.
+    pub fn run_free<S: AsRef<str>>(&self, lines: &[S]) {
+        self.run_as(self.free_client(), lines);
+    }
+
     /// The label of `client`'s console tab ("client N" for one without a tab).
     pub fn label_of(&self, client: u64) -> String {
         self.tabs
@@ -96,10 +115,12 @@ pub enum PanelKind {
     Hash,
     Set,
     Tx,
+    Messaging,
+    SlowLog,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 12] = [
+    pub const ALL: [PanelKind; 14] = [
         PanelKind::Keyspace,
         PanelKind::Ttl,
         PanelKind::Stats,
@@ -108,6 +129,8 @@ impl PanelKind {
         PanelKind::Hash,
         PanelKind::Set,
         PanelKind::Tx,
+        PanelKind::Messaging,
+        PanelKind::SlowLog,
         PanelKind::Zset,
         PanelKind::Geo,
         PanelKind::Hll,
@@ -128,9 +151,24 @@ impl PanelKind {
             PanelKind::Hash => "Hash",
             PanelKind::Set => "Set",
             PanelKind::Tx => "Transactions & scripts",
+            PanelKind::Messaging => "Pub/Sub",
+            PanelKind::SlowLog => "Slow log",
         }
     }
 }
+
+/// Pub/Sub commands bring the messaging panel forward.
+const PUBSUB_COMMANDS: &[&str] = &[
+    "subscribe",
+    "psubscribe",
+    "ssubscribe",
+    "unsubscribe",
+    "punsubscribe",
+    "sunsubscribe",
+    "publish",
+    "spublish",
+    "pubsub",
+];
 
 /// Commands about time to live bring the TTL panel forward.
 const TTL_COMMANDS: &[&str] = &[
@@ -154,6 +192,12 @@ pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
     let name = String::from_utf8_lossy(argv.first()?).to_ascii_lowercase();
     if super::tx_panel::TX_COMMANDS.contains(&name.as_str()) {
         return Some(PanelKind::Tx);
+    }
+    if PUBSUB_COMMANDS.contains(&name.as_str()) {
+        return Some(PanelKind::Messaging);
+    }
+    if matches!(name.as_str(), "slowlog" | "latency") {
+        return Some(PanelKind::SlowLog);
     }
     if name.starts_with("pf") {
         return Some(PanelKind::Hll);

@@ -29,6 +29,10 @@ pub struct Entry {
     /// A blocking command still waiting for its reply.
     #[serde(default)]
     pub pending: bool,
+    /// Not a command: what the client received on its own (Pub/Sub messages, MONITOR
+    /// lines) or a note about its connection. Shown without a command line.
+    #[serde(default)]
+    pub stream: bool,
 }
 
 #[derive(Clone, PartialEq)]
@@ -36,6 +40,8 @@ pub struct Tab {
     pub client: u64,
     pub label: String,
     pub transcript: Vec<Rc<Entry>>,
+    /// Messages that arrived while another tab was in front (the tab header's badge).
+    pub unread: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -83,6 +89,14 @@ pub enum Action {
         client: u64,
         text: String,
         is_error: bool,
+    },
+    /// What a client received on its own (messages, MONITOR lines, a note): appended
+    /// to its tab's transcript, and counted unread if that tab is not in front.
+    Stream {
+        client: u64,
+        text: String,
+        /// How many messages (or lines) it holds, for the unread count.
+        count: usize,
     },
     NewTab,
     CloseTab(usize),
@@ -160,6 +174,7 @@ impl AppState {
             client,
             label: label.unwrap_or_else(|| format!("Client {no}")),
             transcript,
+            unread: 0,
         });
         self.active = self.tabs.len() - 1;
     }
@@ -197,11 +212,9 @@ impl AppState {
                 is_error: o.is_error(),
                 summarised: o.summarised,
                 pending: o.pending,
+                stream: false,
             }));
-            let n = tab.transcript.len();
-            if n > TRANSCRIPT_KEPT {
-                tab.transcript.drain(..n - TRANSCRIPT_KEPT);
-            }
+            trim(&mut tab.transcript);
             if !o.summarised && !o.line.trim().is_empty() && self.history.last() != Some(&o.line) {
                 let h = Rc::make_mut(&mut self.history);
                 h.push(o.line.clone());
@@ -232,6 +245,13 @@ impl AppState {
     }
 }
 
+fn trim(transcript: &mut Vec<Rc<Entry>>) {
+    let n = transcript.len();
+    if n > TRANSCRIPT_KEPT {
+        transcript.drain(..n - TRANSCRIPT_KEPT);
+    }
+}
+
 impl Reducible for AppState {
     type Action = Action;
 
@@ -256,6 +276,28 @@ impl Reducible for AppState {
                     e.pending = false;
                 }
             }
+            Action::Stream {
+                client,
+                text,
+                count,
+            } => {
+                let active = s.tab().client;
+                if let Some(tab) = s.tabs.iter_mut().find(|t| t.client == client) {
+                    tab.transcript.push(Rc::new(Entry {
+                        prompt: String::new(),
+                        input: String::new(),
+                        output: text,
+                        is_error: false,
+                        summarised: true,
+                        pending: false,
+                        stream: true,
+                    }));
+                    trim(&mut tab.transcript);
+                    if tab.client != active {
+                        tab.unread += count;
+                    }
+                }
+            }
             Action::NewTab => s.add_tab(None, Vec::new()),
             Action::CloseTab(i) if s.tabs.len() > 1 && i < s.tabs.len() => {
                 let tab = s.tabs.remove(i);
@@ -263,7 +305,11 @@ impl Reducible for AppState {
                 s.active = s.active.min(s.tabs.len() - 1);
             }
             Action::CloseTab(_) => {}
-            Action::SelectTab(i) => s.active = i.min(s.tabs.len() - 1),
+            Action::SelectTab(i) => {
+                s.active = i.min(s.tabs.len() - 1);
+                let a = s.active;
+                s.tabs[a].unread = 0;
+            }
             Action::Clear => {
                 let i = s.active;
                 s.tabs[i].transcript.clear();

@@ -166,7 +166,7 @@ impl TxTrack {
                 self.sync(None, "the keyspace was replaced", Vec::new());
                 true
             }
-            Feed::Before { .. } => false,
+            Feed::Before { .. } | Feed::Pushed { .. } => false,
         }
     }
 

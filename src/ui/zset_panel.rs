@@ -101,6 +101,7 @@ impl ZTrack {
                 true
             }
             Feed::Delivered { .. } | Feed::Background(_) => self.key.is_some(),
+            Feed::Pushed { .. } => false,
         }
     }
 
