@@ -92,6 +92,8 @@ pub struct CmdStat {
     pub usec: u64,
     pub rejected_calls: u64,
     pub failed_calls: u64,
+    /// LATENCY HISTOGRAM's counts, per power-of-two bucket (see `slowlog::bucket_of`).
+    pub histogram: [u64; slowlog::BUCKETS],
 }
 
 /// What redis-server logs (at most once a minute) when it drops a connection that sent
@@ -489,11 +491,19 @@ impl Engine {
                     else {
                         continue;
                     };
-                    let reply = match table::lookup(&argv) {
+                    let started = timer::start();
+                    let spec = table::lookup(&argv);
+                    let reply = match spec {
                         Ok(spec) => self.run(spec, id, &argv),
-                        Err(e) => Reply::Error(e),
+                        Err(ref e) => Reply::Error(e.clone()),
                     };
                     if reply != Reply::Blocked {
+                        // Logged when served, as Redis logs a blocked command.
+                        if let (Ok(spec), Some(c)) = (spec, self.clients.get(&id)) {
+                            let (addr, name) = (c.addr.clone(), c.name.clone().unwrap_or_default());
+                            let usec = timer::elapsed_us(started);
+                            self.core.log_slow(spec, &argv, usec, &addr, &name);
+                        }
                         self.finish_blocked(id, reply);
                         served.push(id);
                     }
@@ -1068,6 +1078,7 @@ impl Core {
         let st = self.cmdstats.entry(spec.key()).or_default();
         st.calls += 1;
         st.usec += usec;
+        st.histogram[slowlog::bucket_of(usec.saturating_mul(1000))] += 1;
         if failed {
             st.failed_calls += 1;
             self.stats.total_error_replies += 1;

@@ -23,6 +23,24 @@ pub const MAX_STRING: usize = 128;
 /// Samples kept per latency event (Redis's LATENCY_TS_LEN).
 pub const LATENCY_TS_LEN: usize = 160;
 
+/// LATENCY HISTOGRAM's buckets. Redis records each call's nanoseconds in an HDR
+/// histogram (2 significant digits, 1 ns to 1 s) and reports it by powers of two from
+/// 1024 ns: bucket `k` holds what the HDR counts up to `2^(10+k) + 2^(3+k) - 1` ns (the
+/// highest value equivalent to `1024 << k` at that precision), shown as that many µs.
+pub const BUCKETS: usize = 21;
+
+/// The bucket a duration in nanoseconds falls in (1 s and more in the last).
+pub fn bucket_of(ns: u64) -> usize {
+    (0..BUCKETS)
+        .find(|&k| ns <= bucket_limit_ns(k))
+        .unwrap_or(BUCKETS - 1)
+}
+
+/// The highest nanoseconds bucket `k` counts.
+pub fn bucket_limit_ns(k: usize) -> u64 {
+    (1u64 << (10 + k)) + (1u64 << (3 + k)) - 1
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     pub id: u64,
@@ -165,6 +183,17 @@ mod tests {
         }
         let ids: Vec<u64> = s.entries.iter().map(|e| e.id).collect();
         assert_eq!(ids, vec![2, 1]);
+    }
+
+    #[test]
+    fn histogram_buckets_are_redis_hdr_powers_of_two() {
+        let micros: Vec<u64> = (0..9).map(|k| bucket_limit_ns(k) / 1000).collect();
+        assert_eq!(micros, vec![1, 2, 4, 8, 16, 33, 66, 132, 264]);
+        assert_eq!(bucket_of(1), 0);
+        assert_eq!(bucket_of(1000), 0);
+        assert_eq!(bucket_of(2000), 1);
+        assert_eq!(bucket_of(3000), 2);
+        assert_eq!(bucket_of(u64::MAX), BUCKETS - 1);
     }
 
     #[test]

@@ -1085,6 +1085,12 @@ static LATENCY_SUBS: &[CommandSpec] = &[
         "request_policy:all_nodes response_policy:all_succeeded",
         slowlog::latency_reset,
     ),
+    admin_sub("latency", "graph", 3, "admin noscript loading stale", "2.8.13", "O(1)",
+        "An ASCII graph of one event's latency samples.", "event",
+        "nondeterministic_output request_policy:all_nodes response_policy:special", slowlog::latency_graph),
+    admin_sub("latency", "histogram", -2, "admin noscript loading stale", "7.0.0", "O(N) where N is the number of commands with latency information being retrieved.",
+        "Each command's latency distribution: calls, and cumulative counts by power-of-two microseconds.", "[command [command ...]]",
+        "nondeterministic_output request_policy:all_nodes response_policy:special", slowlog::latency_histogram),
 ];
 
 /// A PUBSUB subcommand.

@@ -225,3 +225,149 @@ pub fn latency_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         ],
     )
 }
+
+/// LATENCY HISTOGRAM [command ...]: each command's calls and cumulative counts per
+/// power-of-two bucket of microseconds (only buckets where the count grows), for every
+/// command that ran, or for the named ones (unknown names skipped; a container name
+/// stands for its subcommands).
+pub fn latency_histogram(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    use super::super::table;
+    let mut keys: Vec<(Option<&'static str>, &'static str)> = Vec::new();
+    if argv.len() == 2 {
+        keys.extend(ctx.core.cmdstats.keys().copied());
+        keys.sort();
+    } else {
+        for a in &argv[2..] {
+            let Some(spec) = table::find_full(a) else {
+                continue;
+            };
+            keys.push(spec.key());
+            for sub in spec.subcommands {
+                keys.push(sub.key());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for key in keys {
+        let Some(st) = ctx.core.cmdstats.get(&key) else {
+            continue;
+        };
+        let total: u64 = st.histogram.iter().sum();
+        if total == 0 {
+            continue;
+        }
+        let mut cumulative = 0;
+        let mut buckets = Vec::new();
+        for (k, n) in st.histogram.iter().enumerate() {
+            if *n > 0 {
+                cumulative += n;
+                buckets.push((
+                    Reply::Int((super::super::slowlog::bucket_limit_ns(k) / 1000) as i64),
+                    Reply::Int(cumulative as i64),
+                ));
+            }
+        }
+        let name = match key {
+            (Some(c), n) => format!("{c}|{n}"),
+            (None, n) => n.to_string(),
+        };
+        out.push((
+            Reply::Bulk(name.into_bytes()),
+            Reply::Map(vec![
+                (Reply::Bulk(b"calls".to_vec()), Reply::Int(total as i64)),
+                (Reply::Bulk(b"histogram_usec".to_vec()), Reply::Map(buckets)),
+            ]),
+        ));
+    }
+    Reply::Map(out)
+}
+
+/// LATENCY GRAPH <event>: Redis's ASCII sparkline of an event's samples (4 rows of
+/// `_o#` and `|`, 80 columns, each sample labelled with how long ago it was).
+pub fn latency_graph(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let name = String::from_utf8_lossy(&argv[2]).into_owned();
+    let Some(ts) = ctx.core.latency.events.get(name.as_str()) else {
+        return Reply::Error(format!("ERR No samples available for event '{name}'"));
+    };
+    let now_s = ctx.core.now.div_euclid(1000);
+    let samples: Vec<(f64, String)> = ts
+        .samples
+        .iter()
+        .map(|s| {
+            let ago = now_s - s.time;
+            let label = if ago < 60 {
+                format!("{ago}s")
+            } else if ago < 3600 {
+                format!("{}m", ago / 60)
+            } else if ago < 86400 {
+                format!("{}h", ago / 3600)
+            } else {
+                format!("{}d", ago / 86400)
+            };
+            (s.latency_ms as f64, label)
+        })
+        .collect();
+    let high = ts.samples.iter().map(|s| s.latency_ms).max().unwrap_or(0);
+    let low = ts.samples.iter().map(|s| s.latency_ms).min().unwrap_or(0);
+    let mut out = format!(
+        "{name} - high {high} ms, low {low} ms (all time high {} ms)\n{}\n",
+        ts.max,
+        "-".repeat(80)
+    );
+    out.push_str(&sparkline(&samples, 80, 4));
+    Reply::Verbatim("txt", out.into_bytes())
+}
+
+/// A filled sparkline of `samples` (value, label), `rows` high, wrapped every
+/// `columns` samples; labels are written downwards under their column, after a blank
+/// row (the drawing of Redis's sparkline.c).
+fn sparkline(samples: &[(f64, String)], columns: usize, rows: usize) -> String {
+    const FILL: [u8; 3] = *b"_o#";
+    let min = samples.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
+    let max = samples
+        .iter()
+        .map(|s| s.0)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let range = if max - min == 0.0 { 1.0 } else { max - min };
+    let steps = (FILL.len() * rows) as i64;
+    let mut out = String::new();
+    for (chunk_no, chunk) in samples.chunks(columns.max(1)).enumerate() {
+        if chunk_no > 0 {
+            out.push('\n');
+        }
+        let step_of = |v: f64| -> i64 {
+            let step = (((v - min) * steps as f64) as i64 as f64 / range) as i64;
+            step.clamp(0, steps - 1)
+        };
+        for row in 0..rows {
+            let line: String = chunk
+                .iter()
+                .map(|(v, _)| {
+                    let idx = step_of(*v) - ((rows - row - 1) * FILL.len()) as i64;
+                    if (0..FILL.len() as i64).contains(&idx) {
+                        FILL[idx as usize] as char
+                    } else if idx >= FILL.len() as i64 {
+                        '|'
+                    } else {
+                        ' '
+                    }
+                })
+                .collect();
+            out.push_str(&line);
+            out.push('\n');
+        }
+        // One blank row, then the labels, one character per row.
+        out.push_str(&" ".repeat(chunk.len()));
+        out.push('\n');
+        let longest = chunk.iter().map(|(_, l)| l.len()).max().unwrap_or(0);
+        for i in 0..longest {
+            let line: String = chunk
+                .iter()
+                .map(|(_, l)| l.as_bytes().get(i).map_or(' ', |&c| c as char))
+                .collect();
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    out
+}
