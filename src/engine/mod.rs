@@ -902,7 +902,18 @@ impl Engine {
     /// cycle. Returns how many keys it expired.
     pub fn tick(&mut self) -> usize {
         self.core.now = self.core.clock.now_ms();
-        self.core.active_expire_cycle()
+        let started = timer::start();
+        let n = self.core.active_expire_cycle();
+        // The cycle's time is a latency event of its own (Redis's `expire-cycle`).
+        let ms = timer::elapsed_us(started) / 1000;
+        let (threshold, now_s) = (
+            self.core.config.latency_threshold,
+            self.core.now.div_euclid(1000),
+        );
+        self.core
+            .latency
+            .add_if_needed(threshold, "expire-cycle", ms, now_s);
+        n
     }
 }
 
