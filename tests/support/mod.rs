@@ -73,6 +73,13 @@ pub fn which(bin: &str) -> Option<String> {
 
 /// The real redis-server, or a clear failure: the differential tests are the point of
 /// the suite, so a missing server must not pass silently.
+/// An empty directory of its own for a server on `port`.
+fn fresh_dir(port: u16) -> String {
+    let d = std::env::temp_dir().join(format!("kvlab-redis-{}-{port}", std::process::id()));
+    let _ = std::fs::create_dir_all(&d);
+    d.to_string_lossy().into_owned()
+}
+
 pub fn redis_server(extra: &[&str]) -> Server {
     let bin = which("redis-server")
         .expect("redis-server is not installed: run the README's test command, which installs it");
@@ -90,6 +97,10 @@ pub fn redis_server(extra: &[&str]) -> Server {
         "no".into(),
         "--logfile".into(),
         "".into(),
+        // A fresh directory: a stray dump.rdb in the working directory would otherwise
+        // be loaded at start (`--save ""` only stops saving).
+        "--dir".into(),
+        fresh_dir(port),
     ];
     args.extend(extra.iter().map(|s| s.to_string()));
     let mut child = Command::new(bin)

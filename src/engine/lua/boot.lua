@@ -182,15 +182,17 @@ G.pairs = function(t)
 end
 
 -- The environment every user function runs in: reads of unknown names fail.
-local api = G
-local env
-env = proxy(G, function(_, k)
-  local v = api[k]
-  if v == nil then
+-- A read goes env (empty) -> G (a table: the VM follows it without a call) -> G's
+-- own __index, which runs only for a name G lacks.
+local function strict(t)
+  return setmetatable(t, { __index = function(_, k)
     error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-  end
-  return v
-end)
+  end })
+end
+local env = proxy(strict(G))
+local env_mt = real_of[getmetatable(env)]
+-- What env reads from: G, or FUNCTION LOAD's own API while a library loads.
+local function use_api(t) env_mt.__index = t end
 G._G = env
 
 local function inenv(f, e)
@@ -323,7 +325,7 @@ function K.load_library(f)
     LOG_DEBUG = 0, LOG_VERBOSE = 1, LOG_NOTICE = 2, LOG_WARNING = 3,
     REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
   }
-  local loadapi = {
+  local loadapi = strict({
     redis = proxy(loadredis, function(_, k)
       local v = loadredis[k]
       if v == nil then
@@ -331,17 +333,17 @@ function K.load_library(f)
       end
       return v
     end),
-  }
-  api = loadapi
+  })
+  use_api(loadapi)
   local ok, e = xpcall(f, handler)
   loading = false
-  api = G
+  use_api(G)
   if not ok then return false, e end
   return true, registered, order
 end
 
 -- Resets the API a function VM sees (after an aborted FUNCTION LOAD).
-function K.reset_api() api = G end
+function K.reset_api() use_api(G) end
 
 K.env = env
 K.where = where
