@@ -128,6 +128,8 @@ pub static PARAMS: &[Param] = &[
         default: "64",
         immutable: false,
     },
+    p("stream-node-max-bytes", Kind::Memory(0, LMAX), "4096"),
+    p("stream-node-max-entries", Kind::Int(0, i64::MAX), "100"),
     p("notify-keyspace-events", Kind::Text, ""),
     Param {
         name: "enable-debug-command",
@@ -237,6 +239,8 @@ pub struct Config {
     pub hash_max_listpack_entries: i64,
     pub hash_max_listpack_value: i64,
     pub set_max_intset_entries: i64,
+    pub stream_node_max_bytes: i64,
+    pub stream_node_max_entries: i64,
     /// Bytes; `u64::MAX` when uncapped.
     pub playground_value_cap: u64,
 }
@@ -260,6 +264,8 @@ impl Default for Config {
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
+            stream_node_max_bytes: 4096,
+            stream_node_max_entries: 100,
             playground_value_cap: u64::MAX,
         };
         c.refresh();
@@ -305,6 +311,8 @@ impl Config {
         self.hash_max_listpack_entries = self.int("hash-max-listpack-entries");
         self.hash_max_listpack_value = self.int("hash-max-listpack-value");
         self.set_max_intset_entries = self.int("set-max-intset-entries");
+        self.stream_node_max_bytes = self.int("stream-node-max-bytes");
+        self.stream_node_max_entries = self.int("stream-node-max-entries");
         self.playground_value_cap = match self.int("kvlab-max-value-bytes") {
             0 => u64::MAX,
             n => n as u64,

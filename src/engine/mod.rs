@@ -34,6 +34,7 @@ pub mod object;
 pub mod reply;
 pub mod set;
 pub mod snapshot;
+pub mod stream;
 pub mod table;
 pub mod util;
 pub mod zset;

@@ -85,6 +85,11 @@ pub enum SavedValue {
     List {
         items: Vec<Bytes>,
     },
+    /// The whole stream: its nodes as listpack entries, its IDs and counters, and its
+    /// consumer groups with their pending entries.
+    Stream {
+        stream: Box<crate::engine::stream::Stream>,
+    },
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -162,6 +167,7 @@ impl Engine {
                                     .map(|(m, s)| (Bytes(m.to_vec()), format_double_g17(s)))
                                     .collect(),
                             },
+                            Value::Stream(s) => SavedValue::Stream { stream: s.clone() },
                             Value::List(l) => SavedValue::List {
                                 items: l.iter().map(|v| Bytes(v.clone())).collect(),
                             },
@@ -244,6 +250,11 @@ impl Engine {
                             }
                         }
                         Value::ZSet(Box::new(z))
+                    }
+                    SavedValue::Stream { stream } => {
+                        let mut s = stream.clone();
+                        s.recount();
+                        Value::Stream(s)
                     }
                     SavedValue::List { items } => {
                         let mut l = crate::engine::list::List::default();
