@@ -128,8 +128,8 @@ pub static PARAMS: &[Param] = &[
         default: "64",
         immutable: false,
     },
-    p("stream-node-max-bytes", Kind::Memory(0, LMAX), "4096"),
     p("stream-node-max-entries", Kind::Int(0, i64::MAX), "100"),
+    p("stream-node-max-bytes", Kind::Memory(0, LMAX), "4096"),
     p("notify-keyspace-events", Kind::Text, ""),
     Param {
         name: "enable-debug-command",

@@ -1511,7 +1511,7 @@ pub fn xinfo_stream(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         m.push(field("last-entry", edge(true)));
         return Reply::Map(m);
     }
-    let limit = count.min(usize::MAX as i64) as usize;
+    let limit = count.max(0) as usize;
     let take = |n: usize| if limit == 0 { n } else { n.min(limit) };
     m.push(field(
         "entries",
