@@ -448,9 +448,8 @@ impl Engine {
                         continue;
                     };
                     if cmd::stream::is_stream_read(&argv) {
-                        let served_reply = self.with_ctx(id, |ctx| {
-                            cmd::stream::serve_blocked(ctx, &argv, &key)
-                        });
+                        let served_reply =
+                            self.with_ctx(id, |ctx| cmd::stream::serve_blocked(ctx, &argv, &key));
                         self.core.settle();
                         self.core.note_memory();
                         if let Some(reply) = served_reply {

@@ -237,7 +237,11 @@ impl Node {
         } else {
             &e.fields
         };
-        names.iter().cloned().zip(e.values.iter().cloned()).collect()
+        names
+            .iter()
+            .cloned()
+            .zip(e.values.iter().cloned())
+            .collect()
     }
 
     fn entry_bytes(&self, e: &NodeEntry) -> u64 {
@@ -890,7 +894,12 @@ mod as_pairs {
         s.collect_seq(m.iter())
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>, K: Deserialize<'de> + Ord, V: Deserialize<'de>>(
+    pub fn deserialize<
+        'de,
+        D: Deserializer<'de>,
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+    >(
         d: D,
     ) -> Result<BTreeMap<K, V>, D::Error> {
         let v: Vec<(K, V)> = Vec::deserialize(d)?;
@@ -902,7 +911,10 @@ mod as_seq {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use std::collections::BTreeSet;
 
-    pub fn serialize<S: Serializer, K: Serialize>(m: &BTreeSet<K>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer, K: Serialize>(
+        m: &BTreeSet<K>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         s.collect_seq(m.iter())
     }
 
@@ -981,7 +993,10 @@ mod tests {
         let counts: Vec<u64> = s.nodes.values().map(|n| n.live).collect();
         assert_eq!(counts, vec![100, 100, 50]);
         // Same fields as the master entry: values only.
-        assert!(s.nodes.values().all(|n| n.entries.iter().all(|e| e.samefields())));
+        assert!(s
+            .nodes
+            .values()
+            .all(|n| n.entries.iter().all(|e| e.samefields())));
         // A byte cap splits sooner.
         let mut b = Stream::new();
         for i in 1..=20u64 {
@@ -1078,9 +1093,18 @@ mod tests {
     fn ranges_cross_nodes_both_ways() {
         let s = filled(250, 100);
         let ids = |v: Vec<(StreamId, _)>| v.into_iter().map(|(i, _)| i.ms).collect::<Vec<_>>();
-        assert_eq!(ids(s.range(id(99, 0), id(102, 0), false, 0)), vec![99, 100, 101, 102]);
-        assert_eq!(ids(s.range(id(99, 0), id(102, 0), true, 3)), vec![102, 101, 100]);
-        assert_eq!(ids(s.range(id(300, 0), StreamId::MAX, false, 0)), Vec::<u64>::new());
+        assert_eq!(
+            ids(s.range(id(99, 0), id(102, 0), false, 0)),
+            vec![99, 100, 101, 102]
+        );
+        assert_eq!(
+            ids(s.range(id(99, 0), id(102, 0), true, 3)),
+            vec![102, 101, 100]
+        );
+        assert_eq!(
+            ids(s.range(id(300, 0), StreamId::MAX, false, 0)),
+            Vec::<u64>::new()
+        );
         assert_eq!(ids(s.range(id(5, 1), id(6, 0), false, 0)), vec![6]);
         assert_eq!(s.range(id(6, 0), id(5, 0), false, 0).len(), 0);
     }

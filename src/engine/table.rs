@@ -1009,13 +1009,54 @@ static XGROUP_SUBS: &[CommandSpec] = &[
 ];
 
 static XINFO_SUBS: &[CommandSpec] = &[
-    tips(xsub("xinfo", "consumers", 4, "readonly", "RO ACCESS", "5.0.0", "O(1)",
-        "A group's consumers: pending count and idle time.", "key group", stream::xinfo_consumers), "nondeterministic_output"),
-    xsub("xinfo", "groups", 3, "readonly", "RO ACCESS", "5.0.0", "O(1)",
-        "A stream's consumer groups: consumers, pending, last delivered ID, entries read, lag.", "key", stream::xinfo_groups),
-    help_sub("xinfo", "loading stale", "stream", "stream", "5.0.0", "List the XINFO subcommands.", stream::xinfo_help),
-    xsub("xinfo", "stream", -3, "readonly", "RO ACCESS", "5.0.0", "O(1)",
-        "A stream's length, IDs, counters and edge entries; FULL adds entries, groups and PELs.", "key [FULL [COUNT count]]", stream::xinfo_stream),
+    tips(
+        xsub(
+            "xinfo",
+            "consumers",
+            4,
+            "readonly",
+            "RO ACCESS",
+            "5.0.0",
+            "O(1)",
+            "A group's consumers: pending count and idle time.",
+            "key group",
+            stream::xinfo_consumers,
+        ),
+        "nondeterministic_output",
+    ),
+    xsub(
+        "xinfo",
+        "groups",
+        3,
+        "readonly",
+        "RO ACCESS",
+        "5.0.0",
+        "O(1)",
+        "A stream's consumer groups: consumers, pending, last delivered ID, entries read, lag.",
+        "key",
+        stream::xinfo_groups,
+    ),
+    help_sub(
+        "xinfo",
+        "loading stale",
+        "stream",
+        "stream",
+        "5.0.0",
+        "List the XINFO subcommands.",
+        stream::xinfo_help,
+    ),
+    xsub(
+        "xinfo",
+        "stream",
+        -3,
+        "readonly",
+        "RO ACCESS",
+        "5.0.0",
+        "O(1)",
+        "A stream's length, IDs, counters and edge entries; FULL adds entries, groups and PELs.",
+        "key [FULL [COUNT count]]",
+        stream::xinfo_stream,
+    ),
 ];
 
 /// Every command, sorted by name.

@@ -5,9 +5,7 @@
 use super::{eq, int_arg, syntax, wrongtype};
 use crate::engine::object::Value;
 use crate::engine::reply::errors;
-use crate::engine::stream::{
-    parse_id, AddError, Group, Nack, ParsedId, Stream, StreamId, Trim,
-};
+use crate::engine::stream::{parse_id, AddError, Group, Nack, ParsedId, Stream, StreamId, Trim};
 use crate::engine::{Ctx, Reply};
 
 const INVALID_ID: &str = "ERR Invalid stream ID specified as stream command argument";
@@ -70,7 +68,8 @@ fn strict_id(a: &[u8]) -> Result<StreamId, Reply> {
 /// A range bound (`streamParseIntervalIDOrReply`): `(` makes it exclusive.
 fn interval_id(a: &[u8], missing_seq: u64) -> Result<(StreamId, bool), Reply> {
     if a.len() > 1 && a[0] == b'(' {
-        let id = parse_id(&a[1..], missing_seq, true, false).ok_or_else(|| Reply::err(INVALID_ID))?;
+        let id =
+            parse_id(&a[1..], missing_seq, true, false).ok_or_else(|| Reply::err(INVALID_ID))?;
         Ok((id.id, true))
     } else {
         let id = parse_id(a, missing_seq, false, false).ok_or_else(|| Reply::err(INVALID_ID))?;
@@ -108,7 +107,10 @@ fn ll_arg(a: &[u8], msg: &str) -> Result<i64, Reply> {
 fn subcommand_error(argv: &[Vec<u8>]) -> Reply {
     Reply::Error(format!(
         "ERR unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
-        String::from_utf8_lossy(&argv[1]).chars().take(128).collect::<String>(),
+        String::from_utf8_lossy(&argv[1])
+            .chars()
+            .take(128)
+            .collect::<String>(),
         String::from_utf8_lossy(&argv[0]).to_ascii_uppercase()
     ))
 }
@@ -271,17 +273,16 @@ pub fn xadd(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             "ERR The stream has exhausted the last possible ID, unable to add more items",
         );
     }
-    let id = match s.add(&argv[field_pos..], a.id, now_ms, max_bytes, max_entries) {
-        Ok(id) => id,
-        Err(AddError::NotGreater) => {
-            return Reply::err(
+    let id =
+        match s.add(&argv[field_pos..], a.id, now_ms, max_bytes, max_entries) {
+            Ok(id) => id,
+            Err(AddError::NotGreater) => return Reply::err(
                 "ERR The ID specified in XADD is equal or smaller than the target stream top item",
-            )
-        }
-        Err(AddError::SeqExhausted) | Err(AddError::TooLarge) => {
-            return Reply::err("ERR Elements are too large to be stored")
-        }
-    };
+            ),
+            Err(AddError::SeqExhausted) | Err(AddError::TooLarge) => {
+                return Reply::err("ERR Elements are too large to be stored")
+            }
+        };
     let trimmed = match a.trim {
         Some(t) => s.trim(t, a.approx, a.limit),
         None => 0,
@@ -584,7 +585,12 @@ fn group_read(
 /// The top-level XREAD reply: an array of [key, entries] pairs (RESP2) or a map.
 fn read_reply(ctx: &Ctx, items: Vec<(Vec<u8>, Reply)>) -> Reply {
     if ctx.client_ref().resp >= 3 {
-        Reply::Map(items.into_iter().map(|(k, v)| (Reply::Bulk(k), v)).collect())
+        Reply::Map(
+            items
+                .into_iter()
+                .map(|(k, v)| (Reply::Bulk(k), v))
+                .collect(),
+        )
     } else {
         Reply::Array(
             items
@@ -716,9 +722,10 @@ pub fn serve_blocked(ctx: &mut Ctx, argv: &[Vec<u8>], key: &[u8]) -> Option<Repl
     let i = keys.iter().position(|k| k == key)?;
     let id_arg = &argv[r.streams_at + r.nkeys + i];
     let Some(s) = stream_ref(ctx, key) else {
-        return r.group.is_some().then(|| {
-            Reply::err("UNBLOCKED the stream key no longer exists")
-        });
+        return r
+            .group
+            .is_some()
+            .then(|| Reply::err("UNBLOCKED the stream key no longer exists"));
     };
     let count = if r.count == 0 {
         BLOCKED_DEFAULT_COUNT
@@ -787,7 +794,9 @@ fn group_args(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Result<GroupArgs, Reply> {
         } else if (create || setid) && eq(&argv[i], "entriesread") && i + 1 < argv.len() {
             let n = int_arg(&argv[i + 1])?;
             if n < 0 && n != -1 {
-                return Err(Reply::err("ERR value for ENTRIESREAD must be positive or -1"));
+                return Err(Reply::err(
+                    "ERR value for ENTRIESREAD must be positive or -1",
+                ));
             }
             a.entries_read = n;
             i += 2;
@@ -841,7 +850,8 @@ pub fn xgroup_create(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if s.groups.contains_key(&argv[3]) {
         return Reply::err("BUSYGROUP Consumer Group name already exists");
     }
-    s.groups.insert(argv[3].clone(), Group::new(id, a.entries_read));
+    s.groups
+        .insert(argv[3].clone(), Group::new(id, a.entries_read));
     ctx.core.stats.dirty += 1;
     ctx.core.notify(db, key, "xgroup-create");
     Reply::ok()
