@@ -39,6 +39,9 @@ use serde::{Deserialize, Serialize};
 
 use super::inspect::{alloc_size, listpack_entry, listpack_int_entry, sds_size};
 
+/// An entry's fields and values, in order.
+pub type Pairs = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// An entry ID: milliseconds and sequence number, ordered as Redis compares them.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
@@ -231,7 +234,7 @@ impl Node {
     }
 
     /// An entry's fields and values as pairs.
-    pub fn pairs(&self, e: &NodeEntry) -> Vec<(Vec<u8>, Vec<u8>)> {
+    pub fn pairs(&self, e: &NodeEntry) -> Pairs {
         let names = if e.samefields() {
             &self.master_fields
         } else {
@@ -564,7 +567,7 @@ impl Stream {
     }
 
     /// The live entry with this ID, as pairs.
-    pub fn get(&self, id: StreamId) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
+    pub fn get(&self, id: StreamId) -> Option<Pairs> {
         let n = &self.nodes[&self.node_for(id)?];
         let e = n.entries.get(n.lower_bound(id))?;
         (e.id == id && !e.deleted()).then(|| n.pairs(e))
@@ -582,7 +585,7 @@ impl Stream {
         end: StreamId,
         rev: bool,
         count: usize,
-    ) -> Vec<(StreamId, Vec<(Vec<u8>, Vec<u8>)>)> {
+    ) -> Vec<(StreamId, Pairs)> {
         let mut out = Vec::new();
         if start > end {
             return out;

@@ -5,7 +5,9 @@
 use super::{eq, int_arg, syntax, wrongtype};
 use crate::engine::object::Value;
 use crate::engine::reply::errors;
-use crate::engine::stream::{parse_id, AddError, Group, Nack, ParsedId, Stream, StreamId, Trim};
+use crate::engine::stream::{
+    parse_id, AddError, Group, Nack, Pairs, ParsedId, Stream, StreamId, Trim,
+};
 use crate::engine::{Ctx, Reply};
 
 const INVALID_ID: &str = "ERR Invalid stream ID specified as stream command argument";
@@ -45,7 +47,7 @@ fn id_reply(id: StreamId) -> Reply {
     Reply::Bulk(id.text())
 }
 
-fn entry_reply(id: StreamId, pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Reply {
+fn entry_reply(id: StreamId, pairs: Pairs) -> Reply {
     let mut kv = Vec::with_capacity(pairs.len() * 2);
     for (f, v) in pairs {
         kv.push(Reply::Bulk(f));
@@ -54,7 +56,7 @@ fn entry_reply(id: StreamId, pairs: Vec<(Vec<u8>, Vec<u8>)>) -> Reply {
     Reply::Array(vec![id_reply(id), Reply::Array(kv)])
 }
 
-fn entries_reply(v: Vec<(StreamId, Vec<(Vec<u8>, Vec<u8>)>)>) -> Reply {
+fn entries_reply(v: Vec<(StreamId, Pairs)>) -> Reply {
     Reply::Array(v.into_iter().map(|(i, p)| entry_reply(i, p)).collect())
 }
 
@@ -1013,7 +1015,7 @@ pub fn xsetid(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Ok(None) => return Reply::err(errors::NO_SUCH_KEY),
         Err(e) => return e,
     };
-    if s.len() > 0 {
+    if !s.is_empty() {
         if id < s.last_valid_id() {
             return Reply::err(
                 "ERR The ID specified in XSETID is smaller than the target stream top item",
