@@ -225,6 +225,9 @@ pub struct Node {
     /// The listpack's bytes except the two counters at its head (which change size as
     /// they grow); see [`Node::lp_bytes`].
     fixed_bytes: u64,
+    /// What the node is counted at in the stream's allocation sum.
+    #[serde(skip)]
+    charged: u64,
 }
 
 impl Node {
@@ -435,19 +438,25 @@ impl Stream {
         }
     }
 
+    /// Re-counts node `key`'s allocation into the sum.
+    fn recharge(&mut self, key: StreamId) {
+        let a = self.node_alloc_of(key);
+        if let Some(n) = self.nodes.get_mut(&key) {
+            self.node_alloc = self.node_alloc.saturating_sub(n.charged).saturating_add(a);
+            n.charged = a;
+        }
+    }
+
     /// Runs `f` on node `key`, keeping the allocation sum right.
     fn with_node<R>(&mut self, key: StreamId, f: impl FnOnce(&mut Node) -> R) -> Option<R> {
-        let before = self.node_alloc_of(key);
         let r = f(self.nodes.get_mut(&key)?);
-        let after = self.node_alloc_of(key);
-        self.node_alloc = self.node_alloc - before + after;
+        self.recharge(key);
         Some(r)
     }
 
     fn remove_node(&mut self, key: StreamId) -> Option<Node> {
-        let a = self.node_alloc_of(key);
         let n = self.nodes.remove(&key)?;
-        self.node_alloc -= a;
+        self.node_alloc = self.node_alloc.saturating_sub(n.charged);
         // The new tail (if the removed node was the tail) keeps its allocation as it is.
         Some(n)
     }
@@ -511,11 +520,7 @@ impl Stream {
             other => {
                 // Close the tail (shrink it to fit), open a node with this entry's fields
                 // as the master entry.
-                if let Some((k, _)) = other {
-                    let before = self.node_alloc_of(k);
-                    let shrunk = alloc_size(self.nodes[&k].lp_bytes());
-                    self.node_alloc = self.node_alloc - before + shrunk;
-                }
+                let closed = other.map(|(k, _)| k);
                 let fixed = 7
                     + int_entry(fields.len() as u64)
                     + fields.iter().map(|f| listpack_entry(f)).sum::<u64>()
@@ -529,14 +534,18 @@ impl Stream {
                         live: 0,
                         deleted: 0,
                         fixed_bytes: fixed,
+                        charged: 0,
                     },
                 );
+                if let Some(k) = closed {
+                    self.recharge(k);
+                }
                 self.tail_prealloc = if node_max_bytes > 0 && (node_max_bytes as u64) < PREALLOC {
                     node_max_bytes as u64
                 } else {
                     PREALLOC
                 };
-                self.node_alloc += self.node_alloc_of(id);
+                self.recharge(id);
                 id
             }
         };
@@ -841,7 +850,10 @@ impl Stream {
             self.tail_prealloc = PREALLOC;
         }
         for k in keys {
-            self.node_alloc += self.node_alloc_of(k);
+            if let Some(n) = self.nodes.get_mut(&k) {
+                n.charged = 0;
+            }
+            self.recharge(k);
         }
     }
 }
@@ -1110,6 +1122,35 @@ mod tests {
         );
         assert_eq!(ids(s.range(id(5, 1), id(6, 0), false, 0)), vec![6]);
         assert_eq!(s.range(id(6, 0), id(5, 0), false, 0).len(), 0);
+    }
+
+    #[test]
+    fn node_allocations_stay_consistent() {
+        let mut s = filled(350, 100);
+        // The running sum is what the nodes are charged, whatever left or joined.
+        let check = |s: &Stream| {
+            assert_eq!(
+                s.node_alloc,
+                s.nodes.values().map(|n| n.charged).sum::<u64>()
+            );
+            assert!(s.nodes.values().all(|n| n.charged >= n.lp_bytes()));
+        };
+        check(&s);
+        // Delete the tail node whole, then a middle one, then trim.
+        for i in 301..=350 {
+            s.delete(id(i, 0));
+        }
+        check(&s);
+        for i in 101..=200 {
+            s.delete(id(i, 0));
+        }
+        check(&s);
+        s.trim(Trim::MaxLen(50), false, 0);
+        check(&s);
+        s.add(&kv("f", "v"), given(999, 0), 0, 4096, 100).unwrap();
+        check(&s);
+        s.trim(Trim::MaxLen(0), false, 0);
+        assert_eq!(s.node_alloc, 0);
     }
 
     #[test]
