@@ -1378,8 +1378,9 @@ pub fn xautoclaim(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if !has_group {
         return nogroup_key(key, &argv[2]);
     }
-    // Redis allocates room for `count` deleted IDs up front.
-    if count > (1 << 32) {
+    // Redis allocates room for `count` deleted IDs (16 bytes each) up front; the
+    // allocation fails past what a 47-bit address space can map.
+    if count > (1 << 43) {
         return Reply::err(
             "ERR Insufficient memory, failed allocating transient memory, COUNT too high.",
         );
