@@ -409,6 +409,9 @@ pub struct Stream {
     node_alloc: u64,
     /// stream-node-max-bytes when the tail node was made (its preallocation).
     tail_prealloc: u64,
+    /// The rax's node count, re-counted when a node comes or goes.
+    #[serde(skip)]
+    rax_nodes_n: u64,
 }
 
 impl Stream {
@@ -457,6 +460,7 @@ impl Stream {
     fn remove_node(&mut self, key: StreamId) -> Option<Node> {
         let n = self.nodes.remove(&key)?;
         self.node_alloc = self.node_alloc.saturating_sub(n.charged);
+        self.rax_nodes_n = self.rax_nodes();
         // The new tail (if the removed node was the tail) keeps its allocation as it is.
         Some(n)
     }
@@ -546,6 +550,7 @@ impl Stream {
                     PREALLOC
                 };
                 self.recharge(id);
+                self.rax_nodes_n = self.rax_nodes();
                 id
             }
         };
@@ -829,10 +834,12 @@ impl Stream {
     /// the rax, the node listpacks and the groups (`objectComputeSize`).
     pub fn mem_bytes(&self) -> u64 {
         let nodes = self.nodes.len() as u64;
-        // rax: each element's key, and roughly two nodes an element, each a header and
-        // Redis's fixed estimate of 30 pointers.
-        let rax = |elems: u64| elems * 16 + (elems * 2 + 1) * (4 + 8 * 30);
-        let mut b = 80 + rax(nodes) + self.node_alloc;
+        // A rax (`streamRadixTreeMemoryUsage`): each element's key, and per node a header
+        // and Redis's fixed estimate of 30 pointers. The node rax's node count is known;
+        // for the PELs it is estimated at two nodes an element.
+        const RAX_NODE: u64 = 4 + 8 * 30;
+        let rax = |elems: u64| elems * 16 + (elems * 2 + 1) * RAX_NODE;
+        let mut b = 80 + nodes * 16 + self.rax_nodes_n.max(1) * RAX_NODE + self.node_alloc;
         for g in self.groups.values() {
             b += 40 + rax(g.pel.len() as u64) + 24 * g.pel.len() as u64;
             for (name, c) in &g.consumers {
@@ -845,6 +852,7 @@ impl Stream {
     /// A copy with the node allocations re-counted (after deserializing).
     pub fn recount(&mut self) {
         self.node_alloc = 0;
+        self.rax_nodes_n = self.rax_nodes();
         let keys: Vec<StreamId> = self.nodes.keys().copied().collect();
         if self.tail_prealloc == 0 {
             self.tail_prealloc = PREALLOC;
