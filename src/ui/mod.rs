@@ -26,6 +26,7 @@ mod persist;
 mod session;
 mod set_panel;
 mod state;
+mod stream_panel;
 mod tx_panel;
 mod zset_panel;
 

@@ -95,11 +95,12 @@ pub enum PanelKind {
     List,
     Hash,
     Set,
+    Stream,
     Tx,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 12] = [
+    pub const ALL: [PanelKind; 13] = [
         PanelKind::Keyspace,
         PanelKind::Ttl,
         PanelKind::Stats,
@@ -107,6 +108,7 @@ impl PanelKind {
         PanelKind::List,
         PanelKind::Hash,
         PanelKind::Set,
+        PanelKind::Stream,
         PanelKind::Tx,
         PanelKind::Zset,
         PanelKind::Geo,
@@ -127,6 +129,7 @@ impl PanelKind {
             PanelKind::List => "List",
             PanelKind::Hash => "Hash",
             PanelKind::Set => "Set",
+            PanelKind::Stream => "Stream",
             PanelKind::Tx => "Transactions & scripts",
         }
     }
@@ -178,6 +181,9 @@ pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
     }
     if super::hash_panel::HASH_COMMANDS.contains(&name.as_str()) {
         return Some(PanelKind::Hash);
+    }
+    if super::stream_panel::STREAM_COMMANDS.contains(&name.as_str()) {
+        return Some(PanelKind::Stream);
     }
     if super::set_panel::SET_COMMANDS.contains(&name.as_str()) {
         return Some(PanelKind::Set);
