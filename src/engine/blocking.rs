@@ -158,6 +158,33 @@ mod tests {
             vec![k("a"), k("b")]
         );
         assert_eq!(
+            keys_of(&[
+                k("XREADGROUP"),
+                k("GROUP"),
+                k("streams"),
+                k("streams"),
+                k("BLOCK"),
+                k("0"),
+                k("STREAMS"),
+                k("a"),
+                k("b"),
+                k(">"),
+                k(">")
+            ]),
+            vec![k("a"), k("b")]
+        );
+        assert_eq!(
+            keys_of(&[
+                k("XREAD"),
+                k("COUNT"),
+                k("streams"),
+                k("STREAMS"),
+                k("s"),
+                k("$")
+            ]),
+            vec![k("s")]
+        );
+        assert_eq!(
             keys_of(&[k("BLMOVE"), k("s"), k("d"), k("LEFT"), k("RIGHT"), k("0")]),
             vec![k("s")]
         );

@@ -705,14 +705,26 @@ pub fn xreadgroup(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 /// The keys an XREAD / XREADGROUP waits on: the first half of the arguments after
-/// STREAMS.
+/// STREAMS (found as the command's parser finds it, so a group or consumer named
+/// "streams" is not taken for the keyword).
 pub fn blocking_keys(argv: &[Vec<u8>]) -> Vec<Vec<u8>> {
-    let Some(at) = argv.iter().skip(1).position(|a| eq(a, "streams")) else {
-        return Vec::new();
-    };
-    let at = at + 2;
-    let n = argv.len().saturating_sub(at) / 2;
-    argv[at..at + n].to_vec()
+    let mut i = 1;
+    while i < argv.len() {
+        let a = &argv[i];
+        if eq(a, "streams") {
+            let at = i + 1;
+            let n = (argv.len() - at) / 2;
+            return argv[at..at + n].to_vec();
+        }
+        i += if eq(a, "group") {
+            3
+        } else if eq(a, "block") || eq(a, "count") {
+            2
+        } else {
+            1
+        };
+    }
+    Vec::new()
 }
 
 /// Serves a client parked in XREAD / XREADGROUP from the ready `key` (Redis's
