@@ -53,12 +53,9 @@ struct StreamTrack {
 fn key_of(argv: &[Vec<u8>]) -> Option<Vec<u8>> {
     let name = String::from_utf8_lossy(argv.first()?).to_ascii_lowercase();
     match name.as_str() {
-        "xread" | "xreadgroup" => {
-            let at = argv
-                .iter()
-                .position(|a| a.eq_ignore_ascii_case(b"streams"))?;
-            argv.get(at + 1).cloned()
-        }
+        "xread" | "xreadgroup" => crate::engine::cmd::stream::blocking_keys(argv)
+            .into_iter()
+            .next(),
         "xgroup" | "xinfo" => argv.get(2).cloned(),
         _ => argv.get(1).cloned(),
     }
