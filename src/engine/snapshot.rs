@@ -363,6 +363,41 @@ mod tests {
     }
 
     #[test]
+    fn streams_round_trip_with_nodes_groups_and_pending_entries() {
+        let clock = ManualClock::new(1_000_000);
+        let mut a = Engine::new(Box::new(clock.clone()), 1);
+        let id = a.connect("t", "t");
+        a.exec_words(id, "CONFIG SET stream-node-max-entries 3");
+        for i in 1..=10 {
+            a.exec_words(id, &format!("XADD s {i}-0 f v{i}"));
+        }
+        a.exec_words(id, "XADD s 11-0 other x");
+        a.exec_words(id, "XDEL s 2-0 5-0");
+        a.exec_words(id, "XGROUP CREATE s g 0");
+        a.exec_words(id, "XREADGROUP GROUP g alice COUNT 4 STREAMS s >");
+        a.exec_words(id, "XGROUP CREATECONSUMER s g bob");
+        let full = |e: &mut Engine| e.exec_words(id, "XINFO STREAM s FULL");
+        let want = full(&mut a);
+        let mem = a.exec_words(id, "MEMORY USAGE s");
+        let json = a.snapshot_json();
+
+        let mut b = Engine::new(Box::new(clock.clone()), 2);
+        assert_eq!(b.restore_json(&json).unwrap(), 1);
+        let id = b.connect("t", "t");
+        assert_eq!(full(&mut b), want);
+        assert_eq!(b.exec_words(id, "MEMORY USAGE s"), mem);
+        // The restored stream keeps working: its nodes, IDs and groups.
+        assert_eq!(
+            b.exec_words(id, "XADD s 11-0 f v"),
+            Reply::err(
+                "ERR The ID specified in XADD is equal or smaller than the target stream top item"
+            )
+        );
+        assert_eq!(b.exec_words(id, "XACK s g 1-0 3-0"), Reply::Int(2));
+        assert_eq!(b.exec_words(id, "XLEN s"), Reply::Int(9));
+    }
+
+    #[test]
     fn bad_snapshots_are_rejected_without_damage() {
         let mut e = Engine::new(Box::new(ManualClock::new(0)), 1);
         let id = e.connect("t", "t");

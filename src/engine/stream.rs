@@ -460,7 +460,6 @@ impl Stream {
     fn remove_node(&mut self, key: StreamId) -> Option<Node> {
         let n = self.nodes.remove(&key)?;
         self.node_alloc = self.node_alloc.saturating_sub(n.charged);
-        self.rax_nodes_n = self.rax_nodes();
         // The new tail (if the removed node was the tail) keeps its allocation as it is.
         Some(n)
     }
@@ -685,6 +684,7 @@ impl Stream {
         }
         if self.nodes[&key].live == 0 {
             self.remove_node(key);
+            self.rax_nodes_n = self.rax_nodes();
         }
         self.length -= 1;
         true
@@ -693,6 +693,7 @@ impl Stream {
     /// `streamTrim`: returns how many entries were removed.
     pub fn trim(&mut self, how: Trim, approx: bool, limit: u64) -> u64 {
         let mut deleted: u64 = 0;
+        let mut removed_nodes = false;
         while let Some((&key, node)) = self.nodes.iter().next() {
             if let Trim::MaxLen(max) = how {
                 if self.length <= max {
@@ -709,6 +710,7 @@ impl Stream {
             };
             if remove {
                 self.remove_node(key);
+                removed_nodes = true;
                 self.length -= entries;
                 deleted += entries;
                 continue;
@@ -742,6 +744,9 @@ impl Stream {
             self.length = length;
             deleted += removed;
             break;
+        }
+        if removed_nodes {
+            self.rax_nodes_n = self.rax_nodes();
         }
         if self.length == 0 {
             self.first_id = StreamId::MIN;
