@@ -87,6 +87,15 @@ fn build_script() -> (String, Vec<&'static str>) {
     s += &format!("RPUSH list_100 {}\n", items(100));
     s += &format!("RPUSH list_1000 {}\n", items(1000));
     s += &format!("RPUSH list_5000 {}\n", items(5000));
+    // Streams: one entry, 1000 entries over ten nodes (explicit IDs), and a group with
+    // 500 pending entries.
+    s += "XADD st_small 1-1 f v\n";
+    for i in 1..=1000 {
+        s += &format!("XADD st_1000 {}-{} field{} value{i}\n", i * 7, i % 3, i % 5);
+        s += &format!("XADD st_group {}-0 f v{i}\n", i);
+    }
+    s += "XGROUP CREATE st_group g 0\n";
+    s += "XREADGROUP GROUP g c COUNT 500 STREAMS st_group >\n";
     let keys = vec![
         "int",
         "short",
@@ -115,6 +124,9 @@ fn build_script() -> (String, Vec<&'static str>) {
         "list_100",
         "list_1000",
         "list_5000",
+        "st_small",
+        "st_1000",
+        "st_group",
     ];
     for k in &keys {
         s += &format!("MEMORY USAGE {k} SAMPLES 0\n");

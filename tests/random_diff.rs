@@ -2,7 +2,7 @@
 //! compared reply by reply, byte for byte, under RESP2 and RESP3.
 //!
 //! The generator knows every family the engine has (strings, keys and expiry,
-//! HyperLogLog, bitmaps, sorted sets, geo, hashes, sets, lists). Keys are few and shared between families, so
+//! HyperLogLog, bitmaps, sorted sets, geo, hashes, sets, lists, streams). Keys are few and shared between families, so
 //! sequences run into WRONGTYPE, overwrites, empty keys and encoding changes; arguments
 //! are drawn from edge values (zero, negatives, infinities, huge and malformed numbers,
 //! empty strings) and now and then an option is misspelt or an argument dropped.
@@ -137,7 +137,198 @@ fn command(r: &mut Rng) -> Vec<String> {
         b + &f(r)
     };
     let unit = |r: &mut Rng| r.pick(&["m", "km", "mi", "ft", "KM", "yd"]).to_string();
-    let mut v: Vec<String> = match r.below(107) {
+    // Stream IDs: edges, incomplete and malformed ones; special IDs where they mean
+    // something (`$`, `>`, `-`, `+`, `(`); never `*` (the clock).
+    let sid = |r: &mut Rng| {
+        r.pick(&[
+            "0",
+            "1",
+            "1-1",
+            "1-2",
+            "2",
+            "2-0",
+            "3-5",
+            "5",
+            "7-0",
+            "9-9",
+            "0-0",
+            "0-1",
+            "abc",
+            "-1",
+            "18446744073709551615-18446744073709551615",
+            "18446744073709551615-*",
+            "3-*",
+        ])
+        .to_string()
+    };
+    let bound = |r: &mut Rng| {
+        r.pick(&[
+            "-", "+", "0", "1", "(1", "(1-1", "2-0", "(5", "5-0", "x", "(", "(+",
+        ])
+        .to_string()
+    };
+    let group = |r: &mut Rng| r.pick(&["g1", "g2", "nog"]).to_string();
+    let consumer = |r: &mut Rng| r.pick(&["alice", "bob", "<empty>"]).to_string();
+    let mut v: Vec<String> = match r.below(119) {
+        // streams
+        107 => {
+            let mut c = vec!["XADD".into(), k(r)];
+            if r.chance(15) {
+                c.push("NOMKSTREAM".into());
+            }
+            if r.chance(30) {
+                c.push(r.pick(&["MAXLEN", "MINID"]).into());
+                c.push(r.pick(&["", "~", "="]).into());
+                c.push(if c[c.len() - 2] == "MINID" {
+                    sid(r)
+                } else {
+                    i(r)
+                });
+                if r.chance(30) {
+                    c.extend(["LIMIT".into(), i(r)]);
+                }
+            }
+            c.push(sid(r));
+            for _ in 0..r.int(1, 2) {
+                c.push(m(r));
+                c.push(i(r));
+            }
+            c
+        }
+        108 => {
+            let mut c = vec![
+                r.pick(&["XRANGE", "XREVRANGE"]).into(),
+                k(r),
+                bound(r),
+                bound(r),
+            ];
+            if r.chance(40) {
+                c.extend(["COUNT".into(), i(r)]);
+            }
+            c
+        }
+        109 => vec![r.pick(&["XLEN", "TYPE", "OBJECT ENCODING"]).into(), k(r)],
+        110 => vec!["XDEL".into(), k(r), sid(r), sid(r)],
+        111 => {
+            let mut c = vec![
+                "XTRIM".into(),
+                k(r),
+                r.pick(&["MAXLEN", "MINID", "FOO"]).into(),
+            ];
+            c.push(r.pick(&["", "~", "="]).into());
+            c.push(if c[2] == "MINID" { sid(r) } else { i(r) });
+            if r.chance(30) {
+                c.extend(["LIMIT".into(), i(r)]);
+            }
+            c
+        }
+        112 => {
+            let mut c = vec!["XREAD".into()];
+            if r.chance(40) {
+                c.extend(["COUNT".into(), i(r)]);
+            }
+            c.push("STREAMS".into());
+            let two = r.chance(30);
+            c.push(k(r));
+            if two {
+                c.push(k(r));
+            }
+            c.push(r.pick(&["$", "0", "1-1", "2"]).into());
+            if two {
+                c.push(sid(r));
+            }
+            c
+        }
+        113 => {
+            let sub = r.pick(&[
+                "CREATE",
+                "CREATE",
+                "SETID",
+                "DESTROY",
+                "CREATECONSUMER",
+                "DELCONSUMER",
+            ]);
+            let mut c = vec!["XGROUP".into(), sub.into(), k(r), group(r)];
+            match sub {
+                "CREATE" | "SETID" => {
+                    c.push(r.pick(&["$", "0", "1-1", "2", "x"]).into());
+                    if sub == "CREATE" && r.chance(40) {
+                        c.push("MKSTREAM".into());
+                    }
+                    if r.chance(20) {
+                        c.extend(["ENTRIESREAD".into(), i(r)]);
+                    }
+                }
+                "CREATECONSUMER" | "DELCONSUMER" => c.push(consumer(r)),
+                _ => {}
+            }
+            c
+        }
+        114 => {
+            let mut c = vec!["XREADGROUP".into(), "GROUP".into(), group(r), consumer(r)];
+            if r.chance(40) {
+                c.extend(["COUNT".into(), i(r)]);
+            }
+            if r.chance(20) {
+                c.push("NOACK".into());
+            }
+            c.extend([
+                "STREAMS".into(),
+                k(r),
+                r.pick(&[">", ">", "0", "1-1", "$"]).into(),
+            ]);
+            c
+        }
+        115 => vec!["XACK".into(), k(r), group(r), sid(r), sid(r)],
+        116 => vec!["XPENDING".into(), k(r), group(r)],
+        117 => {
+            if r.chance(50) {
+                let mut c = vec![
+                    "XCLAIM".into(),
+                    k(r),
+                    group(r),
+                    consumer(r),
+                    "0".into(),
+                    sid(r),
+                ];
+                for o in ["JUSTID", "FORCE", "RETRYCOUNT 3", "LASTID 5-0"] {
+                    if r.chance(25) {
+                        c.push(o.into());
+                    }
+                }
+                c
+            } else {
+                let mut c = vec![
+                    "XAUTOCLAIM".into(),
+                    k(r),
+                    group(r),
+                    consumer(r),
+                    "0".into(),
+                    bound(r),
+                ];
+                if r.chance(40) {
+                    c.extend(["COUNT".into(), i(r)]);
+                }
+                if r.chance(30) {
+                    c.push("JUSTID".into());
+                }
+                c
+            }
+        }
+        118 => match r.below(3) {
+            0 => vec!["XINFO".into(), "STREAM".into(), k(r)],
+            1 => vec!["XINFO".into(), "GROUPS".into(), k(r)],
+            _ => {
+                let mut c = vec!["XSETID".into(), k(r), sid(r)];
+                if r.chance(30) {
+                    c.extend(["ENTRIESADDED".into(), i(r)]);
+                }
+                if r.chance(30) {
+                    c.extend(["MAXDELETEDID".into(), sid(r)]);
+                }
+                c
+            }
+        },
         // lists
         96 => {
             let mut c = vec![r.pick(&["LPUSH", "RPUSH", "LPUSHX", "RPUSHX"]).into(), k(r)];

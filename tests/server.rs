@@ -478,3 +478,251 @@ fn redis_rs_pubsub_receives_messages() {
     assert_eq!(m.get_channel_name(), "sport");
     assert_eq!(m.get_pattern::<String>().unwrap(), "sp*");
 }
+
+/// Sends `cmd` on a fresh connection from another thread; the thread returns the raw
+/// reply once `len` bytes arrived.
+fn raw_in_thread(port: u16, cmd: &'static [u8], len: usize) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || raw(port, cmd, len))
+}
+
+#[test]
+fn xread_block_dollar_waits_for_entries_after_the_top_when_it_blocked() {
+    let s = support::kvlab_server(&[]);
+    let port = s.port;
+    let mut c = client(port);
+    let _: String = redis::cmd("XADD")
+        .arg("s")
+        .arg("1-0")
+        .arg("f")
+        .arg("old")
+        .query(&mut c)
+        .unwrap();
+    let want: &[u8] =
+        b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\nf\r\n$3\r\nnew\r\n";
+    let waiter = raw_in_thread(port, b"XREAD BLOCK 0 STREAMS s $\r\n", want.len());
+    wait_blocked(&mut c, 1);
+    // A write to another key, and a write that adds nothing new, wake nobody.
+    let _: String = redis::cmd("XADD")
+        .arg("other")
+        .arg("1-0")
+        .arg("f")
+        .arg("x")
+        .query(&mut c)
+        .unwrap();
+    let _: i64 = redis::cmd("XDEL")
+        .arg("s")
+        .arg("9-0")
+        .query(&mut c)
+        .unwrap();
+    let _: String = redis::cmd("SET")
+        .arg("unrelated")
+        .arg("1")
+        .query(&mut c)
+        .unwrap();
+    wait_blocked(&mut c, 1);
+    let _: String = redis::cmd("XADD")
+        .arg("s")
+        .arg("2-0")
+        .arg("f")
+        .arg("new")
+        .query(&mut c)
+        .unwrap();
+    // Only the entry after the top at blocking time (1-0), not 1-0 itself.
+    assert_eq!(waiter.join().unwrap(), want);
+    wait_blocked(&mut c, 0);
+}
+
+#[test]
+fn xread_block_on_a_missing_key_and_several_keys() {
+    let s = support::kvlab_server(&[]);
+    let port = s.port;
+    let mut c = client(port);
+    let want: &[u8] =
+        b"*1\r\n*2\r\n$1\r\nb\r\n*1\r\n*2\r\n$3\r\n7-1\r\n*2\r\n$1\r\nk\r\n$1\r\nv\r\n";
+    let waiter = raw_in_thread(
+        port,
+        b"XREAD COUNT 5 BLOCK 0 STREAMS a b $ $\r\n",
+        want.len(),
+    );
+    wait_blocked(&mut c, 1);
+    let _: String = redis::cmd("XADD")
+        .arg("b")
+        .arg("7-1")
+        .arg("k")
+        .arg("v")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(waiter.join().unwrap(), want);
+    wait_blocked(&mut c, 0);
+}
+
+#[test]
+fn xreadgroup_block_is_served_by_an_xadd_and_makes_the_entry_pending() {
+    let s = support::kvlab_server(&[]);
+    let port = s.port;
+    let mut c = client(port);
+    let _: String = redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg("s")
+        .arg("g")
+        .arg("$")
+        .arg("MKSTREAM")
+        .query(&mut c)
+        .unwrap();
+    let want: &[u8] =
+        b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n5-0\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n";
+    let waiter = raw_in_thread(
+        port,
+        b"XREADGROUP GROUP g alice BLOCK 0 STREAMS s >\r\n",
+        want.len(),
+    );
+    wait_blocked(&mut c, 1);
+    let _: String = redis::cmd("XADD")
+        .arg("s")
+        .arg("5-0")
+        .arg("f")
+        .arg("v")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(waiter.join().unwrap(), want);
+    wait_blocked(&mut c, 0);
+    let pending: (i64, String, String, Vec<(String, String)>) = redis::cmd("XPENDING")
+        .arg("s")
+        .arg("g")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(
+        pending,
+        (
+            1,
+            "5-0".into(),
+            "5-0".into(),
+            vec![("alice".into(), "1".into())]
+        )
+    );
+    // A second reader blocked on the same group is served with the next entry only.
+    let want2: &[u8] =
+        b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n6-0\r\n*2\r\n$1\r\nf\r\n$1\r\nw\r\n";
+    let waiter = raw_in_thread(
+        port,
+        b"XREADGROUP GROUP g bob BLOCK 0 STREAMS s >\r\n",
+        want2.len(),
+    );
+    wait_blocked(&mut c, 1);
+    let _: String = redis::cmd("XADD")
+        .arg("s")
+        .arg("6-0")
+        .arg("f")
+        .arg("w")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(waiter.join().unwrap(), want2);
+}
+
+#[test]
+fn xread_block_times_out_with_a_null_array() {
+    let s = support::kvlab_server(&[]);
+    let t0 = std::time::Instant::now();
+    assert_eq!(
+        raw(s.port, b"XREAD BLOCK 200 STREAMS nothing $\r\n", 5),
+        b"*-1\r\n"
+    );
+    assert!(t0.elapsed() >= Duration::from_millis(190));
+    // RESP3: a null. (Each connection ends with a PING, so the reply is complete once
+    // the PONG arrived.)
+    let out = raw_until(
+        s.port,
+        b"HELLO 3\r\nXREADGROUP GROUP g c BLOCK 100 STREAMS nothing >\r\nPING\r\n",
+        b"+PONG\r\n",
+    );
+    assert!(String::from_utf8_lossy(&out).contains("-NOGROUP No such key 'nothing'"));
+    let out = raw_until(
+        s.port,
+        b"HELLO 3\r\nXREAD BLOCK 100 STREAMS nothing 0\r\nPING\r\n",
+        b"+PONG\r\n",
+    );
+    assert!(
+        out.ends_with(b"_\r\n+PONG\r\n"),
+        "{}",
+        String::from_utf8_lossy(&out)
+    );
+}
+
+/// Like `raw`, reading until the output ends with `suffix`.
+fn raw_until(port: u16, bytes: &[u8], suffix: &[u8]) -> Vec<u8> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    s.write_all(bytes).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !out.ends_with(suffix) {
+        match s.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+    out
+}
+
+#[test]
+fn xreadgroup_waiters_fail_when_the_group_or_the_key_goes() {
+    let s = support::kvlab_server(&[]);
+    let port = s.port;
+    let mut c = client(port);
+    let _: String = redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg("s")
+        .arg("g")
+        .arg("$")
+        .arg("MKSTREAM")
+        .query(&mut c)
+        .unwrap();
+    let want: &[u8] =
+        b"-NOGROUP the consumer group this client was blocked on no longer exists\r\n";
+    let waiter = raw_in_thread(
+        port,
+        b"XREADGROUP GROUP g a BLOCK 0 STREAMS s >\r\n",
+        want.len(),
+    );
+    wait_blocked(&mut c, 1);
+    let _: i64 = redis::cmd("XGROUP")
+        .arg("DESTROY")
+        .arg("s")
+        .arg("g")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(waiter.join().unwrap(), want);
+    wait_blocked(&mut c, 0);
+
+    let _: String = redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg("s")
+        .arg("g")
+        .arg("$")
+        .query(&mut c)
+        .unwrap();
+    let want: &[u8] = b"-UNBLOCKED the stream key no longer exists\r\n";
+    let waiter = raw_in_thread(
+        port,
+        b"XREADGROUP GROUP g a BLOCK 0 STREAMS s >\r\n",
+        want.len(),
+    );
+    // A plain XREAD on the same key keeps waiting when the key goes.
+    let reader = raw_in_thread(port, b"XREAD BLOCK 0 STREAMS s $\r\n", 10);
+    wait_blocked(&mut c, 2);
+    let _: i64 = redis::cmd("DEL").arg("s").query(&mut c).unwrap();
+    assert_eq!(waiter.join().unwrap(), want);
+    wait_blocked(&mut c, 1);
+    let _: String = redis::cmd("XADD")
+        .arg("s")
+        .arg("1-0")
+        .arg("f")
+        .arg("v")
+        .query(&mut c)
+        .unwrap();
+    assert!(reader
+        .join()
+        .unwrap()
+        .starts_with(b"*1\r\n*2\r\n$1\r\ns\r\n"));
+    wait_blocked(&mut c, 0);
+}

@@ -114,6 +114,7 @@ pub fn keys_of(argv: &[Vec<u8>]) -> Vec<Vec<u8>> {
         .unwrap_or_default();
     match name.as_slice() {
         b"blmove" | b"brpoplpush" => argv.get(1).cloned().into_iter().collect(),
+        b"xread" | b"xreadgroup" => super::cmd::stream::blocking_keys(argv),
         b"blmpop" | b"bzmpop" => {
             let n = argv
                 .get(2)
@@ -155,6 +156,33 @@ mod tests {
         assert_eq!(
             keys_of(&[k("BLPOP"), k("a"), k("b"), k("0")]),
             vec![k("a"), k("b")]
+        );
+        assert_eq!(
+            keys_of(&[
+                k("XREADGROUP"),
+                k("GROUP"),
+                k("streams"),
+                k("streams"),
+                k("BLOCK"),
+                k("0"),
+                k("STREAMS"),
+                k("a"),
+                k("b"),
+                k(">"),
+                k(">")
+            ]),
+            vec![k("a"), k("b")]
+        );
+        assert_eq!(
+            keys_of(&[
+                k("XREAD"),
+                k("COUNT"),
+                k("streams"),
+                k("STREAMS"),
+                k("s"),
+                k("$")
+            ]),
+            vec![k("s")]
         );
         assert_eq!(
             keys_of(&[k("BLMOVE"), k("s"), k("d"), k("LEFT"), k("RIGHT"), k("0")]),

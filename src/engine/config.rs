@@ -139,6 +139,8 @@ pub static PARAMS: &[Param] = &[
         Kind::ObufLimits,
         "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
     ),
+    p("stream-node-max-entries", Kind::Int(0, i64::MAX), "100"),
+    p("stream-node-max-bytes", Kind::Memory(0, LMAX), "4096"),
     Param {
         name: "enable-debug-command",
         alias: None,
@@ -248,6 +250,8 @@ pub struct Config {
     pub hash_max_listpack_entries: i64,
     pub hash_max_listpack_value: i64,
     pub set_max_intset_entries: i64,
+    pub stream_node_max_bytes: i64,
+    pub stream_node_max_entries: i64,
     /// Bytes; `u64::MAX` when uncapped.
     pub playground_value_cap: u64,
     /// `notify-keyspace-events` as flags (see `pubsub::flags`).
@@ -279,6 +283,8 @@ impl Default for Config {
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
+            stream_node_max_bytes: 4096,
+            stream_node_max_entries: 100,
             playground_value_cap: u64::MAX,
             notify_flags: 0,
             slowlog_slower_than: 10000,
@@ -349,6 +355,8 @@ impl Config {
                 }
             }
         }
+        self.stream_node_max_bytes = self.int("stream-node-max-bytes");
+        self.stream_node_max_entries = self.int("stream-node-max-entries");
         self.playground_value_cap = match self.int("kvlab-max-value-bytes") {
             0 => u64::MAX,
             n => n as u64,

@@ -204,7 +204,7 @@ pub fn listpack_entry(bytes: &[u8]) -> u64 {
 
 /// A listpack integer entry: the smallest of the 7, 13, 16, 24, 32 and 64-bit encodings,
 /// and a one-byte back-length.
-fn listpack_int_entry(v: i64) -> u64 {
+pub fn listpack_int_entry(v: i64) -> u64 {
     let body = match v {
         0..=127 => 1,
         -4096..=4095 => 2,
@@ -217,7 +217,7 @@ fn listpack_int_entry(v: i64) -> u64 {
 }
 
 /// A listpack string entry of `len` bytes: encoding byte(s), bytes, back-length.
-fn listpack_str_entry(len: u64) -> u64 {
+pub fn listpack_str_entry(len: u64) -> u64 {
     let head = match len {
         0..64 => 1,
         64..4096 => 2,
@@ -289,6 +289,7 @@ pub fn value_bytes(v: &Value) -> u64 {
             }
         }
         Value::List(l) => OBJ_HEADER + l.bytes(),
+        Value::Stream(s) => OBJ_HEADER + s.mem_bytes(),
         Value::Set(s) => {
             // An intset: an 8-byte header and the members at their common width. A hash
             // table: the dict and buckets, a dict entry and an sds per member.
@@ -427,6 +428,18 @@ impl Engine {
         }
         match &self.core.dbs.get(db)?.keys.get(key)?.value {
             Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// A stream, read-only (no expiry, no touch), or None if missing, expired or another
+    /// type: for the stream panel.
+    pub fn peek_stream(&self, db: usize, key: &[u8]) -> Option<&crate::engine::stream::Stream> {
+        if !self.live(db, key) {
+            return None;
+        }
+        match &self.core.dbs.get(db)?.keys.get(key)?.value {
+            Value::Stream(s) => Some(s),
             _ => None,
         }
     }

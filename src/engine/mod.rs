@@ -36,6 +36,7 @@ pub mod reply;
 pub mod set;
 pub mod slowlog;
 pub mod snapshot;
+pub mod stream;
 pub mod table;
 pub mod util;
 pub mod zset;
@@ -121,6 +122,9 @@ pub struct Client {
     pub blocked: Option<Blocked>,
     /// Set by a blocking command's handler: its deadline (Unix ms), None for forever.
     pub block_deadline: Option<i64>,
+    /// Set by a blocking command's handler that must be parked with other arguments than
+    /// it was called with (XREAD BLOCK parks with `$` replaced by the stream's last ID).
+    pub block_argv: Option<Vec<Vec<u8>>>,
     /// Inside MULTI: the commands queued for EXEC.
     pub multi: Option<Vec<Vec<Vec<u8>>>>,
     /// A command failed to queue (unknown, wrong arity, refused): EXEC will abort
@@ -280,6 +284,7 @@ impl Ctx<'_> {
         let reply = match reply {
             Reply::Blocked => {
                 self.client().block_deadline = None;
+                self.client().block_argv = None;
                 if spec.container.is_none() && matches!(spec.name, "blmove" | "brpoplpush") {
                     Reply::Nil
                 } else {
@@ -421,6 +426,7 @@ impl Engine {
                 close_after_reply: false,
                 blocked: None,
                 block_deadline: None,
+                block_argv: None,
                 multi: None,
                 multi_error: false,
                 reply_off: false,
@@ -475,13 +481,12 @@ impl Engine {
             self.core.now = self.core.clock.now_ms();
             for (db, key) in ready {
                 // A key that is no longer a list or sorted set (LPUSH, DEL, SET in one
-                // EXEC) wakes nobody: Redis serves a waiter only from a key of its type.
+                // EXEC) wakes no list or zset waiter: Redis serves a waiter only from a
+                // key of its type. Stream readers are served (or, for XREADGROUP, failed
+                // when the key or group went) by the stream module.
                 let servable = self.core.dbs[db].keys.get(&key).is_some_and(|o| {
                     matches!(o.value, object::Value::List(_) | object::Value::ZSet(_))
                 });
-                if !servable {
-                    continue;
-                }
                 for id in self.core.blocking.waiting_on(db, &key) {
                     let Some(argv) = self
                         .clients
@@ -491,6 +496,20 @@ impl Engine {
                     else {
                         continue;
                     };
+                    if cmd::stream::is_stream_read(&argv) {
+                        let served_reply =
+                            self.with_ctx(id, |ctx| cmd::stream::serve_blocked(ctx, &argv, &key));
+                        self.core.settle();
+                        self.core.note_memory();
+                        if let Some(reply) = served_reply {
+                            self.finish_blocked(id, reply);
+                            served.push(id);
+                        }
+                        continue;
+                    }
+                    if !servable {
+                        continue;
+                    }
                     let started = timer::start();
                     let spec = table::lookup(&argv);
                     let reply = match spec {
@@ -772,9 +791,10 @@ impl Engine {
             if let Some(c) = self.clients.get_mut(&id) {
                 let keys = blocking::keys_of(argv);
                 let deadline = c.block_deadline.take();
+                let parked = c.block_argv.take().unwrap_or_else(|| argv.to_vec());
                 self.core.blocking.park(id, c.db, &keys, deadline);
                 c.blocked = Some(Blocked {
-                    argv: argv.to_vec(),
+                    argv: parked,
                     deadline,
                     seq,
                     db: c.db,
@@ -931,6 +951,7 @@ fn blank_client(id: u64) -> Client {
         close_after_reply: false,
         blocked: None,
         block_deadline: None,
+        block_argv: None,
         multi: None,
         multi_error: false,
         reply_off: false,

@@ -27,6 +27,7 @@ pub enum Value {
     Hash(Box<super::hash::Hash>),
     Set(Box<super::set::Set>),
     List(Box<super::list::List>),
+    Stream(Box<super::stream::Stream>),
 }
 
 impl Value {
@@ -66,6 +67,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
             Value::List(_) => "list",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -98,6 +100,7 @@ impl Value {
                 }
             }
             Value::List(_) => "quicklist",
+            Value::Stream(_) => "stream",
         }
     }
 
@@ -110,6 +113,7 @@ impl Value {
             Value::Hash(h) => h.len() as u64,
             Value::Set(s) => s.len() as u64,
             Value::List(l) => l.len() as u64,
+            Value::Stream(s) => s.len(),
         }
     }
 
@@ -146,6 +150,19 @@ impl Value {
     pub fn as_list_mut(&mut self) -> Option<&mut super::list::List> {
         match self {
             Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    pub fn as_stream(&self) -> Option<&super::stream::Stream> {
+        match self {
+            Value::Stream(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_stream_mut(&mut self) -> Option<&mut super::stream::Stream> {
+        match self {
+            Value::Stream(s) => Some(s),
             _ => None,
         }
     }

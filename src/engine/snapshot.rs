@@ -85,6 +85,11 @@ pub enum SavedValue {
     List {
         items: Vec<Bytes>,
     },
+    /// The whole stream: its nodes as listpack entries, its IDs and counters, and its
+    /// consumer groups with their pending entries.
+    Stream {
+        stream: Box<crate::engine::stream::Stream>,
+    },
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -162,6 +167,7 @@ impl Engine {
                                     .map(|(m, s)| (Bytes(m.to_vec()), format_double_g17(s)))
                                     .collect(),
                             },
+                            Value::Stream(s) => SavedValue::Stream { stream: s.clone() },
                             Value::List(l) => SavedValue::List {
                                 items: l.iter().map(|v| Bytes(v.clone())).collect(),
                             },
@@ -244,6 +250,11 @@ impl Engine {
                             }
                         }
                         Value::ZSet(Box::new(z))
+                    }
+                    SavedValue::Stream { stream } => {
+                        let mut s = stream.clone();
+                        s.recount();
+                        Value::Stream(s)
                     }
                     SavedValue::List { items } => {
                         let mut l = crate::engine::list::List::default();
@@ -349,6 +360,41 @@ mod tests {
         b.exec_words(id, "SELECT 3");
         assert_eq!(b.exec_words(id, "OBJECT ENCODING in3"), Reply::bulk("raw"));
         assert_eq!(b.core.config.maxmemory, 2 * 1024 * 1024);
+    }
+
+    #[test]
+    fn streams_round_trip_with_nodes_groups_and_pending_entries() {
+        let clock = ManualClock::new(1_000_000);
+        let mut a = Engine::new(Box::new(clock.clone()), 1);
+        let id = a.connect("t", "t");
+        a.exec_words(id, "CONFIG SET stream-node-max-entries 3");
+        for i in 1..=10 {
+            a.exec_words(id, &format!("XADD s {i}-0 f v{i}"));
+        }
+        a.exec_words(id, "XADD s 11-0 other x");
+        a.exec_words(id, "XDEL s 2-0 5-0");
+        a.exec_words(id, "XGROUP CREATE s g 0");
+        a.exec_words(id, "XREADGROUP GROUP g alice COUNT 4 STREAMS s >");
+        a.exec_words(id, "XGROUP CREATECONSUMER s g bob");
+        let full = |e: &mut Engine| e.exec_words(id, "XINFO STREAM s FULL");
+        let want = full(&mut a);
+        let mem = a.exec_words(id, "MEMORY USAGE s");
+        let json = a.snapshot_json();
+
+        let mut b = Engine::new(Box::new(clock.clone()), 2);
+        assert_eq!(b.restore_json(&json).unwrap(), 1);
+        let id = b.connect("t", "t");
+        assert_eq!(full(&mut b), want);
+        assert_eq!(b.exec_words(id, "MEMORY USAGE s"), mem);
+        // The restored stream keeps working: its nodes, IDs and groups.
+        assert_eq!(
+            b.exec_words(id, "XADD s 11-0 f v"),
+            Reply::err(
+                "ERR The ID specified in XADD is equal or smaller than the target stream top item"
+            )
+        );
+        assert_eq!(b.exec_words(id, "XACK s g 1-0 3-0"), Reply::Int(2));
+        assert_eq!(b.exec_words(id, "XLEN s"), Reply::Int(9));
     }
 
     #[test]

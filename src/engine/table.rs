@@ -8,7 +8,7 @@
 
 use super::cmd::{
     bitmap, debug, expire, geo, hash, hll, keys, list, memory, multi, pubsub, scripting, server,
-    set, slowlog, sort, strings, zset,
+    set, slowlog, sort, stream, strings, zset,
 };
 use super::{Ctx, Reply};
 
@@ -1138,6 +1138,95 @@ static PUBSUB_SUBS: &[CommandSpec] = &[
         "Subscriber counts of shard channels.", "[shardchannel [shardchannel ...]]", pubsub::pubsub_shardnumsub),
 ];
 
+/// A stream container's subcommand whose key is its second argument.
+#[allow(clippy::too_many_arguments)]
+const fn xsub(
+    container: &'static str,
+    name: &'static str,
+    arity: i32,
+    flags: &'static str,
+    key_flags: &'static str,
+    since: &'static str,
+    complexity: &'static str,
+    summary: &'static str,
+    syntax: &'static str,
+    handler: Handler,
+) -> CommandSpec {
+    sub(
+        c(
+            name, arity, flags, "stream", SUBK, key_flags, "stream", since, complexity, summary,
+            syntax, handler,
+        ),
+        container,
+    )
+}
+
+static XGROUP_SUBS: &[CommandSpec] = &[
+    xsub("xgroup", "create", -5, "write denyoom", "RW INSERT", "5.0.0", "O(1)",
+        "Create a consumer group reading from an ID ($ for new entries only), MKSTREAM to create the stream.",
+        "key group id|$ [MKSTREAM] [ENTRIESREAD entries-read]", stream::xgroup_create),
+    xsub("xgroup", "createconsumer", 5, "write denyoom", "RW INSERT", "6.2.0", "O(1)",
+        "Add a consumer to a group (1 if it was created).", "key group consumer", stream::xgroup_createconsumer),
+    xsub("xgroup", "delconsumer", 5, "write", "RW DELETE", "5.0.0", "O(1)",
+        "Remove a consumer; its pending entries are dropped (returns how many).", "key group consumer", stream::xgroup_delconsumer),
+    xsub("xgroup", "destroy", 4, "write", "RW DELETE", "5.0.0", "O(N) where N is the number of entries in the group's pending entries list (PEL).",
+        "Delete a consumer group with its consumers and pending entries.", "key group", stream::xgroup_destroy),
+    help_sub("xgroup", "loading stale", "stream", "stream", "5.0.0", "List the XGROUP subcommands.", stream::xgroup_help),
+    xsub("xgroup", "setid", -5, "write", "RW UPDATE", "5.0.0", "O(1)",
+        "Move a group's last delivered ID.", "key group id|$ [ENTRIESREAD entries-read]", stream::xgroup_setid),
+];
+
+static XINFO_SUBS: &[CommandSpec] = &[
+    tips(
+        xsub(
+            "xinfo",
+            "consumers",
+            4,
+            "readonly",
+            "RO ACCESS",
+            "5.0.0",
+            "O(1)",
+            "A group's consumers: pending count and idle time.",
+            "key group",
+            stream::xinfo_consumers,
+        ),
+        "nondeterministic_output",
+    ),
+    xsub(
+        "xinfo",
+        "groups",
+        3,
+        "readonly",
+        "RO ACCESS",
+        "5.0.0",
+        "O(1)",
+        "A stream's consumer groups: consumers, pending, last delivered ID, entries read, lag.",
+        "key",
+        stream::xinfo_groups,
+    ),
+    help_sub(
+        "xinfo",
+        "loading stale",
+        "stream",
+        "stream",
+        "5.0.0",
+        "List the XINFO subcommands.",
+        stream::xinfo_help,
+    ),
+    xsub(
+        "xinfo",
+        "stream",
+        -3,
+        "readonly",
+        "RO ACCESS",
+        "5.0.0",
+        "O(1)",
+        "A stream's length, IDs, counters and edge entries; FULL adds entries, groups and PELs.",
+        "key [FULL [COUNT count]]",
+        stream::xinfo_stream,
+    ),
+];
+
 /// Every command, sorted by name.
 pub static COMMANDS: &[CommandSpec] = &[
     c("monitor", 1, "admin noscript loading stale", "", NOKEY, "", SRV, "1.0.0", "",
@@ -1506,6 +1595,35 @@ pub static COMMANDS: &[CommandSpec] = &[
         "The size of an intersection, optionally stopping at a limit.", "numkeys key [key ...] [LIMIT limit]", zset::zintercard),
     tips(c("zscan", -3, "readonly", "sortedset", K1, "RO ACCESS", "sorted-set", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..",
         "Walk a sorted set's members and scores with a cursor.", "key cursor [MATCH pattern] [COUNT count]", zset::zscan), "nondeterministic_output"),
+    // Streams.
+    tips(c("xadd", -5, "write denyoom fast", "stream", K1, "RW UPDATE", "stream", "5.0.0", "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.",
+        "Append an entry (ID * for the clock), optionally trimming by MAXLEN or MINID.", "key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]", stream::xadd), "nondeterministic_output"),
+    c("xlen", 2, "readonly fast", "stream", K1, "RO", "stream", "5.0.0", "O(1)",
+        "How many entries a stream has.", "key", stream::xlen),
+    c("xrange", -4, "readonly", "stream", K1, "RO ACCESS", "stream", "5.0.0", "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).",
+        "Entries between two IDs (- and + for the ends, ( to exclude).", "key start end [COUNT count]", stream::xrange),
+    c("xrevrange", -4, "readonly", "stream", K1, "RO ACCESS", "stream", "5.0.0", "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).",
+        "XRANGE from the newest entry backwards.", "key end start [COUNT count]", stream::xrevrange),
+    c("xdel", -3, "write fast", "stream", K1, "RW DELETE", "stream", "5.0.0", "O(1) for each single item to delete in the stream, regardless of the stream size.",
+        "Delete entries by ID (they are flagged in their node); returns how many.", "key id [id ...]", stream::xdel),
+    tips(c("xtrim", -4, "write", "stream", K1, "RW DELETE", "stream", "5.0.0", "O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.",
+        "Drop the oldest entries by MAXLEN or MINID (~ drops whole nodes only).", "key MAXLEN|MINID [=|~] threshold [LIMIT count]", stream::xtrim), "nondeterministic_output"),
+    c("xread", -4, "readonly blocking movablekeys", "stream", NOKEY, "RO ACCESS", "stream", "5.0.0", "For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.",
+        "Entries after an ID in one or more streams ($ for new ones), optionally waiting.", "[COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]", stream::xread),
+    c("xreadgroup", -7, "write blocking movablekeys", "stream", NOKEY, "RO ACCESS", "stream", "5.0.0", "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.",
+        "Read as a consumer of a group: > for new entries (made pending), an ID for its own history.", "GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]", stream::xreadgroup),
+    c("xack", -4, "write fast", "stream", K1, "RW UPDATE", "stream", "5.0.0", "O(1) for each message ID processed.",
+        "Acknowledge pending entries of a group; returns how many were pending.", "key group id [id ...]", stream::xack),
+    tips(c("xpending", -3, "readonly", "stream", K1, "RO ACCESS", "stream", "5.0.0", "O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.",
+        "A group's pending entries: a summary, or entries with owner, idle time and deliveries.", "key group [[IDLE min-idle-time] start end count [consumer]]", stream::xpending), "nondeterministic_output"),
+    tips(c("xclaim", -6, "write fast", "stream", K1, "RW UPDATE", "stream", "5.0.0", "O(log N) with N being the number of messages in the PEL of the consumer group.",
+        "Take over pending entries idle for at least a time.", "key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]", stream::xclaim), "nondeterministic_output"),
+    tips(c("xautoclaim", -6, "write fast", "stream", K1, "RW DELETE", "stream", "6.2.0", "O(1) if COUNT is small.",
+        "Scan the group's pending entries from an ID and claim the idle ones.", "key group consumer min-idle-time start [COUNT count] [JUSTID]", stream::xautoclaim), "nondeterministic_output"),
+    c("xsetid", -3, "write denyoom fast", "stream", K1, "RW UPDATE", "stream", "5.0.0", "O(1)",
+        "Set a stream's last ID (and entries-added, max-deleted-entry-id).", "key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]", stream::xsetid),
+    container("xgroup", -2, "", "stream", "5.0.0", "Consumer groups: CREATE, SETID, DESTROY, CREATECONSUMER, DELCONSUMER.", XGROUP_SUBS),
+    container("xinfo", -2, "", "stream", "5.0.0", "Look inside a stream: STREAM, GROUPS, CONSUMERS.", XINFO_SUBS),
     // Transactions.
     c("multi", 1, "noscript loading stale fast allow_busy", "transaction", NOKEY, "", "transactions", "1.2.0", "O(1)",
         "Start a transaction: the commands that follow are queued until EXEC.", "", multi::multi),
@@ -1700,6 +1818,9 @@ static KEY_SPECS: &[(&str, &[KeySpec])] = &[
     ("bitop", &[ks("OW UPDATE", Index(2), Range(0, 1, 0), ""), ks("RO ACCESS", Index(3), Range(-1, 1, 0), "")]),
     ("blmove", &[ks("RW ACCESS DELETE", Index(1), Range(0, 1, 0), ""), ks("RW INSERT", Index(2), Range(0, 1, 0), "")]),
     ("blmpop", &[ks("RW ACCESS DELETE", Index(2), Keynum(0, 1, 1), "")]),
+    ("xadd", &[ks("RW UPDATE", Index(1), Range(0, 1, 0), "UPDATE instead of INSERT because of the optional trimming feature")]),
+    ("xread", &[ks("RO ACCESS", Keyword("STREAMS", 1), Range(-1, 1, 2), "")]),
+    ("xreadgroup", &[ks("RO ACCESS", Keyword("STREAMS", 4), Range(-1, 1, 2), "")]),
     ("brpoplpush", &[ks("RW ACCESS DELETE", Index(1), Range(0, 1, 0), ""), ks("RW INSERT", Index(2), Range(0, 1, 0), "")]),
     ("bzmpop", &[ks("RW ACCESS DELETE", Index(2), Keynum(0, 1, 1), "")]),
     ("copy", &[ks("RO ACCESS", Index(1), Range(0, 1, 0), ""), ks("OW UPDATE", Index(2), Range(0, 1, 0), "")]),

@@ -28,6 +28,7 @@ mod session;
 mod set_panel;
 mod slowlog_panel;
 mod state;
+mod stream_panel;
 mod tx_panel;
 mod zset_panel;
 

@@ -53,6 +53,7 @@ pub fn panels(props: &PanelsProps) -> Html {
             PanelKind::Memory => html! { <super::memory_panel::MemoryPanel ..p /> },
             PanelKind::List => html! { <super::list_panel::ListPanel ..p /> },
             PanelKind::Hash => html! { <super::hash_panel::HashPanel ..p /> },
+            PanelKind::Stream => html! { <super::stream_panel::StreamPanel ..p /> },
             PanelKind::Set => html! { <super::set_panel::SetPanel ..p /> },
             PanelKind::Tx => html! { <super::tx_panel::TxPanel ..p /> },
             PanelKind::Messaging => html! { <super::msg_panel::MessagingPanel ..p /> },
@@ -192,6 +193,7 @@ fn keyspace_panel(props: &PanelProps) -> Html {
                 "set" => "SSCAN {} 0",
                 "list" => "LRANGE {} 0 9",
                 "zset" => "ZRANGE {} 0 9 WITHSCORES",
+                "stream" => "XRANGE {} - + COUNT 10",
                 _ => "GET {}",
             };
             Callback::from(move |_| {

@@ -114,13 +114,14 @@ pub enum PanelKind {
     List,
     Hash,
     Set,
+    Stream,
     Tx,
     Messaging,
     SlowLog,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 14] = [
+    pub const ALL: [PanelKind; 15] = [
         PanelKind::Keyspace,
         PanelKind::Ttl,
         PanelKind::Stats,
@@ -128,6 +129,7 @@ impl PanelKind {
         PanelKind::List,
         PanelKind::Hash,
         PanelKind::Set,
+        PanelKind::Stream,
         PanelKind::Tx,
         PanelKind::Messaging,
         PanelKind::SlowLog,
@@ -150,6 +152,7 @@ impl PanelKind {
             PanelKind::List => "List",
             PanelKind::Hash => "Hash",
             PanelKind::Set => "Set",
+            PanelKind::Stream => "Stream",
             PanelKind::Tx => "Transactions & scripts",
             PanelKind::Messaging => "Pub/Sub",
             PanelKind::SlowLog => "Slow log",
@@ -222,6 +225,9 @@ pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
     }
     if super::hash_panel::HASH_COMMANDS.contains(&name.as_str()) {
         return Some(PanelKind::Hash);
+    }
+    if super::stream_panel::STREAM_COMMANDS.contains(&name.as_str()) {
+        return Some(PanelKind::Stream);
     }
     if super::set_panel::SET_COMMANDS.contains(&name.as_str()) {
         return Some(PanelKind::Set);

@@ -318,6 +318,13 @@ fn flush_db(ctx: &mut Ctx, db: usize) {
         core.watches
             .touch_all_in_db(db, &|k| d.keys.get(k).is_some(), None);
     }
+    // Clients blocked in XREADGROUP on a key the flush removes fail with -UNBLOCKED
+    // (scanDatabaseForDeletedKeys); the ready keys are looked at after the command.
+    for key in ctx.core.blocking.keys_in(db) {
+        if ctx.core.dbs[db].keys.get(&key).is_some() {
+            ctx.core.blocking.signal(db, &key);
+        }
+    }
     let n = ctx.core.dbs[db].keys.len() as u64;
     ctx.core.dbs[db].clear();
     ctx.core.stats.dirty += n;
@@ -375,7 +382,25 @@ pub fn swapdb(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 Some((&|k| has(da, k), &|k| expired(da, k))),
             );
         }
+        let is_stream = |d: &crate::engine::Db, k: &[u8]| {
+            d.keys
+                .get(k)
+                .is_some_and(|o| matches!(o.value, crate::engine::object::Value::Stream(_)))
+        };
+        // Streams the swap takes away (scanDatabaseForDeletedKeys): their XREADGROUP
+        // clients fail with -UNBLOCKED.
+        let mut gone = Vec::new();
+        for (db, other) in [(a, b), (b, a)] {
+            for key in ctx.core.blocking.keys_in(db) {
+                if is_stream(&ctx.core.dbs[db], &key) && !is_stream(&ctx.core.dbs[other], &key) {
+                    gone.push((db, key));
+                }
+            }
+        }
         ctx.core.dbs.swap(a, b);
+        for (db, key) in gone {
+            ctx.core.blocking.signal(db, &key);
+        }
         // Clients blocked on a key the swap brought in wake (scanDatabaseForReadyLists).
         for db in [a, b] {
             for key in ctx.core.blocking.keys_in(db) {

@@ -17,6 +17,7 @@ pub mod server;
 pub mod set;
 pub mod slowlog;
 pub mod sort;
+pub mod stream;
 pub mod strings;
 pub mod zset;
 
