@@ -2,6 +2,9 @@
 //! sparse arrays of more than 10 slots and under half full refused, 1000 levels of
 //! nesting), with its error texts.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use omnilua::{Lua, Result, Table, Value};
 
 use super::libs::{fmt_g, lua_fn, rt, type_name};
@@ -9,6 +12,16 @@ use super::libs::{fmt_g, lua_fn, rt, type_name};
 /// lua-cjson allows 1000; fewer here, so a deep document cannot overflow the Rust
 /// stack (wasm has 1 MiB, debug builds use kilobytes a level).
 const MAX_DEPTH: usize = 200;
+
+/// The settings lua-cjson keeps per Lua state and its configuration functions change:
+/// nesting limits (capped at MAX_DEPTH here) and what to do with NaN and Inf.
+struct Settings {
+    encode_depth: Cell<usize>,
+    decode_depth: Cell<usize>,
+    /// 0: refuse (default), 1: write them as `%.14g` prints them, 2: write `null`.
+    encode_invalid: Cell<u8>,
+    keep_buffer: Cell<bool>,
+}
 
 /// `cjson.null`: a NULL light userdata, as lua-cjson's.
 pub(crate) fn null() -> Value {
@@ -18,20 +31,28 @@ pub(crate) fn null() -> Value {
 /// Builds the `cjson` table (`null` is added by the Lua side).
 pub(crate) fn table(lua: &Lua) -> Result<Table> {
     let t = lua.create_table()?;
+    let cfg = Rc::new(Settings {
+        encode_depth: Cell::new(1000),
+        decode_depth: Cell::new(1000),
+        encode_invalid: Cell::new(0),
+        keep_buffer: Cell::new(true),
+    });
+    let c = cfg.clone();
     t.raw_set(
         "encode",
-        lua_fn(lua, |lua, args| {
+        lua_fn(lua, move |lua, args| {
             if args.len() != 1 {
                 return Err(rt("bad argument #1 to 'encode' (expected 1 argument)"));
             }
             let mut out = Vec::new();
-            encode(&args[0], 0, &mut out)?;
+            encode(&args[0], 0, &mut out, &c)?;
             Ok(Value::String(lua.create_string(&out)?))
         })?,
     )?;
+    let c = cfg.clone();
     t.raw_set(
         "decode",
-        lua_fn(lua, |lua, args| {
+        lua_fn(lua, move |lua, args| {
             if args.len() != 1 {
                 return Err(rt("bad argument #1 to 'decode' (expected 1 argument)"));
             }
@@ -50,8 +71,70 @@ pub(crate) fn table(lua: &Lua) -> Result<Table> {
                 s: &text,
                 pos: 0,
                 depth: 0,
+                max_depth: c.decode_depth.get().min(MAX_DEPTH),
             };
             p.decode(lua)
+        })?,
+    )?;
+    // The configuration functions: each sets its option when given one and answers
+    // the setting in force (lua-cjson's json_enum_option / json_integer_option).
+    let c = cfg.clone();
+    t.raw_set(
+        "encode_keep_buffer",
+        lua_fn(lua, move |_, args| {
+            // Whether the encode buffer is reused between calls: no visible effect.
+            if let Some(b) = bool_option(args, "encode_keep_buffer")? {
+                c.keep_buffer.set(b);
+            }
+            Ok(Value::Boolean(c.keep_buffer.get()))
+        })?,
+    )?;
+    let c = cfg.clone();
+    t.raw_set(
+        "encode_max_depth",
+        lua_fn(lua, move |_, args| {
+            if let Some(n) = depth_option(args, "encode_max_depth")? {
+                c.encode_depth.set(n);
+            }
+            Ok(Value::Number(c.encode_depth.get() as f64))
+        })?,
+    )?;
+    let c = cfg.clone();
+    t.raw_set(
+        "decode_max_depth",
+        lua_fn(lua, move |_, args| {
+            if let Some(n) = depth_option(args, "decode_max_depth")? {
+                c.decode_depth.set(n);
+            }
+            Ok(Value::Number(c.decode_depth.get() as f64))
+        })?,
+    )?;
+    let c = cfg;
+    t.raw_set(
+        "encode_invalid_numbers",
+        lua_fn(lua, move |lua, args| {
+            match args.first() {
+                None | Some(Value::Nil) => {}
+                Some(Value::Boolean(b)) => c.encode_invalid.set(*b as u8),
+                Some(Value::String(s)) if s.as_bytes()? == b"null" => c.encode_invalid.set(2),
+                Some(Value::String(s)) => {
+                    return Err(rt(format_args!(
+                        "bad argument #1 to 'encode_invalid_numbers' (invalid option '{}')",
+                        String::from_utf8_lossy(&s.as_bytes()?)
+                    )))
+                }
+                Some(other) => {
+                    return Err(rt(format_args!(
+                        "bad argument #1 to 'encode_invalid_numbers' (string expected, got {})",
+                        type_name(Some(other))
+                    )))
+                }
+            }
+            Ok(match c.encode_invalid.get() {
+                0 => Value::Boolean(false),
+                1 => Value::Boolean(true),
+                _ => Value::String(lua.create_string(b"null")?),
+            })
         })?,
     )?;
     t.raw_set("_NAME", "cjson")?;
@@ -59,17 +142,51 @@ pub(crate) fn table(lua: &Lua) -> Result<Table> {
     Ok(t)
 }
 
-fn encode(v: &Value, depth: usize, out: &mut Vec<u8>) -> Result<()> {
+/// An optional boolean option argument.
+fn bool_option(args: &[Value], name: &str) -> Result<Option<bool>> {
+    match args.first() {
+        None | Some(Value::Nil) => Ok(None),
+        Some(Value::Boolean(b)) => Ok(Some(*b)),
+        Some(other) => Err(rt(format_args!(
+            "bad argument #1 to '{name}' (boolean expected, got {})",
+            type_name(Some(other))
+        ))),
+    }
+}
+
+/// An optional nesting depth, 1 to INT_MAX.
+fn depth_option(args: &[Value], name: &str) -> Result<Option<usize>> {
+    let n = match args.first() {
+        None | Some(Value::Nil) => return Ok(None),
+        Some(Value::Number(n)) => *n,
+        Some(Value::Integer(i)) => *i as f64,
+        Some(other) => {
+            return Err(rt(format_args!(
+                "bad argument #1 to '{name}' (number expected, got {})",
+                type_name(Some(other))
+            )))
+        }
+    };
+    if !(1.0..=i32::MAX as f64).contains(&n) {
+        return Err(rt(format_args!(
+            "bad argument #1 to '{name}' (expected integer between 1 and {})",
+            i32::MAX
+        )));
+    }
+    Ok(Some(n as usize))
+}
+
+fn encode(v: &Value, depth: usize, out: &mut Vec<u8>, cfg: &Settings) -> Result<()> {
     match v {
         Value::Nil => out.extend_from_slice(b"null"),
         Value::LightUserData(p) if p.is_null() => out.extend_from_slice(b"null"),
         Value::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
-        Value::Number(n) => number(*n, out)?,
-        Value::Integer(i) => number(*i as f64, out)?,
+        Value::Number(n) => number(*n, out, cfg)?,
+        Value::Integer(i) => number(*i as f64, out, cfg)?,
         Value::String(s) => string(&s.as_bytes()?, out),
         Value::Table(t) => {
             let depth = depth + 1;
-            if depth > MAX_DEPTH {
+            if depth > cfg.encode_depth.get().min(MAX_DEPTH) {
                 return Err(rt(format_args!(
                     "Cannot serialise, excessive nesting ({depth})"
                 )));
@@ -83,7 +200,7 @@ fn encode(v: &Value, depth: usize, out: &mut Vec<u8>) -> Result<()> {
                             out.push(b',');
                         }
                         let item: Value = t.raw_get(i as f64)?;
-                        encode(&item, depth, out)?;
+                        encode(&item, depth, out, cfg)?;
                     }
                     out.push(b']');
                 }
@@ -97,7 +214,12 @@ fn encode(v: &Value, depth: usize, out: &mut Vec<u8>) -> Result<()> {
                             Value::String(s) => string(&s.as_bytes()?, out),
                             Value::Number(x) => {
                                 out.push(b'"');
-                                number(*x, out)?;
+                                number(*x, out, cfg)?;
+                                out.push(b'"');
+                            }
+                            Value::Integer(i) => {
+                                out.push(b'"');
+                                number(*i as f64, out, cfg)?;
                                 out.push(b'"');
                             }
                             other => {
@@ -108,7 +230,7 @@ fn encode(v: &Value, depth: usize, out: &mut Vec<u8>) -> Result<()> {
                             }
                         }
                         out.push(b':');
-                        encode(val, depth, out)?;
+                        encode(val, depth, out, cfg)?;
                     }
                     out.push(b'}');
                 }
@@ -146,9 +268,16 @@ fn array_length(pairs: &[(Value, Value)]) -> Result<Option<usize>> {
     Ok(Some(max))
 }
 
-fn number(n: f64, out: &mut Vec<u8>) -> Result<()> {
+fn number(n: f64, out: &mut Vec<u8>, cfg: &Settings) -> Result<()> {
     if !n.is_finite() {
-        return Err(rt("Cannot serialise number: must not be NaN or Inf"));
+        match cfg.encode_invalid.get() {
+            0 => return Err(rt("Cannot serialise number: must not be NaN or Inf")),
+            1 => {}
+            _ => {
+                out.extend_from_slice(b"null");
+                return Ok(());
+            }
+        }
     }
     out.extend_from_slice(fmt_g(n, 14).as_bytes());
     Ok(())
@@ -212,6 +341,7 @@ struct Parser<'a> {
     s: &'a [u8],
     pos: usize,
     depth: usize,
+    max_depth: usize,
 }
 
 impl Parser<'_> {
@@ -239,7 +369,7 @@ impl Parser<'_> {
 
     fn nest(&mut self, at: usize) -> Result<()> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
+        if self.depth > self.max_depth {
             return Err(rt(format_args!(
                 "Found too many nested data structures ({}) at character {}",
                 self.depth,
