@@ -81,6 +81,8 @@ pub struct Stats {
     pub expired_keys: u64,
     pub evicted_keys: u64,
     pub total_error_replies: u64,
+    /// INFO errorstats: error replies by code (`ERR`, `WRONGTYPE` …).
+    pub errorstats: BTreeMap<String, u64>,
     /// The highest used_memory seen (INFO used_memory_peak; CONFIG RESETSTAT clears it).
     pub peak_memory: u64,
     pub dirty: u64,
@@ -221,6 +223,8 @@ pub struct Core {
     pub nested: u32,
     /// Clients in MONITOR mode, in the order they started.
     pub monitors: Vec<u64>,
+    /// The errors the running script's commands answered (already counted in INFO).
+    pub script_errors: Vec<String>,
     /// SLOWLOG's entries.
     pub slowlog: slowlog::SlowLog,
     /// LATENCY's samples.
@@ -296,7 +300,7 @@ impl Ctx<'_> {
         self.core.settle();
         self.core.note_memory();
         let usec = timer::elapsed_us(started);
-        self.core.count_call(spec, usec, reply.is_error());
+        self.core.count_call(spec, usec, &reply);
         // A script's commands come from Redis's Lua client: no address, no name.
         let (addr, name) = if self.core.running_script.is_some() {
             ("?:0".to_string(), Vec::new())
@@ -394,6 +398,7 @@ impl Engine {
                 pubsub: pubsub::PubSub::default(),
                 nested: 0,
                 monitors: Vec::new(),
+                script_errors: Vec::new(),
                 slowlog: slowlog::SlowLog::default(),
                 latency: slowlog::Latency::default(),
             },
@@ -677,7 +682,7 @@ impl Engine {
         let spec = match table::lookup(argv) {
             Ok(s) => s,
             Err(e) => {
-                self.core.stats.total_error_replies += 1;
+                self.core.count_error(&e);
                 self.flag_transaction(id);
                 return Reply::Error(e);
             }
@@ -695,7 +700,7 @@ impl Engine {
         if spec.flags.contains(crate::engine::table::Flags::PROTECTED)
             && !self.protected_allowed(id)
         {
-            self.core.stats.total_error_replies += 1;
+            self.core.count_error("ERR");
             self.flag_transaction(id);
             return Reply::Error(format!(
                 "ERR {0} command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
@@ -806,7 +811,7 @@ impl Engine {
             self.unblock(target, error);
         }
         let usec = timer::elapsed_us(started);
-        self.core.count_call(spec, usec, reply.is_error());
+        self.core.count_call(spec, usec, &reply);
         if reply != Reply::Blocked {
             if let Some(c) = self.clients.get(&id) {
                 let (addr, name) = (c.addr.clone(), c.name.clone().unwrap_or_default());
@@ -841,7 +846,7 @@ impl Engine {
     /// Refuses a command before it runs (Redis's `rejectCommand`): the error, counted as
     /// a rejected call, and the transaction flagged (or ended, for EXEC).
     fn reject(&mut self, id: u64, spec: &'static table::CommandSpec, error: String) -> Reply {
-        self.core.stats.total_error_replies += 1;
+        self.core.count_error(&error);
         self.core
             .cmdstats
             .entry(spec.key())
@@ -1106,16 +1111,48 @@ impl Core {
     }
 
     /// Counts one command that ran: INFO commandstats and the server's totals.
-    pub(crate) fn count_call(&mut self, spec: &table::CommandSpec, usec: u64, failed: bool) {
+    pub(crate) fn count_call(&mut self, spec: &table::CommandSpec, usec: u64, reply: &Reply) {
         let st = self.cmdstats.entry(spec.key()).or_default();
         st.calls += 1;
         st.usec += usec;
         st.histogram[slowlog::bucket_of(usec.saturating_mul(1000))] += 1;
-        if failed {
+        if let Reply::Error(e) = reply {
             st.failed_calls += 1;
-            self.stats.total_error_replies += 1;
+            // A script's error that one of its commands answered was counted then.
+            let script = spec.container.is_none()
+                && matches!(
+                    spec.name,
+                    "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
+                );
+            if !(script && self.script_errors.iter().any(|x| e.starts_with(x.as_str()))) {
+                self.count_error(e);
+            }
+        }
+        if !self.script_errors.is_empty()
+            && spec.container.is_none()
+            && matches!(
+                spec.name,
+                "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
+            )
+        {
+            self.script_errors.clear();
         }
         self.stats.total_commands_processed += 1;
+    }
+
+    /// One error reply: INFO's total_error_replies and errorstats, by the error's code
+    /// (its first word), at most 128 codes as Redis keeps.
+    pub(crate) fn count_error(&mut self, text: &str) {
+        self.stats.total_error_replies += 1;
+        let code = text.split(' ').next().unwrap_or("ERR");
+        let n = self.stats.errorstats.len();
+        match self.stats.errorstats.get_mut(code) {
+            Some(c) => *c += 1,
+            None if n < 128 => {
+                self.stats.errorstats.insert(code.to_string(), 1);
+            }
+            None => {}
+        }
     }
 
     /// The clock's time now (not the command's cached `now`): how long a script runs.

@@ -127,7 +127,7 @@ struct EngineHost<'a, 'b> {
 
 impl EngineHost<'_, '_> {
     fn refuse(&mut self, spec: Option<&'static table::CommandSpec>, e: &str) -> Reply {
-        self.ctx.core.stats.total_error_replies += 1;
+        self.ctx.core.count_error(e);
         if let Some(spec) = spec {
             self.ctx
                 .core
@@ -213,6 +213,13 @@ impl Host for EngineHost<'_, '_> {
     fn call(&mut self, argv: &[Vec<u8>], resp: u8) -> Reply {
         let reply = self.dispatch(argv, resp);
         self.total_calls += 1;
+        // Counted once, here: if the script ends with this error, it is not counted
+        // again (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE).
+        if let Reply::Error(e) = &reply {
+            if self.ctx.core.script_errors.len() < 64 {
+                self.ctx.core.script_errors.push(e.clone());
+            }
+        }
         if self.tracing && self.calls.len() < TRACE_CALLS {
             let wrote = !reply.is_error()
                 && table::lookup(argv).is_ok_and(|s| s.flags.contains(Flags::WRITE));

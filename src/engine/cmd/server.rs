@@ -679,6 +679,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         "stats",
         "replication",
         "cpu",
+        "errorstats",
         "cluster",
         "keyspace",
     ];
@@ -712,6 +713,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         "replication",
         "cpu",
         "commandstats",
+        "errorstats",
         "cluster",
         "keyspace",
     ];
@@ -825,6 +827,13 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             ),
             "cpu" => "# CPU\r\nused_cpu_sys:0.000000\r\nused_cpu_user:0.000000\r\n".to_string(),
             "cluster" => "# Cluster\r\ncluster_enabled:0\r\n".to_string(),
+            "errorstats" => {
+                let mut s = "# Errorstats\r\n".to_string();
+                for (code, n) in &st.errorstats {
+                    s.push_str(&format!("errorstat_{code}:count={n}\r\n"));
+                }
+                s
+            }
             "commandstats" => {
                 let mut s = "# Commandstats\r\n".to_string();
                 let mut rows: Vec<(String, &crate::engine::CmdStat)> = ctx
