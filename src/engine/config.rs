@@ -257,6 +257,8 @@ pub struct Config {
     /// `notify-keyspace-events` as flags (see `pubsub::flags`).
     pub notify_flags: u32,
     pub slowlog_slower_than: i64,
+    /// `busy-reply-threshold` (`lua-time-limit`), ms.
+    pub busy_reply_threshold: i64,
     pub slowlog_max_len: usize,
     /// `latency-monitor-threshold`, ms (0: off).
     pub latency_threshold: i64,
@@ -288,6 +290,7 @@ impl Default for Config {
             playground_value_cap: u64::MAX,
             notify_flags: 0,
             slowlog_slower_than: 10000,
+            busy_reply_threshold: 5000,
             slowlog_max_len: 128,
             latency_threshold: 0,
             pubsub_limit: super::pubsub::BufferLimit::default(),
@@ -336,6 +339,7 @@ impl Config {
         self.hash_max_listpack_value = self.int("hash-max-listpack-value");
         self.set_max_intset_entries = self.int("set-max-intset-entries");
         self.slowlog_slower_than = self.int("slowlog-log-slower-than");
+        self.busy_reply_threshold = self.int("busy-reply-threshold");
         self.slowlog_max_len = self.int("slowlog-max-len").clamp(0, 1 << 32) as usize;
         self.latency_threshold = self.int("latency-monitor-threshold");
         self.notify_flags = self

@@ -308,12 +308,7 @@ fn run(
         started_ms: ctx.core.wall_ms(),
         wrote: false,
         kill: false,
-        busy_after_ms: ctx
-            .core
-            .config
-            .get("busy-reply-threshold")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(5000),
+        busy_after_ms: ctx.core.config.busy_reply_threshold,
     });
     let mut host = EngineHost {
         tracing,
