@@ -304,15 +304,17 @@ pub fn stream_panel(props: &PanelProps) -> Html {
     }
 }
 
-/// An order queue read by a consumer group of two workers.
+/// An order queue read by a consumer group of two workers; bob reads first, so the
+/// oldest pending entry is his, and alice's XAUTOCLAIM takes it over (as if bob crashed
+/// before XACK: at-least-once).
 const DEMO: &[&str] = &[
     "DEL orders",
     "XGROUP CREATE orders workers $ MKSTREAM",
     "XADD orders * item book qty 1",
     "XADD orders * item pen qty 3",
     "XADD orders * item lamp qty 1",
-    "XREADGROUP GROUP workers alice COUNT 2 STREAMS orders >",
     "XREADGROUP GROUP workers bob COUNT 1 STREAMS orders >",
+    "XREADGROUP GROUP workers alice COUNT 2 STREAMS orders >",
     "XPENDING orders workers",
     "XAUTOCLAIM orders workers alice 0 0 COUNT 1",
     "XINFO GROUPS orders",
