@@ -388,10 +388,15 @@ fn valid_hex_float(s: &str) -> bool {
 /// Glob matching as Redis's `stringmatchlen`: `*`, `?`, `[abc]`, `[^a-z]`, and `\x` to
 /// escape. With `nocase`, ASCII letters compare case-insensitively.
 pub fn glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
-    glob_inner(pattern, s, nocase, 0)
+    let mut skip_longer = false;
+    glob_inner(pattern, s, nocase, 0, &mut skip_longer)
 }
 
-fn glob_inner(p: &[u8], s: &[u8], nocase: bool, depth: u32) -> bool {
+/// `skip_longer` is Redis's skipLongerMatches: once the rest of a pattern after a `*`
+/// matched nowhere in the rest of the string, no earlier `*` can help by taking more of
+/// the string, so every pending loop stops. Without it `a*a*a*…*b` against a long run
+/// of `a`s takes exponential time (and a server stops answering everybody).
+fn glob_inner(p: &[u8], s: &[u8], nocase: bool, depth: u32, skip_longer: &mut bool) -> bool {
     // Deep nesting of stars is bounded, as Redis bounds it, to avoid stack exhaustion.
     if depth > 1000 {
         return false;
@@ -414,10 +419,14 @@ fn glob_inner(p: &[u8], s: &[u8], nocase: bool, depth: u32) -> bool {
                     return true;
                 }
                 for start in si..=s.len() {
-                    if glob_inner(&p[pi + 1..], &s[start..], nocase, depth + 1) {
+                    if glob_inner(&p[pi + 1..], &s[start..], nocase, depth + 1, skip_longer) {
                         return true;
                     }
+                    if *skip_longer {
+                        return false;
+                    }
                 }
+                *skip_longer = true;
                 return false;
             }
             b'?' => {
@@ -538,6 +547,19 @@ pub fn bytes_human(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nested_stars_fail_fast() {
+        // Redis's regression test: 20 stars against 40 `a`s with no `b` (exponential
+        // without skipLongerMatches; this test would not finish).
+        let pat = format!("{}b", "a*".repeat(20));
+        assert!(!glob_match(pat.as_bytes(), &[b'a'; 40], false));
+        let pat = format!("{}a", "*a".repeat(30));
+        assert!(glob_match(pat.as_bytes(), &[b'a'; 60], false));
+        assert!(!glob_match(pat.as_bytes(), &[b'a'; 29], false));
+        assert!(glob_match(b"h*llo*w?rld", b"hello brave world", false));
+        assert!(!glob_match(b"h*llo*w?rld", b"hello brave word", false));
+    }
 
     #[test]
     fn integers_are_strict() {
