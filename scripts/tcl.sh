@@ -48,7 +48,7 @@ rows=""
 for unit in "${UNITS[@]}"; do
   say "$unit"
   read -r ko ke kx <<<"$(count "$(run_unit kvlab "$unit")")"
-  stop=$(sed 's/\x1b\[[0-9;]*m//g' "$work/kvlab-${unit//\//_}.log" | grep -m1 '^\[exception\]' | sed 's/.*Executing test client: //; s/|/\\|/g' | cut -c1-90 || true)
+  stop=$(sed 's/\x1b\[[0-9;]*m//g' "$work/kvlab-${unit//\//_}.log" | grep -a -m1 '^\[exception\]' | sed 's/.*Executing test client: //; s/|/\\|/g' | cut -c1-90 || true)
   read -r ro re rx <<<"$(count "$(run_unit redis "$unit")")"
   echo "kvlab: $ko ok, $ke err, $kx exception ($stop); redis-server: $ro ok, $re err, $rx exception"
   rows+="| $unit | $ko | $ke | ${stop:-} | $ro | $re |"$'\n'

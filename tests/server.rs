@@ -481,6 +481,16 @@ fn redis_rs_pubsub_receives_messages() {
 
 /// Sends `cmd` on a fresh connection from another thread; the thread returns the raw
 /// reply once `len` bytes arrived.
+/// Runs a command given as words (no quoting), for its effect.
+fn run(c: &mut redis::Connection, line: &str) {
+    let mut words = line.split_whitespace();
+    let mut cmd = redis::cmd(words.next().unwrap_or("PING"));
+    for w in words {
+        cmd.arg(w);
+    }
+    let _: redis::Value = cmd.query(c).unwrap();
+}
+
 fn raw_in_thread(port: u16, cmd: &'static [u8], len: usize) -> std::thread::JoinHandle<Vec<u8>> {
     std::thread::spawn(move || raw(port, cmd, len))
 }
@@ -490,43 +500,17 @@ fn xread_block_dollar_waits_for_entries_after_the_top_when_it_blocked() {
     let s = support::kvlab_server(&[]);
     let port = s.port;
     let mut c = client(port);
-    let _: String = redis::cmd("XADD")
-        .arg("s")
-        .arg("1-0")
-        .arg("f")
-        .arg("old")
-        .query(&mut c)
-        .unwrap();
+    run(&mut c, "XADD s 1-0 f old");
     let want: &[u8] =
         b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n2-0\r\n*2\r\n$1\r\nf\r\n$3\r\nnew\r\n";
     let waiter = raw_in_thread(port, b"XREAD BLOCK 0 STREAMS s $\r\n", want.len());
     wait_blocked(&mut c, 1);
     // A write to another key, and a write that adds nothing new, wake nobody.
-    let _: String = redis::cmd("XADD")
-        .arg("other")
-        .arg("1-0")
-        .arg("f")
-        .arg("x")
-        .query(&mut c)
-        .unwrap();
-    let _: i64 = redis::cmd("XDEL")
-        .arg("s")
-        .arg("9-0")
-        .query(&mut c)
-        .unwrap();
-    let _: String = redis::cmd("SET")
-        .arg("unrelated")
-        .arg("1")
-        .query(&mut c)
-        .unwrap();
+    run(&mut c, "XADD other 1-0 f x");
+    run(&mut c, "XDEL s 9-0");
+    run(&mut c, "SET unrelated 1");
     wait_blocked(&mut c, 1);
-    let _: String = redis::cmd("XADD")
-        .arg("s")
-        .arg("2-0")
-        .arg("f")
-        .arg("new")
-        .query(&mut c)
-        .unwrap();
+    run(&mut c, "XADD s 2-0 f new");
     // Only the entry after the top at blocking time (1-0), not 1-0 itself.
     assert_eq!(waiter.join().unwrap(), want);
     wait_blocked(&mut c, 0);
@@ -545,13 +529,7 @@ fn xread_block_on_a_missing_key_and_several_keys() {
         want.len(),
     );
     wait_blocked(&mut c, 1);
-    let _: String = redis::cmd("XADD")
-        .arg("b")
-        .arg("7-1")
-        .arg("k")
-        .arg("v")
-        .query(&mut c)
-        .unwrap();
+    run(&mut c, "XADD b 7-1 k v");
     assert_eq!(waiter.join().unwrap(), want);
     wait_blocked(&mut c, 0);
 }
@@ -561,14 +539,7 @@ fn xreadgroup_block_is_served_by_an_xadd_and_makes_the_entry_pending() {
     let s = support::kvlab_server(&[]);
     let port = s.port;
     let mut c = client(port);
-    let _: String = redis::cmd("XGROUP")
-        .arg("CREATE")
-        .arg("s")
-        .arg("g")
-        .arg("$")
-        .arg("MKSTREAM")
-        .query(&mut c)
-        .unwrap();
+    run(&mut c, "XGROUP CREATE s g $ MKSTREAM");
     let want: &[u8] =
         b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n5-0\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n";
     let waiter = raw_in_thread(
@@ -577,13 +548,7 @@ fn xreadgroup_block_is_served_by_an_xadd_and_makes_the_entry_pending() {
         want.len(),
     );
     wait_blocked(&mut c, 1);
-    let _: String = redis::cmd("XADD")
-        .arg("s")
-        .arg("5-0")
-        .arg("f")
-        .arg("v")
-        .query(&mut c)
-        .unwrap();
+    run(&mut c, "XADD s 5-0 f v");
     assert_eq!(waiter.join().unwrap(), want);
     wait_blocked(&mut c, 0);
     let pending: (i64, String, String, Vec<(String, String)>) = redis::cmd("XPENDING")
@@ -609,13 +574,7 @@ fn xreadgroup_block_is_served_by_an_xadd_and_makes_the_entry_pending() {
         want2.len(),
     );
     wait_blocked(&mut c, 1);
-    let _: String = redis::cmd("XADD")
-        .arg("s")
-        .arg("6-0")
-        .arg("f")
-        .arg("w")
-        .query(&mut c)
-        .unwrap();
+    run(&mut c, "XADD s 6-0 f w");
     assert_eq!(waiter.join().unwrap(), want2);
 }
 
@@ -669,14 +628,7 @@ fn xreadgroup_waiters_fail_when_the_group_or_the_key_goes() {
     let s = support::kvlab_server(&[]);
     let port = s.port;
     let mut c = client(port);
-    let _: String = redis::cmd("XGROUP")
-        .arg("CREATE")
-        .arg("s")
-        .arg("g")
-        .arg("$")
-        .arg("MKSTREAM")
-        .query(&mut c)
-        .unwrap();
+    run(&mut c, "XGROUP CREATE s g $ MKSTREAM");
     let want: &[u8] =
         b"-NOGROUP the consumer group this client was blocked on no longer exists\r\n";
     let waiter = raw_in_thread(
@@ -685,22 +637,11 @@ fn xreadgroup_waiters_fail_when_the_group_or_the_key_goes() {
         want.len(),
     );
     wait_blocked(&mut c, 1);
-    let _: i64 = redis::cmd("XGROUP")
-        .arg("DESTROY")
-        .arg("s")
-        .arg("g")
-        .query(&mut c)
-        .unwrap();
+    run(&mut c, "XGROUP DESTROY s g");
     assert_eq!(waiter.join().unwrap(), want);
     wait_blocked(&mut c, 0);
 
-    let _: String = redis::cmd("XGROUP")
-        .arg("CREATE")
-        .arg("s")
-        .arg("g")
-        .arg("$")
-        .query(&mut c)
-        .unwrap();
+    run(&mut c, "XGROUP CREATE s g $");
     let want: &[u8] = b"-UNBLOCKED the stream key no longer exists\r\n";
     let waiter = raw_in_thread(
         port,
@@ -710,16 +651,10 @@ fn xreadgroup_waiters_fail_when_the_group_or_the_key_goes() {
     // A plain XREAD on the same key keeps waiting when the key goes.
     let reader = raw_in_thread(port, b"XREAD BLOCK 0 STREAMS s $\r\n", 10);
     wait_blocked(&mut c, 2);
-    let _: i64 = redis::cmd("DEL").arg("s").query(&mut c).unwrap();
+    run(&mut c, "DEL s");
     assert_eq!(waiter.join().unwrap(), want);
     wait_blocked(&mut c, 1);
-    let _: String = redis::cmd("XADD")
-        .arg("s")
-        .arg("1-0")
-        .arg("f")
-        .arg("v")
-        .query(&mut c)
-        .unwrap();
+    run(&mut c, "XADD s 1-0 f v");
     assert!(reader
         .join()
         .unwrap()
