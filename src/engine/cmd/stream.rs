@@ -139,6 +139,30 @@ struct TrimArgs {
     idpos: usize,
 }
 
+/// MAXLEN or MINID at `i` (one of them only), then an optional `~` or `=`: records the
+/// strategy and returns the index of the argument before the threshold.
+fn trim_strategy(
+    argv: &[Vec<u8>],
+    mut i: usize,
+    more: usize,
+    a: &mut TrimArgs,
+) -> Result<usize, Reply> {
+    if a.trim.is_some() {
+        return Err(Reply::err(
+            "ERR syntax error, MAXLEN and MINID options at the same time are not compatible",
+        ));
+    }
+    a.approx = false;
+    let next = &argv[i + 1];
+    if more >= 2 && next == b"~" {
+        a.approx = true;
+        i += 1;
+    } else if more >= 2 && next == b"=" {
+        i += 1;
+    }
+    Ok(i)
+}
+
 /// `streamParseAddOrTrimArgsOrReply`.
 fn trim_args(ctx: &Ctx, argv: &[Vec<u8>], xadd: bool) -> Result<TrimArgs, Reply> {
     let mut a = TrimArgs {
@@ -158,19 +182,7 @@ fn trim_args(ctx: &Ctx, argv: &[Vec<u8>], xadd: bool) -> Result<TrimArgs, Reply>
         if xadd && opt == b"*" {
             break;
         } else if eq(opt, "maxlen") && more > 0 {
-            if a.trim.is_some() {
-                return Err(Reply::err(
-                    "ERR syntax error, MAXLEN and MINID options at the same time are not compatible",
-                ));
-            }
-            a.approx = false;
-            let next = &argv[i + 1];
-            if more >= 2 && next == b"~" {
-                a.approx = true;
-                i += 1;
-            } else if more >= 2 && next == b"=" {
-                i += 1;
-            }
+            i = trim_strategy(argv, i, more, &mut a)?;
             let n = int_arg(&argv[i + 1])?;
             if n < 0 {
                 return Err(Reply::err("ERR The MAXLEN argument must be >= 0."));
@@ -178,19 +190,7 @@ fn trim_args(ctx: &Ctx, argv: &[Vec<u8>], xadd: bool) -> Result<TrimArgs, Reply>
             i += 1;
             a.trim = Some(Trim::MaxLen(n as u64));
         } else if eq(opt, "minid") && more > 0 {
-            if a.trim.is_some() {
-                return Err(Reply::err(
-                    "ERR syntax error, MAXLEN and MINID options at the same time are not compatible",
-                ));
-            }
-            a.approx = false;
-            let next = &argv[i + 1];
-            if more >= 2 && next == b"~" {
-                a.approx = true;
-                i += 1;
-            } else if more >= 2 && next == b"=" {
-                i += 1;
-            }
+            i = trim_strategy(argv, i, more, &mut a)?;
             let id = strict_id(&argv[i + 1])?;
             i += 1;
             a.trim = Some(Trim::MinId(id));
