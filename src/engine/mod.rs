@@ -539,6 +539,11 @@ impl Engine {
     /// Takes a parked client out of the index and files its final reply.
     fn finish_blocked(&mut self, id: u64, reply: Reply) {
         if let Some(b) = self.clients.get_mut(&id).and_then(|c| c.blocked.take()) {
+            // A blocked command counts as a call when it ends (Redis's
+            // updateStatsOnUnblock), failed if it ends in an error (NOGROUP, UNBLOCKED …).
+            if let Ok(spec) = table::lookup(&b.argv) {
+                self.core.count_call(spec, 0, &reply);
+            }
             self.core.blocking.unpark(id, b.db, &b.keys, b.deadline);
             self.ready.insert(id, (b.argv, reply));
         }
@@ -811,8 +816,8 @@ impl Engine {
             self.unblock(target, error);
         }
         let usec = timer::elapsed_us(started);
-        self.core.count_call(spec, usec, &reply);
         if reply != Reply::Blocked {
+            self.core.count_call(spec, usec, &reply);
             if let Some(c) = self.clients.get(&id) {
                 let (addr, name) = (c.addr.clone(), c.name.clone().unwrap_or_default());
                 self.core.log_slow(spec, argv, usec, &addr, &name);
