@@ -221,6 +221,7 @@ mod native {
         let mut eng = Engine::with_config(Box::new(SystemClock), opts.seed, opts.config);
         // Nothing in the server consumes key events yet (pub/sub will): don't collect them.
         eng.core.record_events = false;
+        eng.core.pubsub.keep_recent = false;
         // As in Redis, a script runs until it ends or SCRIPT KILL stops it; other
         // clients get BUSY meanwhile. Only the memory ceiling stays.
         let conns: Conns = Rc::new(RefCell::new(HashMap::new()));

@@ -90,7 +90,6 @@ impl Default for BufferLimit {
     }
 }
 
-#[derive(Default)]
 pub struct PubSub {
     channels: HashMap<Vec<u8>, Vec<u64>>,
     shard: HashMap<Vec<u8>, Vec<u64>>,
@@ -108,9 +107,30 @@ pub struct PubSub {
     pub delivered: u64,
     /// The latest messages published, newest last (bounded), for the messaging panel.
     pub recent: Vec<Published>,
+    /// Whether `recent` is kept (the browser's panel reads it; a server turns it off).
+    pub keep_recent: bool,
     /// Messages published so far (received or not): the last entry of `recent` is
     /// number `published`, so a host can tell which entries are new since it last looked.
     pub published: u64,
+}
+
+impl Default for PubSub {
+    fn default() -> Self {
+        PubSub {
+            channels: HashMap::new(),
+            shard: HashMap::new(),
+            patterns: Vec::new(),
+            clients: HashMap::new(),
+            outbox: HashMap::new(),
+            fresh: Vec::new(),
+            overflowed: Vec::new(),
+            after: Vec::new(),
+            delivered: 0,
+            recent: Vec::new(),
+            keep_recent: true,
+            published: 0,
+        }
+    }
 }
 
 /// One PUBLISH as the messaging panel shows it.
@@ -328,41 +348,60 @@ impl PubSub {
         now_ms: i64,
         limit: BufferLimit,
     ) -> i64 {
-        let mut receivers: Vec<(u64, Option<Vec<u8>>)> = Vec::new();
+        // Who gets it: channel subscribers first, then each matching pattern's (as
+        // indexes, so delivering can borrow the outboxes).
+        let mut direct: Vec<u64> = Vec::new();
         let map = match kind {
             Kind::Plain => &self.channels,
             Kind::Shard => &self.shard,
         };
         if let Some(who) = map.get(channel) {
-            receivers.extend(who.iter().map(|&c| (c, None)));
+            direct.extend_from_slice(who);
         }
+        let mut by_pattern: Vec<(u64, usize)> = Vec::new();
         if kind == Kind::Plain {
-            for (pattern, who) in &self.patterns {
+            for (i, (pattern, who)) in self.patterns.iter().enumerate() {
                 if glob_match(pattern, channel, false) {
-                    receivers.extend(who.iter().map(|&c| (c, Some(pattern.clone()))));
+                    by_pattern.extend(who.iter().map(|&c| (c, i)));
                 }
             }
         }
-        for (client, pattern) in &receivers {
-            let msg = match pattern {
-                None => vec![word(kind.words().2), bulk(channel), bulk(message)],
-                Some(p) => vec![word("pmessage"), bulk(p), bulk(channel), bulk(message)],
-            };
-            self.deliver(*client, msg, now_ms, limit);
+        for &client in &direct {
+            let msg = vec![word(kind.words().2), bulk(channel), bulk(message)];
+            self.deliver(client, msg, now_ms, limit);
         }
-        self.delivered += receivers.len() as u64;
-        if self.recent.len() >= RECENT_MAX {
-            self.recent.remove(0);
+        for &(client, i) in &by_pattern {
+            let msg = vec![
+                word("pmessage"),
+                bulk(&self.patterns[i].0),
+                bulk(channel),
+                bulk(message),
+            ];
+            self.deliver(client, msg, now_ms, limit);
         }
-        let n = receivers.len() as i64;
+        let n = direct.len() + by_pattern.len();
+        self.delivered += n as u64;
         self.published += 1;
-        self.recent.push(Published {
-            channel: channel.to_vec(),
-            message: message.to_vec(),
-            shard: kind == Kind::Shard,
-            receivers,
-        });
-        n
+        // The panel's history: only where somebody shows it (a server does not).
+        if self.keep_recent {
+            if self.recent.len() >= RECENT_MAX {
+                self.recent.remove(0);
+            }
+            let mut receivers: Vec<(u64, Option<Vec<u8>>)> =
+                direct.iter().map(|&c| (c, None)).collect();
+            receivers.extend(
+                by_pattern
+                    .iter()
+                    .map(|&(c, i)| (c, Some(self.patterns[i].0.clone()))),
+            );
+            self.recent.push(Published {
+                channel: channel.to_vec(),
+                message: message.to_vec(),
+                shard: kind == Kind::Shard,
+                receivers,
+            });
+        }
+        n as i64
     }
 
     /// Whether publishing to this channel would reach anyone (keyspace notifications
