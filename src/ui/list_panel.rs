@@ -169,15 +169,15 @@ pub fn list_panel(props: &PanelProps) -> Html {
     let demo = props.session.runs(JOB_QUEUE);
     let served = html! {
         { for (!track.served.is_empty()).then(|| html! {
-            <div class="served"><b>{ "Served after waiting: " }</b>
+            <div class="served"><b>{ "Served after waiting (대기 후 전달): " }</b>
                 { for track.served.iter().map(|s| html! { <span class="servedline">{ s }</span> }) }</div>
         }) }
     };
     let Some(key) = track.key.clone() else {
         return html! {
             <div class="listp">
-                <p>{ "No list yet. Try " }<code>{ "RPUSH jobs a b c" }</code>{ ", then " }<code>{ "BLPOP jobs 0" }</code>{ " in another client tab, or:" }</p>
-                <button onclick={demo}>{ "Demo: a job queue" }</button>
+                <p>{ "No list yet (아직 리스트가 없습니다). Try " }<code>{ "RPUSH jobs a b c" }</code>{ ", then " }<code>{ "BLPOP jobs 0" }</code>{ " in another client tab, or:" }</p>
+                <button onclick={demo}>{ "Demo: a job queue · 데모: 작업 큐" }</button>
                 { served }
             </div>
         };
@@ -237,8 +237,8 @@ pub fn list_panel(props: &PanelProps) -> Html {
                 <span class="muted small">{ " (served first come, first served; each push serves one)" }</span>
             </div>
             { served }
-            <div class="demo"><button onclick={demo}>{ "Demo: a job queue" }</button>
-                <p class="muted small">{ "A producer LPUSHes jobs, a worker RPOPs the oldest: first in, first out. With BRPOP the worker waits instead of polling." }</p></div>
+            <div class="demo"><button onclick={demo}>{ "Demo: a job queue · 데모: 작업 큐" }</button>
+                <p class="muted small">{ "A producer LPUSHes jobs, a worker RPOPs the oldest: first in, first out. With BRPOP the worker waits instead of polling. 생산자가 LPUSH로 작업을 넣고 워커가 RPOP으로 가장 오래된 것을 꺼냅니다 (선입선출). BRPOP이면 폴링 대신 기다립니다." }</p></div>
         </div>
     }
 }

@@ -205,7 +205,7 @@ fn nodes_html(s: &Stream, added: Option<&[u8]>, max_bytes: i64, max_entries: i64
 
 fn groups_html(s: &Stream, now: i64) -> Html {
     if s.groups.is_empty() {
-        return html! { <p class="muted small">{ "No consumer groups. XGROUP CREATE key group $ makes one that reads only new entries." }</p> };
+        return html! { <p class="muted small">{ "No consumer groups. XGROUP CREATE key group $ makes one that reads only new entries. 컨슈머 그룹이 없습니다: XGROUP CREATE로 만드세요." }</p> };
     }
     let groups = s.groups.iter().map(|(name, g)| {
         let lag = s.lag(g).map_or("unknown (a deleted entry lies ahead)".to_string(), |l| l.to_string());
@@ -243,19 +243,19 @@ pub fn stream_panel(props: &PanelProps) -> Html {
     let db = props.session.db;
     let demo = props.session.runs(DEMO);
     let demo_html = html! {
-        <div class="demo"><button onclick={demo}>{ "Demo: a consumer group" }</button>
-            <p class="muted small">{ "Orders appended with XADD, two workers of a group reading with XREADGROUP, their pending entries, and one worker claiming the other's entry with XAUTOCLAIM." }</p></div>
+        <div class="demo"><button onclick={demo}>{ "Demo: a consumer group · 데모: 컨슈머 그룹" }</button>
+            <p class="muted small">{ "Orders appended with XADD, two workers of a group reading with XREADGROUP, their pending entries, and one worker claiming the other's entry with XAUTOCLAIM (at-least-once). XADD로 주문을 쌓고, 그룹의 두 워커가 XREADGROUP으로 읽고, XACK 전에 멈춘 워커의 메시지를 다른 워커가 XAUTOCLAIM으로 가져옵니다 (최소 한 번 전달)." }</p></div>
     };
     let served = html! {
         { for (!track.served.is_empty()).then(|| html! {
-            <div class="served"><b>{ "Served after waiting: " }</b>
+            <div class="served"><b>{ "Served after waiting (대기 후 전달): " }</b>
                 { for track.served.iter().map(|s| html! { <span class="servedline">{ s }</span> }) }</div>
         }) }
     };
     let Some(key) = track.key.clone() else {
         return html! {
             <div class="listp streamp">
-                <p>{ "No stream yet. Try " }<code>{ "XADD orders * item book" }</code>{ ", then " }<code>{ "XREAD BLOCK 0 STREAMS orders $" }</code>{ " in another client tab, or:" }</p>
+                <p>{ "No stream yet (아직 스트림이 없습니다). Try " }<code>{ "XADD orders * item book" }</code>{ ", then " }<code>{ "XREAD BLOCK 0 STREAMS orders $" }</code>{ " in another client tab, or:" }</p>
                 { demo_html }
                 { served }
             </div>
@@ -267,7 +267,7 @@ pub fn stream_panel(props: &PanelProps) -> Html {
     let Some(s) = eng.peek_stream(db, &key) else {
         return html! {
             <div class="listp streamp">
-                <p><b>{ name }</b>{ " is not a stream now (missing, or another type)." }</p>
+                <p><b>{ name }</b>{ " is not a stream now (missing, or another type). 지금은 스트림이 아닙니다." }</p>
                 { served }
                 { demo_html }
             </div>
@@ -289,12 +289,12 @@ pub fn stream_panel(props: &PanelProps) -> Html {
         <div class="listp streamp">
             <div class="toolbar"><span><b>{ name.clone() }</b>{ format!(" — {} entries in {} listpack nodes", s.len(), s.nodes.len()) }</span>
                 <span class="muted">{ format!("last ID {} · {} added ever · max deleted {}", s.last_id, s.entries_added, s.max_deleted_entry_id) }</span></div>
-            <p class="muted small">{ format!("A node holds up to {} entries (stream-node-max-entries) or {} bytes (stream-node-max-bytes). Each entry stores its ID as a delta from the node's master ID; an entry with the master entry's fields stores only its values (outlined ones carry their own fields). XDEL only flags an entry deleted; a node goes when its last live entry does. XTRIM with ~ drops whole nodes only.", cfg.stream_node_max_entries, cfg.stream_node_max_bytes) }</p>
+            <p class="muted small">{ format!("A node holds up to {} entries (stream-node-max-entries) or {} bytes (stream-node-max-bytes). Each entry stores its ID as a delta from the node's master ID; an entry with the master entry's fields stores only its values (outlined ones carry their own fields). XDEL only flags an entry deleted; a node goes when its last live entry does. XTRIM with ~ drops whole nodes only. 노드 하나에 항목이 최대 {}개(stream-node-max-entries) 또는 {}바이트까지 들어갑니다.", cfg.stream_node_max_entries, cfg.stream_node_max_bytes, cfg.stream_node_max_entries, cfg.stream_node_max_bytes) }</p>
             { nodes_html(s, track.added.as_deref(), cfg.stream_node_max_bytes, cfg.stream_node_max_entries) }
-            <h4>{ "Consumer groups" }</h4>
+            <h4>{ "Consumer groups · 컨슈머 그룹" }</h4>
             { groups_html(s, now) }
             <div class="waiters"><b>{ format!("Blocked on {name}: ") }</b>
-                { if waiting.is_empty() { html! { <span class="muted">{ "nobody" }</span> } } else { html! {
+                { if waiting.is_empty() { html! { <span class="muted">{ "nobody (없음)" }</span> } } else { html! {
                     <ol class="waitlist">{ for waiting.iter().map(|w| html! { <li class="waiter">{ w }</li> }) }</ol>
                 } } }
             </div>
