@@ -302,16 +302,19 @@ impl Ctx<'_> {
         let usec = timer::elapsed_us(started);
         self.core.count_call(spec, usec, &reply);
         // A script's commands come from Redis's Lua client: no address, no name.
-        let (addr, name) = if self.core.running_script.is_some() {
-            ("?:0".to_string(), Vec::new())
-        } else {
-            let c = self.client_ref();
-            (c.addr.clone(), c.name.clone().unwrap_or_default())
+        let script = self.core.running_script.is_some();
+        let client = self.clients.get(&self.id);
+        let (addr, name): (&str, &[u8]) = match client {
+            Some(c) if !script => (&c.addr, c.name.as_deref().unwrap_or_default()),
+            _ => ("?:0", b""),
         };
-        self.core.log_slow(spec, argv, usec, &addr, &name);
+        self.core.log_slow(spec, argv, usec, addr, name);
         if !self.core.monitors.is_empty() {
-            let script = self.core.running_script.is_some();
-            let who = if script { "lua".to_string() } else { addr };
+            let who = if script {
+                "lua".to_string()
+            } else {
+                addr.to_string()
+            };
             let db = self.db();
             let actor = self.id;
             self.core.feed_monitors(actor, spec, db, &who, argv);
@@ -524,9 +527,9 @@ impl Engine {
                     if reply != Reply::Blocked {
                         // Logged when served, as Redis logs a blocked command.
                         if let (Ok(spec), Some(c)) = (spec, self.clients.get(&id)) {
-                            let (addr, name) = (c.addr.clone(), c.name.clone().unwrap_or_default());
                             let usec = timer::elapsed_us(started);
-                            self.core.log_slow(spec, &argv, usec, &addr, &name);
+                            let name = c.name.as_deref().unwrap_or_default();
+                            self.core.log_slow(spec, &argv, usec, &c.addr, name);
                         }
                         self.finish_blocked(id, reply);
                         served.push(id);
@@ -819,8 +822,8 @@ impl Engine {
         if reply != Reply::Blocked {
             self.core.count_call(spec, usec, &reply);
             if let Some(c) = self.clients.get(&id) {
-                let (addr, name) = (c.addr.clone(), c.name.clone().unwrap_or_default());
-                self.core.log_slow(spec, argv, usec, &addr, &name);
+                let name = c.name.as_deref().unwrap_or_default();
+                self.core.log_slow(spec, argv, usec, &c.addr, name);
             }
         }
         reply
@@ -1055,14 +1058,17 @@ impl Core {
         addr: &str,
         name: &[u8],
     ) {
-        let fast = spec.flags.contains(table::Flags::FAST);
-        let now_s = self.clock.now_ms().div_euclid(1000);
-        self.latency.add_if_needed(
-            self.config.latency_threshold,
-            if fast { "fast-command" } else { "command" },
-            usec / 1000,
-            now_s,
-        );
+        let threshold = self.config.latency_threshold;
+        if threshold > 0 && (usec / 1000) as i64 >= threshold {
+            let fast = spec.flags.contains(table::Flags::FAST);
+            let now_s = self.clock.now_ms().div_euclid(1000);
+            self.latency.add_if_needed(
+                threshold,
+                if fast { "fast-command" } else { "command" },
+                usec / 1000,
+                now_s,
+            );
+        }
         if spec.flags.contains(table::Flags::SKIP_SLOWLOG) {
             return;
         }
@@ -1073,6 +1079,8 @@ impl Core {
             }
             return;
         }
+        // (The clock is read only for what gets logged: most commands are not.)
+        let now_s = self.clock.now_ms().div_euclid(1000);
         self.slowlog
             .push_if_needed(slower, max_len, argv, usec, now_s, addr, name);
     }

@@ -412,6 +412,10 @@ pub struct Stream {
     /// The rax's node count, re-counted when a node comes or goes.
     #[serde(skip)]
     rax_nodes_n: u64,
+    /// The branching depths on the path of the greatest node key (see
+    /// `RaxSpine`), so appending a node updates `rax_nodes_n` without a re-count.
+    #[serde(skip)]
+    rax_spine: RaxSpine,
 }
 
 impl Stream {
@@ -549,7 +553,15 @@ impl Stream {
                     PREALLOC
                 };
                 self.recharge(id);
-                self.rax_nodes_n = self.rax_nodes();
+                // XADD always appends the greatest key: the count changes only along
+                // the rightmost path.
+                let prev = other.map(|(k, _)| k.key());
+                self.rax_nodes_n = match (prev, self.rax_spine.valid) {
+                    (Some(l), true) if self.nodes.len() > 1 => {
+                        self.rax_spine.append(self.rax_nodes_n, &l, &id.key())
+                    }
+                    _ => self.recount_rax(),
+                };
                 id
             }
         };
@@ -684,7 +696,7 @@ impl Stream {
         }
         if self.nodes[&key].live == 0 {
             self.remove_node(key);
-            self.rax_nodes_n = self.rax_nodes();
+            self.rax_nodes_n = self.recount_rax();
         }
         self.length -= 1;
         true
@@ -746,7 +758,7 @@ impl Stream {
             break;
         }
         if removed_nodes {
-            self.rax_nodes_n = self.rax_nodes();
+            self.rax_nodes_n = self.recount_rax();
         }
         if self.length == 0 {
             self.first_id = StreamId::MIN;
@@ -828,6 +840,13 @@ impl Stream {
         }
     }
 
+    /// Counts the rax again and rebuilds the rightmost path for later appends.
+    fn recount_rax(&mut self) -> u64 {
+        let keys: Vec<[u8; 16]> = self.nodes.keys().map(|k| k.key()).collect();
+        self.rax_spine = RaxSpine::of(&keys);
+        rax_nodes(&keys)
+    }
+
     /// The number of nodes of the rax holding the node keys (`rax->numnodes`), counted
     /// as the compressed radix tree over the 16-byte keys.
     pub fn rax_nodes(&self) -> u64 {
@@ -857,7 +876,7 @@ impl Stream {
     /// A copy with the node allocations re-counted (after deserializing).
     pub fn recount(&mut self) {
         self.node_alloc = 0;
-        self.rax_nodes_n = self.rax_nodes();
+        self.rax_nodes_n = self.recount_rax();
         let keys: Vec<StreamId> = self.nodes.keys().copied().collect();
         if self.tail_prealloc == 0 {
             self.tail_prealloc = PREALLOC;
@@ -869,6 +888,65 @@ impl Stream {
             self.recharge(k);
         }
     }
+}
+
+/// The rightmost path of the tree `rax_nodes` counts: the depths of the branching nodes
+/// on the greatest key's path. A node there is real (a branch, or the key's end at 16);
+/// the edge from one real node to the next is one compressed node when it skips bytes.
+/// Appending a greater key K whose common prefix with the old greatest L is `p` bytes
+/// either adds a child to the branch at depth `p`, or splits the edge that spans `p`
+/// with a new branch there; either way only that spot changes, and K's path keeps L's
+/// branching depths below `p`, then `p`. (For X < L < K, lcp(X, K) = min(lcp(X, L), p).)
+#[derive(Clone, Debug, Default, PartialEq)]
+struct RaxSpine {
+    depths: Vec<usize>,
+    valid: bool,
+}
+
+impl RaxSpine {
+    fn of(keys: &[[u8; 16]]) -> RaxSpine {
+        let Some(last) = keys.last() else {
+            return RaxSpine::default();
+        };
+        let mut depths: Vec<usize> = keys[..keys.len() - 1]
+            .iter()
+            .map(|k| lcp16(k, last))
+            .collect();
+        depths.sort_unstable();
+        depths.dedup();
+        RaxSpine {
+            depths,
+            valid: true,
+        }
+    }
+
+    /// The new count after appending `k` (greater than every key) to a tree of `count`
+    /// nodes whose greatest key is `l`.
+    fn append(&mut self, count: u64, l: &[u8; 16], k: &[u8; 16]) -> u64 {
+        let p = lcp16(l, k);
+        let gap = |from: isize, to: usize| (to as isize > from + 1) as u64;
+        let new = if self.depths.contains(&p) {
+            // A branch at p gains K's end as a child.
+            count + 1 + gap(p as isize, 16)
+        } else {
+            // The edge a → b around p splits at a new branch.
+            let a = self
+                .depths
+                .iter()
+                .rev()
+                .find(|&&d| d < p)
+                .map_or(-1, |&d| d as isize);
+            let b = self.depths.iter().find(|&&d| d > p).copied().unwrap_or(16);
+            count + 2 + gap(a, p) + gap(p as isize, b) + gap(p as isize, 16) - gap(a, b)
+        };
+        self.depths.retain(|&d| d < p);
+        self.depths.push(p);
+        new
+    }
+}
+
+fn lcp16(a: &[u8; 16], b: &[u8; 16]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
 /// The node count of a compressed radix tree (Redis's rax) holding `keys` (sorted,
@@ -1173,6 +1251,47 @@ mod tests {
         assert_eq!(rax_nodes(&[]), 1);
         // Two keys differing in the last byte: compressed prefix, branch, two leaves.
         assert_eq!(rax_nodes(&[id(1, 0).key(), id(1, 1).key()]), 4);
+        // Appending keys one at a time keeps the count equal to a full re-count.
+        let mut rng: u64 = 0x9e3779b97f4a7c15;
+        for trial in 0..200 {
+            let mut keys: Vec<[u8; 16]> = Vec::new();
+            let (mut ms, mut seq) = (trial as u64 * 7, 0u64);
+            let mut spine = RaxSpine::default();
+            let mut count = 1;
+            for _ in 0..60 {
+                rng ^= rng << 13;
+                rng ^= rng >> 7;
+                rng ^= rng << 17;
+                match rng % 4 {
+                    0 => seq += 1 + rng % 3,
+                    1 => seq += 1 + (rng >> 8) % 300,
+                    2 => {
+                        ms += 1 + (rng >> 16) % 1000;
+                        seq = 0
+                    }
+                    _ => {
+                        ms += 1 + (rng >> 16) % (1 << 20);
+                        seq = (rng >> 40) % 5
+                    }
+                }
+                let k = id(ms, seq).key();
+                count = if keys.is_empty() {
+                    spine = RaxSpine::of(&[k]);
+                    rax_nodes(&[k])
+                } else {
+                    let l = *keys.last().unwrap();
+                    spine.append(count, &l, &k)
+                };
+                keys.push(k);
+                assert_eq!(
+                    count,
+                    rax_nodes(&keys),
+                    "trial {trial}, {} keys",
+                    keys.len()
+                );
+                assert_eq!(spine, RaxSpine::of(&keys));
+            }
+        }
     }
 
     #[test]
