@@ -318,6 +318,9 @@ mod native {
         engine: &Rc<RefCell<Engine>>,
         id: u64,
     ) -> bool {
+        if !engine.borrow().receives_pushes(id) {
+            return sock.write_all(out).await.is_ok();
+        }
         let mut pos = 0;
         while pos < out.len() {
             tokio::select! {
@@ -371,7 +374,7 @@ mod native {
                 c.idle = true;
             }
             // Pub/Sub messages other clients' commands queued for this one.
-            let (closing, resp) = {
+            let (closing, listening) = {
                 let mut eng = engine.borrow_mut();
                 let (closing, resp) = eng
                     .client(id)
@@ -379,9 +382,8 @@ mod native {
                 for m in eng.take_pushes(id) {
                     encode(&m, resp, &mut out);
                 }
-                (closing, resp)
+                (closing, eng.receives_pushes(id))
             };
-            let _ = resp;
             if closing {
                 break;
             }
@@ -393,9 +395,15 @@ mod native {
                 }
                 continue;
             }
-            let got = tokio::select! {
-                r = sock.read(&mut chunk) => Some(r),
-                _ = notify.notified() => None,
+            // Only a subscriber or a monitor hears from other clients while it waits;
+            // the rest just read (a client can only start listening by sending a command).
+            let got = if listening {
+                tokio::select! {
+                    r = sock.read(&mut chunk) => Some(r),
+                    _ = notify.notified() => None,
+                }
+            } else {
+                Some(sock.read(&mut chunk).await)
             };
             if let Some(c) = conns.borrow_mut().get_mut(&id) {
                 std::mem::swap(&mut c.inbuf, &mut inbuf);

@@ -621,6 +621,14 @@ impl Engine {
         self.core.pubsub.take_after(id)
     }
 
+    /// Whether other clients' commands can send this one something (it subscribes to a
+    /// channel or pattern, or runs MONITOR), or it already has something waiting.
+    pub fn receives_pushes(&self, id: u64) -> bool {
+        self.core.pubsub.subscribed(id)
+            || self.core.monitors.contains(&id)
+            || self.core.pubsub.pending_bytes(id) > 0
+    }
+
     /// The clients that have messages waiting since the last call.
     pub fn fresh_pushes(&mut self) -> Vec<u64> {
         self.core.pubsub.take_fresh()
