@@ -393,15 +393,19 @@ fn entry_view(props: &EntryProps) -> Html {
         let text = e.output.clone();
         Callback::from(move |_| persist::copy_to_clipboard(&text))
     };
+    // "… N more lines (show all)" / "show less" under a long reply.
+    let more = if long {
+        html! { <button class="more" onclick={toggle}>{
+            if *expanded { "show less".to_string() } else { format!("… {} more lines (show all)", lines - COLLAPSE_LINES) }
+        }</button> }
+    } else {
+        html! {}
+    };
     if e.stream {
         return html! {
             <div class="entry stream">
                 <pre class="reply push">{ shown.trim_end_matches('\n') }</pre>
-                { if long {
-                    html! { <button class="more" onclick={toggle}>{
-                        if *expanded { "show less".to_string() } else { format!("… {} more lines (show all)", lines - COLLAPSE_LINES) }
-                    }</button> }
-                } else { html! {} } }
+                { more.clone() }
             </div>
         };
     }
@@ -423,11 +427,7 @@ fn entry_view(props: &EntryProps) -> Html {
                     None => html! { <pre class={classes!("reply", e.is_error.then_some("error"))}>{ shown.trim_end_matches('\n') }</pre> },
                 }
             } }
-            { if long {
-                html! { <button class="more" onclick={toggle}>{
-                    if *expanded { "show less".to_string() } else { format!("… {} more lines (show all)", lines - COLLAPSE_LINES) }
-                }</button> }
-            } else { html! {} } }
+            { more }
         </div>
     }
 }

@@ -67,6 +67,11 @@ fn strict_id(a: &[u8]) -> Result<StreamId, Reply> {
         .ok_or_else(|| Reply::err(INVALID_ID))
 }
 
+/// Several complete IDs (XDEL, XACK), or the first one's error.
+fn strict_ids(args: &[Vec<u8>]) -> Result<Vec<StreamId>, Reply> {
+    args.iter().map(|a| strict_id(a)).collect()
+}
+
 /// A range bound (`streamParseIntervalIDOrReply`): `(` makes it exclusive.
 fn interval_id(a: &[u8], missing_seq: u64) -> Result<(StreamId, bool), Reply> {
     if a.len() > 1 && a[0] == b'(' {
@@ -382,13 +387,10 @@ pub fn xdel(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Ok(None) => return Reply::Int(0),
         Err(e) => return e,
     }
-    let mut ids = Vec::with_capacity(argv.len() - 2);
-    for a in &argv[2..] {
-        match strict_id(a) {
-            Ok(id) => ids.push(id),
-            Err(e) => return e,
-        }
-    }
+    let ids = match strict_ids(&argv[2..]) {
+        Ok(ids) => ids,
+        Err(e) => return e,
+    };
     let Some(s) = stream_mut(ctx, key) else {
         return wrongtype();
     };
@@ -1062,13 +1064,10 @@ pub fn xack(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if !has_group {
         return Reply::Int(0);
     }
-    let mut ids = Vec::with_capacity(argv.len() - 3);
-    for a in &argv[3..] {
-        match strict_id(a) {
-            Ok(id) => ids.push(id),
-            Err(e) => return e,
-        }
-    }
+    let ids = match strict_ids(&argv[3..]) {
+        Ok(ids) => ids,
+        Err(e) => return e,
+    };
     let Some(s) = stream_mut(ctx, key) else {
         return Reply::Int(0);
     };
