@@ -221,6 +221,9 @@ pub struct Core {
     /// Above 0 while a command runs inside another (EXEC, a script): Redis's
     /// `CLIENT_DENY_BLOCKING`, which SSUBSCRIBE refuses.
     pub nested: u32,
+    /// Set once any client turns replies off or skips one (CLIENT REPLY): until then
+    /// no command needs its client's reply mode looked up.
+    pub reply_modes_used: bool,
     /// Clients in MONITOR mode, in the order they started.
     pub monitors: Vec<u64>,
     /// The errors the running script's commands answered (already counted in INFO).
@@ -400,6 +403,7 @@ impl Engine {
                 busy_io: None,
                 pubsub: pubsub::PubSub::default(),
                 nested: 0,
+                reply_modes_used: false,
                 monitors: Vec::new(),
                 script_errors: Vec::new(),
                 slowlog: slowlog::SlowLog::default(),
@@ -649,6 +653,9 @@ impl Engine {
     /// turned replies off (CLIENT REPLY) gets an empty [`Reply::Seq`].
     pub fn execute(&mut self, id: u64, argv: &[Vec<u8>]) -> Reply {
         let reply = self.execute_command(id, argv);
+        if !self.core.reply_modes_used {
+            return reply;
+        }
         match self.clients.get_mut(&id) {
             Some(c) if c.reply_off || c.reply_skip || c.reply_skip_next => {
                 let silent = c.reply_off || c.reply_skip;
@@ -829,6 +836,9 @@ impl Engine {
         let usec = timer::elapsed_us(started);
         if reply != Reply::Blocked {
             self.core.count_call(spec, usec, &reply);
+            if !self.core.records(usec) {
+                return reply;
+            }
             if let Some(c) = self.clients.get(&id) {
                 let name = c.name.as_deref().unwrap_or_default();
                 self.core.log_slow(spec, argv, usec, &c.addr, name);
@@ -1054,6 +1064,16 @@ impl Core {
             self.pubsub
                 .publish(&ch, &msg, pubsub::Kind::Plain, now, limit);
         }
+    }
+
+    /// Whether a command that took `usec` enters the slow log or the latency monitor
+    /// (most do not: the caller then skips looking up who ran it).
+    pub(crate) fn records(&self, usec: u64) -> bool {
+        let slower = self.config.slowlog_slower_than;
+        let threshold = self.config.latency_threshold;
+        (slower >= 0 && usec as i64 >= slower)
+            || (threshold > 0 && (usec / 1000) as i64 >= threshold)
+            || self.slowlog.entries.len() > self.config.slowlog_max_len
     }
 
     /// The slow log and the latency monitor's view of one command that ran (Redis's

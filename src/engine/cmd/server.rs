@@ -241,6 +241,7 @@ pub fn monitor(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
 /// CLIENT REPLY ON|OFF|SKIP. OFF and SKIP answer nothing; the engine applies the mode
 /// to the replies that follow (`Engine::execute`).
 pub fn client_reply(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    ctx.core.reply_modes_used = true;
     let c = ctx.client();
     if eq(&argv[2], "on") {
         c.reply_off = false;
