@@ -154,8 +154,10 @@ fidelity=$(cargo test --release --quiet --test eviction_fidelity -- --nocapture 
   echo "$fidelity"
   echo
 } > docs/BENCHMARKS.md
-# redis-benchmark's list, set and hash tests, then the browser figures (bundle, wasm
-# against native, frames per second, latency).
+# redis-benchmark's list, set and hash tests, scripts and transactions, messaging, then
+# the browser figures (bundle, wasm against native, frames per second, latency).
 bash scripts/bench-types.sh
+bash scripts/bench-scripts.sh
+bash scripts/bench-messaging.sh
 bash scripts/bench-browser.sh
 cat docs/BENCHMARKS.md
