@@ -74,8 +74,8 @@ ratio() { node -e "console.log((Number(process.argv[1]) / Number(process.argv[2]
   echo "boundary. The browser build is optimized for size: rustc opt-level 3 for the whole"
   echo "crate made the engine about 20% faster and the bundle 170 KB (gzipped) larger."
   echo "Every command is also timed, for the slow log, LATENCY and INFO commandstats: two calls"
-  echo "to performance.now() across the JS boundary, about 0.6 µs a command here, which took the"
-  echo "engine-alone figure from 0.67× (before the slow log) to about 0.52×."
+  echo "to performance.now() across the JS boundary, the likely cause (not measured apart) of the"
+  echo "engine-alone figure's drop from 0.67× (before the slow log) to 0.52×: 0.6 µs a command."
   echo
   echo "### A page with 100,000 keys"
   echo
