@@ -426,24 +426,11 @@ impl Engine {
         self.clients.insert(
             id,
             Client {
-                id,
-                db: 0,
-                name: None,
-                resp: 2,
                 addr: addr.to_string(),
                 laddr: laddr.to_string(),
                 created_ms: now,
                 last_ms: now,
-                last_cmd: (None, "NULL"),
-                close_after_reply: false,
-                blocked: None,
-                block_deadline: None,
-                block_argv: None,
-                multi: None,
-                multi_error: false,
-                reply_off: false,
-                reply_skip: false,
-                reply_skip_next: false,
+                ..blank_client(id)
             },
         );
         self.core.connected_clients = self.clients.len();
@@ -791,15 +778,7 @@ impl Engine {
             c.last_cmd = spec.key();
         }
         // Scripts are shown to monitors before the commands they run, the rest after.
-        let script_first = !self.core.monitors.is_empty()
-            && top(&[
-                "eval",
-                "evalsha",
-                "eval_ro",
-                "evalsha_ro",
-                "fcall",
-                "fcall_ro",
-            ]);
+        let script_first = !self.core.monitors.is_empty() && is_script_command(spec);
         if script_first {
             // (EVAL and FCALL are flagged skip_monitor so that call() does not show
             // them again after: Redis's processCommand shows them up front.)
@@ -966,6 +945,15 @@ impl Engine {
             .add_if_needed(threshold, "expire-cycle", ms, now_s);
         n
     }
+}
+
+/// EVAL, EVALSHA, FCALL and their read-only forms: the commands that run a script.
+fn is_script_command(spec: &table::CommandSpec) -> bool {
+    spec.container.is_none()
+        && matches!(
+            spec.name,
+            "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
+        )
 }
 
 fn blank_client(id: u64) -> Client {
@@ -1157,26 +1145,17 @@ impl Core {
         st.calls += 1;
         st.usec += usec;
         st.histogram[slowlog::bucket_of(usec.saturating_mul(1000))] += 1;
+        // A script's error that one of its commands answered was counted then.
+        let script_errors = if self.script_errors.is_empty() || !is_script_command(spec) {
+            Vec::new()
+        } else {
+            std::mem::take(&mut self.script_errors)
+        };
         if let Reply::Error(e) = reply {
             st.failed_calls += 1;
-            // A script's error that one of its commands answered was counted then.
-            let script = spec.container.is_none()
-                && matches!(
-                    spec.name,
-                    "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
-                );
-            if !(script && self.script_errors.iter().any(|x| e.starts_with(x.as_str()))) {
+            if !script_errors.iter().any(|x| e.starts_with(x.as_str())) {
                 self.count_error(e);
             }
-        }
-        if !self.script_errors.is_empty()
-            && spec.container.is_none()
-            && matches!(
-                spec.name,
-                "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
-            )
-        {
-            self.script_errors.clear();
         }
         self.stats.total_commands_processed += 1;
     }

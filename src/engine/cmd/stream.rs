@@ -1054,11 +1054,15 @@ pub fn xsetid(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     Reply::ok()
 }
 
+/// Whether the stream at `key` has the group (false for a missing key), or WRONGTYPE.
+fn has_group(ctx: &mut Ctx, key: &[u8], group: &[u8]) -> Result<bool, Reply> {
+    Ok(sread(ctx, key)?.is_some_and(|s| s.groups.contains_key(group)))
+}
+
 pub fn xack(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let key = &argv[1];
-    let has_group = match sread(ctx, key) {
-        Ok(Some(s)) => s.groups.contains_key(&argv[2]),
-        Ok(None) => false,
+    let has_group = match has_group(ctx, key, &argv[2]) {
+        Ok(g) => g,
         Err(e) => return e,
     };
     if !has_group {
@@ -1211,9 +1215,8 @@ fn claim_consumer(g: &mut Group, name: &[u8], t: i64) -> bool {
 
 pub fn xclaim(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let key = &argv[1];
-    let has_group = match sread(ctx, key) {
-        Ok(Some(s)) => s.groups.contains_key(&argv[2]),
-        Ok(None) => false,
+    let has_group = match has_group(ctx, key, &argv[2]) {
+        Ok(g) => g,
         Err(e) => return e,
     };
     if !has_group {
@@ -1381,9 +1384,8 @@ pub fn xautoclaim(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         }
         j += 1;
     }
-    let has_group = match sread(ctx, key) {
-        Ok(Some(s)) => s.groups.contains_key(&argv[2]),
-        Ok(None) => false,
+    let has_group = match has_group(ctx, key, &argv[2]) {
+        Ok(g) => g,
         Err(e) => return e,
     };
     if !has_group {
