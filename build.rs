@@ -18,6 +18,35 @@ fn zigzag(v: i64) -> u64 {
 }
 
 fn main() {
+    pack_land();
+    pack_lessons();
+}
+
+/// Every `lessons/*.toml`, in file-name order, parsed and written as one JSON array the
+/// app embeds (`lessons.json`). A syntax error in a lesson fails the build with its file
+/// name; the lesson schema itself is checked by the lesson tests.
+fn pack_lessons() {
+    println!("cargo:rerun-if-changed=lessons");
+    let mut files: Vec<_> = std::fs::read_dir("lessons")
+        .expect("lessons/")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut all = Vec::new();
+    for f in &files {
+        println!("cargo:rerun-if-changed={}", f.display());
+        let text = std::fs::read_to_string(f).expect("a readable lesson file");
+        let value: serde_json::Value =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+        all.push(value);
+    }
+    let path =
+        std::path::Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("lessons.json");
+    std::fs::write(path, serde_json::to_string(&all).expect("JSON")).expect("write lessons.json");
+}
+
+fn pack_land() {
     println!("cargo:rerun-if-changed=www/land.json");
     let text = std::fs::read_to_string("www/land.json").expect("www/land.json");
     // [[x,y,x,y,...],[...],...]: numbers, grouped by the inner brackets.

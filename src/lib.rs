@@ -2,12 +2,14 @@
 //!
 //! * [`engine`]: the keyspace and every command, pure Rust, deterministic.
 //! * [`console`]: redis-cli's tokenizer and reply printer.
+//! * [`lessons`]: the guided lessons (data in `lessons/*.toml`) and their checks.
 //! * [`resp`]: the wire protocol, for `kvlab-server`.
 //! * [`workload`]: the command mix the browser and native benchmarks share.
 //! * `ui` (wasm only): the Yew app.
 
 pub mod console;
 pub mod engine;
+pub mod lessons;
 pub mod resp;
 pub mod sim;
 pub mod workload;

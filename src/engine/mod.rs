@@ -913,6 +913,16 @@ impl Engine {
         self.execute(id, &argv)
     }
 
+    /// INFO's text, every section, for read-only views (the lessons' checks): it runs
+    /// no command, so nothing counts it.
+    pub fn info_text(&mut self) -> String {
+        let argv = [b"info".to_vec(), b"everything".to_vec()];
+        match self.with_ctx(0, |ctx| cmd::server::info(ctx, &argv)) {
+            Reply::Bulk(b) | Reply::Verbatim(_, b) => String::from_utf8_lossy(&b).into_owned(),
+            _ => String::new(),
+        }
+    }
+
     /// Back to a fresh start: empty databases, default configuration, zeroed statistics.
     /// Connected clients stay, moved back to database 0.
     pub fn reset_all(&mut self) {
