@@ -8,6 +8,8 @@ use yew::prelude::*;
 
 use super::console::Console;
 use super::exec::{self, Feed, Outcome};
+use super::i18n::{tr, Lang};
+use super::lessons::LessonPane;
 use super::panels::Panels;
 use super::session::{PanelKind, Session};
 use super::state::{Action, AppState, Level};
@@ -23,16 +25,18 @@ pub fn app() -> Html {
     let state = use_reducer(AppState::boot);
 
     // What the app's panels may ask of it, as stable callbacks.
-    let (record, fill, show, pin, new_tab) = {
+    let (record, fill, show, pin, new_tab, select) = {
         let d = state.dispatcher();
         let callbacks = use_memo((), move |_| {
-            let (d1, d2, d3, d4, d5) = (d.clone(), d.clone(), d.clone(), d.clone(), d);
+            let (d1, d2, d3, d4, d5, d6) =
+                (d.clone(), d.clone(), d.clone(), d.clone(), d.clone(), d);
             (
                 Callback::from(move |done: Vec<Rc<Outcome>>| d1.dispatch(Action::Record(done))),
                 Callback::from(move |text: String| d2.dispatch(Action::Fill(text))),
                 Callback::from(move |kind: PanelKind| d3.dispatch(Action::Show(kind))),
                 Callback::from(move |_: ()| d4.dispatch(Action::TogglePin)),
                 Callback::from(move |_: ()| d5.dispatch(Action::NewTab)),
+                Callback::from(move |i: usize| d6.dispatch(Action::SelectTab(i))),
             )
         });
         (*callbacks).clone()
@@ -50,6 +54,7 @@ pub fn app() -> Html {
         show,
         tabs: Rc::new(tabs),
         new_tab,
+        select,
     };
 
     // Active expiry at the engine's hz; what it does reaches the panels through the feed.
@@ -125,16 +130,27 @@ pub fn app() -> Html {
         });
     }
 
+    let close_lessons = {
+        let d = state.dispatcher();
+        Callback::from(move |_| d.dispatch(Action::Lessons(false)))
+    };
     html! {
+        <ContextProvider<Lang> context={state.lang}>
         <div class="app">
             <Header state={state.clone()} />
             <Notices state={state.clone()} />
             <SharePrompt state={state.clone()} session={session.clone()} />
             <main class="layout">
-                <Console state={state.clone()} />
+                <div class="leftcol">
+                    if state.lessons {
+                        <LessonPane session={session.clone()} on_close={close_lessons} />
+                    }
+                    <Console state={state.clone()} />
+                </div>
                 <Panels front={state.front} pinned={state.pinned} {pin} session={session} />
             </main>
         </div>
+        </ContextProvider<Lang>>
     }
 }
 
@@ -248,22 +264,38 @@ fn header(props: &Props) -> Html {
             state.dispatch(Action::SetTheme(next.into()));
         })
     };
+    let lang = state.lang;
     let theme_label = match state.theme.as_str() {
-        "dark" => "theme: dark",
-        "light" => "theme: light",
-        _ => "theme: system",
+        "dark" => tr(lang, "theme: dark", "테마: 어두움"),
+        "light" => tr(lang, "theme: light", "테마: 밝음"),
+        _ => tr(lang, "theme: system", "테마: 시스템"),
+    };
+    let lessons = {
+        let state = state.clone();
+        Callback::from(move |_| state.dispatch(Action::Lessons(!state.lessons)))
+    };
+    let switch_lang = {
+        let state = state.clone();
+        Callback::from(move |_| {
+            state.dispatch(Action::SetLang(match state.lang {
+                Lang::En => Lang::Ko,
+                Lang::Ko => Lang::En,
+            }))
+        })
     };
     html! {
         <header class="top">
             <h1>{ "KV Lab" }</h1>
-            <span class="tagline">{ "Redis 7.0 in your browser: type a command, watch the insides." }</span>
-            <nav class="actions" aria-label="App actions">
-                <button onclick={export} title="Download the keyspace as a snapshot file">{ "Export" }</button>
-                <button onclick={import_click} title="Load a snapshot file">{ "Import" }</button>
-                <input ref={file_input} type="file" accept=".json,application/json" class="hidden" onchange={import_change} aria-label="Snapshot file" />
-                <button onclick={share} title="Copy a link that replays this tab's commands">{ "Share" }</button>
-                <button onclick={reset}>{ "Reset" }</button>
+            <span class="tagline">{ tr(lang, "Redis 7.0 in your browser: type a command, watch the insides.", "브라우저 속 Redis 7.0: 명령을 입력하고 내부를 들여다보세요.") }</span>
+            <nav class="actions" aria-label={tr(lang, "App actions", "앱 동작")}>
+                <button class={classes!("lessons-toggle", state.lessons.then_some("on"))} onclick={lessons} aria-pressed={state.lessons.to_string()}>{ tr(lang, "Lessons", "강의") }</button>
+                <button onclick={export} title={tr(lang, "Download the keyspace as a snapshot file", "키스페이스를 스냅숏 파일로 내려받기")}>{ tr(lang, "Export", "내보내기") }</button>
+                <button onclick={import_click} title={tr(lang, "Load a snapshot file", "스냅숏 파일 불러오기")}>{ tr(lang, "Import", "가져오기") }</button>
+                <input ref={file_input} type="file" accept=".json,application/json" class="hidden" onchange={import_change} aria-label={tr(lang, "Snapshot file", "스냅숏 파일")} />
+                <button onclick={share} title={tr(lang, "Copy a link that replays this tab's commands", "이 탭의 명령을 다시 실행하는 링크 복사")}>{ tr(lang, "Share", "공유") }</button>
+                <button onclick={reset}>{ tr(lang, "Reset", "초기화") }</button>
                 <button onclick={theme} class="theme">{ theme_label }</button>
+                <button onclick={switch_lang} class="lang" lang={match lang { Lang::En => "ko", Lang::Ko => "en" }}>{ match lang { Lang::En => "한국어", Lang::Ko => "English" } }</button>
             </nav>
         </header>
     }

@@ -19,6 +19,8 @@ pub mod exec;
 mod geo_panel;
 mod hash_panel;
 mod hll_panel;
+mod i18n;
+mod lessons;
 mod list_panel;
 mod memory_panel;
 mod msg_panel;

@@ -30,6 +30,8 @@ pub struct Session {
     pub tabs: Rc<Vec<(u64, String)>>,
     /// Opens another console tab (another client), as "+ client" does.
     pub new_tab: Callback<()>,
+    /// Brings console tab `i` (from 0) to the front.
+    pub select: Callback<usize>,
 }
 
 impl Session {

@@ -78,6 +78,9 @@ pub struct AppState {
     pub theme: String,
     /// Whether the last save to localStorage failed (to report a full quota once).
     pub save_failed: bool,
+    pub lang: super::i18n::Lang,
+    /// The lessons pane is open.
+    pub lessons: bool,
 }
 
 pub enum Action {
@@ -113,6 +116,9 @@ pub enum Action {
     /// Everything was reset: transcripts go too.
     Reset,
     Saved(Result<(), String>),
+    SetLang(super::i18n::Lang),
+    /// Opens or closes the lessons pane.
+    Lessons(bool),
 }
 
 impl AppState {
@@ -136,6 +142,8 @@ impl AppState {
             fill_seq: 0,
             theme: persist::get(persist::THEME_KEY).unwrap_or_default(),
             save_failed: false,
+            lang: super::i18n::initial(),
+            lessons: super::lessons::route().is_some(),
         };
         persist::apply_theme(&s.theme);
         match persist::load_keyspace() {
@@ -326,6 +334,11 @@ impl Reducible for AppState {
                 s.fill_seq += 1;
                 s.fill = Some((s.fill_seq, text));
             }
+            Action::SetLang(l) => {
+                super::i18n::save(l);
+                s.lang = l;
+            }
+            Action::Lessons(open) => s.lessons = open,
             Action::SetTheme(t) => {
                 persist::apply_theme(&t);
                 let _ = persist::set(persist::THEME_KEY, &t);

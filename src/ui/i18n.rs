@@ -1,0 +1,42 @@
+//! The app's two languages. The choice is shared (the app's reducer holds it and hands it
+//! down as a context); at first it follows the browser's language, then the learner's
+//! pick, kept in localStorage.
+
+use yew::prelude::*;
+
+pub use crate::lessons::Lang;
+
+use super::persist;
+
+pub const LANG_KEY: &str = "kvlab:lang";
+
+/// The saved choice, else the browser's language.
+pub fn initial() -> Lang {
+    if let Some(saved) = persist::get(LANG_KEY) {
+        return if saved == "ko" { Lang::Ko } else { Lang::En };
+    }
+    web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .map_or(Lang::En, |tag| Lang::from_tag(&tag))
+}
+
+pub fn save(lang: Lang) {
+    let _ = persist::set(LANG_KEY, lang.code());
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = el.set_attribute("lang", lang.code());
+    }
+}
+
+/// The language in force, for any component under the app.
+#[hook]
+pub fn use_lang() -> Lang {
+    use_context::<Lang>().unwrap_or_default()
+}
+
+/// Picks a text: `tr(lang, "Reset", "초기화")`.
+pub fn tr(lang: Lang, en: &'static str, ko: &'static str) -> &'static str {
+    lang.pick(en, ko)
+}
