@@ -242,7 +242,6 @@ pub fn move_(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 pub fn copy(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let src = ctx.db();
     let mut dst = src;
-    let mut dst_id: Option<i64> = None;
     let mut replace = false;
     let mut j = 3;
     while j < argv.len() {
@@ -251,7 +250,10 @@ pub fn copy(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             replace = true;
         } else if eq(&argv[j], "db") && more >= 1 {
             match int32_arg(&argv[j + 1], None) {
-                Ok(v) => dst_id = Some(v),
+                Ok(v) => match db_index(ctx, v) {
+                    Some(d) => dst = d,
+                    None => return Reply::err(errors::DB_INDEX),
+                },
                 Err(e) => return e,
             }
             j += 1;
@@ -260,16 +262,8 @@ pub fn copy(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         }
         j += 1;
     }
-    // As copyCommand: the options first, then cluster mode, then the range.
-    if let Some(v) = dst_id {
-        if ctx.core.cluster.is_some() && (src != 0 || v != 0) {
-            return Reply::err("ERR Copying to another database is not allowed in cluster mode");
-        }
-        match db_index(ctx, v) {
-            Some(d) => dst = d,
-            None => return Reply::err(errors::DB_INDEX),
-        }
-    } else if ctx.core.cluster.is_some() && src != 0 {
+    // As copyCommand: after every option is read.
+    if ctx.core.cluster.is_some() && (src != 0 || dst != 0) {
         return Reply::err("ERR Copying to another database is not allowed in cluster mode");
     }
     let (from, to) = (&argv[1], &argv[2]);
