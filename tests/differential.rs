@@ -180,7 +180,9 @@ fn mask_cluster(text: &str, port: u16) -> String {
     let mut rest = out.as_str();
     while let Some(at) = rest.find(|c: char| c.is_ascii_digit()) {
         masked.push_str(&rest[..at]);
-        let n = rest[at..].find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len() - at);
+        let n = rest[at..]
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len() - at);
         let number = &rest[at..at + n];
         masked.push_str(if number == port {
             "<port>"
@@ -199,7 +201,10 @@ fn mask_cluster(text: &str, port: u16) -> String {
 fn cluster_masking_hides_only_ids_and_ports() {
     let id = "4603a16442665c96ec9b270364e00f2b23cf7913";
     assert_eq!(
-        mask_cluster(&format!("{id} :22101@32101 myself,master - 0 0 0 connected 0-16383"), 22101),
+        mask_cluster(
+            &format!("{id} :22101@32101 myself,master - 0 0 0 connected 0-16383"),
+            22101
+        ),
         "<id> :<port>@<bus-port> myself,master - 0 0 0 connected 0-16383"
     );
     // 39 or 41 hex digits are left alone.

@@ -180,7 +180,7 @@ impl Cluster {
         use rand::rngs::StdRng;
         use rand::{RngExt, SeedableRng};
         // Its own generator, so the engine's random sequence is left as it was.
-        let mut r = StdRng::seed_from_u64(self.seed ^ 0x436c_7573_7465_72 ^ self.resets);
+        let mut r = StdRng::seed_from_u64(self.seed ^ 0x0043_6c75_7374_6572 ^ self.resets);
         self.resets += 1;
         (0..40)
             .map(|_| char::from(b"0123456789abcdef"[r.random_range(0..16)]))
@@ -602,5 +602,153 @@ mod tests {
         c.reset(true);
         assert_ne!(c.node_id, id);
         assert_eq!((c.assigned(), c.size(), c.config_epoch), (0, 0, 0));
+    }
+}
+
+/// Read-only views for the app (the keyspace browser groups keys by slot).
+impl super::Engine {
+    /// Whether the engine runs as a (single-node) cluster.
+    pub fn cluster_enabled(&self) -> bool {
+        self.core.cluster.is_some()
+    }
+
+    /// The non-empty hash slots of database `db` with how many keys each holds,
+    /// ascending by slot. In cluster mode this reads the slot index (no scan); otherwise
+    /// it hashes every key of the database once, so a standalone keyspace can be shown
+    /// by slot too. Keys whose TTL passed but were not yet removed are counted, as
+    /// CLUSTER COUNTKEYSINSLOT counts them.
+    pub fn slot_counts(&self, db: usize) -> Vec<(u16, u32)> {
+        let Some(d) = self.core.dbs.get(db) else {
+            return Vec::new();
+        };
+        if let Some(ix) = &d.slots {
+            return ix.counts();
+        }
+        let mut counts: BTreeMap<u16, u32> = BTreeMap::new();
+        for (k, _) in d.keys.iter() {
+            *counts.entry(key_slot(k)).or_default() += 1;
+        }
+        counts.into_iter().collect()
+    }
+
+    /// Up to `max` keys of database `db` in `slot`: newest first in cluster mode (as
+    /// CLUSTER GETKEYSINSLOT), in table order otherwise.
+    pub fn keys_in_slot(&self, db: usize, slot: u16, max: usize) -> Vec<Vec<u8>> {
+        let Some(d) = self.core.dbs.get(db) else {
+            return Vec::new();
+        };
+        if let Some(ix) = &d.slots {
+            return ix.keys(slot, max);
+        }
+        d.keys
+            .iter()
+            .filter(|(k, _)| key_slot(k) == slot)
+            .take(max)
+            .map(|(k, _)| k.to_vec())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod engine_tests {
+    use super::key_slot;
+    use crate::engine::{Config, Engine, ManualClock, Reply};
+
+    fn cluster_engine() -> (Engine, u64) {
+        let mut cfg = Config::default();
+        cfg.set_startup("cluster-enabled", "yes").unwrap();
+        let mut e = Engine::with_config(Box::new(ManualClock::new(1_700_000_000_000)), 7, cfg);
+        let id = e.connect("test:1", "test:0");
+        (e, id)
+    }
+
+    #[test]
+    fn slot_views_agree_in_both_modes() {
+        let (mut c, cid) = cluster_engine();
+        let mut s = Engine::new(Box::new(ManualClock::new(1_700_000_000_000)), 7);
+        let sid = s.connect("test:1", "test:0");
+        for line in [
+            "MSET {u}a 1 {u}b 2",
+            "SET x 1",
+            "SET y 1",
+            "DEL y",
+            "SET {u}c 3",
+        ] {
+            c.exec_words(cid, line);
+            s.exec_words(sid, line);
+        }
+        let u = key_slot(b"u");
+        assert_eq!(c.slot_counts(0), s.slot_counts(0));
+        assert!(c.slot_counts(0).contains(&(u, 3)));
+        assert_eq!(c.slot_counts(0).iter().map(|p| p.1).sum::<u32>(), 4);
+        assert_eq!(
+            c.keys_in_slot(0, u, 10),
+            vec![b"{u}c".to_vec(), b"{u}b".to_vec(), b"{u}a".to_vec()]
+        );
+        let mut standalone = s.keys_in_slot(0, u, 10);
+        standalone.sort();
+        assert_eq!(standalone.len(), 3);
+        assert!(c.cluster_enabled() && !s.cluster_enabled());
+    }
+
+    #[test]
+    fn node_commands_name_this_node() {
+        let (mut e, id) = cluster_engine();
+        let me = match e.exec_words(id, "CLUSTER MYID") {
+            Reply::Bulk(b) => String::from_utf8(b).unwrap(),
+            r => panic!("{r:?}"),
+        };
+        assert_eq!(me.len(), 40);
+        let cases = [
+            (format!("CLUSTER FORGET {me}"), Reply::err("ERR I tried hard but I can't forget myself...")),
+            (format!("CLUSTER REPLICATE {me}"), Reply::err("ERR Can't replicate myself")),
+            (format!("CLUSTER REPLICAS {me}"), Reply::Array(vec![])),
+            (format!("CLUSTER COUNT-FAILURE-REPORTS {me}"), Reply::Int(0)),
+            ("CLUSTER DELSLOTS 9".to_string(), Reply::ok()),
+            (format!("CLUSTER SETSLOT 9 NODE {me}"), Reply::ok()),
+            ("CLUSTER DELSLOTS 9".to_string(), Reply::ok()),
+            (format!("CLUSTER SETSLOT 9 IMPORTING {me}"), Reply::err("ERR KV Lab runs a single-node cluster: there is no other node to move a slot to or from")),
+            ("CLUSTER ADDSLOTS 9".to_string(), Reply::ok()),
+        ];
+        for (line, want) in cases {
+            assert_eq!(e.exec_words(id, &line), want, "{line}");
+        }
+        assert_eq!(e.core.cluster.as_ref().unwrap().assigned(), 16384);
+    }
+
+    #[test]
+    fn slot_index_follows_every_write_path() {
+        let (mut e, id) = cluster_engine();
+        for line in [
+            "SET a 1",
+            "SET b 1 PX 10",
+            "RPUSH l x",
+            "LPOP l",
+            "SADD s m",
+            "RENAME s s2",
+            "COPY a {a}c",
+            "GETDEL b",
+            "HSET h f v",
+            "HDEL h f",
+        ] {
+            e.exec_words(id, line);
+        }
+        // What the index says is what the keyspace holds, slot by slot.
+        let mut want: Vec<(u16, u32)> = Vec::new();
+        let mut keys: Vec<Vec<u8>> = e.core.dbs[0].keys.iter().map(|(k, _)| k.to_vec()).collect();
+        keys.sort_by_key(|k| key_slot(k));
+        for k in keys {
+            match want.last_mut() {
+                Some((s, n)) if *s == key_slot(&k) => *n += 1,
+                _ => want.push((key_slot(&k), 1)),
+            }
+        }
+        assert_eq!(e.slot_counts(0), want);
+        assert_eq!(e.core.dbs[0].keys.len(), 3); // a, s2, {a}c
+        e.exec_words(id, "FLUSHALL");
+        assert!(e.slot_counts(0).is_empty());
+        // used_memory's running sum (with the 16 bytes a key) equals a full recount.
+        e.exec_words(id, "MSET {k}1 a {k}2 b");
+        assert_eq!(e.core.used_memory(), e.core.used_memory_by_scan());
     }
 }

@@ -270,18 +270,18 @@ fn check_range(
     from: usize,
     to: usize,
 ) -> Result<(), Reply> {
-    for s in from..=to {
+    for (s, named) in seen.iter_mut().enumerate().take(to + 1).skip(from) {
         if del && !c.owns(s) {
             return Err(Reply::Error(format!("ERR Slot {s} is already unassigned")));
         } else if !del && c.owns(s) {
             return Err(Reply::Error(format!("ERR Slot {s} is already busy")));
         }
-        if seen[s] {
+        if *named {
             return Err(Reply::Error(format!(
                 "ERR Slot {s} specified multiple times"
             )));
         }
-        seen[s] = true;
+        *named = true;
     }
     Ok(())
 }
