@@ -7,6 +7,10 @@
 //! command so the transcript can be cut into one reply per command. A command followed
 //! by `#unordered` has a reply whose order Redis leaves to its hash function (KEYS,
 //! SCAN): its lines are compared as a sorted multiset, index prefixes removed.
+//!
+//! `tests/diff-debug/` runs the same way against servers that allow DEBUG, and
+//! `tests/diff-cluster/` against both servers in cluster mode (see
+//! `cluster_transcripts_match_redis_server`).
 
 #![cfg(not(target_arch = "wasm32"))]
 
