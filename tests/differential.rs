@@ -7,6 +7,10 @@
 //! command so the transcript can be cut into one reply per command. A command followed
 //! by `#unordered` has a reply whose order Redis leaves to its hash function (KEYS,
 //! SCAN): its lines are compared as a sorted multiset, index prefixes removed.
+//!
+//! `tests/diff-debug/` runs the same way against servers that allow DEBUG, and
+//! `tests/diff-cluster/` against both servers in cluster mode (see
+//! `cluster_transcripts_match_redis_server`).
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -133,9 +137,106 @@ fn debug_transcripts_match_redis_server() {
     run_dir("tests/diff-debug", &["--enable-debug-command", "yes"]);
 }
 
+/// Cluster mode (`tests/diff-cluster/`): both servers started with `--cluster-enabled
+/// yes`. redis-server starts owning no slot, so it is given all of them
+/// (`CLUSTER ADDSLOTSRANGE 0 16383`) and awaited until CLUSTER INFO says
+/// `cluster_state:ok` (it waits 2 s after start, and 5 s after it served no slot at all,
+/// before it turns ok); kvlab-server starts owning every slot. Before each script (and
+/// each protocol's run of it) redis-server is awaited the same way, so a script may end
+/// by reassigning every slot. Node ids and ports differ between the servers: transcripts
+/// are compared with them masked (see `mask_cluster`).
+#[test]
+fn cluster_transcripts_match_redis_server() {
+    let args = ["--cluster-enabled", "yes"];
+    let real = support::redis_server(&args);
+    support::redis_cli(real.port, "CLUSTER ADDSLOTSRANGE 0 16383\n", &[]);
+    let ours = support::kvlab_server(&args);
+    let wait = |port: u16| support::await_cluster_ok(port);
+    run_scripts("tests/diff-cluster", &real, &ours, &wait, &mask_cluster);
+}
+
+/// A cluster transcript with what differs by server masked: 40-hex-digit node ids
+/// (`<id>`), and the server's port and cluster bus port (`<port>`, `<bus-port>`).
+fn mask_cluster(text: &str, port: u16) -> String {
+    let mut out = String::with_capacity(text.len());
+    let b = text.as_bytes();
+    let hex = |c: u8| c.is_ascii_digit() || (b'a'..=b'f').contains(&c);
+    let mut i = 0;
+    while i < b.len() {
+        let run = b[i..].iter().take_while(|&&c| hex(c)).count();
+        let bounded = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        let ends = b.get(i + run).is_none_or(|c| !c.is_ascii_alphanumeric());
+        if run == 40 && bounded && ends {
+            out.push_str("<id>");
+            i += run;
+        } else if run > 0 {
+            out.push_str(&text[i..i + run]);
+            i += run;
+        } else {
+            let ch = text[i..].chars().next().unwrap_or(' ');
+            out.push(ch);
+            i += ch.len_utf8();
+        }
+    }
+    // Then the ports, where a whole number is one of them.
+    let (port, bus) = (port.to_string(), (port as u32 + 10000).to_string());
+    let mut masked = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(at) = rest.find(|c: char| c.is_ascii_digit()) {
+        masked.push_str(&rest[..at]);
+        let n = rest[at..]
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len() - at);
+        let number = &rest[at..at + n];
+        masked.push_str(if number == port {
+            "<port>"
+        } else if number == bus {
+            "<bus-port>"
+        } else {
+            number
+        });
+        rest = &rest[at + n..];
+    }
+    masked.push_str(rest);
+    masked
+}
+
+#[test]
+fn cluster_masking_hides_only_ids_and_ports() {
+    let id = "4603a16442665c96ec9b270364e00f2b23cf7913";
+    assert_eq!(
+        mask_cluster(
+            &format!("{id} :22101@32101 myself,master - 0 0 0 connected 0-16383"),
+            22101
+        ),
+        "<id> :<port>@<bus-port> myself,master - 0 0 0 connected 0-16383"
+    );
+    // 39 or 41 hex digits are left alone.
+    assert_eq!(mask_cluster(&id[1..], 22101), &id[1..]);
+    assert_eq!(mask_cluster(&format!("{id}0"), 22101), format!("{id}0"));
+    // Only whole numbers are ports.
+    assert_eq!(
+        mask_cluster("(integer) 22101\n(integer) 221010\n", 22101),
+        "(integer) <port>\n(integer) 221010\n"
+    );
+}
+
 fn run_dir(dir: &str, server_args: &[&str]) {
     let real = support::redis_server(server_args);
     let ours = support::kvlab_server(server_args);
+    run_scripts(dir, &real, &ours, &|_| {}, &|t, _| t.to_string());
+}
+
+/// Runs every script of `dir` against both servers and compares the transcripts:
+/// `before` is called with redis-server's port before each run, `mask` turns a reply
+/// into what is compared (given the port of the server that answered).
+fn run_scripts(
+    dir: &str,
+    real: &support::Server,
+    ours: &support::Server,
+    before: &dyn Fn(u16),
+    mask: &dyn Fn(&str, u16) -> String,
+) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(dir);
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("tests/diff")
@@ -158,9 +259,11 @@ fn run_dir(dir: &str, server_args: &[&str]) {
         // Each script runs twice: as RESP2 and, through `redis-cli -3`, as RESP3.
         for proto in [None, Some("-3")] {
             let extra: Vec<&str> = proto.into_iter().collect();
+            before(real.port);
             let a = replies(real.port, &lines, &extra);
             let b = replies(ours.port, &lines, &extra);
             for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+                let (x, y) = (mask(x, real.port), mask(y, ours.port));
                 if x != y {
                     failures.push(format!(
                         "{name} {} command #{}: {}\n--- redis-server\n{x}\n--- kvlab-server\n{y}",

@@ -173,6 +173,22 @@ pub static PARAMS: &[Param] = &[
         default: "16",
         immutable: true,
     },
+    // Cluster mode is chosen at start (see `cluster.rs`); the file is accepted and
+    // shown, never written.
+    Param {
+        name: "cluster-enabled",
+        alias: None,
+        kind: Kind::Bool,
+        default: "no",
+        immutable: true,
+    },
+    Param {
+        name: "cluster-config-file",
+        alias: None,
+        kind: Kind::Text,
+        default: "nodes.conf",
+        immutable: true,
+    },
     Param {
         name: "port",
         alias: None,

@@ -11,6 +11,7 @@
 //! removing takes that same figure back, and a value changed in place is re-counted by
 //! `settle` once its command is done. See `inspect.rs` for the estimate itself.
 
+use super::cluster::{SlotIndex, PER_KEY_SLOT_OVERHEAD};
 use super::dict::Dict;
 use super::inspect::{obj_size, PER_TTL_OVERHEAD};
 use super::object::{Access, Obj, Value};
@@ -22,16 +23,40 @@ pub struct Db {
     pub expires: Dict<i64>,
     /// The sum of `acct` over all objects in `keys`.
     used: u64,
+    /// Cluster mode only (database 0): the keys by hash slot (see `cluster.rs`).
+    pub slots: Option<Box<SlotIndex>>,
 }
 
 impl Db {
+    /// A database that also keeps its keys by hash slot (database 0 in cluster mode).
+    pub fn with_slot_index() -> Db {
+        Db {
+            slots: Some(Box::new(SlotIndex::new())),
+            ..Db::default()
+        }
+    }
+
+    /// What a key costs: the estimate, plus the slot list's links in cluster mode.
+    fn size_of(&self, key: &[u8], value: &Value) -> u32 {
+        let n = obj_size(key.len(), value);
+        match self.slots {
+            Some(_) => n.saturating_add(PER_KEY_SLOT_OVERHEAD),
+            None => n,
+        }
+    }
+
     /// Stores an object under `key` (replacing any old one, whose TTL is left alone) and
     /// counts its size.
     pub fn insert(&mut self, key: &[u8], mut obj: Obj) {
-        obj.acct = obj_size(key.len(), &obj.value);
+        obj.acct = self.size_of(key, &obj.value);
         self.used += u64::from(obj.acct);
-        if let Some(old) = self.keys.insert(key, obj) {
-            self.used -= u64::from(old.acct);
+        match self.keys.insert(key, obj) {
+            Some(old) => self.used -= u64::from(old.acct),
+            None => {
+                if let Some(ix) = self.slots.as_mut() {
+                    ix.add(key);
+                }
+            }
         }
     }
 
@@ -44,7 +69,7 @@ impl Db {
         value: Value,
         access: impl FnOnce(Option<Access>) -> Access,
     ) {
-        let acct = obj_size(key.len(), &value);
+        let acct = self.size_of(key, &value);
         self.used += u64::from(acct);
         match self.keys.get_mut(key) {
             Some(o) => {
@@ -57,6 +82,9 @@ impl Db {
                 let mut obj = Obj::new(value, access(None));
                 obj.acct = acct;
                 self.keys.insert_absent(key, obj);
+                if let Some(ix) = self.slots.as_mut() {
+                    ix.add(key);
+                }
             }
         }
     }
@@ -66,6 +94,9 @@ impl Db {
         let o = self.keys.remove(key)?;
         self.expires.remove(key);
         self.used -= u64::from(o.acct);
+        if let Some(ix) = self.slots.as_mut() {
+            ix.remove(key);
+        }
         Some(o)
     }
 
@@ -75,13 +106,21 @@ impl Db {
         let o = self.keys.remove(key)?;
         let ttl = self.expires.remove(key).map_or(0, |_| PER_TTL_OVERHEAD);
         self.used -= u64::from(o.acct);
+        if let Some(ix) = self.slots.as_mut() {
+            ix.remove(key);
+        }
         Some(u64::from(o.acct) + ttl)
     }
 
     /// Re-counts a key whose value was changed in place.
     pub fn settle(&mut self, key: &[u8]) {
+        let extra = if self.slots.is_some() {
+            PER_KEY_SLOT_OVERHEAD
+        } else {
+            0
+        };
         if let Some(o) = self.keys.get_mut(key) {
-            let now = obj_size(key.len(), &o.value);
+            let now = obj_size(key.len(), &o.value).saturating_add(extra);
             self.used = self.used - u64::from(o.acct) + u64::from(now);
             o.acct = now;
         }
@@ -142,5 +181,8 @@ impl Db {
         self.keys.clear();
         self.expires.clear();
         self.used = 0;
+        if let Some(ix) = self.slots.as_mut() {
+            ix.clear();
+        }
     }
 }

@@ -611,8 +611,13 @@ impl Core {
     pub fn used_memory_by_scan(&self) -> u64 {
         let mut n = self.fixed_memory();
         for db in &self.dbs {
+            let extra = if db.slots.is_some() {
+                u64::from(super::cluster::PER_KEY_SLOT_OVERHEAD)
+            } else {
+                0
+            };
             for (k, o) in db.keys.iter() {
-                n += u64::from(obj_size(k.len(), &o.value));
+                n += u64::from(obj_size(k.len(), &o.value)) + extra;
             }
             n += db.expires.len() as u64 * PER_TTL_OVERHEAD;
         }

@@ -17,6 +17,7 @@
 pub mod bitmap;
 pub mod blocking;
 pub mod clock;
+pub mod cluster;
 pub mod cmd;
 pub mod config;
 pub mod db;
@@ -232,6 +233,11 @@ pub struct Core {
     pub slowlog: slowlog::SlowLog,
     /// LATENCY's samples.
     pub latency: slowlog::Latency,
+    /// Cluster mode (`cluster-enabled yes`): the node and its slot map.
+    pub cluster: Option<cluster::Cluster>,
+    /// In cluster mode, the hash slot of the running top-level command's keys (Redis's
+    /// `c->slot`): a script's commands must stay in it.
+    pub cluster_slot: Option<u16>,
 }
 
 /// A server's connections, reachable from inside a long script (Redis's
@@ -351,9 +357,20 @@ impl Engine {
             .and_then(|v| v.parse().ok())
             .unwrap_or(DEFAULT_DBS)
             .clamp(1, 1024);
+        let cluster = (config.get("cluster-enabled").as_deref() == Some("yes")).then(|| {
+            let port = config
+                .get("port")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(6379);
+            cluster::Cluster::new(seed, port)
+        });
+        let mut dbs: Vec<Db> = (0..ndb).map(|_| Db::default()).collect();
+        if cluster.is_some() {
+            dbs[0] = Db::with_slot_index();
+        }
         Engine {
             core: Core {
-                dbs: (0..ndb).map(|_| Db::default()).collect(),
+                dbs,
                 config,
                 stats: Stats::default(),
                 cmdstats: Default::default(),
@@ -408,6 +425,8 @@ impl Engine {
                 script_errors: Vec::new(),
                 slowlog: slowlog::SlowLog::default(),
                 latency: slowlog::Latency::default(),
+                cluster,
+                cluster_slot: None,
             },
             clients: BTreeMap::new(),
             next_client_id: 1,
@@ -726,6 +745,11 @@ impl Engine {
                 "ERR Command not allowed inside a transaction".into(),
             );
         }
+        if self.core.cluster.is_some() {
+            if let Some(refused) = self.cluster_check(id, spec, argv) {
+                return refused;
+            }
+        }
         // Redis frees memory before every command once maxmemory is set, and refuses the
         // commands that may grow memory if it could not: inside MULTI every command but
         // EXEC and DISCARD (queueing could grow without bound), and EXEC when it holds
@@ -860,6 +884,58 @@ impl Engine {
         self.with_ctx(id, |ctx| cmd::multi::reject(ctx, spec, error))
     }
 
+    /// Cluster mode's check before a command runs (Redis's `getNodeByQuery` in
+    /// `processCommand`, see `cluster.rs`): None to go on, or the refusal.
+    fn cluster_check(
+        &mut self,
+        id: u64,
+        spec: &'static table::CommandSpec,
+        argv: &[Vec<u8>],
+    ) -> Option<Reply> {
+        self.core.cluster_slot = None;
+        let cl = self.core.cluster.as_ref()?;
+        if !cluster::is_checked(spec) {
+            return None;
+        }
+        let exec = spec.container.is_none() && spec.name == "exec";
+        let routed = if exec {
+            // EXEC is checked as one request made of every queued command.
+            match self.clients.get(&id).and_then(|c| c.multi.as_ref()) {
+                None => Ok(None),
+                Some(queue) => cl.route(
+                    queue
+                        .iter()
+                        .filter_map(|a| table::lookup(a).ok().map(|s| (s, &a[..]))),
+                ),
+            }
+        } else {
+            cl.route([(spec, argv)])
+        };
+        match routed {
+            Ok(slot) => {
+                self.core.cluster_slot = slot;
+                None
+            }
+            Err(refusal) => {
+                let error = refusal.error().to_string();
+                self.core.count_error(&error);
+                self.core
+                    .cmdstats
+                    .entry(spec.key())
+                    .or_default()
+                    .rejected_calls += 1;
+                // A refused EXEC ends the transaction; anything else inside MULTI makes
+                // EXEC abort.
+                if exec {
+                    self.with_ctx(id, cmd::multi::discard_transaction);
+                } else {
+                    self.flag_transaction(id);
+                }
+                Some(Reply::Error(error))
+            }
+        }
+    }
+
     /// The union of the flags of the commands a client has queued.
     fn queued_flags(&self, id: u64) -> table::Flags {
         let mut flags = table::Flags::default();
@@ -930,6 +1006,9 @@ impl Engine {
             db.clear();
         }
         self.core.config = Config::default();
+        if self.core.cluster.is_some() {
+            let _ = self.core.config.set_startup("cluster-enabled", "yes");
+        }
         self.core.stats = Stats::default();
         self.core.cmdstats.clear();
         self.core.active_expire = true;

@@ -7,8 +7,8 @@
 //! COUNT, the console's completion and hints, and HELP.
 
 use super::cmd::{
-    bitmap, debug, expire, geo, hash, hll, keys, list, memory, multi, pubsub, scripting, server,
-    set, slowlog, sort, stream, strings, zset,
+    bitmap, cluster, debug, expire, geo, hash, hll, keys, list, memory, multi, pubsub, scripting,
+    server, set, slowlog, sort, stream, strings, zset,
 };
 use super::{Ctx, Reply};
 
@@ -1014,6 +1014,63 @@ const fn admin_sub(
     )
 }
 
+/// CLUSTER's subcommands (cluster mode: `cluster.rs`; otherwise each is refused).
+static CLUSTER_SUBS: &[CommandSpec] = &[
+    tips(sub(c("addslots", -3, "admin stale no_async_loading", "", NOKEY, "", "cluster", "3.0.0", "O(N) where N is the total number of hash slot arguments",
+        "Assign hash slots to this node.", "slot [slot ...]", cluster::addslots), "cluster"), ""),
+    tips(sub(c("addslotsrange", -4, "admin stale no_async_loading", "", NOKEY, "", "cluster", "7.0.0", "O(N) where N is the total number of the slots between the start slot and end slot arguments.",
+        "Assign ranges of hash slots to this node.", "start-slot end-slot [start-slot end-slot ...]", cluster::addslotsrange), "cluster"), ""),
+    tips(sub(c("bumpepoch", 2, "admin stale no_async_loading", "", NOKEY, "", "cluster", "3.0.0", "O(1)",
+        "Advance this node's config epoch (BUMPED, or STILL when it is already the highest).", "", cluster::bumpepoch), "cluster"), "nondeterministic_output"),
+    tips(sub(c("count-failure-reports", 3, "admin stale", "", NOKEY, "", "cluster", "3.0.0", "O(N) where N is the number of failure reports",
+        "How many nodes report a node as failing (0 on a single node).", "node-id", cluster::count_failure_reports), "cluster"), "nondeterministic_output"),
+    tips(sub(c("countkeysinslot", 3, "stale", "", NOKEY, "", "cluster", "3.0.0", "O(1)",
+        "How many keys hash to a slot.", "slot", cluster::countkeysinslot), "cluster"), ""),
+    tips(sub(c("delslots", -3, "admin stale no_async_loading", "", NOKEY, "", "cluster", "3.0.0", "O(N) where N is the total number of hash slot arguments",
+        "Unassign hash slots from this node.", "slot [slot ...]", cluster::delslots), "cluster"), ""),
+    tips(sub(c("delslotsrange", -4, "admin stale no_async_loading", "", NOKEY, "", "cluster", "7.0.0", "O(N) where N is the total number of the slots between the start slot and end slot arguments.",
+        "Unassign ranges of hash slots.", "start-slot end-slot [start-slot end-slot ...]", cluster::delslotsrange), "cluster"), ""),
+    tips(sub(c("failover", -2, "admin stale no_async_loading", "", NOKEY, "", "cluster", "3.0.0", "O(1)",
+        "Promote a replica (this single node is a master: refused).", "[FORCE|TAKEOVER]", cluster::failover), "cluster"), ""),
+    tips(sub(c("flushslots", 2, "admin stale no_async_loading", "", NOKEY, "", "cluster", "3.0.0", "O(1)",
+        "Unassign every slot of this node (its database must be empty).", "", cluster::flushslots), "cluster"), ""),
+    tips(sub(c("forget", 3, "admin stale no_async_loading", "", NOKEY, "", "cluster", "3.0.0", "O(1)",
+        "Remove a node from this node's table.", "node-id", cluster::forget), "cluster"), ""),
+    tips(sub(c("getkeysinslot", 4, "stale", "", NOKEY, "", "cluster", "3.0.0", "O(log(N)) where N is the number of requested keys",
+        "Up to count keys of a slot, newest first.", "slot count", cluster::getkeysinslot), "cluster"), "nondeterministic_output"),
+    help_sub("cluster", "loading stale", "", "cluster", "5.0.0", "List the CLUSTER subcommands.", cluster::help),
+    tips(sub(c("info", 2, "stale", "", NOKEY, "", "cluster", "3.0.0", "O(1)",
+        "The cluster's state: slots assigned, nodes, epochs.", "", cluster::info), "cluster"), "nondeterministic_output"),
+    tips(sub(c("keyslot", 3, "stale", "", NOKEY, "", "cluster", "3.0.0", "O(N) where N is the number of bytes in the key",
+        "The hash slot of a key: CRC16 of the key (or of its {hash tag}) mod 16384.", "key", cluster::keyslot), "cluster"), ""),
+    tips(sub(c("links", 2, "stale", "", NOKEY, "", "cluster", "7.0.0", "O(N) where N is the total number of Cluster nodes",
+        "The cluster bus links of this node (none on a single node).", "", cluster::links), "cluster"), "nondeterministic_output"),
+    tips(sub(c("meet", -4, "admin stale no_async_loading", "", NOKEY, "", "cluster", "3.0.0", "O(1)",
+        "Join another node (not possible here: a single node has no cluster bus).", "ip port [cluster-bus-port]", cluster::meet), "cluster"), ""),
+    tips(sub(c("myid", 2, "stale", "", NOKEY, "", "cluster", "3.0.0", "O(1)",
+        "This node's 40-character id.", "", cluster::myid), "cluster"), ""),
+    tips(sub(c("nodes", 2, "stale", "", NOKEY, "", "cluster", "3.0.0", "O(N) where N is the total number of Cluster nodes",
+        "The cluster configuration as this node sees it, one line a node.", "", cluster::nodes), "cluster"), "nondeterministic_output"),
+    tips(sub(c("replicas", 3, "admin stale", "", NOKEY, "", "cluster", "5.0.0", "O(1)",
+        "The replicas of a master node.", "node-id", cluster::replicas), "cluster"), "nondeterministic_output"),
+    tips(sub(c("replicate", 3, "admin stale no_async_loading", "", NOKEY, "", "cluster", "3.0.0", "O(1)",
+        "Make this node a replica of another.", "node-id", cluster::replicate), "cluster"), ""),
+    tips(sub(c("reset", -2, "admin noscript stale", "", NOKEY, "", "cluster", "3.0.0", "O(N) where N is the number of known nodes. The command may execute a FLUSHALL as a side effect.",
+        "Forget the slots (HARD: also the epochs and the node id); the database must be empty.", "[HARD|SOFT]", cluster::reset), "cluster"), ""),
+    tips(sub(c("saveconfig", 2, "admin stale no_async_loading", "", NOKEY, "", "cluster", "3.0.0", "O(1)",
+        "Save the cluster configuration (accepted; nodes.conf is not written).", "", cluster::saveconfig), "cluster"), ""),
+    tips(sub(c("set-config-epoch", 3, "admin stale no_async_loading", "", NOKEY, "", "cluster", "3.0.0", "O(1)",
+        "Set a fresh node's config epoch.", "config-epoch", cluster::set_config_epoch), "cluster"), ""),
+    tips(sub(c("setslot", -4, "admin stale no_async_loading", "", NOKEY, "", "cluster", "3.0.0", "O(1)",
+        "Change a slot's state: NODE (assign it), STABLE, MIGRATING, IMPORTING.", "slot <IMPORTING node-id|MIGRATING node-id|NODE node-id|STABLE>", cluster::setslot), "cluster"), ""),
+    tips(sub(c("shards", 2, "stale", "", NOKEY, "", "cluster", "7.0.0", "O(N) where N is the total number of cluster nodes",
+        "The shards: their slot ranges and nodes.", "", cluster::shards), "cluster"), "nondeterministic_output"),
+    tips(sub(c("slaves", 3, "admin stale", "", NOKEY, "", "cluster", "3.0.0", "O(1)",
+        "The replicas of a master node (old name of REPLICAS).", "node-id", cluster::replicas), "cluster"), "nondeterministic_output"),
+    tips(sub(c("slots", 2, "stale", "", NOKEY, "", "cluster", "3.0.0", "O(N) where N is the total number of Cluster nodes",
+        "The slot ranges and the node serving each.", "", cluster::slots), "cluster"), "nondeterministic_output"),
+];
+
 static SLOWLOG_SUBS: &[CommandSpec] = &[
     admin_sub("slowlog", "get", -2, "admin loading stale", "2.2.12", "O(N) where N is the number of entries returned",
         "The newest slow-log entries (default 10, -1 for all): id, time, microseconds, arguments, client address, name.", "[count]",
@@ -1325,6 +1382,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     c("bitpos", -3, "readonly", "bitmap", K1, "RO ACCESS", "bitmap", "2.8.7", "O(N)",
         "Position of the first 0 or 1 bit, in the whole string or a range.", "key bit [start [end [BYTE|BIT]]]", bitmap::bitpos),
     container("client", -2, "sentinel", CONN, "2.4.0", "Inspect and name client connections.", CLIENT_SUBS),
+    container("cluster", -2, "", "cluster", "3.0.0", "Redis Cluster: hash slots, the slot map, this node (cluster-enabled yes).", CLUSTER_SUBS),
     tips(acl(container("command", -1, "loading stale sentinel", SRV, "2.8.13", "Describe the commands this server knows.", COMMAND_SUBS), "connection"), "nondeterministic_output_order"),
     container("config", -2, "", SRV, "2.0.0", "Read and change configuration at run time.", CONFIG_SUBS),
     c("echo", 2, "loading stale fast", "connection", NOKEY, "", CONN, "1.0.0", "O(1)",

@@ -127,6 +127,19 @@ pub fn kvlab_server(extra: &[&str]) -> Server {
     Server { port, child }
 }
 
+/// Waits until a cluster-mode server says `cluster_state:ok` (redis-server turns ok a
+/// while after it was given its slots; this awaits that, it does not time anything).
+pub fn await_cluster_ok(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !redis_cli(port, "CLUSTER INFO\n", &[]).contains("cluster_state:ok") {
+        assert!(
+            Instant::now() < deadline,
+            "the server on port {port} never reached cluster_state:ok"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Runs a script through `redis-cli --no-raw` (one connection, commands from stdin) and
 /// returns what it printed.
 pub fn redis_cli(port: u16, script: &str, extra: &[&str]) -> String {

@@ -211,6 +211,9 @@ pub fn renamenx(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 pub fn move_(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    if ctx.core.cluster.is_some() {
+        return Reply::err("ERR MOVE is not allowed in cluster mode");
+    }
     let key = &argv[1];
     let src = ctx.db();
     let dst = match int32_arg(&argv[2], None) {
@@ -258,6 +261,10 @@ pub fn copy(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             return syntax();
         }
         j += 1;
+    }
+    // As copyCommand: after every option is read.
+    if ctx.core.cluster.is_some() && (src != 0 || dst != 0) {
+        return Reply::err("ERR Copying to another database is not allowed in cluster mode");
     }
     let (from, to) = (&argv[1], &argv[2]);
     if src == dst && from == to {
@@ -351,6 +358,10 @@ pub fn flushall(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 pub fn swapdb(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    // Not allowed in cluster mode: there is only database 0 there.
+    if ctx.core.cluster.is_some() {
+        return Reply::err("ERR SWAPDB is not allowed in cluster mode");
+    }
     let a = match int32_arg(&argv[1], Some("invalid first DB index")) {
         Ok(v) => v,
         Err(e) => return e,
@@ -446,7 +457,15 @@ pub fn memory_usage(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         return Reply::Nil;
     };
     use crate::engine::inspect::{key_sds_size, value_bytes, DICT_ENTRY};
-    Reply::Int((value_bytes(&o.value) + key_sds_size(argv[2].len() as u64) + DICT_ENTRY) as i64)
+    // In cluster mode the entry carries the slot list's links (dictMetadataSize).
+    let meta = if ctx.core.cluster.is_some() {
+        u64::from(crate::engine::cluster::PER_KEY_SLOT_OVERHEAD)
+    } else {
+        0
+    };
+    Reply::Int(
+        (value_bytes(&o.value) + key_sds_size(argv[2].len() as u64) + DICT_ENTRY + meta) as i64,
+    )
 }
 
 pub fn object_encoding(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {

@@ -119,6 +119,9 @@ struct EngineHost<'a, 'b> {
     allow_oom: bool,
     /// A write already happened: later commands may not be refused for OOM.
     write_dirty: bool,
+    /// Cluster mode: the script may touch keys of several slots (an EVAL without a
+    /// shebang, or the `allow-cross-slot-keys` flag).
+    allow_cross_slot: bool,
     calls: Vec<TraceCall>,
     total_calls: usize,
     /// Whether to keep a trace (only hosts that read key events show one).
@@ -177,11 +180,45 @@ impl EngineHost<'_, '_> {
                 r.wrote = true;
             }
         }
+        if let Some(e) = self.cluster_refusal(spec, argv) {
+            return self.refuse(Some(spec), e);
+        }
         // The script's protocol shapes some replies (ZRANGE WITHSCORES pairs).
         let caller_resp = std::mem::replace(&mut self.ctx.client().resp, resp);
         let reply = self.ctx.call(spec, argv);
         self.ctx.client().resp = caller_resp;
         reply
+    }
+}
+
+impl EngineHost<'_, '_> {
+    /// Redis's `scriptVerifyClusterState`: in cluster mode a script's command must find
+    /// its keys on this node, and (unless cross-slot access is allowed) in the slot of
+    /// the script's declared keys, or of the first key it touched.
+    fn cluster_refusal(
+        &mut self,
+        spec: &'static table::CommandSpec,
+        argv: &[Vec<u8>],
+    ) -> Option<&'static str> {
+        use crate::engine::cluster::Refusal;
+        let cl = self.ctx.core.cluster.as_ref()?;
+        match cl.route([(spec, argv)]) {
+            Err(Refusal::Down) => {
+                Some("ERR Script attempted to execute a command while the cluster is down")
+            }
+            Err(_) => Some("ERR Script attempted to access a non local key in a cluster node"),
+            Ok(Some(slot)) if !self.allow_cross_slot => match self.ctx.core.cluster_slot {
+                None => {
+                    self.ctx.core.cluster_slot = Some(slot);
+                    None
+                }
+                Some(s) if s != slot => {
+                    Some("ERR Script attempted to access keys that do not hash to the same slot")
+                }
+                Some(_) => None,
+            },
+            Ok(_) => None,
+        }
     }
 }
 
@@ -256,6 +293,11 @@ fn prepare(ctx: &Ctx, flags: ScriptFlags, ro: bool) -> Result<(), Reply> {
     if flags.no_shebang {
         return Ok(());
     }
+    if flags.no_cluster && ctx.core.cluster.is_some() {
+        return Err(Reply::err(
+            "ERR Can not run script on cluster, 'no-cluster' flag is set.",
+        ));
+    }
     if !flags.no_writes && ro {
         return Err(Reply::err(
             "ERR Can not execute a script with write flag using *_ro command.",
@@ -315,6 +357,7 @@ fn run(
         ctx,
         read_only: ro || flags.no_writes,
         allow_oom: !flags.no_shebang && flags.allow_oom,
+        allow_cross_slot: flags.no_shebang || flags.allow_cross_slot_keys,
         write_dirty: false,
         calls: Vec::new(),
         total_calls: 0,

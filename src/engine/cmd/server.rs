@@ -55,6 +55,9 @@ pub fn select(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Ok(v) => v,
         Err(e) => return e,
     };
+    if ctx.core.cluster.is_some() && id != 0 {
+        return Reply::err("ERR SELECT is not allowed in cluster mode");
+    }
     if id < 0 || id as usize >= ctx.core.dbs.len() {
         return Reply::err(errors::DB_INDEX);
     }
@@ -145,7 +148,14 @@ pub fn hello(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         (Reply::bulk("version"), Reply::bulk(VERSION)),
         (Reply::bulk("proto"), Reply::Int(c.resp as i64)),
         (Reply::bulk("id"), Reply::Int(c.id as i64)),
-        (Reply::bulk("mode"), Reply::bulk("standalone")),
+        (
+            Reply::bulk("mode"),
+            Reply::bulk(if ctx.core.cluster.is_some() {
+                "cluster"
+            } else {
+                "standalone"
+            }),
+        ),
         (Reply::bulk("role"), Reply::bulk("master")),
         (Reply::bulk("modules"), Reply::Array(vec![])),
     ])
@@ -724,7 +734,8 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         }
         let body = match name {
             "server" => format!(
-                "# Server\r\nredis_version:{VERSION}\r\nredis_mode:standalone\r\nkvlab:1\r\nos:{}\r\narch_bits:64\r\nmultiplexing_api:{}\r\nprocess_id:1\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{uptime}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nlru_clock:{}\r\nexecutable:kvlab\r\nconfig_file:\r\n",
+                "# Server\r\nredis_version:{VERSION}\r\nredis_mode:{}\r\nkvlab:1\r\nos:{}\r\narch_bits:64\r\nmultiplexing_api:{}\r\nprocess_id:1\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{uptime}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nlru_clock:{}\r\nexecutable:kvlab\r\nconfig_file:\r\n",
+                if ctx.core.cluster.is_some() { "cluster" } else { "standalone" },
                 if cfg!(target_arch = "wasm32") { "WebAssembly" } else { std::env::consts::OS },
                 if cfg!(target_arch = "wasm32") { "none" } else { "tokio" },
                 cfg.get("port").unwrap_or_default(),
@@ -827,7 +838,10 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 ctx.core.replid
             ),
             "cpu" => "# CPU\r\nused_cpu_sys:0.000000\r\nused_cpu_user:0.000000\r\n".to_string(),
-            "cluster" => "# Cluster\r\ncluster_enabled:0\r\n".to_string(),
+            "cluster" => format!(
+                "# Cluster\r\ncluster_enabled:{}\r\n",
+                u8::from(ctx.core.cluster.is_some())
+            ),
             "errorstats" => {
                 let mut s = "# Errorstats\r\n".to_string();
                 for (code, n) in &st.errorstats {

@@ -121,8 +121,14 @@ fn generic(ctx: &mut Ctx, argv: &[Vec<u8>], readonly: bool) -> Reply {
             by = Some(&argv[j + 1]);
             // A pattern without '*' names one fixed key for every element: no sorting.
             dontsort = !c_str(&argv[j + 1]).contains(&b'*');
+            if !dontsort && ctx.core.cluster.is_some() {
+                return Reply::err("ERR BY option of SORT denied in Cluster mode.");
+            }
             j += 1;
         } else if eq(a, "get") && left >= 1 {
+            if ctx.core.cluster.is_some() {
+                return Reply::err("ERR GET option of SORT denied in Cluster mode.");
+            }
             gets.push(&argv[j + 1]);
             j += 1;
         } else {
