@@ -19,6 +19,9 @@ impl Run {
     fn new(lesson: &'static Lesson) -> Run {
         let clock = ManualClock::new(START_MS);
         let mut engine = Engine::new(Box::new(clock.clone()), 7);
+        if lesson.cluster {
+            engine.restart_in_cluster_mode(true);
+        }
         let clients = (1..=lesson.tabs)
             .map(|i| engine.connect(&format!("127.0.0.1:{}", 50000 + i), "127.0.0.1:6379"))
             .collect();

@@ -999,6 +999,38 @@ impl Engine {
         }
     }
 
+    /// As if the server restarted with (or without) `cluster-enabled yes`: a fresh start
+    /// ([`Engine::reset_all`]) in the chosen mode. Redis cannot switch at run time
+    /// (CONFIG SET refuses), but the app's setting and the lesson on hash slots can.
+    pub fn restart_in_cluster_mode(&mut self, on: bool) {
+        if on != self.core.cluster.is_some() {
+            self.core.cluster = if on {
+                let port = self
+                    .core
+                    .config
+                    .get("port")
+                    .and_then(|p| p.parse().ok())
+                    .unwrap_or(6379);
+                let seed = {
+                    use rand::RngExt;
+                    self.core.rng.random::<u64>()
+                };
+                Some(cluster::Cluster::new(seed, port))
+            } else {
+                None
+            };
+            self.core.dbs[0] = if on {
+                Db::with_slot_index()
+            } else {
+                Db::default()
+            };
+        }
+        self.reset_all();
+        if !on {
+            let _ = self.core.config.set_startup("cluster-enabled", "no");
+        }
+    }
+
     /// Back to a fresh start: empty databases, default configuration, zeroed statistics.
     /// Connected clients stay, moved back to database 0.
     pub fn reset_all(&mut self) {
@@ -1011,6 +1043,8 @@ impl Engine {
         }
         self.core.stats = Stats::default();
         self.core.cmdstats.clear();
+        self.core.slowlog = Default::default();
+        self.core.latency = Default::default();
         self.core.active_expire = true;
         for c in self.clients.values_mut() {
             c.db = 0;

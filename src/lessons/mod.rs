@@ -100,6 +100,10 @@ pub struct Lesson {
     /// The seed topic it teaches (the notes' section).
     pub topic: Text,
     pub story: Text,
+    /// Whether the lesson runs the engine as a single-node Redis Cluster
+    /// (`cluster-enabled yes`).
+    #[serde(default)]
+    pub cluster: bool,
     /// Client tabs the lesson needs (a lock needs two).
     #[serde(default = "one")]
     pub tabs: usize,

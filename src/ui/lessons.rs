@@ -299,7 +299,7 @@ fn build_start(lesson: &Lesson, clients: &[u64]) {
     {
         let eng = engine();
         let mut eng = eng.borrow_mut();
-        eng.reset_all();
+        eng.restart_in_cluster_mode(lesson.cluster);
         for &c in clients {
             eng.execute(c, &[b"RESET".to_vec()]);
             eng.take_pushes(c);
