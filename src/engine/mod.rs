@@ -16,9 +16,12 @@
 
 pub mod bitmap;
 pub mod blocking;
+pub mod bloom;
 pub mod clock;
+pub mod cms;
 pub mod cmd;
 pub mod config;
+pub mod cuckoo;
 pub mod db;
 pub mod dict;
 pub mod evict;
@@ -38,6 +41,7 @@ pub mod slowlog;
 pub mod snapshot;
 pub mod stream;
 pub mod table;
+pub mod topk;
 pub mod util;
 pub mod zset;
 
