@@ -33,7 +33,7 @@
 //!   is one plus the byte offset reached.
 //! - A new link's capacity is `entries × expansion` of the link before (where `entries`
 //!   already includes the free items the rounding gave), error × ½.
-//! - BF.INFO's Size (and MEMORY USAGE) is the reference's `BFMemUsage`: 40 bytes for the
+//! - BF.INFO's Size (and MEMORY USAGE) is the reference's `BFMemUsage`: 32 bytes for the
 //!   chain, 64 per link, plus the bit arrays.
 //!
 //! # What differs
