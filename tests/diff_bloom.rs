@@ -80,7 +80,10 @@ fn bloom_transcripts_match_the_recorded_reference() {
     if let Ok(module) = std::env::var("KVLAB_REDISBLOOM") {
         for f in &files {
             let lines = commands(&std::fs::read_to_string(f).expect("script"));
-            let text = run(&mut || support::redis_server(&["--loadmodule", &module]), &lines);
+            let text = run(
+                &mut || support::redis_server(&["--loadmodule", &module]),
+                &lines,
+            );
             std::fs::write(f.with_extension("expected"), text).expect("write expected");
         }
     }
@@ -94,11 +97,7 @@ fn bloom_transcripts_match_the_recorded_reference() {
         let got = run(&mut || support::kvlab_server(&[]), &lines);
         if got != expected {
             // Report each command whose reply differs.
-            let split = |t: &str| -> Vec<String> {
-                t.split("\n> ")
-                    .map(String::from)
-                    .collect()
-            };
+            let split = |t: &str| -> Vec<String> { t.split("\n> ").map(String::from).collect() };
             let (a, b) = (split(&expected), split(&got));
             for (x, y) in a.iter().zip(&b) {
                 if x != y {

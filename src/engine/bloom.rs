@@ -52,6 +52,9 @@ pub const OPT_ENTS_IS_BITS: u32 = 2;
 pub const OPT_FORCE64: u32 = 4;
 pub const OPT_NO_SCALING: u32 = 8;
 
+/// The reference's truncated ln 2 (not `std::f64::consts::LN_2`): `hashes` is computed
+/// from it, and a header's `hashes` is checked against it.
+#[allow(clippy::approx_constant)]
 const LN2: f64 = 0.693147180559945;
 const ERROR_TIGHTENING_RATIO: f64 = 0.5;
 /// The largest BF.SCANDUMP chunk.
@@ -383,7 +386,9 @@ impl Chain {
 
     /// The sum of the links' capacities (BF.INFO Capacity).
     pub fn capacity(&self) -> u64 {
-        self.links.iter().fold(0u64, |a, l| a.wrapping_add(l.entries))
+        self.links
+            .iter()
+            .fold(0u64, |a, l| a.wrapping_add(l.entries))
     }
 
     /// `BFMemUsage`: sizeof(SBChain) (32) + per link sizeof(SBLink) (64) + its bit array.

@@ -404,8 +404,8 @@ impl Cuckoo {
         }
         let mut total = 0u64;
         for _ in 0..nfilters {
-            let nb = ((c.num_buckets as f64)
-                * (c.expansion as f64).powf(c.filters.len() as f64)) as u64
+            let nb = ((c.num_buckets as f64) * (c.expansion as f64).powf(c.filters.len() as f64))
+                as u64
                 & MAX_NUM_BUCKETS;
             total = total.saturating_add(nb.saturating_mul(c.bucket_size as u64));
             if total > max_bytes {

@@ -22,7 +22,10 @@ pub enum StrEnc {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
-    Str { bytes: Vec<u8>, enc: StrEnc },
+    Str {
+        bytes: Vec<u8>,
+        enc: StrEnc,
+    },
     ZSet(Box<super::zset::ZSet>),
     Hash(Box<super::hash::Hash>),
     Set(Box<super::set::Set>),

@@ -7,8 +7,8 @@
 //! COUNT, the console's completion and hints, and HELP.
 
 use super::cmd::{
-    bitmap, bloom, debug, expire, geo, hash, hll, keys, list, memory, multi, pubsub, scripting, server,
-    set, slowlog, sort, stream, strings, zset,
+    bitmap, bloom, debug, expire, geo, hash, hll, keys, list, memory, multi, pubsub, scripting,
+    server, set, slowlog, sort, stream, strings, zset,
 };
 use super::{Ctx, Reply};
 

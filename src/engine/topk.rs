@@ -91,7 +91,7 @@ impl GlibcRand {
     }
 
     /// `rand()`: 0 ..= 2³¹−1.
-    pub fn next(&mut self) -> u32 {
+    pub fn rand(&mut self) -> u32 {
         self.step() >> 1
     }
 }
@@ -217,7 +217,7 @@ impl TopK {
                         self.lookup[DECAY_TABLE - 1].powf((c / (DECAY_TABLE as u32 - 1)) as f64)
                             * self.lookup[(c % (DECAY_TABLE as u32 - 1)) as usize]
                     };
-                    let chance = self.rng.next() as f64 / 2_147_483_647.0;
+                    let chance = self.rng.rand() as f64 / 2_147_483_647.0;
                     if chance < decay {
                         let c = c - 1;
                         self.buckets[b].1 = c;
@@ -273,7 +273,7 @@ impl TopK {
     /// empty slot.
     pub fn list(&self) -> Vec<(&[u8], u32)> {
         let mut v: Vec<&HeapSlot> = self.heap.iter().collect();
-        v.sort_by(|a, b| b.count.cmp(&a.count));
+        v.sort_by_key(|h| std::cmp::Reverse(h.count));
         v.into_iter()
             .take_while(|h| h.count != 0)
             .map(|h| (h.item_bytes(), h.count))
@@ -293,9 +293,9 @@ mod tests {
     fn glibc_rand_matches_srand_1() {
         // glibc: srand(1); rand() → 1804289383, 846930886, 1681692777.
         let mut g = GlibcRand::new(1);
-        assert_eq!(g.next(), 1804289383);
-        assert_eq!(g.next(), 846930886);
-        assert_eq!(g.next(), 1681692777);
+        assert_eq!(g.rand(), 1804289383);
+        assert_eq!(g.rand(), 846930886);
+        assert_eq!(g.rand(), 1681692777);
     }
 
     #[test]

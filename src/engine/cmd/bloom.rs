@@ -23,8 +23,8 @@ use crate::engine::object::Value;
 use crate::engine::topk::{c_string, TopK};
 use crate::engine::util::parse_i64;
 use crate::engine::zset::parse_score;
-use rand::RngExt;
 use crate::engine::{Ctx, Reply};
+use rand::RngExt;
 
 /// The largest structure one command may allocate.
 pub fn sketch_cap(ctx: &Ctx) -> u64 {
@@ -293,7 +293,9 @@ fn bf_insert_common(ctx: &mut Ctx, key: &[u8], items: &[Vec<u8>], o: &BfInsert) 
 }
 
 fn is_multi(argv: &[Vec<u8>]) -> bool {
-    argv[0].get(3).is_some_and(|c| c.eq_ignore_ascii_case(&b'm'))
+    argv[0]
+        .get(3)
+        .is_some_and(|c| c.eq_ignore_ascii_case(&b'm'))
 }
 
 /// BF.ADD and BF.MADD.
@@ -704,7 +706,9 @@ fn cf_insert_common(ctx: &mut Ctx, key: &[u8], items: &[Vec<u8>], o: &CfInsert) 
 }
 
 fn ends_with_x(argv: &[Vec<u8>]) -> bool {
-    argv[0].last().is_some_and(|c| c.eq_ignore_ascii_case(&b'x'))
+    argv[0]
+        .last()
+        .is_some_and(|c| c.eq_ignore_ascii_case(&b'x'))
 }
 
 /// CF.ADD and CF.ADDNX.
@@ -1060,7 +1064,7 @@ pub fn cms_merge(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let pos = arg_index(rest, "WEIGHTS");
     match pos {
         None if num_keys != argc => return Reply::err("CMS: wrong number of keys"),
-        Some(p) if p as i64 != num_keys || argc != 1 + num_keys.saturating_mul(2) => {
+        Some(p) if p as i64 != num_keys || argc != num_keys.saturating_mul(2).saturating_add(1) => {
             return Reply::err("CMS: wrong number of keys/weights")
         }
         _ => {}
