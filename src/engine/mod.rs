@@ -1042,6 +1042,25 @@ impl Core {
         });
     }
 
+    /// A module command opened a key for writing (RedisBloom's types): Redis signals
+    /// the key as modified when the module closes it (WATCH breaks, a blocked client
+    /// looks again), but publishes no keyspace notification, as RedisBloom sends none.
+    /// The change still reaches the app's event feed, named by the type's family.
+    pub(crate) fn module_touched(&mut self, db: usize, key: &[u8], family: &'static str) {
+        self.blocking.signal(db, key);
+        if !self.watches.is_empty() {
+            let exists = self.dbs[db].keys.get(key).is_some();
+            self.watches.touch(db, key, exists);
+        }
+        if self.record_events {
+            self.events.push(KeyEvent {
+                db,
+                key: key.to_vec(),
+                event: family,
+            });
+        }
+    }
+
     /// Publishes a key event as a keyspace notification, when `notify-keyspace-events`
     /// turns its class on: `__keyspace@<db>__:<key>` with the event, then
     /// `__keyevent@<db>__:<event>` with the key (Redis's notifyKeyspaceEvent).

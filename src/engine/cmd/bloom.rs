@@ -91,12 +91,45 @@ enum Slot {
     Mismatch,
 }
 
-fn status(ctx: &mut Ctx, key: &[u8], read: bool, pick: fn(&Value) -> bool) -> Slot {
+/// Which of the module's types a command works on.
+#[derive(Clone, Copy)]
+enum Family {
+    Bf,
+    Cf,
+    Cms,
+    TopK,
+}
+
+impl Family {
+    fn holds(self, v: &Value) -> bool {
+        matches!(
+            (self, v),
+            (Family::Bf, Value::Bloom(_))
+                | (Family::Cf, Value::Cuckoo(_))
+                | (Family::Cms, Value::Cms(_))
+                | (Family::TopK, Value::TopK(_))
+        )
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Family::Bf => "bf",
+            Family::Cf => "cf",
+            Family::Cms => "cms",
+            Family::TopK => "topk",
+        }
+    }
+}
+
+fn status(ctx: &mut Ctx, key: &[u8], read: bool, fam: Family) -> Slot {
     let db = ctx.db();
     let found = if read {
-        ctx.core.lookup_read(db, key).map(|o| pick(&o.value))
+        ctx.core.lookup_read(db, key).map(|o| fam.holds(&o.value))
     } else {
-        ctx.core.lookup_write(db, key).map(|o| pick(&o.value))
+        let found = ctx.core.lookup_write(db, key).map(|o| fam.holds(&o.value));
+        // RM_CloseKey of a key opened for writing: signalModifiedKey.
+        ctx.core.module_touched(db, key, fam.name());
+        found
     };
     match found {
         None => Slot::Empty,
@@ -112,19 +145,6 @@ fn status_err(s: Slot) -> Reply {
         Slot::Mismatch => wrongtype(),
         Slot::Ok => Reply::err("ERR item exists"),
     }
-}
-
-fn is_bf(v: &Value) -> bool {
-    matches!(v, Value::Bloom(_))
-}
-fn is_cf(v: &Value) -> bool {
-    matches!(v, Value::Cuckoo(_))
-}
-fn is_cms(v: &Value) -> bool {
-    matches!(v, Value::Cms(_))
-}
-fn is_topk(v: &Value) -> bool {
-    matches!(v, Value::TopK(_))
 }
 
 fn bf_mut<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Option<&'a mut Chain> {
@@ -212,7 +232,7 @@ pub fn bf_reserve(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             Some(v) => expansion = v,
         }
     }
-    match status(ctx, &argv[1], false, is_bf) {
+    match status(ctx, &argv[1], false, Family::Bf) {
         Slot::Empty => {}
         s => return status_err(s),
     }
@@ -240,7 +260,7 @@ struct BfInsert {
 }
 
 fn bf_insert_common(ctx: &mut Ctx, key: &[u8], items: &[Vec<u8>], o: &BfInsert) -> Reply {
-    match status(ctx, key, false, is_bf) {
+    match status(ctx, key, false, Family::Bf) {
         Slot::Empty if o.autocreate => {
             if let Err(e) = bf_create(
                 ctx,
@@ -393,7 +413,7 @@ pub fn bf_exists(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if (!multi && argv.len() != 3) || (multi && argv.len() < 3) {
         return arity(argv);
     }
-    let ok = matches!(status(ctx, &argv[1], true, is_bf), Slot::Ok);
+    let ok = matches!(status(ctx, &argv[1], true, Family::Bf), Slot::Ok);
     let answers: Vec<bool> = match bf_ref(ctx, &argv[1]).filter(|_| ok) {
         Some(chain) => argv[2..].iter().map(|i| chain.check(i)).collect(),
         None => vec![false; argv.len() - 2],
@@ -410,7 +430,7 @@ pub fn bf_info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() != 2 && argv.len() != 3 {
         return arity(argv);
     }
-    match status(ctx, &argv[1], true, is_bf) {
+    match status(ctx, &argv[1], true, Family::Bf) {
         Slot::Ok => {}
         s => return status_err(s),
     }
@@ -456,7 +476,7 @@ pub fn bf_card(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() != 2 {
         return arity(argv);
     }
-    match status(ctx, &argv[1], true, is_bf) {
+    match status(ctx, &argv[1], true, Family::Bf) {
         Slot::Empty => Reply::Int(0),
         Slot::Mismatch => wrongtype(),
         Slot::Ok => Reply::Int(bf_ref(ctx, &argv[1]).map_or(0, |c| c.size as i64)),
@@ -467,7 +487,7 @@ pub fn bf_scandump(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() != 3 {
         return arity(argv);
     }
-    match status(ctx, &argv[1], true, is_bf) {
+    match status(ctx, &argv[1], true, Family::Bf) {
         Slot::Ok => {}
         s => return status_err(s),
     }
@@ -492,7 +512,7 @@ pub fn bf_loadchunk(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         return Reply::err("ERR Second argument must be numeric");
     };
     let key = &argv[1];
-    match status(ctx, key, false, is_bf) {
+    match status(ctx, key, false, Family::Bf) {
         Slot::Empty if iter == 1 => {
             let cap = sketch_cap(ctx);
             match Chain::from_header(&argv[3], cap) {
@@ -615,7 +635,7 @@ pub fn cf_reserve(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if bucket_size * 2 > capacity {
         return Reply::err("Capacity must be at least (BucketSize * 2)");
     }
-    match status(ctx, &argv[1], false, is_cf) {
+    match status(ctx, &argv[1], false, Family::Cf) {
         Slot::Empty => {}
         s => return status_err(s),
     }
@@ -641,7 +661,7 @@ struct CfInsert {
 }
 
 fn cf_insert_common(ctx: &mut Ctx, key: &[u8], items: &[Vec<u8>], o: &CfInsert) -> Reply {
-    match status(ctx, key, false, is_cf) {
+    match status(ctx, key, false, Family::Cf) {
         Slot::Empty if o.autocreate => {
             if let Err(e) = cf_create(
                 ctx,
@@ -781,7 +801,7 @@ pub fn cf_check(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if (!multi && argv.len() != 3) || (multi && argv.len() < 3) {
         return arity(argv);
     }
-    let ok = matches!(status(ctx, &argv[1], true, is_cf), Slot::Ok);
+    let ok = matches!(status(ctx, &argv[1], true, Family::Cf), Slot::Ok);
     let r3 = resp3(ctx);
     let values: Vec<u64> = match cf_ref(ctx, &argv[1]).filter(|_| ok) {
         Some(c) => argv[2..]
@@ -818,7 +838,7 @@ pub fn cf_del(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() != 3 {
         return arity(argv);
     }
-    if !matches!(status(ctx, &argv[1], false, is_cf), Slot::Ok) {
+    if !matches!(status(ctx, &argv[1], false, Family::Cf), Slot::Ok) {
         return Reply::err("Not found");
     }
     dirty(ctx);
@@ -833,7 +853,7 @@ pub fn cf_info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() != 2 {
         return arity(argv);
     }
-    match status(ctx, &argv[1], true, is_cf) {
+    match status(ctx, &argv[1], true, Family::Cf) {
         Slot::Ok => {}
         s => return status_err(s),
     }
@@ -860,7 +880,7 @@ pub fn cf_scandump(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Some(p) if p >= 0 => p,
         _ => return Reply::err("Invalid position"),
     };
-    match status(ctx, &argv[1], true, is_cf) {
+    match status(ctx, &argv[1], true, Family::Cf) {
         Slot::Ok => {}
         s => return status_err(s),
     }
@@ -885,7 +905,7 @@ pub fn cf_loadchunk(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         return arity(argv);
     }
     let key = &argv[1];
-    let st = status(ctx, key, false, is_cf);
+    let st = status(ctx, key, false, Family::Cf);
     let pos = match ll(&argv[2]) {
         Some(p) if p != 0 => p,
         _ => return Reply::err("Invalid position"),
@@ -926,7 +946,7 @@ pub fn cf_loadchunk(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 // ---------------------------------------------------------------- Count-Min Sketch
 
 fn cms_err_key(ctx: &mut Ctx, key: &[u8], read: bool) -> Option<Reply> {
-    match status(ctx, key, read, is_cms) {
+    match status(ctx, key, read, Family::Cms) {
         Slot::Ok => None,
         Slot::Empty => Some(Reply::err("CMS: key does not exist")),
         Slot::Mismatch => Some(wrongtype()),
@@ -954,7 +974,7 @@ pub fn cms_init(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() != 4 {
         return arity(argv);
     }
-    if !matches!(status(ctx, &argv[1], false, is_cms), Slot::Empty) {
+    if !matches!(status(ctx, &argv[1], false, Family::Cms), Slot::Empty) {
         return Reply::err("CMS: key already exists");
     }
     let (width, depth) = if eq(&argv[0], "cms.initbydim") {
@@ -1123,7 +1143,7 @@ pub fn cms_info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 // ---------------------------------------------------------------- Top-K
 
 fn topk_err_key(ctx: &mut Ctx, key: &[u8], read: bool) -> Option<Reply> {
-    match status(ctx, key, read, is_topk) {
+    match status(ctx, key, read, Family::TopK) {
         Slot::Ok => None,
         Slot::Empty => Some(Reply::err("TopK: key does not exist")),
         Slot::Mismatch => Some(wrongtype()),
@@ -1151,7 +1171,7 @@ pub fn topk_reserve(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argc != 3 && argc != 6 {
         return arity(argv);
     }
-    if !matches!(status(ctx, &argv[1], false, is_topk), Slot::Empty) {
+    if !matches!(status(ctx, &argv[1], false, Family::TopK), Slot::Empty) {
         return Reply::err("TopK: key already exists");
     }
     // The reference keeps k, width and depth as 32-bit numbers (a bigger one is cut to
