@@ -85,7 +85,13 @@ fn without_subcommands(reply: &[u8]) -> Vec<u8> {
 
 #[test]
 fn command_info_matches_redis_server_for_every_command() {
-    let real = support::redis_server(&[]);
+    // RedisBloom's commands (`bf.add` …) are compared only when the module is at hand
+    // (KVLAB_REDISBLOOM=path/to/redisbloom.so, see tests/diff-bloom/README.md).
+    let module = std::env::var("KVLAB_REDISBLOOM").ok();
+    let real = match &module {
+        Some(m) => support::redis_server(&["--loadmodule", m]),
+        None => support::redis_server(&[]),
+    };
     let ours = support::kvlab_server(&[]);
     let (mut a, mut b) = (Conn::new(real.port), Conn::new(ours.port));
     let list = names(&b.raw(&["COMMAND", "LIST"]));
@@ -93,6 +99,9 @@ fn command_info_matches_redis_server_for_every_command() {
     let mut failures = Vec::new();
     let mut compared = 0;
     for name in &list {
+        if module.is_none() && name.contains('.') {
+            continue;
+        }
         let (x, y) = (
             a.raw(&["COMMAND", "INFO", name]),
             b.raw(&["COMMAND", "INFO", name]),

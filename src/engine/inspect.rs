@@ -290,6 +290,12 @@ pub fn value_bytes(v: &Value) -> u64 {
         }
         Value::List(l) => OBJ_HEADER + l.bytes(),
         Value::Stream(s) => OBJ_HEADER + s.mem_bytes(),
+        // Module types: what the module's `mem_usage` callback reports, as MEMORY USAGE
+        // shows it (redis-server adds no object header for them).
+        Value::Bloom(b) => b.mem_usage(),
+        Value::Cuckoo(c) => c.mem_usage(),
+        Value::Cms(c) => c.mem_usage(),
+        Value::TopK(t) => t.mem_usage(),
         Value::Set(s) => {
             // An intset: an 8-byte header and the members at their common width. A hash
             // table: the dict and buckets, a dict entry and an sds per member.

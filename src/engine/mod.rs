@@ -16,10 +16,13 @@
 
 pub mod bitmap;
 pub mod blocking;
+pub mod bloom;
 pub mod clock;
 pub mod cluster;
 pub mod cmd;
+pub mod cms;
 pub mod config;
+pub mod cuckoo;
 pub mod db;
 pub mod dict;
 pub mod evict;
@@ -39,6 +42,7 @@ pub mod slowlog;
 pub mod snapshot;
 pub mod stream;
 pub mod table;
+pub mod topk;
 pub mod util;
 pub mod zset;
 
@@ -1159,6 +1163,25 @@ impl Core {
             key: key.to_vec(),
             event,
         });
+    }
+
+    /// A module command opened a key for writing (RedisBloom's types): Redis signals
+    /// the key as modified when the module closes it (WATCH breaks, a blocked client
+    /// looks again), but publishes no keyspace notification, as RedisBloom sends none.
+    /// The change still reaches the app's event feed, named by the type's family.
+    pub(crate) fn module_touched(&mut self, db: usize, key: &[u8], family: &'static str) {
+        self.blocking.signal(db, key);
+        if !self.watches.is_empty() {
+            let exists = self.dbs[db].keys.get(key).is_some();
+            self.watches.touch(db, key, exists);
+        }
+        if self.record_events {
+            self.events.push(KeyEvent {
+                db,
+                key: key.to_vec(),
+                event: family,
+            });
+        }
     }
 
     /// Publishes a key event as a keyspace notification, when `notify-keyspace-events`

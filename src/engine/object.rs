@@ -22,12 +22,20 @@ pub enum StrEnc {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
-    Str { bytes: Vec<u8>, enc: StrEnc },
+    Str {
+        bytes: Vec<u8>,
+        enc: StrEnc,
+    },
     ZSet(Box<super::zset::ZSet>),
     Hash(Box<super::hash::Hash>),
     Set(Box<super::set::Set>),
     List(Box<super::list::List>),
     Stream(Box<super::stream::Stream>),
+    /// RedisBloom's module types (BF, CF, CMS, TOPK).
+    Bloom(Box<super::bloom::Chain>),
+    Cuckoo(Box<super::cuckoo::Cuckoo>),
+    Cms(Box<super::cms::Cms>),
+    TopK(Box<super::topk::TopK>),
 }
 
 impl Value {
@@ -68,7 +76,19 @@ impl Value {
             Value::Set(_) => "set",
             Value::List(_) => "list",
             Value::Stream(_) => "stream",
+            Value::Bloom(_) => "MBbloom--",
+            Value::Cuckoo(_) => "MBbloomCF",
+            Value::Cms(_) => "CMSk-TYPE",
+            Value::TopK(_) => "TopK-TYPE",
         }
+    }
+
+    /// A module type: TYPE shows its name, OBJECT ENCODING says "raw".
+    pub fn is_module(&self) -> bool {
+        matches!(
+            self,
+            Value::Bloom(_) | Value::Cuckoo(_) | Value::Cms(_) | Value::TopK(_)
+        )
     }
 
     pub fn encoding_name(&self) -> &'static str {
@@ -101,6 +121,7 @@ impl Value {
             }
             Value::List(_) => "quicklist",
             Value::Stream(_) => "stream",
+            Value::Bloom(_) | Value::Cuckoo(_) | Value::Cms(_) | Value::TopK(_) => "raw",
         }
     }
 
@@ -114,6 +135,10 @@ impl Value {
             Value::Set(s) => s.len() as u64,
             Value::List(l) => l.len() as u64,
             Value::Stream(s) => s.len(),
+            Value::Bloom(b) => b.size,
+            Value::Cuckoo(c) => c.num_items,
+            Value::Cms(c) => c.count,
+            Value::TopK(t) => t.list().len() as u64,
         }
     }
 

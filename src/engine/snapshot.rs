@@ -90,6 +90,19 @@ pub enum SavedValue {
     Stream {
         stream: Box<crate::engine::stream::Stream>,
     },
+    /// The probabilistic types, whole (geometry, counters, bit arrays).
+    Bloom {
+        bloom: Box<crate::engine::bloom::Chain>,
+    },
+    Cuckoo {
+        cuckoo: Box<crate::engine::cuckoo::Cuckoo>,
+    },
+    Cms {
+        cms: Box<crate::engine::cms::Cms>,
+    },
+    Topk {
+        topk: Box<crate::engine::topk::TopK>,
+    },
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -168,6 +181,10 @@ impl Engine {
                                     .collect(),
                             },
                             Value::Stream(s) => SavedValue::Stream { stream: s.clone() },
+                            Value::Bloom(b) => SavedValue::Bloom { bloom: b.clone() },
+                            Value::Cuckoo(c) => SavedValue::Cuckoo { cuckoo: c.clone() },
+                            Value::Cms(c) => SavedValue::Cms { cms: c.clone() },
+                            Value::TopK(t) => SavedValue::Topk { topk: t.clone() },
                             Value::List(l) => SavedValue::List {
                                 items: l.iter().map(|v| Bytes(v.clone())).collect(),
                             },
@@ -251,6 +268,10 @@ impl Engine {
                         }
                         Value::ZSet(Box::new(z))
                     }
+                    SavedValue::Bloom { bloom } => Value::Bloom(bloom.clone()),
+                    SavedValue::Cuckoo { cuckoo } => Value::Cuckoo(cuckoo.clone()),
+                    SavedValue::Cms { cms } => Value::Cms(cms.clone()),
+                    SavedValue::Topk { topk } => Value::TopK(topk.clone()),
                     SavedValue::Stream { stream } => {
                         let mut s = stream.clone();
                         s.recount();

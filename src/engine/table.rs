@@ -7,8 +7,8 @@
 //! COUNT, the console's completion and hints, and HELP.
 
 use super::cmd::{
-    bitmap, cluster, debug, expire, geo, hash, hll, keys, list, memory, multi, pubsub, scripting,
-    server, set, slowlog, sort, stream, strings, zset,
+    bitmap, bloom, cluster, debug, expire, geo, hash, hll, keys, list, memory, multi, pubsub,
+    scripting, server, set, slowlog, sort, stream, strings, zset,
 };
 use super::{Ctx, Reply};
 
@@ -80,6 +80,10 @@ impl CommandSpec {
             "transaction",
             "scripting",
         ];
+        // A module command (RedisBloom's) has no ACL categories in Redis 7.0.
+        if self.flags.contains(Flags::MODULE) {
+            return Vec::new();
+        }
         let mut cats: Vec<&str> = self.acl.split(' ').filter(|s| !s.is_empty()).collect();
         if self.flags.contains(Flags::WRITE) {
             cats.push("write");
@@ -167,6 +171,7 @@ impl Flags {
     pub const WRITE: Flags = Flags(1 << 0);
     pub const READONLY: Flags = Flags(1 << 1);
     pub const DENYOOM: Flags = Flags(1 << 2);
+    pub const MODULE: Flags = Flags(1 << 3);
     pub const ADMIN: Flags = Flags(1 << 4);
     pub const PUBSUB: Flags = Flags(1 << 5);
     pub const NOSCRIPT: Flags = Flags(1 << 6);
@@ -312,6 +317,32 @@ const fn container(
     );
     s.subcommands = subs;
     s
+}
+
+/// A RedisBloom command: a module command as `RedisModule_CreateCommand` registers it
+/// (arity -1, the handler checks its arguments; key 1; the legacy key spec
+/// `RW ACCESS UPDATE`).
+const fn m(
+    name: &'static str,
+    flags: &'static str,
+    summary: &'static str,
+    syntax: &'static str,
+    handler: Handler,
+) -> CommandSpec {
+    c(
+        name,
+        -1,
+        flags,
+        "",
+        K1,
+        "RW ACCESS UPDATE",
+        "module",
+        "",
+        "",
+        summary,
+        syntax,
+        handler,
+    )
 }
 
 const NOKEY: (i32, i32, i32) = (0, 0, 0);
@@ -1708,6 +1739,42 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Call a no-writes function of a loaded library.", "function numkeys [key [key ...]] [arg [arg ...]]", scripting::fcall_ro),
     container("script", -2, "", "scripting", "2.6.0", "The script cache: LOAD, EXISTS, FLUSH, KILL.", SCRIPT_SUBS),
     container("function", -2, "", "scripting", "7.0.0", "Function libraries: LOAD, LIST, DELETE, FLUSH, DUMP, RESTORE, STATS.", FUNCTION_SUBS),
+    // RedisBloom 2.6 (module "bf"): Bloom and cuckoo filters, Count-Min Sketch, Top-K.
+    m("bf.reserve", "write denyoom module", "Create an empty Bloom filter with an error rate and a capacity.", "key error_rate capacity [EXPANSION expansion] [NONSCALING]", bloom::bf_reserve),
+    m("bf.add", "write denyoom module", "Add an item to a Bloom filter (creating it); 1 if it was not there.", "key item", bloom::bf_add),
+    m("bf.madd", "write denyoom module", "Add items to a Bloom filter (creating it).", "key item [item ...]", bloom::bf_add),
+    m("bf.insert", "write denyoom module", "Add items, creating the filter with the options given.", "key [CAPACITY capacity] [ERROR error] [EXPANSION expansion] [NOCREATE] [NONSCALING] ITEMS item [item ...]", bloom::bf_insert),
+    m("bf.exists", "readonly fast module", "Whether an item may be in a Bloom filter (0: surely not).", "key item", bloom::bf_exists),
+    m("bf.mexists", "readonly fast module", "Whether items may be in a Bloom filter.", "key item [item ...]", bloom::bf_exists),
+    m("bf.info", "readonly fast module", "A Bloom filter's capacity, size, sub-filters, items and expansion.", "key [CAPACITY|SIZE|FILTERS|ITEMS|EXPANSION]", bloom::bf_info),
+    m("bf.card", "readonly fast module", "How many items were added to a Bloom filter.", "key", bloom::bf_card),
+    m("bf.scandump", "readonly fast module", "Dump a Bloom filter in chunks (iterator 0 first).", "key iterator", bloom::bf_scandump),
+    m("bf.loadchunk", "write denyoom module", "Restore a Bloom filter from BF.SCANDUMP's chunks.", "key iterator data", bloom::bf_loadchunk),
+    m("cf.reserve", "write denyoom module", "Create an empty cuckoo filter.", "key capacity [BUCKETSIZE bucketsize] [MAXITERATIONS maxiterations] [EXPANSION expansion]", bloom::cf_reserve),
+    m("cf.add", "write denyoom module", "Add an item to a cuckoo filter (creating it), even if it is there.", "key item", bloom::cf_add),
+    m("cf.addnx", "write denyoom module", "Add an item to a cuckoo filter unless it may be there.", "key item", bloom::cf_add),
+    m("cf.insert", "write denyoom module", "Add items to a cuckoo filter, creating it with a capacity.", "key [CAPACITY capacity] [NOCREATE] ITEMS item [item ...]", bloom::cf_insert),
+    m("cf.insertnx", "write denyoom module", "Add items unless they may be there.", "key [CAPACITY capacity] [NOCREATE] ITEMS item [item ...]", bloom::cf_insert),
+    m("cf.exists", "readonly fast module", "Whether an item may be in a cuckoo filter.", "key item", bloom::cf_check),
+    m("cf.mexists", "readonly fast module", "Whether items may be in a cuckoo filter.", "key item [item ...]", bloom::cf_check),
+    m("cf.count", "readonly fast module", "How many times an item's fingerprint is in a cuckoo filter.", "key item", bloom::cf_check),
+    m("cf.del", "write fast module", "Delete one copy of an item from a cuckoo filter.", "key item", bloom::cf_del),
+    m("cf.scandump", "readonly fast module", "Dump a cuckoo filter in chunks (iterator 0 first).", "key iterator", bloom::cf_scandump),
+    m("cf.loadchunk", "write denyoom module", "Restore a cuckoo filter from CF.SCANDUMP's chunks.", "key iterator data", bloom::cf_loadchunk),
+    m("cf.info", "readonly fast module", "A cuckoo filter's size, buckets, sub-filters, items and settings.", "key", bloom::cf_info),
+    m("cms.initbydim", "write denyoom module", "Create a Count-Min Sketch of width x depth counters.", "key width depth", bloom::cms_init),
+    m("cms.initbyprob", "write denyoom module", "Create a Count-Min Sketch for an error and a probability.", "key error probability", bloom::cms_init),
+    m("cms.incrby", "write denyoom module", "Count items; replies with their new estimates.", "key item increment [item increment ...]", bloom::cms_incrby),
+    m("cms.query", "readonly module", "Estimated counts of items (never below the truth).", "key item [item ...]", bloom::cms_query),
+    m("cms.merge", "write denyoom module", "Merge sketches (with weights) into a destination sketch.", "destination numKeys source [source ...] [WEIGHTS weight [weight ...]]", bloom::cms_merge),
+    m("cms.info", "readonly module", "A sketch's width, depth and total count.", "key", bloom::cms_info),
+    m("topk.reserve", "write denyoom module", "Create a Top-K of k items (width, depth and decay optional).", "key topk [width depth decay]", bloom::topk_reserve),
+    m("topk.add", "write denyoom module", "Add items; replies with the items pushed out of the top k.", "key items [items ...]", bloom::topk_add),
+    m("topk.incrby", "write denyoom module", "Add items with increments; replies with the items pushed out.", "key item increment [item increment ...]", bloom::topk_incrby),
+    m("topk.query", "readonly module", "Whether items are in the top k.", "key item [item ...]", bloom::topk_query),
+    m("topk.count", "write module", "Estimated counts of items (may be below the truth).", "key item [item ...]", bloom::topk_count),
+    m("topk.list", "readonly module", "The top k items, largest first (with counts).", "key [WITHCOUNT]", bloom::topk_list),
+    m("topk.info", "readonly module", "A Top-K's k, width, depth and decay.", "key", bloom::topk_info),
 ];
 
 /// Every top-level command.

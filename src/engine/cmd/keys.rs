@@ -274,10 +274,15 @@ pub fn copy(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         return Reply::Int(0);
     };
     let ttl = ctx.core.dbs[src].ttl_of(from);
-    if ctx.core.lookup_write(dst, to).is_some() {
-        if !replace {
-            return Reply::Int(0);
-        }
+    let exists = ctx.core.lookup_write(dst, to).is_some();
+    if exists && !replace {
+        return Reply::Int(0);
+    }
+    // RedisBloom's types have no copy callback (`moduleTypeDupOrReply`).
+    if obj.value.is_module() {
+        return Reply::err("ERR not supported for this module key");
+    }
+    if exists {
         ctx.core.delete(dst, to);
     }
     ctx.core.add(dst, to, obj.value);

@@ -2,6 +2,7 @@
 //! full argument vector (name first) and returns the reply; arity was checked already.
 
 pub mod bitmap;
+pub mod bloom;
 pub mod cluster;
 pub mod debug;
 pub mod expire;

@@ -1,0 +1,242 @@
+//! Properties of the probabilistic structures (engine::bloom, cuckoo, cms, topk): the
+//! guarantees each one makes, checked on random input; and a fuzzer: whatever arguments
+//! and chunks the commands get, nothing panics.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use kvlab::engine::bloom::{self, Chain};
+use kvlab::engine::cms::Cms;
+use kvlab::engine::cuckoo::{self, Cuckoo, Insert};
+use kvlab::engine::{Engine, ManualClock};
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// A filter filled to its capacity has no false negatives, and its false-positive
+    /// rate on fresh items stays within the requested error (plus four standard
+    /// deviations of sampling noise). The first link is sized for error/2, so the bound
+    /// has room; scaling past capacity keeps the chain's total under `error` too.
+    #[test]
+    fn bloom_false_positive_rate_within_its_bound(
+        capacity in 50u64..3000,
+        error in 0.001f64..0.2,
+        fill in 0.5f64..3.0,
+        seed in any::<u32>(),
+    ) {
+        let opts = bloom::OPT_FORCE64 | bloom::OPT_NOROUND;
+        let mut c = Chain::new(capacity, error, opts, 2).unwrap();
+        let n = (capacity as f64 * fill) as u64;
+        for i in 0..n {
+            c.add(format!("{seed}:in:{i}").as_bytes(), u64::MAX);
+        }
+        for i in 0..n {
+            let item = format!("{seed}:in:{i}");
+            prop_assert!(c.check(item.as_bytes()), "false negative");
+        }
+        let m = 4000u64;
+        let fp = (0..m).filter(|i| c.check(format!("{seed}:out:{i}").as_bytes())).count();
+        let rate = fp as f64 / m as f64;
+        let slack = 4.0 * (error / m as f64).sqrt();
+        prop_assert!(rate <= error + slack, "rate {rate} > error {error} (+{slack}), {} links", c.links.len());
+    }
+
+    /// A Count-Min Sketch never underestimates, and overestimates by more than
+    /// ε·N (ε = e/width, the classic bound) for at most a few of the items.
+    #[test]
+    fn cms_never_underestimates(
+        width in 1u64..200,
+        depth in 1u64..8,
+        stream in prop::collection::vec((0u32..300, 1u64..20), 1..600),
+    ) {
+        let mut c = Cms::new(width, depth);
+        let mut truth = std::collections::HashMap::new();
+        for (item, n) in &stream {
+            c.incr(format!("i{item}").as_bytes(), *n);
+            *truth.entry(*item).or_insert(0u64) += n;
+        }
+        let total: u64 = truth.values().sum();
+        prop_assert_eq!(c.count, total);
+        for (item, t) in &truth {
+            let q = c.query(format!("i{item}").as_bytes());
+            prop_assert!(q >= *t, "item {item}: estimate {q} < truth {t}");
+            prop_assert!(q <= total);
+        }
+    }
+
+    /// A cuckoo filter has no false negatives for what it holds, counts at least one
+    /// copy of each, and deleting everything empties it.
+    #[test]
+    fn cuckoo_no_false_negatives(
+        capacity in 4u64..500,
+        bucket in 1u16..6,
+        n in 1usize..400,
+        seed in any::<u32>(),
+    ) {
+        prop_assume!(capacity >= bucket as u64 * 2);
+        let mut c = Cuckoo::new(capacity, bucket, 20, 2);
+        let mut held = Vec::new();
+        for i in 0..n {
+            let h = cuckoo::hash(format!("{seed}:{i}").as_bytes());
+            if c.filters.len() >= 32 {
+                break;
+            }
+            match c.insert(h, false, 1 << 24) {
+                Insert::Inserted => held.push(h),
+                Insert::TooBig => break,
+                s => prop_assert!(false, "unexpected {s:?}"),
+            }
+        }
+        for h in &held {
+            prop_assert!(c.check(*h));
+            prop_assert!(c.count(*h) >= 1);
+        }
+        for h in &held {
+            prop_assert!(c.delete(*h));
+        }
+        prop_assert_eq!(c.num_items, 0);
+    }
+
+    /// Random arguments to every command of the family never panic.
+    #[test]
+    fn commands_never_panic(
+        cmds in prop::collection::vec(
+            (0usize..NAMES.len(), prop::collection::vec(prop_oneof![
+                Just("k".to_string()), Just("ITEMS".to_string()), Just("WEIGHTS".to_string()),
+                Just("0".to_string()), Just("1".to_string()), Just("-1".to_string()),
+                Just("2".to_string()), Just("0.5".to_string()), Just("1e300".to_string()),
+                Just("99999999999".to_string()), Just("EXPANSION".to_string()),
+                Just("NONSCALING".to_string()), Just("CAPACITY".to_string()),
+                "[a-z\\x00\\xff]{0,12}".prop_map(String::from),
+            ], 0..7)),
+            1..40),
+    ) {
+        let mut e = Engine::new(Box::new(ManualClock::new(0)), 1);
+        let id = e.connect("t", "t");
+        for (i, args) in cmds {
+            let mut argv = vec![NAMES[i].as_bytes().to_vec()];
+            argv.extend(args.into_iter().map(String::into_bytes));
+            let _ = e.execute(id, &argv);
+        }
+    }
+}
+
+const NAMES: &[&str] = &[
+    "bf.reserve",
+    "bf.add",
+    "bf.madd",
+    "bf.insert",
+    "bf.exists",
+    "bf.mexists",
+    "bf.info",
+    "bf.card",
+    "bf.scandump",
+    "bf.loadchunk",
+    "cf.reserve",
+    "cf.add",
+    "cf.addnx",
+    "cf.insert",
+    "cf.insertnx",
+    "cf.exists",
+    "cf.mexists",
+    "cf.count",
+    "cf.del",
+    "cf.scandump",
+    "cf.loadchunk",
+    "cf.info",
+    "cms.initbydim",
+    "cms.initbyprob",
+    "cms.incrby",
+    "cms.query",
+    "cms.merge",
+    "cms.info",
+    "topk.reserve",
+    "topk.add",
+    "topk.incrby",
+    "topk.query",
+    "topk.count",
+    "topk.list",
+    "topk.info",
+];
+
+/// SCANDUMP then LOADCHUNK into a new key gives the same filter (Bloom and cuckoo).
+#[test]
+fn scandump_loadchunk_round_trip() {
+    use kvlab::engine::Reply;
+    let mut e = Engine::new(Box::new(ManualClock::new(0)), 1);
+    let id = e.connect("t", "t");
+    let run = |e: &mut Engine, args: Vec<Vec<u8>>| e.execute(id, &args);
+    let b = |s: &str| s.as_bytes().to_vec();
+    run(&mut e, vec![b("bf.reserve"), b("b"), b("0.01"), b("20")]);
+    run(&mut e, vec![b("cf.reserve"), b("c"), b("8")]);
+    for i in 0..100 {
+        run(
+            &mut e,
+            vec![b("bf.add"), b("b"), format!("x{i}").into_bytes()],
+        );
+        run(
+            &mut e,
+            vec![b("cf.add"), b("c"), format!("x{i}").into_bytes()],
+        );
+    }
+    for (fam, key, copy) in [("bf", "b", "b2"), ("cf", "c", "c2")] {
+        let mut iter = b"0".to_vec();
+        loop {
+            let r = run(
+                &mut e,
+                vec![format!("{fam}.scandump").into_bytes(), b(key), iter.clone()],
+            );
+            let Reply::Array(v) = r else { panic!("{r:?}") };
+            let Reply::Int(next) = v[0] else { panic!() };
+            if next == 0 {
+                break;
+            }
+            let Reply::Bulk(data) = &v[1] else { panic!() };
+            let ok = run(
+                &mut e,
+                vec![
+                    format!("{fam}.loadchunk").into_bytes(),
+                    b(copy),
+                    next.to_string().into_bytes(),
+                    data.clone(),
+                ],
+            );
+            assert_eq!(ok, Reply::ok(), "{fam}");
+            iter = next.to_string().into_bytes();
+        }
+        for i in 0..100 {
+            let x = format!("x{i}").into_bytes();
+            let a = run(
+                &mut e,
+                vec![format!("{fam}.exists").into_bytes(), b(copy), x],
+            );
+            assert_eq!(a, Reply::Int(1), "{fam} x{i}");
+        }
+        let info = |e: &mut Engine, k: &str| run(e, vec![format!("{fam}.info").into_bytes(), b(k)]);
+        assert_eq!(info(&mut e, key), info(&mut e, copy));
+    }
+}
+
+/// Sizes the reference would die allocating are refused with an error.
+#[test]
+fn huge_sizes_are_refused() {
+    use kvlab::engine::Reply;
+    let mut e = Engine::new(Box::new(ManualClock::new(0)), 1);
+    let id = e.connect("t", "t");
+    for cmd in [
+        "bf.reserve k 0.01 1000000000000",
+        "bf.reserve k 0.0000001 100000000000000000",
+        "cf.reserve k 1000000000000000",
+        "cms.initbydim k 100000000 100000000",
+        "cms.initbyprob k 0.0000000001 0.5",
+        "topk.reserve k 10 4000000000 4000000000 0.9",
+        "topk.reserve k 4000000000",
+    ] {
+        let argv: Vec<Vec<u8>> = cmd.split(' ').map(|s| s.as_bytes().to_vec()).collect();
+        let r = e.execute(id, &argv);
+        assert!(
+            matches!(&r, Reply::Error(m) if m.contains("size limit")),
+            "{cmd}: {r:?}"
+        );
+    }
+}
