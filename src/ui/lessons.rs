@@ -222,8 +222,10 @@ impl Runner {
             if let Ok(Line::Pipeline { n, command, .. }) = Line::parse(raw) {
                 self.lab.n = n.to_string();
                 self.lab.batch = "1".into();
+                if self.lab.command != command {
+                    self.lab.report = None;
+                }
                 self.lab.command = command;
-                self.lab.report = None;
                 return;
             }
         }
@@ -463,6 +465,35 @@ pub fn lesson_pane(props: &Props) -> Html {
         })
     };
 
+    // A deep link followed later (the address bar's fragment changed).
+    {
+        let open = open.clone();
+        let runner = runner.clone();
+        let session_ref = session_ref.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|w| {
+                gloo::events::EventListener::new(&w, "hashchange", move |_| {
+                    let Some((Some(id), step)) = route() else {
+                        return;
+                    };
+                    let Some((idx, _)) = lessons::find(&id) else {
+                        return;
+                    };
+                    let current = runner
+                        .borrow()
+                        .progress
+                        .as_ref()
+                        .map(|p| (p.lesson.id.clone(), p.step + 1));
+                    if current != Some((id, step)) {
+                        let session = session_ref.borrow().clone();
+                        open(&session, idx, step - 1);
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+
     // A deep link at first render; a lesson waiting for tabs once they exist.
     {
         let open = open.clone();
@@ -507,7 +538,7 @@ pub fn lesson_pane(props: &Props) -> Html {
             {
                 let eng = engine();
                 let mut eng = eng.borrow_mut();
-                eng.reset_all();
+                eng.restart_in_cluster_mode(persist::cluster_setting());
                 if let Some(snap) = persist::get(FREEPLAY_KEY) {
                     let _ = eng.restore_json(&snap);
                 }

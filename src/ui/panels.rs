@@ -11,6 +11,7 @@ use yew::prelude::*;
 
 use super::engine;
 use super::exec::{use_model, Feed};
+use super::i18n::{tr, use_lang};
 use super::session::{PanelKind, PanelProps, Session};
 use crate::console::repr;
 
@@ -26,6 +27,7 @@ pub struct PanelsProps {
 /// feed while another is in front; only the one in front draws.
 #[function_component(Panels)]
 pub fn panels(props: &PanelsProps) -> Html {
+    let lang = use_lang();
     let tabs = PanelKind::ALL.iter().map(|&k| {
         let show = props.session.show.clone();
         let onclick = Callback::from(move |_| show.emit(k));
@@ -33,7 +35,7 @@ pub fn panels(props: &PanelsProps) -> Html {
         html! {
             <button role="tab" aria-selected={selected.to_string()}
                 class={classes!("ptab", selected.then_some("active"))}
-                data-panel={k.title()} {onclick}>{ k.title() }</button>
+                data-panel={k.title()} {onclick}>{ k.label(lang) }</button>
         }
     });
     let pin = props.pin.reform(|_: MouseEvent| ());
@@ -61,13 +63,13 @@ pub fn panels(props: &PanelsProps) -> Html {
         }
     };
     html! {
-        <aside class="panels" aria-label="Panels">
+        <aside class="panels" aria-label={tr(lang, "Panels", "패널")}>
             <div class="ptabs" role="tablist">
                 { for tabs }
                 <button class={classes!("pin", props.pinned.then_some("on"))} onclick={pin}
                     aria-pressed={props.pinned.to_string()}
-                    title="Keep this panel in front instead of following the commands">
-                    { if props.pinned { "pinned" } else { "pin" } }
+                    title={tr(lang, "Keep this panel in front instead of following the commands", "명령을 따라가지 않고 이 패널을 앞에 고정")}>
+                    { if props.pinned { tr(lang, "pinned", "고정됨") } else { tr(lang, "pin", "고정") } }
                 </button>
             </div>
             <div class="panel" role="tabpanel" data-panel={props.front.title()}>
@@ -137,6 +139,7 @@ struct Browse {
 
 #[function_component(KeyspacePanel)]
 fn keyspace_panel(props: &PanelProps) -> Html {
+    let lang = use_lang();
     let model = use_model(
         || Browse {
             pages: vec![0],
@@ -165,6 +168,7 @@ fn keyspace_panel(props: &PanelProps) -> Html {
     let m = model.get();
     let eng = engine();
     let eng = eng.borrow();
+    let cluster = eng.cluster_enabled();
     let cursor = *m.pages.last().unwrap_or(&0);
     let pattern = if m.filter.is_empty() { "*" } else { &m.filter };
     let (next, keys) = eng.scan_page(db, cursor, pattern.as_bytes(), 20);
@@ -207,6 +211,7 @@ fn keyspace_panel(props: &PanelProps) -> Html {
             <tr class={classes!("keyrow", selected.then_some("selected"), big.then_some("big"))} {onclick} tabindex="0">
                 <td class="key">{ String::from_utf8_lossy(&info.key).into_owned() }
                     { if big { html! { <span class="bigflag" title="A big key: a string over 10 KB or a collection over 5,000 elements. Read it in pieces (GETRANGE, HSCAN, SSCAN, LRANGE windows).">{ "big" }</span> } } else { html! {} } }</td>
+                { if cluster { html! { <td class="num slot">{ crate::engine::cluster::key_slot(&info.key) }</td> } } else { html! {} } }
                 <td>{ info.type_name }</td>
                 <td>{ info.encoding }</td>
                 <td class="num">{ fmt_ttl(info.ttl_ms) }</td>
@@ -254,6 +259,44 @@ fn keyspace_panel(props: &PanelProps) -> Html {
         html! { <button disabled={!enabled} {onclick}>{ label }</button> }
     };
     let paged = m.pages.len() > 1;
+    let toggle_cluster = Callback::from(move |_| {
+        let on = !engine().borrow().cluster_enabled();
+        let ok = web_sys::window()
+            .and_then(|w| {
+                w.confirm_with_message(if on {
+                    "Restart as a single-node Redis Cluster (cluster-enabled yes)? The keyspace is emptied, as when redis-server restarts without a dump. / 단일 노드 Redis 클러스터로 다시 시작할까요? 키스페이스가 비워집니다."
+                } else {
+                    "Restart as a standalone Redis (cluster-enabled no)? The keyspace is emptied. / 단독 Redis로 다시 시작할까요? 키스페이스가 비워집니다."
+                })
+                .ok()
+            })
+            .unwrap_or(false);
+        if ok {
+            engine().borrow_mut().restart_in_cluster_mode(on);
+            let _ = super::persist::set(super::persist::CLUSTER_KEY, if on { "yes" } else { "no" });
+            super::exec::publish(&Feed::Replaced);
+        }
+    });
+    // In cluster mode: the busiest slots, grouped from the engine's slot index.
+    let slots = cluster.then(|| {
+        let mut counts = eng.slot_counts(db);
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let used = counts.len();
+        let rows = counts.iter().take(8).map(|(slot, n)| {
+            let filter = {
+                let fill = props.session.fill.clone();
+                let slot = *slot;
+                Callback::from(move |_| fill.emit(format!("CLUSTER GETKEYSINSLOT {slot} 10")))
+            };
+            html! { <button class="slotchip" onclick={filter}>{ format!("{slot}: {n}") }</button> }
+        });
+        html! {
+            <div class="slots" aria-label={tr(lang, "Keys by hash slot", "해시 슬롯별 키")}>
+                <span class="muted">{ format!("{} {used} / 16384 · {}", tr(lang, "slots in use:", "사용 중인 슬롯:"), tr(lang, "busiest:", "가장 많은 슬롯:")) }</span>
+                { for rows }
+            </div>
+        }
+    });
     let scan_big = {
         let model = model.clone();
         Callback::from(move |_| {
@@ -287,14 +330,18 @@ fn keyspace_panel(props: &PanelProps) -> Html {
     html! {
         <div class="keyspace">
             <div class="toolbar">
-                <input class="filter" type="search" placeholder="filter: user:*" aria-label="Key filter (glob pattern)"
+                <input class="filter" type="search" placeholder={tr(lang, "filter: user:*", "필터: user:*")} aria-label={tr(lang, "Key filter (glob pattern)", "키 필터(glob 패턴)")}
                     value={m.filter.clone()} oninput={onfilter} />
-                <span class="muted">{ format!("db{db}: {dbsize} keys") }</span>
-                <button onclick={scan_big} title="Read every key once and list the big ones, as redis-cli --bigkeys does (on a live server, run it on a replica)">{ "Find big keys" }</button>
+                <span class="muted">{ format!("db{db}: {dbsize} {}", tr(lang, "keys", "키")) }</span>
+                <button onclick={scan_big} title={tr(lang, "Read every key once and list the big ones, as redis-cli --bigkeys does (on a live server, run it on a replica)", "모든 키를 한 번씩 읽어 빅 키를 보여 줍니다. redis-cli --bigkeys와 같습니다(운영 서버라면 레플리카에서 실행하세요)")}>{ tr(lang, "Find big keys", "빅 키 찾기") }</button>
+                <button class={classes!("cluster-mode", cluster.then_some("on"))} onclick={toggle_cluster} aria-pressed={cluster.to_string()}
+                    title={tr(lang, "Run as a single-node Redis Cluster owning all 16384 slots (cluster-enabled yes). Switching restarts with an empty keyspace.", "모든 16384 슬롯을 가진 단일 노드 Redis 클러스터로 실행합니다(cluster-enabled yes). 바꾸면 빈 키스페이스로 다시 시작합니다.")}>
+                    { if cluster { tr(lang, "cluster mode: on", "클러스터 모드: 켬") } else { tr(lang, "cluster mode: off", "클러스터 모드: 끔") } }</button>
             </div>
             { for big_report }
+            { for slots }
             <table class="keys">
-                <thead><tr><th>{"key"}</th><th>{"type"}</th><th>{"encoding"}</th><th>{"TTL"}</th><th>{"bytes"}</th></tr></thead>
+                <thead><tr><th>{ tr(lang, "key", "키") }</th>{ if cluster { html! { <th>{ tr(lang, "slot", "슬롯") }</th> } } else { html! {} } }<th>{ tr(lang, "type", "타입") }</th><th>{ tr(lang, "encoding", "인코딩") }</th><th>{"TTL"}</th><th>{ tr(lang, "bytes", "바이트") }</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
             <div class="pager">

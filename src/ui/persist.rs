@@ -187,3 +187,10 @@ pub fn apply_theme(theme: &str) {
         }
     }
 }
+
+/// The app's cluster-mode setting (`cluster-enabled yes`), kept across visits.
+pub const CLUSTER_KEY: &str = "kvlab:cluster";
+
+pub fn cluster_setting() -> bool {
+    get(CLUSTER_KEY).as_deref() == Some("yes")
+}

@@ -141,6 +141,29 @@ impl PanelKind {
         PanelKind::Bits,
     ];
 
+    /// The tab's label in the app's language (`title` stays the English name, which
+    /// also identifies the panel in the page).
+    pub fn label(self, lang: super::i18n::Lang) -> &'static str {
+        let ko = match self {
+            PanelKind::Keyspace => "키스페이스",
+            PanelKind::Ttl => "TTL",
+            PanelKind::Stats => "통계",
+            PanelKind::Hll => "HyperLogLog",
+            PanelKind::Bits => "비트맵",
+            PanelKind::Zset => "정렬 집합",
+            PanelKind::Geo => "지오",
+            PanelKind::Memory => "메모리",
+            PanelKind::List => "리스트",
+            PanelKind::Hash => "해시",
+            PanelKind::Set => "집합",
+            PanelKind::Stream => "스트림",
+            PanelKind::Tx => "트랜잭션·스크립트",
+            PanelKind::Messaging => "Pub/Sub",
+            PanelKind::SlowLog => "슬로 로그",
+        };
+        lang.pick(self.title(), ko)
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             PanelKind::Keyspace => "Keyspace",

@@ -146,6 +146,9 @@ impl AppState {
             lessons: super::lessons::route().is_some(),
         };
         persist::apply_theme(&s.theme);
+        if persist::cluster_setting() {
+            engine().borrow_mut().restart_in_cluster_mode(true);
+        }
         match persist::load_keyspace() {
             persist::Boot::Nothing => {}
             persist::Boot::Restored(n) => {
