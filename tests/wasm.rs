@@ -182,3 +182,39 @@ fn scripts_call_back_into_the_engine_and_a_runaway_one_is_stopped() {
     );
     assert_eq!(run(&mut e, id, "GET k"), "\"v\"\n");
 }
+
+/// The lessons packed into the app load in the browser, and a lesson's steps are
+/// checked there as natively: the hash-tag lesson runs on a cluster-mode engine.
+#[wasm_bindgen_test]
+fn lessons_load_and_check_in_the_browser() {
+    use kvlab::lessons::{self, Line, Progress, Seen};
+    let loaded = lessons::load();
+    assert!(loaded.is_ok(), "{:?}", loaded.err());
+    assert!(lessons::all().len() >= 24);
+    let (_, lesson) = lessons::find("hash-tags").expect("the hash-tag lesson");
+    let mut e = Engine::new(Box::new(ManualClock::new(1_767_225_600_000)), 7);
+    e.restart_in_cluster_mode(lesson.cluster);
+    let id = e.connect("wasm:1", "wasm:0");
+    let mut p = Progress::new(lesson);
+    for (i, step) in lesson.steps.iter().enumerate() {
+        assert!(
+            p.advance(&mut e, &[id]).is_none(),
+            "step {} done too early",
+            i + 1
+        );
+        for raw in &step.solution {
+            let Ok(Line::Command { text, .. }) = Line::parse(raw) else {
+                panic!("{raw}");
+            };
+            let argv = tokenize(&text).unwrap();
+            let reply = e.execute(id, &argv);
+            p.observe(Seen::Ran {
+                tab: 1,
+                argv,
+                reply,
+            });
+        }
+        assert_eq!(p.advance(&mut e, &[id]), Some(i));
+    }
+    assert!(p.finished());
+}
