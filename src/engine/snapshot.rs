@@ -103,6 +103,9 @@ pub enum SavedValue {
     Topk {
         topk: Box<crate::engine::topk::TopK>,
     },
+    Tdigest {
+        tdigest: Box<crate::engine::tdigest::TDigest>,
+    },
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -185,6 +188,7 @@ impl Engine {
                             Value::Cuckoo(c) => SavedValue::Cuckoo { cuckoo: c.clone() },
                             Value::Cms(c) => SavedValue::Cms { cms: c.clone() },
                             Value::TopK(t) => SavedValue::Topk { topk: t.clone() },
+                            Value::TDigest(t) => SavedValue::Tdigest { tdigest: t.clone() },
                             Value::List(l) => SavedValue::List {
                                 items: l.iter().map(|v| Bytes(v.clone())).collect(),
                             },
@@ -272,6 +276,9 @@ impl Engine {
                     SavedValue::Cuckoo { cuckoo } => Value::Cuckoo(cuckoo.clone()),
                     SavedValue::Cms { cms } => Value::Cms(cms.clone()),
                     SavedValue::Topk { topk } => Value::TopK(topk.clone()),
+                    // A digest that could not have been made (edited by hand) is skipped.
+                    SavedValue::Tdigest { tdigest } if !tdigest.is_consistent() => continue,
+                    SavedValue::Tdigest { tdigest } => Value::TDigest(tdigest.clone()),
                     SavedValue::Stream { stream } => {
                         let mut s = stream.clone();
                         s.recount();
