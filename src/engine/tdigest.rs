@@ -245,7 +245,7 @@ impl TDigest {
 
     /// What the reference allocates (and its `mem_usage` reports) for a compression.
     pub fn bytes_for(compression: i64) -> Option<u64> {
-        Self::capacity(compression).map(|c| 8 + 16 * c)
+        Self::capacity(compression).map(|c| c.saturating_mul(16).saturating_add(8))
     }
 
     /// Whether a digest read from a snapshot is one this code could have made (node
@@ -270,7 +270,7 @@ impl TDigest {
 
     /// `TDigestMemUsage`: `sizeof(tdigest)` (a pointer) + both node arrays.
     pub fn mem_usage(&self) -> u64 {
-        8 + 2 * (self.cap as u64) * 8
+        (self.cap as u64).saturating_mul(16).saturating_add(8)
     }
 
     /// `td_reset`.
