@@ -40,7 +40,8 @@ fn double(v: f64) -> Reply {
 /// C's `(long long)` of a double on x86-64: NaN and out-of-range values become
 /// `LLONG_MIN` (cvttsd2si's "integer indefinite"); Rust's `as` would saturate.
 fn c_ll(v: f64) -> i64 {
-    if v.is_nan() || v >= 9_223_372_036_854_775_808.0 || v < -9_223_372_036_854_775_808.0 {
+    // (NaN is in no range.)
+    if !(-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&v) {
         i64::MIN
     } else {
         v as i64
