@@ -1,6 +1,7 @@
 //! The probabilistic family, as RedisBloom 2.6.12 answers it: BF.* (Bloom filters),
 //! CF.* (cuckoo filters), CMS.* (Count-Min Sketch) and TOPK.* (Top-K). The structures
-//! are in `engine::bloom`, `engine::cuckoo`, `engine::cms` and `engine::topk`.
+//! are in `engine::bloom`, `engine::cuckoo`, `engine::cms` and `engine::topk`. TDIGEST.*
+//! is in `cmd::tdigest`, sharing the helpers here.
 //!
 //! These are module commands in the reference: registered with arity -1, each handler
 //! checks its own argument count (Redis's "wrong number of arguments" error, with the
