@@ -39,6 +39,17 @@
 //!   so estimates are the same to the last bit; NaNs that come from arithmetic keep
 //!   their sign (glibc prints a negative one as `-nan`).
 //!
+//! # Cost
+//!
+//! The reference's quicksort (Lomuto, `<` against the pivot) is quadratic on many equal
+//! means: a buffer of k copies of one value costs k²/2 comparisons at its next
+//! compression. The buffer holds at most `cap` nodes, so with the default compression
+//! (610 nodes) this is nothing; with a huge compression and a huge batch of one value
+//! it is slow here as it is in the reference. We keep the algorithm, since the order of
+//! equal means decides which weights merge and so the estimates; only the recursion
+//! goes into the smaller part first, so the stack stays shallow (a deep stack would
+//! kill a browser tab).
+//!
 //! # Storage here
 //!
 //! The node arrays hold only the used nodes (the reference's `cap`-long arrays past
