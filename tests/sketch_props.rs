@@ -115,7 +115,7 @@ proptest! {
         seed in any::<u64>(),
         via_merge in any::<bool>(),
     ) {
-        use rand::{Rng, SeedableRng};
+        use rand::SeedableRng;
         let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
         let data: Vec<f64> = (0..n)
             .map(|_| match rng.random_range(0..4) {
@@ -343,7 +343,7 @@ fn huge_sizes_are_refused() {
 /// samples in [0, 10) at compression 500, each quantile within the same tolerance.
 #[test]
 fn tdigest_matches_the_references_accuracy_test() {
-    use rand::{Rng, SeedableRng};
+    use rand::SeedableRng;
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let mut t = TDigest::new(500).unwrap();
     for _ in 0..1_000_000 {
