@@ -118,3 +118,51 @@ fn bloom_transcripts_match_the_recorded_reference() {
     );
     assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
 }
+
+/// RESP3 doubles that redis-cli cannot show: it answers a `,nan` reply with "Error: Bad
+/// double value" and quits, so the transcripts carry NaNs only under RESP2. These are
+/// the bytes redis-server 7.0.15 with RedisBloom 2.6.12 sent for the same commands
+/// (captured from a socket): `nan`, `-nan` (an arithmetic NaN, as glibc prints it),
+/// `inf`, `-inf`.
+#[test]
+fn tdigest_resp3_doubles_are_the_references_bytes() {
+    use std::io::{Read, Write};
+    let server = support::kvlab_server(&[]);
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", server.port)).expect("connect");
+    // A guard against a hang if the reply were shorter, not a timing assertion.
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let cmds: &[&str] = &[
+        "TDIGEST.CREATE e",
+        "TDIGEST.MIN e",
+        "TDIGEST.QUANTILE e 0.5",
+        "TDIGEST.ADD e 1 2",
+        "TDIGEST.BYRANK e 5",
+        "TDIGEST.BYREVRANK e 5",
+        "TDIGEST.CREATE x COMPRESSION 1",
+        "TDIGEST.ADD x 1.7e308 -1.7e308 1.7e308 -1.7e308 1.7e308 1e308 -1e308 5 6 7 8 9 1.7e308 1.7e308 1.7e308 -1.7e308",
+        "TDIGEST.TRIMMED_MEAN x 0.1 0.9",
+        "TDIGEST.INFO e",
+    ];
+    s.write_all(b"HELLO 3\r\n").unwrap();
+    // Skip HELLO's map: read until the first command's reply can be told apart by
+    // sending a PING marker after it.
+    s.write_all(b"PING marker\r\n").unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !seen.ends_with(b"$6\r\nmarker\r\n") {
+        let n = s.read(&mut buf).expect("read HELLO");
+        assert!(n > 0, "server closed");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    for c in cmds {
+        s.write_all(format!("{c}\r\n").as_bytes()).unwrap();
+    }
+    let expected: &[u8] = b"+OK\r\n,nan\r\n*1\r\n,nan\r\n+OK\r\n*1\r\n,inf\r\n*1\r\n,-inf\r\n+OK\r\n+OK\r\n,-nan\r\n%9\r\n+Compression\r\n:100\r\n+Capacity\r\n:610\r\n+Merged nodes\r\n:0\r\n+Unmerged nodes\r\n:2\r\n+Merged weight\r\n:0\r\n+Unmerged weight\r\n:2\r\n+Observations\r\n:2\r\n+Total compressions\r\n:0\r\n+Memory usage\r\n:9768\r\n";
+    let mut got = vec![0u8; expected.len()];
+    s.read_exact(&mut got).expect("replies");
+    assert_eq!(
+        String::from_utf8_lossy(&got),
+        String::from_utf8_lossy(expected)
+    );
+}

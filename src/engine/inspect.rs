@@ -296,6 +296,7 @@ pub fn value_bytes(v: &Value) -> u64 {
         Value::Cuckoo(c) => c.mem_usage(),
         Value::Cms(c) => c.mem_usage(),
         Value::TopK(t) => t.mem_usage(),
+        Value::TDigest(t) => t.mem_usage(),
         Value::Set(s) => {
             // An intset: an 8-byte header and the members at their common width. A hash
             // table: the dict and buckets, a dict entry and an sds per member.

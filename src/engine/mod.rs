@@ -42,6 +42,7 @@ pub mod slowlog;
 pub mod snapshot;
 pub mod stream;
 pub mod table;
+pub mod tdigest;
 pub mod topk;
 pub mod util;
 pub mod zset;

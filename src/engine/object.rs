@@ -36,6 +36,7 @@ pub enum Value {
     Cuckoo(Box<super::cuckoo::Cuckoo>),
     Cms(Box<super::cms::Cms>),
     TopK(Box<super::topk::TopK>),
+    TDigest(Box<super::tdigest::TDigest>),
 }
 
 impl Value {
@@ -80,6 +81,7 @@ impl Value {
             Value::Cuckoo(_) => "MBbloomCF",
             Value::Cms(_) => "CMSk-TYPE",
             Value::TopK(_) => "TopK-TYPE",
+            Value::TDigest(_) => "TDIS-TYPE",
         }
     }
 
@@ -87,7 +89,7 @@ impl Value {
     pub fn is_module(&self) -> bool {
         matches!(
             self,
-            Value::Bloom(_) | Value::Cuckoo(_) | Value::Cms(_) | Value::TopK(_)
+            Value::Bloom(_) | Value::Cuckoo(_) | Value::Cms(_) | Value::TopK(_) | Value::TDigest(_)
         )
     }
 
@@ -121,7 +123,11 @@ impl Value {
             }
             Value::List(_) => "quicklist",
             Value::Stream(_) => "stream",
-            Value::Bloom(_) | Value::Cuckoo(_) | Value::Cms(_) | Value::TopK(_) => "raw",
+            Value::Bloom(_)
+            | Value::Cuckoo(_)
+            | Value::Cms(_)
+            | Value::TopK(_)
+            | Value::TDigest(_) => "raw",
         }
     }
 
@@ -139,6 +145,7 @@ impl Value {
             Value::Cuckoo(c) => c.num_items,
             Value::Cms(c) => c.count,
             Value::TopK(t) => t.list().len() as u64,
+            Value::TDigest(t) => t.size().max(0) as u64,
         }
     }
 

@@ -103,6 +103,9 @@ pub enum SavedValue {
     Topk {
         topk: Box<crate::engine::topk::TopK>,
     },
+    Tdigest {
+        tdigest: Box<crate::engine::tdigest::TDigest>,
+    },
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -185,6 +188,7 @@ impl Engine {
                             Value::Cuckoo(c) => SavedValue::Cuckoo { cuckoo: c.clone() },
                             Value::Cms(c) => SavedValue::Cms { cms: c.clone() },
                             Value::TopK(t) => SavedValue::Topk { topk: t.clone() },
+                            Value::TDigest(t) => SavedValue::Tdigest { tdigest: t.clone() },
                             Value::List(l) => SavedValue::List {
                                 items: l.iter().map(|v| Bytes(v.clone())).collect(),
                             },
@@ -272,6 +276,9 @@ impl Engine {
                     SavedValue::Cuckoo { cuckoo } => Value::Cuckoo(cuckoo.clone()),
                     SavedValue::Cms { cms } => Value::Cms(cms.clone()),
                     SavedValue::Topk { topk } => Value::TopK(topk.clone()),
+                    // A digest that could not have been made (edited by hand) is skipped.
+                    SavedValue::Tdigest { tdigest } if !tdigest.is_consistent() => continue,
+                    SavedValue::Tdigest { tdigest } => Value::TDigest(tdigest.clone()),
                     SavedValue::Stream { stream } => {
                         let mut s = stream.clone();
                         s.recount();
@@ -416,6 +423,39 @@ mod tests {
         );
         assert_eq!(b.exec_words(id, "XACK s g 1-0 3-0"), Reply::Int(2));
         assert_eq!(b.exec_words(id, "XLEN s"), Reply::Int(9));
+    }
+
+    #[test]
+    fn tdigests_round_trip_with_their_buffer_and_extreme_means() {
+        let clock = ManualClock::new(1_000_000);
+        let mut a = Engine::new(Box::new(clock.clone()), 1);
+        let id = a.connect("t", "t");
+        a.exec_words(id, "TDIGEST.CREATE t COMPRESSION 1");
+        a.exec_words(
+            id,
+            "TDIGEST.ADD t 1.7e308 -1.7e308 1.7e308 -1.7e308 5 6 7 1e308",
+        );
+        a.exec_words(id, "TDIGEST.QUANTILE t 0.5");
+        // Some samples merged, some still buffered; a mean that is NaN.
+        a.exec_words(id, "TDIGEST.ADD t 1 2");
+        let info = |e: &mut Engine| e.exec_words(id, "TDIGEST.INFO t");
+        let want = info(&mut a);
+        let json = a.snapshot_json();
+        let q = |e: &mut Engine| format!("{:?}", e.exec_words(id, "TDIGEST.QUANTILE t 0.2 0.9"));
+        let mut b = Engine::new(Box::new(clock.clone()), 2);
+        assert_eq!(b.restore_json(&json).unwrap(), 1);
+        let id2 = b.connect("t", "t");
+        assert_eq!(id2, id);
+        assert_eq!(info(&mut b), want);
+        assert_eq!(q(&mut b), q(&mut a));
+        assert_eq!(
+            b.exec_words(id, "TYPE t"),
+            Reply::Status("TDIS-TYPE".into())
+        );
+        // A digest whose counts disagree with its nodes is left out, not trusted.
+        let broken = json.replace("\"merged_nodes\":", "\"merged_nodes\":7");
+        let mut c = Engine::new(Box::new(clock), 3);
+        assert_eq!(c.restore_json(&broken).unwrap(), 0);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use super::cmd::{
     bitmap, bloom, cluster, debug, expire, geo, hash, hll, keys, list, memory, multi, pubsub,
-    scripting, server, set, slowlog, sort, stream, strings, zset,
+    scripting, server, set, slowlog, sort, stream, strings, tdigest, zset,
 };
 use super::{Ctx, Reply};
 
@@ -1775,6 +1775,20 @@ pub static COMMANDS: &[CommandSpec] = &[
     m("topk.count", "write module", "Estimated counts of items (may be below the truth).", "key item [item ...]", bloom::topk_count),
     m("topk.list", "readonly module", "The top k items, largest first (with counts).", "key [WITHCOUNT]", bloom::topk_list),
     m("topk.info", "readonly module", "A Top-K's k, width, depth and decay.", "key", bloom::topk_info),
+    m("tdigest.create", "write denyoom module", "Create an empty t-digest (compression 100 unless given).", "key [COMPRESSION compression]", tdigest::create),
+    m("tdigest.add", "write denyoom module", "Add samples to a t-digest.", "key value [value ...]", tdigest::add),
+    m("tdigest.reset", "write denyoom module", "Empty a t-digest, keeping its compression.", "key", tdigest::reset),
+    m("tdigest.merge", "write denyoom module", "Merge t-digests into a destination (created, or merged into unless OVERRIDE).", "destination-key numkeys source-key [source-key ...] [COMPRESSION compression] [OVERRIDE]", tdigest::merge),
+    m("tdigest.min", "readonly module", "The smallest sample (nan when empty).", "key", tdigest::min_max),
+    m("tdigest.max", "readonly module", "The largest sample (nan when empty).", "key", tdigest::min_max),
+    m("tdigest.quantile", "readonly module", "Estimated values at quantiles (0.5: the median, 0.99: p99).", "key quantile [quantile ...]", tdigest::quantile),
+    m("tdigest.byrank", "readonly module", "Estimated values at ranks (0: the smallest).", "key rank [rank ...]", tdigest::by_rank),
+    m("tdigest.byrevrank", "readonly module", "Estimated values at reverse ranks (0: the largest).", "key reverse_rank [reverse_rank ...]", tdigest::by_rank),
+    m("tdigest.rank", "readonly module", "Estimated ranks of values (samples below, plus half of those equal).", "key value [value ...]", tdigest::rank),
+    m("tdigest.revrank", "readonly module", "Estimated reverse ranks of values (samples above, plus half of those equal).", "key value [value ...]", tdigest::rank),
+    m("tdigest.cdf", "readonly module", "Estimated fractions of samples at or below values.", "key value [value ...]", tdigest::cdf),
+    m("tdigest.trimmed_mean", "readonly module", "Mean of the samples between two quantiles.", "key low_cut_quantile high_cut_quantile", tdigest::trimmed_mean),
+    m("tdigest.info", "readonly module", "A t-digest's compression, capacity, nodes, weights and memory.", "key", tdigest::info),
 ];
 
 /// Every top-level command.

@@ -1,6 +1,7 @@
 //! The probabilistic family, as RedisBloom 2.6.12 answers it: BF.* (Bloom filters),
 //! CF.* (cuckoo filters), CMS.* (Count-Min Sketch) and TOPK.* (Top-K). The structures
-//! are in `engine::bloom`, `engine::cuckoo`, `engine::cms` and `engine::topk`.
+//! are in `engine::bloom`, `engine::cuckoo`, `engine::cms` and `engine::topk`. TDIGEST.*
+//! is in `cmd::tdigest`, sharing the helpers here.
 //!
 //! These are module commands in the reference: registered with arity -1, each handler
 //! checks its own argument count (Redis's "wrong number of arguments" error, with the
@@ -31,14 +32,14 @@ pub fn sketch_cap(ctx: &Ctx) -> u64 {
     ctx.core.config.playground_value_cap.min(1 << 30)
 }
 
-fn arity(argv: &[Vec<u8>]) -> Reply {
+pub(super) fn arity(argv: &[Vec<u8>]) -> Reply {
     Reply::Error(format!(
         "ERR wrong number of arguments for '{}' command",
         String::from_utf8_lossy(&argv[0]).to_ascii_lowercase()
     ))
 }
 
-fn resp3(ctx: &Ctx) -> bool {
+pub(super) fn resp3(ctx: &Ctx) -> bool {
     ctx.client_ref().resp == 3
 }
 
@@ -52,20 +53,20 @@ fn flag(ctx: &Ctx, b: bool) -> Reply {
 }
 
 /// `RMUtil_ArgIndex`: the first argument equal to `word` (any case), or None.
-fn arg_index(argv: &[Vec<u8>], word: &str) -> Option<usize> {
+pub(super) fn arg_index(argv: &[Vec<u8>], word: &str) -> Option<usize> {
     argv.iter().position(|a| eq(a, word))
 }
 
-fn ll(a: &[u8]) -> Option<i64> {
+pub(super) fn ll(a: &[u8]) -> Option<i64> {
     parse_i64(a)
 }
 
-fn dbl(a: &[u8]) -> Option<f64> {
+pub(super) fn dbl(a: &[u8]) -> Option<f64> {
     parse_score(a).filter(|v| !v.is_nan())
 }
 
 /// A map in RESP3, a flat array in RESP2 (`RedisModule_ReplyWithMapOrArray(…, true)`).
-fn info_map(pairs: Vec<(&str, Reply)>) -> Reply {
+pub(super) fn info_map(pairs: Vec<(&str, Reply)>) -> Reply {
     Reply::Map(
         pairs
             .into_iter()
@@ -85,7 +86,7 @@ fn info_one(ctx: &Ctx, name: &str, v: Reply) -> Reply {
 
 /// The state of a key for a module command (`getValue`): missing, or holding the type
 /// `pick` accepts, or another type.
-enum Slot {
+pub(super) enum Slot {
     Empty,
     Ok,
     Mismatch,
@@ -93,11 +94,12 @@ enum Slot {
 
 /// Which of the module's types a command works on.
 #[derive(Clone, Copy)]
-enum Family {
+pub(super) enum Family {
     Bf,
     Cf,
     Cms,
     TopK,
+    TDigest,
 }
 
 impl Family {
@@ -108,6 +110,7 @@ impl Family {
                 | (Family::Cf, Value::Cuckoo(_))
                 | (Family::Cms, Value::Cms(_))
                 | (Family::TopK, Value::TopK(_))
+                | (Family::TDigest, Value::TDigest(_))
         )
     }
 
@@ -117,11 +120,12 @@ impl Family {
             Family::Cf => "cf",
             Family::Cms => "cms",
             Family::TopK => "topk",
+            Family::TDigest => "tdigest",
         }
     }
 }
 
-fn status(ctx: &mut Ctx, key: &[u8], read: bool, fam: Family) -> Slot {
+pub(super) fn status(ctx: &mut Ctx, key: &[u8], read: bool, fam: Family) -> Slot {
     let db = ctx.db();
     let found = if read {
         ctx.core.lookup_read(db, key).map(|o| fam.holds(&o.value))
@@ -164,7 +168,7 @@ fn bf_ref<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Option<&'a Chain> {
 }
 
 /// Marks a write for replication and persistence (`RedisModule_ReplicateVerbatim`).
-fn dirty(ctx: &mut Ctx) {
+pub(super) fn dirty(ctx: &mut Ctx) {
     ctx.core.stats.dirty += 1;
 }
 

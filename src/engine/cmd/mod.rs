@@ -21,6 +21,7 @@ pub mod slowlog;
 pub mod sort;
 pub mod stream;
 pub mod strings;
+pub mod tdigest;
 pub mod zset;
 
 use super::reply::errors;
