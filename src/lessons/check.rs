@@ -146,11 +146,15 @@ fn has_glob(p: &str) -> bool {
     p.bytes().any(|b| matches!(b, b'*' | b'?' | b'[' | b'\\'))
 }
 
+/// A reply as a number: an integer, a double, a numeric bulk string, or an array of
+/// exactly one of those (TDIGEST.QUANTILE with one quantile).
 fn as_number(r: &Reply) -> Option<f64> {
     match r {
         Reply::Int(i) => Some(*i as f64),
         Reply::Double(d) => Some(*d),
+        Reply::DoubleText(t) => t.parse().ok(),
         Reply::Bulk(b) => std::str::from_utf8(b).ok()?.parse().ok(),
+        Reply::Array(v) if v.len() == 1 => as_number(&v[0]),
         _ => None,
     }
 }
