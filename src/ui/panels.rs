@@ -26,6 +26,7 @@ pub struct PanelsProps {
 /// feed while another is in front; only the one in front draws.
 #[function_component(Panels)]
 pub fn panels(props: &PanelsProps) -> Html {
+    let lang = super::i18n::use_lang();
     let tabs = PanelKind::ALL.iter().map(|&k| {
         let show = props.session.show.clone();
         let onclick = Callback::from(move |_| show.emit(k));
@@ -33,7 +34,7 @@ pub fn panels(props: &PanelsProps) -> Html {
         html! {
             <button role="tab" aria-selected={selected.to_string()}
                 class={classes!("ptab", selected.then_some("active"))}
-                data-panel={k.title()} {onclick}>{ k.title() }</button>
+                data-panel={k.title()} {onclick}>{ k.label(lang) }</button>
         }
     });
     let pin = props.pin.reform(|_: MouseEvent| ());
@@ -58,6 +59,11 @@ pub fn panels(props: &PanelsProps) -> Html {
             PanelKind::Tx => html! { <super::tx_panel::TxPanel ..p /> },
             PanelKind::Messaging => html! { <super::msg_panel::MessagingPanel ..p /> },
             PanelKind::SlowLog => html! { <super::slowlog_panel::SlowLogPanel ..p /> },
+            PanelKind::Bloom => html! { <super::bloom_panel::BloomPanel ..p /> },
+            PanelKind::Cuckoo => html! { <super::cuckoo_panel::CuckooPanel ..p /> },
+            PanelKind::Cms => html! { <super::cms_panel::CmsPanel ..p /> },
+            PanelKind::TopK => html! { <super::topk_panel::TopKPanel ..p /> },
+            PanelKind::Sketches => html! { <super::compare_panel::ComparePanel ..p /> },
         }
     };
     html! {
