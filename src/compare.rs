@@ -6,7 +6,7 @@
 //! | how many distinct? | SCARD of a set                   | PFCOUNT (HyperLogLog)      |
 //! | seen this one?  | SISMEMBER (the same set)            | BF.EXISTS, CF.EXISTS       |
 //! | how often?      | HGET of a hash of counts            | CMS.QUERY (Count-Min)      |
-//! | which are top?  | ZRANGE of a sorted set of counts    | TOPK.LIST (HeavyKeeper)    |
+//! | which are top?  | ZRANGE of a sorted set of counts    | TOPK.LIST (HeavyKeeper, width 10k, depth 5) |
 //!
 //! The stream is `n` draws from a universe of `universe` items (`item:0` …) with a Zipf
 //! skew `s` (0 is uniform; around 1 is web traffic), from a seed, so a run is
@@ -227,7 +227,16 @@ pub fn run(cfg: &CompareConfig) -> Result<Comparison, String> {
         &cfg.cms_error.to_string(),
         &cfg.cms_prob.to_string(),
     ])?;
-    s.cmd(&["TOPK.RESERVE", "topk", &k.to_string()])?;
+    // The defaults (width 8, depth 7) suit a handful of heavy hitters; RedisBloom
+    // suggests a width of about k·log(k): 10k with 5 rows is generous.
+    s.cmd(&[
+        "TOPK.RESERVE",
+        "topk",
+        &k.to_string(),
+        &(k * 10).to_string(),
+        "5",
+        "0.9",
+    ])?;
 
     let mut counts: HashMap<u32, u64> = HashMap::new();
     for chunk in ranks.chunks(BATCH) {

@@ -141,8 +141,8 @@ pub fn compare_panel(props: &PanelProps) -> Html {
                 <tbody>{ rows(c, cfg.k, lang) }</tbody>
             </table>
             <p class="muted small">{ tr(lang,
-                "Memory is MEMORY USAGE of each key on the private engine. The filters are sized for the universe (BF.RESERVE 0.01, CF.RESERVE), the sketch by CMS.INITBYPROB 0.001 0.01, TOPK.RESERVE k. Strangers are items never added (absent:0 …).",
-                "메모리는 별도 엔진에서 각 키의 MEMORY USAGE입니다. 필터는 전체 항목 수에 맞춰(BF.RESERVE 0.01, CF.RESERVE), 스케치는 CMS.INITBYPROB 0.001 0.01, TOPK.RESERVE k로 만듭니다. 낯선 항목은 추가한 적 없는 것(absent:0 …)입니다.") }</p>
+                "Memory is MEMORY USAGE of each key on the private engine. The filters are sized for the universe (BF.RESERVE 0.01, CF.RESERVE), the sketch by CMS.INITBYPROB 0.001 0.01, TOPK.RESERVE k 10k 5 0.9. Strangers are items never added (absent:0 …).",
+                "메모리는 별도 엔진에서 각 키의 MEMORY USAGE입니다. 필터는 전체 항목 수에 맞춰(BF.RESERVE 0.01, CF.RESERVE), 스케치는 CMS.INITBYPROB 0.001 0.01, TOPK.RESERVE k 10k 5 0.9로 만듭니다. 낯선 항목은 추가한 적 없는 것(absent:0 …)입니다.") }</p>
         </> },
     };
     html! {
