@@ -121,7 +121,7 @@ impl BloomTrack {
     fn point(&mut self, key: &[u8]) {
         let eng = engine();
         let eng = eng.borrow();
-        let Some(chain) = eng.peek_bloom(self.db, key) else {
+        let Some(chain) = eng.peek_bloom(self.db, key).filter(|c| !c.links.is_empty()) else {
             return;
         };
         let series = self.series.entry(key.to_vec()).or_default();
@@ -222,7 +222,7 @@ pub fn bloom_panel(props: &PanelProps) -> Html {
     };
     let eng = engine();
     let eng = eng.borrow();
-    let Some(chain) = eng.peek_bloom(m.db, &key) else {
+    let Some(chain) = eng.peek_bloom(m.db, &key).filter(|c| !c.links.is_empty()) else {
         return html! {
             <div class="sketchp bloomp">
                 <p><b>{ show(&key) }</b>{ tr(lang, " is not a Bloom filter now (missing, or another type).", "은(는) 지금 Bloom 필터가 아닙니다(없거나 다른 타입).") }</p>
@@ -253,12 +253,13 @@ pub fn bloom_panel(props: &PanelProps) -> Html {
     });
     let rows = (end - start).div_ceil(64).max(1);
     // The whole link as a density strip, with the k positions marked.
-    let segs = 128u64.min(link.bits);
-    let per = link.bits.div_ceil(segs);
+    // Counted a byte at a time: a link may hold millions of bits.
+    let nbytes = link.bf.len() as u64;
+    let segs = 128u64.min(nbytes).max(1);
     let strip = (0..segs).map(|s| {
-        let (a, b) = (s * per, ((s + 1) * per).min(link.bits));
-        let ones = (a..b).filter(|&i| link.bit(i)).count() as f64;
-        let d = ones / (b - a).max(1) as f64;
+        let (a, b) = (s * nbytes / segs, ((s + 1) * nbytes / segs).min(nbytes));
+        let ones: u32 = link.bf[a as usize..b as usize].iter().map(|x| x.count_ones()).sum();
+        let d = ones as f64 / (b.saturating_sub(a) * 8).max(1) as f64;
         html! { <rect class="seg" x={(s as f64 * 300.0 / segs as f64).to_string()} y="0" width={(300.0 / segs as f64 + 0.2).to_string()} height="10" style={format!("opacity:{:.2}", 0.08 + 0.92 * d)} /> }
     });
     let marks = lit.iter().map(|&p| {

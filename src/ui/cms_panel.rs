@@ -15,6 +15,8 @@ use super::sketch::{bi, increments, items, show};
 
 /// Columns drawn at most; wider sketches are drawn a group of columns per cell.
 const COLS: u64 = 48;
+/// Rows drawn at most.
+const ROWS: u64 = 32;
 /// Items whose true count the panel keeps per key.
 const TRUTH_LIMIT: usize = 100_000;
 
@@ -179,7 +181,10 @@ pub fn cms_panel(props: &PanelProps) -> Html {
     };
     let eng = engine();
     let eng = eng.borrow();
-    let Some(cms) = eng.peek_cms(m.db, &key) else {
+    let Some(cms) = eng
+        .peek_cms(m.db, &key)
+        .filter(|c| c.width > 0 && c.depth > 0 && c.counters.len() as u64 == c.width * c.depth)
+    else {
         return html! {
             <div class="sketchp cmsp">
                 <p><b>{ show(&key) }</b>{ tr(lang, " is not a Count-Min Sketch now (missing, or another type).", "은(는) 지금 Count-Min 스케치가 아닙니다(없거나 다른 타입).") }</p>
@@ -194,7 +199,7 @@ pub fn cms_panel(props: &PanelProps) -> Html {
     let group = cms.width.div_ceil(COLS).max(1);
     let cols = cms.width.div_ceil(group);
     let max = cms.counters.iter().copied().max().unwrap_or(0).max(1) as f64;
-    let grid = (0..cms.depth).map(|row| {
+    let grid = (0..cms.depth.min(ROWS)).map(|row| {
         let tds = (0..cols).map(|g| {
             let (a, b) = (g * group, ((g + 1) * group).min(cms.width));
             let idx = |c: u64| (row * cms.width + c) as usize;
@@ -207,7 +212,7 @@ pub fn cms_panel(props: &PanelProps) -> Html {
         });
         html! { <tr><th>{ row }</th>{ for tds }</tr> }
     });
-    let touched_rows = cells.iter().enumerate().map(|(row, &c)| {
+    let touched_rows = cells.iter().take(ROWS as usize).enumerate().map(|(row, &c)| {
         let is_min = Some(c) == min_cell;
         html! { <tr class={classes!(is_min.then_some("min"))}><td>{ row }</td><td class="num">{ c as u64 - row as u64 * cms.width }</td><td class="num">{ cms.counters[c] }</td></tr> }
     });
@@ -235,6 +240,7 @@ pub fn cms_panel(props: &PanelProps) -> Html {
                     format!(" — 깊이 {} × 너비 {}, 총합 {}, {}바이트", cms.depth, cms.width, cms.count, cms.mem_usage())) }</span></div>
             { for last_note }
             <table class="cmsgrid" aria-label={tr(lang, "counters", "카운터")}><tbody>{ for grid }</tbody></table>
+            { if cms.depth > ROWS { html! { <p class="muted small">{ bi(lang, format!("First {ROWS} of {} rows.", cms.depth), format!("{}행 중 처음 {ROWS}행.", cms.depth)) }</p> } } else { html! {} } }
             { if group > 1 { html! { <p class="muted small">{ bi(lang, format!("Each cell is {group} columns (the largest shown)."), format!("칸 하나가 열 {group}개(가장 큰 값)입니다.")) }</p> } } else { html! {} } }
             { if cells.is_empty() { html! {} } else { html! {
                 <table class="touched"><thead><tr><th>{ tr(lang, "row", "행") }</th><th>{ tr(lang, "column", "열") }</th><th>{ tr(lang, "counter", "카운터") }</th></tr></thead>

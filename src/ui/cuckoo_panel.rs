@@ -207,7 +207,10 @@ pub fn cuckoo_panel(props: &PanelProps) -> Html {
     };
     let eng = engine();
     let eng = eng.borrow();
-    let Some(cf) = eng.peek_cuckoo(m.db, &key) else {
+    let Some(cf) = eng
+        .peek_cuckoo(m.db, &key)
+        .filter(|c| !c.filters.is_empty())
+    else {
         return html! {
             <div class="sketchp cuckoop">
                 <p><b>{ show(&key) }</b>{ tr(lang, " is not a cuckoo filter now (missing, or another type).", "은(는) 지금 Cuckoo 필터가 아닙니다(없거나 다른 타입).") }</p>
