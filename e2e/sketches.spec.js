@@ -119,6 +119,8 @@ test('Top-K: heavy hitters with true counts, decay, and hot keys against OBJECT 
   await run(page, 'CONFIG SET maxmemory-policy allkeys-lfu');
   await run(page, 'SET product:hot 1');
   await page.evaluate(() => { for (let i = 0; i < 40; i++) window.kvlab.exec('GET product:hot'); });
+  // CONFIG and SET brought other panels forward: back to Top-K.
+  await page.locator('.ptab[data-panel="Top-K"]').click();
   const top = panel.locator('.hotlist tbody tr').first();
   await expect(top.locator('td').first()).toHaveText('product:hot');
   await expect(top.locator('td').nth(2)).toHaveText('41');
