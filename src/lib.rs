@@ -7,6 +7,7 @@
 //! * [`workload`]: the command mix the browser and native benchmarks share.
 //! * `ui` (wasm only): the Yew app.
 
+pub mod compare;
 pub mod console;
 pub mod engine;
 pub mod lessons;

@@ -265,6 +265,37 @@ impl Link {
             .collect()
     }
 
+    /// Whether bit `i` is set (false past the end), for a panel.
+    pub fn bit(&self, i: u64) -> bool {
+        self.bf
+            .get((i >> 3) as usize)
+            .is_some_and(|c| c & (1 << (i % 8)) != 0)
+    }
+
+    /// How many bits are set: the fill that decides the false-positive rate.
+    pub fn ones(&self) -> u64 {
+        self.bf.iter().map(|b| b.count_ones() as u64).sum()
+    }
+
+    /// The textbook false-positive rate of this link after `size` insertions:
+    /// `(1 - e^(-k·n/m))^k`.
+    pub fn formula_fpr(&self) -> f64 {
+        if self.bits == 0 {
+            return 1.0;
+        }
+        let k = self.hashes as f64;
+        (1.0 - (-k * self.size as f64 / self.bits as f64).exp()).powf(k)
+    }
+
+    /// The chance that an item never added finds all its bits set now: the fill to the
+    /// power `hashes` (what the bits actually set predict).
+    pub fn fill_fpr(&self) -> f64 {
+        if self.bits == 0 {
+            return 1.0;
+        }
+        (self.ones() as f64 / self.bits as f64).powf(self.hashes as f64)
+    }
+
     /// `bloom_validate_integrity`: 0 on success.
     fn valid(&self) -> bool {
         !(self.error <= 0.0
@@ -335,6 +366,23 @@ impl Chain {
     pub fn check(&self, item: &[u8]) -> bool {
         let h = self.hash(item);
         self.links.iter().rev().any(|l| l.check(h))
+    }
+
+    /// The bit positions the item maps to in each link (oldest link first), with the
+    /// same hashes BF.ADD and BF.EXISTS use.
+    pub fn positions(&self, item: &[u8]) -> Vec<Vec<u64>> {
+        let h = self.hash(item);
+        self.links.iter().map(|l| l.positions(h)).collect()
+    }
+
+    /// The chain's chance of a false positive now: one minus the chance that no link
+    /// answers "maybe" for an item never added (from each link's fill).
+    pub fn fill_fpr(&self) -> f64 {
+        1.0 - self
+            .links
+            .iter()
+            .map(|l| 1.0 - l.fill_fpr())
+            .product::<f64>()
     }
 
     /// The bytes the next link would need, if this chain must grow before adding.

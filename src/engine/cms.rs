@@ -59,6 +59,11 @@ impl Cms {
         ((h % self.width) + row * self.width) as usize
     }
 
+    /// The counters an item touches, one per row (indices into `counters`).
+    pub fn cells(&self, item: &[u8]) -> Vec<usize> {
+        (0..self.depth).map(|row| self.cell(item, row)).collect()
+    }
+
     /// `CMS_IncrBy`: adds `value` in every row; returns the new minimum.
     pub fn incr(&mut self, item: &[u8], value: u64) -> u64 {
         let mut min = u64::MAX;

@@ -100,9 +100,61 @@ pub fn hash(item: &[u8]) -> u64 {
     murmur64a(item, 0)
 }
 
+/// The fingerprint of an item and its two candidate hashes (bucket = hash mod the
+/// sub-filter's bucket count), exactly as CF.ADD and CF.EXISTS compute them.
+pub fn lookup(item: &[u8]) -> (u8, u64, u64) {
+    params(hash(item))
+}
+
+/// One step of an insert's relocation path: the fingerprint `fp` in `bucket`/`slot` was
+/// pushed out and moved to its other bucket, `to`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Kick {
+    pub bucket: u64,
+    pub slot: u16,
+    pub fp: u8,
+    pub to: u64,
+}
+
+/// What an insert will do, worked out without changing the filter (for a panel, which
+/// asks just before the command runs).
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Plan {
+    pub fp: u8,
+    /// The item's two candidate buckets in the sub-filter it goes into.
+    pub buckets: (u64, u64),
+    /// Where its fingerprint goes: (sub-filter, bucket, slot); None when refused.
+    pub at: Option<(usize, u64, u16)>,
+    /// The fingerprints kicked out, in order (empty when a slot was free).
+    pub kicks: Vec<Kick>,
+    /// The slot the last kicked fingerprint settled in (in the last kick's `to`).
+    pub landed: Option<u16>,
+    /// The kicks ran out of iterations: they were undone (and a sub-filter was added,
+    /// if the filter may grow).
+    pub gave_up: bool,
+    /// A new sub-filter was added for it.
+    pub grew: bool,
+    /// CF.ADDNX / INSERTNX found it already there.
+    pub exists: bool,
+}
+
 impl SubFilter {
     fn index(&self, hash: u64, bucket_size: u16) -> usize {
         ((hash % self.num_buckets).wrapping_mul(bucket_size as u64) as u32) as usize
+    }
+
+    /// The bucket (0-based) a candidate hash selects in this sub-filter.
+    pub fn bucket_of(&self, h: u64) -> u64 {
+        if self.num_buckets == 0 {
+            0
+        } else {
+            h % self.num_buckets
+        }
+    }
+
+    /// The slots of bucket `b` (0 = empty).
+    pub fn slots(&self, b: u64, bs: u16) -> &[u8] {
+        self.bucket((b as usize).saturating_mul(bs as usize), bs)
     }
 
     fn bucket(&self, at: usize, bs: u16) -> &[u8] {
@@ -281,6 +333,84 @@ impl Cuckoo {
             std::mem::swap(&mut cur.data[s], &mut fp);
         }
         false
+    }
+
+    /// What `insert` would do with this hash, worked out on the side: the slot it takes,
+    /// or the chain of fingerprints it kicks (replaying `Filter_KOInsert` over an overlay
+    /// of the slots it swaps), or the growth it causes. Touches nothing.
+    pub fn plan_insert(&self, hash: u64, unique: bool) -> Plan {
+        let (fp, h1, h2) = params(hash);
+        let bs = self.bucket_size;
+        let mut plan = Plan {
+            fp,
+            ..Plan::default()
+        };
+        let Some(last) = self.filters.last() else {
+            return plan;
+        };
+        plan.buckets = (last.bucket_of(h1), last.bucket_of(h2));
+        if unique && self.check(hash) {
+            plan.exists = true;
+            return plan;
+        }
+        if bs == 0 {
+            return plan;
+        }
+        for (i, f) in self.filters.iter().enumerate().rev() {
+            if let Some(at) = f.find_available(h1, h2, bs) {
+                plan.buckets = (f.bucket_of(h1), f.bucket_of(h2));
+                plan.at = Some((i, (at / bs as usize) as u64, (at % bs as usize) as u16));
+                return plan;
+            }
+        }
+        // The kicks, on the newest sub-filter, as `ko_insert` makes them.
+        let nb = last.num_buckets as u32;
+        if nb > 0 {
+            let bsu = bs as u32;
+            let mut overlay: std::collections::HashMap<usize, u8> = Default::default();
+            let get = |o: &std::collections::HashMap<usize, u8>, i: usize| {
+                o.get(&i).copied().unwrap_or(last.data[i])
+            };
+            let mut carried = fp;
+            let mut victim = 0u32;
+            let mut ii = (h1 % nb as u64) as u32;
+            for step in 0..self.max_iterations {
+                let s = ii as usize * bs as usize + victim as usize;
+                let out = get(&overlay, s);
+                overlay.insert(s, carried);
+                if step == 0 {
+                    plan.at = Some((self.filters.len() - 1, ii as u64, victim as u16));
+                }
+                carried = out;
+                let to = (alt(carried, ii as u64) % nb as u64) as u32;
+                plan.kicks.push(Kick {
+                    bucket: ii as u64,
+                    slot: victim as u16,
+                    fp: carried,
+                    to: to as u64,
+                });
+                ii = to;
+                let at = ii as usize * bs as usize;
+                if let Some(p) = (0..bs as usize).find(|&p| get(&overlay, at + p) == 0) {
+                    plan.landed = Some(p as u16);
+                    return plan;
+                }
+                victim = (victim + 1) % bsu;
+            }
+            plan.gave_up = true;
+        }
+        plan.at = None;
+        if self.expansion != 0 {
+            // The new, empty sub-filter takes it in its first bucket's first slot.
+            plan.grew = true;
+            let nb = self.next_buckets();
+            if nb > 0 {
+                let b = h1 % nb;
+                plan.buckets = (b, h2 % nb);
+                plan.at = Some((self.filters.len(), b, 0));
+            }
+        }
+        plan
     }
 
     /// `CuckooFilter_Compact`.
@@ -465,5 +595,35 @@ mod tests {
             assert!(c.delete(hash(format!("x{i}").as_bytes())));
         }
         assert_eq!(c.num_items, 0);
+    }
+
+    #[test]
+    fn plans_match_what_insert_does() {
+        // A tiny filter fills fast, so kicks and growth happen.
+        let mut c = Cuckoo::new(8, 2, 20, 1);
+        let (mut kicked, mut grew) = (0, 0);
+        for i in 0..40 {
+            let h = hash(format!("k{i}").as_bytes());
+            let plan = c.plan_insert(h, false);
+            let before = c.filters.len();
+            assert_eq!(c.insert(h, false, u64::MAX), Insert::Inserted);
+            assert_eq!(plan.grew, c.filters.len() > before, "item {i}");
+            let (f, b, s) = plan.at.expect("placed");
+            assert_eq!(c.filters[f].slots(b, 2)[s as usize], plan.fp, "item {i}");
+            if !plan.grew && !plan.kicks.is_empty() {
+                kicked += 1;
+                let last = plan.kicks.last().unwrap();
+                let landed = plan.landed.expect("landed");
+                assert_eq!(c.filters[f].slots(last.to, 2)[landed as usize], last.fp);
+                // Each kicked fingerprint's next bucket is its alternate bucket.
+                for k in &plan.kicks {
+                    assert_eq!(alt(k.fp, k.bucket) % c.filters[f].num_buckets, k.to);
+                }
+            }
+            grew += plan.grew as u32;
+        }
+        assert!(kicked > 0 && grew > 0, "kicked {kicked}, grew {grew}");
+        let h = hash(b"k3");
+        assert!(c.plan_insert(h, true).exists);
     }
 }

@@ -451,6 +451,61 @@ impl Engine {
         }
     }
 
+    /// A Bloom filter (BF.*), read-only (no expiry, no touch, no hit counted), or None
+    /// if missing, expired or another type: for the Bloom panel.
+    pub fn peek_bloom(&self, db: usize, key: &[u8]) -> Option<&crate::engine::bloom::Chain> {
+        if db >= self.core.dbs.len() || !self.live(db, key) {
+            return None;
+        }
+        match &self.core.dbs.get(db)?.keys.get(key)?.value {
+            Value::Bloom(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// A cuckoo filter (CF.*), read-only, for the Cuckoo panel.
+    pub fn peek_cuckoo(&self, db: usize, key: &[u8]) -> Option<&crate::engine::cuckoo::Cuckoo> {
+        if db >= self.core.dbs.len() || !self.live(db, key) {
+            return None;
+        }
+        match &self.core.dbs.get(db)?.keys.get(key)?.value {
+            Value::Cuckoo(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// A Count-Min Sketch (CMS.*), read-only, for the Count-Min panel.
+    pub fn peek_cms(&self, db: usize, key: &[u8]) -> Option<&crate::engine::cms::Cms> {
+        if db >= self.core.dbs.len() || !self.live(db, key) {
+            return None;
+        }
+        match &self.core.dbs.get(db)?.keys.get(key)?.value {
+            Value::Cms(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// A Top-K (TOPK.*), read-only, for the Top-K panel.
+    pub fn peek_topk(&self, db: usize, key: &[u8]) -> Option<&crate::engine::topk::TopK> {
+        if db >= self.core.dbs.len() || !self.live(db, key) {
+            return None;
+        }
+        match &self.core.dbs.get(db)?.keys.get(key)?.value {
+            Value::TopK(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The LFU counter of a key as OBJECT FREQ would report it, read-only (the decay is
+    /// computed, not stored; no touch), or None when missing or the policy is not LFU.
+    pub fn peek_lfu(&self, db: usize, key: &[u8]) -> Option<u32> {
+        if db >= self.core.dbs.len() || !self.live(db, key) || !self.core.config.policy.is_lfu() {
+            return None;
+        }
+        let obj = self.core.dbs.get(db)?.keys.get(key)?;
+        Some(self.core.lfu_decayed(obj.access.lfu))
+    }
+
     /// The value of a string key, for display.
     pub fn peek_string(&self, db: usize, key: &[u8]) -> Option<&[u8]> {
         if !self.live(db, key) {

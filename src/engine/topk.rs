@@ -249,6 +249,16 @@ impl TopK {
         None
     }
 
+    /// The bucket an item looks at in each row (indices into `buckets`), and its
+    /// fingerprint: the hashes TOPK.ADD uses.
+    pub fn cells(&self, item: &[u8]) -> (u32, Vec<usize>) {
+        let w = self.width.max(1);
+        let cells = (0..self.depth as usize)
+            .map(|row| row * w as usize + (murmur2(item, row as u32) % w) as usize)
+            .collect();
+        (murmur2(item, GA), cells)
+    }
+
     pub fn query(&self, item: &[u8]) -> bool {
         self.find_in_heap(item).is_some()
     }

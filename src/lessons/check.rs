@@ -46,7 +46,8 @@ pub enum Check {
         /// Length or cardinality.
         #[serde(default)]
         size: Option<Range>,
-        /// Holds this member (set, sorted set), field (hash) or element (list).
+        /// Holds this member (set, sorted set), field (hash) or element (list); a Bloom or
+        /// cuckoo filter answers "maybe" for it; a Top-K lists it.
         #[serde(default)]
         has: Option<String>,
         /// The sorted-set score of `has`.
@@ -154,6 +155,9 @@ fn as_number(r: &Reply) -> Option<f64> {
         Reply::Double(d) => Some(*d),
         Reply::DoubleText(t) => t.parse().ok(),
         Reply::Bulk(b) => std::str::from_utf8(b).ok()?.parse().ok(),
+        Reply::Bool(b) => Some(*b as i64 as f64),
+        // A one-element array (CMS.QUERY k item, BF.INFO k FILTERS, TOPK.COUNT k item)
+        // is the number it holds.
         Reply::Array(v) if v.len() == 1 => as_number(&v[0]),
         _ => None,
     }
@@ -394,6 +398,12 @@ impl Check {
                 "list" => engine
                     .peek_list(db, key)
                     .is_some_and(|l| l.iter().any(|e| e.as_slice() == m)),
+                // A filter answers "maybe there"; a Top-K holds it among its heavy hitters.
+                "MBbloom--" => engine.peek_bloom(db, key).is_some_and(|b| b.check(m)),
+                "MBbloomCF" => engine
+                    .peek_cuckoo(db, key)
+                    .is_some_and(|c| c.check(crate::engine::cuckoo::hash(m))),
+                "TopK-TYPE" => engine.peek_topk(db, key).is_some_and(|t| t.query(m)),
                 _ => false,
             };
             if !present {
@@ -488,4 +498,62 @@ fn info_field(engine: &mut Engine, field: &str) -> Option<f64> {
             None
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ManualClock;
+
+    fn keys_has(type_name: &str, has: &str) -> Check {
+        Check::Keys {
+            pattern: "k".into(),
+            db: 0,
+            type_name: Some(type_name.into()),
+            encoding: None,
+            ttl: None,
+            persistent: None,
+            value: None,
+            number: None,
+            size: None,
+            has: Some(has.into()),
+            score: None,
+            field_value: None,
+            group: None,
+            pending: None,
+            count: None,
+            ttl_spread: None,
+        }
+    }
+
+    #[test]
+    fn has_asks_filters_and_top_k_and_one_element_arrays_are_numbers() {
+        let facts = BTreeMap::new();
+        let cx = Cx {
+            seen: &[],
+            clients: &[],
+            facts: &facts,
+        };
+        for (setup, type_name) in [
+            ("BF.ADD k in", "MBbloom--"),
+            ("CF.ADD k in", "MBbloomCF"),
+            ("TOPK.ADD k in", "TopK-TYPE"),
+        ] {
+            let mut e = Engine::new(Box::new(ManualClock::new(0)), 1);
+            let c = e.connect("a:1", "b:1");
+            if type_name == "TopK-TYPE" {
+                e.execute(c, &[b"TOPK.RESERVE".to_vec(), b"k".to_vec(), b"2".to_vec()]);
+            }
+            let argv: Vec<Vec<u8>> = setup.split(' ').map(|w| w.as_bytes().to_vec()).collect();
+            e.execute(c, &argv);
+            assert!(keys_has(type_name, "in").holds(&mut e, &cx), "{setup}");
+            assert!(!keys_has(type_name, "out").holds(&mut e, &cx), "{setup}");
+        }
+        assert_eq!(as_number(&Reply::Array(vec![Reply::Int(5)])), Some(5.0));
+        assert_eq!(
+            as_number(&Reply::Array(vec![Reply::Int(5), Reply::Int(1)])),
+            None
+        );
+        assert_eq!(as_number(&Reply::Bool(true)), Some(1.0));
+    }
 }

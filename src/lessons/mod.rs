@@ -146,7 +146,7 @@ pub struct Step {
 }
 
 /// The panels a lesson may open, by the names lesson files use.
-pub const PANELS: [&str; 15] = [
+pub const PANELS: [&str; 20] = [
     "keyspace",
     "ttl",
     "stats",
@@ -162,6 +162,11 @@ pub const PANELS: [&str; 15] = [
     "geo",
     "hll",
     "bits",
+    "bloom",
+    "cuckoo",
+    "cms",
+    "topk",
+    "sketches",
 ];
 
 /// The lessons as packed into this build (a JSON array).

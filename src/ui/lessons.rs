@@ -101,6 +101,11 @@ pub fn panel_named(name: &str) -> Option<PanelKind> {
         "geo" => PanelKind::Geo,
         "hll" => PanelKind::Hll,
         "bits" => PanelKind::Bits,
+        "bloom" => PanelKind::Bloom,
+        "cuckoo" => PanelKind::Cuckoo,
+        "cms" => PanelKind::Cms,
+        "topk" => PanelKind::TopK,
+        "sketches" => PanelKind::Sketches,
         _ => return None,
     })
 }

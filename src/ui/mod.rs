@@ -14,7 +14,11 @@
 mod activity;
 mod app;
 mod bits_panel;
+mod bloom_panel;
+mod cms_panel;
+mod compare_panel;
 mod console;
+mod cuckoo_panel;
 pub mod exec;
 mod geo_panel;
 mod hash_panel;
@@ -28,9 +32,11 @@ mod panels;
 mod persist;
 mod session;
 mod set_panel;
+mod sketch;
 mod slowlog_panel;
 mod state;
 mod stream_panel;
+mod topk_panel;
 mod tx_panel;
 mod zset_panel;
 

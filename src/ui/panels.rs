@@ -60,6 +60,11 @@ pub fn panels(props: &PanelsProps) -> Html {
             PanelKind::Tx => html! { <super::tx_panel::TxPanel ..p /> },
             PanelKind::Messaging => html! { <super::msg_panel::MessagingPanel ..p /> },
             PanelKind::SlowLog => html! { <super::slowlog_panel::SlowLogPanel ..p /> },
+            PanelKind::Bloom => html! { <super::bloom_panel::BloomPanel ..p /> },
+            PanelKind::Cuckoo => html! { <super::cuckoo_panel::CuckooPanel ..p /> },
+            PanelKind::Cms => html! { <super::cms_panel::CmsPanel ..p /> },
+            PanelKind::TopK => html! { <super::topk_panel::TopKPanel ..p /> },
+            PanelKind::Sketches => html! { <super::compare_panel::ComparePanel ..p /> },
         }
     };
     html! {

@@ -120,10 +120,15 @@ pub enum PanelKind {
     Tx,
     Messaging,
     SlowLog,
+    Bloom,
+    Cuckoo,
+    Cms,
+    TopK,
+    Sketches,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 15] = [
+    pub const ALL: [PanelKind; 20] = [
         PanelKind::Keyspace,
         PanelKind::Ttl,
         PanelKind::Stats,
@@ -139,30 +144,12 @@ impl PanelKind {
         PanelKind::Geo,
         PanelKind::Hll,
         PanelKind::Bits,
+        PanelKind::Bloom,
+        PanelKind::Cuckoo,
+        PanelKind::Cms,
+        PanelKind::TopK,
+        PanelKind::Sketches,
     ];
-
-    /// The tab's label in the app's language (`title` stays the English name, which
-    /// also identifies the panel in the page).
-    pub fn label(self, lang: super::i18n::Lang) -> &'static str {
-        let ko = match self {
-            PanelKind::Keyspace => "키스페이스",
-            PanelKind::Ttl => "TTL",
-            PanelKind::Stats => "통계",
-            PanelKind::Hll => "HyperLogLog",
-            PanelKind::Bits => "비트맵",
-            PanelKind::Zset => "정렬 집합",
-            PanelKind::Geo => "지오",
-            PanelKind::Memory => "메모리",
-            PanelKind::List => "리스트",
-            PanelKind::Hash => "해시",
-            PanelKind::Set => "집합",
-            PanelKind::Stream => "스트림",
-            PanelKind::Tx => "트랜잭션·스크립트",
-            PanelKind::Messaging => "Pub/Sub",
-            PanelKind::SlowLog => "슬로 로그",
-        };
-        lang.pick(self.title(), ko)
-    }
 
     pub fn title(self) -> &'static str {
         match self {
@@ -181,7 +168,40 @@ impl PanelKind {
             PanelKind::Tx => "Transactions & scripts",
             PanelKind::Messaging => "Pub/Sub",
             PanelKind::SlowLog => "Slow log",
+            PanelKind::Bloom => "Bloom",
+            PanelKind::Cuckoo => "Cuckoo",
+            PanelKind::Cms => "Count-Min",
+            PanelKind::TopK => "Top-K",
+            PanelKind::Sketches => "Sketches compared",
         }
+    }
+
+    /// The title shown on the panel's tab, in the learner's language (`title` stays the
+    /// panel's English name, used to address it).
+    pub fn label(self, lang: super::i18n::Lang) -> &'static str {
+        let ko = match self {
+            PanelKind::Keyspace => "키스페이스",
+            PanelKind::Ttl => "TTL",
+            PanelKind::Stats => "통계",
+            PanelKind::Hll => "HyperLogLog",
+            PanelKind::Bits => "비트맵",
+            PanelKind::Zset => "정렬 집합",
+            PanelKind::Geo => "지오",
+            PanelKind::Memory => "메모리",
+            PanelKind::List => "리스트",
+            PanelKind::Hash => "해시",
+            PanelKind::Set => "집합",
+            PanelKind::Stream => "스트림",
+            PanelKind::Tx => "트랜잭션과 스크립트",
+            PanelKind::Messaging => "Pub/Sub",
+            PanelKind::SlowLog => "슬로 로그",
+            PanelKind::Bloom => "Bloom 필터",
+            PanelKind::Cuckoo => "Cuckoo 필터",
+            PanelKind::Cms => "Count-Min",
+            PanelKind::TopK => "Top-K",
+            PanelKind::Sketches => "스케치 비교",
+        };
+        lang.pick(self.title(), ko)
     }
 }
 
@@ -229,6 +249,19 @@ pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
     }
     if name.starts_with("pf") {
         return Some(PanelKind::Hll);
+    }
+    // The probabilistic family, each with its panel.
+    if name.starts_with("bf.") {
+        return Some(PanelKind::Bloom);
+    }
+    if name.starts_with("cf.") {
+        return Some(PanelKind::Cuckoo);
+    }
+    if name.starts_with("cms.") {
+        return Some(PanelKind::Cms);
+    }
+    if name.starts_with("topk.") {
+        return Some(PanelKind::TopK);
     }
     if name.starts_with("geo") {
         return Some(PanelKind::Geo);
