@@ -156,3 +156,32 @@ test('the sketch panels speak Korean', async ({ page }) => {
   await expect(page.locator('.ptab[data-panel="Bloom"]')).toHaveText('Bloom 필터');
   await expect(panelOf(page, 'Count-Min').locator('.toolbar')).toContainText('깊이 2 × 너비 8');
 });
+
+test('t-digest: centroids, the digest\'s p99 against the exact one, and the two demos', async ({ page }) => {
+  await page.goto('./');
+  await run(page, 'TDIGEST.CREATE lat COMPRESSION 100');
+  // 0..999 in one command.
+  await run(page, 'TDIGEST.ADD lat ' + Array.from({ length: 1000 }, (_, i) => i).join(' '));
+  await expect(lastReply(page)).toHaveText('OK');
+  const panel = panelOf(page, 't-digest');
+  await expect(panel).toBeVisible();
+  await expect(panel.locator('.tdigest')).toContainText('lat: 1000 values');
+  await expect(panel.locator('.tdstrip .centroid').first()).toBeAttached();
+  const p99 = panel.locator('.tdq tbody tr').nth(2);
+  await expect(p99.locator('td').nth(0)).toHaveText('p99');
+  await expect(p99.locator('td').nth(1)).toHaveText('989.50');
+  await expect(p99.locator('td').nth(2)).toHaveText('989.00');
+  // The demo: 10,000 latencies, the exact quantiles beside the digest's.
+  await panel.getByRole('button', { name: 'Demo: 10,000 latencies with 1% outliers' }).click();
+  await expect(panel.locator('.tdigest')).toContainText('demo:latency: 10000 values');
+  await expect(panel.locator('.tdq tbody tr').nth(2).locator('td').nth(2)).not.toHaveText('—');
+  // The slow log's durations: the first click turns on logging every command.
+  await panel.getByRole('button', { name: 'Latencies of the commands just run' }).click();
+  await expect(lastReply(page)).toHaveText('OK');
+  await run(page, 'SET a 1');
+  await run(page, 'GET a');
+  await panelOf(page, 't-digest').isVisible();
+  await page.getByRole('tab', { name: 't-digest' }).click();
+  await page.getByRole('button', { name: 'Latencies of the commands just run' }).click();
+  await expect(page.locator('.tdigest')).toContainText('cmd:latency:');
+});

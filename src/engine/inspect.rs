@@ -485,6 +485,17 @@ impl Engine {
         }
     }
 
+    /// A t-digest (TDIGEST.*), read-only, for the t-digest panel.
+    pub fn peek_tdigest(&self, db: usize, key: &[u8]) -> Option<&crate::engine::tdigest::TDigest> {
+        if db >= self.core.dbs.len() || !self.live(db, key) {
+            return None;
+        }
+        match &self.core.dbs.get(db)?.keys.get(key)?.value {
+            Value::TDigest(t) => Some(t),
+            _ => None,
+        }
+    }
+
     /// A Top-K (TOPK.*), read-only, for the Top-K panel.
     pub fn peek_topk(&self, db: usize, key: &[u8]) -> Option<&crate::engine::topk::TopK> {
         if db >= self.core.dbs.len() || !self.live(db, key) {

@@ -146,7 +146,7 @@ pub struct Step {
 }
 
 /// The panels a lesson may open, by the names lesson files use.
-pub const PANELS: [&str; 20] = [
+pub const PANELS: [&str; 21] = [
     "keyspace",
     "ttl",
     "stats",
@@ -166,6 +166,7 @@ pub const PANELS: [&str; 20] = [
     "cuckoo",
     "cms",
     "topk",
+    "tdigest",
     "sketches",
 ];
 

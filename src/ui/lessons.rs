@@ -102,6 +102,7 @@ pub fn panel_named(name: &str) -> Option<PanelKind> {
         "hll" => PanelKind::Hll,
         "bits" => PanelKind::Bits,
         "bloom" => PanelKind::Bloom,
+        "tdigest" => PanelKind::TDigest,
         "cuckoo" => PanelKind::Cuckoo,
         "cms" => PanelKind::Cms,
         "topk" => PanelKind::TopK,

@@ -36,6 +36,7 @@ mod sketch;
 mod slowlog_panel;
 mod state;
 mod stream_panel;
+mod tdigest_panel;
 mod topk_panel;
 mod tx_panel;
 mod zset_panel;

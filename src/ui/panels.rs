@@ -61,6 +61,7 @@ pub fn panels(props: &PanelsProps) -> Html {
             PanelKind::Messaging => html! { <super::msg_panel::MessagingPanel ..p /> },
             PanelKind::SlowLog => html! { <super::slowlog_panel::SlowLogPanel ..p /> },
             PanelKind::Bloom => html! { <super::bloom_panel::BloomPanel ..p /> },
+            PanelKind::TDigest => html! { <super::tdigest_panel::TDigestPanel ..p /> },
             PanelKind::Cuckoo => html! { <super::cuckoo_panel::CuckooPanel ..p /> },
             PanelKind::Cms => html! { <super::cms_panel::CmsPanel ..p /> },
             PanelKind::TopK => html! { <super::topk_panel::TopKPanel ..p /> },

@@ -124,11 +124,12 @@ pub enum PanelKind {
     Cuckoo,
     Cms,
     TopK,
+    TDigest,
     Sketches,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 20] = [
+    pub const ALL: [PanelKind; 21] = [
         PanelKind::Keyspace,
         PanelKind::Ttl,
         PanelKind::Stats,
@@ -148,6 +149,7 @@ impl PanelKind {
         PanelKind::Cuckoo,
         PanelKind::Cms,
         PanelKind::TopK,
+        PanelKind::TDigest,
         PanelKind::Sketches,
     ];
 
@@ -172,6 +174,7 @@ impl PanelKind {
             PanelKind::Cuckoo => "Cuckoo",
             PanelKind::Cms => "Count-Min",
             PanelKind::TopK => "Top-K",
+            PanelKind::TDigest => "t-digest",
             PanelKind::Sketches => "Sketches compared",
         }
     }
@@ -199,6 +202,7 @@ impl PanelKind {
             PanelKind::Cuckoo => "Cuckoo 필터",
             PanelKind::Cms => "Count-Min",
             PanelKind::TopK => "Top-K",
+            PanelKind::TDigest => "t-digest",
             PanelKind::Sketches => "스케치 비교",
         };
         lang.pick(self.title(), ko)
@@ -259,6 +263,9 @@ pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
     }
     if name.starts_with("cms.") {
         return Some(PanelKind::Cms);
+    }
+    if name.starts_with("tdigest.") {
+        return Some(PanelKind::TDigest);
     }
     if name.starts_with("topk.") {
         return Some(PanelKind::TopK);
