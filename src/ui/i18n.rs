@@ -40,3 +40,15 @@ pub fn use_lang() -> Lang {
 pub fn tr(lang: Lang, en: &'static str, ko: &'static str) -> &'static str {
     lang.pick(en, ko)
 }
+
+/// Formats a text in the language in force: `trf!(lang, "{n} keys", "키 {n}개")`. Only
+/// the chosen language's text is formatted.
+macro_rules! trf {
+    ($lang:expr, $en:literal, $ko:literal $(,)?) => {
+        match $lang {
+            $crate::lessons::Lang::En => format!($en),
+            $crate::lessons::Lang::Ko => format!($ko),
+        }
+    };
+}
+pub(crate) use trf;
