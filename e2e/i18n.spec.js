@@ -55,7 +55,7 @@ const KOREAN = {
     ],
   },
   Keyspace: {
-    shows: ['빅 키 찾기', '타입', '인코딩', 'SCAN 커서', '선택한 키', '바이트'],
+    shows: ['빅 키 찾기', '타입', '인코딩', 'SCAN 커서', '바이트, TTL'],
     gone: ['Find big keys', 'cluster mode', 'SCAN cursor', 'previous', ' bytes, TTL'],
   },
 };
