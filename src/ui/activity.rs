@@ -10,6 +10,7 @@ use yew::prelude::*;
 
 use super::engine;
 use super::exec::{use_model, Feed, Outcome};
+use super::i18n::{tr, trf, use_lang, Lang};
 use super::session::Session;
 use crate::console::repr;
 use crate::engine::pubsub::flags;
@@ -31,7 +32,7 @@ struct Line {
 }
 
 impl Line {
-    fn title(&self) -> String {
+    fn title(&self, lang: Lang) -> String {
         match &self.cause {
             Cause::Command(o) => {
                 let mut t = String::from_utf8_lossy(o.argv.first().map_or(&[][..], |a| a))
@@ -42,7 +43,7 @@ impl Line {
                 }
                 t
             }
-            Cause::Expiry(_) => "active expiry".into(),
+            Cause::Expiry(_) => tr(lang, "active expiry", "능동 만료").into(),
         }
     }
 
@@ -144,6 +145,7 @@ pub struct ActivityProps {
 
 #[function_component(ActivityFeed)]
 pub fn activity_feed(props: &ActivityProps) -> Html {
+    let lang = use_lang();
     let log = use_model(Log::default, observe, true);
     let notes = use_model(Notes::default, observe_notes, true);
     let expiry_demo =
@@ -161,12 +163,12 @@ pub fn activity_feed(props: &ActivityProps) -> Html {
     };
     html! {
         <>
-        <section class="notifications" aria-label="Keyspace notifications">
-            <h4>{ format!("Keyspace notifications (키스페이스 알림) · notify-keyspace-events {setting}") }</h4>
+        <section class="notifications" aria-label={tr(lang, "Keyspace notifications", "키스페이스 알림")}>
+            <h4>{ trf!(lang, "Keyspace notifications · notify-keyspace-events {setting}", "키스페이스 알림 · notify-keyspace-events {setting}") }</h4>
             { if !publishing {
-                html! { <p class="muted small notify-off">{ "Off: notify-keyspace-events names no class together with K or E, so nothing is published. Turn it on with CONFIG SET notify-keyspace-events KEA (every event) or Ex (expiries only), then SUBSCRIBE __keyevent@0__:expired in a tab. 알림이 꺼져 있습니다: CONFIG SET notify-keyspace-events KEA 로 켜세요." }</p> }
+                html! { <p class="muted small notify-off">{ tr(lang, "Off: notify-keyspace-events names no class together with K or E, so nothing is published. Turn it on with CONFIG SET notify-keyspace-events KEA (every event) or Ex (expiries only), then SUBSCRIBE __keyevent@0__:expired in a tab.", "꺼져 있습니다: notify-keyspace-events에 K나 E와 함께 켜진 클래스가 없어 아무것도 발행되지 않습니다. CONFIG SET notify-keyspace-events KEA(모든 이벤트)나 Ex(만료만)로 켠 뒤, 탭 하나에서 SUBSCRIBE __keyevent@0__:expired를 실행해 보세요.") }</p> }
             } else if notes.lines.is_empty() {
-                html! { <p class="muted small">{ "On. Nothing published yet: change a key of a class that is on. (켜짐: 아직 알림 없음)" }</p> }
+                html! { <p class="muted small">{ tr(lang, "On. Nothing published yet: change a key of a class that is on.", "켜져 있습니다. 아직 발행된 알림이 없습니다: 켜진 클래스의 키를 바꿔 보세요.") }</p> }
             } else {
                 html! {
                     <ol class="feed notes">
@@ -178,25 +180,25 @@ pub fn activity_feed(props: &ActivityProps) -> Html {
                     </ol>
                 }
             } }
-            <button class="demo-session" onclick={expiry_demo} title="CONFIG SET notify-keyspace-events Ex; Client 1: SUBSCRIBE __keyevent@0__:expired; Client 2: SET session:42 alice EX 3">{ "Demo: session expiry (세션 만료 알림)" }</button>
+            <button class="demo-session" onclick={expiry_demo} title="CONFIG SET notify-keyspace-events Ex; Client 1: SUBSCRIBE __keyevent@0__:expired; Client 2: SET session:42 alice EX 3">{ tr(lang, "Demo: session expiry (세션 만료 알림)", "데모: 세션 만료 알림") }</button>
         </section>
-        <section class="activity" aria-label="Activity">
-            <h4>{ "Activity (key events, as keyspace notifications name them)" }</h4>
+        <section class="activity" aria-label={tr(lang, "Activity", "활동")}>
+            <h4>{ tr(lang, "Activity (key events, as keyspace notifications name them)", "활동 (키 이벤트, 키스페이스 알림의 이름으로)") }</h4>
             { if log.lines.is_empty() {
-                html! { <p class="muted small">{ "Nothing yet: write a key and its events show here." }</p> }
+                html! { <p class="muted small">{ tr(lang, "Nothing yet: write a key and its events show here.", "아직 없습니다: 키를 쓰면 그 이벤트가 여기에 나옵니다.") }</p> }
             } else {
                 html! {
                     <ol class="feed">
                         { for log.lines.iter().map(|l| html! {
                             <li key={l.seq} class="feedline">
-                                <span class="cause">{ l.title() }</span>
+                                <span class="cause">{ l.title(lang) }</span>
                                 { for l.events().iter().take(EVENTS_SHOWN).map(|e| html! {
                                     <span class={classes!("kev", e.event)} title={format!("__keyevent@{}__:{}", e.db, e.event)}>
                                         <span class="evname">{ e.event }</span>{ " " }{ String::from_utf8_lossy(&e.key).into_owned() }
                                     </span>
                                 }) }
                                 { if l.events().len() > EVENTS_SHOWN {
-                                    html! { <span class="muted">{ format!("+{} more", l.events().len() - EVENTS_SHOWN) }</span> }
+                                    html! { <span class="muted">{ { let n = l.events().len() - EVENTS_SHOWN; trf!(lang, "+{n} more", "외 {n}개") } }</span> }
                                 } else { html! {} } }
                             </li>
                         }) }

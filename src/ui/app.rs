@@ -8,11 +8,11 @@ use yew::prelude::*;
 
 use super::console::Console;
 use super::exec::{self, Feed, Outcome};
-use super::i18n::{tr, Lang};
+use super::i18n::{tr, trf, Lang};
 use super::lessons::LessonPane;
 use super::panels::Panels;
 use super::session::{PanelKind, Session};
-use super::state::{Action, AppState, Level};
+use super::state::{both, Action, AppState, Level};
 use super::{engine, persist};
 
 /// How often the app checks whether there is something new to save.
@@ -189,15 +189,15 @@ fn header(props: &Props) -> Html {
             let task = gloo::file::callbacks::read_as_text(
                 &gloo::file::File::from(file),
                 move |r| {
-                    let (level, text) = match r.map_err(|e| format!("Could not read that file: {e}")).and_then(|text| {
+                    let (level, text) = match r.map_err(|e| both(format!("Could not read that file: {e}"), format!("파일을 읽지 못했습니다: {e}"))).and_then(|text| {
                         engine()
                             .borrow_mut()
                             .restore_json(&text)
-                            .map_err(|e| format!("That file could not be imported: {e}. The keyspace is unchanged."))
+                            .map_err(|e| both(format!("That file could not be imported: {e}. The keyspace is unchanged."), format!("이 파일은 가져올 수 없습니다: {e}. 키스페이스는 그대로입니다.")))
                     }) {
                         Ok(n) => {
                             exec::publish(&Feed::Replaced);
-                            (Level::Info, format!("Imported {n} keys."))
+                            (Level::Info, both(format!("Imported {n} keys."), format!("키 {n}개를 가져왔습니다.")))
                         }
                         Err(why) => (Level::Error, why),
                     };
@@ -221,7 +221,10 @@ fn header(props: &Props) -> Html {
             if lines.is_empty() {
                 state.dispatch(Action::Notify(
                     Level::Info,
-                    "Run a few commands first: the share link replays this tab's commands.".into(),
+                    both(
+                        "Run a few commands first: the share link replays this tab's commands.",
+                        "먼저 명령을 몇 개 실행하세요: 공유 링크는 이 탭의 명령을 다시 실행합니다.",
+                    ),
                     None,
                 ));
                 return;
@@ -230,7 +233,10 @@ fn header(props: &Props) -> Html {
             persist::copy_to_clipboard(&link);
             state.dispatch(Action::Notify(
                 Level::Info,
-                format!("Share link (copied): {link}"),
+                both(
+                    format!("Share link (copied): {link}"),
+                    format!("공유 링크 (복사됨): {link}"),
+                ),
                 None,
             ));
         })
@@ -240,9 +246,11 @@ fn header(props: &Props) -> Html {
         Callback::from(move |_| {
             let ok = web_sys::window()
                 .and_then(|w| {
-                    w.confirm_with_message(
+                    w.confirm_with_message(tr(
+                        state.lang,
                         "Reset KV Lab? This empties the keyspace and the transcripts.",
-                    )
+                        "KV Lab을 초기화할까요? 키스페이스와 콘솔 기록이 모두 비워집니다.",
+                    ))
                     .ok()
                 })
                 .unwrap_or(false);
@@ -304,6 +312,7 @@ fn header(props: &Props) -> Html {
 #[function_component(Notices)]
 fn notices(props: &Props) -> Html {
     let state = &props.state;
+    let lang = state.lang;
     html! {
         <div class="notices" role="status" aria-live="polite">
             { for state.notices.iter().map(|n| {
@@ -319,13 +328,13 @@ fn notices(props: &Props) -> Html {
                 };
                 let download = n.download.clone().map(|(name, content)| {
                     let onclick = Callback::from(move |_| persist::download(&name, &content));
-                    html! { <button class="download" {onclick}>{ "Download it" }</button> }
+                    html! { <button class="download" {onclick}>{ tr(lang, "Download it", "내려받기") }</button> }
                 });
                 html! {
                     <div class={classes!("notice", class)}>
-                        <span class="text">{ &n.text }</span>
+                        <span class="text">{ n.text.get(lang) }</span>
                         { for download }
-                        <button class="dismiss" onclick={dismiss} aria-label="Dismiss">{ "×" }</button>
+                        <button class="dismiss" onclick={dismiss} aria-label={tr(lang, "Dismiss", "닫기")}>{ "×" }</button>
                     </div>
                 }
             }) }
@@ -342,6 +351,7 @@ struct ShareProps {
 #[function_component(SharePrompt)]
 fn share_prompt(props: &ShareProps) -> Html {
     let state = &props.state;
+    let lang = state.lang;
     let Some(lines) = state.pending_script.clone() else {
         return html! {};
     };
@@ -359,11 +369,11 @@ fn share_prompt(props: &ShareProps) -> Html {
         Callback::from(move |_| state.dispatch(Action::CloseScript))
     };
     html! {
-        <div class="share-prompt" role="dialog" aria-label="Shared script">
-            <p>{ format!("This link carries {} command(s). Nothing has run yet. Run them in the console?", lines.len()) }</p>
+        <div class="share-prompt" role="dialog" aria-label={tr(lang, "Shared script", "공유된 스크립트")}>
+            <p>{ { let n = lines.len(); trf!(lang, "This link carries {n} command(s). Nothing has run yet. Run them in the console?", "이 링크에는 명령 {n}개가 들어 있습니다. 아직 아무것도 실행하지 않았습니다. 콘솔에서 실행할까요?") } }</p>
             <pre class="script">{ lines.join("\n") }</pre>
-            <button class="run" onclick={run}>{ "Run them" }</button>
-            <button onclick={no}>{ "Dismiss" }</button>
+            <button class="run" onclick={run}>{ tr(lang, "Run them", "모두 실행") }</button>
+            <button onclick={no}>{ tr(lang, "Dismiss", "닫기") }</button>
         </div>
     }
 }

@@ -9,6 +9,7 @@ use yew::prelude::*;
 
 use super::engine;
 use super::exec::{is_command, use_model, Feed};
+use super::i18n::{tr, trf, use_lang};
 use super::session::{with_rng, PanelProps, Session};
 use crate::engine::{bitmap, Reply};
 
@@ -317,6 +318,7 @@ fn paint_strip(canvas: &NodeRef, bytes: &[u8], total_bits: u64) {
 
 #[function_component(BitsPanel)]
 pub fn bits_panel(props: &PanelProps) -> Html {
+    let lang = use_lang();
     let model = use_model(BitTrack::default, BitTrack::feed, props.visible);
     let db = props.session.db;
     let grid = use_node_ref();
@@ -387,8 +389,8 @@ pub fn bits_panel(props: &PanelProps) -> Html {
     let Some(bytes) = bytes else {
         return html! {
             <div class="bits">
-                <p>{ "No bitmap yet. Try " }<code>{ "SETBIT visits 7 1" }</code>{ " then " }<code>{ "GET visits" }</code>{ ", or:" }</p>
-                <button onclick={demo}>{ "Demo: daily active users" }</button>
+                <p>{ tr(lang, "No bitmap yet. Try ", "아직 비트맵이 없습니다. ") }<code>{ "SETBIT visits 7 1" }</code>{ tr(lang, " then ", " 다음에 ") }<code>{ "GET visits" }</code>{ tr(lang, ", or:", "을(를) 실행하거나:") }</p>
+                <button onclick={demo}>{ tr(lang, "Demo: daily active users", "데모: 일일 활성 사용자") }</button>
             </div>
         };
     };
@@ -429,30 +431,57 @@ pub fn bits_panel(props: &PanelProps) -> Html {
     let hover_text = hover.map(|b| {
         if lay.block == 1 {
             let v = bitmap::get_unsigned(bytes, b, 1);
-            format!("bit {b} (byte {}, bit {} from its MSB) = {v}", b / 8, b % 8)
+            let (byte, bit) = (b / 8, b % 8);
+            trf!(
+                lang,
+                "bit {b} (byte {byte}, bit {bit} from its MSB) = {v}",
+                "비트 {b} (바이트 {byte}, MSB부터 {bit}번째 비트) = {v}"
+            )
         } else {
             let last = (b + lay.block - 1).min(total - 1);
-            format!(
-                "bits {b}..{last}: {} set — click to zoom in",
-                bitmap::count_bits(bytes, b, last)
+            let set = bitmap::count_bits(bytes, b, last);
+            trf!(
+                lang,
+                "bits {b}..{last}: {set} set — click to zoom in",
+                "비트 {b}..{last}: {set}개 켜짐 — 누르면 확대합니다"
             )
         }
     });
     let mark_text = match &track.mark {
-        Some(BitMark::Bit(o)) => format!("last bit touched: {o}"),
-        Some(BitMark::Range(a, b, None)) => format!(
-            "BITCOUNT covered bits {a}..{b}: {} set",
-            bitmap::count_bits(bytes, *a, (*b).min(total - 1))
-        ),
+        Some(BitMark::Bit(o)) => trf!(lang, "last bit touched: {o}", "마지막으로 건드린 비트: {o}"),
+        Some(BitMark::Range(a, b, None)) => {
+            let set = bitmap::count_bits(bytes, *a, (*b).min(total - 1));
+            trf!(
+                lang,
+                "BITCOUNT covered bits {a}..{b}: {set} set",
+                "BITCOUNT 범위 비트 {a}..{b}: {set}개 켜짐"
+            )
+        }
         Some(BitMark::Range(a, b, Some(p))) => {
-            format!("BITPOS searched bits {a}..{b} and answered {p}")
+            trf!(
+                lang,
+                "BITPOS searched bits {a}..{b} and answered {p}",
+                "BITPOS가 비트 {a}..{b}를 찾아 {p}를 답했습니다"
+            )
         }
         Some(BitMark::Fields(f)) => f
             .iter()
-            .map(|(o, w, t)| format!("{t} at bit {o}: bits {o}..{}", o + *w as u64 - 1))
+            .map(|(o, w, t)| {
+                let end = o + *w as u64 - 1;
+                trf!(
+                    lang,
+                    "{t} at bit {o}: bits {o}..{end}",
+                    "비트 {o}의 {t}: 비트 {o}..{end}"
+                )
+            })
             .collect::<Vec<_>>()
             .join("; "),
-        Some(BitMark::Op(_)) => "BITOP: the sources (above) and the result (below)".into(),
+        Some(BitMark::Op(_)) => tr(
+            lang,
+            "BITOP: the sources (above) and the result (below)",
+            "BITOP: 입력 (위)과 결과 (아래)",
+        )
+        .into(),
         None => String::new(),
     };
     let strips = strips.borrow();
@@ -473,23 +502,23 @@ pub fn bits_panel(props: &PanelProps) -> Html {
         <div class="bits">
             <div class="toolbar">
                 <span><b>{ String::from_utf8_lossy(track.key.as_deref().unwrap_or_default()).into_owned() }</b>
-                    { format!(" — {} bytes, {} bits, {} set", bytes.len(), total, bitmap::popcount(bytes)) }</span>
+                    { { let (n, set) = (bytes.len(), bitmap::popcount(bytes)); trf!(lang, " — {n} bytes, {total} bits, {set} set", " — {n}바이트, {total}비트, {set}개 켜짐") } }</span>
                 { if track.zoom.is_some() {
-                    html! { <button onclick={zoom_out}>{ "zoom out" }</button> }
+                    html! { <button onclick={zoom_out}>{ tr(lang, "zoom out", "축소") }</button> }
                 } else { html! {} } }
             </div>
             <div class="muted small">{
-                if lay.block == 1 { format!("bits {}..{}, one cell per bit (bit 0 = most significant bit of byte 0)", w0, w1.saturating_sub(1)) }
-                else { format!("bits {}..{}, {} bits per cell, shaded by how many are set", w0, w1.saturating_sub(1), lay.block) }
+                if lay.block == 1 { let last = w1.saturating_sub(1); trf!(lang, "bits {w0}..{last}, one cell per bit (bit 0 = most significant bit of byte 0)", "비트 {w0}..{last}, 칸 하나에 비트 하나 (비트 0 = 바이트 0의 최상위 비트)") }
+                else { let (last, block) = (w1.saturating_sub(1), lay.block); trf!(lang, "bits {w0}..{last}, {block} bits per cell, shaded by how many are set", "비트 {w0}..{last}, 칸 하나에 {block}비트, 켜진 비트 수만큼 진하게") }
             }</div>
             <canvas ref={grid} class="bitgrid" width={WIDTH.to_string()} height={lay.height().to_string()}
-                onmousemove={onmove} onmouseleave={onleave} {onclick} aria-label="bit grid"></canvas>
-            <div class="hover small">{ hover_text.unwrap_or_else(|| "hover a cell to see its offset".into()) }</div>
+                onmousemove={onmove} onmouseleave={onleave} {onclick} aria-label={tr(lang, "bit grid", "비트 격자")}></canvas>
+            <div class="hover small">{ hover_text.unwrap_or_else(|| tr(lang, "hover a cell to see its offset", "칸에 마우스를 올리면 오프셋이 보입니다").into()) }</div>
             <div class="mark small">{ mark_text }</div>
             { op_view }
             <div class="demo">
-                <button onclick={demo}>{ "Demo: daily active users" }</button>
-                <p class="muted small">{ "One bitmap per day, bit N = user N was active. BITCOUNT gives each day's active users; BITOP AND of the days gives the users who came back every day (retention)." }</p>
+                <button onclick={demo}>{ tr(lang, "Demo: daily active users", "데모: 일일 활성 사용자") }</button>
+                <p class="muted small">{ tr(lang, "One bitmap per day, bit N = user N was active. BITCOUNT gives each day's active users; BITOP AND of the days gives the users who came back every day (retention).", "하루에 비트맵 하나, 비트 N = 사용자 N이 활동함. BITCOUNT는 그날의 활성 사용자 수를, 날짜들의 BITOP AND는 매일 돌아온 사용자(리텐션)를 줍니다.") }</p>
             </div>
         </div>
     }

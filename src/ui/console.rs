@@ -9,6 +9,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::exec;
+use super::i18n::{tr, trf, use_lang};
 use super::state::{Action, AppState, Entry};
 use super::{perf_now, persist, publish};
 use crate::console::help;
@@ -37,6 +38,7 @@ pub fn console(props: &ConsoleProps) -> Html {
     // Tab completion in progress: the line it started from and how many Tabs so far.
     let completing: Rc<RefCell<Option<(String, usize)>>> = use_mut_ref(|| None);
 
+    let lang = state.lang;
     let tab = state.tab();
     let entries = tab.transcript.len();
     {
@@ -201,12 +203,14 @@ pub fn console(props: &ConsoleProps) -> Html {
             <div class={classes!("ctab", active.then_some("active"))} role="tab"
                 aria-selected={active.to_string()} onclick={select} data-client={t.client.to_string()}>
                 <span>{ &t.label }</span>
-                { for mode.map(|m| html! { <span class="mode" title={if m == "monitor" { "MONITOR: every command shows here (모니터 중)" } else { "Subscribed: messages arrive here (구독 중)" }}>{ if m == "monitor" { "MON" } else { "SUB" } }</span> }) }
+                { for mode.map(|m| html! { <span class="mode" title={if m == "monitor" { tr(lang, "MONITOR: every command shows here", "MONITOR 중: 모든 명령이 여기에 나옵니다") } else { tr(lang, "Subscribed: messages arrive here", "구독 중: 메시지가 여기로 도착합니다") }}>{ if m == "monitor" { "MON" } else { "SUB" } }</span> }) }
                 { if t.unread > 0 {
-                    html! { <span class="unread" aria-label={format!("{} unread", t.unread)} title="New messages since you last looked (새 메시지)">{ t.unread }</span> }
+                    let n = t.unread;
+                    html! { <span class="unread" aria-label={trf!(lang, "{n} unread", "읽지 않은 메시지 {n}개")} title={tr(lang, "New messages since you last looked", "마지막으로 본 뒤 새로 온 메시지")}>{ t.unread }</span> }
                 } else { html! {} } }
                 { if state.tabs.len() > 1 {
-                    html! { <button class="close" onclick={close} aria-label={format!("Close {}", t.label)}>{ "×" }</button> }
+                    let label = &t.label;
+                    html! { <button class="close" onclick={close} aria-label={trf!(lang, "Close {label}", "{label} 닫기")}>{ "×" }</button> }
                 } else { html! {} } }
             </div>
         }
@@ -230,22 +234,32 @@ pub fn console(props: &ConsoleProps) -> Html {
         Callback::from(move |_: MouseEvent| stop_reading(&state))
     };
     let placeholder = match (blocked, reading) {
-        (true, _) => "blocked: waiting for data or the timeout (another client tab can push)",
-        (_, Some("monitor")) => {
-            "MONITOR: commands from every tab show here. Ctrl-C or Stop leaves (모니터 중)"
-        }
-        (_, Some(_)) => "subscribed: messages show as they arrive. Ctrl-C or Stop leaves (구독 중)",
+        (true, _) => tr(
+            lang,
+            "blocked: waiting for data or the timeout (another client tab can push)",
+            "블로킹: 데이터나 타임아웃을 기다리는 중 (다른 클라이언트 탭에서 넣을 수 있습니다)",
+        ),
+        (_, Some("monitor")) => tr(
+            lang,
+            "MONITOR: commands from every tab show here. Ctrl-C or Stop leaves",
+            "MONITOR 중: 모든 탭의 명령이 여기에 나옵니다. Ctrl-C나 중지로 빠져나옵니다",
+        ),
+        (_, Some(_)) => tr(
+            lang,
+            "subscribed: messages show as they arrive. Ctrl-C or Stop leaves",
+            "구독 중: 메시지가 도착하는 대로 나옵니다. Ctrl-C나 중지로 빠져나옵니다",
+        ),
         _ => "",
     };
 
     html! {
-        <section class="console" aria-label="Redis console">
-            <div class="ctabs" role="tablist" aria-label="Clients">
+        <section class="console" aria-label={tr(lang, "Redis console", "Redis 콘솔")}>
+            <div class="ctabs" role="tablist" aria-label={tr(lang, "Clients", "클라이언트")}>
                 { for tabs }
-                <button class="newtab" onclick={new_tab} title="Open another client connection (its own selected db and name, same keyspace)">{ "+ client" }</button>
+                <button class="newtab" onclick={new_tab} title={tr(lang, "Open another client connection (its own selected db and name, same keyspace)", "클라이언트 연결을 하나 더 엽니다 (선택한 db와 이름은 따로, 키스페이스는 같음)")}>{ tr(lang, "+ client", "+ 클라이언트") }</button>
             </div>
             <div class="transcript" role="log" aria-live="polite" onclick={focus}>
-                <div class="banner">{ "KV Lab speaks Redis 7.0. Try SET greeting hello, then GET greeting. HELP lists what is here; Tab completes." }</div>
+                <div class="banner">{ tr(lang, "KV Lab speaks Redis 7.0. Try SET greeting hello, then GET greeting. HELP lists what is here; Tab completes.", "KV Lab은 Redis 7.0으로 대화합니다. SET greeting hello를 입력하고 GET greeting을 해 보세요. HELP는 쓸 수 있는 명령을 보여 주고, Tab은 자동 완성합니다.") }</div>
                 { for tab.transcript.iter().enumerate().map(|(i, e)| html! { <EntryView key={i} entry={e.clone()} fill={fill.clone()} /> }) }
                 <div ref={end}></div>
             </div>
@@ -257,17 +271,17 @@ pub fn console(props: &ConsoleProps) -> Html {
                         disabled={blocked}
                         {placeholder}
                         type="text" autocomplete="off" spellcheck="false" autofocus=true
-                        aria-label="Command" aria-describedby="console-help" />
+                        aria-label={tr(lang, "Command", "명령")} aria-describedby="console-help" />
                 </div>
             </div>
             { for reading.map(|m| html! {
                 <div class="reading" role="status">
-                    <span>{ if m == "monitor" { "Reading MONITOR lines… (모니터 출력 읽는 중)" } else { "Reading messages… (메시지 수신 대기 중)" } }</span>
-                    <button class="stopread" onclick={stop.clone()} title="Leave this mode as redis-cli's Ctrl-C does: the tab's client is RESET">{ "Stop (Ctrl-C) 중지" }</button>
+                    <span>{ if m == "monitor" { tr(lang, "Reading MONITOR lines…", "MONITOR 출력을 읽는 중…") } else { tr(lang, "Reading messages…", "메시지를 기다리는 중…") } }</span>
+                    <button class="stopread" onclick={stop.clone()} title={tr(lang, "Leave this mode as redis-cli's Ctrl-C does: the tab's client is RESET", "redis-cli의 Ctrl-C처럼 이 모드를 빠져나옵니다: 탭의 클라이언트를 RESET합니다")}>{ tr(lang, "Stop (Ctrl-C) 중지", "중지 (Ctrl-C)") }</button>
                 </div>
             }) }
             <LuaEditor state={state.clone()} />
-            <div id="console-help" class="visually-hidden">{ "Enter runs the command. Tab completes. Up and down arrows browse history. Control L clears. Control C leaves subscribed or MONITOR mode." }</div>
+            <div id="console-help" class="visually-hidden">{ tr(lang, "Enter runs the command. Tab completes. Up and down arrows browse history. Control L clears. Control C leaves subscribed or MONITOR mode.", "Enter는 명령을 실행합니다. Tab은 자동 완성합니다. 위아래 화살표로 기록을 넘깁니다. Control L은 화면을 지웁니다. Control C는 구독 모드나 MONITOR 모드에서 빠져나옵니다.") }</div>
         </section>
     }
 }
@@ -318,6 +332,7 @@ fn loaded_sha(e: &Entry) -> Option<String> {
 /// runs it in the active tab as a console line (so it is in the history and replayable).
 #[function_component(LuaEditor)]
 fn lua_editor(props: &ConsoleProps) -> Html {
+    let lang = props.state.lang;
     let body = use_state(|| "local v = redis.call('GET', KEYS[1])\nreturn v".to_string());
     let rest = use_state(|| "1 greeting".to_string());
     let run = {
@@ -358,13 +373,13 @@ fn lua_editor(props: &ConsoleProps) -> Html {
     };
     html! {
         <details class="luaed">
-            <summary>{ "Lua script editor (스크립트 편집기)" }</summary>
-            <textarea aria-label="Lua script" spellcheck="false" value={(*body).clone()} oninput={onbody} {onkeydown} />
+            <summary>{ tr(lang, "Lua script editor", "Lua 스크립트 편집기") }</summary>
+            <textarea aria-label={tr(lang, "Lua script", "Lua 스크립트")} spellcheck="false" value={(*body).clone()} oninput={onbody} {onkeydown} />
             <div class="row">
                 <span class="muted">{ "numkeys keys… args…" }</span>
-                <input type="text" aria-label="Script keys and arguments" value={(*rest).clone()} oninput={onrest} placeholder="0" />
-                <button onclick={run.reform(|_| false)} title="Run it (Ctrl+Enter)">{ "EVAL" }</button>
-                <button onclick={run.reform(|_| true)} title="Cache it: the reply's SHA-1 is clickable">{ "SCRIPT LOAD" }</button>
+                <input type="text" aria-label={tr(lang, "Script keys and arguments", "스크립트 키와 인자")} value={(*rest).clone()} oninput={onrest} placeholder="0" />
+                <button onclick={run.reform(|_| false)} title={tr(lang, "Run it (Ctrl+Enter)", "실행 (Ctrl+Enter)")}>{ "EVAL" }</button>
+                <button onclick={run.reform(|_| true)} title={tr(lang, "Cache it: the reply's SHA-1 is clickable", "캐시에 올립니다: 응답의 SHA-1을 누를 수 있습니다")}>{ "SCRIPT LOAD" }</button>
             </div>
         </details>
     }
@@ -372,6 +387,7 @@ fn lua_editor(props: &ConsoleProps) -> Html {
 
 #[function_component(EntryView)]
 fn entry_view(props: &EntryProps) -> Html {
+    let lang = use_lang();
     let e = &props.entry;
     let expanded = use_state(|| false);
     let lines = e.output.lines().count();
@@ -396,7 +412,7 @@ fn entry_view(props: &EntryProps) -> Html {
     // "… N more lines (show all)" / "show less" under a long reply.
     let more = if long {
         html! { <button class="more" onclick={toggle}>{
-            if *expanded { "show less".to_string() } else { format!("… {} more lines (show all)", lines - COLLAPSE_LINES) }
+            if *expanded { tr(lang, "show less", "접기").to_string() } else { let n = lines - COLLAPSE_LINES; trf!(lang, "… {n} more lines (show all)", "… {n}줄 더 (모두 보기)") }
         }</button> }
     } else {
         html! {}
@@ -413,16 +429,16 @@ fn entry_view(props: &EntryProps) -> Html {
         <div class="entry">
             <div class="cmdline"><span class="prompt">{ &e.prompt }</span>{ " " }{ &e.input }
                 { if !e.output.is_empty() {
-                    html! { <button class="copy" onclick={copy} title="Copy the reply" aria-label="Copy the reply">{ "copy" }</button> }
+                    html! { <button class="copy" onclick={copy} title={tr(lang, "Copy the reply", "응답 복사")} aria-label={tr(lang, "Copy the reply", "응답 복사")}>{ tr(lang, "copy", "복사") }</button> }
                 } else { html! {} } }
             </div>
             { if e.pending {
-                html! { <pre class="reply pending">{ "(waiting… another client can wake this one)" }</pre> }
+                html! { <pre class="reply pending">{ tr(lang, "(waiting… another client can wake this one)", "(대기 중… 다른 클라이언트가 깨울 수 있습니다)") }</pre> }
             } else {
                 match loaded_sha(e) {
                     Some(sha) => {
                         let onclick = props.fill.reform(move |_| format!("EVALSHA {sha} 0"));
-                        html! { <pre class="reply"><button class="sha" {onclick} title="Fill EVALSHA with this SHA-1">{ e.output.trim_end() }</button></pre> }
+                        html! { <pre class="reply"><button class="sha" {onclick} title={tr(lang, "Fill EVALSHA with this SHA-1", "이 SHA-1로 EVALSHA 채우기")}>{ e.output.trim_end() }</button></pre> }
                     }
                     None => html! { <pre class={classes!("reply", e.is_error.then_some("error"))}>{ shown.trim_end_matches('\n') }</pre> },
                 }

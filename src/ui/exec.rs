@@ -18,6 +18,7 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::engine;
+use super::i18n::Lang;
 use crate::engine::{KeyEvent, Reply};
 
 /// One command run in the page.
@@ -316,7 +317,10 @@ fn deliver_pushes() {
             let dropped = eng.take_pushes(id).len();
             eng.execute(id, &[b"RESET".to_vec()]);
             let _ = eng.take_pushes(id);
-            let text = format!("{OVERFLOW_NOTE}({dropped} undelivered message(s) dropped with the connection. 전달되지 않은 메시지 {dropped}개는 버려졌습니다.)\n");
+            let text = match super::i18n::current() {
+                Lang::En => format!("{OVERFLOW_NOTE}{OVERFLOW_EN}({dropped} undelivered message(s) dropped with the connection.)\n"),
+                Lang::Ko => format!("{OVERFLOW_NOTE}{OVERFLOW_KO}(전달되지 않은 메시지 {dropped}개는 연결과 함께 버려졌습니다.)\n"),
+            };
             out.push((id, Vec::new(), text));
         }
         out
@@ -331,7 +335,9 @@ fn deliver_pushes() {
 }
 
 /// Said in a tab whose subscriber went over its output buffer limit.
-const OVERFLOW_NOTE: &str = "Error: Server closed the connection\n(client-output-buffer-limit pubsub: this subscriber read too slowly. KV Lab reconnected the tab: its client was RESET and holds no subscriptions now. 출력 버퍼 한도를 넘어 연결이 끊겼고, 탭을 다시 연결했습니다.)\n";
+const OVERFLOW_NOTE: &str = "Error: Server closed the connection\n";
+const OVERFLOW_EN: &str = "(client-output-buffer-limit pubsub: this subscriber read too slowly. KV Lab reconnected the tab: its client was RESET and holds no subscriptions now.)\n";
+const OVERFLOW_KO: &str = "(client-output-buffer-limit pubsub: 이 구독자가 너무 느리게 읽어 출력 버퍼 한도를 넘었습니다. KV Lab이 탭을 다시 연결했습니다: 클라이언트는 RESET되었고 이제 구독이 없습니다.)\n";
 
 /// Whether `client` is in one of redis-cli's reading modes: "subscribed" (Pub/Sub) or
 /// "monitor" (MONITOR), None otherwise.
@@ -353,9 +359,10 @@ pub fn reading_mode(client: u64) -> Option<&'static str> {
 pub fn stop_reading(client: u64) -> Option<(Rc<Outcome>, String)> {
     let mode = reading_mode(client)?;
     let o = run_argv(client, "RESET".into(), vec![b"RESET".to_vec()]);
+    let lang = super::i18n::current();
     let note = match mode {
-        "monitor" => "^C — left MONITOR: redis-cli reconnects; here the tab's client ran RESET (no longer monitoring). MONITOR 종료: 클라이언트를 RESET했습니다.\n",
-        _ => "^C — left subscribed mode: redis-cli reconnects; here the tab's client ran RESET (every subscription dropped). 구독 종료: 클라이언트를 RESET해 모든 구독을 해제했습니다.\n",
+        "monitor" => lang.pick("^C — left MONITOR: redis-cli reconnects; here the tab's client ran RESET (no longer monitoring).\n", "^C — MONITOR 종료: redis-cli는 다시 접속하지만, 여기서는 탭의 클라이언트가 RESET을 실행했습니다(더 이상 모니터링하지 않음).\n"),
+        _ => lang.pick("^C — left subscribed mode: redis-cli reconnects; here the tab's client ran RESET (every subscription dropped).\n", "^C — 구독 모드 종료: redis-cli는 다시 접속하지만, 여기서는 탭의 클라이언트가 RESET을 실행했습니다(모든 구독 해제).\n"),
     };
     Some((o, note.to_string()))
 }

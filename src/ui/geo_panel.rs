@@ -10,6 +10,7 @@ use yew::prelude::*;
 
 use super::engine;
 use super::exec::{use_model, Feed};
+use super::i18n::{tr, trf, use_lang};
 use super::session::{PanelProps, Session};
 use crate::engine::geo::{self, Cell, Shape, ShapeKind};
 use crate::engine::Reply;
@@ -401,6 +402,7 @@ fn points_attr(pts: &[(f64, f64)]) -> String {
 
 #[function_component(GeoPanel)]
 pub fn geo_panel(props: &PanelProps) -> Html {
+    let lang = use_lang();
     let model = use_model(GeoTrack::default, GeoTrack::feed, props.visible);
     let view = use_state(|| View {
         lon: 0.0,
@@ -550,20 +552,20 @@ pub fn geo_panel(props: &PanelProps) -> Html {
     html! {
         <div class="geo">
             <div class="toolbar">
-                <span><b>{ track.key.as_deref().map(|k| String::from_utf8_lossy(k).into_owned()).unwrap_or_else(|| "no geo set yet".into()) }</b>
-                    { format!(" — {} places", points.len()) }</span>
+                <span><b>{ track.key.as_deref().map(|k| String::from_utf8_lossy(k).into_owned()).unwrap_or_else(|| tr(lang, "no geo set yet", "아직 지오 집합이 없습니다").into()) }</b>
+                    { { let n = points.len(); trf!(lang, " — {n} places", " — 장소 {n}곳") } }</span>
                 <span>
-                    <button onclick={zoom(1.5)} aria-label="Zoom in">{ "+" }</button>
-                    <button onclick={zoom(1.0 / 1.5)} aria-label="Zoom out">{ "−" }</button>
+                    <button onclick={zoom(1.5)} aria-label={tr(lang, "Zoom in", "확대")}>{ "+" }</button>
+                    <button onclick={zoom(1.0 / 1.5)} aria-label={tr(lang, "Zoom out", "축소")}>{ "−" }</button>
                 </span>
             </div>
             <svg class="worldmap" viewBox={v.view_box()} preserveAspectRatio="xMidYMid meet"
-                {onwheel} {onmousedown} {onmousemove} {onmouseup} role="img" aria-label="world map">
+                {onwheel} {onmousedown} {onmousemove} {onmouseup} role="img" aria-label={tr(lang, "world map", "세계 지도")}>
                 <rect class="sea" x="-180" y="-90" width="360" height="180" />
                 <path class="land" d={land} />
                 { for search.iter().flat_map(|s| s.cells.iter().zip(&s.cell_hits)).map(|(((x0, x1), (y0, y1)), hits)| html! {
                     <rect class={classes!("cell", (*hits > 0).then_some("used"))} x={format!("{x0:.4}")} y={format!("{:.4}", -y1)} width={format!("{:.4}", x1 - x0)} height={format!("{:.4}", y1 - y0)}>
-                        <title>{ format!("geohash cell: {hits} match(es)") }</title>
+                        <title>{ trf!(lang, "geohash cell: {hits} match(es)", "geohash 칸: 결과 {hits}개") }</title>
                     </rect>
                 }) }
                 { for search.map(|s| html! {
@@ -579,18 +581,18 @@ pub fn geo_panel(props: &PanelProps) -> Html {
                 }) }
             </svg>
             <label class="small"><input type="checkbox" checked={track.click_searches} onchange={mode} />
-                { " a click on the map fills GEOSEARCH (otherwise GEOADD)" }</label>
+                { tr(lang, " a click on the map fills GEOSEARCH (otherwise GEOADD)", " 지도를 누르면 GEOSEARCH를 채웁니다 (아니면 GEOADD)") }</label>
             { for search.map(|s| html! {
                 <div class="geomatches">
-                    <div class="muted small">{ format!("{} match(es); dashed: the {} geohash cells Redis scanned", s.matches.len(), s.cells.len()) }</div>
+                    <div class="muted small">{ { let (n, cells) = (s.matches.len(), s.cells.len()); trf!(lang, "{n} match(es); dashed: the {cells} geohash cells Redis scanned", "결과 {n}개, 점선: Redis가 훑은 geohash 칸 {cells}개") } }</div>
                     <ol>{ for s.matches.iter().take(12).map(|(m, d)| html! {
                         <li><code>{ String::from_utf8_lossy(m).into_owned() }</code>{ format!(" {d} {}", s.unit) }</li>
                     }) }</ol>
                 </div>
             }) }
             <div class="demo">
-                <button onclick={demo}>{ "Demo: world cities" }</button>
-                <p class="muted small">{ "Loads 40 cities with GEOADD, then finds those within 1500 km of Paris." }</p>
+                <button onclick={demo}>{ tr(lang, "Demo: world cities", "데모: 세계 도시") }</button>
+                <p class="muted small">{ tr(lang, "Loads 40 cities with GEOADD, then finds those within 1500 km of Paris.", "GEOADD로 도시 40곳을 넣고, 파리에서 1500 km 안에 있는 도시를 찾습니다.") }</p>
             </div>
         </div>
     }

@@ -7,6 +7,7 @@ use yew::prelude::*;
 
 use super::engine;
 use super::exec::{use_model, Feed};
+use super::i18n::{self, tr, trf, use_lang};
 use super::session::PanelProps;
 use crate::console::repr;
 
@@ -94,23 +95,25 @@ impl HashTrack {
                 .map(|a| a.len())
                 .max()
                 .unwrap_or(0);
-            let why = if len as i64 > cfg.hash_max_listpack_entries {
-                format!(
-                    "{len} fields > hash-max-listpack-entries {}",
-                    cfg.hash_max_listpack_entries
+            let lang = i18n::current();
+            let (entries, value) = (cfg.hash_max_listpack_entries, cfg.hash_max_listpack_value);
+            let why = if len as i64 > entries {
+                trf!(
+                    lang,
+                    "{len} fields > hash-max-listpack-entries {entries}",
+                    "필드 {len}개 > hash-max-listpack-entries {entries}"
                 )
-            } else if long as i64 > cfg.hash_max_listpack_value {
-                format!(
-                    "a {long}-byte field or value > hash-max-listpack-value {}",
-                    cfg.hash_max_listpack_value
+            } else if long as i64 > value {
+                trf!(
+                    lang,
+                    "a {long}-byte field or value > hash-max-listpack-value {value}",
+                    "{long}바이트 필드 또는 값 > hash-max-listpack-value {value}"
                 )
             } else {
-                "the limits changed".to_string()
+                tr(lang, "the limits changed", "한도가 바뀜").to_string()
             };
-            self.converted = Some(format!(
-                "{} turned it from a listpack into a hash table: {why}. It never turns back, even if fields are deleted.",
-                name.to_ascii_uppercase()
-            ));
+            let cmd = name.to_ascii_uppercase();
+            self.converted = Some(trf!(lang, "{cmd} turned it from a listpack into a hash table: {why}. It never turns back, even if fields are deleted.", "{cmd}가 listpack을 해시 테이블로 바꿨습니다: {why}. 필드를 지워도 다시 돌아가지 않습니다."));
         }
         self.listpack = now;
     }
@@ -118,6 +121,7 @@ impl HashTrack {
 
 #[function_component(HashPanel)]
 pub fn hash_panel(props: &PanelProps) -> Html {
+    let lang = use_lang();
     let model = use_model(HashTrack::default, HashTrack::feed, props.visible);
     if !props.visible {
         return html! {};
@@ -126,13 +130,13 @@ pub fn hash_panel(props: &PanelProps) -> Html {
     let db = props.session.db;
     let demo = props.session.runs(DEMO);
     let demo_html = html! {
-        <div class="demo"><button onclick={demo}>{ "Demo: a small hash grows up" }</button>
-            <p class="muted small">{ "A user record as a hash: compact (listpack) while small, a hash table once a value is longer than 64 bytes. 작은 해시는 listpack, 커지면 hashtable." }</p></div>
+        <div class="demo"><button onclick={demo}>{ tr(lang, "Demo: a small hash grows up", "데모: 작은 해시가 커지면") }</button>
+            <p class="muted small">{ tr(lang, "A user record as a hash: compact (listpack) while small, a hash table once a value is longer than 64 bytes.", "사용자 레코드를 해시로: 작을 때는 촘촘한 listpack, 값이 64바이트를 넘으면 해시 테이블이 됩니다.") }</p></div>
     };
     let Some(key) = track.key.clone() else {
         return html! {
             <div class="hashp">
-                <p>{ "No hash yet. Try " }<code>{ "HSET user:1 name Kim visits 1" }</code>{ ", or:" }</p>
+                <p>{ tr(lang, "No hash yet. Try ", "아직 해시가 없습니다. ") }<code>{ "HSET user:1 name Kim visits 1" }</code>{ tr(lang, ", or:", "을(를) 실행하거나:") }</p>
                 { demo_html }
             </div>
         };
@@ -144,7 +148,7 @@ pub fn hash_panel(props: &PanelProps) -> Html {
     let Some(h) = eng.peek_hash(db, &key) else {
         return html! {
             <div class="hashp">
-                <p><b>{ name }</b>{ " is not a hash now (missing, or another type)." }</p>
+                <p><b>{ name }</b>{ tr(lang, " is not a hash now (missing, or another type).", ": 지금은 해시가 아닙니다 (없거나 다른 타입).") }</p>
                 { demo_html }
             </div>
         };
@@ -158,12 +162,12 @@ pub fn hash_panel(props: &PanelProps) -> Html {
     });
     html! {
         <div class="hashp">
-            <div class="toolbar"><span><b>{ name }</b>{ format!(" — {} fields", h.len()) }</span>
-                <span class={classes!("enc", enc)} aria-label="encoding">{ enc }</span></div>
-            <p class="muted small">{ format!("listpack while at most {} fields and every field and value at most {} bytes (hash-max-listpack-entries / -value); a hash table after that.", cfg.hash_max_listpack_entries, cfg.hash_max_listpack_value) }</p>
+            <div class="toolbar"><span><b>{ name }</b>{ { let n = h.len(); trf!(lang, " — {n} fields", " — 필드 {n}개") } }</span>
+                <span class={classes!("enc", enc)} aria-label={tr(lang, "encoding", "인코딩")}>{ enc }</span></div>
+            <p class="muted small">{ { let (entries, value) = (cfg.hash_max_listpack_entries, cfg.hash_max_listpack_value); trf!(lang, "listpack while at most {entries} fields and every field and value at most {value} bytes (hash-max-listpack-entries / -value); a hash table after that.", "필드가 {entries}개 이하이고 모든 필드와 값이 {value}바이트 이하인 동안은 listpack, 그 뒤로는 해시 테이블입니다 (hash-max-listpack-entries / -value).") } }</p>
             { for track.converted.iter().map(|c| html! { <p class="converted">{ c }</p> }) }
-            <table class="fields" aria-label="hash fields"><tbody>{ for rows }</tbody></table>
-            { if h.len() > SHOWN { html! { <p class="muted small">{ format!("first {SHOWN} of {} fields: read a big hash with HSCAN, not HGETALL", h.len()) }</p> } } else { html! {} } }
+            <table class="fields" aria-label={tr(lang, "hash fields", "해시 필드")}><tbody>{ for rows }</tbody></table>
+            { if h.len() > SHOWN { html! { <p class="muted small">{ { let n = h.len(); trf!(lang, "first {SHOWN} of {n} fields: read a big hash with HSCAN, not HGETALL", "필드 {n}개 중 처음 {SHOWN}개: 큰 해시는 HGETALL이 아니라 HSCAN으로 읽으세요") } }</p> } } else { html! {} } }
             { demo_html }
         </div>
     }

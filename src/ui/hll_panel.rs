@@ -10,6 +10,7 @@ use yew::prelude::*;
 
 use super::engine;
 use super::exec::{use_model, Feed};
+use super::i18n::{tr, trf, use_lang};
 use super::session::{with_rng, PanelProps};
 use crate::engine::hll::{self, REGISTERS};
 
@@ -264,6 +265,7 @@ fn regs_of(db: usize, key: &[u8]) -> Option<([u8; REGISTERS], Vec<u8>)> {
 
 #[function_component(HllPanel)]
 pub fn hll_panel(props: &PanelProps) -> Html {
+    let lang = use_lang();
     let model = use_model(HllTrack::default, HllTrack::feed, props.visible);
     let canvas = use_node_ref();
     let canvas_b = use_node_ref();
@@ -343,8 +345,8 @@ pub fn hll_panel(props: &PanelProps) -> Html {
     let Some((regs, bytes)) = data else {
         return html! {
             <div class="hll">
-                <p>{ "No HyperLogLog yet. Try " }<code>{ "PFADD visitors alice bob carol" }</code>{ ", or:" }</p>
-                <button onclick={add(100)}>{ "Add 100 random visitors" }</button>
+                <p>{ tr(lang, "No HyperLogLog yet. Try ", "아직 HyperLogLog가 없습니다. ") }<code>{ "PFADD visitors alice bob carol" }</code>{ tr(lang, ", or:", "을(를) 실행하거나:") }</p>
+                <button onclick={add(100)}>{ tr(lang, "Add 100 random visitors", "무작위 방문자 100명 추가") }</button>
             </div>
         };
     };
@@ -365,15 +367,15 @@ pub fn hll_panel(props: &PanelProps) -> Html {
         let cut = high.len().saturating_sub(zeros + 1);
         html! {
             <div class="hash">
-                <div>{ "last element " }<code>{ String::from_utf8_lossy(&l.element).into_owned() }</code>
-                    { format!(" → register {} (row {}, column {}), run {}", l.index, l.index / 128, l.index % 128, l.run) }</div>
+                <div>{ tr(lang, "last element ", "마지막 원소 ") }<code>{ String::from_utf8_lossy(&l.element).into_owned() }</code>
+                    { { let (i, row, col, run) = (l.index, l.index / 128, l.index % 128, l.run); trf!(lang, " → register {i} (row {row}, column {col}), run {run}", " → 레지스터 {i} ({row}행, {col}열), 연속 {run}") } }</div>
                 <code class="bits" title="MurmurHash64A(element, seed 0xadc83b19)">
                     <span class="rest">{ &high[..cut] }</span>
                     <span class="one">{ &high[cut..cut + 1.min(high.len() - cut)] }</span>
                     <span class="zeros">{ &high[(cut + 1).min(high.len())..] }</span>
                     <span class="index">{ low }</span>
                 </code>
-                <div class="muted small">{ format!("low 14 bits = register {}; then {} zero bit(s) before the first 1 → value {}", l.index, zeros, l.run) }</div>
+                <div class="muted small">{ { let (i, run) = (l.index, l.run); trf!(lang, "low 14 bits = register {i}; then {zeros} zero bit(s) before the first 1 → value {run}", "하위 14비트 = 레지스터 {i}, 그다음 첫 1 앞의 0 비트 {zeros}개 → 값 {run}") } }</div>
             </div>
         }
     });
@@ -406,7 +408,7 @@ pub fn hll_panel(props: &PanelProps) -> Html {
                 .collect();
             let promoted = pts.iter().position(|p| p.2).filter(|&i| i > 0 && !pts[0].2);
             html! {
-                <svg class="errchart" viewBox={format!("0 0 {w} {h}")} preserveAspectRatio="none" aria-label="relative error over time">
+                <svg class="errchart" viewBox={format!("0 0 {w} {h}")} preserveAspectRatio="none" aria-label={tr(lang, "relative error over time", "시간에 따른 상대 오차")}>
                     <rect class="band2" x="0" y={format!("{:.1}", y(2.0 * STD_ERROR))} width={w.to_string()} height={format!("{:.1}", y(-2.0 * STD_ERROR) - y(2.0 * STD_ERROR))} />
                     <rect class="band" x="0" y={format!("{:.1}", y(STD_ERROR))} width={w.to_string()} height={format!("{:.1}", y(-STD_ERROR) - y(STD_ERROR))} />
                     <line class="zero" x1="0" x2={w.to_string()} y1={format!("{:.1}", h / 2.0)} y2={format!("{:.1}", h / 2.0)} />
@@ -420,50 +422,50 @@ pub fn hll_panel(props: &PanelProps) -> Html {
     html! {
         <div class="hll">
             <div class="toolbar">
-                <span><b>{ key_text }</b>{ format!(" — {}, {} bytes", if dense { "dense" } else { "sparse" }, bytes.len()) }</span>
-                <span class="muted">{ format!("{used} of 16384 registers set") }</span>
+                <span><b>{ key_text }</b>{ { let (enc, n) = (if dense { "dense" } else { "sparse" }, bytes.len()); trf!(lang, " — {enc}, {n} bytes", " — {enc}, {n}바이트") } }</span>
+                <span class="muted">{ trf!(lang, "{used} of 16384 registers set", "레지스터 16384개 중 {used}개 사용") }</span>
             </div>
             <div class="hllmain">
-                <canvas ref={canvas} width="128" height="128" class="heat" aria-label="registers, 128 by 128"></canvas>
+                <canvas ref={canvas} width="128" height="128" class="heat" aria-label={tr(lang, "registers, 128 by 128", "레지스터, 128 × 128")}></canvas>
                 <div class="hllside">
                     <div class="estimate">{ "PFCOUNT " }<b class="est">{ estimate }</b></div>
                     { match exact {
                         Some(Some(set)) => {
                             let n = set.len() as f64;
                             let err = if n == 0.0 { 0.0 } else { (estimate as f64 - n) / n * 100.0 };
-                            html! { <div>{ "exact " }<b class="exact">{ set.len() }</b>{ format!(" — error {err:+.2}% (standard error ±0.81%)") }</div> }
+                            html! { <div>{ tr(lang, "exact ", "정확한 값 ") }<b class="exact">{ set.len() }</b>{ trf!(lang, " — error {err:+.2}% (standard error ±0.81%)", " — 오차 {err:+.2}% (표준 오차 ±0.81%)") }</div> }
                         }
-                        Some(None) => html! { <div class="muted">{ format!("exact count not kept beyond {EXACT_LIMIT} elements") }</div> },
-                        None => html! { <div class="muted">{ "exact count unknown (added elsewhere)" }</div> },
+                        Some(None) => html! { <div class="muted">{ trf!(lang, "exact count not kept beyond {EXACT_LIMIT} elements", "원소가 {EXACT_LIMIT}개를 넘으면 정확한 개수는 세지 않습니다") }</div> },
+                        None => html! { <div class="muted">{ tr(lang, "exact count unknown (added elsewhere)", "정확한 개수를 모릅니다 (다른 곳에서 추가됨)") }</div> },
                     } }
-                    <div class="muted small">{ if dense { "dense: 16384 × 6-bit registers, 12304 bytes" } else { "sparse: run-length opcodes; turns dense past hll-sparse-max-bytes or a value above 32" } }</div>
+                    <div class="muted small">{ if dense { tr(lang, "dense: 16384 × 6-bit registers, 12304 bytes", "dense: 6비트 레지스터 16384개, 12304바이트") } else { tr(lang, "sparse: run-length opcodes; turns dense past hll-sparse-max-bytes or a value above 32", "sparse: 런 길이 옵코드. hll-sparse-max-bytes를 넘거나 32보다 큰 값이 나오면 dense로 바뀝니다") } }</div>
                     <div class="buttons">
-                        <button onclick={add(1)}>{ "Add 1" }</button>
-                        <button onclick={add(100)}>{ "Add 100" }</button>
-                        <button onclick={add(1000)}>{ "Add 1000" }</button>
-                        <button onclick={add(10000)}>{ "Add 10000" }</button>
+                        <button onclick={add(1)}>{ tr(lang, "Add 1", "1개 추가") }</button>
+                        <button onclick={add(100)}>{ tr(lang, "Add 100", "100개 추가") }</button>
+                        <button onclick={add(1000)}>{ tr(lang, "Add 1000", "1000개 추가") }</button>
+                        <button onclick={add(10000)}>{ tr(lang, "Add 10000", "10000개 추가") }</button>
                     </div>
                 </div>
             </div>
             { for hash_view }
-            <h4>{ "Register values (the estimator's input)" }</h4>
+            <h4>{ tr(lang, "Register values (the estimator's input)", "레지스터 값 (추정의 입력)") }</h4>
             <svg class="histo" viewBox={format!("0 0 {} 60", (top + 1) * 10)} preserveAspectRatio="none">
                 { for (0..=top).map(|v| {
                     let hgt = if histo[v] == 0 { 0.0 } else { (histo[v] as f64).ln_1p() / hmax.ln_1p() * 58.0 };
-                    html! { <rect x={(v * 10).to_string()} y={format!("{:.1}", 60.0 - hgt)} width="9" height={format!("{hgt:.1}")}><title>{ format!("value {v}: {} registers", histo[v]) }</title></rect> }
+                    html! { <rect x={(v * 10).to_string()} y={format!("{:.1}", 60.0 - hgt)} width="9" height={format!("{hgt:.1}")}><title>{ { let n = histo[v]; trf!(lang, "value {v}: {n} registers", "값 {v}: 레지스터 {n}개") } }</title></rect> }
                 }) }
             </svg>
-            <div class="muted small">{ format!("values 0..{top}, log scale") }</div>
-            <h4>{ "Estimate error over time (bands: ±0.81%, ±1.62%; dashed: promotion to dense)" }</h4>
+            <div class="muted small">{ trf!(lang, "values 0..{top}, log scale", "값 0..{top}, 로그 스케일") }</div>
+            <h4>{ tr(lang, "Estimate error over time (bands: ±0.81%, ±1.62%; dashed: promotion to dense)", "시간에 따른 추정 오차 (띠: ±0.81%, ±1.62%, 점선: dense로 전환)") }</h4>
             { chart }
-            <h4>{ "PFMERGE view" }</h4>
-            <label class="small">{ "compare with key " }
-                <input class="filter" value={track.other.clone()} oninput={onother} placeholder="another HLL key" aria-label="Second HLL key" />
+            <h4>{ tr(lang, "PFMERGE view", "PFMERGE 보기") }</h4>
+            <label class="small">{ tr(lang, "compare with key ", "비교할 키 ") }
+                <input class="filter" value={track.other.clone()} oninput={onother} placeholder={tr(lang, "another HLL key", "다른 HLL 키")} aria-label={tr(lang, "Second HLL key", "두 번째 HLL 키")} />
             </label>
             { if other.is_some() {
                 html! { <div class="merge">
                     <figure><canvas ref={canvas_b} width="128" height="128" class="heat small"></canvas><figcaption>{ &track.other }</figcaption></figure>
-                    <figure><canvas ref={canvas_m} width="128" height="128" class="heat small"></canvas><figcaption>{ "max with the key above = PFMERGE" }</figcaption></figure>
+                    <figure><canvas ref={canvas_m} width="128" height="128" class="heat small"></canvas><figcaption>{ tr(lang, "max with the key above = PFMERGE", "위 키와의 최댓값 = PFMERGE") }</figcaption></figure>
                 </div> }
             } else { html! {} } }
         </div>

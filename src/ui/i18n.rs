@@ -10,17 +10,36 @@ use super::persist;
 
 pub const LANG_KEY: &str = "kvlab:lang";
 
+thread_local! {
+    /// The language in force, for code outside the components (notes that [`super::exec`]
+    /// writes into a tab's transcript).
+    static CURRENT: std::cell::Cell<Lang> = const { std::cell::Cell::new(Lang::En) };
+}
+
+/// The language in force (as [`use_lang`], for code that is not a component).
+pub fn current() -> Lang {
+    CURRENT.with(|c| c.get())
+}
+
 /// The saved choice, else the browser's language.
 pub fn initial() -> Lang {
-    if let Some(saved) = persist::get(LANG_KEY) {
-        return if saved == "ko" { Lang::Ko } else { Lang::En };
-    }
-    web_sys::window()
-        .and_then(|w| w.navigator().language())
-        .map_or(Lang::En, |tag| Lang::from_tag(&tag))
+    let lang = if let Some(saved) = persist::get(LANG_KEY) {
+        if saved == "ko" {
+            Lang::Ko
+        } else {
+            Lang::En
+        }
+    } else {
+        web_sys::window()
+            .and_then(|w| w.navigator().language())
+            .map_or(Lang::En, |tag| Lang::from_tag(&tag))
+    };
+    CURRENT.with(|c| c.set(lang));
+    lang
 }
 
 pub fn save(lang: Lang) {
+    CURRENT.with(|c| c.set(lang));
     let _ = persist::set(LANG_KEY, lang.code());
     if let Some(el) = web_sys::window()
         .and_then(|w| w.document())
@@ -40,3 +59,15 @@ pub fn use_lang() -> Lang {
 pub fn tr(lang: Lang, en: &'static str, ko: &'static str) -> &'static str {
     lang.pick(en, ko)
 }
+
+/// Formats a text in the language in force: `trf!(lang, "{n} keys", "키 {n}개")`. Only
+/// the chosen language's text is formatted.
+macro_rules! trf {
+    ($lang:expr, $en:literal, $ko:literal $(,)?) => {
+        match $lang {
+            $crate::lessons::Lang::En => format!($en),
+            $crate::lessons::Lang::Ko => format!($ko),
+        }
+    };
+}
+pub(crate) use trf;

@@ -7,6 +7,7 @@ use yew::prelude::*;
 
 use super::engine;
 use super::exec::{use_model, Feed};
+use super::i18n::{self, tr, trf, use_lang, Lang};
 use super::session::PanelProps;
 use crate::console::repr;
 use crate::engine::list::End;
@@ -127,23 +128,30 @@ impl ListTrack {
                 .first()
                 .is_some_and(|a| lower(a).starts_with("bl") || lower(a).starts_with("brpop")) =>
             {
+                let lang = i18n::current();
                 let what = match reply {
-                    Reply::NilArray | Reply::Nil => "timed out".to_string(),
+                    Reply::NilArray | Reply::Nil => tr(lang, "timed out", "타임아웃").to_string(),
                     Reply::Error(e) => e.clone(),
-                    r => format!(
-                        "got {}",
-                        popped(r)
+                    r => {
+                        let got = popped(r)
                             .iter()
                             .map(|v| repr(v))
                             .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                            .join(", ");
+                        trf!(lang, "got {got}", "{got} 받음")
+                    }
                 };
                 let who = engine()
                     .borrow()
                     .client(*client)
                     .map_or(format!("client {client}"), |c| c.addr.clone());
-                self.served.insert(0, format!("{who} {what}"));
+                self.served.insert(
+                    0,
+                    match lang {
+                        Lang::En => format!("{who} {what}"),
+                        Lang::Ko => format!("{who}: {what}"),
+                    },
+                );
                 self.served.truncate(5);
                 true
             }
@@ -160,6 +168,7 @@ impl ListTrack {
 
 #[function_component(ListPanel)]
 pub fn list_panel(props: &PanelProps) -> Html {
+    let lang = use_lang();
     let model = use_model(ListTrack::default, ListTrack::feed, props.visible);
     if !props.visible {
         return html! {};
@@ -169,15 +178,15 @@ pub fn list_panel(props: &PanelProps) -> Html {
     let demo = props.session.runs(JOB_QUEUE);
     let served = html! {
         { for (!track.served.is_empty()).then(|| html! {
-            <div class="served"><b>{ "Served after waiting (대기 후 전달): " }</b>
+            <div class="served"><b>{ tr(lang, "Served after waiting: ", "기다린 뒤 전달됨: ") }</b>
                 { for track.served.iter().map(|s| html! { <span class="servedline">{ s }</span> }) }</div>
         }) }
     };
     let Some(key) = track.key.clone() else {
         return html! {
             <div class="listp">
-                <p>{ "No list yet (아직 리스트가 없습니다). Try " }<code>{ "RPUSH jobs a b c" }</code>{ ", then " }<code>{ "BLPOP jobs 0" }</code>{ " in another client tab, or:" }</p>
-                <button onclick={demo}>{ "Demo: a job queue · 데모: 작업 큐" }</button>
+                <p>{ tr(lang, "No list yet. Try ", "아직 리스트가 없습니다. ") }<code>{ "RPUSH jobs a b c" }</code>{ tr(lang, ", then ", "를 실행하고 다른 클라이언트 탭에서 ") }<code>{ "BLPOP jobs 0" }</code>{ tr(lang, " in another client tab, or:", "을 실행해 보거나:") }</p>
+                <button onclick={demo}>{ tr(lang, "Demo: a job queue", "데모: 작업 큐") }</button>
                 { served }
             </div>
         };
@@ -209,15 +218,15 @@ pub fn list_panel(props: &PanelProps) -> Html {
         let gap = i == SHOWN / 2 && len > SHOWN;
         html! {
             <>
-                { if gap { html! { <span class="qgap">{ format!("… {} more …", len - SHOWN) }</span> } } else { html! {} } }
-                <span class={classes!("qitem", fresh.then_some("fresh"))} title={format!("index {i}")}>{ repr(&v[..v.len().min(24)]) }</span>
+                { if gap { html! { <span class="qgap">{ { let n = len - SHOWN; trf!(lang, "… {n} more …", "… {n}개 더 …") } }</span> } } else { html! {} } }
+                <span class={classes!("qitem", fresh.then_some("fresh"))} title={trf!(lang, "index {i}", "인덱스 {i}")}>{ repr(&v[..v.len().min(24)]) }</span>
             </>
         }
     });
     let leaving = match &track.change {
         Some(Change::Popped(end, vs)) if !vs.is_empty() => html! {
             <div class={classes!("leaving", if *end == End::Left { "left" } else { "right" })}>
-                { format!("{} popped from the {}: ", vs.len(), if *end == End::Left { "head (left)" } else { "tail (right)" }) }
+                { { let n = vs.len(); if *end == End::Left { trf!(lang, "{n} popped from the head (left): ", "머리(왼쪽)에서 {n}개 꺼냄: ") } else { trf!(lang, "{n} popped from the tail (right): ", "꼬리(오른쪽)에서 {n}개 꺼냄: ") } } }
                 { for vs.iter().map(|v| html! { <span class="qitem gone">{ repr(v) }</span> }) }
             </div>
         },
@@ -225,20 +234,20 @@ pub fn list_panel(props: &PanelProps) -> Html {
     };
     html! {
         <div class="listp">
-            <div class="toolbar"><span><b>{ String::from_utf8_lossy(&key).into_owned() }</b>{ format!(" — {len} elements") }</span>
-                <span class="muted">{ "head (LPUSH/LPOP) ← → tail (RPUSH/RPOP)" }</span></div>
-            <div class="queue" aria-label="list elements">{ for cells }</div>
-            { if len == 0 { html! { <p class="muted small">{ "empty: the key is gone (Redis deletes an empty list)" }</p> } } else { html! {} } }
+            <div class="toolbar"><span><b>{ String::from_utf8_lossy(&key).into_owned() }</b>{ trf!(lang, " — {len} elements", " — 원소 {len}개") }</span>
+                <span class="muted">{ tr(lang, "head (LPUSH/LPOP) ← → tail (RPUSH/RPOP)", "머리 (LPUSH/LPOP) ← → 꼬리 (RPUSH/RPOP)") }</span></div>
+            <div class="queue" aria-label={tr(lang, "list elements", "리스트 원소")}>{ for cells }</div>
+            { if len == 0 { html! { <p class="muted small">{ tr(lang, "empty: the key is gone (Redis deletes an empty list)", "비었습니다: 키가 사라졌습니다 (Redis는 빈 리스트를 지웁니다)") }</p> } } else { html! {} } }
             { leaving }
-            <div class="waiters"><b>{ format!("Blocked on {}: ", String::from_utf8_lossy(&key)) }</b>
-                { if waiting.is_empty() { html! { <span class="muted">{ "nobody" }</span> } } else { html! {
+            <div class="waiters"><b>{ { let k = String::from_utf8_lossy(&key); trf!(lang, "Blocked on {k}: ", "{k}에서 블로킹 중: ") } }</b>
+                { if waiting.is_empty() { html! { <span class="muted">{ tr(lang, "nobody", "없음") }</span> } } else { html! {
                     <ol class="waitlist">{ for waiting.iter().map(|w| html! { <li class="waiter">{ w }</li> }) }</ol>
                 } } }
-                <span class="muted small">{ " (served first come, first served; each push serves one)" }</span>
+                <span class="muted small">{ tr(lang, " (served first come, first served; each push serves one)", " (먼저 온 순서대로 전달, 푸시 하나가 한 클라이언트에게)") }</span>
             </div>
             { served }
-            <div class="demo"><button onclick={demo}>{ "Demo: a job queue · 데모: 작업 큐" }</button>
-                <p class="muted small">{ "A producer LPUSHes jobs, a worker RPOPs the oldest: first in, first out. With BRPOP the worker waits instead of polling. 생산자가 LPUSH로 작업을 넣고 워커가 RPOP으로 가장 오래된 것을 꺼냅니다 (선입선출). BRPOP이면 폴링 대신 기다립니다." }</p></div>
+            <div class="demo"><button onclick={demo}>{ tr(lang, "Demo: a job queue", "데모: 작업 큐") }</button>
+                <p class="muted small">{ tr(lang, "A producer LPUSHes jobs, a worker RPOPs the oldest: first in, first out. With BRPOP the worker waits instead of polling.", "생산자가 LPUSH로 작업을 넣고 워커가 RPOP으로 가장 오래된 것을 꺼냅니다: 선입선출. BRPOP을 쓰면 워커가 폴링하지 않고 기다립니다.") }</p></div>
         </div>
     }
 }

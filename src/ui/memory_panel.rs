@@ -20,6 +20,7 @@ use gloo::timers::callback::Timeout;
 use yew::prelude::*;
 
 use super::exec::{use_model, Model};
+use super::i18n::{tr, trf, use_lang, Lang};
 use super::panels::touches_keyspace;
 use super::session::{PanelKind, PanelProps, Session};
 use super::{engine, perf_now};
@@ -199,23 +200,31 @@ impl SimView {
 }
 
 /// Why an eviction chose its key, from the policy and the candidate's score.
-fn why(e: &crate::engine::evict::Eviction) -> String {
+fn why(e: &crate::engine::evict::Eviction, lang: Lang) -> String {
     match e.policy {
-        Policy::AllkeysLru | Policy::VolatileLru => format!("idle {} s", e.score / 1000),
+        Policy::AllkeysLru | Policy::VolatileLru => {
+            let s = e.score / 1000;
+            trf!(lang, "idle {s} s", "유휴 {s}초")
+        }
         Policy::AllkeysLfu | Policy::VolatileLfu => {
-            format!("LFU counter {}", 255u64.saturating_sub(e.score))
+            let c = 255u64.saturating_sub(e.score);
+            trf!(lang, "LFU counter {c}", "LFU 카운터 {c}")
         }
         Policy::VolatileTtl => {
             let at = (u64::MAX - e.score) as i64;
-            format!("TTL {:.1} s left", (at - e.at_ms) as f64 / 1000.0)
+            let left = (at - e.at_ms) as f64 / 1000.0;
+            trf!(lang, "TTL {left:.1} s left", "TTL {left:.1}초 남음")
         }
-        Policy::AllkeysRandom | Policy::VolatileRandom => "random pick".into(),
+        Policy::AllkeysRandom | Policy::VolatileRandom => {
+            tr(lang, "random pick", "무작위 선택").into()
+        }
         Policy::NoEviction => String::new(),
     }
 }
 
 #[function_component(MemoryPanel)]
 pub fn memory_panel(props: &PanelProps) -> Html {
+    let lang = use_lang();
     // The simulator's figures are the panel's own model; the gauge, evictions and
     // scatter read the engine whenever the keyspace may have changed.
     let model = use_model(SimView::default, |_, f| touches_keyspace(f), props.visible);
@@ -244,10 +253,10 @@ pub fn memory_panel(props: &PanelProps) -> Html {
     }
     html! {
         <div class="memory">
-            { gauge(&props.session) }
-            { evictions() }
-            { scatter(props.session.db) }
-            { simulator(&model) }
+            { gauge(&props.session, lang) }
+            { evictions(lang) }
+            { scatter(props.session.db, lang) }
+            { simulator(&model, lang) }
         </div>
     }
 }
@@ -276,7 +285,7 @@ fn lfu_demo(session: &Session) {
     session.show.emit(PanelKind::Memory);
 }
 
-fn gauge(session: &Session) -> Html {
+fn gauge(session: &Session, lang: Lang) -> Html {
     let eng = engine();
     let eng = eng.borrow();
     let used = eng.used_memory();
@@ -302,13 +311,25 @@ fn gauge(session: &Session) -> Html {
         Callback::from(move |_| lfu_demo(&session))
     };
     let (pct, label) = if max == 0 {
-        (0.0, format!("{} used, no maxmemory", bytes_human(used)))
+        let used = bytes_human(used);
+        (
+            0.0,
+            trf!(
+                lang,
+                "{used} used, no maxmemory",
+                "{used} 사용, maxmemory 없음"
+            ),
+        )
     } else {
         let p = used as f64 * 100.0 / max as f64;
-        (
-            p.min(100.0),
-            format!("{} of {} ({p:.0}%)", bytes_human(used), bytes_human(max)),
-        )
+        (p.min(100.0), {
+            let (used, max) = (bytes_human(used), bytes_human(max));
+            trf!(
+                lang,
+                "{used} of {max} ({p:.0}%)",
+                "{max} 중 {used} ({p:.0}%)"
+            )
+        })
     };
     html! {
         <section class="gauge-box">
@@ -317,7 +338,7 @@ fn gauge(session: &Session) -> Html {
                 <span class="gauge-label">{ label }</span>
             </div>
             <div class={classes!("gauge", (max > 0 && pct >= 95.0).then_some("full"))} role="meter"
-                aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{pct:.0}")} aria-label="memory used of maxmemory">
+                aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{pct:.0}")} aria-label={tr(lang, "memory used of maxmemory", "maxmemory 대비 사용 메모리")}>
                 <span class="gauge-fill" style={format!("width:{pct:.1}%")}></span>
             </div>
             <div class="gauge-policy">
@@ -326,47 +347,47 @@ fn gauge(session: &Session) -> Html {
                         { for sim::POLICIES.iter().map(|p| html! { <option value={*p} selected={*p == policy}>{ *p }</option> }) }
                     </select>
                 </label>
-                <span class="muted">{ format!(" {keys} keys, {evicted} evicted so far") }</span>
+                <span class="muted">{ trf!(lang, " {keys} keys, {evicted} evicted so far", " 키 {keys}개, 지금까지 축출 {evicted}개") }</span>
             </div>
             <div class="gauge-more muted small">
-                { format!("peak {} · dataset {} · overhead {} · fragmentation ", bytes_human(report.peak), bytes_human(report.dataset()), bytes_human(report.overhead)) }
+                { { let (peak, dataset, overhead) = (bytes_human(report.peak), bytes_human(report.dataset()), bytes_human(report.overhead)); trf!(lang, "peak {peak} · dataset {dataset} · overhead {overhead} · fragmentation ", "최대 {peak} · 데이터셋 {dataset} · 오버헤드 {overhead} · 단편화 ") } }
                 <span class={classes!("frag", (frag > 1.4).then_some("high"))}>{ format!("{frag:.2}") }</span>
                 { " " }
                 <button onclick={run("MEMORY STATS")}>{ "MEMORY STATS" }</button>
                 <button onclick={run("MEMORY DOCTOR")}>{ "MEMORY DOCTOR" }</button>
-                { if frag > 1.05 { html! { <button onclick={run("MEMORY PURGE")} title="Deleted keys left memory with the allocator; purge gives it back">{ "MEMORY PURGE" }</button> } } else { html! {} } }
+                { if frag > 1.05 { html! { <button onclick={run("MEMORY PURGE")} title={tr(lang, "Deleted keys left memory with the allocator; purge gives it back", "삭제된 키의 메모리가 할당자에 남아 있습니다. PURGE로 돌려줍니다")}>{ "MEMORY PURGE" }</button> } } else { html! {} } }
             </div>
             { if max == 0 { html! {
-                <p class="muted small">{ "No maxmemory: like Redis, KV Lab grows without limit (an empty server already uses about 860 KB). Set a limit to see eviction: " }
+                <p class="muted small">{ tr(lang, "No maxmemory: like Redis, KV Lab grows without limit (an empty server already uses about 860 KB). Set a limit to see eviction: ", "maxmemory가 없습니다: Redis처럼 KV Lab도 한없이 커집니다 (빈 서버도 이미 약 860 KB를 씁니다). 축출을 보려면 한도를 정하세요: ") }
                     <button onclick={run("CONFIG SET maxmemory 2mb")}>{ "CONFIG SET maxmemory 2mb" }</button></p>
             } } else { html! {} } }
-            <p class="muted small">{ "Eviction runs before each command while memory is over the limit. " }
-                <button onclick={demo} title="Loads 1500 keys, reads ten of them often, then lowers maxmemory: watch which keys go">{ "Demo: LFU keeps the hot keys" }</button></p>
+            <p class="muted small">{ tr(lang, "Eviction runs before each command while memory is over the limit. ", "메모리가 한도를 넘는 동안에는 명령마다 실행 전에 축출이 일어납니다. ") }
+                <button onclick={demo} title={tr(lang, "Loads 1500 keys, reads ten of them often, then lowers maxmemory: watch which keys go", "키 1500개를 넣고 그중 10개를 자주 읽은 뒤 maxmemory를 낮춥니다: 어떤 키가 사라지는지 보세요")}>{ tr(lang, "Demo: LFU keeps the hot keys", "데모: LFU는 핫 키를 남긴다") }</button></p>
         </section>
     }
 }
 
-fn evictions() -> Html {
+fn evictions(lang: Lang) -> Html {
     let eng = engine();
     let eng = eng.borrow();
     let now = eng.now_ms();
     let list = &eng.core.evictions;
     if list.is_empty() {
         return html! {
-            <section class="evictions"><h3>{ "Evictions" }</h3>
-                <p class="muted small">{ "None yet. When memory goes over maxmemory, each evicted key appears here with the reason the policy picked it." }</p>
+            <section class="evictions"><h3>{ tr(lang, "Evictions", "축출") }</h3>
+                <p class="muted small">{ tr(lang, "None yet. When memory goes over maxmemory, each evicted key appears here with the reason the policy picked it.", "아직 없습니다. 메모리가 maxmemory를 넘으면 축출된 키가 정책이 그 키를 고른 이유와 함께 여기에 나옵니다.") }</p>
             </section>
         };
     }
     html! {
-        <section class="evictions"><h3>{ "Evictions" }<span class="muted small">{ format!(" (latest {} of {})", list.len().min(EVICTIONS_SHOWN), eng.core.stats.evicted_keys) }</span></h3>
+        <section class="evictions"><h3>{ tr(lang, "Evictions", "축출") }<span class="muted small">{ { let (shown, total) = (list.len().min(EVICTIONS_SHOWN), eng.core.stats.evicted_keys); trf!(lang, " (latest {shown} of {total})", " (전체 {total}개 중 최근 {shown}개)") } }</span></h3>
             <ol class="evlist">
                 { for list.iter().rev().take(EVICTIONS_SHOWN).map(|e| html! {
                     <li class="ev">
                         <code class="evkey">{ super::panels::cli_arg(&e.key) }</code>
                         { if e.db != 0 { html! { <span class="muted">{ format!(" db{}", e.db) }</span> } } else { html! {} } }
-                        <span class="evwhy">{ why(e) }</span>
-                        <span class="muted small">{ format!("{} · {} freed · {:.0} s ago", e.policy.name(), bytes_human(e.bytes), ((now - e.at_ms).max(0) as f64 / 1000.0).floor()) }</span>
+                        <span class="evwhy">{ why(e, lang) }</span>
+                        <span class="muted small">{ { let (policy, freed, ago) = (e.policy.name(), bytes_human(e.bytes), ((now - e.at_ms).max(0) as f64 / 1000.0).floor()); trf!(lang, "{policy} · {freed} freed · {ago:.0} s ago", "{policy} · {freed} 해제 · {ago:.0}초 전") } }</span>
                     </li>
                 }) }
             </ol>
@@ -374,7 +395,7 @@ fn evictions() -> Html {
     }
 }
 
-fn scatter(db: usize) -> Html {
+fn scatter(db: usize, lang: Lang) -> Html {
     let eng = engine();
     let eng = eng.borrow();
     let keys = eng.access_sample(db, SCATTER_KEYS);
@@ -419,13 +440,18 @@ fn scatter(db: usize) -> Html {
             .take(3)
             .map(|k| String::from_utf8_lossy(&k.key).into_owned())
             .collect();
-        let title = format!(
-            "{n} key{} · idle {idle} s · LFU counter {freq} · {}{}{}",
-            if n == 1 { "" } else { "s" },
-            names.join(", "),
-            if n > 3 { ", …" } else { "" },
-            if pooled > 0 { format!(" · {pooled} in the eviction pool") } else { String::new() }
-        );
+        let (names, more) = (names.join(", "), if n > 3 { ", …" } else { "" });
+        let title = match lang {
+            Lang::En => format!(
+                "{n} key{} · idle {idle} s · LFU counter {freq} · {names}{more}{}",
+                if n == 1 { "" } else { "s" },
+                if pooled > 0 { format!(" · {pooled} in the eviction pool") } else { String::new() }
+            ),
+            Lang::Ko => format!(
+                "키 {n}개 · 유휴 {idle}초 · LFU 카운터 {freq} · {names}{more}{}",
+                if pooled > 0 { format!(" · 축출 풀에 {pooled}개") } else { String::new() }
+            ),
+        };
         let radius = |n: usize| (2.5 + 1.2 * ((n.max(1) - 1) as f64).sqrt()).min(16.0);
         let (cx, cy) = (format!("{:.1}", lx(idle)), format!("{:.1}", ly(freq)));
         let victims = (pooled > 0).then(|| html! {
@@ -439,25 +465,37 @@ fn scatter(db: usize) -> Html {
         }
     });
     let looks = if policy.is_lfu() {
-        "LFU is in force: it evicts from the bottom (lowest counters) and ignores the x axis."
+        tr(
+            lang,
+            "LFU is in force: it evicts from the bottom (lowest counters) and ignores the x axis.",
+            "LFU 정책입니다: 아래쪽(카운터가 가장 낮은 키)부터 축출하고 x축은 보지 않습니다.",
+        )
     } else if policy.is_lru() {
-        "LRU is in force: it evicts from the right (longest idle) and ignores the y axis."
+        tr(
+            lang,
+            "LRU is in force: it evicts from the right (longest idle) and ignores the y axis.",
+            "LRU 정책입니다: 오른쪽(가장 오래 쓰이지 않은 키)부터 축출하고 y축은 보지 않습니다.",
+        )
     } else {
-        "Under a random policy or noeviction neither axis matters."
+        tr(
+            lang,
+            "Under a random policy or noeviction neither axis matters.",
+            "무작위 정책이나 noeviction에서는 어느 축도 상관없습니다.",
+        )
     };
     html! {
-        <section class="scatter-box"><h3>{ "What LRU and LFU see" }<span class="muted small">{ format!(" ({} of {total} keys)", keys.len()) }</span></h3>
-            <svg class="scatter" viewBox={format!("0 0 {w} {h}")} role="img" aria-label="keys by idle time and LFU counter">
+        <section class="scatter-box"><h3>{ tr(lang, "What LRU and LFU see", "LRU와 LFU가 보는 것") }<span class="muted small">{ { let shown = keys.len(); trf!(lang, " ({shown} of {total} keys)", " (키 {total}개 중 {shown}개)") } }</span></h3>
+            <svg class="scatter" viewBox={format!("0 0 {w} {h}")} role="img" aria-label={tr(lang, "keys by idle time and LFU counter", "유휴 시간과 LFU 카운터별 키")}>
                 <line class="axis" x1="30" y1={format!("{}", h - 20.0)} x2={format!("{w}")} y2={format!("{}", h - 20.0)} />
                 <line class="axis" x1="30" y1="5" x2="30" y2={format!("{}", h - 20.0)} />
                 <text x="32" y={format!("{}", h - 6.0)} class="tick">{ "0 s" }</text>
-                <text x={format!("{}", w - 4.0)} y={format!("{}", h - 6.0)} class="tick" text-anchor="end">{ format!("idle {max_idle} s (log) →") }</text>
+                <text x={format!("{}", w - 4.0)} y={format!("{}", h - 6.0)} class="tick" text-anchor="end">{ trf!(lang, "idle {max_idle} s (log) →", "유휴 {max_idle}초 (로그) →") }</text>
                 <text x="26" y="12" class="tick" text-anchor="end">{ max_freq }</text>
                 <text x="26" y={format!("{}", h - 20.0)} class="tick" text-anchor="end">{ "0" }</text>
-                <text x="36" y="12" class="tick">{ "↑ LFU counter" }</text>
+                <text x="36" y="12" class="tick">{ tr(lang, "↑ LFU counter", "↑ LFU 카운터") }</text>
                 { for dots }
             </svg>
-            <p class="muted small">{ looks }{ " A dot's size is how many keys share it (hover for names); the red part, how many of them wait in the eviction pool as the next victims. Ringed: keys with a TTL (what volatile-* may evict)." }</p>
+            <p class="muted small">{ looks }{ tr(lang, " A dot's size is how many keys share it (hover for names); the red part, how many of them wait in the eviction pool as the next victims. Ringed: keys with a TTL (what volatile-* may evict).", " 점의 크기는 그 자리에 있는 키의 수입니다 (마우스를 올리면 이름이 나옵니다). 빨간 부분은 그중 축출 풀에서 다음 희생양으로 기다리는 키의 수입니다. 테두리가 있는 점: TTL이 있는 키 (volatile-*가 축출할 수 있는 키).") }</p>
         </section>
     }
 }
@@ -517,7 +555,7 @@ fn policy_class(p: &str) -> &'static str {
     }
 }
 
-fn simulator(model: &Model<SimView>) -> Html {
+fn simulator(model: &Model<SimView>, lang: Lang) -> Html {
     let v = model.get();
     let cfg = &v.cfg;
     let field = |label: &'static str,
@@ -606,14 +644,14 @@ fn simulator(model: &Model<SimView>) -> Html {
     let status = if let Some(e) = &v.error {
         html! { <p class="error small">{ e.clone() }</p> }
     } else if v.total == 0 {
-        html! { <p class="muted small">{ "Runs in its own engine on a simulated clock: your keyspace is not touched." }</p> }
+        html! { <p class="muted small">{ tr(lang, "Runs in its own engine on a simulated clock: your keyspace is not touched.", "별도의 엔진에서 가상 시계로 실행합니다: 여러분의 키스페이스는 건드리지 않습니다.") }</p> }
     } else {
         html! {
             <p class="sim-status">
                 <b>{ v.policy.clone() }</b>
-                { format!(" {} / {} requests ({progress:.0}%) · hit rate ", v.done, v.total) }
+                { { let (done, total) = (v.done, v.total); trf!(lang, " {done} / {total} requests ({progress:.0}%) · hit rate ", " 요청 {done} / {total} ({progress:.0}%) · 적중률 ") } }
                 <span class="sim-hit">{ format!("{:.1}%", v.hit_rate) }</span>
-                { format!(" · {} evicted · {} OOM errors{}", v.evicted, v.oom, if v.running { " · running…" } else { " · done" }) }
+                { { let (evicted, oom) = (v.evicted, v.oom); let state = if v.running { tr(lang, " · running…", " · 실행 중…") } else { tr(lang, " · done", " · 완료") }; trf!(lang, " · {evicted} evicted · {oom} OOM errors{state}", " · 축출 {evicted}개 · OOM 오류 {oom}개{state}") } }
             </p>
         }
     };
@@ -625,9 +663,9 @@ fn simulator(model: &Model<SimView>) -> Html {
         let ev_max = ev.last().copied().unwrap_or(0.0).max(1.0);
         html! {
             <div class="charts">
-                { line_chart(&[(hits, "hits")], 100.0, "hit rate % (each point: its own requests)", None) }
-                { line_chart(&[(mem, "mem")], mem_max, "used memory (line: maxmemory)", Some(cfg.maxmemory as f64)) }
-                { line_chart(&[(ev, "ev")], ev_max, "evictions so far", None) }
+                { line_chart(&[(hits, "hits")], 100.0, tr(lang, "hit rate % (each point: its own requests)", "적중률 % (점마다 그 구간의 요청)"), None) }
+                { line_chart(&[(mem, "mem")], mem_max, tr(lang, "used memory (line: maxmemory)", "사용 메모리 (선: maxmemory)"), Some(cfg.maxmemory as f64)) }
+                { line_chart(&[(ev, "ev")], ev_max, tr(lang, "evictions so far", "지금까지 축출 수"), None) }
             </div>
         }
     });
@@ -637,7 +675,7 @@ fn simulator(model: &Model<SimView>) -> Html {
         html! {
             <div class="compare">
                 <table class="results">
-                    <thead><tr><th>{ "policy" }</th><th>{ "hit rate" }</th><th></th><th>{ "evicted" }</th><th>{ "OOM errors" }</th><th>{ "keys at end" }</th></tr></thead>
+                    <thead><tr><th>{ tr(lang, "policy", "정책") }</th><th>{ tr(lang, "hit rate", "적중률") }</th><th></th><th>{ tr(lang, "evicted", "축출") }</th><th>{ tr(lang, "OOM errors", "OOM 오류") }</th><th>{ tr(lang, "keys at end", "끝난 뒤 키 수") }</th></tr></thead>
                     <tbody>
                         { for v.results.iter().map(|r| html! {
                             <tr class={classes!((r.hit_rate == best).then_some("best"))} data-policy={r.policy.clone()}>
@@ -651,39 +689,39 @@ fn simulator(model: &Model<SimView>) -> Html {
                         }) }
                     </tbody>
                 </table>
-                { line_chart(&curves, 100.0, "hit rate % over the run, one line per policy", None) }
-                <p class="muted small">{ "Same trace for every policy. noeviction refuses SETs once full (OOM errors; the app would fall back to the database). volatile-* may only evict keys with a TTL: with too few of them they fail the same way." }</p>
+                { line_chart(&curves, 100.0, tr(lang, "hit rate % over the run, one line per policy", "실행 중 적중률 %, 정책마다 선 하나"), None) }
+                <p class="muted small">{ tr(lang, "Same trace for every policy. noeviction refuses SETs once full (OOM errors; the app would fall back to the database). volatile-* may only evict keys with a TTL: with too few of them they fail the same way.", "모든 정책에 같은 트레이스를 씁니다. noeviction은 가득 차면 SET을 거부합니다 (OOM 오류: 앱은 데이터베이스로 넘어갑니다). volatile-*는 TTL이 있는 키만 축출할 수 있어, 그런 키가 너무 적으면 같은 식으로 실패합니다.") }</p>
             </div>
         }
     });
     html! {
-        <section class="simulator"><h3>{ "Simulator: a cache in front of a database" }</h3>
+        <section class="simulator"><h3>{ tr(lang, "Simulator: a cache in front of a database", "시뮬레이터: 데이터베이스 앞의 캐시") }</h3>
             <div class="sim-form">
                 <label class="field">{ "maxmemory" }
                     <select name="maxmemory" onchange={on_mem} disabled={v.running}>
                         { for SIZES.iter().map(|(name, b)| html! { <option value={b.to_string()} selected={*b == cfg.maxmemory}>{ *name }</option> }) }
                     </select>
                 </label>
-                <label class="field">{ "policy" }
+                <label class="field">{ tr(lang, "policy", "정책") }
                     <select name="policy" onchange={on_policy} disabled={v.running}>
                         { for sim::POLICIES.iter().map(|p| html! { <option value={*p} selected={*p == cfg.policy}>{ *p }</option> }) }
                     </select>
                 </label>
-                { field("keys", "keys", cfg.keys.to_string(), 10.0, sim::MAX_KEYS as f64, 100.0, |c, x| c.keys = x as usize) }
-                { field("Zipf skew", "zipf", format!("{}", cfg.zipf_s), 0.0, 3.0, 0.1, |c, x| c.zipf_s = x) }
-                { field("reads %", "reads", cfg.read_pct.to_string(), 0.0, 100.0, 5.0, |c, x| c.read_pct = x as u32) }
-                { field("keys with TTL %", "ttlpct", cfg.ttl_pct.to_string(), 0.0, 100.0, 10.0, |c, x| c.ttl_pct = x as u32) }
-                { field("TTL s", "ttl", cfg.ttl_secs.to_string(), 1.0, 86_400.0, 10.0, |c, x| c.ttl_secs = x as u64) }
-                { field("TTL jitter ±%", "jitter", cfg.jitter_pct.to_string(), 0.0, 100.0, 5.0, |c, x| c.jitter_pct = x as u32) }
-                { field("value bytes", "value", cfg.value_bytes.to_string(), 1.0, 100_000.0, 50.0, |c, x| c.value_bytes = x as usize) }
-                { field("requests", "requests", cfg.requests.to_string(), 100.0, sim::MAX_REQUESTS as f64, 1000.0, |c, x| c.requests = x as usize) }
-                { field("requests/s", "rate", cfg.rate.to_string(), 1.0, 100_000.0, 100.0, |c, x| c.rate = x as u32) }
+                { field(tr(lang, "keys", "키 수"), "keys", cfg.keys.to_string(), 10.0, sim::MAX_KEYS as f64, 100.0, |c, x| c.keys = x as usize) }
+                { field(tr(lang, "Zipf skew", "Zipf 치우침"), "zipf", format!("{}", cfg.zipf_s), 0.0, 3.0, 0.1, |c, x| c.zipf_s = x) }
+                { field(tr(lang, "reads %", "읽기 %"), "reads", cfg.read_pct.to_string(), 0.0, 100.0, 5.0, |c, x| c.read_pct = x as u32) }
+                { field(tr(lang, "keys with TTL %", "TTL 있는 키 %"), "ttlpct", cfg.ttl_pct.to_string(), 0.0, 100.0, 10.0, |c, x| c.ttl_pct = x as u32) }
+                { field(tr(lang, "TTL s", "TTL 초"), "ttl", cfg.ttl_secs.to_string(), 1.0, 86_400.0, 10.0, |c, x| c.ttl_secs = x as u64) }
+                { field(tr(lang, "TTL jitter ±%", "TTL 지터 ±%"), "jitter", cfg.jitter_pct.to_string(), 0.0, 100.0, 5.0, |c, x| c.jitter_pct = x as u32) }
+                { field(tr(lang, "value bytes", "값 바이트"), "value", cfg.value_bytes.to_string(), 1.0, 100_000.0, 50.0, |c, x| c.value_bytes = x as usize) }
+                { field(tr(lang, "requests", "요청 수"), "requests", cfg.requests.to_string(), 100.0, sim::MAX_REQUESTS as f64, 1000.0, |c, x| c.requests = x as usize) }
+                { field(tr(lang, "requests/s", "초당 요청"), "rate", cfg.rate.to_string(), 1.0, 100_000.0, 100.0, |c, x| c.rate = x as u32) }
             </div>
-            <p class="muted small">{ format!("About {fit} of {} keys fit in the {} above an empty server.", cfg.keys, bytes_human(room)) }</p>
+            <p class="muted small">{ { let (keys, room) = (cfg.keys, bytes_human(room)); trf!(lang, "About {fit} of {keys} keys fit in the {room} above an empty server.", "빈 서버 위로 남은 {room}에 키 {keys}개 중 약 {fit}개가 들어갑니다.") } }</p>
             <div class="sim-actions">
-                <button class="run" onclick={start(false)} disabled={v.running}>{ "Run" }</button>
-                <button class="compare-all" onclick={start(true)} disabled={v.running}>{ "Compare all policies" }</button>
-                <button onclick={stop} disabled={!v.running}>{ "Stop" }</button>
+                <button class="run" onclick={start(false)} disabled={v.running}>{ tr(lang, "Run", "시뮬레이션 실행") }</button>
+                <button class="compare-all" onclick={start(true)} disabled={v.running}>{ tr(lang, "Compare all policies", "모든 정책 비교") }</button>
+                <button onclick={stop} disabled={!v.running}>{ tr(lang, "Stop", "중지") }</button>
                 <progress max="100" value={format!("{progress:.0}")}></progress>
             </div>
             { status }

@@ -18,6 +18,7 @@ use yew::prelude::*;
 
 use super::engine;
 use super::exec::{self, use_model, Feed};
+use super::i18n::{tr, trf, use_lang, Lang};
 use super::session::{PanelKind, PanelProps, Session};
 use crate::console::repr;
 use crate::engine::pubsub::Published;
@@ -109,11 +110,16 @@ fn observe(m: &mut Msgs, f: &Feed) -> bool {
     new > 0 || matches!(f, Feed::Ran(o) if o.is(SUB_COMMANDS))
 }
 
-fn who_label(session: &Session, w: &Who) -> String {
+fn who_label(session: &Session, w: &Who, lang: Lang) -> String {
     match w {
         Who::Client(c) => session.label_of(*c),
-        Who::Notification => "server: keyspace notification".into(),
-        Who::Expiry => "server: active expiry".into(),
+        Who::Notification => tr(
+            lang,
+            "server: keyspace notification",
+            "서버: 키스페이스 알림",
+        )
+        .into(),
+        Who::Expiry => tr(lang, "server: active expiry", "서버: 능동 만료").into(),
     }
 }
 
@@ -177,9 +183,12 @@ pub fn use_two_tab_demo(session: &Session, run: fn(&Session, u64, u64)) -> Callb
     })
 }
 
-fn chip(label: String, via: Option<&[u8]>) -> Html {
+fn chip(label: String, via: Option<&[u8]>, lang: Lang) -> Html {
     let text = match via {
-        Some(p) => format!("{label} (via pattern {})", repr(p)),
+        Some(p) => {
+            let p = repr(p);
+            trf!(lang, "{label} (via pattern {p})", "{label} (패턴 {p} 경유)")
+        }
         None => label,
     };
     html! { <span class="subchip">{ text }</span> }
@@ -187,6 +196,7 @@ fn chip(label: String, via: Option<&[u8]>) -> Html {
 
 #[function_component(MessagingPanel)]
 pub fn messaging_panel(props: &PanelProps) -> Html {
+    let lang = use_lang();
     let model = use_model(Msgs::default, observe, props.visible);
     let news = use_two_tab_demo(&props.session, demo_news);
     let expiry = use_two_tab_demo(&props.session, demo_expiry);
@@ -216,7 +226,7 @@ pub fn messaging_panel(props: &PanelProps) -> Html {
     }
     let publisher_rows = publishers.iter().map(|(w, chans)| {
         html! {
-            <li class="publisher"><b>{ who_label(session, w) }</b>{ " → " }
+            <li class="publisher"><b>{ who_label(session, w, lang) }</b>{ " → " }
                 { chans.iter().map(|c| repr(c)).collect::<Vec<_>>().join(", ") }</li>
         }
     });
@@ -224,14 +234,14 @@ pub fn messaging_panel(props: &PanelProps) -> Html {
         html! {
             <li class="channel" data-channel={String::from_utf8_lossy(ch).into_owned()}>
                 <code>{ repr(ch) }</code>{ " → " }
-                { for subs.iter().map(|c| chip(session.label_of(*c), None)) }
+                { for subs.iter().map(|c| chip(session.label_of(*c), None, lang)) }
             </li>
         }
     });
     let pattern_rows = patterns.iter().map(|(p, subs)| {
         html! {
-            <li class="pattern"><code>{ repr(p) }</code><span class="muted">{ " (pattern 패턴)" }</span>{ " → " }
-                { for subs.iter().map(|c| chip(session.label_of(*c), None)) }
+            <li class="pattern"><code>{ repr(p) }</code><span class="muted">{ tr(lang, " (pattern)", " (패턴)") }</span>{ " → " }
+                { for subs.iter().map(|c| chip(session.label_of(*c), None, lang)) }
             </li>
         }
     });
@@ -240,14 +250,22 @@ pub fn messaging_panel(props: &PanelProps) -> Html {
         let mut what: Vec<String> = Vec::new();
         if let Some(s) = subs {
             what.extend(s.channels.iter().map(|c| repr(c)));
-            what.extend(s.patterns.iter().map(|p| format!("{} (pattern)", repr(p))));
-            what.extend(s.shard.iter().map(|c| format!("{} (shard)", repr(c))));
+            what.extend(
+                s.patterns
+                    .iter()
+                    .map(|p| format!("{}{}", repr(p), tr(lang, " (pattern)", " (패턴)"))),
+            );
+            what.extend(
+                s.shard
+                    .iter()
+                    .map(|c| format!("{}{}", repr(c), tr(lang, " (shard)", " (샤드)"))),
+            );
         }
         let monitor = eng.core.monitors.contains(id);
         html! {
             <li class="subtab" data-client={id.to_string()}><b>{ label }</b>{ ": " }
                 { if what.is_empty() && !monitor {
-                    "not subscribed (구독 없음)".to_string()
+                    tr(lang, "not subscribed", "구독 없음").to_string()
                 } else {
                     let mut t = what.join(", ");
                     if monitor {
@@ -264,43 +282,42 @@ pub fn messaging_panel(props: &PanelProps) -> Html {
         html! {
             <tr key={msg.seq} class={classes!("msgrow", if lost { "lost" } else { "delivered" })}>
                 <td class="num">{ msg.seq }</td>
-                <td>{ who_label(session, &msg.from) }</td>
-                <td><code>{ repr(&msg.p.channel) }</code>{ if msg.p.shard { " (shard)" } else { "" } }</td>
+                <td>{ who_label(session, &msg.from, lang) }</td>
+                <td><code>{ repr(&msg.p.channel) }</code>{ if msg.p.shard { tr(lang, " (shard)", " (샤드)") } else { "" } }</td>
                 <td><code>{ repr(&msg.p.message[..msg.p.message.len().min(200)]) }</code></td>
                 <td class="to">{ if lost {
-                    html! { <span class="lostmark" title="Nobody was subscribed when it was published: Pub/Sub does not keep messages.">{ "LOST: nobody listening (유실: 구독자 없음)" }</span> }
+                    html! { <span class="lostmark" title={tr(lang, "Nobody was subscribed when it was published: Pub/Sub does not keep messages.", "발행 순간 구독자가 없었습니다: Pub/Sub는 메시지를 저장하지 않습니다.")}>{ tr(lang, "LOST: nobody listening", "유실: 구독자 없음") }</span> }
                 } else {
-                    html! { <>{ for msg.p.receivers.iter().map(|(c, via)| chip(session.label_of(*c), via.as_deref())) }</> }
+                    html! { <>{ for msg.p.receivers.iter().map(|(c, via)| chip(session.label_of(*c), via.as_deref(), lang)) }</> }
                 } }</td>
             </tr>
         }
     });
     html! {
         <div class="msgp">
-            <p class="explain">{ "Pub/Sub delivers at most once: PUBLISH hands a message to whoever is subscribed at that moment and keeps nothing. With nobody listening the message is lost, and a subscriber that joins later never sees it (use a list or a stream when messages must wait)." }</p>
-            <p class="explain ko">{ "Pub/Sub는 최대 한 번(at-most-once) 전달합니다. PUBLISH 순간에 구독 중인 클라이언트에게만 전달되고 저장되지 않으므로, 구독자가 없으면 메시지는 사라집니다." }</p>
-            <div class="flow" aria-label="Message flow">
-                <section aria-label="Publishers"><h5>{ "Publishers (발행자)" }</h5>
-                    { if publishers.is_empty() { html! { <p class="muted small">{ "Nothing published yet. Try PUBLISH news hello." }</p> } } else { html! {} } }
+            <p class="explain">{ tr(lang, "Pub/Sub delivers at most once: PUBLISH hands a message to whoever is subscribed at that moment and keeps nothing. With nobody listening the message is lost, and a subscriber that joins later never sees it (use a list or a stream when messages must wait).", "Pub/Sub는 최대 한 번(at-most-once) 전달합니다. PUBLISH는 그 순간 구독 중인 클라이언트에게만 메시지를 넘기고 아무것도 저장하지 않습니다. 구독자가 없으면 메시지는 사라지고, 나중에 구독한 클라이언트는 그 메시지를 볼 수 없습니다 (메시지가 기다려야 한다면 리스트나 스트림을 쓰세요).") }</p>
+            <div class="flow" aria-label={tr(lang, "Message flow", "메시지 흐름")}>
+                <section aria-label={tr(lang, "Publishers", "발행자")}><h5>{ tr(lang, "Publishers", "발행자") }</h5>
+                    { if publishers.is_empty() { html! { <p class="muted small">{ tr(lang, "Nothing published yet. Try PUBLISH news hello.", "아직 발행된 것이 없습니다. PUBLISH news hello를 해 보세요.") }</p> } } else { html! {} } }
                     <ul>{ for publisher_rows }</ul></section>
-                <section aria-label="Channels and patterns"><h5>{ "Channels & patterns (채널과 패턴)" }</h5>
-                    { if channels.is_empty() && patterns.is_empty() { html! { <p class="muted small">{ "No subscriptions. Try SUBSCRIBE news in a tab." }</p> } } else { html! {} } }
+                <section aria-label={tr(lang, "Channels and patterns", "채널과 패턴")}><h5>{ tr(lang, "Channels & patterns", "채널과 패턴") }</h5>
+                    { if channels.is_empty() && patterns.is_empty() { html! { <p class="muted small">{ tr(lang, "No subscriptions. Try SUBSCRIBE news in a tab.", "구독이 없습니다. 탭 하나에서 SUBSCRIBE news를 해 보세요.") }</p> } } else { html! {} } }
                     <ul>{ for channel_rows }{ for pattern_rows }</ul></section>
-                <section aria-label="Subscribed tabs"><h5>{ "Tabs (탭별 구독)" }</h5>
+                <section aria-label={tr(lang, "Subscribed tabs", "탭별 구독")}><h5>{ tr(lang, "Tabs", "탭별 구독") }</h5>
                     <ul>{ for tab_rows }</ul></section>
             </div>
-            <p class="muted small">{ format!("PUBSUB NUMPAT {} · messages delivered (each copy) {}", ps.numpat(), ps.delivered) }</p>
-            <h5>{ "Recent messages (최근 메시지)" }</h5>
-            { if m.log.is_empty() { html! { <p class="muted small">{ "No message published yet. (아직 발행된 메시지 없음)" }</p> } } else { html! {} } }
-            <table class="msgs" aria-label="Recent messages">
-                <thead><tr><th>{ "#" }</th><th>{ "from" }</th><th>{ "channel" }</th><th>{ "message" }</th><th>{ "received by (수신)" }</th></tr></thead>
+            <p class="muted small">{ { let (numpat, delivered) = (ps.numpat(), ps.delivered); trf!(lang, "PUBSUB NUMPAT {numpat} · messages delivered (each copy) {delivered}", "PUBSUB NUMPAT {numpat} · 전달된 메시지 (사본마다) {delivered}") } }</p>
+            <h5>{ tr(lang, "Recent messages", "최근 메시지") }</h5>
+            { if m.log.is_empty() { html! { <p class="muted small">{ tr(lang, "No message published yet.", "아직 발행된 메시지가 없습니다.") }</p> } } else { html! {} } }
+            <table class="msgs" aria-label={tr(lang, "Recent messages", "최근 메시지")}>
+                <thead><tr><th>{ "#" }</th><th>{ tr(lang, "from", "보낸 쪽") }</th><th>{ tr(lang, "channel", "채널") }</th><th>{ tr(lang, "message", "메시지") }</th><th>{ tr(lang, "received by", "받은 쪽") }</th></tr></thead>
                 <tbody>{ for message_rows }</tbody>
             </table>
             <div class="demo">
-                <button class="demo-news" onclick={news}>{ "Demo: delivered vs lost" }</button>
-                <p class="muted small">{ "Client 2 publishes to news before Client 1 subscribes (lost), then after (delivered). 구독 전 메시지는 유실, 구독 후 메시지는 전달됩니다." }</p>
-                <button class="demo-expiry" onclick={expiry}>{ "Demo: session expiry notification" }</button>
-                <p class="muted small">{ "CONFIG SET notify-keyspace-events Ex, Client 1 subscribes to __keyevent@0__:expired, Client 2 runs SET session:42 alice EX 3: about 3 s later the expired event arrives in Client 1. 세션 만료 알림 데모." }</p>
+                <button class="demo-news" onclick={news}>{ tr(lang, "Demo: delivered vs lost", "데모: 전달과 유실") }</button>
+                <p class="muted small">{ tr(lang, "Client 2 publishes to news before Client 1 subscribes (lost), then after (delivered).", "Client 2가 Client 1이 구독하기 전에 news에 발행하고(유실), 구독한 뒤에 다시 발행합니다(전달).") }</p>
+                <button class="demo-expiry" onclick={expiry}>{ tr(lang, "Demo: session expiry notification", "데모: 세션 만료 알림") }</button>
+                <p class="muted small">{ tr(lang, "CONFIG SET notify-keyspace-events Ex, Client 1 subscribes to __keyevent@0__:expired, Client 2 runs SET session:42 alice EX 3: about 3 s later the expired event arrives in Client 1.", "CONFIG SET notify-keyspace-events Ex 뒤 Client 1이 __keyevent@0__:expired를 구독하고 Client 2가 SET session:42 alice EX 3을 실행합니다: 약 3초 뒤 expired 이벤트가 Client 1에 도착합니다.") }</p>
             </div>
         </div>
     }

@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 use super::engine;
 use super::exec::{use_model, Feed};
-use super::i18n::{tr, use_lang};
+use super::i18n::{tr, trf, use_lang, Lang};
 use super::session::{PanelKind, PanelProps, Session};
 use crate::console::repr;
 
@@ -117,13 +117,20 @@ fn fmt_ttl(ms: Option<i64>) -> String {
 }
 
 /// The key detail of a hash, list or set: a heading, the first rows, and how many more.
-fn collection_detail(name: &str, what: &str, rows: Html, len: usize, rest: &str) -> Html {
+fn collection_detail(
+    name: &str,
+    what: &str,
+    rows: Html,
+    len: usize,
+    rest: &str,
+    lang: Lang,
+) -> Html {
     html! {
-        <div class="keydetail" aria-label="Selected key">
+        <div class="keydetail" aria-label={tr(lang, "Selected key", "선택한 키")}>
             <div><b>{ name }</b>{ format!(" — {what}") }</div>
             <table class="fields"><tbody>{ rows }</tbody></table>
             { if len > DETAIL_FIELDS {
-                html! { <p class="muted small">{ format!("first {DETAIL_FIELDS} of {len} {rest}") }</p> }
+                html! { <p class="muted small">{ trf!(lang, "first {DETAIL_FIELDS} of {len} {rest}", "{len}개 중 처음 {DETAIL_FIELDS}개 {rest}") }</p> }
             } else { html! {} } }
         </div>
     }
@@ -216,7 +223,7 @@ fn keyspace_panel(props: &PanelProps) -> Html {
         html! {
             <tr class={classes!("keyrow", selected.then_some("selected"), big.then_some("big"))} {onclick} tabindex="0">
                 <td class="key">{ String::from_utf8_lossy(&info.key).into_owned() }
-                    { if big { html! { <span class="bigflag" title="A big key: a string over 10 KB or a collection over 5,000 elements. Read it in pieces (GETRANGE, HSCAN, SSCAN, LRANGE windows).">{ "big" }</span> } } else { html! {} } }</td>
+                    { if big { html! { <span class="bigflag" title={tr(lang, "A big key: a string over 10 KB or a collection over 5,000 elements. Read it in pieces (GETRANGE, HSCAN, SSCAN, LRANGE windows).", "빅 키: 10 KB가 넘는 문자열이나 원소가 5,000개가 넘는 컬렉션입니다. 나눠서 읽으세요 (GETRANGE, HSCAN, SSCAN, LRANGE 구간).")}>{ tr(lang, "big", "빅 키") }</span> } } else { html! {} } }</td>
                 { if cluster { html! { <td class="num slot">{ crate::engine::cluster::key_slot(&info.key) }</td> } } else { html! {} } }
                 <td>{ info.type_name }</td>
                 <td>{ info.encoding }</td>
@@ -234,27 +241,30 @@ fn keyspace_panel(props: &PanelProps) -> Html {
             let rows = h.iter().take(DETAIL_FIELDS).map(|(f, v)| html! {
                 <tr><td class="key">{ repr(f) }</td><td>{ clip(v) }</td></tr>
             });
-            return collection_detail(&name, &format!("hash ({}), {} fields, TTL {ttl}", info.encoding, h.len()), rows.collect::<Html>(), h.len(), "fields (HSCAN walks the rest)");
+            let (enc, n) = (info.encoding, h.len());
+            return collection_detail(&name, &trf!(lang, "hash ({enc}), {n} fields, TTL {ttl}", "해시 ({enc}), 필드 {n}개, TTL {ttl}"), rows.collect::<Html>(), n, tr(lang, "fields (HSCAN walks the rest)", "필드 (나머지는 HSCAN으로)"), lang);
         }
         if let Some(l) = eng.peek_list(db, &info.key) {
             let rows = l.iter().take(DETAIL_FIELDS).enumerate().map(|(i, v)| html! {
                 <tr><td class="num">{ i }</td><td>{ clip(v) }</td></tr>
             });
-            return collection_detail(&name, &format!("list ({}), {} elements, TTL {ttl}", info.encoding, l.len()), rows.collect::<Html>(), l.len(), "elements (LRANGE pages through the rest)");
+            let (enc, n) = (info.encoding, l.len());
+            return collection_detail(&name, &trf!(lang, "list ({enc}), {n} elements, TTL {ttl}", "리스트 ({enc}), 원소 {n}개, TTL {ttl}"), rows.collect::<Html>(), n, tr(lang, "elements (LRANGE pages through the rest)", "원소 (나머지는 LRANGE로 나눠 보기)"), lang);
         }
         if let Some(s) = eng.peek_set(db, &info.key) {
             // In the order SMEMBERS gives them.
             let rows = s.ordered().into_iter().take(DETAIL_FIELDS).map(|m| html! {
                 <tr><td class="key">{ repr(m) }</td></tr>
             });
-            return collection_detail(&name, &format!("set ({}), {} members, TTL {ttl}", info.encoding, s.len()), rows.collect::<Html>(), s.len(), "members (SSCAN walks the rest)");
+            let (enc, n) = (info.encoding, s.len());
+            return collection_detail(&name, &trf!(lang, "set ({enc}), {n} members, TTL {ttl}", "집합 ({enc}), 멤버 {n}개, TTL {ttl}"), rows.collect::<Html>(), n, tr(lang, "members (SSCAN walks the rest)", "멤버 (나머지는 SSCAN으로)"), lang);
         }
         let value = eng.peek_string(db, &info.key).unwrap_or_default();
         let shown = &value[..value.len().min(400)];
         html! {
-            <div class="keydetail" aria-label="Selected key">
+            <div class="keydetail" aria-label={tr(lang, "Selected key", "선택한 키")}>
                 <div><b>{ name }</b>
-                    { format!(" — {} ({}), {} bytes, TTL {}", info.type_name, info.encoding, value.len(), fmt_ttl(info.ttl_ms)) }</div>
+                    { { let (t, enc, n, ttl) = (info.type_name, info.encoding, value.len(), fmt_ttl(info.ttl_ms)); trf!(lang, " — {t} ({enc}), {n} bytes, TTL {ttl}", " — {t} ({enc}), {n}바이트, TTL {ttl}") } }</div>
                 <pre class="value">{ repr(shown) }{ if value.len() > shown.len() { "…" } else { "" } }</pre>
             </div>
         }
@@ -270,9 +280,9 @@ fn keyspace_panel(props: &PanelProps) -> Html {
         let ok = web_sys::window()
             .and_then(|w| {
                 w.confirm_with_message(if on {
-                    "Restart as a single-node Redis Cluster (cluster-enabled yes)? The keyspace is emptied, as when redis-server restarts without a dump. / 단일 노드 Redis 클러스터로 다시 시작할까요? 키스페이스가 비워집니다."
+                    tr(lang, "Restart as a single-node Redis Cluster (cluster-enabled yes)? The keyspace is emptied, as when redis-server restarts without a dump.", "단일 노드 Redis 클러스터로 다시 시작할까요(cluster-enabled yes)? redis-server가 덤프 없이 재시작할 때처럼 키스페이스가 비워집니다.")
                 } else {
-                    "Restart as a standalone Redis (cluster-enabled no)? The keyspace is emptied. / 단독 Redis로 다시 시작할까요? 키스페이스가 비워집니다."
+                    tr(lang, "Restart as a standalone Redis (cluster-enabled no)? The keyspace is emptied.", "단독 Redis로 다시 시작할까요(cluster-enabled no)? 키스페이스가 비워집니다.")
                 })
                 .ok()
             })
@@ -315,20 +325,21 @@ fn keyspace_panel(props: &PanelProps) -> Html {
             let model = model.clone();
             Callback::from(move |_| model.update(|m| m.big = None))
         };
-        let unit = |t: &str| if t == "string" { "bytes" } else { "elements" };
+        let unit = |t: &str| if t == "string" { tr(lang, "bytes", "바이트") } else { tr(lang, "elements", "원소") };
+        let (scanned, over) = (b.scanned, b.over.len());
         html! {
-            <section class="bigkeys" aria-label="Big keys">
-                <div class="toolbar"><b>{ format!("Big keys in db{db}") }</b>
-                    <span class="muted">{ format!("{} keys scanned, {} over the thresholds (string > 10 KB, collection > 5,000 elements)", b.scanned, b.over.len()) }</span>
-                    <button onclick={close}>{ "close" }</button></div>
+            <section class="bigkeys" aria-label={tr(lang, "Big keys", "빅 키")}>
+                <div class="toolbar"><b>{ trf!(lang, "Big keys in db{db}", "db{db}의 빅 키") }</b>
+                    <span class="muted">{ trf!(lang, "{scanned} keys scanned, {over} over the thresholds (string > 10 KB, collection > 5,000 elements)", "키 {scanned}개를 훑었고, {over}개가 기준을 넘었습니다 (문자열 > 10 KB, 컬렉션 > 원소 5,000개)") }</span>
+                    <button onclick={close}>{ tr(lang, "close", "닫기") }</button></div>
                 <table class="keys">
-                    <thead><tr><th>{"key"}</th><th>{"type"}</th><th>{"size"}</th><th>{"MEMORY USAGE"}</th></tr></thead>
+                    <thead><tr><th>{ tr(lang, "key", "키") }</th><th>{ tr(lang, "type", "타입") }</th><th>{ tr(lang, "size", "크기") }</th><th>{"MEMORY USAGE"}</th></tr></thead>
                     <tbody>{ for b.over.iter().map(|k| html! {
                         <tr class="bigrow"><td class="key">{ String::from_utf8_lossy(&k.key).into_owned() }</td><td>{ k.type_name }</td>
                             <td class="num">{ format!("{} {}", k.size, unit(k.type_name)) }</td><td class="num">{ crate::engine::util::bytes_human(k.bytes) }</td></tr>
                     }) }</tbody>
                 </table>
-                <p class="muted small">{ "Biggest of each type, as redis-cli --bigkeys reports: " }
+                <p class="muted small">{ tr(lang, "Biggest of each type, as redis-cli --bigkeys reports: ", "타입별 가장 큰 키 (redis-cli --bigkeys처럼): ") }
                     { b.biggest.iter().map(|k| format!("{} {} ({} {})", k.type_name, String::from_utf8_lossy(&k.key), k.size, unit(k.type_name))).collect::<Vec<_>>().join(" · ") }</p>
             </section>
         }
@@ -351,10 +362,10 @@ fn keyspace_panel(props: &PanelProps) -> Html {
                 <tbody>{ for rows }</tbody>
             </table>
             <div class="pager">
-                { nav("first", paged, |p, _| p.truncate(1)) }
-                { nav("previous", paged, |p, _| { p.pop(); }) }
-                { nav("next", next != 0, |p, next| p.push(next)) }
-                <span class="muted">{ format!("SCAN cursor {cursor} → {next}") }</span>
+                { nav(tr(lang, "first", "처음"), paged, |p, _| p.truncate(1)) }
+                { nav(tr(lang, "previous", "이전"), paged, |p, _| { p.pop(); }) }
+                { nav(tr(lang, "next", "다음"), next != 0, |p, next| p.push(next)) }
+                <span class="muted">{ trf!(lang, "SCAN cursor {cursor} → {next}", "SCAN 커서 {cursor} → {next}") }</span>
             </div>
             { for detail }
         </div>
@@ -366,6 +377,7 @@ const TTL_REFRESH_MS: u32 = 200;
 
 #[function_component(TtlPanel)]
 fn ttl_panel(props: &PanelProps) -> Html {
+    let lang = use_lang();
     // Whether the demo spreads its TTLs (the panel's one setting).
     let model = use_model(|| true, |_, f| touches_keyspace(f), props.visible);
     // Countdowns move on their own, while the panel is shown and something counts down.
@@ -412,7 +424,7 @@ fn ttl_panel(props: &PanelProps) -> Html {
             <li class={classes!("ttlrow", overdue.then_some("overdue"))}>
                 <span class="key">{ String::from_utf8_lossy(k).into_owned() }</span>
                 <span class="bar"><span class="fill" style={format!("width:{width:.1}%")}></span></span>
-                <span class="num">{ if overdue { "stale".to_string() } else { fmt_ttl(Some(left)) } }</span>
+                <span class="num">{ if overdue { tr(lang, "stale", "만료 대기").to_string() } else { fmt_ttl(Some(left)) } }</span>
             </li>
         }
     });
@@ -445,15 +457,15 @@ fn ttl_panel(props: &PanelProps) -> Html {
     html! {
         <div class="ttl">
             <div class="toolbar">
-                <span>{ format!("{volatile} volatile keys in db{db}") }</span>
+                <span>{ trf!(lang, "{volatile} volatile keys in db{db}", "db{db}의 만료 설정 키 {volatile}개") }</span>
                 <span class="muted">{ "expired_keys: " }<b class="expired-count">{ eng.core.stats.expired_keys }</b></span>
             </div>
-            <p class="muted small">{ "Each bar is the time left. Stale keys linger until the active expire cycle (10 times a second, 20 random volatile keys per round) samples them, or until someone reads them." }</p>
+            <p class="muted small">{ tr(lang, "Each bar is the time left. Stale keys linger until the active expire cycle (10 times a second, 20 random volatile keys per round) samples them, or until someone reads them.", "막대는 남은 시간입니다. 시간이 다 된 키는 능동 만료 주기(초당 10번, 한 번에 만료 설정 키 20개를 무작위로)가 뽑아 가거나 누군가 읽을 때까지 남아 있습니다.") }</p>
             <ul class="ttllist">{ for rows }</ul>
             <div class="demo">
-                <button onclick={demo}>{ "Demo: 20 cache keys with a 10 s TTL" }</button>
-                <label><input type="checkbox" checked={jitter} onchange={toggle} />{ " TTL jitter (±3 s)" }</label>
-                <p class="muted small">{ "Without jitter every key expires in the same instant, as a cache stampede would hit your database; with jitter the expiries spread out." }</p>
+                <button onclick={demo}>{ tr(lang, "Demo: 20 cache keys with a 10 s TTL", "데모: TTL 10초인 캐시 키 20개") }</button>
+                <label><input type="checkbox" checked={jitter} onchange={toggle} />{ tr(lang, " TTL jitter (±3 s)", " TTL 지터 (±3초)") }</label>
+                <p class="muted small">{ tr(lang, "Without jitter every key expires in the same instant, as a cache stampede would hit your database; with jitter the expiries spread out.", "지터가 없으면 모든 키가 같은 순간에 만료되어, 캐시 스탬피드처럼 데이터베이스를 한꺼번에 때립니다. 지터를 주면 만료 시점이 흩어집니다.") }</p>
             </div>
         </div>
     }
@@ -528,6 +540,7 @@ fn ops_series(samples: &[Sample]) -> Vec<f64> {
 
 #[function_component(StatsPanel)]
 fn stats_panel(props: &PanelProps) -> Html {
+    let lang = use_lang();
     // The samples: one a second, kept while the panel is hidden too (the charts show the
     // last minute whenever it comes forward). Events do not change them.
     let model = use_model(|| vec![sample()], |_, _| false, props.visible);
@@ -566,18 +579,18 @@ fn stats_panel(props: &PanelProps) -> Html {
     let evicted: Vec<f64> = s.iter().map(|x| x.evicted as f64).collect();
     html! {
         <div class="stats">
-            <div class="stat"><span class="label">{ "ops/sec" }</span>
+            <div class="stat"><span class="label">{ tr(lang, "ops/sec", "초당 명령 수") }</span>
                 <span class="value ops">{ format!("{:.0}", ops.last().copied().unwrap_or(0.0)) }</span>{ sparkline(&ops, "ops") }</div>
-            <div class={classes!("stat", low.then_some("warn"))}><span class="label">{ "keyspace hit rate" }</span>
+            <div class={classes!("stat", low.then_some("warn"))}><span class="label">{ tr(lang, "keyspace hit rate", "키스페이스 적중률") }</span>
                 <span class="value hitrate">{ rate.map_or("-".to_string(), |r| format!("{r:.1}%")) }</span>{ sparkline(&rates, "hits") }</div>
-            { if low { html! { <p class="warn small">{ "Below 80%: most reads miss the cache. Check your TTLs, key names and maxmemory-policy." }</p> } } else { html! {} } }
-            <div class="stat"><span class="label">{ "used memory" }</span>
+            { if low { html! { <p class="warn small">{ tr(lang, "Below 80%: most reads miss the cache. Check your TTLs, key names and maxmemory-policy.", "80% 미만: 읽기가 캐시를 자주 놓칩니다. TTL, 키 이름, maxmemory-policy를 확인하세요.") }</p> } } else { html! {} } }
+            <div class="stat"><span class="label">{ tr(lang, "used memory", "사용 메모리") }</span>
                 <span class="value mem">{ crate::engine::util::bytes_human(last.used_memory) }</span>{ sparkline(&mem, "mem") }</div>
-            <div class="stat"><span class="label">{ "expired keys" }</span>
+            <div class="stat"><span class="label">{ tr(lang, "expired keys", "만료된 키") }</span>
                 <span class="value expired">{ last.expired }</span>{ sparkline(&expired, "expired") }</div>
-            <div class="stat"><span class="label">{ "evicted keys" }</span>
+            <div class="stat"><span class="label">{ tr(lang, "evicted keys", "축출된 키") }</span>
                 <span class="value evicted">{ last.evicted }</span>{ sparkline(&evicted, "evicted") }</div>
-            <p class="muted small">{ format!("hits {} / misses {}, one sample a second, last {} s (INFO stats)", last.hits, last.misses, s.len()) }</p>
+            <p class="muted small">{ { let (hits, misses, n) = (last.hits, last.misses, s.len()); trf!(lang, "hits {hits} / misses {misses}, one sample a second, last {n} s (INFO stats)", "적중 {hits} / 실패 {misses}, 1초에 한 번 측정, 최근 {n}초 (INFO stats)") } }</p>
         </div>
     }
 }

@@ -8,6 +8,7 @@ use yew::prelude::*;
 
 use super::engine;
 use super::exec::{use_model, Feed};
+use super::i18n::{tr, trf, use_lang, Lang};
 use super::session::PanelProps;
 use crate::console::repr;
 use crate::engine::set::Set;
@@ -134,18 +135,18 @@ impl SetTrack {
     }
 }
 
-fn chips(members: &[Vec<u8>], class: &'static str) -> Html {
+fn chips(members: &[Vec<u8>], class: &'static str, lang: Lang) -> Html {
     let more = members.len().saturating_sub(SHOWN);
     html! {
         <>
             { for members.iter().take(SHOWN).map(|m| html! { <span class={classes!("chip", class)}>{ repr(m) }</span> }) }
-            { if more > 0 { html! { <span class="muted small">{ format!(" … {more} more") }</span> } } else { html! {} } }
+            { if more > 0 { html! { <span class="muted small">{ trf!(lang, " … {more} more", " … 외 {more}개") }</span> } } else { html! {} } }
         </>
     }
 }
 
 /// Two overlapping circles: A only, both, B only, with the region the command took lit.
-fn venn(db: usize, a: &Algebra) -> Html {
+fn venn(db: usize, a: &Algebra, lang: Lang) -> Html {
     let eng = engine();
     let eng = eng.borrow();
     let (ka, kb) = (&a.keys[0], &a.keys[1]);
@@ -176,7 +177,7 @@ fn venn(db: usize, a: &Algebra) -> Html {
     };
     let label = |k: &[u8]| String::from_utf8_lossy(k).into_owned();
     html! {
-        <div class="venn" aria-label="set diagram">
+        <div class="venn" aria-label={tr(lang, "set diagram", "집합 다이어그램")}>
             <svg viewBox="0 0 300 150" width="300" height="150" role="img">
                 <circle cx="110" cy="75" r="65" class={classes!("va", (a.op != Op::Inter).then_some("on"))} />
                 <circle cx="190" cy="75" r="65" class={classes!("vb", (a.op == Op::Union).then_some("on"))} />
@@ -187,9 +188,9 @@ fn venn(db: usize, a: &Algebra) -> Html {
                 <text x="200" y="20" class="vk">{ label(kb) }</text>
             </svg>
             <div class="regions">
-                <div class={classes!("region", lit(0))}><b>{ format!("only {}: ", label(ka)) }</b>{ chips(&only_a, "a") }</div>
-                <div class={classes!("region", lit(1))}><b>{ "in both: " }</b>{ chips(&both, "ab") }</div>
-                <div class={classes!("region", if a.op == Op::Union { "lit" } else { "dim" })}><b>{ format!("only {}: ", label(kb)) }</b>{ chips(&only_b, "b") }</div>
+                <div class={classes!("region", lit(0))}><b>{ { let k = label(ka); trf!(lang, "only {k}: ", "{k}에만: ") } }</b>{ chips(&only_a, "a", lang) }</div>
+                <div class={classes!("region", lit(1))}><b>{ tr(lang, "in both: ", "둘 다: ") }</b>{ chips(&both, "ab", lang) }</div>
+                <div class={classes!("region", if a.op == Op::Union { "lit" } else { "dim" })}><b>{ { let k = label(kb); trf!(lang, "only {k}: ", "{k}에만: ") } }</b>{ chips(&only_b, "b", lang) }</div>
             </div>
         </div>
     }
@@ -197,6 +198,7 @@ fn venn(db: usize, a: &Algebra) -> Html {
 
 #[function_component(SetPanel)]
 pub fn set_panel(props: &PanelProps) -> Html {
+    let lang = use_lang();
     let model = use_model(SetTrack::default, SetTrack::feed, props.visible);
     if !props.visible {
         return html! {};
@@ -205,13 +207,13 @@ pub fn set_panel(props: &PanelProps) -> Html {
     let db = props.session.db;
     let demo = props.session.runs(DEMO);
     let demo_html = html! {
-        <div class="demo"><button onclick={demo}>{ "Demo: who is online and premium?" }</button>
-            <p class="muted small">{ "Two sets of user ids, then SINTER, SUNION and SDIFF: the algebra Redis does on the server. 두 집합의 교집합·합집합·차집합." }</p></div>
+        <div class="demo"><button onclick={demo}>{ tr(lang, "Demo: who is online and premium?", "데모: 접속 중인 프리미엄 사용자는?") }</button>
+            <p class="muted small">{ tr(lang, "Two sets of user ids, then SINTER, SUNION and SDIFF: the algebra Redis does on the server.", "사용자 id 집합 두 개에 SINTER, SUNION, SDIFF: Redis가 서버에서 해 주는 교집합·합집합·차집합입니다.") }</p></div>
     };
     let Some(key) = track.key.clone() else {
         return html! {
             <div class="setp">
-                <p>{ "No set yet. Try " }<code>{ "SADD online 1 2 3" }</code>{ ", " }<code>{ "SADD premium 2 3 4" }</code>{ ", then " }<code>{ "SINTER online premium" }</code>{ ", or:" }</p>
+                <p>{ tr(lang, "No set yet. Try ", "아직 집합이 없습니다. ") }<code>{ "SADD online 1 2 3" }</code>{ ", " }<code>{ "SADD premium 2 3 4" }</code>{ tr(lang, ", then ", ", 그다음 ") }<code>{ "SINTER online premium" }</code>{ tr(lang, ", or:", "을(를) 실행하거나:") }</p>
                 { demo_html }
             </div>
         };
@@ -231,23 +233,23 @@ pub fn set_panel(props: &PanelProps) -> Html {
     let head = match &members {
         Some((m, enc)) => html! {
             <>
-                <div class="toolbar"><span><b>{ name.clone() }</b>{ format!(" — {} members", m.len()) }</span>
-                    <span class={classes!("enc", *enc)} aria-label="encoding">{ *enc }</span></div>
-                <p class="muted small">{ format!("intset while every member is an integer and there are at most {max_intset} (set-max-intset-entries); a hash table after that, with no order of its own.") }</p>
-                <div class="members" aria-label="set members">{ chips(m, "m") }</div>
+                <div class="toolbar"><span><b>{ name.clone() }</b>{ { let n = m.len(); trf!(lang, " — {n} members", " — 멤버 {n}개") } }</span>
+                    <span class={classes!("enc", *enc)} aria-label={tr(lang, "encoding", "인코딩")}>{ *enc }</span></div>
+                <p class="muted small">{ trf!(lang, "intset while every member is an integer and there are at most {max_intset} (set-max-intset-entries); a hash table after that, with no order of its own.", "모든 멤버가 정수이고 {max_intset}개 이하인 동안은 intset (set-max-intset-entries), 그 뒤로는 자체 순서가 없는 해시 테이블입니다.") }</p>
+                <div class="members" aria-label={tr(lang, "set members", "집합 멤버")}>{ chips(m, "m", lang) }</div>
             </>
         },
         None => {
-            html! { <p><b>{ name.clone() }</b>{ " is not a set now (missing, or another type)." }</p> }
+            html! { <p><b>{ name.clone() }</b>{ tr(lang, " is not a set now (missing, or another type).", ": 지금은 집합이 아닙니다 (없거나 다른 타입).") }</p> }
         }
     };
     let algebra_html = match &algebra {
         Some(a) => html! {
             <div class="algebra">
                 <p><b>{ a.command.clone() }</b>{ format!(" {}", a.keys.iter().map(|k| String::from_utf8_lossy(k).into_owned()).collect::<Vec<_>>().join(" ")) }</p>
-                { if a.keys.len() == 2 { venn(db, a) } else { html! {} } }
-                <div class="result" aria-label="result"><b>{ match a.count { Some(n) => format!("result: {n} "), None => format!("result: {} ", a.result.len()) } }</b>
-                    { if a.command == "SINTERCARD" { html! { <span class="muted small">{ "(only counted: nothing sent back but the number)" }</span> } } else { chips(&a.result, "r") } }</div>
+                { if a.keys.len() == 2 { venn(db, a, lang) } else { html! {} } }
+                <div class="result" aria-label={tr(lang, "result", "결과")}><b>{ { let n = a.count.unwrap_or(a.result.len() as i64); trf!(lang, "result: {n} ", "결과: {n} ") } }</b>
+                    { if a.command == "SINTERCARD" { html! { <span class="muted small">{ tr(lang, "(only counted: nothing sent back but the number)", "(개수만 셉니다: 숫자 말고는 돌려주지 않음)") }</span> } } else { chips(&a.result, "r", lang) } }</div>
             </div>
         },
         None => html! {},

@@ -12,6 +12,7 @@
 use yew::prelude::*;
 
 use super::exec::{use_model, Feed};
+use super::i18n::{tr, trf, use_lang};
 use super::session::{PanelKind, PanelProps};
 use crate::console::repr;
 use crate::engine::slowlog::{entries_from_reply, Entry};
@@ -81,6 +82,7 @@ const DEMO: &[&str] = &[
 
 #[function_component(SlowLogPanel)]
 pub fn slowlog_panel(props: &PanelProps) -> Html {
+    let lang = use_lang();
     let model = use_model(Slow::default, observe, props.visible);
     if !props.visible {
         return html! {};
@@ -118,28 +120,28 @@ pub fn slowlog_panel(props: &PanelProps) -> Html {
     });
     html! {
         <div class="slowp">
-            <p class="explain">{ format!("The slow log keeps every command that took at least slowlog-log-slower-than µs (now {threshold}; negative turns it off), newest first, up to slowlog-max-len entries. Durations are measured for real by the browser's clock. 실행 시간이 기준보다 긴 명령을 기록합니다.") }</p>
+            <p class="explain">{ trf!(lang, "The slow log keeps every command that took at least slowlog-log-slower-than µs (now {threshold}; negative turns it off), newest first, up to slowlog-max-len entries. Durations are measured for real by the browser's clock.", "슬로 로그는 slowlog-log-slower-than µs(지금 {threshold}, 음수면 꺼짐) 이상 걸린 명령을 최신 순으로 slowlog-max-len개까지 남깁니다. 실행 시간은 브라우저의 시계로 실제로 잰 값입니다.") }</p>
             <div class="toolbar">
                 <button class="slow-refresh" onclick={refresh}>{ "SLOWLOG GET 10 (새로 고침)" }</button>
                 <button class="slow-reset" onclick={reset}>{ "SLOWLOG RESET (초기화)" }</button>
                 <span class="slowlen">{ match m.len {
                     Some(n) => format!("SLOWLOG LEN: {n}"),
-                    None => "SLOWLOG LEN: run it to see".into(),
+                    None => tr(lang, "SLOWLOG LEN: run it to see", "SLOWLOG LEN: 실행하면 보입니다").into(),
                 } }</span>
             </div>
             { match &m.entries {
-                None => html! { <p class="muted small">{ "No SLOWLOG GET yet: press the button or type SLOWLOG GET. (아직 조회하지 않았습니다)" }</p> },
-                Some(e) if e.is_empty() => html! { <p class="muted small">{ "The slow log is empty: nothing took that long. (느린 명령 없음)" }</p> },
+                None => html! { <p class="muted small">{ tr(lang, "No SLOWLOG GET yet: press the button or type SLOWLOG GET.", "아직 SLOWLOG GET을 하지 않았습니다: 버튼을 누르거나 SLOWLOG GET을 입력하세요.") }</p> },
+                Some(e) if e.is_empty() => html! { <p class="muted small">{ tr(lang, "The slow log is empty: nothing took that long.", "슬로 로그가 비어 있습니다: 그만큼 오래 걸린 명령이 없습니다.") }</p> },
                 Some(_) => html! {
-                    <table class="slowlog" aria-label="Slow log entries">
-                        <thead><tr><th>{ "id" }</th><th>{ "time (UTC)" }</th><th>{ "duration" }</th><th>{ "arguments" }</th><th>{ "client" }</th></tr></thead>
+                    <table class="slowlog" aria-label={tr(lang, "Slow log entries", "슬로 로그 항목")}>
+                        <thead><tr><th>{ "id" }</th><th>{ tr(lang, "time (UTC)", "시각 (UTC)") }</th><th>{ tr(lang, "duration", "실행 시간") }</th><th>{ tr(lang, "arguments", "인자") }</th><th>{ tr(lang, "client", "클라이언트") }</th></tr></thead>
                         <tbody>{ for rows }</tbody>
                     </table>
                 },
             } }
             <div class="demo">
-                <button class="demo-slow" onclick={demo}>{ "Demo: a slow KEYS * over 100k keys" }</button>
-                <p class="muted small">{ "CONFIG SET slowlog-log-slower-than 1000 (1 ms: Redis's default is 10 ms, but here 100k keys take only a few ms), DEBUG POPULATE 100000, KEYS *, then SLOWLOG GET: KEYS walks every key in one go and blocks everyone meanwhile. Use SCAN in production. (100k keys are more than the browser's storage keeps: they stay in memory for this visit.) KEYS는 모든 키를 한 번에 훑어 서버를 멈추게 합니다. 운영 환경에서는 SCAN을 쓰세요." }</p>
+                <button class="demo-slow" onclick={demo}>{ tr(lang, "Demo: a slow KEYS * over 100k keys", "데모: 키 10만 개에 느린 KEYS *") }</button>
+                <p class="muted small">{ tr(lang, "CONFIG SET slowlog-log-slower-than 1000 (1 ms: Redis's default is 10 ms, but here 100k keys take only a few ms), DEBUG POPULATE 100000, KEYS *, then SLOWLOG GET: KEYS walks every key in one go and blocks everyone meanwhile. Use SCAN in production. (100k keys are more than the browser's storage keeps: they stay in memory for this visit.)", "CONFIG SET slowlog-log-slower-than 1000 (1ms: Redis 기본값은 10ms지만 여기서는 키 10만 개도 몇 ms면 끝납니다), DEBUG POPULATE 100000, KEYS *, 그리고 SLOWLOG GET: KEYS는 모든 키를 한 번에 훑으며 그동안 다른 모든 클라이언트를 막습니다. 운영 환경에서는 SCAN을 쓰세요. (키 10만 개는 브라우저 저장소에 다 담기지 않아 이번 방문 동안 메모리에만 남습니다.)") }</p>
             </div>
         </div>
     }

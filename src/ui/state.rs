@@ -11,6 +11,7 @@ use yew::prelude::*;
 use super::exec::Outcome;
 use super::session::{panel_for, PanelKind};
 use super::{engine, persist};
+pub use crate::lessons::Text;
 
 /// Transcript entries kept in memory per tab.
 const TRANSCRIPT_KEPT: usize = 1000;
@@ -55,7 +56,8 @@ pub enum Level {
 pub struct Notice {
     pub id: u64,
     pub level: Level,
-    pub text: String,
+    /// In both languages, so a notice follows a switch of language.
+    pub text: Text,
     /// A file the notice offers to download: (file name, content).
     pub download: Option<(String, String)>,
 }
@@ -107,7 +109,7 @@ pub enum Action {
     Clear,
     Show(PanelKind),
     TogglePin,
-    Notify(Level, String, Option<(String, String)>),
+    Notify(Level, Text, Option<(String, String)>),
     Dismiss(u64),
     /// The share-link prompt was answered (its commands, if accepted, already ran).
     CloseScript,
@@ -155,14 +157,20 @@ impl AppState {
                 if n > 0 {
                     s.notify(
                         Level::Info,
-                        format!("Restored {n} keys from your last visit (keys whose TTL ran out meanwhile are gone)."),
+                        both(
+                            format!("Restored {n} keys from your last visit (keys whose TTL ran out meanwhile are gone)."),
+                            format!("지난번 방문 때의 키 {n}개를 복원했습니다 (그사이 TTL이 다 된 키는 사라졌습니다)."),
+                        ),
                         None,
                     );
                 }
             }
             persist::Boot::Corrupt(why, raw) => s.notify(
                 Level::Error,
-                format!("Your saved keyspace could not be loaded: {why}. KV Lab started with an empty keyspace; the unreadable snapshot is kept so you can download it."),
+                both(
+                    format!("Your saved keyspace could not be loaded: {why}. KV Lab started with an empty keyspace; the unreadable snapshot is kept so you can download it."),
+                    format!("저장된 키스페이스를 불러오지 못했습니다: {why}. KV Lab은 빈 키스페이스로 시작했고, 읽지 못한 스냅숏은 내려받을 수 있도록 남겨 두었습니다."),
+                ),
                 Some(("kvlab-unreadable-snapshot.json".into(), raw)),
             ),
         }
@@ -190,7 +198,7 @@ impl AppState {
         self.active = self.tabs.len() - 1;
     }
 
-    fn notify(&mut self, level: Level, text: String, download: Option<(String, String)>) {
+    fn notify(&mut self, level: Level, text: Text, download: Option<(String, String)>) {
         let id = self.next_notice;
         self.next_notice += 1;
         self.notices.push(Notice {
@@ -253,6 +261,14 @@ impl AppState {
                 &serde_json::to_string(&*self.history).unwrap_or_default(),
             );
         }
+    }
+}
+
+/// A notice's text in English and Korean.
+pub fn both(en: impl Into<String>, ko: impl Into<String>) -> Text {
+    Text {
+        en: en.into(),
+        ko: ko.into(),
     }
 }
 
@@ -351,14 +367,24 @@ impl Reducible for AppState {
                 for t in &mut s.tabs {
                     t.transcript.clear();
                 }
-                s.notify(Level::Info, "Everything was reset: an empty keyspace, default configuration, fresh statistics.".into(), None);
+                s.notify(
+                    Level::Info,
+                    both(
+                        "Everything was reset: an empty keyspace, default configuration, fresh statistics.",
+                        "모두 초기화했습니다: 빈 키스페이스, 기본 설정, 새 통계.",
+                    ),
+                    None,
+                );
             }
             Action::Saved(Ok(())) => s.save_failed = false,
             Action::Saved(Err(why)) => {
                 if !s.save_failed {
                     s.notify(
                         Level::Warn,
-                        format!("Could not save to browser storage ({why}): it is probably full. Everything is still here in memory; export a snapshot to keep it."),
+                        both(
+                            format!("Could not save to browser storage ({why}): it is probably full. Everything is still here in memory; export a snapshot to keep it."),
+                            format!("브라우저 저장소에 저장하지 못했습니다 ({why}): 아마 가득 찼을 겁니다. 모든 것이 아직 메모리에 있으니, 남기려면 스냅숏을 내보내세요."),
+                        ),
                         None,
                     );
                 }

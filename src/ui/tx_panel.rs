@@ -22,6 +22,7 @@ use yew::prelude::*;
 
 use super::engine;
 use super::exec::{use_model, Feed, Model, Outcome};
+use super::i18n::{self, tr, trf, use_lang};
 use super::panels::cli_arg;
 use super::session::{with_rng, PanelKind, PanelProps, Session};
 use crate::engine::Reply;
@@ -153,7 +154,11 @@ impl TxTrack {
             }
             Feed::Background(evs) => {
                 let keys = evs.iter().map(|e| (e.db, e.key.clone())).collect();
-                self.sync(None, "expiry or eviction", keys);
+                self.sync(
+                    None,
+                    tr(i18n::current(), "expiry or eviction", "만료 또는 축출"),
+                    keys,
+                );
                 true
             }
             Feed::Delivered { client, argv, .. } => {
@@ -163,7 +168,15 @@ impl TxTrack {
             Feed::Replaced => {
                 self.watch.clear();
                 self.verdict.clear();
-                self.sync(None, "the keyspace was replaced", Vec::new());
+                self.sync(
+                    None,
+                    tr(
+                        i18n::current(),
+                        "the keyspace was replaced",
+                        "키스페이스 교체",
+                    ),
+                    Vec::new(),
+                );
                 true
             }
             Feed::Before { .. } | Feed::Pushed { .. } => false,
@@ -173,13 +186,19 @@ impl TxTrack {
     /// What an EXEC or DISCARD did, said once it ran.
     fn judge(&mut self, o: &Outcome) {
         let Some(reply) = &o.reply else { return };
+        let lang = i18n::current();
         let prior = self.watch.get(&o.client);
         let v = if o.is(&["discard"]) {
             if reply.is_error() {
                 return;
             }
             (
-                "DISCARD: the queue was thrown away, nothing ran.".to_string(),
+                tr(
+                    lang,
+                    "DISCARD: the queue was thrown away, nothing ran.",
+                    "DISCARD: 큐를 버렸습니다. 아무것도 실행되지 않았습니다.",
+                )
+                .to_string(),
                 "discarded",
             )
         } else {
@@ -200,27 +219,38 @@ impl TxTrack {
                                         .join(", ")
                                 )
                             };
-                            let who = b
-                                .by
-                                .map_or("the server".to_string(), |c| format!("{{client {c}}}"));
-                            format!(" The watch{keys} broke: {who} ran {}.", b.line)
+                            let who =
+                                b.by.map_or(tr(lang, "the server", "서버").to_string(), |c| {
+                                    format!("{{client {c}}}")
+                                });
+                            let line = &b.line;
+                            trf!(
+                                lang,
+                                " The watch{keys} broke: {who} ran {line}.",
+                                " 감시가 깨졌습니다{keys}: {who}에서 {line} 실행."
+                            )
                         })
                         .unwrap_or_default();
                     (
-                        format!("EXEC → (nil): a watched key changed, so nothing ran.{why} Read again and retry. (감시 실패: 다시 시도)"),
+                        trf!(lang, "EXEC → (nil): a watched key changed, so nothing ran.{why} Read again and retry.", "EXEC → (nil): 감시하던 키가 바뀌어 아무것도 실행되지 않았습니다.{why} 다시 읽고 재시도하세요."),
                         "aborted",
                     )
                 }
-                Reply::Error(e) => (format!("EXEC → {e}: nothing ran."), "aborted"),
+                Reply::Error(e) => (
+                    trf!(
+                        lang,
+                        "EXEC → {e}: nothing ran.",
+                        "EXEC → {e}: 아무것도 실행되지 않았습니다."
+                    ),
+                    "aborted",
+                ),
                 Reply::Array(items) => {
                     let errors = items.iter().filter(|r| r.is_error()).count();
+                    let n = items.len();
                     let text = if errors > 0 {
-                        format!("EXEC ran {} commands; {errors} failed in place and the others stayed done (no rollback).", items.len())
+                        trf!(lang, "EXEC ran {n} commands; {errors} failed in place and the others stayed done (no rollback).", "EXEC가 명령 {n}개를 실행했습니다. {errors}개는 그 자리에서 실패했고 나머지는 실행된 그대로입니다 (롤백 없음).")
                     } else {
-                        format!(
-                            "EXEC ran {} commands, one after another, nothing in between.",
-                            items.len()
-                        )
+                        trf!(lang, "EXEC ran {n} commands, one after another, nothing in between.", "EXEC가 명령 {n}개를 차례로, 중간에 아무것도 끼어들지 않게 실행했습니다.")
                     };
                     (text, "committed")
                 }
@@ -285,6 +315,7 @@ fn demo_run(session: &Session, client: u64, line: &str) -> (String, Option<Reply
 
 /// Runs the demo's steps that are due.
 fn demo_step(model: &Model<TxTrack>, session: &Session) {
+    let lang = i18n::current();
     let now = engine().borrow().now_ms();
     // A tab of the demo was closed: it stops (its client is gone).
     {
@@ -299,7 +330,12 @@ fn demo_step(model: &Model<TxTrack>, session: &Session) {
                     who: None,
                     command: String::new(),
                     reply: String::new(),
-                    note: "Stopped: one of the two client tabs was closed.".into(),
+                    note: tr(
+                        lang,
+                        "Stopped: one of the two client tabs was closed.",
+                        "중단: 두 클라이언트 탭 중 하나가 닫혔습니다.",
+                    )
+                    .into(),
                     class: "act",
                 });
             }
@@ -337,15 +373,13 @@ fn demo_step(model: &Model<TxTrack>, session: &Session) {
                 tokens = [token(0), token(1)];
                 let (la, ta, _) = run(0, set(&tokens[0]));
                 let (lb, tb, _) = run(1, set(&tokens[1]));
-                lines.push((Some(0), la, ta, format!("{} won the race: Redis runs one command at a time, so exactly one SET NX succeeds", name(0)), "won"));
+                let (a, b) = (name(0), name(1));
+                lines.push((Some(0), la, ta, trf!(lang, "{a} won the race: Redis runs one command at a time, so exactly one SET NX succeeds", "{a} 승리: Redis는 명령을 한 번에 하나씩 실행하므로 SET NX는 정확히 하나만 성공합니다"), "won"));
                 lines.push((
                     Some(1),
                     lb,
                     tb,
-                    format!(
-                        "{} lost: the key exists. It backs off {FIRST_BACKOFF_MS} ms and retries",
-                        name(1)
-                    ),
+                    trf!(lang, "{b} lost: the key exists. It backs off {FIRST_BACKOFF_MS} ms and retries", "{b} 패배: 키가 이미 있습니다. {FIRST_BACKOFF_MS}ms 물러났다가 다시 시도합니다"),
                     "lost",
                 ));
                 then.push((
@@ -360,14 +394,19 @@ fn demo_step(model: &Model<TxTrack>, session: &Session) {
             Ev::Retry { backoff, tries } => {
                 let (l, t, r) = run(1, set(&tokens[1]));
                 if r.as_ref().is_some_and(|r| *r == Reply::ok()) {
+                    let (b, secs) = (name(1), LOCK_TTL_MS / 1000);
                     lines.push((
                         Some(1),
                         l,
                         t,
-                        format!("retry {tries}: {} has the lock now", name(1)),
+                        trf!(
+                            lang,
+                            "retry {tries}: {b} has the lock now",
+                            "재시도 {tries}: 이제 락은 {b}의 것입니다"
+                        ),
                         "won",
                     ));
-                    lines.push((None, String::new(), String::new(), format!("Act 2: {} stalls (a long GC pause, a slow network) for more than the lock's {} s TTL. The lock expires under it. 락이 만료됩니다.", name(1), LOCK_TTL_MS / 1000), "act"));
+                    lines.push((None, String::new(), String::new(), trf!(lang, "Act 2: {b} stalls (a long GC pause, a slow network) for more than the lock's {secs} s TTL. The lock expires under it.", "2막: {b}이(가) 락의 TTL {secs}초보다 오래 멈춥니다 (긴 GC 일시 정지, 느린 네트워크). 그사이 락이 만료됩니다."), "act"));
                     then.push((
                         now + LOCK_TTL_MS + STALL_PAST_TTL_MS,
                         Ev::Take { who: 0, act: 2 },
@@ -377,7 +416,11 @@ fn demo_step(model: &Model<TxTrack>, session: &Session) {
                         Some(1),
                         l,
                         t,
-                        format!("retry {tries}: still taken, backs off {} ms", backoff),
+                        trf!(
+                            lang,
+                            "retry {tries}: still taken, backs off {backoff} ms",
+                            "재시도 {tries}: 아직 잡혀 있습니다. {backoff}ms 물러납니다"
+                        ),
                         "lost",
                     ));
                     then.push((
@@ -392,13 +435,15 @@ fn demo_step(model: &Model<TxTrack>, session: &Session) {
             Ev::Release { who, act } => {
                 let line = format!("EVAL \"{RELEASE_LUA}\" 1 lock {}", tokens[who]);
                 let (l, t, _) = run(who, line);
+                let (me, other) = (name(who), name(1 - who));
                 let note = if act == 1 {
-                    format!(
-                        "compare-and-DEL: the token is still {}'s, so the lock is released (1)",
-                        name(who)
+                    trf!(
+                        lang,
+                        "compare-and-DEL: the token is still {me}'s, so the lock is released (1)",
+                        "compare-and-DEL: 토큰이 아직 {me}의 것이므로 락이 해제됩니다 (1)"
                     )
                 } else {
-                    format!("compare-and-DEL: the token no longer matches (0), so {}'s lock is left alone. Safe.", name(1 - who))
+                    trf!(lang, "compare-and-DEL: the token no longer matches (0), so {other}'s lock is left alone. Safe.", "compare-and-DEL: 토큰이 더는 맞지 않으므로 (0) {other}의 락은 그대로 둡니다. 안전합니다.")
                 };
                 lines.push((Some(who), l, t, note, "safe"));
                 if act == 2 {
@@ -418,11 +463,14 @@ fn demo_step(model: &Model<TxTrack>, session: &Session) {
                     Some(who),
                     l,
                     t,
-                    format!(
-                        "the lock expired while {} stalled: {} takes it",
-                        name(1 - who),
-                        name(who)
-                    ),
+                    {
+                        let (other, me) = (name(1 - who), name(who));
+                        trf!(
+                            lang,
+                            "the lock expired while {other} stalled: {me} takes it",
+                            "{other}이(가) 멈춘 사이 락이 만료되었습니다: {me}이(가) 락을 잡습니다"
+                        )
+                    },
                     "won",
                 ));
                 then.push((
@@ -439,7 +487,8 @@ fn demo_step(model: &Model<TxTrack>, session: &Session) {
             }
             Ev::PlainDel { who } => {
                 let (l, t, _) = run(who, "DEL lock".to_string());
-                lines.push((Some(who), l, t, format!("plain DEL: {} woke up and deleted {}'s lock! It was not {}'s any more. 다른 클라이언트의 락을 지웠습니다!", name(who), name(1 - who), name(who)), "clobbered"));
+                let (me, other) = (name(who), name(1 - who));
+                lines.push((Some(who), l, t, trf!(lang, "plain DEL: {me} woke up and deleted {other}'s lock! It was not {me}'s any more.", "그냥 DEL: 깨어난 {me}이(가) {other}의 락을 지웠습니다! 이미 {me}의 락이 아니었습니다."), "clobbered"));
                 then.push((
                     now + STEP_MS,
                     Ev::Peek {
@@ -450,15 +499,20 @@ fn demo_step(model: &Model<TxTrack>, session: &Session) {
             }
             Ev::Peek { who, act } => {
                 let (l, t, _) = run(who, "GET lock".to_string());
+                let me = name(who);
                 if act == 2 {
                     lines.push((
                         Some(who),
                         l,
                         t,
-                        format!("{} still holds its lock", name(who)),
+                        trf!(
+                            lang,
+                            "{me} still holds its lock",
+                            "락은 아직 {me}의 것입니다"
+                        ),
                         "safe",
                     ));
-                    lines.push((None, String::new(), String::new(), format!("Act 3: now {} stalls past the TTL, and releases with a plain DEL instead of the script.", name(who)), "act"));
+                    lines.push((None, String::new(), String::new(), trf!(lang, "Act 3: now {me} stalls past the TTL, and releases with a plain DEL instead of the script.", "3막: 이번엔 {me}이(가) TTL을 넘겨 멈추고, 스크립트 대신 그냥 DEL로 해제합니다."), "act"));
                     then.push((
                         now + LOCK_TTL_MS + STALL_PAST_TTL_MS - STEP_MS,
                         Ev::Take {
@@ -467,7 +521,7 @@ fn demo_step(model: &Model<TxTrack>, session: &Session) {
                         },
                     ));
                 } else {
-                    lines.push((Some(who), l, t, format!("{} thinks it holds the lock, but the key is gone: a third client could take it now. Release with compare-and-DEL, never a plain DEL.", name(who)), "clobbered"));
+                    lines.push((Some(who), l, t, trf!(lang, "{me} thinks it holds the lock, but the key is gone: a third client could take it now. Release with compare-and-DEL, never a plain DEL.", "{me}은(는) 락을 잡고 있다고 생각하지만 키가 없습니다: 지금은 세 번째 클라이언트가 잡을 수 있습니다. 해제는 그냥 DEL이 아니라 compare-and-DEL로 하세요."), "clobbered"));
                 }
             }
         }
@@ -514,11 +568,14 @@ fn demo_start(model: &Model<TxTrack>, session: &Session) {
                 who: None,
                 command: String::new(),
                 reply: String::new(),
-                note: format!(
-                    "Act 1: {} and {} race for the lock, each with its own random token. 두 클라이언트가 락을 두고 경쟁합니다.",
-                    session.label_of(a),
-                    session.label_of(b)
-                ),
+                note: {
+                    let (a, b) = (session.label_of(a), session.label_of(b));
+                    trf!(
+                        i18n::current(),
+                        "Act 1: {a} and {b} race for the lock, each with its own random token.",
+                        "1막: {a}와(과) {b}이(가) 각자 무작위 토큰을 들고 락을 두고 경쟁합니다."
+                    )
+                },
                 class: "act",
             }],
         });
@@ -527,6 +584,7 @@ fn demo_start(model: &Model<TxTrack>, session: &Session) {
 
 #[function_component(TxPanel)]
 pub fn tx_panel(props: &PanelProps) -> Html {
+    let lang = use_lang();
     let model = use_model(TxTrack::default, TxTrack::feed, props.visible);
     let session = &props.session;
     let running = model.get().lock.as_ref().is_some_and(LockDemo::running);
@@ -580,20 +638,20 @@ pub fn tx_panel(props: &PanelProps) -> Html {
             }
             (text, *class)
         });
-        let state = if queued.is_some() { "in MULTI (TX)" } else { "not in a transaction" };
+        let state = if queued.is_some() { tr(lang, "in MULTI (TX)", "MULTI 중 (TX)") } else { tr(lang, "not in a transaction", "트랜잭션 밖") };
         html! {
-            <section class={classes!("txclient", (*id == session.client).then_some("current"))} data-client={id.to_string()} aria-label={format!("{label} transaction")}>
+            <section class={classes!("txclient", (*id == session.client).then_some("current"))} data-client={id.to_string()} aria-label={trf!(lang, "{label} transaction", "{label} 트랜잭션")}>
                 <div class="toolbar"><b>{ label }</b>
                     <span class={classes!("txstate", queued.is_some().then_some("multi"))}>{ state }</span></div>
                 { for queued.map(|q| html! {
                     <>
-                    <ol class="queued" aria-label={format!("{label} queue")}>
+                    <ol class="queued" aria-label={trf!(lang, "{label} queue", "{label} 큐")}>
                         { for q.iter().map(|argv| html! { <li class="qcmd"><code>{ argv_line(argv) }</code></li> }) }
                     </ol>
-                    { if q.is_empty() { html! { <p class="muted small">{ "MULTI: nothing queued yet. Commands answer QUEUED and run at EXEC. (명령이 큐에 쌓입니다)" }</p> } } else { html! {} } }
+                    { if q.is_empty() { html! { <p class="muted small">{ tr(lang, "MULTI: nothing queued yet. Commands answer QUEUED and run at EXEC.", "MULTI: 아직 큐에 쌓인 명령이 없습니다. 명령은 QUEUED로 답하고 EXEC 때 실행됩니다.") }</p> } } else { html! {} } }
                     </>
                 }) }
-                { if abort { html! { <p class="abort">{ "A command failed to queue: EXEC will abort with EXECABORT and run nothing. (큐 오류: EXEC 중단)" }</p> } } else { html! {} } }
+                { if abort { html! { <p class="abort">{ tr(lang, "A command failed to queue: EXEC will abort with EXECABORT and run nothing.", "명령 하나가 큐에 들어가지 못했습니다: EXEC는 EXECABORT로 중단되고 아무것도 실행하지 않습니다.") }</p> } } else { html! {} } }
                 { for watch.map(|w| html! {
                     <div class="watches">
                         <span>{ "WATCH: " }</span>
@@ -604,12 +662,13 @@ pub fn tx_panel(props: &PanelProps) -> Html {
                         }) }
                         { if w.dirty {
                             let by = w.broke.as_ref().map(|b| {
-                                let who = b.by.map_or("the server".to_string(), |c| session.label_of(c));
-                                format!(" {who} ran {}.", b.line)
+                                let who = b.by.map_or(tr(lang, "the server", "서버").to_string(), |c| session.label_of(c));
+                                let line = &b.line;
+                                trf!(lang, " {who} ran {line}.", " {who}에서 {line} 실행.")
                             }).unwrap_or_default();
-                            html! { <p class="broken">{ format!("dirty: the watch broke.{by} The next EXEC returns (nil) and runs nothing. (감시 키 변경됨)") }</p> }
+                            html! { <p class="broken">{ trf!(lang, "dirty: the watch broke.{by} The next EXEC returns (nil) and runs nothing.", "더티: 감시가 깨졌습니다.{by} 다음 EXEC는 (nil)을 돌려주고 아무것도 실행하지 않습니다.") }</p> }
                         } else {
-                            html! { <span class="muted small">{ " clean: EXEC will run if nobody writes these keys first" }</span> }
+                            html! { <span class="muted small">{ tr(lang, " clean: EXEC will run if nobody writes these keys first", " 깨끗함: 그 전에 아무도 이 키에 쓰지 않으면 EXEC가 실행됩니다") }</span> }
                         } }
                     </div>
                 }) }
@@ -632,23 +691,23 @@ pub fn tx_panel(props: &PanelProps) -> Html {
                     <code class="args">{ argv_line(&c.argv) }</code>
                     <span class="arrow">{ " → " }</span>
                     <span class="creply">{ reply_line(&c.argv, &c.reply) }</span>
-                    { if c.wrote { html! { <span class="badge written">{ "written: stays (no rollback)" }</span> } } else { html! {} } }
-                    { if stop { html! { <span class="badge stop">{ "the script stopped here (redis.call raised the error)" }</span> } }
-                      else if err { html! { <span class="badge caught">{ "error returned to the script (redis.pcall), which went on" }</span> } }
+                    { if c.wrote { html! { <span class="badge written">{ tr(lang, "written: stays (no rollback)", "쓰기: 남음 (롤백 없음)") }</span> } } else { html! {} } }
+                    { if stop { html! { <span class="badge stop">{ tr(lang, "the script stopped here (redis.call raised the error)", "스크립트가 여기서 멈췄습니다 (redis.call이 오류를 던짐)") }</span> } }
+                      else if err { html! { <span class="badge caught">{ tr(lang, "error returned to the script (redis.pcall), which went on", "오류가 값으로 스크립트에 돌아갔고 (redis.pcall) 스크립트는 계속 실행했습니다") }</span> } }
                       else { html! {} } }
                 </li>
             }
         });
         html! {
-            <section class="trace" aria-label="Script trace">
-                <div class="toolbar"><b>{ format!("Last script: {} {name}", t.command) }</b>
-                    <span class="muted">{ format!("by {}, {} call(s)", session.label_of(t.client), t.total_calls) }</span></div>
-                { if t.calls.is_empty() { html! { <p class="muted small">{ "It made no redis.call." }</p> } } else { html! {} } }
+            <section class="trace" aria-label={tr(lang, "Script trace", "스크립트 추적")}>
+                <div class="toolbar"><b>{ { let cmd = &t.command; trf!(lang, "Last script: {cmd} {name}", "마지막 스크립트: {cmd} {name}") } }</b>
+                    <span class="muted">{ { let (by, n) = (session.label_of(t.client), t.total_calls); trf!(lang, "by {by}, {n} call(s)", "{by}, 호출 {n}번") } }</span></div>
+                { if t.calls.is_empty() { html! { <p class="muted small">{ tr(lang, "It made no redis.call.", "redis.call을 하지 않았습니다.") }</p> } } else { html! {} } }
                 <ol class="calls">{ for rows }</ol>
-                { if t.total_calls > t.calls.len() { html! { <p class="muted small">{ format!("… {} more calls not kept", t.total_calls - t.calls.len()) }</p> } } else { html! {} } }
-                <p class={classes!("sreply", failed.then_some("error"))}>{ "Script reply: " }<code>{ reply_line(&[], &t.reply) }</code></p>
+                { if t.total_calls > t.calls.len() { html! { <p class="muted small">{ { let n = t.total_calls - t.calls.len(); trf!(lang, "… {n} more calls not kept", "… 나머지 호출 {n}개는 보관하지 않았습니다") } }</p> } } else { html! {} } }
+                <p class={classes!("sreply", failed.then_some("error"))}>{ tr(lang, "Script reply: ", "스크립트 응답: ") }<code>{ reply_line(&[], &t.reply) }</code></p>
                 { if failed && writes > 0 { html! {
-                    <p class="norollback">{ format!("No rollback: the script failed, but its {writes} write(s) before the error stay written. A script is atomic (nothing runs in between), not transactional. 롤백은 없습니다.") }</p>
+                    <p class="norollback">{ trf!(lang, "No rollback: the script failed, but its {writes} write(s) before the error stay written. A script is atomic (nothing runs in between), not transactional.", "롤백은 없습니다: 스크립트는 실패했지만 오류 전에 한 쓰기 {writes}건은 그대로 남습니다. 스크립트는 원자적이지만 (중간에 아무것도 끼어들지 않음) 트랜잭션처럼 되돌리지는 않습니다.") }</p>
                 } } else { html! {} } }
             </section>
         }
@@ -667,13 +726,19 @@ pub fn tx_panel(props: &PanelProps) -> Html {
             format!(
                 "lock = {}{}{}",
                 crate::console::repr(v),
-                owner.map_or(String::new(), |o| format!(" (held by {o})")),
+                owner.map_or(String::new(), |o| trf!(
+                    lang,
+                    " (held by {o})",
+                    " ({o} 소유)"
+                )),
                 ttl.map_or(String::new(), |t| format!(", PTTL {} ms", t.max(0)))
             )
         })
-        .unwrap_or_else(|| "lock: free (no key)".to_string());
+        .unwrap_or_else(|| {
+            tr(lang, "lock: free (no key)", "lock: 비어 있음 (키 없음)").to_string()
+        });
     let log = m.lock.as_ref().map(|d| html! {
-        <ol class="locklog" aria-label="Lock demo log">
+        <ol class="locklog" aria-label={tr(lang, "Lock demo log", "락 데모 기록")}>
             { for d.log.iter().map(|l| html! {
                 <li class={classes!("lockline", l.class)}>
                     <span class="at">{ format!("+{:.2}s", l.at as f64 / 1000.0) }</span>
@@ -689,25 +754,25 @@ pub fn tx_panel(props: &PanelProps) -> Html {
 
     html! {
         <div class="txp">
-            <p class="muted small">{ "Each console tab is its own client. MULTI queues, EXEC runs the queue at once; WATCH makes EXEC fail if a watched key changed. 각 탭은 별도의 클라이언트입니다." }</p>
+            <p class="muted small">{ tr(lang, "Each console tab is its own client. MULTI queues, EXEC runs the queue at once; WATCH makes EXEC fail if a watched key changed.", "콘솔 탭마다 별도의 클라이언트입니다. MULTI는 명령을 큐에 쌓고, EXEC는 큐를 한 번에 실행합니다. WATCH는 감시하던 키가 바뀌면 EXEC를 실패하게 합니다.") }</p>
             { for clients }
             <div class="demo">
-                <button onclick={session.runs(CAS_DEMO)}>{ "Demo: check-and-set with WATCH" }</button>
-                <p class="muted small">{ "Leaves this tab inside MULTI with balance watched. Open another client tab (+ client), run SET balance 0 there, come back and EXEC: (nil). 다른 탭에서 키를 바꾸면 EXEC가 실패합니다." }</p>
+                <button onclick={session.runs(CAS_DEMO)}>{ tr(lang, "Demo: check-and-set with WATCH", "데모: WATCH로 check-and-set") }</button>
+                <p class="muted small">{ tr(lang, "Leaves this tab inside MULTI with balance watched. Open another client tab (+ client), run SET balance 0 there, come back and EXEC: (nil).", "이 탭을 balance를 감시하는 MULTI 상태로 둡니다. 다른 클라이언트 탭을 열고 (+ 클라이언트) 거기서 SET balance 0을 실행한 뒤 돌아와 EXEC하면: (nil).") }</p>
             </div>
             { for trace }
             <div class="demo">
-                <button onclick={session.runs(NO_ROLLBACK_DEMO)}>{ "Demo: a script fails halfway (no rollback)" }</button>
-                <button onclick={session.runs(PCALL_DEMO)}>{ "Demo: redis.pcall carries on" }</button>
-                <p class="muted small">{ "redis.call raises the error and the script stops; redis.pcall hands it back as a value. Either way what was written stays. 스크립트 오류에도 이미 쓴 값은 남습니다." }</p>
+                <button onclick={session.runs(NO_ROLLBACK_DEMO)}>{ tr(lang, "Demo: a script fails halfway (no rollback)", "데모: 중간에 실패하는 스크립트 (롤백 없음)") }</button>
+                <button onclick={session.runs(PCALL_DEMO)}>{ tr(lang, "Demo: redis.pcall carries on", "데모: redis.pcall은 계속 진행") }</button>
+                <p class="muted small">{ tr(lang, "redis.call raises the error and the script stops; redis.pcall hands it back as a value. Either way what was written stays.", "redis.call은 오류를 던져 스크립트를 멈추고, redis.pcall은 오류를 값으로 돌려줍니다. 어느 쪽이든 이미 쓴 것은 남습니다.") }</p>
             </div>
-            <section class="lockdemo" aria-label="Lock demo">
-                <div class="toolbar"><b>{ "A lock between two clients (분산 락)" }</b>
+            <section class="lockdemo" aria-label={tr(lang, "Lock demo", "락 데모")}>
+                <div class="toolbar"><b>{ tr(lang, "A lock between two clients", "두 클라이언트 사이의 분산 락") }</b>
                     <span class="lockstate">{ lock_now }</span></div>
-                <button class="lockstart" onclick={start_lock} disabled={running}>{ if running { "Lock demo running…" } else { "Demo: two tabs race for a lock" } }</button>
-                <p class="muted small">{ "SET lock <token> NX PX 3000 takes it; release with a script that deletes the key only if it still holds your token. Uses the first two client tabs (opens a second one if needed)." }</p>
+                <button class="lockstart" onclick={start_lock} disabled={running}>{ if running { tr(lang, "Lock demo running…", "락 데모 실행 중…") } else { tr(lang, "Demo: two tabs race for a lock", "데모: 두 탭이 락을 두고 경쟁") } }</button>
+                <p class="muted small">{ tr(lang, "SET lock <token> NX PX 3000 takes it; release with a script that deletes the key only if it still holds your token. Uses the first two client tabs (opens a second one if needed).", "SET lock <token> NX PX 3000으로 락을 잡고, 키에 아직 내 토큰이 있을 때만 지우는 스크립트로 해제합니다. 처음 두 클라이언트 탭을 씁니다 (필요하면 두 번째 탭을 엽니다).") }</p>
                 { for log }
-                { if done { html! { <p class="lockdone">{ "Demo finished. The transcripts of both tabs have every command." }</p> } } else { html! {} } }
+                { if done { html! { <p class="lockdone">{ tr(lang, "Demo finished. The transcripts of both tabs have every command.", "데모가 끝났습니다. 두 탭의 기록에 모든 명령이 남아 있습니다.") }</p> } } else { html! {} } }
             </section>
         </div>
     }

@@ -8,6 +8,7 @@ use yew::prelude::*;
 
 use super::engine;
 use super::exec::{is_command, use_model, Feed};
+use super::i18n::{self, tr, trf, use_lang, Lang};
 use super::session::{with_rng, PanelProps, Session};
 use crate::engine::cmd::zset::members_in_range;
 use crate::engine::reply::format_double_g17;
@@ -194,12 +195,13 @@ impl ZTrack {
             .and_then(|i| Some(format!(" LIMIT {} {}", args.get(i + 1)?, args.get(i + 2)?)))
             .unwrap_or_default();
         let rev = name.starts_with("zrev") || has("rev");
+        let lang = i18n::current();
         let how = if name.ends_with("bylex") || has("bylex") {
-            "lex"
+            tr(lang, "lex", "사전순")
         } else if name.ends_with("byscore") || has("byscore") {
-            "score"
+            tr(lang, "score", "점수")
         } else {
-            "rank"
+            tr(lang, "rank", "순위")
         };
         let (members, query) = match name.as_str() {
             // What the range command returned, LIMIT and all: its own reply.
@@ -207,15 +209,18 @@ impl ZTrack {
             | "zrevrangebylex"
                 if args.len() >= 4 =>
             {
-                (
-                    reply_members(reply, has("withscores")),
-                    format!(
-                        "by {how} {}..{}{}{limit}",
-                        args[2],
-                        args[3],
-                        if rev { ", reversed" } else { "" }
-                    ),
-                )
+                (reply_members(reply, has("withscores")), {
+                    let (from, to) = (&args[2], &args[3]);
+                    let rev = if rev {
+                        tr(lang, ", reversed", ", 역순")
+                    } else {
+                        ""
+                    };
+                    match lang {
+                        Lang::En => format!("by {how} {from}..{to}{rev}{limit}"),
+                        Lang::Ko => format!("{how} 기준 {from}..{to}{rev}{limit}"),
+                    }
+                })
             }
             // What a count covered, from the engine's read-only view of the range code.
             "zcount" | "zlexcount" if args.len() >= 4 => {
@@ -228,8 +233,20 @@ impl ZTrack {
                 let Some(m) = members_in_range(z, bylex, &argv[2], &argv[3]) else {
                     return;
                 };
-                let how = if bylex { "lex" } else { "score" };
-                (m, format!("{name} by {how} {}..{}", args[2], args[3]))
+                let how = if bylex {
+                    tr(lang, "lex", "사전순")
+                } else {
+                    tr(lang, "score", "점수")
+                };
+                let (from, to) = (&args[2], &args[3]);
+                (
+                    m,
+                    trf!(
+                        lang,
+                        "{name} by {how} {from}..{to}",
+                        "{name} {how} 기준 {from}..{to}"
+                    ),
+                )
             }
             _ => return,
         };
@@ -240,6 +257,7 @@ impl ZTrack {
 
 #[function_component(ZsetPanel)]
 pub fn zset_panel(props: &PanelProps) -> Html {
+    let lang = use_lang();
     let model = use_model(ZTrack::default, ZTrack::feed, props.visible);
     if !props.visible {
         return html! {};
@@ -257,8 +275,8 @@ pub fn zset_panel(props: &PanelProps) -> Html {
     let Some(z) = z else {
         return html! {
             <div class="zset">
-                <p>{ "No sorted set yet. Try " }<code>{ "ZADD scores 100 alice 80 bob" }</code>{ ", or:" }</p>
-                <button onclick={demo}>{ "Demo: a game leaderboard" }</button>
+                <p>{ tr(lang, "No sorted set yet. Try ", "아직 정렬 집합이 없습니다. ") }<code>{ "ZADD scores 100 alice 80 bob" }</code>{ tr(lang, ", or:", "을(를) 실행하거나:") }</p>
+                <button onclick={demo}>{ tr(lang, "Demo: a game leaderboard", "데모: 게임 리더보드") }</button>
             </div>
         };
     };
@@ -277,7 +295,10 @@ pub fn zset_panel(props: &PanelProps) -> Html {
         let note = moved.filter(|_| is_moved).map(|(_, old, new)| match (old, new) {
             (Some(o), Some(n)) if o > n => format!(" ↑ {} → {}", o + 1, n + 1),
             (Some(o), Some(n)) if o < n => format!(" ↓ {} → {}", o + 1, n + 1),
-            (None, Some(n)) => format!(" new at {}", n + 1),
+            (None, Some(n)) => {
+                let n = n + 1;
+                trf!(lang, " new at {n}", " {n}위로 새로 진입")
+            }
             _ => String::new(),
         });
         let cls = classes!(
@@ -310,7 +331,7 @@ pub fn zset_panel(props: &PanelProps) -> Html {
             .and_then(|m| z.score(m).map(|s| z.zsl.search_path(s, m)))
             .unwrap_or_default();
         html! {
-            <div class="skiplist" aria-label="skip list levels">
+            <div class="skiplist" aria-label={tr(lang, "skip list levels", "스킵 리스트 레벨")}>
                 { for (0..top).rev().map(|lvl| html! {
                     <div class="sl-level">
                         <span class="sl-name">{ format!("L{}", lvl + 1) }</span>
@@ -323,8 +344,8 @@ pub fn zset_panel(props: &PanelProps) -> Html {
                         }) }
                     </div>
                 }) }
-                <div class="muted small">{ if path.is_empty() { "Each element reaches level k+1 with probability 1/4. Run ZRANK or ZSCORE to see the search path.".to_string() }
-                    else { format!("{} steps: right along the high levels, then down, as ZRANK walks it", path.len()) } }</div>
+                <div class="muted small">{ if path.is_empty() { tr(lang, "Each element reaches level k+1 with probability 1/4. Run ZRANK or ZSCORE to see the search path.", "원소는 1/4 확률로 레벨 k+1까지 올라갑니다. ZRANK나 ZSCORE를 실행하면 탐색 경로가 보입니다.").to_string() }
+                    else { let n = path.len(); trf!(lang, "{n} steps: right along the high levels, then down, as ZRANK walks it", "{n}단계: ZRANK처럼 높은 레벨을 따라 오른쪽으로 가다가 아래로 내려갑니다") } }</div>
             </div>
         }
     });
@@ -332,19 +353,19 @@ pub fn zset_panel(props: &PanelProps) -> Html {
         <div class="zset">
             <div class="toolbar">
                 <span><b>{ String::from_utf8_lossy(track.key.as_deref().unwrap_or_default()).into_owned() }</b>
-                    { format!(" — {len} members, {}", if z.listpack { "listpack" } else { "skiplist" }) }</span>
-                <span class="muted">{ if track.query.is_empty() { String::new() } else { format!("last range: {} ({} members)", track.query, track.highlight.len()) } }</span>
+                    { { let enc = if z.listpack { "listpack" } else { "skiplist" }; trf!(lang, " — {len} members, {enc}", " — 멤버 {len}개, {enc}") } }</span>
+                <span class="muted">{ if track.query.is_empty() { String::new() } else { let (q, n) = (&track.query, track.highlight.len()); trf!(lang, "last range: {q} ({n} members)", "마지막 범위: {q} (멤버 {n}개)") } }</span>
             </div>
             <ol class="leaderboard">{ for bars }</ol>
             <div class="pager">
-                <button disabled={offset == 0} onclick={page(-(WINDOW as i64))}>{ "higher" }</button>
-                <button disabled={offset + WINDOW >= len} onclick={page(WINDOW as i64)}>{ "lower" }</button>
-                <span class="muted">{ format!("ranks {}..{} of {len}", offset + 1, (offset + WINDOW).min(len)) }</span>
+                <button disabled={offset == 0} onclick={page(-(WINDOW as i64))}>{ tr(lang, "higher", "위로") }</button>
+                <button disabled={offset + WINDOW >= len} onclick={page(WINDOW as i64)}>{ tr(lang, "lower", "아래로") }</button>
+                <span class="muted">{ { let (a, b) = (offset + 1, (offset + WINDOW).min(len)); trf!(lang, "ranks {a}..{b} of {len}", "{len}명 중 {a}..{b}위") } }</span>
             </div>
             { for drawing }
             <div class="demo">
-                <button onclick={demo}>{ "Demo: a game leaderboard" }</button>
-                <p class="muted small">{ "100 players, random score updates with ZINCRBY, “my rank” with ZREVRANK, the top 10 with ZREVRANGE." }</p>
+                <button onclick={demo}>{ tr(lang, "Demo: a game leaderboard", "데모: 게임 리더보드") }</button>
+                <p class="muted small">{ tr(lang, "100 players, random score updates with ZINCRBY, “my rank” with ZREVRANK, the top 10 with ZREVRANGE.", "플레이어 100명, ZINCRBY로 무작위 점수 갱신, ZREVRANK로 “내 순위”, ZREVRANGE로 상위 10명.") }</p>
             </div>
         </div>
     }
