@@ -4,7 +4,7 @@
 const { test, expect } = require('@playwright/test');
 
 async function run(page, line) {
-  const input = page.getByLabel('Command');
+  const input = page.getByLabel(/^(Command|명령)$/);
   await input.fill(line);
   await input.press('Enter');
 }
@@ -165,7 +165,7 @@ test('t-digest: centroids, the digest\'s p99 against the exact one, and the two 
   await expect(lastReply(page)).toHaveText('OK');
   const panel = panelOf(page, 't-digest');
   await expect(panel).toBeVisible();
-  await expect(panel.locator('.tdigest')).toContainText('lat: 1000 values');
+  await expect(panel.locator('div.tdigest')).toContainText('lat: 1000 values');
   await expect(panel.locator('.tdstrip .centroid').first()).toBeAttached();
   const p99 = panel.locator('.tdq tbody tr').nth(2);
   await expect(p99.locator('td').nth(0)).toHaveText('p99');
@@ -173,7 +173,7 @@ test('t-digest: centroids, the digest\'s p99 against the exact one, and the two 
   await expect(p99.locator('td').nth(2)).toHaveText('989.00');
   // The demo: 10,000 latencies, the exact quantiles beside the digest's.
   await panel.getByRole('button', { name: 'Demo: 10,000 latencies with 1% outliers' }).click();
-  await expect(panel.locator('.tdigest')).toContainText('demo:latency: 10000 values');
+  await expect(panel.locator('div.tdigest')).toContainText('demo:latency: 10000 values');
   await expect(panel.locator('.tdq tbody tr').nth(2).locator('td').nth(2)).not.toHaveText('—');
   // The slow log's durations: the first click turns on logging every command.
   await panel.getByRole('button', { name: 'Latencies of the commands just run' }).click();
@@ -183,5 +183,5 @@ test('t-digest: centroids, the digest\'s p99 against the exact one, and the two 
   await panelOf(page, 't-digest').isVisible();
   await page.getByRole('tab', { name: 't-digest' }).click();
   await page.getByRole('button', { name: 'Latencies of the commands just run' }).click();
-  await expect(page.locator('.tdigest')).toContainText('cmd:latency:');
+  await expect(page.locator('div.tdigest')).toContainText('cmd:latency:');
 });
