@@ -137,13 +137,15 @@ test('the comparison answers each question exactly and by its sketch, leaving th
   await panel.locator('.cmp-universe').fill('2000');
   await panel.locator('.cmp-skew').fill('1.1');
   await panel.locator('.cmp-run').click();
-  await expect(panel.locator('.compare tbody tr')).toHaveCount(5);
+  await expect(panel.locator('.compare tbody tr')).toHaveCount(6);
   await expect(panel.locator('.cmpsummary')).toContainText('5000 items');
   await expect(panel.locator('tr.distinct .exact')).toContainText('SCARD');
   await expect(panel.locator('tr.bloom .answer')).toContainText('0 missed');
   await expect(panel.locator('tr.cuckoo .answer')).toContainText('0 missed');
   await expect(panel.locator('tr.cms .answer')).toContainText('0 under');
   await expect(panel.locator('tr.topk .answer')).toContainText('TOPK.LIST: item:0');
+  await expect(panel.locator('tr.tdigest .answer')).toContainText('TDIGEST.QUANTILE 0.99');
+  await expect(panel.locator('tr.tdigest .exact')).toContainText('sort every value');
   await run(page, 'DBSIZE');
   await expect(lastReply(page)).toHaveText('(integer) 0');
 });

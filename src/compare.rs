@@ -124,6 +124,12 @@ pub struct Comparison {
     pub topk_hits: usize,
     pub zset_bytes: u64,
     pub topk_bytes: u64,
+    /// Quantiles of a latency drawn for each request (log-normal, 3% slow): (q, exact
+    /// from the sorted values, TDIGEST.QUANTILE), with the memory of a list of every
+    /// value against the t-digest's.
+    pub quantiles: Vec<(f64, f64, f64)>,
+    pub list_bytes: u64,
+    pub tdigest_bytes: u64,
 }
 
 impl Comparison {
@@ -237,6 +243,14 @@ pub fn run(cfg: &CompareConfig) -> Result<Comparison, String> {
         "5",
         "0.9",
     ])?;
+
+    s.cmd(&["TDIGEST.CREATE", "td", "COMPRESSION", "100"])?;
+    let latencies = latencies(cfg.seed, ranks.len());
+    for chunk in latencies.chunks(BATCH) {
+        let values: Vec<String> = chunk.iter().map(|v| format!("{v:.3}")).collect();
+        s.batch(&["RPUSH", "lat"], &values, None)?;
+        s.batch(&["TDIGEST.ADD", "td"], &values, None)?;
+    }
 
     let mut counts: HashMap<u32, u64> = HashMap::new();
     for chunk in ranks.chunks(BATCH) {
@@ -371,10 +385,65 @@ pub fn run(cfg: &CompareConfig) -> Result<Comparison, String> {
         (&mut out.cms_bytes, "cms"),
         (&mut out.zset_bytes, "top"),
         (&mut out.topk_bytes, "topk"),
+        (&mut out.list_bytes, "lat"),
+        (&mut out.tdigest_bytes, "td"),
     ] {
         *field = s.memory(key)?;
     }
+
+    // Quantiles: exact from the values (as printed to the server), against the digest.
+    let mut sorted: Vec<f64> = latencies
+        .iter()
+        .map(|v| format!("{v:.3}").parse().unwrap_or(*v))
+        .collect();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    let qs = ["0.5", "0.9", "0.99", "0.999"];
+    let mut words = vec!["TDIGEST.QUANTILE", "td"];
+    words.extend(qs);
+    let est: Vec<f64> = match s.cmd(&words)? {
+        Reply::Array(v) => v
+            .iter()
+            .map(|r| match r {
+                Reply::Double(d) => *d,
+                Reply::Bulk(b) => std::str::from_utf8(b)
+                    .ok()
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(f64::NAN),
+                _ => f64::NAN,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    out.quantiles = qs
+        .iter()
+        .zip(est)
+        .map(|(q, e)| {
+            let q: f64 = q.parse().unwrap_or(0.0);
+            let i = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
+            (q, sorted[i], e)
+        })
+        .collect();
     Ok(out)
+}
+
+/// A latency for each request, in ms: log-normal around 2 ms, 3% slow around 250 ms (so
+/// the p99 falls among the slow ones, where a learner's alert would look),
+/// from the comparison's seed (the same run gives the same values).
+pub fn latencies(seed: u64, n: usize) -> Vec<f64> {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed ^ 0x6c61_7465_6e63);
+    (0..n)
+        .map(|_| {
+            let u1: f64 = rng.random::<f64>().max(1e-12);
+            let u2: f64 = rng.random::<f64>();
+            let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+            if rng.random::<f64>() < 0.03 {
+                250.0 * (0.3 * z).exp()
+            } else {
+                2.0 * (0.5 * z).exp()
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -429,6 +498,14 @@ mod tests {
             c.exact_top
         );
         assert!(c.topk_bytes < c.zset_bytes);
+        // t-digest: p50 and p99 of the latencies within a few percent, in less memory
+        // than the list of every value.
+        assert_eq!(c.quantiles.len(), 4);
+        for &(q, exact, est) in &c.quantiles[..3] {
+            let err = ((est - exact) / exact).abs();
+            assert!(err < 0.05, "p{q}: exact {exact}, t-digest {est}");
+        }
+        assert!(c.tdigest_bytes < c.list_bytes);
     }
 
     #[test]

@@ -93,6 +93,14 @@ fn rows(c: &Comparison, k: usize, lang: Lang) -> Html {
         { row("topk", bi(lang, format!("Top {k}?"), format!("상위 {k}개?")), format!("ZRANGE: {top_exact} …"), c.zset_bytes,
             "Top-K", format!("TOPK.LIST: {top_sketch} …"),
             bi(lang, format!("{} of {} truly in the top {k}", c.topk_hits, c.topk_list.len()), format!("{}개 중 {}개가 실제 상위 {k}", c.topk_list.len(), c.topk_hits)), c.topk_bytes) }
+        { for c.quantiles.iter().filter(|(q, _, _)| *q == 0.99).map(|&(_, exact, est)| {
+            let err = if exact != 0.0 { (est - exact) / exact * 100.0 } else { 0.0 };
+            let p50 = c.quantiles.first().map_or(String::new(), |&(_, x, e)| format!(" · p50 {x:.2} / {e:.2}"));
+            row("tdigest", tr(lang, "p99 latency?", "p99 지연 시간?").into(),
+                bi(lang, format!("sort every value: {exact:.2} ms{p50}"), format!("모든 값을 정렬: {exact:.2}ms{p50}")), c.list_bytes,
+                "t-digest", format!("TDIGEST.QUANTILE 0.99: {est:.2} ms"),
+                format!("{err:+.2}%"), c.tdigest_bytes)
+        }) }
     </> }
 }
 
