@@ -32,6 +32,7 @@ pub mod multi;
 pub mod notify;
 pub mod object;
 pub mod pubsub;
+pub mod rdb;
 pub mod reply;
 pub mod set;
 pub mod slowlog;
