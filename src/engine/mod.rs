@@ -233,6 +233,8 @@ pub struct Core {
     pub slowlog: slowlog::SlowLog,
     /// LATENCY's samples.
     pub latency: slowlog::Latency,
+    /// SAVE/BGSAVE state and the host that writes the images.
+    pub persist: cmd::persist::Persist,
 }
 
 /// A server's connections, reachable from inside a long script (Redis's
@@ -409,6 +411,7 @@ impl Engine {
                 script_errors: Vec::new(),
                 slowlog: slowlog::SlowLog::default(),
                 latency: slowlog::Latency::default(),
+                persist: cmd::persist::Persist::new(now),
             },
             clients: BTreeMap::new(),
             next_client_id: 1,

@@ -118,6 +118,8 @@ pub fn kvlab_server(extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kvlab-server"))
         .arg("--port")
         .arg(port.to_string())
+        // Its own directory too: kvlab-server loads dir/dump.rdb at start, as Redis.
+        .args(["--dir", &fresh_dir(port)])
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
