@@ -1351,7 +1351,8 @@ fn stream_node_from(master: StreamId, vals: &[LpVal]) -> Res<Node> {
             values,
         });
     }
-    if seen_live != live || seen_deleted != deleted || live == 0 {
+    // A node whose entries are all deleted stays (XTRIM flags entries inside a node).
+    if seen_live != live || seen_deleted != deleted {
         return Err("a stream node's counters disagree with its entries".into());
     }
     Ok(Node::from_parts(
@@ -1392,8 +1393,11 @@ pub fn restore_payload(
     lim: &Limits,
     rng: &mut impl rand::Rng,
 ) -> Result<Value, PayloadError> {
-    let body = verify_payload(p).ok_or(PayloadError::Footer)?;
-    let mut r = Reader::new(body);
+    verify_payload(p).ok_or(PayloadError::Footer)?;
+    // Redis reads the value from the whole buffer, footer included: a value that runs
+    // into the footer's bytes is read from them (so "\x00\x05hel" + footer restores
+    // "hel\n\x00"), as `rioInitWithBuffer` over the argument does.
+    let mut r = Reader::new(p);
     let t = r.byte().map_err(PayloadError::Format)?;
     load_object(&mut r, t, lim, rng).map_err(PayloadError::Format)
 }
