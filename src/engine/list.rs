@@ -318,23 +318,30 @@ impl List {
                 .take(node.count as usize + 1)
                 .map(|x| listpack_entry(x))
                 .collect();
-            // `sizes` covers the node's elements with the new one at its place.
+            // `sizes` covers the node's elements with the new one at `new_at`; the
+            // others split around the pivot (after: it stays; before: it moves on).
             let new_at = off + after as usize;
-            let (keep, moved): (Vec<(usize, u64)>, Vec<(usize, u64)>) = sizes
-                .iter()
-                .copied()
-                .enumerate()
-                .filter(|(k, _)| *k != new_at)
-                .map(|(k, s)| (if k > new_at { k - 1 } else { k }, s))
-                .partition(|(k, _)| if after { *k <= off } else { *k >= off });
-            let sum = |v: &[(usize, u64)]| v.iter().map(|(_, s)| s).sum::<u64>();
-            let orig = QNode {
-                count: keep.len() as u32,
-                sz: LP_EMPTY + sum(&keep),
-            };
+            let (mut keep, mut moved) = (
+                QNode {
+                    count: 0,
+                    sz: LP_EMPTY,
+                },
+                QNode {
+                    count: 0,
+                    sz: LP_EMPTY,
+                },
+            );
+            for (k, s) in sizes.iter().enumerate().filter(|(k, _)| *k != new_at) {
+                let k = if k > new_at { k - 1 } else { k };
+                let stays = if after { k <= off } else { k >= off };
+                let side = if stays { &mut keep } else { &mut moved };
+                side.count += 1;
+                side.sz += s;
+            }
+            let orig = keep;
             let fresh = QNode {
-                count: moved.len() as u32 + 1,
-                sz: LP_EMPTY + sum(&moved) + e,
+                count: moved.count + 1,
+                sz: moved.sz + e,
             };
             self.nodes[ni] = orig;
             let center = if after {

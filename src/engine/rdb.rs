@@ -748,7 +748,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    pub fn len(&mut self) -> Res<u64> {
+    pub fn length(&mut self) -> Res<u64> {
         match self.len_or_enc()? {
             (l, false) => Ok(l),
             _ => Err(format!(
@@ -760,7 +760,7 @@ impl<'a> Reader<'a> {
 
     /// A count of items that each take at least one byte: no more than what remains.
     fn count(&mut self, what: &str) -> Res<usize> {
-        let n = self.len()?;
+        let n = self.length()?;
         if n > self.remaining() as u64 {
             return Err(format!(
                 "{what} count {n} exceeds the {} bytes that remain",
@@ -790,8 +790,8 @@ impl<'a> Reader<'a> {
                 .to_string()
                 .into_bytes()),
             (3, true) => {
-                let clen = self.len()?;
-                let ulen = self.len()?;
+                let clen = self.length()?;
+                let ulen = self.length()?;
                 if clen > self.remaining() as u64 {
                     return Err(format!(
                         "compressed string of {clen} bytes exceeds the {} bytes that remain",
@@ -1063,7 +1063,7 @@ pub fn load_object(r: &mut Reader, t: u8, lim: &Limits, rng: &mut impl rand::Rng
             let n = r.count("quicklist node")?;
             let mut nodes = Vec::with_capacity(n);
             for _ in 0..n {
-                let container = r.len()?;
+                let container = r.length()?;
                 if container != QUICKLIST_NODE_PACKED && container != QUICKLIST_NODE_PLAIN {
                     return Err("quicklist integrity check failed".into());
                 }
@@ -1206,33 +1206,43 @@ fn load_stream(r: &mut Reader) -> Res<Stream> {
             return Err("an empty stream listpack".into());
         }
         let node = stream_node_from(master, &vals)?;
-        if let Some((last, _)) = s.nodes.iter().next_back() {
-            if *last >= master {
+        if let Some((_, prev)) = s.nodes.iter().next_back() {
+            if prev.last_id() >= master {
                 return Err("stream nodes out of order".into());
             }
         }
         s.nodes.insert(master, node);
     }
-    s.length = r.len()?;
-    s.last_id = StreamId::new(r.len()?, r.len()?);
-    s.first_id = StreamId::new(r.len()?, r.len()?);
-    s.max_deleted_entry_id = StreamId::new(r.len()?, r.len()?);
-    s.entries_added = r.len()?;
-    let live: u64 = s.nodes.values().map(|n| n.live).sum();
-    if live != s.length {
+    s.length = r.length()?;
+    s.last_id = StreamId::new(r.length()?, r.length()?);
+    s.first_id = StreamId::new(r.length()?, r.length()?);
+    s.max_deleted_entry_id = StreamId::new(r.length()?, r.length()?);
+    s.entries_added = r.length()?;
+    let live = s
+        .nodes
+        .values()
+        .try_fold(0u64, |a, n| a.checked_add(n.live));
+    if live != Some(s.length) {
         return Err("the stream length disagrees with its nodes".into());
+    }
+    if s.nodes
+        .values()
+        .next_back()
+        .is_some_and(|n| n.last_id() > s.last_id)
+    {
+        return Err("a stream entry is past the stream's last ID".into());
     }
     let groups = r.count("consumer group")?;
     for _ in 0..groups {
         let name = r.string()?;
-        let last = StreamId::new(r.len()?, r.len()?);
-        let entries_read = r.len()? as i64;
+        let last = StreamId::new(r.length()?, r.length()?);
+        let entries_read = r.length()? as i64;
         let mut g = Group::new(last, entries_read);
         let pel = r.count("pending entry")?;
         for _ in 0..pel {
             let id = r.stream_id_raw()?;
             let delivery_time = r.i64_le()?;
-            let delivery_count = r.len()?;
+            let delivery_count = r.length()?;
             let nack = Nack {
                 consumer: Vec::new(),
                 delivery_time,
@@ -1463,12 +1473,12 @@ pub fn load_file(buf: &[u8], lim: &Limits, rng: &mut impl rand::Rng) -> Res<Load
                 continue;
             }
             OP_IDLE => {
-                idle = Some(r.len()?);
+                idle = Some(r.length()?);
                 continue;
             }
             OP_EOF => break,
             OP_SELECTDB => {
-                let n = r.len()?;
+                let n = r.length()?;
                 if n >= 1 << 20 {
                     return Err(format!("database index {n} out of range"));
                 }
@@ -1479,8 +1489,8 @@ pub fn load_file(buf: &[u8], lim: &Limits, rng: &mut impl rand::Rng) -> Res<Load
                 continue;
             }
             OP_RESIZEDB => {
-                r.len()?;
-                r.len()?;
+                r.length()?;
+                r.length()?;
                 continue;
             }
             OP_AUX => {
@@ -1610,6 +1620,7 @@ pub fn save_file<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rand::SeedableRng;
 
     #[test]
     fn lzf_round_trips_and_matches_liblzf_on_a_known_input() {
@@ -1638,6 +1649,270 @@ mod tests {
                 assert_eq!(lzf_decompress(&c, len).as_deref(), Some(&data[..]));
             }
         }
+    }
+
+    use crate::engine::{Engine, ManualClock, Reply};
+
+    fn engine() -> (Engine, u64) {
+        let mut e = Engine::new(Box::new(ManualClock::new(1_700_000_000_000)), 7);
+        let id = e.connect("test:1", "test:0");
+        (e, id)
+    }
+
+    /// A keyspace with every type and encoding, TTLs, two databases, consumer groups.
+    fn populated() -> (Engine, u64) {
+        let (mut e, id) = engine();
+        let mut lines: Vec<String> = vec![
+            "SET s1 12345".into(),
+            "SET s2 hello".into(),
+            format!("SET s3 {}", "abc".repeat(50)),
+            "SET s4 ttl PX 100000".into(),
+            "RPUSH l1 a b 1 2".into(),
+            "SADD i1 1 2 3 70000".into(),
+            "SADD t1 a b c".into(),
+            "ZADD z1 1 a 2.5 b".into(),
+            "HSET h1 f v g 1".into(),
+            format!("HSET h2 f {}", "x".repeat(100)),
+            "XADD x1 1-1 a 1".into(),
+            "XADD x1 1-2 a 2".into(),
+            "XADD x1 2-0 b 3".into(),
+            "XDEL x1 1-2".into(),
+            "XGROUP CREATE x1 g 0".into(),
+            "XREADGROUP GROUP g alice COUNT 1 STREAMS x1 >".into(),
+            "SELECT 5".into(),
+            "SET other db5".into(),
+            "SELECT 0".into(),
+        ];
+        lines.push(format!(
+            "RPUSH l2 {}",
+            (0..2000)
+                .map(|i| format!("item{i}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+        lines.push(format!(
+            "ZADD z2 {}",
+            (0..200)
+                .map(|i| format!("{i}.5 m{i}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+        lines.push(format!(
+            "HSET h3 {}",
+            (0..600)
+                .map(|i| format!("f{i} v{i}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+        for l in &lines {
+            let r = e.exec_words(id, l);
+            assert!(!matches!(r, Reply::Error(_)), "{l}: {r:?}");
+        }
+        (e, id)
+    }
+
+    fn dumps(e: &mut Engine, id: u64) -> Vec<(String, Reply)> {
+        let mut out = Vec::new();
+        for db in [0, 5] {
+            e.exec_words(id, &format!("SELECT {db}"));
+            let Reply::Array(keys) = e.exec_words(id, "KEYS *") else {
+                panic!("KEYS")
+            };
+            let mut keys: Vec<String> = keys
+                .into_iter()
+                .map(|k| match k {
+                    Reply::Bulk(b) => String::from_utf8(b).unwrap(),
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            keys.sort();
+            for k in keys {
+                let d = e.exec_words(id, &format!("DUMP {k}"));
+                let t = e.exec_words(id, &format!("PTTL {k}"));
+                out.push((format!("{db}:{k} {t:?}"), d));
+            }
+        }
+        e.exec_words(id, "SELECT 0");
+        out
+    }
+
+    #[test]
+    fn save_and_load_keep_every_key_and_ttl() {
+        let (mut a, ia) = populated();
+        let image = a.save_rdb();
+        assert_eq!(&image[..9], b"REDIS0010");
+        let (mut b, ib) = engine();
+        assert_eq!(b.load_rdb(&image), Ok(15));
+        // Hash tables dump in our table order, which a reload keeps: compare all.
+        assert_eq!(dumps(&mut a, ia), dumps(&mut b, ib));
+        // The image of the loaded keyspace is the same file (same clock).
+        assert_eq!(b.save_rdb(), image);
+    }
+
+    #[test]
+    fn a_bad_image_leaves_the_keyspace_alone() {
+        let (mut a, ia) = populated();
+        let before = dumps(&mut a, ia);
+        let mut image = a.save_rdb();
+        for bad in [
+            Vec::new(),
+            b"REDIS0011".to_vec(),
+            b"REDIS0010".to_vec(),
+            image[..image.len() / 2].to_vec(),
+        ] {
+            assert!(a.load_rdb(&bad).is_err());
+        }
+        let n = image.len();
+        image[n / 2] ^= 0x40;
+        let e = a.load_rdb(&image).unwrap_err();
+        assert!(!e.is_empty());
+        assert_eq!(dumps(&mut a, ia), before);
+    }
+
+    /// xorshift64*, seeded: the mutations are the same on every run.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n.max(1) as u64) as usize
+        }
+    }
+
+    /// Truncations, bit flips, byte runs and forged lengths: the loader answers every one
+    /// with a value or an error, never a panic, and never reserves more than a small
+    /// multiple of its input. The checksum is fixed up after mutating, so the parser
+    /// itself sees the damage (not just the CRC check).
+    #[test]
+    fn hostile_images_and_payloads_never_panic() {
+        let (mut e, id) = populated();
+        let image = e.save_rdb();
+        let mut payloads: Vec<Vec<u8>> = Vec::new();
+        for (_, d) in dumps(&mut e, id) {
+            if let Reply::Bulk(b) = d {
+                payloads.push(b);
+            }
+        }
+        let fix_crc = |v: &mut Vec<u8>| {
+            if v.len() >= 8 {
+                let n = v.len() - 8;
+                let c = crc64(0, &v[..n]);
+                v[n..].copy_from_slice(&c.to_le_bytes());
+            }
+        };
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let lim = Limits::default();
+        let mut zrng = rand::rngs::StdRng::seed_from_u64(1);
+        let (mut ok, mut err) = (0, 0);
+        for round in 0..3000 {
+            let base = if round % 3 == 0 {
+                image.clone()
+            } else {
+                payloads[rng.below(payloads.len())].clone()
+            };
+            let mut v = base;
+            match rng.below(5) {
+                0 => {
+                    let cut = rng.below(v.len());
+                    v.truncate(cut);
+                }
+                1 => {
+                    for _ in 0..1 + rng.below(8) {
+                        let i = rng.below(v.len());
+                        v[i] ^= 1 << rng.below(8);
+                    }
+                }
+                2 => {
+                    let i = rng.below(v.len());
+                    let b = [0x80, 0x81, 0xff, 0xc3, 0x00][rng.below(5)];
+                    for k in 0..1 + rng.below(9) {
+                        if i + k < v.len() {
+                            v[i + k] = b;
+                        }
+                    }
+                }
+                3 => {
+                    let i = rng.below(v.len());
+                    let junk: Vec<u8> = (0..rng.below(40)).map(|_| rng.next() as u8).collect();
+                    v.splice(i..i, junk);
+                }
+                _ => {
+                    let i = rng.below(v.len());
+                    v[i] = rng.next() as u8;
+                }
+            }
+            if round % 2 == 0 {
+                fix_crc(&mut v);
+            }
+            let r = if v.starts_with(b"REDIS") {
+                load_file(&v, &lim, &mut zrng).map(|_| ())
+            } else {
+                restore_payload(&v, &lim, &mut zrng)
+                    .map(|_| ())
+                    .map_err(|e| format!("{e:?}"))
+            };
+            match r {
+                Ok(()) => ok += 1,
+                Err(m) => {
+                    assert!(!m.is_empty());
+                    err += 1;
+                }
+            }
+        }
+        assert!(err > 1000 && ok > 0, "ok {ok} err {err}");
+        // Forged lengths: a string of 2^64-1 bytes, a set of 4 billion members, an LZF
+        // string claiming a gigabyte from a few bytes.
+        let forged: [&[u8]; 4] = [
+            b"\x00\x81\xff\xff\xff\xff\xff\xff\xff\xffabc",
+            b"\x02\x80\xff\xff\xff\xf0abc",
+            b"\x00\xc3\x03\x80\x40\x00\x00\x00\x01\x61\x61",
+            b"\x12\x80\x7f\xff\xff\xff\x02",
+        ];
+        for f in forged {
+            let mut v = f.to_vec();
+            v.extend_from_slice(&RDB_VERSION.to_le_bytes());
+            v.extend_from_slice(&[0; 8]);
+            fix_crc(&mut v);
+            assert!(matches!(
+                restore_payload(&v, &lim, &mut zrng),
+                Err(PayloadError::Format(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn restore_answers_as_redis() {
+        let (mut e, id) = engine();
+        e.exec_words(id, "SET k hello");
+        let Reply::Bulk(p) = e.exec_words(id, "DUMP k") else {
+            panic!()
+        };
+        let restore = |e: &mut Engine, args: &[&[u8]]| {
+            let mut argv: Vec<Vec<u8>> = vec![b"RESTORE".to_vec()];
+            argv.extend(args.iter().map(|a| a.to_vec()));
+            e.execute(id, &argv)
+        };
+        assert_eq!(
+            restore(&mut e, &[b"k", b"0", &p]),
+            Reply::err("BUSYKEY Target key name already exists.")
+        );
+        assert_eq!(restore(&mut e, &[b"k2", b"0", &p]), Reply::ok());
+        assert_eq!(e.exec_words(id, "GET k2"), Reply::bulk("hello"));
+        let mut bad = p.clone();
+        bad[1] ^= 1;
+        assert_eq!(
+            restore(&mut e, &[b"k3", b"0", &bad]),
+            Reply::err("ERR DUMP payload version or checksum are wrong")
+        );
+        assert_eq!(
+            restore(&mut e, &[b"k4", b"0", &p, b"IDLETIME", b"3600"]),
+            Reply::ok()
+        );
+        assert_eq!(e.exec_words(id, "OBJECT IDLETIME k4"), Reply::Int(3600));
     }
 
     #[test]
