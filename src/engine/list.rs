@@ -253,6 +253,11 @@ impl List {
         l
     }
 
+    /// The fill factor (`list-max-listpack-size` when the list was made).
+    pub fn fill(&self) -> i32 {
+        self.fill
+    }
+
     /// Sets the fill factor (`list-max-listpack-size`) new nodes are made under.
     pub fn set_fill(&mut self, fill: i32) {
         self.fill = fill.clamp(-5, (1 << 15) - 1);

@@ -99,6 +99,9 @@ pub fn debug(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         ctx.core.notify(db, b"", "populate");
         return Reply::ok();
     }
+    if eq(sub, "object") && argv.len() == 3 {
+        return super::persist::debug_object(ctx, &argv[2]);
+    }
     if eq(sub, "reload") && argv.len() == 2 {
         return super::persist::debug_reload(ctx);
     }

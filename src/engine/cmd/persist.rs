@@ -542,3 +542,51 @@ impl crate::engine::Engine {
         }
     }
 }
+
+/// DEBUG OBJECT: the object's address (a fixed stand-in: there is no pointer to show),
+/// refcount, encoding, its serialized length (what DUMP's value takes) and LRU data,
+/// with the quicklist's node figures for lists.
+pub fn debug_object(ctx: &mut Ctx, key: &[u8]) -> Reply {
+    use crate::engine::object::{StrEnc, Value, SHARED_INTEGERS};
+    let db = ctx.db();
+    let (policy, maxmemory) = (ctx.core.config.policy, ctx.core.config.maxmemory);
+    let Some(o) = ctx.core.dbs[db].keys.get(key) else {
+        return Reply::err("ERR no such key");
+    };
+    let shared = match &o.value {
+        Value::Str {
+            bytes,
+            enc: StrEnc::Int,
+        } => {
+            let v = crate::engine::util::parse_i64(bytes).unwrap_or(-1);
+            (0..SHARED_INTEGERS).contains(&v)
+                && (maxmemory == 0 || !(policy.is_lru() || policy.is_lfu()))
+        }
+        _ => false,
+    };
+    let mut ser = Vec::new();
+    rdb::save_object(&mut ser, &o.value);
+    let mut extra = String::new();
+    if let Value::List(l) = &o.value {
+        let nodes = l.nodes().len().max(1);
+        let size: u64 = l.nodes().map(|n| n.sz).sum();
+        extra = format!(
+            " ql_nodes:{} ql_avg_node:{:.2} ql_listpack_max:{} ql_compressed:0 ql_uncompressed_size:{size}",
+            l.nodes().len(),
+            l.len() as f64 / nodes as f64,
+            l.fill()
+        );
+    }
+    let lru = if policy.is_lfu() {
+        o.access.lfu
+    } else {
+        o.access.clock
+    };
+    let idle = ctx.core.idle_ms(o.access.clock) / 1000;
+    Reply::Status(format!(
+        "Value at:0x7f0000000000 refcount:{} encoding:{} serializedlength:{} lru:{lru} lru_seconds_idle:{idle}{extra}",
+        if shared { i32::MAX as i64 } else { 1 },
+        o.value.encoding_name(),
+        ser.len()
+    ))
+}
