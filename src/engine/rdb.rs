@@ -90,6 +90,7 @@ pub const TYPE_SET_INTSET: u8 = 11;
 pub const TYPE_HASH_LISTPACK: u8 = 16;
 pub const TYPE_ZSET_LISTPACK: u8 = 17;
 pub const TYPE_LIST_QUICKLIST_2: u8 = 18;
+pub const TYPE_STREAM_LISTPACKS: u8 = 15;
 pub const TYPE_STREAM_LISTPACKS_2: u8 = 19;
 
 pub const OP_FUNCTION2: u8 = 245;
@@ -314,6 +315,19 @@ fn encode_int(out: &mut Vec<u8>, v: i64) -> bool {
     true
 }
 
+thread_local! {
+    /// `rdbcompression`: whether strings over 20 bytes are tried with LZF.
+    static COMPRESS: std::cell::Cell<bool> = const { std::cell::Cell::new(true) };
+}
+
+/// Runs `f` with LZF compression on or off (`rdbcompression yes|no`).
+pub fn with_compression<R>(on: bool, f: impl FnOnce() -> R) -> R {
+    let old = COMPRESS.with(|c| c.replace(on));
+    let r = f();
+    COMPRESS.with(|c| c.set(old));
+    r
+}
+
 /// `rdbSaveRawString`: integer form, LZF, or verbatim.
 pub fn save_string(out: &mut Vec<u8>, s: &[u8]) {
     if s.len() <= 11 {
@@ -323,7 +337,7 @@ pub fn save_string(out: &mut Vec<u8>, s: &[u8]) {
             }
         }
     }
-    if s.len() > 20 {
+    if s.len() > 20 && COMPRESS.with(|c| c.get()) {
         if let Some(c) = lzf_compress(s, s.len() - 4) {
             out.push(0xC3);
             save_len(out, c.len() as u64);
@@ -1175,11 +1189,12 @@ pub fn load_object(r: &mut Reader, t: u8, lim: &Limits, rng: &mut impl rand::Rng
             let lp = pairs.len() <= lim.hash_max_listpack_entries;
             Value::Hash(Box::new(hash_from(pairs, lp)?))
         }
-        TYPE_STREAM_LISTPACKS_2 => Value::Stream(Box::new(load_stream(r)?)),
+        TYPE_STREAM_LISTPACKS_2 => Value::Stream(Box::new(load_stream(r, true)?)),
+        TYPE_STREAM_LISTPACKS => Value::Stream(Box::new(load_stream(r, false)?)),
         TYPE_MODULE | TYPE_MODULE_2 => {
             return Err("module values are not supported (no modules are loaded)".into())
         }
-        9 | 10 | 12 | 13 | 14 | 15 => {
+        9 | 10 | 12 | 13 | 14 => {
             return Err(format!(
                 "value type {t} (a ziplist or zipmap encoding from before Redis 7) is not supported"
             ))
@@ -1188,7 +1203,10 @@ pub fn load_object(r: &mut Reader, t: u8, lim: &Limits, rng: &mut impl rand::Rng
     })
 }
 
-fn load_stream(r: &mut Reader) -> Res<Stream> {
+/// A stream; `v2` is 7.0's type (19). The older type (15, Redis <= 6.2) has no first ID,
+/// max deleted ID, entries added or group read counters: they are derived as Redis 7.0
+/// derives them (first live entry, 0-0, the length, the estimated distance).
+fn load_stream(r: &mut Reader, v2: bool) -> Res<Stream> {
     let mut s = Stream::new();
     let nodes = r.count("stream node")?;
     for _ in 0..nodes {
@@ -1215,9 +1233,11 @@ fn load_stream(r: &mut Reader) -> Res<Stream> {
     }
     s.length = r.length()?;
     s.last_id = StreamId::new(r.length()?, r.length()?);
-    s.first_id = StreamId::new(r.length()?, r.length()?);
-    s.max_deleted_entry_id = StreamId::new(r.length()?, r.length()?);
-    s.entries_added = r.length()?;
+    if v2 {
+        s.first_id = StreamId::new(r.length()?, r.length()?);
+        s.max_deleted_entry_id = StreamId::new(r.length()?, r.length()?);
+        s.entries_added = r.length()?;
+    }
     let live = s
         .nodes
         .values()
@@ -1232,11 +1252,20 @@ fn load_stream(r: &mut Reader) -> Res<Stream> {
     {
         return Err("a stream entry is past the stream's last ID".into());
     }
+    if !v2 {
+        s.max_deleted_entry_id = StreamId::MIN;
+        s.entries_added = s.length;
+        s.first_id = s.edge_id(true).unwrap_or(StreamId::MIN);
+    }
     let groups = r.count("consumer group")?;
     for _ in 0..groups {
         let name = r.string()?;
         let last = StreamId::new(r.length()?, r.length()?);
-        let entries_read = r.length()? as i64;
+        let entries_read = if v2 {
+            r.length()? as i64
+        } else {
+            s.estimate_distance(last)
+        };
         let mut g = Group::new(last, entries_read);
         let pel = r.count("pending entry")?;
         for _ in 0..pel {
@@ -1551,6 +1580,8 @@ pub struct SaveInfo<'a> {
     /// Write IDLE (LRU policies) or FREQ (LFU policies) before each key.
     pub lru: bool,
     pub lfu: bool,
+    /// `rdbchecksum no` writes a zero checksum (which loaders skip).
+    pub checksum: bool,
 }
 
 /// One key to save.
@@ -1612,7 +1643,7 @@ pub fn save_file<'a>(
         }
     }
     out.push(OP_EOF);
-    let crc = crc64(0, &out);
+    let crc = if info.checksum { crc64(0, &out) } else { 0 };
     out.extend_from_slice(&crc.to_le_bytes());
     out
 }

@@ -75,6 +75,8 @@ pub struct SaveJob {
     pub functions: Vec<Vec<u8>>,
     pub lru: bool,
     pub lfu: bool,
+    pub compress: bool,
+    pub checksum: bool,
     /// Per non-empty database: index, key count, volatile count, keys.
     pub dbs: Vec<(usize, usize, usize, Vec<JobKey>)>,
 }
@@ -88,30 +90,38 @@ impl SaveJob {
             functions: self.functions.iter().map(|f| f.as_slice()).collect(),
             lru: self.lru,
             lfu: self.lfu,
+            checksum: self.checksum,
         };
-        rdb::save_file(
-            &info,
-            self.dbs.iter().map(|(i, n, e, keys)| {
-                (
-                    *i,
-                    *n,
-                    *e,
-                    keys.iter()
-                        .map(|k| SaveKey {
-                            key: &k.key,
-                            value: &k.value,
-                            expire_ms: k.expire_ms,
-                            idle_secs: k.idle_secs,
-                            freq: k.freq,
-                        })
-                        .collect(),
-                )
-            }),
-        )
+        rdb::with_compression(self.compress, || {
+            rdb::save_file(
+                &info,
+                self.dbs.iter().map(|(i, n, e, keys)| {
+                    (
+                        *i,
+                        *n,
+                        *e,
+                        keys.iter()
+                            .map(|k| SaveKey {
+                                key: &k.key,
+                                value: &k.value,
+                                expire_ms: k.expire_ms,
+                                idle_secs: k.idle_secs,
+                                freq: k.freq,
+                            })
+                            .collect(),
+                    )
+                }),
+            )
+        })
     }
 }
 
 impl Core {
+    /// `rdbcompression yes`.
+    pub fn rdb_compression(&self) -> bool {
+        self.config.get("rdbcompression").is_none_or(|v| v == "yes")
+    }
+
     fn save_info(&self) -> SaveInfo<'_> {
         SaveInfo {
             ctime_secs: self.now.div_euclid(1000),
@@ -119,6 +129,7 @@ impl Core {
             functions: self.libraries.values().map(|l| l.code.as_slice()).collect(),
             lru: self.config.policy.is_lru(),
             lfu: self.config.policy.is_lfu(),
+            checksum: self.config.get("rdbchecksum").is_none_or(|v| v == "yes"),
         }
     }
 
@@ -132,26 +143,29 @@ impl Core {
     /// The whole keyspace as an RDB file.
     pub fn rdb_image(&self) -> Vec<u8> {
         let info = self.save_info();
-        rdb::save_file(
-            &info,
-            self.dbs.iter().enumerate().map(|(i, d)| {
-                let keys = d
-                    .keys
-                    .iter()
-                    .map(|(k, o)| {
-                        let (idle_secs, freq) = self.key_meta(o.access);
-                        SaveKey {
-                            key: k,
-                            value: &o.value,
-                            expire_ms: d.expires.get(k).copied(),
-                            idle_secs,
-                            freq,
-                        }
-                    })
-                    .collect();
-                (i, d.keys.len(), d.expires.len(), keys)
-            }),
-        )
+        let compress = self.rdb_compression();
+        rdb::with_compression(compress, || {
+            rdb::save_file(
+                &info,
+                self.dbs.iter().enumerate().map(|(i, d)| {
+                    let keys = d
+                        .keys
+                        .iter()
+                        .map(|(k, o)| {
+                            let (idle_secs, freq) = self.key_meta(o.access);
+                            SaveKey {
+                                key: k,
+                                value: &o.value,
+                                expire_ms: d.expires.get(k).copied(),
+                                idle_secs,
+                                freq,
+                            }
+                        })
+                        .collect();
+                    (i, d.keys.len(), d.expires.len(), keys)
+                }),
+            )
+        })
     }
 
     /// An owned copy of the keyspace for a background save.
@@ -163,6 +177,8 @@ impl Core {
             functions: info.functions.iter().map(|f| f.to_vec()).collect(),
             lru: info.lru,
             lfu: info.lfu,
+            compress: self.rdb_compression(),
+            checksum: info.checksum,
             dbs: self
                 .dbs
                 .iter()
@@ -305,8 +321,11 @@ impl Core {
 
 pub fn dump(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let db = ctx.db();
+    let compress = ctx.core.rdb_compression();
     match ctx.core.lookup_read(db, &argv[1]) {
-        Some(o) => Reply::Bulk(rdb::dump_payload(&o.value)),
+        Some(o) => Reply::Bulk(rdb::with_compression(compress, || {
+            rdb::dump_payload(&o.value)
+        })),
         None => Reply::Nil,
     }
 }
@@ -565,7 +584,9 @@ pub fn debug_object(ctx: &mut Ctx, key: &[u8]) -> Reply {
         _ => false,
     };
     let mut ser = Vec::new();
-    rdb::save_object(&mut ser, &o.value);
+    rdb::with_compression(ctx.core.rdb_compression(), || {
+        rdb::save_object(&mut ser, &o.value)
+    });
     let mut extra = String::new();
     if let Value::List(l) = &o.value {
         let nodes = l.nodes().len().max(1);
