@@ -1916,6 +1916,41 @@ mod tests {
     }
 
     #[test]
+    fn files_carry_lfu_counters_and_idle_times() {
+        let (mut a, ia) = engine();
+        a.exec_words(ia, "CONFIG SET maxmemory-policy allkeys-lfu");
+        a.exec_words(ia, "SET k v");
+        let Reply::Bulk(p) = a.exec_words(ia, "DUMP k") else {
+            panic!()
+        };
+        let argv: Vec<Vec<u8>> = vec![
+            b"RESTORE".to_vec(),
+            b"hot".to_vec(),
+            b"0".to_vec(),
+            p,
+            b"FREQ".to_vec(),
+            b"200".to_vec(),
+        ];
+        assert_eq!(a.execute(ia, &argv), Reply::ok());
+        let image = a.save_rdb();
+        let (mut b, ib) = engine();
+        b.exec_words(ib, "CONFIG SET maxmemory-policy allkeys-lfu");
+        b.load_rdb(&image).unwrap();
+        assert_eq!(b.exec_words(ib, "OBJECT FREQ hot"), Reply::Int(200));
+        // Under an LRU policy the file records idle seconds instead.
+        let clock = ManualClock::new(1_700_000_000_000);
+        let mut c = Engine::new(Box::new(clock.clone()), 3);
+        let ic = c.connect("t:1", "t:0");
+        c.exec_words(ic, "CONFIG SET maxmemory-policy allkeys-lru");
+        c.exec_words(ic, "SET old v");
+        clock.advance(500_000);
+        let image = c.save_rdb();
+        let (mut d, id) = engine();
+        d.load_rdb(&image).unwrap();
+        assert_eq!(d.exec_words(id, "OBJECT IDLETIME old"), Reply::Int(500));
+    }
+
+    #[test]
     fn restore_answers_as_redis() {
         let (mut e, id) = engine();
         e.exec_words(id, "SET k hello");

@@ -122,9 +122,9 @@ impl Core {
         self.config.get("rdbcompression").is_none_or(|v| v == "yes")
     }
 
-    fn save_info(&self) -> SaveInfo<'_> {
+    fn save_info(&self, now: i64) -> SaveInfo<'_> {
         SaveInfo {
-            ctime_secs: self.now.div_euclid(1000),
+            ctime_secs: now.div_euclid(1000),
             used_mem: self.used_memory(),
             functions: self.libraries.values().map(|l| l.code.as_slice()).collect(),
             lru: self.config.policy.is_lru(),
@@ -133,16 +133,24 @@ impl Core {
         }
     }
 
-    fn key_meta(&self, access: crate::engine::object::Access) -> (u64, u8) {
+    /// A key's IDLE seconds and decayed LFU counter at `now`.
+    fn key_meta(&self, access: crate::engine::object::Access, now: i64) -> (u64, u8) {
+        let clock = crate::engine::lru_clock_at(now);
+        let idle = if clock >= access.clock {
+            clock - access.clock
+        } else {
+            0xFF_FFFF - access.clock + clock
+        };
         (
-            self.idle_ms(access.clock) / 1000,
-            (self.lfu_decayed(access.lfu) & 0xff) as u8,
+            idle as u64,
+            (crate::engine::lfu_decay(&self.config, now, access.lfu) & 0xff) as u8,
         )
     }
 
-    /// The whole keyspace as an RDB file.
+    /// The whole keyspace as an RDB file, as of the clock's time now.
     pub fn rdb_image(&self) -> Vec<u8> {
-        let info = self.save_info();
+        let now = self.wall_ms();
+        let info = self.save_info(now);
         let compress = self.rdb_compression();
         rdb::with_compression(compress, || {
             rdb::save_file(
@@ -152,7 +160,7 @@ impl Core {
                         .keys
                         .iter()
                         .map(|(k, o)| {
-                            let (idle_secs, freq) = self.key_meta(o.access);
+                            let (idle_secs, freq) = self.key_meta(o.access, now);
                             SaveKey {
                                 key: k,
                                 value: &o.value,
@@ -170,7 +178,8 @@ impl Core {
 
     /// An owned copy of the keyspace for a background save.
     pub fn save_job(&self) -> SaveJob {
-        let info = self.save_info();
+        let now = self.wall_ms();
+        let info = self.save_info(now);
         SaveJob {
             ctime_secs: info.ctime_secs,
             used_mem: info.used_mem,
@@ -189,7 +198,7 @@ impl Core {
                         .keys
                         .iter()
                         .map(|(k, o)| {
-                            let (idle_secs, freq) = self.key_meta(o.access);
+                            let (idle_secs, freq) = self.key_meta(o.access, now);
                             JobKey {
                                 key: k.to_vec(),
                                 value: o.value.clone(),
