@@ -318,6 +318,8 @@ fn fresh_dir(tag: &str) -> std::path::PathBuf {
 
 fn all_dbs(port: u16) -> String {
     let mut c = Conn::new(port);
+    // The library travelled in the file (a FUNCTION2 record).
+    assert_eq!(c.cmd("FCALL answer 0"), b":42\r\n");
     let mut out = String::new();
     for db in [0, 3] {
         c.cmd(&format!("SELECT {db}"));
@@ -328,8 +330,15 @@ fn all_dbs(port: u16) -> String {
     out
 }
 
+const LIBRARY: &str =
+    "#!lua name=persisted\nredis.register_function('answer', function(keys, args) return 42 end)";
+
 fn load_two_dbs(port: u16) {
     let mut c = Conn::new(port);
+    assert_eq!(
+        c.raw(&["FUNCTION", "LOAD", LIBRARY]),
+        b"$9\r\npersisted\r\n"
+    );
     load(&mut c, &dataset());
     c.cmd("SELECT 3");
     load(

@@ -525,12 +525,16 @@ impl crate::engine::Engine {
         self.core.rdb_image()
     }
 
-    /// Replaces the keyspace (and the function libraries, when the file has some) with
-    /// an RDB file's; on error the current keyspace is kept. Returns the keys loaded.
+    /// Replaces the keyspace and the function libraries with an RDB file's; on error the
+    /// current keyspace is kept. Returns the keys loaded.
     pub fn load_rdb(&mut self, image: &[u8]) -> Result<usize, String> {
         self.core.now = self.now_ms();
         let (n, functions) = self.core.load_image(image)?;
-        if !functions.is_empty() {
+        if functions.is_empty() {
+            // The file's libraries (none) replace ours, as a server starting on it has.
+            self.core.libraries.clear();
+            self.core.functions = None;
+        } else {
             let mut payload = Vec::new();
             for code in &functions {
                 payload.push(rdb::OP_FUNCTION2);
