@@ -245,6 +245,10 @@ mod native {
             Ok(())
         }
 
+        fn load(&mut self, file: &str) -> Result<Vec<u8>, String> {
+            std::fs::read(file).map_err(|e| e.to_string())
+        }
+
         fn background(&mut self, file: String, job: kvlab::engine::cmd::persist::SaveJob) {
             let done = self.done.clone();
             eprintln!("kvlab-server: background saving started");

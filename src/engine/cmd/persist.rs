@@ -18,6 +18,11 @@ pub trait RdbHost {
     /// Takes a background save; the host runs `job.run()` elsewhere, writes the bytes
     /// to `file`, then calls `Engine::bgsave_done`.
     fn background(&mut self, file: String, job: SaveJob);
+    /// Reads the file back (DEBUG RELOAD NOSAVE).
+    fn load(&mut self, file: &str) -> Result<Vec<u8>, String> {
+        let _ = file;
+        Err("this host keeps no files".into())
+    }
 }
 
 /// The persistence state INFO reports.
@@ -442,15 +447,41 @@ pub fn lastsave(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     Reply::Int(ctx.core.persist.lastsave)
 }
 
-/// The error DEBUG RELOAD answers when the image does not load back.
-pub fn debug_reload(ctx: &mut Ctx) -> Reply {
-    if let Err(e) = ctx.core.save_now() {
-        return Reply::Error(format!("ERR Error trying to save the DB: {e}"));
+/// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]: save (unless NOSAVE), empty the keyspace
+/// (unless NOFLUSH), load the file back (MERGE lets its keys replace existing ones).
+pub fn debug_reload(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let (mut merge, mut flush, mut save) = (false, true, true);
+    for opt in &argv[2..] {
+        if eq(opt, "merge") {
+            merge = true;
+        } else if eq(opt, "noflush") {
+            flush = false;
+        } else if eq(opt, "nosave") {
+            save = false;
+        } else {
+            return Reply::err(
+                "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.",
+            );
+        }
     }
-    let image = ctx.core.rdb_image();
-    match ctx.core.load_image(&image) {
+    ctx.core.now = ctx.core.wall_ms();
+    if save && ctx.core.save_now().is_err() {
+        return Reply::err("ERR");
+    }
+    let file = ctx.core.rdb_path();
+    let image = match ctx.core.persist.host.as_mut() {
+        Some(h) => h.load(&file),
+        None => ctx
+            .core
+            .persist
+            .last_image
+            .clone()
+            .ok_or_else(|| "nothing saved".to_string()),
+    };
+    let loaded = image.and_then(|img| ctx.core.load_image_into(&img, flush, merge));
+    match loaded {
         Ok(_) => Reply::ok(),
-        Err(e) => Reply::Error(format!("ERR Error trying to load the RDB dump: {e}")),
+        Err(_) => Reply::err("ERR Error trying to load the RDB dump"),
     }
 }
 
@@ -481,6 +512,17 @@ impl Core {
     /// Replaces the keyspace with an RDB image's; on error nothing changes. Returns the
     /// keys loaded and the library code the file held (for the caller to load).
     pub fn load_image(&mut self, image: &[u8]) -> Result<(usize, Vec<Vec<u8>>), String> {
+        self.load_image_into(image, true, false)
+    }
+
+    /// Loads an image over the keyspace (`flush`) or into it; a key already there is an
+    /// error unless `merge` lets the file's replace it. Nothing changes on error.
+    pub fn load_image_into(
+        &mut self,
+        image: &[u8],
+        flush: bool,
+        merge: bool,
+    ) -> Result<(usize, Vec<Vec<u8>>), String> {
         let lim = rdb::Limits::from_config(&self.config);
         let loaded = rdb::load_file(image, &lim, &mut self.rng)?;
         if let Some((d, _)) = loaded.dbs.iter().find(|(d, _)| *d >= self.dbs.len()) {
@@ -489,8 +531,19 @@ impl Core {
                 self.dbs.len()
             ));
         }
-        for db in &mut self.dbs {
-            db.clear();
+        if flush {
+            for db in &mut self.dbs {
+                db.clear();
+            }
+        } else if !merge {
+            for (d, keys) in &loaded.dbs {
+                if let Some(k) = keys.iter().find(|k| self.dbs[*d].keys.contains(&k.key)) {
+                    return Err(format!(
+                        "duplicate key {} in database {d}",
+                        crate::engine::util::repr(&k.key)
+                    ));
+                }
+            }
         }
         let now = self.now;
         let (mut n, mut expired) = (0usize, 0u64);
@@ -501,6 +554,7 @@ impl Core {
                     continue;
                 }
                 let access = self.new_access();
+                self.dbs[d].remove(&k.key);
                 self.dbs[d].insert(&k.key, crate::engine::object::Obj::new(k.value, access));
                 if let Some(t) = k.expire_ms {
                     self.dbs[d].expires.insert(&k.key, t);
