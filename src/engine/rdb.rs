@@ -86,7 +86,12 @@ pub const TYPE_HASH: u8 = 4;
 pub const TYPE_ZSET_2: u8 = 5;
 pub const TYPE_MODULE: u8 = 6;
 pub const TYPE_MODULE_2: u8 = 7;
+pub const TYPE_HASH_ZIPMAP: u8 = 9;
+pub const TYPE_LIST_ZIPLIST: u8 = 10;
 pub const TYPE_SET_INTSET: u8 = 11;
+pub const TYPE_ZSET_ZIPLIST: u8 = 12;
+pub const TYPE_HASH_ZIPLIST: u8 = 13;
+pub const TYPE_LIST_QUICKLIST: u8 = 14;
 pub const TYPE_HASH_LISTPACK: u8 = 16;
 pub const TYPE_ZSET_LISTPACK: u8 = 17;
 pub const TYPE_LIST_QUICKLIST_2: u8 = 18;
@@ -977,6 +982,139 @@ pub fn parse_listpack(lp: &[u8]) -> Res<Vec<LpVal<'_>>> {
     Ok(out)
 }
 
+/// Parses and validates a ziplist (the encoding before listpacks, in RDB files of Redis
+/// 6.2 and older): header, every entry's previous-length and encoding, the end byte.
+pub fn parse_ziplist(z: &[u8]) -> Res<Vec<LpVal<'_>>> {
+    let bad = |why: &str| Err(format!("invalid ziplist: {why}"));
+    if z.len() < 11 {
+        return bad("shorter than its header");
+    }
+    let total = u32::from_le_bytes(z[..4].try_into().expect("4")) as usize;
+    if total != z.len() || z[z.len() - 1] != 0xFF {
+        return bad("its size field or end byte is wrong");
+    }
+    let count = u16::from_le_bytes(z[8..10].try_into().expect("2")) as usize;
+    let end = z.len() - 1;
+    let mut out = Vec::with_capacity(count.min(end));
+    let mut p = 10;
+    let mut prev_len = 0usize;
+    while p < end {
+        let start = p;
+        let prev = if z[p] < 254 {
+            p += 1;
+            z[start] as usize
+        } else {
+            if p + 5 > end {
+                return bad("an entry runs past the end");
+            }
+            p += 5;
+            u32::from_le_bytes(z[start + 1..start + 5].try_into().expect("4")) as usize
+        };
+        if prev != prev_len {
+            return bad("an entry's previous length is wrong");
+        }
+        let b = *z
+            .get(p)
+            .filter(|_| p < end)
+            .ok_or("invalid ziplist: truncated")?;
+        let take = |from: usize, n: usize| -> Res<&[u8]> {
+            if from + n > end {
+                Err("invalid ziplist: an entry runs past the end".to_string())
+            } else {
+                Ok(&z[from..from + n])
+            }
+        };
+        let (val, next) = match b >> 6 {
+            0 => {
+                let l = (b & 0x3f) as usize;
+                (LpVal::Str(take(p + 1, l)?), p + 1 + l)
+            }
+            1 => {
+                let l =
+                    (((b & 0x3f) as usize) << 8) | *take(p + 1, 1)?.first().expect("1") as usize;
+                (LpVal::Str(take(p + 2, l)?), p + 2 + l)
+            }
+            2 => {
+                let l = u32::from_be_bytes(take(p + 1, 4)?.try_into().expect("4")) as usize;
+                if l > end {
+                    return bad("a string runs past the end");
+                }
+                (LpVal::Str(take(p + 5, l)?), p + 5 + l)
+            }
+            _ => match b {
+                0xC0 => {
+                    let v = i16::from_le_bytes(take(p + 1, 2)?.try_into().expect("2"));
+                    (LpVal::Int(v as i64), p + 3)
+                }
+                0xD0 => {
+                    let v = i32::from_le_bytes(take(p + 1, 4)?.try_into().expect("4"));
+                    (LpVal::Int(v as i64), p + 5)
+                }
+                0xE0 => {
+                    let v = i64::from_le_bytes(take(p + 1, 8)?.try_into().expect("8"));
+                    (LpVal::Int(v), p + 9)
+                }
+                0xF0 => {
+                    let t = take(p + 1, 3)?;
+                    let u = u32::from_le_bytes([t[0], t[1], t[2], 0]);
+                    (LpVal::Int(((u << 8) as i32 >> 8) as i64), p + 4)
+                }
+                0xFE => (LpVal::Int(take(p + 1, 1)?[0] as i8 as i64), p + 2),
+                0xF1..=0xFD => (LpVal::Int((b & 0x0f) as i64 - 1), p + 1),
+                _ => return bad("unknown entry encoding"),
+            },
+        };
+        out.push(val);
+        prev_len = next - start;
+        p = next;
+    }
+    if count != 65535 && count != out.len() {
+        return bad("its element count is wrong");
+    }
+    Ok(out)
+}
+
+/// Parses a zipmap (hashes in RDB files before Redis 2.6): a count byte, then per pair
+/// the field's length and bytes, the value's length, a free-bytes count, the value and
+/// its free bytes; 0xFF ends it. A length is one byte, or 254 and four bytes.
+pub fn parse_zipmap(z: &[u8]) -> Res<Vec<(Vec<u8>, Vec<u8>)>> {
+    let bad = || "invalid zipmap".to_string();
+    let mut p = 1usize;
+    let mut out = Vec::new();
+    let len_at = |p: &mut usize| -> Res<usize> {
+        let b = *z.get(*p).ok_or_else(bad)?;
+        if b < 254 {
+            *p += 1;
+            Ok(b as usize)
+        } else if b == 254 {
+            let v = z.get(*p + 1..*p + 5).ok_or_else(bad)?;
+            *p += 5;
+            Ok(u32::from_le_bytes(v.try_into().expect("4")) as usize)
+        } else {
+            Err(bad())
+        }
+    };
+    loop {
+        if *z.get(p).ok_or_else(bad)? == 0xFF {
+            break;
+        }
+        let fl = len_at(&mut p)?;
+        let f = z
+            .get(p..p.checked_add(fl).ok_or_else(bad)?)
+            .ok_or_else(bad)?;
+        p += fl;
+        let vl = len_at(&mut p)?;
+        let free = *z.get(p).ok_or_else(bad)? as usize;
+        p += 1;
+        let v = z
+            .get(p..p.checked_add(vl).ok_or_else(bad)?)
+            .ok_or_else(bad)?;
+        p += vl + free;
+        out.push((f.to_vec(), v.to_vec()));
+    }
+    Ok(out)
+}
+
 /// Parses and validates an intset blob: encoding, count, ascending distinct values.
 pub fn parse_intset(b: &[u8]) -> Res<Vec<i64>> {
     if b.len() < 8 {
@@ -1056,9 +1194,13 @@ fn pairs_of(vals: &[LpVal]) -> Res<Vec<(Vec<u8>, Vec<u8>)>> {
         .collect())
 }
 
+/// The error of a collection saved empty: RESTORE refuses it, a file load skips the key
+/// (as Redis does with `RDB_LOAD_ERR_EMPTY_KEY`).
+const EMPTY_KEY: &str = "an empty collection";
+
 /// `rdbLoadObject`: a value of type `t`.
 pub fn load_object(r: &mut Reader, t: u8, lim: &Limits, rng: &mut impl rand::Rng) -> Res<Value> {
-    let empty = || Err::<Value, String>("an empty collection".into());
+    let empty = || Err::<Value, String>(EMPTY_KEY.into());
     Ok(match t {
         TYPE_STRING => Value::string(r.string()?),
         TYPE_LIST => {
@@ -1194,10 +1336,70 @@ pub fn load_object(r: &mut Reader, t: u8, lim: &Limits, rng: &mut impl rand::Rng
         TYPE_MODULE | TYPE_MODULE_2 => {
             return Err("module values are not supported (no modules are loaded)".into())
         }
-        9 | 10 | 12 | 13 | 14 => {
-            return Err(format!(
-                "value type {t} (a ziplist or zipmap encoding from before Redis 7) is not supported"
-            ))
+        TYPE_LIST_ZIPLIST => {
+            let blob = r.string()?;
+            let vals = parse_ziplist(&blob)?;
+            if vals.is_empty() {
+                return empty();
+            }
+            let mut l = List::default();
+            l.set_fill(lim.list_fill);
+            for v in vals {
+                l.push(super::list::End::Right, v.to_bytes());
+            }
+            Value::List(Box::new(l))
+        }
+        TYPE_LIST_QUICKLIST => {
+            let n = r.count("quicklist node")?;
+            let mut nodes = Vec::with_capacity(n);
+            for _ in 0..n {
+                let blob = r.string()?;
+                let vals = parse_ziplist(&blob)?;
+                nodes.push(vals.iter().map(|v| v.to_bytes()).collect());
+            }
+            let mut l = List::from_nodes(nodes);
+            if l.is_empty() {
+                return empty();
+            }
+            l.set_fill(lim.list_fill);
+            Value::List(Box::new(l))
+        }
+        TYPE_ZSET_ZIPLIST => {
+            let blob = r.string()?;
+            let vals = parse_ziplist(&blob)?;
+            if vals.is_empty() {
+                return empty();
+            }
+            let mut pairs = Vec::with_capacity(vals.len() / 2);
+            for (m, sc) in pairs_of(&vals)? {
+                let score = super::zset::parse_score(&sc)
+                    .ok_or_else(|| "an unreadable score in a ziplist".to_string())?;
+                pairs.push((m, score));
+            }
+            let lp = pairs.len() <= lim.zset_max_listpack_entries;
+            Value::ZSet(Box::new(zset_from(pairs, lp, rng)?))
+        }
+        TYPE_HASH_ZIPLIST => {
+            let blob = r.string()?;
+            let vals = parse_ziplist(&blob)?;
+            if vals.is_empty() {
+                return empty();
+            }
+            let pairs = pairs_of(&vals)?;
+            let lp = pairs.len() <= lim.hash_max_listpack_entries;
+            Value::Hash(Box::new(hash_from(pairs, lp)?))
+        }
+        TYPE_HASH_ZIPMAP => {
+            let blob = r.string()?;
+            let pairs = parse_zipmap(&blob)?;
+            if pairs.is_empty() {
+                return empty();
+            }
+            let lp = pairs.len() <= lim.hash_max_listpack_entries
+                && pairs.iter().all(|(f, v)| {
+                    f.len() <= lim.hash_max_listpack_value && v.len() <= lim.hash_max_listpack_value
+                });
+            Value::Hash(Box::new(hash_from(pairs, lp)?))
         }
         _ => return Err(format!("unknown value type {t}")),
     })
@@ -1539,8 +1741,19 @@ pub fn load_file(buf: &[u8], lim: &Limits, rng: &mut impl rand::Rng) -> Res<Load
             _ => {}
         }
         let key = r.string()?;
-        let value = load_object(&mut r, t, lim, rng)
-            .map_err(|e| format!("key at byte {at} ({}): {e}", super::util::repr(&key)))?;
+        let value = match load_object(&mut r, t, lim, rng) {
+            Ok(v) => v,
+            Err(e) if e == EMPTY_KEY => {
+                (expire, idle, freq) = (None, None, None);
+                continue;
+            }
+            Err(e) => {
+                return Err(format!(
+                    "key at byte {at} ({}): {e}",
+                    super::util::repr(&key)
+                ))
+            }
+        };
         let d = match db {
             Some(d) => d,
             None => {
