@@ -15,7 +15,7 @@ ensure_test_tools
 SUITE=${1:?usage: bash scripts/tcl.sh REDIS_TESTS_DIR [unit ...]}
 shift
 UNITS=("$@")
-[ ${#UNITS[@]} -gt 0 ] || UNITS=(unit/type/hash unit/type/set unit/type/list unit/type/incr unit/type/string unit/keyspace unit/expire unit/scan unit/type/zset unit/geo unit/hyperloglog unit/bitops unit/type/stream unit/type/stream-cgroups)
+[ ${#UNITS[@]} -gt 0 ] || UNITS=(unit/dump unit/type/hash unit/type/set unit/type/list unit/type/incr unit/type/string unit/keyspace unit/expire unit/scan unit/type/zset unit/geo unit/hyperloglog unit/bitops unit/type/stream unit/type/stream-cgroups)
 PORT=${TCL_PORT:-21111}
 TAGS="-needs:debug -needs:repl -needs:pfdebug -needs:config-maxmemory -needs:save"
 

@@ -178,7 +178,19 @@ mod native {
                         .into()
                 }
                 "seed" => o.seed = value.parse().unwrap_or(o.seed),
-                "daemonize" | "save" | "appendonly" | "logfile" | "dir" | "protected-mode" => {}
+                "daemonize" | "appendonly" | "logfile" | "protected-mode" => {}
+                "dir" => {
+                    // Redis chdirs there; we keep the working directory and save there.
+                    match std::fs::canonicalize(value) {
+                        Ok(p) => {
+                            let _ = o.config.set_startup("dir", &p.to_string_lossy());
+                        }
+                        Err(e) => {
+                            eprintln!("kvlab-server: Can't chdir to '{value}': {e}");
+                            std::process::exit(1)
+                        }
+                    }
+                }
                 _ => {
                     if let Err(e) = o.config.set_startup(name, value) {
                         eprintln!("kvlab-server: --{name} {value}: {e}");
@@ -189,7 +201,67 @@ mod native {
             i += 2;
         }
         let _ = o.config.set_startup("port", &o.port.to_string());
+        if o.config.get("dir").is_none_or(|d| d.is_empty()) {
+            if let Ok(p) = std::env::current_dir() {
+                let _ = o.config.set_startup("dir", &p.to_string_lossy());
+            }
+        }
         o
+    }
+
+    /// Writes an RDB image as Redis does: to a temporary file in the same directory,
+    /// synced, then renamed over the target.
+    fn write_rdb(file: &str, image: &[u8], tag: &str) -> Result<(), String> {
+        use std::io::Write;
+        let path = std::path::Path::new(file);
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
+        let tmp = dir.join(format!("temp-{tag}-{}.rdb", std::process::id()));
+        let r = (|| {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(image)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, path)
+        })();
+        r.map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            eprintln!("kvlab-server: failed saving the DB to {file}: {e}");
+            e.to_string()
+        })
+    }
+
+    /// SAVE writes in place; BGSAVE serializes an owned copy of the keyspace on a
+    /// thread of its own (the clients keep being served) and reports on `done`.
+    struct FileRdb {
+        done: std::sync::mpsc::Sender<bool>,
+    }
+
+    impl kvlab::engine::cmd::persist::RdbHost for FileRdb {
+        fn save(&mut self, file: &str, image: &[u8]) -> Result<(), String> {
+            write_rdb(file, image, "save")?;
+            eprintln!("kvlab-server: DB saved on disk");
+            Ok(())
+        }
+
+        fn load(&mut self, file: &str) -> Result<Vec<u8>, String> {
+            std::fs::read(file).map_err(|e| e.to_string())
+        }
+
+        fn background(&mut self, file: String, job: kvlab::engine::cmd::persist::SaveJob) {
+            let done = self.done.clone();
+            eprintln!("kvlab-server: background saving started");
+            std::thread::spawn(move || {
+                let image = job.run();
+                drop(job);
+                let ok = write_rdb(&file, &image, "bgsave").is_ok();
+                if ok {
+                    eprintln!("kvlab-server: background saving terminated with success");
+                }
+                let _ = done.send(ok);
+            });
+        }
     }
 
     pub fn main() {
@@ -230,6 +302,25 @@ mod native {
         }));
         eng.core.script_limits.instructions = 0;
         eng.core.script_limits.ticks = true;
+        // The RDB file: loaded at start if it is there (a bad one stops the server, as
+        // in Redis), written by SAVE, BGSAVE and the `save` points.
+        let rdb_file = eng.core.rdb_path();
+        match std::fs::read(&rdb_file) {
+            Ok(bytes) => match eng.load_rdb(&bytes) {
+                Ok(n) => eprintln!("kvlab-server: DB loaded from disk ({n} keys from {rdb_file})"),
+                Err(e) => {
+                    eprintln!("kvlab-server: Fatal error loading the DB {rdb_file}: {e}. Exiting.");
+                    std::process::exit(1)
+                }
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                eprintln!("kvlab-server: Fatal error loading the DB {rdb_file}: {e}. Exiting.");
+                std::process::exit(1)
+            }
+        }
+        let (save_tx, save_rx) = std::sync::mpsc::channel::<bool>();
+        eng.core.persist.host = Some(Box::new(FileRdb { done: save_tx }));
         let engine = Rc::new(RefCell::new(eng));
         eprintln!("kvlab-server ready to accept connections on {addr}");
 
@@ -244,6 +335,10 @@ mod native {
                 iv.tick().await;
                 let mut eng = ticker.borrow_mut();
                 eng.tick();
+                while let Ok(ok) = save_rx.try_recv() {
+                    eng.bgsave_done(ok);
+                }
+                eng.run_save_points();
                 wake(&mut eng, &tick_waiters);
             }
         });
@@ -266,6 +361,12 @@ mod native {
                 }
                 _ = tokio::signal::ctrl_c() => {
                     eprintln!("kvlab-server: shutting down");
+                    // As redis-server on SIGINT: save first when save points are set.
+                    let mut eng = engine.borrow_mut();
+                    if eng.core.config.get("save").is_some_and(|s| !s.trim().is_empty()) {
+                        eng.core.now = eng.now_ms();
+                        let _ = eng.core.save_now();
+                    }
                     return;
                 }
             }

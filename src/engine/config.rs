@@ -166,6 +166,10 @@ pub static PARAMS: &[Param] = &[
     p("lazyfree-lazy-user-del", Kind::Bool, "no"),
     p("appendonly", Kind::Bool, "no"),
     p("save", Kind::Text, ""),
+    p("dir", Kind::Text, ""),
+    p("dbfilename", Kind::Text, "dump.rdb"),
+    p("rdbcompression", Kind::Bool, "yes"),
+    p("rdbchecksum", Kind::Bool, "yes"),
     Param {
         name: "databases",
         alias: None,

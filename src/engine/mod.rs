@@ -36,6 +36,7 @@ pub mod multi;
 pub mod notify;
 pub mod object;
 pub mod pubsub;
+pub mod rdb;
 pub mod reply;
 pub mod set;
 pub mod slowlog;
@@ -243,6 +244,8 @@ pub struct Core {
     /// In cluster mode, the hash slot of the running top-level command's keys (Redis's
     /// `c->slot`): a script's commands must stay in it.
     pub cluster_slot: Option<u16>,
+    /// SAVE/BGSAVE state and the host that writes the images.
+    pub persist: cmd::persist::Persist,
 }
 
 /// A server's connections, reachable from inside a long script (Redis's
@@ -432,6 +435,7 @@ impl Engine {
                 latency: slowlog::Latency::default(),
                 cluster,
                 cluster_slot: None,
+                persist: cmd::persist::Persist::new(now),
             },
             clients: BTreeMap::new(),
             next_client_id: 1,

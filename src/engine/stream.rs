@@ -231,6 +231,33 @@ pub struct Node {
 }
 
 impl Node {
+    /// A node as loaded from an RDB: its master entry, entries and counters, with its
+    /// listpack size computed as `add` keeps it.
+    pub fn from_parts(
+        master_id: StreamId,
+        master_fields: Vec<Vec<u8>>,
+        entries: Vec<NodeEntry>,
+        live: u64,
+        deleted: u64,
+    ) -> Node {
+        let mut n = Node {
+            master_id,
+            fixed_bytes: 7
+                + int_entry(master_fields.len() as u64)
+                + master_fields.iter().map(|f| listpack_entry(f)).sum::<u64>()
+                + int_entry(0),
+            master_fields,
+            entries: Vec::new(),
+            live,
+            deleted,
+            charged: 0,
+        };
+        let extra: u64 = entries.iter().map(|e| n.entry_bytes(e)).sum();
+        n.fixed_bytes += extra;
+        n.entries = entries;
+        n
+    }
+
     /// The listpack's size in bytes, as `lpBytes` reports it.
     pub fn lp_bytes(&self) -> u64 {
         self.fixed_bytes + int_entry(self.live) + int_entry(self.deleted)

@@ -7,8 +7,8 @@
 //! COUNT, the console's completion and hints, and HELP.
 
 use super::cmd::{
-    bitmap, bloom, cluster, debug, expire, geo, hash, hll, keys, list, memory, multi, pubsub,
-    scripting, server, set, slowlog, sort, stream, strings, tdigest, zset,
+    bitmap, bloom, cluster, debug, expire, geo, hash, hll, keys, list, memory, multi, persist,
+    pubsub, scripting, server, set, slowlog, sort, stream, strings, tdigest, zset,
 };
 use super::{Ctx, Reply};
 
@@ -1426,6 +1426,10 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Make a key expire at a Unix time in seconds.", "key unix-time-seconds [NX|XX|GT|LT]", expire::expireat),
     c("expiretime", 2, "readonly fast", "keyspace", K1, "RO ACCESS", G, "7.0.0", "O(1)",
         "The Unix time in seconds at which a key expires (-1 none, -2 missing).", "key", expire::expiretime),
+    tips(c("bgsave", -1, "admin noscript no_async_loading", "", NOKEY, "", SRV, "1.0.0", "O(1)",
+        "Save the keyspace to the RDB file in the background.", "[SCHEDULE]", persist::bgsave), ""),
+    tips(c("dump", 2, "readonly", "keyspace", K1, "RO ACCESS", G, "2.6.0", "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",
+        "The value of a key in Redis's serialized form (what RESTORE reads).", "key", persist::dump), "nondeterministic_output"),
     tips(c("flushall", -1, "write", "keyspace dangerous", NOKEY, "", SRV, "1.0.0", "O(N) where N is the total number of keys in all databases",
         "Remove every key from every database.", "[ASYNC|SYNC]", keys::flushall), "request_policy:all_shards response_policy:all_succeeded"),
     tips(c("flushdb", -1, "write", "keyspace dangerous", NOKEY, "", SRV, "1.0.0", "O(N) where N is the number of keys in the selected database",
@@ -1536,6 +1540,12 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Store the union of HyperLogLogs (register-wise maximum) in the first key.", "destkey [sourcekey [sourcekey ...]]", hll::pfmerge),
     c("pfselftest", 1, "admin", "hyperloglog", NOKEY, "", "hyperloglog", "2.8.9", "N/A",
         "Check the HyperLogLog implementation.", "", hll::pfselftest),
+    tips(c("lastsave", 1, "loading stale fast", "admin dangerous", NOKEY, "", SRV, "1.0.0", "O(1)",
+        "Unix time of the last successful save.", "", persist::lastsave), "nondeterministic_output"),
+    c("restore", -4, "write denyoom", "keyspace dangerous", K1, "OW UPDATE", G, "2.6.0", "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
+        "Create a key from a DUMP payload.", "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]", persist::restore),
+    c("save", 1, "admin noscript no_async_loading no_multi", "", NOKEY, "", SRV, "1.0.0", "O(N) where N is the total number of keys in all databases",
+        "Save the keyspace to the RDB file, blocking the server.", "", persist::save),
     tips(c("ping", -1, "fast sentinel", "connection", NOKEY, "", CONN, "1.0.0", "O(1)",
         "Check the connection: PONG, or the message echoed.", "[message]", server::ping), "request_policy:all_shards response_policy:all_succeeded"),
     c("psetex", 4, "write denyoom", S, K1, "OW UPDATE", S, "2.6.0", "O(1)",

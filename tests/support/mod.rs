@@ -118,6 +118,8 @@ pub fn kvlab_server(extra: &[&str]) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kvlab-server"))
         .arg("--port")
         .arg(port.to_string())
+        // Its own directory too: kvlab-server loads dir/dump.rdb at start, as Redis.
+        .args(["--dir", &fresh_dir(port)])
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -153,13 +155,15 @@ pub fn redis_cli(port: u16, script: &str, extra: &[&str]) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .expect("cannot run redis-cli");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(script.as_bytes())
-        .expect("write script");
+    // Feed the script from a thread: a long transcript fills the output pipe while the
+    // script is still being written, and one thread doing both would deadlock.
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = script.as_bytes().to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
     let out = child.wait_with_output().expect("redis-cli output");
+    let _ = writer.join();
     let mut s = without_timings(&String::from_utf8_lossy(&out.stdout));
     s.push_str(&String::from_utf8_lossy(&out.stderr));
     s

@@ -99,6 +99,12 @@ pub fn debug(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         ctx.core.notify(db, b"", "populate");
         return Reply::ok();
     }
+    if eq(sub, "object") && argv.len() == 3 {
+        return super::persist::debug_object(ctx, &argv[2]);
+    }
+    if eq(sub, "reload") {
+        return super::persist::debug_reload(ctx, argv);
+    }
     if eq(sub, "sleep") && argv.len() == 3 {
         // Redis reads the seconds with strtod (junk reads as 0) and blocks the whole
         // server meanwhile: the slow command every other client waits for.

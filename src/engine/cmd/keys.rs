@@ -358,6 +358,16 @@ pub fn flushall(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     for db in 0..ctx.core.dbs.len() {
         flush_db(ctx, db);
     }
+    // With save points set, Redis writes the (now empty) RDB file at once
+    // (`flushAllDataAndResetRDB`), then counts the flush as one change.
+    if ctx
+        .core
+        .config
+        .get("save")
+        .is_some_and(|s| !s.trim().is_empty())
+    {
+        let _ = ctx.core.save_now();
+    }
     ctx.core.stats.dirty += 1;
     Reply::ok()
 }

@@ -21,7 +21,16 @@ fn lwrite<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut List>, Repl
 fn lcreate<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Option<&'a mut List> {
     let db = ctx.db();
     if !ctx.core.dbs[db].keys.contains(key) {
-        ctx.core.add(db, key, Value::List(Box::default()));
+        let mut l = List::default();
+        if let Some(fill) = ctx
+            .core
+            .config
+            .get("list-max-listpack-size")
+            .and_then(|v| v.parse::<i32>().ok())
+        {
+            l.set_fill(fill);
+        }
+        ctx.core.add(db, key, Value::List(Box::new(l)));
     }
     match ctx.core.value_mut(db, key) {
         Some(Value::List(l)) => Some(l),
@@ -227,7 +236,7 @@ pub fn linsert(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let Some(at) = l.iter().position(|v| *v == argv[3]) else {
         return Reply::Int(-1);
     };
-    l.insert(at + after as usize, argv[4].clone());
+    l.insert_at(at, after, argv[4].clone());
     let len = l.len() as i64;
     let db = ctx.db();
     ctx.core.notify(db, key, "linsert");

@@ -817,8 +817,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 ];
                 format!("# Memory\r\n{}\r\n", lines.join("\r\n"))
             }
-            "persistence" => "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\naof_enabled:0\r\n".to_string()
-                .replace("changes_since_last_save:0", &format!("changes_since_last_save:{}", st.dirty)),
+            "persistence" => ctx.core.info_persistence(),
             "stats" => format!(
                 "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:0\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\ntotal_error_replies:{}\r\n",
                 st.total_connections_received,
