@@ -1512,9 +1512,9 @@ mod tests {
         assert_eq!(u.apply(b"+select|", 0), Err(RuleError::Inval));
         assert_eq!(u.apply(b"#abc", 0), Err(RuleError::BadMsg));
         assert_eq!(u.apply(b"<nope", 0), Err(RuleError::NoDev));
+        assert_eq!(u.apply(b"%X~x", 0), Err(RuleError::Inval));
         u.apply(b"allkeys", 0).unwrap();
         assert_eq!(u.apply(b"~x", 0), Err(RuleError::Exist));
-        assert_eq!(u.apply(b"%X~x", 0), Err(RuleError::Inval));
         let mut acl = Acl::default();
         assert!(acl.set_user(b"v", &argv("on (+get nosuch"), 0).is_err());
         assert!(!acl.users.contains_key(&b"v"[..]));
@@ -1531,5 +1531,122 @@ mod tests {
         assert_eq!(other.save_text(), text);
         assert!(other.load_text("user x +nosuch\n", "f", 0).is_err());
         assert_eq!(other.save_text(), text);
+    }
+
+    fn engine() -> (crate::engine::Engine, crate::engine::ManualClock, u64) {
+        let clock = crate::engine::ManualClock::new(1_700_000_000_000);
+        let mut e = crate::engine::Engine::new(Box::new(clock.clone()), 7);
+        let id = e.connect("127.0.0.1:5000", "127.0.0.1:6379");
+        (e, clock, id)
+    }
+
+    fn field<'a>(entry: &'a crate::engine::Reply, name: &str) -> &'a crate::engine::Reply {
+        match entry {
+            crate::engine::Reply::Map(kv) => kv
+                .iter()
+                .find(|(k, _)| *k == crate::engine::Reply::bulk(name))
+                .map(|(_, v)| v)
+                .unwrap(),
+            other => panic!("not a map: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn acl_log_records_refusals_grouped_within_a_minute() {
+        use crate::engine::Reply;
+        let (mut e, clock, id) = engine();
+        e.exec_words(id, "ACL SETUSER u on >p +echo +get ~k*");
+        assert_eq!(
+            e.exec_words(id, "AUTH u nope"),
+            Reply::err("WRONGPASS invalid username-password pair or user is disabled.")
+        );
+        assert_eq!(e.exec_words(id, "AUTH u p"), Reply::ok());
+        assert!(
+            matches!(e.exec_words(id, "GET other"), Reply::Error(m) if m.starts_with("NOPERM"))
+        );
+        clock.advance(1500);
+        e.exec_words(id, "GET other");
+        e.exec_words(id, "SET k v");
+        e.exec_words(id, "AUTH default x");
+        let log = e.exec_words(id, "ACL LOG");
+        assert!(matches!(log, Reply::Array(_)));
+        let Reply::Array(entries) = log else { panic!() };
+        assert_eq!(entries.len(), 3);
+        assert_eq!(*field(&entries[0], "reason"), Reply::bulk("command"));
+        assert_eq!(*field(&entries[0], "object"), Reply::bulk("set"));
+        assert_eq!(*field(&entries[1], "reason"), Reply::bulk("key"));
+        assert_eq!(*field(&entries[1], "object"), Reply::bulk("other"));
+        assert_eq!(*field(&entries[1], "count"), Reply::Int(2));
+        assert_eq!(*field(&entries[1], "context"), Reply::bulk("toplevel"));
+        assert_eq!(*field(&entries[1], "username"), Reply::bulk("u"));
+        assert_eq!(*field(&entries[2], "reason"), Reply::bulk("auth"));
+        assert_eq!(*field(&entries[2], "object"), Reply::bulk("AUTH"));
+        assert_eq!(*field(&entries[2], "age-seconds"), Reply::Double(1.5));
+        let Reply::Bulk(info) = field(&entries[0], "client-info") else {
+            panic!()
+        };
+        assert!(String::from_utf8_lossy(info).contains(" user=u "));
+        // A minute later the same refusal starts a new entry.
+        clock.advance(61_000);
+        e.exec_words(id, "GET other");
+        let Reply::Array(entries) = e.exec_words(id, "ACL LOG 1") else {
+            panic!()
+        };
+        assert_eq!(*field(&entries[0], "count"), Reply::Int(1));
+        assert_eq!(e.exec_words(id, "AUTH x"), Reply::err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?"));
+        e.exec_words(id, "AUTH default anything");
+        e.exec_words(id, "CONFIG SET acllog-max-len 2");
+        e.exec_words(id, "ACL SETUSER u -get");
+        e.exec_words(id, "AUTH u p");
+        e.exec_words(id, "GET a");
+        e.exec_words(id, "GET b");
+        e.exec_words(id, "AUTH default x");
+        let Reply::Array(entries) = e.exec_words(id, "ACL LOG") else {
+            panic!()
+        };
+        assert_eq!(entries.len(), 2);
+    }
+
+    #[test]
+    fn requirepass_and_deleted_users_lock_clients_out() {
+        use crate::engine::Reply;
+        let (mut e, _, id) = engine();
+        e.exec_words(id, "CONFIG SET requirepass pw");
+        let other = e.connect("127.0.0.1:5001", "127.0.0.1:6379");
+        assert_eq!(
+            e.exec_words(other, "GET x"),
+            Reply::err("NOAUTH Authentication required.")
+        );
+        assert_eq!(e.exec_words(other, "AUTH pw"), Reply::ok());
+        assert_eq!(e.exec_words(other, "GET x"), Reply::Nil);
+        // The first client connected before the password: it stays in.
+        assert_eq!(e.exec_words(id, "GET x"), Reply::Nil);
+        e.exec_words(id, "ACL SETUSER v on nopass +@all ~*");
+        assert_eq!(e.exec_words(other, "AUTH v x"), Reply::ok());
+        assert_eq!(e.exec_words(id, "ACL DELUSER v"), Reply::Int(1));
+        assert!(e.client(other).unwrap().close_after_reply);
+        assert_eq!(e.exec_words(other, "GET x"), Reply::Seq(Vec::new()));
+        assert_eq!(e.overflowed_clients(), vec![other]);
+    }
+
+    #[test]
+    fn narrowed_channels_disconnect_subscribers() {
+        use crate::engine::Reply;
+        let (mut e, _, id) = engine();
+        e.exec_words(id, "ACL SETUSER s on nopass +@all ~* &news.*");
+        let sub = e.connect("127.0.0.1:5002", "127.0.0.1:6379");
+        e.exec_words(sub, "AUTH s x");
+        assert!(!matches!(
+            e.exec_words(sub, "SUBSCRIBE news.a"),
+            Reply::Error(_)
+        ));
+        assert!(matches!(
+            e.exec_words(sub, "SUBSCRIBE other"),
+            Reply::Error(_)
+        ));
+        e.exec_words(id, "ACL SETUSER s &more");
+        assert!(!e.client(sub).unwrap().close_after_reply);
+        e.exec_words(id, "ACL SETUSER s resetchannels &more");
+        assert!(e.client(sub).unwrap().close_after_reply);
     }
 }
