@@ -1294,6 +1294,47 @@ impl Acl {
         }
     }
 
+    /// ACLLoadConfiguredUsers: `user <name> <rules…>` given at startup (the server's
+    /// `--user` flags). The default user, if named, is reset first.
+    pub fn load_configured_users(
+        &mut self,
+        lines: &[Vec<Vec<u8>>],
+        pubsub_default: u8,
+    ) -> Result<(), String> {
+        for line in lines {
+            let Some((name, rules)) = line.split_first() else {
+                continue;
+            };
+            if has_spaces(name) {
+                return Err("Spaces not allowed in ACL usernames".into());
+            }
+            let rules = merge_selector_args(rules).map_err(|at| {
+                format!(
+                    "Unmatched parenthesis in acl selector starting at '{}'.",
+                    String::from_utf8_lossy(at)
+                )
+            })?;
+            let user = self
+                .users
+                .entry(name.clone())
+                .or_insert_with(|| User::new(name, pubsub_default));
+            if name == b"default" {
+                let _ = user.apply(b"reset", pubsub_default);
+            }
+            for r in &rules {
+                user.apply(r, pubsub_default).map_err(|e| {
+                    format!(
+                        "Error loading ACL rule '{}' for the user named '{}': {}",
+                        String::from_utf8_lossy(r),
+                        String::from_utf8_lossy(name),
+                        e.message()
+                    )
+                })?;
+            }
+        }
+        Ok(())
+    }
+
     /// ACL SAVE's text: one `user <name> <rules>` line per user.
     pub fn save_text(&self) -> String {
         let mut out = String::new();

@@ -465,8 +465,8 @@ pub fn load(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     }
 }
 
-/// Loads the ACL file through the host's store (ACLLoadFromFile); clients of users that
-/// are gone, or whose rules changed, are closed as Redis frees them.
+/// Loads the ACL file through the host's store (ACLLoadFromFile); the clients of every
+/// user but `default` are closed, as Redis frees the old users.
 pub fn load_file(ctx: &mut Ctx, path: &str) -> Result<(), String> {
     let text = match ctx.core.acl.store.as_mut() {
         Some(store) => store.read(path)?,
@@ -477,13 +477,11 @@ pub fn load_file(ctx: &mut Ctx, path: &str) -> Result<(), String> {
         }
     };
     let pd = pubsub_default(ctx.core);
-    let before = ctx.core.acl.users.clone();
+    let before: Vec<Vec<u8>> = ctx.core.acl.users.keys().cloned().collect();
     ctx.core.acl.load_text(&text, path, pd)?;
-    for (name, old) in before {
-        let changed = ctx.core.acl.users.get(&name) != Some(&old);
-        if changed && name != b"default" {
-            kill_users_clients(ctx, &name);
-        }
+    // Redis frees every old user but the default one, closing their clients.
+    for name in before.iter().filter(|n| n.as_slice() != b"default") {
+        kill_users_clients(ctx, name);
     }
     Ok(())
 }
