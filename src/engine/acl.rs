@@ -530,11 +530,10 @@ impl Selector {
         loop {
             let mut best = None;
             let (mut mindiff, mut maxsame) = (u64::MAX, 0);
-            for (j, name) in CATEGORIES.iter().enumerate() {
-                if applied[j] {
+            for (j, done) in applied.iter().enumerate() {
+                if *done {
                     continue;
                 }
-                let _ = name;
                 let (on, off) = temp.count_category(1 << j);
                 let (diff, same) = if additive { (off, on) } else { (on, off) };
                 if same > diff && (diff < mindiff || (diff == mindiff && same > maxsame)) {
@@ -1088,7 +1087,7 @@ impl User {
             return true;
         }
         let h = hash_password(password);
-        self.passwords.iter().any(|p| *p == h)
+        self.passwords.contains(&h)
     }
 
     /// Whether every selector allows everything (the default user's usual state).
