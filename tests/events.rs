@@ -121,6 +121,13 @@ fn every_command_emits_the_events_redis_emits() {
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "redis"))
+        // The ACL scripts change who may run and subscribe (and close the connections of
+        // deleted users), which would cut this test's own listener off; they make no key
+        // events of their own.
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("acl"))
+        })
         .collect();
     files.sort();
     let mut eng = Engine::new(Box::new(SystemClock), 1);

@@ -130,6 +130,36 @@ mod native {
         port: u16,
         seed: u64,
         config: Config,
+        /// `--user "<name> <rules>"` lines, as `user` lines of redis.conf.
+        users: Vec<Vec<Vec<u8>>>,
+    }
+
+    /// The ACL file on disk, for ACL LOAD and ACL SAVE (written to a temporary file and
+    /// renamed over the old one, as Redis does).
+    struct FsAclStore;
+
+    impl kvlab::engine::acl::AclStore for FsAclStore {
+        fn read(&mut self, path: &str) -> Result<String, String> {
+            std::fs::read_to_string(path).map_err(|e| {
+                let why = e.to_string();
+                let why = why
+                    .split(" (os error")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                format!("Error loading ACLs, opening file '{path}': {why}")
+            })
+        }
+        fn write(&mut self, path: &str, text: &str) -> Result<(), String> {
+            let tmp = format!("{path}.tmp-{}", std::process::id());
+            let done = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+            if let Err(e) = done {
+                let _ = std::fs::remove_file(&tmp);
+                eprintln!("kvlab-server: writing ACL file for ACL SAVE: {e}");
+                return Err(e.to_string());
+            }
+            Ok(())
+        }
     }
 
     fn usage() -> ! {
@@ -146,6 +176,7 @@ mod native {
             port: 6379,
             seed: std::process::id() as u64,
             config: Config::default(),
+            users: Vec::new(),
         };
         let args: Vec<String> = std::env::args().skip(1).collect();
         let mut i = 0;
@@ -178,6 +209,12 @@ mod native {
                         .into()
                 }
                 "seed" => o.seed = value.parse().unwrap_or(o.seed),
+                "user" => o.users.push(
+                    value
+                        .split_whitespace()
+                        .map(|w| w.as_bytes().to_vec())
+                        .collect(),
+                ),
                 "daemonize" | "appendonly" | "logfile" | "protected-mode" => {}
                 "dir" => {
                     // Redis chdirs there; we keep the working directory and save there.
@@ -280,6 +317,34 @@ mod native {
         local.block_on(&rt, serve(opts));
     }
 
+    /// ACLLoadUsersAtStartup: `--user` lines or the `aclfile`, never both.
+    fn load_acls(eng: &mut Engine, users: &[Vec<Vec<u8>>]) {
+        let aclfile = eng.core.config.get("aclfile").unwrap_or_default();
+        if !aclfile.is_empty() && !users.is_empty() {
+            eprintln!("kvlab-server: Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.");
+            std::process::exit(1);
+        }
+        let pd = kvlab::engine::cmd::acl::pubsub_default(&eng.core);
+        if let Err(e) = eng.core.acl.load_configured_users(users, pd) {
+            eprintln!(
+                "kvlab-server: {e}\nkvlab-server: Critical error while loading ACLs. Exiting."
+            );
+            std::process::exit(1);
+        }
+        if aclfile.is_empty() {
+            return;
+        }
+        eng.core.acl.store = Some(Box::new(FsAclStore));
+        use kvlab::engine::acl::AclStore;
+        let loaded = FsAclStore
+            .read(&aclfile)
+            .and_then(|text| eng.core.acl.load_text(&text, &aclfile, pd));
+        if let Err(e) = loaded {
+            eprintln!("kvlab-server: Aborting Redis startup because of ACL errors: {e}");
+            std::process::exit(1);
+        }
+    }
+
     async fn serve(opts: Options) {
         let addr = format!("{}:{}", opts.bind, opts.port);
         let listener = match TcpListener::bind(&addr).await {
@@ -291,6 +356,7 @@ mod native {
         };
         let hz = opts.config.hz.max(1) as u64;
         let mut eng = Engine::with_config(Box::new(SystemClock), opts.seed, opts.config);
+        load_acls(&mut eng, &opts.users);
         // Nothing in the server consumes key events yet (pub/sub will): don't collect them.
         eng.core.record_events = false;
         eng.core.pubsub.keep_recent = false;

@@ -207,6 +207,21 @@ pub static PARAMS: &[Param] = &[
         default: "127.0.0.1",
         immutable: true,
     },
+    // ACL (see `acl.rs`): requirepass is the default user's password.
+    p("requirepass", Kind::Text, ""),
+    p("acllog-max-len", Kind::Int(0, LMAX), "128"),
+    p(
+        "acl-pubsub-default",
+        Kind::Enum(&["allchannels", "resetchannels"]),
+        "resetchannels",
+    ),
+    Param {
+        name: "aclfile",
+        alias: None,
+        kind: Kind::Text,
+        default: "",
+        immutable: true,
+    },
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -14,6 +14,7 @@
 //! expiry), `object` (values and encodings), `table` (the command table), and one module
 //! per command family under `cmd`.
 
+pub mod acl;
 pub mod bitmap;
 pub mod blocking;
 pub mod bloom;
@@ -143,6 +144,11 @@ pub struct Client {
     pub reply_off: bool,
     /// CLIENT REPLY SKIP: no reply to the command running now …
     pub reply_skip: bool,
+    /// The ACL user this client acts as (`default` until AUTH or HELLO … AUTH).
+    pub user: Vec<u8>,
+    /// Whether it has authenticated (or needed not: the default user was `nopass`
+    /// when it connected).
+    pub authenticated: bool,
     /// … set by SKIP for the command after it.
     pub reply_skip_next: bool,
 }
@@ -246,6 +252,8 @@ pub struct Core {
     pub cluster_slot: Option<u16>,
     /// SAVE/BGSAVE state and the host that writes the images.
     pub persist: cmd::persist::Persist,
+    /// ACL users, the ACL log, and the ACL file's store (see `acl.rs`).
+    pub acl: acl::Acl,
 }
 
 /// A server's connections, reachable from inside a long script (Redis's
@@ -373,6 +381,10 @@ impl Engine {
             cluster::Cluster::new(seed, port)
         });
         let mut dbs: Vec<Db> = (0..ndb).map(|_| Db::default()).collect();
+        let mut acl = acl::Acl::default();
+        if let Some(p) = config.get("requirepass").filter(|p| !p.is_empty()) {
+            acl.set_requirepass(Some(p.as_bytes()));
+        }
         if cluster.is_some() {
             dbs[0] = Db::with_slot_index();
         }
@@ -436,6 +448,7 @@ impl Engine {
                 cluster,
                 cluster_slot: None,
                 persist: cmd::persist::Persist::new(now),
+                acl,
             },
             clients: BTreeMap::new(),
             next_client_id: 1,
@@ -451,9 +464,11 @@ impl Engine {
         self.next_client_id += 1;
         self.core.stats.total_connections_received += 1;
         let now = self.core.clock.now_ms();
+        let authenticated = !self.core.acl.auth_required();
         self.clients.insert(
             id,
             Client {
+                authenticated,
                 addr: addr.to_string(),
                 laddr: laddr.to_string(),
                 created_ms: now,
@@ -725,6 +740,10 @@ impl Engine {
                 return Reply::Error(e);
             }
         };
+        if self.clients.get(&id).is_some_and(|c| c.close_after_reply) {
+            // A client the server is closing (its ACL user was deleted) runs nothing more.
+            return Reply::Seq(Vec::new());
+        }
         if !table::arity_ok(spec, argv.len()) {
             return self.reject(
                 id,
@@ -745,6 +764,14 @@ impl Engine {
                 spec.name.to_ascii_uppercase()
             ));
         }
+        // Redis's authRequired: until it authenticates, a client may only run the
+        // commands flagged no_auth (AUTH, HELLO, QUIT, RESET).
+        if !spec.flags.contains(table::Flags::NO_AUTH)
+            && self.core.acl.auth_required()
+            && self.clients.get(&id).is_some_and(|c| !c.authenticated)
+        {
+            return self.reject(id, spec, "NOAUTH Authentication required.".into());
+        }
         let in_multi = self.clients.get(&id).is_some_and(|c| c.multi.is_some());
         let top = |names: &[&str]| spec.container.is_none() && names.contains(&spec.name);
         if in_multi && spec.flags.contains(table::Flags::NO_MULTI) {
@@ -753,6 +780,9 @@ impl Engine {
                 spec,
                 "ERR Command not allowed inside a transaction".into(),
             );
+        }
+        if let Some(refused) = self.acl_check(id, spec, argv, in_multi) {
+            return refused;
         }
         if self.core.cluster.is_some() {
             if let Some(refused) = self.cluster_check(id, spec, argv) {
@@ -875,6 +905,29 @@ impl Engine {
             fallback: blank_client(id),
         };
         f(&mut ctx)
+    }
+
+    /// The ACL check of processCommand: None to go on, or the NOPERM refusal (logged).
+    fn acl_check(
+        &mut self,
+        id: u64,
+        spec: &'static table::CommandSpec,
+        argv: &[Vec<u8>],
+        in_multi: bool,
+    ) -> Option<Reply> {
+        let user = self.clients.get(&id).map(|c| c.user.as_slice())?;
+        let denied = cmd::acl::user_of(&self.core, user)
+            .check(spec, argv)
+            .err()?;
+        let context = if in_multi {
+            acl::Context::Multi
+        } else {
+            acl::Context::Toplevel
+        };
+        self.with_ctx(id, |ctx| {
+            cmd::acl::log_denied(ctx, denied, context, spec, argv)
+        });
+        Some(self.reject(id, spec, denied.error(spec)))
     }
 
     fn flag_transaction(&mut self, id: u64) {
@@ -1052,11 +1105,18 @@ impl Engine {
         }
         self.core.stats = Stats::default();
         self.core.cmdstats.clear();
+        let store = self.core.acl.store.take();
+        self.core.acl = acl::Acl {
+            store,
+            ..Default::default()
+        };
         self.core.slowlog = Default::default();
         self.core.latency = Default::default();
         self.core.active_expire = true;
         for c in self.clients.values_mut() {
             c.db = 0;
+            c.user = b"default".to_vec();
+            c.authenticated = true;
         }
     }
 
@@ -1108,6 +1168,8 @@ fn blank_client(id: u64) -> Client {
         reply_off: false,
         reply_skip: false,
         reply_skip_next: false,
+        user: b"default".to_vec(),
+        authenticated: true,
     }
 }
 

@@ -485,6 +485,14 @@ impl PubSub {
         std::mem::take(&mut self.fresh)
     }
 
+    /// Asks the host to close a client (one whose ACL user went away), through the same
+    /// path as a subscriber over its output buffer limit.
+    pub fn schedule_close(&mut self, client: u64) {
+        if !self.overflowed.contains(&client) {
+            self.overflowed.push(client);
+        }
+    }
+
     /// The clients over their output buffer limit since the last call.
     pub fn take_overflowed(&mut self) -> Vec<u64> {
         std::mem::take(&mut self.overflowed)

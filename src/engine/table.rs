@@ -7,8 +7,8 @@
 //! COUNT, the console's completion and hints, and HELP.
 
 use super::cmd::{
-    bitmap, bloom, cluster, debug, expire, geo, hash, hll, keys, list, memory, multi, persist,
-    pubsub, scripting, server, set, slowlog, sort, stream, strings, tdigest, zset,
+    acl as aclcmd, bitmap, bloom, cluster, debug, expire, geo, hash, hll, keys, list, memory,
+    multi, persist, pubsub, scripting, server, set, slowlog, sort, stream, strings, tdigest, zset,
 };
 use super::{Ctx, Reply};
 
@@ -179,6 +179,7 @@ impl Flags {
     pub const SKIP_MONITOR: Flags = Flags(1 << 10);
     pub const SKIP_SLOWLOG: Flags = Flags(1 << 11);
     pub const FAST: Flags = Flags(1 << 13);
+    pub const NO_AUTH: Flags = Flags(1 << 14);
     pub const NO_MANDATORY_KEYS: Flags = Flags(1 << 15);
     pub const NO_MULTI: Flags = Flags(1 << 17);
     pub const MOVABLEKEYS: Flags = Flags(1 << 18);
@@ -693,6 +694,34 @@ const fn memory_sub(name: &'static str, summary: &'static str, handler: Handler)
         "nondeterministic_output request_policy:all_shards response_policy:special",
     )
 }
+
+static ACL_SUBS: &[CommandSpec] = &[
+    sub(c("cat", -2, "noscript loading stale", "", NOKEY, "", SRV, "6.0.0", "O(1) since the categories and commands are a fixed set.",
+        "List the ACL categories, or the commands in one.", "[categoryname]", aclcmd::cat), "acl"),
+    sub(c("deluser", -3, "admin noscript loading stale", "", NOKEY, "", SRV, "6.0.0", "O(1) amortized time considering the typical user.",
+        "Delete users and close their connections.", "username [username ...]", aclcmd::deluser), "acl"),
+    sub(c("dryrun", -4, "admin noscript loading stale", "", NOKEY, "", SRV, "7.0.0", "O(1).",
+        "Whether a user could run a command, without running it.", "username command [arg [arg ...]]", aclcmd::dryrun), "acl"),
+    sub(c("genpass", -2, "noscript loading stale", "", NOKEY, "", SRV, "6.0.0", "O(1)",
+        "A random password (256 bits by default) in hex.", "[bits]", aclcmd::genpass), "acl"),
+    sub(c("getuser", 3, "admin noscript loading stale", "", NOKEY, "", SRV, "6.0.0", "O(N). Where N is the number of password, command and pattern rules that the user has.",
+        "A user's flags, password hashes, command rules, keys, channels and selectors.", "username", aclcmd::getuser), "acl"),
+    sub(c("list", 2, "admin noscript loading stale", "", NOKEY, "", SRV, "6.0.0", "O(N). Where N is the number of configured users.",
+        "Every user's rules, as an ACL file holds them.", "", aclcmd::list), "acl"),
+    sub(c("load", 2, "admin noscript loading stale", "", NOKEY, "", SRV, "6.0.0", "O(N). Where N is the number of configured users.",
+        "Reload the users from the ACL file (server only).", "", aclcmd::load), "acl"),
+    sub(c("log", -2, "admin noscript loading stale", "", NOKEY, "", SRV, "6.0.0", "O(N) with N being the number of entries shown.",
+        "The latest refusals: commands, keys, channels and failed logins.", "[count|RESET]", aclcmd::log_cmd), "acl"),
+    sub(c("save", 2, "admin noscript loading stale", "", NOKEY, "", SRV, "6.0.0", "O(N). Where N is the number of configured users.",
+        "Write the users to the ACL file (server only).", "", aclcmd::save), "acl"),
+    sub(c("setuser", -3, "admin noscript loading stale", "", NOKEY, "", SRV, "6.0.0", "O(N). Where N is the number of rules provided.",
+        "Create or change a user: on/off, passwords, command rules, key and channel patterns, selectors.", "username [rule [rule ...]]", aclcmd::setuser), "acl"),
+    sub(c("users", 2, "admin noscript loading stale", "", NOKEY, "", SRV, "6.0.0", "O(N). Where N is the number of configured users.",
+        "The names of all users.", "", aclcmd::users), "acl"),
+    sub(c("whoami", 2, "noscript loading stale", "", NOKEY, "", SRV, "6.0.0", "O(1)",
+        "The user this connection acts as.", "", aclcmd::whoami), "acl"),
+    help_sub("acl", "loading stale", "", SRV, "6.0.0", "List the ACL subcommands.", aclcmd::help),
+];
 
 static CONFIG_SUBS: &[CommandSpec] = &[
     sub(
@@ -1416,6 +1445,9 @@ pub static COMMANDS: &[CommandSpec] = &[
     container("cluster", -2, "", "cluster", "3.0.0", "Redis Cluster: hash slots, the slot map, this node (cluster-enabled yes).", CLUSTER_SUBS),
     tips(acl(container("command", -1, "loading stale sentinel", SRV, "2.8.13", "Describe the commands this server knows.", COMMAND_SUBS), "connection"), "nondeterministic_output_order"),
     container("config", -2, "", SRV, "2.0.0", "Read and change configuration at run time.", CONFIG_SUBS),
+    container("acl", -2, "", SRV, "6.0.0", "Users and their permissions: who may run which commands on which keys and channels.", ACL_SUBS),
+    c("auth", -2, "noscript loading stale fast no_auth sentinel allow_busy", "connection", NOKEY, "", CONN, "1.0.0", "O(N) where N is the number of passwords defined for the user",
+        "Log in: AUTH password (the default user) or AUTH username password.", "[username] password", aclcmd::auth),
     c("echo", 2, "loading stale fast", "connection", NOKEY, "", CONN, "1.0.0", "O(1)",
         "Reply with the given message.", "message", server::echo),
     tips(c("exists", -2, "readonly fast", "keyspace", KALL, "RO", G, "1.0.0", "O(N) for N keys",

@@ -1,6 +1,7 @@
 //! Command handlers, one module per command family. Each handler takes the context and the
 //! full argument vector (name first) and returns the reply; arity was checked already.
 
+pub mod acl;
 pub mod bitmap;
 pub mod bloom;
 pub mod cluster;

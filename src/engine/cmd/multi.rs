@@ -69,7 +69,16 @@ pub fn exec(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     let mut replies = Vec::with_capacity(queue.len());
     for argv in &queue {
         replies.push(match table::lookup(argv) {
-            Ok(spec) => ctx.call(spec, argv),
+            // ACLs are checked again: the rules may have changed since queueing.
+            Ok(spec) => match super::acl::check(ctx, spec, argv) {
+                Ok(()) => ctx.call(spec, argv),
+                Err(denied) => {
+                    super::acl::log_denied(ctx, denied, crate::engine::acl::Context::Multi, spec, argv);
+                    let e = format!("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: {}", denied.exec_reason());
+                    ctx.core.count_error(&e);
+                    Reply::Error(e)
+                }
+            },
             Err(e) => Reply::Error(e),
         });
     }

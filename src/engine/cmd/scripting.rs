@@ -159,6 +159,21 @@ impl EngineHost<'_, '_> {
                 "ERR This Redis command is not allowed from script",
             );
         }
+        // scriptVerifyACL: the script's commands run as the calling client's user.
+        if let Err(denied) = super::acl::check(self.ctx, spec, argv) {
+            super::acl::log_denied(
+                self.ctx,
+                denied,
+                crate::engine::acl::Context::Lua,
+                spec,
+                argv,
+            );
+            let e = format!(
+                "ERR The user executing the script {}",
+                denied.script_message()
+            );
+            return self.refuse(Some(spec), &e);
+        }
         let write = spec.flags.contains(Flags::WRITE);
         if self.read_only && write {
             return self.refuse(

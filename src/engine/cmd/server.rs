@@ -83,10 +83,13 @@ pub fn reset(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     let id = ctx.id;
     ctx.core.pubsub.forget(id);
     ctx.core.monitors.retain(|&m| m != id);
+    let authenticated = !ctx.core.acl.auth_required();
     let c = ctx.client();
     c.db = 0;
     c.resp = 2;
     c.name = None;
+    c.user = b"default".to_vec();
+    c.authenticated = authenticated;
     Reply::Status("RESET".into())
 }
 
@@ -120,9 +123,7 @@ pub fn hello(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     while j < argv.len() {
         let more = argv.len() - 1 - j;
         if eq(&argv[j], "auth") && more >= 2 {
-            // The playground has one user, `default`, with no password: any password
-            // works for it, as on a Redis without requirepass.
-            if !eq(&argv[j + 1], "default") {
+            if !super::acl::authenticate(ctx, &argv[j + 1], &argv[j + 2], &argv[0]) {
                 return Reply::err("WRONGPASS invalid username-password pair or user is disabled.");
             }
             j += 2;
@@ -138,6 +139,9 @@ pub fn hello(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             ));
         }
         j += 1;
+    }
+    if !ctx.client_ref().authenticated {
+        return Reply::err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time");
     }
     if ver != 0 {
         ctx.client().resp = ver as u8;
@@ -162,7 +166,7 @@ pub fn hello(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 /// One CLIENT LIST line. Buffer sizes are figures of our own, in Redis's format.
-fn client_line(c: &Client, ps: &crate::engine::pubsub::PubSub, now: i64) -> String {
+pub(crate) fn client_line(c: &Client, ps: &crate::engine::pubsub::PubSub, now: i64) -> String {
     let subs = ps.of(c.id).cloned().unwrap_or_default();
     let mut flags = String::new();
     if ps.subscribed(c.id) {
@@ -179,7 +183,7 @@ fn client_line(c: &Client, ps: &crate::engine::pubsub::PubSub, now: i64) -> Stri
     }
     let omem = ps.pending_bytes(c.id);
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll={} omem={omem} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll={} omem={omem} tot-mem={} events=r cmd={} user={} redir=-1 resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -198,6 +202,7 @@ fn client_line(c: &Client, ps: &crate::engine::pubsub::PubSub, now: i64) -> Stri
             (Some(container), name) => format!("{container}|{name}"),
             (None, name) => name.to_string(),
         },
+        String::from_utf8_lossy(&c.user),
         c.resp
     )
 }
@@ -411,6 +416,15 @@ pub fn config_set(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let before = ctx.core.config.maxmemory;
     match ctx.core.config.set_many(&pairs) {
         Ok(()) => {
+            // requirepass is the default user's password (updateRequirePass).
+            if pairs
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(b"requirepass"))
+            {
+                let p = ctx.core.config.get("requirepass").unwrap_or_default();
+                let p = (!p.is_empty()).then_some(p.as_bytes());
+                ctx.core.acl.set_requirepass(p);
+            }
             // A new maxmemory starts eviction at once (Redis's startEvictionTimeProc runs
             // it before the next command), so keys go even if no command follows.
             let now = ctx.core.config.maxmemory;
