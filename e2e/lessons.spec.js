@@ -106,3 +106,16 @@ test('Korean: the switch, the pipelining lab, and a two-tab Pub/Sub lesson run b
   await expect(pane(page).locator('.lesson-done')).toContainText('즉시 전달');
   await expect(page.getByRole('tab', { name: 'Pub/Sub' })).toHaveAttribute('aria-selected', 'true');
 });
+
+test('ACL lesson: tab 2 logged in as reader shows it, and its SET gets a NOPERM in the console', async ({ page }) => {
+  await page.goto('./#/lessons/acl/3');
+  await expect(pane(page)).toHaveAttribute('data-step', '3');
+  await expect(page.locator('.ctab').nth(1).locator('.user')).toHaveText('@reader');
+  await page.locator('.ctab').nth(1).click();
+  await run(page, 'GET cache:home');
+  await expect(page.locator('.entry .reply').last()).toHaveText('"page-v1"');
+  await run(page, 'SET cache:home hacked');
+  await expect(page.locator('.entry .reply').last()).toContainText("(error) NOPERM this user has no permissions to run the 'set' command");
+  await expect(pane(page)).toHaveAttribute('data-step', '4');
+  expect(await exec(page, 'GET cache:home')).toBe('"page-v1"');
+});

@@ -129,6 +129,15 @@ pub enum Check {
     },
     /// A figure one of the labs recorded (`pipeline.round_trips` …).
     Fact { name: String, range: Range },
+    /// Whether ACL user `user` may run `command` (a command line), as ACL DRYRUN
+    /// decides: `allowed = false` also holds for a user that does not exist.
+    Acl {
+        user: String,
+        command: String,
+        allowed: bool,
+    },
+    /// Tab `tab` is authenticated as `user` (ACL WHOAMI).
+    Whoami { tab: usize, user: String },
 }
 
 fn yes() -> bool {
@@ -320,6 +329,31 @@ impl Check {
                     .count();
                 within(&Some(*count), n as f64)
             }
+            Check::Acl {
+                user,
+                command,
+                allowed,
+            } => {
+                let Ok(argv) = crate::console::tokenize(command) else {
+                    return false;
+                };
+                let may = engine
+                    .core
+                    .acl
+                    .users
+                    .get(user.as_bytes())
+                    .zip(crate::engine::table::lookup(&argv).ok())
+                    .is_some_and(|(u, spec)| {
+                        crate::engine::table::arity_ok(spec, argv.len())
+                            && u.check(spec, &argv).is_ok()
+                    });
+                may == *allowed
+            }
+            Check::Whoami { tab, user } => tab
+                .checked_sub(1)
+                .and_then(|i| cx.clients.get(i))
+                .and_then(|&id| engine.client(id))
+                .is_some_and(|c| c.user == user.as_bytes()),
             Check::Fact { name, range } => cx
                 .facts
                 .get(name)

@@ -199,10 +199,17 @@ pub fn console(props: &ConsoleProps) -> Html {
         };
         let active = i == state.active;
         let mode = exec::reading_mode(t.client);
+        // The ACL user the tab is logged in as, when it is not `default` (AUTH, HELLO).
+        let user = super::engine()
+            .borrow()
+            .client(t.client)
+            .map(|c| String::from_utf8_lossy(&c.user).into_owned())
+            .filter(|u| u != "default");
         html! {
             <div class={classes!("ctab", active.then_some("active"))} role="tab"
                 aria-selected={active.to_string()} onclick={select} data-client={t.client.to_string()}>
                 <span>{ &t.label }</span>
+                { for user.map(|u| html! { <span class="user" title={tr(lang, "Logged in as this ACL user (ACL WHOAMI)", "이 ACL 사용자로 로그인됨 (ACL WHOAMI)")}>{ format!("@{u}") }</span> }) }
                 { for mode.map(|m| html! { <span class="mode" title={if m == "monitor" { tr(lang, "MONITOR: every command shows here", "MONITOR 중: 모든 명령이 여기에 나옵니다") } else { tr(lang, "Subscribed: messages arrive here", "구독 중: 메시지가 여기로 도착합니다") }}>{ if m == "monitor" { "MON" } else { "SUB" } }</span> }) }
                 { if t.unread > 0 {
                     let n = t.unread;

@@ -467,6 +467,9 @@ pub fn lesson_pane(props: &Props) -> Html {
             if let Some(kind) = panel {
                 session.show.emit(kind);
             }
+            // The lesson starts in tab 1, and the console redraws its tabs (a replayed
+            // AUTH shows on tab 2's label).
+            session.select.emit(0);
             redraw.force_update();
         })
     };
