@@ -140,6 +140,23 @@ pub static PARAMS: &[Param] = &[
         "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
     ),
     p("stream-node-max-entries", Kind::Int(0, i64::MAX), "100"),
+    // Replication settings KV Lab (one node, no replicas) keeps for CONFIG: with no
+    // replicas, a non-zero min-replicas-to-write would refuse writes in Redis; here the
+    // value is only stored.
+    Param {
+        name: "min-replicas-to-write",
+        alias: Some("min-slaves-to-write"),
+        kind: Kind::Int(0, IMAX),
+        default: "0",
+        immutable: false,
+    },
+    Param {
+        name: "min-replicas-max-lag",
+        alias: Some("min-slaves-max-lag"),
+        kind: Kind::Int(0, IMAX),
+        default: "10",
+        immutable: false,
+    },
     p("stream-node-max-bytes", Kind::Memory(0, LMAX), "4096"),
     Param {
         name: "enable-debug-command",

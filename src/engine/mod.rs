@@ -807,6 +807,12 @@ impl Engine {
         } else {
             self.core.oom_at_start = false;
         }
+        // Writes need good replicas when min-replicas-to-write asks for them.
+        let is_write = spec.flags.contains(table::Flags::WRITE)
+            || (top(&["exec"]) && self.queued_flags(id).contains(table::Flags::WRITE));
+        if is_write && self.core.lacks_good_replicas() {
+            return self.reject(id, spec, NOREPLICAS.to_string());
+        }
         // A RESP2 client in Pub/Sub mode may only (un)subscribe, PING, QUIT and RESET.
         if !self.core.pubsub.is_empty()
             && self.core.pubsub.subscribed(id)
@@ -1212,7 +1218,22 @@ const ACTIVE_EXPIRE_DBS_PER_CALL: usize = 16;
 /// bound the work by count instead.
 const ACTIVE_EXPIRE_MAX_LOOPS: usize = 64;
 
+/// Redis's reply when `min-replicas-to-write` asks for replicas that are not there.
+pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
+
 impl Core {
+    /// Redis's `checkGoodReplicasStatus` failing: writes need `min-replicas-to-write`
+    /// good replicas (with `min-replicas-max-lag` on), and a single KV Lab node has none.
+    pub fn lacks_good_replicas(&self) -> bool {
+        let int = |n: &str| {
+            self.config
+                .get(n)
+                .and_then(|v| v.parse::<i64>().ok())
+                .unwrap_or(0)
+        };
+        int("min-replicas-to-write") > 0 && int("min-replicas-max-lag") > 0
+    }
+
     pub(crate) fn notify(&mut self, db: usize, key: &[u8], event: &'static str) {
         // Every key event passes here: a key somebody blocks on becomes ready, and a
         // watched key breaks its watchers' transactions (Redis's signalModifiedKey).

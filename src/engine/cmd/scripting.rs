@@ -189,6 +189,10 @@ impl EngineHost<'_, '_> {
         {
             return self.refuse(Some(spec), evict::OOM_ERROR);
         }
+        // Only a script without a shebang gets here with a write (`scriptVerifyWriteCommandAllow`).
+        if write && self.ctx.core.lacks_good_replicas() {
+            return self.refuse(Some(spec), crate::engine::NOREPLICAS);
+        }
         if write {
             self.write_dirty = true;
             if let Some(r) = self.ctx.core.running_script.as_mut() {
@@ -317,6 +321,9 @@ fn prepare(ctx: &Ctx, flags: ScriptFlags, ro: bool) -> Result<(), Reply> {
         return Err(Reply::err(
             "ERR Can not execute a script with write flag using *_ro command.",
         ));
+    }
+    if !flags.no_writes && ctx.core.lacks_good_replicas() {
+        return Err(Reply::Error(crate::engine::NOREPLICAS.into()));
     }
     if ctx.core.oom_at_start
         && ctx.core.config.maxmemory > 0

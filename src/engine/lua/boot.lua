@@ -199,7 +199,26 @@ local function inenv(f, e)
   if f then setfenv(f, env) end
   return f, e
 end
-G.loadstring = function(...) return inenv(loadstring(...)) end
+-- Redis's Lua parses every chunk as text, so precompiled (binary) chunks do not load:
+-- loadstring answers nil and the text parser's error, named as luaO_chunkid names the
+-- chunk (the source up to its first NUL or newline, at most 43 bytes).
+local function chunkid(name)
+  local c = name:sub(1, 1)
+  if c == '=' or c == '@' then return name:sub(2) end
+  name = name:match('^[^%z]*')
+  local len = (name:find('[\n\r]') or (#name + 1)) - 1
+  if len > 43 then len = 43 end
+  if len < #name then
+    return '[string "' .. name:sub(1, len) .. '..."]'
+  end
+  return '[string "' .. name .. '"]'
+end
+G.loadstring = function(s, name, ...)
+  if type(s) == 'string' and s:byte(1) == 27 then
+    return nil, chunkid(type(name) == 'string' and name or s) .. ":1: unexpected symbol near 'char(27)'"
+  end
+  return inenv(loadstring(s, name, ...))
+end
 G.load = function(...) return inenv(load(...)) end
 if mode == 'eval' then G.__redis__err__handler = handler end
 
