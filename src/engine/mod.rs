@@ -81,6 +81,8 @@ impl KeyEvent {
 pub struct Stats {
     pub total_commands_processed: u64,
     pub total_connections_received: u64,
+    /// Connections refused (maxclients, protected mode): the host counts them.
+    pub rejected_connections: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
     pub expired_keys: u64,
@@ -143,6 +145,8 @@ pub struct Client {
     pub reply_skip: bool,
     /// … set by SKIP for the command after it.
     pub reply_skip_next: bool,
+    /// CLIENT NO-EVICT ON (the `e` flag).
+    pub no_evict: bool,
 }
 
 /// A parked blocking command.
@@ -242,6 +246,8 @@ pub struct Core {
     /// In cluster mode, the hash slot of the running top-level command's keys (Redis's
     /// `c->slot`): a script's commands must stay in it.
     pub cluster_slot: Option<u16>,
+    /// CLIENT PAUSE's pause and CLIENT KILL's victims, for the host.
+    pub admin: cmd::clients::Admin,
 }
 
 /// A server's connections, reachable from inside a long script (Redis's
@@ -431,6 +437,7 @@ impl Engine {
                 latency: slowlog::Latency::default(),
                 cluster,
                 cluster_slot: None,
+                admin: Default::default(),
             },
             clients: BTreeMap::new(),
             next_client_id: 1,
@@ -626,6 +633,64 @@ impl Engine {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// Clients CLIENT KILL closed since the last call, for the host to drop now (their
+    /// `close_after_reply` is set).
+    pub fn take_killed(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.core.admin.killed)
+    }
+
+    /// Whether client `id` must wait before running `argv` (CLIENT PAUSE): the pause's
+    /// end (Unix ms). The host waits until then, or until [`Engine::pause_lifted`], and
+    /// asks again.
+    pub fn postponed(&mut self, id: u64, argv: &[Vec<u8>]) -> Option<i64> {
+        if self.core.admin.pause.is_none() {
+            return None;
+        }
+        let now = self.core.clock.now_ms();
+        cmd::clients::postponed(&mut self.core.admin, now, self.clients.get(&id), argv)
+    }
+
+    /// Whether a pause ended or was lifted since the last call.
+    pub fn pause_lifted(&mut self) -> bool {
+        let now = self.core.clock.now_ms();
+        self.core.admin.pause_at(now);
+        std::mem::take(&mut self.core.admin.pause_changed)
+    }
+
+    /// Whether clients are paused now (active expiry waits meanwhile, as in Redis).
+    pub fn paused(&mut self) -> bool {
+        let now = self.core.clock.now_ms();
+        self.core.admin.pause_at(now).is_some()
+    }
+
+    /// Clients idle longer than `timeout` seconds (the `timeout` setting): not
+    /// subscribers, monitors or clients blocked in a command, as Redis's
+    /// clientsCronHandleTimeout spares them.
+    pub fn idle_clients(&self, timeout_s: i64) -> Vec<u64> {
+        if timeout_s <= 0 {
+            return Vec::new();
+        }
+        let now = self.core.clock.now_ms();
+        self.clients
+            .values()
+            .filter(|c| {
+                c.blocked.is_none()
+                    && !self.core.pubsub.subscribed(c.id)
+                    && !self.core.monitors.contains(&c.id)
+                    && (now - c.last_ms) / 1000 > timeout_s
+            })
+            .map(|c| c.id)
+            .collect()
+    }
+
+    /// Notes activity of client `id` (input read), for `timeout` and CLIENT LIST's idle.
+    pub fn touch_client(&mut self, id: u64) {
+        let now = self.core.clock.now_ms();
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.last_ms = now;
         }
     }
 
@@ -1103,6 +1168,7 @@ fn blank_client(id: u64) -> Client {
         reply_off: false,
         reply_skip: false,
         reply_skip_next: false,
+        no_evict: false,
     }
 }
 

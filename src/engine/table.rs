@@ -7,8 +7,8 @@
 //! COUNT, the console's completion and hints, and HELP.
 
 use super::cmd::{
-    bitmap, bloom, cluster, debug, expire, geo, hash, hll, keys, list, memory, multi, pubsub,
-    scripting, server, set, slowlog, sort, stream, strings, zset,
+    bitmap, bloom, clients, cluster, debug, expire, geo, hash, hll, keys, list, memory, multi,
+    pubsub, scripting, server, set, slowlog, sort, stream, strings, zset,
 };
 use super::{Ctx, Reply};
 
@@ -884,6 +884,74 @@ static COMMAND_SUBS: &[CommandSpec] = &[
 ];
 
 static CLIENT_SUBS: &[CommandSpec] = &[
+    sub(
+        c(
+            "kill",
+            -3,
+            "admin noscript loading stale",
+            "connection",
+            NOKEY,
+            "",
+            CONN,
+            "2.4.0",
+            "O(N) where N is the number of client connections",
+            "Close connections by address, or by filters: ID, ADDR, LADDR, TYPE, USER, SKIPME.",
+            "ip:port|[ID client-id] [TYPE NORMAL|MASTER|SLAVE|REPLICA|PUBSUB] [USER username] [ADDR ip:port] [LADDR ip:port] [SKIPME YES|NO]",
+            clients::client_kill,
+        ),
+        "client",
+    ),
+    sub(
+        c(
+            "no-evict",
+            3,
+            "admin noscript loading stale",
+            "connection",
+            NOKEY,
+            "",
+            CONN,
+            "7.0.0",
+            "O(1)",
+            "Protect this connection from client eviction (the `e` flag).",
+            "ON|OFF",
+            clients::client_no_evict,
+        ),
+        "client",
+    ),
+    sub(
+        c(
+            "pause",
+            -3,
+            "admin noscript loading stale",
+            "connection",
+            NOKEY,
+            "",
+            CONN,
+            "2.9.50",
+            "O(1)",
+            "Hold every client's commands (ALL), or those that write (WRITE), for a number of milliseconds.",
+            "timeout [WRITE|ALL]",
+            clients::client_pause,
+        ),
+        "client",
+    ),
+    sub(
+        c(
+            "unpause",
+            2,
+            "admin noscript loading stale",
+            "connection",
+            NOKEY,
+            "",
+            CONN,
+            "6.2.0",
+            "O(N) Where N is the number of paused clients",
+            "End a CLIENT PAUSE: held commands run.",
+            "",
+            clients::client_unpause,
+        ),
+        "client",
+    ),
     sub(
         c(
             "unblock",

@@ -3,6 +3,7 @@
 
 pub mod bitmap;
 pub mod bloom;
+pub mod clients;
 pub mod cluster;
 pub mod debug;
 pub mod expire;
