@@ -170,12 +170,16 @@ mod native {
                         std::process::exit(1)
                     }
                 },
+                // One or more addresses, as Redis's `bind 127.0.0.1 192.0.2.2` (a
+                // leading `-`, Redis's "optional" mark, is accepted and dropped).
                 "bind" => {
-                    o.bind = value
+                    let addrs: Vec<&str> = value
                         .split_whitespace()
-                        .next()
-                        .unwrap_or("127.0.0.1")
-                        .into()
+                        .map(|a| a.trim_start_matches('-'))
+                        .collect();
+                    if !addrs.is_empty() {
+                        o.bind = addrs.join(" ");
+                    }
                 }
                 "seed" => o.seed = value.parse().unwrap_or(o.seed),
                 "daemonize" | "save" | "appendonly" | "logfile" | "dir" => {}
@@ -189,6 +193,7 @@ mod native {
             i += 2;
         }
         let _ = o.config.set_startup("port", &o.port.to_string());
+        let _ = o.config.set_startup("bind", &o.bind);
         o
     }
 
@@ -209,14 +214,22 @@ mod native {
     }
 
     async fn serve(opts: Options) {
-        let addr = format!("{}:{}", opts.bind, opts.port);
-        let listener = match TcpListener::bind(&addr).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("kvlab-server: cannot listen on {addr}: {e}");
-                std::process::exit(1)
+        let mut listeners = Vec::new();
+        for host in opts.bind.split_whitespace() {
+            let addr = if host.contains(':') {
+                format!("[{host}]:{}", opts.port)
+            } else {
+                format!("{host}:{}", opts.port)
+            };
+            match TcpListener::bind(&addr).await {
+                Ok(l) => listeners.push(l),
+                Err(e) => {
+                    eprintln!("kvlab-server: cannot listen on {addr}: {e}");
+                    std::process::exit(1)
+                }
             }
-        };
+        }
+        let addr = format!("{} port {}", opts.bind, opts.port);
         let hz = opts.config.hz.max(1) as u64;
         let mut eng = Engine::with_config(Box::new(SystemClock), opts.seed, opts.config);
         // Nothing in the server consumes key events yet (pub/sub will): don't collect them.
@@ -258,10 +271,22 @@ mod native {
             }
         });
 
-        loop {
-            tokio::select! {
-                accepted = listener.accept() => {
-                    let Ok((sock, peer)) = accepted else { continue };
+        for listener in listeners {
+            let engine = engine.clone();
+            let waiters = waiters.clone();
+            let conns = conns.clone();
+            tokio::task::spawn_local(async move {
+                loop {
+                    let (sock, peer) = match listener.accept().await {
+                        Ok(a) => a,
+                        Err(e) => {
+                            // Out of descriptors (EMFILE) and the like: wait a little
+                            // rather than spin on a listener that stays ready.
+                            eprintln!("kvlab-server: accepting a client connection: {e}");
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                            continue;
+                        }
+                    };
                     // Admission as Redis's acceptCommonHandler and clientAcceptHandler:
                     // maxclients, then protected mode. A best-effort error line, then close.
                     let refusal = admission(&engine.borrow(), peer.ip());
@@ -283,12 +308,10 @@ mod native {
                         e.borrow_mut().disconnect(id);
                     });
                 }
-                _ = tokio::signal::ctrl_c() => {
-                    eprintln!("kvlab-server: shutting down");
-                    return;
-                }
-            }
+            });
         }
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("kvlab-server: shutting down");
     }
 
     /// Redis's protected-mode refusal, byte for byte.

@@ -474,6 +474,7 @@ impl Engine {
         self.clients.remove(&id);
         self.core.pubsub.forget(id);
         self.core.monitors.retain(|&m| m != id);
+        self.core.admin.postponed.remove(&id);
         self.core.watches.unwatch_all(id);
         self.core.watches.clear_dirty(id);
         self.core.connected_clients = self.clients.len();
@@ -646,11 +647,21 @@ impl Engine {
     /// end (Unix ms). The host waits until then, or until [`Engine::pause_lifted`], and
     /// asks again.
     pub fn postponed(&mut self, id: u64, argv: &[Vec<u8>]) -> Option<i64> {
-        if self.core.admin.pause.is_none() {
+        if self.core.admin.pause.is_none() && self.core.admin.postponed.is_empty() {
             return None;
         }
         let now = self.core.clock.now_ms();
-        cmd::clients::postponed(&mut self.core.admin, now, self.clients.get(&id), argv)
+        let held = cmd::clients::postponed(&mut self.core.admin, now, self.clients.get(&id), argv);
+        if held.is_some() {
+            self.core.admin.postponed.insert(id);
+            // CLIENT LIST's cmd= names the held command, as Redis set it on lookup.
+            if let (Ok(spec), Some(c)) = (table::lookup(argv), self.clients.get_mut(&id)) {
+                c.last_cmd = spec.key();
+            }
+        } else {
+            self.core.admin.postponed.remove(&id);
+        }
+        held
     }
 
     /// Whether a pause ended or was lifted since the last call.

@@ -31,6 +31,9 @@ pub struct Admin {
     pub pause_changed: bool,
     /// Clients killed by CLIENT KILL, for the host to close now.
     pub killed: Vec<u64>,
+    /// Clients whose command waits for the pause to end (counted in INFO's
+    /// blocked_clients and flagged `b`, as Redis's BLOCKED_POSTPONE).
+    pub postponed: std::collections::BTreeSet<u64>,
 }
 
 impl Admin {

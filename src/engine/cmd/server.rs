@@ -162,7 +162,7 @@ pub fn hello(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 /// One CLIENT LIST line. Buffer sizes are figures of our own, in Redis's format.
-fn client_line(c: &Client, ps: &crate::engine::pubsub::PubSub, now: i64) -> String {
+fn client_line(c: &Client, ps: &crate::engine::pubsub::PubSub, now: i64, held: bool) -> String {
     let subs = ps.of(c.id).cloned().unwrap_or_default();
     let mut flags = String::new();
     if ps.subscribed(c.id) {
@@ -171,7 +171,7 @@ fn client_line(c: &Client, ps: &crate::engine::pubsub::PubSub, now: i64) -> Stri
     if c.multi.is_some() {
         flags.push('x');
     }
-    if c.blocked.is_some() {
+    if c.blocked.is_some() || held {
         flags.push('b');
     }
     if c.no_evict {
@@ -282,7 +282,12 @@ pub fn client_getname(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
 
 pub fn client_info(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     let now = ctx.core.now;
-    let line = client_line(ctx.client_ref(), &ctx.core.pubsub, now) + "\n";
+    let line = client_line(
+        ctx.client_ref(),
+        &ctx.core.pubsub,
+        now,
+        ctx.core.admin.postponed.contains(&ctx.id),
+    ) + "\n";
     Reply::Verbatim("txt", line.into_bytes())
 }
 
@@ -325,7 +330,12 @@ pub fn client_list(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         {
             continue;
         }
-        out.push_str(&client_line(c, &ctx.core.pubsub, now));
+        out.push_str(&client_line(
+            c,
+            &ctx.core.pubsub,
+            now,
+            ctx.core.admin.postponed.contains(&c.id),
+        ));
         out.push('\n');
     }
     Reply::Verbatim("txt", out.into_bytes())
@@ -752,7 +762,8 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
                 ctx.clients.len(),
                 cfg.get("maxclients").unwrap_or_default(),
-                ctx.clients.values().filter(|c| c.blocked.is_some()).count(),
+                ctx.clients.values().filter(|c| c.blocked.is_some()).count()
+                    + ctx.core.admin.postponed.len(),
                 ctx.core.blocking.with_deadline(),
             ),
             "memory" => {
