@@ -429,3 +429,39 @@ fn protected_mode_refuses_remote_clients_as_redis() {
     assert_eq!(seen[1][3], "rejected_connections:1");
     assert_eq!(seen[1][5], "+PONG\r\n");
 }
+
+fn kill_slow_reader_scenario(port: u16) -> Vec<String> {
+    let mut a = Conn::new(port);
+    let value = "x".repeat(2 << 20);
+    let mut t = vec![a.cmd(&["SET", "big", &value])];
+    let mut slow = Conn::new(port);
+    let sid = slow.info_field("id");
+    // 40 MB of replies asked for and none read: the server is stuck writing to it.
+    for _ in 0..20 {
+        slow.send(&["GET", "big"]);
+    }
+    await_info(&mut a, "clients", "connected_clients:2\r\n");
+    t.push(a.cmd(&["CLIENT", "KILL", "ID", &sid]));
+    // The connection ends without the rest of the replies (a server that went on
+    // writing would send all 40 MB, then keep it open).
+    let mut got = 0usize;
+    let mut buf = vec![0u8; 1 << 20];
+    let closed = loop {
+        match slow.r.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break true,
+            Err(_) => break false,
+        }
+    };
+    t.push(format!("closed={closed} all={}", got >= 20 * (2 << 20)));
+    t.push(a.cmd(&["PING"]));
+    t
+}
+
+#[test]
+fn a_killed_slow_reader_goes_at_once_as_in_redis() {
+    let t = both(&[], kill_slow_reader_scenario);
+    assert_eq!(t[1], ":1\r\n");
+    assert_eq!(t[2], "closed=true all=false");
+}

@@ -427,12 +427,14 @@ mod native {
         engine: &Rc<RefCell<Engine>>,
         id: u64,
     ) -> bool {
-        if !engine.borrow().receives_pushes(id) {
-            return sock.write_all(out).await.is_ok();
-        }
+        // Written a piece at a time, so that a client killed (CLIENT KILL, a buffer
+        // limit) while it does not read is dropped at once, as Redis frees it.
         let mut pos = 0;
         while pos < out.len() {
             tokio::select! {
+                // Writing first: a word from elsewhere matters only while the socket is
+                // full (a QUIT's own reply is never cut short by it).
+                biased;
                 r = sock.write(&out[pos..]) => match r {
                     Ok(0) | Err(_) => return false,
                     Ok(n) => pos += n,

@@ -689,6 +689,7 @@ impl Engine {
             .values()
             .filter(|c| {
                 c.blocked.is_none()
+                    && !self.core.admin.postponed.contains(&c.id)
                     && !self.core.pubsub.subscribed(c.id)
                     && !self.core.monitors.contains(&c.id)
                     && (now - c.last_ms) / 1000 > timeout_s
