@@ -342,8 +342,8 @@ pub fn client_list(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 pub fn client_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    // Redis's full help text, so the reply matches byte for byte; the playground
-    // implements GETNAME, ID, INFO, LIST and SETNAME of these.
+    // Redis's full help text, so the reply matches byte for byte; of these, CACHING,
+    // GETREDIR, TRACKING and TRACKINGINFO are not implemented.
     help_reply(
         &argv[0],
         &[
