@@ -29,6 +29,25 @@ fn env(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
+/// The descriptor limit this process (and the servers it starts) runs under.
+fn open_files_limit() -> usize {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(1024)
+}
+
+/// How many concurrent clients: KVLAB_LOAD_CLIENTS (1000), fewer if the descriptor
+/// limit would not let both ends open them (redis-server keeps 32 for itself).
+fn client_count() -> usize {
+    env("KVLAB_LOAD_CLIENTS", 1000).min(open_files_limit().saturating_sub(128))
+}
+
 fn rss_kb(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -103,7 +122,7 @@ struct Phase {
 /// Every attack in turn against the server at `port` (process `pid`); the RSS after
 /// each phase.
 fn attack(port: u16, pid: u32) -> Vec<Phase> {
-    let clients = env("KVLAB_LOAD_CLIENTS", 1000);
+    let clients = client_count();
     let pipeline = env("KVLAB_LOAD_PIPELINE", 200_000);
     let big_mb = env("KVLAB_LOAD_BIG_MB", 1);
     let big_count = env("KVLAB_LOAD_BIG_COUNT", 20);
@@ -304,7 +323,10 @@ fn attack(port: u16, pid: u32) -> Vec<Phase> {
 
 #[test]
 fn load_and_attack_both_servers() {
-    let clients = env("KVLAB_LOAD_CLIENTS", 1000);
+    let clients = client_count();
+    if clients < env("KVLAB_LOAD_CLIENTS", 1000) {
+        println!("ulimit -n allows {clients} concurrent clients only");
+    }
     let max = (clients + 100).to_string();
     let redis = support::redis_server(&["--maxclients", &max]);
     let kvlab = support::kvlab_server(&["--maxclients", &max]);
