@@ -122,7 +122,7 @@ mod native {
         }
     }
     use kvlab::resp::{encode, RequestReader};
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::io::AsyncWriteExt;
     use tokio::net::{TcpListener, TcpStream};
 
     struct Options {
@@ -201,12 +201,16 @@ mod native {
                         std::process::exit(1)
                     }
                 },
+                // One or more addresses, as Redis's `bind 127.0.0.1 192.0.2.2` (a
+                // leading `-`, Redis's "optional" mark, is accepted and dropped).
                 "bind" => {
-                    o.bind = value
+                    let addrs: Vec<&str> = value
                         .split_whitespace()
-                        .next()
-                        .unwrap_or("127.0.0.1")
-                        .into()
+                        .map(|a| a.trim_start_matches('-'))
+                        .collect();
+                    if !addrs.is_empty() {
+                        o.bind = addrs.join(" ");
+                    }
                 }
                 "seed" => o.seed = value.parse().unwrap_or(o.seed),
                 "user" => o.users.push(
@@ -215,7 +219,7 @@ mod native {
                         .map(|w| w.as_bytes().to_vec())
                         .collect(),
                 ),
-                "daemonize" | "appendonly" | "logfile" | "protected-mode" => {}
+                "daemonize" | "appendonly" | "logfile" => {}
                 "dir" => {
                     // Redis chdirs there; we keep the working directory and save there.
                     match std::fs::canonicalize(value) {
@@ -243,6 +247,7 @@ mod native {
                 let _ = o.config.set_startup("dir", &p.to_string_lossy());
             }
         }
+        let _ = o.config.set_startup("bind", &o.bind);
         o
     }
 
@@ -346,14 +351,22 @@ mod native {
     }
 
     async fn serve(opts: Options) {
-        let addr = format!("{}:{}", opts.bind, opts.port);
-        let listener = match TcpListener::bind(&addr).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("kvlab-server: cannot listen on {addr}: {e}");
-                std::process::exit(1)
+        let mut listeners = Vec::new();
+        for host in opts.bind.split_whitespace() {
+            let addr = if host.contains(':') {
+                format!("[{host}]:{}", opts.port)
+            } else {
+                format!("{host}:{}", opts.port)
+            };
+            match TcpListener::bind(&addr).await {
+                Ok(l) => listeners.push(l),
+                Err(e) => {
+                    eprintln!("kvlab-server: cannot listen on {addr}: {e}");
+                    std::process::exit(1)
+                }
             }
-        };
+        }
+        let addr = format!("{} port {}", opts.bind, opts.port);
         let hz = opts.config.hz.max(1) as u64;
         let mut eng = Engine::with_config(Box::new(SystemClock), opts.seed, opts.config);
         load_acls(&mut eng, &opts.users);
@@ -397,22 +410,53 @@ mod native {
         let tick_waiters = waiters.clone();
         tokio::task::spawn_local(async move {
             let mut iv = tokio::time::interval(Duration::from_millis(1000 / hz));
+            let mut ticks = 0u64;
             loop {
                 iv.tick().await;
                 let mut eng = ticker.borrow_mut();
-                eng.tick();
+                // While clients are paused keys do not expire actively (Redis's
+                // activeExpireCycle returns at once then).
+                if !eng.paused() {
+                    eng.tick();
+                }
                 while let Ok(ok) = save_rx.try_recv() {
                     eng.bgsave_done(ok);
                 }
                 eng.run_save_points();
+                ticks += 1;
+                // Once a second, as clientsCron: clients idle past `timeout` go.
+                if ticks % hz == 0 {
+                    close_idle(&mut eng);
+                }
                 wake(&mut eng, &tick_waiters);
             }
         });
 
-        loop {
-            tokio::select! {
-                accepted = listener.accept() => {
-                    let Ok((sock, peer)) = accepted else { continue };
+        for listener in listeners {
+            let engine = engine.clone();
+            let waiters = waiters.clone();
+            let conns = conns.clone();
+            tokio::task::spawn_local(async move {
+                loop {
+                    let (sock, peer) = match listener.accept().await {
+                        Ok(a) => a,
+                        Err(e) => {
+                            // Out of descriptors (EMFILE) and the like: wait a little
+                            // rather than spin on a listener that stays ready.
+                            eprintln!("kvlab-server: accepting a client connection: {e}");
+                            tokio::time::sleep(Duration::from_millis(10)).await;
+                            continue;
+                        }
+                    };
+                    // Admission as Redis's acceptCommonHandler and clientAcceptHandler:
+                    // maxclients, then protected mode. A best-effort error line, then close.
+                    let refusal = admission(&engine.borrow(), peer.ip());
+                    if let Some(refusal) = refusal {
+                        let _ = sock.try_write(refusal.as_bytes());
+                        engine.borrow_mut().core.stats.rejected_connections += 1;
+                        drop(sock);
+                        continue;
+                    }
                     let _ = sock.set_nodelay(true);
                     let local = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
                     let id = engine.borrow_mut().connect(&peer.to_string(), &local);
@@ -425,16 +469,78 @@ mod native {
                         e.borrow_mut().disconnect(id);
                     });
                 }
-                _ = tokio::signal::ctrl_c() => {
-                    eprintln!("kvlab-server: shutting down");
-                    // As redis-server on SIGINT: save first when save points are set.
-                    let mut eng = engine.borrow_mut();
-                    if eng.core.config.get("save").is_some_and(|s| !s.trim().is_empty()) {
-                        eng.core.now = eng.now_ms();
-                        let _ = eng.core.save_now();
-                    }
-                    return;
-                }
+            });
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        eprintln!("kvlab-server: shutting down");
+        // As redis-server on SIGINT: save first when save points are set.
+        let mut eng = engine.borrow_mut();
+        if eng
+            .core
+            .config
+            .get("save")
+            .is_some_and(|s| !s.trim().is_empty())
+        {
+            eng.core.now = eng.now_ms();
+            let _ = eng.core.save_now();
+        }
+    }
+
+    /// Redis's protected-mode refusal, byte for byte.
+    const DENIED: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+    /// Whether a peer counts as local for protected mode: exactly 127.0.0.1 or ::1, as
+    /// Redis's islocalClient compares the address text (127.0.0.2 or an IPv4-mapped
+    /// ::ffff:127.0.0.1 are not).
+    pub(crate) fn is_local(ip: std::net::IpAddr) -> bool {
+        match ip {
+            std::net::IpAddr::V4(a) => a == std::net::Ipv4Addr::LOCALHOST,
+            std::net::IpAddr::V6(a) => a == std::net::Ipv6Addr::LOCALHOST,
+        }
+    }
+
+    /// Whether protected mode refuses a peer: it is on, the default user has no
+    /// password (`requirepass` empty or absent) and the peer is not local.
+    pub(crate) fn protected_refuses(
+        protected: bool,
+        requirepass: &str,
+        ip: std::net::IpAddr,
+    ) -> bool {
+        protected && requirepass.is_empty() && !is_local(ip)
+    }
+
+    /// The refusal a new connection gets, if any: maxclients first, then protected mode.
+    fn admission(engine: &Engine, ip: std::net::IpAddr) -> Option<&'static str> {
+        let cfg = &engine.core.config;
+        let max: usize = cfg
+            .get("maxclients")
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(10_000);
+        if engine.core.connected_clients >= max {
+            return Some(if engine.core.cluster.is_some() {
+                "-ERR max number of clients + cluster connections reached\r\n"
+            } else {
+                "-ERR max number of clients reached\r\n"
+            });
+        }
+        let protected = cfg.get("protected-mode").as_deref() == Some("yes");
+        let pass = cfg.get("requirepass").unwrap_or_default();
+        protected_refuses(protected, &pass, ip).then_some(DENIED)
+    }
+
+    /// Marks the clients idle past `timeout` to be closed (Redis's
+    /// clientsCronHandleTimeout); `wake` then wakes them.
+    fn close_idle(engine: &mut Engine) {
+        let timeout: i64 = engine
+            .core
+            .config
+            .get("timeout")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
+        for id in engine.idle_clients(timeout) {
+            if engine.close_client(id) {
+                eprintln!("kvlab-server: closing idle client id={id}");
+                engine.core.admin.killed.push(id);
             }
         }
     }
@@ -460,6 +566,14 @@ mod native {
         let mut ids = engine.serve_blocked();
         ids.extend(engine.expire_blocked());
         ids.extend(engine.fresh_pushes());
+        // Killed clients (CLIENT KILL, idle timeout) close now, wherever they wait.
+        ids.extend(engine.take_killed());
+        // Clients held by a pause look again once it ends or is lifted.
+        if engine.pause_lifted() {
+            for n in waiters.borrow().values() {
+                n.notify_one();
+            }
+        }
         for id in engine.overflowed_clients() {
             if engine.close_client(id) {
                 eprintln!(
@@ -485,12 +599,14 @@ mod native {
         engine: &Rc<RefCell<Engine>>,
         id: u64,
     ) -> bool {
-        if !engine.borrow().receives_pushes(id) {
-            return sock.write_all(out).await.is_ok();
-        }
+        // Written a piece at a time, so that a client killed (CLIENT KILL, a buffer
+        // limit) while it does not read is dropped at once, as Redis frees it.
         let mut pos = 0;
         while pos < out.len() {
             tokio::select! {
+                // Writing first: a word from elsewhere matters only while the socket is
+                // full (a QUIT's own reply is never cut short by it).
+                biased;
                 r = sock.write(&out[pos..]) => match r {
                     Ok(0) | Err(_) => return false,
                     Ok(n) => pos += n,
@@ -503,6 +619,70 @@ mod native {
             }
         }
         true
+    }
+
+    /// Flush the output of a long pipeline once this much is waiting: a client reading
+    /// slowly holds at most about this much (plus one reply), not all of its replies.
+    const FLUSH_AT: usize = 1 << 20;
+
+    /// What one command left for the connection.
+    enum Step {
+        Go,
+        Blocked,
+        Close,
+    }
+
+    /// Runs one command and appends what it sends: pushes it published to this very
+    /// client first (RESP3), its reply, then what goes after (a monitor's own line).
+    fn run_one(eng: &mut Engine, id: u64, argv: &[Vec<u8>], out: &mut Vec<u8>) -> Step {
+        let reply = eng.execute(id, argv);
+        if reply == Reply::Blocked {
+            return Step::Blocked;
+        }
+        if reply == Reply::Closed {
+            security_warning();
+        }
+        let (resp, quit) = eng
+            .client(id)
+            .map(|c| (c.resp, c.close_after_reply))
+            .unwrap_or((2, false));
+        for m in eng.take_pushes(id) {
+            encode(&m, resp, out);
+        }
+        encode(&reply, resp, out);
+        for m in eng.take_after_reply(id) {
+            encode(&m, resp, out);
+        }
+        if quit {
+            Step::Close
+        } else {
+            Step::Go
+        }
+    }
+
+    /// `client-output-buffer-limit normal`, checked as Redis checks it when a reply is
+    /// added: over the hard limit, or over the soft limit for longer than its seconds.
+    /// Redis counts what overflows its 16 KB static reply buffer.
+    fn over_normal_limit(
+        eng: &Engine,
+        id: u64,
+        pending: usize,
+        soft_since: &mut Option<std::time::Instant>,
+    ) -> bool {
+        let lim = eng.core.config.normal_limit;
+        if (lim.hard == 0 && lim.soft == 0) || eng.core.pubsub.subscribed(id) {
+            return false;
+        }
+        let used = pending.saturating_sub(16 * 1024) as u64;
+        if lim.hard > 0 && used >= lim.hard {
+            return true;
+        }
+        if lim.soft > 0 && used >= lim.soft {
+            let since = soft_since.get_or_insert_with(std::time::Instant::now);
+            return since.elapsed().as_secs() > lim.soft_seconds;
+        }
+        *soft_since = None;
+        false
     }
 
     async fn handle(
@@ -524,15 +704,19 @@ mod native {
             id,
             Conn {
                 sock: shared,
-                inbuf: Vec::with_capacity(16 * 1024),
+                inbuf: Vec::new(),
                 reader: RequestReader::new(),
                 idle: false,
             },
         );
-        let mut inbuf: Vec<u8> = Vec::with_capacity(16 * 1024);
-        let mut out: Vec<u8> = Vec::with_capacity(16 * 1024);
-        let mut chunk = vec![0u8; 64 * 1024];
+        // Buffers are allocated when input comes and dropped when drained, so an idle
+        // connection holds little (10,000 idle clients should not cost a gigabyte).
+        let mut inbuf: Vec<u8> = Vec::new();
+        let mut out: Vec<u8> = Vec::new();
         let mut reader = RequestReader::new();
+        // A command held by CLIENT PAUSE, run once the pause ends.
+        let mut held: Option<Vec<Vec<u8>>> = None;
+        let mut soft_since = None;
         loop {
             // While waiting, the buffers are where a busy script can reach them.
             if let Some(c) = conns.borrow_mut().get_mut(&id) {
@@ -541,7 +725,7 @@ mod native {
                 c.idle = true;
             }
             // Pub/Sub messages other clients' commands queued for this one.
-            let (closing, listening) = {
+            let closing = {
                 let mut eng = engine.borrow_mut();
                 let (closing, resp) = eng
                     .client(id)
@@ -549,7 +733,7 @@ mod native {
                 for m in eng.take_pushes(id) {
                     encode(&m, resp, &mut out);
                 }
-                (closing, eng.receives_pushes(id))
+                closing
             };
             if closing {
                 break;
@@ -562,64 +746,85 @@ mod native {
                 }
                 continue;
             }
-            // Only a subscriber or a monitor hears from other clients while it waits;
-            // the rest just read (a client can only start listening by sending a command).
-            let got = if listening {
-                tokio::select! {
-                    r = sock.read(&mut chunk) => Some(r),
-                    _ = notify.notified() => None,
-                }
-            } else {
-                Some(sock.read(&mut chunk).await)
+            if out.capacity() > 64 * 1024 {
+                out = Vec::new();
+            }
+            // Wait for input, or for a word from another client's command (a message
+            // for a subscriber or monitor, CLIENT KILL, the idle timeout).
+            let got = tokio::select! {
+                r = sock.readable() => Some(r),
+                _ = notify.notified() => None,
             };
             if let Some(c) = conns.borrow_mut().get_mut(&id) {
                 std::mem::swap(&mut c.inbuf, &mut inbuf);
                 std::mem::swap(&mut c.reader, &mut reader);
                 c.idle = false;
             }
-            let n = match got {
+            match got {
                 // Woken: messages to write, or told to close (both seen above).
                 None => continue,
-                Some(Ok(0)) | Some(Err(_)) => break,
-                Some(Ok(n)) => n,
-            };
-            inbuf.extend_from_slice(&chunk[..n]);
+                Some(Err(_)) => break,
+                Some(Ok(())) => {}
+            }
+            inbuf.reserve(16 * 1024);
+            match sock.try_read_buf(&mut inbuf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                Err(_) => break,
+            }
+            engine.borrow_mut().touch_client(id);
             let mut pos = 0;
             let mut close = false;
             loop {
                 let mut blocked = false;
+                let mut paused_until = None;
+                let mut more = false;
+                let mut drop_output = false;
                 {
                     let mut eng = engine.borrow_mut();
                     let max_bulk = eng.core.config.proto_max_bulk_len;
                     let qbuf_limit = eng.core.config.client_query_buffer_limit as usize;
-                    loop {
+                    // A command a pause held runs first, once the pause lets it.
+                    if let Some(argv) = held.take() {
+                        match eng.postponed(id, &argv) {
+                            Some(end) => {
+                                paused_until = Some(end);
+                                held = Some(argv);
+                            }
+                            None => match run_one(&mut eng, id, &argv, &mut out) {
+                                Step::Go => {}
+                                Step::Blocked => blocked = true,
+                                Step::Close => close = true,
+                            },
+                        }
+                    }
+                    while paused_until.is_none() && !blocked && !close {
                         match reader.read(&inbuf[pos..], max_bulk) {
                             Ok((used, true)) if reader.argv().is_empty() => pos += used,
                             Ok((used, true)) => {
                                 pos += used;
-                                let reply = eng.execute(id, reader.argv());
-                                if reply == Reply::Blocked {
-                                    blocked = true;
+                                if let Some(end) = eng.postponed(id, reader.argv()) {
+                                    // Paused: the command waits (Redis's BLOCKED_POSTPONE).
+                                    held = Some(reader.argv().to_vec());
+                                    paused_until = Some(end);
                                     break;
                                 }
-                                if reply == Reply::Closed {
-                                    security_warning();
+                                match run_one(&mut eng, id, reader.argv(), &mut out) {
+                                    Step::Go => {}
+                                    Step::Blocked => blocked = true,
+                                    Step::Close => close = true,
                                 }
-                                let (resp, quit) = eng
-                                    .client(id)
-                                    .map(|c| (c.resp, c.close_after_reply))
-                                    .unwrap_or((2, false));
-                                // Messages the command published to this very client
-                                // (RESP3) come before its reply, as in Redis.
-                                for m in eng.take_pushes(id) {
-                                    encode(&m, resp, &mut out);
-                                }
-                                encode(&reply, resp, &mut out);
-                                for m in eng.take_after_reply(id) {
-                                    encode(&m, resp, &mut out);
-                                }
-                                if quit {
+                                if over_normal_limit(&eng, id, out.len(), &mut soft_since) {
+                                    eprintln!(
+                                        "kvlab-server: client id={id} scheduled to be closed ASAP for overcoming of output buffer limits."
+                                    );
+                                    eng.close_client(id);
+                                    drop_output = true;
                                     close = true;
+                                }
+                                if out.len() >= FLUSH_AT {
+                                    more = true;
                                     break;
                                 }
                             }
@@ -645,13 +850,48 @@ mod native {
                     // What this batch wrote may serve clients parked in blocking pops.
                     wake(&mut eng, &waiters);
                 }
+                if drop_output {
+                    // Redis writes nothing more to a client it closes for its output.
+                    out.clear();
+                }
                 if !out.is_empty() {
                     if !write_out(&mut sock, &out, &notify, &engine, id).await {
                         close = true;
                     }
                     out.clear();
                 }
-                if !blocked || close {
+                if close {
+                    break;
+                }
+                if let Some(mut end) = paused_until {
+                    // Held by CLIENT PAUSE: wait for its end, or for UNPAUSE (which wakes
+                    // every waiter), then look again.
+                    loop {
+                        let left = (end - engine.borrow().now_ms()).max(0) as u64;
+                        let _ = tokio::time::timeout(
+                            Duration::from_millis(left + 1),
+                            notify.notified(),
+                        )
+                        .await;
+                        let mut eng = engine.borrow_mut();
+                        if eng.client(id).is_none_or(|c| c.close_after_reply) {
+                            close = true;
+                            break;
+                        }
+                        match held.as_ref().and_then(|argv| eng.postponed(id, argv)) {
+                            Some(e) => end = e,
+                            None => break,
+                        }
+                    }
+                    if close {
+                        break;
+                    }
+                    continue;
+                }
+                if more {
+                    continue;
+                }
+                if !blocked {
                     break;
                 }
                 // Parked: wait until served or timed out, then go on with the rest of the
@@ -690,11 +930,32 @@ mod native {
                 }
             }
             inbuf.drain(..pos);
+            if inbuf.is_empty() && inbuf.capacity() > 0 {
+                inbuf = Vec::new();
+            }
             if close {
                 let _ = sock.shutdown().await;
                 break;
             }
         }
         waiters.borrow_mut().remove(&id);
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn protected_mode_decision() {
+            let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+            assert!(!protected_refuses(true, "", ip("127.0.0.1")));
+            assert!(!protected_refuses(true, "", ip("::1")));
+            // Redis compares the text: other loopback addresses are not local.
+            assert!(protected_refuses(true, "", ip("127.0.0.2")));
+            assert!(protected_refuses(true, "", ip("::ffff:127.0.0.1")));
+            assert!(protected_refuses(true, "", ip("192.0.2.7")));
+            assert!(!protected_refuses(true, "secret", ip("192.0.2.7")));
+            assert!(!protected_refuses(false, "", ip("192.0.2.7")));
+        }
     }
 }

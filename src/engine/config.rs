@@ -178,6 +178,8 @@ pub static PARAMS: &[Param] = &[
     p("latency-monitor-threshold", Kind::Int(0, LMAX), "0"),
     p("timeout", Kind::Int(0, IMAX), "0"),
     p("maxclients", Kind::Int(1, u32::MAX as i64), "10000"),
+    // The server answers only loopback clients while it is on and no password is set.
+    p("protected-mode", Kind::Bool, "yes"),
     p("lazyfree-lazy-eviction", Kind::Bool, "no"),
     p("lazyfree-lazy-expire", Kind::Bool, "no"),
     p("lazyfree-lazy-user-del", Kind::Bool, "no"),
@@ -316,6 +318,8 @@ pub struct Config {
     pub latency_threshold: i64,
     /// The `pubsub` class of `client-output-buffer-limit`.
     pub pubsub_limit: super::pubsub::BufferLimit,
+    /// The `normal` class of `client-output-buffer-limit` (the server applies it).
+    pub normal_limit: super::pubsub::BufferLimit,
 }
 
 impl Default for Config {
@@ -346,6 +350,11 @@ impl Default for Config {
             slowlog_max_len: 128,
             latency_threshold: 0,
             pubsub_limit: super::pubsub::BufferLimit::default(),
+            normal_limit: super::pubsub::BufferLimit {
+                hard: 0,
+                soft: 0,
+                soft_seconds: 0,
+            },
         };
         c.refresh();
         c
@@ -402,12 +411,15 @@ impl Config {
         let words: Vec<&str> = obuf.split_whitespace().collect();
         for g in words.chunks(4) {
             if let [class, hard, soft, secs] = g {
+                let limit = super::pubsub::BufferLimit {
+                    hard: hard.parse().unwrap_or(0),
+                    soft: soft.parse().unwrap_or(0),
+                    soft_seconds: secs.parse().unwrap_or(0),
+                };
                 if class.eq_ignore_ascii_case("pubsub") {
-                    self.pubsub_limit = super::pubsub::BufferLimit {
-                        hard: hard.parse().unwrap_or(0),
-                        soft: soft.parse().unwrap_or(0),
-                        soft_seconds: secs.parse().unwrap_or(0),
-                    };
+                    self.pubsub_limit = limit;
+                } else if class.eq_ignore_ascii_case("normal") {
+                    self.normal_limit = limit;
                 }
             }
         }

@@ -634,8 +634,10 @@ impl Core {
     /// The breakdown of `used_memory` (see the module's notes).
     pub fn memory_report(&self) -> MemoryReport {
         let total = self.used_memory();
-        let clients_normal = self.fixed_memory() - BASELINE_MEMORY;
-        let startup = BASELINE_MEMORY - FUNCTIONS_MEMORY;
+        // Every connected client's buffers, as Redis counts them (BASELINE_MEMORY holds
+        // the first one's: the server at startup is what is left of it).
+        let clients_normal = self.connected_clients as u64 * PER_CLIENT_MEMORY;
+        let startup = (self.fixed_memory() - FUNCTIONS_MEMORY).saturating_sub(clients_normal);
         let mut overhead = startup + clients_normal + FUNCTIONS_MEMORY;
         let mut dbs = Vec::new();
         let mut keys = 0;

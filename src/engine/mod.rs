@@ -84,6 +84,8 @@ impl KeyEvent {
 pub struct Stats {
     pub total_commands_processed: u64,
     pub total_connections_received: u64,
+    /// Connections refused (maxclients, protected mode): the host counts them.
+    pub rejected_connections: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
     pub expired_keys: u64,
@@ -151,6 +153,8 @@ pub struct Client {
     pub authenticated: bool,
     /// … set by SKIP for the command after it.
     pub reply_skip_next: bool,
+    /// CLIENT NO-EVICT ON (the `e` flag).
+    pub no_evict: bool,
 }
 
 /// A parked blocking command.
@@ -254,6 +258,8 @@ pub struct Core {
     pub persist: cmd::persist::Persist,
     /// ACL users, the ACL log, and the ACL file's store (see `acl.rs`).
     pub acl: acl::Acl,
+    /// CLIENT PAUSE's pause and CLIENT KILL's victims, for the host.
+    pub admin: cmd::clients::Admin,
 }
 
 /// A server's connections, reachable from inside a long script (Redis's
@@ -449,6 +455,7 @@ impl Engine {
                 cluster_slot: None,
                 persist: cmd::persist::Persist::new(now),
                 acl,
+                admin: Default::default(),
             },
             clients: BTreeMap::new(),
             next_client_id: 1,
@@ -487,6 +494,7 @@ impl Engine {
         self.clients.remove(&id);
         self.core.pubsub.forget(id);
         self.core.monitors.retain(|&m| m != id);
+        self.core.admin.postponed.remove(&id);
         self.core.watches.unwatch_all(id);
         self.core.watches.clear_dirty(id);
         self.core.connected_clients = self.clients.len();
@@ -646,6 +654,75 @@ impl Engine {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// Clients CLIENT KILL closed since the last call, for the host to drop now (their
+    /// `close_after_reply` is set).
+    pub fn take_killed(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.core.admin.killed)
+    }
+
+    /// Whether client `id` must wait before running `argv` (CLIENT PAUSE): the pause's
+    /// end (Unix ms). The host waits until then, or until [`Engine::pause_lifted`], and
+    /// asks again.
+    pub fn postponed(&mut self, id: u64, argv: &[Vec<u8>]) -> Option<i64> {
+        if self.core.admin.pause.is_none() && self.core.admin.postponed.is_empty() {
+            return None;
+        }
+        let now = self.core.clock.now_ms();
+        let held = cmd::clients::postponed(&mut self.core.admin, now, self.clients.get(&id), argv);
+        if held.is_some() {
+            self.core.admin.postponed.insert(id);
+            // CLIENT LIST's cmd= names the held command, as Redis set it on lookup.
+            if let (Ok(spec), Some(c)) = (table::lookup(argv), self.clients.get_mut(&id)) {
+                c.last_cmd = spec.key();
+            }
+        } else {
+            self.core.admin.postponed.remove(&id);
+        }
+        held
+    }
+
+    /// Whether a pause ended or was lifted since the last call.
+    pub fn pause_lifted(&mut self) -> bool {
+        let now = self.core.clock.now_ms();
+        self.core.admin.pause_at(now);
+        std::mem::take(&mut self.core.admin.pause_changed)
+    }
+
+    /// Whether clients are paused now (active expiry waits meanwhile, as in Redis).
+    pub fn paused(&mut self) -> bool {
+        let now = self.core.clock.now_ms();
+        self.core.admin.pause_at(now).is_some()
+    }
+
+    /// Clients idle longer than `timeout` seconds (the `timeout` setting): not
+    /// subscribers, monitors or clients blocked in a command, as Redis's
+    /// clientsCronHandleTimeout spares them.
+    pub fn idle_clients(&self, timeout_s: i64) -> Vec<u64> {
+        if timeout_s <= 0 {
+            return Vec::new();
+        }
+        let now = self.core.clock.now_ms();
+        self.clients
+            .values()
+            .filter(|c| {
+                c.blocked.is_none()
+                    && !self.core.admin.postponed.contains(&c.id)
+                    && !self.core.pubsub.subscribed(c.id)
+                    && !self.core.monitors.contains(&c.id)
+                    && (now - c.last_ms) / 1000 > timeout_s
+            })
+            .map(|c| c.id)
+            .collect()
+    }
+
+    /// Notes activity of client `id` (input read), for `timeout` and CLIENT LIST's idle.
+    pub fn touch_client(&mut self, id: u64) {
+        let now = self.core.clock.now_ms();
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.last_ms = now;
         }
     }
 
@@ -1176,6 +1253,7 @@ fn blank_client(id: u64) -> Client {
         reply_skip_next: false,
         user: b"default".to_vec(),
         authenticated: true,
+        no_evict: false,
     }
 }
 

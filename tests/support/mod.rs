@@ -13,6 +13,13 @@ pub struct Server {
     child: Child,
 }
 
+impl Server {
+    /// The server's process id (to read its memory from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();

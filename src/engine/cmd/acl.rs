@@ -56,7 +56,12 @@ pub fn log(
         object,
         username: username.map_or_else(|| c.user.clone(), <[u8]>::to_vec),
         ctime: now,
-        client_info: client_line(c, &ctx.core.pubsub, now),
+        client_info: client_line(
+            c,
+            &ctx.core.pubsub,
+            now,
+            ctx.core.admin.postponed.contains(&ctx.id),
+        ),
     };
     let max = log_max(ctx.core);
     ctx.core.acl.add_log(entry, max);

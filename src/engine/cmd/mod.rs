@@ -4,6 +4,7 @@
 pub mod acl;
 pub mod bitmap;
 pub mod bloom;
+pub mod clients;
 pub mod cluster;
 pub mod debug;
 pub mod expire;

@@ -166,7 +166,12 @@ pub fn hello(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 /// One CLIENT LIST line. Buffer sizes are figures of our own, in Redis's format.
-pub(crate) fn client_line(c: &Client, ps: &crate::engine::pubsub::PubSub, now: i64) -> String {
+pub(crate) fn client_line(
+    c: &Client,
+    ps: &crate::engine::pubsub::PubSub,
+    now: i64,
+    held: bool,
+) -> String {
     let subs = ps.of(c.id).cloned().unwrap_or_default();
     let mut flags = String::new();
     if ps.subscribed(c.id) {
@@ -175,8 +180,11 @@ pub(crate) fn client_line(c: &Client, ps: &crate::engine::pubsub::PubSub, now: i
     if c.multi.is_some() {
         flags.push('x');
     }
-    if c.blocked.is_some() {
+    if c.blocked.is_some() || held {
         flags.push('b');
+    }
+    if c.no_evict {
+        flags.push('e');
     }
     if flags.is_empty() {
         flags.push('N');
@@ -284,7 +292,12 @@ pub fn client_getname(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
 
 pub fn client_info(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     let now = ctx.core.now;
-    let line = client_line(ctx.client_ref(), &ctx.core.pubsub, now) + "\n";
+    let line = client_line(
+        ctx.client_ref(),
+        &ctx.core.pubsub,
+        now,
+        ctx.core.admin.postponed.contains(&ctx.id),
+    ) + "\n";
     Reply::Verbatim("txt", line.into_bytes())
 }
 
@@ -327,15 +340,20 @@ pub fn client_list(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         {
             continue;
         }
-        out.push_str(&client_line(c, &ctx.core.pubsub, now));
+        out.push_str(&client_line(
+            c,
+            &ctx.core.pubsub,
+            now,
+            ctx.core.admin.postponed.contains(&c.id),
+        ));
         out.push('\n');
     }
     Reply::Verbatim("txt", out.into_bytes())
 }
 
 pub fn client_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    // Redis's full help text, so the reply matches byte for byte; the playground
-    // implements GETNAME, ID, INFO, LIST and SETNAME of these.
+    // Redis's full help text, so the reply matches byte for byte; of these, CACHING,
+    // GETREDIR, TRACKING and TRACKINGINFO are not implemented.
     help_reply(
         &argv[0],
         &[
@@ -763,7 +781,8 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
                 ctx.clients.len(),
                 cfg.get("maxclients").unwrap_or_default(),
-                ctx.clients.values().filter(|c| c.blocked.is_some()).count(),
+                ctx.clients.values().filter(|c| c.blocked.is_some()).count()
+                    + ctx.core.admin.postponed.len(),
                 ctx.core.blocking.with_deadline(),
             ),
             "memory" => {
@@ -833,9 +852,10 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             }
             "persistence" => ctx.core.info_persistence(),
             "stats" => format!(
-                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:0\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\ntotal_error_replies:{}\r\n",
+                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\ntotal_error_replies:{}\r\n",
                 st.total_connections_received,
                 st.total_commands_processed,
+                st.rejected_connections,
                 st.expired_keys,
                 st.evicted_keys,
                 st.keyspace_hits,
