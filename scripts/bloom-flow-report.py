@@ -74,8 +74,7 @@ def parse(path):
 
 
 def generators(path):
-    """Test functions whose body holds a `yield`: RLTest 0.7.5 calls them, gets a generator
-    and never runs it, so they pass on any server."""
+    """Test methods whose body holds a `yield` (the runner iterates them to the end)."""
     try:
         tree = ast.parse(open(path, encoding='utf-8').read())
     except (OSError, SyntaxError):
@@ -145,8 +144,8 @@ def main():
         '`scripts/build-redisbloom.sh`) and against kvlab-server, each an RLTest "existing env"',
         'started fresh for every test file. Written by',
         '`bash scripts/bloom-flow.sh FLOW_DIR MODULE_SO [KVLAB_SERVER]` (see its header for the',
-        'three shims that let the suite run outside RedisBloom\'s tree, the same for both',
-        'servers).',
+        'four shims, the same for both servers, that let the suite run outside RedisBloom\'s',
+        'tree and run all of it).',
         '',
         '"Failed" counts failed assertions and exceptions alike; "n/a" are the failures of',
         'tests that exercise what kvlab-server does not have (listed below).',
@@ -157,11 +156,10 @@ def main():
         '',
     ]
     if vacuous:
-        doc += ['## Tests that run nothing', '',
-                'These test bodies hold a `yield`: RLTest 0.7.5 calls them, gets a generator and '
-                'never runs it, so they pass on both servers without checking anything '
-                '(counted as passed above, as RLTest counts them): ' + ', '.join(vacuous) + '.',
-                '']
+        doc += ['## Tests with a `yield`', '',
+                'These test bodies hold a `yield`: RLTest 0.7.5 would call them, get a generator '
+                'and run none of the body (a pass on any server); the runner runs them to the '
+                'end: ' + ', '.join(vacuous) + '.', '']
     if lines_na:
         doc += ['## Not applicable', '',
                 'Tests that pass on the reference and exercise what kvlab-server does not have:',
