@@ -146,5 +146,6 @@ for f in "${FILES[@]}"; do
     done
 done
 
-python3 "$ROOT/scripts/bloom-flow-report.py" "$WORK/logs" "$ROOT/docs/BLOOM-FLOW.md" "$FLOW" "${FILES[@]}"
+BLOOM_FLOW_VERSIONS="$(redis-server --version | grep -o 'v=[0-9.]*' | sed 's/v=/redis-server /'), $("$PY" -c 'import importlib.metadata as m; print(", ".join(f"{p} {m.version(p)}" for p in ("RLTest", "redis", "numpy")))'), $("$PY" --version)" \
+    python3 "$ROOT/scripts/bloom-flow-report.py" "$WORK/logs" "$ROOT/docs/BLOOM-FLOW.md" "$FLOW" "${FILES[@]}"
 echo "wrote docs/BLOOM-FLOW.md"
