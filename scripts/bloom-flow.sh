@@ -113,6 +113,12 @@ trap 'stop_server; [ -z "${BLOOM_FLOW_WORK:-}" ] && rm -rf "$WORK"' EXIT
 start_server() { # kind
     local port
     rm -f "$WORK"/data/*
+    port=$REF_PORT
+    [ "$1" = kvlab ] && port=$KV_PORT
+    if redis-cli -p "$port" ping >/dev/null 2>&1; then
+        echo "port $port is taken by another server: set BLOOM_FLOW_PORT" >&2
+        exit 1
+    fi
     if [ "$1" = ref ]; then
         port=$REF_PORT
         redis-server --port "$port" --loadmodule "$MODULE" --save "" --appendonly no \
