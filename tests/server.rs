@@ -394,6 +394,34 @@ fn info_replication_reads_as_redis_servers() {
     assert_eq!(lines(ours.port), lines(real.port));
 }
 
+/// INFO persistence: the fields of a server that never saved, named, ordered and valued
+/// as redis-server's (but the time of the last save, which is each server's start), after
+/// a few writes. RLTest reads rdb_bgsave_in_progress before every flush.
+#[test]
+fn info_persistence_reads_as_redis_servers() {
+    let real = support::redis_server(&[]);
+    let ours = support::kvlab_server(&[]);
+    let lines = |port: u16| -> Vec<String> {
+        let mut c = client(port);
+        for k in ["a", "b", "c"] {
+            let _: () = redis::cmd("SET").arg(k).arg(1).query(&mut c).unwrap();
+        }
+        let _: i64 = redis::cmd("DEL").arg("a").query(&mut c).unwrap();
+        let info: String = redis::cmd("INFO").arg("persistence").query(&mut c).unwrap();
+        info.lines()
+            .map(|l| match l.split_once(':') {
+                Some(("rdb_last_save_time", t)) => {
+                    let t: i64 = t.parse().unwrap();
+                    assert!(t > 1_600_000_000, "{t}");
+                    "rdb_last_save_time:<start>".to_string()
+                }
+                _ => l.to_string(),
+            })
+            .collect()
+    };
+    assert_eq!(lines(ours.port), lines(real.port));
+}
+
 /// Subscribers of a connection that never reads: Redis and KV Lab both disconnect one
 /// whose pending messages pass `client-output-buffer-limit pubsub`, and keep one that
 /// reads. Checked against redis-server in the same run.

@@ -476,6 +476,42 @@ pub fn bf_info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     ])
 }
 
+/// BF.DEBUG: the chain's item count, then one line per link (`BFDebug_RedisCommand`).
+pub fn bf_debug(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    if argv.len() != 2 {
+        return arity(argv);
+    }
+    match status(ctx, &argv[1], true, Family::Bf) {
+        Slot::Ok => {}
+        s => return status_err(s),
+    }
+    let Some(c) = bf_ref(ctx, &argv[1]) else {
+        return Reply::err("ERR not found");
+    };
+    let width = if c.options & bloom::OPT_FORCE64 != 0 {
+        64
+    } else {
+        32
+    };
+    let mut lines = vec![Reply::Bulk(format!("size:{}", c.size).into_bytes())];
+    for l in &c.links {
+        // `bits ? bits : 1 << n2`: a link always has its bits here.
+        lines.push(Reply::Bulk(
+            format!(
+                "bytes:{} bits:{} hashes:{} hashwidth:{width} capacity:{} size:{} ratio:{}",
+                l.bytes,
+                l.bits,
+                l.hashes,
+                l.entries,
+                l.size,
+                crate::engine::lua::fmt_g(l.error, 6)
+            )
+            .into_bytes(),
+        ));
+    }
+    Reply::Array(lines)
+}
+
 pub fn bf_card(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() != 2 {
         return arity(argv);
@@ -851,6 +887,50 @@ pub fn cf_del(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     };
     let rv = c.delete(cuckoo::hash(&argv[2]));
     flag(ctx, rv)
+}
+
+/// CF.COMPACT: move fingerprints into older sub-filters and free the newest ones that
+/// empty (`CuckooFilter_Compact(cf, true)`); it also forgets the count of deletes.
+pub fn cf_compact(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    if argv.len() != 2 {
+        return arity(argv);
+    }
+    if !matches!(status(ctx, &argv[1], false, Family::Cf), Slot::Ok) {
+        return Reply::err("Cuckoo filter was not found");
+    }
+    dirty(ctx);
+    let Some(c) = cf_mut(ctx, &argv[1]) else {
+        return Reply::err("Cuckoo filter was not found");
+    };
+    c.compact(true);
+    Reply::ok()
+}
+
+/// CF.DEBUG: the filter's header as one line (`CFDebug_RedisCommand`).
+pub fn cf_debug(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    if argv.len() != 2 {
+        return arity(argv);
+    }
+    match status(ctx, &argv[1], true, Family::Cf) {
+        Slot::Ok => {}
+        s => return status_err(s),
+    }
+    let Some(c) = cf_ref(ctx, &argv[1]) else {
+        return Reply::err("ERR not found");
+    };
+    Reply::Bulk(
+        format!(
+            "bktsize:{} buckets:{} items:{} deletes:{} filters:{} max_iterations:{} expansion:{}",
+            c.bucket_size,
+            c.num_buckets,
+            c.num_items,
+            c.num_deletes,
+            c.filters.len(),
+            c.max_iterations,
+            c.expansion
+        )
+        .into_bytes(),
+    )
 }
 
 pub fn cf_info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
