@@ -39,6 +39,10 @@ fn main() {
 fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "server/aof.rs"]
+mod aof;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod native {
     use std::cell::RefCell;
     use std::rc::Rc;
@@ -215,7 +219,7 @@ mod native {
                         .map(|w| w.as_bytes().to_vec())
                         .collect(),
                 ),
-                "daemonize" | "appendonly" | "logfile" | "protected-mode" => {}
+                "daemonize" | "logfile" | "protected-mode" => {}
                 "dir" => {
                     // Redis chdirs there; we keep the working directory and save there.
                     match std::fs::canonicalize(value) {
@@ -368,10 +372,29 @@ mod native {
         }));
         eng.core.script_limits.instructions = 0;
         eng.core.script_limits.ticks = true;
+        // With `appendonly yes` the AOF directory is the dataset (the RDB file is not
+        // read), as in Redis; it is created from the keyspace when there is none.
+        let aof = Rc::new(RefCell::new(crate::aof::Aof::new(&eng)));
+        let aof_on = eng.core.config.get("appendonly").as_deref() == Some("yes");
+        if aof_on {
+            let mut a = aof.borrow_mut();
+            let loaded = a.load(&mut eng).and_then(|n| {
+                if let Some(n) = n {
+                    eprintln!("kvlab-server: DB loaded from append only file ({n} keys)");
+                }
+                a.open_at_start(&mut eng)
+            });
+            if let Err(e) = loaded {
+                eprintln!("kvlab-server: {e}");
+                std::process::exit(1)
+            }
+        }
+        eng.core.aof_host = Some(Box::new(crate::aof::Host { aof: aof.clone() }));
         // The RDB file: loaded at start if it is there (a bad one stops the server, as
         // in Redis), written by SAVE, BGSAVE and the `save` points.
         let rdb_file = eng.core.rdb_path();
         match std::fs::read(&rdb_file) {
+            Ok(_) if aof_on => {}
             Ok(bytes) => match eng.load_rdb(&bytes) {
                 Ok(n) => eprintln!("kvlab-server: DB loaded from disk ({n} keys from {rdb_file})"),
                 Err(e) => {
@@ -395,6 +418,7 @@ mod native {
         // also end blocking waits.
         let ticker = engine.clone();
         let tick_waiters = waiters.clone();
+        let tick_aof = aof.clone();
         tokio::task::spawn_local(async move {
             let mut iv = tokio::time::interval(Duration::from_millis(1000 / hz));
             loop {
@@ -405,6 +429,12 @@ mod native {
                     eng.bgsave_done(ok);
                 }
                 eng.run_save_points();
+                tick_aof.borrow_mut().poll_rewrite(&mut eng);
+                if tick_aof.borrow_mut().follow_config(&mut eng) {
+                    eng.core.now = eng.now_ms();
+                    let _ = eng.core.start_aof_rewrite();
+                }
+                eng.run_aof_schedule();
                 wake(&mut eng, &tick_waiters);
             }
         });
@@ -429,6 +459,8 @@ mod native {
                     eprintln!("kvlab-server: shutting down");
                     // As redis-server on SIGINT: save first when save points are set.
                     let mut eng = engine.borrow_mut();
+                    eng.flush_propagated();
+                    aof.borrow_mut().sync();
                     if eng.core.config.get("save").is_some_and(|s| !s.trim().is_empty()) {
                         eng.core.now = eng.now_ms();
                         let _ = eng.core.save_now();
@@ -459,6 +491,8 @@ mod native {
     fn wake(engine: &mut Engine, waiters: &Waiters) {
         let mut ids = engine.serve_blocked();
         ids.extend(engine.expire_blocked());
+        // What blocked commands served here and active expiry propagated.
+        engine.flush_propagated();
         ids.extend(engine.fresh_pushes());
         for id in engine.overflowed_clients() {
             if engine.close_client(id) {
