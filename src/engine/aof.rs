@@ -164,7 +164,14 @@ pub fn propagated(
     let expire_at = core.dbs.get(db).and_then(|d| d.expires.get(key).copied());
     let del = |k: &[u8], lazy: &str| {
         let unlink = core.config.get(lazy).as_deref() == Some("yes");
-        vec![if unlink { b"UNLINK".to_vec() } else { b"DEL".to_vec() }, k.to_vec()]
+        vec![
+            if unlink {
+                b"UNLINK".to_vec()
+            } else {
+                b"DEL".to_vec()
+            },
+            k.to_vec(),
+        ]
     };
     let has_expire_opt = |args: &[Vec<u8>]| {
         args.iter()
@@ -279,7 +286,11 @@ pub fn propagated(
             vec![v]
         }
         "brpoplpush" if argv.len() == 4 => {
-            vec![vec![b"RPOPLPUSH".to_vec(), argv[1].clone(), argv[2].clone()]]
+            vec![vec![
+                b"RPOPLPUSH".to_vec(),
+                argv[1].clone(),
+                argv[2].clone(),
+            ]]
         }
         "xadd" => match bulk(reply) {
             Some(id) => {
@@ -290,7 +301,10 @@ pub fn propagated(
                         i += 1;
                     } else if is(a, "maxlen") || is(a, "minid") {
                         i += 1;
-                        if argv.get(i).is_some_and(|a| &a[..] == b"=" || &a[..] == b"~") {
+                        if argv
+                            .get(i)
+                            .is_some_and(|a| &a[..] == b"=" || &a[..] == b"~")
+                        {
                             i += 1;
                         }
                         i += 1;
@@ -495,9 +509,8 @@ pub fn parse_commands(bytes: &[u8]) -> (Vec<Argv>, Tail) {
         let l = &rest[..nl];
         Some((l.strip_suffix(b"\r").unwrap_or(l), pos + nl + 1))
     };
-    let parse_len = |l: &[u8]| -> Option<usize> {
-        std::str::from_utf8(l).ok()?.parse::<usize>().ok()
-    };
+    let parse_len =
+        |l: &[u8]| -> Option<usize> { std::str::from_utf8(l).ok()?.parse::<usize>().ok() };
     loop {
         if pos >= bytes.len() {
             break;
@@ -567,7 +580,10 @@ mod tests {
         let mut m = Manifest::parse(text).unwrap();
         assert_eq!(m.render().as_bytes(), text);
         assert_eq!(m.new_incr("appendonly.aof"), "appendonly.aof.2.incr.aof");
-        assert_eq!(m.new_base("appendonly.aof", true), "appendonly.aof.2.base.rdb");
+        assert_eq!(
+            m.new_base("appendonly.aof", true),
+            "appendonly.aof.2.base.rdb"
+        );
         m.mark_rewritten_incrs_as_history();
         assert_eq!(
             m.render(),
@@ -582,7 +598,11 @@ mod tests {
     fn commands_and_truncated_tails() {
         let mut f = Feed::new();
         let mut out = Vec::new();
-        f.append(0, &[b"SET".to_vec(), b"a".to_vec(), b"1".to_vec()], &mut out);
+        f.append(
+            0,
+            &[b"SET".to_vec(), b"a".to_vec(), b"1".to_vec()],
+            &mut out,
+        );
         f.append(0, &[b"INCR".to_vec(), b"n".to_vec()], &mut out);
         f.append(3, &[b"DEL".to_vec(), b"a".to_vec()], &mut out);
         let whole = out.clone();
@@ -596,7 +616,13 @@ mod tests {
         for cut in last_start + 1..whole.len() {
             let (cmds, tail) = parse_commands(&whole[..cut]);
             assert_eq!(cmds.len(), 4, "cut {cut}");
-            assert_eq!(tail, Tail::Truncated { valid_len: last_start }, "cut {cut}");
+            assert_eq!(
+                tail,
+                Tail::Truncated {
+                    valid_len: last_start
+                },
+                "cut {cut}"
+            );
         }
         // An open MULTI at the end is cut off too.
         let mut t = Vec::new();
@@ -606,7 +632,12 @@ mod tests {
         open.extend_from_slice(&t);
         let (cmds, tail) = parse_commands(&open);
         assert_eq!(cmds.len(), 5);
-        assert_eq!(tail, Tail::Truncated { valid_len: whole.len() });
+        assert_eq!(
+            tail,
+            Tail::Truncated {
+                valid_len: whole.len()
+            }
+        );
         assert_eq!(
             parse_commands(b"*1\r\n$4\r\nPING\r\nxyz\r\n").1,
             Tail::BadFormat { offset: 14 }

@@ -165,7 +165,11 @@ pub static PARAMS: &[Param] = &[
     p("lazyfree-lazy-expire", Kind::Bool, "no"),
     p("lazyfree-lazy-user-del", Kind::Bool, "no"),
     p("appendonly", Kind::Bool, "no"),
-    p("appendfsync", Kind::Enum(&["always", "everysec", "no"]), "everysec"),
+    p(
+        "appendfsync",
+        Kind::Enum(&["always", "everysec", "no"]),
+        "everysec",
+    ),
     Param {
         name: "appenddirname",
         alias: None,
@@ -187,7 +191,11 @@ pub static PARAMS: &[Param] = &[
     p("aof-rewrite-incremental-fsync", Kind::Bool, "yes"),
     p("no-appendfsync-on-rewrite", Kind::Bool, "no"),
     p("auto-aof-rewrite-percentage", Kind::Int(0, IMAX), "100"),
-    p("auto-aof-rewrite-min-size", Kind::Memory(0, LMAX), "67108864"),
+    p(
+        "auto-aof-rewrite-min-size",
+        Kind::Memory(0, LMAX),
+        "67108864",
+    ),
     p("save", Kind::Text, ""),
     p("dir", Kind::Text, ""),
     p("dbfilename", Kind::Text, "dump.rdb"),

@@ -1073,7 +1073,8 @@ impl Engine {
         }
         let reply = self.with_ctx(id, |ctx| (spec.handler)(ctx, argv));
         if propagate {
-            if self.core.stats.dirty != dirty && !aof::is_container(spec) && reply != Reply::Blocked {
+            if self.core.stats.dirty != dirty && !aof::is_container(spec) && reply != Reply::Blocked
+            {
                 for v in aof::propagated(&self.core, db, spec, argv, &reply) {
                     self.core.prop.push(db, v);
                 }

@@ -115,9 +115,9 @@ impl Aof {
     /// Reads the manifest if there is one (None: no AOF yet).
     fn read_manifest(&self) -> Result<Option<Manifest>, String> {
         match std::fs::read(self.manifest_path()) {
-            Ok(text) => Manifest::parse(&text)
-                .map(Some)
-                .map_err(|e| format!("*** FATAL AOF MANIFEST FILE ERROR *** Reading the manifest file, {e}")),
+            Ok(text) => Manifest::parse(&text).map(Some).map_err(|e| {
+                format!("*** FATAL AOF MANIFEST FILE ERROR *** Reading the manifest file, {e}")
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!(
                 "Fatal error: can't open the AOF manifest file {} for reading: {e}",
@@ -146,7 +146,10 @@ impl Aof {
             if f.kind == 'b' && bytes.starts_with(b"REDIS") {
                 log("Reading RDB base file on AOF loading...");
                 eng.load_rdb(&bytes).map_err(|e| {
-                    format!("Error reading the RDB base file {}, AOF loading aborted: {e}", f.name)
+                    format!(
+                        "Error reading the RDB base file {}, AOF loading aborted: {e}",
+                        f.name
+                    )
                 })?;
                 rest = &[];
                 if f.kind == 'b' {
@@ -265,7 +268,10 @@ impl Aof {
 
     fn delete_history(&mut self) {
         for f in std::mem::take(&mut self.manifest.history) {
-            log(&format!("Removing the history file {} in the background", f.name));
+            log(&format!(
+                "Removing the history file {} in the background",
+                f.name
+            ));
             let _ = std::fs::remove_file(self.dir.join(&f.name));
         }
         let _ = self.persist_manifest();
@@ -317,7 +323,9 @@ impl Aof {
             let name = self.manifest.new_incr(&self.prefix);
             self.open_incr(&name)?;
             self.persist_manifest()?;
-            log(&format!("Creating AOF incr file {name} on background rewrite"));
+            log(&format!(
+                "Creating AOF incr file {name} on background rewrite"
+            ));
         }
         log("Background append only file rewriting started");
         let tmp = self
