@@ -9,7 +9,8 @@
 //!   redis-server's directory loads into kvlab-server the same.
 //! - A truncated tail: with `aof-load-truncated yes` both servers start, cut the file
 //!   at the same offset and hold the same keys; with `no` both refuse to start.
-//! - BGREWRITEAOF then a restart keeps everything, and the old files are gone.
+//! - BGREWRITEAOF then a restart keeps everything, and the old files are gone; CONFIG
+//!   SET appendonly yes at run time makes a base by a rewrite and appends from there.
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -572,4 +573,39 @@ fn bgrewriteaof_then_restart_keeps_everything() {
     );
     assert_same(&mask_times(&got), &mask_times(&want));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn config_set_appendonly_yes_starts_with_a_rewrite() {
+    let dir = fresh_dir("cfg");
+    let d = dir.to_str().unwrap();
+    let want = {
+        let kv = support::kvlab_server(&["--dir", d]);
+        let mut c = Conn::new(kv.port);
+        let data = dataset();
+        let half = data.len() / 2;
+        load(&mut c, &data[..half]);
+        assert!(info(&mut c).contains("aof_enabled:0"));
+        assert_eq!(c.cmd("CONFIG SET appendonly yes"), b"+OK\r\n");
+        // The AOF is on once the rewrite that makes its base is done.
+        loop {
+            let i = info(&mut c);
+            if i.contains("aof_rewrites:1") && i.contains("aof_rewrite_in_progress:0") {
+                assert!(i.contains("aof_enabled:1"), "{i}");
+                break;
+            }
+            assert_eq!(c.cmd("PING"), b"+PONG\r\n");
+        }
+        load(&mut c, &data[half..]);
+        run(&mut c, &propagation_cases());
+        keyspace(kv.port)
+    };
+    check_aof(&dir);
+    let copy = copy_aof(&dir, "cfg-copy");
+    let kv = support::kvlab_server(&["--dir", d, "--appendonly", "yes"]);
+    assert_same(&mask_times(&keyspace(kv.port)), &mask_times(&want));
+    let redis = support::redis_server(&["--dir", copy.to_str().unwrap(), "--appendonly", "yes"]);
+    assert_same(&mask_times(&keyspace(redis.port)), &mask_times(&want));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&copy);
 }

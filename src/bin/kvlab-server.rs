@@ -459,7 +459,7 @@ mod native {
                     eprintln!("kvlab-server: shutting down");
                     // As redis-server on SIGINT: save first when save points are set.
                     let mut eng = engine.borrow_mut();
-                    eng.flush_propagated();
+                    eng.before_replies();
                     aof.borrow_mut().sync();
                     if eng.core.config.get("save").is_some_and(|s| !s.trim().is_empty()) {
                         eng.core.now = eng.now_ms();
@@ -491,8 +491,9 @@ mod native {
     fn wake(engine: &mut Engine, waiters: &Waiters) {
         let mut ids = engine.serve_blocked();
         ids.extend(engine.expire_blocked());
-        // What blocked commands served here and active expiry propagated.
-        engine.flush_propagated();
+        // What this turn's commands, the blocked commands served here and active
+        // expiry propagated goes to the AOF before any reply is written.
+        engine.before_replies();
         ids.extend(engine.fresh_pushes());
         for id in engine.overflowed_clients() {
             if engine.close_client(id) {

@@ -107,10 +107,14 @@ impl Default for AofStatus {
 /// `Engine::aof_rewrite_done`.
 pub trait AofHost {
     fn rewrite(&mut self, job: super::cmd::persist::SaveJob) -> Result<(), String>;
-    /// Appends what commands propagated (called after each top-level command, before
-    /// its reply goes out, so `appendfsync always` can sync first). Returns the AOF's
-    /// size now (INFO aof_current_size).
+    /// Takes what commands propagated (called after each top-level command). Returns
+    /// the AOF's size with it (INFO aof_current_size).
     fn append(&mut self, cmds: Vec<(i64, Argv)>) -> Result<u64, String>;
+    /// Redis's beforeSleep: what `append` buffered is written (and synced under
+    /// `appendfsync always`) before the replies of this turn of the loop go out.
+    fn before_replies(&mut self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 fn is(a: &[u8], s: &str) -> bool {

@@ -708,6 +708,17 @@ impl Engine {
         }
     }
 
+    /// What the host does before replies go out (Redis's beforeSleep): the AOF buffer
+    /// written, and synced under `appendfsync always`.
+    pub fn before_replies(&mut self) {
+        self.flush_propagated();
+        if let Some(h) = self.core.aof_host.as_mut() {
+            if h.before_replies().is_err() {
+                self.core.aof.last_write_ok = false;
+            }
+        }
+    }
+
     /// What the commands run since the last call propagated, as `(db, argv)` pairs in
     /// order (db -1: MULTI/EXEC, no SELECT needed). Empty unless `core.prop.on`.
     pub fn take_propagated(&mut self) -> Vec<(i64, aof::Argv)> {

@@ -282,20 +282,33 @@ impl Aof {
         eng.core.aof.base_size = self.base_size;
     }
 
-    /// Appends the propagated commands to the current incremental file.
+    /// Buffers the propagated commands for the current incremental file.
     pub fn append(&mut self, cmds: &[(i64, Argv)]) -> Result<u64, String> {
-        let Some(f) = self.file.as_mut() else {
+        if self.file.is_none() {
             return Ok(self.base_size + self.incr_size);
-        };
-        self.buf.clear();
+        }
         for (db, argv) in cmds {
             self.feed.append(*db, argv, &mut self.buf);
+        }
+        Ok(self.base_size + self.incr_size + self.buf.len() as u64)
+    }
+
+    /// Writes the buffer (beforeSleep's flushAppendOnlyFile), syncing it under `always`
+    /// and flagging it for the everysec thread otherwise.
+    pub fn write_buffer(&mut self) -> Result<(), String> {
+        let Some(f) = self.file.as_mut() else {
+            self.buf.clear();
+            return Ok(());
+        };
+        if self.buf.is_empty() {
+            return Ok(());
         }
         if let Err(e) = f.write_all(&self.buf) {
             log(&format!("Error writing to the AOF file: {e}"));
             return Err(e.to_string());
         }
         self.incr_size += self.buf.len() as u64;
+        self.buf.clear();
         match self.fsync {
             Fsync::Always => {
                 if let Err(e) = f.sync_data() {
@@ -308,7 +321,7 @@ impl Aof {
             Fsync::Everysec => self.unsynced.store(true, Ordering::Release),
             Fsync::No => {}
         }
-        Ok(self.base_size + self.incr_size)
+        Ok(())
     }
 
     /// BGREWRITEAOF: a new incremental file from now on (in the manifest right away, so
@@ -317,6 +330,7 @@ impl Aof {
     pub fn start_rewrite(&mut self, job: SaveJob) -> Result<(), String> {
         std::fs::create_dir_all(&self.dir).map_err(|e| e.to_string())?;
         if self.on {
+            let _ = self.write_buffer();
             if let Some(f) = self.file.as_mut() {
                 let _ = f.sync_data();
             }
@@ -402,6 +416,7 @@ impl Aof {
             eng.core.prop.on = true;
             return true;
         } else {
+            let _ = self.write_buffer();
             if let Some(f) = self.file.take() {
                 let _ = f.sync_data();
             }
@@ -416,6 +431,7 @@ impl Aof {
 
     /// The everysec thread's sync, done now (shutdown).
     pub fn sync(&mut self) {
+        let _ = self.write_buffer();
         if let Some(f) = self.file.as_mut() {
             let _ = f.sync_data();
         }
@@ -440,5 +456,9 @@ impl kvlab::engine::aof::AofHost for Host {
 
     fn append(&mut self, cmds: Vec<(i64, Argv)>) -> Result<u64, String> {
         self.aof.borrow_mut().append(&cmds)
+    }
+
+    fn before_replies(&mut self) -> Result<(), String> {
+        self.aof.borrow_mut().write_buffer()
     }
 }
