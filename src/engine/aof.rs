@@ -54,6 +54,11 @@ impl Prop {
         }
     }
 
+    /// What was propagated outside any command (active expiry, eviction): each alone.
+    pub fn flush_loose(&mut self) {
+        self.out.append(&mut self.pending);
+    }
+
     pub fn flush(&mut self) {
         match self.pending.len() {
             0 => {}
@@ -647,5 +652,90 @@ mod tests {
             Tail::BadFormat { offset: 14 }
         );
         assert_eq!(parse_commands(b"#TS:1\r\n").1, Tail::Complete);
+    }
+}
+
+#[cfg(test)]
+mod propagation_tests {
+    use crate::engine::clock::ManualClock;
+    use crate::engine::Engine;
+
+    /// Each command line, and what it propagated, as text.
+    fn propagate(lines: &[&str]) -> Vec<String> {
+        let clock = ManualClock::new(1_700_000_000_000);
+        let mut e = Engine::new(Box::new(clock.clone()), 7);
+        e.core.prop.on = true;
+        let id = e.connect("test:1", "test:0");
+        let mut out = Vec::new();
+        for line in lines {
+            e.exec_words(id, line);
+            for (db, argv) in e.take_propagated() {
+                let words: Vec<String> = argv
+                    .iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect();
+                out.push(format!("{db} {}", words.join(" ")));
+            }
+            if line.starts_with("TICK") {
+                clock.advance(10_000);
+                e.tick();
+                e.exec_words(id, "GET expiring");
+                for (db, argv) in e.take_propagated() {
+                    out.push(format!("{db} {}", String::from_utf8_lossy(&argv.concat())));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn commands_propagate_as_redis_7_rewrites_them() {
+        let got = propagate(&[
+            "SET a 1",
+            "GET a",
+            "SET nx 1 NX",
+            "SET nx 2 NX",
+            "EXPIRE a 100",
+            "SETEX b 10 v",
+            "SET c v PX 500 GET",
+            "INCRBYFLOAT f 2.5",
+            "SADD s x",
+            "SPOP s",
+            "SPOP s",
+            "RPUSH l a b",
+            "BLPOP l 0",
+            "SELECT 2",
+            "GETDEL nothing",
+            "MULTI",
+            "INCR n",
+            "INCR n",
+            "EXEC",
+            "SET expiring v PX 5",
+            "TICK",
+        ]);
+        assert_eq!(
+            got,
+            [
+                "0 SET a 1",
+                "0 SET nx 1 NX",
+                "0 PEXPIREAT a 1700000100000",
+                "0 SET b v PXAT 1700000010000",
+                "0 SET c v PXAT 1700000000500",
+                "0 SET f 2.5 KEEPTTL",
+                "0 SADD s x",
+                "0 SREM s x",
+                "0 RPUSH l a b",
+                "0 LPOP l",
+                "-1 MULTI",
+                "2 INCR n",
+                "2 INCR n",
+                "-1 EXEC",
+                "2 SET expiring v PXAT 1700000000005",
+                // Active expiry's deletions, each on its own.
+                "0 DELb",
+                "0 DELc",
+                "2 DELexpiring",
+            ]
+        );
     }
 }

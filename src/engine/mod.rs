@@ -693,7 +693,10 @@ impl Engine {
     /// Takes the key events produced since the last call.
     /// Hands what was propagated to the AOF host (the server's files).
     pub fn flush_propagated(&mut self) {
-        if self.core.prop.pending.is_empty() && self.core.prop.out.is_empty() {
+        // Without a host the stream stays for `take_propagated` (tests, embedders).
+        if self.core.aof_host.is_none()
+            || (self.core.prop.pending.is_empty() && self.core.prop.out.is_empty())
+        {
             return;
         }
         let cmds = self.take_propagated();
@@ -722,7 +725,7 @@ impl Engine {
     /// What the commands run since the last call propagated, as `(db, argv)` pairs in
     /// order (db -1: MULTI/EXEC, no SELECT needed). Empty unless `core.prop.on`.
     pub fn take_propagated(&mut self) -> Vec<(i64, aof::Argv)> {
-        self.core.prop.flush();
+        self.core.prop.flush_loose();
         std::mem::take(&mut self.core.prop.out)
     }
 
@@ -1080,7 +1083,7 @@ impl Engine {
         );
         if propagate {
             // What ran outside any command (active expiry, eviction) goes first, alone.
-            self.core.prop.flush();
+            self.core.prop.flush_loose();
         }
         let reply = self.with_ctx(id, |ctx| (spec.handler)(ctx, argv));
         if propagate {
