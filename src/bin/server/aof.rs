@@ -216,7 +216,9 @@ impl Aof {
         })?;
         if self.manifest.base.is_none() && self.manifest.incrs.is_empty() {
             let name = self.manifest.new_base(&self.prefix, self.rdb_preamble(eng));
-            let image = eng.core.save_job().run();
+            let mut job = eng.core.save_job();
+            job.aof_base = true;
+            let image = job.run();
             write_synced(&self.dir.join(&name), &image).map_err(|e| e.to_string())?;
             self.base_size = image.len() as u64;
             log(&format!("Creating AOF base file {name} on server start"));

@@ -84,6 +84,8 @@ pub struct SaveJob {
     pub checksum: bool,
     /// Per non-empty database: index, key count, volatile count, keys.
     pub dbs: Vec<(usize, usize, usize, Vec<JobKey>)>,
+    /// For an AOF base (`aof-base 1` in the image).
+    pub aof_base: bool,
 }
 
 impl SaveJob {
@@ -96,6 +98,7 @@ impl SaveJob {
             lru: self.lru,
             lfu: self.lfu,
             checksum: self.checksum,
+            aof_base: self.aof_base,
         };
         rdb::with_compression(self.compress, || {
             rdb::save_file(
@@ -135,6 +138,7 @@ impl Core {
             lru: self.config.policy.is_lru(),
             lfu: self.config.policy.is_lfu(),
             checksum: self.config.get("rdbchecksum").is_none_or(|v| v == "yes"),
+            aof_base: false,
         }
     }
 
@@ -193,6 +197,7 @@ impl Core {
             lfu: info.lfu,
             compress: self.rdb_compression(),
             checksum: info.checksum,
+            aof_base: false,
             dbs: self
                 .dbs
                 .iter()
@@ -372,7 +377,8 @@ impl Core {
     pub fn start_aof_rewrite(&mut self) -> Result<(), String> {
         self.aof.rewrite_scheduled = false;
         self.aof.rewrite_started_ms = self.now;
-        let job = self.save_job();
+        let mut job = self.save_job();
+        job.aof_base = true;
         let Some(host) = self.aof_host.as_mut() else {
             self.aof_rewrite_finished(true);
             return Ok(());
