@@ -40,6 +40,13 @@ wait_up() {
   exit 1
 }
 
+# Until nothing answers on the port (the killed server is gone; `wait` cannot tell, the
+# server being a child of start's subshell).
+wait_down() {
+  while redis-cli -p "$PORT" ping >/dev/null 2>&1; do sleep 0.05; done
+  while kill -0 "$1" 2>/dev/null; do sleep 0.05; done
+}
+
 start() { # kind dir fsync -> pid
   if [ "$1" = redis ]; then
     redis-server --port "$PORT" --save "" --appendonly yes --appendfsync "$3" --dir "$2" \
@@ -94,7 +101,7 @@ for kind in redis kvlab; do
     wait "$cnt" 2>/dev/null || true
     kill "$bench" 2>/dev/null || true
     wait "$bench" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    wait_down "$pid"
     acked=$(cat "$dir/acked")
     pid=$(start "$kind" "$dir" "$fsync")
     pids+=("$pid")
@@ -104,7 +111,7 @@ for kind in redis kvlab; do
     lost=$((acked > got ? acked - got : 0))
     printf '%-13s %-9s %12s %12s %6s %14s\n' "$kind-server" "$fsync" "$acked" "$got" "$lost" "${sets:-?}"
     kill -9 "$pid"
-    wait "$pid" 2>/dev/null || true
+    wait_down "$pid"
   done
 done
 
@@ -119,5 +126,5 @@ for kind in redis kvlab; do
   printf '%-13s ' "$kind-server"
   redis-benchmark -p "$PORT" -t set -n 200000 -c 50 -q | tr '\r' '\n' | grep -a 'requests per second' | tail -1
   kill "$pid"
-  wait "$pid" 2>/dev/null || true
+  wait_down "$pid"
 done
