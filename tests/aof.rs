@@ -609,3 +609,38 @@ fn config_set_appendonly_yes_starts_with_a_rewrite() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&copy);
 }
+
+#[test]
+fn the_aof_rewrites_itself_past_auto_aof_rewrite_percentage() {
+    let dir = fresh_dir("auto");
+    let d = dir.to_str().unwrap();
+    let kv = support::kvlab_server(&[
+        "--dir",
+        d,
+        "--appendonly",
+        "yes",
+        "--auto-aof-rewrite-min-size",
+        "4096",
+        "--auto-aof-rewrite-percentage",
+        "100",
+    ]);
+    let mut c = Conn::new(kv.port);
+    assert!(info(&mut c).contains("aof_rewrites:0\r"));
+    for i in 0..200 {
+        run(&mut c, &[format!("SET key:{i} {}", "v".repeat(50))]);
+    }
+    // Past 4 KB and more than doubled: serverCron starts a rewrite by itself.
+    loop {
+        let i = info(&mut c);
+        if i.contains("aof_rewrites:1\r") && i.contains("aof_rewrite_in_progress:0") {
+            break;
+        }
+        assert_eq!(c.cmd("PING"), b"+PONG\r\n");
+    }
+    let want = keyspace(kv.port);
+    drop(kv);
+    check_aof(&dir);
+    let kv = support::kvlab_server(&["--dir", d, "--appendonly", "yes"]);
+    assert_same(&keyspace(kv.port), &want);
+    let _ = std::fs::remove_dir_all(&dir);
+}

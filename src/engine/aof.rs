@@ -85,6 +85,9 @@ pub struct AofStatus {
     pub last_write_ok: bool,
     pub current_size: u64,
     pub base_size: u64,
+    /// The AOF's size after the last rewrite or load (`aof_rewrite_base_size`), what
+    /// auto-aof-rewrite-percentage measures growth against.
+    pub rewrite_base_size: u64,
     pub delayed_fsync: u64,
 }
 
@@ -101,6 +104,7 @@ impl Default for AofStatus {
             last_write_ok: true,
             current_size: 0,
             base_size: 0,
+            rewrite_base_size: 0,
             delayed_fsync: 0,
         }
     }

@@ -279,9 +279,12 @@ impl Aof {
         let _ = self.persist_manifest();
     }
 
+    /// After a load or a rewrite: the sizes, and the size growth is measured from.
     fn update_status(&self, eng: &mut Engine) {
-        eng.core.aof.current_size = self.base_size + self.incr_size;
+        let size = self.base_size + self.incr_size + self.buf.len() as u64;
+        eng.core.aof.current_size = size;
         eng.core.aof.base_size = self.base_size;
+        eng.core.aof.rewrite_base_size = size;
     }
 
     /// Buffers the propagated commands for the current incremental file.

@@ -739,11 +739,35 @@ impl crate::engine::Engine {
         self.core.aof_rewrite_finished(ok);
     }
 
-    /// Starts a scheduled AOF rewrite once no background save runs (serverCron).
+    /// serverCron's AOF part: a scheduled rewrite starts once no background save runs,
+    /// and one starts by itself when the AOF has grown `auto-aof-rewrite-percentage`
+    /// past its size after the last rewrite, once over `auto-aof-rewrite-min-size`.
     pub fn run_aof_schedule(&mut self) {
         self.core.now = self.now_ms();
         let a = &self.core.aof;
-        if a.rewrite_scheduled && !a.rewrite_in_progress && !self.core.persist.bgsave_in_progress {
+        if a.rewrite_in_progress || self.core.persist.bgsave_in_progress {
+            return;
+        }
+        if a.rewrite_scheduled {
+            let _ = self.core.start_aof_rewrite();
+            return;
+        }
+        let num = |name: &str| {
+            self.core
+                .config
+                .get(name)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let perc = num("auto-aof-rewrite-percentage");
+        let min = num("auto-aof-rewrite-min-size");
+        let on = self.core.config.get("appendonly").as_deref() == Some("yes");
+        if !on || perc == 0 || a.current_size <= min || self.core.aof_host.is_none() {
+            return;
+        }
+        let base = a.rewrite_base_size.max(1);
+        let growth = (a.current_size * 100 / base).saturating_sub(100);
+        if growth >= perc {
             let _ = self.core.start_aof_rewrite();
         }
     }
