@@ -17,7 +17,8 @@
 //! - SPOP becomes one `SREM key member` per member popped, or `DEL key` when the whole
 //!   set went; the blocking pops become their non-blocking forms (`LPOP key`,
 //!   `RPOP key n`, `ZPOPMIN key n`, LMOVE, RPOPLPUSH), LMPOP and ZMPOP too;
-//! - `XADD key … *` names the ID it generated;
+//! - `XADD key … *` names the ID it generated; RESTORE with a relative TTL gets the
+//!   absolute time and ABSTTL (or becomes DEL when that time has passed);
 //! - a key deleted by lazy or active expiry or by eviction is propagated as `DEL key`
 //!   (`UNLINK` under lazyfree-lazy-expire / -eviction);
 //! - EXEC, EVAL and FCALL are not propagated themselves: the commands they ran are (a
@@ -29,7 +30,7 @@
 //! takes the `(db, argv)` pairs with `Engine::take_propagated`, and `Feed` turns them
 //! into an incremental file's bytes, emitting `SELECT` whenever the database changes.
 //! Known gaps: XREADGROUP, XCLAIM and XAUTOCLAIM are propagated as sent rather than as
-//! XCLAIM/XGROUP SETID, RESTORE keeps a relative TTL, `MAXLEN ~` is not made exact.
+//! XCLAIM/XGROUP SETID, and `MAXLEN ~` is not made exact.
 
 use super::reply::Reply;
 use super::table::CommandSpec;
@@ -232,6 +233,16 @@ pub fn propagated(
                 vec![vec![b"PERSIST".to_vec(), key.clone()]]
             }
         }
+        "restore" => match expire_at {
+            _ if !exists => vec![vec![b"DEL".to_vec(), key.clone()]],
+            Some(when) if !argv[3..].iter().any(|a| is(a, "absttl")) => {
+                let mut v = argv.to_vec();
+                v[2] = num(when);
+                v.push(b"ABSTTL".to_vec());
+                vec![v]
+            }
+            _ => same(),
+        },
         "getdel" => vec![del(key, "lazyfree-lazy-user-del")],
         "getset" => {
             let mut v = argv.to_vec();
@@ -690,6 +701,39 @@ mod propagation_tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn restore_propagates_an_absolute_ttl() {
+        let clock = ManualClock::new(1_700_000_000_000);
+        let mut e = Engine::new(Box::new(clock), 7);
+        e.core.prop.on = true;
+        let id = e.connect("test:1", "test:0");
+        e.exec_words(id, "SET src v");
+        let crate::engine::Reply::Bulk(payload) = e.exec_words(id, "DUMP src") else {
+            panic!("DUMP answers a bulk");
+        };
+        e.take_propagated();
+        let argv = |ttl: &str, extra: &[&str]| {
+            let mut v = vec![
+                b"RESTORE".to_vec(),
+                b"dst".to_vec(),
+                ttl.as_bytes().to_vec(),
+                payload.clone(),
+            ];
+            v.extend(extra.iter().map(|a| a.as_bytes().to_vec()));
+            v
+        };
+        e.execute(id, &argv("5000", &[]));
+        e.execute(id, &argv("1", &["REPLACE", "ABSTTL"]));
+        let got: Vec<Vec<Vec<u8>>> = e.take_propagated().into_iter().map(|(_, a)| a).collect();
+        assert_eq!(
+            got,
+            [
+                argv("1700000005000", &["ABSTTL"]),
+                vec![b"DEL".to_vec(), b"dst".to_vec()]
+            ]
+        );
     }
 
     #[test]
