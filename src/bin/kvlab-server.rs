@@ -39,6 +39,10 @@ fn main() {
 fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "server/aof.rs"]
+mod aof;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod native {
     use std::cell::RefCell;
     use std::rc::Rc;
@@ -219,7 +223,7 @@ mod native {
                         .map(|w| w.as_bytes().to_vec())
                         .collect(),
                 ),
-                "daemonize" | "appendonly" | "logfile" => {}
+                "daemonize" | "logfile" => {}
                 "dir" => {
                     // Redis chdirs there; we keep the working directory and save there.
                     match std::fs::canonicalize(value) {
@@ -381,10 +385,29 @@ mod native {
         }));
         eng.core.script_limits.instructions = 0;
         eng.core.script_limits.ticks = true;
+        // With `appendonly yes` the AOF directory is the dataset (the RDB file is not
+        // read), as in Redis; it is created from the keyspace when there is none.
+        let aof = Rc::new(RefCell::new(crate::aof::Aof::new(&eng)));
+        let aof_on = eng.core.config.get("appendonly").as_deref() == Some("yes");
+        if aof_on {
+            let mut a = aof.borrow_mut();
+            let loaded = a.load(&mut eng).and_then(|n| {
+                if let Some(n) = n {
+                    eprintln!("kvlab-server: DB loaded from append only file ({n} keys)");
+                }
+                a.open_at_start(&mut eng)
+            });
+            if let Err(e) = loaded {
+                eprintln!("kvlab-server: {e}");
+                std::process::exit(1)
+            }
+        }
+        eng.core.aof_host = Some(Box::new(crate::aof::Host { aof: aof.clone() }));
         // The RDB file: loaded at start if it is there (a bad one stops the server, as
         // in Redis), written by SAVE, BGSAVE and the `save` points.
         let rdb_file = eng.core.rdb_path();
         match std::fs::read(&rdb_file) {
+            Ok(_) if aof_on => {}
             Ok(bytes) => match eng.load_rdb(&bytes) {
                 Ok(n) => eprintln!("kvlab-server: DB loaded from disk ({n} keys from {rdb_file})"),
                 Err(e) => {
@@ -408,6 +431,7 @@ mod native {
         // also end blocking waits.
         let ticker = engine.clone();
         let tick_waiters = waiters.clone();
+        let tick_aof = aof.clone();
         tokio::task::spawn_local(async move {
             let mut iv = tokio::time::interval(Duration::from_millis(1000 / hz));
             let mut ticks = 0u64;
@@ -428,6 +452,12 @@ mod native {
                 if ticks % hz == 0 {
                     close_idle(&mut eng);
                 }
+                tick_aof.borrow_mut().poll_rewrite(&mut eng);
+                if tick_aof.borrow_mut().follow_config(&mut eng) {
+                    eng.core.now = eng.now_ms();
+                    let _ = eng.core.start_aof_rewrite();
+                }
+                eng.run_aof_schedule();
                 wake(&mut eng, &tick_waiters);
             }
         });
@@ -475,6 +505,9 @@ mod native {
         eprintln!("kvlab-server: shutting down");
         // As redis-server on SIGINT: save first when save points are set.
         let mut eng = engine.borrow_mut();
+        // What the AOF still holds in memory goes to disk first.
+        eng.before_replies();
+        aof.borrow_mut().sync();
         if eng
             .core
             .config
@@ -565,6 +598,9 @@ mod native {
     fn wake(engine: &mut Engine, waiters: &Waiters) {
         let mut ids = engine.serve_blocked();
         ids.extend(engine.expire_blocked());
+        // What this turn's commands, the blocked commands served here and active
+        // expiry propagated goes to the AOF before any reply is written.
+        engine.before_replies();
         ids.extend(engine.fresh_pushes());
         // Killed clients (CLIENT KILL, idle timeout) close now, wherever they wait.
         ids.extend(engine.take_killed());

@@ -85,6 +85,11 @@ impl Core {
             };
             let bytes = self.dbs[db].remove_freeing(&key).unwrap_or(0);
             self.stats.evicted_keys += 1;
+            if self.prop.on {
+                let lazy = self.config.get("lazyfree-lazy-eviction").as_deref() == Some("yes");
+                let cmd: &[u8] = if lazy { b"UNLINK" } else { b"DEL" };
+                self.prop.push(db, vec![cmd.to_vec(), key.to_vec()]);
+            }
             self.notify(db, &key, "evicted");
             if !self.record_events {
                 // No panels to tell (the native server): keep the buffer for the pool.

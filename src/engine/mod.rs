@@ -15,6 +15,7 @@
 //! per command family under `cmd`.
 
 pub mod acl;
+pub mod aof;
 pub mod bitmap;
 pub mod blocking;
 pub mod bloom;
@@ -256,6 +257,12 @@ pub struct Core {
     pub cluster_slot: Option<u16>,
     /// SAVE/BGSAVE state and the host that writes the images.
     pub persist: cmd::persist::Persist,
+    /// What the commands propagate (the AOF's stream; kept only while `prop.on`).
+    pub prop: aof::Prop,
+    /// INFO persistence's aof_* fields, kept by the host.
+    pub aof: aof::AofStatus,
+    /// The host that writes the AOF (BGREWRITEAOF goes to it).
+    pub aof_host: Option<Box<dyn aof::AofHost>>,
     /// ACL users, the ACL log, and the ACL file's store (see `acl.rs`).
     pub acl: acl::Acl,
     /// CLIENT PAUSE's pause and CLIENT KILL's victims, for the host.
@@ -314,8 +321,14 @@ impl Ctx<'_> {
     pub fn call(&mut self, spec: &'static table::CommandSpec, argv: &[Vec<u8>]) -> Reply {
         let started = timer::start();
         self.core.nested += 1;
+        let (dirty, db) = (self.core.stats.dirty, self.db());
         let reply = (spec.handler)(self, argv);
         self.core.nested -= 1;
+        if self.core.prop.on && self.core.stats.dirty != dirty && !aof::is_container(spec) {
+            for v in aof::propagated(self.core, db, spec, argv, &reply) {
+                self.core.prop.push(db, v);
+            }
+        }
         let reply = match reply {
             Reply::Blocked => {
                 self.client().block_deadline = None;
@@ -454,6 +467,9 @@ impl Engine {
                 cluster,
                 cluster_slot: None,
                 persist: cmd::persist::Persist::new(now),
+                prop: aof::Prop::default(),
+                aof: aof::AofStatus::default(),
+                aof_host: None,
                 acl,
                 admin: Default::default(),
             },
@@ -752,6 +768,44 @@ impl Engine {
     }
 
     /// Takes the key events produced since the last call.
+    /// Hands what was propagated to the AOF host (the server's files).
+    pub fn flush_propagated(&mut self) {
+        // Without a host the stream stays for `take_propagated` (tests, embedders).
+        if self.core.aof_host.is_none()
+            || (self.core.prop.pending.is_empty() && self.core.prop.out.is_empty())
+        {
+            return;
+        }
+        let cmds = self.take_propagated();
+        if let Some(h) = self.core.aof_host.as_mut() {
+            match h.append(cmds) {
+                Ok(size) => {
+                    self.core.aof.current_size = size;
+                    self.core.aof.last_write_ok = true;
+                }
+                Err(_) => self.core.aof.last_write_ok = false,
+            }
+        }
+    }
+
+    /// What the host does before replies go out (Redis's beforeSleep): the AOF buffer
+    /// written, and synced under `appendfsync always`.
+    pub fn before_replies(&mut self) {
+        self.flush_propagated();
+        if let Some(h) = self.core.aof_host.as_mut() {
+            if h.before_replies().is_err() {
+                self.core.aof.last_write_ok = false;
+            }
+        }
+    }
+
+    /// What the commands run since the last call propagated, as `(db, argv)` pairs in
+    /// order (db -1: MULTI/EXEC, no SELECT needed). Empty unless `core.prop.on`.
+    pub fn take_propagated(&mut self) -> Vec<(i64, aof::Argv)> {
+        self.core.prop.flush_loose();
+        std::mem::take(&mut self.core.prop.out)
+    }
+
     pub fn drain_events(&mut self) -> Vec<KeyEvent> {
         std::mem::take(&mut self.core.events)
     }
@@ -760,6 +814,9 @@ impl Engine {
     /// turned replies off (CLIENT REPLY) gets an empty [`Reply::Seq`].
     pub fn execute(&mut self, id: u64, argv: &[Vec<u8>]) -> Reply {
         let reply = self.execute_command(id, argv);
+        if self.core.prop.on {
+            self.flush_propagated();
+        }
         if !self.core.reply_modes_used {
             return reply;
         }
@@ -1102,7 +1159,25 @@ impl Engine {
     /// good for a parked command being retried).
     fn run(&mut self, spec: &'static table::CommandSpec, id: u64, argv: &[Vec<u8>]) -> Reply {
         // The caller has set `core.now` (one clock read per command, as Redis caches it).
+        let propagate = self.core.prop.on;
+        let (dirty, db) = (
+            self.core.stats.dirty,
+            self.clients.get(&id).map_or(0, |c| c.db),
+        );
+        if propagate {
+            // What ran outside any command (active expiry, eviction) goes first, alone.
+            self.core.prop.flush_loose();
+        }
         let reply = self.with_ctx(id, |ctx| (spec.handler)(ctx, argv));
+        if propagate {
+            if self.core.stats.dirty != dirty && !aof::is_container(spec) && reply != Reply::Blocked
+            {
+                for v in aof::propagated(&self.core, db, spec, argv, &reply) {
+                    self.core.prop.push(db, v);
+                }
+            }
+            self.core.prop.flush();
+        }
         self.core.settle();
         self.core.note_memory();
         reply
@@ -1538,6 +1613,11 @@ impl Core {
         }
         self.dbs[db].remove(key);
         self.stats.expired_keys += 1;
+        if self.prop.on {
+            let unlink = self.config.get("lazyfree-lazy-expire").as_deref() == Some("yes");
+            let cmd: &[u8] = if unlink { b"UNLINK" } else { b"DEL" };
+            self.prop.push(db, vec![cmd.to_vec(), key.to_vec()]);
+        }
         self.notify(db, key, "expired");
         true
     }

@@ -1805,6 +1805,8 @@ pub struct SaveInfo<'a> {
     pub lfu: bool,
     /// `rdbchecksum no` writes a zero checksum (which loaders skip).
     pub checksum: bool,
+    /// The image is an AOF base (the `aof-base` aux field says 1).
+    pub aof_base: bool,
 }
 
 /// One key to save.
@@ -1833,7 +1835,7 @@ pub fn save_file<'a>(
     aux(&mut out, "redis-bits", "64");
     aux(&mut out, "ctime", &info.ctime_secs.to_string());
     aux(&mut out, "used-mem", &info.used_mem.to_string());
-    aux(&mut out, "aof-base", "0");
+    aux(&mut out, "aof-base", if info.aof_base { "1" } else { "0" });
     for code in &info.functions {
         out.push(OP_FUNCTION2);
         save_string(&mut out, code);

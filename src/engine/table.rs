@@ -1527,6 +1527,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Make a key expire at a Unix time in seconds.", "key unix-time-seconds [NX|XX|GT|LT]", expire::expireat),
     c("expiretime", 2, "readonly fast", "keyspace", K1, "RO ACCESS", G, "7.0.0", "O(1)",
         "The Unix time in seconds at which a key expires (-1 none, -2 missing).", "key", expire::expiretime),
+    c("bgrewriteaof", 1, "admin noscript no_async_loading", "", NOKEY, "", SRV, "1.0.0", "O(1)",
+        "Asynchronously rewrite the append-only file", "", persist::bgrewriteaof),
     tips(c("bgsave", -1, "admin noscript no_async_loading", "", NOKEY, "", SRV, "1.0.0", "O(1)",
         "Save the keyspace to the RDB file in the background.", "[SCHEDULE]", persist::bgsave), ""),
     tips(c("dump", 2, "readonly", "keyspace", K1, "RO ACCESS", G, "2.6.0", "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).",

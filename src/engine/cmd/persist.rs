@@ -84,6 +84,8 @@ pub struct SaveJob {
     pub checksum: bool,
     /// Per non-empty database: index, key count, volatile count, keys.
     pub dbs: Vec<(usize, usize, usize, Vec<JobKey>)>,
+    /// For an AOF base (`aof-base 1` in the image).
+    pub aof_base: bool,
 }
 
 impl SaveJob {
@@ -96,6 +98,7 @@ impl SaveJob {
             lru: self.lru,
             lfu: self.lfu,
             checksum: self.checksum,
+            aof_base: self.aof_base,
         };
         rdb::with_compression(self.compress, || {
             rdb::save_file(
@@ -135,6 +138,7 @@ impl Core {
             lru: self.config.policy.is_lru(),
             lfu: self.config.policy.is_lfu(),
             checksum: self.config.get("rdbchecksum").is_none_or(|v| v == "yes"),
+            aof_base: false,
         }
     }
 
@@ -193,6 +197,7 @@ impl Core {
             lfu: info.lfu,
             compress: self.rdb_compression(),
             checksum: info.checksum,
+            aof_base: false,
             dbs: self
                 .dbs
                 .iter()
@@ -319,7 +324,7 @@ impl Core {
             -1
         };
         format!(
-            "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\naof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+            "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n{}module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
             self.stats.dirty,
             u8::from(p.bgsave_in_progress),
             p.lastsave,
@@ -329,7 +334,91 @@ impl Core {
             p.saves,
             p.last_load_keys_expired,
             p.last_load_keys_loaded,
+            self.info_aof(),
         )
+    }
+
+    /// INFO persistence's aof_* lines (the sizes only while the AOF is on, as Redis).
+    fn info_aof(&self) -> String {
+        let a = &self.aof;
+        let on = self.config.get("appendonly").as_deref() == Some("yes");
+        let current = if a.rewrite_in_progress {
+            (self.now - a.rewrite_started_ms).div_euclid(1000)
+        } else {
+            -1
+        };
+        let mut s = format!(
+            "aof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:{}\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\n",
+            u8::from(on),
+            u8::from(a.rewrite_in_progress),
+            u8::from(a.rewrite_scheduled),
+            a.last_rewrite_secs,
+            current,
+            if a.last_bgrewrite_ok { "ok" } else { "err" },
+            a.rewrites,
+            a.consecutive_failures,
+            if a.last_write_ok { "ok" } else { "err" },
+        );
+        if on {
+            s.push_str(&format!(
+                "aof_current_size:{}\r\naof_base_size:{}\r\naof_pending_rewrite:{}\r\naof_buffer_length:0\r\naof_pending_bio_fsync:0\r\naof_delayed_fsync:{}\r\n",
+                a.current_size,
+                a.base_size,
+                u8::from(a.rewrite_scheduled),
+                a.delayed_fsync
+            ));
+        }
+        s
+    }
+
+    /// Starts an AOF rewrite (BGREWRITEAOF, CONFIG SET appendonly yes): the host gets an
+    /// owned copy of the keyspace for the new base. Without a host (the browser) there
+    /// is no file: the rewrite is counted as done.
+    pub fn start_aof_rewrite(&mut self) -> Result<(), String> {
+        self.aof.rewrite_scheduled = false;
+        self.aof.rewrite_started_ms = self.now;
+        let mut job = self.save_job();
+        job.aof_base = true;
+        let Some(host) = self.aof_host.as_mut() else {
+            self.aof_rewrite_finished(true);
+            return Ok(());
+        };
+        self.aof.rewrite_in_progress = true;
+        let r = host.rewrite(job);
+        if r.is_err() {
+            self.aof_rewrite_finished(false);
+        }
+        r
+    }
+
+    /// A rewrite ended (`backgroundRewriteDoneHandler`).
+    pub fn aof_rewrite_finished(&mut self, ok: bool) {
+        self.aof.rewrite_in_progress = false;
+        self.aof.last_bgrewrite_ok = ok;
+        self.aof.last_rewrite_secs = (self.now - self.aof.rewrite_started_ms).div_euclid(1000);
+        if ok {
+            self.aof.rewrites += 1;
+            self.aof.consecutive_failures = 0;
+        } else {
+            self.aof.consecutive_failures += 1;
+        }
+    }
+}
+
+/// BGREWRITEAOF.
+pub fn bgrewriteaof(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    if ctx.core.aof.rewrite_in_progress {
+        return Reply::err("ERR Background append only file rewriting already in progress");
+    }
+    if ctx.core.persist.bgsave_in_progress || ctx.core.nested > 0 {
+        ctx.core.aof.rewrite_scheduled = true;
+        return Reply::Status("Background append only file rewriting scheduled".into());
+    }
+    match ctx.core.start_aof_rewrite() {
+        Ok(()) => Reply::Status("Background append only file rewriting started".into()),
+        Err(_) => Reply::err(
+            "ERR Can't execute an AOF background rewriting. Please check the server logs for more information.",
+        ),
     }
 }
 
@@ -614,6 +703,73 @@ impl crate::engine::Engine {
             }
         }
         Ok(n)
+    }
+
+    /// Replays an AOF's commands (after its base, if any, went through `load_rdb`), as
+    /// Redis's fake AOF client runs them: replies are dropped, nothing blocks, nothing is
+    /// propagated. An unknown command stops the load, as it stops redis-server.
+    pub fn replay_aof(&mut self, cmds: &[Vec<Vec<u8>>]) -> Result<usize, String> {
+        let was_on = std::mem::replace(&mut self.core.prop.on, false);
+        let id = self.connect("aof:0", "aof:0");
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.authenticated = true;
+        }
+        let mut result = Ok(cmds.len());
+        for argv in cmds {
+            if crate::engine::table::lookup(argv).is_err() {
+                result = Err(format!(
+                    "Unknown command '{}' reading the append only file",
+                    String::from_utf8_lossy(&argv[0])
+                ));
+                break;
+            }
+            if self.execute(id, argv) == Reply::Blocked {
+                self.unblock(id, false);
+                self.take_ready(id);
+            }
+        }
+        self.disconnect(id);
+        self.core.prop.on = was_on;
+        result
+    }
+
+    /// The host's AOF rewrite ended.
+    pub fn aof_rewrite_done(&mut self, ok: bool) {
+        self.core.now = self.now_ms();
+        self.core.aof_rewrite_finished(ok);
+    }
+
+    /// serverCron's AOF part: a scheduled rewrite starts once no background save runs,
+    /// and one starts by itself when the AOF has grown `auto-aof-rewrite-percentage`
+    /// past its size after the last rewrite, once over `auto-aof-rewrite-min-size`.
+    pub fn run_aof_schedule(&mut self) {
+        self.core.now = self.now_ms();
+        let a = &self.core.aof;
+        if a.rewrite_in_progress || self.core.persist.bgsave_in_progress {
+            return;
+        }
+        if a.rewrite_scheduled {
+            let _ = self.core.start_aof_rewrite();
+            return;
+        }
+        let num = |name: &str| {
+            self.core
+                .config
+                .get(name)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let perc = num("auto-aof-rewrite-percentage");
+        let min = num("auto-aof-rewrite-min-size");
+        let on = self.core.config.get("appendonly").as_deref() == Some("yes");
+        if !on || perc == 0 || a.current_size <= min || self.core.aof_host.is_none() {
+            return;
+        }
+        let base = a.rewrite_base_size.max(1);
+        let growth = (a.current_size * 100 / base).saturating_sub(100);
+        if growth >= perc {
+            let _ = self.core.start_aof_rewrite();
+        }
     }
 
     /// The host finished a background save (written or not).

@@ -1,0 +1,646 @@
+//! The append-only file against the real redis-server 7.0.15, both ways.
+//!
+//! - kvlab-server with `appendonly yes` writes a multi-part AOF directory (an RDB base
+//!   made by BGREWRITEAOF with data in it, an incremental file after it) while a dataset
+//!   with every type is written, plus the commands 7.0 propagates differently from how
+//!   they were sent (relative expires, INCRBYFLOAT, SPOP, blocking pops, XADD `*`, a
+//!   script, a transaction, two databases); `redis-check-aof` accepts the directory and
+//!   redis-server started on it has the same keyspace in every database. The other way,
+//!   redis-server's directory loads into kvlab-server the same.
+//! - A truncated tail: with `aof-load-truncated yes` both servers start, cut the file
+//!   at the same offset and hold the same keys; with `no` both refuse to start.
+//! - BGREWRITEAOF then a restart keeps everything, and the old files are gone; CONFIG
+//!   SET appendonly yes at run time makes a base by a rewrite and appends from there.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::io::{BufReader, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+struct Conn {
+    r: BufReader<TcpStream>,
+    w: TcpStream,
+}
+
+impl Conn {
+    fn new(port: u16) -> Conn {
+        let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        Conn {
+            w: s.try_clone().unwrap(),
+            r: BufReader::new(s),
+        }
+    }
+
+    fn raw<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Vec<u8> {
+        self.w.write_all(&support::encode(argv)).unwrap();
+        let mut out = Vec::new();
+        support::read_reply(&mut self.r, &mut out).unwrap();
+        out
+    }
+
+    fn cmd(&mut self, line: &str) -> Vec<u8> {
+        let argv: Vec<&str> = line.split_whitespace().collect();
+        self.raw(&argv)
+    }
+
+    /// The lines of a flat array reply's items (sorted when the order is the table's).
+    fn items(&mut self, line: &str, sorted: bool) -> Vec<String> {
+        let r = String::from_utf8_lossy(&self.cmd(line)).into_owned();
+        let mut v: Vec<String> = r
+            .split("\r\n")
+            .filter(|l| !l.starts_with('$') && !l.starts_with('*'))
+            .map(String::from)
+            .collect();
+        if sorted {
+            v.sort();
+        }
+        v
+    }
+
+    fn keys(&mut self) -> Vec<String> {
+        self.items("KEYS *", true)
+            .into_iter()
+            .filter(|k| !k.is_empty())
+            .collect()
+    }
+}
+
+/// Everything observable about one key, in a form both servers must print alike. A
+/// string's encoding is left out unless `string_enc`: loading re-encodes a string as
+/// SET would (PFADD's raw string comes back embstr, on both servers).
+fn describe(c: &mut Conn, key: &str, string_enc: bool) -> String {
+    let t = String::from_utf8_lossy(&c.cmd(&format!("TYPE {key}"))).into_owned();
+    let mut enc = String::from_utf8_lossy(&c.cmd(&format!("OBJECT ENCODING {key}"))).into_owned();
+    if t.trim() == "+string" && !string_enc {
+        enc = "(string)".into();
+    }
+    let ttl = String::from_utf8_lossy(&c.cmd(&format!("PTTL {key}"))).into_owned();
+    let has_ttl = !ttl.starts_with(":-");
+    let body = match t.trim() {
+        "+string" => vec![String::from_utf8_lossy(&c.cmd(&format!("GET {key}"))).into_owned()],
+        "+list" => c.items(&format!("LRANGE {key} 0 -1"), false),
+        "+set" => c.items(&format!("SMEMBERS {key}"), true),
+        "+zset" => c.items(&format!("ZRANGE {key} 0 -1 WITHSCORES"), false),
+        "+hash" => {
+            let v = c.items(&format!("HGETALL {key}"), false);
+            let mut pairs: Vec<String> = v.chunks(2).map(|p| p.join("=")).collect();
+            pairs.sort();
+            pairs
+        }
+        "+stream" => {
+            let mut v = c.items(&format!("XRANGE {key} - +"), false);
+            v.push(
+                String::from_utf8_lossy(&c.cmd(&format!("XINFO STREAM {key} FULL"))).into_owned(),
+            );
+            v
+        }
+        other => panic!("unexpected type {other} for {key}"),
+    };
+    format!(
+        "{key} {} {} ttl:{has_ttl}\n{}",
+        t.trim(),
+        enc.trim(),
+        body.join("\n")
+    )
+}
+
+/// The dataset: every type and encoding, TTLs, consumer groups with pending entries.
+fn dataset() -> Vec<String> {
+    let mut c: Vec<String> = vec![
+        "SET s:int 12345".into(),
+        "SET s:neg -9223372036854775808".into(),
+        "SET s:emb hello".into(),
+        format!("SET s:raw {}", "r".repeat(100)),
+        format!("SET s:lzf {}", "abcabcabd".repeat(40)),
+        "SET s:ttl volatile EX 1000".into(),
+        "PFADD s:hll a b c d e".into(),
+        "SETBIT s:bits 1000 1".into(),
+        "RPUSH l:small a 1 b 2 c -3".into(),
+        "SADD set:int 1 2 3 -5 70000".into(),
+        "SADD set:str a b c d".into(),
+        "ZADD z:lp 1 a 2.5 b -3 c inf d".into(),
+        "HSET h:lp f1 v1 f2 2".into(),
+        format!("HSET h:long f {}", "v".repeat(100)),
+        "XADD x:plain 1-1 a 1".into(),
+        "XADD x:plain 2-1 a 2 b 3".into(),
+        "XADD x:g 1-0 f v".into(),
+        "XADD x:g 2-0 f w".into(),
+        "XADD x:g 3-0 g x".into(),
+        "XADD x:g 4-0 f y".into(),
+        "XDEL x:g 2-0".into(),
+        "XGROUP CREATE x:g grp 0".into(),
+        "XGROUP CREATE x:g empty $".into(),
+        "XREADGROUP GROUP grp alice COUNT 2 STREAMS x:g >".into(),
+        "XREADGROUP GROUP grp bob COUNT 1 STREAMS x:g >".into(),
+        "XACK x:g grp 1-0".into(),
+        "XGROUP CREATECONSUMER x:g grp carol".into(),
+        "PEXPIRE x:g 5000000".into(),
+    ];
+    let mut big = String::from("RPUSH l:big");
+    for i in 0..3000 {
+        big.push_str(&format!(" item{i}-{}", "x".repeat(i % 40)));
+    }
+    c.push(big);
+    c.push("LINSERT l:big BEFORE item1500- inserted".into());
+    c.push("LREM l:big 0 item7-xxxxxxx".into());
+    let mut s = String::from("SADD set:ht");
+    for i in 0..600 {
+        s.push_str(&format!(" {i}"));
+    }
+    c.push(s);
+    let mut s = String::from("SADD set:htstr");
+    for i in 0..100 {
+        s.push_str(&format!(" m{i}"));
+    }
+    c.push(s);
+    let mut z = String::from("ZADD z:sl");
+    for i in 0..300 {
+        z.push_str(&format!(" {}.{} member{i}", i * 3, i % 10));
+    }
+    c.push(z);
+    let mut h = String::from("HSET h:ht");
+    for i in 0..300 {
+        h.push_str(&format!(" field{i} value{}", i * 7));
+    }
+    c.push(h);
+    for i in 0..250 {
+        c.push(format!(
+            "XADD x:big {}-{} n {i} v s{}",
+            1000 + i / 3,
+            i % 3,
+            "s".repeat(i % 50)
+        ));
+    }
+    c.push("XTRIM x:big MINID 1010".into());
+    c
+}
+
+fn load(c: &mut Conn, cmds: &[String]) {
+    for line in cmds {
+        let r = c.cmd(line);
+        assert!(
+            !r.starts_with(b"-"),
+            "{line}: {}",
+            String::from_utf8_lossy(&r)
+        );
+    }
+}
+
+/// Unix-millisecond integers (`:1796162713944`) replaced by `:<ms>`.
+fn mask_times(s: &str) -> String {
+    s.split("\r\n")
+        .map(|l| {
+            let digits = l.strip_prefix(':').unwrap_or("");
+            if digits.len() == 13 && digits.bytes().all(|b| b.is_ascii_digit()) {
+                ":<ms>"
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
+
+/// Compares two descriptions, showing the first differing line on failure.
+fn assert_same(a: &str, b: &str) {
+    if a != b {
+        let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+        let i = la
+            .iter()
+            .zip(&lb)
+            .position(|(x, y)| x != y)
+            .unwrap_or(la.len().min(lb.len()));
+        panic!(
+            "differ at line {i}:\n  {:?}\n  {:?}\n(first lines: {:?} / {:?})",
+            la.get(i),
+            lb.get(i),
+            la.first(),
+            lb.first()
+        );
+    }
+}
+
+/// Commands whose propagated form differs from what was sent.
+fn propagation_cases() -> Vec<String> {
+    [
+        "SET p:ex v EX 5000",
+        "SET p:px v PX 5000000 GET",
+        "SETEX p:setex 5000 v",
+        "PSETEX p:psetex 5000000 v",
+        "SET p:exp v",
+        "EXPIRE p:exp 7000",
+        "SET p:gone v",
+        "EXPIREAT p:gone 1",
+        "SET p:getex v",
+        "GETEX p:getex PX 8000000",
+        "SET p:persist v EX 100",
+        "GETEX p:persist PERSIST",
+        "SET p:getdel v",
+        "GETDEL p:getdel",
+        "GETSET p:getset new",
+        "INCRBYFLOAT p:float 10.5",
+        "INCRBYFLOAT p:float 0.1",
+        "HINCRBYFLOAT p:hf f 3.3",
+        "SADD p:spop a b c d e f g h",
+        "SPOP p:spop",
+        "SPOP p:spop 3",
+        "SADD p:spopall x y",
+        "SPOP p:spopall 5",
+        "RPUSH p:list a b c d e f",
+        "BLPOP p:list 0",
+        "BRPOP p:list 0",
+        "LMPOP 1 p:list LEFT COUNT 2",
+        "BLMOVE p:list p:moved RIGHT LEFT 0",
+        "ZADD p:z 1 a 2 b 3 c 4 d",
+        "BZPOPMIN p:z 0",
+        "ZMPOP 1 p:z MAX COUNT 2",
+        "XADD p:stream * f v",
+        "XADD p:stream MAXLEN = 5 * g w",
+        "EVAL redis.call('set','p:lua','1');redis.call('incr','p:lua') 0",
+        "MULTI",
+        "INCR p:multi",
+        "RPUSH p:mlist x",
+        "EXEC",
+        "SELECT 5",
+        "SET p:db5 five",
+        "SELECT 0",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn run(c: &mut Conn, cmds: &[String]) {
+    for line in cmds {
+        // Scripts are one argument: the line's Lua has no spaces.
+        let r = c.cmd(line);
+        assert!(
+            !r.starts_with(b"-"),
+            "{line}: {}",
+            String::from_utf8_lossy(&r)
+        );
+    }
+}
+
+fn fresh_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("kvlab-aof-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Copies the AOF directory of `from` into a fresh directory (the writer keeps going).
+fn copy_aof(from: &Path, tag: &str) -> PathBuf {
+    let to = fresh_dir(tag);
+    let dst = to.join("appendonlydir");
+    std::fs::create_dir_all(&dst).unwrap();
+    for e in std::fs::read_dir(from.join("appendonlydir")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dst.join(e.file_name())).unwrap();
+    }
+    to
+}
+
+fn check_aof(dir: &Path) -> String {
+    let bin = support::which("redis-check-aof").expect("redis-check-aof is installed");
+    let out = Command::new(bin)
+        .arg(dir.join("appendonlydir/appendonly.aof.manifest"))
+        .output()
+        .expect("runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && text.contains("All AOF files and manifest are valid"),
+        "{text}"
+    );
+    text
+}
+
+/// Every key of every database that has some, described.
+fn keyspace(port: u16) -> String {
+    let mut c = Conn::new(port);
+    let mut out = String::new();
+    for db in 0..16 {
+        c.cmd(&format!("SELECT {db}"));
+        for k in c.keys() {
+            out.push_str(&format!("db{db} {}\n", describe(&mut c, &k, false)));
+        }
+    }
+    out
+}
+
+fn info(c: &mut Conn) -> String {
+    String::from_utf8_lossy(&c.cmd("INFO persistence")).into_owned()
+}
+
+/// BGREWRITEAOF, then wait (through INFO, no fixed sleep) until it is done.
+fn rewrite(c: &mut Conn) {
+    let rewrites = |i: &str| {
+        i.lines()
+            .find_map(|l| l.strip_prefix("aof_rewrites:"))
+            .map(|v| v.trim().parse::<u64>().unwrap())
+            .unwrap()
+    };
+    let before = rewrites(&info(c));
+    let r = c.cmd("BGREWRITEAOF");
+    assert!(
+        r.starts_with(b"+Background append only file rewriting"),
+        "{}",
+        String::from_utf8_lossy(&r)
+    );
+    loop {
+        let i = info(c);
+        if i.contains("aof_rewrite_in_progress:0") && rewrites(&i) > before {
+            assert!(i.contains("aof_last_bgrewrite_status:ok"), "{i}");
+            break;
+        }
+        assert_eq!(c.cmd("PING"), b"+PONG\r\n");
+    }
+}
+
+/// Writes the dataset through a server with the AOF on: half, a rewrite (so the base
+/// holds data), then the rest (in the incremental file).
+fn write_through(port: u16) {
+    let mut c = Conn::new(port);
+    let data = dataset();
+    let half = data.len() / 2;
+    load(&mut c, &data[..half]);
+    rewrite(&mut c);
+    load(&mut c, &data[half..]);
+    run(&mut c, &propagation_cases());
+}
+
+#[test]
+fn aof_directories_load_across_both_servers() {
+    // kvlab-server writes, redis-check-aof accepts, redis-server loads.
+    let dir = fresh_dir("kv");
+    let kv = support::kvlab_server(&["--dir", dir.to_str().unwrap(), "--appendonly", "yes"]);
+    write_through(kv.port);
+    let want = keyspace(kv.port);
+    assert!(want.contains("p:db5") && want.contains("p:float"), "{want}");
+    // What was appended is what 7.0 propagates, not what was sent.
+    let incr = std::fs::read(dir.join("appendonlydir/appendonly.aof.2.incr.aof")).unwrap();
+    let incr = String::from_utf8_lossy(&incr).to_ascii_uppercase();
+    for want in [
+        "PXAT",
+        "PEXPIREAT",
+        "KEEPTTL",
+        "SREM",
+        "LPOP",
+        "ZPOPMIN",
+        "LMOVE",
+        "MULTI",
+        "PERSIST",
+    ] {
+        assert!(
+            incr.contains(want),
+            "{want} missing from the incremental file"
+        );
+    }
+    for never in [
+        "BLPOP",
+        "EVAL",
+        "SETEX",
+        "INCRBYFLOAT",
+        "SPOP",
+        "GETDEL",
+        "BZPOPMIN",
+    ] {
+        let token = format!("${}\r\n{never}\r\n", never.len());
+        assert!(!incr.contains(&token), "{never} appended as sent");
+    }
+    let copy = copy_aof(&dir, "kv-copy");
+    let text = check_aof(&copy);
+    assert!(
+        text.contains("BASE AOF appendonly.aof.2.base.rdb is valid"),
+        "{text}"
+    );
+    let redis = support::redis_server(&["--dir", copy.to_str().unwrap(), "--appendonly", "yes"]);
+    assert_same(&mask_times(&keyspace(redis.port)), &mask_times(&want));
+
+    // redis-server writes, kvlab-server loads.
+    let dir2 = fresh_dir("redis");
+    let redis2 = support::redis_server(&["--dir", dir2.to_str().unwrap(), "--appendonly", "yes"]);
+    write_through(redis2.port);
+    let want2 = keyspace(redis2.port);
+    let copy2 = copy_aof(&dir2, "redis-copy");
+    let kv2 = support::kvlab_server(&["--dir", copy2.to_str().unwrap(), "--appendonly", "yes"]);
+    assert_same(&mask_times(&keyspace(kv2.port)), &mask_times(&want2));
+    for d in [dir, copy, dir2, copy2] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+/// Starts a server expected to refuse its AOF: it must exit, with a failure status.
+fn refuses(bin: &str, args: &[&str]) {
+    let mut child = Command::new(bin)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    // Waiting for the exit (servers listen before they load, so a connection proves
+    // nothing); the deadline only keeps a server that wrongly started from hanging
+    // the test.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(!status.success(), "{bin} exited with success");
+            return;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{bin} kept running on a truncated AOF with aof-load-truncated no");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn truncated_tail_as_aof_load_truncated_says() {
+    let dir = fresh_dir("trunc");
+    {
+        let kv = support::kvlab_server(&["--dir", dir.to_str().unwrap(), "--appendonly", "yes"]);
+        let mut c = Conn::new(kv.port);
+        run(&mut c, &propagation_cases());
+    }
+    let incr = dir.join("appendonlydir/appendonly.aof.1.incr.aof");
+    let whole = std::fs::metadata(&incr).unwrap().len();
+    // A command cut in the middle of its last argument.
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&incr)
+        .unwrap()
+        .write_all(b"*3\r\n$3\r\nSET\r\n$5\r\np:cut\r\n$5\r\nva")
+        .unwrap();
+    let (yes_kv, yes_redis) = (copy_aof(&dir, "t-kv"), copy_aof(&dir, "t-redis"));
+    let (no_kv, no_redis) = (copy_aof(&dir, "n-kv"), copy_aof(&dir, "n-redis"));
+    let kv = support::kvlab_server(&["--dir", yes_kv.to_str().unwrap(), "--appendonly", "yes"]);
+    let redis =
+        support::redis_server(&["--dir", yes_redis.to_str().unwrap(), "--appendonly", "yes"]);
+    let ks = keyspace(kv.port);
+    assert!(!ks.contains("p:cut") && ks.contains("p:db5"), "{ks}");
+    assert_same(&mask_times(&keyspace(redis.port)), &mask_times(&ks));
+    let size = |d: &Path| {
+        std::fs::metadata(d.join("appendonlydir/appendonly.aof.1.incr.aof"))
+            .unwrap()
+            .len()
+    };
+    // Both cut the file back to its last complete command.
+    assert_eq!(size(&yes_kv), whole);
+    assert_eq!(size(&yes_redis), whole);
+
+    let redis_bin = support::which("redis-server").expect("redis-server is installed");
+    let p1 = support::free_port().to_string();
+    refuses(
+        env!("CARGO_BIN_EXE_kvlab-server"),
+        &[
+            "--port",
+            &p1,
+            "--dir",
+            no_kv.to_str().unwrap(),
+            "--appendonly",
+            "yes",
+            "--aof-load-truncated",
+            "no",
+        ],
+    );
+    let p2 = support::free_port().to_string();
+    refuses(
+        &redis_bin,
+        &[
+            "--port",
+            &p2,
+            "--dir",
+            no_redis.to_str().unwrap(),
+            "--appendonly",
+            "yes",
+            "--aof-load-truncated",
+            "no",
+            "--save",
+            "",
+        ],
+    );
+    for d in [dir, yes_kv, yes_redis, no_kv, no_redis] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+#[test]
+fn bgrewriteaof_then_restart_keeps_everything() {
+    let dir = fresh_dir("rw");
+    let d = dir.to_str().unwrap();
+    let want = {
+        let kv = support::kvlab_server(&["--dir", d, "--appendonly", "yes"]);
+        write_through(kv.port);
+        let mut c = Conn::new(kv.port);
+        rewrite(&mut c);
+        run(
+            &mut c,
+            &["SET after:rewrite yes".to_string(), "DEL s:int".to_string()],
+        );
+        keyspace(kv.port)
+    };
+    let mut files: Vec<String> = std::fs::read_dir(dir.join("appendonlydir"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    // The rewritten base and incremental files were removed, as Redis removes history.
+    assert_eq!(
+        files,
+        [
+            "appendonly.aof.3.base.rdb",
+            "appendonly.aof.3.incr.aof",
+            "appendonly.aof.manifest"
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("appendonlydir/appendonly.aof.manifest")).unwrap(),
+        "file appendonly.aof.3.base.rdb seq 3 type b\nfile appendonly.aof.3.incr.aof seq 3 type i\n"
+    );
+    check_aof(&dir);
+    let kv = support::kvlab_server(&["--dir", d, "--appendonly", "yes"]);
+    let got = keyspace(kv.port);
+    assert!(
+        got.contains("after:rewrite") && !got.contains("s:int "),
+        "{got}"
+    );
+    assert_same(&mask_times(&got), &mask_times(&want));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn config_set_appendonly_yes_starts_with_a_rewrite() {
+    let dir = fresh_dir("cfg");
+    let d = dir.to_str().unwrap();
+    let want = {
+        let kv = support::kvlab_server(&["--dir", d]);
+        let mut c = Conn::new(kv.port);
+        let data = dataset();
+        let half = data.len() / 2;
+        load(&mut c, &data[..half]);
+        assert!(info(&mut c).contains("aof_enabled:0"));
+        assert_eq!(c.cmd("CONFIG SET appendonly yes"), b"+OK\r\n");
+        // The AOF is on once the rewrite that makes its base is done.
+        loop {
+            let i = info(&mut c);
+            if i.contains("aof_rewrites:1") && i.contains("aof_rewrite_in_progress:0") {
+                assert!(i.contains("aof_enabled:1"), "{i}");
+                break;
+            }
+            assert_eq!(c.cmd("PING"), b"+PONG\r\n");
+        }
+        load(&mut c, &data[half..]);
+        run(&mut c, &propagation_cases());
+        keyspace(kv.port)
+    };
+    check_aof(&dir);
+    let copy = copy_aof(&dir, "cfg-copy");
+    let kv = support::kvlab_server(&["--dir", d, "--appendonly", "yes"]);
+    assert_same(&mask_times(&keyspace(kv.port)), &mask_times(&want));
+    let redis = support::redis_server(&["--dir", copy.to_str().unwrap(), "--appendonly", "yes"]);
+    assert_same(&mask_times(&keyspace(redis.port)), &mask_times(&want));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&copy);
+}
+
+#[test]
+fn the_aof_rewrites_itself_past_auto_aof_rewrite_percentage() {
+    let dir = fresh_dir("auto");
+    let d = dir.to_str().unwrap();
+    let kv = support::kvlab_server(&[
+        "--dir",
+        d,
+        "--appendonly",
+        "yes",
+        "--auto-aof-rewrite-min-size",
+        "4096",
+        "--auto-aof-rewrite-percentage",
+        "100",
+    ]);
+    let mut c = Conn::new(kv.port);
+    assert!(info(&mut c).contains("aof_rewrites:0\r"));
+    for i in 0..200 {
+        run(&mut c, &[format!("SET key:{i} {}", "v".repeat(50))]);
+    }
+    // Past 4 KB and more than doubled: serverCron starts a rewrite by itself.
+    loop {
+        let i = info(&mut c);
+        if i.contains("aof_rewrites:1\r") && i.contains("aof_rewrite_in_progress:0") {
+            break;
+        }
+        assert_eq!(c.cmd("PING"), b"+PONG\r\n");
+    }
+    let want = keyspace(kv.port);
+    drop(kv);
+    check_aof(&dir);
+    let kv = support::kvlab_server(&["--dir", d, "--appendonly", "yes"]);
+    assert_same(&keyspace(kv.port), &want);
+    let _ = std::fs::remove_dir_all(&dir);
+}
