@@ -189,6 +189,20 @@ impl Engine {
         serde_json::to_string(&self.snapshot_where(is_probabilistic)).unwrap_or_default()
     }
 
+    /// How many keys of the probabilistic family there are (what an RDB image leaves out).
+    pub fn probabilistic_keys(&self) -> usize {
+        self.core
+            .dbs
+            .iter()
+            .map(|d| {
+                d.keys
+                    .iter()
+                    .filter(|(_, o)| is_probabilistic(&o.value))
+                    .count()
+            })
+            .sum()
+    }
+
     /// The keys whose value `keep` accepts, and the modifiable configuration.
     fn snapshot_where(&self, keep: impl Fn(&Value) -> bool) -> Snapshot {
         let dbs = self
@@ -427,6 +441,7 @@ mod tests {
             .flat_map(|d| &d.keys)
             .all(|k| k.value.is_probabilistic()));
         assert_eq!(snap.dbs.iter().map(|d| d.keys.len()).sum::<usize>(), 4);
+        assert_eq!(a.probabilistic_keys(), 4);
         let image = a.save_rdb();
 
         let mut b = Engine::new(Box::new(clock.clone()), 2);
