@@ -259,14 +259,20 @@ fn rdb_image_round_trips_in_the_browser() {
     assert_eq!(run(&mut b, bid, "GET s"), "\"hello\"\n");
     assert_eq!(run(&mut b, bid, "OBJECT ENCODING n"), "\"int\"\n");
     assert_eq!(run(&mut b, bid, "HGET h g"), "\"w\"\n");
-    assert_eq!(run(&mut b, bid, "LRANGE l 0 -1"), "1) \"a\"\n2) \"b\"\n3) \"c\"\n");
+    assert_eq!(
+        run(&mut b, bid, "LRANGE l 0 -1"),
+        "1) \"a\"\n2) \"b\"\n3) \"c\"\n"
+    );
     assert_eq!(run(&mut b, bid, "ZSCORE z m"), "\"1.5\"\n");
     assert_eq!(run(&mut b, bid, "PFCOUNT hll"), "(integer) 3\n");
     assert_eq!(run(&mut b, bid, "BF.EXISTS bf item"), "(integer) 1\n");
     assert_eq!(run(&mut b, bid, "XLEN st"), "(integer) 1\n");
     let ttl = run(&mut b, bid, "TTL ttl");
-    assert!(ttl == "(integer) 1000\n" || ttl == "(integer) 999\n", "{ttl}");
-    // The same image again, byte for byte (standard types only).
+    assert!(
+        ttl == "(integer) 1000\n" || ttl == "(integer) 999\n",
+        "{ttl}"
+    );
+    // Saved again from the loaded keyspace: an image of the same size.
     let mut c = Engine::new(Box::new(SystemClock), 5);
     c.load_rdb(&b.save_rdb()).unwrap();
     assert_eq!(c.save_rdb().len(), b.save_rdb().len());
