@@ -649,6 +649,15 @@ impl Engine {
         }
     }
 
+    /// The browser's console reconnecting after the server closed its connection (an
+    /// HTTP line), as redis-cli does on the next command: the client runs commands
+    /// again. (A native host drops such a client instead.)
+    pub fn reopen_client(&mut self, id: u64) {
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.close_after_reply = false;
+        }
+    }
+
     /// What goes out after the reply of the command client `id` just ran (a monitor
     /// seeing its own command). Hosts write it right after that reply.
     pub fn take_after_reply(&mut self, id: u64) -> Vec<Reply> {
