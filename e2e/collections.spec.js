@@ -80,6 +80,8 @@ test('lists: a queue, and BLPOP in one tab served by an LPUSH from another', asy
 
 test('big keys are flagged, and "Find big keys" lists them as redis-cli --bigkeys would', async ({ page }) => {
   await page.goto('./');
+  // The devtools hook exists once the wasm module has started.
+  await page.waitForFunction(() => window.kvlab && window.kvlab.exec);
   await page.evaluate(() => {
     window.kvlab.exec(`SET page:home ${'x'.repeat(12000)}`);
     window.kvlab.exec('SET page:small hello');

@@ -218,3 +218,75 @@ fn lessons_load_and_check_in_the_browser() {
     }
     assert!(p.finished());
 }
+
+/// The app's saved state: an RDB image (base64 in localStorage) and the JSON sidecar for
+/// what RDB leaves out, back into a fresh engine in the browser; a redis-server file
+/// loads; a truncated one is refused and the keyspace kept.
+#[wasm_bindgen_test]
+fn rdb_image_round_trips_in_the_browser() {
+    let mut a = Engine::new(Box::new(SystemClock), 3);
+    let id = a.connect("wasm:1", "wasm:0");
+    for line in [
+        "SET s hello",
+        "SET n 12345",
+        "SET ttl v EX 1000",
+        "HSET h f v g w",
+        "RPUSH l a b c",
+        "SADD si 1 2 3",
+        "ZADD z 1.5 m 2 n",
+        "XADD st 1-1 f v",
+        "PFADD hll a b c",
+        "BF.ADD bf item",
+        "SELECT 5",
+        "SET other x",
+    ] {
+        assert!(!run(&mut a, id, line).starts_with("(error)"), "{line}");
+    }
+    let image = a.save_rdb();
+    assert!(image.starts_with(b"REDIS0010"));
+    let stored = kvlab::base64::encode(&image);
+    let sidecar = a.sidecar_json();
+
+    let mut b = Engine::new(Box::new(SystemClock), 4);
+    let bid = b.connect("wasm:2", "wasm:0");
+    run(&mut b, bid, "SET gone 1");
+    let back = kvlab::base64::decode(&stored).unwrap();
+    assert_eq!(back, image);
+    assert_eq!(b.load_rdb(&back).unwrap(), 10);
+    assert_eq!(b.merge_json(&sidecar).unwrap(), 1);
+    assert_eq!(run(&mut b, bid, "EXISTS gone"), "(integer) 0\n");
+    assert_eq!(run(&mut b, bid, "DBSIZE"), "(integer) 10\n");
+    assert_eq!(run(&mut b, bid, "GET s"), "\"hello\"\n");
+    assert_eq!(run(&mut b, bid, "OBJECT ENCODING n"), "\"int\"\n");
+    assert_eq!(run(&mut b, bid, "HGET h g"), "\"w\"\n");
+    assert_eq!(
+        run(&mut b, bid, "LRANGE l 0 -1"),
+        "1) \"a\"\n2) \"b\"\n3) \"c\"\n"
+    );
+    assert_eq!(run(&mut b, bid, "ZSCORE z m"), "\"1.5\"\n");
+    assert_eq!(run(&mut b, bid, "PFCOUNT hll"), "(integer) 3\n");
+    assert_eq!(run(&mut b, bid, "BF.EXISTS bf item"), "(integer) 1\n");
+    assert_eq!(run(&mut b, bid, "XLEN st"), "(integer) 1\n");
+    let ttl = run(&mut b, bid, "TTL ttl");
+    assert!(
+        ttl == "(integer) 1000\n" || ttl == "(integer) 999\n",
+        "{ttl}"
+    );
+    // Saved again from the loaded keyspace: an image of the same size.
+    let mut c = Engine::new(Box::new(SystemClock), 5);
+    c.load_rdb(&b.save_rdb()).unwrap();
+    assert_eq!(c.save_rdb().len(), b.save_rdb().len());
+
+    // A truncated image is refused and the keyspace kept.
+    assert!(b.load_rdb(&image[..image.len() / 2]).is_err());
+    assert_eq!(run(&mut b, bid, "DBSIZE"), "(integer) 10\n");
+
+    // A file written by redis-server 7.0.15.
+    let real = include_bytes!("fixtures/redis-7.0.15.rdb");
+    let mut d = Engine::new(Box::new(ManualClock::new(1_700_000_000_000)), 6);
+    let did = d.connect("wasm:3", "wasm:0");
+    assert_eq!(d.load_rdb(real).unwrap(), 13);
+    assert_eq!(run(&mut d, did, "GET app:user:1:name"), "\"alice\"\n");
+    let report = kvlab::rdb_explore::explore(real, 1_700_000_000_000).unwrap();
+    assert_eq!(report.keys.len(), 13);
+}

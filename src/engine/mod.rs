@@ -661,6 +661,15 @@ impl Engine {
         self.core.pubsub.take(id)
     }
 
+    /// The browser's console reconnecting after the server closed its connection (an
+    /// HTTP line), as redis-cli does on the next command: the client runs commands
+    /// again. (A native host drops such a client instead.)
+    pub fn reopen_client(&mut self, id: u64) {
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.close_after_reply = false;
+        }
+    }
+
     /// Marks a client to be closed by its host (an output buffer over its limit). False
     /// when it was already marked or is gone.
     pub fn close_client(&mut self, id: u64) -> bool {

@@ -154,20 +154,69 @@ impl std::fmt::Display for SnapshotError {
 
 const FORMAT_NAME: &str = "kvlab-snapshot";
 
+impl SavedValue {
+    /// A key of the probabilistic family (Bloom, Cuckoo, Count-Min, Top-K, t-digest),
+    /// which RDB files leave out for now.
+    pub fn is_probabilistic(&self) -> bool {
+        matches!(
+            self,
+            SavedValue::Bloom { .. }
+                | SavedValue::Cuckoo { .. }
+                | SavedValue::Cms { .. }
+                | SavedValue::Topk { .. }
+                | SavedValue::Tdigest { .. }
+        )
+    }
+}
+
+fn is_probabilistic(v: &Value) -> bool {
+    matches!(
+        v,
+        Value::Bloom(_) | Value::Cuckoo(_) | Value::Cms(_) | Value::TopK(_) | Value::TDigest(_)
+    )
+}
+
 impl Engine {
     /// The whole keyspace and the modifiable configuration.
     pub fn snapshot(&self) -> Snapshot {
+        self.snapshot_where(|_| true)
+    }
+
+    /// What an RDB image leaves out: the keys of the probabilistic family and the
+    /// modifiable configuration. The browser keeps this beside its RDB image and merges
+    /// it back with [`Engine::merge_json`] after `load_rdb`.
+    pub fn sidecar_json(&self) -> String {
+        serde_json::to_string(&self.snapshot_where(is_probabilistic)).unwrap_or_default()
+    }
+
+    /// How many keys of the probabilistic family there are (what an RDB image leaves out).
+    pub fn probabilistic_keys(&self) -> usize {
+        self.core
+            .dbs
+            .iter()
+            .map(|d| {
+                d.keys
+                    .iter()
+                    .filter(|(_, o)| is_probabilistic(&o.value))
+                    .count()
+            })
+            .sum()
+    }
+
+    /// The keys whose value `keep` accepts, and the modifiable configuration.
+    fn snapshot_where(&self, keep: impl Fn(&Value) -> bool) -> Snapshot {
         let dbs = self
             .core
             .dbs
             .iter()
             .enumerate()
-            .filter(|(_, d)| !d.keys.is_empty())
+            .filter(|(_, d)| d.keys.iter().any(|(_, o)| keep(&o.value)))
             .map(|(i, d)| SavedDb {
                 db: i,
                 keys: d
                     .keys
                     .iter()
+                    .filter(|(_, o)| keep(&o.value))
                     .map(|(k, o)| SavedKey {
                         key: Bytes(k.to_vec()),
                         value: match &o.value {
@@ -238,10 +287,24 @@ impl Engine {
     /// out (and counted as expired); databases beyond this engine's count are ignored.
     /// Returns how many keys were loaded.
     pub fn restore(&mut self, snap: &Snapshot) -> usize {
+        self.restore_into(snap, true)
+    }
+
+    /// Adds a snapshot's keys (replacing keys of the same name) and configuration to the
+    /// keyspace, keeping the other keys: how the browser puts back, after loading its RDB
+    /// image, what that image leaves out. On error the keyspace is left untouched.
+    pub fn merge_json(&mut self, text: &str) -> Result<usize, SnapshotError> {
+        let snap = parse_snapshot(text)?;
+        Ok(self.restore_into(&snap, false))
+    }
+
+    fn restore_into(&mut self, snap: &Snapshot, clear: bool) -> usize {
         let now = self.now_ms();
         self.core.now = now;
-        for db in &mut self.core.dbs {
-            db.clear();
+        if clear {
+            for db in &mut self.core.dbs {
+                db.clear();
+            }
         }
         for (name, value) in &snap.config {
             let _ = self.core.config.set_startup(name, value);
@@ -307,6 +370,7 @@ impl Engine {
                         Value::Hash(Box::new(h))
                     }
                 };
+                db.remove(&k.key.0);
                 db.insert(&k.key.0, Obj::new(value, access));
                 if let Some(t) = k.expires_at {
                     db.expires.insert(&k.key.0, t);
@@ -350,6 +414,71 @@ pub fn parse_snapshot(text: &str) -> Result<Snapshot, SnapshotError> {
 mod tests {
     use super::*;
     use crate::engine::{ManualClock, Reply};
+
+    #[test]
+    fn rdb_image_plus_sidecar_keeps_everything() {
+        let clock = ManualClock::new(1_000_000);
+        let mut a = Engine::new(Box::new(clock.clone()), 1);
+        let id = a.connect("t", "t");
+        for line in [
+            "SET s 1",
+            "HSET h f v",
+            "BF.ADD bf item",
+            "CMS.INITBYDIM cms 10 2",
+            "TDIGEST.CREATE td",
+            "CONFIG SET maxmemory-policy allkeys-lru",
+            "SELECT 1",
+            "TOPK.RESERVE tk 3",
+            "RPUSH l a b",
+        ] {
+            assert!(!a.exec_words(id, line).is_error(), "{line}");
+        }
+        let sidecar = a.sidecar_json();
+        let snap = parse_snapshot(&sidecar).unwrap();
+        assert!(snap
+            .dbs
+            .iter()
+            .flat_map(|d| &d.keys)
+            .all(|k| k.value.is_probabilistic()));
+        assert_eq!(snap.dbs.iter().map(|d| d.keys.len()).sum::<usize>(), 4);
+        assert_eq!(a.probabilistic_keys(), 4);
+        let image = a.save_rdb();
+
+        let mut b = Engine::new(Box::new(clock.clone()), 2);
+        let bid = b.connect("t", "t");
+        b.exec_words(bid, "SET stale x");
+        assert_eq!(b.load_rdb(&image).unwrap(), 3);
+        assert_eq!(b.merge_json(&sidecar).unwrap(), 4);
+        assert_eq!(b.exec_words(bid, "EXISTS stale"), Reply::Int(0));
+        assert_eq!(b.exec_words(bid, "DBSIZE"), Reply::Int(5));
+        assert_eq!(b.exec_words(bid, "BF.EXISTS bf item"), Reply::Int(1));
+        assert_eq!(b.exec_words(bid, "HGET h f"), Reply::bulk("v"));
+        b.exec_words(bid, "SELECT 1");
+        assert_eq!(b.exec_words(bid, "DBSIZE"), Reply::Int(2));
+        assert_eq!(
+            b.exec_words(bid, "TYPE tk"),
+            Reply::Status("TopK-TYPE".into())
+        );
+        // Every key comes back the same (Top-K aside: its decay table is recomputed,
+        // to the last bit or so), in whatever order the tables hold them.
+        let keys = |e: &Engine| {
+            let mut v: Vec<(usize, SavedKey)> = e
+                .snapshot()
+                .dbs
+                .into_iter()
+                .flat_map(|d| d.keys.into_iter().map(move |k| (d.db, k)))
+                .filter(|(_, k)| !matches!(k.value, SavedValue::Topk { .. }))
+                .collect();
+            v.sort_by(|x, y| (x.0, &x.1.key.0).cmp(&(y.0, &y.1.key.0)));
+            v
+        };
+        assert_eq!(keys(&a), keys(&b));
+        assert_eq!(keys(&b).len(), 6);
+        assert_eq!(b.snapshot().config, a.snapshot().config);
+        // A malformed sidecar changes nothing.
+        assert!(b.merge_json("{oops").is_err());
+        assert_eq!(b.exec_words(bid, "DBSIZE"), Reply::Int(2));
+    }
 
     #[test]
     fn round_trip_keeps_values_ttls_and_config() {

@@ -249,6 +249,10 @@ fn execute(
         let eng = engine();
         let mut eng = eng.borrow_mut();
         let reply = eng.execute(client, &argv);
+        if reply == Reply::Closed {
+            // redis-cli reconnects on the next command.
+            eng.reopen_client(client);
+        }
         let resp = eng.client(client).map_or(2, |c| c.resp);
         // Messages that reached this client while its command ran (one it published
         // itself, over RESP3) are written before the reply, as Redis writes them; a

@@ -107,6 +107,7 @@ pub fn panel_named(name: &str) -> Option<PanelKind> {
         "cms" => PanelKind::Cms,
         "topk" => PanelKind::TopK,
         "sketches" => PanelKind::Sketches,
+        "rdb" => PanelKind::Rdb,
         _ => return None,
     })
 }

@@ -66,6 +66,7 @@ pub fn panels(props: &PanelsProps) -> Html {
             PanelKind::Cms => html! { <super::cms_panel::CmsPanel ..p /> },
             PanelKind::TopK => html! { <super::topk_panel::TopKPanel ..p /> },
             PanelKind::Sketches => html! { <super::compare_panel::ComparePanel ..p /> },
+            PanelKind::Rdb => html! { <super::rdb_panel::RdbPanel ..p /> },
         }
     };
     html! {

@@ -1,6 +1,16 @@
 //! Keeping state across visits and sharing it: the keyspace and transcripts in
-//! localStorage, snapshot files to export and import, share links that carry a command
+//! localStorage, dump.rdb files to export and import, share links that carry a command
 //! script in the URL fragment, and file downloads.
+//!
+//! The keyspace is kept as Redis keeps it: an RDB image, what `SAVE` writes (version 10,
+//! as redis-server 7.0.15 writes it), base64-encoded under `kvlab.rdb` since
+//! localStorage holds only text. RDB files leave the probabilistic family (Bloom,
+//! Cuckoo, Count-Min, Top-K, t-digest) out for now, and they carry no configuration; so
+//! beside the image a small JSON sidecar (`kvlab.rdb.extra`, the old snapshot format)
+//! keeps exactly those keys and the modifiable configuration, merged back after the
+//! image is loaded. Nothing the learner had is lost. An older visit's whole-keyspace
+//! JSON snapshot (`kvlab.snapshot`) is read once, and replaced by the image at the next
+//! save.
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
@@ -8,6 +18,12 @@ use wasm_bindgen::JsCast;
 use super::engine;
 use super::state::{Entry, Tab};
 
+/// The keyspace as an RDB image, base64.
+pub const RDB_KEY: &str = "kvlab.rdb";
+/// What the image leaves out (probabilistic keys, configuration), as a JSON snapshot.
+pub const SIDECAR_KEY: &str = "kvlab.rdb.extra";
+pub const BAD_RDB_KEY: &str = "kvlab.rdb.bad";
+/// The JSON snapshot of earlier versions (read once, for migration).
 pub const SNAPSHOT_KEY: &str = "kvlab.snapshot";
 pub const BAD_SNAPSHOT_KEY: &str = "kvlab.snapshot.bad";
 pub const TRANSCRIPT_KEY: &str = "kvlab.transcript";
@@ -52,22 +68,55 @@ struct SavedTab {
 pub enum Boot {
     Nothing,
     Restored(usize),
-    /// The saved keyspace could not be read: why, and the raw text (kept for download).
-    Corrupt(String, String),
+    /// An older visit's JSON snapshot was read (it becomes an RDB image at the next save).
+    Migrated(usize),
+    /// The saved keyspace could not be read: why, and the raw text with a file name for
+    /// it (kept for download).
+    Corrupt(String, String, String),
 }
 
-/// Restores the keyspace saved by an earlier visit.
+/// Restores the keyspace saved by an earlier visit: the RDB image and its sidecar, or
+/// an older visit's JSON snapshot.
 pub fn load_keyspace() -> Boot {
+    if let Some(raw) = get(RDB_KEY) {
+        let loaded = crate::base64::decode(&raw)
+            .ok_or_else(|| "the stored image is not valid base64".to_string())
+            .and_then(|image| engine().borrow_mut().load_rdb(&image));
+        let n = match loaded {
+            Ok(n) => n,
+            Err(e) => {
+                let _ = set(BAD_RDB_KEY, &raw);
+                remove(RDB_KEY);
+                return Boot::Corrupt(e, raw, "kvlab-unreadable-dump.rdb.base64".into());
+            }
+        };
+        let Some(extra) = get(SIDECAR_KEY) else {
+            return Boot::Restored(n);
+        };
+        let merged = engine().borrow_mut().merge_json(&extra);
+        return match merged {
+            Ok(m) => Boot::Restored(n + m),
+            Err(e) => {
+                let _ = set(BAD_SNAPSHOT_KEY, &extra);
+                remove(SIDECAR_KEY);
+                Boot::Corrupt(
+                    e.to_string(),
+                    extra,
+                    "kvlab-unreadable-snapshot.json".into(),
+                )
+            }
+        };
+    }
     let Some(raw) = get(SNAPSHOT_KEY) else {
         return Boot::Nothing;
     };
     let result = engine().borrow_mut().restore_json(&raw);
     match result {
-        Ok(n) => Boot::Restored(n),
+        Ok(n) => Boot::Migrated(n),
         Err(e) => {
             let _ = set(BAD_SNAPSHOT_KEY, &raw);
             remove(SNAPSHOT_KEY);
-            Boot::Corrupt(e.to_string(), raw)
+            Boot::Corrupt(e.to_string(), raw, "kvlab-unreadable-snapshot.json".into())
         }
     }
 }
@@ -83,8 +132,15 @@ pub fn load_transcripts() -> Vec<(String, Vec<Entry>)> {
 /// Saves the keyspace and the transcripts. In-memory state is never touched, so a full
 /// quota only means the last save did not happen.
 pub fn save(tabs: &[Tab]) -> Result<(), String> {
-    let snapshot = engine().borrow().snapshot_json();
-    set(SNAPSHOT_KEY, &snapshot)?;
+    let (image, extra) = {
+        let e = engine();
+        let e = e.borrow();
+        (crate::base64::encode(&e.save_rdb()), e.sidecar_json())
+    };
+    set(RDB_KEY, &image)?;
+    set(SIDECAR_KEY, &extra)?;
+    // The older JSON snapshot has been replaced.
+    remove(SNAPSHOT_KEY);
     let saved: Vec<SavedTab> = tabs
         .iter()
         .map(|t| SavedTab {
@@ -103,13 +159,28 @@ pub fn save(tabs: &[Tab]) -> Result<(), String> {
 
 /// Offers `content` to the user as a file download.
 pub fn download(filename: &str, content: &str) {
+    let parts = js_sys::Array::of1(&content.into());
+    let mime = if filename.ends_with(".json") {
+        "application/json"
+    } else {
+        "text/plain"
+    };
+    download_parts(filename, &parts, mime);
+}
+
+/// Offers binary `content` (a dump.rdb) to the user as a file download.
+pub fn download_bytes(filename: &str, content: &[u8]) {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(content));
+    download_parts(filename, &parts, "application/octet-stream");
+}
+
+fn download_parts(filename: &str, parts: &js_sys::Array, mime: &str) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    let parts = js_sys::Array::of1(&content.into());
     let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("application/json");
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
+    opts.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_u8_array_sequence_and_options(parts, &opts) else {
         return;
     };
     let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {

@@ -126,10 +126,11 @@ pub enum PanelKind {
     TopK,
     TDigest,
     Sketches,
+    Rdb,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 21] = [
+    pub const ALL: [PanelKind; 22] = [
         PanelKind::Keyspace,
         PanelKind::Ttl,
         PanelKind::Stats,
@@ -151,6 +152,7 @@ impl PanelKind {
         PanelKind::TopK,
         PanelKind::TDigest,
         PanelKind::Sketches,
+        PanelKind::Rdb,
     ];
 
     pub fn title(self) -> &'static str {
@@ -176,6 +178,7 @@ impl PanelKind {
             PanelKind::TopK => "Top-K",
             PanelKind::TDigest => "t-digest",
             PanelKind::Sketches => "Sketches compared",
+            PanelKind::Rdb => "RDB explorer",
         }
     }
 
@@ -204,6 +207,7 @@ impl PanelKind {
             PanelKind::TopK => "Top-K",
             PanelKind::TDigest => "t-digest",
             PanelKind::Sketches => "스케치 비교",
+            PanelKind::Rdb => "RDB 탐색기",
         };
         lang.pick(self.title(), ko)
     }

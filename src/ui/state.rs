@@ -165,13 +165,21 @@ impl AppState {
                     );
                 }
             }
-            persist::Boot::Corrupt(why, raw) => s.notify(
+            persist::Boot::Migrated(n) => s.notify(
+                Level::Info,
+                both(
+                    format!("Restored {n} keys from your last visit. KV Lab now keeps your keyspace as an RDB image, as Redis does (dump.rdb)."),
+                    format!("지난번 방문 때의 키 {n}개를 복원했습니다. 이제 KV Lab은 Redis처럼 키스페이스를 RDB 이미지(dump.rdb)로 보관합니다."),
+                ),
+                None,
+            ),
+            persist::Boot::Corrupt(why, raw, file) => s.notify(
                 Level::Error,
                 both(
-                    format!("Your saved keyspace could not be loaded: {why}. KV Lab started with an empty keyspace; the unreadable snapshot is kept so you can download it."),
-                    format!("저장된 키스페이스를 불러오지 못했습니다: {why}. KV Lab은 빈 키스페이스로 시작했고, 읽지 못한 스냅숏은 내려받을 수 있도록 남겨 두었습니다."),
+                    format!("Your saved keyspace could not be loaded: {why}. KV Lab started without it; the unreadable data is kept so you can download it."),
+                    format!("저장된 키스페이스를 불러오지 못했습니다: {why}. KV Lab은 그것 없이 시작했고, 읽지 못한 데이터는 내려받을 수 있도록 남겨 두었습니다."),
                 ),
-                Some(("kvlab-unreadable-snapshot.json".into(), raw)),
+                Some((file, raw)),
             ),
         }
         for (label, transcript) in persist::load_transcripts() {
