@@ -242,3 +242,19 @@ impl Obj {
         }
     }
 }
+
+/// Whether Redis keeps this value as one of its shared integer objects (refcount
+/// INT_MAX in OBJECT REFCOUNT, "shared" in DEBUG OBJECT): a small integer string, unless
+/// maxmemory with an LRU/LFU policy needs each key to carry its own access data.
+pub fn is_shared_integer(v: &Value, maxmemory: u64, lru_or_lfu: bool) -> bool {
+    match v {
+        Value::Str {
+            bytes,
+            enc: StrEnc::Int,
+        } => {
+            let n = super::util::parse_i64(bytes).unwrap_or(-1);
+            (0..SHARED_INTEGERS).contains(&n) && (maxmemory == 0 || !lru_or_lfu)
+        }
+        _ => false,
+    }
+}

@@ -273,34 +273,7 @@ pub fn save_len(out: &mut Vec<u8>, len: u64) {
 /// Redis's `string2ll` as `rdbTryIntegerEncoding` and `lpStringToInt64` use it: a
 /// canonical decimal `long long` (no sign but `-`, no leading zeros, no `-0`).
 fn canonical_i64(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() > 20 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (neg, digits) = match s[0] {
-        b'-' => (true, &s[1..]),
-        _ => (false, s),
-    };
-    if digits.is_empty() || !(b'1'..=b'9').contains(&digits[0]) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add((c - b'0') as u64)?;
-    }
-    if neg {
-        if v > i64::MAX as u64 + 1 {
-            return None;
-        }
-        Some((v as i64).wrapping_neg())
-    } else {
-        i64::try_from(v).ok()
-    }
+    super::util::parse_i64(s)
 }
 
 /// `rdbEncodeInteger`: the special integer forms, for values that fit 32 bits.

@@ -2,7 +2,7 @@
 //! COPY, MOVE, RANDOMKEY, DBSIZE, FLUSHDB/FLUSHALL, SWAPDB, TOUCH, OBJECT.
 
 use super::{eq, int_arg, syntax};
-use crate::engine::object::{StrEnc, Value, SHARED_INTEGERS};
+
 use crate::engine::reply::errors;
 use crate::engine::util::glob_match;
 use crate::engine::{Ctx, Reply};
@@ -497,17 +497,11 @@ pub fn object_refcount(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Some(o) => {
             // Small integers are shared objects unless an LRU/LFU policy needs each key
             // to carry its own access time.
-            let shared = match &o.value {
-                Value::Str {
-                    bytes,
-                    enc: StrEnc::Int,
-                } => {
-                    let v = crate::engine::util::parse_i64(bytes).unwrap_or(-1);
-                    (0..SHARED_INTEGERS).contains(&v)
-                        && (maxmemory == 0 || !(policy.is_lru() || policy.is_lfu()))
-                }
-                _ => false,
-            };
+            let shared = crate::engine::object::is_shared_integer(
+                &o.value,
+                maxmemory,
+                policy.is_lru() || policy.is_lfu(),
+            );
             Reply::Int(if shared { i32::MAX as i64 } else { 1 })
         }
         None => Reply::Nil,

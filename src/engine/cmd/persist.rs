@@ -793,23 +793,17 @@ impl crate::engine::Engine {
 /// refcount, encoding, its serialized length (what DUMP's value takes) and LRU data,
 /// with the quicklist's node figures for lists.
 pub fn debug_object(ctx: &mut Ctx, key: &[u8]) -> Reply {
-    use crate::engine::object::{StrEnc, Value, SHARED_INTEGERS};
+    use crate::engine::object::Value;
     let db = ctx.db();
     let (policy, maxmemory) = (ctx.core.config.policy, ctx.core.config.maxmemory);
     let Some(o) = ctx.core.dbs[db].keys.get(key) else {
         return Reply::err("ERR no such key");
     };
-    let shared = match &o.value {
-        Value::Str {
-            bytes,
-            enc: StrEnc::Int,
-        } => {
-            let v = crate::engine::util::parse_i64(bytes).unwrap_or(-1);
-            (0..SHARED_INTEGERS).contains(&v)
-                && (maxmemory == 0 || !(policy.is_lru() || policy.is_lfu()))
-        }
-        _ => false,
-    };
+    let shared = crate::engine::object::is_shared_integer(
+        &o.value,
+        maxmemory,
+        policy.is_lru() || policy.is_lfu(),
+    );
     let mut ser = Vec::new();
     rdb::with_compression(ctx.core.rdb_compression(), || {
         rdb::save_object(&mut ser, &o.value)

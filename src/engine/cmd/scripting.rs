@@ -804,18 +804,7 @@ pub fn function_dump(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
 
 /// RDB's length encoding.
 fn rdb_save_len(out: &mut Vec<u8>, len: u64) {
-    if len < 1 << 6 {
-        out.push(len as u8);
-    } else if len < 1 << 14 {
-        out.push(0x40 | (len >> 8) as u8);
-        out.push(len as u8);
-    } else if len <= u32::MAX as u64 {
-        out.push(0x80);
-        out.extend_from_slice(&(len as u32).to_be_bytes());
-    } else {
-        out.push(0x81);
-        out.extend_from_slice(&len.to_be_bytes());
-    }
+    crate::engine::rdb::save_len(out, len)
 }
 
 /// Reads one RDB string at `*pos` (plain, integer-encoded or LZF-compressed).
