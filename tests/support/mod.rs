@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod keyspace;
+
 use std::io::{BufRead, BufReader, Read};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
