@@ -46,8 +46,8 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::OnceLock;
 
-use super::table::{self, Begin, CommandSpec, Find, Flags};
-use super::util::{glob_match, parse_i64};
+use super::table::{self, CommandSpec, Flags};
+use super::util::glob_match;
 
 /// The categories in Redis's order (ACL CAT, COMMAND INFO).
 pub const CATEGORIES: [&str; 21] = [
@@ -799,73 +799,15 @@ pub fn keys_with_perms(spec: &CommandSpec, argv: &[Vec<u8>]) -> Vec<(usize, u8)>
 /// getKeysUsingKeySpecs with each key's flags; None when a spec does not fit the
 /// arguments (then Redis's own key finders give no keys for a malformed call).
 fn keys_by_specs(specs: &[table::KeySpec], argv: &[Vec<u8>]) -> Option<Vec<(usize, u8)>> {
-    let argc = argv.len() as i64;
-    let mut out = Vec::new();
-    for s in specs {
-        if s.flags.contains("NOT_KEY") {
-            continue;
-        }
-        let first: i64 = match s.begin {
-            Begin::Index(i) => i as i64,
-            Begin::Keyword(word, from) => {
-                let from = from as i64;
-                let start = if from > 0 { from } else { argc + from };
-                let end = if from > 0 { argc - 1 } else { 1 };
-                let mut found = 0;
-                let mut i = start;
-                while i != end {
-                    if i >= argc || i < 1 {
-                        break;
-                    }
-                    if argv[i as usize].eq_ignore_ascii_case(word.as_bytes()) {
-                        found = i + 1;
-                        break;
-                    }
-                    i += if start <= end { 1 } else { -1 };
-                }
-                if found == 0 {
-                    continue;
-                }
-                found
-            }
-            Begin::Unknown => return None,
-        };
-        let (first, last, step) = match s.find {
-            Find::Range(lastkey, step, limit) => {
-                let last = if lastkey >= 0 {
-                    first + lastkey as i64
-                } else if limit == 0 {
-                    argc + lastkey as i64
-                } else {
-                    first + ((argc - first) / limit as i64 + lastkey as i64)
-                };
-                (first, last, step as i64)
-            }
-            Find::Keynum(idx, firstkey, step) => {
-                let at = first + idx as i64;
-                if idx as i64 >= argc || at >= argc {
-                    return None;
-                }
-                let n = parse_i64(&argv[at as usize]).filter(|n| *n >= 0)?;
-                let first = first + firstkey as i64;
-                (first, first + n - 1, step as i64)
-            }
-            Find::Unknown => return None,
-        };
-        if last >= argc || last < first || first >= argc {
-            return None;
-        }
-        let perm = perm_of(s.flags);
-        let mut i = first;
-        while i <= last {
-            out.push((i as usize, perm));
-            i += step.max(1);
-        }
-        if s.flags.contains("INCOMPLETE") {
-            return None;
-        }
+    let keys = table::spec_keys(specs, argv)?;
+    if keys.iter().any(|(_, s)| s.flags.contains("INCOMPLETE")) {
+        return None;
     }
-    Some(out)
+    Some(
+        keys.into_iter()
+            .map(|(i, s)| (i, perm_of(s.flags)))
+            .collect(),
+    )
 }
 
 /// Why a command was refused, with the argument at fault.

@@ -2188,6 +2188,18 @@ pub fn keys_in(spec: &CommandSpec, argv: &[Vec<u8>]) -> Option<Vec<usize>> {
 /// Redis's `getKeysUsingKeySpecs`; None where a spec is unknown or the arguments do not
 /// fit it.
 fn keys_by_specs(specs: &[KeySpec], argv: &[Vec<u8>]) -> Option<Vec<usize>> {
+    Some(
+        spec_keys(specs, argv)?
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect(),
+    )
+}
+
+/// The walk behind `getKeysUsingKeySpecs`: each key's position with the spec that found
+/// it (ACL reads the spec's flags for the permission a key needs). None where a spec is
+/// unknown or the arguments do not fit it; a spec that applies finds at least one key.
+pub fn spec_keys<'a>(specs: &'a [KeySpec], argv: &[Vec<u8>]) -> Option<Vec<(usize, &'a KeySpec)>> {
     let argc = argv.len() as i64;
     let mut out = Vec::new();
     for s in specs {
@@ -2246,7 +2258,7 @@ fn keys_by_specs(specs: &[KeySpec], argv: &[Vec<u8>]) -> Option<Vec<usize>> {
         }
         let mut i = first;
         while i <= last {
-            out.push(i as usize);
+            out.push((i as usize, s));
             i += step.max(1);
         }
     }
