@@ -58,29 +58,7 @@ impl CommandSpec {
     /// ACL categories as COMMAND INFO lists them: the explicit ones plus those implied by
     /// the flags, in Redis's category order.
     pub fn acl_categories(&self) -> Vec<String> {
-        const ORDER: &[&str] = &[
-            "keyspace",
-            "read",
-            "write",
-            "set",
-            "sortedset",
-            "list",
-            "hash",
-            "string",
-            "bitmap",
-            "hyperloglog",
-            "geo",
-            "stream",
-            "pubsub",
-            "admin",
-            "fast",
-            "slow",
-            "blocking",
-            "dangerous",
-            "connection",
-            "transaction",
-            "scripting",
-        ];
+        const ORDER: &[&str] = &super::acl::CATEGORIES;
         // A module command (RedisBloom's) has no ACL categories in Redis 7.0.
         if self.flags.contains(Flags::MODULE) {
             return Vec::new();
