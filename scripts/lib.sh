@@ -92,11 +92,14 @@ compare_servers() {
 
 # Starts redis-server on $RPORT and the release kvlab-server on $KPORT (pids in $rpid and
 # $kpid, both stopped when the script exits) and waits until both answer.
+# BENCH_PROFILE=perf builds with the quicker-to-build profile (for trying changes; the
+# figures in docs/ come from the release profile). Honours CARGO_TARGET_DIR.
 start_bench_servers() {
-  cargo build --release --quiet --bin kvlab-server
+  local profile=${BENCH_PROFILE:-release}
+  cargo build --profile "$profile" --quiet --bin kvlab-server
   redis-server --port "$RPORT" --save "" --appendonly no >/dev/null 2>&1 &
   rpid=$!
-  target/release/kvlab-server --port "$KPORT" >/dev/null 2>&1 &
+  "${CARGO_TARGET_DIR:-target}/$profile/kvlab-server" --port "$KPORT" >/dev/null 2>&1 &
   kpid=$!
   trap 'kill $rpid $kpid 2>/dev/null' EXIT
   for p in $RPORT $KPORT; do
