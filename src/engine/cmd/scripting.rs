@@ -287,6 +287,13 @@ impl Host for EngineHost<'_, '_> {
         }
         reply
     }
+
+    /// Redis's `luaRedisAclCheckCmdPermissionsCommand`: the command (or subcommand) by
+    /// name, arity unchecked, against the calling client's user; nothing is logged.
+    fn acl_check(&mut self, argv: &[Vec<u8>]) -> Option<bool> {
+        let spec = table::lookup(argv).ok()?;
+        Some(super::acl::check(self.ctx, spec, argv).is_ok())
+    }
 }
 
 /// EVAL's and FCALL's numkeys: the keys and the arguments after it.

@@ -76,12 +76,13 @@ redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REP
 redis.REDIS_VERSION = I.version
 redis.REDIS_VERSION_NUM = I.version_num
 
--- call, pcall, log, setresp, set_repl and sha1hex are Rust functions: like Redis's C
--- ones they keep the caller's frame (even in `return redis.call(...)`), so errors
+-- call, pcall, log, setresp, set_repl, sha1hex and acl_check_cmd are Rust functions:
+-- like Redis's C ones they keep the caller's frame (even in `return redis.call(...)`), so errors
 -- name the user's line. They raise Redis's error tables as MARK .. msg strings,
 -- which the handler and pcall turn back into {err = msg}.
 redis.call, redis.pcall, redis.log = I.call, I.pcall, I.log
 redis.setresp, redis.set_repl, redis.sha1hex = I.setresp, I.set_repl, I.sha1hex
+redis.acl_check_cmd = I.acl_check_cmd
 
 local function push_error(s)
   -- luaPushErrorBuff: "-CODE msg" keeps CODE, anything else gets ERR.
@@ -119,12 +120,6 @@ if mode == 'eval' then
   function redis.replicate_commands() return true end
   function redis.breakpoint() return false end
   function redis.debug() end
-end
-function redis.acl_check_cmd(...)
-  if select('#', ...) == 0 then
-    error({ err = 'ERR Please specify at least one argument for this redis lib call' }, 0)
-  end
-  return true
 end
 
 -- ---------------------------------------------------------------- libraries

@@ -52,6 +52,12 @@ pub trait Host {
     /// the protocol the script chose with `redis.setresp` (2 unless it did): some
     /// commands shape their replies by it (ZRANGE WITHSCORES pairs, HRANDFIELD).
     fn call(&mut self, argv: &[Vec<u8>], resp: u8) -> Reply;
+    /// `redis.acl_check_cmd`: whether the calling client's user may run `argv` (its
+    /// keys and channels checked too, arity not); None when no command has that name
+    /// (or subcommand).
+    fn acl_check(&mut self, _argv: &[Vec<u8>]) -> Option<bool> {
+        None
+    }
     /// `redis.log(level, ...)`: level 0..=3 (debug, verbose, notice, warning), the
     /// message being the arguments joined by spaces.
     fn log(&mut self, _level: i32, _msg: &[u8]) {}
@@ -378,6 +384,13 @@ impl Vm {
             )?;
         }
         i.raw_set(
+            "acl_check_cmd",
+            lua.create_function({
+                let slot = slot.clone();
+                move |lua, a: Variadic<Value>| host_call(lua, &slot, 3, a)
+            })?,
+        )?;
+        i.raw_set(
             "log",
             lua.create_function({
                 let slot = slot.clone();
@@ -684,7 +697,8 @@ fn valid_name(name: &[u8]) -> bool {
     !name.is_empty() && name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
-/// `I.host(op, ...)`: op 1 = redis.call, 0 = redis.pcall, 2 = redis.log.
+/// `I.host(op, ...)`: op 1 = redis.call, 0 = redis.pcall, 2 = redis.log,
+/// 3 = redis.acl_check_cmd.
 fn host_dispatch(
     lua: &Lua,
     host: &mut dyn Host,
@@ -718,7 +732,7 @@ fn host_dispatch(
         host.log(level, &msg);
         return Ok((Value::Nil, false));
     }
-    let raise = op == 1;
+    let raise = op != 0;
     let err = |lua: &Lua, msg: &str| -> omnilua::Result<(Value, bool)> {
         let t = lua.create_table()?;
         t.raw_set("err", msg)?;
@@ -743,6 +757,12 @@ fn host_dispatch(
                 )
             }
         }
+    }
+    if op == 3 {
+        return match host.acl_check(&argv) {
+            Some(ok) => Ok((Value::Boolean(ok), false)),
+            None => err(lua, "ERR Invalid command passed to redis.acl_check_cmd()"),
+        };
     }
     let reply = host.call(&argv, resp.get());
     if let Reply::Error(e) = &reply {
