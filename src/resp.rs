@@ -9,6 +9,11 @@ use crate::engine::Reply;
 pub const INLINE_MAX: usize = 64 * 1024;
 /// Most arguments in one multibulk request: Redis 7.0 takes any count up to INT_MAX.
 pub const MULTIBULK_MAX: i64 = i32::MAX as i64;
+/// Most arguments, and longest argument, a client that has not authenticated may send
+/// (Redis's processMultibulkBuffer: larger ones are a protocol error, the connection
+/// closed, so no one who may not log in can make the server hold much).
+pub const UNAUTH_MULTIBULK_MAX: i64 = 10;
+pub const UNAUTH_BULK_MAX: usize = 16384;
 /// What each argument costs beyond its bytes, for the query-buffer limit's count of a
 /// half-read request.
 const ARG_OVERHEAD: usize = 24;
@@ -76,6 +81,10 @@ pub struct RequestReader {
     bulk: Option<usize>,
     /// Bytes the arguments read so far of the request under way hold.
     held: usize,
+    /// Whether the client must still authenticate (Redis's authRequired): its counts
+    /// and lengths are then held to [`UNAUTH_MULTIBULK_MAX`] and [`UNAUTH_BULK_MAX`].
+    /// The server sets it before each read.
+    pub unauthenticated: bool,
 }
 
 impl RequestReader {
@@ -138,6 +147,9 @@ impl RequestReader {
                 Some(n) if n <= MULTIBULK_MAX => n,
                 _ => return Err(ProtocolError::new("invalid multibulk length")),
             };
+            if count > UNAUTH_MULTIBULK_MAX && self.unauthenticated {
+                return Err(ProtocolError::new("unauthenticated multibulk length"));
+            }
             if count <= 0 {
                 return Ok((nl + 2, true));
             }
@@ -179,6 +191,9 @@ impl RequestReader {
                         Some(n) if (0..=max_bulk).contains(&n) => n as usize,
                         _ => return Err(ProtocolError::new("invalid bulk length")),
                     };
+                    if len > UNAUTH_BULK_MAX && self.unauthenticated {
+                        return Err(ProtocolError::new("unauthenticated bulk length"));
+                    }
                     pos += nl + 2;
                     self.bulk = Some(len);
                     len
@@ -474,6 +489,36 @@ mod tests {
         assert_eq!(
             err(&[b'*'; INLINE_MAX + 1]),
             "ERR Protocol error: too big mbulk count string"
+        );
+    }
+
+    #[test]
+    fn an_unauthenticated_client_sends_small_requests() {
+        let read = |b: &[u8], unauth: bool| {
+            let mut r = RequestReader {
+                unauthenticated: unauth,
+                ..RequestReader::default()
+            };
+            r.read(b, 1 << 20).map_err(|e| e.text())
+        };
+        let many = b"*11\r\n";
+        let long = b"*2\r\n$16385\r\n";
+        assert_eq!(
+            read(many, true),
+            Err("ERR Protocol error: unauthenticated multibulk length".into())
+        );
+        assert_eq!(
+            read(long, true),
+            Err("ERR Protocol error: unauthenticated bulk length".into())
+        );
+        assert_eq!(read(many, false), Ok((5, false)));
+        assert_eq!(read(long, false), Ok((12, false)));
+        // At the limits, and the checks that come first.
+        assert_eq!(read(b"*10\r\n$16384\r\n", true), Ok((13, false)));
+        assert_eq!(read(b"*-1\r\n", true), Ok((5, true)));
+        assert_eq!(
+            read(b"*2\r\n$2000000\r\n", true),
+            Err("ERR Protocol error: invalid bulk length".into())
         );
     }
 

@@ -75,15 +75,26 @@ fn attempt(port: u16, input: &[u8]) -> Outcome {
 
 /// PING on a new connection answers PONG: the server still serves everyone else.
 fn still_answers(port: u16) -> bool {
+    answers_with(port, "")
+}
+
+/// PING answers PONG on a new connection that first sends `login` (an AUTH line, or
+/// nothing when no password is set).
+fn answers_with(port: u16, login: &str) -> bool {
     let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(30)));
-    if s.write_all(b"PING\r\n").is_err() {
+    if s.write_all(format!("{login}PING\r\n").as_bytes()).is_err() {
         return false;
     }
-    let mut buf = [0u8; 7];
-    s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
+    let want: &[u8] = if login.is_empty() {
+        b"+PONG\r\n"
+    } else {
+        b"+OK\r\n+PONG\r\n"
+    };
+    let mut buf = vec![0u8; want.len()];
+    s.read_exact(&mut buf).is_ok() && buf == want
 }
 
 fn cases() -> Vec<(&'static str, Vec<u8>)> {
@@ -217,10 +228,79 @@ fn cases() -> Vec<(&'static str, Vec<u8>)> {
 
 #[test]
 fn hostile_input_gets_what_redis_gives() {
-    let real = support::redis_server(&[]);
-    let ours = support::kvlab_server(&[]);
+    compare(&[], "", cases(), "hostile input");
+}
+
+/// The cases for a server with a password: until a client authenticates, a request may
+/// have at most 10 arguments of at most 16 KB each (Redis 7.0's processMultibulkBuffer).
+fn unauthenticated_cases() -> Vec<(&'static str, Vec<u8>)> {
+    let auth = "*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n";
+    let echo = |n: usize| format!("*2\r\n$4\r\nECHO\r\n${n}\r\n{}\r\n", "x".repeat(n));
+    let eleven = format!("*11\r\n{}", "$1\r\nx\r\n".repeat(11));
+    let s = |v: String| v.into_bytes();
+    vec![
+        ("11 arguments", s(eleven.clone())),
+        (
+            "10 arguments",
+            s(format!("*10\r\n{}", "$4\r\nPING\r\n".repeat(10))),
+        ),
+        ("a 16385-byte argument", s(echo(16385))),
+        ("a 16384-byte argument", s(echo(16384))),
+        (
+            "a 1 GB bulk header",
+            b"*2\r\n$4\r\nECHO\r\n$1000000000\r\n".to_vec(),
+        ),
+        (
+            "a refused command, then 11 arguments",
+            s(format!("*1\r\n$4\r\nPING\r\n{eleven}")),
+        ),
+        (
+            "a wrong password, then 11 arguments",
+            s(format!("*2\r\n$4\r\nAUTH\r\n$2\r\nno\r\n{eleven}")),
+        ),
+        ("AUTH, then 11 arguments", s(format!("{auth}{eleven}"))),
+        (
+            "AUTH, then a 16385-byte argument",
+            s(format!("{auth}{}", echo(16385))),
+        ),
+        (
+            "AUTH, RESET, then 11 arguments",
+            s(format!("{auth}*1\r\n$5\r\nRESET\r\n{eleven}")),
+        ),
+        (
+            "a negative count, then 11 arguments",
+            s(format!("*-1\r\n{eleven}")),
+        ),
+        ("an invalid count first", b"*11x\r\n".to_vec()),
+        (
+            "a bulk length over proto-max-bulk-len",
+            b"*1\r\n$999999999999\r\n".to_vec(),
+        ),
+        (
+            "an inline request of 12 words",
+            b"PING a b c d e f g h i j k\r\n".to_vec(),
+        ),
+    ]
+}
+
+#[test]
+fn unauthenticated_requests_are_kept_small_as_redis_does() {
+    compare(
+        &["--requirepass", "pw"],
+        "AUTH pw\r\n",
+        unauthenticated_cases(),
+        "unauthenticated requests",
+    );
+}
+
+/// Runs every case against both servers (started with `flags`), all at once, and
+/// asserts the same outcome from each and that kvlab-server still answers (to a client
+/// that sends `login` first).
+fn compare(flags: &[&str], login: &'static str, cases: Vec<(&'static str, Vec<u8>)>, what: &str) {
+    let real = support::redis_server(flags);
+    let ours = support::kvlab_server(flags);
     let (rp, kp) = (real.port, ours.port);
-    let runs: Vec<_> = cases()
+    let runs: Vec<_> = cases
         .into_iter()
         .map(|(name, input)| {
             std::thread::spawn(move || {
@@ -230,7 +310,7 @@ fn hostile_input_gets_what_redis_gives() {
                 };
                 let b = attempt(kp, &input);
                 let a = theirs.join().expect("redis-server case");
-                (name, a, b, still_answers(kp))
+                (name, a, b, answers_with(kp, login))
             })
         })
         .collect();
@@ -247,8 +327,8 @@ fn hostile_input_gets_what_redis_gives() {
             failures.push(format!("{name}: kvlab-server stopped answering PING"));
         }
     }
-    assert!(still_answers(kp), "kvlab-server stopped answering");
-    println!("hostile input: {total} cases, the same outcome from both servers");
+    assert!(answers_with(kp, login), "kvlab-server stopped answering");
+    println!("{what}: {total} cases, the same outcome from both servers");
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 

@@ -836,6 +836,10 @@ mod native {
                         }
                     }
                     while paused_until.is_none() && !blocked && !close {
+                        // Redis's authRequired, before each request (AUTH or RESET may
+                        // have changed it): small requests only until then.
+                        reader.unauthenticated = eng.client(id).is_some_and(|c| !c.authenticated)
+                            && eng.core.acl.auth_required();
                         match reader.read(&inbuf[pos..], max_bulk) {
                             Ok((used, true)) if reader.argv().is_empty() => pos += used,
                             Ok((used, true)) => {
