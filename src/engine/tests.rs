@@ -424,3 +424,35 @@ fn blocking_commands_do_not_block_inside_exec_and_disconnect_forgets_watches() {
     assert_eq!(e.core.watches.watched_keys(), 0);
     assert_eq!(e.core.watches.watching_clients(), 0);
 }
+
+/// CLIENT PAUSE as the page drives it (src/ui/exec.rs): before running a tab's command
+/// it asks [`Engine::postponed`]; a held command is asked about again on each tick,
+/// under the engine's clock, and runs once the pause ends or is lifted.
+#[test]
+fn client_pause_holds_writes_until_it_ends_under_the_clock() {
+    let (mut e, clock, a) = engine();
+    let b = e.connect("test:2", "test:0");
+    let words = |l: &str| {
+        l.split(' ')
+            .map(|w| w.as_bytes().to_vec())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run(&mut e, a, "CLIENT PAUSE 1000 WRITE"), Reply::ok());
+    let end = clock.now_ms() + 1000;
+    assert_eq!(e.postponed(b, &words("SET k v")), Some(end));
+    // Reads go through a WRITE pause; the pausing client's own writes wait too.
+    assert_eq!(e.postponed(b, &words("GET k")), None);
+    assert_eq!(e.postponed(a, &words("DEL k")), Some(end));
+    assert!(!e.pause_lifted());
+    // Still paused at the end's very millisecond (Redis unpauses once end < now).
+    clock.advance(1000);
+    assert_eq!(e.postponed(b, &words("SET k v")), Some(end));
+    clock.advance(1);
+    assert_eq!(e.postponed(b, &words("SET k v")), None);
+    assert!(e.pause_lifted());
+    // Lifted early by another client.
+    assert_eq!(run(&mut e, a, "CLIENT PAUSE 100000"), Reply::ok());
+    assert!(e.postponed(b, &words("GET k")).is_some());
+    assert_eq!(run(&mut e, b, "CLIENT UNPAUSE"), Reply::ok());
+    assert_eq!(e.postponed(b, &words("GET k")), None);
+}

@@ -82,6 +82,7 @@ pub fn app() -> Html {
                         client: *client,
                         text: text.to_string(),
                         is_error: reply.is_error(),
+                        paused: false,
                     })
                 }
                 Feed::Pushed {
@@ -93,6 +94,16 @@ pub fn app() -> Html {
                     text: text.to_string(),
                     count: replies.len().max(1),
                 }),
+                // A command a pause held ran: its reply fills its pending entry.
+                Feed::Ran(o) if o.resumed => {
+                    *changed.borrow_mut() += 1;
+                    d.dispatch(Action::Deliver {
+                        client: o.client,
+                        text: o.text.clone(),
+                        is_error: o.is_error(),
+                        paused: true,
+                    })
+                }
                 Feed::Ran(_) | Feed::Background(_) | Feed::Replaced => *changed.borrow_mut() += 1,
                 Feed::Before { .. } => {}
             }))

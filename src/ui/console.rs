@@ -234,13 +234,19 @@ pub fn console(props: &ConsoleProps) -> Html {
     };
     let hint = help::hint(&typed);
     let prompt = exec::prompt_for(tab.client);
-    let blocked = super::engine().borrow().is_blocked(tab.client);
+    let held = exec::is_held(tab.client);
+    let blocked = held || super::engine().borrow().is_blocked(tab.client);
     let reading = exec::reading_mode(tab.client);
     let stop = {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| stop_reading(&state))
     };
     let placeholder = match (blocked, reading) {
+        (true, _) if held => tr(
+            lang,
+            "paused: CLIENT PAUSE holds this client's command until the pause ends (another tab can CLIENT UNPAUSE)",
+            "일시 정지: CLIENT PAUSE가 끝날 때까지 이 클라이언트의 명령이 기다립니다 (다른 탭에서 CLIENT UNPAUSE 가능)",
+        ),
         (true, _) => tr(
             lang,
             "blocked: waiting for data or the timeout (another client tab can push)",
@@ -439,7 +445,9 @@ fn entry_view(props: &EntryProps) -> Html {
                     html! { <button class="copy" onclick={copy} title={tr(lang, "Copy the reply", "응답 복사")} aria-label={tr(lang, "Copy the reply", "응답 복사")}>{ tr(lang, "copy", "복사") }</button> }
                 } else { html! {} } }
             </div>
-            { if e.pending {
+            { if e.pending && e.paused {
+                html! { <pre class="reply pending">{ tr(lang, "(paused… CLIENT PAUSE holds it; it runs when the pause ends or another client runs CLIENT UNPAUSE)", "(일시 정지… CLIENT PAUSE가 붙잡고 있습니다. 일시 정지가 끝나거나 다른 클라이언트가 CLIENT UNPAUSE를 실행하면 실행됩니다)") }</pre> }
+            } else if e.pending {
                 html! { <pre class="reply pending">{ tr(lang, "(waiting… another client can wake this one)", "(대기 중… 다른 클라이언트가 깨울 수 있습니다)") }</pre> }
             } else {
                 match loaded_sha(e) {

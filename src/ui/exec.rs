@@ -9,6 +9,11 @@
 //! it in a transcript. Background work (active expiry, a blocked client's late reply)
 //! goes on the feed too.
 //!
+//! CLIENT PAUSE holds a tab's command as Redis postpones a connection's: [`execute`]
+//! asks `Engine::postponed` first, and a held command waits (its tab pending, its input
+//! closed) until a tick or another tab's command finds the pause over or lifted under
+//! the engine's clock; it then runs and is published as a `resumed` outcome.
+//!
 //! Data flows one way: input → `Engine::execute` → outcome → feed → panels. Nothing here
 //! runs inside a reducer, so a subscriber may dispatch to its own reducer freely.
 
@@ -43,7 +48,13 @@ pub struct Outcome {
     /// A panel's command shown summarised: not replayable, so kept out of the history.
     pub summarised: bool,
     /// A blocking command that parked: its reply comes later as [`Feed::Delivered`].
+    /// Or a command CLIENT PAUSE holds (`held`): it runs later, as a `resumed` outcome.
     pub pending: bool,
+    /// Held by CLIENT PAUSE: not run yet (no reply, no events, not on the feed).
+    pub held: bool,
+    /// A held command that ran once the pause let it: its reply belongs in the pending
+    /// transcript entry its `held` outcome left (the app puts it there).
+    pub resumed: bool,
 }
 
 impl Outcome {
@@ -227,9 +238,64 @@ fn answered(client: u64, db: usize, line: &str, argv: Vec<Vec<u8>>, text: String
         line: line.to_string(),
         summarised: false,
         pending: false,
+        held: false,
+        resumed: false,
     });
     publish(&Feed::Ran(&o));
     o
+}
+
+/// A command CLIENT PAUSE holds (Redis's BLOCKED_POSTPONE), waiting in arrival order.
+struct Held {
+    client: u64,
+    db: usize,
+    line: String,
+    argv: Vec<Vec<u8>>,
+    summarised: bool,
+}
+
+thread_local! {
+    static HELD: RefCell<std::collections::VecDeque<Held>> = RefCell::default();
+}
+
+/// Whether `client` has a command CLIENT PAUSE holds (its tab waits, as a blocked one).
+pub fn is_held(client: u64) -> bool {
+    HELD.with(|h| h.borrow().iter().any(|c| c.client == client))
+}
+
+/// Runs the held commands the pause lets run now (it ended, was lifted, or became a
+/// WRITE pause that lets reads through), each client's in order: a client whose first
+/// held command still waits keeps the rest waiting too, as a connection's later
+/// requests wait behind a postponed one. Called after every command and every tick.
+fn release_held() {
+    loop {
+        let next = HELD.with(|h| {
+            let mut h = h.borrow_mut();
+            if h.is_empty() {
+                return None;
+            }
+            let eng = engine();
+            let mut eng = eng.borrow_mut();
+            // A tab closed, or everything reset: its commands go with its client.
+            h.retain(|c| eng.client(c.client).is_some());
+            let mut waiting = Vec::new();
+            let i = h.iter().position(|c| {
+                if waiting.contains(&c.client) {
+                    return false;
+                }
+                let still = eng.postponed(c.client, &c.argv).is_some();
+                if still {
+                    waiting.push(c.client);
+                }
+                !still
+            })?;
+            h.remove(i)
+        });
+        let Some(c) = next else {
+            return;
+        };
+        run(c.client, c.db, c.line, c.argv, c.summarised, true);
+    }
 }
 
 fn execute(
@@ -238,6 +304,48 @@ fn execute(
     line: String,
     argv: Vec<Vec<u8>>,
     summarised: bool,
+) -> Rc<Outcome> {
+    // CLIENT PAUSE: the command waits (after any of this client's that already wait),
+    // shown pending in its tab until the pause ends or CLIENT UNPAUSE lifts it.
+    if is_held(client) || engine().borrow_mut().postponed(client, &argv).is_some() {
+        let tx = in_multi(client);
+        HELD.with(|h| {
+            h.borrow_mut().push_back(Held {
+                client,
+                db,
+                line: line.clone(),
+                argv: argv.clone(),
+                summarised,
+            })
+        });
+        return Rc::new(Outcome {
+            client,
+            db,
+            tx,
+            argv,
+            reply: Some(Reply::Blocked),
+            text: String::new(),
+            events: Vec::new(),
+            line,
+            summarised,
+            pending: true,
+            held: true,
+            resumed: false,
+        });
+    }
+    let o = run(client, db, line, argv, summarised, false);
+    release_held();
+    o
+}
+
+/// Runs a command now and publishes what it did; `resumed` for one a pause held.
+fn run(
+    client: u64,
+    db: usize,
+    line: String,
+    argv: Vec<Vec<u8>>,
+    summarised: bool,
+    resumed: bool,
 ) -> Rc<Outcome> {
     publish(&Feed::Before {
         client,
@@ -275,6 +383,8 @@ fn execute(
         events,
         line,
         summarised,
+        held: false,
+        resumed,
     });
     publish(&Feed::Ran(&o));
     deliver_blocked();
@@ -401,8 +511,8 @@ fn deliver_blocked() {
     }
 }
 
-/// One background step, `hz` times a second: the active expire cycle, and the replies
-/// of blocked clients whose timeout passed.
+/// One background step, `hz` times a second: the active expire cycle, the replies of
+/// blocked clients whose timeout passed, and the commands a pause that ended held.
 pub fn tick() {
     let events = {
         let eng = engine();
@@ -415,6 +525,7 @@ pub fn tick() {
     }
     deliver_blocked();
     deliver_pushes();
+    release_held();
 }
 
 /// A panel's own model: kept across renders and never cloned (a panel may hold large

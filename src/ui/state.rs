@@ -30,6 +30,9 @@ pub struct Entry {
     /// A blocking command still waiting for its reply.
     #[serde(default)]
     pub pending: bool,
+    /// Pending because CLIENT PAUSE holds it (not run yet), not blocked on a key.
+    #[serde(default)]
+    pub paused: bool,
     /// Not a command: what the client received on its own (Pub/Sub messages, MONITOR
     /// lines) or a note about its connection. Shown without a command line.
     #[serde(default)]
@@ -94,6 +97,8 @@ pub enum Action {
         client: u64,
         text: String,
         is_error: bool,
+        /// For a command CLIENT PAUSE held (its entry is `paused`).
+        paused: bool,
     },
     /// What a client received on its own (messages, MONITOR lines, a note): appended
     /// to its tab's transcript, and counted unread if that tab is not in front.
@@ -239,6 +244,7 @@ impl AppState {
                 is_error: o.is_error(),
                 summarised: o.summarised,
                 pending: o.pending,
+                paused: o.held,
                 stream: false,
             }));
             trim(&mut tab.transcript);
@@ -298,17 +304,26 @@ impl Reducible for AppState {
                 client,
                 text,
                 is_error,
+                paused,
             } => {
                 if let Some(entry) = s
                     .tabs
                     .iter_mut()
                     .find(|t| t.client == client)
-                    .and_then(|t| t.transcript.iter_mut().rev().find(|e| e.pending))
+                    .and_then(|t| {
+                        if paused {
+                            // The oldest held one: a client's held commands run in order.
+                            t.transcript.iter_mut().find(|e| e.pending && e.paused)
+                        } else {
+                            t.transcript.iter_mut().rev().find(|e| e.pending)
+                        }
+                    })
                 {
                     let e = Rc::make_mut(entry);
                     e.output = text;
                     e.is_error = is_error;
                     e.pending = false;
+                    e.paused = false;
                 }
             }
             Action::Stream {
@@ -325,6 +340,7 @@ impl Reducible for AppState {
                         is_error: false,
                         summarised: true,
                         pending: false,
+                        paused: false,
                         stream: true,
                     }));
                     trim(&mut tab.transcript);
