@@ -27,7 +27,8 @@ trap 'rm -f "$TMP"' EXIT
   echo "# Load and attack: kvlab-server beside redis-server"
   echo
   echo "Written by \`bash scripts/load-test.sh\` ($(date -u +%Y-%m-%d), $(nproc) cores,"
-  echo "$(redis-server --version | grep -o 'v=[0-9.]*'), kvlab-server $PROFILE build). Both"
+  echo "$(redis-server --version | grep -o 'v=[0-9.]*'), kvlab-server $PROFILE build; load average"
+  echo "$(uptime | sed 's/.*load average: //') at the start, the machine shared with other builds). Both"
   echo "servers get the same clients and requests in the same run (\`tests/load.rs\`); every"
   echo "figure is the server's resident memory (VmRSS from /proc/PID/status) after the phase."
   echo "Every good client was answered by both servers and both kept running; after each"
@@ -50,6 +51,67 @@ for n in "${SIZES[@]}"; do
   } >> "$TMP"
 done
 rm -f "$TMP.run"
+
+# redis-benchmark with as many clients, one request in flight each (-P 1), SET then GET,
+# against both servers in the same run, alternating, the better of two runs kept. CPU
+# µs per request is the server's own (utime + stime from /proc/PID/stat over the run).
+BENCH_N="${BENCH_N:-200000}"
+RPORT="${RPORT:-16381}" KPORT="${KPORT:-16382}"
+say "redis-benchmark: ${SIZES[*]} clients, $BENCH_N requests per run"
+redis-server --port "$RPORT" --save '' --appendonly no --maxclients 10100 >/dev/null 2>&1 &
+rpid=$!
+"${CARGO_TARGET_DIR:-target}/$PROFILE/kvlab-server" --port "$KPORT" --maxclients 10100 >/dev/null 2>&1 &
+kpid=$!
+trap 'rm -f "$TMP"; kill $rpid $kpid 2>/dev/null' EXIT
+for p in $RPORT $KPORT; do
+  for _ in $(seq 100); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done
+done
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# Prints "requests/s cpu-µs-per-request" for one run.
+bench_run() {
+  local port=$1 pid=$2 c=$3 t=$4 before after rps
+  before=$(ticks "$pid")
+  rps=$(redis-benchmark -p "$port" -c "$c" -n "$BENCH_N" -P 1 -t "$t" --csv 2>/dev/null \
+    | awk -F'"' 'NR == 2 {print $4}' || true)
+  after=$(ticks "$pid")
+  awk -v r="${rps:-0}" -v d=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$BENCH_N" \
+    'BEGIN{printf "%s %.2f\n", r, d / hz * 1e6 / n}'
+}
+LOAD_BEFORE=$(uptime | sed 's/.*load average: //')
+bench_rows=""
+for c in "${SIZES[@]}"; do
+  for t in set get; do
+    best_r=0 best_k=0 cpu_r=0 cpu_k=0
+    for _ in 1 2; do
+      read -r r rc <<<"$(bench_run "$RPORT" "$rpid" "$c" "$t")"
+      read -r k kc <<<"$(bench_run "$KPORT" "$kpid" "$c" "$t")"
+      if awk -v a="$r" -v b="$best_r" 'BEGIN{exit !(a>b)}'; then best_r=$r; cpu_r=$rc; fi
+      if awk -v a="$k" -v b="$best_k" 'BEGIN{exit !(a>b)}'; then best_k=$k; cpu_k=$kc; fi
+    done
+    line=$(awk -v c="$c" -v t="${t^^}" -v r="$best_r" -v k="$best_k" -v rc="$cpu_r" -v kc="$cpu_k" \
+      'BEGIN{printf "| %s | %s | %d | %d | %.2f× | %.2f | %.2f |", c, t, r, k, (r>0 ? k/r : 0), rc, kc}')
+    echo "$line"
+    bench_rows+="$line"$'\n'
+  done
+done
+LOAD_AFTER=$(uptime | sed 's/.*load average: //')
+kill $rpid $kpid 2>/dev/null || true
+trap 'rm -f "$TMP"' EXIT
+{
+  echo "## redis-benchmark with many clients"
+  echo
+  echo "\`redis-benchmark -c C -n $BENCH_N -P 1 -t set\` (then \`get\`) against both servers in"
+  echo "the same run, alternating, the better of two runs each; both servers started with"
+  echo "\`--maxclients 10100\`. CPU is the server's own (utime + stime over the run) per"
+  echo "request. The machine was shared with other builds: load average (1, 5, 15 min)"
+  echo "$LOAD_BEFORE before and $LOAD_AFTER after on $(nproc) cores, so requests/s are"
+  echo "noisy; the ratio and the CPU per request are the figures to read."
+  echo
+  echo "| clients | test | redis-server req/s | kvlab-server req/s | kvlab / redis | redis µs CPU/req | kvlab µs CPU/req |"
+  echo "|---:|---|---:|---:|---:|---:|---:|"
+  printf '%s' "$bench_rows"
+  echo
+} >> "$TMP"
 cat >> "$TMP" <<'TEXT'
 ## Reading the tables
 
