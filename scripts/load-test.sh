@@ -132,9 +132,9 @@ cat >> "$TMP" <<'TEXT'
   proto-max-bulk-len).
 - redis-benchmark with one request in flight per client (-P 1) makes every request a
   round trip: with 1,000 or 10,000 clients both servers spend about the same CPU per
-  request (the last two columns), and requests/s follow the machine's load more than the
-  server (on a busy 2-core machine they vary by a quarter from run to run), so a ratio
-  above or below 1.0× by less than that says no more than "about even".
+  request (the last two columns). Requests/s on a busy shared machine follow its load as
+  much as the servers, so a ratio near 1.0× (0.8× to 1.25× here, the two tests of one
+  size disagreeing in direction) reads as "about even".
 TEXT
 mv "$TMP" "$OUT"
 trap - EXIT
