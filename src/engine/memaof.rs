@@ -233,7 +233,17 @@ impl Core {
     }
 }
 
-/// What a simulated machine crash and restart did.
+/// How the server went down.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Crash {
+    /// The process died (kill -9, DEBUG CRASH-AND-RECOVER): what it had written to
+    /// its files is in the kernel's page cache and survives.
+    Process,
+    /// The machine lost power: only what was fsynced survives.
+    Power,
+}
+
+/// What a simulated crash and restart did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CrashReport {
     /// Loaded from the AOF (true) or from the last RDB image (false).
@@ -249,11 +259,13 @@ pub struct CrashReport {
 }
 
 impl crate::engine::Engine {
-    /// The machine running the server loses power and the server starts again: with
-    /// `appendonly yes` it loads the AOF (the base and what was fsynced), otherwise the
-    /// last RDB image SAVE, BGSAVE or a save point made (nothing: an empty keyspace).
-    /// Without a host only (the browser's files are the engine's memory).
-    pub fn crash_restart(&mut self) -> Result<CrashReport, String> {
+    /// The server crashes and starts again: with `appendonly yes` it loads the AOF (the
+    /// base and the incremental part; after a power loss only what was fsynced),
+    /// otherwise the last RDB image SAVE, BGSAVE or a save point made (none: an empty
+    /// keyspace). As a new process it starts with fresh statistics; the configuration
+    /// stays (as if CONFIG REWRITE had put it in the config file). Without a host only
+    /// (the browser's files are the engine's memory).
+    pub fn crash_restart(&mut self, how: Crash) -> Result<CrashReport, String> {
         if self.core.aof_host.is_some() || self.core.persist.host.is_some() {
             return Err("a server with files crashes for real".into());
         }
@@ -261,6 +273,11 @@ impl crate::engine::Engine {
         let keys_before = self.core.dbs.iter().map(|d| d.keys.len()).sum();
         let changes_lost = self.core.stats.dirty;
         let from_aof = self.core.mem_aof.on;
+        if from_aof && how == Crash::Process {
+            // Everything appended was written before its reply went out.
+            self.core.mem_aof_append();
+            self.core.mem_aof.sync(self.core.now);
+        }
         let commands_lost = if from_aof {
             self.core.mem_aof.unsynced_commands()
         } else {
@@ -287,10 +304,23 @@ impl crate::engine::Engine {
             self.core.libraries.clear();
             self.core.functions = None;
         }
-        // A server starting considers its data saved (initServer).
-        self.core.stats.dirty = 0;
-        self.core.persist.lastsave = self.core.now.div_euclid(1000);
-        self.core.persist.bgsave_in_progress = false;
+        // A new process: fresh statistics, and its data counts as saved (initServer).
+        self.core.stats = Default::default();
+        self.core.cmdstats.clear();
+        let image = self.core.persist.last_image.take();
+        let (loaded, expired) = (
+            self.core.persist.last_load_keys_loaded,
+            self.core.persist.last_load_keys_expired,
+        );
+        self.core.persist = crate::engine::cmd::persist::Persist::new(self.core.now);
+        self.core.persist.last_image = image;
+        self.core.persist.last_load_keys_loaded = loaded;
+        self.core.persist.last_load_keys_expired = expired;
+        let (current, base) = (self.core.aof.current_size, self.core.aof.base_size);
+        self.core.aof = Default::default();
+        self.core.aof.current_size = current;
+        self.core.aof.base_size = base;
+        self.core.aof.rewrite_base_size = current;
         let keys_after = self.core.dbs.iter().map(|d| d.keys.len()).sum();
         Ok(CrashReport {
             from_aof,
@@ -360,6 +390,10 @@ mod tests {
         fn setup(fsync: &str) -> (Engine, ManualClock, u64) {
             let clock = ManualClock::new(1_700_000_000_000);
             let mut e = Engine::new(Box::new(clock.clone()), 7);
+            e.core
+                .config
+                .set_startup("enable-debug-command", "yes")
+                .unwrap();
             let id = e.connect("test:1", "test:0");
             e.exec_words(id, &format!("CONFIG SET appendfsync {fsync}"));
             (e, clock, id)
@@ -402,7 +436,7 @@ mod tests {
             clock.advance(1000);
             e.tick();
             e.exec_words(id, "SET k2 b");
-            let r = e.crash_restart().unwrap();
+            let r = e.crash_restart(super::super::Crash::Power).unwrap();
             assert!(r.from_aof && r.had_file);
             assert_eq!((r.keys_before, r.keys_after, r.commands_lost), (2, 1, 1));
             assert_eq!(
@@ -412,7 +446,7 @@ mod tests {
             // Under always nothing acknowledged is lost.
             e.exec_words(id, "CONFIG SET appendfsync always");
             e.exec_words(id, "SET k3 c");
-            let r = e.crash_restart().unwrap();
+            let r = e.crash_restart(super::super::Crash::Power).unwrap();
             assert_eq!((r.keys_after, r.commands_lost), (2, 0));
         }
 
@@ -420,14 +454,14 @@ mod tests {
         fn without_the_aof_a_crash_goes_back_to_the_last_save() {
             let (mut e, clock, id) = setup("everysec");
             e.exec_words(id, "SET k1 a");
-            let r = e.crash_restart().unwrap();
+            let r = e.crash_restart(super::super::Crash::Power).unwrap();
             assert!(!r.had_file);
             assert_eq!((r.keys_after, r.changes_lost), (0, 1));
             e.exec_words(id, "SET k1 a");
             e.exec_words(id, "BGSAVE");
             e.exec_words(id, "SET k2 b");
             e.exec_words(id, "SET k3 c");
-            let r = e.crash_restart().unwrap();
+            let r = e.crash_restart(super::super::Crash::Power).unwrap();
             assert_eq!((r.keys_after, r.changes_lost), (1, 2));
             // A save point fires from the background tick, with no host.
             let set_save = ["CONFIG", "SET", "save", "5 2"].map(|w| w.as_bytes().to_vec());
@@ -437,8 +471,27 @@ mod tests {
             clock.advance(6000);
             e.tick();
             assert_eq!(e.core.stats.dirty, 0);
-            let r = e.crash_restart().unwrap();
+            let r = e.crash_restart(super::super::Crash::Power).unwrap();
             assert_eq!((r.keys_after, r.changes_lost), (3, 0));
+        }
+
+        #[test]
+        fn debug_crash_and_recover_keeps_what_the_files_hold() {
+            let (mut e, _clock, id) = setup("everysec");
+            e.exec_words(id, "SET k1 a");
+            assert_eq!(e.exec_words(id, "DEBUG CRASH-AND-RECOVER"), Reply::Closed);
+            assert_eq!(e.exec_words(id, "EXISTS k1"), Reply::Int(0));
+            assert_eq!(
+                e.exec_words(id, "DEBUG CRASH-AND-RECOVER x"),
+                Reply::err("ERR value is not an integer or out of range")
+            );
+            e.exec_words(id, "CONFIG SET appendonly yes");
+            e.exec_words(id, "SET k2 b EX 100");
+            assert_eq!(e.exec_words(id, "DEBUG CRASH-AND-RECOVER 0"), Reply::Closed);
+            // Written, not yet fsynced: a process crash keeps it, TTL included.
+            assert_eq!(e.exec_words(id, "TTL k2"), Reply::Int(100));
+            assert_eq!(e.core.aof.rewrites, 0);
+            assert_eq!(e.core.stats.dirty, 0);
         }
     }
 }

@@ -266,6 +266,8 @@ pub struct Core {
     pub aof_host: Option<Box<dyn aof::AofHost>>,
     /// Without a host (the browser), the AOF kept in memory.
     pub mem_aof: memaof::MemAof,
+    /// DEBUG CRASH-AND-RECOVER asked for a restart, done once its command returns.
+    pub restart_pending: Option<memaof::Crash>,
     /// ACL users, the ACL log, and the ACL file's store (see `acl.rs`).
     pub acl: acl::Acl,
     /// CLIENT PAUSE's pause and CLIENT KILL's victims, for the host.
@@ -474,6 +476,7 @@ impl Engine {
                 aof: aof::AofStatus::default(),
                 aof_host: None,
                 mem_aof: Default::default(),
+                restart_pending: None,
                 acl,
                 admin: Default::default(),
             },
@@ -833,6 +836,9 @@ impl Engine {
         let reply = self.execute_command(id, argv);
         if self.core.prop.on {
             self.flush_propagated();
+        }
+        if let Some(kind) = self.core.restart_pending.take() {
+            let _ = self.crash_restart(kind);
         }
         if !self.core.reply_modes_used {
             return reply;
