@@ -5,8 +5,8 @@
 // page shows the state; nothing measures time.
 const { test, expect } = require('@playwright/test');
 
-async function run(page, line) {
-  const input = page.getByLabel('Command');
+async function run(page, line, label = 'Command') {
+  const input = page.getByLabel(label, { exact: true });
   await input.fill(line);
   await input.press('Enter');
 }
@@ -18,6 +18,14 @@ async function reply(page, line, expected) {
 const exec = async (page, line) => (await page.evaluate((l) => window.kvlab.exec(l), line)).trim();
 const field = (page, name) => page.locator(`.pp-field[data-field="${name}"] td.num`);
 const pane = (page) => page.locator('section.lessons');
+// The panel stays in front whatever the next command is.
+async function pinPersistence(page) {
+  await page.getByRole('tab', { name: 'Persistence' }).click();
+  await expect(page.getByRole('tabpanel')).toHaveAttribute('data-panel', 'Persistence');
+  const pin = page.locator('.ptabs .pin');
+  if ((await pin.getAttribute('aria-pressed')) !== 'true') await pin.click();
+  await expect(pin).toHaveAttribute('aria-pressed', 'true');
+}
 
 test('the panel: INFO fields, a save point firing, the AOF as appended, and both crashes', async ({ page }) => {
   page.on('dialog', (d) => d.accept());
@@ -28,6 +36,7 @@ test('the panel: INFO fields, a save point firing, the AOF as appended, and both
   // INFO persistence brings the panel forward.
   await run(page, 'INFO persistence');
   await expect(page.getByRole('tabpanel')).toHaveAttribute('data-panel', 'Persistence');
+  await pinPersistence(page);
   await expect(field(page, 'rdb_changes_since_last_save')).toHaveText('2');
   await expect(field(page, 'rdb_saves')).toHaveText('0');
   await expect(field(page, 'aof_enabled')).toHaveText('0');
@@ -55,8 +64,8 @@ test('the panel: INFO fields, a save point firing, the AOF as appended, and both
   await expect(field(page, 'aof_rewrites')).toHaveText('1');
   await reply(page, 'SET s v EX 100', 'OK');
   const newest = page.locator('.pp-aof-cmd').first();
-  await expect(newest.locator('pre')).toContainText('$4\\r\\nPXAT\\r\\n');
-  await expect(newest.locator('pre')).toContainText('*2\\r\\n$6\\r\\nSELECT\\r\\n$1\\r\\n0\\r\\n');
+  await expect(newest.locator('pre')).toContainText('$4\\r\\n\nPXAT\\r\\n');
+  await expect(newest.locator('pre')).toContainText('*2\\r\\n\n$6\\r\\n\nSELECT\\r\\n\n$1\\r\\n\n0\\r\\n\n');
 
   // Under everysec the background fsync catches up within about a second.
   await expect(newest).toHaveClass(/ synced/);
@@ -90,6 +99,7 @@ test('the RDB vs AOF lesson from a deep link, in English, and its first step in 
   await expect(pane(page)).toHaveAttribute('data-lesson', 'rdb-vs-aof');
   await expect(pane(page)).toHaveAttribute('data-step', '3');
   await expect(page.getByRole('tabpanel')).toHaveAttribute('data-panel', 'Persistence');
+  await pinPersistence(page);
   await reply(page, 'SET user:6 bjarne', 'OK');
   await reply(page, 'DEBUG CRASH-AND-RECOVER', 'Error: Server closed the connection');
   await reply(page, 'EXISTS user:6', '(integer) 0');
@@ -101,7 +111,7 @@ test('the RDB vs AOF lesson from a deep link, in English, and its first step in 
   await reply(page, 'CONFIG SET appendonly yes', 'OK');
   await reply(page, 'SET session:1 alice EX 60', 'OK');
   await expect(pane(page)).toHaveAttribute('data-step', '6');
-  await expect(page.locator('.pp-aof-cmd').first().locator('pre')).toContainText('$9\\r\\nsession:1\\r\\n');
+  await expect(page.locator('.pp-aof-cmd').first().locator('pre')).toContainText('$9\\r\\n\nsession:1\\r\\n');
   await reply(page, 'SET user:7 bjarne', 'OK');
   await reply(page, 'DEBUG CRASH-AND-RECOVER', 'Error: Server closed the connection');
   await reply(page, 'GET user:7', '"bjarne"');
@@ -114,7 +124,7 @@ test('the RDB vs AOF lesson from a deep link, in English, and its first step in 
   await page.goto('./#/lessons/rdb-vs-aof/1');
   await page.getByRole('button', { name: '한국어' }).click();
   await expect(pane(page).locator('.task')).toContainText('save 지점을 더하세요');
-  await run(page, 'CONFIG SET save "30 2"');
+  await run(page, 'CONFIG SET save "30 2"', '명령');
   await expect(pane(page)).toHaveAttribute('data-step', '2');
   await expect(pane(page).locator('.lesson-done')).toContainText('1초에 열 번');
   await expect(page.getByRole('tab', { name: '영속성' })).toHaveAttribute('aria-selected', 'true');
