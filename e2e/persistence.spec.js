@@ -130,3 +130,16 @@ test('the RDB vs AOF lesson from a deep link, in English, and its first step in 
   await expect(page.getByRole('tab', { name: '영속성' })).toHaveAttribute('aria-selected', 'true');
   await expect(page.locator('.pp-savepoint[data-point="30 2"] .pp-state')).toContainText('변경 2개 더 필요');
 });
+
+test('after a reload the stored keyspace is the dump.rdb a crash comes back to', async ({ page }) => {
+  await page.goto('./');
+  await reply(page, 'SET kept 1', 'OK');
+  await page.waitForFunction(() => atob(localStorage.getItem('kvlab.rdb') || '').includes('kept'));
+  await page.reload();
+  await expect(page.getByLabel('Command')).toBeVisible();
+  expect(await exec(page, 'GET kept')).toBe('"1"');
+  await reply(page, 'SET lost 2', 'OK');
+  await reply(page, 'DEBUG CRASH-AND-RECOVER', 'Error: Server closed the connection');
+  expect(await exec(page, 'GET kept')).toBe('"1"');
+  expect(await exec(page, 'EXISTS lost')).toBe('(integer) 0');
+});
