@@ -58,6 +58,20 @@ fn propagation_cases() -> Vec<String> {
         "ZMPOP 1 p:z MAX COUNT 2",
         "XADD p:stream * f v",
         "XADD p:stream MAXLEN = 5 * g w",
+        // Consumer groups: XCLAIM … FORCE JUSTID LASTID per pending entry, XGROUP SETID
+        // and CREATECONSUMER, never the commands themselves.
+        "XADD p:xs 1-0 f 1",
+        "XADD p:xs 2-0 f 2",
+        "XADD p:xs 3-0 f 3",
+        "XADD p:xs 4-0 f 4",
+        "XGROUP CREATE p:xs g 0",
+        "XREADGROUP GROUP g alice COUNT 2 STREAMS p:xs >",
+        "XREADGROUP GROUP g bob NOACK COUNT 1 STREAMS p:xs >",
+        "XREADGROUP GROUP g alice STREAMS p:xs 0",
+        "XCLAIM p:xs g carol 0 1-0 RETRYCOUNT 5",
+        "XDEL p:xs 2-0",
+        "XAUTOCLAIM p:xs g dave 0 0 COUNT 10",
+        "XCLAIM p:xs g erin 0 4-0 LASTID 9-0",
         "EVAL redis.call('set','p:lua','1');redis.call('incr','p:lua') 0",
         "MULTI",
         "INCR p:multi",
@@ -193,6 +207,12 @@ fn aof_directories_load_across_both_servers() {
         "LMOVE",
         "MULTI",
         "PERSIST",
+        "$6\r\nXCLAIM\r\n$4\r\nP:XS\r\n$1\r\nG\r\n$5\r\nALICE\r\n$1\r\n0\r\n$3\r\n1-0\r\n$4\r\nTIME\r\n",
+        "$5\r\nFORCE\r\n$6\r\nJUSTID\r\n$6\r\nLASTID\r\n",
+        "$5\r\nSETID\r\n$4\r\nP:XS\r\n$1\r\nG\r\n$3\r\n3-0\r\n$11\r\nENTRIESREAD\r\n$1\r\n3\r\n",
+        "$14\r\nCREATECONSUMER\r\n$4\r\nP:XS\r\n$1\r\nG\r\n$3\r\nBOB\r\n",
+        "$4\r\nDAVE\r\n",
+        "$3\r\n9-0\r\n$11\r\nENTRIESREAD",
     ] {
         assert!(
             incr.contains(want),
@@ -207,6 +227,8 @@ fn aof_directories_load_across_both_servers() {
         "SPOP",
         "GETDEL",
         "BZPOPMIN",
+        "XREADGROUP",
+        "XAUTOCLAIM",
     ] {
         let token = format!("${}\r\n{never}\r\n", never.len());
         assert!(!incr.contains(&token), "{never} appended as sent");

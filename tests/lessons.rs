@@ -19,6 +19,13 @@ impl Run {
     fn new(lesson: &'static Lesson) -> Run {
         let clock = ManualClock::new(START_MS);
         let mut engine = Engine::new(Box::new(clock.clone()), 7);
+        // As in the app, whose engine lets its own tabs run DEBUG (the native default
+        // is redis-server's `no`).
+        engine
+            .core
+            .config
+            .set_startup("enable-debug-command", "local")
+            .expect("enable-debug-command");
         if lesson.cluster {
             engine.restart_in_cluster_mode(true);
         }

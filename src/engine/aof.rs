@@ -29,8 +29,13 @@
 //! `appendonly yes`), so the browser pays nothing. The engine does no file I/O: the host
 //! takes the `(db, argv)` pairs with `Engine::take_propagated`, and `Feed` turns them
 //! into an incremental file's bytes, emitting `SELECT` whenever the database changes.
-//! Known gaps: XREADGROUP, XCLAIM and XAUTOCLAIM are propagated as sent rather than as
-//! XCLAIM/XGROUP SETID, and `MAXLEN ~` is not made exact.
+//! - XREADGROUP, XCLAIM and XAUTOCLAIM are not propagated themselves: each pending
+//!   entry they create or change goes out as `XCLAIM key group consumer 0 id TIME ms
+//!   RETRYCOUNT n FORCE JUSTID LASTID id`, the group's last ID (NOACK, XCLAIM's LASTID
+//!   alone) as `XGROUP SETID … ENTRIESREAD n`, a consumer XREADGROUP … NOACK created as
+//!   `XGROUP CREATECONSUMER` (the stream handlers push these, as t_stream.c does).
+//!
+//! Known gap: `MAXLEN ~` is not made exact.
 
 use super::reply::Reply;
 use super::table::CommandSpec;
@@ -316,6 +321,9 @@ pub fn propagated(
                 argv[2].clone(),
             ]]
         }
+        // The stream group commands propagate their effects themselves, as Redis's
+        // do (XCLAIM … FORCE JUSTID LASTID, XGROUP SETID / CREATECONSUMER).
+        "xreadgroup" | "xclaim" | "xautoclaim" => Vec::new(),
         "xadd" => match bulk(reply) {
             Some(id) => {
                 let mut i = 2;
@@ -701,6 +709,41 @@ mod propagation_tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn stream_group_commands_propagate_as_xclaim_and_setid() {
+        let got = propagate(&[
+            "XADD s 1-0 f 1",
+            "XADD s 2-0 f 2",
+            "XGROUP CREATE s g 0",
+            "XREADGROUP GROUP g alice COUNT 1 STREAMS s >",
+            "XREADGROUP GROUP g bob NOACK STREAMS s >",
+            "XREADGROUP GROUP g alice STREAMS s 0",
+            "XCLAIM s g carol 0 1-0",
+            "XCLAIM s g carol 0 2-0 LASTID 5-0",
+            "XDEL s 1-0",
+            "XAUTOCLAIM s g dave 0 0",
+        ]);
+        assert_eq!(
+            got,
+            [
+                "0 XADD s 1-0 f 1",
+                "0 XADD s 2-0 f 2",
+                "0 XGROUP CREATE s g 0",
+                "0 XCLAIM s g alice 0 1-0 TIME 1700000000000 RETRYCOUNT 1 FORCE JUSTID LASTID 1-0",
+                "-1 MULTI",
+                "0 XGROUP CREATECONSUMER s g bob",
+                "0 XGROUP SETID s g 2-0 ENTRIESREAD 2",
+                "-1 EXEC",
+                // A history read changes delivery counts but propagates nothing.
+                "0 XCLAIM s g carol 0 1-0 TIME 1700000000000 RETRYCOUNT 3 FORCE JUSTID LASTID 2-0",
+                "0 XGROUP SETID s g 5-0 ENTRIESREAD 2",
+                "0 XDEL s 1-0",
+                // The deleted entry's claim goes out before its PEL entry is dropped.
+                "0 XCLAIM s g carol 0 1-0 TIME 1700000000000 RETRYCOUNT 3 FORCE JUSTID LASTID 5-0",
+            ]
+        );
     }
 
     #[test]

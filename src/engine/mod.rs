@@ -34,6 +34,7 @@ pub mod hll;
 pub mod inspect;
 pub mod list;
 pub mod lua;
+pub mod memaof;
 pub mod multi;
 pub mod notify;
 pub mod object;
@@ -263,6 +264,10 @@ pub struct Core {
     pub aof: aof::AofStatus,
     /// The host that writes the AOF (BGREWRITEAOF goes to it).
     pub aof_host: Option<Box<dyn aof::AofHost>>,
+    /// Without a host (the browser), the AOF kept in memory.
+    pub mem_aof: memaof::MemAof,
+    /// DEBUG CRASH-AND-RECOVER asked for a restart, done once its command returns.
+    pub restart_pending: Option<memaof::Crash>,
     /// ACL users, the ACL log, and the ACL file's store (see `acl.rs`).
     pub acl: acl::Acl,
     /// CLIENT PAUSE's pause and CLIENT KILL's victims, for the host.
@@ -470,6 +475,8 @@ impl Engine {
                 prop: aof::Prop::default(),
                 aof: aof::AofStatus::default(),
                 aof_host: None,
+                mem_aof: Default::default(),
+                restart_pending: None,
                 acl,
                 admin: Default::default(),
             },
@@ -779,6 +786,10 @@ impl Engine {
     /// Takes the key events produced since the last call.
     /// Hands what was propagated to the AOF host (the server's files).
     pub fn flush_propagated(&mut self) {
+        if self.core.aof_host.is_none() && self.core.mem_aof.on {
+            self.core.mem_aof_append();
+            return;
+        }
         // Without a host the stream stays for `take_propagated` (tests, embedders).
         if self.core.aof_host.is_none()
             || (self.core.prop.pending.is_empty() && self.core.prop.out.is_empty())
@@ -825,6 +836,9 @@ impl Engine {
         let reply = self.execute_command(id, argv);
         if self.core.prop.on {
             self.flush_propagated();
+        }
+        if let Some(kind) = self.core.restart_pending.take() {
+            let _ = self.crash_restart(kind);
         }
         if !self.core.reply_modes_used {
             return reply;
@@ -1280,6 +1294,15 @@ impl Engine {
         self.core.slowlog = Default::default();
         self.core.latency = Default::default();
         self.core.active_expire = true;
+        if self.core.persist.host.is_none() {
+            let now = self.core.now;
+            self.core.persist = cmd::persist::Persist::new(now);
+        }
+        if self.core.aof_host.is_none() {
+            self.core.aof = Default::default();
+            self.core.mem_aof = Default::default();
+            self.core.prop = Default::default();
+        }
         for c in self.clients.values_mut() {
             c.db = 0;
             c.user = b"default".to_vec();
@@ -1302,6 +1325,7 @@ impl Engine {
         self.core
             .latency
             .add_if_needed(threshold, "expire-cycle", ms, now_s);
+        self.core.hostless_cron();
         n
     }
 }

@@ -138,6 +138,10 @@ pub enum Check {
     },
     /// Tab `tab` is authenticated as `user` (ACL WHOAMI).
     Whoami { tab: usize, user: String },
+    /// The append-only file (the app's, kept in memory under `appendonly yes`) holds,
+    /// among its last commands, one whose words joined by spaces contain `has`
+    /// (case-blind): what Redis appended, not what was typed (`SET s v PXAT`).
+    Aof { has: String },
 }
 
 fn yes() -> bool {
@@ -348,6 +352,17 @@ impl Check {
                             && u.check(spec, &argv).is_ok()
                     });
                 may == *allowed
+            }
+            Check::Aof { has } => {
+                let want = has.to_ascii_lowercase();
+                engine.core.mem_aof.recent.iter().any(|a| {
+                    let words: Vec<String> = a
+                        .argv
+                        .iter()
+                        .map(|w| String::from_utf8_lossy(w).to_ascii_lowercase())
+                        .collect();
+                    words.join(" ").contains(&want)
+                })
             }
             Check::Whoami { tab, user } => tab
                 .checked_sub(1)

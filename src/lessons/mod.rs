@@ -146,7 +146,7 @@ pub struct Step {
 }
 
 /// The panels a lesson may open, by the names lesson files use.
-pub const PANELS: [&str; 21] = [
+pub const PANELS: [&str; 22] = [
     "keyspace",
     "ttl",
     "stats",
@@ -168,6 +168,7 @@ pub const PANELS: [&str; 21] = [
     "topk",
     "tdigest",
     "sketches",
+    "persistence",
 ];
 
 /// The lessons as packed into this build (a JSON array).

@@ -387,6 +387,16 @@ fn run(
         resumed,
     });
     publish(&Feed::Ran(&o));
+    // DEBUG CRASH-AND-RECOVER restarted the engine from its files: the whole keyspace
+    // may have changed.
+    if o.reply == Some(Reply::Closed)
+        && o.is(&["debug"])
+        && o.argv
+            .get(1)
+            .is_some_and(|a| a.eq_ignore_ascii_case(b"crash-and-recover"))
+    {
+        publish(&Feed::Replaced);
+    }
     deliver_blocked();
     deliver_pushes();
     o

@@ -108,6 +108,7 @@ pub fn panel_named(name: &str) -> Option<PanelKind> {
         "topk" => PanelKind::TopK,
         "sketches" => PanelKind::Sketches,
         "rdb" => PanelKind::Rdb,
+        "persistence" => PanelKind::Persistence,
         _ => return None,
     })
 }

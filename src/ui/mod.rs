@@ -30,6 +30,7 @@ mod memory_panel;
 mod msg_panel;
 mod panels;
 mod persist;
+mod persist_panel;
 mod rdb_panel;
 mod session;
 mod set_panel;

@@ -67,6 +67,7 @@ pub fn panels(props: &PanelsProps) -> Html {
             PanelKind::TopK => html! { <super::topk_panel::TopKPanel ..p /> },
             PanelKind::Sketches => html! { <super::compare_panel::ComparePanel ..p /> },
             PanelKind::Rdb => html! { <super::rdb_panel::RdbPanel ..p /> },
+            PanelKind::Persistence => html! { <super::persist_panel::PersistPanel ..p /> },
         }
     };
     html! {

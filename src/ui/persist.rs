@@ -81,7 +81,15 @@ pub fn load_keyspace() -> Boot {
     if let Some(raw) = get(RDB_KEY) {
         let loaded = crate::base64::decode(&raw)
             .ok_or_else(|| "the stored image is not valid base64".to_string())
-            .and_then(|image| engine().borrow_mut().load_rdb(&image));
+            .and_then(|image| {
+                let eng = engine();
+                let mut eng = eng.borrow_mut();
+                let n = eng.load_rdb(&image)?;
+                // The engine started from this image as redis-server starts from its
+                // dump.rdb: a crash before the next save comes back to it.
+                eng.core.persist.last_image = Some(image);
+                Ok(n)
+            });
         let n = match loaded {
             Ok(n) => n,
             Err(e) => {

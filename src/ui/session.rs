@@ -127,10 +127,11 @@ pub enum PanelKind {
     TDigest,
     Sketches,
     Rdb,
+    Persistence,
 }
 
 impl PanelKind {
-    pub const ALL: [PanelKind; 22] = [
+    pub const ALL: [PanelKind; 23] = [
         PanelKind::Keyspace,
         PanelKind::Ttl,
         PanelKind::Stats,
@@ -153,6 +154,7 @@ impl PanelKind {
         PanelKind::TDigest,
         PanelKind::Sketches,
         PanelKind::Rdb,
+        PanelKind::Persistence,
     ];
 
     pub fn title(self) -> &'static str {
@@ -179,6 +181,7 @@ impl PanelKind {
             PanelKind::TDigest => "t-digest",
             PanelKind::Sketches => "Sketches compared",
             PanelKind::Rdb => "RDB explorer",
+            PanelKind::Persistence => "Persistence",
         }
     }
 
@@ -208,6 +211,7 @@ impl PanelKind {
             PanelKind::TDigest => "t-digest",
             PanelKind::Sketches => "스케치 비교",
             PanelKind::Rdb => "RDB 탐색기",
+            PanelKind::Persistence => "영속성",
         };
         lang.pick(self.title(), ko)
     }
@@ -322,6 +326,15 @@ pub fn panel_for(argv: &[Vec<u8>], db: usize) -> Option<PanelKind> {
         || (name == "info" && arg(1) == "memory")
     {
         return Some(PanelKind::Memory);
+    }
+    // Persistence: SAVE & co., CONFIG of save/append*/aof*, INFO persistence, DEBUG
+    // RELOAD and CRASH-AND-RECOVER.
+    if super::persist_panel::PERSIST_COMMANDS.contains(&name.as_str())
+        || (name == "config" && super::persist_panel::is_persist_config(&arg(2)))
+        || (name == "info" && arg(1) == "persistence")
+        || (name == "debug" && matches!(arg(1).as_str(), "reload" | "crash-and-recover"))
+    {
+        return Some(PanelKind::Persistence);
     }
     if matches!(name.as_str(), "info" | "config" | "debug") {
         return Some(PanelKind::Stats);

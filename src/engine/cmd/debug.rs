@@ -102,6 +102,20 @@ pub fn debug(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if eq(sub, "object") && argv.len() == 3 {
         return super::persist::debug_object(ctx, &argv[2]);
     }
+    if eq(sub, "crash-and-recover") && argv.len() <= 3 {
+        // Redis execs itself without saving: a process crash. Only an engine whose
+        // files are its memory (the browser) can do that here.
+        if let Some(d) = argv.get(2) {
+            if crate::engine::util::parse_i64(d).is_none() {
+                return Reply::err("ERR value is not an integer or out of range");
+            }
+        }
+        if ctx.core.persist.host.is_some() || ctx.core.aof_host.is_some() {
+            return Reply::err("ERR failed to restart the server. Check server logs.");
+        }
+        ctx.core.restart_pending = Some(crate::engine::memaof::Crash::Process);
+        return Reply::Closed;
+    }
     if eq(sub, "reload") {
         return super::persist::debug_reload(ctx, argv);
     }

@@ -293,9 +293,10 @@ impl Core {
         }
     }
 
-    /// Whether a `save <seconds> <changes>` point is due (serverCron's check).
+    /// Whether a `save <seconds> <changes>` point is due (serverCron's check). Without a
+    /// host the image is kept in memory, as SAVE keeps it.
     pub fn save_point_due(&self) -> bool {
-        if self.persist.bgsave_in_progress || self.persist.host.is_none() {
+        if self.persist.bgsave_in_progress {
             return false;
         }
         let Some(points) = self.config.get("save") else {
@@ -380,6 +381,7 @@ impl Core {
         let mut job = self.save_job();
         job.aof_base = true;
         let Some(host) = self.aof_host.as_mut() else {
+            self.mem_aof_rewrite(&job);
             self.aof_rewrite_finished(true);
             return Ok(());
         };

@@ -449,6 +449,12 @@ pub fn config_set(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             if now > 0 && now != before {
                 ctx.core.perform_evictions(0);
             }
+            if pairs
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case(b"appendonly"))
+            {
+                ctx.core.follow_appendonly();
+            }
             Reply::ok()
         }
         Err(e) => Reply::Error(e),

@@ -529,6 +529,19 @@ fn group_read(
         }
         None => g.create_consumer(consumer, t),
     };
+    // What Redis propagates instead of the XREADGROUP: the consumer's creation under
+    // NOACK, an XCLAIM per entry delivered into the PEL, the group's last ID under NOACK.
+    let mut props = Vec::new();
+    if created && noack {
+        props.push(vec![
+            b"XGROUP".to_vec(),
+            b"CREATECONSUMER".to_vec(),
+            key.to_vec(),
+            group.to_vec(),
+            consumer.to_vec(),
+        ]);
+    }
+    let last_before = g.last_id;
     let reply = if history {
         let ids: Vec<StreamId> = g.consumers[consumer]
             .pel
@@ -573,7 +586,13 @@ fn group_read(
                         g.assign(*id, consumer);
                     }
                 }
+                if let Some(n) = g.pel.get(id) {
+                    props.push(xclaim_prop(key, group, &g, id.to_string().into_bytes(), n));
+                }
             }
+        }
+        if noack && g.last_id != last_before {
+            props.push(setid_prop(key, group, &g));
         }
         entries_reply(entries)
     };
@@ -583,6 +602,7 @@ fn group_read(
         ctx.core.stats.dirty += 1;
     }
     ctx.core.stats.dirty += 1;
+    also_propagate(ctx, db, props);
     reply
 }
 
@@ -1213,6 +1233,49 @@ fn claim_consumer(g: &mut Group, name: &[u8], t: i64) -> bool {
     }
 }
 
+/// What Redis propagates (to the AOF and replicas) for a pending entry a group read or
+/// a claim created or changed, `streamPropagateXCLAIM`: an XCLAIM that sets the entry's
+/// owner, delivery time and count whatever the replica's state, and the group's last ID.
+fn xclaim_prop(key: &[u8], group: &[u8], g: &Group, id: Vec<u8>, n: &Nack) -> Vec<Vec<u8>> {
+    vec![
+        b"XCLAIM".to_vec(),
+        key.to_vec(),
+        group.to_vec(),
+        n.consumer.clone(),
+        b"0".to_vec(),
+        id,
+        b"TIME".to_vec(),
+        n.delivery_time.to_string().into_bytes(),
+        b"RETRYCOUNT".to_vec(),
+        n.delivery_count.to_string().into_bytes(),
+        b"FORCE".to_vec(),
+        b"JUSTID".to_vec(),
+        b"LASTID".to_vec(),
+        g.last_id.to_string().into_bytes(),
+    ]
+}
+
+/// `streamPropagateGroupID`: the group's last ID when no XCLAIM carries it.
+fn setid_prop(key: &[u8], group: &[u8], g: &Group) -> Vec<Vec<u8>> {
+    vec![
+        b"XGROUP".to_vec(),
+        b"SETID".to_vec(),
+        key.to_vec(),
+        group.to_vec(),
+        g.last_id.to_string().into_bytes(),
+        b"ENTRIESREAD".to_vec(),
+        g.entries_read.to_string().into_bytes(),
+    ]
+}
+
+/// Pushes what a stream command propagates itself (Redis's `alsoPropagate`; the
+/// command's own vector is not propagated, see `aof::propagated`).
+fn also_propagate(ctx: &mut Ctx, db: usize, props: Vec<Vec<Vec<u8>>>) {
+    for p in props {
+        ctx.core.prop.push(db, p);
+    }
+}
+
 pub fn xclaim(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let key = &argv[1];
     let has_group = match has_group(ctx, key, &argv[2]) {
@@ -1295,16 +1358,23 @@ pub fn xclaim(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let Some(mut g) = s.groups.remove(&argv[2]) else {
         return nogroup_key(key, &argv[2]);
     };
+    let mut propagate_last_id = false;
     if last_id > g.last_id {
         g.last_id = last_id;
+        propagate_last_id = true;
     }
     let mut created = false;
     let mut have_consumer = false;
     let mut out = Vec::new();
     let mut dirty = 0;
-    for id in ids {
+    let mut props = Vec::new();
+    for (k, id) in ids.into_iter().enumerate() {
         let entry = s.get(id);
         let Some(pairs) = entry else {
+            if let Some(n) = g.pel.get(&id) {
+                props.push(xclaim_prop(key, &argv[2], &g, argv[5 + k].clone(), n));
+                propagate_last_id = false;
+            }
             if g.ack(id) {
                 dirty += 1;
             }
@@ -1339,11 +1409,19 @@ pub fn xclaim(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             n.delivery_count += 1;
         }
         g.assign(id, name);
+        if let Some(n) = g.pel.get(&id) {
+            props.push(xclaim_prop(key, &argv[2], &g, argv[5 + k].clone(), n));
+            propagate_last_id = false;
+        }
         out.push(if justid {
             id_reply(id)
         } else {
             entry_reply(id, pairs)
         });
+        dirty += 1;
+    }
+    if propagate_last_id {
+        props.push(setid_prop(key, &argv[2], &g));
         dirty += 1;
     }
     s.groups.insert(argv[2].clone(), g);
@@ -1352,6 +1430,7 @@ pub fn xclaim(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         dirty += 1;
     }
     ctx.core.stats.dirty += dirty;
+    also_propagate(ctx, db, props);
     Reply::Array(out)
 }
 
@@ -1414,6 +1493,7 @@ pub fn xautoclaim(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let mut created = false;
     let mut have_consumer = false;
     let mut dirty = 0;
+    let mut props = Vec::new();
     while attempts > 0 && count > 0 {
         attempts -= 1;
         let Some(from) = cursor else {
@@ -1425,6 +1505,15 @@ pub fn xautoclaim(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         };
         cursor = id.incr();
         let Some(pairs) = s.get(id) else {
+            if let Some(n) = g.pel.get(&id) {
+                props.push(xclaim_prop(
+                    key,
+                    &argv[2],
+                    &g,
+                    id.to_string().into_bytes(),
+                    n,
+                ));
+            }
             g.ack(id);
             deleted.push(id_reply(id));
             count -= 1;
@@ -1445,6 +1534,15 @@ pub fn xautoclaim(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             }
         }
         g.assign(id, name);
+        if let Some(n) = g.pel.get(&id) {
+            props.push(xclaim_prop(
+                key,
+                &argv[2],
+                &g,
+                id.to_string().into_bytes(),
+                n,
+            ));
+        }
         claimed.push(if justid {
             id_reply(id)
         } else {
@@ -1462,6 +1560,7 @@ pub fn xautoclaim(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         dirty += 1;
     }
     ctx.core.stats.dirty += dirty;
+    also_propagate(ctx, db, props);
     Reply::Array(vec![
         id_reply(next),
         Reply::Array(claimed),
