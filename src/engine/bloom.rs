@@ -297,7 +297,8 @@ impl Link {
     }
 
     /// `bloom_validate_integrity`: 0 on success.
-    fn valid(&self) -> bool {
+    /// The invariants `bloom_init` gives a link (checked on links read from outside).
+    pub fn valid(&self) -> bool {
         !(self.error <= 0.0
             || self.error >= 1.0
             || (self.n2 != 0 && (self.n2 >= 64 || self.bits < (1u64 << self.n2)))

@@ -507,12 +507,10 @@ fn stream_node_listpack(n: &Node) -> Vec<u8> {
     lp.finish()
 }
 
-/// The type byte Redis writes for a value (`rdbSaveObjectType`), or None for the
-/// probabilistic family: Redis saves those through RedisBloom's own module
-/// serialization (RDB_TYPE_MODULE_2), which KV Lab does not write yet, so files and
-/// DUMP leave them out rather than write bytes redis-server could not read.
-pub fn type_byte(v: &Value) -> Option<u8> {
-    Some(match v {
+/// The type byte Redis writes for a value (`rdbSaveObjectType`); the probabilistic
+/// family are RedisBloom's module types (see `rdb_module`).
+pub fn type_byte(v: &Value) -> u8 {
+    match v {
         Value::Str { .. } => TYPE_STRING,
         Value::List(_) => TYPE_LIST_QUICKLIST_2,
         Value::Set(s) if s.intset => TYPE_SET_INTSET,
@@ -523,9 +521,9 @@ pub fn type_byte(v: &Value) -> Option<u8> {
         Value::Hash(_) => TYPE_HASH,
         Value::Stream(_) => TYPE_STREAM_LISTPACKS_2,
         Value::Bloom(_) | Value::Cuckoo(_) | Value::Cms(_) | Value::TopK(_) | Value::TDigest(_) => {
-            return None
+            TYPE_MODULE_2
         }
-    })
+    }
 }
 
 /// `rdbSaveObject`: the value, without its type byte.
@@ -586,8 +584,8 @@ pub fn save_object(out: &mut Vec<u8>, v: &Value) {
             }
         }
         Value::Stream(s) => save_stream(out, s),
-        // No RDB form here (see `type_byte`): callers leave these out.
         Value::Bloom(_) | Value::Cuckoo(_) | Value::Cms(_) | Value::TopK(_) | Value::TDigest(_) => {
+            super::rdb_module::save(out, v);
         }
     }
 }
@@ -630,15 +628,14 @@ fn save_stream(out: &mut Vec<u8>, s: &Stream) {
     }
 }
 
-/// A DUMP payload: type, value, RDB version, CRC64 (`createDumpPayload`); None for a
-/// value KV Lab cannot serialize as Redis does (see [`type_byte`]).
-pub fn dump_payload(v: &Value) -> Option<Vec<u8>> {
-    let mut out = vec![type_byte(v)?];
+/// A DUMP payload: type, value, RDB version, CRC64 (`createDumpPayload`).
+pub fn dump_payload(v: &Value) -> Vec<u8> {
+    let mut out = vec![type_byte(v)];
     save_object(&mut out, v);
     out.extend_from_slice(&RDB_VERSION.to_le_bytes());
     let crc = crc64(0, &out);
     out.extend_from_slice(&crc.to_le_bytes());
-    Some(out)
+    out
 }
 
 // ---------------------------------------------------------------------------------------
@@ -654,6 +651,8 @@ pub struct Limits {
     pub zset_max_listpack_entries: usize,
     pub zset_max_listpack_value: usize,
     pub list_fill: i32,
+    /// The largest probabilistic structure a key may hold (the commands' `sketch_cap`).
+    pub sketch_cap: u64,
 }
 
 impl Default for Limits {
@@ -665,6 +664,7 @@ impl Default for Limits {
             zset_max_listpack_entries: 128,
             zset_max_listpack_value: 64,
             list_fill: -2,
+            sketch_cap: 1 << 30,
         }
     }
 }
@@ -682,6 +682,7 @@ impl Limits {
                 .get("list-max-listpack-size")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(-2),
+            sketch_cap: c.playground_value_cap.min(1 << 30),
         }
     }
 }
@@ -1317,7 +1318,7 @@ pub fn load_object(r: &mut Reader, t: u8, lim: &Limits, rng: &mut impl rand::Rng
         TYPE_STREAM_LISTPACKS_2 => Value::Stream(Box::new(load_stream(r, true)?)),
         TYPE_STREAM_LISTPACKS => Value::Stream(Box::new(load_stream(r, false)?)),
         TYPE_MODULE | TYPE_MODULE_2 => {
-            return Err("module values are not supported (no modules are loaded)".into())
+            super::rdb_module::load(r, t == TYPE_MODULE_2, lim.sketch_cap, rng)?
         }
         TYPE_LIST_ZIPLIST => {
             let blob = r.string()?;
@@ -1813,15 +1814,7 @@ pub fn save_file<'a>(
         out.push(OP_FUNCTION2);
         save_string(&mut out, code);
     }
-    for (i, _, _, keys) in dbs {
-        // Values with no RDB form here (the probabilistic family) are left out, and the
-        // counts RESIZEDB announces are those written.
-        let keys: Vec<SaveKey> = keys
-            .into_iter()
-            .filter(|k| type_byte(k.value).is_some())
-            .collect();
-        let n = keys.len();
-        let nexp = keys.iter().filter(|k| k.expire_ms.is_some()).count();
+    for (i, n, nexp, keys) in dbs {
         if n == 0 {
             continue;
         }
@@ -1843,7 +1836,7 @@ pub fn save_file<'a>(
                 out.push(OP_FREQ);
                 out.push(k.freq);
             }
-            out.push(type_byte(k.value).unwrap_or(TYPE_STRING));
+            out.push(type_byte(k.value));
             save_string(&mut out, k.key);
             save_object(&mut out, k.value);
         }
@@ -1859,35 +1852,6 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
-    /// The probabilistic family has no RDB form yet: a file leaves those keys out (and
-    /// counts only the keys it writes), DUMP refuses them with a clear error.
-    #[test]
-    fn probabilistic_keys_are_left_out_of_files_and_refused_by_dump() {
-        let mut e = Engine::new(
-            Box::new(crate::engine::ManualClock::new(1_700_000_000_000)),
-            1,
-        );
-        let id = e.connect("t:1", "t:0");
-        for line in [
-            "SET a 1",
-            "BF.ADD bf x",
-            "TDIGEST.CREATE td",
-            "SET b 2 EX 100",
-        ] {
-            assert!(!matches!(e.exec_words(id, line), Reply::Error(_)), "{line}");
-        }
-        let image = e.save_rdb();
-        let mut f = Engine::new(
-            Box::new(crate::engine::ManualClock::new(1_700_000_000_000)),
-            2,
-        );
-        assert_eq!(f.load_rdb(&image), Ok(2));
-        match e.exec_words(id, "DUMP bf") {
-            Reply::Error(m) => assert!(m.contains("cannot DUMP a MBbloom-- key"), "{m}"),
-            r => panic!("{r:?}"),
-        }
-    }
-
     #[test]
     fn lzf_round_trips_and_matches_liblzf_on_a_known_input() {
         let s = b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -1897,8 +1861,8 @@ mod tests {
         assert_eq!(c, [0x01, 0x61, 0x61, 0xe0, 0x41, 0x00, 0x01, 0x61, 0x61]);
         let v = Value::string(s.to_vec());
         assert_eq!(
-            dump_payload(&v).as_deref(),
-            Some(&b"\x00\xc3\t@N\x01aa\xe0A\x00\x01aa\n\x00\x11\xb6\xc8\xf1\x8f\"r-"[..])
+            dump_payload(&v).as_slice(),
+            &b"\x00\xc3\t@N\x01aa\xe0A\x00\x01aa\n\x00\x11\xb6\xc8\xf1\x8f\"r-"[..]
         );
         assert_eq!(lzf_decompress(&c, s.len()).as_deref(), Some(&s[..]));
         let mut x: u64 = 7;

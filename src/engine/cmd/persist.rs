@@ -426,13 +426,9 @@ pub fn dump(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let db = ctx.db();
     let compress = ctx.core.rdb_compression();
     match ctx.core.lookup_read(db, &argv[1]) {
-        Some(o) => match rdb::with_compression(compress, || rdb::dump_payload(&o.value)) {
-            Some(p) => Reply::Bulk(p),
-            None => Reply::Error(format!(
-                "ERR KV Lab cannot DUMP a {} key yet: RedisBloom's serialization is not implemented",
-                o.value.type_name()
-            )),
-        },
+        Some(o) => Reply::Bulk(rdb::with_compression(compress, || {
+            rdb::dump_payload(&o.value)
+        })),
         None => Reply::Nil,
     }
 }
