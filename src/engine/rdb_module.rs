@@ -37,13 +37,13 @@
 //!   min, max; SINT cap, merged_nodes, unmerged_nodes, total_compressions; DOUBLE
 //!   merged_weight, unmerged_weight; DOUBLE × merged_nodes means, then weights.
 //!
-//! # Differences kept on purpose
-//! - Redis compresses a t-digest *in place* when a foreground SAVE or DUMP serializes
-//!   it (a BGSAVE does it in the fork's copy); we compress a copy, so TDIGEST.INFO's
-//!   "Merged/Unmerged nodes" and "Total compressions" do not move on SAVE. Every query
-//!   compresses first, so the answers are the same.
+//! # Where the live value changes, and where bytes differ
+//! - `TDigestRdbSave` runs `td_compress` on the live digest first. A foreground save
+//!   (SAVE, DEBUG RELOAD, shutdown) and DUMP therefore compress the keyspace's digests
+//!   in place, as Redis does (`Core::compress_digests`); a BGSAVE compresses only the
+//!   copy it writes, as Redis's fork does. Only TDIGEST.INFO's node counts show it.
 //! - The Top-K heap's item pointers are written as zeros (Redis writes its own addresses,
-//!   which its loader overwrites).
+//!   which its loader overwrites), so Top-K payloads differ from Redis's in those bytes.
 //!
 //! # Hostile input
 //! Every count is checked against what it must describe before anything is allocated:
@@ -244,7 +244,8 @@ fn save_topk(w: &mut Writer, t: &TopK) {
 }
 
 fn save_tdigest(w: &mut Writer, t: &TDigest) {
-    // `td_compress` first, as `TDigestRdbSave` does (on a copy, see the header).
+    // `td_compress` first, as `TDigestRdbSave` does (a no-op when the caller already
+    // compressed the live value).
     let mut t = t.clone();
     let _ = t.compress();
     w.double(t.compression);
