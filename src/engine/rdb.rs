@@ -1852,6 +1852,228 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
+    /// Every probabilistic type is written and read back to an equal value (a t-digest
+    /// is compressed when saved, as RedisBloom does; Top-K's generator is reseeded), and
+    /// DUMP/RESTORE gives the same value too.
+    #[test]
+    fn probabilistic_values_round_trip_equal() {
+        let (mut a, ia) = populated();
+        let image = a.save_rdb();
+        let (mut b, _) = engine();
+        b.load_rdb(&image).unwrap();
+        let lim = Limits::default();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        for key in ["bf", "cf", "cms", "tk", "td", "td1"] {
+            let va = &a.core.dbs[0].keys.get(key.as_bytes()).unwrap().value;
+            let vb = &b.core.dbs[0].keys.get(key.as_bytes()).unwrap().value;
+            let via_dump = restore_payload(&dump_payload(va), &lim, &mut rng).unwrap();
+            for v in [vb, &via_dump] {
+                match (va, v) {
+                    (Value::TDigest(x), Value::TDigest(y)) => {
+                        let mut x = x.clone();
+                        x.compress().unwrap();
+                        // A lone sample stays unmerged and is not saved: Redis's loader
+                        // leaves its node at mean 0, weight 0 (seen on redis-server).
+                        let m = x.merged_nodes as usize;
+                        for i in m..x.means.len() {
+                            x.means[i] = 0.0;
+                            x.weights[i] = 0;
+                        }
+                        assert_eq!(&x, y, "{key}");
+                    }
+                    (Value::TopK(x), Value::TopK(y)) => {
+                        assert_eq!(
+                            (x.k, x.width, x.depth, x.decay, &x.buckets, &x.heap),
+                            (y.k, y.width, y.depth, y.decay, &y.buckets, &y.heap),
+                            "{key}"
+                        );
+                    }
+                    (x, y) => assert_eq!(x, y, "{key}"),
+                }
+            }
+            assert_eq!(type_byte(va), TYPE_MODULE_2);
+        }
+        assert_eq!(b.exec_words(0, "PTTL cms"), a.exec_words(ia, "PTTL cms"));
+    }
+
+    /// A module type KV Lab does not know is refused as Redis refuses it (a file does
+    /// not load, RESTORE says "Bad data format"); a newer encoding version too.
+    #[test]
+    fn unknown_module_types_are_refused() {
+        let (mut e, id) = engine();
+        let lim = Limits::default();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let payload = |id: u64| {
+            let mut p = vec![TYPE_MODULE_2];
+            save_len(&mut p, id);
+            save_len(&mut p, 2);
+            save_len(&mut p, 7);
+            save_len(&mut p, 0);
+            p.extend_from_slice(&RDB_VERSION.to_le_bytes());
+            let c = crc64(0, &p);
+            p.extend_from_slice(&c.to_le_bytes());
+            p
+        };
+        let unknown = payload(super::super::rdb_module::type_id("ReJSON-RL", 3));
+        match restore_payload(&unknown, &lim, &mut rng) {
+            Err(PayloadError::Format(m)) => assert_eq!(
+                m,
+                "The RDB file contains module data I can't load: no matching module type 'ReJSON-RL'"
+            ),
+            r => panic!("{r:?}"),
+        }
+        let argv = |p: &[u8]| {
+            vec![
+                b"RESTORE".to_vec(),
+                b"j".to_vec(),
+                b"0".to_vec(),
+                p.to_vec(),
+            ]
+        };
+        assert_eq!(
+            e.execute(id, &argv(&unknown)),
+            Reply::err("ERR Bad data format")
+        );
+        let newer = payload(super::super::rdb_module::type_id("MBbloom--", 5));
+        assert!(matches!(
+            restore_payload(&newer, &lim, &mut rng),
+            Err(PayloadError::Format(m)) if m.contains("encoding version 5")
+        ));
+        // In a file: the load fails and says why.
+        let mut file = b"REDIS0010".to_vec();
+        file.push(TYPE_MODULE_2);
+        save_string(&mut file, b"j");
+        file.extend_from_slice(&unknown[1..unknown.len() - 10]);
+        file.push(OP_EOF);
+        let c = crc64(0, &file);
+        file.extend_from_slice(&c.to_le_bytes());
+        let err = e.load_rdb(&file).unwrap_err();
+        assert!(err.contains("no matching module type 'ReJSON-RL'"), "{err}");
+    }
+
+    /// Forged module values: huge counts, lengths that disagree with the geometry,
+    /// missing EOF, wrong opcodes. Each is an error; nothing big is allocated.
+    #[test]
+    fn forged_module_values_are_errors() {
+        use super::super::rdb_module::*;
+        let lim = Limits::default();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+        let build = |name: &str, ver: u64, fields: &[(u64, Vec<u8>)], eof: bool| {
+            let mut p = vec![TYPE_MODULE_2];
+            save_len(&mut p, type_id(name, ver));
+            for (op, bytes) in fields {
+                save_len(&mut p, *op);
+                p.extend_from_slice(bytes);
+            }
+            if eof {
+                save_len(&mut p, OPCODE_EOF);
+            }
+            p.extend_from_slice(&RDB_VERSION.to_le_bytes());
+            let c = crc64(0, &p);
+            p.extend_from_slice(&c.to_le_bytes());
+            p
+        };
+        let u = |v: u64| {
+            let mut b = Vec::new();
+            save_len(&mut b, v);
+            (OPCODE_UINT, b)
+        };
+        let d = |v: f64| (OPCODE_DOUBLE, v.to_le_bytes().to_vec());
+        let s = |v: &[u8]| {
+            let mut b = Vec::new();
+            save_string(&mut b, v);
+            (OPCODE_STRING, b)
+        };
+        let cases: Vec<Vec<u8>> = vec![
+            // A CMS of 2^32 × 2^32 counters, and one whose counters are short.
+            build(CMS_NAME, 0, &[u(1 << 32), u(1 << 32), u(0), s(b"")], true),
+            build(CMS_NAME, 0, &[u(10), u(2), u(0), s(&[0; 79])], true),
+            // Right fields, no EOF; a UINT where a DOUBLE belongs.
+            build(CMS_NAME, 0, &[u(1), u(1), u(0), s(&[0; 4])], false),
+            build(TOPK_NAME, 0, &[u(1), u(1), u(1), u(1)], true),
+            // A Bloom filter of 999 links with no data, and one with 0 links.
+            build(BLOOM_NAME, 4, &[u(0), u(999), u(0), u(2)], true),
+            build(BLOOM_NAME, 4, &[u(0), u(0), u(0), u(2)], true),
+            // A link whose bit array disagrees with its bit count.
+            build(
+                BLOOM_NAME,
+                4,
+                &[
+                    u(0),
+                    u(1),
+                    u(0),
+                    u(2),
+                    u(10),
+                    d(0.01),
+                    u(7),
+                    d(9.585),
+                    u(1 << 40),
+                    u(0),
+                    s(&[0; 8]),
+                    u(0),
+                ],
+                true,
+            ),
+            // A cuckoo filter of 65535 sub-filters with no data; one of 0 buckets.
+            build(
+                CUCKOO_NAME,
+                4,
+                &[u(65535), u(4), u(0), u(0), u(2), u(20), u(1)],
+                true,
+            ),
+            build(
+                CUCKOO_NAME,
+                4,
+                &[u(1), u(4), u(0), u(0), u(2), u(20), u(1), u(0), s(b"")],
+                true,
+            ),
+            // A Top-K with a heap of 2^32 - 1 slots.
+            build(
+                TOPK_NAME,
+                0,
+                &[u(u32::MAX as u64), u(1), u(1), d(0.9), s(&[0; 8]), s(b"")],
+                true,
+            ),
+            // A t-digest claiming a billion merged nodes, and one with compression 1e300.
+            build(
+                TDIGEST_NAME,
+                0,
+                &[
+                    d(100.0),
+                    d(0.0),
+                    d(1.0),
+                    u(610),
+                    u(1 << 30),
+                    u(0),
+                    u(0),
+                    d(1.0),
+                    d(0.0),
+                ],
+                true,
+            ),
+            build(
+                TDIGEST_NAME,
+                0,
+                &[
+                    d(1e300),
+                    d(0.0),
+                    d(1.0),
+                    u(610),
+                    u(0),
+                    u(0),
+                    u(0),
+                    d(0.0),
+                    d(0.0),
+                ],
+                true,
+            ),
+        ];
+        for (i, p) in cases.iter().enumerate() {
+            let r = restore_payload(p, &lim, &mut rng);
+            assert!(matches!(r, Err(PayloadError::Format(_))), "case {i}: {r:?}");
+        }
+    }
+
     #[test]
     fn lzf_round_trips_and_matches_liblzf_on_a_known_input() {
         let s = b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -1912,7 +2134,36 @@ mod tests {
             "SELECT 5".into(),
             "SET other db5".into(),
             "SELECT 0".into(),
+            // The probabilistic family (RedisBloom module values).
+            "BF.RESERVE bf 0.01 20".into(),
+            "CF.RESERVE cf 8 BUCKETSIZE 2 EXPANSION 2".into(),
+            "CMS.INITBYDIM cms 20 3".into(),
+            "CMS.INCRBY cms a 3 b 5".into(),
+            "TOPK.RESERVE tk 3 10 3 0.9".into(),
+            "TOPK.ADD tk a b c a a d".into(),
+            "TDIGEST.CREATE td COMPRESSION 50".into(),
+            "TDIGEST.CREATE td1".into(),
+            "TDIGEST.ADD td1 5".into(),
+            "EXPIRE cms 1000".into(),
         ];
+        lines.push(format!(
+            "BF.MADD bf {}",
+            (0..100)
+                .map(|i| format!("i{i}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+        for i in 0..40 {
+            lines.push(format!("CF.ADD cf c{i}"));
+        }
+        lines.push("CF.DEL cf c3".into());
+        lines.push(format!(
+            "TDIGEST.ADD td {}",
+            (0..300)
+                .map(|i| format!("{}", i * 7 % 101))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
         lines.push(format!(
             "RPUSH l2 {}",
             (0..2000)
@@ -1972,7 +2223,7 @@ mod tests {
         let image = a.save_rdb();
         assert_eq!(&image[..9], b"REDIS0010");
         let (mut b, ib) = engine();
-        assert_eq!(b.load_rdb(&image), Ok(15));
+        assert_eq!(b.load_rdb(&image), Ok(21));
         // Hash tables dump in our table order, which a reload keeps: compare all.
         assert_eq!(dumps(&mut a, ia), dumps(&mut b, ib));
         // The image of the loaded keyspace is the same file (same clock).
