@@ -426,7 +426,8 @@ impl Chain {
         let cur = self.links.last_mut().expect("a link");
         if cur.add(h) {
             cur.size += 1;
-            self.size += 1;
+            // Wrapping as the C counter does (a chain read from a file may hold anything).
+            self.size = self.size.wrapping_add(1);
             AddResult::Added
         } else {
             AddResult::Exists

@@ -354,9 +354,9 @@ pub fn load(r: &mut Reader, v2: bool, cap: u64, rng: &mut impl rand::Rng) -> Res
     let loaded = match name.as_str() {
         BLOOM_NAME if encver <= BLOOM_ENCVER => load_bloom(&mut f, encver, cap),
         CUCKOO_NAME if encver <= CUCKOO_ENCVER => load_cuckoo(&mut f, encver, cap),
-        CMS_NAME if encver <= CMS_ENCVER => load_cms(&mut f, cap),
-        TOPK_NAME if encver <= TOPK_ENCVER => load_topk(&mut f, cap, rng),
-        TDIGEST_NAME if encver <= TDIGEST_ENCVER => load_tdigest(&mut f, cap),
+        CMS_NAME if encver == CMS_ENCVER => load_cms(&mut f, cap),
+        TOPK_NAME if encver == TOPK_ENCVER => load_topk(&mut f, cap, rng),
+        TDIGEST_NAME if encver == TDIGEST_ENCVER => load_tdigest(&mut f, cap),
         BLOOM_NAME | CUCKOO_NAME | CMS_NAME | TOPK_NAME | TDIGEST_NAME => Err(format!(
             "encoding version {encver} is newer than RedisBloom 2.6's"
         )),
@@ -561,7 +561,7 @@ fn load_topk(f: &mut Fields, cap: u64, rng: &mut impl rand::Rng) -> Res<Value> {
 /// A t-digest weight: a double holding a non-negative integer (`long long` in the C
 /// struct, converted on load).
 fn weight(d: f64, what: &str) -> Res<i64> {
-    if d.is_finite() && d >= 0.0 && d < 9.223_372_036_854_775e18 {
+    if (0.0..9.223_372_036_854_775e18).contains(&d) {
         Ok(d as i64)
     } else {
         Err(format!("{what} {d} is out of range"))
