@@ -134,6 +134,7 @@ impl Writer<'_> {
         save_len(self.0, OPCODE_UINT);
         save_len(self.0, v);
     }
+    /// `RM_SaveSigned` is `RM_SaveUnsigned` of the two's complement: a UINT opcode.
     fn sint(&mut self, v: i64) {
         save_len(self.0, OPCODE_UINT);
         save_len(self.0, v as u64);
