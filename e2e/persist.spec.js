@@ -44,15 +44,16 @@ async function fill(page) {
   await reply(page, 'SET user:2:name bob', 'OK');
 }
 
-test('keys survive a reload, kept as an RDB image (the Bloom filter beside it)', async ({ page }) => {
+test('keys survive a reload, kept as an RDB image (the Bloom filter in it)', async ({ page }) => {
   await open(page);
   await fill(page);
   await savedWith(page, 'user:2:name');
   const image = await storedImage(page);
   expect(image.startsWith('REDIS0010')).toBe(true);
-  // The probabilistic key is in the JSON sidecar, not in the image.
-  expect(image.includes('seen')).toBe(false);
-  await page.waitForFunction(() => (localStorage.getItem('kvlab.rdb.extra') || '').includes('"seen"'));
+  // The probabilistic key is in the image (a RedisBloom module value); the JSON sidecar
+  // holds only the configuration.
+  expect(image.includes('seen')).toBe(true);
+  expect(await page.evaluate(() => localStorage.getItem('kvlab.rdb.extra') || '')).not.toContain('"seen"');
   expect(await page.evaluate(() => localStorage.getItem('kvlab.snapshot'))).toBeNull();
   await page.reload();
   await expect(page.locator('.notice.info')).toContainText('Restored 6 keys');
@@ -152,9 +153,9 @@ test('the RDB explorer breaks memory down by prefix, for the keyspace and for a 
   await page.getByRole('tab', { name: 'RDB explorer' }).click();
   await page.getByRole('button', { name: 'Explore the current keyspace' }).click();
   const summary = page.locator('.rdb-summary');
-  // The image holds 5 keys (the Bloom filter is left out of RDB files).
-  await expect(summary).toContainText('5 keys');
-  await expect(summary).toContainText('4 keys have no TTL');
+  // The image holds all 6 keys (the Bloom filter as a RedisBloom module value).
+  await expect(summary).toContainText('6 keys');
+  await expect(summary).toContainText('5 keys have no TTL');
   const prefixes = page.locator('.rdb-prefixes');
   await expect(prefixes.locator('tr.rdb-prefix', { hasText: 'user:*' })).toContainText(/user:\*\s*3/);
   await expect(prefixes).toContainText('queue:*');
@@ -162,8 +163,8 @@ test('the RDB explorer breaks memory down by prefix, for the keyspace and for a 
   await page.getByLabel('Prefix depth').selectOption('2');
   await expect(prefixes.locator('tr.rdb-prefix', { hasText: 'user:1:*' })).toContainText(/user:1:\*\s*2/);
   await expect(page.locator('.rdb-types')).toContainText('quicklist');
-  await expect(page.locator('.rdb-biggest tr.rdb-key')).toHaveCount(5);
-  await expect(page.locator('.rdb-nottl tr.rdb-key')).toHaveCount(4);
+  await expect(page.locator('.rdb-biggest tr.rdb-key')).toHaveCount(6);
+  await expect(page.locator('.rdb-nottl tr.rdb-key')).toHaveCount(5);
 
   // A redis-server file, read without touching the keyspace.
   await page.getByLabel('RDB file to explore').setInputFiles(FIXTURE);

@@ -7,8 +7,8 @@
 //! the engine's own: TYPE, OBJECT ENCODING, and MEMORY USAGE as redis-server 7.0 would
 //! answer them after loading the same file. Keys whose deadline passed before `now_ms`
 //! are dropped on load, as a master loading the file drops them. The current keyspace is
-//! explored the same way, through the RDB image SAVE would write (so the probabilistic
-//! family, which RDB files leave out for now, is not in it).
+//! explored the same way, through the RDB image SAVE would write (the probabilistic
+//! family included, as RedisBloom module values).
 //!
 //! Pure Rust, no web dependencies: the panel only draws a [`Report`].
 

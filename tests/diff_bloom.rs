@@ -19,36 +19,9 @@
 
 mod support;
 
+use support::{commands, transcript};
+
 use std::path::{Path, PathBuf};
-
-const MARK: &str = "--kvlab-next--";
-
-fn commands(script: &str) -> Vec<String> {
-    script
-        .lines()
-        .map(str::trim_end)
-        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .map(String::from)
-        .collect()
-}
-
-/// Runs the commands on one connection, with an ECHO marker after each, and returns
-/// the transcript in the recorded format.
-fn transcript(port: u16, lines: &[String], extra: &[&str]) -> String {
-    let script: String = lines
-        .iter()
-        .map(|l| format!("{l}\nECHO {MARK}\n"))
-        .collect();
-    let out = support::redis_cli(port, &script, extra);
-    let mark = format!("\"{MARK}\"\n");
-    let mut parts = out.split(&mark);
-    let mut text = String::new();
-    for l in lines {
-        text.push_str(&format!("> {l}\n"));
-        text.push_str(parts.next().unwrap_or_default());
-    }
-    text
-}
 
 fn run(port_for: &mut dyn FnMut() -> support::Server, lines: &[String]) -> String {
     let mut text = String::new();

@@ -1,5 +1,6 @@
 //! Fuzzes the RDB loader and RESTORE: whatever the bytes, no panic, no unbounded
-//! allocation, and a value that loads can be used (dumped, read, written to).
+//! allocation, and a value that loads can be used (dumped, read, written to, the
+//! probabilistic family's module values included).
 //!
 //! The first byte picks the mode; the checksum is computed for the input, so the fuzzer
 //! reaches the parser instead of stopping at the CRC check:
@@ -41,6 +42,23 @@ fn exercise(e: &mut Engine, id: u64) {
                     _ => format!("{cmd} {k}"),
                 };
                 e.exec_words(id, &line);
+            }
+            // The probabilistic family (module values): reads, and writes that grow,
+            // delete, merge and compress what was loaded.
+            for cmd in [
+                "BF.MADD {k} a b c d e f g h i j", "BF.EXISTS {k} a", "BF.INFO {k}",
+                "BF.DEBUG {k}", "BF.CARD {k}", "BF.SCANDUMP {k} 0", "BF.SCANDUMP {k} 1",
+                "CF.ADD {k} a", "CF.ADDNX {k} b", "CF.DEL {k} a", "CF.COUNT {k} b",
+                "CF.INFO {k}", "CF.SCANDUMP {k} 0", "CF.SCANDUMP {k} 1",
+                "CMS.INCRBY {k} a 1 b 4294967295", "CMS.QUERY {k} a b", "CMS.INFO {k}",
+                "CMS.MERGE {k} 2 {k} {k}", "TOPK.ADD {k} a b c a", "TOPK.INCRBY {k} a 1000",
+                "TOPK.LIST {k} WITHCOUNT", "TOPK.QUERY {k} a", "TOPK.COUNT {k} a",
+                "TOPK.INFO {k}", "TDIGEST.ADD {k} 1 2 3", "TDIGEST.QUANTILE {k} 0 0.5 1",
+                "TDIGEST.CDF {k} 1", "TDIGEST.RANK {k} 2", "TDIGEST.BYRANK {k} 0 1",
+                "TDIGEST.TRIMMED_MEAN {k} 0.1 0.9", "TDIGEST.INFO {k}",
+                "TDIGEST.MERGE {k} 1 {k}", "TDIGEST.MIN {k}", "TDIGEST.RESET {k}",
+            ] {
+                e.exec_words(id, &cmd.replace("{k}", &k));
             }
             e.exec_words(id, &format!("XADD {k} * f v"));
             e.exec_words(id, &format!("RPUSH {k} x"));

@@ -297,7 +297,8 @@ impl Link {
     }
 
     /// `bloom_validate_integrity`: 0 on success.
-    fn valid(&self) -> bool {
+    /// The invariants `bloom_init` gives a link (checked on links read from outside).
+    pub fn valid(&self) -> bool {
         !(self.error <= 0.0
             || self.error >= 1.0
             || (self.n2 != 0 && (self.n2 >= 64 || self.bits < (1u64 << self.n2)))
@@ -425,7 +426,8 @@ impl Chain {
         let cur = self.links.last_mut().expect("a link");
         if cur.add(h) {
             cur.size += 1;
-            self.size += 1;
+            // Wrapping as the C counter does (a chain read from a file may hold anything).
+            self.size = self.size.wrapping_add(1);
             AddResult::Added
         } else {
             AddResult::Exists

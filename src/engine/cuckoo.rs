@@ -260,7 +260,7 @@ impl Cuckoo {
         for i in (0..self.filters.len()).rev() {
             if self.filters[i].delete(fp, h1, h2, bs) {
                 self.num_items = self.num_items.wrapping_sub(1);
-                self.num_deletes += 1;
+                self.num_deletes = self.num_deletes.wrapping_add(1);
                 if self.filters.len() > 1 && self.num_deletes as f64 > self.num_items as f64 * 0.10
                 {
                     self.compact(false);
@@ -282,12 +282,12 @@ impl Cuckoo {
             for i in (0..self.filters.len()).rev() {
                 if let Some(slot) = self.filters[i].find_available(h1, h2, bs) {
                     self.filters[i].data[slot] = fp;
-                    self.num_items += 1;
+                    self.num_items = self.num_items.wrapping_add(1);
                     return Insert::Inserted;
                 }
             }
             if self.ko_insert(fp, h1) {
-                self.num_items += 1;
+                self.num_items = self.num_items.wrapping_add(1);
                 return Insert::Inserted;
             }
             if self.expansion == 0 {

@@ -40,6 +40,7 @@ pub mod notify;
 pub mod object;
 pub mod pubsub;
 pub mod rdb;
+pub mod rdb_module;
 pub mod reply;
 pub mod set;
 pub mod slowlog;

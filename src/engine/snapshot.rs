@@ -154,53 +154,20 @@ impl std::fmt::Display for SnapshotError {
 
 const FORMAT_NAME: &str = "kvlab-snapshot";
 
-impl SavedValue {
-    /// A key of the probabilistic family (Bloom, Cuckoo, Count-Min, Top-K, t-digest),
-    /// which RDB files leave out for now.
-    pub fn is_probabilistic(&self) -> bool {
-        matches!(
-            self,
-            SavedValue::Bloom { .. }
-                | SavedValue::Cuckoo { .. }
-                | SavedValue::Cms { .. }
-                | SavedValue::Topk { .. }
-                | SavedValue::Tdigest { .. }
-        )
-    }
-}
-
-fn is_probabilistic(v: &Value) -> bool {
-    matches!(
-        v,
-        Value::Bloom(_) | Value::Cuckoo(_) | Value::Cms(_) | Value::TopK(_) | Value::TDigest(_)
-    )
-}
-
 impl Engine {
     /// The whole keyspace and the modifiable configuration.
     pub fn snapshot(&self) -> Snapshot {
         self.snapshot_where(|_| true)
     }
 
-    /// What an RDB image leaves out: the keys of the probabilistic family and the
-    /// modifiable configuration. The browser keeps this beside its RDB image and merges
-    /// it back with [`Engine::merge_json`] after `load_rdb`.
+    /// What an RDB image leaves out: the modifiable configuration (Redis keeps it in
+    /// redis.conf, not in dump.rdb), as a snapshot without keys. The browser keeps this
+    /// beside its RDB image and merges it back with [`Engine::merge_json`] after
+    /// `load_rdb`. (Before RDB files held the probabilistic family as RedisBloom module
+    /// values, the sidecar carried those keys too; `merge_json` still reads such a
+    /// sidecar, and puts its keys back.)
     pub fn sidecar_json(&self) -> String {
-        serde_json::to_string(&self.snapshot_where(is_probabilistic)).unwrap_or_default()
-    }
-
-    /// How many keys of the probabilistic family there are (what an RDB image leaves out).
-    pub fn probabilistic_keys(&self) -> usize {
-        self.core
-            .dbs
-            .iter()
-            .map(|d| {
-                d.keys
-                    .iter()
-                    .filter(|(_, o)| is_probabilistic(&o.value))
-                    .count()
-            })
-            .sum()
+        serde_json::to_string(&self.snapshot_where(|_| false)).unwrap_or_default()
     }
 
     /// The keys whose value `keep` accepts, and the modifiable configuration.
@@ -292,7 +259,8 @@ impl Engine {
 
     /// Adds a snapshot's keys (replacing keys of the same name) and configuration to the
     /// keyspace, keeping the other keys: how the browser puts back, after loading its RDB
-    /// image, what that image leaves out. On error the keyspace is left untouched.
+    /// image, what that image leaves out (the configuration; the probabilistic keys too,
+    /// in a sidecar saved by an older version). On error the keyspace is left untouched.
     pub fn merge_json(&mut self, text: &str) -> Result<usize, SnapshotError> {
         let snap = parse_snapshot(text)?;
         Ok(self.restore_into(&snap, false))
@@ -433,22 +401,18 @@ mod tests {
         ] {
             assert!(!a.exec_words(id, line).is_error(), "{line}");
         }
+        // The image holds every key (the probabilistic ones as module values); the
+        // sidecar only the configuration.
         let sidecar = a.sidecar_json();
         let snap = parse_snapshot(&sidecar).unwrap();
-        assert!(snap
-            .dbs
-            .iter()
-            .flat_map(|d| &d.keys)
-            .all(|k| k.value.is_probabilistic()));
-        assert_eq!(snap.dbs.iter().map(|d| d.keys.len()).sum::<usize>(), 4);
-        assert_eq!(a.probabilistic_keys(), 4);
+        assert!(snap.dbs.is_empty());
         let image = a.save_rdb();
 
         let mut b = Engine::new(Box::new(clock.clone()), 2);
         let bid = b.connect("t", "t");
         b.exec_words(bid, "SET stale x");
-        assert_eq!(b.load_rdb(&image).unwrap(), 3);
-        assert_eq!(b.merge_json(&sidecar).unwrap(), 4);
+        assert_eq!(b.load_rdb(&image).unwrap(), 7);
+        assert_eq!(b.merge_json(&sidecar).unwrap(), 0);
         assert_eq!(b.exec_words(bid, "EXISTS stale"), Reply::Int(0));
         assert_eq!(b.exec_words(bid, "DBSIZE"), Reply::Int(5));
         assert_eq!(b.exec_words(bid, "BF.EXISTS bf item"), Reply::Int(1));
@@ -459,8 +423,8 @@ mod tests {
             b.exec_words(bid, "TYPE tk"),
             Reply::Status("TopK-TYPE".into())
         );
-        // Every key comes back the same (Top-K aside: its decay table is recomputed,
-        // to the last bit or so), in whatever order the tables hold them.
+        // Every key comes back the same (Top-K aside: its generator is reseeded and its
+        // decay table recomputed), in whatever order the tables hold them.
         let keys = |e: &Engine| {
             let mut v: Vec<(usize, SavedKey)> = e
                 .snapshot()
@@ -478,6 +442,36 @@ mod tests {
         // A malformed sidecar changes nothing.
         assert!(b.merge_json("{oops").is_err());
         assert_eq!(b.exec_words(bid, "DBSIZE"), Reply::Int(2));
+    }
+
+    /// A sidecar saved by an older version held the probabilistic keys its image lacked:
+    /// merged after the image, they come back.
+    #[test]
+    fn an_older_sidecar_still_puts_its_keys_back() {
+        let clock = ManualClock::new(1_000_000);
+        let mut a = Engine::new(Box::new(clock.clone()), 1);
+        let id = a.connect("t", "t");
+        for line in ["SET s 1", "BF.ADD bf item", "TDIGEST.CREATE td"] {
+            assert!(!a.exec_words(id, line).is_error(), "{line}");
+        }
+        // The old sidecar: the probabilistic keys and the configuration, as JSON.
+        let old = a.snapshot_where(|v| {
+            matches!(
+                v,
+                Value::Bloom(_)
+                    | Value::Cuckoo(_)
+                    | Value::Cms(_)
+                    | Value::TopK(_)
+                    | Value::TDigest(_)
+            )
+        });
+        let old = serde_json::to_string(&old).unwrap();
+        let mut b = Engine::new(Box::new(clock.clone()), 2);
+        let bid = b.connect("t", "t");
+        b.exec_words(bid, "SET s 1");
+        assert_eq!(b.merge_json(&old).unwrap(), 2);
+        assert_eq!(b.exec_words(bid, "BF.EXISTS bf item"), Reply::Int(1));
+        assert_eq!(b.exec_words(bid, "DBSIZE"), Reply::Int(3));
     }
 
     #[test]

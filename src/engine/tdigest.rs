@@ -270,7 +270,7 @@ impl TDigest {
             && self.unmerged_nodes >= 0
             && n.is_some_and(|n| n <= self.cap && n as usize == self.means.len())
             && self.weights.len() == self.means.len()
-            && self.weights.iter().all(|&w| w > 0)
+            && self.weights.iter().all(|&w| w >= 0)
             && self.merged_weight >= 0
             && self.unmerged_weight >= 0
             && self

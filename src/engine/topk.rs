@@ -148,6 +148,29 @@ impl TopK {
         }
     }
 
+    /// A Top-K read from a file: its buckets (`width × depth`) and heap (`k` slots)
+    /// as saved; the decay table is recomputed and the generator seeded with `seed`.
+    pub fn from_parts(
+        k: u32,
+        width: u32,
+        depth: u32,
+        decay: f64,
+        buckets: Vec<(u32, u32)>,
+        heap: Vec<HeapSlot>,
+        seed: u32,
+    ) -> TopK {
+        TopK {
+            k,
+            width,
+            depth,
+            decay,
+            buckets,
+            heap,
+            lookup: (0..DECAY_TABLE).map(|i| decay.powf(i as f64)).collect(),
+            rng: GlibcRand::new(seed),
+        }
+    }
+
     fn find_in_heap(&self, item: &[u8]) -> Option<usize> {
         let fp = murmur2(item, GA);
         (0..self.heap.len()).rev().find(|&i| {

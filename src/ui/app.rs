@@ -177,29 +177,12 @@ fn header(props: &Props) -> Html {
     // Keeps the file reader alive while it reads.
     let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
 
-    let export = {
-        let state = state.clone();
-        Callback::from(move |_| {
-            let (image, left_out) = {
-                let e = engine();
-                let e = e.borrow();
-                (e.save_rdb(), e.probabilistic_keys())
-            };
-            persist::download_bytes("dump.rdb", &image);
-            // RDB files leave the probabilistic family out: offer them as JSON.
-            if left_out > 0 {
-                let json = engine().borrow().snapshot_json();
-                state.dispatch(Action::Notify(
-                    Level::Warn,
-                    both(
-                        format!("dump.rdb holds every key but {left_out} Bloom, Cuckoo, Count-Min, Top-K or t-digest key(s): RDB files leave the probabilistic types out for now. The whole keyspace, those included, is in the JSON snapshot offered here."),
-                        format!("dump.rdb에는 Bloom, Cuckoo, Count-Min, Top-K, t-digest 키 {left_out}개를 뺀 모든 키가 들어 있습니다: 지금은 RDB 파일에 확률적 자료형이 들어가지 않습니다. 그 키들까지 포함한 전체 키스페이스는 여기서 JSON 스냅숏으로 내려받을 수 있습니다."),
-                    ),
-                    Some(("kvlab-snapshot.json".into(), json)),
-                ));
-            }
-        })
-    };
+    let export = Callback::from(move |_| {
+        // Every key, the probabilistic ones as RedisBloom module values: the file
+        // redis-server with RedisBloom loads.
+        let image = engine().borrow().save_rdb();
+        persist::download_bytes("dump.rdb", &image);
+    });
     let import_click = {
         let file_input = file_input.clone();
         Callback::from(move |_| {

@@ -3,14 +3,15 @@
 //! script in the URL fragment, and file downloads.
 //!
 //! The keyspace is kept as Redis keeps it: an RDB image, what `SAVE` writes (version 10,
-//! as redis-server 7.0.15 writes it), base64-encoded under `kvlab.rdb` since
-//! localStorage holds only text. RDB files leave the probabilistic family (Bloom,
-//! Cuckoo, Count-Min, Top-K, t-digest) out for now, and they carry no configuration; so
-//! beside the image a small JSON sidecar (`kvlab.rdb.extra`, the old snapshot format)
-//! keeps exactly those keys and the modifiable configuration, merged back after the
-//! image is loaded. Nothing the learner had is lost. An older visit's whole-keyspace
-//! JSON snapshot (`kvlab.snapshot`) is read once, and replaced by the image at the next
-//! save.
+//! as redis-server 7.0.15 writes it, the probabilistic family as RedisBloom's module
+//! values), base64-encoded under `kvlab.rdb` since localStorage holds only text. RDB
+//! files carry no configuration, so beside the image a small JSON sidecar
+//! (`kvlab.rdb.extra`, in the snapshot format, without keys) keeps the modifiable
+//! configuration, merged back after the image is loaded. Earlier versions kept the
+//! probabilistic keys in that sidecar too (their images lacked them): such a sidecar is
+//! still merged, keys included, and the next save writes them into the image. An older
+//! visit's whole-keyspace JSON snapshot (`kvlab.snapshot`) is read once, and replaced by
+//! the image at the next save.
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
@@ -20,7 +21,7 @@ use super::state::{Entry, Tab};
 
 /// The keyspace as an RDB image, base64.
 pub const RDB_KEY: &str = "kvlab.rdb";
-/// What the image leaves out (probabilistic keys, configuration), as a JSON snapshot.
+/// What the image leaves out (the configuration), as a JSON snapshot without keys.
 pub const SIDECAR_KEY: &str = "kvlab.rdb.extra";
 pub const BAD_RDB_KEY: &str = "kvlab.rdb.bad";
 /// The JSON snapshot of earlier versions (read once, for migration).

@@ -140,7 +140,12 @@ pub fn rdb_panel(props: &PanelProps) -> Html {
     };
     let r = &l.report;
     let source = match &l.source {
-        Source::Keyspace => tr(lang, "the current keyspace (the image SAVE would write; probabilistic keys are left out of RDB files for now)", "지금 키스페이스 (SAVE가 쓸 이미지; 확률적 자료형 키는 지금은 RDB 파일에 들어가지 않습니다)").to_string(),
+        Source::Keyspace => tr(
+            lang,
+            "the current keyspace (the image SAVE would write)",
+            "지금 키스페이스 (SAVE가 쓸 이미지)",
+        )
+        .to_string(),
         Source::File(name) => trf!(lang, "the file {name}", "파일 {name}"),
     };
     let (nkeys, total, file, no_ttl, no_ttl_bytes) = (

@@ -83,7 +83,7 @@ pub fn which(bin: &str) -> Option<String> {
 /// The real redis-server, or a clear failure: the differential tests are the point of
 /// the suite, so a missing server must not pass silently.
 /// An empty directory of its own for a server on `port`.
-fn fresh_dir(port: u16) -> String {
+pub fn fresh_dir(port: u16) -> String {
     let d = std::env::temp_dir().join(format!("kvlab-redis-{}-{port}", std::process::id()));
     let _ = std::fs::create_dir_all(&d);
     d.to_string_lossy().into_owned()
@@ -244,4 +244,35 @@ pub fn encode<A: AsRef<[u8]>>(argv: &[A]) -> Vec<u8> {
         o.extend_from_slice(b"\r\n");
     }
     o
+}
+
+/// What `transcript` ECHOes after each command to split redis-cli's output.
+pub const MARK: &str = "--kvlab-next--";
+
+/// A redis-cli script's commands: its lines but blank ones and `#` comments.
+pub fn commands(script: &str) -> Vec<String> {
+    script
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+        .map(String::from)
+        .collect()
+}
+
+/// Runs the commands on one connection, with an ECHO marker after each, and returns
+/// the transcript in the recorded format.
+pub fn transcript(port: u16, lines: &[String], extra: &[&str]) -> String {
+    let script: String = lines
+        .iter()
+        .map(|l| format!("{l}\nECHO {MARK}\n"))
+        .collect();
+    let out = redis_cli(port, &script, extra);
+    let mark = format!("\"{MARK}\"\n");
+    let mut parts = out.split(&mark);
+    let mut text = String::new();
+    for l in lines {
+        text.push_str(&format!("> {l}\n"));
+        text.push_str(parts.next().unwrap_or_default());
+    }
+    text
 }

@@ -238,8 +238,30 @@ impl Core {
         }
     }
 
+    /// `td_compress` on every t-digest, in place: what RedisBloom's rdb_save does to the
+    /// live value in a foreground save (SAVE, DEBUG RELOAD, shutdown; a BGSAVE does it
+    /// in the fork's copy). It changes no answer, only TDIGEST.INFO's node counts.
+    pub fn compress_digests(&mut self) {
+        for db in &mut self.dbs {
+            let keys: Vec<Vec<u8>> = db
+                .keys
+                .iter()
+                .filter(|(_, o)| matches!(o.value, crate::engine::object::Value::TDigest(_)))
+                .map(|(k, _)| k.to_vec())
+                .collect();
+            for k in keys {
+                if let Some(o) = db.keys.get_mut(&k) {
+                    if let crate::engine::object::Value::TDigest(t) = &mut o.value {
+                        let _ = t.compress();
+                    }
+                }
+            }
+        }
+    }
+
     /// SAVE: writes the image through the host (or keeps it); Err when the host failed.
     pub fn save_now(&mut self) -> Result<(), String> {
+        self.compress_digests();
         let image = self.rdb_image();
         let file = self.rdb_path();
         let result = match self.persist.host.as_mut() {
@@ -427,14 +449,16 @@ pub fn bgrewriteaof(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
 pub fn dump(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let db = ctx.db();
     let compress = ctx.core.rdb_compression();
+    // RedisBloom's rdb_save compresses a t-digest in place (see `compress_digests`).
+    if let Some(o) = ctx.core.dbs[db].keys.get_mut(&argv[1]) {
+        if let crate::engine::object::Value::TDigest(t) = &mut o.value {
+            let _ = t.compress();
+        }
+    }
     match ctx.core.lookup_read(db, &argv[1]) {
-        Some(o) => match rdb::with_compression(compress, || rdb::dump_payload(&o.value)) {
-            Some(p) => Reply::Bulk(p),
-            None => Reply::Error(format!(
-                "ERR KV Lab cannot DUMP a {} key yet: RedisBloom's serialization is not implemented",
-                o.value.type_name()
-            )),
-        },
+        Some(o) => Reply::Bulk(rdb::with_compression(compress, || {
+            rdb::dump_payload(&o.value)
+        })),
         None => Reply::Nil,
     }
 }
