@@ -74,3 +74,12 @@ fn engine_corpus_and_random_inputs() {
         checks::engine::check(input);
     }
 }
+
+#[test]
+fn rdb_corpus_and_random_inputs() {
+    let corpus = seeds("rdb_load");
+    assert!(!corpus.is_empty());
+    for input in corpus.iter().chain(&inputs(4, 2_000, 300)) {
+        checks::rdb::check(input);
+    }
+}
