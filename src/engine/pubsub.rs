@@ -13,6 +13,12 @@
 //! subscriber that does not read lets its outbox grow; `client-output-buffer-limit
 //! pubsub <hard> <soft> <seconds>` disconnects it, as Redis does.
 //!
+//! A message is encoded once per PUBLISH (once per matching pattern for `pmessage`) and
+//! the bytes are shared by every outbox it goes to ([`Pending::Wire`]): fan-out to ten
+//! subscribers costs ten reference counts, not ten copies of three strings. The server
+//! copies the bytes to the socket in the client's protocol (`take_wire`: RESP3 differs
+//! only in the first byte, `>` for `*`); the app takes them back as reply values.
+//!
 //! Messages are replies of their own kind ([`Reply::Push`]): RESP3 clients get them as
 //! push frames (`>3`), RESP2 clients as plain arrays. Confirmations (`subscribe`,
 //! `unsubscribe` …) have the same shape, and a command that confirms several channels
