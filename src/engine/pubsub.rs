@@ -859,8 +859,10 @@ mod tests {
         ])];
         // The bytes a host writes are those of the replies, in either protocol.
         for resp in [2, 3] {
-            let mut copy = PubSub::default();
-            copy.outbox = ps.outbox.clone();
+            let mut copy = PubSub {
+                outbox: ps.outbox.clone(),
+                ..PubSub::default()
+            };
             for (id, want) in [(1, &want1), (2, &want2)] {
                 let mut got = Vec::new();
                 copy.take_wire(id, resp, &mut got, |r, o| crate::resp::encode(r, resp, o));
