@@ -689,3 +689,51 @@ fn xreadgroup_waiters_fail_when_the_group_or_the_key_goes() {
         .starts_with(b"*1\r\n*2\r\n$1\r\ns\r\n"));
     wait_blocked(&mut c, 0);
 }
+
+/// One PUBLISH reaches a RESP3 and a RESP2 subscriber, each in its own protocol (a push
+/// frame `>3`, an array `*3`), channel subscribers first, then pattern subscribers; and
+/// keyspace notifications of another database reach both through patterns. The bytes
+/// are redis-server 7.0.15's.
+#[test]
+fn messages_reach_resp2_and_resp3_subscribers_as_redis_sends_them() {
+    let s = support::kvlab_server(&[]);
+    let connect = |bytes: &[u8], suffix: &[u8]| {
+        let mut c = TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        c.write_all(bytes).unwrap();
+        read_until(&mut c, suffix);
+        c
+    };
+    let mut v3 = connect(
+        b"HELLO 3\r\nSUBSCRIBE news\r\nPSUBSCRIBE n* __keyevent@*\r\n",
+        b"$12\r\n__keyevent@*\r\n:3\r\n",
+    );
+    let mut v2 = connect(
+        b"SUBSCRIBE news\r\nPSUBSCRIBE __keyspace@1__:*\r\n",
+        b"$16\r\n__keyspace@1__:*\r\n:2\r\n",
+    );
+    let _publisher = connect(
+        b"PUBLISH news hi\r\nCONFIG SET notify-keyspace-events KEA\r\nSELECT 1\r\nSET nk v\r\n",
+        b":3\r\n+OK\r\n+OK\r\n+OK\r\n",
+    );
+    let want3: &[u8] = b">3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n\
+        >4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n$2\r\nhi\r\n\
+        >4\r\n$8\r\npmessage\r\n$12\r\n__keyevent@*\r\n$18\r\n__keyevent@1__:set\r\n$2\r\nnk\r\n";
+    assert_eq!(read_until(&mut v3, b"$2\r\nnk\r\n"), want3);
+    let want2: &[u8] = b"*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n\
+        *4\r\n$8\r\npmessage\r\n$16\r\n__keyspace@1__:*\r\n$17\r\n__keyspace@1__:nk\r\n$3\r\nset\r\n";
+    assert_eq!(read_until(&mut v2, b"$3\r\nset\r\n"), want2);
+}
+
+/// Reads from `c` until what was read ends with `suffix` (or the connection ends).
+fn read_until(c: &mut TcpStream, suffix: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !out.ends_with(suffix) {
+        match c.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+        }
+    }
+    out
+}

@@ -682,9 +682,7 @@ mod native {
             .client(id)
             .map(|c| (c.resp, c.close_after_reply))
             .unwrap_or((2, false));
-        for m in eng.take_pushes(id) {
-            encode(&m, resp, out);
-        }
+        eng.write_pushes(id, resp, out, |m, o| encode(m, resp, o));
         encode(&reply, resp, out);
         for m in eng.take_after_reply(id) {
             encode(&m, resp, out);
@@ -766,9 +764,7 @@ mod native {
                 let (closing, resp) = eng
                     .client(id)
                     .map_or((true, 2), |c| (c.close_after_reply, c.resp));
-                for m in eng.take_pushes(id) {
-                    encode(&m, resp, &mut out);
-                }
+                eng.write_pushes(id, resp, &mut out, |m, o| encode(m, resp, o));
                 closing
             };
             if closing {
@@ -953,9 +949,7 @@ mod native {
                     wake(&mut eng, &waiters);
                     let resp = eng.client(id).map(|c| c.resp).unwrap_or(2);
                     // A RESP3 subscriber gets its messages while it blocks.
-                    for m in eng.take_pushes(id) {
-                        encode(&m, resp, &mut out);
-                    }
+                    eng.write_pushes(id, resp, &mut out, |m, o| encode(m, resp, o));
                     if let Some((_, reply)) = eng.take_ready(id) {
                         encode(&reply, resp, &mut out);
                         break;

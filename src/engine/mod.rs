@@ -669,6 +669,19 @@ impl Engine {
         self.core.pubsub.take(id)
     }
 
+    /// What `take_pushes` takes, as the bytes the client reads in its protocol (`resp`):
+    /// Pub/Sub messages are copied as they were encoded once at PUBLISH, any other reply
+    /// goes through `encode` (the host's RESP encoder).
+    pub fn write_pushes(
+        &mut self,
+        id: u64,
+        resp: u8,
+        out: &mut Vec<u8>,
+        encode: impl FnMut(&Reply, &mut Vec<u8>),
+    ) {
+        self.core.pubsub.take_wire(id, resp, out, encode);
+    }
+
     /// The browser's console reconnecting after the server closed its connection (an
     /// HTTP line), as redis-cli does on the next command: the client runs commands
     /// again. (A native host drops such a client instead.)
@@ -1467,12 +1480,25 @@ impl Core {
         if nf == 0 || !self.pubsub.has_listeners() {
             return;
         }
+        if nf & notify::class_flag(event) == 0 {
+            return;
+        }
         let limit = self.config.pubsub_limit;
         let now = self.now;
-        for (ch, msg) in notify::messages(nf, db, key, event) {
+        // The channel names are built in one buffer kept for the purpose (an event is
+        // announced on every write while notifications are on).
+        let mut ch = std::mem::take(&mut self.pubsub.channel_buf);
+        if nf & pubsub::flags::KEYSPACE != 0 {
+            notify::channel(&mut ch, true, db, key);
             self.pubsub
-                .publish(&ch, &msg, pubsub::Kind::Plain, now, limit);
+                .publish(&ch, event.as_bytes(), pubsub::Kind::Plain, now, limit);
         }
+        if nf & pubsub::flags::KEYEVENT != 0 {
+            notify::channel(&mut ch, false, db, event.as_bytes());
+            self.pubsub
+                .publish(&ch, key, pubsub::Kind::Plain, now, limit);
+        }
+        self.pubsub.channel_buf = ch;
     }
 
     /// Whether a command that took `usec` enters the slow log or the latency monitor

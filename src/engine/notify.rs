@@ -51,25 +51,50 @@ pub fn class_of(event: &str) -> Option<char> {
     })
 }
 
+/// The `notify-keyspace-events` flag of an event's class (0: none, never published).
+pub fn class_flag(event: &str) -> u32 {
+    use super::pubsub::flags;
+    class_of(event).and_then(flags::of_letter).unwrap_or(0)
+}
+
+/// Writes a notification channel into `buf` (cleared first): `__keyspace@<db>__:<name>`
+/// (`keyspace`, the name a key) or `__keyevent@<db>__:<name>` (the name an event).
+pub fn channel(buf: &mut Vec<u8>, keyspace: bool, db: usize, name: &[u8]) {
+    buf.clear();
+    buf.extend_from_slice(if keyspace {
+        b"__keyspace@"
+    } else {
+        b"__keyevent@"
+    });
+    if db < 10 {
+        buf.push(b'0' + db as u8);
+    } else {
+        buf.extend_from_slice(db.to_string().as_bytes());
+    }
+    buf.extend_from_slice(b"__:");
+    buf.extend_from_slice(name);
+}
+
 /// The keyspace notifications one key event publishes under `notify-keyspace-events`
 /// flags `nf` (see `pubsub::flags`), as (channel, message) in publishing order: the
 /// `__keyspace@<db>__:<key>` message (the event) when `K` is on, then the
 /// `__keyevent@<db>__:<event>` message (the key) when `E` is on; none when the event's
-/// class is off (Redis's notifyKeyspaceEvent).
+/// class is off (Redis's notifyKeyspaceEvent). (`Core::announce` publishes the same
+/// pairs, built in one reused buffer.)
 pub fn messages(nf: u32, db: usize, key: &[u8], event: &str) -> Vec<(Vec<u8>, Vec<u8>)> {
     use super::pubsub::flags;
-    let class = class_of(event).and_then(flags::of_letter).unwrap_or(0);
     let mut out = Vec::new();
-    if nf & class == 0 {
+    if nf & class_flag(event) == 0 {
         return out;
     }
     if nf & flags::KEYSPACE != 0 {
-        let mut ch = format!("__keyspace@{db}__:").into_bytes();
-        ch.extend_from_slice(key);
+        let mut ch = Vec::new();
+        channel(&mut ch, true, db, key);
         out.push((ch, event.as_bytes().to_vec()));
     }
     if nf & flags::KEYEVENT != 0 {
-        let ch = format!("__keyevent@{db}__:{event}").into_bytes();
+        let mut ch = Vec::new();
+        channel(&mut ch, false, db, event.as_bytes());
         out.push((ch, key.to_vec()));
     }
     out
@@ -92,6 +117,13 @@ mod tests {
             vec![(b"__keyevent@0__:expired".to_vec(), b"session:42".to_vec())]
         );
         assert!(messages(f("Ex"), 0, b"k", "set").is_empty());
+        assert_eq!(
+            messages(f("KEA"), 12, b"k", "set"),
+            vec![
+                (b"__keyspace@12__:k".to_vec(), b"set".to_vec()),
+                (b"__keyevent@12__:set".to_vec(), b"k".to_vec()),
+            ]
+        );
         assert_eq!(
             messages(f("KEA"), 3, b"a b", "del"),
             vec![

@@ -13,6 +13,12 @@
 //! subscriber that does not read lets its outbox grow; `client-output-buffer-limit
 //! pubsub <hard> <soft> <seconds>` disconnects it, as Redis does.
 //!
+//! A message is encoded once per PUBLISH (once per matching pattern for `pmessage`) and
+//! the bytes are shared by every outbox it goes to ([`Pending::Wire`]): fan-out to ten
+//! subscribers costs ten reference counts, not ten copies of three strings. The server
+//! copies the bytes to the socket in the client's protocol (`take_wire`: RESP3 differs
+//! only in the first byte, `>` for `*`); the app takes them back as reply values.
+//!
 //! Messages are replies of their own kind ([`Reply::Push`]): RESP3 clients get them as
 //! push frames (`>3`), RESP2 clients as plain arrays. Confirmations (`subscribe`,
 //! `unsubscribe` …) have the same shape, and a command that confirms several channels
@@ -22,7 +28,9 @@
 //! notifications publish through [`PubSub::publish`] too (see `Core::notify`).
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
+use super::dict::FastMap;
 use super::reply::Reply;
 use super::util::glob_match;
 
@@ -62,10 +70,104 @@ impl ClientSubs {
     }
 }
 
+/// Something waiting for a client: a message, encoded once for every subscriber it
+/// goes to, or any other reply (MONITOR's lines).
+#[derive(Clone, Debug)]
+pub enum Pending {
+    /// A `message`/`smessage`/`pmessage` push as a RESP2 client reads it (`*3\r\n$7\r\n
+    /// message\r\n…`, bulk strings only); a RESP3 client gets the same bytes with `>`
+    /// in place of the leading `*`. Shared: one PUBLISH to ten subscribers encodes once.
+    Wire(Rc<[u8]>),
+    Reply(Reply),
+}
+
+impl Pending {
+    /// The message as a reply value (for hosts that show replies rather than bytes).
+    fn into_reply(self) -> Reply {
+        match self {
+            Pending::Reply(r) => r,
+            Pending::Wire(w) => decode_push(&w),
+        }
+    }
+
+    /// Appends the wire form for a client speaking RESP `resp`; `encode` writes any
+    /// other reply (the host's RESP encoder).
+    fn write(&self, resp: u8, out: &mut Vec<u8>, encode: &mut impl FnMut(&Reply, &mut Vec<u8>)) {
+        match self {
+            Pending::Wire(w) => {
+                let start = out.len();
+                out.extend_from_slice(w);
+                if resp >= 3 {
+                    out[start] = b'>';
+                }
+            }
+            Pending::Reply(r) => encode(r, out),
+        }
+    }
+}
+
+/// Appends a RESP header: the type byte, the number, CRLF.
+fn wire_header(w: &mut Vec<u8>, kind: u8, n: usize) {
+    w.push(kind);
+    if n < 10 {
+        w.push(b'0' + n as u8);
+    } else if n < 100 {
+        w.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
+    } else {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut v = n;
+        while v > 0 {
+            i -= 1;
+            digits[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        w.extend_from_slice(&digits[i..]);
+    }
+    w.extend_from_slice(b"\r\n");
+}
+
+/// Encodes a push of bulk strings as RESP2 writes it (`*N`, then each `$len`), in `w`
+/// (a buffer reused from one message to the next), and returns it to be shared.
+fn encode_push(w: &mut Vec<u8>, parts: &[&[u8]]) -> Rc<[u8]> {
+    w.clear();
+    wire_header(w, b'*', parts.len());
+    for p in parts {
+        wire_header(w, b'$', p.len());
+        w.extend_from_slice(p);
+        w.extend_from_slice(b"\r\n");
+    }
+    Rc::from(&w[..])
+}
+
+/// The push `encode_push` encoded, back as a reply value.
+fn decode_push(w: &[u8]) -> Reply {
+    // Reads the number after the type byte at `pos`, up to its CRLF.
+    fn number(w: &[u8], pos: &mut usize) -> usize {
+        let mut n = 0;
+        *pos += 1;
+        while w[*pos] != b'\r' {
+            n = n * 10 + (w[*pos] - b'0') as usize;
+            *pos += 1;
+        }
+        *pos += 2;
+        n
+    }
+    let mut pos = 0;
+    let count = number(w, &mut pos);
+    let mut items = Vec::with_capacity(count);
+    for _ in 0..count {
+        let len = number(w, &mut pos);
+        items.push(Reply::Bulk(w[pos..pos + len].to_vec()));
+        pos += len + 2;
+    }
+    Reply::Push(items)
+}
+
 /// A client's undelivered messages.
 #[derive(Clone, Debug, Default)]
 pub struct Outbox {
-    pub queue: Vec<Reply>,
+    pub queue: Vec<Pending>,
     /// What the queue would take on the wire (RESP2 sizes), for the output buffer limit.
     pub bytes: u64,
     /// Since when the queue has been over the soft limit (ms), if it is.
@@ -96,7 +198,7 @@ pub struct PubSub {
     /// Pattern → subscribers, patterns in the order first subscribed.
     patterns: Vec<(Vec<u8>, Vec<u64>)>,
     clients: HashMap<u64, ClientSubs>,
-    outbox: HashMap<u64, Outbox>,
+    outbox: FastMap<u64, Outbox>,
     /// Clients whose outbox got something since the host last asked.
     fresh: Vec<u64>,
     /// Clients over their output buffer limit, for the host to disconnect.
@@ -112,6 +214,10 @@ pub struct PubSub {
     /// Messages published so far (received or not): the last entry of `recent` is
     /// number `published`, so a host can tell which entries are new since it last looked.
     pub published: u64,
+    /// Where keyspace notifications build their channel names (reused).
+    pub(crate) channel_buf: Vec<u8>,
+    /// Where a message is encoded before it is shared (reused).
+    wire_buf: Vec<u8>,
 }
 
 impl Default for PubSub {
@@ -121,7 +227,7 @@ impl Default for PubSub {
             shard: HashMap::new(),
             patterns: Vec::new(),
             clients: HashMap::new(),
-            outbox: HashMap::new(),
+            outbox: FastMap::default(),
             fresh: Vec::new(),
             overflowed: Vec::new(),
             after: Vec::new(),
@@ -129,6 +235,8 @@ impl Default for PubSub {
             recent: Vec::new(),
             keep_recent: true,
             published: 0,
+            channel_buf: Vec::new(),
+            wire_buf: Vec::new(),
         }
     }
 }
@@ -156,15 +264,47 @@ fn word(w: &str) -> Reply {
     Reply::Bulk(w.as_bytes().to_vec())
 }
 
-/// The RESP2 size of a message, as the output buffer would hold it.
-fn wire_size(items: &[Reply]) -> u64 {
-    let mut n = 4u64;
-    for r in items {
-        if let Reply::Bulk(b) = r {
-            n += b.len() as u64 + 16;
+/// The size of a message of these bulk strings as the output buffer limit counts it.
+fn wire_size(parts: &[&[u8]]) -> u64 {
+    4 + parts.iter().map(|p| p.len() as u64 + 16).sum::<u64>()
+}
+
+/// The outboxes, borrowed apart from the subscription tables while a message goes out.
+struct Mail<'a> {
+    outbox: &'a mut FastMap<u64, Outbox>,
+    fresh: &'a mut Vec<u64>,
+    overflowed: &'a mut Vec<u64>,
+    now_ms: i64,
+    limit: BufferLimit,
+}
+
+impl Mail<'_> {
+    /// Queues an encoded message of `size` (as the limit counts it) for a client.
+    fn deliver(&mut self, client: u64, wire: &Rc<[u8]>, size: u64) {
+        let (now_ms, limit) = (self.now_ms, self.limit);
+        let out = self.outbox.entry(client).or_default();
+        if out.queue.is_empty() {
+            self.fresh.push(client);
+        }
+        out.queue.push(Pending::Wire(wire.clone()));
+        out.bytes += size;
+        // Redis's checkClientOutputBufferLimits: over the hard limit at once, over the
+        // soft limit for longer than its seconds.
+        let over_hard = limit.hard > 0 && out.bytes >= limit.hard;
+        let over_soft = limit.soft > 0 && out.bytes >= limit.soft;
+        let mut close = over_hard;
+        if over_soft {
+            let since = *out.soft_since.get_or_insert(now_ms);
+            if now_ms - since > (limit.soft_seconds as i64) * 1000 {
+                close = true;
+            }
+        } else {
+            out.soft_since = None;
+        }
+        if close && !self.overflowed.contains(&client) {
+            self.overflowed.push(client);
         }
     }
-    n
 }
 
 impl PubSub {
@@ -340,6 +480,9 @@ impl PubSub {
 
     /// PUBLISH / SPUBLISH: queues the message for every subscriber of the channel and,
     /// for plain channels, of every matching pattern. Returns how many got it.
+    ///
+    /// The message is encoded once (once per matching pattern for `pmessage`) and the
+    /// encoded bytes shared by every subscriber's outbox.
     pub fn publish(
         &mut self,
         channel: &[u8],
@@ -348,38 +491,42 @@ impl PubSub {
         now_ms: i64,
         limit: BufferLimit,
     ) -> i64 {
-        // Who gets it: channel subscribers first, then each matching pattern's (as
-        // indexes, so delivering can borrow the outboxes).
-        let mut direct: Vec<u64> = Vec::new();
+        let mut n = 0;
+        let mut mail = Mail {
+            outbox: &mut self.outbox,
+            fresh: &mut self.fresh,
+            overflowed: &mut self.overflowed,
+            now_ms,
+            limit,
+        };
+        // Channel subscribers first, in the order they subscribed, then each matching
+        // pattern's.
         let map = match kind {
             Kind::Plain => &self.channels,
             Kind::Shard => &self.shard,
         };
         if let Some(who) = map.get(channel) {
-            direct.extend_from_slice(who);
+            let parts = [kind.words().2.as_bytes(), channel, message];
+            let wire = encode_push(&mut self.wire_buf, &parts);
+            let size = wire_size(&parts);
+            for &client in who {
+                mail.deliver(client, &wire, size);
+            }
+            n += who.len();
         }
-        let mut by_pattern: Vec<(u64, usize)> = Vec::new();
         if kind == Kind::Plain {
-            for (i, (pattern, who)) in self.patterns.iter().enumerate() {
+            for (pattern, who) in &self.patterns {
                 if glob_match(pattern, channel, false) {
-                    by_pattern.extend(who.iter().map(|&c| (c, i)));
+                    let parts = [b"pmessage".as_slice(), pattern, channel, message];
+                    let wire = encode_push(&mut self.wire_buf, &parts);
+                    let size = wire_size(&parts);
+                    for &client in who {
+                        mail.deliver(client, &wire, size);
+                    }
+                    n += who.len();
                 }
             }
         }
-        for &client in &direct {
-            let msg = vec![word(kind.words().2), bulk(channel), bulk(message)];
-            self.deliver(client, msg, now_ms, limit);
-        }
-        for &(client, i) in &by_pattern {
-            let msg = vec![
-                word("pmessage"),
-                bulk(&self.patterns[i].0),
-                bulk(channel),
-                bulk(message),
-            ];
-            self.deliver(client, msg, now_ms, limit);
-        }
-        let n = direct.len() + by_pattern.len();
         self.delivered += n as u64;
         self.published += 1;
         // The panel's history: only where somebody shows it (a server does not).
@@ -387,13 +534,17 @@ impl PubSub {
             if self.recent.len() >= RECENT_MAX {
                 self.recent.remove(0);
             }
-            let mut receivers: Vec<(u64, Option<Vec<u8>>)> =
-                direct.iter().map(|&c| (c, None)).collect();
-            receivers.extend(
-                by_pattern
-                    .iter()
-                    .map(|&(c, i)| (c, Some(self.patterns[i].0.clone()))),
-            );
+            let mut receivers: Vec<(u64, Option<Vec<u8>>)> = map
+                .get(channel)
+                .map(|who| who.iter().map(|&c| (c, None)).collect())
+                .unwrap_or_default();
+            if kind == Kind::Plain {
+                for (pattern, who) in &self.patterns {
+                    if glob_match(pattern, channel, false) {
+                        receivers.extend(who.iter().map(|&c| (c, Some(pattern.clone()))));
+                    }
+                }
+            }
             self.recent.push(Published {
                 channel: channel.to_vec(),
                 message: message.to_vec(),
@@ -410,39 +561,13 @@ impl PubSub {
         !self.channels.is_empty() || !self.patterns.is_empty()
     }
 
-    fn deliver(&mut self, client: u64, msg: Vec<Reply>, now_ms: i64, limit: BufferLimit) {
-        let size = wire_size(&msg);
-        let out = self.outbox.entry(client).or_default();
-        if out.queue.is_empty() {
-            self.fresh.push(client);
-        }
-        out.queue.push(Reply::Push(msg));
-        out.bytes += size;
-        // Redis's checkClientOutputBufferLimits: over the hard limit at once, over the
-        // soft limit for longer than its seconds.
-        let over_hard = limit.hard > 0 && out.bytes >= limit.hard;
-        let over_soft = limit.soft > 0 && out.bytes >= limit.soft;
-        let mut close = over_hard;
-        if over_soft {
-            let since = *out.soft_since.get_or_insert(now_ms);
-            if now_ms - since > (limit.soft_seconds as i64) * 1000 {
-                close = true;
-            }
-        } else {
-            out.soft_since = None;
-        }
-        if close && !self.overflowed.contains(&client) {
-            self.overflowed.push(client);
-        }
-    }
-
     /// Queues any reply for a client outside of Pub/Sub (MONITOR's lines): no limit.
     pub fn push_to(&mut self, client: u64, reply: Reply) {
         let out = self.outbox.entry(client).or_default();
         if out.queue.is_empty() {
             self.fresh.push(client);
         }
-        out.queue.push(reply);
+        out.queue.push(Pending::Reply(reply));
     }
 
     /// Queues a line for the client that is running the command it shows (a monitor
@@ -470,8 +595,37 @@ impl PubSub {
                 out.bytes = 0;
                 out.soft_since = None;
                 std::mem::take(&mut out.queue)
+                    .into_iter()
+                    .map(Pending::into_reply)
+                    .collect()
             }
             _ => Vec::new(),
+        }
+    }
+
+    /// Takes the client's undelivered messages, oldest first, as the bytes a client
+    /// speaking RESP `resp` reads: appended to `out`, other replies through `encode`.
+    /// (What `take` gives as values, for a host that writes to sockets.)
+    pub fn take_wire(
+        &mut self,
+        client: u64,
+        resp: u8,
+        out: &mut Vec<u8>,
+        mut encode: impl FnMut(&Reply, &mut Vec<u8>),
+    ) {
+        if let Some(ob) = self.outbox.get_mut(&client) {
+            if ob.queue.is_empty() {
+                return;
+            }
+            ob.bytes = 0;
+            ob.soft_since = None;
+            for m in ob.queue.drain(..) {
+                m.write(resp, out, &mut encode);
+            }
+            // A subscriber that fell behind once does not keep its peak queue.
+            if ob.queue.capacity() > 1024 {
+                ob.queue = Vec::new();
+            }
         }
     }
 
@@ -676,6 +830,53 @@ mod tests {
         assert!(ps.take(3).is_empty());
         // Shard channels are another namespace, and patterns do not see them.
         assert_eq!(ps.publish(b"news", b"x", Kind::Shard, 0, lim()), 0);
+    }
+
+    #[test]
+    fn encoded_messages_read_as_the_replies_they_stand_for() {
+        let mut ps = PubSub::default();
+        ps.subscribe(1, b"news", Kind::Plain);
+        ps.psubscribe(1, b"n*");
+        ps.subscribe(2, b"news", Kind::Shard);
+        let long = vec![b'x'; 1234];
+        ps.publish(b"news", &long, Kind::Plain, 0, lim());
+        ps.publish(b"news", b"", Kind::Shard, 0, lim());
+        ps.push_to(1, Reply::Status("+1.5 [0 lua] \"ping\"".into()));
+        let want1 = vec![
+            Reply::Push(vec![word("message"), bulk(b"news"), bulk(&long)]),
+            Reply::Push(vec![
+                word("pmessage"),
+                bulk(b"n*"),
+                bulk(b"news"),
+                bulk(&long),
+            ]),
+            Reply::Status("+1.5 [0 lua] \"ping\"".into()),
+        ];
+        let want2 = vec![Reply::Push(vec![
+            word("smessage"),
+            bulk(b"news"),
+            bulk(b""),
+        ])];
+        // The bytes a host writes are those of the replies, in either protocol.
+        for resp in [2, 3] {
+            let mut copy = PubSub {
+                outbox: ps.outbox.clone(),
+                ..PubSub::default()
+            };
+            for (id, want) in [(1, &want1), (2, &want2)] {
+                let mut got = Vec::new();
+                copy.take_wire(id, resp, &mut got, |r, o| crate::resp::encode(r, resp, o));
+                let mut expected = Vec::new();
+                for r in want.iter() {
+                    crate::resp::encode(r, resp, &mut expected);
+                }
+                assert_eq!(got, expected, "client {id}, RESP{resp}");
+            }
+            assert_eq!(copy.pending_bytes(1), 0);
+        }
+        assert_eq!(ps.take(1), want1);
+        assert_eq!(ps.take(2), want2);
+        assert!(ps.take(1).is_empty());
     }
 
     #[test]

@@ -418,7 +418,15 @@ fn glob_inner(p: &[u8], s: &[u8], nocase: bool, depth: u32, skip_longer: &mut bo
                 if pi + 1 == p.len() {
                     return true;
                 }
+                // A plain character after the star matches only where the string has
+                // it: every other start fails at its first byte (leaving `skip_longer`
+                // alone), so only those are tried (`__key*__:*` on a notification).
+                let next = p[pi + 1];
+                let plain = !matches!(next, b'?' | b'[' | b'\\');
                 for start in si..=s.len() {
+                    if plain && (start == s.len() || !eq(next, s[start])) {
+                        continue;
+                    }
                     if glob_inner(&p[pi + 1..], &s[start..], nocase, depth + 1, skip_longer) {
                         return true;
                     }
@@ -558,6 +566,18 @@ mod tests {
         assert!(glob_match(pat.as_bytes(), &[b'a'; 60], false));
         assert!(!glob_match(pat.as_bytes(), &[b'a'; 29], false));
         assert!(glob_match(b"h*llo*w?rld", b"hello brave world", false));
+        // A plain character after a star, at the string's end or not, any case.
+        assert!(glob_match(b"__key*__:*", b"__keyspace@0__:k", false));
+        assert!(glob_match(b"__key*__:*", b"__keyevent@12__:__:", false));
+        assert!(!glob_match(b"__key*__:*", b"__keyspace@0_:k", false));
+        assert!(glob_match(b"a*b", b"aXXb", false));
+        assert!(!glob_match(b"a*b", b"aXXbc", false));
+        assert!(glob_match(b"a*b", b"aXbXXb", false));
+        assert!(glob_match(b"A*B", b"axxb", true));
+        assert!(!glob_match(b"A*B", b"axxb", false));
+        assert!(glob_match(b"*\\*", b"x*", false));
+        assert!(glob_match(b"*?", b"x", false));
+        assert!(!glob_match(b"a*b", b"a", false));
         assert!(!glob_match(b"h*llo*w?rld", b"hello brave word", false));
     }
 

@@ -493,6 +493,49 @@ impl SkipList {
         it.take_while(move |&(_, s)| if reverse { r.gte_min(s) } else { r.lte_max(s) })
     }
 
+    /// Walks down from the top level while `go(score)` holds on the next node; the node
+    /// it stops at and its rank from 1 (the head: 0), that is how many nodes `go` holds
+    /// for. The search of [`descend`](Self::descend) without the path.
+    fn seek(&self, go: impl Fn(f64) -> bool) -> (u32, u64) {
+        let mut x = HEAD;
+        let mut links = 0;
+        let mut r = 0u64;
+        for i in (0..self.level).rev() {
+            loop {
+                let l = self.link(links, i);
+                if l.forward == NIL || !go(l.fwd_score) {
+                    break;
+                }
+                r += l.span;
+                x = l.forward;
+                links = l.fwd_links;
+            }
+        }
+        (x, r)
+    }
+
+    /// The elements whose score lies in `r`: how many there are, and an iterator over
+    /// them in order (or reversed). Two descents find the first and the last, so the
+    /// count comes before the walk (a reply is sized once; ZCOUNT needs no walk, as
+    /// Redis's zslGetRank-based count).
+    pub fn score_span<'a>(
+        &'a self,
+        r: &ScoreRange,
+        reverse: bool,
+    ) -> (usize, impl Iterator<Item = (&'a [u8], f64)> + 'a) {
+        let (below, below_rank) = self.seek(|s| !r.gte_min(s));
+        let (upto, upto_rank) = self.seek(|s| r.lte_max(s));
+        let count = upto_rank.saturating_sub(below_rank) as usize;
+        let start = if count == 0 {
+            NIL
+        } else if reverse {
+            upto
+        } else {
+            self.links[self.nodes[below as usize].first as usize].forward
+        };
+        (count, self.iter_from(start, reverse).take(count))
+    }
+
     /// Where Redis starts a lexical range walk, and the walk from there on, forwards
     /// (or backwards), element after element with no range check: the caller skips its
     /// offset and stops at the first element out of range ([`LexRange::holds_end`]), as
@@ -1046,6 +1089,28 @@ mod tests {
         let back: Vec<_> = z.zsl.iter_score(&r, true).collect();
         assert_eq!(back.len(), v.len());
         assert_eq!(back.first(), v.last());
+        // The counted span holds the same elements, either way, for open and closed
+        // ends, ranges past either end, empty and inverted ranges.
+        let ends = [-1.0, 0.0, 2.5, 5.0, 6.0, 9.0, 99.0, 1e9];
+        for &min in &ends {
+            for &max in &ends {
+                for (minex, maxex) in [(false, false), (true, false), (false, true), (true, true)] {
+                    let r = ScoreRange {
+                        min,
+                        max,
+                        minex,
+                        maxex,
+                    };
+                    for reverse in [false, true] {
+                        let want: Vec<_> = z.zsl.iter_score(&r, reverse).collect();
+                        let (n, it) = z.zsl.score_span(&r, reverse);
+                        let got: Vec<_> = it.collect();
+                        assert_eq!(n, want.len(), "{r:?} {reverse}");
+                        assert_eq!(got, want, "{r:?} {reverse}");
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -312,7 +312,7 @@ pub fn zcount(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         Err(e) => return e,
     };
     match zread(ctx, &argv[1]) {
-        Ok(Some(z)) => Reply::Int(z.zsl.iter_score(&r, false).count() as i64),
+        Ok(Some(z)) => Reply::Int(z.zsl.score_span(&r, false).0 as i64),
         Ok(None) => Reply::Int(0),
         Err(e) => e,
     }
@@ -347,22 +347,15 @@ struct RangeQuery {
     limit: i64,
 }
 
-/// Selects elements for ZRANGE & co., returning (member, score) in reply order.
-fn select(z: &ZSet, q: &RangeQuery, min: &[u8], max: &[u8]) -> Result<Vec<(Vec<u8>, f64)>, Reply> {
-    let take = |it: &mut dyn Iterator<Item = (&[u8], f64)>| -> Vec<(Vec<u8>, f64)> {
-        if q.offset < 0 {
-            return Vec::new();
-        }
-        let n = if q.limit < 0 {
-            usize::MAX
-        } else {
-            q.limit as usize
-        };
-        it.skip(q.offset as usize)
-            .take(n)
-            .map(|(m, s)| (m.to_vec(), s))
-            .collect()
-    };
+/// Selects elements for ZRANGE & co., returning `item(member, score)` of each in reply
+/// order.
+fn select<T>(
+    z: &ZSet,
+    q: &RangeQuery,
+    min: &[u8],
+    max: &[u8],
+    item: impl Fn(&[u8], f64) -> T,
+) -> Result<Vec<T>, Reply> {
     Ok(match q.kind {
         RangeKind::Rank | RangeKind::Auto => {
             let len = z.len() as i64;
@@ -381,14 +374,22 @@ fn select(z: &ZSet, q: &RangeQuery, min: &[u8], max: &[u8]) -> Result<Vec<(Vec<u
             z.zsl
                 .range_by_rank(start as u64, (end - start + 1) as u64, q.reverse)
                 .into_iter()
-                .map(|(m, s)| (m.to_vec(), s))
+                .map(|(m, s)| item(m, s))
                 .collect()
         }
         RangeKind::Score => {
             let r = score_range(min, max)?;
-            let mut it = z.zsl.iter_score(&r, q.reverse);
-            let out = take(&mut it);
-            drop(it);
+            if q.offset < 0 {
+                return Ok(Vec::new());
+            }
+            // Counted first, so the result is allocated once at its size.
+            let (count, it) = z.zsl.score_span(&r, q.reverse);
+            let offset = usize::try_from(q.offset).unwrap_or(usize::MAX);
+            let n = count
+                .saturating_sub(offset)
+                .min(usize::try_from(q.limit).unwrap_or(usize::MAX));
+            let mut out = Vec::with_capacity(n);
+            out.extend(it.skip(offset).take(n).map(|(m, s)| item(m, s)));
             out
         }
         RangeKind::Lex => {
@@ -404,7 +405,7 @@ fn select(z: &ZSet, q: &RangeQuery, min: &[u8], max: &[u8]) -> Result<Vec<(Vec<u
                 .skip(q.offset as usize)
                 .take(n)
                 .take_while(|&(m, _)| r.holds_end(m, q.reverse))
-                .map(|(m, s)| (m.to_vec(), s))
+                .map(|(m, s)| item(m, s))
                 .collect()
         }
     })
@@ -425,9 +426,7 @@ pub fn members_in_range(z: &ZSet, bylex: bool, min: &[u8], max: &[u8]) -> Option
         offset: 0,
         limit: -1,
     };
-    select(z, &q, min, max)
-        .ok()
-        .map(|items| items.into_iter().map(|(m, _)| m).collect())
+    select(z, &q, min, max, |m, _| m.to_vec()).ok()
 }
 
 /// ZRANGE, ZRANGESTORE and the legacy forms. `at` is the index of the source key;
@@ -501,9 +500,18 @@ fn zrange_generic(
         return e;
     }
     let nested = resp3(ctx);
+    if store.is_none() && !q.withscores {
+        // Members only: the reply's items are made as the range is walked.
+        return match zread(ctx, &argv[at]) {
+            Ok(Some(z)) => select(z, &q, min, max, |m, _| Reply::Bulk(m.to_vec()))
+                .map_or_else(|e| e, Reply::Array),
+            Ok(None) => Reply::Array(Vec::new()),
+            Err(e) => e,
+        };
+    }
     let items = match zread(ctx, &argv[at]) {
-        Ok(Some(z)) => match select(z, &q, min, max) {
-            Ok(items) => items.into_iter().map(|(m, s)| (m, z.shown(s))).collect(),
+        Ok(Some(z)) => match select(z, &q, min, max, |m, s| (m.to_vec(), z.shown(s))) {
+            Ok(items) => items,
             Err(e) => return e,
         },
         Ok(None) => Vec::new(),
@@ -512,11 +520,7 @@ fn zrange_generic(
     if let Some(dest) = store {
         return store_result(ctx, dest, items, "zrangestore");
     }
-    if q.withscores {
-        pairs_reply(nested, items)
-    } else {
-        Reply::Array(items.into_iter().map(|(m, _)| Reply::Bulk(m)).collect())
-    }
+    pairs_reply(nested, items)
 }
 
 /// Stores a result set as a sorted set (or deletes the destination when it is empty),
@@ -636,9 +640,9 @@ fn zremrange(ctx: &mut Ctx, argv: &[Vec<u8>], kind: RangeKind, event: &'static s
             }
             items.len()
         }
-        Ok(Some(z)) => match select(z, &q, &argv[2], &argv[3]) {
+        Ok(Some(z)) => match select(z, &q, &argv[2], &argv[3], |m, _| m.to_vec()) {
             Ok(items) => {
-                for (m, _) in &items {
+                for m in &items {
                     z.remove(m);
                 }
                 items.len()
