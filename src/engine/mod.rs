@@ -964,7 +964,7 @@ impl Engine {
         // command queued for EXEC reads none: as in Redis, the checks before queueing
         // see the time of the last command (Redis's cached `server.mstime`).
         let mut started = None;
-        if !(in_multi && !cmd::multi::runs_in_multi(spec)) {
+        if !in_multi || cmd::multi::runs_in_multi(spec) {
             let (now, stamp) = self.core.clock.now_with_stamp();
             self.core.now = now;
             started = Some(stamp);
