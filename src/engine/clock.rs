@@ -14,6 +14,53 @@ pub trait Clock {
     fn now_us(&self) -> i64 {
         self.now_ms() * 1000
     }
+    /// `now_ms`, with a [`stamp`] to time the command that starts now (INFO
+    /// commandstats, SLOWLOG). A clock that is the system's answers both from one
+    /// reading, as Redis's `call()` takes both from one `ustime()`.
+    fn now_with_stamp(&self) -> (i64, Stamp) {
+        (self.now_ms(), stamp())
+    }
+}
+
+/// A reading of real time, to measure how long something took (never for behaviour):
+/// natively the wall clock in µs (as Redis's `ustime()`, which is what times a command
+/// there too when no cheap hardware clock is known); in the browser performance.now(),
+/// in milliseconds with a fraction (its resolution is coarsened by the browser, to
+/// 5-100 µs), in windows and workers alike.
+#[cfg(not(target_arch = "wasm32"))]
+pub type Stamp = i64;
+#[cfg(target_arch = "wasm32")]
+pub type Stamp = f64;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn stamp() -> Stamp {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| {
+        d.as_secs() as i64 * 1_000_000 + i64::from(d.subsec_micros())
+    })
+}
+
+/// Microseconds since `t` (0 if the wall clock was set back meanwhile).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn elapsed_us(t: Stamp) -> u64 {
+    stamp().saturating_sub(t).max(0) as u64
+}
+
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn stamp() -> Stamp {
+    performance_now()
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn elapsed_us(t: Stamp) -> u64 {
+    ((performance_now() - t) * 1000.0).max(0.0) as u64
 }
 
 /// The operating system's wall clock.
@@ -21,6 +68,11 @@ pub trait Clock {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    #[cfg(not(target_arch = "wasm32"))]
+    fn now_with_stamp(&self) -> (i64, Stamp) {
+        let us = stamp();
+        (us.div_euclid(1000), us)
+    }
     #[cfg(not(target_arch = "wasm32"))]
     fn now_us(&self) -> i64 {
         use std::time::{SystemTime, UNIX_EPOCH};

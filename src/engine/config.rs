@@ -351,6 +351,11 @@ pub struct Config {
     pub pubsub_limit: super::pubsub::BufferLimit,
     /// The `normal` class of `client-output-buffer-limit` (the server applies it).
     pub normal_limit: super::pubsub::BufferLimit,
+    /// `list-max-listpack-size`, the fill factor new lists are made with.
+    pub list_max_listpack_size: i32,
+    /// `min-replicas-to-write` and `min-replicas-max-lag` both on: every write asks
+    /// for good replicas (looked at on each write command, so kept ready here).
+    pub min_replicas_on: bool,
 }
 
 impl Default for Config {
@@ -375,6 +380,8 @@ impl Default for Config {
             stream_node_max_bytes: 4096,
             stream_node_max_entries: 100,
             playground_value_cap: u64::MAX,
+            list_max_listpack_size: -2,
+            min_replicas_on: false,
             notify_flags: 0,
             slowlog_slower_than: 10000,
             busy_reply_threshold: 5000,
@@ -454,6 +461,12 @@ impl Config {
                 }
             }
         }
+        self.list_max_listpack_size = self
+            .get("list-max-listpack-size")
+            .and_then(|v| v.parse::<i32>().ok())
+            .unwrap_or(-2);
+        self.min_replicas_on =
+            self.int("min-replicas-to-write") > 0 && self.int("min-replicas-max-lag") > 0;
         self.stream_node_max_bytes = self.int("stream-node-max-bytes");
         self.stream_node_max_entries = self.int("stream-node-max-entries");
         self.playground_value_cap = match self.int("kvlab-max-value-bytes") {

@@ -106,6 +106,15 @@ impl std::hash::Hasher for KeyHasher {
     fn write_usize(&mut self, n: usize) {
         self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
+    // One multiply, as for a usize (the default would hash it as a byte string): a
+    // `str` ends with a 0xff byte and an `Option` starts with its discriminant, so the
+    // commandstats key `(container, name)` is hashed with these on every command.
+    fn write_u8(&mut self, n: u8) {
+        self.write_usize(n as usize);
+    }
+    fn write_isize(&mut self, n: isize) {
+        self.write_usize(n as usize);
+    }
     fn finish(&self) -> u64 {
         self.0
     }

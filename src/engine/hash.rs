@@ -114,7 +114,11 @@ impl Hash {
             self.listpack = false;
         }
         self.add_cost(field, &value);
-        let old = self.map.insert(field.to_vec(), value);
+        // A field already there keeps its place and its key (no copy of the name).
+        let old = match self.map.get_mut(field) {
+            Some(slot) => Some(std::mem::replace(slot, value)),
+            None => self.map.insert(field.to_vec(), value),
+        };
         let new = match old {
             Some(old) => {
                 self.sub_cost(field, &old);

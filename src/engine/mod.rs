@@ -178,7 +178,11 @@ pub struct Core {
     pub config: Config,
     pub stats: Stats,
     /// Keyed by (container, name): `(None, "get")`, `(Some("object"), "encoding")`.
-    pub cmdstats: dict::FastMap<(Option<&'static str>, &'static str), CmdStat>,
+    pub cmdstats: std::collections::HashMap<
+        (Option<&'static str>, &'static str),
+        CmdStat,
+        std::hash::BuildHasherDefault<NameHasher>,
+    >,
     pub rng: StdRng,
     clock: Box<dyn Clock>,
     /// The time of the command being executed (Redis caches it per command, so one
@@ -191,8 +195,11 @@ pub struct Core {
     /// The active expire cycle runs on `tick` (DEBUG SET-ACTIVE-EXPIRE turns it off).
     pub active_expire: bool,
     expire_db_cursor: usize,
-    /// Keys whose values the running command may have changed in place.
+    /// Keys whose values the running command may have changed in place:
+    /// `dirty[..dirty_len]` (the entries after are spare key buffers, reused so that a
+    /// write does not allocate for this).
     dirty: Vec<(usize, Vec<u8>)>,
+    dirty_len: usize,
     /// Eviction candidates kept between rounds (see `evict.rs`).
     evict_pool: Vec<evict::Candidate>,
     /// How many clients are connected: each one's buffers count as used memory.
@@ -275,6 +282,39 @@ pub struct Core {
     pub admin: cmd::clients::Admin,
 }
 
+/// The hasher of INFO commandstats' table, which every command updates: a name is
+/// hashed by its length and first eight bytes in one multiplication (command names are
+/// short and few, and equal names still hash alike, as a `Hash` must).
+#[derive(Default, Clone, Copy)]
+pub struct NameHasher(u64);
+
+impl NameHasher {
+    fn mix(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(23) ^ x).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+impl std::hash::Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut w = [0u8; 8];
+        let n = bytes.len().min(8);
+        w[..n].copy_from_slice(&bytes[..n]);
+        self.mix(u64::from_le_bytes(w) ^ (bytes.len() as u64).rotate_right(8));
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.mix(u64::from(n));
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.mix(n as u64);
+    }
+    fn write_isize(&mut self, n: isize) {
+        self.mix(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        (self.0 ^ (self.0 >> 29)).wrapping_mul(0xbf58_476d_1ce4_e5b9)
+    }
+}
+
 /// A server's connections, reachable from inside a long script (Redis's
 /// `processEventsWhileBlocked`): complete commands other clients sent, and a way to
 /// answer them. The engine answers BUSY, or runs the few commands allowed then.
@@ -290,7 +330,9 @@ pub struct Ctx<'a> {
     pub core: &'a mut Core,
     pub clients: &'a mut BTreeMap<u64, Client>,
     pub id: u64,
-    fallback: Client,
+    /// A client record for an id the engine does not know (made on first use: nearly
+    /// every command's client is there).
+    fallback: std::cell::OnceCell<Box<Client>>,
 }
 
 impl Ctx<'_> {
@@ -301,18 +343,27 @@ impl Ctx<'_> {
             core: &mut *self.core,
             clients: &mut *self.clients,
             id,
-            fallback: blank_client(id),
+            fallback: Default::default(),
         }
     }
 
     pub fn client(&mut self) -> &mut Client {
-        match self.clients.get_mut(&self.id) {
+        let id = self.id;
+        match self.clients.get_mut(&id) {
             Some(c) => c,
-            None => &mut self.fallback,
+            None => {
+                self.fallback.get_or_init(|| Box::new(blank_client(id)));
+                self.fallback.get_mut().expect("made just above")
+            }
         }
     }
     pub fn client_ref(&self) -> &Client {
-        self.clients.get(&self.id).unwrap_or(&self.fallback)
+        match self.clients.get(&self.id) {
+            Some(c) => c,
+            None => self
+                .fallback
+                .get_or_init(|| Box::new(blank_client(self.id))),
+        }
     }
     /// The selected database index.
     pub fn db(&self) -> usize {
@@ -353,17 +404,19 @@ impl Ctx<'_> {
         self.core.count_call(spec, usec, &reply);
         // A script's commands come from Redis's Lua client: no address, no name.
         let script = self.core.running_script.is_some();
-        let client = self.clients.get(&self.id);
-        let (addr, name): (&str, &[u8]) = match client {
-            Some(c) if !script => (&c.addr, c.name.as_deref().unwrap_or_default()),
-            _ => ("?:0", b""),
-        };
-        self.core.log_slow(spec, argv, usec, addr, name);
+        if self.core.records(usec) {
+            let client = self.clients.get(&self.id);
+            let (addr, name): (&str, &[u8]) = match client {
+                Some(c) if !script => (&c.addr, c.name.as_deref().unwrap_or_default()),
+                _ => ("?:0", b""),
+            };
+            self.core.log_slow(spec, argv, usec, addr, name);
+        }
         if !self.core.monitors.is_empty() {
-            let who = if script {
-                "lua".to_string()
-            } else {
-                addr.to_string()
+            let who = match self.clients.get(&self.id) {
+                Some(c) if !script => c.addr.clone(),
+                _ if script => "lua".to_string(),
+                _ => "?:0".to_string(),
             };
             let db = self.db();
             let actor = self.id;
@@ -428,6 +481,7 @@ impl Engine {
                 active_expire: true,
                 expire_db_cursor: 0,
                 dirty: Vec::new(),
+                dirty_len: 0,
                 evict_pool: Vec::new(),
                 evict_next_db: 0,
                 evict_sample: Vec::new(),
@@ -621,6 +675,10 @@ impl Engine {
     /// Times out parked clients whose deadline has passed (their reply is a null array)
     /// and returns their ids.
     pub fn expire_blocked(&mut self) -> Vec<u64> {
+        // (Hosts ask after every batch of commands: no clock read when nobody waits.)
+        if self.core.blocking.with_deadline() == 0 {
+            return Vec::new();
+        }
         let now = self.core.clock.now_ms();
         let ids = self.core.blocking.expired(now);
         for &id in &ids {
@@ -732,8 +790,10 @@ impl Engine {
 
     /// Whether a pause ended or was lifted since the last call.
     pub fn pause_lifted(&mut self) -> bool {
-        let now = self.core.clock.now_ms();
-        self.core.admin.pause_at(now);
+        if self.core.admin.pause.is_some() {
+            let now = self.core.clock.now_ms();
+            self.core.admin.pause_at(now);
+        }
         std::mem::take(&mut self.core.admin.pause_changed)
     }
 
@@ -894,7 +954,6 @@ impl Engine {
             }
             return Reply::Closed;
         }
-        self.core.now = self.core.clock.now_ms();
         if !self.clients.contains_key(&id) {
             // An unknown id still gets a working (fresh) client rather than a panic.
             let fresh = self.connect("?:0", "?:0");
@@ -903,6 +962,22 @@ impl Engine {
                 self.clients.insert(id, c);
             }
         }
+        // What the checks below need of the client, looked up once; and its activity
+        // noted (CLIENT LIST's idle, `timeout`) at the time of the last command, as Redis
+        // notes the cached time when input comes (a command that runs notes its own).
+        let cached = self.core.now;
+        let (closing, authenticated, in_multi, resp) = match self.clients.get_mut(&id) {
+            Some(c) => {
+                c.last_ms = c.last_ms.max(cached);
+                (
+                    c.close_after_reply,
+                    c.authenticated,
+                    c.multi.is_some(),
+                    c.resp,
+                )
+            }
+            None => (false, true, false, 2),
+        };
         let spec = match table::lookup(argv) {
             Ok(s) => s,
             Err(e) => {
@@ -911,7 +986,18 @@ impl Engine {
                 return Reply::Error(e);
             }
         };
-        if self.clients.get(&id).is_some_and(|c| c.close_after_reply) {
+        // One clock read: the command's time, and the start of its timing (the checks
+        // before it runs are counted in, as they take next to nothing beside a read of
+        // the system clock; evictions, which may not, restart the timer below). A
+        // command queued for EXEC reads none: as in Redis, the checks before queueing
+        // see the time of the last command (Redis's cached `server.mstime`).
+        let mut started = None;
+        if !in_multi || cmd::multi::runs_in_multi(spec) {
+            let (now, stamp) = self.core.clock.now_with_stamp();
+            self.core.now = now;
+            started = Some(stamp);
+        }
+        if closing {
             // A client the server is closing (its ACL user was deleted) runs nothing more.
             return Reply::Seq(Vec::new());
         }
@@ -939,11 +1025,10 @@ impl Engine {
         // commands flagged no_auth (AUTH, HELLO, QUIT, RESET).
         if !spec.flags.contains(table::Flags::NO_AUTH)
             && self.core.acl.auth_required()
-            && self.clients.get(&id).is_some_and(|c| !c.authenticated)
+            && !authenticated
         {
             return self.reject(id, spec, "NOAUTH Authentication required.".into());
         }
-        let in_multi = self.clients.get(&id).is_some_and(|c| c.multi.is_some());
         let top = |names: &[&str]| spec.container.is_none() && names.contains(&spec.name);
         if in_multi && spec.flags.contains(table::Flags::NO_MULTI) {
             return self.reject(
@@ -971,6 +1056,9 @@ impl Engine {
             let oom = !self
                 .core
                 .perform_evictions(argv.iter().map(|a| a.len() as u64).sum());
+            if started.is_some() {
+                started = Some(timer::start());
+            }
             self.core.oom_at_start = oom;
             if oom && deny {
                 return self.reject(id, spec, evict::OOM_ERROR.to_string());
@@ -979,15 +1067,17 @@ impl Engine {
             self.core.oom_at_start = false;
         }
         // Writes need good replicas when min-replicas-to-write asks for them.
-        let is_write = spec.flags.contains(table::Flags::WRITE)
-            || (top(&["exec"]) && self.queued_flags(id).contains(table::Flags::WRITE));
-        if is_write && self.core.lacks_good_replicas() {
+        // (Asked first: the queued commands' flags are looked up only when it matters.)
+        if self.core.lacks_good_replicas()
+            && (spec.flags.contains(table::Flags::WRITE)
+                || (top(&["exec"]) && self.queued_flags(id).contains(table::Flags::WRITE)))
+        {
             return self.reject(id, spec, NOREPLICAS.to_string());
         }
         // A RESP2 client in Pub/Sub mode may only (un)subscribe, PING, QUIT and RESET.
         if !self.core.pubsub.is_empty()
             && self.core.pubsub.subscribed(id)
-            && self.clients.get(&id).is_some_and(|c| c.resp == 2)
+            && resp == 2
             && !top(&[
                 "ping",
                 "subscribe",
@@ -1027,7 +1117,7 @@ impl Engine {
                 self.core.show_to_monitors(id, db, &addr, argv);
             }
         }
-        let started = timer::start();
+        let started = started.unwrap_or_else(timer::start);
         let reply = self.run(spec, id, argv);
         if !script_first && !self.core.monitors.is_empty() {
             self.feed_monitors_for(id, spec, argv);
@@ -1079,7 +1169,7 @@ impl Engine {
             core: &mut self.core,
             clients: &mut self.clients,
             id,
-            fallback: blank_client(id),
+            fallback: Default::default(),
         };
         f(&mut ctx)
     }
@@ -1379,32 +1469,9 @@ fn blank_client(id: u64) -> Client {
     }
 }
 
-/// Wall time spent in a command, for INFO commandstats only (never for behaviour).
+/// Real time spent in a command, for INFO commandstats only (never for behaviour).
 mod timer {
-    #[cfg(not(target_arch = "wasm32"))]
-    pub fn start() -> std::time::Instant {
-        std::time::Instant::now()
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    pub fn elapsed_us(t: std::time::Instant) -> u64 {
-        t.elapsed().as_micros() as u64
-    }
-    // In the browser: performance.now(), in milliseconds with a fraction (its
-    // resolution is coarsened by the browser, to 5-100 µs), in windows and workers alike.
-    #[cfg(target_arch = "wasm32")]
-    #[wasm_bindgen::prelude::wasm_bindgen]
-    extern "C" {
-        #[wasm_bindgen(js_namespace = performance, js_name = now)]
-        fn performance_now() -> f64;
-    }
-    #[cfg(target_arch = "wasm32")]
-    pub fn start() -> f64 {
-        performance_now()
-    }
-    #[cfg(target_arch = "wasm32")]
-    pub fn elapsed_us(t: f64) -> u64 {
-        ((performance_now() - t) * 1000.0).max(0.0) as u64
-    }
+    pub use super::clock::{elapsed_us, stamp as start};
 }
 
 /// Active expiry tuning, as in Redis's expire.c: keys sampled per database per loop, and
@@ -1425,13 +1492,7 @@ impl Core {
     /// Redis's `checkGoodReplicasStatus` failing: writes need `min-replicas-to-write`
     /// good replicas (with `min-replicas-max-lag` on), and a single KV Lab node has none.
     pub fn lacks_good_replicas(&self) -> bool {
-        let int = |n: &str| {
-            self.config
-                .get(n)
-                .and_then(|v| v.parse::<i64>().ok())
-                .unwrap_or(0)
-        };
-        int("min-replicas-to-write") > 0 && int("min-replicas-max-lag") > 0
+        self.config.min_replicas_on
     }
 
     pub(crate) fn notify(&mut self, db: usize, key: &[u8], event: &'static str) {
@@ -1777,15 +1838,30 @@ impl Core {
     /// Notes that a key's value may change in place, so its size is re-counted when the
     /// command finishes (`settle`).
     pub fn mark_dirty(&mut self, db: usize, key: &[u8]) {
-        if self.dirty.last().is_none_or(|(d, k)| *d != db || k != key) {
-            self.dirty.push((db, key.to_vec()));
+        let n = self.dirty_len;
+        if n > 0 && self.dirty[n - 1].0 == db && self.dirty[n - 1].1 == key {
+            return;
         }
+        match self.dirty.get_mut(n) {
+            Some((d, k)) => {
+                *d = db;
+                k.clear();
+                k.extend_from_slice(key);
+            }
+            None => self.dirty.push((db, key.to_vec())),
+        }
+        self.dirty_len = n + 1;
     }
 
     /// Re-counts the sizes of the keys changed in place by the command just run.
     pub fn settle(&mut self) {
-        for (db, key) in std::mem::take(&mut self.dirty) {
-            self.dbs[db].settle(&key);
+        let n = std::mem::take(&mut self.dirty_len);
+        for (db, key) in &self.dirty[..n] {
+            self.dbs[*db].settle(key);
+        }
+        // Spare buffers stay few and small (a command may touch many keys, or a long one).
+        if self.dirty.len() > 16 || self.dirty[..n].iter().any(|(_, k)| k.capacity() > 256) {
+            self.dirty = Vec::new();
         }
     }
 
@@ -1822,11 +1898,10 @@ impl Core {
     /// Looks a key up for writing: lazy expiry and touch, no hit/miss counting. The key is
     /// marked for re-counting, as the caller may change its value in place.
     pub fn lookup_write(&mut self, db: usize, key: &[u8]) -> Option<&mut Obj> {
-        if !self.touch_for_overwrite(db, key) {
-            return None;
-        }
+        // (Marked first, so that the lookup that touches the key is the one returned; a
+        // missing key's mark costs its settle a lookup that finds nothing.)
         self.mark_dirty(db, key);
-        self.dbs[db].keys.get_mut(key)
+        self.touch_key(db, key, false)
     }
 
     /// Whether a key exists (after lazy expiry), without touching it.

@@ -65,6 +65,10 @@ impl Watches {
 
     /// Drops every watch of `client` (UNWATCH, EXEC, DISCARD, disconnect).
     pub fn unwatch_all(&mut self, client: u64) {
+        // (Every EXEC and DISCARD ends here: nothing to hash when nobody watches.)
+        if self.by_client.is_empty() {
+            return;
+        }
         let Some(mine) = self.by_client.remove(&client) else {
             return;
         };
@@ -84,7 +88,9 @@ impl Watches {
     }
 
     pub fn clear_dirty(&mut self, client: u64) {
-        self.dirty.remove(&client);
+        if !self.dirty.is_empty() {
+            self.dirty.remove(&client);
+        }
     }
 
     /// The keys `client` watches, in WATCH order.

@@ -1890,19 +1890,64 @@ pub fn commands() -> impl Iterator<Item = &'static CommandSpec> {
     COMMANDS.iter()
 }
 
-/// Finds a top-level command by name, any case, through a hash index built on first use
-/// (this runs once per command executed).
+/// Finds a top-level command by name, any case (this runs once per command executed).
+///
+/// A name's bytes, case folded, pick one of [`SLOTS`] slots of a table built on first
+/// use. A slot that only one command's name reaches answers with one comparison (and a
+/// name that is not that command is no command at all); a slot several names share
+/// defers to a hash index of them all.
 pub fn find(name: &[u8]) -> Option<&'static CommandSpec> {
     use std::sync::OnceLock;
-    static INDEX: OnceLock<super::dict::FastMap<&'static [u8], &'static CommandSpec>> =
-        OnceLock::new();
-    let index = INDEX.get_or_init(|| commands().map(|c| (c.name.as_bytes(), c)).collect());
-    let mut buf = [0u8; 32];
-    let lower = buf.get_mut(..name.len())?;
-    for (d, s) in lower.iter_mut().zip(name) {
-        *d = s.to_ascii_lowercase();
+    struct Index {
+        slots: Vec<Slot>,
+        all: super::dict::FastMap<&'static [u8], &'static CommandSpec>,
     }
-    index.get(&*lower).copied()
+    #[derive(Clone, Copy)]
+    enum Slot {
+        Empty,
+        One(&'static CommandSpec),
+        Shared,
+    }
+    static INDEX: OnceLock<Index> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut slots = vec![Slot::Empty; SLOTS];
+        for c in commands() {
+            let i = slot_of(c.name.as_bytes());
+            slots[i] = match slots[i] {
+                Slot::Empty => Slot::One(c),
+                _ => Slot::Shared,
+            };
+        }
+        Index {
+            slots,
+            all: commands().map(|c| (c.name.as_bytes(), c)).collect(),
+        }
+    });
+    match index.slots[slot_of(name)] {
+        Slot::Empty => None,
+        Slot::One(c) => c.name.as_bytes().eq_ignore_ascii_case(name).then_some(c),
+        Slot::Shared => {
+            let mut buf = [0u8; 32];
+            let lower = buf.get_mut(..name.len())?;
+            for (d, s) in lower.iter_mut().zip(name) {
+                *d = s.to_ascii_lowercase();
+            }
+            index.all.get(&*lower).copied()
+        }
+    }
+}
+
+/// Slots of `find`'s table (a power of two, several times the number of commands).
+const SLOTS: usize = 2048;
+
+/// `find`'s slot for a name: its bytes (ASCII letters folded to lower case: `| 0x20`
+/// leaves the other bytes a command name has as they are) mixed one by one.
+fn slot_of(name: &[u8]) -> usize {
+    let mut h = name.len() as u32;
+    for &b in name {
+        h = (h ^ u32::from(b | 0x20)).wrapping_mul(0x0100_0193);
+    }
+    (h.wrapping_mul(0x9e37_79b1) >> (32 - SLOTS.trailing_zeros())) as usize
 }
 
 /// Finds a command or a subcommand by its full name (`object|encoding`), any case.
@@ -2241,4 +2286,35 @@ pub fn spec_keys<'a>(specs: &'a [KeySpec], argv: &[Vec<u8>]) -> Option<Vec<(usiz
         }
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod find_tests {
+    use super::*;
+
+    #[test]
+    fn find_knows_every_command_in_any_case_and_nothing_else() {
+        for c in commands() {
+            let upper = c.name.to_ascii_uppercase();
+            assert!(
+                std::ptr::eq(find(c.name.as_bytes()).unwrap(), c),
+                "{}",
+                c.name
+            );
+            assert!(std::ptr::eq(find(upper.as_bytes()).unwrap(), c), "{upper}");
+            // One byte more, one less, one changed: not a command (unless it is one).
+            let mut longer = c.name.as_bytes().to_vec();
+            longer.push(b'x');
+            let shorter = &c.name.as_bytes()[..c.name.len() - 1];
+            let mut changed = c.name.as_bytes().to_vec();
+            changed[0] ^= 0x01;
+            for other in [&longer[..], shorter, &changed[..]] {
+                let named = commands().find(|d| d.name.as_bytes().eq_ignore_ascii_case(other));
+                assert_eq!(find(other).map(|d| d.name), named.map(|d| d.name));
+            }
+        }
+        for junk in [&b""[..], b"\x00", b"@et", b"s\x00t", &[b'a'; 40]] {
+            assert!(find(junk).is_none());
+        }
+    }
 }

@@ -22,14 +22,7 @@ fn lcreate<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Option<&'a mut List> {
     let db = ctx.db();
     if !ctx.core.dbs[db].keys.contains(key) {
         let mut l = List::default();
-        if let Some(fill) = ctx
-            .core
-            .config
-            .get("list-max-listpack-size")
-            .and_then(|v| v.parse::<i32>().ok())
-        {
-            l.set_fill(fill);
-        }
+        l.set_fill(ctx.core.config.list_max_listpack_size);
         ctx.core.add(db, key, Value::List(Box::new(l)));
     }
     match ctx.core.value_mut(db, key) {
@@ -60,8 +53,17 @@ fn push(ctx: &mut Ctx, argv: &[Vec<u8>], end: End, xx: bool) -> Reply {
     if !exists && xx {
         return Reply::Int(0);
     }
-    let Some(l) = lcreate(ctx, key) else {
-        return wrongtype();
+    let l = if exists {
+        let db = ctx.db();
+        match ctx.core.value_mut(db, key) {
+            Some(Value::List(l)) => l,
+            _ => return wrongtype(),
+        }
+    } else {
+        let Some(l) = lcreate(ctx, key) else {
+            return wrongtype();
+        };
+        l
     };
     for v in &argv[2..] {
         l.push(end, v.clone());
