@@ -99,3 +99,26 @@ test('a short CLIENT PAUSE (ALL) ends by itself and the held commands run in ord
   await run(page, 'INCR a');
   await expect(lastReply(page)).toHaveText('(integer) 2');
 });
+
+test('a held BLPOP that runs when the pause is lifted blocks, and its reply comes when another tab pushes', async ({ page }) => {
+  await page.goto('./');
+  await run(page, 'CLIENT PAUSE 60000 WRITE');
+  await expect(lastReply(page)).toHaveText('OK');
+  await newTab(page, 2);
+  await run(page, 'BLPOP q 0');
+  await expectPaused(page);
+  await tab(page, 0).click();
+  await run(page, 'CLIENT UNPAUSE');
+  await expect(lastReply(page)).toHaveText('OK');
+  // Released, the BLPOP runs and blocks: its tab now waits as a blocked client's.
+  await tab(page, 1).click();
+  await expect(input(page)).toHaveAttribute('placeholder', /^blocked: waiting for data/);
+  await expect(input(page)).toBeDisabled();
+  await expect(lastReply(page)).not.toContainText(PAUSED);
+  await tab(page, 0).click();
+  await run(page, 'RPUSH q x');
+  await expect(lastReply(page)).toHaveText('(integer) 1');
+  await tab(page, 1).click();
+  await expect(lastReply(page)).toHaveText('1) "q"\n2) "x"');
+  await expect(input(page)).toBeEnabled();
+});

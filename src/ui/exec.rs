@@ -283,7 +283,8 @@ fn release_held() {
                 if waiting.contains(&c.client) {
                     return false;
                 }
-                let still = eng.postponed(c.client, &c.argv).is_some();
+                // One that ran and blocked (BLPOP …) keeps its client's next ones waiting.
+                let still = eng.is_blocked(c.client) || eng.postponed(c.client, &c.argv).is_some();
                 if still {
                     waiting.push(c.client);
                 }
