@@ -456,3 +456,55 @@ fn client_pause_holds_writes_until_it_ends_under_the_clock() {
     assert_eq!(run(&mut e, b, "CLIENT UNPAUSE"), Reply::ok());
     assert_eq!(e.postponed(b, &words("GET k")), None);
 }
+
+/// DEBUG HELP lists Redis 7.0.15's own text for each subcommand KV Lab implements: every
+/// entry is a block of lines of redis-server's DEBUG HELP (recorded in tests/fixtures),
+/// in Redis's order, and every subcommand it names is one DEBUG accepts.
+#[test]
+fn debug_help_is_redis_text_for_the_subcommands_kept() {
+    let (mut e, _, id) = engine();
+    e.core
+        .config
+        .set_startup("enable-debug-command", "yes")
+        .unwrap();
+    let redis: Vec<&str> = include_str!("../../tests/fixtures/redis-7.0.15-debug-help.txt")
+        .lines()
+        .collect();
+    let Reply::Array(items) = run(&mut e, id, "DEBUG HELP") else {
+        panic!("DEBUG HELP is an array");
+    };
+    let ours: Vec<String> = items
+        .iter()
+        .map(|r| match r {
+            Reply::Status(s) => s.clone(),
+            r => panic!("{r:?}"),
+        })
+        .collect();
+    assert_eq!(ours[0], redis[0]);
+    assert_eq!(ours.last().map(String::as_str), redis.last().copied());
+    // Each of our lines is found in Redis's, after the previous one, and an entry's
+    // description lines follow their heading directly.
+    let mut at = 1;
+    let mut names = Vec::new();
+    for line in &ours[1..] {
+        let found = redis[at..]
+            .iter()
+            .position(|r| r == line)
+            .unwrap_or_else(|| panic!("not in Redis's DEBUG HELP (in order): {line}"));
+        if line.starts_with(' ') {
+            assert_eq!(found, 0, "{line} does not follow its heading");
+        } else {
+            names.push(line.split(' ').next().unwrap().to_string());
+        }
+        at += found + 1;
+    }
+    assert!(names.contains(&"CRASH-AND-RECOVER".to_string()));
+    // With one argument each (CRASH-AND-RECOVER last: it closes the client).
+    names.retain(|n| n != "HELP");
+    names.sort_by_key(|n| n == "CRASH-AND-RECOVER");
+    for name in &names {
+        if let Reply::Error(m) = run(&mut e, id, &format!("DEBUG {name} 0")) {
+            assert!(!m.contains("unknown subcommand"), "{name}: {m}");
+        }
+    }
+}

@@ -83,6 +83,7 @@ pub fn app() -> Html {
                         text: text.to_string(),
                         is_error: reply.is_error(),
                         paused: false,
+                        parked: false,
                     })
                 }
                 Feed::Pushed {
@@ -94,7 +95,8 @@ pub fn app() -> Html {
                     text: text.to_string(),
                     count: replies.len().max(1),
                 }),
-                // A command a pause held ran: its reply fills its pending entry.
+                // A command a pause held ran: its reply fills its pending entry (or,
+                // if it blocked, the entry waits on for the reply as a blocked one's).
                 Feed::Ran(o) if o.resumed => {
                     *changed.borrow_mut() += 1;
                     d.dispatch(Action::Deliver {
@@ -102,6 +104,7 @@ pub fn app() -> Html {
                         text: o.text.clone(),
                         is_error: o.is_error(),
                         paused: true,
+                        parked: o.pending,
                     })
                 }
                 Feed::Ran(_) | Feed::Background(_) | Feed::Replaced => *changed.borrow_mut() += 1,

@@ -244,8 +244,8 @@ pub fn console(props: &ConsoleProps) -> Html {
     let placeholder = match (blocked, reading) {
         (true, _) if held => tr(
             lang,
-            "paused: CLIENT PAUSE holds this client's command until the pause ends (another tab can CLIENT UNPAUSE)",
-            "일시 정지: CLIENT PAUSE가 끝날 때까지 이 클라이언트의 명령이 기다립니다 (다른 탭에서 CLIENT UNPAUSE 가능)",
+            "paused: CLIENT PAUSE holds this client's command until the pause ends (another tab's CLIENT UNPAUSE lifts a WRITE pause)",
+            "일시 정지: CLIENT PAUSE가 끝날 때까지 이 클라이언트의 명령이 기다립니다 (WRITE 일시 정지는 다른 탭의 CLIENT UNPAUSE로 풀립니다)",
         ),
         (true, _) => tr(
             lang,
@@ -446,7 +446,7 @@ fn entry_view(props: &EntryProps) -> Html {
                 } else { html! {} } }
             </div>
             { if e.pending && e.paused {
-                html! { <pre class="reply pending">{ tr(lang, "(paused… CLIENT PAUSE holds it; it runs when the pause ends or another client runs CLIENT UNPAUSE)", "(일시 정지… CLIENT PAUSE가 붙잡고 있습니다. 일시 정지가 끝나거나 다른 클라이언트가 CLIENT UNPAUSE를 실행하면 실행됩니다)") }</pre> }
+                html! { <pre class="reply pending">{ tr(lang, "(paused… CLIENT PAUSE holds it; it runs when the pause ends, or when another client's CLIENT UNPAUSE lifts a WRITE pause: under a plain pause CLIENT UNPAUSE waits too)", "(일시 정지… CLIENT PAUSE가 붙잡고 있습니다. 일시 정지가 끝나거나, WRITE 일시 정지를 다른 클라이언트의 CLIENT UNPAUSE가 풀면 실행됩니다. 모든 명령을 멈추는 일시 정지에서는 CLIENT UNPAUSE도 기다립니다)") }</pre> }
             } else if e.pending {
                 html! { <pre class="reply pending">{ tr(lang, "(waiting… another client can wake this one)", "(대기 중… 다른 클라이언트가 깨울 수 있습니다)") }</pre> }
             } else {

@@ -283,7 +283,8 @@ fn release_held() {
                 if waiting.contains(&c.client) {
                     return false;
                 }
-                let still = eng.postponed(c.client, &c.argv).is_some();
+                // One that ran and blocked (BLPOP …) keeps its client's next ones waiting.
+                let still = eng.is_blocked(c.client) || eng.postponed(c.client, &c.argv).is_some();
                 if still {
                     waiting.push(c.client);
                 }
@@ -306,7 +307,8 @@ fn execute(
     summarised: bool,
 ) -> Rc<Outcome> {
     // CLIENT PAUSE: the command waits (after any of this client's that already wait),
-    // shown pending in its tab until the pause ends or CLIENT UNPAUSE lifts it.
+    // shown pending in its tab until the pause ends or CLIENT UNPAUSE lifts it (under an
+    // ALL pause Redis 7.0 postpones CLIENT UNPAUSE too, and the pausing client's own).
     if is_held(client) || engine().borrow_mut().postponed(client, &argv).is_some() {
         let tx = in_multi(client);
         HELD.with(|h| {

@@ -99,6 +99,9 @@ pub enum Action {
         is_error: bool,
         /// For a command CLIENT PAUSE held (its entry is `paused`).
         paused: bool,
+        /// The held command ran and parked (a blocking command): its entry stays
+        /// pending, no longer paused, for the reply that comes later.
+        parked: bool,
     },
     /// What a client received on its own (messages, MONITOR lines, a note): appended
     /// to its tab's transcript, and counted unread if that tab is not in front.
@@ -305,6 +308,7 @@ impl Reducible for AppState {
                 text,
                 is_error,
                 paused,
+                parked,
             } => {
                 if let Some(entry) = s
                     .tabs
@@ -320,10 +324,12 @@ impl Reducible for AppState {
                     })
                 {
                     let e = Rc::make_mut(entry);
-                    e.output = text;
-                    e.is_error = is_error;
-                    e.pending = false;
                     e.paused = false;
+                    if !parked {
+                        e.output = text;
+                        e.is_error = is_error;
+                        e.pending = false;
+                    }
                 }
             }
             Action::Stream {

@@ -52,8 +52,44 @@ fn subcommand_error(argv: &[Vec<u8>]) -> Reply {
     ))
 }
 
+/// DEBUG HELP: Redis 7.0's own lines for the subcommands KV Lab implements, in Redis's
+/// order (the others would only answer with an error here).
+const HELP: &[&str] = &[
+    "CRASH-AND-RECOVER [<milliseconds>]",
+    "    Hard crash and restart after a <milliseconds> delay (default 0).",
+    "OBJECT <key>",
+    "    Show low level info about `key` and associated value.",
+    "POPULATE <count> [<prefix>] [<size>]",
+    "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+    "    it is used instead of the 'key' prefix. These are not propagated to",
+    "    replicas. Cluster slots are not respected so keys not belonging to the",
+    "    current node can be created in cluster mode.",
+    "RELOAD [option ...]",
+    "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+    "    * MERGE: conflicting keys will be loaded from RDB.",
+    "    * NOFLUSH: the existing database will not be removed before load, but",
+    "      conflicting keys will generate an exception and kill the server.",
+    "    * NOSAVE: the database will be loaded from an existing RDB file.",
+    "    Examples:",
+    "    * DEBUG RELOAD: verify that the server is able to persist, flush and reload",
+    "      the database.",
+    "    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an",
+    "      existing RDB file.",
+    "    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB",
+    "      file to the database.",
+    "SET-ACTIVE-EXPIRE <0|1>",
+    "    Setting it to 0 disables expiring keys in background when they are not",
+    "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+    "    default.",
+    "SLEEP <seconds>",
+    "    Stop the server for <seconds>. Decimals allowed.",
+];
+
 pub fn debug(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let sub = &argv[1];
+    if eq(sub, "help") && argv.len() == 2 {
+        return super::server::help_reply(&argv[0], HELP);
+    }
     if eq(sub, "populate") && (3..=5).contains(&argv.len()) {
         let count = match positive(&argv[2]) {
             Ok(v) => v,
