@@ -34,16 +34,34 @@ pub type Stamp = f64;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub fn stamp() -> Stamp {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| {
-        d.as_secs() as i64 * 1_000_000 + i64::from(d.subsec_micros())
-    })
+    // clock_gettime straight from the vDSO: std's SystemTime adds a checked
+    // subtraction and a Result per reading, and every command takes one or two.
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; CLOCK_REALTIME always exists.
+    if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) } != 0 {
+        return 0;
+    }
+    ts.tv_sec as i64 * 1_000_000 + ts.tv_nsec as i64 / 1000
 }
 
 /// Microseconds since `t` (0 if the wall clock was set back meanwhile).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn elapsed_us(t: Stamp) -> u64 {
-    stamp().saturating_sub(t).max(0) as u64
+    between_us(t, stamp())
+}
+
+/// Microseconds from `t` to `end` (0 if the wall clock was set back between them).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn between_us(t: Stamp, end: Stamp) -> u64 {
+    end.saturating_sub(t).max(0) as u64
+}
+
+#[cfg(target_arch = "wasm32")]
+pub fn between_us(t: Stamp, end: Stamp) -> u64 {
+    ((end - t) * 1000.0).max(0.0) as u64
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -376,7 +376,17 @@ impl Ctx<'_> {
     /// would; a blocking command does not block here but answers as on a timeout (Redis's
     /// `CLIENT_DENY_BLOCKING`).
     pub fn call(&mut self, spec: &'static table::CommandSpec, argv: &[Vec<u8>]) -> Reply {
-        let started = timer::start();
+        self.call_from(spec, argv, timer::start()).0
+    }
+
+    /// `call`, timed from `started`, also answering when it ended: EXEC chains its
+    /// queued commands so that one clock reading ends one command and starts the next.
+    pub fn call_from(
+        &mut self,
+        spec: &'static table::CommandSpec,
+        argv: &[Vec<u8>],
+        started: timer::Stamp,
+    ) -> (Reply, timer::Stamp) {
         self.core.nested += 1;
         let (dirty, db) = (self.core.stats.dirty, self.db());
         let reply = (spec.handler)(self, argv);
@@ -400,7 +410,8 @@ impl Ctx<'_> {
         };
         self.core.settle();
         self.core.note_memory();
-        let usec = timer::elapsed_us(started);
+        let ended = timer::start();
+        let usec = timer::between_us(started, ended);
         self.core.count_call(spec, usec, &reply);
         // A script's commands come from Redis's Lua client: no address, no name.
         let script = self.core.running_script.is_some();
@@ -422,7 +433,7 @@ impl Ctx<'_> {
             let actor = self.id;
             self.core.feed_monitors(actor, spec, db, &who, argv);
         }
-        reply
+        (reply, ended)
     }
 }
 
@@ -1471,7 +1482,7 @@ fn blank_client(id: u64) -> Client {
 
 /// Real time spent in a command, for INFO commandstats only (never for behaviour).
 mod timer {
-    pub use super::clock::{elapsed_us, stamp as start};
+    pub use super::clock::{between_us, elapsed_us, stamp as start, Stamp};
 }
 
 /// Active expiry tuning, as in Redis's expire.c: keys sampled per database per loop, and

@@ -67,11 +67,17 @@ pub fn exec(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
         return Reply::NilArray;
     }
     let mut replies = Vec::with_capacity(queue.len());
+    // One clock reading ends a queued command and starts the next.
+    let mut started = crate::engine::timer::start();
     for argv in &queue {
         replies.push(match table::lookup(argv) {
             // ACLs are checked again: the rules may have changed since queueing.
             Ok(spec) => match super::acl::check(ctx, spec, argv) {
-                Ok(()) => ctx.call(spec, argv),
+                Ok(()) => {
+                    let (reply, ended) = ctx.call_from(spec, argv, started);
+                    started = ended;
+                    reply
+                }
                 Err(denied) => {
                     super::acl::log_denied(ctx, denied, crate::engine::acl::Context::Multi, spec, argv);
                     let e = format!("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: {}", denied.exec_reason());
