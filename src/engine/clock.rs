@@ -44,7 +44,10 @@ pub fn stamp() -> Stamp {
     if unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) } != 0 {
         return 0;
     }
-    ts.tv_sec as i64 * 1_000_000 + ts.tv_nsec as i64 / 1000
+    // time_t and c_long are i64 here but not on every target.
+    #[allow(clippy::unnecessary_cast)]
+    let us = ts.tv_sec as i64 * 1_000_000 + ts.tv_nsec as i64 / 1000;
+    us
 }
 
 /// Microseconds since `t` (0 if the wall clock was set back meanwhile).
