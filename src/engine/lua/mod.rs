@@ -295,6 +295,8 @@ impl Vm {
             argv: RefCell::new(Vec::new()),
             limits: Cell::new(Limits::default()),
             used: Cell::new(0),
+            keys_len: Cell::new(usize::MAX),
+            args_len: Cell::new(usize::MAX),
         });
         // The state is built as `Lua::new_versioned(V51)` builds it, but through
         // `LuaRuntime`, the one way to reach the raw state: the hot-path functions
@@ -612,6 +614,9 @@ struct HostSlot {
     limits: Cell<Limits>,
     /// Bytes the VM held when the last run finished.
     used: Cell<usize>,
+    /// How many KEYS and ARGV the last EVAL run had (see `set_global_array`).
+    keys_len: Cell<usize>,
+    args_len: Cell<usize>,
 }
 
 const NO_ARGS: *const [Vec<u8>] = &[];
@@ -864,19 +869,17 @@ fn raw_begin(state: &mut LuaState) -> Result<usize, LuaError> {
             HOOK_PERIOD,
         );
     }
+    if let Raw::Table(g) = api::positive_index_value(state, 1) {
+        let (keys, args) = unsafe { (&*slot.keys.get(), &*slot.args.get()) };
+        set_global_array(state, &g, b"KEYS", keys, &slot.keys_len)?;
+        set_global_array(state, &g, b"ARGV", args, &slot.args_len)?;
+        state.gc_check_step();
+        return Ok(0);
+    }
     // SAFETY: `Vm::run` lends both slices for the run and resets them after it.
     let (keys, args) = unsafe { (&*slot.keys.get(), &*slot.args.get()) };
     let keys = string_table_raw(state, keys)?;
     let args = string_table_raw(state, args)?;
-    if let Raw::Table(g) = api::positive_index_value(state, 1) {
-        for (name, v) in [(&b"KEYS"[..], keys), (&b"ARGV"[..], args)] {
-            let k = raw_str(state, name)?;
-            g.try_raw_set(k, v.clone())?;
-            state.gc().table_barrier_back(&g, &v);
-        }
-        state.gc_check_step();
-        return Ok(0);
-    }
     api::check_stack(state, 2);
     state.push(keys);
     state.push(args);
@@ -919,6 +922,48 @@ fn tick_hook(state: &mut LuaState, slot: *const HostSlot) {
         state.install_sandbox_limits(1, Some(1), None);
         state.sandbox_reset();
     }
+}
+
+/// EVAL's `G[name] = {items...}`. The last run's table is refilled when it is
+/// still exactly what that run was given in shape (its `len` items at 1..len, no
+/// other key, no metatable): nothing of a run outlives it (a script cannot write
+/// globals or reach anything that persists), so this is the table Redis would
+/// make, without the allocation. Otherwise a new one.
+fn set_global_array(
+    state: &mut LuaState,
+    g: &GcRef<RawTable>,
+    name: &[u8],
+    items: &[Vec<u8>],
+    last_len: &Cell<usize>,
+) -> Result<(), LuaError> {
+    let k = raw_str(state, name)?;
+    let prev = last_len.get();
+    let reusable = match g.get(&k) {
+        Raw::Table(t)
+            if !t.has_metatable()
+                && t.len() == prev
+                && (1..=prev as i64).all(|i| !matches!(t.get_int(i), Raw::Nil)) =>
+        {
+            Some(t)
+        }
+        _ => None,
+    };
+    last_len.set(items.len());
+    let Some(t) = reusable else {
+        let v = string_table_raw(state, items)?;
+        g.try_raw_set(k, v.clone())?;
+        state.gc().table_barrier_back(g, &v);
+        return Ok(());
+    };
+    for (n, s) in items.iter().enumerate() {
+        let v = raw_str(state, s)?;
+        t.try_raw_set_int(n as i64 + 1, v.clone())?;
+        state.gc().table_barrier_back(&t, &v);
+    }
+    for n in items.len()..prev {
+        t.try_raw_set_int(n as i64 + 1, Raw::Nil)?;
+    }
+    Ok(())
 }
 
 fn string_table_raw(state: &mut LuaState, items: &[Vec<u8>]) -> Result<Raw, LuaError> {
@@ -1330,7 +1375,10 @@ impl Scripts {
 
     /// The flags a cached script declared.
     pub fn flags(&self, sha: &str) -> Option<ScriptFlags> {
-        self.cache.get(&sha.to_ascii_lowercase()).map(|s| s.flags)
+        if sha.bytes().any(|c| c.is_ascii_uppercase()) {
+            return self.flags(&sha.to_ascii_lowercase());
+        }
+        self.cache.get(sha).map(|s| s.flags)
     }
 
     /// How many scripts are cached.
