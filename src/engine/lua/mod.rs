@@ -951,13 +951,13 @@ fn set_global_array(
     last_len.set(items.len());
     let Some(t) = reusable else {
         let v = string_table_raw(state, items)?;
-        g.try_raw_set(k, v.clone())?;
+        g.try_raw_set(k, v)?;
         state.gc().table_barrier_back(g, &v);
         return Ok(());
     };
     for (n, s) in items.iter().enumerate() {
         let v = raw_str(state, s)?;
-        t.try_raw_set_int(n as i64 + 1, v.clone())?;
+        t.try_raw_set_int(n as i64 + 1, v)?;
         state.gc().table_barrier_back(&t, &v);
     }
     for n in items.len()..prev {
@@ -1253,7 +1253,7 @@ fn raw_table_to_reply(
         let mut out = Vec::new();
         let mut k = Raw::Nil;
         while let Some((nk, nv)) = m.next_pair(&k) {
-            out.push((nk.clone(), nv));
+            out.push((nk, nv));
             k = nk;
         }
         out
