@@ -18,6 +18,12 @@
 //! * `struct` and `cmsgpack` ([`structlib`], [`cmsgpack`]): Redis's C libraries,
 //!   rewritten with their formats, error texts and C-stack limits.
 //!
+//! * Speed: a run's hot path (`redis.call`/`pcall`, KEYS and ARGV, the reply, the
+//!   count hook) works on the VM's raw stack and values (`raw_*`, C functions
+//!   installed before the state becomes an omnilua `Lua`), as Redis's C code does:
+//!   omnilua's handles root every value they touch, which cost more than a small
+//!   script. A run is one `Function::call` of boot.lua's `K.run`.
+//!
 //! Not here: SCRIPT KILL and the Lua debugger.
 
 mod cjson;
@@ -591,7 +597,6 @@ impl Vm {
 /// handful of instructions.
 const CHECK_INTERVAL: u32 = 2;
 
-/// The registry slot of the run's host callback.
 /// The host of the running script, lent for one run (see [`Lend`]).
 struct HostSlot {
     host: Cell<Option<*mut (dyn Host + 'static)>>,
