@@ -14,7 +14,12 @@ local getinfo = debug.getinfo
 local INTERNAL = '=[kvlab]'
 
 local READONLY = 'Attempt to modify a readonly table'
-local real_of = setmetatable({}, { __mode = 'k' }) -- proxy -> real table
+-- proxy -> real table. Weak in keys and values: Lua 5.1's weak-key tables are not
+-- ephemerons, so an entry whose value reaches its key (a metatable holds its
+-- `__metatable` proxy) would keep both alive for ever, and with them every library
+-- FUNCTION LOAD ever made (its loader's proxy). A value is always reachable from its
+-- key (a proxy's metatable indexes it), so no entry goes while its proxy lives.
+local real_of = setmetatable({}, { __mode = 'kv' })
 
 local function deny() error(READONLY, 2) end
 
