@@ -273,6 +273,8 @@ struct Vm {
     run_fn: Function,
     funcs: Table,
     next_id: Cell<f64>,
+    /// Bytes the VM held after `run`'s last full collection.
+    live: Cell<usize>,
 }
 
 /// What runs: a script by its number in `K.funcs`, or a function.
@@ -427,6 +429,7 @@ impl Vm {
             run_fn: k.raw_get("run")?,
             funcs: k.raw_get("funcs")?,
             next_id: Cell::new(1.0),
+            live: Cell::new(0),
             k,
         })
     }
@@ -534,11 +537,17 @@ impl Vm {
         };
         // The collector runs by allocation debt, as the VM and the raw functions
         // allocate (as Lua's C API does); a full collection when the VM takes a
-        // quarter of the memory limit, and after a run that was stopped (it may have
-        // left its limit's worth of garbage).
-        let heavy = limits.memory > 0 && self.slot.used.get() > limits.memory / 4;
+        // quarter of the memory limit and an eighth of it is new since the last one
+        // (not after every run: a library that keeps a big table alive would make
+        // each FCALL cost a walk of it), and after a run that was stopped (it may
+        // have left its limit's worth of garbage).
+        let used = self.slot.used.get();
+        let heavy = limits.memory > 0
+            && used > limits.memory / 4
+            && used > self.live.get().saturating_add(limits.memory / 8);
         if heavy || aborted {
             self.lua.gc_collect();
+            self.live.set(self.used_bytes());
         }
         reply
     }
