@@ -10,6 +10,8 @@
 //! WATCH, keyspace events, blocking clients and memory accounting all see them. A script
 //! is not a transaction: what it wrote before an error stays written.
 
+use std::borrow::Cow;
+
 use super::eq;
 use crate::engine::lua::{self, FunctionInfo, Host, ScriptFlags};
 use crate::engine::table::{self, Flags};
@@ -364,18 +366,19 @@ fn run(
     if let Err(e) = prepare(ctx, flags, ro) {
         return e;
     }
-    let command = String::from_utf8_lossy(&argv[0]).to_ascii_uppercase();
     let limits = ctx.core.script_limits;
     let db = ctx.db();
     let tracing = ctx.core.record_events;
+    // Only FUNCTION STATS reads the name and arguments, and only of a function.
+    let (name, args_copy) = match target {
+        Target::Script(_) => (String::new(), Vec::new()),
+        Target::Function(_, f) => (f.to_string(), argv.to_vec()),
+    };
     ctx.core.running_script = Some(RunningScript {
         client: ctx.id,
         eval: matches!(target, Target::Script(_)),
-        name: match target {
-            Target::Script(sha) => sha.to_string(),
-            Target::Function(_, f) => f.to_string(),
-        },
-        argv: argv.to_vec(),
+        name,
+        argv: args_copy,
         started_ms: ctx.core.wall_ms(),
         wrote: false,
         kill: false,
@@ -399,7 +402,7 @@ fn run(
             };
             let r = scripts.run(sha, keys, args, &mut host, &limits);
             host.ctx.core.scripts = Some(scripts);
-            (r, sha.to_string())
+            (r, sha)
         }
         Target::Function(lib, f) => {
             let Some(mut functions) = host.ctx.core.functions.take() else {
@@ -408,7 +411,7 @@ fn run(
             };
             let r = functions.call(lib, f, keys, args, &mut host, &limits);
             host.ctx.core.functions = Some(functions);
-            (r, f.to_string())
+            (r, f)
         }
     };
     let EngineHost {
@@ -424,8 +427,8 @@ fn run(
     }
     ctx.core.last_script = Some(Trace {
         client: ctx.id,
-        command,
-        name,
+        command: String::from_utf8_lossy(&argv[0]).to_ascii_uppercase(),
+        name: name.to_string(),
         calls,
         total_calls,
         reply: reply.clone(),
@@ -447,19 +450,23 @@ fn eval_generic(ctx: &mut Ctx, argv: &[Vec<u8>], by_sha: bool, ro: bool) -> Repl
     };
     let cache = scripts(ctx);
     let (sha, flags) = if by_sha {
-        let sha = String::from_utf8_lossy(&argv[1]).to_ascii_lowercase();
+        let sha = match std::str::from_utf8(&argv[1]) {
+            Ok(s) if !s.bytes().any(|c| c.is_ascii_uppercase()) => Cow::Borrowed(s),
+            _ => Cow::Owned(String::from_utf8_lossy(&argv[1]).to_ascii_lowercase()),
+        };
         match cache.flags(&sha) {
             Some(f) if sha.len() == 40 => (sha, f),
             _ => return Reply::err("NOSCRIPT No matching script. Please use EVAL."),
         }
     } else {
+        // Redis caches EVAL's bodies by SHA-1 too: a body seen before runs as is.
         let sha = lua::sha1hex(&argv[1]);
         match cache.flags(&sha) {
-            Some(f) => (sha, f),
+            Some(f) => (Cow::Owned(sha), f),
             None => match cache.load(&argv[1]) {
                 Ok(_) => {
                     let f = cache.flags(&sha).unwrap_or_default();
-                    (sha, f)
+                    (Cow::Owned(sha), f)
                 }
                 Err(e) => return e,
             },

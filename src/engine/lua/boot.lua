@@ -10,11 +10,16 @@ local type, error, tostring, tonumber, select, rawget, rawset, rawequal, next, u
 local setmetatable, getmetatable, pcall, xpcall, setfenv, loadstring, load =
   setmetatable, getmetatable, pcall, xpcall, setfenv, loadstring, load
 local sfind, ssub, sbyte, slower = string.find, string.sub, string.byte, string.lower
-local getinfo, sethook = debug.getinfo, debug.sethook
+local getinfo = debug.getinfo
 local INTERNAL = '=[kvlab]'
 
 local READONLY = 'Attempt to modify a readonly table'
-local real_of = setmetatable({}, { __mode = 'k' }) -- proxy -> real table
+-- proxy -> real table. Weak in keys and values: Lua 5.1's weak-key tables are not
+-- ephemerons, so an entry whose value reaches its key (a metatable holds its
+-- `__metatable` proxy) would keep both alive for ever, and with them every library
+-- FUNCTION LOAD ever made (its loader's proxy). A value is always reachable from its
+-- key (a proxy's metatable indexes it), so no entry goes while its proxy lives.
+local real_of = setmetatable({}, { __mode = 'kv' })
 
 local function deny() error(READONLY, 2) end
 
@@ -34,8 +39,6 @@ local function unmark(e)
   if type(e) == 'string' and ssub(e, 1, #MARK) == MARK then return { err = ssub(e, #MARK + 1) } end
   return e
 end
-
-local function pack(...) return { n = select('#', ...), ... } end
 
 -- luaL_where(1) for a Rust helper calling this: "user_script:1: " or "".
 local function where()
@@ -233,31 +236,26 @@ function K.compile(code, chunkname)
   return f
 end
 
--- Runs f(...) under the error handler: true, result or false, error table.
--- Every 1000 instructions the host hears of the run: a server answers other clients
--- with BUSY meanwhile, and SCRIPT KILL stops it there.
-local tick = I.tick
-local function hook()
-  local info = getinfo(2, 'Sl')
-  if info then tick(info.source, info.currentline) else tick('?', 0) end
-end
--- (Only without an instruction budget: a count hook replaces the budget's own.)
-local function run_hooked(hooked, f, ...)
-  if hooked then sethook(hook, '', 1000) end
-  if select('#', ...) == 0 then return xpcall(f, handler) end
-  local args = pack(...)
-  return xpcall(function() return f(unpack(args, 1, args.n)) end, handler)
-end
-function K.run(hooked, f, ...)
-  local ok, v = run_hooked(hooked, f, ...)
-  if hooked then sethook() end
-  return ok, v
-end
-
--- EVAL's KEYS and ARGV.
-function K.set_globals(keys, argv)
-  rawset(G, 'KEYS', keys)
-  rawset(G, 'ARGV', argv)
+-- Runs a script (by its number in FUNCS) or a function under the error handler and
+-- hands the outcome to Rust (`finish`, which converts it to the reply). `begin` arms
+-- the run's limits (on a server, a count hook that lets other clients hear BUSY and
+-- SCRIPT KILL stop the run) and makes its KEYS and ARGV from the Rust side's slices.
+local begin, finish = I.begin, I.finish
+-- EVAL's compiled scripts, by number (Rust keeps SHA-1 -> number).
+local FUNCS = {}
+K.funcs = FUNCS
+if mode == 'eval' then
+  function K.run(id)
+    begin(G)
+    local ok, v = xpcall(FUNCS[id], handler)
+    finish(ok, v)
+  end
+else
+  function K.run(f)
+    local keys, argv = begin()
+    local ok, v = xpcall(function() return f(keys, argv) end, handler)
+    finish(ok, v)
+  end
 end
 
 -- FUNCTION LOAD: runs the library's top level with only redis.register_function,

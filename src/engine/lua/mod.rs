@@ -18,6 +18,12 @@
 //! * `struct` and `cmsgpack` ([`structlib`], [`cmsgpack`]): Redis's C libraries,
 //!   rewritten with their formats, error texts and C-stack limits.
 //!
+//! * Speed: a run's hot path (`redis.call`/`pcall`, KEYS and ARGV, the reply, the
+//!   count hook) works on the VM's raw stack and values (`raw_*`, C functions
+//!   installed before the state becomes an omnilua `Lua`), as Redis's C code does:
+//!   omnilua's handles root every value they touch, which cost more than a small
+//!   script. A run is one `Function::call` of boot.lua's `K.run`.
+//!
 //! Not here: SCRIPT KILL and the Lua debugger.
 
 mod cjson;
@@ -26,11 +32,19 @@ mod libs;
 mod sha1;
 mod structlib;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use omnilua::{Function, Lua, LuaVersion, SandboxConfig, Table, TripReason, Value, Variadic};
+use lua_types::closure::LuaClosure as RawClosure;
+use lua_types::value::{LuaTable as RawTable, LuaValue as Raw};
+use lua_types::GcRef;
+use lua_vm::api;
+use lua_vm::state::LuaState;
+use omnilua::{
+    Function, HostHooks, Lua, LuaError, LuaRuntime, LuaVersion, SandboxConfig, Table, TripReason,
+    Value, Variadic,
+};
 
 use super::reply::{format_double_g17, Reply};
 
@@ -52,12 +66,6 @@ pub trait Host {
     /// the protocol the script chose with `redis.setresp` (2 unless it did): some
     /// commands shape their replies by it (ZRANGE WITHSCORES pairs, HRANDFIELD).
     fn call(&mut self, argv: &[Vec<u8>], resp: u8) -> Reply;
-    /// `redis.acl_check_cmd`: whether the calling client's user may run `argv` (its
-    /// keys and channels checked too, arity not); None when no command has that name
-    /// (or subcommand).
-    fn acl_check(&mut self, _argv: &[Vec<u8>]) -> Option<bool> {
-        None
-    }
     /// `redis.log(level, ...)`: level 0..=3 (debug, verbose, notice, warning), the
     /// message being the arguments joined by spaces.
     fn log(&mut self, _level: i32, _msg: &[u8]) {}
@@ -65,6 +73,12 @@ pub trait Host {
     /// serve other clients meanwhile. True stops the script as SCRIPT KILL does.
     fn tick(&mut self) -> bool {
         false
+    }
+    /// `redis.acl_check_cmd`: whether the calling client's user may run `argv` (its
+    /// keys and channels checked too, arity not); None when no command has that name
+    /// (or subcommand).
+    fn acl_check(&mut self, _argv: &[Vec<u8>]) -> Option<bool> {
+        None
     }
 }
 
@@ -258,19 +272,21 @@ struct Vm {
     resp: Rc<Cell<u8>>,
     /// The run's memory limit, for the Rust helpers that build big values.
     mem: libs::MemLimit,
-    /// Runs since the last full collection.
-    runs: Cell<u32>,
     /// The host `redis.call` reaches, lent per run.
     slot: Rc<HostSlot>,
-    /// boot.lua's `K.run` and globals table, looked up once.
+    /// boot.lua's `K.run`, looked up once, and `K.funcs`, EVAL's compiled scripts by
+    /// number (a number is a cheaper argument to `K.run` than a function handle).
     run_fn: Function,
-    globals: Table,
+    funcs: Table,
+    next_id: Cell<f64>,
+    /// Bytes the VM held after `run`'s last full collection.
+    live: Cell<usize>,
 }
 
-/// How a run ended, before it becomes a reply.
-enum Outcome {
-    Ok(Reply),
-    Err(Reply),
+/// What runs: a script by its number in `K.funcs`, or a function.
+enum RunTarget<'f> {
+    Id(f64),
+    Func(&'f Function),
 }
 
 impl Vm {
@@ -280,7 +296,6 @@ impl Vm {
     }
 
     fn try_new(mode: Mode, prng: Prng) -> omnilua::Result<Vm> {
-        let lua = Lua::new_versioned(LuaVersion::V51);
         let resp = Rc::new(Cell::new(2u8));
         let slot = Rc::new(HostSlot {
             host: Cell::new(None),
@@ -288,47 +303,28 @@ impl Vm {
             mem_limit: Cell::new(0),
             mem_tripped: Cell::new(false),
             resp: resp.clone(),
+            keys: Cell::new(NO_ARGS),
+            args: Cell::new(NO_ARGS),
+            finished: RefCell::new(None),
+            argv: RefCell::new(Vec::new()),
+            limits: Cell::new(Limits::default()),
+            used: Cell::new(0),
+            keys_len: Cell::new(usize::MAX),
+            args_len: Cell::new(usize::MAX),
         });
+        // The state is built as `Lua::new_versioned(V51)` builds it, but through
+        // `LuaRuntime`, the one way to reach the raw state: the hot-path functions
+        // (`raw_*` below) are installed on it before it becomes a `Lua`.
+        let mut rt = LuaRuntime::with_hooks_versioned(HostHooks::default(), LuaVersion::V51)?;
+        install_raw(rt.state_mut(), &slot)?;
+        let lua = rt.into_lua();
+        let g = lua.globals();
+        g.raw_set("_VERSION", LuaVersion::V51.version_str())?;
         let i = lua.create_table()?;
-        i.raw_set(
-            "tick",
-            lua.create_function({
-                let slot = slot.clone();
-                move |lua, (source, line): (Option<String>, Option<f64>)| {
-                    let Some(ptr) = slot.host.get() else {
-                        return Ok(());
-                    };
-                    // SAFETY: as in `host_call`: lent by `Lend` for this run only.
-                    let host = unsafe { &mut *ptr };
-                    let limit = slot.mem_limit.get();
-                    let used = lua.gc().count().map_or(0.0, |kb| kb * 1024.0) as usize;
-                    let over = limit > 0 && used > limit;
-                    if over {
-                        slot.mem_tripped.set(true);
-                    }
-                    if over || host.tick() {
-                        *slot.killed_at.borrow_mut() = (!over).then(|| {
-                            format!(
-                                "{}:{}",
-                                source.unwrap_or_default(),
-                                line.unwrap_or(0.0) as i64
-                            )
-                        });
-                        // An error raised in a hook does not stop the run; an exhausted
-                        // budget does, and pcall cannot catch it.
-                        if let Ok(sb) = lua.install_sandbox(SandboxConfig {
-                            instruction_limit: Some(1),
-                            memory_limit_bytes: None,
-                            check_interval: 1,
-                            remove_globals: Vec::new(),
-                        }) {
-                            sb.reset();
-                        }
-                    }
-                    Ok(())
-                }
-            })?,
-        )?;
+        for (name, short) in RAW_FNS.iter().map(|(n, _)| (*n, &n[RAW_PREFIX.len()..])) {
+            i.raw_set(short, g.raw_get::<_, Function>(name)?)?;
+            g.raw_set(name, Value::Nil)?;
+        }
         i.raw_set("version", REDIS_VERSION)?;
         i.raw_set("version_num", REDIS_VERSION_NUM as f64)?;
         i.raw_set("mark", MARK)?;
@@ -376,29 +372,15 @@ impl Vm {
                 Ok(())
             })?,
         )?;
-        for (name, op) in [("call", 1), ("pcall", 0)] {
-            let slot = slot.clone();
-            i.raw_set(
-                name,
-                lua.create_function(move |lua, a: Variadic<Value>| host_call(lua, &slot, op, a))?,
-            )?;
-        }
-        i.raw_set(
-            "acl_check_cmd",
-            lua.create_function({
-                let slot = slot.clone();
-                move |lua, a: Variadic<Value>| host_call(lua, &slot, 3, a)
-            })?,
-        )?;
         i.raw_set(
             "log",
             lua.create_function({
                 let slot = slot.clone();
-                move |lua, a: Variadic<Value>| {
+                move |_, a: Variadic<Value>| {
                     if a.len() < 2 {
                         return Err(raise("ERR redis.log() requires two arguments or more."));
                     }
-                    host_call(lua, &slot, 2, a)
+                    host_log(&slot, a)
                 }
             })?,
         )?;
@@ -449,12 +431,21 @@ impl Vm {
             lua,
             resp,
             mem,
-            runs: Cell::new(0),
             slot,
             run_fn: k.raw_get("run")?,
-            globals: k.raw_get("G")?,
+            funcs: k.raw_get("funcs")?,
+            next_id: Cell::new(1.0),
+            live: Cell::new(0),
             k,
         })
+    }
+
+    /// Keeps `f` in `K.funcs`; its number runs it.
+    fn register(&self, f: Function) -> omnilua::Result<f64> {
+        let id = self.next_id.get();
+        self.funcs.raw_set(id, f)?;
+        self.next_id.set(id + 1.0);
+        Ok(id)
     }
 
     /// Compiles `code` under `chunkname`; Err is Lua's message.
@@ -468,12 +459,16 @@ impl Vm {
         }
     }
 
-    fn arm(&self, limits: &Limits) {
+    fn arm_mem(&self, limits: &Limits) {
         self.mem.0.set(if limits.memory == 0 {
             usize::MAX
         } else {
             limits.memory
         });
+    }
+
+    fn arm(&self, limits: &Limits) {
+        self.arm_mem(limits);
         let cfg = SandboxConfig {
             instruction_limit: Some(if limits.instructions == 0 {
                 u64::MAX
@@ -505,55 +500,60 @@ impl Vm {
             .and_then(|sb| sb.tripped())
     }
 
-    /// Runs `f` (with `args` as its arguments) under the error handler, with `host`
-    /// serving `redis.call`, and converts its result. `funcname` is what error replies
-    /// name the script by (its SHA-1, or the function's name).
+    /// Runs a script or function under the error handler, with `keys` and `args` as
+    /// its KEYS and ARGV (a function gets them as its two arguments) and `host`
+    /// serving `redis.call`, and converts its result. `funcname` is what error
+    /// replies name the script by (its SHA-1, or the function's name).
     fn run(
         &self,
-        f: &Function,
-        args: Vec<Value>,
+        target: RunTarget<'_>,
+        keys: &[Vec<u8>],
+        args: &[Vec<u8>],
         funcname: &str,
         host: &mut dyn Host,
         limits: &Limits,
     ) -> Reply {
         self.resp.set(2);
-        self.arm(limits);
+        // `raw_begin` arms the budget (as `arm` does) and, on a server (which has
+        // SCRIPT KILL instead of a budget), the count hook that lets the host serve
+        // other clients and stop the run.
+        self.arm_mem(limits);
+        self.slot.limits.set(*limits);
         self.slot.killed_at.borrow_mut().take();
         self.slot.mem_tripped.set(false);
+        self.slot.finished.borrow_mut().take();
+        self.slot.mem_limit.set(limits.memory);
+        self.slot.keys.set(keys);
+        self.slot.args.set(args);
         let lend = Lend::new(&self.slot, host);
-        let result = (|| -> omnilua::Result<Outcome> {
-            let run = &self.run_fn;
-            // On a server (which has SCRIPT KILL instead of a budget) the count hook lets
-            // the host serve other clients and stop the run.
-            let hooked = limits.ticks;
-            self.slot.mem_limit.set(limits.memory);
-            let mut call_args = vec![Value::Boolean(hooked), Value::Function(f.clone())];
-            call_args.extend(args);
-            let (ok, v): (bool, Value) = run.call(Variadic::from(call_args))?;
-            let resp3 = self.resp.get() == 3;
-            Ok(if ok {
-                Outcome::Ok(lua_to_reply(&v, resp3, 0))
-            } else {
-                Outcome::Err(error_reply(&v, funcname))
-            })
-        })();
-        drop(lend);
-        let aborted = result.is_err();
-        let reply = match result {
-            Ok(Outcome::Ok(r)) | Ok(Outcome::Err(r)) => r,
-            Err(e) => self.abort_reply(&e, limits, funcname),
+        let result = match target {
+            RunTarget::Id(id) => self.run_fn.call::<_, ()>(id),
+            RunTarget::Func(f) => self.run_fn.call::<_, ()>(f),
         };
-        // A full collection after every run would cost more than a small script itself:
-        // collect every GC_PERIOD runs (Redis steps its GC every 50 scripts), at once
-        // when garbage takes a quarter of the memory limit, and after a run that was
-        // stopped (it may have left its limit's worth of garbage).
-        let runs = self.runs.get() + 1;
-        let heavy = runs % 8 == 0 && limits.memory > 0 && self.used_bytes() > limits.memory / 4;
-        if runs >= GC_PERIOD || heavy || aborted {
+        drop(lend);
+        self.slot.keys.set(NO_ARGS);
+        self.slot.args.set(NO_ARGS);
+        let finished = self.slot.finished.borrow_mut().take();
+        let aborted = result.is_err();
+        let reply = match (result, finished) {
+            (Ok(()), Some(Finished::Ok(r))) => r,
+            (Ok(()), Some(Finished::Err(e))) => e.reply(funcname),
+            (Ok(()), None) => Reply::err("ERR Error running script: the run did not finish"),
+            (Err(e), _) => self.abort_reply(&e, limits, funcname),
+        };
+        // The collector runs by allocation debt, as the VM and the raw functions
+        // allocate (as Lua's C API does); a full collection when the VM takes a
+        // quarter of the memory limit and an eighth of it is new since the last one
+        // (not after every run: a library that keeps a big table alive would make
+        // each FCALL cost a walk of it), and after a run that was stopped (it may
+        // have left its limit's worth of garbage).
+        let used = self.slot.used.get();
+        let heavy = limits.memory > 0
+            && used > limits.memory / 4
+            && used > self.live.get().saturating_add(limits.memory / 8);
+        if heavy || aborted {
             self.lua.gc_collect();
-            self.runs.set(0);
-        } else {
-            self.runs.set(runs);
+            self.live.set(self.used_bytes());
         }
         reply
     }
@@ -612,10 +612,6 @@ impl Vm {
 /// handful of instructions.
 const CHECK_INTERVAL: u32 = 2;
 
-/// Script runs between full garbage collections.
-const GC_PERIOD: u32 = 50;
-
-/// The registry slot of the run's host callback.
 /// The host of the running script, lent for one run (see [`Lend`]).
 struct HostSlot {
     host: Cell<Option<*mut (dyn Host + 'static)>>,
@@ -627,7 +623,23 @@ struct HostSlot {
     mem_tripped: Cell<bool>,
     /// The RESP version `redis.setresp` chose (shared with the VM).
     resp: Rc<Cell<u8>>,
+    /// The run's KEYS and ARGV, lent for the run (`raw_begin` reads them).
+    keys: Cell<*const [Vec<u8>]>,
+    args: Cell<*const [Vec<u8>]>,
+    /// How the run ended (`raw_finish` leaves it here).
+    finished: RefCell<Option<Finished>>,
+    /// redis.call's argument buffers, kept from call to call.
+    argv: RefCell<Vec<Vec<u8>>>,
+    /// The run's limits (`raw_begin` arms them).
+    limits: Cell<Limits>,
+    /// Bytes the VM held when the last run finished.
+    used: Cell<usize>,
+    /// How many KEYS and ARGV the last EVAL run had (see `set_global_array`).
+    keys_len: Cell<usize>,
+    args_len: Cell<usize>,
 }
+
+const NO_ARGS: *const [Vec<u8>] = &[];
 
 /// Lends a host to the VM's `redis.call`/`pcall`/`log` for one run, and takes it back
 /// when dropped. One permanent callback reads the slot, instead of a scoped function
@@ -666,109 +678,428 @@ fn raise(msg: impl std::fmt::Display) -> omnilua::Error {
     libs::rt(format_args!("{MARK}{msg}"))
 }
 
-/// redis.call (op 1), redis.pcall (0), redis.log (2): through the run's host callback.
-fn host_call(lua: &Lua, slot: &HostSlot, op: i32, a: Variadic<Value>) -> omnilua::Result<Value> {
-    let Some(ptr) = slot.host.get() else {
-        return Err(raise(
-            "ERR redis calls are only possible while a script runs",
-        ));
-    };
-    let mut args = vec![Value::Number(op as f64)];
-    args.extend(a.into_vec());
-    // SAFETY: the pointer was lent by `Lend::new` from a `&mut dyn Host` that outlives
-    // the run, and the guard clears it before that borrow ends. Only this thread runs
-    // the VM, and no host call re-enters it (scripts cannot call EVAL or FCALL), so
-    // this is the only live reference to the host.
-    let host = unsafe { &mut *ptr };
-    let (v, raise_it) = host_dispatch(lua, host, &slot.resp, Variadic::from(args))?;
-    if !raise_it {
-        return Ok(v);
-    }
-    let msg = match &v {
-        Value::Table(t) => t.raw_get::<_, Value>("err").ok().and_then(|e| bytes_of(&e)),
-        other => bytes_of(other),
-    }
-    .unwrap_or_default();
-    Err(raise(String::from_utf8_lossy(&msg)))
-}
-
 /// Function and library names: letters, digits and underscores, at least one.
 fn valid_name(name: &[u8]) -> bool {
     !name.is_empty() && name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
-/// `I.host(op, ...)`: op 1 = redis.call, 0 = redis.pcall, 2 = redis.log,
-/// 3 = redis.acl_check_cmd.
-fn host_dispatch(
-    lua: &Lua,
-    host: &mut dyn Host,
-    resp: &Rc<Cell<u8>>,
-    a: Variadic<Value>,
-) -> omnilua::Result<(Value, bool)> {
-    let a = a.into_vec();
-    let op = a.first().and_then(libs::to_number).unwrap_or(0.0) as i32;
-    let rest = a.get(1..).unwrap_or(&[]);
-    if op == 2 {
-        let level = rest.first().and_then(libs::to_number).unwrap_or(0.0) as i32;
-        if !(0..=3).contains(&level) {
-            return Ok((
-                Value::String(lua.create_string("ERR Invalid debug level.")?),
-                true,
-            ));
-        }
-        let mut msg = Vec::new();
-        for (n, v) in rest[1..].iter().enumerate() {
-            let piece = match v {
-                Value::String(s) => s.as_bytes()?,
-                Value::Number(x) => libs::lua_number_str(*x).into_bytes(),
-                Value::Integer(x) => x.to_string().into_bytes(),
-                _ => continue,
-            };
-            if n != 0 {
-                msg.push(b' ');
-            }
-            msg.extend_from_slice(&piece);
-        }
-        host.log(level, &msg);
-        return Ok((Value::Nil, false));
-    }
-    let raise = op != 0;
-    let err = |lua: &Lua, msg: &str| -> omnilua::Result<(Value, bool)> {
-        let t = lua.create_table()?;
-        t.raw_set("err", msg)?;
-        Ok((Value::Table(t), raise))
+/// `redis.log(level, ...)`.
+fn host_log(slot: &HostSlot, a: Variadic<Value>) -> omnilua::Result<Value> {
+    let Some(ptr) = slot.host.get() else {
+        return Err(raise(
+            "ERR redis calls are only possible while a script runs",
+        ));
     };
-    if rest.is_empty() {
-        return err(
-            lua,
-            "ERR Please specify at least one argument for this redis lib call",
+    // SAFETY: the pointer was lent by `Lend::new` from a `&mut dyn Host` that outlives
+    // the run, and the guard clears it before that borrow ends. Only this thread runs
+    // the VM, and no host call re-enters it (scripts cannot call EVAL or FCALL), so
+    // this is the only live reference to the host.
+    let host = unsafe { &mut *ptr };
+    let level = a.first().and_then(libs::to_number).unwrap_or(0.0) as i32;
+    if !(0..=3).contains(&level) {
+        return Err(raise("ERR Invalid debug level."));
+    }
+    let mut msg = Vec::new();
+    for (n, v) in a[1..].iter().enumerate() {
+        let piece = match v {
+            Value::String(s) => s.as_bytes()?,
+            Value::Number(x) => libs::lua_number_str(*x).into_bytes(),
+            Value::Integer(x) => x.to_string().into_bytes(),
+            _ => continue,
+        };
+        if n != 0 {
+            msg.push(b' ');
+        }
+        msg.extend_from_slice(&piece);
+    }
+    host.log(level, &msg);
+    Ok(Value::Nil)
+}
+
+// ------------------------------------------------------------ the raw hot path
+//
+// `redis.call`, `redis.pcall`, `K.run`'s `begin` (KEYS and ARGV) and `finish` (the
+// reply) run once or more per script, so they work on the VM's stack and values
+// directly, as Redis's C functions do on its lua_State: no rooted handles, no
+// argument vectors. Nothing here steps the collector (only the VM does, between
+// instructions), so a value built here is safe until it is pushed.
+
+/// The prefix of the globals that carry the raw functions from the `LuaRuntime` to
+/// the `I` table (removed right after).
+const RAW_PREFIX: &[u8] = b"\0kvlab.";
+
+type RawFn = fn(&mut LuaState) -> Result<usize, LuaError>;
+
+const RAW_FNS: [(&[u8], RawFn); 5] = [
+    (b"\0kvlab.call", raw_call),
+    (b"\0kvlab.acl_check_cmd", raw_acl_check_cmd),
+    (b"\0kvlab.pcall", raw_pcall),
+    (b"\0kvlab.begin", raw_begin),
+    (b"\0kvlab.finish", raw_finish),
+];
+
+/// Installs the raw functions as C closures over the host slot (a light userdata
+/// upvalue: the slot lives in an `Rc` the VM keeps for as long as it runs).
+fn install_raw(state: &mut LuaState, slot: &Rc<HostSlot>) -> omnilua::Result<()> {
+    let _heap = {
+        let g = state.global();
+        lua_gc::HeapGuard::push(&g.heap)
+    };
+    for (name, f) in RAW_FNS {
+        api::push_light_userdata(state, Rc::as_ptr(slot) as *mut std::ffi::c_void);
+        api::push_cclosure(state, f, 1)?;
+        api::set_global(state, name)?;
+    }
+    Ok(())
+}
+
+/// The host slot of the running raw function (its upvalue). Not a borrow of the
+/// state: the slot lives outside it, for as long as the VM.
+fn slot_of<'s>(state: &LuaState) -> Result<&'s HostSlot, LuaError> {
+    if let Raw::Function(RawClosure::C(cl)) = state.get_at(state.current_call_info().func) {
+        if let Some(Raw::LightUserData(p)) = cl.upvalues.borrow().first() {
+            // SAFETY: `install_raw` made this upvalue from the VM's `Rc<HostSlot>`,
+            // which outlives every run of the VM (scripts cannot reach C upvalues:
+            // they have no `debug` library).
+            return Ok(unsafe { &*(*p as *const HostSlot) });
+        }
+    }
+    Err(LuaError::runtime(format_args!("kvlab: no host slot")))
+}
+
+fn raw_str(state: &mut LuaState, b: &[u8]) -> Result<Raw, LuaError> {
+    Ok(Raw::Str(state.new_string(b)?))
+}
+
+/// `{key = v}`.
+fn raw_single(state: &mut LuaState, key: &[u8], v: Raw) -> Result<Raw, LuaError> {
+    let t = state.new_table();
+    let k = raw_str(state, key)?;
+    t.try_raw_set(k, v)?;
+    Ok(Raw::Table(t))
+}
+
+/// A Redis-style error raised from Rust (boot.lua turns it back into `{err = msg}`).
+fn raised(msg: &[u8]) -> LuaError {
+    LuaError::runtime(format_args!("{MARK}{}", String::from_utf8_lossy(msg)))
+}
+
+fn raw_call(state: &mut LuaState) -> Result<usize, LuaError> {
+    redis_call(state, Lib::Call)
+}
+
+fn raw_pcall(state: &mut LuaState) -> Result<usize, LuaError> {
+    redis_call(state, Lib::Pcall)
+}
+
+fn raw_acl_check_cmd(state: &mut LuaState) -> Result<usize, LuaError> {
+    redis_call(state, Lib::AclCheck)
+}
+
+/// Which of the redis lib calls that take a command runs.
+#[derive(Clone, Copy, PartialEq)]
+enum Lib {
+    Call,
+    Pcall,
+    /// redis.acl_check_cmd: whether the caller's user may run the command (Redis 7.0's
+    /// luaRedisAclCheckCmdPermissionsCommand), raising as redis.call does.
+    AclCheck,
+}
+
+/// redis.call, redis.pcall (errors returned as `{err = msg}`, not raised) and
+/// redis.acl_check_cmd: the arguments to the host, its answer back.
+fn redis_call(state: &mut LuaState, lib: Lib) -> Result<usize, LuaError> {
+    let raise = lib != Lib::Pcall;
+    let slot = slot_of(state)?;
+    let Some(ptr) = slot.host.get() else {
+        return Err(raised(
+            b"ERR redis calls are only possible while a script runs",
+        ));
+    };
+    // An error reply: raised by redis.call, returned as `{err = msg}` by pcall.
+    let fail = |state: &mut LuaState, msg: &[u8]| -> Result<usize, LuaError> {
+        if raise {
+            return Err(raised(msg));
+        }
+        let e = raw_str(state, msg)?;
+        let t = raw_single(state, b"err", e)?;
+        api::check_stack(state, 1);
+        state.push(t);
+        Ok(1)
+    };
+    let n = api::get_top(state).max(0) as usize;
+    if n == 0 {
+        return fail(
+            state,
+            b"ERR Please specify at least one argument for this redis lib call",
         );
     }
-    let mut argv = Vec::with_capacity(rest.len());
-    for v in rest {
-        match v {
-            Value::String(s) => argv.push(s.as_bytes()?),
-            Value::Number(n) => argv.push(number_arg(*n)),
-            Value::Integer(i) => argv.push(i.to_string().into_bytes()),
+    let mut argv = slot.argv.take();
+    if argv.len() < n {
+        argv.resize_with(n, Vec::new);
+    }
+    for (i, buf) in argv[..n].iter_mut().enumerate() {
+        buf.clear();
+        match api::positive_index_value(state, i as i32 + 1) {
+            Raw::Str(s) => buf.extend_from_slice(s.as_bytes()),
+            Raw::Float(x) => buf.extend_from_slice(&number_arg(x)),
+            Raw::Int(x) => buf.extend_from_slice(x.to_string().as_bytes()),
             _ => {
-                return err(
-                    lua,
-                    "ERR Lua redis lib command arguments must be strings or integers",
-                )
+                slot.argv.replace(argv);
+                return fail(
+                    state,
+                    b"ERR Lua redis lib command arguments must be strings or integers",
+                );
             }
         }
     }
-    if op == 3 {
-        return match host.acl_check(&argv) {
-            Some(ok) => Ok((Value::Boolean(ok), false)),
-            None => err(lua, "ERR Invalid command passed to redis.acl_check_cmd()"),
+    // SAFETY: as in `host_log`.
+    let host = unsafe { &mut *ptr };
+    if lib == Lib::AclCheck {
+        let allowed = host.acl_check(&argv[..n]);
+        slot.argv.replace(argv);
+        let Some(allowed) = allowed else {
+            return fail(
+                state,
+                b"ERR Invalid command passed to redis.acl_check_cmd()",
+            );
         };
+        api::check_stack(state, 1);
+        state.push(Raw::Bool(allowed));
+        return Ok(1);
     }
-    let reply = host.call(&argv, resp.get());
+    let resp = slot.resp.get();
+    let reply = host.call(&argv[..n], resp);
+    // Keep the buffers for the next call, but not a big value's.
+    argv.truncate(32);
+    for b in argv.iter_mut().filter(|b| b.capacity() > 1024) {
+        *b = Vec::new();
+    }
+    slot.argv.replace(argv);
     if let Reply::Error(e) = &reply {
-        return err(lua, &trim_crlf(e));
+        return fail(state, trim_crlf(e).as_bytes());
     }
-    Ok((reply_to_lua(lua, &reply, resp.get() == 3, 0)?, false))
+    let v = reply_to_raw(state, &reply, resp == 3, 0)?;
+    api::check_stack(state, 1);
+    state.push(v);
+    state.gc_check_step();
+    Ok(1)
+}
+
+/// The count hook's mask and period (Redis's: every 100000 instructions; ours is
+/// finer, so a BUSY reply or SCRIPT KILL comes sooner).
+const HOOK_MASK_COUNT: i32 = 1 << 3;
+const HOOK_PERIOD: i32 = 1000;
+
+/// `begin([G])`: arms the run's limits, then sets G's KEYS and ARGV (EVAL), or
+/// returns the two tables (a function's arguments).
+fn raw_begin(state: &mut LuaState) -> Result<usize, LuaError> {
+    let slot = slot_of(state)?;
+    let limits = slot.limits.get();
+    // What `Vm::arm` does through omnilua's sandbox.
+    let or_max = |n: u64| if n == 0 { u64::MAX } else { n };
+    state.install_sandbox_limits(
+        CHECK_INTERVAL as i32,
+        Some(or_max(limits.instructions)),
+        Some(if limits.memory == 0 {
+            usize::MAX
+        } else {
+            limits.memory
+        }),
+    );
+    state.sandbox_reset();
+    if limits.ticks {
+        // Replaces the sandbox's count (the budget no longer applies); raw_finish
+        // removes it.
+        let slot: *const HostSlot = slot;
+        lua_vm::debug::set_hook(
+            state,
+            Some(Box::new(move |st, _| tick_hook(st, slot))),
+            HOOK_MASK_COUNT,
+            HOOK_PERIOD,
+        );
+    }
+    if let Raw::Table(g) = api::positive_index_value(state, 1) {
+        let (keys, args) = unsafe { (&*slot.keys.get(), &*slot.args.get()) };
+        set_global_array(state, &g, b"KEYS", keys, &slot.keys_len)?;
+        set_global_array(state, &g, b"ARGV", args, &slot.args_len)?;
+        state.gc_check_step();
+        return Ok(0);
+    }
+    // SAFETY: `Vm::run` lends both slices for the run and resets them after it.
+    let (keys, args) = unsafe { (&*slot.keys.get(), &*slot.args.get()) };
+    let keys = string_table_raw(state, keys)?;
+    let args = string_table_raw(state, args)?;
+    api::check_stack(state, 2);
+    state.push(keys);
+    state.push(args);
+    state.gc_check_step();
+    Ok(2)
+}
+
+/// The count hook of a server's run: lets the host serve other clients, and stops
+/// the run when SCRIPT KILL asks (or the memory ceiling is crossed, which the hook
+/// checks in place of the sandbox).
+fn tick_hook(state: &mut LuaState, slot: *const HostSlot) {
+    // SAFETY: the hook is installed by `raw_begin` with the VM's slot, which lives
+    // as long as the VM.
+    let slot = unsafe { &*slot };
+    let Some(ptr) = slot.host.get() else {
+        return;
+    };
+    // SAFETY: as in `host_log`.
+    let host = unsafe { &mut *ptr };
+    let limit = slot.mem_limit.get();
+    let used = state.global().heap.bytes_used();
+    let over = limit > 0 && used > limit;
+    if over {
+        slot.mem_tripped.set(true);
+    }
+    if over || host.tick() {
+        *slot.killed_at.borrow_mut() = (!over).then(|| {
+            let mut ar = lua_vm::debug::LuaDebug::default();
+            if lua_vm::debug::get_stack(state, 0, &mut ar)
+                && lua_vm::debug::get_info(state, b"Sl", &mut ar)
+            {
+                let source = ar.source.as_deref().unwrap_or_default();
+                format!("{}:{}", String::from_utf8_lossy(source), ar.currentline)
+            } else {
+                "?:0".to_string()
+            }
+        });
+        // An error raised in a hook does not stop the run; an exhausted budget
+        // does, and pcall cannot catch it.
+        state.install_sandbox_limits(1, Some(1), None);
+        state.sandbox_reset();
+    }
+}
+
+/// EVAL's `G[name] = {items...}`. The last run's table is refilled when it is
+/// still exactly what that run was given in shape (its `len` items at 1..len, no
+/// other key, no metatable): nothing of a run outlives it (a script cannot write
+/// globals or reach anything that persists), so this is the table Redis would
+/// make, without the allocation. Otherwise a new one.
+fn set_global_array(
+    state: &mut LuaState,
+    g: &GcRef<RawTable>,
+    name: &[u8],
+    items: &[Vec<u8>],
+    last_len: &Cell<usize>,
+) -> Result<(), LuaError> {
+    let k = raw_str(state, name)?;
+    let prev = last_len.get();
+    let reusable = match g.get(&k) {
+        Raw::Table(t)
+            if !t.has_metatable()
+                && t.len() == prev
+                && (1..=prev as i64).all(|i| !matches!(t.get_int(i), Raw::Nil)) =>
+        {
+            Some(t)
+        }
+        _ => None,
+    };
+    last_len.set(items.len());
+    let Some(t) = reusable else {
+        let v = string_table_raw(state, items)?;
+        g.try_raw_set(k, v)?;
+        state.gc().table_barrier_back(g, &v);
+        return Ok(());
+    };
+    for (n, s) in items.iter().enumerate() {
+        let v = raw_str(state, s)?;
+        t.try_raw_set_int(n as i64 + 1, v)?;
+        state.gc().table_barrier_back(&t, &v);
+    }
+    for n in items.len()..prev {
+        t.try_raw_set_int(n as i64 + 1, Raw::Nil)?;
+    }
+    Ok(())
+}
+
+fn string_table_raw(state: &mut LuaState, items: &[Vec<u8>]) -> Result<Raw, LuaError> {
+    let t = state.new_table_with_sizes(items.len().min(1 << 26) as u32, 0)?;
+    for (n, s) in items.iter().enumerate() {
+        let v = raw_str(state, s)?;
+        t.try_raw_set_int(n as i64 + 1, v)?;
+    }
+    Ok(Raw::Table(t))
+}
+
+/// How a run ended, left by `finish` for [`Vm::run`].
+enum Finished {
+    Ok(Reply),
+    Err(ScriptError),
+}
+
+/// The error table the handler built (`{err=, source=, line=}`), or None when the
+/// error was not a table.
+struct ScriptError(Option<[Option<Vec<u8>>; 3]>);
+
+impl ScriptError {
+    /// "<err> script: <name>, on <source>:<line>."
+    fn reply(self, funcname: &str) -> Reply {
+        let Some([err, source, line]) = self.0 else {
+            return Reply::err("ERR Error running script: error object is not a table");
+        };
+        let msg = match err {
+            Some(m) => String::from_utf8_lossy(&m).into_owned(),
+            // redis-server 7.0.15 crashes on error({}); say what happened instead.
+            None => "ERR Script raised an error table without an 'err' field".to_string(),
+        };
+        let text = |b: Option<Vec<u8>>| {
+            b.map_or("(null)".to_string(), |b| {
+                String::from_utf8_lossy(&b).into_owned()
+            })
+        };
+        Reply::Error(sanitize(&format!(
+            "{msg} script: {funcname}, on {}:{}.",
+            text(source),
+            text(line)
+        )))
+    }
+}
+
+/// `finish(ok, v)`: the script's result (or error) as the reply.
+fn raw_finish(state: &mut LuaState) -> Result<usize, LuaError> {
+    let slot = slot_of(state)?;
+    if slot.limits.get().ticks {
+        lua_vm::debug::set_hook(state, None, 0, 0);
+    }
+    let ok = api::to_boolean(state, 1);
+    let v = api::positive_index_value(state, 2);
+    let finished = if ok {
+        Finished::Ok(raw_to_reply(state, &v, slot.resp.get() == 3, 0))
+    } else if let Raw::Table(t) = &v {
+        let mut get = |k: &[u8]| raw_bytes_of(&raw_field(state, t, k));
+        Finished::Err(ScriptError(Some([
+            get(b"err"),
+            get(b"source"),
+            get(b"line"),
+        ])))
+    } else {
+        Finished::Err(ScriptError(None))
+    };
+    *slot.finished.borrow_mut() = Some(finished);
+    state.gc_check_step();
+    slot.used.set(state.global().heap.bytes_used());
+    Ok(0)
+}
+
+/// `t[k]`, raw, for a string key.
+fn raw_field(state: &mut LuaState, t: &GcRef<RawTable>, k: &[u8]) -> Raw {
+    match state.new_string(k) {
+        Ok(k) => t.get(&Raw::Str(k)),
+        Err(_) => Raw::Nil,
+    }
+}
+
+fn raw_bytes_of(v: &Raw) -> Option<Vec<u8>> {
+    match v {
+        Raw::Str(s) => Some(s.as_bytes().to_vec()),
+        Raw::Float(n) => Some(libs::lua_number_str(*n).into_bytes()),
+        Raw::Int(i) => Some(i.to_string().into_bytes()),
+        _ => None,
+    }
 }
 
 /// 2^62 and 2^63 as doubles.
@@ -798,102 +1129,111 @@ fn sanitize(s: &str) -> String {
 const MAX_NESTING: usize = 200;
 
 /// A command's reply as redis.call hands it to Lua.
-fn reply_to_lua(lua: &Lua, r: &Reply, resp3: bool, depth: usize) -> omnilua::Result<Value> {
+fn reply_to_raw(
+    state: &mut LuaState,
+    r: &Reply,
+    resp3: bool,
+    depth: usize,
+) -> Result<Raw, LuaError> {
     if depth > MAX_NESTING {
-        return Err(libs::rt("reached lua stack limit"));
+        return Err(LuaError::runtime(format_args!("reached lua stack limit")));
     }
-    let single = |key: &str, v: Value| -> omnilua::Result<Value> {
-        let t = lua.create_table()?;
-        t.raw_set(key, v)?;
-        Ok(Value::Table(t))
+    let array = |state: &mut LuaState, items: &[Reply]| -> Result<Raw, LuaError> {
+        let t = state.new_table_with_sizes(items.len().min(1 << 26) as u32, 0)?;
+        for (n, item) in items.iter().enumerate() {
+            let v = reply_to_raw(state, item, resp3, depth + 1)?;
+            t.try_raw_set_int(n as i64 + 1, v)?;
+        }
+        Ok(Raw::Table(t))
     };
-    let s = |b: &[u8]| -> omnilua::Result<Value> { Ok(Value::String(lua.create_string(b)?)) };
     Ok(match r {
-        Reply::Status(x) => single("ok", s(x.as_bytes())?)?,
-        Reply::Error(x) => single("err", s(trim_crlf(x).as_bytes())?)?,
-        Reply::Int(i) => Value::Number(*i as f64),
-        Reply::Bulk(b) => s(b)?,
+        Reply::Status(x) => {
+            let v = raw_str(state, x.as_bytes())?;
+            raw_single(state, b"ok", v)?
+        }
+        Reply::Error(x) => {
+            let v = raw_str(state, trim_crlf(x).as_bytes())?;
+            raw_single(state, b"err", v)?
+        }
+        Reply::Int(i) => Raw::Float(*i as f64),
+        Reply::Bulk(b) => raw_str(state, b)?,
         Reply::Nil | Reply::NilArray | Reply::Blocked | Reply::Closed | Reply::Seq(_) => {
             if resp3 {
-                Value::Nil
+                Raw::Nil
             } else {
-                Value::Boolean(false)
+                Raw::Bool(false)
             }
         }
-        Reply::Array(items) | Reply::Push(items) => {
-            let t = lua.create_table()?;
-            for (n, item) in items.iter().enumerate() {
-                t.raw_set((n + 1) as f64, reply_to_lua(lua, item, resp3, depth + 1)?)?;
-            }
-            Value::Table(t)
-        }
+        Reply::Array(items) | Reply::Push(items) => array(state, items)?,
         Reply::Map(pairs) => {
-            let t = lua.create_table()?;
+            let t = state.new_table();
             if resp3 {
                 for (k, v) in pairs {
-                    let k = reply_to_lua(lua, k, resp3, depth + 1)?;
-                    if !matches!(k, Value::Nil) {
-                        t.raw_set(k, reply_to_lua(lua, v, resp3, depth + 1)?)?;
+                    let k = reply_to_raw(state, k, resp3, depth + 1)?;
+                    if !matches!(k, Raw::Nil) {
+                        let v = reply_to_raw(state, v, resp3, depth + 1)?;
+                        t.try_raw_set(k, v)?;
                     }
                 }
-                single("map", Value::Table(t))?
+                raw_single(state, b"map", Raw::Table(t))?
             } else {
-                let mut n = 1.0;
+                let mut n = 1;
                 for (k, v) in pairs {
-                    t.raw_set(n, reply_to_lua(lua, k, resp3, depth + 1)?)?;
-                    t.raw_set(n + 1.0, reply_to_lua(lua, v, resp3, depth + 1)?)?;
-                    n += 2.0;
+                    let k = reply_to_raw(state, k, resp3, depth + 1)?;
+                    t.try_raw_set_int(n, k)?;
+                    let v = reply_to_raw(state, v, resp3, depth + 1)?;
+                    t.try_raw_set_int(n + 1, v)?;
+                    n += 2;
                 }
-                Value::Table(t)
+                Raw::Table(t)
             }
         }
         Reply::Set(items) => {
-            let t = lua.create_table()?;
             if resp3 {
+                let t = state.new_table();
                 for item in items {
-                    let k = reply_to_lua(lua, item, resp3, depth + 1)?;
-                    if !matches!(k, Value::Nil) {
-                        t.raw_set(k, true)?;
+                    let k = reply_to_raw(state, item, resp3, depth + 1)?;
+                    if !matches!(k, Raw::Nil) {
+                        t.try_raw_set(k, Raw::Bool(true))?;
                     }
                 }
-                single("set", Value::Table(t))?
+                raw_single(state, b"set", Raw::Table(t))?
             } else {
-                for (n, item) in items.iter().enumerate() {
-                    t.raw_set((n + 1) as f64, reply_to_lua(lua, item, resp3, depth + 1)?)?;
-                }
-                Value::Table(t)
+                array(state, items)?
             }
         }
         Reply::Double(d) => {
             if resp3 {
-                single("double", Value::Number(*d))?
+                raw_single(state, b"double", Raw::Float(*d))?
             } else {
-                s(format_double_g17(*d).as_bytes())?
+                raw_str(state, format_double_g17(*d).as_bytes())?
             }
         }
         Reply::DoubleText(text) => {
             if resp3 {
                 let d = libs::str_to_number(text.as_bytes()).unwrap_or(0.0);
-                single("double", Value::Number(d))?
+                raw_single(state, b"double", Raw::Float(d))?
             } else {
-                s(text.as_bytes())?
+                raw_str(state, text.as_bytes())?
             }
         }
         Reply::Bool(b) => {
             if resp3 {
-                Value::Boolean(*b)
+                Raw::Bool(*b)
             } else {
-                Value::Number(if *b { 1.0 } else { 0.0 })
+                Raw::Float(if *b { 1.0 } else { 0.0 })
             }
         }
         Reply::Verbatim(fmt, body) => {
             if resp3 {
-                let t = lua.create_table()?;
-                t.raw_set("format", *fmt)?;
-                t.raw_set("string", s(body)?)?;
-                single("verbatim_string", Value::Table(t))?
+                let t = state.new_table();
+                let (k, v) = (raw_str(state, b"format")?, raw_str(state, fmt.as_bytes())?);
+                t.try_raw_set(k, v)?;
+                let (k, v) = (raw_str(state, b"string")?, raw_str(state, body)?);
+                t.try_raw_set(k, v)?;
+                raw_single(state, b"verbatim_string", Raw::Table(t))?
             } else {
-                s(body)?
+                raw_str(state, body)?
             }
         }
     })
@@ -919,13 +1259,13 @@ fn bytes_of(v: &Value) -> Option<Vec<u8>> {
 }
 
 /// A script's return value as the reply Redis sends (`luaReplyToRedisReply`).
-fn lua_to_reply(v: &Value, resp3: bool, depth: usize) -> Reply {
+fn raw_to_reply(state: &mut LuaState, v: &Raw, resp3: bool, depth: usize) -> Reply {
     if depth > MAX_NESTING {
         return Reply::err("ERR reached lua stack limit");
     }
     match v {
-        Value::String(s) => Reply::Bulk(s.as_bytes().unwrap_or_default()),
-        Value::Boolean(b) => {
+        Raw::Str(s) => Reply::Bulk(s.as_bytes().to_vec()),
+        Raw::Bool(b) => {
             if resp3 {
                 Reply::Bool(*b)
             } else if *b {
@@ -934,61 +1274,64 @@ fn lua_to_reply(v: &Value, resp3: bool, depth: usize) -> Reply {
                 Reply::Nil
             }
         }
-        Value::Number(n) => Reply::Int(lua_int(*n)),
-        Value::Integer(i) => Reply::Int(*i),
-        Value::Table(t) => table_to_reply(t, resp3, depth),
+        Raw::Float(n) => Reply::Int(lua_int(*n)),
+        Raw::Int(i) => Reply::Int(*i),
+        Raw::Table(t) => raw_table_to_reply(state, t, resp3, depth),
         _ => Reply::Nil,
     }
 }
 
-fn table_to_reply(t: &Table, resp3: bool, depth: usize) -> Reply {
-    let field = |k: &str| -> Value { t.raw_get(k).unwrap_or(Value::Nil) };
-    if let Value::String(e) = field("err") {
-        let e = e.as_bytes().unwrap_or_default();
-        return Reply::Error(sanitize(&String::from_utf8_lossy(&e)));
+fn raw_table_to_reply(
+    state: &mut LuaState,
+    t: &GcRef<RawTable>,
+    resp3: bool,
+    depth: usize,
+) -> Reply {
+    if let Raw::Str(e) = raw_field(state, t, b"err") {
+        return Reply::Error(sanitize(&String::from_utf8_lossy(e.as_bytes())));
     }
-    if let Value::String(s) = field("ok") {
-        let s = s.as_bytes().unwrap_or_default();
-        return Reply::Status(sanitize(&String::from_utf8_lossy(&s)));
+    if let Raw::Str(s) = raw_field(state, t, b"ok") {
+        return Reply::Status(sanitize(&String::from_utf8_lossy(s.as_bytes())));
     }
-    if let Value::Number(d) = field("double") {
+    if let Raw::Float(d) = raw_field(state, t, b"double") {
         return Reply::Double(d);
     }
-    if let Value::String(s) = field("big_number") {
-        return Reply::Bulk(s.as_bytes().unwrap_or_default());
+    if let Raw::Str(s) = raw_field(state, t, b"big_number") {
+        return Reply::Bulk(s.as_bytes().to_vec());
     }
-    if let Value::Table(m) = field("map") {
-        let pairs = m.raw_pairs().unwrap_or_default();
+    let pairs = |m: &GcRef<RawTable>| {
+        let mut out = Vec::new();
+        let mut k = Raw::Nil;
+        while let Some((nk, nv)) = m.next_pair(&k) {
+            out.push((nk, nv));
+            k = nk;
+        }
+        out
+    };
+    if let Raw::Table(m) = raw_field(state, t, b"map") {
         return Reply::Map(
-            pairs
+            pairs(&m)
                 .iter()
                 .map(|(k, v)| {
                     (
-                        lua_to_reply(k, resp3, depth + 1),
-                        lua_to_reply(v, resp3, depth + 1),
+                        raw_to_reply(state, k, resp3, depth + 1),
+                        raw_to_reply(state, v, resp3, depth + 1),
                     )
                 })
                 .collect(),
         );
     }
-    if let Value::Table(m) = field("set") {
-        let pairs = m.raw_pairs().unwrap_or_default();
+    if let Raw::Table(m) = raw_field(state, t, b"set") {
         return Reply::Set(
-            pairs
+            pairs(&m)
                 .iter()
-                .map(|(k, _)| lua_to_reply(k, resp3, depth + 1))
+                .map(|(k, _)| raw_to_reply(state, k, resp3, depth + 1))
                 .collect(),
         );
     }
-    if let Value::Table(vt) = field("verbatim_string") {
-        let fmt = vt
-            .raw_get::<_, Value>("format")
-            .ok()
-            .and_then(|v| bytes_of(&v));
-        let body = vt
-            .raw_get::<_, Value>("string")
-            .ok()
-            .and_then(|v| bytes_of(&v));
+    if let Raw::Table(vt) = raw_field(state, t, b"verbatim_string") {
+        let fmt = raw_bytes_of(&raw_field(state, &vt, b"format"));
+        let body = raw_bytes_of(&raw_field(state, &vt, b"string"));
         if let (Some(fmt), Some(body)) = (fmt, body) {
             return match fmt.as_slice() {
                 b"txt" => Reply::Verbatim("txt", body),
@@ -998,43 +1341,23 @@ fn table_to_reply(t: &Table, resp3: bool, depth: usize) -> Reply {
         }
     }
     let mut items = Vec::new();
-    let mut j = 1.0;
+    let mut j = 1;
     loop {
-        let v: Value = t.raw_get(j).unwrap_or(Value::Nil);
-        if matches!(v, Value::Nil) {
+        let v = t.get_int(j);
+        if matches!(v, Raw::Nil) {
             break;
         }
-        items.push(lua_to_reply(&v, resp3, depth + 1));
-        j += 1.0;
+        items.push(raw_to_reply(state, &v, resp3, depth + 1));
+        j += 1;
     }
     Reply::Array(items)
-}
-
-/// The error table the handler built (`{err=, source=, line=}`) as the error reply:
-/// "<err> script: <name>, on <source>:<line>."
-fn error_reply(v: &Value, funcname: &str) -> Reply {
-    let Value::Table(t) = v else {
-        return Reply::err("ERR Error running script: error object is not a table");
-    };
-    let get = |k: &str| t.raw_get::<_, Value>(k).ok().and_then(|v| bytes_of(&v));
-    let msg = match get("err") {
-        Some(m) => String::from_utf8_lossy(&m).into_owned(),
-        // redis-server 7.0.15 crashes on error({}); say what happened instead.
-        None => "ERR Script raised an error table without an 'err' field".to_string(),
-    };
-    let source = get("source").map(|s| String::from_utf8_lossy(&s).into_owned());
-    let line = get("line").map(|s| String::from_utf8_lossy(&s).into_owned());
-    Reply::Error(sanitize(&format!(
-        "{msg} script: {funcname}, on {}:{}.",
-        source.as_deref().unwrap_or("(null)"),
-        line.as_deref().unwrap_or("(null)")
-    )))
 }
 
 // ---------------------------------------------------------------------- EVAL
 
 struct CachedScript {
-    func: Function,
+    /// Its number in the VM's `K.funcs`.
+    id: f64,
     flags: ScriptFlags,
 }
 
@@ -1079,7 +1402,12 @@ impl Scripts {
                 "ERR Error compiling script (new function): {e}"
             )))
         })?;
-        self.cache.insert(sha.clone(), CachedScript { func, flags });
+        let id = self.vm.register(func).map_err(|e| {
+            Reply::Error(sanitize(&format!(
+                "ERR Error compiling script (new function): {e}"
+            )))
+        })?;
+        self.cache.insert(sha.clone(), CachedScript { id, flags });
         // Redis counts each cached script's body and SHA-1 key (plus its dict entry).
         self.body_bytes += body.len() + 40 + 64;
         Ok(sha)
@@ -1097,7 +1425,10 @@ impl Scripts {
 
     /// The flags a cached script declared.
     pub fn flags(&self, sha: &str) -> Option<ScriptFlags> {
-        self.cache.get(&sha.to_ascii_lowercase()).map(|s| s.flags)
+        if sha.bytes().any(|c| c.is_ascii_uppercase()) {
+            return self.flags(&sha.to_ascii_lowercase());
+        }
+        self.cache.get(sha).map(|s| s.flags)
     }
 
     /// How many scripts are cached.
@@ -1132,29 +1463,19 @@ impl Scripts {
         host: &mut dyn Host,
         limits: &Limits,
     ) -> Reply {
-        let sha = sha.to_ascii_lowercase();
-        let Some(script) = self.cache.get(&sha) else {
+        let lower;
+        let sha = if sha.bytes().any(|c| c.is_ascii_uppercase()) {
+            lower = sha.to_ascii_lowercase();
+            &lower
+        } else {
+            sha
+        };
+        let Some(script) = self.cache.get(sha) else {
             return Reply::err("NOSCRIPT No matching script. Please use EVAL.");
         };
-        let set = (|| -> omnilua::Result<()> {
-            let g = &self.vm.globals;
-            g.raw_set("KEYS", string_table(&self.vm.lua, keys)?)?;
-            g.raw_set("ARGV", string_table(&self.vm.lua, args)?)
-        })();
-        if let Err(e) = set {
-            return Reply::err(sanitize(&format!("ERR Error running script: {e}")));
-        }
-        let func = script.func.clone();
-        self.vm.run(&func, Vec::new(), &sha, host, limits)
+        self.vm
+            .run(RunTarget::Id(script.id), keys, args, sha, host, limits)
     }
-}
-
-fn string_table(lua: &Lua, items: &[Vec<u8>]) -> omnilua::Result<Table> {
-    let t = lua.create_table()?;
-    for (n, s) in items.iter().enumerate() {
-        t.raw_set((n + 1) as f64, lua.create_string(s)?)?;
-    }
-    Ok(t)
 }
 
 // ---------------------------------------------------------------------- FUNCTION
@@ -1387,16 +1708,8 @@ impl Functions {
         else {
             return Reply::err("ERR Function not found");
         };
-        let tables = (|| -> omnilua::Result<Vec<Value>> {
-            Ok(vec![
-                Value::Table(string_table(&self.vm.lua, keys)?),
-                Value::Table(string_table(&self.vm.lua, args)?),
-            ])
-        })();
-        match tables {
-            Ok(t) => self.vm.run(&f, t, function, host, limits),
-            Err(e) => Reply::err(sanitize(&format!("ERR Error running script: {e}"))),
-        }
+        self.vm
+            .run(RunTarget::Func(&f), keys, args, function, host, limits)
     }
 }
 

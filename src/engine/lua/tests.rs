@@ -1093,3 +1093,91 @@ fn struct_and_cmsgpack_in_functions() {
         Err(err("ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'struct'"))
     );
 }
+
+/// EVAL refills the last run's KEYS/ARGV tables when they are untouched; whatever a
+/// script did to them, the next run (of the same script or another) sees exactly its
+/// own keys and arguments.
+#[test]
+fn eval_keys_and_argv_are_clean_after_a_script_changes_them() {
+    let mut t = T::new();
+    let check = "return {tostring(KEYS[1]), tostring(KEYS[2]), tostring(ARGV[1]), tostring(ARGV[2]), tostring(ARGV[5]), tostring(KEYS.foo), tostring(getmetatable(KEYS)), tostring(getmetatable(ARGV)), #KEYS, #ARGV}";
+    let clean = |k1: &str, k2: &str, a1: &str, a2: &str, nk: i64, na: i64| {
+        Reply::Array(vec![
+            Reply::bulk(k1),
+            Reply::bulk(k2),
+            Reply::bulk(a1),
+            Reply::bulk(a2),
+            Reply::bulk("nil"),
+            Reply::bulk("nil"),
+            Reply::bulk("nil"),
+            Reply::bulk("nil"),
+            Reply::Int(nk),
+            Reply::Int(na),
+        ])
+    };
+    let meddlers = [
+        "KEYS[1]='x'; ARGV[5]='y'; return #ARGV",
+        "KEYS[1]=nil; ARGV[1]=nil; return 0",
+        "KEYS[1]={}; KEYS.foo='bar'; ARGV[2]='z'; ARGV[3]='w'; return #ARGV",
+        "setmetatable(KEYS, {__index=function() return 'm' end}); setmetatable(ARGV, {}); return 1",
+        "for i = 1, 100 do ARGV[i] = i end; KEYS[2] = 'two'; return #ARGV",
+    ];
+    for m in meddlers {
+        // The same script twice gives the same answer: its second run starts clean.
+        let first = t.eval_kv(m, &["a"], &["b"]);
+        assert!(!matches!(first, Reply::Error(_)), "{m}: {first:?}");
+        assert_eq!(t.eval_kv(m, &["a"], &["b"]), first, "{m}");
+        // Another script, with as many, fewer and more keys and arguments.
+        assert_eq!(
+            t.eval_kv(check, &["a"], &["b"]),
+            clean("a", "nil", "b", "nil", 1, 1),
+            "after {m}"
+        );
+        t.eval_kv(m, &["a"], &["b"]);
+        assert_eq!(
+            t.eval_kv(check, &[], &[]),
+            clean("nil", "nil", "nil", "nil", 0, 0),
+            "after {m}"
+        );
+        t.eval_kv(m, &["a"], &["b"]);
+        assert_eq!(
+            t.eval_kv(check, &["k1", "k2"], &["v1", "v2"]),
+            clean("k1", "k2", "v1", "v2", 2, 2),
+            "after {m}"
+        );
+    }
+    assert_eq!(
+        t.eval_kv("KEYS[1]='x'; ARGV[5]='y'; return #ARGV", &["a"], &["b"]),
+        t.eval_kv("KEYS[1]='x'; ARGV[5]='y'; return #ARGV", &["a"], &["b"])
+    );
+}
+
+/// FUNCTION LOAD REPLACE drops the library it replaces: the VM's live memory stays
+/// bounded over many LOAD + FCALL pairs (Redis's "does not leak in the Lua stack"
+/// test in its function form). Lua 5.1's weak-key tables are not ephemerons, so a
+/// boot.lua table that maps a metatable's proxy to the metatable kept every loader
+/// (and through it every library) alive.
+#[test]
+fn function_load_replace_does_not_keep_old_libraries() {
+    let mut f = Functions::new(Prng::new());
+    let mut h = FakeHost::default();
+    let code = "#!lua name=test\nredis.register_function('test', function(KEYS, ARGV)\n return redis.call('echo', ARGV[1])\nend)";
+    let live_after = |f: &mut Functions, h: &mut FakeHost, n: usize| {
+        for _ in 0..n {
+            f.load(code.as_bytes(), h, &limits()).unwrap();
+            assert!(f.commit());
+            assert_eq!(
+                f.call("test", "test", &[], &[b"x".to_vec()], h, &limits()),
+                Reply::bulk("x")
+            );
+        }
+        f.vm.lua.gc_collect();
+        f.used_memory()
+    };
+    let after_100 = live_after(&mut f, &mut h, 100);
+    let after_2000 = live_after(&mut f, &mut h, 1900);
+    assert!(
+        after_2000 <= after_100 * 2,
+        "live Lua memory grew from {after_100} (100 pairs) to {after_2000} (2000 pairs)"
+    );
+}
