@@ -14,8 +14,9 @@
 //! as 0 (numeric) or before everything (ALPHA); numeric ties are broken by comparing the
 //! elements' bytes; ALPHA compares C strings (up to the first NUL, as `strcoll` in the C
 //! locale does) when replying and whole byte strings when storing; a set sorted with a
-//! constant BY and STORE is sorted with ALPHA instead, so the stored order is stable; a
-//! sorted set is converted to a skiplist first, as Redis does destructively.
+//! constant BY and STORE, or inside a script, is sorted with ALPHA instead, so the order
+//! is repeatable; a sorted set is converted to a skiplist first, as Redis does
+//! destructively.
 
 use super::{eq, int_arg, syntax, wrongtype};
 use crate::engine::list::{End, List};
@@ -145,8 +146,9 @@ fn generic(ctx: &mut Ctx, argv: &[Vec<u8>], readonly: bool) -> Reply {
         Some(Value::ZSet(_)) => (false, true),
         Some(_) => return wrongtype(),
     };
-    // A set has no order of its own: stored results are sorted so they are repeatable.
-    if dontsort && is_set && store.is_some() {
+    // A set has no order of its own: stored results, and a script's (Redis's
+    // CLIENT_SCRIPT), are sorted so they are repeatable.
+    if dontsort && is_set && (store.is_some() || ctx.core.running_script.is_some()) {
         dontsort = false;
         alpha = true;
         by = None;
