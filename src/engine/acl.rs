@@ -750,20 +750,7 @@ pub fn keys_with_perms(spec: &CommandSpec, argv: &[Vec<u8>]) -> Vec<(usize, u8)>
     match (spec.container, spec.name) {
         (None, "sort") => {
             let mut keys = vec![(1, PERM_READ)];
-            let mut store = None;
-            let mut i = 2;
-            while i < argc {
-                let a = &argv[i];
-                if eq(a, "limit") {
-                    i += 2;
-                } else if eq(a, "get") || eq(a, "by") {
-                    i += 1;
-                } else if eq(a, "store") && i + 1 < argc {
-                    store = Some(i + 1);
-                }
-                i += 1;
-            }
-            keys.extend(store.map(|s| (s, PERM_WRITE)));
+            keys.extend(table::sort_store_key(argv).map(|s| (s, PERM_WRITE)));
             keys
         }
         (None, "sort_ro") => vec![(1, PERM_READ)],

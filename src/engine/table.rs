@@ -2177,26 +2177,11 @@ pub fn keys_in(spec: &CommandSpec, argv: &[Vec<u8>]) -> Option<Vec<usize>> {
             return Some(keys);
         }
     }
-    let eq = |a: &[u8], w: &str| a.eq_ignore_ascii_case(w.as_bytes());
-    let argc = argv.len();
     match spec.full_name().as_str() {
         // sortGetKeys: the key, and the last STORE's destination.
         "sort" => {
             let mut keys = vec![1];
-            let mut store = None;
-            let mut i = 2;
-            while i < argc {
-                let a = &argv[i];
-                if eq(a, "limit") {
-                    i += 2;
-                } else if eq(a, "get") || eq(a, "by") {
-                    i += 1;
-                } else if eq(a, "store") && i + 1 < argc {
-                    store = Some(i + 1);
-                }
-                i += 1;
-            }
-            keys.extend(store);
+            keys.extend(sort_store_key(argv));
             Some(keys)
         }
         "sort_ro" => Some(vec![1]),
@@ -2206,6 +2191,27 @@ pub fn keys_in(spec: &CommandSpec, argv: &[Vec<u8>]) -> Option<Vec<usize>> {
         }
         _ => None,
     }
+}
+
+/// sortGetKeys's second key: the destination of SORT's last STORE (LIMIT's two
+/// arguments and GET's and BY's patterns skipped), if any.
+pub fn sort_store_key(argv: &[Vec<u8>]) -> Option<usize> {
+    let eq = |a: &[u8], w: &str| a.eq_ignore_ascii_case(w.as_bytes());
+    let argc = argv.len();
+    let mut store = None;
+    let mut i = 2;
+    while i < argc {
+        let a = &argv[i];
+        if eq(a, "limit") {
+            i += 2;
+        } else if eq(a, "get") || eq(a, "by") {
+            i += 1;
+        } else if eq(a, "store") && i + 1 < argc {
+            store = Some(i + 1);
+        }
+        i += 1;
+    }
+    store
 }
 
 /// Redis's `getKeysUsingKeySpecs`; None where a spec is unknown or the arguments do not
