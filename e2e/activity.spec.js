@@ -1,12 +1,7 @@
 // The activity feed: the key events of each command, of active expiry and of devtools
 // commands, named as keyspace notifications name them.
 const { test, expect } = require('@playwright/test');
-
-async function run(page, line) {
-  const input = page.getByLabel('Command');
-  await input.fill(line);
-  await input.press('Enter');
-}
+const { run } = require('./console-helpers');
 
 test('the activity feed shows each command’s key events, and expiry from the background', async ({ page }) => {
   await page.goto('./');

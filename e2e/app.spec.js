@@ -1,18 +1,6 @@
 // The learning app: console UX, client tabs, panels, persistence, sharing.
 const { test, expect } = require('@playwright/test');
-
-async function run(page, line) {
-  const input = page.getByLabel('Command');
-  await input.fill(line);
-  await input.press('Enter');
-}
-
-const lastReply = (page) => page.locator('.entry .reply').last();
-
-async function open(page, url = './') {
-  await page.goto(url);
-  await expect(page.getByLabel('Command')).toBeVisible();
-}
+const { run, lastReply, open } = require('./console-helpers');
 
 test('Tab completes command names and hints show what to type next', async ({ page }) => {
   await open(page);

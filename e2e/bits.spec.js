@@ -1,12 +1,7 @@
 // The bitmap panel: the bit grid, hover offsets, ranges, BITOP view, zoom, the cap.
 const { test, expect } = require('@playwright/test');
+const { run, lastReply } = require('./console-helpers');
 
-async function run(page, line) {
-  const input = page.getByLabel('Command');
-  await input.fill(line);
-  await input.press('Enter');
-}
-const lastReply = (page) => page.locator('.entry .reply').last();
 const panel = (page) => page.locator('.panel[data-panel="Bitmap"]');
 
 test('SETBIT shows the bit grid, and hovering a cell tells its offset', async ({ page }) => {

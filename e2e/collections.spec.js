@@ -1,12 +1,6 @@
 // Hashes, sets and lists in the browser: the commands, blocking pops between tabs, and the keyspace browser's view.
 const { test, expect } = require('@playwright/test');
-
-async function run(page, line) {
-  const input = page.getByLabel('Command');
-  await input.fill(line);
-  await input.press('Enter');
-}
-const lastReply = (page) => page.locator('.entry .reply').last();
+const { run, lastReply } = require('./console-helpers');
 
 test('HSET and friends, and the keyspace browser shows a window of the fields', async ({ page }) => {
   await page.goto('./');

@@ -1,10 +1,5 @@
 const { test, expect } = require('@playwright/test');
-
-async function run(page, line) {
-  const input = page.getByLabel('Command');
-  await input.fill(line);
-  await input.press('Enter');
-}
+const { run } = require('./console-helpers');
 
 function lastReply(page) {
   return page.locator('.entry .reply').last();

@@ -1,12 +1,7 @@
 // The geo panel: the map, places, the search circle, the scanned cells, clicks.
 const { test, expect } = require('@playwright/test');
+const { run, lastReply } = require('./console-helpers');
 
-async function run(page, line) {
-  const input = page.getByLabel('Command');
-  await input.fill(line);
-  await input.press('Enter');
-}
-const lastReply = (page) => page.locator('.entry .reply').last();
 const panel = (page) => page.locator('.panel[data-panel="Geo"]');
 
 test('GEOADD puts places on the map and GEOSEARCH draws its circle, cells and matches', async ({ page }) => {

@@ -1,12 +1,6 @@
 // The HyperLogLog panel: registers, the last element's hash, estimate against exact.
 const { test, expect } = require('@playwright/test');
-
-async function run(page, line) {
-  const input = page.getByLabel('Command');
-  await input.fill(line);
-  await input.press('Enter');
-}
-const lastReply = (page) => page.locator('.entry .reply').last();
+const { run, lastReply } = require('./console-helpers');
 
 test('PFADD brings the HLL panel forward and shows registers, hash and estimate', async ({ page }) => {
   await page.goto('./');

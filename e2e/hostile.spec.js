@@ -2,8 +2,7 @@
 // 10,000 lines, through the console and through window.kvlab.exec. None of it may kill
 // the page's wasm module, and the page must still answer afterwards.
 const { test, expect } = require('@playwright/test');
-
-const lastReply = (page) => page.locator('.entry .reply').last();
+const { run, lastReply } = require('./console-helpers');
 
 async function open(page) {
   const errors = [];
@@ -11,12 +10,6 @@ async function open(page) {
   await page.goto('./');
   await expect(page.getByLabel('Command')).toBeVisible();
   return errors;
-}
-
-async function run(page, line) {
-  const input = page.getByLabel('Command');
-  await input.fill(line);
-  await input.press('Enter');
 }
 
 test('NULs, control bytes and lone quotes through kvlab.exec leave the page alive', async ({ page }) => {

@@ -2,12 +2,8 @@
 // Korean, with a hint, a wrong answer that does not pass, a reset, undo, a deep link, two
 // tabs, and the pipelining lab. Every wait polls until the page shows the state.
 const { test, expect } = require('@playwright/test');
+const { run } = require('./console-helpers');
 
-async function run(page, line) {
-  const input = page.getByLabel('Command');
-  await input.fill(line);
-  await input.press('Enter');
-}
 const pane = (page) => page.locator('section.lessons');
 const exec = async (page, line) => (await page.evaluate((l) => window.kvlab.exec(l), line)).trim();
 

@@ -1,13 +1,8 @@
 // The memory panel: gauge, evictions with reasons, the idle/frequency scatter, and the
 // simulator (one run, then every policy on the same trace).
 const { test, expect } = require('@playwright/test');
+const { run, lastReply } = require('./console-helpers');
 
-async function run(page, line) {
-  const input = page.getByLabel('Command');
-  await input.fill(line);
-  await input.press('Enter');
-}
-const lastReply = (page) => page.locator('.entry .reply').last();
 const panel = (page) => page.locator('.panel[data-panel="Memory"]');
 
 test('maxmemory commands bring the memory panel; the gauge follows CONFIG SET', async ({ page }) => {

@@ -3,12 +3,8 @@
 // panel's delivered-vs-lost demo, the session-expiry notification, MONITOR seeing another
 // tab's command, Ctrl-C leaving reading mode, and the slow log's KEYS * demo.
 const { test, expect } = require('@playwright/test');
+const { run } = require('./console-helpers');
 
-async function run(page, line) {
-  const input = page.getByLabel('Command');
-  await input.fill(line);
-  await input.press('Enter');
-}
 const tab = (page, i) => page.locator('.ctab').nth(i);
 const transcript = (page) => page.locator('.transcript');
 const streamed = (page) => page.locator('.entry.stream .reply');

@@ -4,13 +4,8 @@
 // reads through; a plain (ALL) pause holds every client's commands, the pausing client's
 // own and another's CLIENT UNPAUSE included (checked against redis-server 7.0.15).
 const { test, expect } = require('@playwright/test');
+const { run, lastReply } = require('./console-helpers');
 
-async function run(page, line) {
-  const input = page.getByLabel('Command');
-  await input.fill(line);
-  await input.press('Enter');
-}
-const lastReply = (page) => page.locator('.entry .reply').last();
 const tab = (page, i) => page.locator('.ctab').nth(i);
 const input = (page) => page.getByLabel('Command');
 const PAUSED = '(paused… CLIENT PAUSE holds it';

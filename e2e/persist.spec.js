@@ -4,21 +4,9 @@
 const fs = require('fs');
 const path = require('path');
 const { test, expect } = require('@playwright/test');
+const { run, lastReply, open } = require('./console-helpers');
 
 const FIXTURE = path.join(__dirname, '..', 'tests', 'fixtures', 'redis-7.0.15.rdb');
-
-async function run(page, line) {
-  const input = page.getByLabel('Command');
-  await input.fill(line);
-  await input.press('Enter');
-}
-
-const lastReply = (page) => page.locator('.entry .reply').last();
-
-async function open(page, url = './') {
-  await page.goto(url);
-  await expect(page.getByLabel('Command')).toBeVisible();
-}
 
 async function reply(page, line, expected) {
   await run(page, line);

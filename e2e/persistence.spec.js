@@ -4,13 +4,13 @@
 // buttons restarting the engine from what the files hold. Every wait polls until the
 // page shows the state; nothing measures time.
 const { test, expect } = require('@playwright/test');
+const { lastReply } = require('./console-helpers');
 
 async function run(page, line, label = 'Command') {
   const input = page.getByLabel(label, { exact: true });
   await input.fill(line);
   await input.press('Enter');
 }
-const lastReply = (page) => page.locator('.entry .reply').last();
 async function reply(page, line, expected) {
   await run(page, line);
   await expect(lastReply(page)).toHaveText(expected);

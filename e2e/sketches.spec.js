@@ -2,13 +2,13 @@
 // Hashes are the module's, so what a command lights is fixed; where a demo draws random
 // names, the assertions hold for any draw.
 const { test, expect } = require('@playwright/test');
+const { lastReply } = require('./console-helpers');
 
 async function run(page, line) {
   const input = page.getByLabel(/^(Command|명령)$/);
   await input.fill(line);
   await input.press('Enter');
 }
-const lastReply = (page) => page.locator('.entry .reply').last();
 const panelOf = (page, name) => page.locator(`.panel[data-panel="${name}"]`);
 
 test('Bloom: the k positions of the last item, sub-filters as it scales, a false positive called out', async ({ page }) => {

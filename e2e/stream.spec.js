@@ -1,13 +1,7 @@
 // Streams in the browser: the stream panel's consumer-group demo, and XREAD BLOCK in one
 // tab served by an XADD from another (at-least-once delivery with XACK).
 const { test, expect } = require('@playwright/test');
-
-async function run(page, line) {
-  const input = page.getByLabel('Command');
-  await input.fill(line);
-  await input.press('Enter');
-}
-const lastReply = (page) => page.locator('.entry .reply').last();
+const { run, lastReply } = require('./console-helpers');
 
 test('the stream panel: the consumer-group demo shows nodes, groups and pending entries', async ({ page }) => {
   const errors = [];

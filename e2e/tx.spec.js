@@ -2,13 +2,8 @@
 // from a second tab, the trace of a script that fails halfway, and entering Lua (a
 // multi-line paste, the editor, SCRIPT LOAD's SHA-1 filling EVALSHA).
 const { test, expect } = require('@playwright/test');
+const { run, lastReply } = require('./console-helpers');
 
-async function run(page, line) {
-  const input = page.getByLabel('Command');
-  await input.fill(line);
-  await input.press('Enter');
-}
-const lastReply = (page) => page.locator('.entry .reply').last();
 const openPanel = (page) => page.getByRole('tab', { name: 'Transactions & scripts' }).click();
 
 test('lock demo: two tabs race, the loser backs off, compare-and-DEL is safe, a plain DEL deletes the other tab\'s lock', async ({ page }) => {

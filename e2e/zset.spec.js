@@ -1,12 +1,6 @@
 // Sorted sets in the browser: a blocking pop in one client tab woken by another tab.
 const { test, expect } = require('@playwright/test');
-
-async function run(page, line) {
-  const input = page.getByLabel('Command');
-  await input.fill(line);
-  await input.press('Enter');
-}
-const lastReply = (page) => page.locator('.entry .reply').last();
+const { run, lastReply } = require('./console-helpers');
 
 test('BZPOPMIN in one tab waits until another tab adds a member', async ({ page }) => {
   await page.goto('./');
