@@ -840,6 +840,23 @@ static COMMAND_SUBS: &[CommandSpec] = &[
         ),
         "command",
     ),
+    sub(
+        c(
+            "getkeysandflags",
+            -4,
+            "loading stale sentinel",
+            "connection",
+            NOKEY,
+            "",
+            SRV,
+            "7.0.0",
+            "O(N) where N is the number of arguments to the command",
+            "Which arguments of a full command line are keys, and how each is used.",
+            "command [arg [arg ...]]",
+            server::command_getkeysandflags,
+        ),
+        "command",
+    ),
     help_sub(
         "command",
         "loading stale sentinel",
@@ -2168,27 +2185,81 @@ impl CommandSpec {
 /// (SORT's STORE, GEORADIUS's STORE/STOREDIST …) the command's own key finder. None
 /// is "Invalid arguments specified for command".
 pub fn keys_in(spec: &CommandSpec, argv: &[Vec<u8>]) -> Option<Vec<usize>> {
+    Some(
+        keys_and_flags_in(spec, argv)?
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect(),
+    )
+}
+
+/// Each key's position with the key-spec flags it is used with (`RW ACCESS UPDATE`), as
+/// COMMAND GETKEYSANDFLAGS reports them: Redis's `getKeysFromCommandWithSpecs`, which
+/// takes the flags of the spec that found the key, or, for the commands whose flags
+/// vary with the arguments (VARIABLE_FLAGS) or whose specs are incomplete, what the
+/// command's own finder says (`setGetKeys`, `bitfieldGetKeys`, `sortGetKeys`).
+pub fn keys_and_flags_in(
+    spec: &CommandSpec,
+    argv: &[Vec<u8>],
+) -> Option<Vec<(usize, &'static str)>> {
     let specs = spec.key_specs();
     let unreliable = specs
         .iter()
         .any(|s| s.flags.contains("VARIABLE_FLAGS") || s.flags.contains("INCOMPLETE"));
     if !unreliable {
-        if let Some(keys) = keys_by_specs(&specs, argv) {
-            return Some(keys);
+        if let Some(keys) = spec_keys(&specs, argv) {
+            return Some(keys.into_iter().map(|(i, s)| (i, s.flags)).collect());
         }
     }
+    let eq = |a: &[u8], w: &str| a.eq_ignore_ascii_case(w.as_bytes());
     match spec.full_name().as_str() {
         // sortGetKeys: the key, and the last STORE's destination.
         "sort" => {
-            let mut keys = vec![1];
-            keys.extend(sort_store_key(argv));
+            let mut keys = vec![(1, "RO ACCESS")];
+            keys.extend(sort_store_key(argv).map(|i| (i, "OW UPDATE")));
             Some(keys)
         }
-        "sort_ro" => Some(vec![1]),
-        _ if !specs.is_empty() && unreliable => {
-            // VARIABLE_FLAGS commands (SET, BITFIELD): their finders give the first key.
-            Some(vec![1])
+        "sort_ro" => Some(vec![(1, "RO ACCESS")]),
+        // setGetKeys: GET makes SET read the old value.
+        "set" => Some(vec![(
+            1,
+            if argv.iter().skip(3).any(|a| eq(a, "get")) {
+                "RW ACCESS UPDATE"
+            } else {
+                "OW UPDATE"
+            },
+        )]),
+        // bitfieldGetKeys: read-only while every operation is a whole GET.
+        "bitfield" => {
+            let argc = argv.len();
+            let mut readonly = true;
+            let mut i = 2;
+            while i < argc {
+                let rem = argc - i - 1;
+                let a = &argv[i];
+                if eq(a, "get") && rem >= 2 {
+                    i += 2;
+                } else if (eq(a, "set") || eq(a, "incrby")) && rem >= 3 {
+                    readonly = false;
+                    break;
+                } else if eq(a, "overflow") && rem >= 1 {
+                    i += 1;
+                } else {
+                    readonly = false;
+                    break;
+                }
+                i += 1;
+            }
+            Some(vec![(
+                1,
+                if readonly {
+                    "RO ACCESS"
+                } else {
+                    "RW ACCESS UPDATE"
+                },
+            )])
         }
+        _ if !specs.is_empty() && unreliable => Some(vec![(1, specs[0].flags)]),
         _ => None,
     }
 }
@@ -2212,17 +2283,6 @@ pub fn sort_store_key(argv: &[Vec<u8>]) -> Option<usize> {
         i += 1;
     }
     store
-}
-
-/// Redis's `getKeysUsingKeySpecs`; None where a spec is unknown or the arguments do not
-/// fit it.
-fn keys_by_specs(specs: &[KeySpec], argv: &[Vec<u8>]) -> Option<Vec<usize>> {
-    Some(
-        spec_keys(specs, argv)?
-            .into_iter()
-            .map(|(i, _)| i)
-            .collect(),
-    )
 }
 
 /// The walk behind `getKeysUsingKeySpecs`: each key's position with the spec that found

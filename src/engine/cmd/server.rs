@@ -674,6 +674,16 @@ pub fn command_list(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 pub fn command_getkeys(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    getkeys(argv, false)
+}
+
+pub fn command_getkeysandflags(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    getkeys(argv, true)
+}
+
+/// COMMAND GETKEYS and GETKEYSANDFLAGS (Redis's getKeysSubcommandImpl): each key, or
+/// each key with the set of flags it is used with.
+fn getkeys(argv: &[Vec<u8>], with_flags: bool) -> Reply {
     let sub = &argv[2..];
     let Ok(spec) = table::lookup(sub) else {
         return Reply::err("ERR Invalid command specified");
@@ -684,10 +694,17 @@ pub fn command_getkeys(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if !table::arity_ok(spec, sub.len()) {
         return Reply::err("ERR Invalid number of arguments specified for command");
     }
-    match table::keys_in(spec, sub) {
+    match table::keys_and_flags_in(spec, sub) {
         Some(keys) if !keys.is_empty() => Reply::Array(
             keys.into_iter()
-                .map(|i| Reply::Bulk(sub[i].clone()))
+                .map(|(i, flags)| {
+                    let key = Reply::Bulk(sub[i].clone());
+                    if with_flags {
+                        Reply::Array(vec![key, set_of(ordered(flags, KEY_FLAG_ORDER))])
+                    } else {
+                        key
+                    }
+                })
                 .collect(),
         ),
         _ if spec.flags.contains(table::Flags::NO_MANDATORY_KEYS) => Reply::Array(Vec::new()),
@@ -715,6 +732,8 @@ pub fn command_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             "    commands are returned.",
             "GETKEYS <full-command>",
             "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
         ],
     )
 }
