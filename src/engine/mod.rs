@@ -786,7 +786,12 @@ impl Engine {
             return None;
         }
         let now = self.core.clock.now_ms();
-        let held = cmd::clients::postponed(&mut self.core.admin, now, self.clients.get(&id), argv);
+        let core = &mut self.core;
+        let (admin, scripts, libraries) = (&mut core.admin, &core.scripts, &core.libraries);
+        let flags_of = |spec: &table::CommandSpec, argv: &[Vec<u8>]| {
+            cmd::scripting::call_flags(scripts.as_ref(), libraries, spec, argv)
+        };
+        let held = cmd::clients::postponed(admin, now, self.clients.get(&id), argv, flags_of);
         if held.is_some() {
             self.core.admin.postponed.insert(id);
             // CLIENT LIST's cmd= names the held command, as Redis set it on lookup.

@@ -164,6 +164,8 @@ impl Flags {
     pub const MOVABLEKEYS: Flags = Flags(1 << 18);
     pub const ALLOW_BUSY: Flags = Flags(1 << 19);
     pub const PROTECTED: Flags = Flags(1 << 22);
+    pub const STALE: Flags = Flags::parse("stale");
+    pub const MAY_REPLICATE: Flags = Flags::parse("may_replicate");
 
     /// Parses `"write denyoom fast"` at compile time; an unknown word stops the build.
     pub const fn parse(s: &str) -> Flags {
@@ -209,6 +211,10 @@ impl Flags {
 
     pub const fn union(self, f: Flags) -> Flags {
         Flags(self.0 | f.0)
+    }
+
+    pub const fn without(self, f: Flags) -> Flags {
+        Flags(self.0 & !f.0)
     }
 
     /// The flags COMMAND INFO shows, in its order.

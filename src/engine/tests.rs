@@ -457,6 +457,52 @@ fn client_pause_holds_writes_until_it_ends_under_the_clock() {
     assert_eq!(e.postponed(b, &words("GET k")), None);
 }
 
+/// A script that declares `no-writes` is no write for CLIENT PAUSE WRITE (Redis's
+/// getCommandFlags, TCL unit/pause "Test RO scripts are not blocked by pause RO"):
+/// EVAL with the shebang (cached or not), EVALSHA of it, FCALL of a no-writes function,
+/// and EXEC of a transaction holding only those run; a script without a shebang, one
+/// that may write, or an unknown sha waits.
+#[test]
+fn client_pause_write_lets_no_writes_scripts_through() {
+    let (mut e, _, a) = engine();
+    let b = e.connect("test:2", "test:0");
+    let v = |args: &[&str]| {
+        args.iter()
+            .map(|w| w.as_bytes().to_vec())
+            .collect::<Vec<_>>()
+    };
+    let ro = "#!lua flags=no-writes\nreturn 1";
+    let rw = "#!lua\nreturn 1";
+    let lib = "#!lua name=l\nredis.register_function{function_name='f1', callback=function() return 1 end, flags={'no-writes'}}\nredis.register_function('f2', function() return 2 end)";
+    assert!(!e.execute(a, &v(&["FUNCTION", "LOAD", lib])).is_error());
+    let sha = match e.execute(a, &v(&["SCRIPT", "LOAD", ro])) {
+        Reply::Bulk(s) => String::from_utf8(s).unwrap(),
+        r => panic!("{r:?}"),
+    };
+    assert_eq!(run(&mut e, a, "CLIENT PAUSE 100000 WRITE"), Reply::ok());
+    let unseen = "#!lua flags=no-writes\nreturn 'unique'";
+    assert_eq!(e.postponed(b, &v(&["EVAL", unseen, "0"])), None);
+    assert_eq!(e.postponed(b, &v(&["EVAL", ro, "0"])), None);
+    assert_eq!(e.postponed(b, &v(&["EVALSHA", &sha, "0"])), None);
+    assert_eq!(e.postponed(b, &v(&["EVAL_RO", ro, "0"])), None);
+    assert_eq!(e.postponed(b, &v(&["FCALL", "F1", "0"])), None);
+    assert_eq!(e.postponed(b, &v(&["FCALL_RO", "f1", "0"])), None);
+    assert!(e.postponed(b, &v(&["EVAL", "return 1", "0"])).is_some());
+    assert!(e.postponed(b, &v(&["EVAL", rw, "0"])).is_some());
+    assert!(e
+        .postponed(b, &v(&["EVALSHA", &"0".repeat(40), "0"]))
+        .is_some());
+    assert!(e.postponed(b, &v(&["FCALL", "f2", "0"])).is_some());
+    assert!(e.postponed(b, &v(&["FCALL", "nosuch", "0"])).is_some());
+    // A transaction of no-writes scripts runs; one with a write waits.
+    assert_eq!(run(&mut e, b, "MULTI"), Reply::ok());
+    assert!(!e.execute(b, &v(&["EVAL", ro, "0"])).is_error());
+    assert!(!e.execute(b, &v(&["FCALL", "f1", "0"])).is_error());
+    assert_eq!(e.postponed(b, &v(&["EXEC"])), None);
+    assert!(!e.execute(b, &v(&["FCALL", "f2", "0"])).is_error());
+    assert!(e.postponed(b, &v(&["EXEC"])).is_some());
+}
+
 /// DEBUG HELP lists Redis 7.0.15's own text for each subcommand KV Lab implements: every
 /// entry is a block of lines of redis-server's DEBUG HELP (recorded in tests/fixtures),
 /// in Redis's order, and every subcommand it names is one DEBUG accepts.

@@ -49,34 +49,35 @@ impl Admin {
     }
 }
 
-const MAY_REPLICATE: Flags = Flags::parse("may_replicate");
-
 /// Whether a command of client `id` must wait for the pause to end (Redis's check in
 /// processCommand, after the command is known and its arity right): the pause's end.
+/// `flags_of` gives a command's flags for this call (scripts declare their own, see
+/// `scripting::call_flags`).
 pub fn postponed(
     admin: &mut Admin,
     now: i64,
     client: Option<&Client>,
     argv: &[Vec<u8>],
+    flags_of: impl Fn(&table::CommandSpec, &[Vec<u8>]) -> Flags,
 ) -> Option<i64> {
     let (kind, end) = admin.pause_at(now)?;
     let spec = table::lookup(argv).ok()?;
     if !table::arity_ok(spec, argv.len()) {
         return None;
     }
-    let writes = |f: Flags| f.contains(Flags::WRITE) || f.contains(MAY_REPLICATE);
+    let writes = |f: Flags| f.contains(Flags::WRITE) || f.contains(Flags::MAY_REPLICATE);
     let hold = match kind {
         PauseKind::All => true,
         PauseKind::Write => {
-            writes(spec.flags)
+            writes(flags_of(spec, argv))
                 || (spec.container.is_none()
                     && spec.name == "exec"
                     && client
                         .and_then(|c| c.multi.as_ref())
                         .into_iter()
                         .flatten()
-                        .filter_map(|a| table::lookup(a).ok())
-                        .any(|s| writes(s.flags)))
+                        .filter_map(|a| table::lookup(a).ok().map(|s| (s, a)))
+                        .any(|(s, a)| writes(flags_of(s, a))))
         }
     };
     hold.then_some(end)

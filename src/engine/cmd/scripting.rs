@@ -563,6 +563,77 @@ fn library_of<'l>(ctx: &'l Ctx, function: &str) -> Option<(&'l str, &'l Function
     })
 }
 
+/// Redis's `getCommandFlags`: a command's flags as they hold for this call. EVAL,
+/// EVALSHA and FCALL (and their `_RO` forms) take the flags their script declares
+/// (`evalGetCommandFlags`, `fcallGetCommandFlags`), so a `no-writes` script is no write
+/// for CLIENT PAUSE WRITE; a script without a shebang, or one not found, keeps the
+/// command's own flags.
+pub fn call_flags(
+    scripts: Option<&lua::Scripts>,
+    libraries: &std::collections::BTreeMap<String, Library>,
+    spec: &table::CommandSpec,
+    argv: &[Vec<u8>],
+) -> Flags {
+    let cmd = spec.flags;
+    if spec.container.is_some() || argv.len() < 2 {
+        return cmd;
+    }
+    let script = match spec.name {
+        "eval" | "eval_ro" | "evalsha" | "evalsha_ro" => {
+            let by_sha = spec.name.starts_with("evalsha");
+            if by_sha && argv[1].len() != 40 {
+                return cmd;
+            }
+            let sha = if by_sha {
+                String::from_utf8_lossy(&argv[1]).to_ascii_lowercase()
+            } else {
+                lua::sha1hex(&argv[1])
+            };
+            match scripts.and_then(|s| s.flags(&sha)) {
+                Some(f) => f,
+                None if by_sha => return cmd,
+                None => match lua::parse_shebang(&argv[1]) {
+                    Ok((f, _)) => f,
+                    Err(_) => return cmd,
+                },
+            }
+        }
+        "fcall" | "fcall_ro" => {
+            let name = String::from_utf8_lossy(&argv[1]);
+            let found = libraries.values().find_map(|lib| {
+                lib.functions
+                    .iter()
+                    .find(|f| f.name.eq_ignore_ascii_case(&name))
+                    .map(|f| f.flags)
+            });
+            match found {
+                Some(f) => f,
+                None => return cmd,
+            }
+        }
+        _ => return cmd,
+    };
+    if script.no_shebang {
+        return cmd;
+    }
+    // scriptFlagsToCmdFlags.
+    let mut f = cmd
+        .without(Flags::STALE)
+        .without(Flags::DENYOOM)
+        .without(Flags::WRITE)
+        .without(Flags::MAY_REPLICATE);
+    if !(script.allow_oom || script.no_writes) {
+        f = f.union(Flags::DENYOOM);
+    }
+    if !script.no_writes {
+        f = f.union(Flags::WRITE);
+    }
+    if script.allow_stale {
+        f = f.union(Flags::STALE);
+    }
+    f
+}
+
 /// Instructions a library's top level may run when scripts have no budget.
 const LOAD_BUDGET: u64 = 50_000_000;
 
