@@ -71,6 +71,10 @@ impl Core {
     /// fits. Returns false if it still does not fit (no eviction policy, or nothing left
     /// that the policy may evict).
     pub fn perform_evictions(&mut self, pending: u64) -> bool {
+        // Nothing is evicted while clients are paused (isSafeToPerformEvictions).
+        if self.config.maxmemory > 0 && self.admin.pause_at(self.now).is_some() {
+            return true;
+        }
         while self.over_maxmemory(pending) {
             let policy = self.config.policy;
             let victim = match policy {

@@ -1740,13 +1740,20 @@ impl Core {
         secs as u64 * 1000
     }
 
-    /// Deletes `key` from `db` if its TTL has passed; true if it did.
+    /// Deletes `key` from `db` if its TTL has passed; true if it did (or, during CLIENT
+    /// PAUSE, would have: the key is then logically expired but still in the table).
     pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
         let Some(&when) = self.dbs[db].expires.get(key) else {
             return false;
         };
         if when > self.now {
             return false;
+        }
+        // During CLIENT PAUSE the dataset stays still: a stale key reads as gone but is
+        // not deleted (Redis's checkClientPauseTimeoutAndReturnIfPaused); it expires
+        // once the pause ends.
+        if self.admin.pause_at(self.now).is_some() {
+            return true;
         }
         self.dbs[db].remove(key);
         self.stats.expired_keys += 1;
@@ -1763,7 +1770,7 @@ impl Core {
     /// delete the expired ones, going round again while more than 10% of a sample was stale.
     pub fn active_expire_cycle(&mut self) -> usize {
         use rand::RngExt;
-        if !self.active_expire {
+        if !self.active_expire || self.admin.pause_at(self.now).is_some() {
             return 0;
         }
         let effort = (self.config.active_expire_effort - 1).max(0) as usize;
@@ -1820,7 +1827,14 @@ impl Core {
     /// Lazy expiry, then one table lookup that records the access (and, for reads, the
     /// keyspace hit or miss).
     fn touch_key(&mut self, db: usize, key: &[u8], read: bool) -> Option<&mut Obj> {
-        self.expire_if_needed(db, key);
+        if self.expire_if_needed(db, key) && self.dbs[db].keys.contains(key) {
+            // Stale but kept during a pause: a miss.
+            if read {
+                self.stats.keyspace_misses += 1;
+                self.announce(db, key, "keymiss");
+            }
+            return None;
+        }
         // A read that misses is a `keymiss` event (class m, off unless asked for: only
         // then is the key looked up twice).
         if read
@@ -1922,8 +1936,7 @@ impl Core {
 
     /// Whether a key exists (after lazy expiry), without touching it.
     pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
-        self.expire_if_needed(db, key);
-        self.dbs[db].keys.contains(key)
+        !self.expire_if_needed(db, key) && self.dbs[db].keys.contains(key)
     }
 
     /// Redis's `setKey`: stores a value, dropping any TTL unless `keep_ttl`.

@@ -503,6 +503,29 @@ fn client_pause_write_lets_no_writes_scripts_through() {
     assert!(e.postponed(b, &v(&["EXEC"])).is_some());
 }
 
+/// During CLIENT PAUSE the dataset stays still (TCL unit/pause "Test both active and
+/// passive expires are skipped during client pause"): stale keys read as missing but
+/// are neither deleted nor counted as expired, by lookups or the active cycle; once the
+/// pause ends they expire for real.
+#[test]
+fn client_pause_skips_lazy_and_active_expiry() {
+    let (mut e, clock, a) = engine();
+    assert_eq!(run(&mut e, a, "SET foo bar PX 10"), Reply::ok());
+    assert_eq!(run(&mut e, a, "SET bar foo PX 10"), Reply::ok());
+    assert_eq!(run(&mut e, a, "CLIENT PAUSE 50000 WRITE"), Reply::ok());
+    clock.advance(20);
+    assert_eq!(run(&mut e, a, "GET foo"), Reply::Nil);
+    assert_eq!(run(&mut e, a, "EXISTS foo bar"), Reply::Int(0));
+    assert_eq!(e.core.active_expire_cycle(), 0);
+    assert_eq!(e.core.stats.expired_keys, 0);
+    assert_eq!(run(&mut e, a, "DBSIZE"), Reply::Int(2));
+    assert_eq!(run(&mut e, a, "CLIENT UNPAUSE"), Reply::ok());
+    assert_eq!(run(&mut e, a, "GET foo"), Reply::Nil);
+    assert_eq!(e.core.stats.expired_keys, 1);
+    assert_eq!(e.core.active_expire_cycle(), 1);
+    assert_eq!(run(&mut e, a, "DBSIZE"), Reply::Int(0));
+}
+
 /// DEBUG HELP lists Redis 7.0.15's own text for each subcommand KV Lab implements: every
 /// entry is a block of lines of redis-server's DEBUG HELP (recorded in tests/fixtures),
 /// in Redis's order, and every subcommand it names is one DEBUG accepts.

@@ -177,7 +177,9 @@ impl EngineHost<'_, '_> {
             return self.refuse(Some(spec), &e);
         }
         let write = spec.flags.contains(Flags::WRITE);
-        if self.read_only && write {
+        // May-replicate commands (PUBLISH, PFCOUNT …) count as writes here, so that a
+        // read-only script may run during CLIENT PAUSE WRITE.
+        if self.read_only && (write || spec.flags.contains(Flags::MAY_REPLICATE)) {
             return self.refuse(
                 Some(spec),
                 "ERR Write commands are not allowed from read-only scripts.",
