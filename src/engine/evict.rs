@@ -87,10 +87,13 @@ impl Core {
             let Some((db, key, score)) = victim else {
                 return false;
             };
+            let lazy = self.config.get("lazyfree-lazy-eviction").as_deref() == Some("yes");
+            if lazy {
+                self.count_lazyfree(db, &key);
+            }
             let bytes = self.dbs[db].remove_freeing(&key).unwrap_or(0);
             self.stats.evicted_keys += 1;
             if self.prop.on {
-                let lazy = self.config.get("lazyfree-lazy-eviction").as_deref() == Some("yes");
                 let cmd: &[u8] = if lazy { b"UNLINK" } else { b"DEL" };
                 self.prop.push(db, vec![cmd.to_vec(), key.to_vec()]);
             }

@@ -99,6 +99,10 @@ pub struct Stats {
     /// The highest used_memory seen (INFO used_memory_peak; CONFIG RESETSTAT clears it).
     pub peak_memory: u64,
     pub dirty: u64,
+    /// INFO's lazyfreed_objects: what Redis would have freed in its lazyfree thread
+    /// (values over the threshold deleted lazily, keys of an async flush, big script
+    /// caches). KV Lab frees at once, so lazyfree_pending_objects stays 0.
+    pub lazyfreed_objects: u64,
 }
 
 /// Per-command counters for INFO commandstats.
@@ -111,6 +115,10 @@ pub struct CmdStat {
     /// LATENCY HISTOGRAM's counts, per power-of-two bucket (see `slowlog::bucket_of`).
     pub histogram: [u64; slowlog::BUCKETS],
 }
+
+/// Redis's LAZYFREE_THRESHOLD: values that take more allocations than this to free go
+/// to the lazyfree thread.
+pub const LAZYFREE_THRESHOLD: u64 = 64;
 
 /// What redis-server logs (at most once a minute) when it drops a connection that sent
 /// `POST` or `Host:`.
@@ -1740,6 +1748,16 @@ impl Core {
         secs as u64 * 1000
     }
 
+    /// Counts `key`'s value in lazyfreed_objects if Redis would free it in the background
+    /// (`freeObjAsync`): called just before a lazy delete.
+    pub fn count_lazyfree(&mut self, db: usize, key: &[u8]) {
+        if let Some(o) = self.dbs[db].keys.get(key) {
+            if o.value.free_effort() > LAZYFREE_THRESHOLD {
+                self.stats.lazyfreed_objects += 1;
+            }
+        }
+    }
+
     /// Deletes `key` from `db` if its TTL has passed; true if it did (or, during CLIENT
     /// PAUSE, would have: the key is then logically expired but still in the table).
     pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
@@ -1755,10 +1773,14 @@ impl Core {
         if self.admin.pause_at(self.now).is_some() {
             return true;
         }
+        let lazy = self.config.get("lazyfree-lazy-expire").as_deref() == Some("yes");
+        if lazy {
+            self.count_lazyfree(db, key);
+        }
         self.dbs[db].remove(key);
         self.stats.expired_keys += 1;
         if self.prop.on {
-            let unlink = self.config.get("lazyfree-lazy-expire").as_deref() == Some("yes");
+            let unlink = lazy;
             let cmd: &[u8] = if unlink { b"UNLINK" } else { b"DEL" };
             self.prop.push(db, vec![cmd.to_vec(), key.to_vec()]);
         }

@@ -526,6 +526,39 @@ fn client_pause_skips_lazy_and_active_expiry() {
     assert_eq!(run(&mut e, a, "DBSIZE"), Reply::Int(0));
 }
 
+/// INFO's lazyfreed_objects counts what Redis's lazyfree thread would free: UNLINK of a
+/// value over 64 allocations (a hash table of 600 fields, not a 3-field listpack), DEL
+/// only under lazyfree-lazy-user-del, and every key of FLUSHALL ASYNC.
+#[test]
+fn lazyfreed_objects_counts_what_redis_frees_in_the_background() {
+    let (mut e, _, a) = engine();
+    let lazyfreed = |e: &mut Engine| e.core.stats.lazyfreed_objects;
+    let mut big = vec!["HSET".to_string(), "big".to_string()];
+    for i in 0..600 {
+        big.push(format!("f{i}"));
+        big.push("v".to_string());
+    }
+    let big: Vec<Vec<u8>> = big.into_iter().map(String::into_bytes).collect();
+    e.execute(a, &big);
+    run(&mut e, a, "HSET small a 1 b 2 c 3");
+    assert_eq!(run(&mut e, a, "UNLINK small"), Reply::Int(1));
+    assert_eq!(lazyfreed(&mut e), 0);
+    assert_eq!(run(&mut e, a, "UNLINK big"), Reply::Int(1));
+    assert_eq!(lazyfreed(&mut e), 1);
+    e.execute(a, &big);
+    assert_eq!(run(&mut e, a, "DEL big"), Reply::Int(1));
+    assert_eq!(lazyfreed(&mut e), 1);
+    run(&mut e, a, "CONFIG SET lazyfree-lazy-user-del yes");
+    e.execute(a, &big);
+    assert_eq!(run(&mut e, a, "DEL big"), Reply::Int(1));
+    assert_eq!(lazyfreed(&mut e), 2);
+    run(&mut e, a, "MSET x 1 y 2 z 3");
+    assert_eq!(run(&mut e, a, "FLUSHALL ASYNC"), Reply::ok());
+    assert_eq!(lazyfreed(&mut e), 5);
+    assert_eq!(run(&mut e, a, "CONFIG RESETSTAT"), Reply::ok());
+    assert_eq!(lazyfreed(&mut e), 0);
+}
+
 /// DEBUG HELP lists Redis 7.0.15's own text for each subcommand KV Lab implements: every
 /// entry is a block of lines of redis-server's DEBUG HELP (recorded in tests/fixtures),
 /// in Redis's order, and every subcommand it names is one DEBUG accepts.

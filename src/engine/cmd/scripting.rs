@@ -519,6 +519,11 @@ pub fn script_flush(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if !sync_async_ok(argv) {
         return Reply::err("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
     }
+    // freeLuaScriptsAsync: a cache over the threshold goes to the lazyfree thread.
+    let n = ctx.core.scripts.as_ref().map_or(0, |s| s.len() as u64);
+    if argv.len() == 3 && eq(&argv[2], "async") && n > crate::engine::LAZYFREE_THRESHOLD {
+        ctx.core.stats.lazyfreed_objects += n;
+    }
     ctx.core.scripts = None;
     Reply::ok()
 }
@@ -734,6 +739,15 @@ pub fn function_flush(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     }
     if !sync_async_ok(argv) {
         return Reply::err("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+    }
+    let n: u64 = ctx
+        .core
+        .libraries
+        .values()
+        .map(|l| l.functions.len() as u64)
+        .sum();
+    if argv.len() == 3 && eq(&argv[2], "async") && n > crate::engine::LAZYFREE_THRESHOLD {
+        ctx.core.stats.lazyfreed_objects += n;
     }
     ctx.core.libraries.clear();
     ctx.core.functions = None;

@@ -871,7 +871,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                     format!("mem_allocator:{}", super::memory::allocator_name()),
                     "active_defrag_running:0".to_string(),
                     "lazyfree_pending_objects:0".to_string(),
-                    "lazyfreed_objects:0".to_string(),
+                    format!("lazyfreed_objects:{}", ctx.core.stats.lazyfreed_objects),
                 ];
                 format!("# Memory\r\n{}\r\n", lines.join("\r\n"))
             }
