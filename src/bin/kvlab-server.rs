@@ -519,9 +519,20 @@ mod native {
                 }
             });
         }
-        let _ = tokio::signal::ctrl_c().await;
+        // SIGINT or SIGTERM, as redis-server handles both (shutdown-on-sigint/sigterm
+        // default): save first when save points are set.
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
         eprintln!("kvlab-server: shutting down");
-        // As redis-server on SIGINT: save first when save points are set.
         let mut eng = engine.borrow_mut();
         // What the AOF still holds in memory goes to disk first.
         eng.before_replies();
@@ -690,6 +701,11 @@ mod native {
     /// client first (RESP3), its reply, then what goes after (a monitor's own line).
     fn run_one(eng: &mut Engine, id: u64, argv: &[Vec<u8>], out: &mut Vec<u8>) -> Step {
         let reply = eng.execute(id, argv);
+        if eng.core.shutdown_pending {
+            // SHUTDOWN saved and fsynced what it had to: no reply, as Redis exits.
+            eprintln!("kvlab-server: SHUTDOWN: ready to exit, bye bye");
+            std::process::exit(0);
+        }
         if reply == Reply::Blocked {
             return Step::Blocked;
         }

@@ -188,7 +188,14 @@ pub fn format_reply(argv: &[Vec<u8>], reply: &Reply, resp: u8) -> String {
     } else {
         to_resp2(reply)
     };
-    if prints_raw(argv) {
+    if r == Reply::Closed
+        && argv
+            .first()
+            .is_some_and(|a| a.eq_ignore_ascii_case(b"shutdown"))
+    {
+        // redis-cli expects SHUTDOWN to close the connection: it prints nothing.
+        String::new()
+    } else if prints_raw(argv) {
         format_raw(&r)
     } else if starts_reading(argv) {
         // redis-cli enters its Pub/Sub loop: the banner, then every reply as it comes.

@@ -284,6 +284,8 @@ pub struct Core {
     pub mem_aof: memaof::MemAof,
     /// DEBUG CRASH-AND-RECOVER asked for a restart, done once its command returns.
     pub restart_pending: Option<memaof::Crash>,
+    /// SHUTDOWN saved what it had to: the host (a server with files) exits now.
+    pub shutdown_pending: bool,
     /// ACL users, the ACL log, and the ACL file's store (see `acl.rs`).
     pub acl: acl::Acl,
     /// CLIENT PAUSE's pause and CLIENT KILL's victims, for the host.
@@ -551,6 +553,7 @@ impl Engine {
                 aof_host: None,
                 mem_aof: Default::default(),
                 restart_pending: None,
+                shutdown_pending: false,
                 acl,
                 admin: Default::default(),
             },

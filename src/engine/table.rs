@@ -1648,6 +1648,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Unix time of the last successful save.", "", persist::lastsave), "nondeterministic_output"),
     c("restore", -4, "write denyoom", "keyspace dangerous", K1, "OW UPDATE", G, "2.6.0", "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
         "Create a key from a DUMP payload.", "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]", persist::restore),
+    c("shutdown", -1, "admin noscript loading stale no_multi allow_busy", "", NOKEY, "", SRV, "1.0.0", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+        "Save (as the save points say) and stop the server; in the page, restart it from its files.", "[NOSAVE|SAVE] [NOW] [FORCE] [ABORT]", persist::shutdown),
     c("save", 1, "admin noscript no_async_loading no_multi", "", NOKEY, "", SRV, "1.0.0", "O(N) where N is the total number of keys in all databases",
         "Save the keyspace to the RDB file, blocking the server.", "", persist::save),
     tips(c("ping", -1, "fast sentinel", "connection", NOKEY, "", CONN, "1.0.0", "O(1)",

@@ -559,6 +559,110 @@ fn lazyfreed_objects_counts_what_redis_frees_in_the_background() {
     assert_eq!(lazyfreed(&mut e), 0);
 }
 
+/// On a server (no instruction budget, SCRIPT KILL instead), a script stopped by SCRIPT
+/// KILL leaves the VM as it found it: the same script run again is busy again until it
+/// too is killed, and other scripts run whole (TCL unit/multi "EXEC and script
+/// timeout", which runs `while true do end` after the test before killed it).
+#[test]
+fn script_kill_leaves_the_next_run_unbudgeted() {
+    struct KillOnce {
+        killer: u64,
+        polls: u32,
+        replies: std::rc::Rc<std::cell::RefCell<Vec<Reply>>>,
+    }
+    impl BusyIo for KillOnce {
+        fn poll(&mut self, _running: u64) -> Vec<(u64, Vec<Vec<u8>>)> {
+            self.polls += 1;
+            if self.polls == 3 {
+                vec![(self.killer, vec![b"SCRIPT".to_vec(), b"KILL".to_vec()])]
+            } else {
+                Vec::new()
+            }
+        }
+        fn reply(&mut self, _client: u64, _resp: u8, reply: &Reply) {
+            self.replies.borrow_mut().push(reply.clone());
+        }
+    }
+    let (mut e, _, a) = engine();
+    let b = e.connect("test:2", "test:0");
+    e.core.script_limits.instructions = 0;
+    e.core.script_limits.ticks = true;
+    run(&mut e, a, "CONFIG SET busy-reply-threshold 0");
+    let replies = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    for round in 0..3 {
+        e.core.busy_io = Some(Box::new(KillOnce {
+            killer: b,
+            polls: 0,
+            replies: replies.clone(),
+        }));
+        let eval = |body: &str| vec![b"EVAL".to_vec(), body.as_bytes().to_vec(), b"0".to_vec()];
+        let r = e.execute(a, &eval("while true do end"));
+        assert!(
+            matches!(&r, Reply::Error(m) if m.starts_with("ERR Script killed by user with SCRIPT KILL")),
+            "round {round}: {r:?}"
+        );
+        assert_eq!(
+            replies.borrow_mut().pop(),
+            Some(Reply::ok()),
+            "round {round}"
+        );
+        assert_eq!(
+            e.execute(a, &eval("local i=0 while i<100000 do i=i+1 end return i")),
+            Reply::Int(100000)
+        );
+    }
+}
+
+/// SHUTDOWN in the page (no files but memory): Redis's argument errors, then a restart
+/// from what was saved. With no save points, NOSAVE or not, what changed since the last
+/// SAVE is gone; with save points (or SAVE) it is saved first.
+#[test]
+fn shutdown_in_the_page_restarts_from_what_was_saved() {
+    let (mut e, _, a) = engine();
+    let syntax = Reply::err("ERR syntax error");
+    assert_eq!(run(&mut e, a, "SHUTDOWN NOSAVE SAVE"), syntax);
+    assert_eq!(run(&mut e, a, "SHUTDOWN ABORT NOW"), syntax);
+    assert_eq!(run(&mut e, a, "SHUTDOWN BYE"), syntax);
+    assert_eq!(
+        run(&mut e, a, "SHUTDOWN ABORT"),
+        Reply::err("ERR No shutdown in progress.")
+    );
+    let no_save_points = vec![
+        b"CONFIG".to_vec(),
+        b"SET".to_vec(),
+        b"save".to_vec(),
+        Vec::new(),
+    ];
+    assert_eq!(e.execute(a, &no_save_points), Reply::ok());
+    run(&mut e, a, "SET kept 1");
+    assert_eq!(run(&mut e, a, "SAVE"), Reply::ok());
+    run(&mut e, a, "SET lost 1");
+    assert_eq!(run(&mut e, a, "SHUTDOWN"), Reply::Closed);
+    assert_eq!(run(&mut e, a, "EXISTS kept lost"), Reply::Int(1));
+    run(&mut e, a, "SET saved 1");
+    assert_eq!(run(&mut e, a, "SHUTDOWN SAVE"), Reply::Closed);
+    assert_eq!(run(&mut e, a, "EXISTS kept saved"), Reply::Int(2));
+    let save_points = vec![
+        b"CONFIG".to_vec(),
+        b"SET".to_vec(),
+        b"save".to_vec(),
+        b"3600 1".to_vec(),
+    ];
+    assert_eq!(e.execute(a, &save_points), Reply::ok());
+    run(&mut e, a, "SET later 1");
+    assert_eq!(run(&mut e, a, "SHUTDOWN NOSAVE"), Reply::Closed);
+    assert_eq!(run(&mut e, a, "EXISTS later"), Reply::Int(0));
+    run(&mut e, a, "SET later 1");
+    assert_eq!(run(&mut e, a, "SHUTDOWN"), Reply::Closed);
+    assert_eq!(run(&mut e, a, "EXISTS later"), Reply::Int(1));
+    // Not inside MULTI (no_multi).
+    run(&mut e, a, "MULTI");
+    assert_eq!(
+        run(&mut e, a, "SHUTDOWN"),
+        Reply::err("ERR Command not allowed inside a transaction")
+    );
+}
+
 /// DEBUG HELP lists Redis 7.0.15's own text for each subcommand KV Lab implements: every
 /// entry is a block of lines of redis-server's DEBUG HELP (recorded in tests/fixtures),
 /// in Redis's order, and every subcommand it names is one DEBUG accepts.

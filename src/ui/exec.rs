@@ -389,13 +389,14 @@ fn run(
         resumed,
     });
     publish(&Feed::Ran(&o));
-    // DEBUG CRASH-AND-RECOVER restarted the engine from its files: the whole keyspace
-    // may have changed.
+    // DEBUG CRASH-AND-RECOVER and SHUTDOWN restarted the engine from its files: the
+    // whole keyspace may have changed.
     if o.reply == Some(Reply::Closed)
-        && o.is(&["debug"])
-        && o.argv
-            .get(1)
-            .is_some_and(|a| a.eq_ignore_ascii_case(b"crash-and-recover"))
+        && (o.is(&["shutdown"])
+            || (o.is(&["debug"])
+                && o.argv
+                    .get(1)
+                    .is_some_and(|a| a.eq_ignore_ascii_case(b"crash-and-recover"))))
     {
         publish(&Feed::Replaced);
     }

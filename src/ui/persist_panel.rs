@@ -31,7 +31,7 @@ struct Model {
 }
 
 /// Commands that bring the panel forward.
-pub const PERSIST_COMMANDS: &[&str] = &["save", "bgsave", "lastsave", "bgrewriteaof"];
+pub const PERSIST_COMMANDS: &[&str] = &["save", "bgsave", "lastsave", "bgrewriteaof", "shutdown"];
 
 /// A config parameter shown or changed here (`save`, `appendonly`, `appendfsync` …).
 pub fn is_persist_config(name: &str) -> bool {

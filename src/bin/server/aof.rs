@@ -466,4 +466,9 @@ impl kvlab::engine::aof::AofHost for Host {
     fn before_replies(&mut self) -> Result<(), String> {
         self.aof.borrow_mut().write_buffer()
     }
+
+    fn flush_for_shutdown(&mut self) -> Result<(), String> {
+        self.aof.borrow_mut().sync();
+        Ok(())
+    }
 }

@@ -547,6 +547,72 @@ pub fn save(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     }
 }
 
+/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] (Redis's shutdownCommand and
+/// finishShutdown): saves the RDB when save points are set (unless NOSAVE) or SAVE asks,
+/// refusing to stop if that fails (unless FORCE); the AOF is written and fsynced; then
+/// the connection closes without a reply. A server exits. The browser, whose files are
+/// its memory, restarts from them, as a redis-server started again would: what was not
+/// saved (or appended) is gone. No replicas here, so NOW and FORCE's waiting part do
+/// nothing, and no shutdown is ever in progress for ABORT.
+pub fn shutdown(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let (mut nosave, mut save, mut now, mut force, mut abort) = (false, false, false, false, false);
+    for a in &argv[1..] {
+        if eq(a, "nosave") {
+            nosave = true;
+        } else if eq(a, "save") {
+            save = true;
+        } else if eq(a, "now") {
+            now = true;
+        } else if eq(a, "force") {
+            force = true;
+        } else if eq(a, "abort") {
+            abort = true;
+        } else {
+            return syntax();
+        }
+    }
+    if (abort && (nosave || save || now || force)) || (nosave && save) {
+        return syntax();
+    }
+    if abort {
+        return Reply::err("ERR No shutdown in progress.");
+    }
+    // Called while a script is busy: only NOSAVE may stop the server (the script's
+    // changes are not to be saved half done).
+    if let Some(run) = ctx.core.running_script.as_ref() {
+        if !nosave && run.client != ctx.id {
+            return Reply::err(if run.eval {
+                "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+            } else {
+                "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+            });
+        }
+    }
+    let save_points = ctx
+        .core
+        .config
+        .get("save")
+        .is_some_and(|s| !s.trim().is_empty());
+    if ((save_points && !nosave) || save) && ctx.core.save_now().is_err() && !force {
+        return Reply::err("ERR Errors trying to SHUTDOWN. Check logs.");
+    }
+    if let Some(host) = ctx.core.aof_host.as_mut() {
+        if host.flush_for_shutdown().is_err() && !force {
+            return Reply::err("ERR Errors trying to SHUTDOWN. Check logs.");
+        }
+    }
+    if ctx.core.persist.host.is_some() || ctx.core.aof_host.is_some() {
+        ctx.core.shutdown_pending = true;
+        // A busy script (SHUTDOWN NOSAVE from another client) stops at its next tick.
+        if let Some(run) = ctx.core.running_script.as_mut() {
+            run.kill = true;
+        }
+    } else {
+        ctx.core.restart_pending = Some(crate::engine::memaof::Crash::Process);
+    }
+    Reply::Closed
+}
+
 pub fn bgsave(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() > 1 && !(argv.len() == 2 && eq(&argv[1], "schedule")) {
         return syntax();
