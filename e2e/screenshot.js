@@ -71,6 +71,8 @@ const scenes = {
                      'RPUSH queue:jobs a b c', 'SADD tags redis aof rdb', 'SPOP tags']) await run(page, l);
     await page.getByRole('tab', { name: 'Persistence' }).click();
     await page.locator('.pp-aof-auto').waitFor();
+    // The panel scrolls: from the save points down to the AOF and when it rewrites itself.
+    await page.locator('.pp-points').evaluate((e) => e.scrollIntoView({ block: 'start' }));
     await page.waitForTimeout(500);
   },
 };
