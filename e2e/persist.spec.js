@@ -90,6 +90,19 @@ test("an earlier version's image in localStorage is read once, then kept in Inde
   await reply(page, 'BF.EXISTS seen item', '(integer) 1');
 });
 
+test('without IndexedDB the image goes to localStorage, and comes back from it', async ({ page }) => {
+  // As in a browser (or a private mode) without IndexedDB.
+  await page.addInitScript(() => Object.defineProperty(window, 'indexedDB', { value: undefined }));
+  await open(page);
+  await fill(page);
+  await page.waitForFunction(() => atob(localStorage.getItem('kvlab.rdb') || '').includes('user:2:name'));
+  expect(await page.evaluate(() => atob(localStorage.getItem('kvlab.rdb')).startsWith('REDIS0010'))).toBe(true);
+  await page.reload();
+  await expect(page.locator('.notice.info')).toContainText('Restored 6 keys');
+  await reply(page, 'GET user:2:name', '"bob"');
+  await reply(page, 'BF.EXISTS seen item', '(integer) 1');
+});
+
 test('a malformed stored image is refused with a message, kept for download, and the page starts', async ({ page }) => {
   await open(page);
   await fill(page);
