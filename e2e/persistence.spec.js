@@ -70,6 +70,18 @@ test('the panel: INFO fields, a save point firing, the AOF as appended, and both
   // Under everysec the background fsync catches up within about a second.
   await expect(newest).toHaveClass(/ synced/);
 
+  // When it rewrites itself: 64mb, the default minimum, is above 100% growth; a small
+  // minimum makes the growth the limit, and a rewrite follows once it is reached.
+  const auto = page.locator('.pp-aof-auto');
+  await expect(auto).toContainText('It rewrites itself at 64');
+  await expect(auto).toContainText('auto-aof-rewrite-percentage 100%');
+  await reply(page, 'CONFIG SET auto-aof-rewrite-min-size 1', 'OK');
+  await expect(auto).not.toContainText('It rewrites itself at 64');
+  await reply(page, 'SET pad xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'OK');
+  await expect(field(page, 'aof_rewrites')).toHaveText('2');
+  await reply(page, 'CONFIG SET auto-aof-rewrite-percentage 0', 'OK');
+  await expect(auto).toContainText('No automatic rewrite');
+
   // appendfsync no: the write stays unsynced (the kernel would flush it about 30 s
   // later), so a power loss drops it.
   await page.locator('.pp-policy select').selectOption('no');
