@@ -394,6 +394,30 @@ impl Core {
         s
     }
 
+    /// Whether the AOF has grown enough for a rewrite of its own (serverCron's check):
+    /// `appendonly yes`, `auto-aof-rewrite-percentage` not 0, the AOF over
+    /// `auto-aof-rewrite-min-size`, and grown by at least that percentage past its size
+    /// after the last rewrite or load (`aof_rewrite_base_size`, taken as 1 when 0). The
+    /// same check for kvlab-server's files and the browser's in-memory AOF.
+    pub fn aof_rewrite_due(&self) -> bool {
+        let num = |name: &str| {
+            self.config
+                .get(name)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let perc = num("auto-aof-rewrite-percentage");
+        let min = num("auto-aof-rewrite-min-size");
+        let a = &self.aof;
+        let on = self.config.get("appendonly").as_deref() == Some("yes");
+        if !on || perc == 0 || a.current_size <= min {
+            return false;
+        }
+        let base = a.rewrite_base_size.max(1);
+        let growth = (a.current_size.saturating_mul(100) / base).saturating_sub(100);
+        growth >= perc
+    }
+
     /// Starts an AOF rewrite (BGREWRITEAOF, CONFIG SET appendonly yes): the host gets an
     /// owned copy of the keyspace for the new base. Without a host (the browser) there
     /// is no file: the rewrite is counted as done.
@@ -844,22 +868,7 @@ impl crate::engine::Engine {
             let _ = self.core.start_aof_rewrite();
             return;
         }
-        let num = |name: &str| {
-            self.core
-                .config
-                .get(name)
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        let perc = num("auto-aof-rewrite-percentage");
-        let min = num("auto-aof-rewrite-min-size");
-        let on = self.core.config.get("appendonly").as_deref() == Some("yes");
-        if !on || perc == 0 || a.current_size <= min || self.core.aof_host.is_none() {
-            return;
-        }
-        let base = a.rewrite_base_size.max(1);
-        let growth = (a.current_size * 100 / base).saturating_sub(100);
-        if growth >= perc {
+        if self.core.aof_host.is_some() && self.core.aof_rewrite_due() {
             let _ = self.core.start_aof_rewrite();
         }
     }
