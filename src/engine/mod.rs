@@ -251,6 +251,9 @@ pub struct Core {
     /// How a server hears other clients while a script runs past busy-reply-threshold
     /// (None in the browser, where a script runs within its budget).
     pub busy_io: Option<Box<dyn BusyIo>>,
+    /// The id the next client gets (CLIENT ID), here so that a busy script's host can
+    /// register a connection it accepts meanwhile.
+    next_client_id: u64,
     /// Channels, patterns, subscribers and their undelivered messages.
     pub pubsub: pubsub::PubSub,
     /// Above 0 while a command runs inside another (EXEC, a script): Redis's
@@ -326,13 +329,70 @@ impl std::hash::Hasher for NameHasher {
 }
 
 /// A server's connections, reachable from inside a long script (Redis's
-/// `processEventsWhileBlocked`): complete commands other clients sent, and a way to
-/// answer them. The engine answers BUSY, or runs the few commands allowed then.
+/// `processEventsWhileBlocked`): the host reads what other clients sent, under the
+/// same limits and with the same protocol errors as always, and has the engine answer
+/// each request (BUSY, or one of the few commands allowed then).
 pub trait BusyIo {
-    /// Commands received from clients other than `running` since the last poll.
-    fn poll(&mut self, running: u64) -> Vec<(u64, Vec<Vec<u8>>)>;
-    /// Sends `reply` to `client` in its protocol.
-    fn reply(&mut self, client: u64, resp: u8, reply: &Reply);
+    /// Serves the clients other than `running` once: what they sent since the last
+    /// poll, each request through `engine`.
+    fn poll(&mut self, running: u64, engine: &mut dyn BusyEngine);
+}
+
+/// The engine's side of [`BusyIo::poll`].
+pub trait BusyEngine {
+    /// What `client`'s next request is held to ([`Core::read_limits`]).
+    fn read_limits(&self, client: u64) -> crate::resp::ReadLimits;
+    /// Runs one request of `client`: its reply, the client's protocol, and whether the
+    /// connection closes after the reply.
+    fn run(&mut self, client: u64, argv: &[Vec<u8>]) -> (Reply, u8, bool);
+    /// The host closes `client` (a protocol error, its query buffer limit).
+    fn close(&mut self, client: u64);
+    /// The core, for the host's admission checks of a connection it accepts (and
+    /// its count of refused connections).
+    fn core(&mut self) -> &mut Core;
+    /// Registers a connection the host accepted meanwhile ([`Engine::connect`]).
+    fn connect(&mut self, addr: &str, laddr: &str) -> u64;
+}
+
+impl Core {
+    /// Registers a client in `clients` ([`Engine::connect`]; a busy script's host too).
+    pub fn connect_client(
+        &mut self,
+        clients: &mut BTreeMap<u64, Client>,
+        addr: &str,
+        laddr: &str,
+    ) -> u64 {
+        let id = self.next_client_id;
+        self.next_client_id += 1;
+        self.stats.total_connections_received += 1;
+        let now = self.clock.now_ms();
+        let authenticated = !self.acl.auth_required();
+        clients.insert(
+            id,
+            Client {
+                authenticated,
+                addr: addr.to_string(),
+                laddr: laddr.to_string(),
+                created_ms: now,
+                last_ms: now,
+                ..blank_client(id)
+            },
+        );
+        self.connected_clients = clients.len();
+        id
+    }
+
+    /// What a client's next request is held to, Redis's way: `proto-max-bulk-len`,
+    /// `client-query-buffer-limit`, and small requests only until it authenticates
+    /// (authRequired). `client` None (an id the engine does not know): no login limit.
+    pub fn read_limits(&self, client: Option<&Client>) -> crate::resp::ReadLimits {
+        crate::resp::ReadLimits {
+            max_bulk: self.config.proto_max_bulk_len,
+            query_buffer: usize::try_from(self.config.client_query_buffer_limit)
+                .unwrap_or(usize::MAX),
+            unauthenticated: client.is_some_and(|c| !c.authenticated) && self.acl.auth_required(),
+        }
+    }
 }
 
 /// What a command handler gets: the shared core and the calling client.
@@ -450,7 +510,6 @@ impl Ctx<'_> {
 pub struct Engine {
     pub core: Core,
     clients: BTreeMap<u64, Client>,
-    next_client_id: u64,
     /// Replies for clients whose blocking command was served or timed out, with the
     /// command they had sent.
     ready: BTreeMap<u64, (Vec<Vec<u8>>, Reply)>,
@@ -538,6 +597,7 @@ impl Engine {
                 last_script: None,
                 running_script: None,
                 busy_io: None,
+                next_client_id: 1,
                 pubsub: pubsub::PubSub::default(),
                 nested: 0,
                 reply_modes_used: false,
@@ -558,7 +618,6 @@ impl Engine {
                 admin: Default::default(),
             },
             clients: BTreeMap::new(),
-            next_client_id: 1,
             ready: BTreeMap::new(),
             unblocked: Vec::new(),
             block_seq: 0,
@@ -567,24 +626,7 @@ impl Engine {
 
     /// Registers a client (a console tab, a TCP connection) and returns its id.
     pub fn connect(&mut self, addr: &str, laddr: &str) -> u64 {
-        let id = self.next_client_id;
-        self.next_client_id += 1;
-        self.core.stats.total_connections_received += 1;
-        let now = self.core.clock.now_ms();
-        let authenticated = !self.core.acl.auth_required();
-        self.clients.insert(
-            id,
-            Client {
-                authenticated,
-                addr: addr.to_string(),
-                laddr: laddr.to_string(),
-                created_ms: now,
-                last_ms: now,
-                ..blank_client(id)
-            },
-        );
-        self.core.connected_clients = self.clients.len();
-        id
+        self.core.connect_client(&mut self.clients, addr, laddr)
     }
 
     pub fn disconnect(&mut self, id: u64) {
@@ -732,6 +774,11 @@ impl Engine {
 
     pub fn client(&self, id: u64) -> Option<&Client> {
         self.clients.get(&id)
+    }
+
+    /// What client `id`'s next request is held to ([`Core::read_limits`]).
+    pub fn read_limits(&self, id: u64) -> crate::resp::ReadLimits {
+        self.core.read_limits(self.clients.get(&id))
     }
 
     pub fn clients(&self) -> impl Iterator<Item = &Client> {

@@ -85,11 +85,19 @@ fn busy_error(ctx: &Ctx) -> &'static str {
 }
 
 /// A command another client sent while a script runs past busy-reply-threshold
-/// (processCommand's checks, in its order): unknown or wrong arity as always, BUSY
+/// (processCommand's checks, in its order): an HTTP line closes the connection,
+/// unknown or wrong arity as always, NOAUTH before the client authenticates, BUSY
 /// unless the command is allowed while busy, queued if the client is in MULTI.
 fn busy_command(ctx: &mut Ctx, client: u64, argv: &[Vec<u8>]) -> Reply {
     use super::multi;
     let mut other = ctx.for_client(client);
+    let first = argv.first().map(|a| a.as_slice()).unwrap_or_default();
+    if first.eq_ignore_ascii_case(b"post") || first.eq_ignore_ascii_case(b"host:") {
+        if let Some(c) = other.clients.get_mut(&client) {
+            c.close_after_reply = true;
+        }
+        return Reply::Closed;
+    }
     let spec = match table::lookup(argv) {
         Ok(s) if table::arity_ok(s, argv.len()) => s,
         Ok(s) => {
@@ -104,6 +112,12 @@ fn busy_command(ctx: &mut Ctx, client: u64, argv: &[Vec<u8>]) -> Reply {
             return Reply::Error(e);
         }
     };
+    if !spec.flags.contains(Flags::NO_AUTH)
+        && other.core.acl.auth_required()
+        && !other.client_ref().authenticated
+    {
+        return multi::reject(&mut other, spec, "NOAUTH Authentication required.".into());
+    }
     if !spec.flags.contains(Flags::ALLOW_BUSY) {
         let busy = busy_error(&other).to_string();
         return multi::reject(&mut other, spec, busy);
@@ -112,6 +126,41 @@ fn busy_command(ctx: &mut Ctx, client: u64, argv: &[Vec<u8>]) -> Reply {
         return multi::queue(&mut other, argv);
     }
     other.call(spec, argv)
+}
+
+/// The other clients, as a busy script's host serves them.
+struct BusyClients<'a, 'b> {
+    ctx: &'a mut Ctx<'b>,
+}
+
+impl crate::engine::BusyEngine for BusyClients<'_, '_> {
+    fn read_limits(&self, client: u64) -> crate::resp::ReadLimits {
+        self.ctx.core.read_limits(self.ctx.clients.get(&client))
+    }
+
+    fn run(&mut self, client: u64, argv: &[Vec<u8>]) -> (Reply, u8, bool) {
+        let reply = busy_command(self.ctx, client, argv);
+        let (resp, close) = self
+            .ctx
+            .clients
+            .get(&client)
+            .map_or((2, false), |c| (c.resp, c.close_after_reply));
+        (reply, resp, close)
+    }
+
+    fn close(&mut self, client: u64) {
+        if let Some(c) = self.ctx.clients.get_mut(&client) {
+            c.close_after_reply = true;
+        }
+    }
+
+    fn core(&mut self) -> &mut crate::engine::Core {
+        self.ctx.core
+    }
+
+    fn connect(&mut self, addr: &str, laddr: &str) -> u64 {
+        self.ctx.core.connect_client(self.ctx.clients, addr, laddr)
+    }
 }
 
 /// The server side of `redis.call`: Redis's `scriptCall` checks, then the command.
@@ -257,11 +306,7 @@ impl Host for EngineHost<'_, '_> {
         let Some(mut io) = self.ctx.core.busy_io.take() else {
             return false;
         };
-        for (client, argv) in io.poll(self.ctx.id) {
-            let reply = busy_command(self.ctx, client, &argv);
-            let resp = self.ctx.clients.get(&client).map_or(2, |c| c.resp);
-            io.reply(client, resp, &reply);
-        }
+        io.poll(self.ctx.id, &mut BusyClients { ctx: self.ctx });
         self.ctx.core.busy_io = Some(io);
         self.ctx
             .core
