@@ -348,6 +348,7 @@ pub fn flushdb(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     }
     let db = ctx.db();
     flush_db(ctx, db);
+    ctx.core.invalidate_tracked_all();
     Reply::ok()
 }
 
@@ -358,6 +359,7 @@ pub fn flushall(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     for db in 0..ctx.core.dbs.len() {
         flush_db(ctx, db);
     }
+    ctx.core.invalidate_tracked_all();
     // With save points set, Redis writes the (now empty) RDB file at once
     // (`flushAllDataAndResetRDB`), then counts the flush as one change.
     if ctx
