@@ -187,6 +187,9 @@ pub fn client_kill(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         }
         if k != me {
             ctx.core.admin.killed.push(k);
+            // Redis frees another client at once: a redirect to it is broken from now
+            // on, and its own tracking ends.
+            ctx.core.tracking.disconnected(k);
         }
     }
     if argv.len() == 3 {
