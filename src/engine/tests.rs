@@ -559,7 +559,7 @@ fn invalidate(keys: Option<&[&str]>) -> Reply {
     Reply::Push(vec![
         Reply::bulk("invalidate"),
         match keys {
-            Some(ks) => Reply::Array(ks.iter().map(|k| Reply::bulk(k)).collect()),
+            Some(ks) => Reply::Array(ks.iter().copied().map(Reply::bulk).collect()),
             None => Reply::Nil,
         },
     ])
