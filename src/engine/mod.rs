@@ -1465,6 +1465,7 @@ impl Engine {
         for db in &mut self.core.dbs {
             db.clear();
         }
+        self.core.invalidate_tracked_all();
         self.core.config = Config::default();
         if self.core.cluster.is_some() {
             let _ = self.core.config.set_startup("cluster-enabled", "yes");

@@ -177,6 +177,15 @@ impl Tracking {
         self.conns.insert(id, resp);
     }
 
+    /// A restart (DEBUG CRASH-AND-RECOVER): the clients reconnect untracked.
+    pub fn restart(&mut self) {
+        let conns = std::mem::take(&mut self.conns);
+        *self = Tracking {
+            conns,
+            ..Default::default()
+        };
+    }
+
     pub fn mode(&self, id: u64) -> Option<&Mode> {
         self.modes.get(&id)
     }
