@@ -1589,11 +1589,16 @@ impl Core {
             let exists = self.dbs[db].keys.get(key).is_some();
             self.watches.touch(db, key, exists);
         }
-        if self.tracking.active() {
-            let by_client = !matches!(event, "expired" | "evicted");
-            self.invalidate_tracked(key, by_client);
+        // Tracking invalidation (the rest of signalModifiedKey) comes before the key
+        // event, but after it for expiry (Redis's deleteExpiredKeyAndPropagate).
+        let expired = event == "expired";
+        if self.tracking.active() && !expired {
+            self.invalidate_tracked(key, event != "evicted");
         }
         self.announce(db, key, event);
+        if expired && self.tracking.active() {
+            self.invalidate_tracked(key, false);
+        }
         if !self.record_events {
             return;
         }
