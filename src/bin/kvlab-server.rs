@@ -1120,6 +1120,10 @@ mod native {
                     eng.write_pushes(id, resp, &mut out, |m, o| encode(m, resp, o));
                     if let Some((_, reply)) = eng.take_ready(id) {
                         encode(&reply, resp, &mut out);
+                        // Its own tracking invalidations follow the reply.
+                        for m in eng.take_after_reply(id) {
+                            encode(&m, resp, &mut out);
+                        }
                         break;
                     }
                     if eng.client(id).is_none_or(|c| c.close_after_reply) {

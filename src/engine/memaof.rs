@@ -376,7 +376,9 @@ impl crate::engine::Engine {
             self.core.libraries.clear();
             self.core.functions = None;
         }
-        // A new process: fresh statistics, and its data counts as saved (initServer).
+        // A new process: fresh statistics, and its data counts as saved (initServer);
+        // no client tracks keys any more.
+        self.core.tracking.restart();
         self.core.stats = Default::default();
         self.core.cmdstats.clear();
         let image = self.core.persist.last_image.take();

@@ -49,6 +49,7 @@ pub mod stream;
 pub mod table;
 pub mod tdigest;
 pub mod topk;
+pub mod tracking;
 pub mod util;
 pub mod zset;
 
@@ -293,6 +294,8 @@ pub struct Core {
     pub acl: acl::Acl,
     /// CLIENT PAUSE's pause and CLIENT KILL's victims, for the host.
     pub admin: cmd::clients::Admin,
+    /// Client-side caching: who may cache which key (CLIENT TRACKING).
+    pub tracking: tracking::Tracking,
 }
 
 /// The hasher of INFO commandstats' table, which every command updates: a name is
@@ -379,6 +382,7 @@ impl Core {
             },
         );
         self.connected_clients = clients.len();
+        self.tracking.connected(id);
         id
     }
 
@@ -461,6 +465,10 @@ impl Ctx<'_> {
         let (dirty, db) = (self.core.stats.dirty, self.db());
         let reply = (spec.handler)(self, argv);
         self.core.nested -= 1;
+        if self.core.tracking.active() {
+            let id = self.id;
+            self.core.remember_reads(id, spec, argv);
+        }
         if self.core.prop.on && self.core.stats.dirty != dirty && !aof::is_container(spec) {
             for v in aof::propagated(self.core, db, spec, argv, &reply) {
                 self.core.prop.push(db, v);
@@ -616,6 +624,7 @@ impl Engine {
                 shutdown_pending: false,
                 acl,
                 admin: Default::default(),
+                tracking: Default::default(),
             },
             clients: BTreeMap::new(),
             ready: BTreeMap::new(),
@@ -639,6 +648,7 @@ impl Engine {
         self.core.admin.postponed.remove(&id);
         self.core.watches.unwatch_all(id);
         self.core.watches.clear_dirty(id);
+        self.core.tracking.disconnected(id);
         self.core.connected_clients = self.clients.len();
         self.ready.remove(&id);
     }
@@ -688,9 +698,19 @@ impl Engine {
                     else {
                         continue;
                     };
+                    // The served client is the current one meanwhile (Redis sets
+                    // current_client to the receiver): what it invalidates for itself
+                    // follows its reply (`take_after_reply`).
+                    let tracking = self.core.tracking.active();
+                    if tracking {
+                        self.core.tracking.current = Some(id);
+                    }
                     if cmd::stream::is_stream_read(&argv) {
                         let served_reply =
                             self.with_ctx(id, |ctx| cmd::stream::serve_blocked(ctx, &argv, &key));
+                        if tracking {
+                            self.core.flush_tracking();
+                        }
                         self.core.settle();
                         self.core.note_memory();
                         if let Some(reply) = served_reply {
@@ -700,6 +720,7 @@ impl Engine {
                         continue;
                     }
                     if !servable {
+                        self.core.tracking.current = None;
                         continue;
                     }
                     let started = timer::start();
@@ -708,6 +729,9 @@ impl Engine {
                         Ok(spec) => self.run(spec, id, &argv),
                         Err(ref e) => Reply::Error(e.clone()),
                     };
+                    if tracking {
+                        self.core.flush_tracking();
+                    }
                     if reply != Reply::Blocked {
                         // Logged when served, as Redis logs a blocked command.
                         if let (Ok(spec), Some(c)) = (spec, self.clients.get(&id)) {
@@ -922,6 +946,14 @@ impl Engine {
 
     /// The clients that have messages waiting since the last call.
     pub fn fresh_pushes(&mut self) -> Vec<u64> {
+        // The end of an event-loop turn: BCAST tracking clients hear of the keys
+        // modified meanwhile (Redis's beforeSleep).
+        if self.core.tracking.active() {
+            let Core {
+                tracking, pubsub, ..
+            } = &mut self.core;
+            tracking.broadcast(pubsub);
+        }
         self.core.pubsub.take_fresh()
     }
 
@@ -982,6 +1014,9 @@ impl Engine {
     /// turned replies off (CLIENT REPLY) gets an empty [`Reply::Seq`].
     pub fn execute(&mut self, id: u64, argv: &[Vec<u8>]) -> Reply {
         let reply = self.execute_command(id, argv);
+        if self.core.tracking.active() {
+            self.after_tracking_command(id, argv);
+        }
         if self.core.prop.on {
             self.flush_propagated();
         }
@@ -1013,6 +1048,22 @@ impl Engine {
                 }
             }
             _ => reply,
+        }
+    }
+
+    /// Redis's resetClient for tracking: CLIENT CACHING applies to the next command (or
+    /// transaction) only; any CLIENT subcommand in between keeps it.
+    fn after_tracking_command(&mut self, id: u64, argv: &[Vec<u8>]) {
+        let in_multi = self.clients.get(&id).is_some_and(|c| c.multi.is_some());
+        if let Some(m) = self.core.tracking.mode_mut(id) {
+            if m.caching
+                && !in_multi
+                && !argv
+                    .first()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(b"client"))
+            {
+                m.caching = false;
+            }
         }
     }
 
@@ -1173,6 +1224,10 @@ impl Engine {
                 ),
             );
         }
+        // Keep the tracking table within tracking-table-max-keys.
+        if self.core.tracking.clients() > 0 {
+            self.core.limit_tracking();
+        }
         if in_multi && !cmd::multi::runs_in_multi(spec) {
             return self.with_ctx(id, |ctx| cmd::multi::queue(ctx, argv));
         }
@@ -1192,7 +1247,17 @@ impl Engine {
             }
         }
         let started = started.unwrap_or_else(timer::start);
+        let tracking = self.core.tracking.active();
+        if tracking {
+            self.core.tracking.current = Some(id);
+        }
         let reply = self.run(spec, id, argv);
+        if tracking || self.core.tracking.active() {
+            // Keys it read are remembered for it; what it invalidated for itself goes
+            // out after its reply (Redis's call() and afterCommand).
+            self.core.remember_reads(id, spec, argv);
+            self.core.flush_tracking();
+        }
         if !script_first && !self.core.monitors.is_empty() {
             self.feed_monitors_for(id, spec, argv);
         }
@@ -1458,6 +1523,7 @@ impl Engine {
         for db in &mut self.core.dbs {
             db.clear();
         }
+        self.core.invalidate_tracked_all();
         self.core.config = Config::default();
         if self.core.cluster.is_some() {
             let _ = self.core.config.set_startup("cluster-enabled", "yes");
@@ -1504,6 +1570,10 @@ impl Engine {
             .latency
             .add_if_needed(threshold, "expire-cycle", ms, now_s);
         self.core.hostless_cron();
+        // serverCron keeps the tracking table within tracking-table-max-keys too.
+        if self.core.tracking.clients() > 0 {
+            self.core.limit_tracking();
+        }
         n
     }
 }
@@ -1577,7 +1647,16 @@ impl Core {
             let exists = self.dbs[db].keys.get(key).is_some();
             self.watches.touch(db, key, exists);
         }
+        // Tracking invalidation (the rest of signalModifiedKey) comes before the key
+        // event, but after it for expiry (Redis's deleteExpiredKeyAndPropagate).
+        let expired = event == "expired";
+        if self.tracking.active() && !expired {
+            self.invalidate_tracked(key, event != "evicted");
+        }
         self.announce(db, key, event);
+        if expired && self.tracking.active() {
+            self.invalidate_tracked(key, false);
+        }
         if !self.record_events {
             return;
         }
@@ -1598,12 +1677,96 @@ impl Core {
             let exists = self.dbs[db].keys.get(key).is_some();
             self.watches.touch(db, key, exists);
         }
+        if self.tracking.active() {
+            self.invalidate_tracked(key, true);
+        }
         if self.record_events {
             self.events.push(KeyEvent {
                 db,
                 key: key.to_vec(),
                 event: family,
             });
+        }
+    }
+
+    /// Redis's trackingInvalidateKey from signalModifiedKey: `key` changed, by the
+    /// running client (`by_client`) or not (expiry, eviction: no client, as in Redis).
+    /// A script's writes come from its own client (Redis's Lua client), for NOLOOP.
+    pub(crate) fn invalidate_tracked(&mut self, key: &[u8], by_client: bool) {
+        let actor = match (by_client, self.tracking.current) {
+            (false, _) | (true, None) => 0,
+            (true, Some(_)) if self.running_script.is_some() => u64::MAX,
+            (true, Some(id)) => id,
+        };
+        let Core {
+            tracking, pubsub, ..
+        } = self;
+        tracking.invalidate_key(pubsub, key, actor, true);
+    }
+
+    /// Redis's afterCommand for tracking: the running client's own invalidations go
+    /// out after its reply, and no client is current any more.
+    pub(crate) fn flush_tracking(&mut self) {
+        let Core {
+            tracking, pubsub, ..
+        } = self;
+        tracking.flush_pending(pubsub);
+        tracking.current = None;
+    }
+
+    /// Redis's trackingInvalidateKeysOnFlush (FLUSHDB, FLUSHALL).
+    pub(crate) fn invalidate_tracked_all(&mut self) {
+        let Core {
+            tracking, pubsub, ..
+        } = self;
+        tracking.invalidate_all(pubsub);
+    }
+
+    /// Redis's trackingLimitUsedSlots, with `tracking-table-max-keys`.
+    pub(crate) fn limit_tracking(&mut self) {
+        use rand::RngExt;
+        let max = self.config.tracking_table_max_keys;
+        let Core {
+            tracking,
+            pubsub,
+            rng,
+            ..
+        } = self;
+        tracking.limit(pubsub, max, &mut |n| rng.random_range(0..n));
+    }
+
+    /// Redis's trackingRememberKeys after a read-only command of client `id` (in a
+    /// script: the script's declared keys, for the script's caller). EVAL_RO and the
+    /// like remember through the reads they run, not themselves.
+    pub(crate) fn remember_reads(
+        &mut self,
+        id: u64,
+        spec: &'static table::CommandSpec,
+        argv: &[Vec<u8>],
+    ) {
+        if !spec.flags.contains(table::Flags::READONLY)
+            || spec.flags.contains(table::Flags::PUBSUB)
+            || (spec.container.is_none()
+                && matches!(spec.name, "eval_ro" | "evalsha_ro" | "fcall_ro"))
+        {
+            return;
+        }
+        let Core {
+            tracking,
+            running_script,
+            ..
+        } = self;
+        if let Some(rs) = running_script {
+            if tracking.remembers(rs.client) {
+                tracking.remember(rs.client, rs.keys.iter().map(|k| &k[..]));
+            }
+            return;
+        }
+        if !tracking.remembers(id) {
+            return;
+        }
+        if let Some(pos) = table::keys_in(spec, argv) {
+            tracking.remember(id, pos.iter().filter_map(|&i| argv.get(i)).map(|k| &k[..]));
         }
     }
 

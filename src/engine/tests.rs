@@ -714,3 +714,106 @@ fn debug_help_is_redis_text_for_the_subcommands_kept() {
         }
     }
 }
+
+fn invalidate(keys: Option<&[&str]>) -> Reply {
+    Reply::Push(vec![
+        Reply::bulk("invalidate"),
+        match keys {
+            Some(ks) => Reply::Array(ks.iter().copied().map(Reply::bulk).collect()),
+            None => Reply::Nil,
+        },
+    ])
+}
+
+#[test]
+fn tracking_invalidates_on_other_clients_writes_and_on_active_expiry() {
+    let (mut e, clock, me) = engine();
+    let other = e.connect("test:2", "test:0");
+    run(&mut e, me, "HELLO 3");
+    assert_eq!(run(&mut e, me, "CLIENT TRACKING on"), Reply::ok());
+    run(&mut e, other, "SET k v PX 1000");
+    run(&mut e, me, "GET k");
+    assert_eq!(e.core.tracking.totals(), (1, 1, 0));
+    // The key expires by itself: the active cycle tells the client, at once.
+    clock.advance(2000);
+    e.tick();
+    assert_eq!(e.fresh_pushes(), vec![me]);
+    assert_eq!(e.take_pushes(me), vec![invalidate(Some(&["k"]))]);
+    assert_eq!(e.core.tracking.totals(), (0, 0, 0));
+    // A write by another client: before that client's reply even goes out.
+    run(&mut e, me, "GET j");
+    run(&mut e, other, "SET j 1");
+    assert_eq!(e.take_pushes(me), vec![invalidate(Some(&["j"]))]);
+    assert!(e.take_after_reply(other).is_empty());
+}
+
+#[test]
+fn tracking_own_invalidations_follow_the_reply_even_in_exec() {
+    let (mut e, _, me) = engine();
+    run(&mut e, me, "HELLO 3");
+    run(&mut e, me, "CLIENT TRACKING on");
+    run(&mut e, me, "MULTI");
+    run(&mut e, me, "GET a");
+    run(&mut e, me, "SET a 1");
+    run(&mut e, me, "GET a");
+    run(&mut e, me, "EXEC");
+    assert!(e.take_pushes(me).is_empty());
+    assert_eq!(e.take_after_reply(me), vec![invalidate(Some(&["a"]))]);
+    // GET a in the transaction tracked it again.
+    run(&mut e, me, "FLUSHALL");
+    assert!(e.take_pushes(me).is_empty());
+    assert_eq!(e.take_after_reply(me), vec![invalidate(None)]);
+    assert_eq!(e.core.tracking.totals(), (0, 0, 0));
+}
+
+#[test]
+fn tracking_scripts_track_declared_keys_and_caching_lasts_one_command() {
+    let (mut e, _, me) = engine();
+    let other = e.connect("test:2", "test:0");
+    run(&mut e, me, "HELLO 3");
+    run(&mut e, me, "CLIENT TRACKING on OPTIN");
+    let eval_get: Vec<Vec<u8>> = ["EVAL", "return redis.call('get', KEYS[1])", "2", "x", "y"]
+        .iter()
+        .map(|a| a.as_bytes().to_vec())
+        .collect();
+    e.execute(me, &eval_get);
+    assert_eq!(e.core.tracking.totals().0, 0);
+    run(&mut e, me, "CLIENT CACHING yes");
+    e.execute(me, &eval_get);
+    assert_eq!(e.core.tracking.totals().0, 2);
+    run(&mut e, me, "GET z");
+    assert_eq!(e.core.tracking.totals().0, 2);
+    run(&mut e, other, "MSET y 1 z 1");
+    assert_eq!(e.take_pushes(me), vec![invalidate(Some(&["y"]))]);
+    // Tracking off and a client gone: nothing left to count.
+    run(&mut e, me, "CLIENT TRACKING off");
+    e.disconnect(other);
+    assert_eq!(e.core.tracking.clients(), 0);
+}
+
+#[test]
+fn tracking_bcast_goes_out_at_the_end_of_the_turn_and_limit_evicts() {
+    let (mut e, _, me) = engine();
+    let other = e.connect("test:2", "test:0");
+    run(&mut e, me, "HELLO 3");
+    run(&mut e, me, "CLIENT TRACKING on BCAST PREFIX a");
+    run(&mut e, other, "SET a1 1");
+    run(&mut e, other, "SET b1 1");
+    run(&mut e, other, "SET a2 1");
+    assert!(e.take_pushes(me).is_empty());
+    assert_eq!(e.fresh_pushes(), vec![me]);
+    assert_eq!(e.take_pushes(me), vec![invalidate(Some(&["a1", "a2"]))]);
+    let line = match run(&mut e, me, "CLIENT INFO") {
+        Reply::Verbatim(_, b) => String::from_utf8(b).unwrap(),
+        r => panic!("{r:?}"),
+    };
+    assert!(line.contains(" flags=tB "), "{line}");
+    // tracking-table-max-keys: over it, keys are dropped with an invalidation.
+    run(&mut e, other, "HELLO 3");
+    run(&mut e, other, "CLIENT TRACKING on");
+    run(&mut e, other, "MGET k1 k2 k3");
+    run(&mut e, other, "CONFIG SET tracking-table-max-keys 1");
+    run(&mut e, me, "PING");
+    assert_eq!(e.core.tracking.totals().0, 1);
+    assert_eq!(e.take_pushes(other).len(), 2);
+}

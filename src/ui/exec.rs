@@ -509,7 +509,9 @@ fn deliver_blocked() {
             .filter_map(|id| {
                 let (argv, reply) = eng.take_ready(id)?;
                 let resp = eng.client(id).map_or(2, |c| c.resp);
-                let text = crate::console::format_reply(&argv, &reply, resp);
+                let mut text = crate::console::format_reply(&argv, &reply, resp);
+                // Its own tracking invalidations follow its reply.
+                text.push_str(&pushes_text(&eng.take_after_reply(id), resp));
                 Some((id, argv, reply, text))
             })
             .collect()

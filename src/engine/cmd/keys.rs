@@ -366,6 +366,7 @@ pub fn flushdb(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let db = ctx.db();
     let lazy = flush_async(ctx, argv);
     flush_db(ctx, db, lazy);
+    ctx.core.invalidate_tracked_all();
     Reply::ok()
 }
 
@@ -377,6 +378,7 @@ pub fn flushall(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     for db in 0..ctx.core.dbs.len() {
         flush_db(ctx, db, lazy);
     }
+    ctx.core.invalidate_tracked_all();
     // With save points set, Redis writes the (now empty) RDB file at once
     // (`flushAllDataAndResetRDB`), then counts the flush as one change.
     if ctx

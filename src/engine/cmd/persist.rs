@@ -687,6 +687,10 @@ pub fn debug_reload(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             .clone()
             .ok_or_else(|| "nothing saved".to_string()),
     };
+    if flush && image.is_ok() {
+        // emptyData → signalFlushedDb: tracking clients drop every key.
+        ctx.core.invalidate_tracked_all();
+    }
     let loaded = image.and_then(|img| ctx.core.load_image_into(&img, flush, merge));
     match loaded {
         Ok(_) => Reply::ok(),

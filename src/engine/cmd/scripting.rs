@@ -59,6 +59,9 @@ pub struct RunningScript {
     /// The SHA-1 or the function's name.
     pub name: String,
     pub argv: Vec<Vec<u8>>,
+    /// The script's declared keys, kept only while clients track keys: a script that
+    /// reads makes its caller remember them (Redis's trackingRememberKeys on EVAL).
+    pub keys: Vec<Vec<u8>>,
     /// Wall-clock start, for busy-reply-threshold and duration_ms.
     pub started_ms: i64,
     /// It ran a write command: it can no longer be killed (no rollback).
@@ -426,6 +429,11 @@ fn run(
         eval: matches!(target, Target::Script(_)),
         name,
         argv: args_copy,
+        keys: if ctx.core.tracking.active() {
+            keys.to_vec()
+        } else {
+            Vec::new()
+        },
         started_ms: ctx.core.wall_ms(),
         wrote: false,
         kill: false,
