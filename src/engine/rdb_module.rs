@@ -21,7 +21,11 @@
 //! - `MBbloom--`, encver 4 (`BFRdbSave`): UINT size (items added), UINT nfilters, UINT
 //!   options, UINT growth; per link UINT entries, DOUBLE error, UINT hashes, DOUBLE bpe,
 //!   UINT bits, UINT n2, STRING the bit array, UINT size of the link. encver 0–3 files
-//!   lack options (< 2), growth (< 4, then 2) and bits/n2 (0, then entries × bpe).
+//!   lack options (< 2, then 0: 32-bit MurmurHash2), growth (< 4, then 2) and bits/n2
+//!   (encver 0: `bits` is entries × bpe and n2 is 0). As `BFRdbLoad` does, a link's bit
+//!   array is as long as its string: files of RedisBloom before 1.0 hold
+//!   `ceil(bits / 8)` bytes, and those of 1.0–2.0 power-of-two links whose `bits` is 0
+//!   (`Link::loadable` says what is still required).
 //! - `MBbloomCF`, encver 4 (`CFRdbSave`): UINT numFilters, numBuckets, numItems,
 //!   numDeletes, bucketSize, maxIterations, expansion; per sub-filter UINT numBuckets and
 //!   STRING its slots (numBuckets × bucketSize bytes). encver < 4: only the first three
@@ -408,15 +412,18 @@ fn load_bloom(f: &mut Fields, encver: u64, cap: u64) -> Res<Value> {
         let error = f.double()?;
         let hashes = f.uint_max(u32::MAX as u64, "hashes")? as u32;
         let bpe = f.double()?;
+        // `bm->bits = (double)bm->entries * bm->bpe` for encver 0 (a C conversion; here
+        // it saturates where C's would be undefined).
         let (bits, n2) = if encver == 0 {
             ((entries as f64 * bpe) as u64, 0)
         } else {
             (f.uint()?, f.uint_max(63, "n2")? as u8)
         };
-        let bytes = bits / 8;
+        // The bit array is as long as the file says (`bm->bytes = sztmp`).
+        let bf = f.string()?;
+        let bytes = bf.len() as u64;
         total = total.saturating_add(bytes);
         over_cap(total, cap)?;
-        let bf = f.blob(bytes, "a link's bit array")?;
         let lsize = f.uint()?;
         sum = sum.checked_add(lsize).ok_or("link sizes overflow")?;
         let link = Link {
@@ -431,7 +438,7 @@ fn load_bloom(f: &mut Fields, encver: u64, cap: u64) -> Res<Value> {
             size: lsize,
             bf,
         };
-        if !link.valid() {
+        if !link.loadable() {
             return Err("a link's geometry is inconsistent".into());
         }
         links.push(link);
