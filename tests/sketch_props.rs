@@ -376,7 +376,7 @@ fn maxmemory_and_the_value_cap_bound_one_structure() {
     assert_eq!(run("config set kvlab-max-value-bytes 1mb"), Reply::ok());
     for cmd in [
         "bf.reserve k 0.01 1000000",
-        "cf.reserve k 1000000",
+        "cf.reserve k 4000000",
         "cms.initbydim k 1000000 5",
     ] {
         let r = run(cmd);

@@ -656,4 +656,69 @@ mod tests {
             assert_eq!(id & 1023, ver);
         }
     }
+
+    /// A Bloom record at `encver` with one link, its fields as `BFRdbLoad` reads them.
+    fn bloom_record(encver: u64, bits_n2: Option<(u64, u64)>, entries: u64, bf: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        save_len(&mut out, type_id(BLOOM_NAME, encver));
+        let mut w = Writer(&mut out);
+        w.uint(1); // size
+        w.uint(1); // nfilters
+        if encver >= 2 {
+            w.uint(0); // options: 32-bit hashes
+        }
+        if encver >= 4 {
+            w.uint(2);
+        }
+        let bpe = -(0.01f64.ln()) / 0.480453013918201;
+        w.uint(entries);
+        w.double(0.01);
+        w.uint((0.693147180559945 * bpe).ceil() as u64);
+        w.double(bpe);
+        if let Some((bits, n2)) = bits_n2 {
+            w.uint(bits);
+            w.uint(n2);
+        }
+        w.string(bf);
+        w.uint(1); // the link's size
+        save_len(&mut out, OPCODE_EOF);
+        out
+    }
+
+    fn load_bytes(b: &[u8]) -> Res<Value> {
+        use rand::SeedableRng;
+        let mut r = Reader::new(b);
+        load(
+            &mut r,
+            true,
+            1 << 30,
+            &mut rand::rngs::StdRng::seed_from_u64(1),
+        )
+    }
+
+    #[test]
+    fn older_bloom_links_load_as_bfrdbload_reads_them() {
+        // encver 0: bits = entries × bpe = 958 for 100 entries, in ceil(958 / 8) bytes.
+        let v = load_bytes(&bloom_record(0, None, 100, &[0; 120])).unwrap();
+        let Value::Bloom(c) = v else { panic!() };
+        assert_eq!(
+            (c.links[0].bits, c.links[0].bytes, c.links[0].n2),
+            (958, 120, 0)
+        );
+        assert_eq!(c.links[0].modulus(), 958);
+        // encver 1–3: a power-of-two link saved with bits 0.
+        let v = load_bytes(&bloom_record(1, Some((0, 10)), 106, &[0; 128])).unwrap();
+        let Value::Bloom(c) = v else { panic!() };
+        assert_eq!((c.links[0].bits, c.links[0].modulus()), (0, 1024));
+        // Positions past the bit array, or no positions at all, are refused.
+        for rec in [
+            bloom_record(0, None, 100, &[0; 119]),
+            bloom_record(1, Some((0, 11)), 106, &[0; 128]),
+            bloom_record(4, Some((0, 0)), 106, &[0; 128]),
+            bloom_record(4, Some((2048, 0)), 106, &[0; 128]),
+        ] {
+            let e = load_bytes(&rec).unwrap_err();
+            assert!(e.contains("inconsistent"), "{e}");
+        }
+    }
 }
