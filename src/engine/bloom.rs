@@ -666,7 +666,7 @@ fn machine_bytes() -> u64 {
 /// The error for a sketch over the size limit.
 pub fn too_big(need: u64, cap: u64) -> String {
     format!(
-        "ERR this would allocate {need} bytes, over the size limit for one probabilistic structure ({cap} bytes: maxmemory, kvlab-max-value-bytes, or 1 GiB in the browser)"
+        "ERR this would allocate {need} bytes, over the size limit for one probabilistic structure ({cap} bytes: the machine's memory, maxmemory, kvlab-max-value-bytes, or 1 GiB in the browser)"
     )
 }
 

@@ -657,7 +657,9 @@ mod tests {
         }
     }
 
-    /// A Bloom record at `encver` with one link, its fields as `BFRdbLoad` reads them.
+    /// A Bloom record at `encver` with one link, its fields as `BFRdbLoad` reads them
+    /// (hashes from the reference's truncated ln 2).
+    #[allow(clippy::approx_constant)]
     fn bloom_record(encver: u64, bits_n2: Option<(u64, u64)>, entries: u64, bf: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
         save_len(&mut out, type_id(BLOOM_NAME, encver));
