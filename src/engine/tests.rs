@@ -660,6 +660,36 @@ fn shutdown_in_the_page_restarts_from_what_was_saved() {
     );
 }
 
+/// CLIENT LIST's argv-mem and multi-mem as redis-server 7.0.15 reports them for the
+/// same steps (checked against it: 89, 10 and 7): queued commands' argument bytes plus a
+/// pointer per argument; the running command's own arguments; a blocked client's
+/// held command.
+#[test]
+fn client_list_counts_argument_and_transaction_memory() {
+    let (mut e, _, a) = engine();
+    let b = e.connect("test:2", "test:0");
+    let c = e.connect("test:3", "test:0");
+    run(&mut e, a, "MULTI");
+    run(&mut e, a, "SET key value");
+    run(&mut e, a, "LPUSH mylist a b c");
+    assert_eq!(run(&mut e, c, "BLPOP q 0"), Reply::Blocked);
+    let Reply::Verbatim(_, list) = run(&mut e, b, "CLIENT LIST") else {
+        panic!()
+    };
+    let list = String::from_utf8(list).unwrap();
+    let field = |id: u64| {
+        let line = list
+            .lines()
+            .find(|l| l.starts_with(&format!("id={id} ")))
+            .unwrap();
+        let at = line.find("argv-mem=").unwrap();
+        line[at..].split(' ').take(2).collect::<Vec<_>>().join(" ")
+    };
+    assert_eq!(field(a), "argv-mem=0 multi-mem=89");
+    assert_eq!(field(b), "argv-mem=10 multi-mem=0");
+    assert_eq!(field(c), "argv-mem=7 multi-mem=0");
+}
+
 /// DEBUG HELP lists Redis 7.0.15's own text for each subcommand KV Lab implements: every
 /// entry is a block of lines of redis-server's DEBUG HELP (recorded in tests/fixtures),
 /// in Redis's order, and every subcommand it names is one DEBUG accepts.

@@ -62,6 +62,7 @@ pub fn log(
             &ctx.core.tracking,
             now,
             ctx.core.admin.postponed.contains(&ctx.id),
+            0,
         ),
     };
     let max = log_max(ctx.core);

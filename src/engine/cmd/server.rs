@@ -176,6 +176,7 @@ pub(crate) fn client_line(
     tracking: &crate::engine::tracking::Tracking,
     now: i64,
     held: bool,
+    argv_mem: usize,
 ) -> String {
     let subs = ps.of(c.id).cloned().unwrap_or_default();
     let mut flags = String::new();
@@ -205,8 +206,16 @@ pub(crate) fn client_line(
         flags.push('N');
     }
     let omem = ps.pending_bytes(c.id);
+    // Redis's mstate.argv_len_sums: each queued command's argument bytes plus a pointer
+    // per argument.
+    let multi_mem: usize = c
+        .multi
+        .iter()
+        .flatten()
+        .map(|a| argv_len_sum(a) + 8 * a.len())
+        .sum();
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll={} omem={omem} tot-mem={} events=r cmd={} user={} redir={} resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem={argv_mem} multi-mem={multi_mem} rbs=1024 rbp=0 obl=0 oll={} omem={omem} tot-mem={} events=r cmd={} user={} redir={} resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -299,6 +308,22 @@ pub fn client_reply(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     }
 }
 
+/// Redis's argv_len_sum: the bytes of a command's arguments (CLIENT LIST's argv-mem).
+fn argv_len_sum(argv: &[Vec<u8>]) -> usize {
+    argv.iter().map(Vec::len).sum()
+}
+
+/// argv-mem of client `c` seen by the client running `argv`: its own command's, a
+/// blocked client's held command's, and nothing for the others (Redis frees a
+/// command's arguments once it ran).
+fn argv_mem_of(ctx: &Ctx, c: &Client, argv: &[Vec<u8>]) -> usize {
+    if c.id == ctx.id {
+        argv_len_sum(argv)
+    } else {
+        c.blocked.as_ref().map_or(0, |b| argv_len_sum(&b.argv))
+    }
+}
+
 pub fn client_getname(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     match &ctx.client_ref().name {
         Some(n) => Reply::Bulk(n.clone()),
@@ -306,7 +331,7 @@ pub fn client_getname(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     }
 }
 
-pub fn client_info(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+pub fn client_info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let now = ctx.core.now;
     let line = client_line(
         ctx.client_ref(),
@@ -314,6 +339,7 @@ pub fn client_info(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
         &ctx.core.tracking,
         now,
         ctx.core.admin.postponed.contains(&ctx.id),
+        argv_len_sum(argv),
     ) + "\n";
     Reply::Verbatim("txt", line.into_bytes())
 }
@@ -363,6 +389,7 @@ pub fn client_list(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             &ctx.core.tracking,
             now,
             ctx.core.admin.postponed.contains(&c.id),
+            argv_mem_of(ctx, c, argv),
         ));
         out.push('\n');
     }
