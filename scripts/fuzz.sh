@@ -10,7 +10,7 @@ SECONDS_EACH="${1:-300}"
 shift || true
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=(console_tokenizer resp_parser engine_commands)
-command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+ensure_cargo_fuzz
 export RUSTC_BOOTSTRAP=1
 cd fuzz
 # -a: debug assertions and overflow checks; no sanitizer (the engine is safe Rust).

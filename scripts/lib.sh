@@ -11,6 +11,7 @@ TRUNK_VERSION=0.21.14
 # Runs the wasm tests in headless Chromium with the system chromedriver and the pinned
 # wasm-bindgen-cli found on PATH (it downloads nothing when both are there).
 WASM_PACK_VERSION=0.15.1
+CARGO_FUZZ_VERSION=0.13.2
 
 say() { printf '\n== %s\n' "$*"; }
 
@@ -66,6 +67,15 @@ ensure_web_toolchain() {
 
 ensure_test_tools() {
   apt_install redis-server redis-tools chromium chromium-driver
+}
+
+# cargo-fuzz (libFuzzer) for the fuzz targets in fuzz/; they build on stable through
+# RUSTC_BOOTSTRAP=1, which lets cargo-fuzz pass its -Z flags.
+ensure_cargo_fuzz() {
+  if ! command -v cargo-fuzz >/dev/null; then
+    say "installing cargo-fuzz $CARGO_FUZZ_VERSION (crates.io)"
+    cargo install --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+  fi
 }
 
 # The benchmark scripts' comparison: for each test named, three alternating runs on

@@ -503,17 +503,18 @@ fn eval_generic(ctx: &mut Ctx, argv: &[Vec<u8>], by_sha: bool, ro: bool) -> Repl
         Ok(v) => v,
         Err(e) => return e,
     };
-    let cache = scripts(ctx);
     let (sha, flags) = if by_sha {
         let sha = match std::str::from_utf8(&argv[1]) {
             Ok(s) if !s.bytes().any(|c| c.is_ascii_uppercase()) => Cow::Borrowed(s),
             _ => Cow::Owned(String::from_utf8_lossy(&argv[1]).to_ascii_lowercase()),
         };
-        match cache.flags(&sha) {
+        // No VM yet: nothing is cached, and there is no need to start one to say so.
+        match ctx.core.scripts.as_ref().and_then(|c| c.flags(&sha)) {
             Some(f) if sha.len() == 40 => (sha, f),
             _ => return Reply::err("NOSCRIPT No matching script. Please use EVAL."),
         }
     } else {
+        let cache = scripts(ctx);
         // Redis caches EVAL's bodies by SHA-1 too: a body seen before runs as is.
         let sha = lua::sha1hex(&argv[1]);
         match cache.flags(&sha) {
@@ -554,11 +555,12 @@ pub fn script_load(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 pub fn script_exists(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let s = scripts(ctx);
+    // Before the first script there is no VM, and nothing cached: none is started here.
+    let s = ctx.core.scripts.as_ref();
     Reply::Array(
         argv[2..]
             .iter()
-            .map(|a| Reply::Int(s.exists(&String::from_utf8_lossy(a)) as i64))
+            .map(|a| Reply::Int(s.is_some_and(|s| s.exists(&String::from_utf8_lossy(a))) as i64))
             .collect(),
     )
 }

@@ -289,6 +289,30 @@ enum RunTarget<'f> {
     Func(&'f Function),
 }
 
+thread_local! {
+    /// boot.lua's bytecode, dumped by the thread's first VM (see [`boot_function`]).
+    static BOOT_CHUNK: std::cell::OnceCell<Vec<u8>> = const { std::cell::OnceCell::new() };
+}
+
+/// boot.lua as a function of `lua`. The text is parsed once per thread; later VMs
+/// (every SCRIPT FLUSH, FUNCTION FLUSH, each engine's first script) load the bytecode
+/// that parse dumped, which costs a fraction of parsing (parsing boot.lua was most of a
+/// VM's start-up). The dump keeps its debug information, so the chunk name (`=[kvlab]`,
+/// which `where` and the error handler test) and the line numbers are the parsed ones.
+fn boot_function(lua: &Lua) -> omnilua::Result<Function> {
+    let load = |code: &[u8]| lua.load(code).set_name("=[kvlab]").into_function();
+    if let Some(f) = BOOT_CHUNK.with(|c| c.get().map(|chunk| load(chunk))) {
+        return f;
+    }
+    let f = load(include_str!("boot.lua").as_bytes())?;
+    if let Ok(chunk) = f.dump(false) {
+        BOOT_CHUNK.with(|c| {
+            let _ = c.set(chunk);
+        });
+    }
+    Ok(f)
+}
+
 impl Vm {
     fn new(mode: Mode, prng: Prng) -> Vm {
         // Building the VM runs only our own code; a failure is a bug, not user input.
@@ -415,10 +439,7 @@ impl Vm {
                 Ok(ScriptFlags::default().set(&String::from_utf8_lossy(&s.as_bytes()?)))
             })?,
         )?;
-        let boot = lua
-            .load(include_str!("boot.lua"))
-            .set_name("=[kvlab]")
-            .into_function()?;
+        let boot = boot_function(&lua)?;
         let mode_name = if mode == Mode::Eval {
             "eval"
         } else {

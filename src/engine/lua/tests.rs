@@ -303,6 +303,54 @@ fn redis_to_lua_conversions() {
     );
 }
 
+/// The first VM of a thread parses boot.lua; later ones load the bytecode it dumped.
+/// Both must give scripts the same environment: the same replies, and the same errors
+/// (which name the user's chunk and line through boot.lua's `where` and handler, and
+/// would name boot.lua's if its chunk name or line numbers were lost).
+#[test]
+fn a_vm_booted_from_bytecode_is_the_vm_booted_from_text() {
+    let bodies = [
+        "return redis.call('get', 'k')",
+        "return redis.call('get')",
+        "return redis.call('nosuch')",
+        "return redis.pcall('nosuch')",
+        "return redis.call()",
+        "return redis.call({})",
+        "return redis.sha1hex()",
+        "return redis.setresp(4)",
+        "return redis.log(1)",
+        "return redis.error_reply('x')",
+        "return redis.status_reply('y')",
+        "return cjson.decode('{')",
+        "return struct.pack('>q')",
+        "return cmsgpack.unpack('')",
+        "return bit.band()",
+        "return string.rep('x', -1) .. type(KEYS)",
+        "return loadstring('\\27Lua')",
+        "return loadstring('return 1')()",
+        "x = 1",
+        "return y",
+        "setmetatable(_G, nil)",
+        "return {1, 'two', {3}, {err='E'}, {ok='O'}}",
+        "return math.random(10) + math.random()",
+        "return pcall(error, {err='z'})",
+        "local t = {} for k in pairs(redis) do t[#t+1] = k end table.sort(t) return t",
+        "return {debug.getinfo(1, 'S').short_src, debug.getinfo(1, 'l').currentline}",
+        "\n\nerror('on line three')",
+    ];
+    std::thread::spawn(move || {
+        BOOT_CHUNK.with(|c| assert!(c.get().is_none(), "a new thread has no bytecode yet"));
+        let mut from_text = T::new();
+        BOOT_CHUNK.with(|c| assert!(c.get().is_some(), "the first VM dumped boot.lua"));
+        let mut from_bytecode = T::new();
+        for body in bodies {
+            assert_eq!(from_text.eval(body), from_bytecode.eval(body), "{body:?}");
+        }
+    })
+    .join()
+    .unwrap();
+}
+
 #[test]
 fn script_errors() {
     let mut t = T::new();
