@@ -432,8 +432,14 @@ pub fn config_set(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         .map(|p| (&p[0][..], &p[1][..]))
         .collect();
     let before = ctx.core.config.maxmemory;
-    match ctx.core.config.set_many(&pairs) {
-        Ok(()) => {
+    let local = ctx.client_ref().is_local();
+    let protected_ok = ctx.core.config.allows_protected(local);
+    match ctx.core.config.set_many(&pairs, protected_ok) {
+        Ok(changes) => {
+            if let Err(e) = apply_host(ctx, &changes) {
+                ctx.core.config.restore(&changes);
+                return Reply::Error(e);
+            }
             // requirepass is the default user's password (updateRequirePass).
             if pairs
                 .iter()
@@ -459,6 +465,49 @@ pub fn config_set(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         }
         Err(e) => Reply::Error(e),
     }
+}
+
+/// The host's part of a CONFIG SET (Redis's apply functions): `dir` always (Redis
+/// changes directory while setting it), `bind` always, `port` when it changed. On an
+/// error the ones applied are applied again with the old values.
+fn apply_host(ctx: &mut Ctx, changes: &[crate::engine::config::Change]) -> Result<(), String> {
+    let Some(mut host) = ctx.core.config_host.take() else {
+        return Ok(());
+    };
+    let mut applied: Vec<&'static str> = Vec::new();
+    let mut result = Ok(());
+    for c in changes {
+        let wanted = match c.name {
+            "dir" | "bind" => true,
+            "port" | "loglevel" => c.changed,
+            _ => false,
+        };
+        if !wanted {
+            continue;
+        }
+        match host.apply(c.name, &ctx.core.config) {
+            Ok(shown) => {
+                if let Some(v) = shown {
+                    ctx.core.config.set_applied(c.name, v);
+                }
+                applied.push(c.name);
+            }
+            Err(why) => {
+                result = Err(format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{}') - {why}",
+                    c.name
+                ));
+                let mut back = ctx.core.config.clone();
+                back.restore(changes);
+                for name in &applied {
+                    let _ = host.apply(name, &back);
+                }
+                break;
+            }
+        }
+    }
+    ctx.core.config_host = Some(host);
+    result
 }
 
 pub fn config_resetstat(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
