@@ -419,9 +419,42 @@ mod native {
     /// CONFIG SET's side outside the engine: listeners, working directory, log level.
     struct ServerConfigHost {
         listen: SharedListen,
+        /// The configuration file's absolute path (CONFIG REWRITE).
+        file: Option<String>,
     }
 
     impl kvlab::engine::config::ConfigHost for ServerConfigHost {
+        fn config_file(&self) -> Option<String> {
+            self.file.clone()
+        }
+
+        fn read_config_file(&mut self, path: &str) -> Result<String, String> {
+            match std::fs::read(path) {
+                Ok(b) => Ok(String::from_utf8_lossy(&b).into_owned()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+                Err(e) => Err(os_reason(&e)),
+            }
+        }
+
+        fn write_config_file(&mut self, path: &str, text: &str) -> Result<(), String> {
+            use std::io::Write;
+            let tmp = format!("{path}.{}.tmp", std::process::id());
+            let done = std::fs::File::create(&tmp)
+                .and_then(|mut f| {
+                    f.write_all(text.as_bytes())?;
+                    f.sync_all()
+                })
+                .and_then(|()| std::fs::rename(&tmp, path));
+            done.map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                crate::conf::log(
+                    crate::conf::WARNING,
+                    &format!("Could not write the config file {path}: {e}"),
+                );
+                os_reason(&e)
+            })
+        }
+
         fn apply(&mut self, name: &str, config: &Config) -> Result<Option<String>, String> {
             let get = |n: &str| config.get(n).unwrap_or_default();
             match name {
@@ -487,6 +520,15 @@ mod native {
                 _ => Ok(None),
             }
         }
+    }
+
+    /// An I/O error as strerror words ("No such file or directory").
+    fn os_reason(e: &std::io::Error) -> String {
+        let why = e.to_string();
+        why.split(" (os error")
+            .next()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// The `pidfile`, removed when the server exits.
@@ -560,6 +602,7 @@ mod native {
         load_acls(&mut eng, &opts.users);
         eng.core.config_host = Some(Box::new(ServerConfigHost {
             listen: listen.clone(),
+            file: opts.configfile.clone(),
         }));
         // Nothing in the server consumes key events yet (pub/sub will): don't collect them.
         eng.core.record_events = false;

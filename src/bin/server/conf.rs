@@ -269,9 +269,8 @@ impl Loader {
         if !multi && args.len() != 1 {
             return Err("wrong number of arguments".into());
         }
-        if args.is_empty() {
-            return Err("wrong number of arguments".into());
-        }
+        // A multi-word parameter with no words: its own check decides (`save` and
+        // `bind` take none; an enum list does not).
         let mut value = args.join(" ");
         if param.name == "save" {
             // The first `save` line replaces the default points; later ones add to them.

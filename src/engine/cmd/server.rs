@@ -516,10 +516,45 @@ pub fn config_resetstat(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     Reply::ok()
 }
 
-/// The playground has no configuration file to rewrite, like a redis-server started
-/// without one.
-pub fn config_rewrite(_ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
-    Reply::err("ERR The server is running without a config file")
+/// CONFIG REWRITE: the host's configuration file rewritten as Redis does (see
+/// `config::rewrite_file`). The playground, like a redis-server started without a file,
+/// has none.
+pub fn config_rewrite(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    match rewrite_config(ctx, false) {
+        Ok(()) => Reply::ok(),
+        Err(e) => Reply::Error(e),
+    }
+}
+
+/// Rewrites the host's configuration file (`force_all`: every parameter, for DEBUG
+/// CONFIG-REWRITE-FORCE-ALL).
+pub fn rewrite_config(ctx: &mut Ctx, force_all: bool) -> Result<(), String> {
+    let Some(path) = ctx.core.config_host.as_ref().and_then(|h| h.config_file()) else {
+        return Err("ERR The server is running without a config file".into());
+    };
+    let users: Option<Vec<String>> = ctx
+        .core
+        .config
+        .get("aclfile")
+        .is_none_or(|f| f.is_empty())
+        .then(|| {
+            ctx.core
+                .acl
+                .users
+                .values()
+                .map(|u| format!("user {} {}", String::from_utf8_lossy(&u.name), u.describe()))
+                .collect()
+        });
+    let Some(host) = ctx.core.config_host.as_mut() else {
+        return Err("ERR The server is running without a config file".into());
+    };
+    let old = host
+        .read_config_file(&path)
+        .map_err(|e| format!("ERR Rewriting config file: {e}"))?;
+    let text =
+        crate::engine::config::rewrite_file(&old, &ctx.core.config, users.as_deref(), force_all);
+    host.write_config_file(&path, &text)
+        .map_err(|e| format!("ERR Rewriting config file: {e}"))
 }
 
 pub fn config_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
