@@ -235,6 +235,8 @@ fn bad_config_files_are_refused_as_redis_does() {
         vec!["--port", "1", "--maxmemory", "abc"],
         vec!["--port", "1", "--appendfsync", "sometimes"],
         vec![&bad_name, "--port", "1"],
+        vec!["--port", "1", "--user", "foo", "--user", "foo"],
+        vec!["--port", "1", "--save", "--shutdown-on-sigint"],
     ];
     for args in cases {
         let want = refused(&redis, &args);

@@ -244,6 +244,18 @@ impl Loader {
                 return Ok(());
             }
             "user" if !args.is_empty() => {
+                let name = args[0].as_bytes();
+                if self
+                    .loaded
+                    .users
+                    .iter()
+                    .any(|u| u.first().map(|n| &n[..]) == Some(name))
+                {
+                    return Err(format!(
+                        "Error in user declaration '{}': Duplicate user found. A user can only be defined once in config files",
+                        args[0]
+                    ));
+                }
                 self.loaded
                     .users
                     .push(args.iter().map(|w| w.as_bytes().to_vec()).collect());
