@@ -534,6 +534,11 @@ pub struct Config {
     pub normal_limit: super::pubsub::BufferLimit,
     /// `list-max-listpack-size`, the fill factor new lists are made with.
     pub list_max_listpack_size: i32,
+    /// `latency-tracking`: per-command latency histograms (LATENCY HISTOGRAM, INFO
+    /// latencystats) are kept.
+    pub latency_tracking: bool,
+    /// `latency-tracking-info-percentiles`, as numbers.
+    pub latency_percentiles: Vec<f64>,
     /// `min-replicas-to-write` and `min-replicas-max-lag` both on: every write asks
     /// for good replicas (looked at on each write command, so kept ready here).
     pub min_replicas_on: bool,
@@ -563,6 +568,8 @@ impl Default for Config {
             playground_value_cap: u64::MAX,
             list_max_listpack_size: -2,
             min_replicas_on: false,
+            latency_tracking: true,
+            latency_percentiles: Vec::new(),
             notify_flags: 0,
             slowlog_slower_than: 10000,
             busy_reply_threshold: 5000,
@@ -646,6 +653,13 @@ impl Config {
             .get("list-max-listpack-size")
             .and_then(|v| v.parse::<i32>().ok())
             .unwrap_or(-2);
+        self.latency_tracking = self.get("latency-tracking").as_deref() == Some("yes");
+        self.latency_percentiles = self
+            .get("latency-tracking-info-percentiles")
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|w| w.parse().ok())
+            .collect();
         self.min_replicas_on =
             self.int("min-replicas-to-write") > 0 && self.int("min-replicas-max-lag") > 0;
         self.stream_node_max_bytes = self.int("stream-node-max-bytes");

@@ -1704,7 +1704,9 @@ impl Core {
         let st = self.cmdstats.entry(spec.key()).or_default();
         st.calls += 1;
         st.usec += usec;
-        st.histogram[slowlog::bucket_of(usec.saturating_mul(1000))] += 1;
+        if self.config.latency_tracking {
+            st.histogram[slowlog::bucket_of(usec.saturating_mul(1000))] += 1;
+        }
         // A script's error that one of its commands answered was counted then.
         let script_errors = if self.script_errors.is_empty() || !is_script_command(spec) {
             Vec::new()

@@ -510,6 +510,53 @@ fn apply_host(ctx: &mut Ctx, changes: &[crate::engine::config::Change]) -> Resul
     result
 }
 
+/// INFO latencystats: each command's `latency-tracking-info-percentiles`, in
+/// microseconds, from its latency histogram (LATENCY HISTOGRAM's power-of-two buckets,
+/// each percentile the upper bound of the bucket it falls in: coarser than Redis's HDR
+/// histogram, which keeps two significant digits).
+fn latencystats(core: &crate::engine::Core) -> String {
+    use crate::engine::slowlog::bucket_limit_ns;
+    let mut s = "# Latencystats\r\n".to_string();
+    let mut rows: Vec<(String, &crate::engine::CmdStat)> = core
+        .cmdstats
+        .iter()
+        .filter(|(_, st)| st.histogram.iter().any(|n| *n > 0))
+        .map(|((container, name), st)| match container {
+            Some(c) => (format!("{c}|{name}"), st),
+            None => (name.to_string(), st),
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, st) in rows {
+        let total: u64 = st.histogram.iter().sum();
+        let parts: Vec<String> = core
+            .config
+            .latency_percentiles
+            .iter()
+            .map(|p| {
+                let want = ((p / 100.0) * total as f64).ceil().max(1.0) as u64;
+                let mut seen = 0;
+                let mut at = 0;
+                for (k, n) in st.histogram.iter().enumerate() {
+                    seen += n;
+                    at = k;
+                    if seen >= want {
+                        break;
+                    }
+                }
+                let label = format!("{p:.6}");
+                let label = label.trim_end_matches('0').trim_end_matches('.');
+                format!("p{label}={:.3}", bucket_limit_ns(at) as f64 / 1000.0)
+            })
+            .collect();
+        s.push_str(&format!(
+            "latency_percentiles_usec_{name}:{}\r\n",
+            parts.join(",")
+        ));
+    }
+    s
+}
+
 pub fn config_resetstat(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     ctx.core.stats = Default::default();
     ctx.core.cmdstats.clear();
@@ -842,6 +889,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             "all" | "everything" => {
                 wanted.extend(DEFAULT.iter().map(|s| s.to_string()));
                 wanted.push("commandstats".into());
+                wanted.push("latencystats".into());
             }
             "default" => wanted.extend(DEFAULT.iter().map(|s| s.to_string())),
             _ => wanted.push(s),
@@ -866,6 +914,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         "cpu",
         "commandstats",
         "errorstats",
+        "latencystats",
         "cluster",
         "keyspace",
     ];
@@ -1012,6 +1061,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 }
                 s
             }
+            "latencystats" => latencystats(ctx.core),
             "keyspace" => {
                 let mut s = "# Keyspace\r\n".to_string();
                 for (i, db) in ctx.core.dbs.iter().enumerate() {
