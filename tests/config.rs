@@ -339,3 +339,41 @@ fn config_set_port_rebinds_and_rolls_back() {
     );
     assert_eq!(t, "OK\nPONG\n1) \"bind\"\n2) \"127.0.0.1 -::1\"\n");
 }
+
+/// After a failed BGSAVE (a directory nothing can be written in), with save points set
+/// and `stop-writes-on-bgsave-error yes`, writes and PING get Redis's MISCONF; reads go
+/// on; turning the option off lets writes in again.
+#[test]
+fn failed_bgsave_stops_writes_as_redis_does() {
+    let flags = ["--enable-protected-configs", "yes", "--save", "900 1"];
+    let r = redis_server(&flags);
+    let k = kvlab_server(&flags);
+    let mut outs = Vec::new();
+    for port in [r.port, k.port] {
+        let t = redis_cli(port, "SET a 1\nCONFIG SET dir /proc\nBGSAVE\n", &[]);
+        assert!(t.starts_with("OK\nOK\n"), "{t}");
+        // Wait for the background save to end (it fails at once).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let info = redis_cli(port, "INFO persistence\n", &[]);
+            if info.contains("rdb_bgsave_in_progress:0")
+                && info.contains("rdb_last_bgsave_status:err")
+            {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{info}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        outs.push(redis_cli(
+            port,
+            "SET b 2\nPING\nGET a\nCONFIG SET stop-writes-on-bgsave-error no\nSET b 2\n",
+            &[],
+        ));
+    }
+    assert!(
+        outs[0].contains("MISCONF Redis is configured to save RDB snapshots"),
+        "{}",
+        outs[0]
+    );
+    assert_eq!(outs[1], outs[0]);
+}
