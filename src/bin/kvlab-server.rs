@@ -61,6 +61,10 @@ fn main() {}
 mod aof;
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "server/conf.rs"]
+mod conf;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod native {
     use std::cell::RefCell;
     use std::rc::Rc;
@@ -93,15 +97,30 @@ mod native {
     /// engine's answers (BUSY, NOAUTH, or what the commands allowed while busy reply).
     struct ServerBusyIo {
         server: Shared,
-        /// The listening sockets, borrowed as std listeners (never closed through here).
-        listeners: Vec<std::mem::ManuallyDrop<std::net::TcpListener>>,
+        /// The listening sockets (CONFIG SET port/bind may swap them).
+        listen: SharedListen,
     }
 
     impl kvlab::engine::BusyIo for ServerBusyIo {
         fn poll(&mut self, running: u64, engine: &mut dyn kvlab::engine::BusyEngine) {
             // As Redis's event loop accepts while a script runs: those clients are
             // answered (and held to the same limits) at once.
-            for l in &self.listeners {
+            let listeners: Vec<_> = self
+                .listen
+                .borrow()
+                .listeners
+                .iter()
+                .map(|l| {
+                    use std::os::fd::{AsRawFd, FromRawFd};
+                    // SAFETY: as for connections: the descriptor stays tokio's, never
+                    // closed through this view (ManuallyDrop), and no CONFIG SET can
+                    // swap the listeners while a script runs.
+                    std::mem::ManuallyDrop::new(unsafe {
+                        std::net::TcpListener::from_raw_fd(l.as_raw_fd())
+                    })
+                })
+                .collect();
+            for l in &listeners {
                 // A bounded number per poll, as Redis's MAX_ACCEPTS_PER_CALL.
                 for _ in 0..1000 {
                     let Ok((sock, peer)) = l.accept() else { break };
@@ -250,8 +269,10 @@ mod native {
                 return;
             }
             let _ = sock.set_nodelay(true);
+            keepalive(&sock, &eng.core().config);
             let local = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
             let id = eng.connect(&peer.to_string(), &local);
+            crate::conf::log(crate::conf::VERBOSE, &format!("Accepted {peer}"));
             // SAFETY: the std stream shares the tokio socket's descriptor and is never
             // dropped (ManuallyDrop), so only tokio closes it; the entry is removed before.
             let shared = std::mem::ManuallyDrop::new(unsafe {
@@ -287,6 +308,7 @@ mod native {
         config: Config,
         /// `--user "<name> <rules>"` lines, as `user` lines of redis.conf.
         users: Vec<Vec<Vec<u8>>>,
+        configfile: Option<String>,
     }
 
     /// The ACL file on disk, for ACL LOAD and ACL SAVE (written to a temporary file and
@@ -319,91 +341,41 @@ mod native {
 
     fn usage() -> ! {
         eprintln!(
-            "Usage: kvlab-server [--port N] [--bind ADDR] [--seed N] [--<config-name> <value> ...]\n\
-             Any CONFIG parameter can be given as a flag, e.g. --maxmemory 1mb --maxmemory-policy allkeys-lru"
+            "Usage: kvlab-server [/path/to/redis.conf] [--port N] [--bind ADDR] [--seed N] [--<config-name> <value> ...]\n\
+             \x20      kvlab-server - (read the configuration from stdin)\n\
+             Any CONFIG parameter can be given as a flag or a config file line, e.g. --maxmemory 1mb --maxmemory-policy allkeys-lru --save 900 1"
         );
         std::process::exit(1)
     }
 
     fn parse_args() -> Options {
-        let mut o = Options {
-            bind: "127.0.0.1".into(),
-            port: 6379,
-            seed: std::process::id() as u64,
-            config: Config::default(),
-            users: Vec::new(),
-        };
         let args: Vec<String> = std::env::args().skip(1).collect();
-        let mut i = 0;
-        while i < args.len() {
-            let a = &args[i];
-            if a == "-h" || a == "--help" {
-                usage();
-            }
-            let Some(name) = a.strip_prefix("--") else {
-                eprintln!("kvlab-server: unexpected argument '{a}'");
-                usage();
-            };
-            let Some(value) = args.get(i + 1) else {
-                eprintln!("kvlab-server: --{name} needs a value");
-                usage();
-            };
-            match name {
-                "port" => match value.parse() {
-                    Ok(p) => o.port = p,
-                    Err(_) => {
-                        eprintln!("kvlab-server: invalid port '{value}'");
-                        std::process::exit(1)
-                    }
-                },
-                // One or more addresses, as Redis's `bind 127.0.0.1 192.0.2.2` (a
-                // leading `-`, Redis's "optional" mark, is accepted and dropped).
-                "bind" => {
-                    let addrs: Vec<&str> = value
-                        .split_whitespace()
-                        .map(|a| a.trim_start_matches('-'))
-                        .collect();
-                    if !addrs.is_empty() {
-                        o.bind = addrs.join(" ");
-                    }
-                }
-                "seed" => o.seed = value.parse().unwrap_or(o.seed),
-                "user" => o.users.push(
-                    value
-                        .split_whitespace()
-                        .map(|w| w.as_bytes().to_vec())
-                        .collect(),
-                ),
-                "daemonize" | "logfile" => {}
-                "dir" => {
-                    // Redis chdirs there; we keep the working directory and save there.
-                    match std::fs::canonicalize(value) {
-                        Ok(p) => {
-                            let _ = o.config.set_startup("dir", &p.to_string_lossy());
-                        }
-                        Err(e) => {
-                            eprintln!("kvlab-server: Can't chdir to '{value}': {e}");
-                            std::process::exit(1)
-                        }
-                    }
-                }
-                _ => {
-                    if let Err(e) = o.config.set_startup(name, value) {
-                        eprintln!("kvlab-server: --{name} {value}: {e}");
-                        std::process::exit(1)
-                    }
-                }
-            }
-            i += 2;
+        if args.iter().any(|a| a == "-h" || a == "--help") {
+            usage();
         }
-        let _ = o.config.set_startup("port", &o.port.to_string());
-        if o.config.get("dir").is_none_or(|d| d.is_empty()) {
-            if let Ok(p) = std::env::current_dir() {
-                let _ = o.config.set_startup("dir", &p.to_string_lossy());
-            }
+        if args.first().is_some_and(|a| a == "-v" || a == "--version") {
+            println!(
+                "kvlab-server v={} (Redis {} compatible)",
+                env!("CARGO_PKG_VERSION"),
+                kvlab::engine::VERSION
+            );
+            std::process::exit(0)
         }
-        let _ = o.config.set_startup("bind", &o.bind);
-        o
+        let loaded = crate::conf::load(&args);
+        let config = loaded.config;
+        let port = config
+            .get("port")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(6379);
+        let bind = config.get("bind").unwrap_or_default();
+        Options {
+            bind,
+            port,
+            seed: loaded.seed.unwrap_or(std::process::id() as u64),
+            config,
+            users: loaded.users,
+            configfile: loaded.configfile,
+        }
     }
 
     /// Writes an RDB image as Redis does: to a temporary file in the same directory,
@@ -505,26 +477,289 @@ mod native {
         }
     }
 
-    async fn serve(opts: Options) {
-        let mut listeners = Vec::new();
-        for host in opts.bind.split_whitespace() {
-            let addr = if host.contains(':') {
-                format!("[{host}]:{}", opts.port)
-            } else {
-                format!("{host}:{}", opts.port)
+    /// The listening sockets, swapped by CONFIG SET port/bind while the one accept task
+    /// polls whatever is there (Redis's changeListenPort and changeBindAddr).
+    #[derive(Default)]
+    struct Listen {
+        listeners: Vec<TcpListener>,
+        waker: Option<std::task::Waker>,
+        bind: String,
+        port: u16,
+    }
+    type SharedListen = Rc<RefCell<Listen>>;
+
+    /// Listens on every address of a `bind` value (`*` is every IPv4 address, `::*`
+    /// every IPv6 one; a leading `-` marks an address that may be missing), as Redis's
+    /// listenToPort: SO_REUSEADDR, IPV6_V6ONLY, backlog `tcp-backlog`.
+    fn listen_all(bind: &str, port: u16, backlog: u32) -> Result<Vec<TcpListener>, String> {
+        let mut out = Vec::new();
+        let words: Vec<&str> = bind.split_whitespace().collect();
+        let words = if words.is_empty() { vec!["*"] } else { words };
+        for word in words {
+            let optional = word.starts_with('-');
+            let host = word.trim_start_matches('-');
+            let ip: std::net::IpAddr = match host {
+                "*" => std::net::Ipv4Addr::UNSPECIFIED.into(),
+                "::*" => std::net::Ipv6Addr::UNSPECIFIED.into(),
+                h => match h.parse() {
+                    Ok(ip) => ip,
+                    Err(_) => {
+                        let e = format!(
+                            "Could not create server TCP listening socket {host}:{port}: Name or service not known"
+                        );
+                        if optional {
+                            continue;
+                        }
+                        return Err(e);
+                    }
+                },
             };
-            match TcpListener::bind(&addr).await {
-                Ok(l) => listeners.push(l),
+            let addr = std::net::SocketAddr::new(ip, port);
+            let made = (|| {
+                let sock = if ip.is_ipv6() {
+                    let s = tokio::net::TcpSocket::new_v6()?;
+                    use std::os::fd::AsRawFd;
+                    let one: libc::c_int = 1;
+                    // SAFETY: setsockopt reads one c_int we own, on our socket's fd.
+                    unsafe {
+                        libc::setsockopt(
+                            s.as_raw_fd(),
+                            libc::IPPROTO_IPV6,
+                            libc::IPV6_V6ONLY,
+                            &one as *const libc::c_int as *const libc::c_void,
+                            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                        );
+                    }
+                    s
+                } else {
+                    tokio::net::TcpSocket::new_v4()?
+                };
+                sock.set_reuseaddr(true)?;
+                sock.bind(addr)?;
+                sock.listen(backlog)
+            })();
+            match made {
+                Ok(l) => out.push(l),
                 Err(e) => {
-                    eprintln!("kvlab-server: cannot listen on {addr}: {e}");
-                    std::process::exit(1)
+                    let missing = matches!(
+                        e.raw_os_error(),
+                        Some(libc::EADDRNOTAVAIL | libc::EAFNOSUPPORT | libc::EPROTONOSUPPORT)
+                    );
+                    if optional && missing {
+                        continue;
+                    }
+                    let why = e.to_string();
+                    let why = why.split(" (os error").next().unwrap_or_default();
+                    return Err(format!(
+                        "Could not create server TCP listening socket {host}:{port}: bind: {why}"
+                    ));
                 }
             }
         }
-        let addr = format!("{} port {}", opts.bind, opts.port);
+        Ok(out)
+    }
+
+    fn backlog(config: &Config) -> u32 {
+        config
+            .get("tcp-backlog")
+            .and_then(|b| b.parse().ok())
+            .unwrap_or(511)
+    }
+
+    /// CONFIG SET's side outside the engine: listeners, working directory, log level.
+    struct ServerConfigHost {
+        listen: SharedListen,
+        /// The configuration file's absolute path (CONFIG REWRITE).
+        file: Option<String>,
+    }
+
+    impl kvlab::engine::config::ConfigHost for ServerConfigHost {
+        fn config_file(&self) -> Option<String> {
+            self.file.clone()
+        }
+
+        fn read_config_file(&mut self, path: &str) -> Result<String, String> {
+            match std::fs::read(path) {
+                Ok(b) => Ok(String::from_utf8_lossy(&b).into_owned()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+                Err(e) => Err(os_reason(&e)),
+            }
+        }
+
+        fn write_config_file(&mut self, path: &str, text: &str) -> Result<(), String> {
+            use std::io::Write;
+            let tmp = format!("{path}.{}.tmp", std::process::id());
+            let done = std::fs::File::create(&tmp)
+                .and_then(|mut f| {
+                    f.write_all(text.as_bytes())?;
+                    f.sync_all()
+                })
+                .and_then(|()| std::fs::rename(&tmp, path));
+            done.map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                crate::conf::log(
+                    crate::conf::WARNING,
+                    &format!("Could not write the config file {path}: {e}"),
+                );
+                os_reason(&e)
+            })
+        }
+
+        fn apply(&mut self, name: &str, config: &Config) -> Result<Option<String>, String> {
+            let get = |n: &str| config.get(n).unwrap_or_default();
+            match name {
+                "port" => {
+                    let port: u16 = get("port").parse().unwrap_or(0);
+                    let mut l = self.listen.borrow_mut();
+                    match listen_all(&l.bind, port, backlog(config)) {
+                        Ok(new) => {
+                            l.listeners = new;
+                            l.port = port;
+                            if let Some(w) = l.waker.take() {
+                                w.wake();
+                            }
+                            Ok(None)
+                        }
+                        Err(e) => {
+                            crate::conf::log(crate::conf::WARNING, &e);
+                            Err("Unable to listen on this port. Check server logs.".into())
+                        }
+                    }
+                }
+                "bind" => {
+                    let bind = get("bind");
+                    let mut l = self.listen.borrow_mut();
+                    // The old sockets close first (the addresses may be the same).
+                    l.listeners.clear();
+                    let result = match listen_all(&bind, l.port, backlog(config)) {
+                        Ok(new) => {
+                            l.listeners = new;
+                            l.bind = bind;
+                            Ok(None)
+                        }
+                        Err(e) => {
+                            crate::conf::log(crate::conf::WARNING, &e);
+                            let (old, port) = (l.bind.clone(), l.port);
+                            if let Ok(back) = listen_all(&old, port, backlog(config)) {
+                                l.listeners = back;
+                            }
+                            Err("Failed to bind to specified addresses.".into())
+                        }
+                    };
+                    if let Some(w) = l.waker.take() {
+                        w.wake();
+                    }
+                    result
+                }
+                "dir" => {
+                    std::env::set_current_dir(get("dir")).map_err(|e| {
+                        let why = e.to_string();
+                        why.split(" (os error")
+                            .next()
+                            .unwrap_or_default()
+                            .to_string()
+                    })?;
+                    Ok(std::env::current_dir()
+                        .ok()
+                        .map(|p| p.to_string_lossy().into_owned()))
+                }
+                "loglevel" => {
+                    crate::conf::set_level(&get("loglevel"));
+                    Ok(None)
+                }
+                _ => Ok(None),
+            }
+        }
+    }
+
+    /// An I/O error as strerror words ("No such file or directory").
+    fn os_reason(e: &std::io::Error) -> String {
+        let why = e.to_string();
+        why.split(" (os error")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// The `pidfile`, removed when the server exits.
+    struct PidFile(String);
+
+    /// The pidfile's path, for SHUTDOWN's exit (which runs no destructors).
+    static PIDFILE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+    impl Drop for PidFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    async fn serve(opts: Options) {
+        use crate::conf::{log, log_as, NOTICE, WARNING};
+        let pid = std::process::id();
+        log_as(
+            'C',
+            WARNING,
+            "oO0OoO0OoO0Oo KV Lab is starting oO0OoO0OoO0Oo",
+        );
+        log_as(
+            'C',
+            WARNING,
+            &format!(
+                "KV Lab kvlab-server {} (Redis version={} compatible), bits=64, pid={pid}, just started",
+                env!("CARGO_PKG_VERSION"),
+                kvlab::engine::VERSION
+            ),
+        );
+        match &opts.configfile {
+            Some(_) => log_as('C', WARNING, "Configuration loaded"),
+            None => log_as('C', WARNING, "Warning: no config file specified, using the default config. In order to specify a config file use kvlab-server /path/to/redis.conf"),
+        }
+        let _pidfile = opts
+            .config
+            .get("pidfile")
+            .filter(|p| !p.is_empty())
+            .and_then(|p| match std::fs::write(&p, format!("{pid}\n")) {
+                Ok(()) => {
+                    let _ = PIDFILE.set(p.clone());
+                    Some(PidFile(p))
+                }
+                Err(e) => {
+                    log(WARNING, &format!("Failed to write PID file: {e}"));
+                    None
+                }
+            });
+        let listen: SharedListen = Rc::new(RefCell::new(Listen {
+            bind: opts.bind.clone(),
+            port: opts.port,
+            ..Default::default()
+        }));
+        match listen_all(&opts.bind, opts.port, backlog(&opts.config)) {
+            Ok(l) => listen.borrow_mut().listeners = l,
+            Err(e) => {
+                log(WARNING, &format!("Warning: {e}"));
+                log(
+                    WARNING,
+                    &format!("Failed listening on port {} (TCP), aborting.", opts.port),
+                );
+                std::process::exit(1)
+            }
+        }
+        if opts.config.get("always-show-logo").as_deref() == Some("yes") {
+            crate::conf::log_raw(&crate::conf::logo(&opts.port.to_string(), pid));
+        } else {
+            log(
+                NOTICE,
+                &format!("Running mode=standalone, port={}.", opts.port),
+            );
+        }
+        log(WARNING, "Server initialized");
         let hz = opts.config.hz.max(1) as u64;
         let mut eng = Engine::with_config(Box::new(SystemClock), opts.seed, opts.config);
         load_acls(&mut eng, &opts.users);
+        eng.core.config_host = Some(Box::new(ServerConfigHost {
+            listen: listen.clone(),
+            file: opts.configfile.clone(),
+        }));
         // Nothing in the server consumes key events yet (pub/sub will): don't collect them.
         eng.core.record_events = false;
         eng.core.pubsub.keep_recent = false;
@@ -578,23 +813,11 @@ mod native {
             conns: Rc::new(RefCell::new(HashMap::new())),
             gate: aof.borrow().gate(),
         };
-        let busy_listeners = listeners
-            .iter()
-            .map(|l| {
-                use std::os::fd::{AsRawFd, FromRawFd};
-                // SAFETY: as for connections: the descriptor stays tokio's, never
-                // closed through this view (ManuallyDrop), and the listeners live as
-                // long as the server.
-                std::mem::ManuallyDrop::new(unsafe {
-                    std::net::TcpListener::from_raw_fd(l.as_raw_fd())
-                })
-            })
-            .collect();
         engine.borrow_mut().core.busy_io = Some(Box::new(ServerBusyIo {
             server: server.clone(),
-            listeners: busy_listeners,
+            listen: listen.clone(),
         }));
-        eprintln!("kvlab-server ready to accept connections on {addr}");
+        log(NOTICE, "Ready to accept connections");
 
         // Active expiry, `hz` times a second, as Redis's serverCron; keys expiring can
         // also end blocking waits.
@@ -631,11 +854,23 @@ mod native {
             }
         });
 
-        for listener in listeners {
+        {
             let server = server.clone();
+            let listen = listen.clone();
             tokio::task::spawn_local(async move {
                 loop {
-                    let (sock, peer) = match listener.accept().await {
+                    let accepted = std::future::poll_fn(|cx| {
+                        let mut l = listen.borrow_mut();
+                        for listener in &l.listeners {
+                            if let std::task::Poll::Ready(r) = listener.poll_accept(cx) {
+                                return std::task::Poll::Ready(r);
+                            }
+                        }
+                        l.waker = Some(cx.waker().clone());
+                        std::task::Poll::Pending
+                    })
+                    .await;
+                    let (sock, peer) = match accepted {
                         Ok(a) => a,
                         Err(e) => {
                             // Out of descriptors (EMFILE) and the like: wait a little
@@ -650,20 +885,27 @@ mod native {
                 }
             });
         }
-        // SIGINT or SIGTERM, as redis-server handles both (shutdown-on-sigint/sigterm
-        // default): save first when save points are set.
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        // SIGINT or SIGTERM: shut down as redis-server does (save when save points are
+        // set; the pidfile goes).
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let terminated = async {
+            match term.as_mut() {
+                Some(t) => {
+                    t.recv().await;
                 }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-        eprintln!("kvlab-server: shutting down");
+        };
+        let signal = tokio::select! {
+            _ = tokio::signal::ctrl_c() => "SIGINT",
+            _ = terminated => "SIGTERM",
+        };
+        log(
+            WARNING,
+            &format!("Received {signal} scheduling shutdown..."),
+        );
+        // As redis-server on SIGINT: save first when save points are set.
         let mut eng = engine.borrow_mut();
         // What the AOF still holds in memory goes to disk first.
         eng.before_replies();
@@ -676,6 +918,39 @@ mod native {
         {
             eng.core.now = eng.now_ms();
             let _ = eng.core.save_now();
+        }
+    }
+
+    /// `tcp-keepalive` (seconds; 0 is off) on an accepted socket, as Redis's
+    /// anetKeepAlive: SO_KEEPALIVE, first probe after that idle time, then every third of it.
+    fn keepalive(sock: &TcpStream, config: &Config) {
+        let secs: libc::c_int = config
+            .get("tcp-keepalive")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if secs <= 0 {
+            return;
+        }
+        use std::os::fd::AsRawFd;
+        let fd = sock.as_raw_fd();
+        let set = |level: libc::c_int, name: libc::c_int, v: libc::c_int| {
+            // SAFETY: setsockopt reads one c_int we own, on the socket's open fd.
+            unsafe {
+                libc::setsockopt(
+                    fd,
+                    level,
+                    name,
+                    &v as *const libc::c_int as *const libc::c_void,
+                    std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+                );
+            }
+        };
+        set(libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1);
+        #[cfg(target_os = "linux")]
+        {
+            set(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, secs);
+            set(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, (secs / 3).max(1));
+            set(libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3);
         }
     }
 
@@ -839,7 +1114,13 @@ mod native {
         let reply = eng.execute(id, argv);
         if eng.core.shutdown_pending {
             // SHUTDOWN saved and fsynced what it had to: no reply, as Redis exits.
-            eprintln!("kvlab-server: SHUTDOWN: ready to exit, bye bye");
+            if let Some(p) = PIDFILE.get() {
+                let _ = std::fs::remove_file(p);
+            }
+            crate::conf::log(
+                crate::conf::WARNING,
+                "Redis is now ready to exit, bye bye...",
+            );
             std::process::exit(0);
         }
         if reply == Reply::Blocked {

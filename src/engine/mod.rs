@@ -169,6 +169,21 @@ pub struct Client {
     pub no_evict: bool,
 }
 
+impl Client {
+    /// A loopback peer, or one in the page itself (console tabs, devtools), as Redis's
+    /// islocalClient for `enable-*-command local` and `enable-protected-configs local`.
+    pub fn is_local(&self) -> bool {
+        let host = self
+            .addr
+            .rsplit_once(':')
+            .map_or(self.addr.as_str(), |(h, _)| h);
+        match host.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
+            Ok(ip) => ip.is_loopback(),
+            Err(_) => true,
+        }
+    }
+}
+
 /// A parked blocking command.
 #[derive(Clone, Debug)]
 pub struct Blocked {
@@ -284,6 +299,9 @@ pub struct Core {
     pub aof: aof::AofStatus,
     /// The host that writes the AOF (BGREWRITEAOF goes to it).
     pub aof_host: Option<Box<dyn aof::AofHost>>,
+    /// What CONFIG SET asks of the host outside the engine (the server re-binds its
+    /// listeners and changes directory); None in the browser.
+    pub config_host: Option<Box<dyn config::ConfigHost>>,
     /// Without a host (the browser), the AOF kept in memory.
     pub mem_aof: memaof::MemAof,
     /// DEBUG CRASH-AND-RECOVER asked for a restart, done once its command returns.
@@ -619,6 +637,7 @@ impl Engine {
                 prop: aof::Prop::default(),
                 aof: aof::AofStatus::default(),
                 aof_host: None,
+                config_host: None,
                 mem_aof: Default::default(),
                 restart_pending: None,
                 shutdown_pending: false,
@@ -1191,6 +1210,16 @@ impl Engine {
         } else {
             self.core.oom_at_start = false;
         }
+        // After a failed background save, with save points set and
+        // stop-writes-on-bgsave-error on, writes (and PING) get MISCONF until a save
+        // succeeds (Redis's writeCommandsDeniedByDiskError).
+        if self.core.writes_denied_by_disk()
+            && (spec.flags.contains(table::Flags::WRITE)
+                || top(&["ping"])
+                || (top(&["exec"]) && self.queued_flags(id).contains(table::Flags::WRITE)))
+        {
+            return self.reject(id, spec, MISCONF_RDB.to_string());
+        }
         // Writes need good replicas when min-replicas-to-write asks for them.
         // (Asked first: the queued commands' flags are looked up only when it matters.)
         if self.core.lacks_good_replicas()
@@ -1454,14 +1483,7 @@ impl Engine {
     fn protected_allowed(&self, id: u64) -> bool {
         match self.core.config.get("enable-debug-command").as_deref() {
             Some("yes") => true,
-            Some("local") => self.clients.get(&id).is_some_and(|c| {
-                let host = c.addr.rsplit_once(':').map_or(c.addr.as_str(), |(h, _)| h);
-                match host.trim_matches(['[', ']']).parse::<std::net::IpAddr>() {
-                    Ok(ip) => ip.is_loopback(),
-                    // Console tabs and devtools are in the page itself.
-                    Err(_) => true,
-                }
-            }),
+            Some("local") => self.clients.get(&id).is_some_and(Client::is_local),
             _ => false,
         }
     }
@@ -1632,7 +1654,21 @@ const ACTIVE_EXPIRE_MAX_LOOPS: usize = 64;
 /// Redis's reply when `min-replicas-to-write` asks for replicas that are not there.
 pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
 
+/// Redis's `shared.bgsaveerr`.
+pub const MISCONF_RDB: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+
 impl Core {
+    /// The last background save failed while save points are set and
+    /// `stop-writes-on-bgsave-error` is on.
+    pub fn writes_denied_by_disk(&self) -> bool {
+        !self.persist.last_bgsave_ok
+            && self.config.get("stop-writes-on-bgsave-error").as_deref() == Some("yes")
+            && self
+                .config
+                .get("save")
+                .is_some_and(|s| !s.trim().is_empty())
+    }
+
     /// Redis's `checkGoodReplicasStatus` failing: writes need `min-replicas-to-write`
     /// good replicas (with `min-replicas-max-lag` on), and a single KV Lab node has none.
     pub fn lacks_good_replicas(&self) -> bool {
@@ -1889,7 +1925,9 @@ impl Core {
         let st = self.cmdstats.entry(spec.key()).or_default();
         st.calls += 1;
         st.usec += usec;
-        st.histogram[slowlog::bucket_of(usec.saturating_mul(1000))] += 1;
+        if self.config.latency_tracking {
+            st.histogram[slowlog::bucket_of(usec.saturating_mul(1000))] += 1;
+        }
         // A script's error that one of its commands answered was counted then.
         let script_errors = if self.script_errors.is_empty() || !is_script_command(spec) {
             Vec::new()

@@ -231,7 +231,7 @@ impl Engine {
             .collect();
         let config = PARAMS
             .iter()
-            .filter(|p| !p.immutable)
+            .filter(|p| !p.immutable())
             .filter_map(|p| {
                 let v = self.core.config.get(p.name)?;
                 (v != p.default).then(|| (p.name.to_string(), v))

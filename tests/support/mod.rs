@@ -103,10 +103,16 @@ pub fn fresh_dir(port: u16) -> String {
 }
 
 pub fn redis_server(extra: &[&str]) -> Server {
+    redis_server_conf(None, extra)
+}
+
+/// redis-server reading a configuration file first (the flags go on top of it).
+pub fn redis_server_conf(file: Option<&str>, extra: &[&str]) -> Server {
     let bin = which("redis-server")
         .expect("redis-server is not installed: run the README's test command, which installs it");
     let port = free_port();
-    let mut args = vec![
+    let mut args: Vec<String> = file.iter().map(|f| f.to_string()).collect();
+    args.extend([
         "--port".to_string(),
         port.to_string(),
         "--bind".into(),
@@ -123,7 +129,7 @@ pub fn redis_server(extra: &[&str]) -> Server {
         // be loaded at start (`--save ""` only stops saving).
         "--dir".into(),
         fresh_dir(port),
-    ];
+    ]);
     args.extend(extra.iter().map(|s| s.to_string()));
     let mut child = Command::new(bin)
         .args(&args)
@@ -136,8 +142,14 @@ pub fn redis_server(extra: &[&str]) -> Server {
 }
 
 pub fn kvlab_server(extra: &[&str]) -> Server {
+    kvlab_server_conf(None, extra)
+}
+
+/// kvlab-server reading a configuration file first (the flags go on top of it).
+pub fn kvlab_server_conf(file: Option<&str>, extra: &[&str]) -> Server {
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kvlab-server"))
+        .args(file)
         .arg("--port")
         .arg(port.to_string())
         // Its own directory too: kvlab-server loads dir/dump.rdb at start, as Redis.

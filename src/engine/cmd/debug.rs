@@ -155,6 +155,17 @@ pub fn debug(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if eq(sub, "reload") {
         return super::persist::debug_reload(ctx, argv);
     }
+    if eq(sub, "config-rewrite-force-all") && argv.len() == 2 {
+        return match super::server::rewrite_config(ctx, true) {
+            Ok(()) => Reply::ok(),
+            Err(e) if e.contains("without a config file") => Reply::Error(e),
+            Err(e) => Reply::Error(e.replacen(
+                "ERR Rewriting config file",
+                "ERR CONFIG-REWRITE-FORCE-ALL failed",
+                1,
+            )),
+        };
+    }
     if eq(sub, "sleep") && argv.len() == 3 {
         // Redis reads the seconds with strtod (junk reads as 0) and blocks the whole
         // server meanwhile: the slow command every other client waits for.

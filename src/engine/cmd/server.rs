@@ -476,8 +476,14 @@ pub fn config_set(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         .map(|p| (&p[0][..], &p[1][..]))
         .collect();
     let before = ctx.core.config.maxmemory;
-    match ctx.core.config.set_many(&pairs) {
-        Ok(()) => {
+    let local = ctx.client_ref().is_local();
+    let protected_ok = ctx.core.config.allows_protected(local);
+    match ctx.core.config.set_many(&pairs, protected_ok) {
+        Ok(changes) => {
+            if let Err(e) = apply_host(ctx, &changes) {
+                ctx.core.config.restore(&changes);
+                return Reply::Error(e);
+            }
             // requirepass is the default user's password (updateRequirePass).
             if pairs
                 .iter()
@@ -505,16 +511,141 @@ pub fn config_set(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     }
 }
 
+/// The host's part of a CONFIG SET (Redis's apply functions): `dir` always (Redis
+/// changes directory while setting it), `bind` always, `port` when it changed. On an
+/// error the ones applied are applied again with the old values.
+fn apply_host(ctx: &mut Ctx, changes: &[crate::engine::config::Change]) -> Result<(), String> {
+    let Some(mut host) = ctx.core.config_host.take() else {
+        return Ok(());
+    };
+    let mut applied: Vec<&'static str> = Vec::new();
+    let mut result = Ok(());
+    for c in changes {
+        let wanted = match c.name {
+            "dir" | "bind" => true,
+            "port" | "loglevel" => c.changed,
+            _ => false,
+        };
+        if !wanted {
+            continue;
+        }
+        match host.apply(c.name, &ctx.core.config) {
+            Ok(shown) => {
+                if let Some(v) = shown {
+                    ctx.core.config.set_applied(c.name, v);
+                }
+                applied.push(c.name);
+            }
+            Err(why) => {
+                result = Err(format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{}') - {why}",
+                    c.name
+                ));
+                let mut back = ctx.core.config.clone();
+                back.restore(changes);
+                for name in &applied {
+                    let _ = host.apply(name, &back);
+                }
+                break;
+            }
+        }
+    }
+    ctx.core.config_host = Some(host);
+    result
+}
+
+/// INFO latencystats: each command's `latency-tracking-info-percentiles`, in
+/// microseconds, from its latency histogram (LATENCY HISTOGRAM's power-of-two buckets,
+/// each percentile the upper bound of the bucket it falls in: coarser than Redis's HDR
+/// histogram, which keeps two significant digits).
+fn latencystats(core: &crate::engine::Core) -> String {
+    use crate::engine::slowlog::bucket_limit_ns;
+    let mut s = "# Latencystats\r\n".to_string();
+    let mut rows: Vec<(String, &crate::engine::CmdStat)> = core
+        .cmdstats
+        .iter()
+        .filter(|(_, st)| st.histogram.iter().any(|n| *n > 0))
+        .map(|((container, name), st)| match container {
+            Some(c) => (format!("{c}|{name}"), st),
+            None => (name.to_string(), st),
+        })
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, st) in rows {
+        let total: u64 = st.histogram.iter().sum();
+        let parts: Vec<String> = core
+            .config
+            .latency_percentiles
+            .iter()
+            .map(|p| {
+                let want = ((p / 100.0) * total as f64).ceil().max(1.0) as u64;
+                let mut seen = 0;
+                let mut at = 0;
+                for (k, n) in st.histogram.iter().enumerate() {
+                    seen += n;
+                    at = k;
+                    if seen >= want {
+                        break;
+                    }
+                }
+                let label = format!("{p:.6}");
+                let label = label.trim_end_matches('0').trim_end_matches('.');
+                format!("p{label}={:.3}", bucket_limit_ns(at) as f64 / 1000.0)
+            })
+            .collect();
+        s.push_str(&format!(
+            "latency_percentiles_usec_{name}:{}\r\n",
+            parts.join(",")
+        ));
+    }
+    s
+}
+
 pub fn config_resetstat(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     ctx.core.stats = Default::default();
     ctx.core.cmdstats.clear();
     Reply::ok()
 }
 
-/// The playground has no configuration file to rewrite, like a redis-server started
-/// without one.
-pub fn config_rewrite(_ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
-    Reply::err("ERR The server is running without a config file")
+/// CONFIG REWRITE: the host's configuration file rewritten as Redis does (see
+/// `config::rewrite_file`). The playground, like a redis-server started without a file,
+/// has none.
+pub fn config_rewrite(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    match rewrite_config(ctx, false) {
+        Ok(()) => Reply::ok(),
+        Err(e) => Reply::Error(e),
+    }
+}
+
+/// Rewrites the host's configuration file (`force_all`: every parameter, for DEBUG
+/// CONFIG-REWRITE-FORCE-ALL).
+pub fn rewrite_config(ctx: &mut Ctx, force_all: bool) -> Result<(), String> {
+    let Some(path) = ctx.core.config_host.as_ref().and_then(|h| h.config_file()) else {
+        return Err("ERR The server is running without a config file".into());
+    };
+    let users: Option<Vec<String>> = ctx
+        .core
+        .config
+        .get("aclfile")
+        .is_none_or(|f| f.is_empty())
+        .then(|| {
+            ctx.core
+                .acl
+                .users
+                .values()
+                .map(|u| format!("user {} {}", String::from_utf8_lossy(&u.name), u.describe()))
+                .collect()
+        });
+    let Some(host) = ctx.core.config_host.as_mut() else {
+        return Err("ERR The server is running without a config file".into());
+    };
+    let old = host
+        .read_config_file(&path)
+        .map_err(|e| format!("ERR Rewriting config file: {e}"))?;
+    let text =
+        crate::engine::config::rewrite_file(&old, &ctx.core.config, users.as_deref(), force_all);
+    host.write_config_file(&path, &text)
+        .map_err(|e| format!("ERR Rewriting config file: {e}"))
 }
 
 pub fn config_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
@@ -802,6 +933,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             "all" | "everything" => {
                 wanted.extend(DEFAULT.iter().map(|s| s.to_string()));
                 wanted.push("commandstats".into());
+                wanted.push("latencystats".into());
             }
             "default" => wanted.extend(DEFAULT.iter().map(|s| s.to_string())),
             _ => wanted.push(s),
@@ -826,6 +958,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         "cpu",
         "commandstats",
         "errorstats",
+        "latencystats",
         "cluster",
         "keyspace",
     ];
@@ -976,6 +1109,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 }
                 s
             }
+            "latencystats" => latencystats(ctx.core),
             "keyspace" => {
                 let mut s = "# Keyspace\r\n".to_string();
                 for (i, db) in ctx.core.dbs.iter().enumerate() {
