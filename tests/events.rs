@@ -150,8 +150,8 @@ fn every_command_emits_the_events_redis_emits() {
                 continue;
             }
             let Ok(argv) = tokenize(line) else { continue };
-            // Blocking pops, DEBUG and QUIT/RESET/HELLO change the connection or wait:
-            // they are not about key events. Transaction commands would queue the
+            // Blocking pops, DEBUG, SHUTDOWN and QUIT/RESET/HELLO change the connection,
+            // the server or wait: they are not about key events. Transaction commands would queue the
             // marker this test publishes; the commands between them run on their own.
             let first = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
             if argv.is_empty()
@@ -159,6 +159,7 @@ fn every_command_emits_the_events_redis_emits() {
                 || matches!(
                     first.as_str(),
                     "debug"
+                        | "shutdown"
                         | "quit"
                         | "reset"
                         | "hello"
