@@ -171,6 +171,8 @@ pub const SECURITY_WARNING: &str = "Possible SECURITY ATTACK detected. It looks 
 #[derive(Default)]
 pub struct ClientMap {
     ids: Vec<u64>,
+    /// Boxed: a client is several hundred bytes, and removing one shifts those after it.
+    #[allow(clippy::vec_box)]
     clients: Vec<Box<Client>>,
 }
 
