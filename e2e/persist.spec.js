@@ -1,10 +1,11 @@
-// Persistence as Redis does it: the page keeps its keyspace as an RDB image, Export
+// Persistence as Redis does it: the page keeps its keyspace as an RDB image (in
+// IndexedDB; an earlier version's image in localStorage is read once), Export
 // downloads dump.rdb, Import reads one (KV Lab's or redis-server's), a broken file is
 // refused with the keyspace kept, and the RDB explorer reads a file without loading it.
 const fs = require('fs');
 const path = require('path');
 const { test, expect } = require('@playwright/test');
-const { run, lastReply, open } = require('./console-helpers');
+const { run, lastReply, open, stored, storedSize, unstore, store, storedWith, settle } = require('./console-helpers');
 
 const FIXTURE = path.join(__dirname, '..', 'tests', 'fixtures', 'redis-7.0.15.rdb');
 
@@ -13,15 +14,11 @@ async function reply(page, line, expected) {
   await expect(lastReply(page)).toHaveText(expected);
 }
 
-// The stored image, decoded, as a binary string ('' while there is none).
-const storedImage = (page) =>
-  page.evaluate(() => atob(localStorage.getItem('kvlab.rdb') || ''));
+// The stored image, as a binary string ('' while there is none).
+const storedImage = async (page) => (await stored(page, 'dump.rdb')) || '';
 
 // Waits until the saved image holds `text` (the save runs when something changed).
-async function savedWith(page, text) {
-  await page.waitForFunction(
-    (t) => atob(localStorage.getItem('kvlab.rdb') || '').includes(t), text);
-}
+const savedWith = (page, text) => storedWith(page, 'dump.rdb', text);
 
 async function fill(page) {
   await reply(page, 'SET user:1:name alice', 'OK');
@@ -41,8 +38,11 @@ test('keys survive a reload, kept as an RDB image (the Bloom filter in it)', asy
   // The probabilistic key is in the image (a RedisBloom module value); the JSON sidecar
   // holds only the configuration.
   expect(image.includes('seen')).toBe(true);
-  expect(await page.evaluate(() => localStorage.getItem('kvlab.rdb.extra') || '')).not.toContain('"seen"');
-  expect(await page.evaluate(() => localStorage.getItem('kvlab.snapshot'))).toBeNull();
+  expect(await stored(page, 'dump.rdb.extra')).toContain('"config"');
+  expect(await stored(page, 'dump.rdb.extra')).not.toContain('"seen"');
+  // Nothing in localStorage any more.
+  expect(await page.evaluate(() => [localStorage.getItem('kvlab.rdb'), localStorage.getItem('kvlab.snapshot')]))
+    .toEqual([null, null]);
   await page.reload();
   await expect(page.locator('.notice.info')).toContainText('Restored 6 keys');
   await reply(page, 'GET user:2:name', '"bob"');
@@ -57,11 +57,8 @@ test("an older visit's JSON snapshot is read once, then kept as RDB", async ({ p
   await open(page);
   // As an older version left it: no image, only the JSON snapshot. (This page saved its
   // empty keyspace once at start and saves again only after a change.)
-  await page.waitForFunction(() => localStorage.getItem('kvlab.rdb') !== null);
-  await page.evaluate(() => {
-    localStorage.removeItem('kvlab.rdb');
-    localStorage.removeItem('kvlab.rdb.extra');
-  });
+  await expect.poll(() => storedSize(page, 'dump.rdb')).toBeGreaterThan(0);
+  await unstore(page, ['dump.rdb', 'dump.rdb.extra', 'saved.at']);
   await page.evaluate(() => localStorage.setItem('kvlab.snapshot', JSON.stringify({
     format: 'kvlab-snapshot', version: 1, saved_at: 0,
     dbs: [{ db: 0, keys: [{ key: 'old:key', type: 'string', enc: 'Embstr', data: 'kept' }] }],
@@ -74,6 +71,66 @@ test("an older visit's JSON snapshot is read once, then kept as RDB", async ({ p
   await page.waitForFunction(() => localStorage.getItem('kvlab.snapshot') === null);
   await page.reload();
   await reply(page, 'GET old:key', '"kept"');
+});
+
+test("an earlier version's image in localStorage is read once, then kept in IndexedDB", async ({ page }) => {
+  await open(page);
+  await fill(page);
+  await settle(page);
+  const image = await storedImage(page);
+  // As an earlier version left it: the image in localStorage, base64, nothing in IndexedDB.
+  await unstore(page, ['dump.rdb', 'dump.rdb.extra', 'saved.at']);
+  await page.evaluate((image) => localStorage.setItem('kvlab.rdb', btoa(image)), image);
+  await page.reload();
+  await expect(page.locator('.notice.info')).toContainText('Restored 6 keys');
+  await reply(page, 'GET user:2:name', '"bob"');
+  await savedWith(page, 'user:2:name');
+  await page.waitForFunction(() => localStorage.getItem('kvlab.rdb') === null);
+  await page.reload();
+  await reply(page, 'BF.EXISTS seen item', '(integer) 1');
+});
+
+test('without IndexedDB the image goes to localStorage, and comes back from it', async ({ page }) => {
+  // As in a browser (or a private mode) without IndexedDB.
+  await page.addInitScript(() => Object.defineProperty(window, 'indexedDB', { value: undefined }));
+  await open(page);
+  await fill(page);
+  await page.waitForFunction(() => atob(localStorage.getItem('kvlab.rdb') || '').includes('user:2:name'));
+  expect(await page.evaluate(() => atob(localStorage.getItem('kvlab.rdb')).startsWith('REDIS0010'))).toBe(true);
+  await page.reload();
+  await expect(page.locator('.notice.info')).toContainText('Restored 6 keys');
+  await reply(page, 'GET user:2:name', '"bob"');
+  await reply(page, 'BF.EXISTS seen item', '(integer) 1');
+});
+
+test('a malformed stored image is refused with a message, kept for download, and the page starts', async ({ page }) => {
+  await open(page);
+  await fill(page);
+  await settle(page);
+  const image = await storedImage(page);
+  // Cut in half: not a whole RDB file. (The page saves again only after a change.)
+  await store(page, 'dump.rdb', image.slice(0, Math.floor(image.length / 2)));
+  await page.reload();
+  const notice = page.locator('.notice.error');
+  await expect(notice).toContainText('could not be loaded');
+  await expect(notice.getByRole('button', { name: 'Download it' })).toBeVisible();
+  await reply(page, 'DBSIZE', '(integer) 0');
+  expect((await stored(page, 'dump.rdb.bad')).length).toBe(Math.floor(image.length / 2));
+  await reply(page, 'SET works yes', 'OK');
+  await savedWith(page, 'works');
+});
+
+test('a keyspace larger than localStorage holds survives a reload', async ({ page }) => {
+  await open(page);
+  // 300k keys make an image of about 7 MB, 10 MB in base64: more than localStorage's
+  // ~5 MB (what earlier versions reported as "Could not save").
+  await reply(page, 'DEBUG POPULATE 300000', 'OK');
+  await expect.poll(() => storedSize(page, 'dump.rdb'), { timeout: 60_000 }).toBeGreaterThan(5_000_000);
+  await expect(page.locator('.notice.warn')).toHaveCount(0);
+  await page.reload();
+  await expect(page.locator('.notice.info')).toContainText('Restored 300000 keys', { timeout: 60_000 });
+  await reply(page, 'GET key:299999', '"value:299999"');
+  await reply(page, 'DBSIZE', '(integer) 300000');
 });
 
 test('Export downloads dump.rdb; Import restores it, refuses a truncated one, reads redis-server\'s', async ({ page }) => {

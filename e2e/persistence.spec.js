@@ -4,7 +4,7 @@
 // buttons restarting the engine from what the files hold. Every wait polls until the
 // page shows the state; nothing measures time.
 const { test, expect } = require('@playwright/test');
-const { lastReply } = require('./console-helpers');
+const { lastReply, stored, store, storedWith, settle, reloadSaved } = require('./console-helpers');
 
 async function run(page, line, label = 'Command') {
   const input = page.getByLabel(label, { exact: true });
@@ -70,6 +70,18 @@ test('the panel: INFO fields, a save point firing, the AOF as appended, and both
   // Under everysec the background fsync catches up within about a second.
   await expect(newest).toHaveClass(/ synced/);
 
+  // When it rewrites itself: 64mb, the default minimum, is above 100% growth; a small
+  // minimum makes the growth the limit, and a rewrite follows once it is reached.
+  const auto = page.locator('.pp-aof-auto');
+  await expect(auto).toContainText('It rewrites itself at 64');
+  await expect(auto).toContainText('auto-aof-rewrite-percentage 100%');
+  await reply(page, 'CONFIG SET auto-aof-rewrite-min-size 1', 'OK');
+  await expect(auto).not.toContainText('It rewrites itself at 64');
+  await reply(page, 'SET pad xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', 'OK');
+  await expect(field(page, 'aof_rewrites')).toHaveText('2');
+  await reply(page, 'CONFIG SET auto-aof-rewrite-percentage 0', 'OK');
+  await expect(auto).toContainText('No automatic rewrite');
+
   // appendfsync no: the write stays unsynced (the kernel would flush it about 30 s
   // later), so a power loss drops it.
   await page.locator('.pp-policy select').selectOption('no');
@@ -134,7 +146,7 @@ test('the RDB vs AOF lesson from a deep link, in English, and its first step in 
 test('after a reload the stored keyspace is the dump.rdb a crash comes back to', async ({ page }) => {
   await page.goto('./');
   await reply(page, 'SET kept 1', 'OK');
-  await page.waitForFunction(() => atob(localStorage.getItem('kvlab.rdb') || '').includes('kept'));
+  await storedWith(page, 'dump.rdb', 'kept');
   await page.reload();
   await expect(page.getByLabel('Command')).toBeVisible();
   expect(await exec(page, 'GET kept')).toBe('"1"');
@@ -142,4 +154,56 @@ test('after a reload the stored keyspace is the dump.rdb a crash comes back to',
   await reply(page, 'DEBUG CRASH-AND-RECOVER', 'Error: Server closed the connection');
   expect(await exec(page, 'GET kept')).toBe('"1"');
   expect(await exec(page, 'EXISTS lost')).toBe('(integer) 0');
+});
+
+test('with appendonly yes the AOF is stored and a reload starts from it, as Redis starts', async ({ page }) => {
+  await page.goto('./');
+  await reply(page, 'SET old 1', 'OK');
+  await storedWith(page, 'dump.rdb', 'old');
+  // An image from before the AOF: the stale dump.rdb Redis ignores with appendonly yes.
+  const staleImage = await stored(page, 'dump.rdb');
+  await reply(page, 'CONFIG SET appendonly yes', 'OK');
+  await reply(page, 'DEL old', '(integer) 1');
+  await reply(page, 'SET greeting hi EX 1000', 'OK');
+  await reply(page, 'RPUSH jobs a b c', '(integer) 3');
+  await reply(page, 'INCR hits', '(integer) 1');
+  await settle(page);
+  // The base (an RDB image, the preamble) and the incremental part, as 7.0 writes them.
+  expect(await stored(page, 'appendonly.aof.incr.aof')).toContain('INCR');
+  expect((await stored(page, 'appendonly.aof.base.rdb')).startsWith('REDIS0010')).toBe(true);
+  const incr = await stored(page, 'appendonly.aof.incr.aof');
+  expect(incr).toContain('PXAT');
+  await store(page, 'dump.rdb', staleImage);
+  await page.reload();
+  await expect(page.locator('.notice.info')).toContainText('Restored 3 keys from your last visit, from the AOF');
+  expect(await exec(page, 'EXISTS old')).toBe('(integer) 0');
+  expect(await exec(page, 'LRANGE jobs 0 -1')).toBe('1) "a"\n2) "b"\n3) "c"');
+  expect(await exec(page, 'TTL greeting')).toMatch(/^\(integer\) (99\d|1000)$/);
+  expect(await exec(page, 'CONFIG GET appendonly')).toBe('1) "appendonly"\n2) "yes"');
+  // The AOF goes on from the stored files.
+  await reply(page, 'INCR hits', '(integer) 2');
+  await settle(page);
+  const longer = await stored(page, 'appendonly.aof.incr.aof');
+  expect(longer.length).toBeGreaterThan(incr.length);
+
+  // A tail cut inside the last command: dropped, as aof-load-truncated yes says.
+  await store(page, 'appendonly.aof.incr.aof', longer.slice(0, -3));
+  await reloadSaved(page);
+  expect(await exec(page, 'GET hits')).toBe('"1"');
+
+  // Not an AOF at all: refused with a message; the page starts from the stored image.
+  await store(page, 'appendonly.aof.incr.aof', 'garbage\r\n');
+  await page.reload();
+  await expect(page.locator('.notice.error')).toContainText('Your stored AOF could not be loaded');
+  expect(await exec(page, 'GET hits')).toBe('"1"');
+  expect(await exec(page, 'EXISTS old')).toBe('(integer) 0');
+
+  // appendonly no: the image again.
+  await reply(page, 'CONFIG SET appendonly no', 'OK');
+  await reply(page, 'SET after-aof 1', 'OK');
+  await storedWith(page, 'dump.rdb', 'after-aof');
+  expect(await stored(page, 'appendonly.aof.base.rdb')).toBeNull();
+  await page.reload();
+  await expect(page.locator('.notice.info')).toContainText('Restored 4 keys from your last visit');
+  expect(await exec(page, 'GET after-aof')).toBe('"1"');
 });

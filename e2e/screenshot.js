@@ -1,5 +1,6 @@
 // Captures the README's screenshots from the release build (after `trunk build
-// --release`): `node e2e/screenshot.js`. Each scene starts on a fresh page.
+// --release`): `node e2e/screenshot.js [file.png]` (SHOT_PORT picks the port, 8091 by
+// default). Each scene starts on a fresh page.
 const { chromium } = require('@playwright/test');
 const { spawn } = require('child_process');
 
@@ -62,11 +63,24 @@ const scenes = {
     await panel.locator('table.results tbody tr').nth(7).waitFor();
     await page.waitForTimeout(500);
   },
+  'persist-panel.png': async (page) => {
+    await page.setViewportSize({ width: 1280, height: 1400 });
+    for (const l of ['CONFIG SET save "900 1 300 10 60 10000"', 'CONFIG SET appendonly yes',
+                     'SET user:1:name alice', 'HSET user:1:profile city Seoul lang ko',
+                     'SET session:42 token EX 3600', 'INCR page:views', 'INCRBYFLOAT price 10.5',
+                     'RPUSH queue:jobs a b c', 'SADD tags redis aof rdb', 'SPOP tags']) await run(page, l);
+    await page.getByRole('tab', { name: 'Persistence' }).click();
+    await page.locator('.pp-aof-auto').waitFor();
+    // The panel scrolls: from the save points down to the AOF and when it rewrites itself.
+    await page.locator('.pp-points').evaluate((e) => e.scrollIntoView({ block: 'start' }));
+    await page.waitForTimeout(500);
+  },
 };
 
 (async () => {
   const only = process.argv[2];
-  const server = spawn('node', ['e2e/serve.js', 'dist', '8091'], { stdio: 'ignore' });
+  const port = process.env.SHOT_PORT || '8091';
+  const server = spawn('node', ['e2e/serve.js', 'dist', port], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 500));
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -76,7 +90,7 @@ const scenes = {
     if (only && file !== only) continue;
     const context = await browser.newContext({ viewport: { width: 1280, height: 820 }, colorScheme: 'dark' });
     const page = await context.newPage();
-    await page.goto('http://127.0.0.1:8091/');
+    await page.goto(`http://127.0.0.1:${port}/`);
     await scene(page);
     await page.waitForTimeout(300);
     await page.screenshot({ path: `docs/${file}` });

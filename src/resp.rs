@@ -59,6 +59,32 @@ fn strchr(buf: &[u8], c: u8) -> Option<usize> {
         .filter(|&i| buf[i] == c)
 }
 
+/// What a connection's requests are held to (Redis's processInputBuffer and
+/// processMultibulkBuffer): the longest bulk (`proto-max-bulk-len`), the query buffer
+/// (`client-query-buffer-limit`), and the small requests of a client that must still
+/// authenticate. The same for every path that reads a client's input.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReadLimits {
+    pub max_bulk: i64,
+    pub query_buffer: usize,
+    /// Redis's authRequired, looked at before each request (AUTH or RESET change it).
+    pub unauthenticated: bool,
+}
+
+/// What [`RequestReader::next`] found.
+#[derive(Debug, PartialEq)]
+pub enum Next {
+    /// A whole command, in [`RequestReader::argv`].
+    Command,
+    /// The input ends inside a request (or is empty): wait for more.
+    More,
+    /// The unread input and the half-read request outgrew the query buffer limit:
+    /// Redis closes the client (without a reply).
+    QueryBufferFull,
+    /// Malformed or over a limit: Redis replies with the error and closes the client.
+    Error(ProtocolError),
+}
+
 /// Redis's request reader for one connection (networking.c's processInlineBuffer and
 /// processMultibulkBuffer). A half-read multibulk request keeps its state between calls,
 /// as the client's `multibulklen`/`bulklen` do, so input that arrives in many reads is
@@ -105,6 +131,32 @@ impl RequestReader {
             self.held + self.argc * ARG_OVERHEAD
         } else {
             0
+        }
+    }
+
+    /// The next request of `input[*pos..]`, under `lim` (the caller looks them up
+    /// before each request, since a command may change them), moving `pos` past the
+    /// bytes used. Requests that carry no command are passed over.
+    pub fn next(&mut self, input: &[u8], pos: &mut usize, lim: ReadLimits) -> Next {
+        self.unauthenticated = lim.unauthenticated;
+        loop {
+            match self.read(&input[*pos..], lim.max_bulk) {
+                Ok((used, true)) => {
+                    *pos += used;
+                    if self.argc > 0 {
+                        return Next::Command;
+                    }
+                }
+                Ok((used, false)) => {
+                    *pos += used;
+                    // The half-read request's arguments count with the unread input.
+                    if input.len() - *pos + self.pending_bytes() > lim.query_buffer {
+                        return Next::QueryBufferFull;
+                    }
+                    return Next::More;
+                }
+                Err(e) => return Next::Error(e),
+            }
         }
     }
 
@@ -520,6 +572,50 @@ mod tests {
             read(b"*2\r\n$2000000\r\n", true),
             Err("ERR Protocol error: invalid bulk length".into())
         );
+    }
+
+    #[test]
+    fn next_reads_requests_under_the_limits_it_is_given() {
+        let lim = |unauthenticated, query_buffer| ReadLimits {
+            max_bulk: 1 << 20,
+            query_buffer,
+            unauthenticated,
+        };
+        let mut r = RequestReader::new();
+        // Empty lines and `*0` are passed over; then a command, then the rest waits.
+        let input = b"\r\n*0\r\n*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nEC";
+        let mut pos = 0;
+        assert_eq!(r.next(input, &mut pos, lim(false, 1 << 20)), Next::Command);
+        assert_eq!(r.argv(), [b"PING".to_vec()]);
+        assert_eq!(pos, 20);
+        assert_eq!(r.next(input, &mut pos, lim(false, 1 << 20)), Next::More);
+        // The half-read request (4 bytes and one argument's overhead) and the 2
+        // unread bytes count against the query buffer limit.
+        let mut r = RequestReader::new();
+        let mut pos = 0;
+        let half = b"*3\r\n$4\r\nECHO\r\n$5\r\nhe";
+        assert_eq!(r.next(half, &mut pos, lim(false, 40)), Next::More);
+        let mut r = RequestReader::new();
+        let mut pos = 0;
+        assert_eq!(
+            r.next(half, &mut pos, lim(false, 20)),
+            Next::QueryBufferFull
+        );
+        // The login limit is the one given for this request.
+        let eleven = format!("*11\r\n{}", "$1\r\nx\r\n".repeat(11));
+        let mut r = RequestReader::new();
+        let mut pos = 0;
+        assert_eq!(
+            r.next(eleven.as_bytes(), &mut pos, lim(true, 1 << 20)),
+            Next::Error(ProtocolError::new("unauthenticated multibulk length"))
+        );
+        let mut r = RequestReader::new();
+        let mut pos = 0;
+        assert_eq!(
+            r.next(eleven.as_bytes(), &mut pos, lim(false, 1 << 20)),
+            Next::Command
+        );
+        assert_eq!(r.argv().len(), 11);
     }
 
     #[test]

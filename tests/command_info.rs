@@ -196,18 +196,35 @@ fn command_getkeys_matches_redis_server() {
         "GET a b",
         "OBJECT ENCODING k",
         "MEMORY USAGE k",
+        "SET k v",
+        "SET k v NX get PX 10",
+        "BITFIELD k GET u8 0 OVERFLOW SAT GET i4 3",
+        "BITFIELD k GET u8 0 INCRBY u8 0 1",
+        "BITFIELD k GET u8",
+        "BITFIELD_RO k GET u8 0",
+        "EVAL x 2 a b",
+        "FCALL_RO f 1 a",
+        "XREAD COUNT 1 STREAMS a b 0 0",
+        "XREADGROUP GROUP g c STREAMS a 0",
+        "GETEX k PERSIST",
+        "RENAMENX a b",
+        "PFCOUNT a b",
+        "SINTERSTORE d a b",
+        "XADD s * f v",
     ];
     let mut failures = Vec::new();
-    for case in cases {
-        let mut argv = vec!["COMMAND", "GETKEYS"];
-        argv.extend(case.split(' '));
-        let (x, y) = (a.raw(&argv), b.raw(&argv));
-        if x != y {
-            failures.push(format!(
-                "COMMAND GETKEYS {case}\n  redis-server: {:?}\n  kvlab-server: {:?}",
-                String::from_utf8_lossy(&x),
-                String::from_utf8_lossy(&y)
-            ));
+    for sub in ["GETKEYS", "GETKEYSANDFLAGS"] {
+        for case in cases {
+            let mut argv = vec!["COMMAND", sub];
+            argv.extend(case.split(' '));
+            let (x, y) = (a.raw(&argv), b.raw(&argv));
+            if x != y {
+                failures.push(format!(
+                    "COMMAND {sub} {case}\n  redis-server: {:?}\n  kvlab-server: {:?}",
+                    String::from_utf8_lossy(&x),
+                    String::from_utf8_lossy(&y)
+                ));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

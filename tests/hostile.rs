@@ -28,7 +28,14 @@ struct Outcome {
 /// Sends `input` on a fresh connection and reads until the server closes it or the
 /// deadline passes.
 fn attempt(port: u16, input: &[u8]) -> Outcome {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    attempt_on(
+        TcpStream::connect(("127.0.0.1", port)).expect("connect"),
+        input,
+    )
+}
+
+/// [`attempt`] on a connection already open.
+fn attempt_on(mut s: TcpStream, input: &[u8]) -> Outcome {
     // Written in pieces: a request larger than the socket buffers must not deadlock
     // against a server that replies while we still write.
     let writer = {
@@ -291,6 +298,142 @@ fn unauthenticated_requests_are_kept_small_as_redis_does() {
         unauthenticated_cases(),
         "unauthenticated requests",
     );
+}
+
+/// A script runs past busy-reply-threshold on a server with a password: a client that
+/// connects meanwhile is served at once (Redis's processEventsWhileBlocked accepts and
+/// reads), held to the same small requests until it logs in and given the same protocol
+/// errors as at any other time; NOAUTH comes before BUSY.
+#[test]
+fn unauthenticated_limits_hold_while_a_script_is_busy() {
+    let flags = ["--requirepass", "pw"];
+    let real = support::redis_server(&flags);
+    let ours = support::kvlab_server(&flags);
+    let busy: Vec<_> = [real.port, ours.port]
+        .into_iter()
+        .map(|p| std::thread::spawn(move || Busy::start(p)))
+        .collect();
+    let busy: Vec<Busy> = busy.into_iter().map(|t| t.join().unwrap()).collect();
+    let (rp, kp) = (real.port, ours.port);
+    let runs: Vec<_> = unauthenticated_cases()
+        .into_iter()
+        .map(|(name, input)| {
+            std::thread::spawn(move || {
+                let theirs = {
+                    let input = input.clone();
+                    std::thread::spawn(move || attempt(rp, &input))
+                };
+                let b = attempt(kp, &input);
+                (name, theirs.join().expect("redis-server case"), b)
+            })
+        })
+        .collect();
+    // And a client that connected before the script began, not logged in.
+    let early = busy
+        .iter()
+        .map(|b| {
+            let s = b.early.try_clone().unwrap();
+            let eleven = format!("*1\r\n$4\r\nPING\r\n*11\r\n{}", "$1\r\nx\r\n".repeat(11));
+            std::thread::spawn(move || attempt_on(s, eleven.as_bytes()))
+        })
+        .collect::<Vec<_>>();
+    let mut results: Vec<_> = runs
+        .into_iter()
+        .map(|r| r.join().expect("case thread"))
+        .collect();
+    let mut early = early.into_iter().map(|t| t.join().unwrap());
+    let (a, b) = (early.next().unwrap(), early.next().unwrap());
+    results.push((
+        "connected before, a refused command, then 11 arguments",
+        a,
+        b,
+    ));
+    let mut failures = Vec::new();
+    for (name, a, b) in results {
+        if a != b {
+            failures.push(format!(
+                "{name}:\n  redis-server: {a:?}\n  kvlab-server: {b:?}"
+            ));
+        }
+    }
+    // Still busy all along (else the cases did not test the busy loop), then killed.
+    for b in busy {
+        b.end();
+    }
+    assert!(
+        answers_with(kp, "AUTH pw\r\n"),
+        "kvlab-server stopped answering"
+    );
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// A server busy with a script that never ends, and a logged-in client to watch it.
+struct Busy {
+    script: std::io::BufReader<TcpStream>,
+    other: std::io::BufReader<TcpStream>,
+    /// Connected before the script began, and not logged in.
+    early: TcpStream,
+}
+
+impl Busy {
+    fn line(r: &mut std::io::BufReader<TcpStream>) -> String {
+        use std::io::BufRead;
+        let mut l = String::new();
+        r.read_line(&mut l).expect("a reply line");
+        l
+    }
+
+    fn send(r: &mut std::io::BufReader<TcpStream>, text: &str) {
+        r.get_mut().write_all(text.as_bytes()).expect("send");
+    }
+
+    /// Logs in twice, starts the script on one connection and PINGs on the other until
+    /// the server answers BUSY (no fixed wait).
+    fn start(port: u16) -> Busy {
+        let open = || {
+            let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+            s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            let mut r = std::io::BufReader::new(s);
+            Busy::send(&mut r, "AUTH pw\r\n");
+            assert_eq!(Busy::line(&mut r), "+OK\r\n");
+            r
+        };
+        let (mut script, mut other) = (open(), open());
+        // Known to the server (it answered) before the script starts.
+        let mut early = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        early.write_all(b"PING\r\n").unwrap();
+        let mut noauth = [0u8; 34];
+        early.read_exact(&mut noauth).unwrap();
+        assert_eq!(&noauth, b"-NOAUTH Authentication required.\r\n");
+        Busy::send(&mut other, "CONFIG SET busy-reply-threshold 20\r\n");
+        assert_eq!(Busy::line(&mut other), "+OK\r\n");
+        Busy::send(&mut script, "EVAL \"while true do end\" 0\r\n");
+        let started = Instant::now();
+        loop {
+            Busy::send(&mut other, "PING\r\n");
+            let l = Busy::line(&mut other);
+            if l.starts_with("-BUSY") {
+                break;
+            }
+            assert_eq!(l, "+PONG\r\n");
+            assert!(started.elapsed() < Duration::from_secs(60), "never busy");
+        }
+        Busy {
+            script,
+            other,
+            early,
+        }
+    }
+
+    /// Checks the script still runs, then ends it with SCRIPT KILL.
+    fn end(mut self) {
+        Busy::send(&mut self.other, "PING\r\n");
+        assert!(Busy::line(&mut self.other).starts_with("-BUSY"));
+        Busy::send(&mut self.other, "SCRIPT KILL\r\n");
+        assert_eq!(Busy::line(&mut self.other), "+OK\r\n");
+        let l = Busy::line(&mut self.script);
+        assert!(l.starts_with("-ERR Script killed by user"), "{l}");
+    }
 }
 
 /// Runs every case against both servers (started with `flags`), all at once, and

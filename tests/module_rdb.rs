@@ -287,3 +287,34 @@ fn redisbloom_and_kvlab_read_each_others_files_and_payloads() {
     }
     println!("redis-server + RedisBloom ({module}) read kvlab's file and payloads and back");
 }
+
+/// Files written by older RedisBloom builds (`tests/fixtures/redisbloom-old/`, see its
+/// README): `v0.rdb` holds Bloom filters at encoding version 0 (RedisBloom before 1.0),
+/// `v1.rdb` at version 1 (1.0.3), `v3.rdb` at version 3 with a cuckoo filter at its
+/// version 3, a Count-Min sketch and a Top-K (2.0.3). `NAME.expected` is what
+/// redis-server 7.0.15 with RedisBloom 2.6.12, started on the file, answered to
+/// `queries.redis`: kvlab-server started on it must answer the same, byte for byte
+/// (false positives, BF.SCANDUMP headers, DUMP payloads, growth, DEBUG RELOAD).
+/// Re-record the answers with `KVLAB_RECORD_OLD_REDISBLOOM=path/to/redisbloom.so`.
+#[test]
+fn files_of_older_redisbloom_versions_load_as_redisbloom_2_6_loads_them() {
+    let dir = fixtures().join("redisbloom-old");
+    let queries = commands(&std::fs::read_to_string(dir.join("queries.redis")).expect("queries"));
+    for name in ["v0", "v1", "v3"] {
+        let image = std::fs::read(dir.join(format!("{name}.rdb"))).expect("the old file");
+        let expected_path = dir.join(format!("{name}.expected"));
+        if let Ok(m) = std::env::var("KVLAB_RECORD_OLD_REDISBLOOM") {
+            let r = redis_on(Some(&image), &m, &format!("old-{name}"));
+            let t = transcript(r.port, &queries, &[]);
+            std::fs::write(&expected_path, t).expect("write expected");
+            println!("re-recorded {}", expected_path.display());
+        }
+        let expected = std::fs::read_to_string(&expected_path).expect("the recorded answers");
+        let k = kvlab_on(&image, &format!("old-{name}"));
+        assert_transcripts(
+            &expected,
+            &transcript(k.port, &queries, &[]),
+            &format!("{name}.rdb"),
+        );
+    }
+}

@@ -3,6 +3,9 @@
 //! kvlab-server, and the bytes each connection receives must match.
 //!
 //! A script line is `<connection> <command>` (`2 PUBLISH news hi`); `#` starts a comment.
+//! `{id:N}` in a command is connection N's client id (CLIENT TRACKING … REDIRECT);
+//! a line `! N` says the next line closes connection N (CLIENT KILL): no barrier there
+//! from then on.
 //! After each command, every connection is sent `PING <marker>` and read up to the
 //! marker's echo, the acting connection first: what came before it is what that
 //! connection received during the step (its reply, or messages other connections'
@@ -88,6 +91,8 @@ fn mask(s: &str) -> String {
 /// Runs a script; returns the transcript (one block per step, each connection's bytes).
 fn run(port: u16, script: &str) -> Vec<String> {
     let mut conns: Vec<Conn> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    let mut dead = [false; 16];
     let mut in_multi = [false; 16];
     let mut out = Vec::new();
     for (n, line) in script.lines().enumerate() {
@@ -96,21 +101,49 @@ fn run(port: u16, script: &str) -> Vec<String> {
             continue;
         }
         let (who, cmd) = line.split_once(' ').expect("`<conn> <command>`");
+        // `! N`: the next command closes connection N (CLIENT KILL): no barrier there.
+        if who == "!" {
+            let n: usize = cmd.trim().parse().expect("connection number");
+            dead[n - 1] = true;
+            continue;
+        }
         // `2~ SLOWLOG GET`: integers and client addresses masked (times, durations).
         let (who, masked) = match who.strip_suffix('~') {
             Some(w) => (w, true),
             None => (who, false),
         };
         let who: usize = who.parse().expect("connection number");
-        while conns.len() < who {
-            conns.push(connect(port));
+        // `{id:N}` stands for connection N's client id (asked when it connects, so
+        // that the scripts need not know how many clients each server saw before).
+        let mut need = who;
+        let mut rest = cmd;
+        while let Some(i) = rest.find("{id:") {
+            let end = rest[i..].find('}').expect("`{id:N}`") + i;
+            need = need.max(rest[i + 4..end].parse().expect("connection number"));
+            rest = &rest[end..];
         }
+        while conns.len() < need {
+            let mut c = connect(port);
+            c.w.write_all(&support::encode(&["CLIENT", "ID"]))
+                .expect("send");
+            let mut frame = Vec::new();
+            support::read_reply(&mut c.r, &mut frame).expect("read");
+            let text = String::from_utf8_lossy(&frame);
+            ids.push(text.trim_start_matches(':').trim_end().to_string());
+            conns.push(c);
+        }
+        let mut cmd = cmd.to_string();
+        for (i, id) in ids.iter().enumerate() {
+            cmd = cmd.replace(&format!("{{id:{}}}", i + 1), id);
+        }
+        let cmd = cmd.as_str();
         let argv = tokenize(cmd).expect("tokenize");
         conns[who - 1]
             .w
             .write_all(&support::encode(&argv))
             .expect("send");
-        let mut block = format!("{} {cmd}\n", n + 1);
+        // The transcript shows the script's line, not the ids filled in.
+        let mut block = format!("{} {}\n", n + 1, line.split_once(' ').map_or("", |x| x.1));
         // The acting connection first: once its barrier returns, its command has run,
         // and whatever it published is already queued ahead of the others' barriers.
         let mut order: Vec<usize> = vec![who - 1];
@@ -138,7 +171,7 @@ fn run(port: u16, script: &str) -> Vec<String> {
             }
         }
         for i in order {
-            if in_multi[i] || (i == who - 1 && !parts[i].is_empty()) {
+            if in_multi[i] || dead[i] || (i == who - 1 && !parts[i].is_empty()) {
                 continue;
             }
             let c = &mut conns[i];
@@ -169,7 +202,10 @@ fn run(port: u16, script: &str) -> Vec<String> {
         out.push(block);
     }
     // Leave nothing subscribed for the next script (a closed socket is noticed later).
-    for c in &mut conns {
+    for (i, c) in conns.iter_mut().enumerate() {
+        if dead[i] {
+            continue;
+        }
         c.w.write_all(&support::encode(&["RESET"])).unwrap();
         let mut r = Vec::new();
         support::read_reply(&mut c.r, &mut r).unwrap();

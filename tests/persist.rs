@@ -8,6 +8,8 @@
 //! - SAVE on kvlab-server, `redis-check-rdb` on the file, redis-server started on it: the
 //!   same keyspace in every database. And redis-server's SAVE loaded by kvlab-server.
 //! - BGSAVE writes a file redis-server loads, while clients are served; INFO follows it.
+//! - SHUTDOWN [NOSAVE|SAVE]: no reply, exit code 0, and what the next start finds, the
+//!   same on both servers.
 
 #![cfg(not(target_arch = "wasm32"))]
 
@@ -190,4 +192,73 @@ fn bgsave_writes_a_file_that_redis_server_loads() {
         assert_same(&describe(&mut r, k, false), &describe(&mut c, k, false));
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// What SHUTDOWN leaves for the next start, on one kind of server: each step's replies
+/// and exit codes as text.
+fn shutdown_story(start: &dyn Fn(&str) -> support::Server, tag: &str) -> String {
+    use std::io::Read;
+    let dir = fresh_dir(tag);
+    let d = dir.to_str().unwrap();
+    let mut out = String::new();
+    let shut = |srv: &mut support::Server, how: &str, out: &mut String| {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", srv.port)).unwrap();
+        let argv: Vec<&str> = how.split(' ').collect();
+        std::io::Write::write_all(&mut s, &support::encode(&argv)).unwrap();
+        let mut got = Vec::new();
+        let _ = s.read_to_end(&mut got);
+        out.push_str(&format!(
+            "{how}: reply {:?}, exit {:?}\n",
+            String::from_utf8_lossy(&got),
+            srv.wait_exit()
+        ));
+    };
+    let mut srv = start(d);
+    let mut c = Conn::new(srv.port);
+    out.push_str(&format!(
+        "{:?}\n",
+        String::from_utf8_lossy(&c.cmd("SET a 1"))
+    ));
+    out.push_str(&format!("{:?}\n", String::from_utf8_lossy(&c.cmd("SAVE"))));
+    c.cmd("SET b 2");
+    out.push_str(&format!(
+        "{:?}\n",
+        String::from_utf8_lossy(&c.cmd("SHUTDOWN ABORT"))
+    ));
+    out.push_str(&format!(
+        "{:?}\n",
+        String::from_utf8_lossy(&c.cmd("SHUTDOWN NOSAVE SAVE"))
+    ));
+    shut(&mut srv, "SHUTDOWN NOSAVE", &mut out);
+    let mut srv = start(d);
+    let mut c = Conn::new(srv.port);
+    out.push_str(&format!(
+        "after NOSAVE {:?}\n",
+        String::from_utf8_lossy(&c.cmd("EXISTS a b"))
+    ));
+    c.cmd("SET c 3");
+    shut(&mut srv, "SHUTDOWN SAVE", &mut out);
+    let srv = start(d);
+    let mut c = Conn::new(srv.port);
+    out.push_str(&format!(
+        "after SAVE {:?}\n",
+        String::from_utf8_lossy(&c.cmd("EXISTS a b c"))
+    ));
+    drop(srv);
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+#[test]
+fn shutdown_saves_and_exits_as_redis_server_does() {
+    let redis = shutdown_story(
+        &|d| support::redis_server(&["--dir", d, "--save", ""]),
+        "shut-redis",
+    );
+    let kvlab = shutdown_story(
+        &|d| support::kvlab_server(&["--dir", d, "--save", ""]),
+        "shut-kv",
+    );
+    assert!(redis.contains("after SAVE \":2\\r\\n\""), "{redis}");
+    assert_eq!(kvlab, redis);
 }

@@ -291,3 +291,53 @@ fn rdb_image_round_trips_in_the_browser() {
     let report = kvlab::rdb_explore::explore(real, 1_700_000_000_000).unwrap();
     assert_eq!(report.keys.len(), 13);
 }
+
+/// What the page stores with `appendonly yes` (the in-memory AOF's base and incremental
+/// part) brings the keyspace back in the browser, and the AOF rewrites itself by size.
+#[wasm_bindgen_test]
+fn the_in_memory_aof_reloads_and_rewrites_itself_in_the_browser() {
+    let rewrites = |e: &mut Engine, id| {
+        let info = run(e, id, "INFO persistence");
+        info.lines()
+            .find_map(|l| l.strip_prefix("aof_rewrites:"))
+            .map(|v| v.trim().to_string())
+            .unwrap()
+    };
+    let mut a = Engine::new(Box::new(ManualClock::new(1_700_000_000_000)), 3);
+    let id = a.connect("wasm:1", "wasm:0");
+    assert_eq!(run(&mut a, id, "CONFIG SET appendonly yes"), "OK\n");
+    assert_eq!(
+        run(&mut a, id, "CONFIG SET auto-aof-rewrite-min-size 1"),
+        "OK\n"
+    );
+    assert_eq!(run(&mut a, id, "SET k v EX 100"), "OK\n");
+    assert_eq!(run(&mut a, id, "RPUSH l a b c"), "(integer) 3\n");
+    a.tick();
+    let before: u32 = rewrites(&mut a, id).parse().unwrap();
+    let mut pad = 0;
+    while a.core.mem_aof.size() < 2 * a.core.aof.rewrite_base_size {
+        run(&mut a, id, &format!("SET pad:{pad} xxxxxxxxxxxxxxxx"));
+        pad += 1;
+    }
+    a.tick();
+    // The incremental part outgrew the (small) base: rewritten once more.
+    assert_eq!(rewrites(&mut a, id), (before + 1).to_string());
+    assert_eq!(run(&mut a, id, "INCR n"), "(integer) 1\n");
+    a.tick();
+    let (base, incr) = {
+        let p = a.aof_parts().unwrap();
+        (p.base.to_vec(), p.incr.to_vec())
+    };
+    let mut b = Engine::new(Box::new(ManualClock::new(1_700_000_000_000)), 4);
+    let bid = b.connect("wasm:2", "wasm:0");
+    assert_eq!(run(&mut b, bid, "CONFIG SET appendonly yes"), "OK\n");
+    assert_eq!(b.load_aof_parts(&base, &incr), Ok(3 + pad));
+    assert_eq!(run(&mut b, bid, "TTL k"), "(integer) 100\n");
+    assert_eq!(run(&mut b, bid, "LLEN l"), "(integer) 3\n");
+    assert_eq!(run(&mut b, bid, "GET n"), "\"1\"\n");
+    assert!(b.load_aof_parts(&base, b"nonsense\r\n").is_err());
+    assert_eq!(
+        run(&mut b, bid, "DBSIZE"),
+        format!("(integer) {}\n", 3 + pad)
+    );
+}

@@ -87,63 +87,196 @@ mod native {
     }
     type Conns = Rc<RefCell<HashMap<u64, Conn>>>;
 
-    /// Redis's processEventsWhileBlocked, for a script past busy-reply-threshold: reads
-    /// what idle connections sent and writes the engine's answers (BUSY, or the result
-    /// of SCRIPT KILL and the other commands allowed while busy).
+    /// Redis's processEventsWhileBlocked, for a script past busy-reply-threshold: accepts
+    /// new connections, reads what idle connections sent, under the limits and with the
+    /// protocol errors of the usual path ([`RequestReader::next`]), and writes the
+    /// engine's answers (BUSY, NOAUTH, or what the commands allowed while busy reply).
     struct ServerBusyIo {
-        conns: Conns,
+        server: Shared,
+        /// The listening sockets, borrowed as std listeners (never closed through here).
+        listeners: Vec<std::mem::ManuallyDrop<std::net::TcpListener>>,
     }
 
     impl kvlab::engine::BusyIo for ServerBusyIo {
-        fn poll(&mut self, running: u64) -> Vec<(u64, Vec<Vec<u8>>)> {
-            use std::io::Read;
-            let mut out = Vec::new();
-            let mut conns = self.conns.borrow_mut();
-            let mut chunk = [0u8; 16 * 1024];
-            for (&id, c) in conns.iter_mut() {
-                if id == running || !c.idle {
-                    continue;
-                }
-                // The socket is non-blocking (tokio made it so): read what is there.
-                loop {
-                    match (&*c.sock).read(&mut chunk) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => c.inbuf.extend_from_slice(&chunk[..n]),
+        fn poll(&mut self, running: u64, engine: &mut dyn kvlab::engine::BusyEngine) {
+            // As Redis's event loop accepts while a script runs: those clients are
+            // answered (and held to the same limits) at once.
+            for l in &self.listeners {
+                // A bounded number per poll, as Redis's MAX_ACCEPTS_PER_CALL.
+                for _ in 0..1000 {
+                    let Ok((sock, peer)) = l.accept() else { break };
+                    let sock = sock
+                        .set_nonblocking(true)
+                        .and_then(|()| TcpStream::from_std(sock));
+                    if let Ok(sock) = sock {
+                        self.server.accept(&mut BusyAdmit(&mut *engine), sock, peer);
                     }
                 }
-                let mut pos = 0;
-                while let Ok((used, true)) = c.reader.read(&c.inbuf[pos..], 512 << 20) {
-                    pos += used;
-                    if !c.reader.argv().is_empty() {
-                        out.push((id, c.reader.argv().to_vec()));
-                    }
-                }
-                c.inbuf.drain(..pos);
             }
-            out
-        }
-
-        fn reply(&mut self, client: u64, resp: u8, reply: &Reply) {
-            use std::io::Write;
-            let conns = self.conns.borrow();
-            let Some(c) = conns.get(&client) else { return };
-            let mut buf = Vec::new();
-            encode(reply, resp, &mut buf);
-            let mut left = &buf[..];
-            let mut tries = 0;
-            while !left.is_empty() && tries < 1000 {
-                match (&*c.sock).write(left) {
-                    Ok(n) => left = &left[n..],
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                        tries += 1;
-                        std::thread::sleep(Duration::from_millis(1));
-                    }
-                    Err(_) => return,
+            let conns = self.server.conns.clone();
+            let mut conns = conns.borrow_mut();
+            let mut closed = Vec::new();
+            for (&id, c) in conns.iter_mut() {
+                if id != running && c.idle && serve_while_busy(id, c, engine) {
+                    closed.push(id);
+                }
+            }
+            drop(conns);
+            // Their tasks close them when the script is over.
+            let waiters = self.server.waiters.borrow();
+            for id in closed {
+                if let Some(n) = waiters.get(&id) {
+                    n.notify_one();
                 }
             }
         }
     }
-    use kvlab::resp::{encode, RequestReader};
+
+    /// Reads and answers one idle connection while a script is busy. True when the
+    /// connection is to be closed (its reply written, the socket shut down).
+    fn serve_while_busy(id: u64, c: &mut Conn, engine: &mut dyn kvlab::engine::BusyEngine) -> bool {
+        use kvlab::resp::Next;
+        use std::io::Read;
+        let mut chunk = [0u8; 16 * 1024];
+        let mut out = Vec::new();
+        let mut close = false;
+        // The socket is non-blocking (tokio made it so): read what is there, a chunk at
+        // a time, each looked at before the next (as the usual path does).
+        while !close {
+            match (&*c.sock).read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => c.inbuf.extend_from_slice(&chunk[..n]),
+            }
+            let mut pos = 0;
+            while !close {
+                match c.reader.next(&c.inbuf, &mut pos, engine.read_limits(id)) {
+                    Next::Command => {
+                        let (reply, resp, quit) = engine.run(id, c.reader.argv());
+                        if reply != Reply::Closed {
+                            encode(&reply, resp, &mut out);
+                        }
+                        close = quit;
+                    }
+                    Next::More => break,
+                    Next::QueryBufferFull => {
+                        query_buffer_full(id);
+                        close = true;
+                    }
+                    Next::Error(e) => {
+                        e.encode(&mut out);
+                        close = true;
+                    }
+                }
+            }
+            c.inbuf.drain(..pos);
+        }
+        write_while_busy(&c.sock, &out);
+        if close {
+            engine.close(id);
+            let _ = c.sock.shutdown(std::net::Shutdown::Both);
+        }
+        close
+    }
+
+    /// Writes to a non-blocking socket from inside a script (no event loop to wait on).
+    fn write_while_busy(mut sock: &std::net::TcpStream, buf: &[u8]) {
+        use std::io::Write;
+        let mut left = buf;
+        let mut tries = 0;
+        while !left.is_empty() && tries < 1000 {
+            match sock.write(left) {
+                Ok(n) => left = &left[n..],
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Logged when a client's query buffer outgrows client-query-buffer-limit.
+    fn query_buffer_full(id: u64) {
+        eprintln!("kvlab-server: closing client {id} that reached max query buffer length");
+    }
+
+    /// What accepting a connection needs of the engine: the engine itself (the
+    /// listener's task), or the one a busy script runs in.
+    trait Admit {
+        fn core(&mut self) -> &mut kvlab::engine::Core;
+        fn connect(&mut self, addr: &str, laddr: &str) -> u64;
+    }
+
+    impl Admit for Engine {
+        fn core(&mut self) -> &mut kvlab::engine::Core {
+            &mut self.core
+        }
+        fn connect(&mut self, addr: &str, laddr: &str) -> u64 {
+            Engine::connect(self, addr, laddr)
+        }
+    }
+
+    struct BusyAdmit<'a>(&'a mut dyn kvlab::engine::BusyEngine);
+
+    impl Admit for BusyAdmit<'_> {
+        fn core(&mut self) -> &mut kvlab::engine::Core {
+            self.0.core()
+        }
+        fn connect(&mut self, addr: &str, laddr: &str) -> u64 {
+            self.0.connect(addr, laddr)
+        }
+    }
+
+    /// What every connection's task shares.
+    #[derive(Clone)]
+    struct Shared {
+        engine: Rc<RefCell<Engine>>,
+        waiters: Waiters,
+        conns: Conns,
+        /// `appendfsync always`: replies wait for the group fsync (see server/aof.rs).
+        gate: Rc<crate::aof::Gate>,
+    }
+
+    impl Shared {
+        /// A connection accepted (by a listener's task, or by a busy script's loop):
+        /// refused as Redis's acceptCommonHandler and clientAcceptHandler refuse
+        /// (maxclients, then protected mode: an error line, then closed), or registered
+        /// and given a task of its own.
+        fn accept(&self, eng: &mut dyn Admit, sock: TcpStream, peer: std::net::SocketAddr) {
+            use std::os::fd::{AsRawFd, FromRawFd};
+            if let Some(refusal) = admission(eng.core(), peer.ip()) {
+                let _ = sock.try_write(refusal.as_bytes());
+                eng.core().stats.rejected_connections += 1;
+                return;
+            }
+            let _ = sock.set_nodelay(true);
+            let local = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
+            let id = eng.connect(&peer.to_string(), &local);
+            // SAFETY: the std stream shares the tokio socket's descriptor and is never
+            // dropped (ManuallyDrop), so only tokio closes it; the entry is removed before.
+            let shared = std::mem::ManuallyDrop::new(unsafe {
+                std::net::TcpStream::from_raw_fd(sock.as_raw_fd())
+            });
+            // Idle from the start: a script busy now (or before the task first runs)
+            // serves it meanwhile.
+            self.conns.borrow_mut().insert(
+                id,
+                Conn {
+                    sock: shared,
+                    inbuf: Vec::new(),
+                    reader: RequestReader::new(),
+                    idle: true,
+                },
+            );
+            let server = self.clone();
+            tokio::task::spawn_local(async move {
+                handle(server.clone(), id, sock).await;
+                server.conns.borrow_mut().remove(&id);
+                server.engine.borrow_mut().disconnect(id);
+            });
+        }
+    }
+    use kvlab::resp::{encode, Next, RequestReader};
     use tokio::io::AsyncWriteExt;
     use tokio::net::{TcpListener, TcpStream};
 
@@ -396,11 +529,7 @@ mod native {
         eng.core.record_events = false;
         eng.core.pubsub.keep_recent = false;
         // As in Redis, a script runs until it ends or SCRIPT KILL stops it; other
-        // clients get BUSY meanwhile. Only the memory ceiling stays.
-        let conns: Conns = Rc::new(RefCell::new(HashMap::new()));
-        eng.core.busy_io = Some(Box::new(ServerBusyIo {
-            conns: conns.clone(),
-        }));
+        // clients get BUSY meanwhile (ServerBusyIo, below). Only the memory ceiling stays.
         eng.core.script_limits.instructions = 0;
         eng.core.script_limits.ticks = true;
         // With `appendonly yes` the AOF directory is the dataset (the RDB file is not
@@ -442,9 +571,31 @@ mod native {
         let (save_tx, save_rx) = std::sync::mpsc::channel::<bool>();
         eng.core.persist.host = Some(Box::new(FileRdb { done: save_tx }));
         let engine = Rc::new(RefCell::new(eng));
+        let waiters: Waiters = Rc::new(RefCell::new(HashMap::new()));
+        let server = Shared {
+            engine: engine.clone(),
+            waiters: waiters.clone(),
+            conns: Rc::new(RefCell::new(HashMap::new())),
+            gate: aof.borrow().gate(),
+        };
+        let busy_listeners = listeners
+            .iter()
+            .map(|l| {
+                use std::os::fd::{AsRawFd, FromRawFd};
+                // SAFETY: as for connections: the descriptor stays tokio's, never
+                // closed through this view (ManuallyDrop), and the listeners live as
+                // long as the server.
+                std::mem::ManuallyDrop::new(unsafe {
+                    std::net::TcpListener::from_raw_fd(l.as_raw_fd())
+                })
+            })
+            .collect();
+        engine.borrow_mut().core.busy_io = Some(Box::new(ServerBusyIo {
+            server: server.clone(),
+            listeners: busy_listeners,
+        }));
         eprintln!("kvlab-server ready to accept connections on {addr}");
 
-        let waiters: Waiters = Rc::new(RefCell::new(HashMap::new()));
         // Active expiry, `hz` times a second, as Redis's serverCron; keys expiring can
         // also end blocking waits.
         let ticker = engine.clone();
@@ -481,9 +632,7 @@ mod native {
         });
 
         for listener in listeners {
-            let engine = engine.clone();
-            let waiters = waiters.clone();
-            let conns = conns.clone();
+            let server = server.clone();
             tokio::task::spawn_local(async move {
                 loop {
                     let (sock, peer) = match listener.accept().await {
@@ -496,32 +645,25 @@ mod native {
                             continue;
                         }
                     };
-                    // Admission as Redis's acceptCommonHandler and clientAcceptHandler:
-                    // maxclients, then protected mode. A best-effort error line, then close.
-                    let refusal = admission(&engine.borrow(), peer.ip());
-                    if let Some(refusal) = refusal {
-                        let _ = sock.try_write(refusal.as_bytes());
-                        engine.borrow_mut().core.stats.rejected_connections += 1;
-                        drop(sock);
-                        continue;
-                    }
-                    let _ = sock.set_nodelay(true);
-                    let local = sock.local_addr().map(|a| a.to_string()).unwrap_or_default();
-                    let id = engine.borrow_mut().connect(&peer.to_string(), &local);
-                    let e = engine.clone();
-                    let w = waiters.clone();
-                    let cs = conns.clone();
-                    tokio::task::spawn_local(async move {
-                        handle(e.clone(), w, cs.clone(), id, sock).await;
-                        cs.borrow_mut().remove(&id);
-                        e.borrow_mut().disconnect(id);
-                    });
+                    let mut eng = server.engine.borrow_mut();
+                    server.accept(&mut *eng, sock, peer);
                 }
             });
         }
-        let _ = tokio::signal::ctrl_c().await;
+        // SIGINT or SIGTERM, as redis-server handles both (shutdown-on-sigint/sigterm
+        // default): save first when save points are set.
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
         eprintln!("kvlab-server: shutting down");
-        // As redis-server on SIGINT: save first when save points are set.
         let mut eng = engine.borrow_mut();
         // What the AOF still holds in memory goes to disk first.
         eng.before_replies();
@@ -561,14 +703,14 @@ mod native {
     }
 
     /// The refusal a new connection gets, if any: maxclients first, then protected mode.
-    fn admission(engine: &Engine, ip: std::net::IpAddr) -> Option<&'static str> {
-        let cfg = &engine.core.config;
+    fn admission(core: &kvlab::engine::Core, ip: std::net::IpAddr) -> Option<&'static str> {
+        let cfg = &core.config;
         let max: usize = cfg
             .get("maxclients")
             .and_then(|m| m.parse().ok())
             .unwrap_or(10_000);
-        if engine.core.connected_clients >= max {
-            return Some(if engine.core.cluster.is_some() {
+        if core.connected_clients >= max {
+            return Some(if core.cluster.is_some() {
                 "-ERR max number of clients + cluster connections reached\r\n"
             } else {
                 "-ERR max number of clients reached\r\n"
@@ -651,8 +793,13 @@ mod native {
         out: &[u8],
         notify: &Notify,
         engine: &Rc<RefCell<Engine>>,
+        gate: &crate::aof::Gate,
         id: u64,
     ) -> bool {
+        // Under `appendfsync always` no reply goes out before an fsync has covered
+        // every write made so far, this client's and the others' it may have seen
+        // (Redis's beforeSleep fsyncs before handleClientsWithPendingWrites).
+        gate.wait().await;
         // Written a piece at a time, so that a client killed (CLIENT KILL, a buffer
         // limit) while it does not read is dropped at once, as Redis frees it.
         let mut pos = 0;
@@ -690,6 +837,11 @@ mod native {
     /// client first (RESP3), its reply, then what goes after (a monitor's own line).
     fn run_one(eng: &mut Engine, id: u64, argv: &[Vec<u8>], out: &mut Vec<u8>) -> Step {
         let reply = eng.execute(id, argv);
+        if eng.core.shutdown_pending {
+            // SHUTDOWN saved and fsynced what it had to: no reply, as Redis exits.
+            eprintln!("kvlab-server: SHUTDOWN: ready to exit, bye bye");
+            std::process::exit(0);
+        }
         if reply == Reply::Blocked {
             return Step::Blocked;
         }
@@ -737,35 +889,28 @@ mod native {
         false
     }
 
-    async fn handle(
-        engine: Rc<RefCell<Engine>>,
-        waiters: Waiters,
-        conns: Conns,
-        id: u64,
-        mut sock: TcpStream,
-    ) {
-        use std::os::fd::{AsRawFd, FromRawFd};
+    async fn handle(server: Shared, id: u64, mut sock: TcpStream) {
+        let Shared {
+            engine,
+            waiters,
+            conns,
+            gate,
+        } = server;
         let notify = Rc::new(Notify::new());
         waiters.borrow_mut().insert(id, notify.clone());
-        // SAFETY: the std stream shares the tokio socket's descriptor and is never
-        // dropped (ManuallyDrop), so only tokio closes it; the entry is removed before.
-        let shared = std::mem::ManuallyDrop::new(unsafe {
-            std::net::TcpStream::from_raw_fd(sock.as_raw_fd())
-        });
-        conns.borrow_mut().insert(
-            id,
-            Conn {
-                sock: shared,
-                inbuf: Vec::new(),
-                reader: RequestReader::new(),
-                idle: false,
-            },
-        );
         // Buffers are allocated when input comes and dropped when drained, so an idle
         // connection holds little (10,000 idle clients should not cost a gigabyte).
-        let mut inbuf: Vec<u8> = Vec::new();
+        // They start as what a busy script read of this connection before its task
+        // first ran (a request begun then goes on).
+        let (mut inbuf, mut reader): (Vec<u8>, RequestReader) = conns
+            .borrow_mut()
+            .get_mut(&id)
+            .map(|c| {
+                c.idle = false;
+                (std::mem::take(&mut c.inbuf), std::mem::take(&mut c.reader))
+            })
+            .unwrap_or_default();
         let mut out: Vec<u8> = Vec::new();
-        let mut reader = RequestReader::new();
         // A command held by CLIENT PAUSE, run once the pause ends.
         let mut held: Option<Vec<Vec<u8>>> = None;
         let mut soft_since = None;
@@ -789,7 +934,7 @@ mod native {
                 break;
             }
             if !out.is_empty() {
-                let ok = write_out(&mut sock, &out, &notify, &engine, id).await;
+                let ok = write_out(&mut sock, &out, &notify, &engine, &gate, id).await;
                 out.clear();
                 if !ok {
                     break;
@@ -845,8 +990,6 @@ mod native {
                 let mut drop_output = false;
                 {
                     let mut eng = engine.borrow_mut();
-                    let max_bulk = eng.core.config.proto_max_bulk_len;
-                    let qbuf_limit = eng.core.config.client_query_buffer_limit as usize;
                     // A command a pause held runs first, once the pause lets it.
                     if let Some(argv) = held.take() {
                         match eng.postponed(id, &argv) {
@@ -865,14 +1008,11 @@ mod native {
                         }
                     }
                     while paused_until.is_none() && !blocked && !close {
-                        // Redis's authRequired, before each request (AUTH or RESET may
-                        // have changed it): small requests only until then.
-                        reader.unauthenticated = eng.client(id).is_some_and(|c| !c.authenticated)
-                            && eng.core.acl.auth_required();
-                        match reader.read(&inbuf[pos..], max_bulk) {
-                            Ok((used, true)) if reader.argv().is_empty() => pos += used,
-                            Ok((used, true)) => {
-                                pos += used;
+                        // The limits, before each request (AUTH or RESET may have
+                        // changed them): small requests only until the client logs in.
+                        let limits = eng.read_limits(id);
+                        match reader.next(&inbuf, &mut pos, limits) {
+                            Next::Command => {
                                 if let Some(end) = eng.postponed(id, reader.argv()) {
                                     // Paused: the command waits (Redis's BLOCKED_POSTPONE).
                                     held = Some(reader.argv().to_vec());
@@ -898,22 +1038,16 @@ mod native {
                                     break;
                                 }
                             }
-                            Ok((used, false)) => {
-                                pos += used;
-                                // Redis closes a client whose query buffer outgrows the
-                                // limit (here the half-read request's arguments count too).
-                                if inbuf.len() - pos + reader.pending_bytes() > qbuf_limit {
-                                    eprintln!(
-                                        "kvlab-server: closing client {id} that reached max query buffer length"
-                                    );
-                                    close = true;
-                                }
-                                break;
+                            Next::More => break,
+                            // Redis closes a client whose query buffer outgrows the
+                            // limit (here the half-read request's arguments count too).
+                            Next::QueryBufferFull => {
+                                query_buffer_full(id);
+                                close = true;
                             }
-                            Err(e) => {
+                            Next::Error(e) => {
                                 e.encode(&mut out);
                                 close = true;
-                                break;
                             }
                         }
                     }
@@ -925,7 +1059,7 @@ mod native {
                     out.clear();
                 }
                 if !out.is_empty() {
-                    if !write_out(&mut sock, &out, &notify, &engine, id).await {
+                    if !write_out(&mut sock, &out, &notify, &engine, &gate, id).await {
                         close = true;
                     }
                     out.clear();
@@ -986,6 +1120,10 @@ mod native {
                     eng.write_pushes(id, resp, &mut out, |m, o| encode(m, resp, o));
                     if let Some((_, reply)) = eng.take_ready(id) {
                         encode(&reply, resp, &mut out);
+                        // Its own tracking invalidations follow the reply.
+                        for m in eng.take_after_reply(id) {
+                            encode(&m, resp, &mut out);
+                        }
                         break;
                     }
                     if eng.client(id).is_none_or(|c| c.close_after_reply) {

@@ -188,7 +188,17 @@ pub fn format_reply(argv: &[Vec<u8>], reply: &Reply, resp: u8) -> String {
     } else {
         to_resp2(reply)
     };
-    if prints_raw(argv) {
+    if let Some(text) = invalidate_text(&r) {
+        return text;
+    }
+    if r == Reply::Closed
+        && argv
+            .first()
+            .is_some_and(|a| a.eq_ignore_ascii_case(b"shutdown"))
+    {
+        // redis-cli expects SHUTDOWN to close the connection: it prints nothing.
+        String::new()
+    } else if prints_raw(argv) {
         format_raw(&r)
     } else if starts_reading(argv) {
         // redis-cli enters its Pub/Sub loop: the banner, then every reply as it comes.
@@ -199,6 +209,32 @@ pub fn format_reply(argv: &[Vec<u8>], reply: &Reply, resp: u8) -> String {
     } else {
         format_tty(&r, "")
     }
+}
+
+/// A client-side caching invalidation (`>2 invalidate [keys]`, CLIENT TRACKING under
+/// RESP3) as redis-cli's push handler prints it: `-> invalidate: 'k1', 'k2'` (each key as
+/// a C string: up to a NUL byte). A flush's null is printed as any other push.
+fn invalidate_text(r: &Reply) -> Option<String> {
+    let Reply::Push(v) = r else {
+        return None;
+    };
+    let [Reply::Bulk(kind), Reply::Array(keys)] = &v[..] else {
+        return None;
+    };
+    if !kind.starts_with(b"invalidate") {
+        return None;
+    }
+    let keys: Vec<String> = keys
+        .iter()
+        .map(|k| match k {
+            Reply::Bulk(b) => {
+                let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+                format!("'{}'", String::from_utf8_lossy(&b[..end]))
+            }
+            _ => "''".to_string(),
+        })
+        .collect();
+    Some(format!("-> invalidate: {}\n", keys.join(", ")))
 }
 
 /// Whether redis-cli enters its reading loop after this command (SUBSCRIBE, PSUBSCRIBE,
@@ -324,6 +360,20 @@ fn format_raw(r: &Reply) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invalidation_pushes_print_as_redis_cli_prints_them() {
+        let push = |keys: Reply| Reply::Push(vec![Reply::bulk("invalidate"), keys]);
+        let keys = Reply::Array(vec![Reply::bulk("a"), Reply::bulk("b\0c")]);
+        assert_eq!(
+            format_reply(&[], &push(keys), 3),
+            "-> invalidate: 'a', 'b'\n"
+        );
+        assert_eq!(
+            format_reply(&[], &push(Reply::Nil), 3),
+            "1) \"invalidate\"\n2) (nil)\n"
+        );
+    }
 
     fn toks(s: &str) -> Vec<String> {
         tokenize(s)

@@ -130,6 +130,11 @@ pub trait AofHost {
     fn before_replies(&mut self) -> Result<(), String> {
         Ok(())
     }
+    /// SHUTDOWN: everything appended is written and fsynced, whatever appendfsync says
+    /// (Redis's finishShutdown: flushAppendOnlyFile(1), then fsync).
+    fn flush_for_shutdown(&mut self) -> Result<(), String> {
+        self.before_replies()
+    }
 }
 
 fn is(a: &[u8], s: &str) -> bool {

@@ -41,9 +41,9 @@
 //! A filter the reference would build with zero bits (a tiny NONSCALING filter with an
 //! error rate near 1: `entries × bpe < 1`) crashes redis-server on its first ADD (a
 //! division by zero); here BF.RESERVE refuses it ("ERR could not create filter"). A
-//! filter whose bit array would exceed the sketch size limit (see `cmd::bloom`) is
-//! refused with a clear error, where the reference would abort the server trying to
-//! allocate it.
+//! filter whose bit array would exceed the size limit (maxmemory, or the browser's; see
+//! `cmd::bloom`) or that the allocator refuses is an error, where the reference would
+//! abort the server trying to allocate it.
 
 use serde::{Deserialize, Serialize};
 
@@ -217,11 +217,14 @@ impl Link {
             bytes,
             bits,
             size: 0,
-            bf: vec![0; bytes as usize],
+            bf: try_zeroed(bytes)?,
         })
     }
 
-    fn modulus(&self) -> u64 {
+    /// The number of bit positions items map to: `1 << n2` for a power-of-two link,
+    /// else `bits` (`bloom_check_add32/64` against `bloom_check_add_compat`). Files of
+    /// RedisBloom before 2.2 hold power-of-two links whose `bits` field is 0.
+    pub fn modulus(&self) -> u64 {
         if self.n2 > 0 {
             1u64 << (self.n2 as u32).min(63)
         } else {
@@ -280,24 +283,43 @@ impl Link {
     /// The textbook false-positive rate of this link after `size` insertions:
     /// `(1 - e^(-k·n/m))^k`.
     pub fn formula_fpr(&self) -> f64 {
-        if self.bits == 0 {
+        let m = self.modulus();
+        if m == 0 {
             return 1.0;
         }
         let k = self.hashes as f64;
-        (1.0 - (-k * self.size as f64 / self.bits as f64).exp()).powf(k)
+        (1.0 - (-k * self.size as f64 / m as f64).exp()).powf(k)
     }
 
     /// The chance that an item never added finds all its bits set now: the fill to the
     /// power `hashes` (what the bits actually set predict).
     pub fn fill_fpr(&self) -> f64 {
-        if self.bits == 0 {
+        let m = self.modulus();
+        if m == 0 {
             return 1.0;
         }
-        (self.ones() as f64 / self.bits as f64).powf(self.hashes as f64)
+        (self.ones() as f64 / m as f64).powf(self.hashes as f64)
     }
 
-    /// `bloom_validate_integrity`: 0 on success.
-    /// The invariants `bloom_init` gives a link (checked on links read from outside).
+    /// What a link read from an RDB file must satisfy. RedisBloom's `BFRdbLoad` checks
+    /// nothing and keeps the bit array at the length the file gives; older versions wrote
+    /// links that `valid` refuses (a `bits` of 0 beside `n2`, or a bit array of
+    /// `ceil(bits / 8)` bytes), which it reads and uses. Here such a link is taken as it
+    /// is, as long as every position its hashes reach is inside its bit array and its
+    /// hash count is the one its error rate gives (which bounds the work of a lookup).
+    pub fn loadable(&self) -> bool {
+        let m = self.modulus();
+        self.error > 0.0
+            && self.error < 1.0
+            && self.n2 < 64
+            && m > 0
+            && m <= (self.bf.len() as u64).saturating_mul(8)
+            && self.bytes == self.bf.len() as u64
+            && self.hashes == (LN2 * self.bpe).ceil() as i32 as u32
+    }
+
+    /// `bloom_validate_integrity`: the invariants `bloom_init` gives a link (checked on
+    /// BF.LOADCHUNK headers, as the reference checks them).
     pub fn valid(&self) -> bool {
         !(self.error <= 0.0
             || self.error >= 1.0
@@ -532,7 +554,7 @@ impl Chain {
             if total > max_bytes {
                 return Err(too_big(total, max_bytes));
             }
-            l.bf = vec![0; l.bytes as usize];
+            l.bf = try_zeroed(l.bytes).ok_or_else(|| NO_MEMORY.to_string())?;
             links.push(l);
         }
         let sum = links
@@ -569,10 +591,82 @@ impl Chain {
     }
 }
 
+/// The integer types a structure's arrays hold: all-zero bytes are a valid value.
+pub trait ZeroValid: Copy {}
+impl ZeroValid for u8 {}
+impl ZeroValid for u32 {}
+impl ZeroValid for (u32, u32) {}
+
+/// A zero-filled array of `n` elements, or None when the allocator cannot provide it.
+/// Like the reference's `calloc`, a large array is mapped lazily by the OS (nothing is
+/// written here); unlike it (RedisBloom aborts redis-server when `calloc` fails), the
+/// caller answers with an error.
+pub fn try_zeroed<T: ZeroValid>(n: u64) -> Option<Vec<T>> {
+    let n = usize::try_from(n).ok()?;
+    if n == 0 {
+        return Some(Vec::new());
+    }
+    let layout = std::alloc::Layout::array::<T>(n).ok()?;
+    // SAFETY: `layout` has a non-zero size; a non-null result is `n` zeroed, properly
+    // aligned `T`s (valid values: `ZeroValid`) owned by the global allocator, which is
+    // what `Vec::from_raw_parts` takes, with capacity `n` for the same layout.
+    unsafe {
+        let p = std::alloc::alloc_zeroed(layout) as *mut T;
+        if p.is_null() {
+            None
+        } else {
+            Some(Vec::from_raw_parts(p, n, n))
+        }
+    }
+}
+
+/// The error when the allocator refuses a structure (RedisBloom 2.8's wording; 2.6
+/// aborts redis-server).
+pub const NO_MEMORY: &str = "ERR Insufficient memory to create filter";
+
+/// The browser's hard limit on one structure, whatever `kvlab-max-value-bytes` says.
+pub const WASM_STRUCTURE_CAP: u64 = 1 << 30;
+
+/// The largest probabilistic structure a key may hold, from `kvlab-max-value-bytes`
+/// (`u64::MAX` when 0). The native server follows RedisBloom, which allocates what it is
+/// asked for, up to what the machine has (RAM and swap: beyond it the allocation fails,
+/// or succeeds lazily and fails later; an error here, an abort there); a browser tab
+/// would be killed first, so there it is never more than 1 GiB.
+pub fn structure_cap(value_cap: u64) -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        value_cap.min(WASM_STRUCTURE_CAP)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        value_cap.min(machine_bytes())
+    }
+}
+
+/// RAM plus swap (`sysinfo`), read once; `u64::MAX` if unknown.
+#[cfg(not(target_arch = "wasm32"))]
+fn machine_bytes() -> u64 {
+    static BYTES: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *BYTES.get_or_init(|| {
+        #[cfg(target_os = "linux")]
+        {
+            // SAFETY: `sysinfo` fills the zeroed struct it is given and touches nothing else.
+            let mut si: libc::sysinfo = unsafe { std::mem::zeroed() };
+            if unsafe { libc::sysinfo(&mut si) } == 0 {
+                let unit = (si.mem_unit as u64).max(1);
+                return (si.totalram as u64)
+                    .saturating_add(si.totalswap as u64)
+                    .saturating_mul(unit);
+            }
+        }
+        u64::MAX
+    })
+}
+
 /// The error for a sketch over the size limit.
 pub fn too_big(need: u64, cap: u64) -> String {
     format!(
-        "ERR this would allocate {need} bytes, over KV Lab's size limit for one probabilistic structure ({cap} bytes; in the browser it is kvlab-max-value-bytes)"
+        "ERR this would allocate {need} bytes, over the size limit for one probabilistic structure ({cap} bytes: the machine's memory, maxmemory, kvlab-max-value-bytes, or 1 GiB in the browser)"
     )
 }
 
@@ -586,6 +680,24 @@ mod tests {
         assert_eq!(murmur2(b"", 0), 0);
         assert_eq!(murmur64a(b"", 0), 0);
         assert_ne!(murmur2(b"abc", 1), murmur2(b"abc", 2));
+    }
+
+    #[test]
+    fn an_allocation_the_allocator_refuses_is_none() {
+        assert!(try_zeroed::<u8>(1 << 62).is_none());
+        assert!(try_zeroed::<u32>(u64::MAX).is_none());
+        assert_eq!(try_zeroed::<u32>(3), Some(vec![0, 0, 0]));
+        assert_eq!(try_zeroed::<u8>(0), Some(vec![]));
+    }
+
+    #[test]
+    fn the_structure_cap_is_the_value_cap_and_the_machine_natively() {
+        assert_eq!(structure_cap(1 << 20), 1 << 20);
+        #[cfg(target_arch = "wasm32")]
+        assert_eq!(structure_cap(u64::MAX), WASM_STRUCTURE_CAP);
+        // test_issue178's 1.13 GB filter is not capped (on a machine that has it).
+        #[cfg(not(target_arch = "wasm32"))]
+        assert!(structure_cap(u64::MAX) > 1 << 30 || machine_bytes() <= 1 << 30);
     }
 
     #[test]

@@ -36,13 +36,14 @@ pub struct Cms {
 }
 
 impl Cms {
-    pub fn new(width: u64, depth: u64) -> Cms {
-        Cms {
+    /// `NewCMSketch`; None when the allocator refuses the counters.
+    pub fn new(width: u64, depth: u64) -> Option<Cms> {
+        Some(Cms {
             width,
             depth,
             count: 0,
-            counters: vec![0; (width * depth) as usize],
-        }
+            counters: super::bloom::try_zeroed(width.checked_mul(depth)?)?,
+        })
     }
 
     /// `CMS_DimFromProb`: (width, depth) for an overestimate `error` with probability
@@ -133,7 +134,7 @@ mod tests {
 
     #[test]
     fn never_underestimates() {
-        let mut c = Cms::new(20, 3);
+        let mut c = Cms::new(20, 3).unwrap();
         for i in 0..200u64 {
             c.incr(format!("k{}", i % 37).as_bytes(), 1);
         }

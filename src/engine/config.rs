@@ -177,6 +177,7 @@ pub static PARAMS: &[Param] = &[
     p("slowlog-max-len", Kind::Int(0, LMAX), "128"),
     p("latency-monitor-threshold", Kind::Int(0, LMAX), "0"),
     p("timeout", Kind::Int(0, IMAX), "0"),
+    p("tracking-table-max-keys", Kind::Int(0, LMAX), "1000000"),
     p("maxclients", Kind::Int(1, u32::MAX as i64), "10000"),
     // The server answers only loopback clients while it is on and no password is set.
     p("protected-mode", Kind::Bool, "yes"),
@@ -356,6 +357,8 @@ pub struct Config {
     /// `min-replicas-to-write` and `min-replicas-max-lag` both on: every write asks
     /// for good replicas (looked at on each write command, so kept ready here).
     pub min_replicas_on: bool,
+    /// `tracking-table-max-keys` (0: no limit).
+    pub tracking_table_max_keys: u64,
 }
 
 impl Default for Config {
@@ -382,6 +385,7 @@ impl Default for Config {
             playground_value_cap: u64::MAX,
             list_max_listpack_size: -2,
             min_replicas_on: false,
+            tracking_table_max_keys: 1_000_000,
             notify_flags: 0,
             slowlog_slower_than: 10000,
             busy_reply_threshold: 5000,
@@ -467,6 +471,7 @@ impl Config {
             .unwrap_or(-2);
         self.min_replicas_on =
             self.int("min-replicas-to-write") > 0 && self.int("min-replicas-max-lag") > 0;
+        self.tracking_table_max_keys = self.int("tracking-table-max-keys").max(0) as u64;
         self.stream_node_max_bytes = self.int("stream-node-max-bytes");
         self.stream_node_max_entries = self.int("stream-node-max-entries");
         self.playground_value_cap = match self.int("kvlab-max-value-bytes") {

@@ -73,6 +73,8 @@ pub enum Insert {
     NoSpace,
     /// Growing would go over the size cap.
     TooBig,
+    /// The allocator refused the new sub-filter (`CuckooInsert_MemAllocFailed`).
+    NoMemory,
 }
 
 fn next_pow2(n: u64) -> u64 {
@@ -205,8 +207,13 @@ impl Cuckoo {
         nb.saturating_mul(bucket_size as u64)
     }
 
-    /// `CuckooFilter_Init`.
-    pub fn new(capacity: u64, bucket_size: u16, max_iterations: u16, expansion: u16) -> Cuckoo {
+    /// `CuckooFilter_Init`; None when the allocator refuses the first sub-filter.
+    pub fn new(
+        capacity: u64,
+        bucket_size: u16,
+        max_iterations: u16,
+        expansion: u16,
+    ) -> Option<Cuckoo> {
         let mut c = Cuckoo {
             num_buckets: next_pow2(capacity / bucket_size as u64).max(1),
             num_items: 0,
@@ -216,8 +223,7 @@ impl Cuckoo {
             expansion: next_pow2(expansion as u64) as u16,
             filters: Vec::new(),
         };
-        c.grow();
-        c
+        c.grow().then_some(c)
     }
 
     /// The buckets the next sub-filter would have.
@@ -231,12 +237,17 @@ impl Cuckoo {
         self.next_buckets().saturating_mul(self.bucket_size as u64)
     }
 
-    fn grow(&mut self) {
+    /// `CuckooFilter_Grow`: false when the allocator refuses the sub-filter.
+    fn grow(&mut self) -> bool {
         let nb = self.next_buckets();
+        let Some(data) = super::bloom::try_zeroed(nb.wrapping_mul(self.bucket_size as u64)) else {
+            return false;
+        };
         self.filters.push(SubFilter {
             num_buckets: nb,
-            data: vec![0; (nb * self.bucket_size as u64) as usize],
+            data,
         });
+        true
     }
 
     pub fn check(&self, hash: u64) -> bool {
@@ -296,7 +307,9 @@ impl Cuckoo {
             if self.grow_bytes() > max_bytes {
                 return Insert::TooBig;
             }
-            self.grow();
+            if !self.grow() {
+                return Insert::NoMemory;
+            }
         }
     }
 
@@ -541,9 +554,11 @@ impl Cuckoo {
             if total > max_bytes {
                 return Err(super::bloom::too_big(total, max_bytes));
             }
+            let data = super::bloom::try_zeroed(nb.saturating_mul(c.bucket_size as u64))
+                .ok_or_else(|| super::bloom::NO_MEMORY.to_string())?;
             c.filters.push(SubFilter {
                 num_buckets: nb,
-                data: vec![0; (nb * c.bucket_size as u64) as usize],
+                data,
             });
         }
         Ok(c)
@@ -582,7 +597,7 @@ mod tests {
 
     #[test]
     fn insert_check_delete() {
-        let mut c = Cuckoo::new(100, 2, 20, 1);
+        let mut c = Cuckoo::new(100, 2, 20, 1).unwrap();
         for i in 0..300 {
             let h = hash(format!("x{i}").as_bytes());
             assert_eq!(c.insert(h, false, u64::MAX), Insert::Inserted);
@@ -600,7 +615,7 @@ mod tests {
     #[test]
     fn plans_match_what_insert_does() {
         // A tiny filter fills fast, so kicks and growth happen.
-        let mut c = Cuckoo::new(8, 2, 20, 1);
+        let mut c = Cuckoo::new(8, 2, 20, 1).unwrap();
         let (mut kicked, mut grew) = (0, 0);
         for i in 0..40 {
             let h = hash(format!("k{i}").as_bytes());

@@ -71,6 +71,10 @@ impl Core {
     /// fits. Returns false if it still does not fit (no eviction policy, or nothing left
     /// that the policy may evict).
     pub fn perform_evictions(&mut self, pending: u64) -> bool {
+        // Nothing is evicted while clients are paused (isSafeToPerformEvictions).
+        if self.config.maxmemory > 0 && self.admin.pause_at(self.now).is_some() {
+            return true;
+        }
         while self.over_maxmemory(pending) {
             let policy = self.config.policy;
             let victim = match policy {
@@ -83,10 +87,13 @@ impl Core {
             let Some((db, key, score)) = victim else {
                 return false;
             };
+            let lazy = self.config.get("lazyfree-lazy-eviction").as_deref() == Some("yes");
+            if lazy {
+                self.count_lazyfree(db, &key);
+            }
             let bytes = self.dbs[db].remove_freeing(&key).unwrap_or(0);
             self.stats.evicted_keys += 1;
             if self.prop.on {
-                let lazy = self.config.get("lazyfree-lazy-eviction").as_deref() == Some("yes");
                 let cmd: &[u8] = if lazy { b"UNLINK" } else { b"DEL" };
                 self.prop.push(db, vec![cmd.to_vec(), key.to_vec()]);
             }

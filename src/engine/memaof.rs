@@ -230,7 +230,22 @@ impl Core {
         self.mem_aof_append();
         let policy = self.fsync_policy();
         self.mem_aof.cron(self.now, policy);
+        // The rewrite by size (serverCron's auto-aof-rewrite check), or one BGREWRITEAOF
+        // scheduled while a save ran.
+        if self.aof.rewrite_in_progress || self.persist.bgsave_in_progress {
+            return;
+        }
+        if self.aof.rewrite_scheduled || self.aof_rewrite_due() {
+            let _ = self.start_aof_rewrite();
+        }
     }
+}
+
+/// What the page stores of its in-memory AOF, as the two files of 7.0's multi-part AOF
+/// hold it: the base (an RDB image) and the incremental part (RESP commands).
+pub struct AofParts<'a> {
+    pub base: &'a [u8],
+    pub incr: &'a [u8],
 }
 
 /// How the server went down.
@@ -259,6 +274,63 @@ pub struct CrashReport {
 }
 
 impl crate::engine::Engine {
+    /// The in-memory AOF's files, while `appendonly` is on (what the page stores beside
+    /// its RDB image).
+    pub fn aof_parts(&self) -> Option<AofParts<'_>> {
+        let m = &self.core.mem_aof;
+        m.on.then_some(AofParts {
+            base: &m.base,
+            incr: &m.incr,
+        })
+    }
+
+    /// Starts from stored AOF files as redis-server starts with `appendonly yes`
+    /// (`loadAppendOnlyFiles`): the base (an RDB image) replaces the keyspace, then the
+    /// incremental part's commands run. A tail cut inside a command is dropped under
+    /// `aof-load-truncated yes` (from the stored files too) and refused otherwise, as is
+    /// anything that is not RESP or a missing base: on those errors, and on a base that
+    /// does not load, the keyspace is kept. An unknown command stops the replay with an
+    /// error (the keyspace then holds what ran before it). The in-memory AOF goes on from these files, all of them
+    /// counted as fsynced (they were on "disk"). Returns the keys loaded.
+    pub fn load_aof_parts(&mut self, base: &[u8], incr: &[u8]) -> Result<usize, String> {
+        if self.core.aof_host.is_some() {
+            return Err("a server with files loads its own AOF".into());
+        }
+        let (cmds, tail) = parse_commands(incr);
+        let valid = match tail {
+            super::aof::Tail::Complete => incr.len(),
+            super::aof::Tail::BadFormat { offset } => {
+                return Err(format!(
+                    "Bad file format reading the append only file (the incremental part, at byte {offset})"
+                ))
+            }
+            super::aof::Tail::Truncated { valid_len } => {
+                if self.core.config.get("aof-load-truncated").as_deref() != Some("yes") {
+                    return Err("Unexpected end of file reading the append only file (aof-load-truncated is no)".into());
+                }
+                valid_len
+            }
+        };
+        if base.is_empty() {
+            return Err("the append only file has no base".into());
+        }
+        self.load_rdb(base)?;
+        self.replay_aof(&cmds)?;
+        let now = self.now_ms();
+        let m = &mut self.core.mem_aof;
+        m.new_base(base.to_vec(), now);
+        m.incr = incr[..valid].to_vec();
+        m.synced = valid;
+        m.appended = cmds.len() as u64;
+        m.on = true;
+        self.core.prop.on = true;
+        let size = self.core.mem_aof.size();
+        self.core.aof.base_size = base.len() as u64;
+        self.core.aof.current_size = size;
+        self.core.aof.rewrite_base_size = size;
+        Ok(self.core.dbs.iter().map(|d| d.keys.len()).sum())
+    }
+
     /// The server crashes and starts again: with `appendonly yes` it loads the AOF (the
     /// base and the incremental part; after a power loss only what was fsynced),
     /// otherwise the last RDB image SAVE, BGSAVE or a save point made (none: an empty
@@ -304,7 +376,9 @@ impl crate::engine::Engine {
             self.core.libraries.clear();
             self.core.functions = None;
         }
-        // A new process: fresh statistics, and its data counts as saved (initServer).
+        // A new process: fresh statistics, and its data counts as saved (initServer);
+        // no client tracks keys any more.
+        self.core.tracking.restart();
         self.core.stats = Default::default();
         self.core.cmdstats.clear();
         let image = self.core.persist.last_image.take();
@@ -473,6 +547,137 @@ mod tests {
             assert_eq!(e.core.stats.dirty, 0);
             let r = e.crash_restart(super::super::Crash::Power).unwrap();
             assert_eq!((r.keys_after, r.changes_lost), (3, 0));
+        }
+
+        fn config_set(e: &mut Engine, id: u64, name: &str, value: &str) {
+            let argv = ["CONFIG", "SET", name, value].map(|w| w.as_bytes().to_vec());
+            assert_eq!(e.execute(id, &argv), Reply::ok(), "{name} {value}");
+        }
+
+        #[test]
+        fn the_aof_rewrites_itself_when_it_has_grown_by_the_percentage() {
+            let (mut e, _clock, id) = setup("everysec");
+            config_set(&mut e, id, "appendonly", "yes");
+            assert_eq!(e.core.aof.rewrites, 1);
+            let base = e.core.aof.rewrite_base_size;
+            assert_eq!(base, e.core.mem_aof.base.len() as u64);
+            // The defaults: 100% growth, but not under 64mb.
+            let get = |e: &Engine, name: &str| e.core.config.get(name).unwrap();
+            assert_eq!(get(&e, "auto-aof-rewrite-min-size"), "67108864");
+            assert_eq!(get(&e, "auto-aof-rewrite-percentage"), "100");
+            let value = "x".repeat(64);
+            let mut n = 0;
+            while e.core.mem_aof.size() < 2 * base {
+                e.exec_words(id, &format!("SET k{n} {value}"));
+                n += 1;
+            }
+            e.tick();
+            assert_eq!(e.core.aof.rewrites, 1, "under auto-aof-rewrite-min-size");
+            config_set(&mut e, id, "auto-aof-rewrite-min-size", "1");
+            config_set(&mut e, id, "auto-aof-rewrite-percentage", "0");
+            e.tick();
+            assert_eq!(e.core.aof.rewrites, 1, "a percentage of 0 turns it off");
+            config_set(&mut e, id, "auto-aof-rewrite-percentage", "100");
+            e.tick();
+            assert_eq!(e.core.aof.rewrites, 2);
+            assert!(e.core.mem_aof.incr.is_empty());
+            let rebased = e.core.aof.rewrite_base_size;
+            assert_eq!(rebased, e.core.mem_aof.size());
+            assert!(rebased > base);
+            // Growth is measured from the new base: one more write is not 100%.
+            e.exec_words(id, "SET one more");
+            e.tick();
+            assert_eq!(e.core.aof.rewrites, 2);
+            // 50% is enough once the AOF has grown by half.
+            config_set(&mut e, id, "auto-aof-rewrite-percentage", "50");
+            while e.core.mem_aof.size() * 100 < rebased * 150 {
+                e.tick();
+                assert_eq!(e.core.aof.rewrites, 2);
+                e.exec_words(id, &format!("SET k{n} {value}"));
+                n += 1;
+            }
+            e.tick();
+            assert_eq!(e.core.aof.rewrites, 3);
+            assert_eq!(e.exec_words(id, "DBSIZE"), Reply::Int(n + 1));
+            // Off, nothing rewrites.
+            config_set(&mut e, id, "appendonly", "no");
+            e.core.aof.current_size = u64::MAX / 2;
+            e.tick();
+            assert_eq!(e.core.aof.rewrites, 3);
+        }
+
+        fn loaded_from(
+            base: &[u8],
+            incr: &[u8],
+            truncated_ok: bool,
+        ) -> (Engine, u64, Result<usize, String>) {
+            let (mut e, _clock, id) = setup("everysec");
+            config_set(
+                &mut e,
+                id,
+                "aof-load-truncated",
+                if truncated_ok { "yes" } else { "no" },
+            );
+            config_set(&mut e, id, "appendonly", "yes");
+            e.exec_words(id, "SET mine 1");
+            let r = e.load_aof_parts(base, incr);
+            (e, id, r)
+        }
+
+        #[test]
+        fn stored_aof_files_load_as_redis_loads_them_at_start() {
+            let (mut e, _clock, id) = setup("always");
+            e.exec_words(id, "SET before 1");
+            config_set(&mut e, id, "appendonly", "yes");
+            e.exec_words(id, "SET k v EX 100");
+            e.exec_words(id, "SELECT 2");
+            e.exec_words(id, "RPUSH k2 a b c");
+            e.exec_words(id, "SELECT 0");
+            e.exec_words(id, "DEL before");
+            e.tick();
+            let (base, incr) = {
+                let p = e.aof_parts().unwrap();
+                (p.base.to_vec(), p.incr.to_vec())
+            };
+            config_set(&mut e, id, "appendonly", "no");
+            assert!(e.aof_parts().is_none());
+
+            let (mut f, fid, r) = loaded_from(&base, &incr, true);
+            assert_eq!(r, Ok(2));
+            assert_eq!(f.exec_words(fid, "EXISTS before mine"), Reply::Int(0));
+            assert_eq!(f.exec_words(fid, "TTL k"), Reply::Int(100));
+            f.exec_words(fid, "SELECT 2");
+            assert_eq!(f.exec_words(fid, "LLEN k2"), Reply::Int(3));
+            assert!(f.core.mem_aof.on && f.core.prop.on);
+            assert_eq!(f.core.mem_aof.synced, incr.len());
+            assert_eq!(
+                f.core.aof.rewrite_base_size,
+                (base.len() + incr.len()) as u64
+            );
+            // It goes on from the stored files, and a tick keeps it on.
+            f.exec_words(fid, "SET after 1");
+            f.tick();
+            assert!(f.core.mem_aof.on);
+            assert!(f.core.mem_aof.incr.starts_with(&incr));
+            assert!(f.core.mem_aof.incr.len() > incr.len());
+
+            // A tail cut inside the last command: dropped under aof-load-truncated yes.
+            let cut = &incr[..incr.len() - 3];
+            let (mut f, fid, r) = loaded_from(&base, cut, true);
+            assert_eq!(r, Ok(3));
+            assert_eq!(f.exec_words(fid, "EXISTS before"), Reply::Int(1));
+            assert!(f.core.mem_aof.incr.len() < cut.len());
+            // Refused under no, and the keyspace is kept.
+            let (mut f, fid, r) = loaded_from(&base, cut, false);
+            assert!(r.unwrap_err().contains("Unexpected end of file"));
+            assert_eq!(f.exec_words(fid, "GET mine"), Reply::Bulk(b"1".to_vec()));
+            // Not RESP, or a base that is not an RDB image: refused, keyspace kept.
+            let (mut f, fid, r) = loaded_from(&base, b"hello\r\n", true);
+            assert!(r.unwrap_err().contains("Bad file format"));
+            assert_eq!(f.exec_words(fid, "GET mine"), Reply::Bulk(b"1".to_vec()));
+            let (mut f, fid, r) = loaded_from(&base[..base.len() / 2], &incr, true);
+            assert!(r.is_err());
+            assert_eq!(f.exec_words(fid, "GET mine"), Reply::Bulk(b"1".to_vec()));
         }
 
         #[test]

@@ -49,6 +49,7 @@ pub mod stream;
 pub mod table;
 pub mod tdigest;
 pub mod topk;
+pub mod tracking;
 pub mod util;
 pub mod zset;
 
@@ -99,6 +100,10 @@ pub struct Stats {
     /// The highest used_memory seen (INFO used_memory_peak; CONFIG RESETSTAT clears it).
     pub peak_memory: u64,
     pub dirty: u64,
+    /// INFO's lazyfreed_objects: what Redis would have freed in its lazyfree thread
+    /// (values over the threshold deleted lazily, keys of an async flush, big script
+    /// caches). KV Lab frees at once, so lazyfree_pending_objects stays 0.
+    pub lazyfreed_objects: u64,
 }
 
 /// Per-command counters for INFO commandstats.
@@ -158,6 +163,10 @@ impl CmdStats {
         self.map.clear();
     }
 }
+
+/// Redis's LAZYFREE_THRESHOLD: values that take more allocations than this to free go
+/// to the lazyfree thread.
+pub const LAZYFREE_THRESHOLD: u64 = 64;
 
 /// What redis-server logs (at most once a minute) when it drops a connection that sent
 /// `POST` or `Host:`.
@@ -349,6 +358,9 @@ pub struct Core {
     /// How a server hears other clients while a script runs past busy-reply-threshold
     /// (None in the browser, where a script runs within its budget).
     pub busy_io: Option<Box<dyn BusyIo>>,
+    /// The id the next client gets (CLIENT ID), here so that a busy script's host can
+    /// register a connection it accepts meanwhile.
+    next_client_id: u64,
     /// Channels, patterns, subscribers and their undelivered messages.
     pub pubsub: pubsub::PubSub,
     /// Above 0 while a command runs inside another (EXEC, a script): Redis's
@@ -382,10 +394,14 @@ pub struct Core {
     pub mem_aof: memaof::MemAof,
     /// DEBUG CRASH-AND-RECOVER asked for a restart, done once its command returns.
     pub restart_pending: Option<memaof::Crash>,
+    /// SHUTDOWN saved what it had to: the host (a server with files) exits now.
+    pub shutdown_pending: bool,
     /// ACL users, the ACL log, and the ACL file's store (see `acl.rs`).
     pub acl: acl::Acl,
     /// CLIENT PAUSE's pause and CLIENT KILL's victims, for the host.
     pub admin: cmd::clients::Admin,
+    /// Client-side caching: who may cache which key (CLIENT TRACKING).
+    pub tracking: tracking::Tracking,
 }
 
 /// The hasher of INFO commandstats' table, which every command updates: a name is
@@ -422,13 +438,66 @@ impl std::hash::Hasher for NameHasher {
 }
 
 /// A server's connections, reachable from inside a long script (Redis's
-/// `processEventsWhileBlocked`): complete commands other clients sent, and a way to
-/// answer them. The engine answers BUSY, or runs the few commands allowed then.
+/// `processEventsWhileBlocked`): the host reads what other clients sent, under the
+/// same limits and with the same protocol errors as always, and has the engine answer
+/// each request (BUSY, or one of the few commands allowed then).
 pub trait BusyIo {
-    /// Commands received from clients other than `running` since the last poll.
-    fn poll(&mut self, running: u64) -> Vec<(u64, Vec<Vec<u8>>)>;
-    /// Sends `reply` to `client` in its protocol.
-    fn reply(&mut self, client: u64, resp: u8, reply: &Reply);
+    /// Serves the clients other than `running` once: what they sent since the last
+    /// poll, each request through `engine`.
+    fn poll(&mut self, running: u64, engine: &mut dyn BusyEngine);
+}
+
+/// The engine's side of [`BusyIo::poll`].
+pub trait BusyEngine {
+    /// What `client`'s next request is held to ([`Core::read_limits`]).
+    fn read_limits(&self, client: u64) -> crate::resp::ReadLimits;
+    /// Runs one request of `client`: its reply, the client's protocol, and whether the
+    /// connection closes after the reply.
+    fn run(&mut self, client: u64, argv: &[Vec<u8>]) -> (Reply, u8, bool);
+    /// The host closes `client` (a protocol error, its query buffer limit).
+    fn close(&mut self, client: u64);
+    /// The core, for the host's admission checks of a connection it accepts (and
+    /// its count of refused connections).
+    fn core(&mut self) -> &mut Core;
+    /// Registers a connection the host accepted meanwhile ([`Engine::connect`]).
+    fn connect(&mut self, addr: &str, laddr: &str) -> u64;
+}
+
+impl Core {
+    /// Registers a client in `clients` ([`Engine::connect`]; a busy script's host too).
+    pub fn connect_client(&mut self, clients: &mut ClientMap, addr: &str, laddr: &str) -> u64 {
+        let id = self.next_client_id;
+        self.next_client_id += 1;
+        self.stats.total_connections_received += 1;
+        let now = self.clock.now_ms();
+        let authenticated = !self.acl.auth_required();
+        clients.insert(
+            id,
+            Client {
+                authenticated,
+                addr: addr.to_string(),
+                laddr: laddr.to_string(),
+                created_ms: now,
+                last_ms: now,
+                ..blank_client(id)
+            },
+        );
+        self.connected_clients = clients.len();
+        self.tracking.connected(id);
+        id
+    }
+
+    /// What a client's next request is held to, Redis's way: `proto-max-bulk-len`,
+    /// `client-query-buffer-limit`, and small requests only until it authenticates
+    /// (authRequired). `client` None (an id the engine does not know): no login limit.
+    pub fn read_limits(&self, client: Option<&Client>) -> crate::resp::ReadLimits {
+        crate::resp::ReadLimits {
+            max_bulk: self.config.proto_max_bulk_len,
+            query_buffer: usize::try_from(self.config.client_query_buffer_limit)
+                .unwrap_or(usize::MAX),
+            unauthenticated: client.is_some_and(|c| !c.authenticated) && self.acl.auth_required(),
+        }
+    }
 }
 
 /// What a command handler gets: the shared core and the calling client.
@@ -497,6 +566,10 @@ impl Ctx<'_> {
         let (dirty, db) = (self.core.stats.dirty, self.db());
         let reply = (spec.handler)(self, argv);
         self.core.nested -= 1;
+        if self.core.tracking.active() {
+            let id = self.id;
+            self.core.remember_reads(id, spec, argv);
+        }
         if self.core.prop.on && self.core.stats.dirty != dirty && !aof::is_container(spec) {
             for v in aof::propagated(self.core, db, spec, argv, &reply) {
                 self.core.prop.push(db, v);
@@ -546,7 +619,6 @@ impl Ctx<'_> {
 pub struct Engine {
     pub core: Core,
     clients: ClientMap,
-    next_client_id: u64,
     /// Replies for clients whose blocking command was served or timed out, with the
     /// command they had sent.
     ready: BTreeMap<u64, (Vec<Vec<u8>>, Reply)>,
@@ -634,6 +706,7 @@ impl Engine {
                 last_script: None,
                 running_script: None,
                 busy_io: None,
+                next_client_id: 1,
                 pubsub: pubsub::PubSub::default(),
                 nested: 0,
                 reply_modes_used: false,
@@ -649,11 +722,12 @@ impl Engine {
                 aof_host: None,
                 mem_aof: Default::default(),
                 restart_pending: None,
+                shutdown_pending: false,
                 acl,
                 admin: Default::default(),
+                tracking: Default::default(),
             },
             clients: ClientMap::default(),
-            next_client_id: 1,
             ready: BTreeMap::new(),
             unblocked: Vec::new(),
             block_seq: 0,
@@ -662,24 +736,7 @@ impl Engine {
 
     /// Registers a client (a console tab, a TCP connection) and returns its id.
     pub fn connect(&mut self, addr: &str, laddr: &str) -> u64 {
-        let id = self.next_client_id;
-        self.next_client_id += 1;
-        self.core.stats.total_connections_received += 1;
-        let now = self.core.clock.now_ms();
-        let authenticated = !self.core.acl.auth_required();
-        self.clients.insert(
-            id,
-            Client {
-                authenticated,
-                addr: addr.to_string(),
-                laddr: laddr.to_string(),
-                created_ms: now,
-                last_ms: now,
-                ..blank_client(id)
-            },
-        );
-        self.core.connected_clients = self.clients.len();
-        id
+        self.core.connect_client(&mut self.clients, addr, laddr)
     }
 
     pub fn disconnect(&mut self, id: u64) {
@@ -692,6 +749,7 @@ impl Engine {
         self.core.admin.postponed.remove(&id);
         self.core.watches.unwatch_all(id);
         self.core.watches.clear_dirty(id);
+        self.core.tracking.disconnected(id);
         self.core.connected_clients = self.clients.len();
         self.ready.remove(&id);
     }
@@ -741,9 +799,19 @@ impl Engine {
                     else {
                         continue;
                     };
+                    // The served client is the current one meanwhile (Redis sets
+                    // current_client to the receiver): what it invalidates for itself
+                    // follows its reply (`take_after_reply`).
+                    let tracking = self.core.tracking.active();
+                    if tracking {
+                        self.core.tracking.current = Some(id);
+                    }
                     if cmd::stream::is_stream_read(&argv) {
                         let served_reply =
                             self.with_ctx(id, |ctx| cmd::stream::serve_blocked(ctx, &argv, &key));
+                        if tracking {
+                            self.core.flush_tracking();
+                        }
                         self.core.settle();
                         self.core.note_memory();
                         if let Some(reply) = served_reply {
@@ -753,6 +821,7 @@ impl Engine {
                         continue;
                     }
                     if !servable {
+                        self.core.tracking.current = None;
                         continue;
                     }
                     let started = timer::start();
@@ -761,6 +830,9 @@ impl Engine {
                         Ok(spec) => self.run(spec, id, &argv),
                         Err(ref e) => Reply::Error(e.clone()),
                     };
+                    if tracking {
+                        self.core.flush_tracking();
+                    }
                     if reply != Reply::Blocked {
                         // Logged when served, as Redis logs a blocked command.
                         if let (Ok(spec), Some(c)) = (spec, self.clients.get(&id)) {
@@ -829,6 +901,11 @@ impl Engine {
         self.clients.get(&id)
     }
 
+    /// What client `id`'s next request is held to ([`Core::read_limits`]).
+    pub fn read_limits(&self, id: u64) -> crate::resp::ReadLimits {
+        self.core.read_limits(self.clients.get(&id))
+    }
+
     pub fn clients(&self) -> impl Iterator<Item = &Client> {
         self.clients.values()
     }
@@ -892,7 +969,12 @@ impl Engine {
             return None;
         }
         let now = self.core.clock.now_ms();
-        let held = cmd::clients::postponed(&mut self.core.admin, now, self.clients.get(&id), argv);
+        let core = &mut self.core;
+        let (admin, scripts, libraries) = (&mut core.admin, &core.scripts, &core.libraries);
+        let flags_of = |spec: &table::CommandSpec, argv: &[Vec<u8>]| {
+            cmd::scripting::call_flags(scripts.as_ref(), libraries, spec, argv)
+        };
+        let held = cmd::clients::postponed(admin, now, self.clients.get(&id), argv, flags_of);
         if held.is_some() {
             self.core.admin.postponed.insert(id);
             // CLIENT LIST's cmd= names the held command, as Redis set it on lookup.
@@ -965,6 +1047,14 @@ impl Engine {
 
     /// The clients that have messages waiting since the last call.
     pub fn fresh_pushes(&mut self) -> Vec<u64> {
+        // The end of an event-loop turn: BCAST tracking clients hear of the keys
+        // modified meanwhile (Redis's beforeSleep).
+        if self.core.tracking.active() {
+            let Core {
+                tracking, pubsub, ..
+            } = &mut self.core;
+            tracking.broadcast(pubsub);
+        }
         self.core.pubsub.take_fresh()
     }
 
@@ -1025,6 +1115,9 @@ impl Engine {
     /// turned replies off (CLIENT REPLY) gets an empty [`Reply::Seq`].
     pub fn execute(&mut self, id: u64, argv: &[Vec<u8>]) -> Reply {
         let reply = self.execute_command(id, argv);
+        if self.core.tracking.active() {
+            self.after_tracking_command(id, argv);
+        }
         if self.core.prop.on {
             self.flush_propagated();
         }
@@ -1056,6 +1149,22 @@ impl Engine {
                 }
             }
             _ => reply,
+        }
+    }
+
+    /// Redis's resetClient for tracking: CLIENT CACHING applies to the next command (or
+    /// transaction) only; any CLIENT subcommand in between keeps it.
+    fn after_tracking_command(&mut self, id: u64, argv: &[Vec<u8>]) {
+        let in_multi = self.clients.get(&id).is_some_and(|c| c.multi.is_some());
+        if let Some(m) = self.core.tracking.mode_mut(id) {
+            if m.caching
+                && !in_multi
+                && !argv
+                    .first()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(b"client"))
+            {
+                m.caching = false;
+            }
         }
     }
 
@@ -1216,6 +1325,10 @@ impl Engine {
                 ),
             );
         }
+        // Keep the tracking table within tracking-table-max-keys.
+        if self.core.tracking.clients() > 0 {
+            self.core.limit_tracking();
+        }
         if in_multi && !cmd::multi::runs_in_multi(spec) {
             return self.with_ctx(id, |ctx| cmd::multi::queue(ctx, argv));
         }
@@ -1235,7 +1348,17 @@ impl Engine {
             }
         }
         let started = started.unwrap_or_else(timer::start);
+        let tracking = self.core.tracking.active();
+        if tracking {
+            self.core.tracking.current = Some(id);
+        }
         let reply = self.run(spec, id, argv);
+        if tracking || self.core.tracking.active() {
+            // Keys it read are remembered for it; what it invalidated for itself goes
+            // out after its reply (Redis's call() and afterCommand).
+            self.core.remember_reads(id, spec, argv);
+            self.core.flush_tracking();
+        }
         if !script_first && !self.core.monitors.is_empty() {
             self.feed_monitors_for(id, spec, argv);
         }
@@ -1493,6 +1616,7 @@ impl Engine {
         for db in &mut self.core.dbs {
             db.clear();
         }
+        self.core.invalidate_tracked_all();
         self.core.config = Config::default();
         if self.core.cluster.is_some() {
             let _ = self.core.config.set_startup("cluster-enabled", "yes");
@@ -1539,6 +1663,10 @@ impl Engine {
             .latency
             .add_if_needed(threshold, "expire-cycle", ms, now_s);
         self.core.hostless_cron();
+        // serverCron keeps the tracking table within tracking-table-max-keys too.
+        if self.core.tracking.clients() > 0 {
+            self.core.limit_tracking();
+        }
         n
     }
 }
@@ -1612,7 +1740,16 @@ impl Core {
             let exists = self.dbs[db].keys.get(key).is_some();
             self.watches.touch(db, key, exists);
         }
+        // Tracking invalidation (the rest of signalModifiedKey) comes before the key
+        // event, but after it for expiry (Redis's deleteExpiredKeyAndPropagate).
+        let expired = event == "expired";
+        if self.tracking.active() && !expired {
+            self.invalidate_tracked(key, event != "evicted");
+        }
         self.announce(db, key, event);
+        if expired && self.tracking.active() {
+            self.invalidate_tracked(key, false);
+        }
         if !self.record_events {
             return;
         }
@@ -1633,12 +1770,96 @@ impl Core {
             let exists = self.dbs[db].keys.get(key).is_some();
             self.watches.touch(db, key, exists);
         }
+        if self.tracking.active() {
+            self.invalidate_tracked(key, true);
+        }
         if self.record_events {
             self.events.push(KeyEvent {
                 db,
                 key: key.to_vec(),
                 event: family,
             });
+        }
+    }
+
+    /// Redis's trackingInvalidateKey from signalModifiedKey: `key` changed, by the
+    /// running client (`by_client`) or not (expiry, eviction: no client, as in Redis).
+    /// A script's writes come from its own client (Redis's Lua client), for NOLOOP.
+    pub(crate) fn invalidate_tracked(&mut self, key: &[u8], by_client: bool) {
+        let actor = match (by_client, self.tracking.current) {
+            (false, _) | (true, None) => 0,
+            (true, Some(_)) if self.running_script.is_some() => u64::MAX,
+            (true, Some(id)) => id,
+        };
+        let Core {
+            tracking, pubsub, ..
+        } = self;
+        tracking.invalidate_key(pubsub, key, actor, true);
+    }
+
+    /// Redis's afterCommand for tracking: the running client's own invalidations go
+    /// out after its reply, and no client is current any more.
+    pub(crate) fn flush_tracking(&mut self) {
+        let Core {
+            tracking, pubsub, ..
+        } = self;
+        tracking.flush_pending(pubsub);
+        tracking.current = None;
+    }
+
+    /// Redis's trackingInvalidateKeysOnFlush (FLUSHDB, FLUSHALL).
+    pub(crate) fn invalidate_tracked_all(&mut self) {
+        let Core {
+            tracking, pubsub, ..
+        } = self;
+        tracking.invalidate_all(pubsub);
+    }
+
+    /// Redis's trackingLimitUsedSlots, with `tracking-table-max-keys`.
+    pub(crate) fn limit_tracking(&mut self) {
+        use rand::RngExt;
+        let max = self.config.tracking_table_max_keys;
+        let Core {
+            tracking,
+            pubsub,
+            rng,
+            ..
+        } = self;
+        tracking.limit(pubsub, max, &mut |n| rng.random_range(0..n));
+    }
+
+    /// Redis's trackingRememberKeys after a read-only command of client `id` (in a
+    /// script: the script's declared keys, for the script's caller). EVAL_RO and the
+    /// like remember through the reads they run, not themselves.
+    pub(crate) fn remember_reads(
+        &mut self,
+        id: u64,
+        spec: &'static table::CommandSpec,
+        argv: &[Vec<u8>],
+    ) {
+        if !spec.flags.contains(table::Flags::READONLY)
+            || spec.flags.contains(table::Flags::PUBSUB)
+            || (spec.container.is_none()
+                && matches!(spec.name, "eval_ro" | "evalsha_ro" | "fcall_ro"))
+        {
+            return;
+        }
+        let Core {
+            tracking,
+            running_script,
+            ..
+        } = self;
+        if let Some(rs) = running_script {
+            if tracking.remembers(rs.client) {
+                tracking.remember(rs.client, rs.keys.iter().map(|k| &k[..]));
+            }
+            return;
+        }
+        if !tracking.remembers(id) {
+            return;
+        }
+        if let Some(pos) = table::keys_in(spec, argv) {
+            tracking.remember(id, pos.iter().filter_map(|&i| argv.get(i)).map(|k| &k[..]));
         }
     }
 
@@ -1838,7 +2059,18 @@ impl Core {
         secs as u64 * 1000
     }
 
-    /// Deletes `key` from `db` if its TTL has passed; true if it did.
+    /// Counts `key`'s value in lazyfreed_objects if Redis would free it in the background
+    /// (`freeObjAsync`): called just before a lazy delete.
+    pub fn count_lazyfree(&mut self, db: usize, key: &[u8]) {
+        if let Some(o) = self.dbs[db].keys.get(key) {
+            if o.value.free_effort() > LAZYFREE_THRESHOLD {
+                self.stats.lazyfreed_objects += 1;
+            }
+        }
+    }
+
+    /// Deletes `key` from `db` if its TTL has passed; true if it did (or, during CLIENT
+    /// PAUSE, would have: the key is then logically expired but still in the table).
     pub fn expire_if_needed(&mut self, db: usize, key: &[u8]) -> bool {
         let Some(&when) = self.dbs[db].expires.get(key) else {
             return false;
@@ -1846,10 +2078,20 @@ impl Core {
         if when > self.now {
             return false;
         }
+        // During CLIENT PAUSE the dataset stays still: a stale key reads as gone but is
+        // not deleted (Redis's checkClientPauseTimeoutAndReturnIfPaused); it expires
+        // once the pause ends.
+        if self.admin.pause_at(self.now).is_some() {
+            return true;
+        }
+        let lazy = self.config.get("lazyfree-lazy-expire").as_deref() == Some("yes");
+        if lazy {
+            self.count_lazyfree(db, key);
+        }
         self.dbs[db].remove(key);
         self.stats.expired_keys += 1;
         if self.prop.on {
-            let unlink = self.config.get("lazyfree-lazy-expire").as_deref() == Some("yes");
+            let unlink = lazy;
             let cmd: &[u8] = if unlink { b"UNLINK" } else { b"DEL" };
             self.prop.push(db, vec![cmd.to_vec(), key.to_vec()]);
         }
@@ -1861,7 +2103,7 @@ impl Core {
     /// delete the expired ones, going round again while more than 10% of a sample was stale.
     pub fn active_expire_cycle(&mut self) -> usize {
         use rand::RngExt;
-        if !self.active_expire {
+        if !self.active_expire || self.admin.pause_at(self.now).is_some() {
             return 0;
         }
         let effort = (self.config.active_expire_effort - 1).max(0) as usize;
@@ -1918,7 +2160,14 @@ impl Core {
     /// Lazy expiry, then one table lookup that records the access (and, for reads, the
     /// keyspace hit or miss).
     fn touch_key(&mut self, db: usize, key: &[u8], read: bool) -> Option<&mut Obj> {
-        self.expire_if_needed(db, key);
+        if self.expire_if_needed(db, key) && self.dbs[db].keys.contains(key) {
+            // Stale but kept during a pause: a miss.
+            if read {
+                self.stats.keyspace_misses += 1;
+                self.announce(db, key, "keymiss");
+            }
+            return None;
+        }
         // A read that misses is a `keymiss` event (class m, off unless asked for: only
         // then is the key looked up twice).
         if read
@@ -2028,8 +2277,14 @@ impl Core {
         make: impl FnOnce() -> Value,
     ) -> Option<&mut Obj> {
         self.mark_dirty(db, key);
-        self.expire_if_needed(db, key);
-        let i = match self.dbs[db].keys.index_of(key) {
+        // A key expired during CLIENT PAUSE stays in the table but counts as missing.
+        let stale = self.expire_if_needed(db, key) && self.dbs[db].keys.contains(key);
+        let found = if stale {
+            None
+        } else {
+            self.dbs[db].keys.index_of(key)
+        };
+        let i = match found {
             Some(i) => {
                 let Core {
                     dbs,
@@ -2055,8 +2310,7 @@ impl Core {
 
     /// Whether a key exists (after lazy expiry), without touching it.
     pub fn exists(&mut self, db: usize, key: &[u8]) -> bool {
-        self.expire_if_needed(db, key);
-        self.dbs[db].keys.contains(key)
+        !self.expire_if_needed(db, key) && self.dbs[db].keys.contains(key)
     }
 
     /// Redis's `setKey`: stores a value, dropping any TTL unless `keep_ttl`.

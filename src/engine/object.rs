@@ -131,6 +131,28 @@ impl Value {
         }
     }
 
+    /// Redis's `lazyfreeGetFreeEffort`: about how many allocations freeing the value
+    /// takes. UNLINK (and DEL, expiry, eviction under the lazyfree-lazy-* settings)
+    /// hands a value over LAZYFREE_THRESHOLD to Redis's background thread, which counts
+    /// it in INFO's lazyfreed_objects. One for strings, compact encodings and module
+    /// values; quicklist nodes for a list; elements for a hash table or skiplist; for a
+    /// stream its rax nodes, plus each group and (estimated from the first group) its
+    /// pending entries.
+    pub fn free_effort(&self) -> u64 {
+        match self {
+            Value::List(l) => l.nodes().len() as u64,
+            Value::Set(s) if self.encoding_name() == "hashtable" => s.len() as u64,
+            Value::ZSet(z) if !z.listpack => z.len() as u64,
+            Value::Hash(h) if !h.listpack => h.len() as u64,
+            Value::Stream(s) => {
+                let groups = s.groups.len() as u64;
+                let pel = s.groups.values().next().map_or(0, |g| g.pel.len() as u64);
+                s.rax_nodes_n() + groups * (1 + pel)
+            }
+            _ => 1,
+        }
+    }
+
     /// A value's size as `redis-cli --bigkeys` measures it: bytes for a string, elements
     /// (members, fields, items) for a collection.
     pub fn size(&self) -> u64 {

@@ -682,7 +682,7 @@ impl Limits {
                 .get("list-max-listpack-size")
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(-2),
-            sketch_cap: c.playground_value_cap.min(1 << 30),
+            sketch_cap: super::bloom::structure_cap(c.playground_value_cap),
         }
     }
 }

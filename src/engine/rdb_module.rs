@@ -21,7 +21,11 @@
 //! - `MBbloom--`, encver 4 (`BFRdbSave`): UINT size (items added), UINT nfilters, UINT
 //!   options, UINT growth; per link UINT entries, DOUBLE error, UINT hashes, DOUBLE bpe,
 //!   UINT bits, UINT n2, STRING the bit array, UINT size of the link. encver 0–3 files
-//!   lack options (< 2), growth (< 4, then 2) and bits/n2 (0, then entries × bpe).
+//!   lack options (< 2, then 0: 32-bit MurmurHash2), growth (< 4, then 2) and bits/n2
+//!   (encver 0: `bits` is entries × bpe and n2 is 0). As `BFRdbLoad` does, a link's bit
+//!   array is as long as its string: files of RedisBloom before 1.0 hold
+//!   `ceil(bits / 8)` bytes, and those of 1.0–2.0 power-of-two links whose `bits` is 0
+//!   (`Link::loadable` says what is still required).
 //! - `MBbloomCF`, encver 4 (`CFRdbSave`): UINT numFilters, numBuckets, numItems,
 //!   numDeletes, bucketSize, maxIterations, expansion; per sub-filter UINT numBuckets and
 //!   STRING its slots (numBuckets × bucketSize bytes). encver < 4: only the first three
@@ -408,15 +412,18 @@ fn load_bloom(f: &mut Fields, encver: u64, cap: u64) -> Res<Value> {
         let error = f.double()?;
         let hashes = f.uint_max(u32::MAX as u64, "hashes")? as u32;
         let bpe = f.double()?;
+        // `bm->bits = (double)bm->entries * bm->bpe` for encver 0 (a C conversion; here
+        // it saturates where C's would be undefined).
         let (bits, n2) = if encver == 0 {
             ((entries as f64 * bpe) as u64, 0)
         } else {
             (f.uint()?, f.uint_max(63, "n2")? as u8)
         };
-        let bytes = bits / 8;
+        // The bit array is as long as the file says (`bm->bytes = sztmp`).
+        let bf = f.string()?;
+        let bytes = bf.len() as u64;
         total = total.saturating_add(bytes);
         over_cap(total, cap)?;
-        let bf = f.blob(bytes, "a link's bit array")?;
         let lsize = f.uint()?;
         sum = sum.checked_add(lsize).ok_or("link sizes overflow")?;
         let link = Link {
@@ -431,7 +438,7 @@ fn load_bloom(f: &mut Fields, encver: u64, cap: u64) -> Res<Value> {
             size: lsize,
             bf,
         };
-        if !link.valid() {
+        if !link.loadable() {
             return Err("a link's geometry is inconsistent".into());
         }
         links.push(link);
@@ -647,6 +654,73 @@ mod tests {
             let id = type_id(name, ver);
             assert_eq!(type_name(id), name);
             assert_eq!(id & 1023, ver);
+        }
+    }
+
+    /// A Bloom record at `encver` with one link, its fields as `BFRdbLoad` reads them
+    /// (hashes from the reference's truncated ln 2).
+    #[allow(clippy::approx_constant)]
+    fn bloom_record(encver: u64, bits_n2: Option<(u64, u64)>, entries: u64, bf: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        save_len(&mut out, type_id(BLOOM_NAME, encver));
+        let mut w = Writer(&mut out);
+        w.uint(1); // size
+        w.uint(1); // nfilters
+        if encver >= 2 {
+            w.uint(0); // options: 32-bit hashes
+        }
+        if encver >= 4 {
+            w.uint(2);
+        }
+        let bpe = -(0.01f64.ln()) / 0.480453013918201;
+        w.uint(entries);
+        w.double(0.01);
+        w.uint((0.693147180559945 * bpe).ceil() as u64);
+        w.double(bpe);
+        if let Some((bits, n2)) = bits_n2 {
+            w.uint(bits);
+            w.uint(n2);
+        }
+        w.string(bf);
+        w.uint(1); // the link's size
+        save_len(&mut out, OPCODE_EOF);
+        out
+    }
+
+    fn load_bytes(b: &[u8]) -> Res<Value> {
+        use rand::SeedableRng;
+        let mut r = Reader::new(b);
+        load(
+            &mut r,
+            true,
+            1 << 30,
+            &mut rand::rngs::StdRng::seed_from_u64(1),
+        )
+    }
+
+    #[test]
+    fn older_bloom_links_load_as_bfrdbload_reads_them() {
+        // encver 0: bits = entries × bpe = 958 for 100 entries, in ceil(958 / 8) bytes.
+        let v = load_bytes(&bloom_record(0, None, 100, &[0; 120])).unwrap();
+        let Value::Bloom(c) = v else { panic!() };
+        assert_eq!(
+            (c.links[0].bits, c.links[0].bytes, c.links[0].n2),
+            (958, 120, 0)
+        );
+        assert_eq!(c.links[0].modulus(), 958);
+        // encver 1–3: a power-of-two link saved with bits 0.
+        let v = load_bytes(&bloom_record(1, Some((0, 10)), 106, &[0; 128])).unwrap();
+        let Value::Bloom(c) = v else { panic!() };
+        assert_eq!((c.links[0].bits, c.links[0].modulus()), (0, 1024));
+        // Positions past the bit array, or no positions at all, are refused.
+        for rec in [
+            bloom_record(0, None, 100, &[0; 119]),
+            bloom_record(1, Some((0, 11)), 106, &[0; 128]),
+            bloom_record(4, Some((0, 0)), 106, &[0; 128]),
+            bloom_record(4, Some((2048, 0)), 106, &[0; 128]),
+        ] {
+            let e = load_bytes(&rec).unwrap_err();
+            assert!(e.contains("inconsistent"), "{e}");
         }
     }
 }

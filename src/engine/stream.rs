@@ -874,6 +874,11 @@ impl Stream {
         rax_nodes(&keys)
     }
 
+    /// The rax's node count as kept up to date (`rax->numnodes`).
+    pub fn rax_nodes_n(&self) -> u64 {
+        self.rax_nodes_n
+    }
+
     /// The number of nodes of the rax holding the node keys (`rax->numnodes`), counted
     /// as the compressed radix tree over the 16-byte keys.
     pub fn rax_nodes(&self) -> u64 {

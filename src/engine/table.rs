@@ -164,6 +164,8 @@ impl Flags {
     pub const MOVABLEKEYS: Flags = Flags(1 << 18);
     pub const ALLOW_BUSY: Flags = Flags(1 << 19);
     pub const PROTECTED: Flags = Flags(1 << 22);
+    pub const STALE: Flags = Flags::parse("stale");
+    pub const MAY_REPLICATE: Flags = Flags::parse("may_replicate");
 
     /// Parses `"write denyoom fast"` at compile time; an unknown word stops the build.
     pub const fn parse(s: &str) -> Flags {
@@ -209,6 +211,10 @@ impl Flags {
 
     pub const fn union(self, f: Flags) -> Flags {
         Flags(self.0 | f.0)
+    }
+
+    pub const fn without(self, f: Flags) -> Flags {
+        Flags(self.0 & !f.0)
     }
 
     /// The flags COMMAND INFO shows, in its order.
@@ -840,6 +846,23 @@ static COMMAND_SUBS: &[CommandSpec] = &[
         ),
         "command",
     ),
+    sub(
+        c(
+            "getkeysandflags",
+            -4,
+            "loading stale sentinel",
+            "connection",
+            NOKEY,
+            "",
+            SRV,
+            "7.0.0",
+            "O(N) where N is the number of arguments to the command",
+            "Which arguments of a full command line are keys, and how each is used.",
+            "command [arg [arg ...]]",
+            server::command_getkeysandflags,
+        ),
+        "command",
+    ),
     help_sub(
         "command",
         "loading stale sentinel",
@@ -892,6 +915,74 @@ static COMMAND_SUBS: &[CommandSpec] = &[
 ];
 
 static CLIENT_SUBS: &[CommandSpec] = &[
+    sub(
+        c(
+            "caching",
+            3,
+            "noscript loading stale",
+            "connection",
+            NOKEY,
+            "",
+            CONN,
+            "6.0.0",
+            "O(1)",
+            "Track (YES, under OPTIN) or skip (NO, under OPTOUT) the keys the next command reads.",
+            "YES|NO",
+            clients::client_caching,
+        ),
+        "client",
+    ),
+    sub(
+        c(
+            "getredir",
+            2,
+            "noscript loading stale",
+            "connection",
+            NOKEY,
+            "",
+            CONN,
+            "6.0.0",
+            "O(1)",
+            "The client this one's invalidations go to: 0 for itself, -1 when not tracking.",
+            "",
+            clients::client_getredir,
+        ),
+        "client",
+    ),
+    sub(
+        c(
+            "tracking",
+            -3,
+            "noscript loading stale",
+            "connection",
+            NOKEY,
+            "",
+            CONN,
+            "6.0.0",
+            "O(1). Some options may introduce additional complexity.",
+            "Client-side caching: hear (as `invalidate` pushes, or on __redis__:invalidate via REDIRECT) when keys this client read change.",
+            "ON|OFF [REDIRECT client-id] [PREFIX prefix [PREFIX prefix ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]",
+            clients::client_tracking,
+        ),
+        "client",
+    ),
+    sub(
+        c(
+            "trackinginfo",
+            2,
+            "noscript loading stale",
+            "connection",
+            NOKEY,
+            "",
+            CONN,
+            "6.2.0",
+            "O(1)",
+            "This connection's tracking: flags, redirect and prefixes.",
+            "",
+            clients::client_trackinginfo,
+        ),
+        "client",
+    ),
     sub(
         c(
             "kill",
@@ -1625,6 +1716,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Unix time of the last successful save.", "", persist::lastsave), "nondeterministic_output"),
     c("restore", -4, "write denyoom", "keyspace dangerous", K1, "OW UPDATE", G, "2.6.0", "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",
         "Create a key from a DUMP payload.", "key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]", persist::restore),
+    c("shutdown", -1, "admin noscript loading stale no_multi allow_busy", "", NOKEY, "", SRV, "1.0.0", "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+        "Save (as the save points say) and stop the server; in the page, restart it from its files.", "[NOSAVE|SAVE] [NOW] [FORCE] [ABORT]", persist::shutdown),
     c("save", 1, "admin noscript no_async_loading no_multi", "", NOKEY, "", SRV, "1.0.0", "O(N) where N is the total number of keys in all databases",
         "Save the keyspace to the RDB file, blocking the server.", "", persist::save),
     tips(c("ping", -1, "fast sentinel", "connection", NOKEY, "", CONN, "1.0.0", "O(1)",
@@ -2152,27 +2245,81 @@ impl CommandSpec {
 /// (SORT's STORE, GEORADIUS's STORE/STOREDIST …) the command's own key finder. None
 /// is "Invalid arguments specified for command".
 pub fn keys_in(spec: &CommandSpec, argv: &[Vec<u8>]) -> Option<Vec<usize>> {
+    Some(
+        keys_and_flags_in(spec, argv)?
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect(),
+    )
+}
+
+/// Each key's position with the key-spec flags it is used with (`RW ACCESS UPDATE`), as
+/// COMMAND GETKEYSANDFLAGS reports them: Redis's `getKeysFromCommandWithSpecs`, which
+/// takes the flags of the spec that found the key, or, for the commands whose flags
+/// vary with the arguments (VARIABLE_FLAGS) or whose specs are incomplete, what the
+/// command's own finder says (`setGetKeys`, `bitfieldGetKeys`, `sortGetKeys`).
+pub fn keys_and_flags_in(
+    spec: &CommandSpec,
+    argv: &[Vec<u8>],
+) -> Option<Vec<(usize, &'static str)>> {
     let specs = spec.key_specs();
     let unreliable = specs
         .iter()
         .any(|s| s.flags.contains("VARIABLE_FLAGS") || s.flags.contains("INCOMPLETE"));
     if !unreliable {
-        if let Some(keys) = keys_by_specs(&specs, argv) {
-            return Some(keys);
+        if let Some(keys) = spec_keys(&specs, argv) {
+            return Some(keys.into_iter().map(|(i, s)| (i, s.flags)).collect());
         }
     }
+    let eq = |a: &[u8], w: &str| a.eq_ignore_ascii_case(w.as_bytes());
     match spec.full_name().as_str() {
         // sortGetKeys: the key, and the last STORE's destination.
         "sort" => {
-            let mut keys = vec![1];
-            keys.extend(sort_store_key(argv));
+            let mut keys = vec![(1, "RO ACCESS")];
+            keys.extend(sort_store_key(argv).map(|i| (i, "OW UPDATE")));
             Some(keys)
         }
-        "sort_ro" => Some(vec![1]),
-        _ if !specs.is_empty() && unreliable => {
-            // VARIABLE_FLAGS commands (SET, BITFIELD): their finders give the first key.
-            Some(vec![1])
+        "sort_ro" => Some(vec![(1, "RO ACCESS")]),
+        // setGetKeys: GET makes SET read the old value.
+        "set" => Some(vec![(
+            1,
+            if argv.iter().skip(3).any(|a| eq(a, "get")) {
+                "RW ACCESS UPDATE"
+            } else {
+                "OW UPDATE"
+            },
+        )]),
+        // bitfieldGetKeys: read-only while every operation is a whole GET.
+        "bitfield" => {
+            let argc = argv.len();
+            let mut readonly = true;
+            let mut i = 2;
+            while i < argc {
+                let rem = argc - i - 1;
+                let a = &argv[i];
+                if eq(a, "get") && rem >= 2 {
+                    i += 2;
+                } else if (eq(a, "set") || eq(a, "incrby")) && rem >= 3 {
+                    readonly = false;
+                    break;
+                } else if eq(a, "overflow") && rem >= 1 {
+                    i += 1;
+                } else {
+                    readonly = false;
+                    break;
+                }
+                i += 1;
+            }
+            Some(vec![(
+                1,
+                if readonly {
+                    "RO ACCESS"
+                } else {
+                    "RW ACCESS UPDATE"
+                },
+            )])
         }
+        _ if !specs.is_empty() && unreliable => Some(vec![(1, specs[0].flags)]),
         _ => None,
     }
 }
@@ -2196,17 +2343,6 @@ pub fn sort_store_key(argv: &[Vec<u8>]) -> Option<usize> {
         i += 1;
     }
     store
-}
-
-/// Redis's `getKeysUsingKeySpecs`; None where a spec is unknown or the arguments do not
-/// fit it.
-fn keys_by_specs(specs: &[KeySpec], argv: &[Vec<u8>]) -> Option<Vec<usize>> {
-    Some(
-        spec_keys(specs, argv)?
-            .into_iter()
-            .map(|(i, _)| i)
-            .collect(),
-    )
 }
 
 /// The walk behind `getKeysUsingKeySpecs`: each key's position with the spec that found

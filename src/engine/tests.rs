@@ -457,6 +457,212 @@ fn client_pause_holds_writes_until_it_ends_under_the_clock() {
     assert_eq!(e.postponed(b, &words("GET k")), None);
 }
 
+/// A script that declares `no-writes` is no write for CLIENT PAUSE WRITE (Redis's
+/// getCommandFlags, TCL unit/pause "Test RO scripts are not blocked by pause RO"):
+/// EVAL with the shebang (cached or not), EVALSHA of it, FCALL of a no-writes function,
+/// and EXEC of a transaction holding only those run; a script without a shebang, one
+/// that may write, or an unknown sha waits.
+#[test]
+fn client_pause_write_lets_no_writes_scripts_through() {
+    let (mut e, _, a) = engine();
+    let b = e.connect("test:2", "test:0");
+    let v = |args: &[&str]| {
+        args.iter()
+            .map(|w| w.as_bytes().to_vec())
+            .collect::<Vec<_>>()
+    };
+    let ro = "#!lua flags=no-writes\nreturn 1";
+    let rw = "#!lua\nreturn 1";
+    let lib = "#!lua name=l\nredis.register_function{function_name='f1', callback=function() return 1 end, flags={'no-writes'}}\nredis.register_function('f2', function() return 2 end)";
+    assert!(!e.execute(a, &v(&["FUNCTION", "LOAD", lib])).is_error());
+    let sha = match e.execute(a, &v(&["SCRIPT", "LOAD", ro])) {
+        Reply::Bulk(s) => String::from_utf8(s).unwrap(),
+        r => panic!("{r:?}"),
+    };
+    assert_eq!(run(&mut e, a, "CLIENT PAUSE 100000 WRITE"), Reply::ok());
+    let unseen = "#!lua flags=no-writes\nreturn 'unique'";
+    assert_eq!(e.postponed(b, &v(&["EVAL", unseen, "0"])), None);
+    assert_eq!(e.postponed(b, &v(&["EVAL", ro, "0"])), None);
+    assert_eq!(e.postponed(b, &v(&["EVALSHA", &sha, "0"])), None);
+    assert_eq!(e.postponed(b, &v(&["EVAL_RO", ro, "0"])), None);
+    assert_eq!(e.postponed(b, &v(&["FCALL", "F1", "0"])), None);
+    assert_eq!(e.postponed(b, &v(&["FCALL_RO", "f1", "0"])), None);
+    assert!(e.postponed(b, &v(&["EVAL", "return 1", "0"])).is_some());
+    assert!(e.postponed(b, &v(&["EVAL", rw, "0"])).is_some());
+    assert!(e
+        .postponed(b, &v(&["EVALSHA", &"0".repeat(40), "0"]))
+        .is_some());
+    assert!(e.postponed(b, &v(&["FCALL", "f2", "0"])).is_some());
+    assert!(e.postponed(b, &v(&["FCALL", "nosuch", "0"])).is_some());
+    // A transaction of no-writes scripts runs; one with a write waits.
+    assert_eq!(run(&mut e, b, "MULTI"), Reply::ok());
+    assert!(!e.execute(b, &v(&["EVAL", ro, "0"])).is_error());
+    assert!(!e.execute(b, &v(&["FCALL", "f1", "0"])).is_error());
+    assert_eq!(e.postponed(b, &v(&["EXEC"])), None);
+    assert!(!e.execute(b, &v(&["FCALL", "f2", "0"])).is_error());
+    assert!(e.postponed(b, &v(&["EXEC"])).is_some());
+}
+
+/// During CLIENT PAUSE the dataset stays still (TCL unit/pause "Test both active and
+/// passive expires are skipped during client pause"): stale keys read as missing but
+/// are neither deleted nor counted as expired, by lookups or the active cycle; once the
+/// pause ends they expire for real.
+#[test]
+fn client_pause_skips_lazy_and_active_expiry() {
+    let (mut e, clock, a) = engine();
+    assert_eq!(run(&mut e, a, "SET foo bar PX 10"), Reply::ok());
+    assert_eq!(run(&mut e, a, "SET bar foo PX 10"), Reply::ok());
+    assert_eq!(run(&mut e, a, "CLIENT PAUSE 50000 WRITE"), Reply::ok());
+    clock.advance(20);
+    assert_eq!(run(&mut e, a, "GET foo"), Reply::Nil);
+    assert_eq!(run(&mut e, a, "EXISTS foo bar"), Reply::Int(0));
+    assert_eq!(e.core.active_expire_cycle(), 0);
+    assert_eq!(e.core.stats.expired_keys, 0);
+    assert_eq!(run(&mut e, a, "DBSIZE"), Reply::Int(2));
+    assert_eq!(run(&mut e, a, "CLIENT UNPAUSE"), Reply::ok());
+    assert_eq!(run(&mut e, a, "GET foo"), Reply::Nil);
+    assert_eq!(e.core.stats.expired_keys, 1);
+    assert_eq!(e.core.active_expire_cycle(), 1);
+    assert_eq!(run(&mut e, a, "DBSIZE"), Reply::Int(0));
+}
+
+/// INFO's lazyfreed_objects counts what Redis's lazyfree thread would free: UNLINK of a
+/// value over 64 allocations (a hash table of 600 fields, not a 3-field listpack), DEL
+/// only under lazyfree-lazy-user-del, and every key of FLUSHALL ASYNC.
+#[test]
+fn lazyfreed_objects_counts_what_redis_frees_in_the_background() {
+    let (mut e, _, a) = engine();
+    let lazyfreed = |e: &mut Engine| e.core.stats.lazyfreed_objects;
+    let mut big = vec!["HSET".to_string(), "big".to_string()];
+    for i in 0..600 {
+        big.push(format!("f{i}"));
+        big.push("v".to_string());
+    }
+    let big: Vec<Vec<u8>> = big.into_iter().map(String::into_bytes).collect();
+    e.execute(a, &big);
+    run(&mut e, a, "HSET small a 1 b 2 c 3");
+    assert_eq!(run(&mut e, a, "UNLINK small"), Reply::Int(1));
+    assert_eq!(lazyfreed(&mut e), 0);
+    assert_eq!(run(&mut e, a, "UNLINK big"), Reply::Int(1));
+    assert_eq!(lazyfreed(&mut e), 1);
+    e.execute(a, &big);
+    assert_eq!(run(&mut e, a, "DEL big"), Reply::Int(1));
+    assert_eq!(lazyfreed(&mut e), 1);
+    run(&mut e, a, "CONFIG SET lazyfree-lazy-user-del yes");
+    e.execute(a, &big);
+    assert_eq!(run(&mut e, a, "DEL big"), Reply::Int(1));
+    assert_eq!(lazyfreed(&mut e), 2);
+    run(&mut e, a, "MSET x 1 y 2 z 3");
+    assert_eq!(run(&mut e, a, "FLUSHALL ASYNC"), Reply::ok());
+    assert_eq!(lazyfreed(&mut e), 5);
+    assert_eq!(run(&mut e, a, "CONFIG RESETSTAT"), Reply::ok());
+    assert_eq!(lazyfreed(&mut e), 0);
+}
+
+/// On a server (no instruction budget, SCRIPT KILL instead), a script stopped by SCRIPT
+/// KILL leaves the VM as it found it: the same script run again is busy again until it
+/// too is killed, and other scripts run whole (TCL unit/multi "EXEC and script
+/// timeout", which runs `while true do end` after the test before killed it).
+#[test]
+fn script_kill_leaves_the_next_run_unbudgeted() {
+    struct KillOnce {
+        killer: u64,
+        polls: u32,
+        replies: std::rc::Rc<std::cell::RefCell<Vec<Reply>>>,
+    }
+    impl BusyIo for KillOnce {
+        fn poll(&mut self, _running: u64) -> Vec<(u64, Vec<Vec<u8>>)> {
+            self.polls += 1;
+            if self.polls == 3 {
+                vec![(self.killer, vec![b"SCRIPT".to_vec(), b"KILL".to_vec()])]
+            } else {
+                Vec::new()
+            }
+        }
+        fn reply(&mut self, _client: u64, _resp: u8, reply: &Reply) {
+            self.replies.borrow_mut().push(reply.clone());
+        }
+    }
+    let (mut e, _, a) = engine();
+    let b = e.connect("test:2", "test:0");
+    e.core.script_limits.instructions = 0;
+    e.core.script_limits.ticks = true;
+    run(&mut e, a, "CONFIG SET busy-reply-threshold 0");
+    let replies = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    for round in 0..3 {
+        e.core.busy_io = Some(Box::new(KillOnce {
+            killer: b,
+            polls: 0,
+            replies: replies.clone(),
+        }));
+        let eval = |body: &str| vec![b"EVAL".to_vec(), body.as_bytes().to_vec(), b"0".to_vec()];
+        let r = e.execute(a, &eval("while true do end"));
+        assert!(
+            matches!(&r, Reply::Error(m) if m.starts_with("ERR Script killed by user with SCRIPT KILL")),
+            "round {round}: {r:?}"
+        );
+        assert_eq!(
+            replies.borrow_mut().pop(),
+            Some(Reply::ok()),
+            "round {round}"
+        );
+        assert_eq!(
+            e.execute(a, &eval("local i=0 while i<100000 do i=i+1 end return i")),
+            Reply::Int(100000)
+        );
+    }
+}
+
+/// SHUTDOWN in the page (no files but memory): Redis's argument errors, then a restart
+/// from what was saved. With no save points, NOSAVE or not, what changed since the last
+/// SAVE is gone; with save points (or SAVE) it is saved first.
+#[test]
+fn shutdown_in_the_page_restarts_from_what_was_saved() {
+    let (mut e, _, a) = engine();
+    let syntax = Reply::err("ERR syntax error");
+    assert_eq!(run(&mut e, a, "SHUTDOWN NOSAVE SAVE"), syntax);
+    assert_eq!(run(&mut e, a, "SHUTDOWN ABORT NOW"), syntax);
+    assert_eq!(run(&mut e, a, "SHUTDOWN BYE"), syntax);
+    assert_eq!(
+        run(&mut e, a, "SHUTDOWN ABORT"),
+        Reply::err("ERR No shutdown in progress.")
+    );
+    let no_save_points = vec![
+        b"CONFIG".to_vec(),
+        b"SET".to_vec(),
+        b"save".to_vec(),
+        Vec::new(),
+    ];
+    assert_eq!(e.execute(a, &no_save_points), Reply::ok());
+    run(&mut e, a, "SET kept 1");
+    assert_eq!(run(&mut e, a, "SAVE"), Reply::ok());
+    run(&mut e, a, "SET lost 1");
+    assert_eq!(run(&mut e, a, "SHUTDOWN"), Reply::Closed);
+    assert_eq!(run(&mut e, a, "EXISTS kept lost"), Reply::Int(1));
+    run(&mut e, a, "SET saved 1");
+    assert_eq!(run(&mut e, a, "SHUTDOWN SAVE"), Reply::Closed);
+    assert_eq!(run(&mut e, a, "EXISTS kept saved"), Reply::Int(2));
+    let save_points = vec![
+        b"CONFIG".to_vec(),
+        b"SET".to_vec(),
+        b"save".to_vec(),
+        b"3600 1".to_vec(),
+    ];
+    assert_eq!(e.execute(a, &save_points), Reply::ok());
+    run(&mut e, a, "SET later 1");
+    assert_eq!(run(&mut e, a, "SHUTDOWN NOSAVE"), Reply::Closed);
+    assert_eq!(run(&mut e, a, "EXISTS later"), Reply::Int(0));
+    run(&mut e, a, "SET later 1");
+    assert_eq!(run(&mut e, a, "SHUTDOWN"), Reply::Closed);
+    assert_eq!(run(&mut e, a, "EXISTS later"), Reply::Int(1));
+    // Not inside MULTI (no_multi).
+    run(&mut e, a, "MULTI");
+    assert_eq!(
+        run(&mut e, a, "SHUTDOWN"),
+        Reply::err("ERR Command not allowed inside a transaction")
+    );
+}
+
 /// DEBUG HELP lists Redis 7.0.15's own text for each subcommand KV Lab implements: every
 /// entry is a block of lines of redis-server's DEBUG HELP (recorded in tests/fixtures),
 /// in Redis's order, and every subcommand it names is one DEBUG accepts.
@@ -507,4 +713,107 @@ fn debug_help_is_redis_text_for_the_subcommands_kept() {
             assert!(!m.contains("unknown subcommand"), "{name}: {m}");
         }
     }
+}
+
+fn invalidate(keys: Option<&[&str]>) -> Reply {
+    Reply::Push(vec![
+        Reply::bulk("invalidate"),
+        match keys {
+            Some(ks) => Reply::Array(ks.iter().copied().map(Reply::bulk).collect()),
+            None => Reply::Nil,
+        },
+    ])
+}
+
+#[test]
+fn tracking_invalidates_on_other_clients_writes_and_on_active_expiry() {
+    let (mut e, clock, me) = engine();
+    let other = e.connect("test:2", "test:0");
+    run(&mut e, me, "HELLO 3");
+    assert_eq!(run(&mut e, me, "CLIENT TRACKING on"), Reply::ok());
+    run(&mut e, other, "SET k v PX 1000");
+    run(&mut e, me, "GET k");
+    assert_eq!(e.core.tracking.totals(), (1, 1, 0));
+    // The key expires by itself: the active cycle tells the client, at once.
+    clock.advance(2000);
+    e.tick();
+    assert_eq!(e.fresh_pushes(), vec![me]);
+    assert_eq!(e.take_pushes(me), vec![invalidate(Some(&["k"]))]);
+    assert_eq!(e.core.tracking.totals(), (0, 0, 0));
+    // A write by another client: before that client's reply even goes out.
+    run(&mut e, me, "GET j");
+    run(&mut e, other, "SET j 1");
+    assert_eq!(e.take_pushes(me), vec![invalidate(Some(&["j"]))]);
+    assert!(e.take_after_reply(other).is_empty());
+}
+
+#[test]
+fn tracking_own_invalidations_follow_the_reply_even_in_exec() {
+    let (mut e, _, me) = engine();
+    run(&mut e, me, "HELLO 3");
+    run(&mut e, me, "CLIENT TRACKING on");
+    run(&mut e, me, "MULTI");
+    run(&mut e, me, "GET a");
+    run(&mut e, me, "SET a 1");
+    run(&mut e, me, "GET a");
+    run(&mut e, me, "EXEC");
+    assert!(e.take_pushes(me).is_empty());
+    assert_eq!(e.take_after_reply(me), vec![invalidate(Some(&["a"]))]);
+    // GET a in the transaction tracked it again.
+    run(&mut e, me, "FLUSHALL");
+    assert!(e.take_pushes(me).is_empty());
+    assert_eq!(e.take_after_reply(me), vec![invalidate(None)]);
+    assert_eq!(e.core.tracking.totals(), (0, 0, 0));
+}
+
+#[test]
+fn tracking_scripts_track_declared_keys_and_caching_lasts_one_command() {
+    let (mut e, _, me) = engine();
+    let other = e.connect("test:2", "test:0");
+    run(&mut e, me, "HELLO 3");
+    run(&mut e, me, "CLIENT TRACKING on OPTIN");
+    let eval_get: Vec<Vec<u8>> = ["EVAL", "return redis.call('get', KEYS[1])", "2", "x", "y"]
+        .iter()
+        .map(|a| a.as_bytes().to_vec())
+        .collect();
+    e.execute(me, &eval_get);
+    assert_eq!(e.core.tracking.totals().0, 0);
+    run(&mut e, me, "CLIENT CACHING yes");
+    e.execute(me, &eval_get);
+    assert_eq!(e.core.tracking.totals().0, 2);
+    run(&mut e, me, "GET z");
+    assert_eq!(e.core.tracking.totals().0, 2);
+    run(&mut e, other, "MSET y 1 z 1");
+    assert_eq!(e.take_pushes(me), vec![invalidate(Some(&["y"]))]);
+    // Tracking off and a client gone: nothing left to count.
+    run(&mut e, me, "CLIENT TRACKING off");
+    e.disconnect(other);
+    assert_eq!(e.core.tracking.clients(), 0);
+}
+
+#[test]
+fn tracking_bcast_goes_out_at_the_end_of_the_turn_and_limit_evicts() {
+    let (mut e, _, me) = engine();
+    let other = e.connect("test:2", "test:0");
+    run(&mut e, me, "HELLO 3");
+    run(&mut e, me, "CLIENT TRACKING on BCAST PREFIX a");
+    run(&mut e, other, "SET a1 1");
+    run(&mut e, other, "SET b1 1");
+    run(&mut e, other, "SET a2 1");
+    assert!(e.take_pushes(me).is_empty());
+    assert_eq!(e.fresh_pushes(), vec![me]);
+    assert_eq!(e.take_pushes(me), vec![invalidate(Some(&["a1", "a2"]))]);
+    let line = match run(&mut e, me, "CLIENT INFO") {
+        Reply::Verbatim(_, b) => String::from_utf8(b).unwrap(),
+        r => panic!("{r:?}"),
+    };
+    assert!(line.contains(" flags=tB "), "{line}");
+    // tracking-table-max-keys: over it, keys are dropped with an invalidation.
+    run(&mut e, other, "HELLO 3");
+    run(&mut e, other, "CLIENT TRACKING on");
+    run(&mut e, other, "MGET k1 k2 k3");
+    run(&mut e, other, "CONFIG SET tracking-table-max-keys 1");
+    run(&mut e, me, "PING");
+    assert_eq!(e.core.tracking.totals().0, 1);
+    assert_eq!(e.take_pushes(other).len(), 2);
 }

@@ -128,24 +128,29 @@ pub fn c_string(item: &[u8]) -> Vec<u8> {
 }
 
 impl TopK {
-    pub fn new(k: u32, width: u32, depth: u32, decay: f64, seed: u32) -> TopK {
-        TopK {
+    /// `TopK_Create`; None when the allocator refuses its arrays.
+    pub fn new(k: u32, width: u32, depth: u32, decay: f64, seed: u32) -> Option<TopK> {
+        let buckets = super::bloom::try_zeroed(width as u64 * depth as u64)?;
+        let mut heap = Vec::new();
+        heap.try_reserve_exact(k as usize).ok()?;
+        heap.resize(
+            k as usize,
+            HeapSlot {
+                fp: 0,
+                item: None,
+                count: 0,
+            },
+        );
+        Some(TopK {
             k,
             width,
             depth,
             decay,
-            buckets: vec![(0, 0); width as usize * depth as usize],
-            heap: vec![
-                HeapSlot {
-                    fp: 0,
-                    item: None,
-                    count: 0
-                };
-                k as usize
-            ],
+            buckets,
+            heap,
             lookup: (0..DECAY_TABLE).map(|i| decay.powf(i as f64)).collect(),
             rng: GlibcRand::new(seed),
-        }
+        })
     }
 
     /// A Top-K read from a file: its buckets (`width × depth`) and heap (`k` slots)
@@ -333,7 +338,7 @@ mod tests {
 
     #[test]
     fn heavy_hitters_win() {
-        let mut t = TopK::new(3, 50, 4, 0.9, 7);
+        let mut t = TopK::new(3, 50, 4, 0.9, 7).unwrap();
         for i in 0..2000u32 {
             let item = if i % 3 == 0 {
                 format!("hot{}", i % 9)

@@ -131,14 +131,20 @@ pub fn app() -> Html {
                 let now = js_sys::Date::now();
                 if (mark.0, mark.1) == (last_change, last_len)
                     || (failed && now - at < RETRY_FAILED_SAVE_MS)
+                    || persist::saving()
                 {
                     return;
                 }
                 saved.set((mark.0, mark.1, now));
-                let result = persist::save(&tabs);
-                if result.is_err() != failed {
-                    d.dispatch(Action::Saved(result));
-                }
+                // IndexedDB writes asynchronously; the transcripts follow the keyspace.
+                let save = persist::save(persist::transcripts_json(&tabs));
+                let d = d.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let result = save.await;
+                    if result.is_err() != failed {
+                        d.dispatch(Action::Saved(result));
+                    }
+                });
             });
             move || drop(iv)
         });

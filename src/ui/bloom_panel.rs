@@ -241,8 +241,8 @@ pub fn bloom_panel(props: &PanelProps) -> Html {
     let start = m
         .window
         .unwrap_or_else(|| lit.first().map_or(0, |p| p / WINDOW * WINDOW))
-        .min(link.bits.saturating_sub(1) / WINDOW * WINDOW);
-    let end = (start + WINDOW).min(link.bits);
+        .min(link.modulus().saturating_sub(1) / WINDOW * WINDOW);
+    let end = (start + WINDOW).min(link.modulus());
     // The window: 64 bits a row.
     let cells = (start..end).map(|i| {
         let (x, y) = ((i - start) % 64, (i - start) / 64);
@@ -263,7 +263,7 @@ pub fn bloom_panel(props: &PanelProps) -> Html {
         html! { <rect class="seg" x={(s as f64 * 300.0 / segs as f64).to_string()} y="0" width={(300.0 / segs as f64 + 0.2).to_string()} height="10" style={format!("opacity:{:.2}", 0.08 + 0.92 * d)} /> }
     });
     let marks = lit.iter().map(|&p| {
-        let x = p as f64 / link.bits as f64 * 300.0;
+        let x = p as f64 / link.modulus().max(1) as f64 * 300.0;
         html! { <line class="mark" x1={x.to_string()} x2={x.to_string()} y1="0" y2="14" /> }
     });
     let pick = |i: usize| {
@@ -278,15 +278,15 @@ pub fn bloom_panel(props: &PanelProps) -> Html {
     let links = chain.links.iter().enumerate().map(|(i, l)| {
         html! {
             <tr class={classes!("link", (i == link_i).then_some("sel"))} onclick={pick(i)}>
-                <td class="num">{ i }</td><td class="num">{ l.bits }</td><td class="num">{ l.hashes }</td>
+                <td class="num">{ i }</td><td class="num">{ l.modulus() }</td><td class="num">{ l.hashes }</td>
                 <td class="num">{ l.entries }</td><td class="num">{ l.size }</td>
-                <td class="num">{ pct(l.error) }</td><td class="num">{ pct(l.ones() as f64 / l.bits.max(1) as f64) }</td>
+                <td class="num">{ pct(l.error) }</td><td class="num">{ pct(l.ones() as f64 / l.modulus().max(1) as f64) }</td>
             </tr>
         }
     });
     let nav = |delta: i64, label: &'static str| {
         let model = model.clone();
-        let bits = link.bits;
+        let bits = link.modulus();
         let cur = start;
         let onclick = Callback::from(move |_| {
             let next = (cur as i64 + delta * WINDOW as i64)
@@ -347,7 +347,7 @@ pub fn bloom_panel(props: &PanelProps) -> Html {
                     <th>{ tr(lang, "items", "항목") }</th><th>{ tr(lang, "error", "오차") }</th><th>{ tr(lang, "bits set", "켜진 비트") }</th></tr></thead>
                 <tbody>{ for links }</tbody>
             </table>
-            <h4>{ bi(lang, format!("Sub-filter #{link_i}: bits {start}–{} of {}", end.saturating_sub(1), link.bits), format!("하위 필터 #{link_i}: 비트 {start}–{} / {}", end.saturating_sub(1), link.bits)) }</h4>
+            <h4>{ bi(lang, format!("Sub-filter #{link_i}: bits {start}–{} of {}", end.saturating_sub(1), link.modulus()), format!("하위 필터 #{link_i}: 비트 {start}–{} / {}", end.saturating_sub(1), link.modulus())) }</h4>
             <svg class="bitstrip" viewBox="0 0 300 14" preserveAspectRatio="none" aria-hidden="true">{ for strip }{ for marks }</svg>
             <svg class="bitwin" viewBox={format!("0 0 320 {}", rows * 5)} aria-label={tr(lang, "bit array window", "비트 배열 창")}>{ for cells }</svg>
             <div class="pager">{ nav(-1, tr(lang, "◀ bits", "◀ 비트")) }{ nav(1, tr(lang, "bits ▶", "비트 ▶")) }</div>

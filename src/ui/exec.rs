@@ -389,13 +389,14 @@ fn run(
         resumed,
     });
     publish(&Feed::Ran(&o));
-    // DEBUG CRASH-AND-RECOVER restarted the engine from its files: the whole keyspace
-    // may have changed.
+    // DEBUG CRASH-AND-RECOVER and SHUTDOWN restarted the engine from its files: the
+    // whole keyspace may have changed.
     if o.reply == Some(Reply::Closed)
-        && o.is(&["debug"])
-        && o.argv
-            .get(1)
-            .is_some_and(|a| a.eq_ignore_ascii_case(b"crash-and-recover"))
+        && (o.is(&["shutdown"])
+            || (o.is(&["debug"])
+                && o.argv
+                    .get(1)
+                    .is_some_and(|a| a.eq_ignore_ascii_case(b"crash-and-recover"))))
     {
         publish(&Feed::Replaced);
     }
@@ -508,7 +509,9 @@ fn deliver_blocked() {
             .filter_map(|id| {
                 let (argv, reply) = eng.take_ready(id)?;
                 let resp = eng.client(id).map_or(2, |c| c.resp);
-                let text = crate::console::format_reply(&argv, &reply, resp);
+                let mut text = crate::console::format_reply(&argv, &reply, resp);
+                // Its own tracking invalidations follow its reply.
+                text.push_str(&pushes_text(&eng.take_after_reply(id), resp));
                 Some((id, argv, reply, text))
             })
             .collect()

@@ -24,6 +24,7 @@ mod geo_panel;
 mod hash_panel;
 mod hll_panel;
 mod i18n;
+mod idb;
 mod lessons;
 mod list_panel;
 mod memory_panel;
@@ -115,8 +116,13 @@ pub fn publish(name: &str, value: f64) {
     }
 }
 
-/// Mounts the app; called by the `kvlab-web` binary's `main`.
+/// Mounts the app; called by the `kvlab-web` binary's `main`. The keyspace an earlier
+/// visit stored is read first (IndexedDB answers asynchronously), so the app starts
+/// with it.
 pub fn start() {
     install_devtools_hook();
-    yew::Renderer::<app::App>::new().render();
+    wasm_bindgen_futures::spawn_local(async {
+        persist::read_stored().await;
+        yew::Renderer::<app::App>::new().render();
+    });
 }

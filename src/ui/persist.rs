@@ -1,29 +1,50 @@
-//! Keeping state across visits and sharing it: the keyspace and transcripts in
-//! localStorage, dump.rdb files to export and import, share links that carry a command
-//! script in the URL fragment, and file downloads.
+//! Keeping state across visits and sharing it: the keyspace in IndexedDB (localStorage
+//! when IndexedDB is missing or fails), transcripts and settings in localStorage,
+//! dump.rdb files to export and import, share links that carry a command script in the
+//! URL fragment, and file downloads.
 //!
 //! The keyspace is kept as Redis keeps it: an RDB image, what `SAVE` writes (version 10,
 //! as redis-server 7.0.15 writes it, the probabilistic family as RedisBloom's module
-//! values), base64-encoded under `kvlab.rdb` since localStorage holds only text. RDB
-//! files carry no configuration, so beside the image a small JSON sidecar
-//! (`kvlab.rdb.extra`, in the snapshot format, without keys) keeps the modifiable
-//! configuration, merged back after the image is loaded. Earlier versions kept the
-//! probabilistic keys in that sidecar too (their images lacked them): such a sidecar is
-//! still merged, keys included, and the next save writes them into the image. An older
-//! visit's whole-keyspace JSON snapshot (`kvlab.snapshot`) is read once, and replaced by
-//! the image at the next save.
+//! values), stored as bytes in IndexedDB ([`super::idb`], record `dump.rdb`), which holds
+//! far more than localStorage's ~5 MB. RDB files carry no configuration, so beside the
+//! image a small JSON sidecar (`dump.rdb.extra`, in the snapshot format, without keys)
+//! keeps the modifiable configuration, merged back after the image is loaded. With
+//! `appendonly yes` the in-memory AOF's two files (base and incremental part) are stored
+//! too, in the same transaction, and the next visit starts from them as redis-server
+//! starts from its AOF when `appendonly` is yes (the image stays as the dump.rdb a crash
+//! without the AOF comes back to).
+//!
+//! Without IndexedDB the same files go to localStorage, base64-encoded (`kvlab.rdb`,
+//! `kvlab.rdb.extra`, `kvlab.aof.base`, `kvlab.aof.incr`), each save stamped with its
+//! time so that the newer of the two stores is read. Earlier versions kept the image in
+//! localStorage: it is read once and moves to IndexedDB at the next save. Earlier still,
+//! the probabilistic keys were in the sidecar (such a sidecar is still merged, keys
+//! included), and before that a whole-keyspace JSON snapshot (`kvlab.snapshot`) was kept:
+//! it is read once too.
 
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::JsCast;
 
-use super::engine;
 use super::state::{Entry, Tab};
+use super::{engine, idb};
 
 /// The keyspace as an RDB image, base64.
 pub const RDB_KEY: &str = "kvlab.rdb";
 /// What the image leaves out (the configuration), as a JSON snapshot without keys.
 pub const SIDECAR_KEY: &str = "kvlab.rdb.extra";
 pub const BAD_RDB_KEY: &str = "kvlab.rdb.bad";
+/// The in-memory AOF's files, base64, when they are kept in localStorage.
+pub const AOF_BASE_KEY: &str = "kvlab.aof.base";
+pub const AOF_INCR_KEY: &str = "kvlab.aof.incr";
+/// When the files in localStorage were saved (ms; none: before IndexedDB was used).
+pub const SAVED_AT_KEY: &str = "kvlab.rdb.at";
+/// The records in IndexedDB, named as redis-server's files.
+const IDB_RDB: &str = "dump.rdb";
+const IDB_EXTRA: &str = "dump.rdb.extra";
+const IDB_AOF_BASE: &str = "appendonly.aof.base.rdb";
+const IDB_AOF_INCR: &str = "appendonly.aof.incr.aof";
+const IDB_SAVED_AT: &str = "saved.at";
+const IDB_BAD_RDB: &str = "dump.rdb.bad";
 /// The JSON snapshot of earlier versions (read once, for migration).
 pub const SNAPSHOT_KEY: &str = "kvlab.snapshot";
 pub const BAD_SNAPSHOT_KEY: &str = "kvlab.snapshot.bad";
@@ -69,6 +90,10 @@ struct SavedTab {
 pub enum Boot {
     Nothing,
     Restored(usize),
+    /// `appendonly yes`: the keyspace came from the stored AOF, as Redis starts.
+    RestoredFromAof(usize),
+    /// The stored AOF did not load (why): the keyspace came from the RDB image.
+    AofRefused(String, usize),
     /// An older visit's JSON snapshot was read (it becomes an RDB image at the next save).
     Migrated(usize),
     /// The saved keyspace could not be read: why, and the raw text with a file name for
@@ -76,43 +101,163 @@ pub enum Boot {
     Corrupt(String, String, String),
 }
 
-/// Restores the keyspace saved by an earlier visit: the RDB image and its sidecar, or
-/// an older visit's JSON snapshot.
+/// The files an earlier visit stored, read at start.
+#[derive(Default)]
+struct Stored {
+    /// The RDB image (`Err`: the localStorage text that is not base64).
+    image: Option<Result<Vec<u8>, String>>,
+    extra: Option<String>,
+    aof: Option<(Vec<u8>, Vec<u8>)>,
+    saved_at: f64,
+    in_idb: bool,
+}
+
+thread_local! {
+    static STORED: std::cell::RefCell<Stored> = std::cell::RefCell::new(Stored::default());
+    /// A save is under way (IndexedDB writes are asynchronous).
+    static SAVING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn stored_in_local_storage() -> Stored {
+    let bytes = |key: &str| get(key).and_then(|t| crate::base64::decode(&t));
+    let aof = match (bytes(AOF_BASE_KEY), bytes(AOF_INCR_KEY)) {
+        (Some(b), Some(i)) => Some((b, i)),
+        _ => None,
+    };
+    Stored {
+        image: get(RDB_KEY).map(|raw| crate::base64::decode(&raw).ok_or(raw)),
+        extra: get(SIDECAR_KEY),
+        aof,
+        saved_at: get(SAVED_AT_KEY)
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0.0),
+        in_idb: false,
+    }
+}
+
+async fn stored_in_idb() -> Result<Stored, String> {
+    idb::open().await?;
+    let mut got = idb::get(&[IDB_RDB, IDB_EXTRA, IDB_AOF_BASE, IDB_AOF_INCR, IDB_SAVED_AT])
+        .await?
+        .into_iter();
+    let mut next = || got.next().flatten();
+    let bytes = |v: Option<idb::Value>| match v {
+        Some(idb::Value::Bytes(b)) => Some(b),
+        _ => None,
+    };
+    let text = |v: Option<idb::Value>| match v {
+        Some(idb::Value::Text(t)) => Some(t),
+        _ => None,
+    };
+    let image = bytes(next()).map(Ok);
+    let extra = text(next());
+    let aof = match (bytes(next()), bytes(next())) {
+        (Some(b), Some(i)) => Some((b, i)),
+        _ => None,
+    };
+    let saved_at = text(next()).and_then(|t| t.parse().ok()).unwrap_or(0.0);
+    Ok(Stored {
+        image,
+        extra,
+        aof,
+        saved_at,
+        in_idb: true,
+    })
+}
+
+/// Reads what an earlier visit stored, before the app starts: IndexedDB's files, or
+/// localStorage's when they are newer (a save that fell back to it) or IndexedDB holds
+/// none (an earlier version's image, read once) or is not available.
+pub async fn read_stored() {
+    let local = stored_in_local_storage();
+    let chosen = match stored_in_idb().await {
+        Ok(idb) if idb.image.is_some() && idb.saved_at >= local.saved_at => idb,
+        Ok(idb) if local.image.is_none() => idb,
+        _ => local,
+    };
+    STORED.with(|s| *s.borrow_mut() = chosen);
+}
+
+/// Keeps an unreadable stored image aside (for download) and out of the next start.
+fn set_aside(raw: &Result<Vec<u8>, String>, in_idb: bool) -> String {
+    let text = match raw {
+        Ok(bytes) => crate::base64::encode(bytes),
+        Err(text) => text.clone(),
+    };
+    if in_idb {
+        let bytes = raw.as_ref().ok().cloned().unwrap_or_default();
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = idb::write(vec![(IDB_BAD_RDB, idb::Value::Bytes(bytes))], &[IDB_RDB]).await;
+        });
+    } else {
+        let _ = set(BAD_RDB_KEY, &text);
+        remove(RDB_KEY);
+    }
+    text
+}
+
+/// Restores the keyspace saved by an earlier visit (read by [`read_stored`]): the AOF
+/// when the configuration says `appendonly yes`, else the RDB image, with its sidecar;
+/// or an older visit's JSON snapshot.
 pub fn load_keyspace() -> Boot {
-    if let Some(raw) = get(RDB_KEY) {
-        let loaded = crate::base64::decode(&raw)
-            .ok_or_else(|| "the stored image is not valid base64".to_string())
-            .and_then(|image| {
+    let stored = STORED.with(|s| std::mem::take(&mut *s.borrow_mut()));
+    if let Some(raw) = stored.image {
+        let loaded = match &raw {
+            Ok(image) => {
                 let eng = engine();
                 let mut eng = eng.borrow_mut();
-                let n = eng.load_rdb(&image)?;
-                // The engine started from this image as redis-server starts from its
-                // dump.rdb: a crash before the next save comes back to it.
-                eng.core.persist.last_image = Some(image);
-                Ok(n)
-            });
+                let n = eng.load_rdb(image);
+                if n.is_ok() {
+                    // The engine started from this image as redis-server starts from its
+                    // dump.rdb: a crash before the next save comes back to it.
+                    eng.core.persist.last_image = Some(image.clone());
+                }
+                n
+            }
+            Err(_) => Err("the stored image is not valid base64".to_string()),
+        };
         let n = match loaded {
             Ok(n) => n,
             Err(e) => {
-                let _ = set(BAD_RDB_KEY, &raw);
-                remove(RDB_KEY);
-                return Boot::Corrupt(e, raw, "kvlab-unreadable-dump.rdb.base64".into());
+                let text = set_aside(&raw, stored.in_idb);
+                return Boot::Corrupt(e, text, "kvlab-unreadable-dump.rdb.base64".into());
             }
         };
-        let Some(extra) = get(SIDECAR_KEY) else {
+        let mut n = n;
+        if let Some(extra) = stored.extra {
+            let merged = engine().borrow_mut().merge_json(&extra);
+            match merged {
+                Ok(m) => n += m,
+                Err(e) => {
+                    let _ = set(BAD_SNAPSHOT_KEY, &extra);
+                    remove(SIDECAR_KEY);
+                    return Boot::Corrupt(
+                        e.to_string(),
+                        extra,
+                        "kvlab-unreadable-snapshot.json".into(),
+                    );
+                }
+            }
+        }
+        // appendonly yes: Redis starts from the AOF, not from dump.rdb.
+        let eng = engine();
+        let mut eng = eng.borrow_mut();
+        let Some((base, incr)) = stored
+            .aof
+            .filter(|_| eng.core.config.get("appendonly").as_deref() == Some("yes"))
+        else {
             return Boot::Restored(n);
         };
-        let merged = engine().borrow_mut().merge_json(&extra);
-        return match merged {
-            Ok(m) => Boot::Restored(n + m),
+        return match eng.load_aof_parts(&base, &incr) {
+            Ok(n) => Boot::RestoredFromAof(n),
             Err(e) => {
-                let _ = set(BAD_SNAPSHOT_KEY, &extra);
-                remove(SIDECAR_KEY);
-                Boot::Corrupt(
-                    e.to_string(),
-                    extra,
-                    "kvlab-unreadable-snapshot.json".into(),
-                )
+                // What the replay may have changed goes: the image again.
+                let n = raw
+                    .as_ref()
+                    .ok()
+                    .and_then(|image| eng.load_rdb(image).ok())
+                    .unwrap_or(0);
+                Boot::AofRefused(e, n)
             }
         };
     }
@@ -138,18 +283,13 @@ pub fn load_transcripts() -> Vec<(String, Vec<Entry>)> {
         .unwrap_or_default()
 }
 
-/// Saves the keyspace and the transcripts. In-memory state is never touched, so a full
-/// quota only means the last save did not happen.
-pub fn save(tabs: &[Tab]) -> Result<(), String> {
-    let (image, extra) = {
-        let e = engine();
-        let e = e.borrow();
-        (crate::base64::encode(&e.save_rdb()), e.sidecar_json())
-    };
-    set(RDB_KEY, &image)?;
-    set(SIDECAR_KEY, &extra)?;
-    // The older JSON snapshot has been replaced.
-    remove(SNAPSHOT_KEY);
+/// Whether a save is under way (the next one waits for it).
+pub fn saving() -> bool {
+    SAVING.with(|s| s.get())
+}
+
+/// The transcripts as saved (the last entries of each tab), as JSON.
+pub fn transcripts_json(tabs: &[Tab]) -> String {
     let saved: Vec<SavedTab> = tabs
         .iter()
         .map(|t| SavedTab {
@@ -160,10 +300,85 @@ pub fn save(tabs: &[Tab]) -> Result<(), String> {
                 .collect(),
         })
         .collect();
-    set(
-        TRANSCRIPT_KEY,
-        &serde_json::to_string(&saved).unwrap_or_default(),
-    )
+    serde_json::to_string(&saved).unwrap_or_default()
+}
+
+/// Saves the keyspace (the RDB image, its sidecar, and the AOF's files under
+/// `appendonly yes`), then the transcripts (`transcripts`, from [`transcripts_json`]):
+/// to IndexedDB, or to localStorage when IndexedDB is missing or refuses. In-memory
+/// state is never touched, so a full quota only means the last save did not happen.
+pub async fn save(transcripts: String) -> Result<(), String> {
+    SAVING.with(|s| s.set(true));
+    let r = save_keyspace().await;
+    SAVING.with(|s| s.set(false));
+    r?;
+    set(TRANSCRIPT_KEY, &transcripts)
+}
+
+async fn save_keyspace() -> Result<(), String> {
+    let (image, extra, aof) = {
+        let e = engine();
+        let e = e.borrow();
+        let aof = e.aof_parts().map(|p| (p.base.to_vec(), p.incr.to_vec()));
+        (e.save_rdb(), e.sidecar_json(), aof)
+    };
+    let now = js_sys::Date::now().to_string();
+    let mut idb_error = None;
+    if idb::available() {
+        let mut puts = vec![
+            (IDB_RDB, idb::Value::Bytes(image.clone())),
+            (IDB_EXTRA, idb::Value::Text(extra.clone())),
+            (IDB_SAVED_AT, idb::Value::Text(now.clone())),
+        ];
+        let mut deletes = Vec::new();
+        match &aof {
+            Some((base, incr)) => {
+                puts.push((IDB_AOF_BASE, idb::Value::Bytes(base.clone())));
+                puts.push((IDB_AOF_INCR, idb::Value::Bytes(incr.clone())));
+            }
+            None => deletes.extend([IDB_AOF_BASE, IDB_AOF_INCR]),
+        }
+        match idb::write(puts, &deletes).await {
+            Ok(()) => {
+                // What earlier versions (or a fallback save) left in localStorage.
+                for key in [
+                    RDB_KEY,
+                    SIDECAR_KEY,
+                    SNAPSHOT_KEY,
+                    AOF_BASE_KEY,
+                    AOF_INCR_KEY,
+                    SAVED_AT_KEY,
+                ] {
+                    remove(key);
+                }
+                return Ok(());
+            }
+            Err(e) => idb_error = Some(e),
+        }
+    }
+    let local = (|| {
+        set(RDB_KEY, &crate::base64::encode(&image))?;
+        set(SIDECAR_KEY, &extra)?;
+        match &aof {
+            Some((base, incr)) => {
+                set(AOF_BASE_KEY, &crate::base64::encode(base))?;
+                set(AOF_INCR_KEY, &crate::base64::encode(incr))?;
+            }
+            None => {
+                remove(AOF_BASE_KEY);
+                remove(AOF_INCR_KEY);
+            }
+        }
+        set(SAVED_AT_KEY, &now)?;
+        // The older JSON snapshot has been replaced.
+        remove(SNAPSHOT_KEY);
+        Ok(())
+    })();
+    match (local, idb_error) {
+        (Ok(()), _) => Ok(()),
+        (Err(e), None) => Err(e),
+        (Err(e), Some(i)) => Err(format!("IndexedDB: {i}; localStorage: {e}")),
+    }
 }
 
 /// Offers `content` to the user as a file download.

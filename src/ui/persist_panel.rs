@@ -31,7 +31,7 @@ struct Model {
 }
 
 /// Commands that bring the panel forward.
-pub const PERSIST_COMMANDS: &[&str] = &["save", "bgsave", "lastsave", "bgrewriteaof"];
+pub const PERSIST_COMMANDS: &[&str] = &["save", "bgsave", "lastsave", "bgrewriteaof", "shutdown"];
 
 /// A config parameter shown or changed here (`save`, `appendonly`, `appendfsync` …).
 pub fn is_persist_config(name: &str) -> bool {
@@ -261,6 +261,27 @@ pub fn persist_panel(props: &PanelProps) -> Html {
             bytes_human(m.base.len() as u64),
             bytes_human(m.incr.len() as u64),
         );
+        // serverCron's automatic rewrite (Core::aof_rewrite_due): the size it waits for.
+        let num = |n: &str| cfg(n).parse::<u64>().unwrap_or(0);
+        let (perc, min) = (
+            num("auto-aof-rewrite-percentage"),
+            num("auto-aof-rewrite-min-size"),
+        );
+        let auto = if perc == 0 {
+            tr(lang, "No automatic rewrite (auto-aof-rewrite-percentage 0): only BGREWRITEAOF compacts it.", "자동 재작성 없음(auto-aof-rewrite-percentage 0): BGREWRITEAOF만 압축합니다.").to_string()
+        } else {
+            let from = a.rewrite_base_size.max(1);
+            let grown = from.saturating_mul(100 + perc).div_ceil(100);
+            let (at, now_size, from, min) = (
+                bytes_human(grown.max(min + 1)),
+                bytes_human(a.current_size),
+                bytes_human(from),
+                bytes_human(min),
+            );
+            trf!(lang,
+                "It rewrites itself at {at} (now {now_size}): grown auto-aof-rewrite-percentage {perc}% past {from}, its size after the last rewrite, and over auto-aof-rewrite-min-size ({min}).",
+                "{at}에 이르면 스스로 재작성합니다 (지금 {now_size}): 지난 재작성 뒤의 크기 {from}보다 auto-aof-rewrite-percentage {perc}% 커지고, auto-aof-rewrite-min-size({min})를 넘을 때.")
+        };
         html! {
             <>
                 <p class="pp-aof-summary">{ trf!(lang,
@@ -268,6 +289,7 @@ pub fn persist_panel(props: &PanelProps) -> Html {
                     "베이스: {base}의 RDB 이미지. 그 뒤 명령 {n}개 추가({incr}), 그중 {unsynced}개는 아직 fsync 안 됨.") }</p>
                 <p class="muted small">{ tr(lang, "What Redis appends is what it propagates, not what was typed: EX becomes PXAT with an absolute time, INCRBYFLOAT a SET of the result, SPOP an SREM. The newest first:", "Redis가 추가하는 것은 입력한 명령이 아니라 전파하는 명령입니다: EX는 절대 시각의 PXAT, INCRBYFLOAT는 결과의 SET, SPOP은 SREM이 됩니다. 최신 것부터:") }</p>
                 <ol class="pp-aof">{ for cmds }</ol>
+                <p class="pp-aof-auto small">{ auto }</p>
                 <button class="pp-rewrite" onclick={props.session.runs(&["BGREWRITEAOF"])}>{ tr(lang, "Compact it (BGREWRITEAOF)", "압축하기 (BGREWRITEAOF)") }</button>
             </>
         }

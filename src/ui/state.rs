@@ -173,6 +173,22 @@ impl AppState {
                     );
                 }
             }
+            persist::Boot::RestoredFromAof(n) => s.notify(
+                Level::Info,
+                both(
+                    format!("Restored {n} keys from your last visit, from the AOF: with appendonly yes Redis starts from its append-only file, not from dump.rdb."),
+                    format!("지난번 방문 때의 키 {n}개를 AOF에서 복원했습니다: appendonly yes이면 Redis는 dump.rdb가 아니라 AOF로 시작합니다."),
+                ),
+                None,
+            ),
+            persist::Boot::AofRefused(why, n) => s.notify(
+                Level::Error,
+                both(
+                    format!("Your stored AOF could not be loaded: {why}. KV Lab started from the stored RDB image instead ({n} keys); the AOF starts again from it."),
+                    format!("저장된 AOF를 불러오지 못했습니다: {why}. KV Lab은 대신 저장된 RDB 이미지로 시작했고 (키 {n}개), AOF는 거기서 다시 시작합니다."),
+                ),
+                None,
+            ),
             persist::Boot::Migrated(n) => s.notify(
                 Level::Info,
                 both(

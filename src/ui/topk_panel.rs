@@ -145,7 +145,10 @@ impl TopKTrack {
 
 fn new_hot() -> (TopK, HashMap<Vec<u8>, u64>) {
     let seed = with_rng(rand::RngExt::random::<u32>);
-    (TopK::new(10, 64, 4, 0.9, seed), HashMap::new())
+    (
+        TopK::new(10, 64, 4, 0.9, seed).expect("a small Top-K"),
+        HashMap::new(),
+    )
 }
 
 fn is_topk(argv: &[Vec<u8>]) -> bool {

@@ -5,16 +5,32 @@
 //! start, appending with `appendfsync always|everysec|no`, BGREWRITEAOF, and
 //! `CONFIG SET appendonly yes|no` at run time.
 //!
-//! Writes go to the file after every command (before its reply is sent), as Redis's
-//! beforeSleep writes its buffer each event-loop turn. `always` syncs then and there;
-//! `everysec` leaves the sync to a thread that runs once a second (Redis's bio fsync);
-//! `no` leaves it to the kernel.
+//! Writes go to the file after each client's batch of commands (before its replies are
+//! sent), as Redis's beforeSleep writes its buffer each event-loop turn. `everysec`
+//! leaves the sync to a thread that runs once a second (Redis's bio fsync); `no` leaves
+//! it to the kernel.
+//!
+//! `always` is a group commit. Redis fsyncs once per event-loop turn, for the writes of
+//! every client served in that turn, and sends none of their replies before it. Here
+//! each connection is a task and a turn has no edge to hook, so the same happens by
+//! offsets: every byte written is counted (`written`), a write under `always` asks the
+//! fsync thread to cover everything written so far, and a connection sends replies only
+//! once the last finished fsync covers all that was written when its commands ran
+//! ([`Gate::wait`]). While one fsync is under way the loop goes on serving the other
+//! clients, whose writes the next fsync then covers together: one fsync per group of
+//! clients, as one per turn in Redis. A client that only read waits too when writes it
+//! may have seen are not on disk yet (in Redis its reply waits for the same beforeSleep),
+//! so no reply ever shows what a crash of the machine could take back.
 
+use std::cell::Cell;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
+
+use tokio::sync::watch;
 
 use kvlab::engine::aof::{parse_commands, Argv, Feed, Manifest, Tail};
 use kvlab::engine::cmd::persist::SaveJob;
@@ -43,6 +59,12 @@ pub struct Aof {
     /// The incremental file the everysec thread syncs, and whether it has unsynced data.
     sync_target: Arc<Mutex<Option<File>>>,
     unsynced: Arc<AtomicBool>,
+    /// Bytes written to the AOF files since the server started (all files in a row).
+    written: u64,
+    /// The `always` group commit: the fsync thread's orders and its progress.
+    group: Arc<GroupSync>,
+    /// What the connections wait on before they send replies.
+    gate: Rc<Gate>,
     incr_size: u64,
     base_size: u64,
     rewrite: Option<mpsc::Receiver<Result<PathBuf, String>>>,
@@ -83,6 +105,14 @@ impl Aof {
                 }
             }
         });
+        let (done, synced) = watch::channel(0u64);
+        let group = Arc::new(GroupSync {
+            want: Mutex::new(0),
+            cv: Condvar::new(),
+            done,
+        });
+        let (g, t) = (group.clone(), target.clone());
+        std::thread::spawn(move || g.run(&t));
         Aof {
             dir,
             prefix: config(eng, "appendfilename"),
@@ -94,10 +124,32 @@ impl Aof {
             fsync,
             sync_target: target,
             unsynced,
+            written: 0,
+            group,
+            gate: Rc::new(Gate {
+                wanted: Cell::new(0),
+                synced,
+            }),
             incr_size: 0,
             base_size: 0,
             rewrite: None,
         }
+    }
+
+    /// What a connection waits on before it sends replies (see [`Gate::wait`]).
+    pub fn gate(&self) -> Rc<Gate> {
+        self.gate.clone()
+    }
+
+    /// Everything written so far is on disk (an fsync done here, in the loop): no
+    /// reply needs to wait for the fsync thread for it any more.
+    fn synced_all(&self) {
+        let w = self.written;
+        self.group.done.send_if_modified(|d| {
+            let older = *d < w;
+            *d = (*d).max(w);
+            older
+        });
     }
 
     pub fn set_fsync(&mut self, policy: &str) {
@@ -298,8 +350,9 @@ impl Aof {
         Ok(self.base_size + self.incr_size + self.buf.len() as u64)
     }
 
-    /// Writes the buffer (beforeSleep's flushAppendOnlyFile), syncing it under `always`
-    /// and flagging it for the everysec thread otherwise.
+    /// Writes the buffer (beforeSleep's flushAppendOnlyFile); under `always` orders an
+    /// fsync of it from the fsync thread (replies wait for it at the [`Gate`]), under
+    /// `everysec` flags it for the once-a-second thread.
     pub fn write_buffer(&mut self) -> Result<(), String> {
         let Some(f) = self.file.as_mut() else {
             self.buf.clear();
@@ -313,15 +366,13 @@ impl Aof {
             return Err(e.to_string());
         }
         self.incr_size += self.buf.len() as u64;
+        self.written += self.buf.len() as u64;
         self.buf.clear();
         match self.fsync {
             Fsync::Always => {
-                if let Err(e) = f.sync_data() {
-                    log(&format!(
-                        "Can't persist the AOF buffer to disk (fsync failed): {e}. Exiting..."
-                    ));
-                    std::process::exit(1);
-                }
+                // Replies wait until an fsync covers this; the fsync thread is told.
+                self.gate.wanted.set(self.written);
+                self.group.order(self.written);
             }
             Fsync::Everysec => self.unsynced.store(true, Ordering::Release),
             Fsync::No => {}
@@ -337,7 +388,9 @@ impl Aof {
         if self.on {
             let _ = self.write_buffer();
             if let Some(f) = self.file.as_mut() {
-                let _ = f.sync_data();
+                if f.sync_data().is_ok() {
+                    self.synced_all();
+                }
             }
             let name = self.manifest.new_incr(&self.prefix);
             self.open_incr(&name)?;
@@ -423,7 +476,9 @@ impl Aof {
         } else {
             let _ = self.write_buffer();
             if let Some(f) = self.file.take() {
-                let _ = f.sync_data();
+                if f.sync_data().is_ok() {
+                    self.synced_all();
+                }
             }
             if let Ok(mut t) = self.sync_target.lock() {
                 *t = None;
@@ -438,8 +493,89 @@ impl Aof {
     pub fn sync(&mut self) {
         let _ = self.write_buffer();
         if let Some(f) = self.file.as_mut() {
-            let _ = f.sync_data();
+            if f.sync_data().is_ok() {
+                self.synced_all();
+            }
         }
+    }
+}
+
+/// The `always` group commit's shared state: the loop orders an fsync up to an offset,
+/// the fsync thread does it and says how far it got.
+struct GroupSync {
+    /// The offset (bytes written since start) the next fsync must cover.
+    want: Mutex<u64>,
+    cv: Condvar,
+    /// The offset the last finished fsync covered (never goes back).
+    done: watch::Sender<u64>,
+}
+
+impl GroupSync {
+    /// Asks for an fsync covering `offset` (the loop's side; it does not wait).
+    fn order(&self, offset: u64) {
+        if let Ok(mut w) = self.want.lock() {
+            if *w < offset {
+                *w = offset;
+                self.cv.notify_one();
+            }
+        }
+    }
+
+    /// The fsync thread: one fsync for everything ordered since the last one began.
+    /// The file is the current incremental one; when the loop switches files it syncs
+    /// the old one itself first (and says so through `done`), so bytes ordered in the
+    /// old file are covered either way.
+    fn run(&self, file: &Mutex<Option<File>>) {
+        loop {
+            let target = {
+                let Ok(mut w) = self.want.lock() else { return };
+                while *w <= *self.done.borrow() {
+                    w = match self.cv.wait(w) {
+                        Ok(w) => w,
+                        Err(_) => return,
+                    };
+                }
+                *w
+            };
+            let f = file.lock().ok().and_then(|g| g.as_ref()?.try_clone().ok());
+            if let Some(f) = f {
+                if let Err(e) = f.sync_data() {
+                    // As Redis: under `always` a failed fsync stops the server (the
+                    // replies waiting for it must never claim the data is safe).
+                    log(&format!(
+                        "Can't persist the AOF buffer to disk (fsync failed): {e}. Exiting..."
+                    ));
+                    std::process::exit(1);
+                }
+            }
+            self.done.send_if_modified(|d| {
+                let older = *d < target;
+                *d = (*d).max(target);
+                older
+            });
+        }
+    }
+}
+
+/// What a connection waits on before it sends replies under `appendfsync always`.
+pub struct Gate {
+    /// Bytes written when the last write under `always` happened: replies sent from
+    /// now on wait until an fsync covers them.
+    wanted: Cell<u64>,
+    /// How far the fsyncs got.
+    synced: watch::Receiver<u64>,
+}
+
+impl Gate {
+    /// Returns once every AOF byte written under `always` so far is on disk: at once
+    /// when nothing is waiting for an fsync (always under `everysec` and `no`).
+    pub async fn wait(&self) {
+        let want = self.wanted.get();
+        if *self.synced.borrow() >= want {
+            return;
+        }
+        let mut rx = self.synced.clone();
+        let _ = rx.wait_for(|d| *d >= want).await;
     }
 }
 
@@ -465,5 +601,10 @@ impl kvlab::engine::aof::AofHost for Host {
 
     fn before_replies(&mut self) -> Result<(), String> {
         self.aof.borrow_mut().write_buffer()
+    }
+
+    fn flush_for_shutdown(&mut self) -> Result<(), String> {
+        self.aof.borrow_mut().sync();
+        Ok(())
     }
 }

@@ -59,6 +59,7 @@ pub fn log(
         client_info: client_line(
             c,
             &ctx.core.pubsub,
+            &ctx.core.tracking,
             now,
             ctx.core.admin.postponed.contains(&ctx.id),
         ),

@@ -12,9 +12,13 @@
 //! where the module reads it as missing (BF.EXISTS, CF.EXISTS … answer 0).
 //!
 //! Sizes: the reference allocates whatever it is asked for and aborts redis-server when
-//! the allocation fails (BF.RESERVE k 0.01 1000000000000 asks for 1.2 TB). Here a
-//! structure is limited to `sketch_cap` bytes (1 GiB, or the browser's
-//! `kvlab-max-value-bytes` when smaller) and a bigger one is refused with a clear error.
+//! the allocation fails (BF.RESERVE k 0.01 1000000000000 asks for 1.2 TB). The native
+//! server does the same up to the point of failure: any size RedisBloom 2.6 accepts is
+//! allocated (zeroed and mapped lazily, as `calloc` does), and one the allocator refuses
+//! is an error ("ERR Insufficient memory to create filter", the wording of later
+//! RedisBloom versions) instead of an abort. Two limits come first (`sketch_cap`): a
+//! structure bigger than `maxmemory`, when set, and in the browser one over 1 GiB or
+//! `kvlab-max-value-bytes` (32 MiB by default), are refused with a clear error.
 
 use super::{eq, wrongtype};
 use crate::engine::bloom::{self, AddResult, Chain};
@@ -27,10 +31,21 @@ use crate::engine::zset::parse_score;
 use crate::engine::{Ctx, Reply};
 use rand::RngExt;
 
-/// The largest structure one command may allocate.
+/// The largest structure one command may allocate: `bloom::structure_cap` (no limit on
+/// the native server but what `kvlab-max-value-bytes` sets; 1 GiB at most in the
+/// browser), and no more than `maxmemory` when it is set.
 pub fn sketch_cap(ctx: &Ctx) -> u64 {
-    ctx.core.config.playground_value_cap.min(1 << 30)
+    let c = &ctx.core.config;
+    let cap = bloom::structure_cap(c.playground_value_cap);
+    if c.maxmemory > 0 {
+        cap.min(c.maxmemory)
+    } else {
+        cap
+    }
 }
+
+/// The allocator refused a sketch (CMS, Top-K, t-digest).
+pub const NO_MEMORY_SKETCH: &str = "ERR Insufficient memory to create the sketch";
 
 pub(super) fn arity(argv: &[Vec<u8>]) -> Reply {
     Reply::Error(format!(
@@ -41,6 +56,13 @@ pub(super) fn arity(argv: &[Vec<u8>]) -> Reply {
 
 pub(super) fn resp3(ctx: &Ctx) -> bool {
     ctx.client_ref().resp == 3
+}
+
+/// The client's database and whether it speaks RESP3, from one client lookup (the write
+/// commands' hot path asks for both).
+fn db_resp3(ctx: &Ctx) -> (usize, bool) {
+    let c = ctx.client_ref();
+    (c.db, c.resp == 3)
 }
 
 /// RESP3 boolean or RESP2 integer, as `_is_resp3 ? ReplyWithBool : ReplyWithLongLong`.
@@ -127,6 +149,11 @@ impl Family {
 
 pub(super) fn status(ctx: &mut Ctx, key: &[u8], read: bool, fam: Family) -> Slot {
     let db = ctx.db();
+    status_in(ctx, db, key, read, fam)
+}
+
+/// `status` in a database the caller already knows (one client lookup fewer).
+fn status_in(ctx: &mut Ctx, db: usize, key: &[u8], read: bool, fam: Family) -> Slot {
     let found = if read {
         ctx.core.lookup_read(db, key).map(|o| fam.holds(&o.value))
     } else {
@@ -140,6 +167,12 @@ pub(super) fn status(ctx: &mut Ctx, key: &[u8], read: bool, fam: Family) -> Slot
         Some(true) => Slot::Ok,
         Some(false) => Slot::Mismatch,
     }
+}
+
+/// The value of a key `status_in` just opened for writing (and so marked for re-counting)
+/// or a command just made: one table lookup, no second mark.
+fn opened<'a>(ctx: &'a mut Ctx, db: usize, key: &[u8]) -> Option<&'a mut Value> {
+    ctx.core.dbs[db].keys.get_mut(key).map(|o| &mut o.value)
 }
 
 /// `statusStrerror`.
@@ -196,6 +229,10 @@ fn bf_create(
         }
     }
     let Some(chain) = Chain::new(capacity, error, options, expansion) else {
+        // A geometry `bloom_init` accepts, refused by the allocator.
+        if Chain::first_link_bytes(capacity, error, options).is_some_and(|b| b > 0) {
+            return Err(Reply::err(bloom::NO_MEMORY));
+        }
         return Err(Reply::err("ERR could not create filter"));
     };
     let db = ctx.db();
@@ -264,7 +301,8 @@ struct BfInsert {
 }
 
 fn bf_insert_common(ctx: &mut Ctx, key: &[u8], items: &[Vec<u8>], o: &BfInsert) -> Reply {
-    match status(ctx, key, false, Family::Bf) {
+    let (db, r3) = db_resp3(ctx);
+    match status_in(ctx, db, key, false, Family::Bf) {
         Slot::Empty if o.autocreate => {
             if let Err(e) = bf_create(
                 ctx,
@@ -281,38 +319,43 @@ fn bf_insert_common(ctx: &mut Ctx, key: &[u8], items: &[Vec<u8>], o: &BfInsert) 
         s => return status_err(s),
     }
     let cap = sketch_cap(ctx);
+    let flag = |b: bool| {
+        if r3 {
+            Reply::Bool(b)
+        } else {
+            Reply::Int(b as i64)
+        }
+    };
+    let Some(Value::Bloom(chain)) = opened(ctx, db, key) else {
+        return Reply::Nil;
+    };
+    let mut one = None;
     let mut out = Vec::new();
-    let mut added = false;
     for item in items {
-        let Some(chain) = bf_mut(ctx, key) else {
-            break;
-        };
         let r = chain.add(item, cap);
         let reply = match r {
-            AddResult::Added => {
-                added = true;
-                flag(ctx, true)
-            }
-            AddResult::Exists => flag(ctx, false),
+            AddResult::Added => flag(true),
+            AddResult::Exists => flag(false),
             AddResult::Full => Reply::err("ERR non scaling filter is full"),
             AddResult::Failed => match chain.next_link_bytes() {
                 Some(b) if b > cap => Reply::Error(bloom::too_big(b, cap)),
                 _ => Reply::err("ERR problem inserting into filter"),
             },
         };
-        out.push(reply);
+        if o.multi {
+            out.push(reply);
+        } else {
+            one = Some(reply);
+        }
         if r == AddResult::Full {
             break;
         }
-    }
-    if added {
-        ctx.core.mark_dirty(ctx.db(), key);
     }
     dirty(ctx);
     if o.multi {
         Reply::Array(out)
     } else {
-        out.pop().unwrap_or(Reply::Nil)
+        one.unwrap_or(Reply::Nil)
     }
 }
 
@@ -618,7 +661,9 @@ fn cf_create(
     if need > cap {
         return Err(Reply::Error(bloom::too_big(need, cap)));
     }
-    let c = Cuckoo::new(capacity, bucket_size, max_iterations, expansion);
+    let Some(c) = Cuckoo::new(capacity, bucket_size, max_iterations, expansion) else {
+        return Err(Reply::err(bloom::NO_MEMORY));
+    };
     let db = ctx.db();
     ctx.core.add(db, key, Value::Cuckoo(Box::new(c)));
     Ok(())
@@ -701,7 +746,8 @@ struct CfInsert {
 }
 
 fn cf_insert_common(ctx: &mut Ctx, key: &[u8], items: &[Vec<u8>], o: &CfInsert) -> Reply {
-    match status(ctx, key, false, Family::Cf) {
+    let (db, r3) = db_resp3(ctx);
+    match status_in(ctx, db, key, false, Family::Cf) {
         Slot::Empty if o.autocreate => {
             if let Err(e) = cf_create(
                 ctx,
@@ -717,14 +763,15 @@ fn cf_insert_common(ctx: &mut Ctx, key: &[u8], items: &[Vec<u8>], o: &CfInsert) 
         Slot::Ok => {}
         s => return status_err(s),
     }
-    if cf_ref(ctx, key).is_some_and(|c| c.filters.len() as u16 >= cuckoo::MAX_EXPANSIONS) {
+    let cap = sketch_cap(ctx);
+    let Some(Value::Cuckoo(c)) = opened(ctx, db, key) else {
+        return Reply::Nil;
+    };
+    if c.filters.len() as u16 >= cuckoo::MAX_EXPANSIONS {
         return Reply::err("Maximum expansions reached");
     }
-    let r3 = resp3(ctx);
-    let cap = sketch_cap(ctx);
     let mut out = Vec::new();
     for item in items {
-        let Some(c) = cf_mut(ctx, key) else { break };
         let st = c.insert(cuckoo::hash(item), o.nx, cap);
         let boolish = r3 && (!o.nx || !o.multi);
         let r = match st {
@@ -746,6 +793,13 @@ fn cf_insert_common(ctx: &mut Ctx, key: &[u8], items: &[Vec<u8>], o: &CfInsert) 
                     Reply::Int(-1)
                 }
             }
+            Insert::NoMemory => {
+                let e = Reply::err("Memory allocation failure");
+                if !o.multi {
+                    return e;
+                }
+                e
+            }
             Insert::TooBig => {
                 let need = c.grow_bytes();
                 let e = Reply::Error(bloom::too_big(need, cap));
@@ -755,7 +809,11 @@ fn cf_insert_common(ctx: &mut Ctx, key: &[u8], items: &[Vec<u8>], o: &CfInsert) 
                 e
             }
         };
-        out.push(r);
+        if o.multi {
+            out.push(r);
+        } else {
+            out = vec![r];
+        }
     }
     dirty(ctx);
     if o.multi {
@@ -1093,9 +1151,11 @@ pub fn cms_init(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             ))
         }
     }
+    let Some(c) = Cms::new(width, depth) else {
+        return Reply::err(NO_MEMORY_SKETCH);
+    };
     let db = ctx.db();
-    ctx.core
-        .add(db, &argv[1], Value::Cms(Box::new(Cms::new(width, depth))));
+    ctx.core.add(db, &argv[1], Value::Cms(Box::new(c)));
     dirty(ctx);
     Reply::ok()
 }
@@ -1105,8 +1165,11 @@ pub fn cms_incrby(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argc < 4 || argc % 2 == 1 {
         return arity(argv);
     }
-    if let Some(e) = cms_err_key(ctx, &argv[1], true) {
-        return e;
+    let db = ctx.db();
+    match status_in(ctx, db, &argv[1], true, Family::Cms) {
+        Slot::Ok => {}
+        Slot::Empty => return Reply::err("CMS: key does not exist"),
+        Slot::Mismatch => return wrongtype(),
     }
     let mut pairs = Vec::with_capacity((argc - 2) / 2);
     for p in argv[2..].chunks(2) {
@@ -1116,7 +1179,7 @@ pub fn cms_incrby(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             Some(v) => pairs.push((&p[0], v as u64)),
         }
     }
-    let Some(c) = cms_mut(ctx, &argv[1]) else {
+    let Some(Value::Cms(c)) = ctx.core.value_mut(db, &argv[1]) else {
         return Reply::err("CMS: key does not exist");
     };
     let out = pairs
@@ -1289,7 +1352,9 @@ pub fn topk_reserve(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         return Reply::Error(bloom::too_big(need, cap));
     }
     let seed = ctx.core.rng.random_range(0..=u32::MAX);
-    let t = TopK::new(k, width, depth, decay, seed);
+    let Some(t) = TopK::new(k, width, depth, decay, seed) else {
+        return Reply::err(NO_MEMORY_SKETCH);
+    };
     let db = ctx.db();
     ctx.core.add(db, &argv[1], Value::TopK(Box::new(t)));
     dirty(ctx);

@@ -49,34 +49,35 @@ impl Admin {
     }
 }
 
-const MAY_REPLICATE: Flags = Flags::parse("may_replicate");
-
 /// Whether a command of client `id` must wait for the pause to end (Redis's check in
 /// processCommand, after the command is known and its arity right): the pause's end.
+/// `flags_of` gives a command's flags for this call (scripts declare their own, see
+/// `scripting::call_flags`).
 pub fn postponed(
     admin: &mut Admin,
     now: i64,
     client: Option<&Client>,
     argv: &[Vec<u8>],
+    flags_of: impl Fn(&table::CommandSpec, &[Vec<u8>]) -> Flags,
 ) -> Option<i64> {
     let (kind, end) = admin.pause_at(now)?;
     let spec = table::lookup(argv).ok()?;
     if !table::arity_ok(spec, argv.len()) {
         return None;
     }
-    let writes = |f: Flags| f.contains(Flags::WRITE) || f.contains(MAY_REPLICATE);
+    let writes = |f: Flags| f.contains(Flags::WRITE) || f.contains(Flags::MAY_REPLICATE);
     let hold = match kind {
         PauseKind::All => true,
         PauseKind::Write => {
-            writes(spec.flags)
+            writes(flags_of(spec, argv))
                 || (spec.container.is_none()
                     && spec.name == "exec"
                     && client
                         .and_then(|c| c.multi.as_ref())
                         .into_iter()
                         .flatten()
-                        .filter_map(|a| table::lookup(a).ok())
-                        .any(|s| writes(s.flags)))
+                        .filter_map(|a| table::lookup(a).ok().map(|s| (s, a)))
+                        .any(|(s, a)| writes(flags_of(s, a))))
         }
     };
     hold.then_some(end)
@@ -186,6 +187,9 @@ pub fn client_kill(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         }
         if k != me {
             ctx.core.admin.killed.push(k);
+            // Redis frees another client at once: a redirect to it is broken from now
+            // on, and its own tracking ends.
+            ctx.core.tracking.disconnected(k);
         }
     }
     if argv.len() == 3 {
@@ -260,4 +264,182 @@ pub fn client_no_evict(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         return syntax();
     }
     Reply::ok()
+}
+
+/// CLIENT TRACKING ON|OFF [REDIRECT id] [BCAST] [PREFIX p …] [OPTIN] [OPTOUT] [NOLOOP]:
+/// client-side caching (see `tracking.rs`), with networking.c's checks in its order.
+pub fn client_tracking(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let mut redir: i64 = 0;
+    let (mut bcast, mut optin, mut optout, mut noloop) = (false, false, false, false);
+    let mut prefixes: Vec<Vec<u8>> = Vec::new();
+    let mut j = 3;
+    while j < argv.len() {
+        let more = j + 1 < argv.len();
+        let a = &argv[j];
+        if eq(a, "redirect") && more {
+            j += 1;
+            if redir != 0 {
+                return Reply::err("ERR A client can only redirect to a single other client");
+            }
+            redir = match super::int_arg(&argv[j]) {
+                Ok(v) => v,
+                Err(e) => return e,
+            };
+            if redir <= 0 || !ctx.core.tracking.exists(redir as u64) {
+                return Reply::err("ERR The client ID you want redirect to does not exist");
+            }
+        } else if eq(a, "bcast") {
+            bcast = true;
+        } else if eq(a, "optin") {
+            optin = true;
+        } else if eq(a, "optout") {
+            optout = true;
+        } else if eq(a, "noloop") {
+            noloop = true;
+        } else if eq(a, "prefix") && more {
+            j += 1;
+            prefixes.push(argv[j].clone());
+        } else {
+            return syntax();
+        }
+        j += 1;
+    }
+    let id = ctx.id;
+    if eq(&argv[2], "on") {
+        if !bcast && !prefixes.is_empty() {
+            return Reply::err("ERR PREFIX option requires BCAST mode to be enabled");
+        }
+        let old = ctx.core.tracking.mode(id).cloned();
+        if old.as_ref().is_some_and(|m| m.bcast != bcast) {
+            return Reply::err("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.");
+        }
+        if bcast && (optin || optout) {
+            return Reply::err("ERR OPTIN and OPTOUT are not compatible with BCAST");
+        }
+        if optin && optout {
+            return Reply::err("ERR You can't specify both OPTIN mode and OPTOUT mode");
+        }
+        if old
+            .as_ref()
+            .is_some_and(|m| (optin && m.optout) || (optout && m.optin))
+        {
+            return Reply::err("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.");
+        }
+        if bcast {
+            // checkPrefixCollisionsOrReply: no prefix may be a prefix of another, the
+            // client's own included. (Redis prints them as C strings.)
+            let shown = |p: &[u8]| {
+                let end = p.iter().position(|&b| b == 0).unwrap_or(p.len());
+                String::from_utf8_lossy(&p[..end]).into_owned()
+            };
+            let overlaps = |a: &[u8], b: &[u8]| {
+                let n = a.len().min(b.len());
+                a[..n] == b[..n]
+            };
+            let existing = old.as_ref().map(|m| m.prefixes.clone()).unwrap_or_default();
+            for (i, p) in prefixes.iter().enumerate() {
+                if let Some(e) = existing.iter().find(|e| overlaps(e, p)) {
+                    return Reply::Error(format!(
+                        "ERR Prefix '{}' overlaps with an existing prefix '{}'. Prefixes for a single client must not overlap.",
+                        shown(p),
+                        shown(e)
+                    ));
+                }
+                if let Some(q) = prefixes[i + 1..].iter().find(|q| overlaps(p, q)) {
+                    return Reply::Error(format!(
+                        "ERR Prefix '{}' overlaps with another provided prefix '{}'. Prefixes for a single client must not overlap.",
+                        shown(p),
+                        shown(q)
+                    ));
+                }
+            }
+        }
+        ctx.core
+            .tracking
+            .enable(id, redir as u64, bcast, optin, optout, noloop, &prefixes);
+    } else if eq(&argv[2], "off") {
+        ctx.core.tracking.disable(id);
+    } else {
+        return syntax();
+    }
+    Reply::ok()
+}
+
+/// CLIENT CACHING YES|NO: whether the next command's reads are tracked (OPTIN/OPTOUT).
+pub fn client_caching(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let id = ctx.id;
+    let Some(mode) = ctx.core.tracking.mode_mut(id) else {
+        return Reply::err("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled");
+    };
+    if eq(&argv[2], "yes") {
+        if !mode.optin {
+            return Reply::err(
+                "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.",
+            );
+        }
+    } else if eq(&argv[2], "no") {
+        if !mode.optout {
+            return Reply::err(
+                "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.",
+            );
+        }
+    } else {
+        return syntax();
+    }
+    mode.caching = true;
+    Reply::ok()
+}
+
+/// CLIENT GETREDIR: the client invalidations go to (0: none), -1 when not tracking.
+pub fn client_getredir(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    Reply::Int(
+        ctx.core
+            .tracking
+            .mode(ctx.id)
+            .map_or(-1, |m| m.redirect as i64),
+    )
+}
+
+/// CLIENT TRACKINGINFO: flags, redirect and prefixes of this connection's tracking.
+pub fn client_trackinginfo(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    let mode = ctx.core.tracking.mode(ctx.id);
+    let word = |w: &str| Reply::Bulk(w.as_bytes().to_vec());
+    let mut flags = vec![word(if mode.is_some() { "on" } else { "off" })];
+    if let Some(m) = mode {
+        if m.bcast {
+            flags.push(word("bcast"));
+        }
+        if m.optin {
+            flags.push(word("optin"));
+            if m.caching {
+                flags.push(word("caching-yes"));
+            }
+        }
+        if m.optout {
+            flags.push(word("optout"));
+            if m.caching {
+                flags.push(word("caching-no"));
+            }
+        }
+        if m.noloop {
+            flags.push(word("noloop"));
+        }
+        if m.broken_redirect {
+            flags.push(word("broken_redirect"));
+        }
+    }
+    Reply::Map(vec![
+        (word("flags"), Reply::Set(flags)),
+        (
+            word("redirect"),
+            Reply::Int(mode.map_or(-1, |m| m.redirect as i64)),
+        ),
+        (
+            word("prefixes"),
+            Reply::Array(
+                mode.map(|m| m.prefixes.iter().map(|p| Reply::Bulk(p.clone())).collect())
+                    .unwrap_or_default(),
+            ),
+        ),
+    ])
 }

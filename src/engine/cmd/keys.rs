@@ -33,11 +33,14 @@ fn db_index(ctx: &Ctx, v: i64) -> Option<usize> {
     }
 }
 
-fn del_generic(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+fn del_generic(ctx: &mut Ctx, argv: &[Vec<u8>], lazy: bool) -> Reply {
     let db = ctx.db();
     let mut n = 0;
     for k in &argv[1..] {
         ctx.core.expire_if_needed(db, k);
+        if lazy {
+            ctx.core.count_lazyfree(db, k);
+        }
         if ctx.core.delete(db, k) {
             ctx.core.notify(db, k, "del");
             ctx.core.stats.dirty += 1;
@@ -48,11 +51,12 @@ fn del_generic(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 pub fn del(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    del_generic(ctx, argv)
+    let lazy = ctx.core.config.get("lazyfree-lazy-user-del").as_deref() == Some("yes");
+    del_generic(ctx, argv, lazy)
 }
 
 pub fn unlink(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    del_generic(ctx, argv)
+    del_generic(ctx, argv, true)
 }
 
 /// Existence check that counts a keyspace hit or miss without touching the key.
@@ -323,7 +327,7 @@ fn flush_args_ok(argv: &[Vec<u8>]) -> bool {
 }
 
 /// Empties one database. Redis sends no keyspace notification for a flush.
-fn flush_db(ctx: &mut Ctx, db: usize) {
+fn flush_db(ctx: &mut Ctx, db: usize, lazy: bool) {
     let core = &mut *ctx.core;
     if !core.watches.is_empty() {
         let d = &core.dbs[db];
@@ -338,8 +342,21 @@ fn flush_db(ctx: &mut Ctx, db: usize) {
         }
     }
     let n = ctx.core.dbs[db].keys.len() as u64;
+    if lazy {
+        // emptyDbAsync hands every key to the lazyfree thread.
+        ctx.core.stats.lazyfreed_objects += n;
+    }
     ctx.core.dbs[db].clear();
     ctx.core.stats.dirty += n;
+}
+
+/// FLUSHDB/FLUSHALL free in the background with ASYNC, or with no argument under
+/// lazyfree-lazy-user-flush (getFlushCommandFlags).
+fn flush_async(ctx: &Ctx, argv: &[Vec<u8>]) -> bool {
+    match argv.get(1) {
+        Some(a) => eq(a, "async"),
+        None => ctx.core.config.get("lazyfree-lazy-user-flush").as_deref() == Some("yes"),
+    }
 }
 
 pub fn flushdb(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
@@ -347,7 +364,9 @@ pub fn flushdb(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         return syntax();
     }
     let db = ctx.db();
-    flush_db(ctx, db);
+    let lazy = flush_async(ctx, argv);
+    flush_db(ctx, db, lazy);
+    ctx.core.invalidate_tracked_all();
     Reply::ok()
 }
 
@@ -355,9 +374,11 @@ pub fn flushall(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if !flush_args_ok(argv) {
         return syntax();
     }
+    let lazy = flush_async(ctx, argv);
     for db in 0..ctx.core.dbs.len() {
-        flush_db(ctx, db);
+        flush_db(ctx, db, lazy);
     }
+    ctx.core.invalidate_tracked_all();
     // With save points set, Redis writes the (now empty) RDB file at once
     // (`flushAllDataAndResetRDB`), then counts the flush as one change.
     if ctx

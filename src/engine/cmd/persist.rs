@@ -394,6 +394,30 @@ impl Core {
         s
     }
 
+    /// Whether the AOF has grown enough for a rewrite of its own (serverCron's check):
+    /// `appendonly yes`, `auto-aof-rewrite-percentage` not 0, the AOF over
+    /// `auto-aof-rewrite-min-size`, and grown by at least that percentage past its size
+    /// after the last rewrite or load (`aof_rewrite_base_size`, taken as 1 when 0). The
+    /// same check for kvlab-server's files and the browser's in-memory AOF.
+    pub fn aof_rewrite_due(&self) -> bool {
+        let num = |name: &str| {
+            self.config
+                .get(name)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        let perc = num("auto-aof-rewrite-percentage");
+        let min = num("auto-aof-rewrite-min-size");
+        let a = &self.aof;
+        let on = self.config.get("appendonly").as_deref() == Some("yes");
+        if !on || perc == 0 || a.current_size <= min {
+            return false;
+        }
+        let base = a.rewrite_base_size.max(1);
+        let growth = (a.current_size.saturating_mul(100) / base).saturating_sub(100);
+        growth >= perc
+    }
+
     /// Starts an AOF rewrite (BGREWRITEAOF, CONFIG SET appendonly yes): the host gets an
     /// owned copy of the keyspace for the new base. Without a host (the browser) there
     /// is no file: the rewrite is counted as done.
@@ -547,6 +571,72 @@ pub fn save(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     }
 }
 
+/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] (Redis's shutdownCommand and
+/// finishShutdown): saves the RDB when save points are set (unless NOSAVE) or SAVE asks,
+/// refusing to stop if that fails (unless FORCE); the AOF is written and fsynced; then
+/// the connection closes without a reply. A server exits. The browser, whose files are
+/// its memory, restarts from them, as a redis-server started again would: what was not
+/// saved (or appended) is gone. No replicas here, so NOW and FORCE's waiting part do
+/// nothing, and no shutdown is ever in progress for ABORT.
+pub fn shutdown(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let (mut nosave, mut save, mut now, mut force, mut abort) = (false, false, false, false, false);
+    for a in &argv[1..] {
+        if eq(a, "nosave") {
+            nosave = true;
+        } else if eq(a, "save") {
+            save = true;
+        } else if eq(a, "now") {
+            now = true;
+        } else if eq(a, "force") {
+            force = true;
+        } else if eq(a, "abort") {
+            abort = true;
+        } else {
+            return syntax();
+        }
+    }
+    if (abort && (nosave || save || now || force)) || (nosave && save) {
+        return syntax();
+    }
+    if abort {
+        return Reply::err("ERR No shutdown in progress.");
+    }
+    // Called while a script is busy: only NOSAVE may stop the server (the script's
+    // changes are not to be saved half done).
+    if let Some(run) = ctx.core.running_script.as_ref() {
+        if !nosave && run.client != ctx.id {
+            return Reply::err(if run.eval {
+                "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+            } else {
+                "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+            });
+        }
+    }
+    let save_points = ctx
+        .core
+        .config
+        .get("save")
+        .is_some_and(|s| !s.trim().is_empty());
+    if ((save_points && !nosave) || save) && ctx.core.save_now().is_err() && !force {
+        return Reply::err("ERR Errors trying to SHUTDOWN. Check logs.");
+    }
+    if let Some(host) = ctx.core.aof_host.as_mut() {
+        if host.flush_for_shutdown().is_err() && !force {
+            return Reply::err("ERR Errors trying to SHUTDOWN. Check logs.");
+        }
+    }
+    if ctx.core.persist.host.is_some() || ctx.core.aof_host.is_some() {
+        ctx.core.shutdown_pending = true;
+        // A busy script (SHUTDOWN NOSAVE from another client) stops at its next tick.
+        if let Some(run) = ctx.core.running_script.as_mut() {
+            run.kill = true;
+        }
+    } else {
+        ctx.core.restart_pending = Some(crate::engine::memaof::Crash::Process);
+    }
+    Reply::Closed
+}
+
 pub fn bgsave(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() > 1 && !(argv.len() == 2 && eq(&argv[1], "schedule")) {
         return syntax();
@@ -597,6 +687,10 @@ pub fn debug_reload(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             .clone()
             .ok_or_else(|| "nothing saved".to_string()),
     };
+    if flush && image.is_ok() {
+        // emptyData → signalFlushedDb: tracking clients drop every key.
+        ctx.core.invalidate_tracked_all();
+    }
     let loaded = image.and_then(|img| ctx.core.load_image_into(&img, flush, merge));
     match loaded {
         Ok(_) => Reply::ok(),
@@ -778,22 +872,7 @@ impl crate::engine::Engine {
             let _ = self.core.start_aof_rewrite();
             return;
         }
-        let num = |name: &str| {
-            self.core
-                .config
-                .get(name)
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        let perc = num("auto-aof-rewrite-percentage");
-        let min = num("auto-aof-rewrite-min-size");
-        let on = self.core.config.get("appendonly").as_deref() == Some("yes");
-        if !on || perc == 0 || a.current_size <= min || self.core.aof_host.is_none() {
-            return;
-        }
-        let base = a.rewrite_base_size.max(1);
-        let growth = (a.current_size * 100 / base).saturating_sub(100);
-        if growth >= perc {
+        if self.core.aof_host.is_some() && self.core.aof_rewrite_due() {
             let _ = self.core.start_aof_rewrite();
         }
     }

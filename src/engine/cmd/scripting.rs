@@ -59,6 +59,9 @@ pub struct RunningScript {
     /// The SHA-1 or the function's name.
     pub name: String,
     pub argv: Vec<Vec<u8>>,
+    /// The script's declared keys, kept only while clients track keys: a script that
+    /// reads makes its caller remember them (Redis's trackingRememberKeys on EVAL).
+    pub keys: Vec<Vec<u8>>,
     /// Wall-clock start, for busy-reply-threshold and duration_ms.
     pub started_ms: i64,
     /// It ran a write command: it can no longer be killed (no rollback).
@@ -85,11 +88,19 @@ fn busy_error(ctx: &Ctx) -> &'static str {
 }
 
 /// A command another client sent while a script runs past busy-reply-threshold
-/// (processCommand's checks, in its order): unknown or wrong arity as always, BUSY
+/// (processCommand's checks, in its order): an HTTP line closes the connection,
+/// unknown or wrong arity as always, NOAUTH before the client authenticates, BUSY
 /// unless the command is allowed while busy, queued if the client is in MULTI.
 fn busy_command(ctx: &mut Ctx, client: u64, argv: &[Vec<u8>]) -> Reply {
     use super::multi;
     let mut other = ctx.for_client(client);
+    let first = argv.first().map(|a| a.as_slice()).unwrap_or_default();
+    if first.eq_ignore_ascii_case(b"post") || first.eq_ignore_ascii_case(b"host:") {
+        if let Some(c) = other.clients.get_mut(&client) {
+            c.close_after_reply = true;
+        }
+        return Reply::Closed;
+    }
     let spec = match table::lookup(argv) {
         Ok(s) if table::arity_ok(s, argv.len()) => s,
         Ok(s) => {
@@ -104,6 +115,12 @@ fn busy_command(ctx: &mut Ctx, client: u64, argv: &[Vec<u8>]) -> Reply {
             return Reply::Error(e);
         }
     };
+    if !spec.flags.contains(Flags::NO_AUTH)
+        && other.core.acl.auth_required()
+        && !other.client_ref().authenticated
+    {
+        return multi::reject(&mut other, spec, "NOAUTH Authentication required.".into());
+    }
     if !spec.flags.contains(Flags::ALLOW_BUSY) {
         let busy = busy_error(&other).to_string();
         return multi::reject(&mut other, spec, busy);
@@ -112,6 +129,41 @@ fn busy_command(ctx: &mut Ctx, client: u64, argv: &[Vec<u8>]) -> Reply {
         return multi::queue(&mut other, argv);
     }
     other.call(spec, argv)
+}
+
+/// The other clients, as a busy script's host serves them.
+struct BusyClients<'a, 'b> {
+    ctx: &'a mut Ctx<'b>,
+}
+
+impl crate::engine::BusyEngine for BusyClients<'_, '_> {
+    fn read_limits(&self, client: u64) -> crate::resp::ReadLimits {
+        self.ctx.core.read_limits(self.ctx.clients.get(&client))
+    }
+
+    fn run(&mut self, client: u64, argv: &[Vec<u8>]) -> (Reply, u8, bool) {
+        let reply = busy_command(self.ctx, client, argv);
+        let (resp, close) = self
+            .ctx
+            .clients
+            .get(&client)
+            .map_or((2, false), |c| (c.resp, c.close_after_reply));
+        (reply, resp, close)
+    }
+
+    fn close(&mut self, client: u64) {
+        if let Some(c) = self.ctx.clients.get_mut(&client) {
+            c.close_after_reply = true;
+        }
+    }
+
+    fn core(&mut self) -> &mut crate::engine::Core {
+        self.ctx.core
+    }
+
+    fn connect(&mut self, addr: &str, laddr: &str) -> u64 {
+        self.ctx.core.connect_client(self.ctx.clients, addr, laddr)
+    }
 }
 
 /// The server side of `redis.call`: Redis's `scriptCall` checks, then the command.
@@ -172,7 +224,9 @@ impl EngineHost<'_, '_> {
             return self.refuse(Some(spec), &e);
         }
         let write = spec.flags.contains(Flags::WRITE);
-        if self.read_only && write {
+        // May-replicate commands (PUBLISH, PFCOUNT …) count as writes here, so that a
+        // read-only script may run during CLIENT PAUSE WRITE.
+        if self.read_only && (write || spec.flags.contains(Flags::MAY_REPLICATE)) {
             return self.refuse(
                 Some(spec),
                 "ERR Write commands are not allowed from read-only scripts.",
@@ -250,11 +304,7 @@ impl Host for EngineHost<'_, '_> {
         let Some(mut io) = self.ctx.core.busy_io.take() else {
             return false;
         };
-        for (client, argv) in io.poll(self.ctx.id) {
-            let reply = busy_command(self.ctx, client, &argv);
-            let resp = self.ctx.clients.get(&client).map_or(2, |c| c.resp);
-            io.reply(client, resp, &reply);
-        }
+        io.poll(self.ctx.id, &mut BusyClients { ctx: self.ctx });
         self.ctx.core.busy_io = Some(io);
         self.ctx
             .core
@@ -374,6 +424,11 @@ fn run(
         eval: matches!(target, Target::Script(_)),
         name,
         argv: args_copy,
+        keys: if ctx.core.tracking.active() {
+            keys.to_vec()
+        } else {
+            Vec::new()
+        },
         started_ms: ctx.core.wall_ms(),
         wrote: false,
         kill: false,
@@ -512,6 +567,11 @@ pub fn script_flush(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if !sync_async_ok(argv) {
         return Reply::err("ERR SCRIPT FLUSH only support SYNC|ASYNC option");
     }
+    // freeLuaScriptsAsync: a cache over the threshold goes to the lazyfree thread.
+    let n = ctx.core.scripts.as_ref().map_or(0, |s| s.len() as u64);
+    if argv.len() == 3 && eq(&argv[2], "async") && n > crate::engine::LAZYFREE_THRESHOLD {
+        ctx.core.stats.lazyfreed_objects += n;
+    }
     ctx.core.scripts = None;
     Reply::ok()
 }
@@ -556,6 +616,77 @@ fn library_of<'l>(ctx: &'l Ctx, function: &str) -> Option<(&'l str, &'l Function
             .find(|f| f.name.eq_ignore_ascii_case(function))
             .map(|f| (name.as_str(), f))
     })
+}
+
+/// Redis's `getCommandFlags`: a command's flags as they hold for this call. EVAL,
+/// EVALSHA and FCALL (and their `_RO` forms) take the flags their script declares
+/// (`evalGetCommandFlags`, `fcallGetCommandFlags`), so a `no-writes` script is no write
+/// for CLIENT PAUSE WRITE; a script without a shebang, or one not found, keeps the
+/// command's own flags.
+pub fn call_flags(
+    scripts: Option<&lua::Scripts>,
+    libraries: &std::collections::BTreeMap<String, Library>,
+    spec: &table::CommandSpec,
+    argv: &[Vec<u8>],
+) -> Flags {
+    let cmd = spec.flags;
+    if spec.container.is_some() || argv.len() < 2 {
+        return cmd;
+    }
+    let script = match spec.name {
+        "eval" | "eval_ro" | "evalsha" | "evalsha_ro" => {
+            let by_sha = spec.name.starts_with("evalsha");
+            if by_sha && argv[1].len() != 40 {
+                return cmd;
+            }
+            let sha = if by_sha {
+                String::from_utf8_lossy(&argv[1]).to_ascii_lowercase()
+            } else {
+                lua::sha1hex(&argv[1])
+            };
+            match scripts.and_then(|s| s.flags(&sha)) {
+                Some(f) => f,
+                None if by_sha => return cmd,
+                None => match lua::parse_shebang(&argv[1]) {
+                    Ok((f, _)) => f,
+                    Err(_) => return cmd,
+                },
+            }
+        }
+        "fcall" | "fcall_ro" => {
+            let name = String::from_utf8_lossy(&argv[1]);
+            let found = libraries.values().find_map(|lib| {
+                lib.functions
+                    .iter()
+                    .find(|f| f.name.eq_ignore_ascii_case(&name))
+                    .map(|f| f.flags)
+            });
+            match found {
+                Some(f) => f,
+                None => return cmd,
+            }
+        }
+        _ => return cmd,
+    };
+    if script.no_shebang {
+        return cmd;
+    }
+    // scriptFlagsToCmdFlags.
+    let mut f = cmd
+        .without(Flags::STALE)
+        .without(Flags::DENYOOM)
+        .without(Flags::WRITE)
+        .without(Flags::MAY_REPLICATE);
+    if !(script.allow_oom || script.no_writes) {
+        f = f.union(Flags::DENYOOM);
+    }
+    if !script.no_writes {
+        f = f.union(Flags::WRITE);
+    }
+    if script.allow_stale {
+        f = f.union(Flags::STALE);
+    }
+    f
 }
 
 /// Instructions a library's top level may run when scripts have no budget.
@@ -656,6 +787,15 @@ pub fn function_flush(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     }
     if !sync_async_ok(argv) {
         return Reply::err("ERR FUNCTION FLUSH only supports SYNC|ASYNC option");
+    }
+    let n: u64 = ctx
+        .core
+        .libraries
+        .values()
+        .map(|l| l.functions.len() as u64)
+        .sum();
+    if argv.len() == 3 && eq(&argv[2], "async") && n > crate::engine::LAZYFREE_THRESHOLD {
+        ctx.core.stats.lazyfreed_objects += n;
     }
     ctx.core.libraries.clear();
     ctx.core.functions = None;

@@ -83,6 +83,8 @@ pub fn reset(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     let id = ctx.id;
     ctx.core.pubsub.forget(id);
     ctx.core.monitors.retain(|&m| m != id);
+    ctx.core.tracking.disable(id);
+    ctx.core.tracking.set_resp(id, 2);
     let authenticated = !ctx.core.acl.auth_required();
     let c = ctx.client();
     c.db = 0;
@@ -145,6 +147,8 @@ pub fn hello(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     }
     if ver != 0 {
         ctx.client().resp = ver as u8;
+        let id = ctx.id;
+        ctx.core.tracking.set_resp(id, ver as u8);
     }
     let c = ctx.client_ref();
     Reply::Map(vec![
@@ -169,6 +173,7 @@ pub fn hello(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 pub(crate) fn client_line(
     c: &Client,
     ps: &crate::engine::pubsub::PubSub,
+    tracking: &crate::engine::tracking::Tracking,
     now: i64,
     held: bool,
 ) -> String {
@@ -183,6 +188,16 @@ pub(crate) fn client_line(
     if c.blocked.is_some() || held {
         flags.push('b');
     }
+    let mode = tracking.mode(c.id);
+    if let Some(m) = mode {
+        flags.push('t');
+        if m.broken_redirect {
+            flags.push('R');
+        }
+        if m.bcast {
+            flags.push('B');
+        }
+    }
     if c.no_evict {
         flags.push('e');
     }
@@ -191,7 +206,7 @@ pub(crate) fn client_line(
     }
     let omem = ps.pending_bytes(c.id);
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll={} omem={omem} tot-mem={} events=r cmd={} user={} redir=-1 resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 obl=0 oll={} omem={omem} tot-mem={} events=r cmd={} user={} redir={} resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -211,6 +226,7 @@ pub(crate) fn client_line(
             (None, name) => name.to_string(),
         },
         String::from_utf8_lossy(&c.user),
+        mode.map_or(-1, |m| m.redirect as i64),
         c.resp
     )
 }
@@ -295,6 +311,7 @@ pub fn client_info(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     let line = client_line(
         ctx.client_ref(),
         &ctx.core.pubsub,
+        &ctx.core.tracking,
         now,
         ctx.core.admin.postponed.contains(&ctx.id),
     ) + "\n";
@@ -343,6 +360,7 @@ pub fn client_list(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         out.push_str(&client_line(
             c,
             &ctx.core.pubsub,
+            &ctx.core.tracking,
             now,
             ctx.core.admin.postponed.contains(&c.id),
         ));
@@ -352,8 +370,7 @@ pub fn client_list(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 pub fn client_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    // Redis's full help text, so the reply matches byte for byte; of these, CACHING,
-    // GETREDIR, TRACKING and TRACKINGINFO are not implemented.
+    // Redis's full help text, so the reply matches byte for byte.
     help_reply(
         &argv[0],
         &[
@@ -674,6 +691,16 @@ pub fn command_list(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 pub fn command_getkeys(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    getkeys(argv, false)
+}
+
+pub fn command_getkeysandflags(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    getkeys(argv, true)
+}
+
+/// COMMAND GETKEYS and GETKEYSANDFLAGS (Redis's getKeysSubcommandImpl): each key, or
+/// each key with the set of flags it is used with.
+fn getkeys(argv: &[Vec<u8>], with_flags: bool) -> Reply {
     let sub = &argv[2..];
     let Ok(spec) = table::lookup(sub) else {
         return Reply::err("ERR Invalid command specified");
@@ -684,10 +711,17 @@ pub fn command_getkeys(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if !table::arity_ok(spec, sub.len()) {
         return Reply::err("ERR Invalid number of arguments specified for command");
     }
-    match table::keys_in(spec, sub) {
+    match table::keys_and_flags_in(spec, sub) {
         Some(keys) if !keys.is_empty() => Reply::Array(
             keys.into_iter()
-                .map(|i| Reply::Bulk(sub[i].clone()))
+                .map(|(i, flags)| {
+                    let key = Reply::Bulk(sub[i].clone());
+                    if with_flags {
+                        Reply::Array(vec![key, set_of(ordered(flags, KEY_FLAG_ORDER))])
+                    } else {
+                        key
+                    }
+                })
                 .collect(),
         ),
         _ if spec.flags.contains(table::Flags::NO_MANDATORY_KEYS) => Reply::Array(Vec::new()),
@@ -715,6 +749,8 @@ pub fn command_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             "    commands are returned.",
             "GETKEYS <full-command>",
             "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
         ],
     )
 }
@@ -784,11 +820,12 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 ctx.core.lru_clock(),
             ),
             "clients" => format!(
-                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:{}\r\n",
+                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nblocked_clients:{}\r\ntracking_clients:{}\r\nclients_in_timeout_table:{}\r\n",
                 ctx.clients.len(),
                 cfg.get("maxclients").unwrap_or_default(),
                 ctx.clients.values().filter(|c| c.blocked.is_some()).count()
                     + ctx.core.admin.postponed.len(),
+                ctx.core.tracking.clients(),
                 ctx.core.blocking.with_deadline(),
             ),
             "memory" => {
@@ -852,13 +889,13 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                     format!("mem_allocator:{}", super::memory::allocator_name()),
                     "active_defrag_running:0".to_string(),
                     "lazyfree_pending_objects:0".to_string(),
-                    "lazyfreed_objects:0".to_string(),
+                    format!("lazyfreed_objects:{}", ctx.core.stats.lazyfreed_objects),
                 ];
                 format!("# Memory\r\n{}\r\n", lines.join("\r\n"))
             }
             "persistence" => ctx.core.info_persistence(),
             "stats" => format!(
-                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\ntotal_error_replies:{}\r\n",
+                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\ntotal_error_replies:{}\r\n",
                 st.total_connections_received,
                 st.total_commands_processed,
                 st.rejected_connections,
@@ -869,6 +906,9 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 ctx.core.pubsub.channel_names(crate::engine::pubsub::Kind::Plain, None).len(),
                 ctx.core.pubsub.numpat(),
                 ctx.core.pubsub.channel_names(crate::engine::pubsub::Kind::Shard, None).len(),
+                ctx.core.tracking.totals().0,
+                ctx.core.tracking.totals().1,
+                ctx.core.tracking.totals().2,
                 st.total_error_replies,
             ),
             // A standalone master, as redis-server with no replicas reports itself.

@@ -126,17 +126,18 @@ fn set_generic(
     }
     let db = ctx.db();
     let value = Value::string(val.to_vec());
-    if o.nx || o.xx {
+    // (A key expired during CLIENT PAUSE stays in the table but counts as missing: the
+    // two-step path below handles it.)
+    if o.nx || o.xx || (ctx.core.expire_if_needed(db, key) && ctx.core.dbs[db].keys.contains(key)) {
         let found = ctx.core.touch_for_overwrite(db, key);
         if (o.nx && found) || (o.xx && !found) {
             return old.unwrap_or(abort);
         }
         ctx.core.set_key_touched(db, key, value, o.ttl == Ttl::Keep);
     } else {
-        // Nothing to decide on whether the key is there: lazy expiry, then one table
-        // lookup that touches an old value's access data as `touch_for_overwrite` and
-        // `set_key_touched` would together.
-        ctx.core.expire_if_needed(db, key);
+        // Nothing to decide on whether the key is there (lazy expiry done just above):
+        // one table lookup that touches an old value's access data as
+        // `touch_for_overwrite` and `set_key_touched` would together.
         ctx.core.set_key(db, key, value, o.ttl == Ttl::Keep);
     }
     ctx.core.stats.dirty += 1;

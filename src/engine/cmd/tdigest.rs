@@ -14,8 +14,8 @@
 //!
 //! Sizes: TDIGEST.CREATE … COMPRESSION c allocates 16·(6c + 10) bytes in the reference
 //! (and aborts redis-server when that fails: COMPRESSION 1000000000 asks for 96 GB).
-//! Here a digest over `sketch_cap` bytes (1 GiB; the browser's `kvlab-max-value-bytes`
-//! when smaller) is refused with the family's size error; a compression past the
+//! Here a digest over `sketch_cap` bytes (maxmemory when set; in the browser 1 GiB or
+//! `kvlab-max-value-bytes`) is refused with the family's size error; a compression past the
 //! reference's own limit (≈3.8·10¹⁷) gets its "allocation failed" error.
 
 use super::bloom::{arg_index, arity, dbl, dirty, info_map, ll, sketch_cap, status, Family, Slot};

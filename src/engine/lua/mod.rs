@@ -555,6 +555,12 @@ impl Vm {
             self.lua.gc_collect();
             self.live.set(self.used_bytes());
         }
+        if aborted {
+            // A stopped run leaves the count hook tripping at every instruction (how
+            // a kill is made uncatchable): disarm it, or the next run would be
+            // stopped before its `raw_begin` arms it afresh.
+            self.reset_budget();
+        }
         reply
     }
 
