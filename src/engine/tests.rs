@@ -571,16 +571,13 @@ fn script_kill_leaves_the_next_run_unbudgeted() {
         replies: std::rc::Rc<std::cell::RefCell<Vec<Reply>>>,
     }
     impl BusyIo for KillOnce {
-        fn poll(&mut self, _running: u64) -> Vec<(u64, Vec<Vec<u8>>)> {
+        fn poll(&mut self, _running: u64, engine: &mut dyn BusyEngine) {
             self.polls += 1;
             if self.polls == 3 {
-                vec![(self.killer, vec![b"SCRIPT".to_vec(), b"KILL".to_vec()])]
-            } else {
-                Vec::new()
+                let (reply, _, _) =
+                    engine.run(self.killer, &[b"SCRIPT".to_vec(), b"KILL".to_vec()]);
+                self.replies.borrow_mut().push(reply);
             }
-        }
-        fn reply(&mut self, _client: u64, _resp: u8, reply: &Reply) {
-            self.replies.borrow_mut().push(reply.clone());
         }
     }
     let (mut e, _, a) = engine();
