@@ -178,6 +178,20 @@ impl<V> Dict<V> {
         }
     }
 
+    /// Where `key` is (a dense index for `val_at_mut`, valid until the next insertion
+    /// or removal), if it is there.
+    pub fn index_of(&self, key: &[u8]) -> Option<usize> {
+        if self.entries.is_empty() {
+            return None;
+        }
+        self.find(key, hash_key(key))
+    }
+
+    /// The value at a dense index from `index_of`.
+    pub fn val_at_mut(&mut self, i: usize) -> &mut V {
+        &mut self.entries[i].val
+    }
+
     pub fn contains(&self, key: &[u8]) -> bool {
         self.find(key, hash_key(key)).is_some()
     }

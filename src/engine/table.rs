@@ -1986,47 +1986,31 @@ pub fn commands() -> impl Iterator<Item = &'static CommandSpec> {
 /// Finds a top-level command by name, any case (this runs once per command executed).
 ///
 /// A name's bytes, case folded, pick one of [`SLOTS`] slots of a table built on first
-/// use. A slot that only one command's name reaches answers with one comparison (and a
-/// name that is not that command is no command at all); a slot several names share
-/// defers to a hash index of them all.
+/// use, open-addressed: a command whose slot is taken sits in the next free one. A lookup
+/// compares the names from its slot on until a free slot; with a few hundred commands in
+/// 2048 slots that is nearly always one comparison (the commands that run most often
+/// never pay for a second hash of the name).
 pub fn find(name: &[u8]) -> Option<&'static CommandSpec> {
     use std::sync::OnceLock;
-    struct Index {
-        slots: Vec<Slot>,
-        all: super::dict::FastMap<&'static [u8], &'static CommandSpec>,
-    }
-    #[derive(Clone, Copy)]
-    enum Slot {
-        Empty,
-        One(&'static CommandSpec),
-        Shared,
-    }
-    static INDEX: OnceLock<Index> = OnceLock::new();
-    let index = INDEX.get_or_init(|| {
-        let mut slots = vec![Slot::Empty; SLOTS];
+    static INDEX: OnceLock<Vec<Option<&'static CommandSpec>>> = OnceLock::new();
+    let slots = INDEX.get_or_init(|| {
+        let mut slots = vec![None; SLOTS];
         for c in commands() {
-            let i = slot_of(c.name.as_bytes());
-            slots[i] = match slots[i] {
-                Slot::Empty => Slot::One(c),
-                _ => Slot::Shared,
-            };
-        }
-        Index {
-            slots,
-            all: commands().map(|c| (c.name.as_bytes(), c)).collect(),
-        }
-    });
-    match index.slots[slot_of(name)] {
-        Slot::Empty => None,
-        Slot::One(c) => c.name.as_bytes().eq_ignore_ascii_case(name).then_some(c),
-        Slot::Shared => {
-            let mut buf = [0u8; 32];
-            let lower = buf.get_mut(..name.len())?;
-            for (d, s) in lower.iter_mut().zip(name) {
-                *d = s.to_ascii_lowercase();
+            let mut i = slot_of(c.name.as_bytes());
+            while slots[i].is_some() {
+                i = (i + 1) & (SLOTS - 1);
             }
-            index.all.get(&*lower).copied()
+            slots[i] = Some(c);
         }
+        slots
+    });
+    let mut i = slot_of(name);
+    loop {
+        let c = slots[i]?;
+        if c.name.len() == name.len() && c.name.as_bytes().eq_ignore_ascii_case(name) {
+            return Some(c);
+        }
+        i = (i + 1) & (SLOTS - 1);
     }
 }
 

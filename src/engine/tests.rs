@@ -167,7 +167,7 @@ fn commandstats_count_calls() {
     run(&mut e, id, "SET a 1");
     run(&mut e, id, "GET a");
     run(&mut e, id, "GET a b");
-    let st = &e.core.cmdstats[&(None, "get")];
+    let st = e.core.cmdstats.get(&(None, "get")).unwrap();
     assert_eq!((st.calls, st.rejected_calls), (1, 1));
 }
 

@@ -1,7 +1,7 @@
 //! Hash commands: HSET HSETNX HMSET HGET HMGET HDEL HLEN HSTRLEN HEXISTS HKEYS HVALS
 //! HGETALL HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN, as Redis 7.0's t_hash.c answers them.
 
-use super::{eq, int_arg, scan_cursor, scan_options, wrongtype};
+use super::{eq, int_arg, scan_cursor, scan_options};
 use crate::engine::hash::Hash;
 use crate::engine::object::Value;
 use crate::engine::reply::errors;
@@ -15,20 +15,8 @@ fn hread<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a Hash>, Reply> {
 /// The hash at `key` for writing, created empty when missing (Redis's
 /// `hashTypeLookupWriteOrCreate`); WRONGTYPE otherwise.
 fn hwrite_or_create<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<&'a mut Hash, Reply> {
-    let db = ctx.db();
-    let exists = match ctx.core.lookup_write(db, key) {
-        None => false,
-        Some(o) if matches!(o.value, Value::Hash(_)) => true,
-        Some(_) => return Err(wrongtype()),
-    };
-    if !exists {
-        ctx.core
-            .add(db, key, Value::Hash(Box::new(Hash::new(true))));
-    }
-    match ctx.core.value_mut(db, key) {
-        Some(Value::Hash(h)) => Ok(h),
-        _ => Err(wrongtype()),
-    }
+    let make = || Value::Hash(Box::new(Hash::new(true)));
+    super::write_or_create(ctx, key, Value::as_hash_mut, make)
 }
 
 fn hwrite<'a>(ctx: &'a mut Ctx, key: &[u8]) -> Result<Option<&'a mut Hash>, Reply> {

@@ -46,24 +46,21 @@ fn removed(ctx: &mut Ctx, key: &[u8], end: End, n: u64) {
 
 fn push(ctx: &mut Ctx, argv: &[Vec<u8>], end: End, xx: bool) -> Reply {
     let key = &argv[1];
-    let exists = match lwrite(ctx, key) {
-        Ok(l) => l.is_some(),
-        Err(e) => return e,
-    };
-    if !exists && xx {
-        return Reply::Int(0);
-    }
-    let l = if exists {
-        let db = ctx.db();
-        match ctx.core.value_mut(db, key) {
-            Some(Value::List(l)) => l,
-            _ => return wrongtype(),
-        }
+    let found = if xx {
+        lwrite(ctx, key)
     } else {
-        let Some(l) = lcreate(ctx, key) else {
-            return wrongtype();
+        let fill = ctx.core.config.list_max_listpack_size;
+        let make = || {
+            let mut l = List::default();
+            l.set_fill(fill);
+            Value::List(Box::new(l))
         };
-        l
+        super::write_or_create(ctx, key, Value::as_list_mut, make).map(Some)
+    };
+    let l = match found {
+        Ok(Some(l)) => l,
+        Ok(None) => return Reply::Int(0),
+        Err(e) => return e,
     };
     for v in &argv[2..] {
         l.push(end, v.clone());

@@ -154,6 +154,22 @@ pub(crate) fn write_as<'a, T: ?Sized>(
     }
 }
 
+/// The value at `key` for changing in place, as the type `pick` accepts, created by
+/// `make` when missing (marked for re-counting, touched, announced `new` if created);
+/// WRONGTYPE when of another type. One table lookup when the key is there.
+pub(crate) fn write_or_create<'a, T: ?Sized>(
+    ctx: &'a mut Ctx,
+    key: &[u8],
+    pick: fn(&mut super::object::Value) -> Option<&mut T>,
+    make: impl FnOnce() -> super::object::Value,
+) -> Result<&'a mut T, Reply> {
+    let db = ctx.db();
+    match ctx.core.lookup_write_or_add(db, key, make) {
+        Some(o) => pick(&mut o.value).ok_or_else(wrongtype),
+        None => Err(Reply::err("ERR the keyspace is full")),
+    }
+}
+
 pub(crate) fn eq(a: &[u8], word: &str) -> bool {
     a.eq_ignore_ascii_case(word.as_bytes())
 }

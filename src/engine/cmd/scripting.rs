@@ -186,12 +186,7 @@ impl EngineHost<'_, '_> {
     fn refuse(&mut self, spec: Option<&'static table::CommandSpec>, e: &str) -> Reply {
         self.ctx.core.count_error(e);
         if let Some(spec) = spec {
-            self.ctx
-                .core
-                .cmdstats
-                .entry(spec.key())
-                .or_default()
-                .rejected_calls += 1;
+            self.ctx.core.cmdstats.of(spec).rejected_calls += 1;
         }
         Reply::err(e)
     }

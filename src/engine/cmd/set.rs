@@ -2,7 +2,7 @@
 //! SINTER SUNION SDIFF and their STORE forms, SINTERCARD and SSCAN, as Redis 7.0's
 //! t_set.c answers them.
 
-use super::{eq, int_arg, scan_cursor, scan_options, syntax, wrongtype};
+use super::{eq, int_arg, scan_cursor, scan_options, syntax};
 use crate::engine::object::Value;
 use crate::engine::set::Set;
 use crate::engine::util::glob_match;
@@ -39,16 +39,10 @@ pub fn sadd(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let key = &argv[1];
     let db = ctx.db();
     let max = max_intset(ctx);
-    let exists = match swrite(ctx, key) {
-        Ok(s) => s.is_some(),
+    let make = || Value::Set(Box::new(Set::for_first(&argv[2])));
+    let s = match super::write_or_create(ctx, key, Value::as_set_mut, make) {
+        Ok(s) => s,
         Err(e) => return e,
-    };
-    if !exists {
-        let set = Set::for_first(&argv[2]);
-        ctx.core.add(db, key, Value::Set(Box::new(set)));
-    }
-    let Some(Value::Set(s)) = ctx.core.value_mut(db, key) else {
-        return wrongtype();
     };
     let added = argv[2..].iter().filter(|m| s.add(m, max)).count() as i64;
     if added > 0 {

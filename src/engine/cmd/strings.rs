@@ -125,12 +125,21 @@ fn set_generic(
         }
     }
     let db = ctx.db();
-    let found = ctx.core.touch_for_overwrite(db, key);
-    if (o.nx && found) || (o.xx && !found) {
-        return old.unwrap_or(abort);
+    let value = Value::string(val.to_vec());
+    // (A key expired during CLIENT PAUSE stays in the table but counts as missing: the
+    // two-step path below handles it.)
+    if o.nx || o.xx || (ctx.core.expire_if_needed(db, key) && ctx.core.dbs[db].keys.contains(key)) {
+        let found = ctx.core.touch_for_overwrite(db, key);
+        if (o.nx && found) || (o.xx && !found) {
+            return old.unwrap_or(abort);
+        }
+        ctx.core.set_key_touched(db, key, value, o.ttl == Ttl::Keep);
+    } else {
+        // Nothing to decide on whether the key is there (lazy expiry done just above):
+        // one table lookup that touches an old value's access data as
+        // `touch_for_overwrite` and `set_key_touched` would together.
+        ctx.core.set_key(db, key, value, o.ttl == Ttl::Keep);
     }
-    ctx.core
-        .set_key_touched(db, key, Value::string(val.to_vec()), o.ttl == Ttl::Keep);
     ctx.core.stats.dirty += 1;
     ctx.core.notify(db, key, "set");
     if let Some(ms) = when {
