@@ -151,6 +151,9 @@ pub struct Client {
     pub block_argv: Option<Vec<Vec<u8>>>,
     /// Inside MULTI: the commands queued for EXEC.
     pub multi: Option<Vec<Vec<Vec<u8>>>>,
+    /// The command of each entry of `multi`, as looked up when it was queued (Redis's
+    /// `mc->cmd`): EXEC runs them without looking them up again.
+    pub multi_specs: multi::QueuedSpecs,
     /// A command failed to queue (unknown, wrong arity, refused): EXEC will abort
     /// (Redis's `CLIENT_DIRTY_EXEC`).
     pub multi_error: bool,
@@ -1079,29 +1082,33 @@ impl Engine {
             }
             return Reply::Closed;
         }
-        if !self.clients.contains_key(&id) {
-            // An unknown id still gets a working (fresh) client rather than a panic.
-            let fresh = self.connect("?:0", "?:0");
-            if let Some(mut c) = self.clients.remove(&fresh) {
-                c.id = id;
-                self.clients.insert(id, c);
-            }
-        }
         // What the checks below need of the client, looked up once; and its activity
         // noted (CLIENT LIST's idle, `timeout`) at the time of the last command, as Redis
         // notes the cached time when input comes (a command that runs notes its own).
         let cached = self.core.now;
-        let (closing, authenticated, in_multi, resp) = match self.clients.get_mut(&id) {
-            Some(c) => {
-                c.last_ms = c.last_ms.max(cached);
-                (
-                    c.close_after_reply,
-                    c.authenticated,
-                    c.multi.is_some(),
-                    c.resp,
-                )
+        let note = |c: &mut Client| {
+            c.last_ms = c.last_ms.max(cached);
+            (
+                c.close_after_reply,
+                c.authenticated,
+                c.multi.is_some(),
+                c.resp,
+            )
+        };
+        let known = self.clients.get_mut(&id).map(note);
+        let (closing, authenticated, in_multi, resp) = match known {
+            Some(state) => state,
+            None => {
+                // An unknown id still gets a working (fresh) client rather than a panic.
+                let fresh = self.connect("?:0", "?:0");
+                if let Some(mut c) = self.clients.remove(&fresh) {
+                    c.id = id;
+                    self.clients.insert(id, c);
+                }
+                self.clients
+                    .get_mut(&id)
+                    .map_or((false, true, false, 2), note)
             }
-            None => (false, true, false, 2),
         };
         let spec = match table::lookup(argv) {
             Ok(s) => s,
@@ -1229,7 +1236,7 @@ impl Engine {
             self.core.limit_tracking();
         }
         if in_multi && !cmd::multi::runs_in_multi(spec) {
-            return self.with_ctx(id, |ctx| cmd::multi::queue(ctx, argv));
+            return self.with_ctx(id, |ctx| cmd::multi::queue(ctx, spec, argv));
         }
         let now = self.core.now;
         if let Some(c) = self.clients.get_mut(&id) {
@@ -1603,6 +1610,7 @@ fn blank_client(id: u64) -> Client {
         block_deadline: None,
         block_argv: None,
         multi: None,
+        multi_specs: Default::default(),
         multi_error: false,
         reply_off: false,
         reply_skip: false,
