@@ -200,6 +200,9 @@ pub struct Core {
     /// The time of the command being executed (Redis caches it per command, so one
     /// command sees one instant).
     pub now: i64,
+    /// When the running top-level command started, for timing only (EXEC's first
+    /// queued command is timed from it: one clock reading fewer per transaction).
+    pub cmd_started: clock::Stamp,
     pub start_ms: i64,
     events: Vec<KeyEvent>,
     /// Whether key events are kept for `drain_events` (a host with no panels turns it off).
@@ -465,7 +468,9 @@ impl Ctx<'_> {
         started: timer::Stamp,
     ) -> (Reply, timer::Stamp) {
         self.core.nested += 1;
-        let (dirty, db) = (self.core.stats.dirty, self.db());
+        // (The database, before the command runs, matters only to what is propagated.)
+        let dirty = self.core.stats.dirty;
+        let db = if self.core.prop.on { self.db() } else { 0 };
         let reply = (spec.handler)(self, argv);
         self.core.nested -= 1;
         if self.core.tracking.active() {
@@ -566,6 +571,7 @@ impl Engine {
                 rng: StdRng::seed_from_u64(seed),
                 clock,
                 now,
+                cmd_started: Default::default(),
                 start_ms: now,
                 events: Vec::new(),
                 record_events: true,
@@ -1155,9 +1161,9 @@ impl Engine {
         }
         // Redis's authRequired: until it authenticates, a client may only run the
         // commands flagged no_auth (AUTH, HELLO, QUIT, RESET).
-        if !spec.flags.contains(table::Flags::NO_AUTH)
+        if !authenticated
+            && !spec.flags.contains(table::Flags::NO_AUTH)
             && self.core.acl.auth_required()
-            && !authenticated
         {
             return self.reject(id, spec, "NOAUTH Authentication required.".into());
         }
@@ -1254,6 +1260,7 @@ impl Engine {
             }
         }
         let started = started.unwrap_or_else(timer::start);
+        self.core.cmd_started = started;
         let tracking = self.core.tracking.active();
         if tracking {
             self.core.tracking.current = Some(id);
@@ -1433,10 +1440,13 @@ impl Engine {
     fn run(&mut self, spec: &'static table::CommandSpec, id: u64, argv: &[Vec<u8>]) -> Reply {
         // The caller has set `core.now` (one clock read per command, as Redis caches it).
         let propagate = self.core.prop.on;
-        let (dirty, db) = (
-            self.core.stats.dirty,
-            self.clients.get(&id).map_or(0, |c| c.db),
-        );
+        // (The database matters only to what is propagated: no client lookup otherwise.)
+        let dirty = self.core.stats.dirty;
+        let db = if propagate {
+            self.clients.get(&id).map_or(0, |c| c.db)
+        } else {
+            0
+        };
         if propagate {
             // What ran outside any command (active expiry, eviction) goes first, alone.
             self.core.prop.flush_loose();

@@ -71,8 +71,9 @@ pub fn exec(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
         return Reply::NilArray;
     }
     let mut replies = Vec::with_capacity(queue.len());
-    // One clock reading ends a queued command and starts the next.
-    let mut started = crate::engine::timer::start();
+    // One clock reading ends a queued command and starts the next; the first starts
+    // when EXEC did.
+    let mut started = ctx.core.cmd_started;
     for (i, argv) in queue.iter().enumerate() {
         // The command looked up when it was queued (every queued command has one).
         let spec = match specs.get(i) {
