@@ -262,6 +262,9 @@ pub struct Client {
     pub block_argv: Option<Vec<Vec<u8>>>,
     /// Inside MULTI: the commands queued for EXEC.
     pub multi: Option<Vec<Vec<Vec<u8>>>>,
+    /// The command of each entry of `multi`, as looked up when it was queued (Redis's
+    /// `mc->cmd`): EXEC runs them without looking them up again.
+    pub multi_specs: multi::QueuedSpecs,
     /// A command failed to queue (unknown, wrong arity, refused): EXEC will abort
     /// (Redis's `CLIENT_DIRTY_EXEC`).
     pub multi_error: bool,
@@ -318,6 +321,9 @@ pub struct Core {
     /// The time of the command being executed (Redis caches it per command, so one
     /// command sees one instant).
     pub now: i64,
+    /// When the running top-level command started, for timing only (EXEC's first
+    /// queued command is timed from it: one clock reading fewer per transaction).
+    pub cmd_started: clock::Stamp,
     pub start_ms: i64,
     events: Vec<KeyEvent>,
     /// Whether key events are kept for `drain_events` (a host with no panels turns it off).
@@ -581,7 +587,9 @@ impl Ctx<'_> {
         started: timer::Stamp,
     ) -> (Reply, timer::Stamp) {
         self.core.nested += 1;
-        let (dirty, db) = (self.core.stats.dirty, self.db());
+        // (The database, before the command runs, matters only to what is propagated.)
+        let dirty = self.core.stats.dirty;
+        let db = if self.core.prop.on { self.db() } else { 0 };
         let reply = (spec.handler)(self, argv);
         self.core.nested -= 1;
         if self.core.tracking.active() {
@@ -682,6 +690,7 @@ impl Engine {
                 rng: StdRng::seed_from_u64(seed),
                 clock,
                 now,
+                cmd_started: Default::default(),
                 start_ms: now,
                 events: Vec::new(),
                 record_events: true,
@@ -1199,29 +1208,33 @@ impl Engine {
             }
             return Reply::Closed;
         }
-        if !self.clients.contains_key(&id) {
-            // An unknown id still gets a working (fresh) client rather than a panic.
-            let fresh = self.connect("?:0", "?:0");
-            if let Some(mut c) = self.clients.remove(&fresh) {
-                c.id = id;
-                self.clients.insert(id, c);
-            }
-        }
         // What the checks below need of the client, looked up once; and its activity
         // noted (CLIENT LIST's idle, `timeout`) at the time of the last command, as Redis
         // notes the cached time when input comes (a command that runs notes its own).
         let cached = self.core.now;
-        let (closing, authenticated, in_multi, resp) = match self.clients.get_mut(&id) {
-            Some(c) => {
-                c.last_ms = c.last_ms.max(cached);
-                (
-                    c.close_after_reply,
-                    c.authenticated,
-                    c.multi.is_some(),
-                    c.resp,
-                )
+        let note = |c: &mut Client| {
+            c.last_ms = c.last_ms.max(cached);
+            (
+                c.close_after_reply,
+                c.authenticated,
+                c.multi.is_some(),
+                c.resp,
+            )
+        };
+        let known = self.clients.get_mut(&id).map(note);
+        let (closing, authenticated, in_multi, resp) = match known {
+            Some(state) => state,
+            None => {
+                // An unknown id still gets a working (fresh) client rather than a panic.
+                let fresh = self.connect("?:0", "?:0");
+                if let Some(mut c) = self.clients.remove(&fresh) {
+                    c.id = id;
+                    self.clients.insert(id, c);
+                }
+                self.clients
+                    .get_mut(&id)
+                    .map_or((false, true, false, 2), note)
             }
-            None => (false, true, false, 2),
         };
         let spec = match table::lookup(argv) {
             Ok(s) => s,
@@ -1359,7 +1372,7 @@ impl Engine {
             self.core.limit_tracking();
         }
         if in_multi && !cmd::multi::runs_in_multi(spec) {
-            return self.with_ctx(id, |ctx| cmd::multi::queue(ctx, argv));
+            return self.with_ctx(id, |ctx| cmd::multi::queue(ctx, spec, argv));
         }
         let now = self.core.now;
         if let Some(c) = self.clients.get_mut(&id) {
@@ -1377,6 +1390,7 @@ impl Engine {
             }
         }
         let started = started.unwrap_or_else(timer::start);
+        self.core.cmd_started = started;
         let tracking = self.core.tracking.active();
         if tracking {
             self.core.tracking.current = Some(id);
@@ -1548,10 +1562,13 @@ impl Engine {
     fn run(&mut self, spec: &'static table::CommandSpec, id: u64, argv: &[Vec<u8>]) -> Reply {
         // The caller has set `core.now` (one clock read per command, as Redis caches it).
         let propagate = self.core.prop.on;
-        let (dirty, db) = (
-            self.core.stats.dirty,
-            self.clients.get(&id).map_or(0, |c| c.db),
-        );
+        // (The database matters only to what is propagated: no client lookup otherwise.)
+        let dirty = self.core.stats.dirty;
+        let db = if propagate {
+            self.clients.get(&id).map_or(0, |c| c.db)
+        } else {
+            0
+        };
         if propagate {
             // What ran outside any command (active expiry, eviction) goes first, alone.
             self.core.prop.flush_loose();
@@ -1718,6 +1735,7 @@ fn blank_client(id: u64) -> Client {
         block_deadline: None,
         block_argv: None,
         multi: None,
+        multi_specs: Default::default(),
         multi_error: false,
         reply_off: false,
         reply_skip: false,

@@ -21,6 +21,20 @@
 //! MULTI, EXEC, DISCARD, WATCH and UNWATCH are in `cmd/multi.rs`.
 
 use super::dict::FastMap;
+use super::table::CommandSpec;
+
+/// The commands a client queued after MULTI, one per entry of `Client::multi`, as
+/// looked up when queued (Redis keeps `mc->cmd` with each queued command).
+#[derive(Clone, Default)]
+pub struct QueuedSpecs(pub Vec<&'static CommandSpec>);
+
+impl std::fmt::Debug for QueuedSpecs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|s| s.full_name()))
+            .finish()
+    }
+}
 
 /// Whether a key is in (or expired in) a database.
 pub type KeyTest<'a> = &'a dyn Fn(&[u8]) -> bool;

@@ -15,6 +15,7 @@ pub fn multi(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
         return Reply::err("ERR MULTI calls can not be nested");
     }
     c.multi = Some(Vec::new());
+    c.multi_specs.0.clear();
     Reply::ok()
 }
 
@@ -23,6 +24,7 @@ pub(crate) fn discard_transaction(ctx: &mut Ctx) {
     let id = ctx.id;
     let c = ctx.client();
     c.multi = None;
+    c.multi_specs.0.clear();
     c.multi_error = false;
     ctx.core.watches.unwatch_all(id);
     ctx.core.watches.clear_dirty(id);
@@ -47,10 +49,12 @@ fn key_is_expired(ctx: &Ctx, db: usize, key: &[u8]) -> bool {
 
 pub fn exec(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     let id = ctx.id;
-    let Some(queue) = ctx.client().multi.take() else {
+    let c = ctx.client();
+    let Some(queue) = c.multi.take() else {
         return Reply::err("ERR EXEC without MULTI");
     };
-    let aborted = ctx.client().multi_error;
+    let specs = std::mem::take(&mut c.multi_specs.0);
+    let aborted = c.multi_error;
     // A watched key that expired since WATCH counts as changed.
     let expired = ctx
         .core
@@ -67,10 +71,16 @@ pub fn exec(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
         return Reply::NilArray;
     }
     let mut replies = Vec::with_capacity(queue.len());
-    // One clock reading ends a queued command and starts the next.
-    let mut started = crate::engine::timer::start();
-    for argv in &queue {
-        replies.push(match table::lookup(argv) {
+    // One clock reading ends a queued command and starts the next; the first starts
+    // when EXEC did.
+    let mut started = ctx.core.cmd_started;
+    for (i, argv) in queue.iter().enumerate() {
+        // The command looked up when it was queued (every queued command has one).
+        let spec = match specs.get(i) {
+            Some(&s) => Ok(s),
+            None => table::lookup(argv),
+        };
+        replies.push(match spec {
             // ACLs are checked again: the rules may have changed since queueing.
             Ok(spec) => match super::acl::check(ctx, spec, argv) {
                 Ok(()) => {
@@ -124,10 +134,12 @@ pub(crate) fn runs_in_multi(spec: &CommandSpec) -> bool {
         )
 }
 
-/// Redis's `queueMultiCommand`: the command waits for EXEC.
-pub(crate) fn queue(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    if let Some(q) = ctx.client().multi.as_mut() {
+/// Redis's `queueMultiCommand`: the command (`spec`, as looked up) waits for EXEC.
+pub(crate) fn queue(ctx: &mut Ctx, spec: &'static CommandSpec, argv: &[Vec<u8>]) -> Reply {
+    let c = ctx.client();
+    if let Some(q) = c.multi.as_mut() {
         q.push(argv.to_vec());
+        c.multi_specs.0.push(spec);
     }
     Reply::Status("QUEUED".into())
 }

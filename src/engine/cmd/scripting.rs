@@ -126,7 +126,7 @@ fn busy_command(ctx: &mut Ctx, client: u64, argv: &[Vec<u8>]) -> Reply {
         return multi::reject(&mut other, spec, busy);
     }
     if other.client_ref().multi.is_some() && !multi::runs_in_multi(spec) {
-        return multi::queue(&mut other, argv);
+        return multi::queue(&mut other, spec, argv);
     }
     other.call(spec, argv)
 }
@@ -180,6 +180,8 @@ struct EngineHost<'a, 'b> {
     total_calls: usize,
     /// Whether to keep a trace (only hosts that read key events show one).
     tracing: bool,
+    /// The calling client's protocol (no command a script may call changes it).
+    caller_resp: u8,
 }
 
 impl EngineHost<'_, '_> {
@@ -254,6 +256,9 @@ impl EngineHost<'_, '_> {
             return self.refuse(Some(spec), e);
         }
         // The script's protocol shapes some replies (ZRANGE WITHSCORES pairs).
+        if resp == self.caller_resp {
+            return self.ctx.call(spec, argv);
+        }
         let caller_resp = std::mem::replace(&mut self.ctx.client().resp, resp);
         let reply = self.ctx.call(spec, argv);
         self.ctx.client().resp = caller_resp;
@@ -391,7 +396,8 @@ fn prepare(ctx: &Ctx, flags: ScriptFlags, ro: bool) -> Result<(), Reply> {
 }
 
 enum Target<'s> {
-    Script(&'s str),
+    /// An EVAL script: its SHA-1 (lowercase) and where the cache keeps it.
+    Script(&'s str, lua::ScriptId),
     Function(&'s str, &'s str),
 }
 
@@ -416,12 +422,12 @@ fn run(
     let tracing = ctx.core.record_events;
     // Only FUNCTION STATS reads the name and arguments, and only of a function.
     let (name, args_copy) = match target {
-        Target::Script(_) => (String::new(), Vec::new()),
+        Target::Script(..) => (String::new(), Vec::new()),
         Target::Function(_, f) => (f.to_string(), argv.to_vec()),
     };
     ctx.core.running_script = Some(RunningScript {
         client: ctx.id,
-        eval: matches!(target, Target::Script(_)),
+        eval: matches!(target, Target::Script(..)),
         name,
         argv: args_copy,
         keys: if ctx.core.tracking.active() {
@@ -434,8 +440,10 @@ fn run(
         kill: false,
         busy_after_ms: ctx.core.config.busy_reply_threshold,
     });
+    let caller_resp = ctx.client_ref().resp;
     let mut host = EngineHost {
         tracing,
+        caller_resp,
         ctx,
         read_only: ro || flags.no_writes,
         allow_oom: !flags.no_shebang && flags.allow_oom,
@@ -445,12 +453,12 @@ fn run(
         total_calls: 0,
     };
     let (reply, name) = match target {
-        Target::Script(sha) => {
+        Target::Script(sha, id) => {
             let Some(mut scripts) = host.ctx.core.scripts.take() else {
                 host.ctx.core.running_script = None;
                 return Reply::err("NOSCRIPT No matching script. Please use EVAL.");
             };
-            let r = scripts.run(sha, keys, args, &mut host, &limits);
+            let r = scripts.run_found(id, sha, keys, args, &mut host, &limits);
             host.ctx.core.scripts = Some(scripts);
             (r, sha)
         }
@@ -487,10 +495,10 @@ fn run(
 }
 
 fn scripts<'c>(ctx: &'c mut Ctx) -> &'c mut lua::Scripts {
-    let prng = ctx.core.lua_prng.clone();
-    ctx.core
-        .scripts
-        .get_or_insert_with(|| lua::Scripts::new(prng))
+    if ctx.core.scripts.is_none() {
+        ctx.core.scripts = Some(lua::Scripts::new(ctx.core.lua_prng.clone()));
+    }
+    ctx.core.scripts.as_mut().expect("made just above")
 }
 
 fn eval_generic(ctx: &mut Ctx, argv: &[Vec<u8>], by_sha: bool, ro: bool) -> Reply {
@@ -498,32 +506,32 @@ fn eval_generic(ctx: &mut Ctx, argv: &[Vec<u8>], by_sha: bool, ro: bool) -> Repl
         Ok(v) => v,
         Err(e) => return e,
     };
-    let (sha, flags) = if by_sha {
+    let (sha, (id, flags)) = if by_sha {
         let sha = match std::str::from_utf8(&argv[1]) {
             Ok(s) if !s.bytes().any(|c| c.is_ascii_uppercase()) => Cow::Borrowed(s),
             _ => Cow::Owned(String::from_utf8_lossy(&argv[1]).to_ascii_lowercase()),
         };
         // No VM yet: nothing is cached, and there is no need to start one to say so.
-        match ctx.core.scripts.as_ref().and_then(|c| c.flags(&sha)) {
-            Some(f) if sha.len() == 40 => (sha, f),
+        match ctx.core.scripts.as_ref().and_then(|c| c.find(&sha)) {
+            Some(found) if sha.len() == 40 => (sha, found),
             _ => return Reply::err("NOSCRIPT No matching script. Please use EVAL."),
         }
     } else {
         let cache = scripts(ctx);
         // Redis caches EVAL's bodies by SHA-1 too: a body seen before runs as is.
         let sha = lua::sha1hex(&argv[1]);
-        match cache.flags(&sha) {
-            Some(f) => (Cow::Owned(sha), f),
+        match cache.find(&sha) {
+            Some(found) => (Cow::Owned(sha), found),
             None => match cache.load(&argv[1]) {
-                Ok(_) => {
-                    let f = cache.flags(&sha).unwrap_or_default();
-                    (Cow::Owned(sha), f)
-                }
+                Ok(_) => match cache.find(&sha) {
+                    Some(found) => (Cow::Owned(sha), found),
+                    None => return Reply::err("NOSCRIPT No matching script. Please use EVAL."),
+                },
                 Err(e) => return e,
             },
         }
     };
-    run(ctx, argv, Target::Script(&sha), flags, ro, keys, args)
+    run(ctx, argv, Target::Script(&sha, id), flags, ro, keys, args)
 }
 
 pub fn eval(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {

@@ -236,7 +236,7 @@ function K.compile(code, chunkname)
   return f
 end
 
--- Runs a script (by its number in FUNCS) or a function under the error handler and
+-- Runs a script (by its number in FUNCS, which `begin` returns) or a function under the error handler and
 -- hands the outcome to Rust (`finish`, which converts it to the reply). `begin` arms
 -- the run's limits (on a server, a count hook that lets other clients hear BUSY and
 -- SCRIPT KILL stop the run) and makes its KEYS and ARGV from the Rust side's slices.
@@ -245,9 +245,10 @@ local begin, finish = I.begin, I.finish
 local FUNCS = {}
 K.funcs = FUNCS
 if mode == 'eval' then
-  function K.run(id)
-    begin(G)
-    local ok, v = xpcall(FUNCS[id], handler)
+  -- (The script's number comes back from `begin`, not as an argument: a call from
+  -- Rust without arguments costs less.)
+  function K.run()
+    local ok, v = xpcall(FUNCS[begin(G)], handler)
     finish(ok, v)
   end
 else

@@ -335,6 +335,7 @@ impl Vm {
             used: Cell::new(0),
             keys_len: Cell::new(usize::MAX),
             args_len: Cell::new(usize::MAX),
+            run_id: Cell::new(0.0),
         });
         // The state is built as `Lua::new_versioned(V51)` builds it, but through
         // `LuaRuntime`, the one way to reach the raw state: the hot-path functions
@@ -548,7 +549,10 @@ impl Vm {
         self.slot.args.set(args);
         let lend = Lend::new(&self.slot, host);
         let result = match target {
-            RunTarget::Id(id) => self.run_fn.call::<_, ()>(id),
+            RunTarget::Id(id) => {
+                self.slot.run_id.set(id);
+                self.run_fn.call::<_, ()>(())
+            }
             RunTarget::Func(f) => self.run_fn.call::<_, ()>(f),
         };
         drop(lend);
@@ -664,6 +668,8 @@ struct HostSlot {
     /// How many KEYS and ARGV the last EVAL run had (see `set_global_array`).
     keys_len: Cell<usize>,
     args_len: Cell<usize>,
+    /// The number in `K.funcs` of the EVAL script to run (`raw_begin` returns it).
+    run_id: Cell<f64>,
 }
 
 const NO_ARGS: *const [Vec<u8>] = &[];
@@ -918,8 +924,9 @@ fn redis_call(state: &mut LuaState, lib: Lib) -> Result<usize, LuaError> {
 const HOOK_MASK_COUNT: i32 = 1 << 3;
 const HOOK_PERIOD: i32 = 1000;
 
-/// `begin([G])`: arms the run's limits, then sets G's KEYS and ARGV (EVAL), or
-/// returns the two tables (a function's arguments).
+/// `begin([G])`: arms the run's limits, then sets G's KEYS and ARGV and returns the
+/// number of the script to run (EVAL), or returns the two tables (a function's
+/// arguments).
 fn raw_begin(state: &mut LuaState) -> Result<usize, LuaError> {
     let slot = slot_of(state)?;
     let limits = slot.limits.get();
@@ -951,7 +958,9 @@ fn raw_begin(state: &mut LuaState) -> Result<usize, LuaError> {
         set_global_array(state, &g, b"KEYS", keys, &slot.keys_len)?;
         set_global_array(state, &g, b"ARGV", args, &slot.args_len)?;
         state.gc_check_step();
-        return Ok(0);
+        api::check_stack(state, 1);
+        state.push(Raw::Float(slot.run_id.get()));
+        return Ok(1);
     }
     // SAFETY: `Vm::run` lends both slices for the run and resets them after it.
     let (keys, args) = unsafe { (&*slot.keys.get(), &*slot.args.get()) };
@@ -1392,7 +1401,8 @@ struct CachedScript {
 pub struct Scripts {
     vm: Vm,
     prng: Prng,
-    cache: HashMap<String, CachedScript>,
+    /// By SHA-1 (EVALSHA looks a script up on every call: no SipHash for this).
+    cache: crate::engine::dict::FastMap<String, CachedScript>,
     body_bytes: usize,
 }
 
@@ -1403,7 +1413,7 @@ impl Scripts {
         Scripts {
             vm: Vm::new(Mode::Eval, prng.clone()),
             prng,
-            cache: HashMap::new(),
+            cache: Default::default(),
             body_bytes: 0,
         }
     }
@@ -1479,6 +1489,15 @@ impl Scripts {
         self.vm = Vm::new(Mode::Eval, self.prng.clone());
     }
 
+    /// The cached script under `sha` (case-insensitive, as EVALSHA): what runs it and
+    /// the flags it declared. One lookup serves both.
+    pub fn find(&self, sha: &str) -> Option<(ScriptId, ScriptFlags)> {
+        if sha.bytes().any(|c| c.is_ascii_uppercase()) {
+            return self.find(&sha.to_ascii_lowercase());
+        }
+        self.cache.get(sha).map(|s| (ScriptId(s.id), s.flags))
+    }
+
     /// Runs a cached script with KEYS and ARGV. Unknown SHA: "NOSCRIPT No matching
     /// script. Please use EVAL.". Script errors come back as Redis words them, with
     /// " script: <sha>, on @user_script:<line>." appended where Redis appends it.
@@ -1490,20 +1509,31 @@ impl Scripts {
         host: &mut dyn Host,
         limits: &Limits,
     ) -> Reply {
-        let lower;
-        let sha = if sha.bytes().any(|c| c.is_ascii_uppercase()) {
-            lower = sha.to_ascii_lowercase();
-            &lower
-        } else {
-            sha
-        };
-        let Some(script) = self.cache.get(sha) else {
+        let Some((id, _)) = self.find(sha) else {
             return Reply::err("NOSCRIPT No matching script. Please use EVAL.");
         };
+        self.run_found(id, &sha.to_ascii_lowercase(), keys, args, host, limits)
+    }
+
+    /// [`Scripts::run`] for a script [`Scripts::find`] found (`sha` its lowercase SHA-1,
+    /// which error replies name).
+    pub fn run_found(
+        &mut self,
+        id: ScriptId,
+        sha: &str,
+        keys: &[Vec<u8>],
+        args: &[Vec<u8>],
+        host: &mut dyn Host,
+        limits: &Limits,
+    ) -> Reply {
         self.vm
-            .run(RunTarget::Id(script.id), keys, args, sha, host, limits)
+            .run(RunTarget::Id(id.0), keys, args, sha, host, limits)
     }
 }
+
+/// A cached script, as [`Scripts::find`] found it (valid until SCRIPT FLUSH).
+#[derive(Clone, Copy, Debug)]
+pub struct ScriptId(f64);
 
 // ---------------------------------------------------------------------- FUNCTION
 
