@@ -544,6 +544,12 @@ pub struct Config {
     pub min_replicas_on: bool,
     /// `tracking-table-max-keys` (0: no limit).
     pub tracking_table_max_keys: u64,
+    /// `lazyfree-lazy-user-del`, `-expire`, `-eviction` and `-user-flush`, read on
+    /// every delete of their kind.
+    pub lazyfree_user_del: bool,
+    pub lazyfree_expire: bool,
+    pub lazyfree_eviction: bool,
+    pub lazyfree_user_flush: bool,
 }
 
 impl Default for Config {
@@ -571,6 +577,10 @@ impl Default for Config {
             list_max_listpack_size: -2,
             min_replicas_on: false,
             tracking_table_max_keys: 1_000_000,
+            lazyfree_user_del: false,
+            lazyfree_expire: false,
+            lazyfree_eviction: false,
+            lazyfree_user_flush: false,
             latency_tracking: true,
             latency_percentiles: Vec::new(),
             notify_flags: 0,
@@ -666,6 +676,11 @@ impl Config {
         self.min_replicas_on =
             self.int("min-replicas-to-write") > 0 && self.int("min-replicas-max-lag") > 0;
         self.tracking_table_max_keys = self.int("tracking-table-max-keys").max(0) as u64;
+        let yes = |c: &Config, name: &str| c.get(name).as_deref() == Some("yes");
+        self.lazyfree_user_del = yes(self, "lazyfree-lazy-user-del");
+        self.lazyfree_expire = yes(self, "lazyfree-lazy-expire");
+        self.lazyfree_eviction = yes(self, "lazyfree-lazy-eviction");
+        self.lazyfree_user_flush = yes(self, "lazyfree-lazy-user-flush");
         self.stream_node_max_bytes = self.int("stream-node-max-bytes");
         self.stream_node_max_entries = self.int("stream-node-max-entries");
         self.playground_value_cap = match self.int("kvlab-max-value-bytes") {

@@ -87,7 +87,7 @@ impl Core {
             let Some((db, key, score)) = victim else {
                 return false;
             };
-            let lazy = self.config.get("lazyfree-lazy-eviction").as_deref() == Some("yes");
+            let lazy = self.config.lazyfree_eviction;
             if lazy {
                 self.count_lazyfree(db, &key);
             }

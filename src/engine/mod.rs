@@ -2140,7 +2140,7 @@ impl Core {
         if self.admin.pause_at(self.now).is_some() {
             return true;
         }
-        let lazy = self.config.get("lazyfree-lazy-expire").as_deref() == Some("yes");
+        let lazy = self.config.lazyfree_expire;
         if lazy {
             self.count_lazyfree(db, key);
         }

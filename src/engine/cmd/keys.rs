@@ -51,7 +51,7 @@ fn del_generic(ctx: &mut Ctx, argv: &[Vec<u8>], lazy: bool) -> Reply {
 }
 
 pub fn del(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let lazy = ctx.core.config.get("lazyfree-lazy-user-del").as_deref() == Some("yes");
+    let lazy = ctx.core.config.lazyfree_user_del;
     del_generic(ctx, argv, lazy)
 }
 
@@ -355,7 +355,7 @@ fn flush_db(ctx: &mut Ctx, db: usize, lazy: bool) {
 fn flush_async(ctx: &Ctx, argv: &[Vec<u8>]) -> bool {
     match argv.get(1) {
         Some(a) => eq(a, "async"),
-        None => ctx.core.config.get("lazyfree-lazy-user-flush").as_deref() == Some("yes"),
+        None => ctx.core.config.lazyfree_user_flush,
     }
 }
 
