@@ -759,24 +759,7 @@ pub fn keys_with_perms(spec: &CommandSpec, argv: &[Vec<u8>]) -> Vec<(usize, u8)>
             vec![(1, if get { PERM_ALL } else { PERM_WRITE })]
         }
         (None, "bitfield") if argc > 1 => {
-            let mut readonly = true;
-            let mut i = 2;
-            while i < argc {
-                let rem = argc - i - 1;
-                let a = &argv[i];
-                if eq(a, "get") && rem >= 2 {
-                    i += 2;
-                } else if (eq(a, "set") || eq(a, "incrby")) && rem >= 3 {
-                    readonly = false;
-                    break;
-                } else if eq(a, "overflow") && rem >= 1 {
-                    i += 1;
-                } else {
-                    readonly = false;
-                    break;
-                }
-                i += 1;
-            }
+            let readonly = super::table::bitfield_readonly(argv);
             vec![(1, if readonly { PERM_READ } else { PERM_ALL })]
         }
         _ => Vec::new(),

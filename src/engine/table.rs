@@ -2291,25 +2291,7 @@ pub fn keys_and_flags_in(
         )]),
         // bitfieldGetKeys: read-only while every operation is a whole GET.
         "bitfield" => {
-            let argc = argv.len();
-            let mut readonly = true;
-            let mut i = 2;
-            while i < argc {
-                let rem = argc - i - 1;
-                let a = &argv[i];
-                if eq(a, "get") && rem >= 2 {
-                    i += 2;
-                } else if (eq(a, "set") || eq(a, "incrby")) && rem >= 3 {
-                    readonly = false;
-                    break;
-                } else if eq(a, "overflow") && rem >= 1 {
-                    i += 1;
-                } else {
-                    readonly = false;
-                    break;
-                }
-                i += 1;
-            }
+            let readonly = bitfield_readonly(argv);
             Some(vec![(
                 1,
                 if readonly {
@@ -2322,6 +2304,29 @@ pub fn keys_and_flags_in(
         _ if !specs.is_empty() && unreliable => Some(vec![(1, specs[0].flags)]),
         _ => None,
     }
+}
+
+/// bitfieldGetKeys: whether BITFIELD only reads (every operation a whole GET, with
+/// OVERFLOW allowed); a SET, INCRBY or a malformed operation makes it a write.
+pub fn bitfield_readonly(argv: &[Vec<u8>]) -> bool {
+    let eq = |a: &[u8], w: &str| a.eq_ignore_ascii_case(w.as_bytes());
+    let argc = argv.len();
+    let mut i = 2;
+    while i < argc {
+        let rem = argc - i - 1;
+        let a = &argv[i];
+        if eq(a, "get") && rem >= 2 {
+            i += 2;
+        } else if (eq(a, "set") || eq(a, "incrby")) && rem >= 3 {
+            return false;
+        } else if eq(a, "overflow") && rem >= 1 {
+            i += 1;
+        } else {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// sortGetKeys's second key: the destination of SORT's last STORE (LIMIT's two

@@ -107,25 +107,8 @@ fn timestamp() -> String {
     )
 }
 
-/// sdscatrepr: a value quoted as Redis appends command-line values to the config.
-fn repr(s: &str) -> String {
-    let mut out = String::from("\"");
-    for &b in s.as_bytes() {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            7 => out.push_str("\\a"),
-            8 => out.push_str("\\b"),
-            c if c.is_ascii_graphic() || c == b' ' => out.push(c as char),
-            c => out.push_str(&format!("\\x{c:02x}")),
-        }
-    }
-    out.push('"');
-    out
-}
+// sdscatrepr: a value quoted as Redis appends command-line values to the config.
+use kvlab::engine::config::repr;
 
 /// Redis's main: the options after the file name, as config lines.
 fn options_text(args: &[String], first: usize) -> (String, bool) {
