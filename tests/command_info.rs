@@ -211,6 +211,9 @@ fn command_getkeys_matches_redis_server() {
         "PFCOUNT a b",
         "SINTERSTORE d a b",
         "XADD s * f v",
+        "EVAL x 9223372036854775807 a",
+        "ZUNION 9223372036854775807 a",
+        "LMPOP 9223372036854775807 a LEFT",
     ];
     let mut failures = Vec::new();
     for sub in ["GETKEYS", "GETKEYSANDFLAGS"] {

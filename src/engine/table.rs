@@ -2403,7 +2403,8 @@ pub fn spec_keys<'a>(specs: &'a [KeySpec], argv: &[Vec<u8>]) -> Option<Vec<(usiz
                 }
                 let n = crate::engine::util::parse_i64(&argv[at as usize]).filter(|n| *n >= 0)?;
                 let first = first + firstkey as i64;
-                (first, first + n - 1, step as i64)
+                // A huge count (i64::MAX) must not overflow: it is simply too many.
+                (first, first.saturating_add(n) - 1, step as i64)
             }
             Find::Unknown => return None,
         };
