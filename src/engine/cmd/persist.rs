@@ -605,11 +605,7 @@ pub fn shutdown(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     // changes are not to be saved half done).
     if let Some(run) = ctx.core.running_script.as_ref() {
         if !nosave && run.client != ctx.id {
-            return Reply::err(if run.eval {
-                "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
-            } else {
-                "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
-            });
+            return Reply::err(super::scripting::busy_error(ctx));
         }
     }
     let save_points = ctx

@@ -78,7 +78,7 @@ const SLOW_SCRIPT: &str =
     "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
 
 /// The BUSY error for the script running now.
-fn busy_error(ctx: &Ctx) -> &'static str {
+pub(crate) fn busy_error(ctx: &Ctx) -> &'static str {
     let eval = ctx.core.running_script.as_ref().is_some_and(|r| r.eval);
     if eval {
         SLOW_EVAL
@@ -620,7 +620,15 @@ fn functions<'c>(ctx: &'c mut Ctx) -> &'c mut lua::Functions {
 
 /// The library that registered `function`.
 fn library_of<'l>(ctx: &'l Ctx, function: &str) -> Option<(&'l str, &'l FunctionInfo)> {
-    ctx.core.libraries.iter().find_map(|(name, lib)| {
+    function_in(&ctx.core.libraries, function)
+}
+
+/// The library holding a function (names are case-blind), and the function.
+fn function_in<'l>(
+    libraries: &'l std::collections::BTreeMap<String, Library>,
+    function: &str,
+) -> Option<(&'l str, &'l FunctionInfo)> {
+    libraries.iter().find_map(|(name, lib)| {
         lib.functions
             .iter()
             .find(|f| f.name.eq_ignore_ascii_case(function))
@@ -663,19 +671,10 @@ pub fn call_flags(
                 },
             }
         }
-        "fcall" | "fcall_ro" => {
-            let name = String::from_utf8_lossy(&argv[1]);
-            let found = libraries.values().find_map(|lib| {
-                lib.functions
-                    .iter()
-                    .find(|f| f.name.eq_ignore_ascii_case(&name))
-                    .map(|f| f.flags)
-            });
-            match found {
-                Some(f) => f,
-                None => return cmd,
-            }
-        }
+        "fcall" | "fcall_ro" => match function_in(libraries, &String::from_utf8_lossy(&argv[1])) {
+            Some((_, f)) => f.flags,
+            None => return cmd,
+        },
         _ => return cmd,
     };
     if script.no_shebang {
