@@ -214,12 +214,22 @@ fn command_getkeys_matches_redis_server() {
         "EVAL x 9223372036854775807 a",
         "ZUNION 9223372036854775807 a",
         "LMPOP 9223372036854775807 a LEFT",
+        // MIGRATE's key finder (`""` is the empty argument).
+        "MIGRATE h 1 k 0 0",
+        "MIGRATE h 1 \"\" 0 0 KEYS a b",
+        "MIGRATE h 1 k 0 0 KEYS a b",
+        "MIGRATE h 1 \"\" 0 0 AUTH keys x KEYS a",
+        "MIGRATE h 1 \"\" 0 0 AUTH2 keys keys KEYS a",
+        "MIGRATE h 1 \"\" 0 0 COPY REPLACE",
+        "MIGRATE h 1 \"\" 0 0 KEYS",
+        "MIGRATE h 1 k 0 0 AUTH",
+        "MIGRATE h 1 k",
     ];
     let mut failures = Vec::new();
     for sub in ["GETKEYS", "GETKEYSANDFLAGS"] {
         for case in cases {
             let mut argv = vec!["COMMAND", sub];
-            argv.extend(case.split(' '));
+            argv.extend(case.split(' ').map(|w| if w == "\"\"" { "" } else { w }));
             let (x, y) = (a.raw(&argv), b.raw(&argv));
             if x != y {
                 failures.push(format!(

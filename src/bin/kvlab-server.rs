@@ -65,6 +65,10 @@ mod aof;
 mod conf;
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "server/migrate.rs"]
+mod migrate;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod native {
     use std::cell::RefCell;
     use std::rc::Rc;
@@ -760,6 +764,7 @@ mod native {
             listen: listen.clone(),
             file: opts.configfile.clone(),
         }));
+        eng.core.migrate.host = Some(Box::new(crate::migrate::TcpHost));
         // Nothing in the server consumes key events yet (pub/sub will): don't collect them.
         eng.core.record_events = false;
         eng.core.pubsub.keep_recent = false;

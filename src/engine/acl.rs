@@ -754,6 +754,10 @@ pub fn keys_with_perms(spec: &CommandSpec, argv: &[Vec<u8>]) -> Vec<(usize, u8)>
             keys
         }
         (None, "sort_ro") => vec![(1, PERM_READ)],
+        (None, "migrate") => table::migrate_keys(argv)
+            .into_iter()
+            .map(|i| (i, perm_of("RW ACCESS DELETE")))
+            .collect(),
         (None, "set") if argc > 1 => {
             let get = argv[3.min(argc)..].iter().any(|a| eq(a, "get"));
             vec![(1, if get { PERM_ALL } else { PERM_WRITE })]

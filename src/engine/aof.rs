@@ -329,6 +329,8 @@ pub fn propagated(
         // The stream group commands propagate their effects themselves, as Redis's
         // do (XCLAIM … FORCE JUSTID LASTID, XGROUP SETID / CREATECONSUMER).
         "xreadgroup" | "xclaim" | "xautoclaim" => Vec::new(),
+        // MIGRATE propagates `DEL` of the keys the target acknowledged, itself.
+        "migrate" => Vec::new(),
         "xadd" => match bulk(reply) {
             Some(id) => {
                 let mut i = 2;

@@ -332,6 +332,7 @@ pub fn command_keys(spec: &CommandSpec, argv: &[Vec<u8>]) -> Vec<usize> {
             }
             "zunionstore" | "zinterstore" | "zdiffstore" => return numkeys(1, 2, 3),
             "set" | "bitfield" | "sort_ro" => return vec![1],
+            "migrate" => return super::table::migrate_keys(argv),
             "sort" => {
                 let mut store = None;
                 let mut i = 2;
@@ -422,7 +423,7 @@ fn legacy_range(spec: &CommandSpec, argc: usize) -> Vec<usize> {
 
 /// C's `atoi`: leading spaces, a sign, digits; 0 when there are none (saturating where
 /// C would be undefined).
-fn atoi(a: &[u8]) -> i64 {
+pub(crate) fn atoi(a: &[u8]) -> i64 {
     let mut i = 0;
     while i < a.len() && matches!(a[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
         i += 1;

@@ -414,6 +414,9 @@ pub struct Core {
     /// What CONFIG SET asks of the host outside the engine (the server re-binds its
     /// listeners and changes directory); None in the browser.
     pub config_host: Option<Box<dyn config::ConfigHost>>,
+    /// MIGRATE's host (the server's TCP connections; None in the browser) and its
+    /// cached connections.
+    pub migrate: cmd::migrate::Migrate,
     /// Without a host (the browser), the AOF kept in memory.
     pub mem_aof: memaof::MemAof,
     /// DEBUG CRASH-AND-RECOVER asked for a restart, done once its command returns.
@@ -748,6 +751,7 @@ impl Engine {
                 aof: aof::AofStatus::default(),
                 aof_host: None,
                 config_host: None,
+                migrate: Default::default(),
                 mem_aof: Default::default(),
                 restart_pending: None,
                 shutdown_pending: false,
@@ -1702,6 +1706,9 @@ impl Engine {
             .latency
             .add_if_needed(threshold, "expire-cycle", ms, now_s);
         self.core.hostless_cron();
+        // serverCron closes the MIGRATE connections unused for 10 seconds.
+        let now_s = self.core.now.div_euclid(1000);
+        self.core.migrate.close_idle(now_s);
         // serverCron keeps the tracking table within tracking-table-max-keys too.
         if self.core.tracking.clients() > 0 {
             self.core.limit_tracking();

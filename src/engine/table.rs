@@ -8,8 +8,8 @@
 
 use super::cmd::{
     acl as aclcmd, bitmap, bloom, clients, cluster, debug, expire, geo, hash, hll, keys, list,
-    memory, multi, persist, pubsub, scripting, server, set, slowlog, sort, stream, strings,
-    tdigest, zset,
+    memory, migrate, multi, persist, pubsub, scripting, server, set, slowlog, sort, stream,
+    strings, tdigest, zset,
 };
 use super::{Ctx, Reply};
 
@@ -1686,6 +1686,8 @@ pub static COMMANDS: &[CommandSpec] = &[
         "The longest common subsequence of two strings, its length, or the matching ranges.", "key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]", strings::lcs),
     tips(c("mget", -2, "readonly fast", S, KALL, "RO ACCESS", S, "1.0.0", "O(N) where N is the number of keys to retrieve.",
         "Read several strings at once; nil for missing or non-string keys.", "key [key ...]", strings::mget), "request_policy:multi_shard"),
+    tips(c("migrate", -6, "write movablekeys", "keyspace dangerous", (3, 3, 1), "RW ACCESS DELETE", G, "2.6.0", "This command actually executes a DUMP+DEL in the source instance, and a RESTORE in the target instance. See the pages of these commands for time complexity. Also an O(N) data transfer between the two instances is performed.",
+        "Move keys to another Redis server (DUMP here, RESTORE there, then DEL here unless COPY). kvlab-server only: the page has no network, so there it answers IOERR connecting.", "host port key|\"\" destination-db timeout [COPY] [REPLACE] [AUTH password|AUTH2 username password] [KEYS key [key ...]]", migrate::migrate), "nondeterministic_output"),
     c("move", 3, "write fast", "keyspace", K1, "RW ACCESS UPDATE", G, "1.0.0", "O(1)",
         "Move a key to another database if it is absent there.", "key db", keys::move_),
     tips(c("mset", -3, "write denyoom", S, KPAIRS, "OW UPDATE", S, "1.0.1", "O(N) where N is the number of keys to set.",
@@ -2184,6 +2186,7 @@ static KEY_SPECS: &[(&str, &[KeySpec])] = &[
     ("geosearchstore", &[ks("OW UPDATE", Index(1), Range(0, 1, 0), ""), ks("RO ACCESS", Index(2), Range(0, 1, 0), "")]),
     ("getex", &[ks("RW ACCESS UPDATE", Index(1), Range(0, 1, 0), "RW and UPDATE because it changes the TTL")]),
     ("lmove", &[ks("RW ACCESS DELETE", Index(1), Range(0, 1, 0), ""), ks("RW INSERT", Index(2), Range(0, 1, 0), "")]),
+    ("migrate", &[ks("RW ACCESS DELETE", Index(3), Range(0, 1, 0), ""), ks("RW ACCESS DELETE INCOMPLETE", Keyword("KEYS", -2), Range(-1, 1, 0), "")]),
     ("lmpop", &[ks("RW ACCESS DELETE", Index(1), Keynum(0, 1, 1), "")]),
     ("eval", &[ks("RW ACCESS UPDATE", Index(2), Keynum(0, 1, 1), "We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")]),
     ("evalsha", &[ks("RW ACCESS UPDATE", Index(2), Keynum(0, 1, 1), "")]),
@@ -2263,12 +2266,18 @@ pub fn keys_and_flags_in(
     argv: &[Vec<u8>],
 ) -> Option<Vec<(usize, &'static str)>> {
     let specs = spec.key_specs();
-    let unreliable = specs
-        .iter()
-        .any(|s| s.flags.contains("VARIABLE_FLAGS") || s.flags.contains("INCOMPLETE"));
-    if !unreliable {
+    let variable = specs.iter().any(|s| s.flags.contains("VARIABLE_FLAGS"));
+    let unreliable = variable || specs.iter().any(|s| s.flags.contains("INCOMPLETE"));
+    // The specs first, unless their flags vary; a key an INCOMPLETE spec found (or no
+    // key at all) sends the search to the command's own finder, as in Redis (MIGRATE's
+    // KEYS in the last argument is not searched: its keyword spec starts one before).
+    if !variable {
         if let Some(keys) = spec_keys(&specs, argv) {
-            return Some(keys.into_iter().map(|(i, s)| (i, s.flags)).collect());
+            if !unreliable
+                || (!keys.is_empty() && !keys.iter().any(|(_, s)| s.flags.contains("INCOMPLETE")))
+            {
+                return Some(keys.into_iter().map(|(i, s)| (i, s.flags)).collect());
+            }
         }
     }
     let eq = |a: &[u8], w: &str| a.eq_ignore_ascii_case(w.as_bytes());
@@ -2280,6 +2289,11 @@ pub fn keys_and_flags_in(
             Some(keys)
         }
         "sort_ro" => Some(vec![(1, "RO ACCESS")]),
+        // migrateGetKeys: the key, or those after KEYS (none: invalid arguments).
+        "migrate" => {
+            let keys = migrate_keys(argv);
+            (!keys.is_empty()).then(|| keys.into_iter().map(|i| (i, "RW ACCESS DELETE")).collect())
+        }
         // setGetKeys: GET makes SET read the old value.
         "set" => Some(vec![(
             1,
@@ -2327,6 +2341,38 @@ pub fn bitfield_readonly(argv: &[Vec<u8>]) -> bool {
         i += 1;
     }
     true
+}
+
+/// migrateGetKeys: the positions of MIGRATE's keys. `key` (argument 3), or with KEYS
+/// (found skipping AUTH's one and AUTH2's two arguments) all the arguments after it;
+/// none when KEYS comes with a non-empty `key` (MIGRATE itself refuses that).
+pub fn migrate_keys(argv: &[Vec<u8>]) -> Vec<usize> {
+    let eq = |a: &[u8], w: &str| a.eq_ignore_ascii_case(w.as_bytes());
+    let argc = argv.len();
+    let (mut first, mut num) = (3, 1);
+    let mut i = 6;
+    while i < argc {
+        let a = &argv[i];
+        if eq(a, "keys") {
+            if argv.get(3).is_some_and(|k| !k.is_empty()) {
+                num = 0;
+            } else {
+                first = i + 1;
+                num = argc - first;
+            }
+            break;
+        }
+        if eq(a, "auth") {
+            i += 1;
+        } else if eq(a, "auth2") {
+            i += 2;
+        }
+        i += 1;
+    }
+    if argc < 4 {
+        return Vec::new();
+    }
+    (first..first + num).collect()
 }
 
 /// sortGetKeys's second key: the destination of SORT's last STORE (LIMIT's two

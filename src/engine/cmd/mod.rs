@@ -14,6 +14,7 @@ pub mod hll;
 pub mod keys;
 pub mod list;
 pub mod memory;
+pub mod migrate;
 pub mod multi;
 pub mod persist;
 pub mod pubsub;

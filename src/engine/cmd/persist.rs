@@ -472,19 +472,27 @@ pub fn bgrewriteaof(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
 
 pub fn dump(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let db = ctx.db();
-    let compress = ctx.core.rdb_compression();
-    // RedisBloom's rdb_save compresses a t-digest in place (see `compress_digests`).
-    if let Some(o) = ctx.core.dbs[db].keys.get_mut(&argv[1]) {
-        if let crate::engine::object::Value::TDigest(t) = &mut o.value {
-            let _ = t.compress();
-        }
+    if ctx.core.lookup_read(db, &argv[1]).is_none() {
+        return Reply::Nil;
     }
-    match ctx.core.lookup_read(db, &argv[1]) {
-        Some(o) => Reply::Bulk(rdb::with_compression(compress, || {
-            rdb::dump_payload(&o.value)
-        })),
+    match payload_of(ctx.core, db, &argv[1]) {
+        Some(p) => Reply::Bulk(p),
         None => Reply::Nil,
     }
+}
+
+/// A key's DUMP payload (`createDumpPayload`), without a lookup (DUMP and MIGRATE have
+/// looked it up).
+pub(crate) fn payload_of(core: &mut Core, db: usize, key: &[u8]) -> Option<Vec<u8>> {
+    let compress = core.rdb_compression();
+    let o = core.dbs[db].keys.get_mut(key)?;
+    // RedisBloom's rdb_save compresses a t-digest in place (see `compress_digests`).
+    if let crate::engine::object::Value::TDigest(t) = &mut o.value {
+        let _ = t.compress();
+    }
+    Some(rdb::with_compression(compress, || {
+        rdb::dump_payload(&o.value)
+    }))
 }
 
 pub fn restore(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
