@@ -263,3 +263,50 @@ fn migrate_is_propagated_as_del() {
     );
     assert!(!text.contains("MIGRATE"), "{text:?}");
 }
+
+/// In cluster mode MIGRATE sends RESTORE-ASKING (which KV Lab also answers), between
+/// kvlab-server and redis-server both ways; SELECT of another database is the target's
+/// refusal, passed on.
+#[test]
+fn cluster_mode_uses_restore_asking() {
+    let ours = support::kvlab_server(&["--cluster-enabled", "yes"]);
+    let real = support::redis_server(&["--cluster-enabled", "yes"]);
+    let (mut a, mut b) = (Conn::new(ours.port), Conn::new(real.port));
+    assert_eq!(b.run("CLUSTER ADDSLOTSRANGE 0 16383"), OK);
+    support::await_cluster_ok(real.port);
+    support::await_cluster_ok(ours.port);
+    a.run("SET {t}k v");
+    a.run("RPUSH {t}l x y");
+    let (op, rp) = (ours.port.to_string(), real.port.to_string());
+    assert_eq!(
+        a.cmd(&[
+            "MIGRATE",
+            "127.0.0.1",
+            &rp,
+            "",
+            "0",
+            "5000",
+            "KEYS",
+            "{t}k",
+            "{t}l"
+        ]),
+        OK
+    );
+    assert_eq!(
+        b.cmd(&["LRANGE", "{t}l", "0", "-1"]),
+        "*2\r\n$1\r\nx\r\n$1\r\ny\r\n"
+    );
+    assert_eq!(
+        b.cmd(&["MIGRATE", "127.0.0.1", &op, "{t}k", "0", "5000"]),
+        OK
+    );
+    assert_eq!(a.cmd(&["GET", "{t}k"]), "$1\r\nv\r\n");
+    assert_eq!(
+        a.cmd(&["MIGRATE", "127.0.0.1", &rp, "{t}k", "1", "5000"]),
+        "-ERR Target instance replied with error: ERR SELECT is not allowed in cluster mode\r\n"
+    );
+    assert_eq!(
+        a.cmd(&["RESTORE-ASKING", "{t}k", "0", "x"]).chars().next(),
+        Some('-')
+    );
+}

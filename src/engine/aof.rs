@@ -243,7 +243,7 @@ pub fn propagated(
                 vec![vec![b"PERSIST".to_vec(), key.clone()]]
             }
         }
-        "restore" => match expire_at {
+        "restore" | "restore-asking" => match expire_at {
             _ if !exists => vec![vec![b"DEL".to_vec(), key.clone()]],
             Some(when) if !argv[3..].iter().any(|a| is(a, "absttl")) => {
                 let mut v = argv.to_vec();

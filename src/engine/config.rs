@@ -600,6 +600,14 @@ impl Default for Config {
     }
 }
 
+/// Whether `name` is a parameter whose value SLOWLOG and MONITOR redact.
+pub fn is_sensitive(name: &[u8]) -> bool {
+    std::str::from_utf8(name)
+        .ok()
+        .and_then(find)
+        .is_some_and(|i| PARAMS[i].sensitive())
+}
+
 fn find(name: &str) -> Option<usize> {
     PARAMS.iter().position(|p| {
         p.name.eq_ignore_ascii_case(name) || p.alias.is_some_and(|a| a.eq_ignore_ascii_case(name))

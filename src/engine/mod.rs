@@ -1996,6 +1996,8 @@ impl Core {
         }
         // (The clock is read only for what gets logged: most commands are not.)
         let now_s = self.clock.now_ms().div_euclid(1000);
+        let shown = slowlog::redacted(spec, argv);
+        let argv = shown.as_deref().unwrap_or(argv);
         self.slowlog
             .push_if_needed(slower, max_len, argv, usec, now_s, addr, name);
     }
@@ -2015,7 +2017,10 @@ impl Core {
         {
             return;
         }
-        self.show_to_monitors(actor, db, who, argv);
+        match slowlog::redacted(spec, argv) {
+            Some(shown) => self.show_to_monitors(actor, db, who, &shown),
+            None => self.show_to_monitors(actor, db, who, argv),
+        }
     }
 
     fn show_to_monitors(&mut self, actor: u64, db: usize, who: &str, argv: &[Vec<u8>]) {

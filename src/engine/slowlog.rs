@@ -155,6 +155,72 @@ impl Latency {
     }
 }
 
+/// What SLOWLOG and MONITOR show of a command whose arguments hold secrets: Redis's
+/// `redactClientCommandArgument` replaces them with `(redacted)` as the command parses
+/// them. AUTH's password (and user), HELLO's AUTH user and password, MIGRATE's AUTH and
+/// AUTH2 arguments, ACL SETUSER's every argument, CONFIG SET's values of sensitive
+/// parameters (`requirepass`, `masterauth` …). None: shown as sent.
+pub fn redacted(spec: &super::table::CommandSpec, argv: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    let eq = |a: &[u8], w: &str| a.eq_ignore_ascii_case(w.as_bytes());
+    let argc = argv.len();
+    let mut hide: Vec<usize> = Vec::new();
+    match (spec.container, spec.name) {
+        (None, "auth") if argc <= 3 => hide.extend(1..argc),
+        (None, "hello") if argc >= 2 => {
+            let mut j = 2;
+            while j < argc {
+                let more = argc - 1 - j;
+                if eq(&argv[j], "auth") && more >= 2 {
+                    hide.extend([j + 1, j + 2]);
+                    j += 2;
+                } else if eq(&argv[j], "setname") && more >= 1 {
+                    j += 1;
+                } else {
+                    break;
+                }
+                j += 1;
+            }
+        }
+        (None, "migrate") => {
+            let mut j = 6;
+            while j < argc {
+                let more = argc - 1 - j;
+                let a = &argv[j];
+                if eq(a, "copy") || eq(a, "replace") {
+                } else if eq(a, "auth") && more >= 1 {
+                    hide.push(j + 1);
+                    j += 1;
+                } else if eq(a, "auth2") && more >= 2 {
+                    hide.extend([j + 1, j + 2]);
+                    j += 2;
+                } else {
+                    break;
+                }
+                j += 1;
+            }
+        }
+        (Some("acl"), "setuser") if argc >= 3 => hide.extend(2..argc),
+        (Some("config"), "set") if argc % 2 == 0 => {
+            let mut i = 2;
+            while i + 1 < argc {
+                if super::config::is_sensitive(&argv[i]) {
+                    hide.push(i + 1);
+                }
+                i += 2;
+            }
+        }
+        _ => {}
+    }
+    if hide.is_empty() {
+        return None;
+    }
+    let mut out = argv.to_vec();
+    for i in hide {
+        out[i] = b"(redacted)".to_vec();
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

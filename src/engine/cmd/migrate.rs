@@ -857,3 +857,69 @@ mod tests {
         assert_eq!(p.there("EXISTS gone kept"), Reply::Int(1));
     }
 }
+
+#[cfg(test)]
+mod redaction_tests {
+    use crate::engine::{Engine, ManualClock, Reply};
+
+    /// MIGRATE's AUTH and AUTH2 arguments (and AUTH's, HELLO's, CONFIG SET
+    /// requirepass's, ACL SETUSER's) are `(redacted)` in SLOWLOG and MONITOR.
+    #[test]
+    fn secrets_are_redacted_from_slowlog_and_monitor() {
+        let mut e = Engine::new(Box::new(ManualClock::new(1_700_000_000_000)), 1);
+        let id = e.connect("test:1", "test:0");
+        let mon = e.connect("test:2", "test:0");
+        assert_eq!(e.exec_words(mon, "MONITOR"), Reply::ok());
+        e.exec_words(id, "CONFIG SET slowlog-log-slower-than 0");
+        e.take_pushes(mon);
+        let lines = [
+            "MIGRATE h 1 nokey 0 100 COPY AUTH2 user pass KEYS auth x",
+            "MIGRATE h 1 nokey 0 100 AUTH pw BOGUS AUTH2 a b",
+            "AUTH onlypw",
+            "HELLO 2 SETNAME x AUTH u p",
+            "CONFIG SET masterauth foo maxmemory 0",
+            "ACL SETUSER tmp on >pw",
+        ];
+        for l in lines {
+            e.exec_words(id, l);
+        }
+        let want = [
+            "MIGRATE h 1 nokey 0 100 COPY AUTH2 (redacted) (redacted) KEYS auth x",
+            "MIGRATE h 1 nokey 0 100 AUTH (redacted) BOGUS AUTH2 a b",
+            "AUTH (redacted)",
+            "HELLO 2 SETNAME x AUTH (redacted) (redacted)",
+            "CONFIG SET masterauth (redacted) maxmemory 0",
+            "ACL SETUSER (redacted) (redacted) (redacted)",
+        ];
+        let logged: Vec<String> = e
+            .core
+            .slowlog
+            .entries
+            .iter()
+            .rev()
+            .map(|en| {
+                en.argv
+                    .iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .filter(|l| !l.starts_with("CONFIG SET slowlog"))
+            .collect();
+        assert_eq!(logged, want);
+        let shown: Vec<String> = e
+            .take_pushes(mon)
+            .into_iter()
+            .map(|r| match r {
+                Reply::Status(s) => s,
+                r => panic!("{r:?}"),
+            })
+            .collect();
+        // (CONFIG and ACL are admin commands, which MONITOR never shows.)
+        assert_eq!(shown.len(), 4, "{shown:?}");
+        for (s, w) in shown.iter().zip(want) {
+            let quoted: Vec<String> = w.split(' ').map(|a| format!("\"{a}\"")).collect();
+            assert!(s.ends_with(&quoted.join(" ")), "{s} / {w}");
+        }
+    }
+}
