@@ -132,31 +132,31 @@ fn kvlab_to_redis_and_redis_to_kvlab() {
 #[test]
 fn options_and_errors_as_redis_server() {
     let script: &[&str] = &[
-        "MIGRATE 127.0.0.1 TPORT nokey 0 1000",
+        "MIGRATE 127.0.0.1 TPORT nokey 0 5000",
         "SET k v",
-        "MIGRATE 127.0.0.1 TPORT k 0 1000 COPY",
-        "MIGRATE 127.0.0.1 TPORT k 0 1000 COPY AUTH wrong",
-        "MIGRATE 127.0.0.1 TPORT k 0 1000 COPY AUTH2 mover wrong",
-        "MIGRATE 127.0.0.1 TPORT k 0 1000 COPY AUTH2 mover s3cret",
+        "MIGRATE 127.0.0.1 TPORT k 0 5000 COPY",
+        "MIGRATE 127.0.0.1 TPORT k 0 5000 COPY AUTH wrong",
+        "MIGRATE 127.0.0.1 TPORT k 0 5000 COPY AUTH2 mover wrong",
+        "MIGRATE 127.0.0.1 TPORT k 0 5000 COPY AUTH2 mover s3cret",
         "GET k",
-        "MIGRATE 127.0.0.1 TPORT k 0 1000 REPLACE",
+        "MIGRATE 127.0.0.1 TPORT k 0 5000 REPLACE",
         "EXISTS k",
         "MSET a 1 c 3",
-        "MIGRATE 127.0.0.1 TPORT \"\" 0 1000 KEYS a b c",
-        "MIGRATE 127.0.0.1 TPORT \"\" 0 1000 KEYS b",
-        "MIGRATE 127.0.0.1 TPORT a 0 1000 KEYS a",
-        "MIGRATE 127.0.0.1 TPORT a 0 1000 AUTH",
-        "MIGRATE 127.0.0.1 TPORT a 0 1000 AUTH2 u",
-        "MIGRATE 127.0.0.1 TPORT a 0 1000 BOGUS",
-        "MIGRATE 127.0.0.1 TPORT a x 1000",
+        "MIGRATE 127.0.0.1 TPORT \"\" 0 5000 KEYS a b c",
+        "MIGRATE 127.0.0.1 TPORT \"\" 0 5000 KEYS b",
+        "MIGRATE 127.0.0.1 TPORT a 0 5000 KEYS a",
+        "MIGRATE 127.0.0.1 TPORT a 0 5000 AUTH",
+        "MIGRATE 127.0.0.1 TPORT a 0 5000 AUTH2 u",
+        "MIGRATE 127.0.0.1 TPORT a 0 5000 BOGUS",
+        "MIGRATE 127.0.0.1 TPORT a x 5000",
         "MIGRATE 127.0.0.1 TPORT a 0 y",
         "SET p v",
-        "MIGRATE 127.0.0.1 TPORT p 1 1000 AUTH topsecret",
+        "MIGRATE 127.0.0.1 TPORT p 1 5000 AUTH topsecret",
         "EXISTS p",
         "SET q v",
-        "MIGRATE 127.0.0.1 CLOSED q 0 1000",
-        "MIGRATE 127.0.0.1 -1 q 0 1000",
-        "MIGRATE no-such-host.invalid 1 q 0 1000",
+        "MIGRATE 127.0.0.1 CLOSED q 0 5000",
+        "MIGRATE 127.0.0.1 -1 q 0 5000",
+        "MIGRATE no-such-host.invalid 1 q 0 5000",
         "EXISTS q",
         "INFO errorstats",
     ];
@@ -191,11 +191,11 @@ fn options_and_errors_as_redis_server() {
     // The cases the script is about.
     let find = |p: &str| want.iter().find(|l| l.starts_with(p)).unwrap().clone();
     assert!(find("MIGRATE 127.0.0.1 TPORT nokey").ends_with(NOKEY));
-    assert!(find("MIGRATE 127.0.0.1 TPORT k 0 1000 COPY ->")
+    assert!(find("MIGRATE 127.0.0.1 TPORT k 0 5000 COPY ->")
         .ends_with("-ERR Target instance replied with error: NOAUTH Authentication required.\r\n"));
-    assert!(find("MIGRATE 127.0.0.1 TPORT k 0 1000 COPY AUTH wrong").contains("WRONGPASS"));
-    assert!(find("MIGRATE 127.0.0.1 TPORT k 0 1000 COPY AUTH2 mover s3cret").ends_with(BUSYKEY));
-    assert!(find("MIGRATE 127.0.0.1 TPORT k 0 1000 REPLACE").ends_with(OK));
+    assert!(find("MIGRATE 127.0.0.1 TPORT k 0 5000 COPY AUTH wrong").contains("WRONGPASS"));
+    assert!(find("MIGRATE 127.0.0.1 TPORT k 0 5000 COPY AUTH2 mover s3cret").ends_with(BUSYKEY));
+    assert!(find("MIGRATE 127.0.0.1 TPORT k 0 5000 REPLACE").ends_with(OK));
     assert!(find("MIGRATE 127.0.0.1 CLOSED")
         .ends_with("-IOERR error or timeout writing to target instance\r\n"));
     assert!(find("MIGRATE no-such-host")
@@ -212,7 +212,7 @@ fn a_silent_target_times_out() {
         let mut a = Conn::new(server.port);
         a.run("SET k v");
         assert_eq!(
-            a.cmd(&["MIGRATE", "127.0.0.1", &port, "k", "0", "50"]),
+            a.cmd(&["MIGRATE", "127.0.0.1", &port, "k", "0", "500"]),
             "-IOERR error or timeout reading to target instance\r\n"
         );
         assert_eq!(a.run("EXISTS k"), ":1\r\n");
