@@ -298,9 +298,10 @@ pub fn migrate(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             bulk(&mut cmd, b"SELECT");
             bulk(&mut cmd, dbid.to_string().as_bytes());
         }
-        // The keys still alive (one may have expired while others were serialized;
-        // here one command sees one instant, so none does).
-        let now = ctx.core.now;
+        // The keys still alive, with what is left of their TTLs, by the clock (not the
+        // command's instant: a first try may have waited out a timeout), as Redis's
+        // mstime(); a key whose time ran out meanwhile is not sent.
+        let now = ctx.core.clock.now_ms();
         let mut alive = Vec::with_capacity(keys.len());
         for &k in &keys {
             let mut ttl = 0;
