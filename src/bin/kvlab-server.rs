@@ -1101,6 +1101,9 @@ mod native {
     /// slowly holds at most about this much (plus one reply), not all of its replies.
     const FLUSH_AT: usize = 1 << 20;
 
+    /// Redis's PROTO_MBULK_BIG_ARG: a bulk argument this long is read on its own.
+    const BIG_ARG: usize = 32 * 1024;
+
     /// What one command left for the connection.
     enum Step {
         Go,
@@ -1244,7 +1247,16 @@ mod native {
             }
             inbuf.reserve(16 * 1024);
             let room = inbuf.capacity() - inbuf.len();
-            match sock.try_read_buf(&mut inbuf) {
+            let read = sock.try_read_buf(&mut inbuf);
+            if let Ok(n) = read {
+                // CLIENT LIST's qbuf and qbuf-free replay Redis's query buffer.
+                let big = reader
+                    .pending_bulk()
+                    .filter(|&b| b >= BIG_ARG)
+                    .map(|b| b + 2);
+                engine.borrow_mut().query_buffer_read(id, n, big);
+            }
+            match read {
                 Ok(0) => break,
                 Ok(n) if n < room => {
                     // A short read emptied the socket: forget its readiness now, as a
@@ -1420,6 +1432,9 @@ mod native {
                 engine.borrow_mut().touch_client(id);
             }
             inbuf.drain(..pos);
+            engine
+                .borrow_mut()
+                .query_buffer_consumed(id, pos, reader.pending_bulk());
             if inbuf.is_empty() && inbuf.capacity() > 0 {
                 inbuf = Vec::new();
             }

@@ -39,6 +39,7 @@ pub mod multi;
 pub mod notify;
 pub mod object;
 pub mod pubsub;
+pub mod querybuf;
 pub mod rdb;
 pub mod rdb_module;
 pub mod reply;
@@ -281,6 +282,9 @@ pub struct Client {
     pub reply_skip_next: bool,
     /// CLIENT NO-EVICT ON (the `e` flag).
     pub no_evict: bool,
+    /// Its query buffer's figures, as the host reports its reads (CLIENT LIST's `qbuf`
+    /// and `qbuf-free`; see [`querybuf`]).
+    pub qbuf: querybuf::QueryBuf,
 }
 
 impl Client {
@@ -1059,6 +1063,24 @@ impl Engine {
         }
     }
 
+    /// Client `id`'s host read `n` bytes into its query buffer; `big_bulk`: the length
+    /// (CRLF included) of a bulk argument of 32 KB or more under way, if any
+    /// ([`querybuf::QueryBuf::read`]). Call it before running the commands read, so
+    /// that CLIENT LIST and CLIENT INFO count them.
+    pub fn query_buffer_read(&mut self, id: u64, n: usize, big_bulk: Option<usize>) {
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.qbuf.read(n, big_bulk);
+        }
+    }
+
+    /// Client `id`'s commands consumed `n` bytes of its query buffer; `pending_bulk`:
+    /// the length of a bulk argument under way ([`querybuf::QueryBuf::consumed`]).
+    pub fn query_buffer_consumed(&mut self, id: u64, n: usize, pending_bulk: Option<usize>) {
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.qbuf.consumed(n, pending_bulk);
+        }
+    }
+
     /// What goes out after the reply of the command client `id` just ran (a monitor
     /// seeing its own command). Hosts write it right after that reply.
     pub fn take_after_reply(&mut self, id: u64) -> Vec<Reply> {
@@ -1702,6 +1724,13 @@ impl Engine {
             .latency
             .add_if_needed(threshold, "expire-cycle", ms, now_s);
         self.core.hostless_cron();
+        // clientsCron's query buffer resizing (every client at each tick, as Redis does
+        // for a few clients).
+        let now_s = self.core.now.div_euclid(1000);
+        for c in self.clients.values_mut() {
+            let idle = now_s - c.last_ms.div_euclid(1000);
+            c.qbuf.cron(idle, None);
+        }
         // serverCron keeps the tracking table within tracking-table-max-keys too.
         if self.core.tracking.clients() > 0 {
             self.core.limit_tracking();
@@ -1743,6 +1772,7 @@ fn blank_client(id: u64) -> Client {
         user: b"default".to_vec(),
         authenticated: true,
         no_evict: false,
+        qbuf: Default::default(),
     }
 }
 

@@ -215,7 +215,7 @@ pub(crate) fn client_line(
         .map(|a| argv_len_sum(a) + 8 * a.len())
         .sum();
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem={argv_mem} multi-mem={multi_mem} rbs=1024 rbp=0 obl=0 oll={} omem={omem} tot-mem={} events=r cmd={} user={} redir={} resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={argv_mem} multi-mem={multi_mem} rbs=1024 rbp=0 obl=0 oll={} omem={omem} tot-mem={} events=r cmd={} user={} redir={} resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -228,6 +228,8 @@ pub(crate) fn client_line(
         subs.patterns.len(),
         subs.shard.len(),
         c.multi.as_ref().map_or(-1, |m| m.len() as i64),
+        c.qbuf.len(),
+        c.qbuf.free(),
         (omem > 0) as u8,
         1024 + omem,
         match c.last_cmd {
