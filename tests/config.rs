@@ -377,3 +377,76 @@ fn failed_bgsave_stops_writes_as_redis_does() {
     );
     assert_eq!(outs[1], outs[0]);
 }
+
+/// A server started as `bin FILE ARGS --port P --dir D` (no `--save` of ours), for the
+/// default save points; killed when dropped.
+struct Started(std::process::Child, u16);
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_plain(bin: &str, file: &str, args: &[&str]) -> Started {
+    let port = support::free_port();
+    let p = port.to_string();
+    let dir = support::fresh_dir(port);
+    let mut child = Command::new(bin)
+        .arg(file)
+        .args(args)
+        .args(["--port", &p, "--dir", &dir, "--logfile", ""])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start server");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "{bin} did not start");
+        assert!(child.try_wait().unwrap().is_none(), "{bin} exited");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Started(child, port)
+}
+
+/// redis-server's default save points (`3600 1 300 100 60 10000`), replaced by the
+/// first `save` line and added to by the next ones, reset by `save ""`; CONFIG REWRITE
+/// writes `save ""` for none. The introspection test "CONFIG save params special case"
+/// and "CONFIG REWRITE handles save and shutdown properly", on both servers.
+#[test]
+fn default_save_points_are_redis_servers() {
+    let redis = which("redis-server").expect("redis-server is not installed");
+    let kvlab = env!("CARGO_BIN_EXE_kvlab-server");
+    let minimal = temp_file("minimal-save.conf", "bind 127.0.0.1\n");
+    let with_save = temp_file("default-save.conf", "bind 127.0.0.1\nsave 900 1\n");
+    let cases: Vec<(&str, Vec<&str>, &str)> = vec![
+        (&minimal, vec![], "3600 1 300 100 60 10000"),
+        (&minimal, vec!["--save", "100 100"], "100 100"),
+        (&with_save, vec![], "900 1"),
+        (&with_save, vec!["--save", "100", "100"], "900 1 100 100"),
+        (&with_save, vec!["--save", ""], ""),
+    ];
+    for (file, args, want) in cases {
+        for bin in [redis.as_str(), kvlab] {
+            let s = start_plain(bin, file, &args);
+            let got = redis_cli(s.1, "CONFIG GET save\n", &["--raw"]);
+            assert_eq!(got, format!("save\n{want}\n"), "{bin} {file} {args:?}");
+        }
+    }
+    // CONFIG REWRITE of no save points, then a restart from the file: still none.
+    for bin in [redis.as_str(), kvlab] {
+        let file = temp_file(
+            &format!("rewrite-save-{}.conf", bin.len()),
+            "bind 127.0.0.1\n",
+        );
+        let s = start_plain(bin, &file, &[]);
+        redis_cli(s.1, "CONFIG SET save \"\"\nCONFIG REWRITE\n", &[]);
+        drop(s);
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.lines().any(|l| l == "save \"\""), "{bin}: {text}");
+        let s = start_plain(bin, &file, &[]);
+        let got = redis_cli(s.1, "CONFIG GET save\n", &["--raw"]);
+        assert_eq!(got, "save\n\n", "{bin}");
+    }
+}
