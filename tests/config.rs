@@ -225,7 +225,17 @@ fn bad_config_files_are_refused_as_redis_does() {
     let arity = temp_file("arity.conf", "port 1 2\n");
     let quotes = temp_file("quotes.conf", "dbfilename \"x.rdb\n");
     let include = temp_file("include.conf", &format!("include {bad_value}\n"));
+    let no_such = temp_file("rename-nosuch.conf", "rename-command nosuch x\n");
+    let taken = temp_file("rename-taken.conf", "rename-command get set\n");
+    let twice = temp_file(
+        "rename-twice.conf",
+        "rename-command get g2\nrename-command get g3\n",
+    );
     let cases: Vec<Vec<&str>> = vec![
+        vec![&no_such],
+        vec![&taken],
+        vec![&twice],
+        vec!["--port", "1", "--rename-command", "get"],
         vec![&bad_value],
         vec![&bad_name],
         vec![&bad_save],
@@ -448,5 +458,75 @@ fn default_save_points_are_redis_servers() {
         let s = start_plain(bin, &file, &[]);
         let got = redis_cli(s.1, "CONFIG GET save\n", &["--raw"]);
         assert_eq!(got, "save\n\n", "{bin}");
+    }
+}
+
+/// `rename-command` in a config file (and on the command line), as redis-server: a new
+/// name runs the command, the old one is unknown (to clients and scripts), `""`
+/// disables it, COMMAND INFO knows it by its new name, and CONFIG REWRITE keeps the
+/// directive, so a restart from the file still has it (introspection's "CONFIG REWRITE
+/// handles rename-command properly").
+#[test]
+fn rename_command_as_redis_does() {
+    let file = temp_file(
+        "rename.conf",
+        "rename-command flushdb badger\nrename-command config \"\"\nrename-command get g2\n\
+         rename-command g2 g3\n",
+    );
+    let script: Vec<String> = [
+        "FLUSHDB",
+        "BADGER",
+        "SET a 1",
+        "G3 a",
+        "G2 a",
+        "GET a",
+        "CONFIG GET port",
+        "EVAL \"return redis.call('g3','a')\" 0",
+        "EVAL \"return redis.call('get','a')\" 0",
+        "MULTI",
+        "G3 a",
+        "GET a",
+        "EXEC",
+        "COMMAND INFO g3 get",
+        "ACL SETUSER u on nopass ~* +@all -get",
+        "AUTH u x",
+        "G3 a",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let r = redis_server_conf(Some(&file), &["--rename-command", "ping", "p1"]);
+    let k = kvlab_server_conf(Some(&file), &["--rename-command", "ping", "p1"]);
+    let mut lines = script.clone();
+    lines.push("P1".into());
+    lines.push("PING".into());
+    let want = transcript(r.port, &lines, &[]);
+    assert_eq!(transcript(k.port, &lines, &[]), want);
+    assert!(want.contains("> BADGER\nOK\n"), "{want}");
+
+    // CONFIG REWRITE keeps the directive; a restart from the file has it.
+    for (i, start) in [
+        (
+            0,
+            redis_server_conf as fn(Option<&str>, &[&str]) -> support::Server,
+        ),
+        (1, kvlab_server_conf),
+    ] {
+        let file = temp_file(
+            &format!("rename-rewrite-{i}.conf"),
+            "rename-command flushdb badger\n",
+        );
+        let s = start(Some(&file), &[]);
+        assert_eq!(redis_cli(s.port, "CONFIG REWRITE\n", &[]), "OK\n");
+        drop(s);
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            text.starts_with("rename-command flushdb badger\n"),
+            "{text}"
+        );
+        let s = start(Some(&file), &[]);
+        let t = redis_cli(s.port, "FLUSHDB\nBADGER\n", &[]);
+        assert!(t.contains("ERR unknown command 'FLUSHDB'"), "{t}");
+        assert!(t.ends_with("OK\n"), "{t}");
     }
 }

@@ -309,6 +309,7 @@ mod native {
         /// `--user "<name> <rules>"` lines, as `user` lines of redis.conf.
         users: Vec<Vec<Vec<u8>>>,
         configfile: Option<String>,
+        renames: kvlab::engine::table::Renames,
     }
 
     /// The ACL file on disk, for ACL LOAD and ACL SAVE (written to a temporary file and
@@ -375,6 +376,7 @@ mod native {
             config,
             users: loaded.users,
             configfile: loaded.configfile,
+            renames: loaded.renames,
         }
     }
 
@@ -755,6 +757,7 @@ mod native {
         log(WARNING, "Server initialized");
         let hz = opts.config.hz.max(1) as u64;
         let mut eng = Engine::with_config(Box::new(SystemClock), opts.seed, opts.config);
+        eng.core.renames = opts.renames.clone();
         load_acls(&mut eng, &opts.users);
         eng.core.config_host = Some(Box::new(ServerConfigHost {
             listen: listen.clone(),

@@ -318,6 +318,8 @@ pub struct Blocked {
 pub struct Core {
     pub dbs: Vec<Db>,
     pub config: Config,
+    /// `rename-command` directives (set by the host at start; empty in the browser).
+    pub renames: table::Renames,
     pub stats: Stats,
     pub cmdstats: CmdStats,
     pub rng: StdRng,
@@ -689,6 +691,7 @@ impl Engine {
             core: Core {
                 dbs,
                 config,
+                renames: Default::default(),
                 stats: Stats::default(),
                 cmdstats: Default::default(),
                 rng: StdRng::seed_from_u64(seed),
@@ -1164,6 +1167,24 @@ impl Engine {
     /// Runs one command for client `id`. `argv[0]` is the command name. A client that
     /// turned replies off (CLIENT REPLY) gets an empty [`Reply::Seq`].
     pub fn execute(&mut self, id: u64, argv: &[Vec<u8>]) -> Reply {
+        // rename-command: a new name runs its command under the command's own name; an
+        // old one (or a disabled command) is unknown.
+        let renamed;
+        let argv = match self.core.renames.resolve(&argv[0]) {
+            table::Renamed::Same => argv,
+            table::Renamed::To(own) => {
+                let mut v = argv.to_vec();
+                v[0] = own.as_bytes().to_vec();
+                renamed = v;
+                &renamed[..]
+            }
+            table::Renamed::Unknown => {
+                let e = table::unknown_command(argv);
+                self.core.count_error(&e);
+                self.flag_transaction(id);
+                return Reply::Error(e);
+            }
+        };
         let reply = self.execute_command(id, argv);
         if self.core.tracking.active() {
             self.after_tracking_command(id, argv);

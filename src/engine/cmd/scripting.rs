@@ -107,6 +107,22 @@ fn busy_command(ctx: &mut Ctx, client: u64, argv: &[Vec<u8>]) -> Reply {
         }
         return Reply::Closed;
     }
+    let renamed;
+    let argv = match other.core.renames.resolve(first) {
+        table::Renamed::Same => argv,
+        table::Renamed::To(own) => {
+            let mut v = argv.to_vec();
+            v[0] = own.as_bytes().to_vec();
+            renamed = v;
+            &renamed[..]
+        }
+        table::Renamed::Unknown => {
+            let e = table::unknown_command(argv);
+            other.core.count_error(&e);
+            multi::flag(&mut other);
+            return Reply::Error(e);
+        }
+    };
     fn refuse(ctx: &mut Ctx, spec: &'static table::CommandSpec, e: String) -> Reply {
         ctx.core.count_error(&e);
         ctx.core.cmdstats.of(spec).rejected_calls += 1;
@@ -275,6 +291,22 @@ impl EngineHost<'_, '_> {
     }
 
     fn dispatch(&mut self, argv: &[Vec<u8>], resp: u8) -> Reply {
+        // rename-command applies to scripts too (Redis looks their commands up in the
+        // same table).
+        let renamed;
+        let name = argv.first().map(|a| a.as_slice()).unwrap_or_default();
+        let argv = match self.ctx.core.renames.resolve(name) {
+            table::Renamed::Same => argv,
+            table::Renamed::To(own) => {
+                let mut v = argv.to_vec();
+                v[0] = own.as_bytes().to_vec();
+                renamed = v;
+                &renamed[..]
+            }
+            table::Renamed::Unknown => {
+                return self.refuse(None, "ERR Unknown Redis command called from script")
+            }
+        };
         let spec = match table::lookup(argv) {
             Ok(s) if table::arity_ok(s, argv.len()) => s,
             Ok(s) => {

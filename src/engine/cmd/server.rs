@@ -777,14 +777,19 @@ pub fn command_info_reply(c: &CommandSpec) -> Reply {
     ])
 }
 
-pub fn command_info(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+pub fn command_info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() == 2 {
         return Reply::Array(table::commands().map(command_info_reply).collect());
     }
     Reply::Array(
         argv[2..]
             .iter()
-            .map(|n| table::find_full(n).map_or(Reply::Nil, command_info_reply))
+            .map(|n| {
+                ctx.core
+                    .renames
+                    .find_full(n)
+                    .map_or(Reply::Nil, command_info_reply)
+            })
             .collect(),
     )
 }
@@ -805,14 +810,14 @@ fn command_docs_entry(c: &CommandSpec) -> (Reply, Reply) {
     (Reply::Bulk(c.full_name().into_bytes()), Reply::Map(doc))
 }
 
-pub fn command_docs(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+pub fn command_docs(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() == 2 {
         return Reply::Map(table::commands().map(command_docs_entry).collect());
     }
     Reply::Map(
         argv[2..]
             .iter()
-            .filter_map(|n| table::find_full(n))
+            .filter_map(|n| ctx.core.renames.find_full(n))
             .map(command_docs_entry)
             .collect(),
     )
