@@ -320,6 +320,9 @@ pub struct Core {
     pub config: Config,
     /// `rename-command` directives (set by the host at start; empty in the browser).
     pub renames: table::Renames,
+    /// A file is being loaded while clients are served (INFO's `loading:1`; commands
+    /// not flagged `loading` get LOADING).
+    pub loading: bool,
     pub stats: Stats,
     pub cmdstats: CmdStats,
     pub rng: StdRng,
@@ -692,6 +695,7 @@ impl Engine {
                 dbs,
                 config,
                 renames: Default::default(),
+                loading: false,
                 stats: Stats::default(),
                 cmdstats: Default::default(),
                 rng: StdRng::seed_from_u64(seed),
@@ -1170,7 +1174,8 @@ impl Engine {
         // rename-command: a new name runs its command under the command's own name; an
         // old one (or a disabled command) is unknown.
         let renamed;
-        let argv = match self.core.renames.resolve(&argv[0]) {
+        let name = argv.first().map(|a| a.as_slice()).unwrap_or_default();
+        let argv = match self.core.renames.resolve(name) {
             table::Renamed::Same => argv,
             table::Renamed::To(own) => {
                 let mut v = argv.to_vec();
@@ -1410,6 +1415,14 @@ impl Engine {
                 ),
             );
         }
+        // While a file loads, only the commands flagged `loading` run (EXEC only if all
+        // it holds are).
+        if self.core.loading
+            && (!spec.flags.contains(table::Flags::LOADING)
+                || (top(&["exec"]) && !self.queued_all(id, table::Flags::LOADING)))
+        {
+            return self.reject(id, spec, LOADING_ERR.to_string());
+        }
         // Keep the tracking table within tracking-table-max-keys.
         if self.core.tracking.clients() > 0 {
             self.core.limit_tracking();
@@ -1584,6 +1597,16 @@ impl Engine {
     }
 
     /// The union of the flags of the commands a client has queued.
+    /// Whether every command client `id` queued has `flag`.
+    fn queued_all(&self, id: u64, flag: table::Flags) -> bool {
+        self.clients
+            .get(&id)
+            .and_then(|c| c.multi.as_ref())
+            .into_iter()
+            .flatten()
+            .all(|argv| table::lookup(argv).is_ok_and(|s| s.flags.contains(flag)))
+    }
+
     fn queued_flags(&self, id: u64) -> table::Flags {
         let mut flags = table::Flags::default();
         for argv in self
@@ -1814,6 +1837,7 @@ const ACTIVE_EXPIRE_DBS_PER_CALL: usize = 16;
 const ACTIVE_EXPIRE_MAX_LOOPS: usize = 64;
 
 /// Redis's reply when `min-replicas-to-write` asks for replicas that are not there.
+pub const LOADING_ERR: &str = "LOADING Redis is loading the dataset in memory";
 pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
 
 /// Redis's `shared.bgsaveerr`.

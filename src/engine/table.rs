@@ -165,6 +165,7 @@ impl Flags {
     pub const ALLOW_BUSY: Flags = Flags(1 << 19);
     pub const PROTECTED: Flags = Flags(1 << 22);
     pub const STALE: Flags = Flags::parse("stale");
+    pub const LOADING: Flags = Flags::parse("loading");
     pub const MAY_REPLICATE: Flags = Flags::parse("may_replicate");
 
     /// Parses `"write denyoom fast"` at compile time; an unknown word stops the build.

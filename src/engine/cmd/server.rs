@@ -480,6 +480,24 @@ pub fn config_set(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let before = ctx.core.config.maxmemory;
     let local = ctx.client_ref().is_local();
     let protected_ok = ctx.core.config.allows_protected(local);
+    // While a file loads, parameters flagged deny-loading (`dir`, `appendonly` …) are
+    // refused with LOADING (configSetCommand's deny_loading_error), after the errors
+    // for unknown, immutable and protected parameters.
+    if ctx.core.loading {
+        use crate::engine::config::{DENY_LOADING, IMMUTABLE, PROTECTED};
+        let params: Vec<_> = pairs
+            .iter()
+            .map(|(n, _)| crate::engine::Config::param(&String::from_utf8_lossy(n)))
+            .collect();
+        let refused_first = params.iter().any(|p| {
+            p.is_none_or(|p| {
+                p.flags & IMMUTABLE != 0 || (p.flags & PROTECTED != 0 && !protected_ok)
+            })
+        });
+        if !refused_first && params.iter().flatten().any(|p| p.flags & DENY_LOADING != 0) {
+            return Reply::err(crate::engine::LOADING_ERR);
+        }
+    }
     match ctx.core.config.set_many(&pairs, protected_ok) {
         Ok(changes) => {
             if let Err(e) = apply_host(ctx, &changes) {
