@@ -164,7 +164,15 @@ mod native {
         while !close {
             match (&*c.sock).read(&mut chunk) {
                 Ok(0) | Err(_) => break,
-                Ok(n) => c.inbuf.extend_from_slice(&chunk[..n]),
+                Ok(n) => {
+                    c.inbuf.extend_from_slice(&chunk[..n]);
+                    let big = c
+                        .reader
+                        .pending_bulk()
+                        .filter(|&b| b >= BIG_ARG)
+                        .map(|b| b + 2);
+                    engine.query_buffer_read(id, n, big);
+                }
             }
             let mut pos = 0;
             while !close {
@@ -188,6 +196,7 @@ mod native {
                 }
             }
             c.inbuf.drain(..pos);
+            engine.query_buffer_consumed(id, pos, c.reader.pending_bulk());
         }
         write_while_busy(&c.sock, &out);
         if close {
@@ -243,6 +252,12 @@ mod native {
         }
         fn connect(&mut self, addr: &str, laddr: &str) -> u64 {
             self.0.connect(addr, laddr)
+        }
+        fn query_buffer_read(&mut self, client: u64, n: usize, big_bulk: Option<usize>) {
+            self.0.query_buffer_read(client, n, big_bulk);
+        }
+        fn query_buffer_consumed(&mut self, client: u64, n: usize, pending: Option<usize>) {
+            self.0.query_buffer_consumed(client, n, pending);
         }
     }
 

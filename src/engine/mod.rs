@@ -494,6 +494,10 @@ pub trait BusyEngine {
     fn core(&mut self) -> &mut Core;
     /// Registers a connection the host accepted meanwhile ([`Engine::connect`]).
     fn connect(&mut self, addr: &str, laddr: &str) -> u64;
+    /// [`Engine::query_buffer_read`], for what the host read meanwhile.
+    fn query_buffer_read(&mut self, client: u64, n: usize, big_bulk: Option<usize>);
+    /// [`Engine::query_buffer_consumed`], for what the commands run meanwhile used.
+    fn query_buffer_consumed(&mut self, client: u64, n: usize, pending_bulk: Option<usize>);
 }
 
 impl Core {

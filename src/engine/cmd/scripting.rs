@@ -261,6 +261,18 @@ impl crate::engine::BusyEngine for BusyClients<'_, '_> {
     fn connect(&mut self, addr: &str, laddr: &str) -> u64 {
         self.ctx.core.connect_client(self.ctx.clients, addr, laddr)
     }
+
+    fn query_buffer_read(&mut self, client: u64, n: usize, big_bulk: Option<usize>) {
+        if let Some(c) = self.ctx.clients.get_mut(&client) {
+            c.qbuf.read(n, big_bulk);
+        }
+    }
+
+    fn query_buffer_consumed(&mut self, client: u64, n: usize, pending_bulk: Option<usize>) {
+        if let Some(c) = self.ctx.clients.get_mut(&client) {
+            c.qbuf.consumed(n, pending_bulk);
+        }
+    }
 }
 
 /// The server side of `redis.call`: Redis's `scriptCall` checks, then the command.
