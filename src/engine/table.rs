@@ -2123,6 +2123,12 @@ impl Renames {
         find_full(&full)
     }
 
+    /// Whether the command named `own` can still be called (by its name or a new one):
+    /// COMMAND lists only those, as Redis's lists its renamed table.
+    pub fn reachable(&self, own: &str) -> bool {
+        !self.hidden.contains(own.as_bytes()) || self.to.values().any(|&v| v == own)
+    }
+
     /// What the name a client sent reaches.
     pub fn resolve(&self, name: &[u8]) -> Renamed {
         if self.is_empty() {

@@ -24,9 +24,8 @@ pub fn help_reply(cmd: &[u8], lines: &[&str]) -> Reply {
 /// describes every command); the others fail arity before reaching here.
 pub fn container_without_sub(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if eq(&argv[0], "command") {
-        return Reply::Array(table::commands().map(command_info_reply).collect());
+        return Reply::Array(live_commands(ctx).map(command_info_reply).collect());
     }
-    let _ = ctx;
     Reply::Error(format!(
         "ERR wrong number of arguments for '{}' command",
         String::from_utf8_lossy(&argv[0]).to_ascii_lowercase()
@@ -797,7 +796,7 @@ pub fn command_info_reply(c: &CommandSpec) -> Reply {
 
 pub fn command_info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() == 2 {
-        return Reply::Array(table::commands().map(command_info_reply).collect());
+        return Reply::Array(live_commands(ctx).map(command_info_reply).collect());
     }
     Reply::Array(
         argv[2..]
@@ -830,7 +829,7 @@ fn command_docs_entry(c: &CommandSpec) -> (Reply, Reply) {
 
 pub fn command_docs(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() == 2 {
-        return Reply::Map(table::commands().map(command_docs_entry).collect());
+        return Reply::Map(live_commands(ctx).map(command_docs_entry).collect());
     }
     Reply::Map(
         argv[2..]
@@ -841,12 +840,17 @@ pub fn command_docs(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     )
 }
 
-pub fn command_count(_ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
-    Reply::Int(table::commands().count() as i64)
+pub fn command_count(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    Reply::Int(live_commands(ctx).count() as i64)
 }
 
-pub fn command_list(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let all = table::commands().flat_map(|c| std::iter::once(c).chain(c.subcommands.iter()));
+/// The commands that can be called (all but those `rename-command` disabled).
+fn live_commands<'a>(ctx: &'a Ctx) -> impl Iterator<Item = &'static CommandSpec> + 'a {
+    table::commands().filter(|c| ctx.core.renames.reachable(c.name))
+}
+
+pub fn command_list(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let all = live_commands(ctx).flat_map(|c| std::iter::once(c).chain(c.subcommands.iter()));
     let names: Vec<Reply> = match argv.len() {
         2 => all
             .map(|c| Reply::Bulk(c.full_name().into_bytes()))
