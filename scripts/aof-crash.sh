@@ -52,7 +52,7 @@ start() { # kind dir fsync -> pid
     redis-server --port "$PORT" --save "" --appendonly yes --appendfsync "$3" --dir "$2" \
       --logfile "$2/log" >/dev/null 2>&1 &
   else
-    "$KV" --port "$PORT" --appendonly yes --appendfsync "$3" --dir "$2" >"$2/log" 2>&1 &
+    "$KV" --port "$PORT" --save "" --appendonly yes --appendfsync "$3" --dir "$2" >"$2/log" 2>&1 &
   fi
   echo $!
 }

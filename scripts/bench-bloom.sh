@@ -18,7 +18,7 @@ KPORT=${KPORT:-6398}
 cargo build --release --quiet --bin kvlab-server
 redis-server --port "$RPORT" --save "" --appendonly no --loadmodule "$SO" >/dev/null 2>&1 &
 rpid=$!
-"${CARGO_TARGET_DIR:-target}/release/kvlab-server" --port "$KPORT" >/dev/null 2>&1 &
+"${CARGO_TARGET_DIR:-target}/release/kvlab-server" --port "$KPORT" --save "" >/dev/null 2>&1 &
 kpid=$!
 trap 'kill $rpid $kpid 2>/dev/null' EXIT
 for p in $RPORT $KPORT; do

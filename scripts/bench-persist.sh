@@ -27,7 +27,7 @@ start() { # kind dir -> pid
   if [ "$1" = redis ]; then
     redis-server --port "$PORT_R" --save "" --appendonly no --dir "$2" --enable-debug-command yes >/dev/null 2>&1 &
   else
-    "$KV" --port "$PORT_K" --dir "$2" --enable-debug-command yes >/dev/null 2>&1 &
+    "$KV" --port "$PORT_K" --save "" --dir "$2" --enable-debug-command yes >/dev/null 2>&1 &
   fi
   echo $!
 }

@@ -11,7 +11,7 @@ cargo build --release --quiet --bin kvlab-server
 RPORT=16379 KPORT=16380
 redis-server --port $RPORT --bind 127.0.0.1 --save '' --appendonly no --daemonize no >/dev/null &
 RPID=$!
-"${CARGO_TARGET_DIR:-target}/release/kvlab-server" --port $KPORT >/dev/null 2>&1 &
+"${CARGO_TARGET_DIR:-target}/release/kvlab-server" --port $KPORT --save "" >/dev/null 2>&1 &
 KPID=$!
 trap 'kill $RPID $KPID 2>/dev/null || true' EXIT
 for p in $RPORT $KPORT; do
@@ -94,7 +94,7 @@ wait $RPID $KPID 2>/dev/null || true
 EVICT=(--maxmemory 4mb --maxmemory-policy allkeys-lru)
 redis-server --port $RPORT --bind 127.0.0.1 --save '' --appendonly no --daemonize no "${EVICT[@]}" >/dev/null &
 RPID=$!
-"${CARGO_TARGET_DIR:-target}/release/kvlab-server" --port $KPORT "${EVICT[@]}" >/dev/null 2>&1 &
+"${CARGO_TARGET_DIR:-target}/release/kvlab-server" --port $KPORT --save "" "${EVICT[@]}" >/dev/null 2>&1 &
 KPID=$!
 for p in $RPORT $KPORT; do
   for _ in $(seq 50); do redis-cli -p $p ping >/dev/null 2>&1 && break; sleep 0.1; done

@@ -109,7 +109,7 @@ start_bench_servers() {
   cargo build --profile "$profile" --quiet --bin kvlab-server
   redis-server --port "$RPORT" --save "" --appendonly no >/dev/null 2>&1 &
   rpid=$!
-  "${CARGO_TARGET_DIR:-target}/$profile/kvlab-server" --port "$KPORT" >/dev/null 2>&1 &
+  "${CARGO_TARGET_DIR:-target}/$profile/kvlab-server" --port "$KPORT" --save "" >/dev/null 2>&1 &
   kpid=$!
   trap 'kill $rpid $kpid 2>/dev/null' EXIT
   for p in $RPORT $KPORT; do

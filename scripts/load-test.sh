@@ -60,7 +60,7 @@ RPORT="${RPORT:-16381}" KPORT="${KPORT:-16382}"
 say "redis-benchmark: ${SIZES[*]} clients, $BENCH_N requests per run"
 redis-server --port "$RPORT" --save '' --appendonly no --maxclients 10100 >/dev/null 2>&1 &
 rpid=$!
-"${CARGO_TARGET_DIR:-target}/$PROFILE/kvlab-server" --port "$KPORT" --maxclients 10100 >/dev/null 2>&1 &
+"${CARGO_TARGET_DIR:-target}/$PROFILE/kvlab-server" --port "$KPORT" --save "" --maxclients 10100 >/dev/null 2>&1 &
 kpid=$!
 trap 'rm -f "$TMP"; kill $rpid $kpid 2>/dev/null' EXIT
 for p in $RPORT $KPORT; do

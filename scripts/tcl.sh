@@ -33,7 +33,7 @@ count() { # log file -> "ok err exception"
 run_unit() { # server-kind unit -> log path
   local kind=$1 unit=$2 log="$work/$1-${2//\//_}.log" pid
   if [ "$kind" = kvlab ]; then
-    "${CARGO_TARGET_DIR:-target}/release/kvlab-server" --port "$PORT" >/dev/null 2>&1 & pid=$!
+    "${CARGO_TARGET_DIR:-target}/release/kvlab-server" --port "$PORT" --save "" >/dev/null 2>&1 & pid=$!
   else
     redis-server --port "$PORT" --save "" --appendonly no --enable-debug-command yes >/dev/null 2>&1 & pid=$!
   fi

@@ -134,6 +134,12 @@ impl RequestReader {
         }
     }
 
+    /// The length of the bulk argument under way (its `$` line read, its bytes not all
+    /// there yet), if any.
+    pub fn pending_bulk(&self) -> Option<usize> {
+        self.bulk.filter(|_| self.multibulk > 0)
+    }
+
     /// The next request of `input[*pos..]`, under `lim` (the caller looks them up
     /// before each request, since a command may change them), moving `pos` past the
     /// bytes used. Requests that carry no command are passed over.

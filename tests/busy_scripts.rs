@@ -108,3 +108,73 @@ fn busy_scripts_answer_as_redis_server_does() {
         assert_eq!(x, y, "reply #{i} differs");
     }
 }
+
+/// While a script is busy, the other clients' commands go through processCommand's
+/// checks in Redis's order: unknown command and arity first, then a protected command,
+/// NOAUTH, a command not allowed in MULTI, NOPERM (logged in the ACL log), a RESP2
+/// subscriber's context, and only then BUSY.
+fn order_transcript(port: u16) -> Vec<String> {
+    let mut t = Vec::new();
+    let mut a = Conn::open(port);
+    let mut b = Conn::open(port);
+    t.push(b.cmd(&["CONFIG", "SET", "busy-reply-threshold", "50"]));
+    t.push(b.cmd(&[
+        "ACL", "SETUSER", "limited", "on", ">pw", "~*", "&*", "+@all", "-get", "-debug",
+    ]));
+    let mut limited = Conn::open(port);
+    t.push(limited.cmd(&["AUTH", "limited", "pw"]));
+    let mut sub = Conn::open(port);
+    t.push(sub.cmd(&["SUBSCRIBE", "ch"]));
+    let mut tx = Conn::open(port);
+    // From now on a new connection must log in.
+    t.push(b.cmd(&["ACL", "SETUSER", "default", "resetpass", ">secret"]));
+    let mut anon = Conn::open(port);
+    t.push(b.cmd(&["ACL", "LOG", "RESET"]));
+    a.send(&["EVAL", "local i = 0 while true do i = i + 1 end", "0"]);
+    t.push(b.wait_busy());
+    for cmd in [
+        &["GET", "k"][..],
+        &["SET", "k", "v"],
+        &["GET"],
+        &["NOSUCH"],
+        &["DEBUG", "SLEEP", "0"],
+    ] {
+        t.push(limited.cmd(cmd));
+    }
+    for cmd in [
+        &["GET", "k"][..],
+        &["AUTH", "x", "y"],
+        &["NOSUCH"],
+        &["GET"],
+        &["DEBUG", "SLEEP", "0"],
+    ] {
+        t.push(anon.cmd(cmd));
+    }
+    for cmd in [&["GET", "k"][..], &["PING"], &["SUBSCRIBE", "other"]] {
+        t.push(sub.cmd(cmd));
+    }
+    for cmd in [&["MULTI"][..], &["WATCH", "k"], &["GET", "k"], &["EXEC"]] {
+        t.push(tx.cmd(cmd));
+    }
+    t.push(b.cmd(&["SCRIPT", "KILL"]));
+    t.push(a.reply());
+    // The refusal was logged: one entry, for GET.
+    let log = b.cmd(&["ACL", "LOG"]);
+    t.push(log.lines().take(2).collect::<Vec<_>>().join("\n"));
+    t.push(u8::from(log.contains("\r\nget\r\n")).to_string());
+    t
+}
+
+#[test]
+fn busy_scripts_check_commands_in_redis_servers_order() {
+    let real = support::redis_server(&[]);
+    let ours = support::kvlab_server(&[]);
+    let a = order_transcript(real.port);
+    let b = order_transcript(ours.port);
+    assert_eq!(a.len(), b.len());
+    for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+        assert_eq!(x, y, "reply #{i} differs");
+    }
+    // Not BUSY where Redis refuses for another reason first.
+    assert!(b[7].starts_with("-NOPERM"), "{}", b[7]);
+}

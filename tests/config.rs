@@ -225,7 +225,17 @@ fn bad_config_files_are_refused_as_redis_does() {
     let arity = temp_file("arity.conf", "port 1 2\n");
     let quotes = temp_file("quotes.conf", "dbfilename \"x.rdb\n");
     let include = temp_file("include.conf", &format!("include {bad_value}\n"));
+    let no_such = temp_file("rename-nosuch.conf", "rename-command nosuch x\n");
+    let taken = temp_file("rename-taken.conf", "rename-command get set\n");
+    let twice = temp_file(
+        "rename-twice.conf",
+        "rename-command get g2\nrename-command get g3\n",
+    );
     let cases: Vec<Vec<&str>> = vec![
+        vec![&no_such],
+        vec![&taken],
+        vec![&twice],
+        vec!["--port", "1", "--rename-command", "get"],
         vec![&bad_value],
         vec![&bad_name],
         vec![&bad_save],
@@ -376,4 +386,160 @@ fn failed_bgsave_stops_writes_as_redis_does() {
         outs[0]
     );
     assert_eq!(outs[1], outs[0]);
+}
+
+/// A server started as `bin FILE ARGS --port P --dir D` (no `--save` of ours), for the
+/// default save points; killed when dropped.
+struct Started(std::process::Child, u16);
+
+impl Drop for Started {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_plain(bin: &str, file: &str, args: &[&str]) -> Started {
+    let port = support::free_port();
+    let p = port.to_string();
+    let dir = support::fresh_dir(port);
+    let mut child = Command::new(bin)
+        .arg(file)
+        .args(args)
+        .args(["--port", &p, "--dir", &dir, "--logfile", ""])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start server");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(std::time::Instant::now() < deadline, "{bin} did not start");
+        assert!(child.try_wait().unwrap().is_none(), "{bin} exited");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Started(child, port)
+}
+
+/// redis-server's default save points (`3600 1 300 100 60 10000`), replaced by the
+/// first `save` line and added to by the next ones, reset by `save ""`; CONFIG REWRITE
+/// writes `save ""` for none. The introspection test "CONFIG save params special case"
+/// and "CONFIG REWRITE handles save and shutdown properly", on both servers.
+#[test]
+fn default_save_points_are_redis_servers() {
+    let redis = which("redis-server").expect("redis-server is not installed");
+    let kvlab = env!("CARGO_BIN_EXE_kvlab-server");
+    let minimal = temp_file("minimal-save.conf", "bind 127.0.0.1\n");
+    let with_save = temp_file("default-save.conf", "bind 127.0.0.1\nsave 900 1\n");
+    let cases: Vec<(&str, Vec<&str>, &str)> = vec![
+        (&minimal, vec![], "3600 1 300 100 60 10000"),
+        (&minimal, vec!["--save", "100 100"], "100 100"),
+        (&with_save, vec![], "900 1"),
+        (&with_save, vec!["--save", "100", "100"], "900 1 100 100"),
+        (&with_save, vec!["--save", ""], ""),
+    ];
+    for (file, args, want) in cases {
+        for bin in [redis.as_str(), kvlab] {
+            let s = start_plain(bin, file, &args);
+            let got = redis_cli(s.1, "CONFIG GET save\n", &["--raw"]);
+            assert_eq!(got, format!("save\n{want}\n"), "{bin} {file} {args:?}");
+        }
+    }
+    // CONFIG REWRITE of no save points, then a restart from the file: still none.
+    for bin in [redis.as_str(), kvlab] {
+        let file = temp_file(
+            &format!("rewrite-save-{}.conf", bin.len()),
+            "bind 127.0.0.1\n",
+        );
+        let s = start_plain(bin, &file, &[]);
+        redis_cli(s.1, "CONFIG SET save \"\"\nCONFIG REWRITE\n", &[]);
+        drop(s);
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.lines().any(|l| l == "save \"\""), "{bin}: {text}");
+        let s = start_plain(bin, &file, &[]);
+        let got = redis_cli(s.1, "CONFIG GET save\n", &["--raw"]);
+        assert_eq!(got, "save\n\n", "{bin}");
+    }
+}
+
+/// `rename-command` in a config file (and on the command line), as redis-server: a new
+/// name runs the command, the old one is unknown (to clients and scripts), `""`
+/// disables it, COMMAND INFO knows it by its new name, and CONFIG REWRITE keeps the
+/// directive, so a restart from the file still has it (introspection's "CONFIG REWRITE
+/// handles rename-command properly").
+#[test]
+fn rename_command_as_redis_does() {
+    let file = temp_file(
+        "rename.conf",
+        "rename-command flushdb badger\nrename-command config \"\"\nrename-command get g2\n\
+         rename-command g2 g3\n",
+    );
+    let script: Vec<String> = [
+        "FLUSHDB",
+        "BADGER",
+        "SET a 1",
+        "G3 a",
+        "G2 a",
+        "GET a",
+        "CONFIG GET port",
+        "EVAL \"return redis.call('g3','a')\" 0",
+        "EVAL \"return redis.call('get','a')\" 0",
+        "MULTI",
+        "G3 a",
+        "GET a",
+        "EXEC",
+        "COMMAND INFO g3 get",
+        "COMMAND LIST FILTERBY PATTERN conf*",
+        "COMMAND LIST FILTERBY PATTERN flushd*",
+        "COMMAND INFO config",
+        "ACL SETUSER u on nopass ~* +@all -get",
+        "AUTH u x",
+        "G3 a",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let r = redis_server_conf(Some(&file), &["--rename-command", "ping", "p1"]);
+    let k = kvlab_server_conf(Some(&file), &["--rename-command", "ping", "p1"]);
+    let mut lines = script.clone();
+    lines.push("P1".into());
+    lines.push("PING".into());
+    let want = transcript(r.port, &lines, &[]);
+    assert_eq!(transcript(k.port, &lines, &[]), want);
+    assert!(want.contains("> BADGER\nOK\n"), "{want}");
+    // COMMAND COUNT: one fewer (CONFIG is disabled; the renamed ones still count). KV
+    // Lab has more commands than redis-server (the probabilistic family), so only the
+    // difference is compared.
+    let count = |port: u16| -> i64 {
+        let out = redis_cli(port, "COMMAND COUNT\n", &[]);
+        out.trim().trim_start_matches("(integer) ").parse().unwrap()
+    };
+    let (r0, k0) = (redis_server(&[]), kvlab_server(&[]));
+    assert_eq!(count(r.port) - count(r0.port), -1);
+    assert_eq!(count(k.port) - count(k0.port), -1);
+
+    // CONFIG REWRITE keeps the directive; a restart from the file has it.
+    for (i, start) in [
+        (
+            0,
+            redis_server_conf as fn(Option<&str>, &[&str]) -> support::Server,
+        ),
+        (1, kvlab_server_conf),
+    ] {
+        let file = temp_file(
+            &format!("rename-rewrite-{i}.conf"),
+            "rename-command flushdb badger\n",
+        );
+        let s = start(Some(&file), &[]);
+        assert_eq!(redis_cli(s.port, "CONFIG REWRITE\n", &[]), "OK\n");
+        drop(s);
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(
+            text.starts_with("rename-command flushdb badger\n"),
+            "{text}"
+        );
+        let s = start(Some(&file), &[]);
+        let t = redis_cli(s.port, "FLUSHDB\nBADGER\n", &[]);
+        assert!(t.contains("ERR unknown command 'FLUSHDB'"), "{t}");
+        assert!(t.ends_with("OK\n"), "{t}");
+    }
 }

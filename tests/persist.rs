@@ -262,3 +262,77 @@ fn shutdown_saves_and_exits_as_redis_server_does() {
     assert!(redis.contains("after SAVE \":2\\r\\n\""), "{redis}");
     assert_eq!(kvlab, redis);
 }
+
+/// A slow load (`key-load-delay`, Redis's test hook) serves clients meanwhile, as
+/// redis-server does with a small `loading-process-events-interval-bytes`: INFO says
+/// `loading:1`, commands not flagged `loading` get LOADING (a transaction is aborted),
+/// CONFIG SET of a deny-loading parameter (`dir`) gets LOADING while `loglevel` may
+/// change, and SIGTERM stops the server at once without saving. The load is made to
+/// last far longer than the test (200 ms per key, 1,000 keys), so nothing depends on
+/// speed: the same replies from both servers, the file unchanged after.
+#[test]
+fn a_slow_load_serves_clients_with_loading_errors() {
+    let dir = fresh_dir("slow-load");
+    let d = dir.to_str().unwrap();
+    {
+        let kv = support::kvlab_server(&["--dir", d, "--enable-debug-command", "yes"]);
+        let mut c = Conn::new(kv.port);
+        // Keys of about 1 KB: Redis looks at its clients after each one.
+        assert_eq!(c.cmd("DEBUG POPULATE 1000 key 1024"), b"+OK\r\n");
+        assert_eq!(c.cmd("SAVE"), b"+OK\r\n");
+    }
+    let file = dir.join("dump.rdb");
+    let before = std::fs::read(&file).unwrap();
+    let script = [
+        "INFO persistence",
+        "GET key:1",
+        "PING",
+        "CONFIG SET dir /tmp",
+        "CONFIG SET appendonly yes",
+        "CONFIG SET loglevel warning",
+        "CONFIG GET loglevel",
+        "MULTI",
+        "GET key:1",
+        "EXEC",
+    ];
+    let flags = [
+        "--dir",
+        d,
+        "--key-load-delay",
+        "200000",
+        "--loading-process-events-interval-bytes",
+        "1024",
+        "--save",
+        "900 1",
+    ];
+    let mut transcripts = Vec::new();
+    for mut server in [support::redis_server(&flags), support::kvlab_server(&flags)] {
+        let mut c = Conn::new(server.port);
+        let mut t = Vec::new();
+        for line in script {
+            let r = String::from_utf8_lossy(&c.cmd(line)).into_owned();
+            // Of INFO persistence, the loading line.
+            t.push(match r.lines().find(|l| l.starts_with("loading:")) {
+                Some(l) => l.to_string(),
+                None => r,
+            });
+        }
+        transcripts.push(t);
+        let pid = server.pid().to_string();
+        assert!(Command::new("kill").arg(&pid).status().unwrap().success());
+        assert_eq!(
+            server.wait_exit(),
+            Some(0),
+            "exits on SIGTERM while loading"
+        );
+        assert!(std::fs::read(&file).unwrap() == before, "nothing saved");
+    }
+    assert_eq!(transcripts[1], transcripts[0]);
+    assert_eq!(transcripts[1][0], "loading:1");
+    assert!(
+        transcripts[1][1].starts_with("-LOADING"),
+        "{:?}",
+        transcripts[1]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -737,3 +737,83 @@ fn read_until(c: &mut TcpStream, suffix: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// `qbuf=` and `qbuf-free=` of the CLIENT LIST line of the client named `name`.
+fn qbuf_of(list: &str, name: &str) -> (usize, usize) {
+    let line = list
+        .lines()
+        .find(|l| l.contains(&format!(" name={name} ")))
+        .unwrap_or_else(|| panic!("no client {name} in {list}"));
+    let field = |f: &str| -> usize {
+        let at = line.find(&format!(" {f}=")).unwrap() + f.len() + 2;
+        line[at..].split(' ').next().unwrap().parse().unwrap()
+    };
+    (field("qbuf"), field("qbuf-free"))
+}
+
+/// CLIENT LIST's query buffer figures, step by step for the same traffic, on
+/// redis-server and kvlab-server: the command running counted in its own client's
+/// `qbuf` (26 bytes for CLIENT INFO sent as a multibulk), the room a first read makes,
+/// the room a 400,000-byte argument takes, the cut to the recent peak, and the free room
+/// dropped once the client has been idle for more than 2 seconds (polled, bounded).
+#[test]
+fn client_list_query_buffer_figures_match_redis() {
+    fn steps(port: u16) -> Vec<(usize, usize)> {
+        let mut a = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let mut b = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let mut c = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        for s in [&a, &b, &c] {
+            s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        }
+        let ask = |c: &mut TcpStream, argv: &[&[u8]]| -> String {
+            c.write_all(&support::encode(argv)).unwrap();
+            let mut r = std::io::BufReader::new(c.try_clone().unwrap());
+            let mut out = Vec::new();
+            support::read_reply(&mut r, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let mut got = Vec::new();
+        ask(&mut b, &[b"CLIENT", b"SETNAME", b"b"]);
+        ask(&mut a, &[b"CLIENT", b"SETNAME", b"a"]);
+        ask(&mut c, &[b"CLIENT", b"SETNAME", b"c"]);
+        got.push(qbuf_of(&ask(&mut b, &[b"CLIENT", b"INFO"]), "b"));
+        got.push(qbuf_of(&ask(&mut b, &[b"CLIENT", b"LIST"]), "a"));
+        ask(&mut a, &[b"SET", b"x", &[b'A'; 400_000]]);
+        got.push(qbuf_of(&ask(&mut b, &[b"CLIENT", b"LIST"]), "a"));
+        // Small commands (as Redis's unit/querybuf sends them), until (within a bound)
+        // the cron cut the buffer down to their peak.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let cut = loop {
+            ask(&mut a, &[b"SET", b"x", b"A"]);
+            let f = qbuf_of(&ask(&mut b, &[b"CLIENT", b"LIST"]), "a");
+            if f.1 < 458742 || std::time::Instant::now() > deadline {
+                break f;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        // Cut to the recent peak (27 bytes), or made room for 16 KB again if the cron
+        // came between two small commands: only its range is compared.
+        got.push((cut.0, (cut.1 > 0 && cut.1 < 458742) as usize));
+        // Client c, idle since its one command, keeps 16 KB of room for more than 2
+        // seconds, then loses it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let idle = loop {
+            let f = qbuf_of(&ask(&mut b, &[b"CLIENT", b"LIST"]), "c");
+            if f.1 == 0 || std::time::Instant::now() > deadline {
+                break f;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        got.push(idle);
+        got
+    }
+    let k = support::kvlab_server(&[]);
+    let kvlab = steps(k.port);
+    assert_eq!(
+        kvlab,
+        [(26, 20448), (0, 20474), (0, 458742), (0, 1), (0, 0)],
+        "{kvlab:?}"
+    );
+    let r = support::redis_server(&[]);
+    assert_eq!(steps(r.port), kvlab);
+}

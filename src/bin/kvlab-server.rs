@@ -168,7 +168,15 @@ mod native {
         while !close {
             match (&*c.sock).read(&mut chunk) {
                 Ok(0) | Err(_) => break,
-                Ok(n) => c.inbuf.extend_from_slice(&chunk[..n]),
+                Ok(n) => {
+                    c.inbuf.extend_from_slice(&chunk[..n]);
+                    let big = c
+                        .reader
+                        .pending_bulk()
+                        .filter(|&b| b >= BIG_ARG)
+                        .map(|b| b + 2);
+                    engine.query_buffer_read(id, n, big);
+                }
             }
             let mut pos = 0;
             while !close {
@@ -192,6 +200,7 @@ mod native {
                 }
             }
             c.inbuf.drain(..pos);
+            engine.query_buffer_consumed(id, pos, c.reader.pending_bulk());
         }
         write_while_busy(&c.sock, &out);
         if close {
@@ -221,6 +230,52 @@ mod native {
     /// Logged when a client's query buffer outgrows client-query-buffer-limit.
     fn query_buffer_full(id: u64) {
         eprintln!("kvlab-server: closing client {id} that reached max query buffer length");
+    }
+
+    /// The clients served while a file loads slowly (`key-load-delay`): each request
+    /// through the engine as always, which answers LOADING to most of them.
+    struct LoadingClients<'a>(&'a mut Engine);
+
+    impl kvlab::engine::BusyEngine for LoadingClients<'_> {
+        fn read_limits(&self, client: u64) -> kvlab::resp::ReadLimits {
+            self.0.read_limits(client)
+        }
+        fn run(&mut self, client: u64, argv: &[Vec<u8>]) -> (Reply, u8, bool) {
+            let reply = self.0.execute(client, argv);
+            let (resp, close) = self
+                .0
+                .client(client)
+                .map_or((2, false), |c| (c.resp, c.close_after_reply));
+            (reply, resp, close)
+        }
+        fn close(&mut self, client: u64) {
+            self.0.close_client(client);
+        }
+        fn core(&mut self) -> &mut kvlab::engine::Core {
+            &mut self.0.core
+        }
+        fn connect(&mut self, addr: &str, laddr: &str) -> u64 {
+            self.0.connect(addr, laddr)
+        }
+        fn query_buffer_read(&mut self, client: u64, n: usize, big_bulk: Option<usize>) {
+            self.0.query_buffer_read(client, n, big_bulk);
+        }
+        fn query_buffer_consumed(&mut self, client: u64, n: usize, pending: Option<usize>) {
+            self.0.query_buffer_consumed(client, n, pending);
+        }
+    }
+
+    /// SIGTERM came while a file was loading slowly.
+    static TERM_WHILE_LOADING: std::sync::atomic::AtomicBool =
+        std::sync::atomic::AtomicBool::new(false);
+
+    /// True once in `n` calls on average (Redis's `rand() % n == 0`).
+    fn rand_one_in(n: u64) -> bool {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static STATE: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
+        let x = STATE.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
+        let x = (x ^ (x >> 31)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        n == 0 || (x ^ (x >> 27)) % n == 0
     }
 
     /// What accepting a connection needs of the engine: the engine itself (the
@@ -313,6 +368,7 @@ mod native {
         /// `--user "<name> <rules>"` lines, as `user` lines of redis.conf.
         users: Vec<Vec<Vec<u8>>>,
         configfile: Option<String>,
+        renames: kvlab::engine::table::Renames,
     }
 
     /// The ACL file on disk, for ACL LOAD and ACL SAVE (written to a temporary file and
@@ -379,6 +435,7 @@ mod native {
             config,
             users: loaded.users,
             configfile: loaded.configfile,
+            renames: loaded.renames,
         }
     }
 
@@ -759,6 +816,7 @@ mod native {
         log(WARNING, "Server initialized");
         let hz = opts.config.hz.max(1) as u64;
         let mut eng = Engine::with_config(Box::new(SystemClock), opts.seed, opts.config);
+        eng.core.renames = opts.renames.clone();
         load_acls(&mut eng, &opts.users);
         eng.core.config_host = Some(Box::new(ServerConfigHost {
             listen: listen.clone(),
@@ -793,8 +851,18 @@ mod native {
         // The RDB file: loaded at start if it is there (a bad one stops the server, as
         // in Redis), written by SAVE, BGSAVE and the `save` points.
         let rdb_file = eng.core.rdb_path();
+        // With `key-load-delay` (a test hook), the file loads slowly while clients are
+        // served (below, once they can be).
+        let key_load_delay: i64 = eng
+            .core
+            .config
+            .get("key-load-delay")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let mut slow_image = None;
         match std::fs::read(&rdb_file) {
             Ok(_) if aof_on => {}
+            Ok(bytes) if key_load_delay != 0 => slow_image = Some(bytes),
             Ok(bytes) => match eng.load_rdb(&bytes) {
                 Ok(n) => eprintln!("kvlab-server: DB loaded from disk ({n} keys from {rdb_file})"),
                 Err(e) => {
@@ -822,6 +890,59 @@ mod native {
             server: server.clone(),
             listen: listen.clone(),
         }));
+        // SIGTERM: shut down (once running; while loading, at once and without saving,
+        // as Redis's whileBlockedCron does). Tokio's handler, registered after ours,
+        // calls ours too; ours only notes the signal for the loading loop (tokio's
+        // driver does not run while it loads).
+        if slow_image.is_some() {
+            extern "C" fn note_term(_: libc::c_int) {
+                TERM_WHILE_LOADING.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            // SAFETY: the handler only stores to an atomic (async-signal-safe).
+            unsafe {
+                libc::signal(
+                    libc::SIGTERM,
+                    note_term as extern "C" fn(libc::c_int) as libc::sighandler_t,
+                );
+            }
+        }
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        if let Some(bytes) = slow_image {
+            let mut eng = engine.borrow_mut();
+            let mut io = eng.core.busy_io.take();
+            let mut between = |e: &mut Engine| {
+                // Redis's debugDelay: a negative value sleeps 1 µs once in that many keys.
+                let us = if key_load_delay < 0 {
+                    u64::from(rand_one_in(key_load_delay.unsigned_abs()))
+                } else {
+                    key_load_delay as u64
+                };
+                if us > 0 {
+                    std::thread::sleep(Duration::from_micros(us));
+                }
+                if let Some(io) = io.as_mut() {
+                    io.poll(0, &mut LoadingClients(e));
+                }
+                {
+                    if TERM_WHILE_LOADING.load(std::sync::atomic::Ordering::Relaxed) {
+                        log(WARNING, "Received SIGTERM scheduling shutdown...");
+                        if let Some(p) = PIDFILE.get() {
+                            let _ = std::fs::remove_file(p);
+                        }
+                        std::process::exit(0);
+                    }
+                }
+            };
+            match eng.load_rdb_slowly(&bytes, &mut between) {
+                Ok(n) => eprintln!("kvlab-server: DB loaded from disk ({n} keys from {rdb_file})"),
+                Err(e) => {
+                    eprintln!("kvlab-server: Fatal error loading the DB {rdb_file}: {e}. Exiting.");
+                    std::process::exit(1)
+                }
+            }
+            eng.core.busy_io = io;
+        }
         log(NOTICE, "Ready to accept connections");
 
         // Active expiry, `hz` times a second, as Redis's serverCron; keys expiring can
@@ -892,8 +1013,6 @@ mod native {
         }
         // SIGINT or SIGTERM: shut down as redis-server does (save when save points are
         // set; the pidfile goes).
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         let terminated = async {
             match term.as_mut() {
                 Some(t) => {
@@ -1106,6 +1225,9 @@ mod native {
     /// slowly holds at most about this much (plus one reply), not all of its replies.
     const FLUSH_AT: usize = 1 << 20;
 
+    /// Redis's PROTO_MBULK_BIG_ARG: a bulk argument this long is read on its own.
+    const BIG_ARG: usize = 32 * 1024;
+
     /// What one command left for the connection.
     enum Step {
         Go,
@@ -1249,7 +1371,16 @@ mod native {
             }
             inbuf.reserve(16 * 1024);
             let room = inbuf.capacity() - inbuf.len();
-            match sock.try_read_buf(&mut inbuf) {
+            let read = sock.try_read_buf(&mut inbuf);
+            if let Ok(n) = read {
+                // CLIENT LIST's qbuf and qbuf-free replay Redis's query buffer.
+                let big = reader
+                    .pending_bulk()
+                    .filter(|&b| b >= BIG_ARG)
+                    .map(|b| b + 2);
+                engine.borrow_mut().query_buffer_read(id, n, big);
+            }
+            match read {
                 Ok(0) => break,
                 Ok(n) if n < room => {
                     // A short read emptied the socket: forget its readiness now, as a
@@ -1425,6 +1556,9 @@ mod native {
                 engine.borrow_mut().touch_client(id);
             }
             inbuf.drain(..pos);
+            engine
+                .borrow_mut()
+                .query_buffer_consumed(id, pos, reader.pending_bulk());
             if inbuf.is_empty() && inbuf.capacity() > 0 {
                 inbuf = Vec::new();
             }

@@ -140,6 +140,13 @@ const DEBUG_DEFAULT: &str = "local";
 #[cfg(not(target_arch = "wasm32"))]
 const DEBUG_DEFAULT: &str = "no";
 
+/// redis-server's save points, for kvlab-server. The browser has none by default: a
+/// learner's tab makes no background saves unless asked (`CONFIG SET save`).
+#[cfg(target_arch = "wasm32")]
+const SAVE_DEFAULT: &str = "";
+#[cfg(not(target_arch = "wasm32"))]
+const SAVE_DEFAULT: &str = "3600 1 300 100 60 10000";
+
 #[cfg(target_arch = "wasm32")]
 const VALUE_CAP_DEFAULT: &str = "33554432";
 #[cfg(not(target_arch = "wasm32"))]
@@ -425,7 +432,7 @@ pub static PARAMS: &[Param] = &[
     p("tls-ciphers", Kind::Text, ""),
     p("tls-ciphersuites", Kind::Text, ""),
     p("dir", Kind::Dir, "").flags(PROTECTED | DENY_LOADING),
-    p("save", Kind::Save, "").flags(MULTI_ARG),
+    p("save", Kind::Save, SAVE_DEFAULT).flags(MULTI_ARG),
     p(
         "client-output-buffer-limit",
         Kind::ObufLimits,

@@ -39,6 +39,7 @@ pub mod multi;
 pub mod notify;
 pub mod object;
 pub mod pubsub;
+pub mod querybuf;
 pub mod rdb;
 pub mod rdb_module;
 pub mod reply;
@@ -281,6 +282,9 @@ pub struct Client {
     pub reply_skip_next: bool,
     /// CLIENT NO-EVICT ON (the `e` flag).
     pub no_evict: bool,
+    /// Its query buffer's figures, as the host reports its reads (CLIENT LIST's `qbuf`
+    /// and `qbuf-free`; see [`querybuf`]).
+    pub qbuf: querybuf::QueryBuf,
 }
 
 impl Client {
@@ -314,6 +318,11 @@ pub struct Blocked {
 pub struct Core {
     pub dbs: Vec<Db>,
     pub config: Config,
+    /// `rename-command` directives (set by the host at start; empty in the browser).
+    pub renames: table::Renames,
+    /// A file is being loaded while clients are served (INFO's `loading:1`; commands
+    /// not flagged `loading` get LOADING).
+    pub loading: bool,
     pub stats: Stats,
     pub cmdstats: CmdStats,
     pub rng: StdRng,
@@ -488,6 +497,10 @@ pub trait BusyEngine {
     fn core(&mut self) -> &mut Core;
     /// Registers a connection the host accepted meanwhile ([`Engine::connect`]).
     fn connect(&mut self, addr: &str, laddr: &str) -> u64;
+    /// [`Engine::query_buffer_read`], for what the host read meanwhile.
+    fn query_buffer_read(&mut self, client: u64, n: usize, big_bulk: Option<usize>);
+    /// [`Engine::query_buffer_consumed`], for what the commands run meanwhile used.
+    fn query_buffer_consumed(&mut self, client: u64, n: usize, pending_bulk: Option<usize>);
 }
 
 impl Core {
@@ -688,6 +701,8 @@ impl Engine {
             core: Core {
                 dbs,
                 config,
+                renames: Default::default(),
+                loading: false,
                 stats: Stats::default(),
                 cmdstats: Default::default(),
                 rng: StdRng::seed_from_u64(seed),
@@ -1063,6 +1078,24 @@ impl Engine {
         }
     }
 
+    /// Client `id`'s host read `n` bytes into its query buffer; `big_bulk`: the length
+    /// (CRLF included) of a bulk argument of 32 KB or more under way, if any
+    /// ([`querybuf::QueryBuf::read`]). Call it before running the commands read, so
+    /// that CLIENT LIST and CLIENT INFO count them.
+    pub fn query_buffer_read(&mut self, id: u64, n: usize, big_bulk: Option<usize>) {
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.qbuf.read(n, big_bulk);
+        }
+    }
+
+    /// Client `id`'s commands consumed `n` bytes of its query buffer; `pending_bulk`:
+    /// the length of a bulk argument under way ([`querybuf::QueryBuf::consumed`]).
+    pub fn query_buffer_consumed(&mut self, id: u64, n: usize, pending_bulk: Option<usize>) {
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.qbuf.consumed(n, pending_bulk);
+        }
+    }
+
     /// What goes out after the reply of the command client `id` just ran (a monitor
     /// seeing its own command). Hosts write it right after that reply.
     pub fn take_after_reply(&mut self, id: u64) -> Vec<Reply> {
@@ -1146,6 +1179,25 @@ impl Engine {
     /// Runs one command for client `id`. `argv[0]` is the command name. A client that
     /// turned replies off (CLIENT REPLY) gets an empty [`Reply::Seq`].
     pub fn execute(&mut self, id: u64, argv: &[Vec<u8>]) -> Reply {
+        // rename-command: a new name runs its command under the command's own name; an
+        // old one (or a disabled command) is unknown.
+        let renamed;
+        let name = argv.first().map(|a| a.as_slice()).unwrap_or_default();
+        let argv = match self.core.renames.resolve(name) {
+            table::Renamed::Same => argv,
+            table::Renamed::To(own) => {
+                let mut v = argv.to_vec();
+                v[0] = own.as_bytes().to_vec();
+                renamed = v;
+                &renamed[..]
+            }
+            table::Renamed::Unknown => {
+                let e = table::unknown_command(argv);
+                self.core.count_error(&e);
+                self.flag_transaction(id);
+                return Reply::Error(e);
+            }
+        };
         let reply = self.execute_command(id, argv);
         if self.core.tracking.active() {
             self.after_tracking_command(id, argv);
@@ -1371,6 +1423,14 @@ impl Engine {
                 ),
             );
         }
+        // While a file loads, only the commands flagged `loading` run (EXEC only if all
+        // it holds are).
+        if self.core.loading
+            && (!spec.flags.contains(table::Flags::LOADING)
+                || (top(&["exec"]) && !self.queued_all(id, table::Flags::LOADING)))
+        {
+            return self.reject(id, spec, LOADING_ERR.to_string());
+        }
         // Keep the tracking table within tracking-table-max-keys.
         if self.core.tracking.clients() > 0 {
             self.core.limit_tracking();
@@ -1545,6 +1605,16 @@ impl Engine {
     }
 
     /// The union of the flags of the commands a client has queued.
+    /// Whether every command client `id` queued has `flag`.
+    fn queued_all(&self, id: u64, flag: table::Flags) -> bool {
+        self.clients
+            .get(&id)
+            .and_then(|c| c.multi.as_ref())
+            .into_iter()
+            .flatten()
+            .all(|argv| table::lookup(argv).is_ok_and(|s| s.flags.contains(flag)))
+    }
+
     fn queued_flags(&self, id: u64) -> table::Flags {
         let mut flags = table::Flags::default();
         for argv in self
@@ -1709,6 +1779,12 @@ impl Engine {
         // serverCron closes the MIGRATE connections unused for 10 seconds.
         let now_s = self.core.now.div_euclid(1000);
         self.core.migrate.close_idle(now_s);
+        // clientsCron's query buffer resizing (every client at each tick, as Redis does
+        // for a few clients).
+        for c in self.clients.values_mut() {
+            let idle = now_s - c.last_ms.div_euclid(1000);
+            c.qbuf.cron(idle, None);
+        }
         // serverCron keeps the tracking table within tracking-table-max-keys too.
         if self.core.tracking.clients() > 0 {
             self.core.limit_tracking();
@@ -1750,6 +1826,7 @@ fn blank_client(id: u64) -> Client {
         user: b"default".to_vec(),
         authenticated: true,
         no_evict: false,
+        qbuf: Default::default(),
     }
 }
 
@@ -1770,6 +1847,7 @@ const ACTIVE_EXPIRE_DBS_PER_CALL: usize = 16;
 const ACTIVE_EXPIRE_MAX_LOOPS: usize = 64;
 
 /// Redis's reply when `min-replicas-to-write` asks for replicas that are not there.
+pub const LOADING_ERR: &str = "LOADING Redis is loading the dataset in memory";
 pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
 
 /// Redis's `shared.bgsaveerr`.

@@ -165,6 +165,7 @@ impl Flags {
     pub const ALLOW_BUSY: Flags = Flags(1 << 19);
     pub const PROTECTED: Flags = Flags(1 << 22);
     pub const STALE: Flags = Flags::parse("stale");
+    pub const LOADING: Flags = Flags::parse("loading");
     pub const MAY_REPLICATE: Flags = Flags::parse("may_replicate");
 
     /// Parses `"write denyoom fast"` at compile time; an unknown word stops the build.
@@ -2045,23 +2046,131 @@ pub fn find_full(name: &[u8]) -> Option<&'static CommandSpec> {
 
 /// Resolves argv to the spec that will run it, or Redis's error for an unknown command
 /// or subcommand.
+/// `rename-command` (a config file or command-line directive, as redis-server's): the
+/// commands renamed, and those no longer reachable under their own name (renamed, or
+/// disabled with an empty new name). Renaming changes only the name clients send: the
+/// engine runs the command under its own name (ACL rules, COMMAND and MULTI name it so,
+/// as Redis's original command table does).
+#[derive(Clone, Debug, Default)]
+pub struct Renames {
+    /// New name (lowercase) -> the command's own name.
+    to: std::collections::HashMap<Vec<u8>, &'static str>,
+    /// Own names (lowercase) that no longer reach their command.
+    hidden: std::collections::HashSet<Vec<u8>>,
+}
+
+/// A command name as sent, once renames are applied.
+pub enum Renamed {
+    /// Not renamed: run as sent.
+    Same,
+    /// A new name: run as the command of this name.
+    To(&'static str),
+    /// A name renamed away or disabled: an unknown command.
+    Unknown,
+}
+
+impl Renames {
+    pub fn is_empty(&self) -> bool {
+        self.to.is_empty() && self.hidden.is_empty()
+    }
+
+    /// The command `name` reaches now, by its own name.
+    fn current(&self, name: &[u8]) -> Option<&'static str> {
+        let lower = name.to_ascii_lowercase();
+        if let Some(&own) = self.to.get(&lower) {
+            return Some(own);
+        }
+        if self.hidden.contains(&lower) {
+            return None;
+        }
+        find(&lower).map(|c| c.name)
+    }
+
+    /// `rename-command old new` (new empty: disabled), with redis-server's errors. Later
+    /// directives see earlier ones (a renamed command is renamed again by its new name).
+    pub fn add(&mut self, old: &[u8], new: &[u8]) -> Result<(), String> {
+        let own = self
+            .current(old)
+            .ok_or("No such command in rename-command")?;
+        let old = old.to_ascii_lowercase();
+        if self.to.remove(&old).is_none() {
+            self.hidden.insert(old);
+        }
+        if new.is_empty() {
+            return Ok(());
+        }
+        if self.current(new).is_some() {
+            return Err("Target command name already exists".into());
+        }
+        let new = new.to_ascii_lowercase();
+        self.hidden.remove(&new);
+        if new != own.as_bytes() {
+            self.to.insert(new, own);
+        }
+        Ok(())
+    }
+
+    /// [`find_full`] through the renames (COMMAND INFO and DOCS look names up in the
+    /// renamed table, as Redis's do).
+    pub fn find_full(&self, name: &[u8]) -> Option<&'static CommandSpec> {
+        let (top, sub) = match name.iter().position(|&b| b == b'|') {
+            Some(i) => (&name[..i], Some(&name[i..])),
+            None => (name, None),
+        };
+        let own = match self.resolve(top) {
+            Renamed::Same => return find_full(name),
+            Renamed::To(own) => own,
+            Renamed::Unknown => return None,
+        };
+        let mut full = own.as_bytes().to_vec();
+        full.extend_from_slice(sub.unwrap_or_default());
+        find_full(&full)
+    }
+
+    /// Whether the command named `own` can still be called (by its name or a new one):
+    /// COMMAND lists only those, as Redis's lists its renamed table.
+    pub fn reachable(&self, own: &str) -> bool {
+        !self.hidden.contains(own.as_bytes()) || self.to.values().any(|&v| v == own)
+    }
+
+    /// What the name a client sent reaches.
+    pub fn resolve(&self, name: &[u8]) -> Renamed {
+        if self.is_empty() {
+            return Renamed::Same;
+        }
+        let lower = name.to_ascii_lowercase();
+        if let Some(&own) = self.to.get(&lower) {
+            return Renamed::To(own);
+        }
+        if self.hidden.contains(&lower) {
+            return Renamed::Unknown;
+        }
+        Renamed::Same
+    }
+}
+
+/// Redis's error for a command name it does not know (`argv` as sent).
+pub fn unknown_command(argv: &[Vec<u8>]) -> String {
+    let mut args = String::new();
+    for a in &argv[1..] {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        let text = String::from_utf8_lossy(a);
+        let cut: String = truncate_bytes(&text, room);
+        args.push_str(&format!("'{cut}' "));
+    }
+    let name = truncate_bytes(&String::from_utf8_lossy(&argv[0]), 128);
+    sanitize(format!(
+        "ERR unknown command '{name}', with args beginning with: {args}"
+    ))
+}
+
 pub fn lookup(argv: &[Vec<u8>]) -> Result<&'static CommandSpec, String> {
     let name = &argv[0];
     let Some(top) = find(name) else {
-        let mut args = String::new();
-        for a in &argv[1..] {
-            if args.len() >= 128 {
-                break;
-            }
-            let room = 128 - args.len();
-            let text = String::from_utf8_lossy(a);
-            let cut: String = truncate_bytes(&text, room);
-            args.push_str(&format!("'{cut}' "));
-        }
-        let name = truncate_bytes(&String::from_utf8_lossy(name), 128);
-        return Err(sanitize(format!(
-            "ERR unknown command '{name}', with args beginning with: {args}"
-        )));
+        return Err(unknown_command(argv));
     };
     if top.subcommands.is_empty() || argv.len() < 2 {
         return Ok(top);

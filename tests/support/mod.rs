@@ -154,6 +154,13 @@ pub fn kvlab_server_conf(file: Option<&str>, extra: &[&str]) -> Server {
         .arg(port.to_string())
         // Its own directory too: kvlab-server loads dir/dump.rdb at start, as Redis.
         .args(["--dir", &fresh_dir(port)])
+        // No save points (its default has redis-server's), as redis_server: a file's
+        // `save` lines are kept (`save ""` would drop them).
+        .args(if file.is_none() {
+            &["--save", ""][..]
+        } else {
+            &[]
+        })
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

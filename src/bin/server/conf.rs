@@ -22,6 +22,8 @@ pub struct Loaded {
     pub seed: Option<u64>,
     /// The absolute path of the configuration file, if one was given.
     pub configfile: Option<String>,
+    /// `rename-command` directives.
+    pub renames: kvlab::engine::table::Renames,
 }
 
 pub const VERBOSE: u8 = 1;
@@ -252,7 +254,13 @@ impl Loader {
                 );
                 return Ok(());
             }
-            "rename-command" | "loadmodule" | "sentinel" => {
+            "rename-command" if args.len() == 2 => {
+                return self
+                    .loaded
+                    .renames
+                    .add(args[0].as_bytes(), args[1].as_bytes());
+            }
+            "loadmodule" | "sentinel" => {
                 return Err(format!("'{name}' is not supported by kvlab-server"));
             }
             _ => {}
@@ -303,6 +311,7 @@ pub fn load(args: &[String]) -> Loaded {
             users: Vec::new(),
             seed: None,
             configfile: None,
+            renames: Default::default(),
         },
         save_seen: false,
         depth: 0,

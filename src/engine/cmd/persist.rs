@@ -347,7 +347,8 @@ impl Core {
             -1
         };
         format!(
-            "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n{}module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+            "# Persistence\r\nloading:{}\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\n{}module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+            u8::from(self.loading),
             self.stats.dirty,
             u8::from(p.bgsave_in_progress),
             p.lastsave,
@@ -762,31 +763,38 @@ impl Core {
                 }
             }
         }
-        let now = self.now;
         let (mut n, mut expired) = (0usize, 0u64);
         for (d, keys) in loaded.dbs {
             for k in keys {
-                if k.expire_ms.is_some_and(|t| t <= now) {
+                if self.insert_loaded(d, k) {
+                    n += 1;
+                } else {
                     expired += 1;
-                    continue;
                 }
-                let access = self.new_access();
-                self.dbs[d].remove(&k.key);
-                self.dbs[d].insert(&k.key, crate::engine::object::Obj::new(k.value, access));
-                if let Some(t) = k.expire_ms {
-                    self.dbs[d].expires.insert(&k.key, t);
-                }
-                let freq = k.freq.map_or(-1, i64::from);
-                let idle = k.idle.map_or(-1, |v| v.min(i64::MAX as u64) as i64);
-                if freq >= 0 || idle >= 0 {
-                    self.set_access_hint(d, &k.key, freq, idle);
-                }
-                n += 1;
             }
         }
         self.persist.last_load_keys_loaded = n as u64;
         self.persist.last_load_keys_expired = expired;
         Ok((n, loaded.functions))
+    }
+
+    /// One key of a file being loaded: false when it had already expired (dropped).
+    fn insert_loaded(&mut self, d: usize, k: rdb::LoadedKey) -> bool {
+        if k.expire_ms.is_some_and(|t| t <= self.now) {
+            return false;
+        }
+        let access = self.new_access();
+        self.dbs[d].remove(&k.key);
+        self.dbs[d].insert(&k.key, crate::engine::object::Obj::new(k.value, access));
+        if let Some(t) = k.expire_ms {
+            self.dbs[d].expires.insert(&k.key, t);
+        }
+        let freq = k.freq.map_or(-1, i64::from);
+        let idle = k.idle.map_or(-1, |v| v.min(i64::MAX as u64) as i64);
+        if freq >= 0 || idle >= 0 {
+            self.set_access_hint(d, &k.key, freq, idle);
+        }
+        true
     }
 }
 
@@ -799,8 +807,22 @@ impl crate::engine::Engine {
     /// Replaces the keyspace and the function libraries with an RDB file's; on error the
     /// current keyspace is kept. Returns the keys loaded.
     pub fn load_rdb(&mut self, image: &[u8]) -> Result<usize, String> {
+        self.load_rdb_slowly(image, &mut |_| {})
+    }
+
+    /// [`Self::load_rdb`], calling `between` after each key with INFO's `loading:1`
+    /// (Redis's rdbLoad with `key-load-delay`, processing events while it loads: the
+    /// host sleeps there and serves its clients, who get LOADING for most commands).
+    pub fn load_rdb_slowly(
+        &mut self,
+        image: &[u8],
+        between: &mut dyn FnMut(&mut crate::engine::Engine),
+    ) -> Result<usize, String> {
         self.core.now = self.now_ms();
-        let (n, functions) = self.core.load_image(image)?;
+        self.core.loading = true;
+        let loaded = self.load_keys(image, between);
+        self.core.loading = false;
+        let (n, functions) = loaded?;
         if functions.is_empty() {
             // The file's libraries (none) replace ours, as a server starting on it has.
             self.core.libraries.clear();
@@ -827,6 +849,39 @@ impl crate::engine::Engine {
             }
         }
         Ok(n)
+    }
+
+    /// The keys of an RDB file over the keyspace, `between` called after each.
+    fn load_keys(
+        &mut self,
+        image: &[u8],
+        between: &mut dyn FnMut(&mut crate::engine::Engine),
+    ) -> Result<(usize, Vec<Vec<u8>>), String> {
+        let lim = rdb::Limits::from_config(&self.core.config);
+        let loaded = rdb::load_file(image, &lim, &mut self.core.rng)?;
+        if let Some((d, _)) = loaded.dbs.iter().find(|(d, _)| *d >= self.core.dbs.len()) {
+            return Err(format!(
+                "the file has database {d}, this server has {} databases",
+                self.core.dbs.len()
+            ));
+        }
+        for db in &mut self.core.dbs {
+            db.clear();
+        }
+        let (mut n, mut expired) = (0usize, 0u64);
+        for (d, keys) in loaded.dbs {
+            for k in keys {
+                if self.core.insert_loaded(d, k) {
+                    n += 1;
+                } else {
+                    expired += 1;
+                }
+                between(self);
+            }
+        }
+        self.core.persist.last_load_keys_loaded = n as u64;
+        self.core.persist.last_load_keys_expired = expired;
+        Ok((n, loaded.functions))
     }
 
     /// Replays an AOF's commands (after its base, if any, went through `load_rdb`), as

@@ -87,12 +87,18 @@ pub(crate) fn busy_error(ctx: &Ctx) -> &'static str {
     }
 }
 
-/// A command another client sent while a script runs past busy-reply-threshold
-/// (processCommand's checks, in its order): an HTTP line closes the connection,
-/// unknown or wrong arity as always, NOAUTH before the client authenticates, BUSY
-/// unless the command is allowed while busy, queued if the client is in MULTI.
+/// A command another client sent while a script runs past busy-reply-threshold, put
+/// through processCommand's checks in its order: an HTTP line closes the connection;
+/// unknown or wrong arity; a protected command (DEBUG, MODULE) not enabled; NOAUTH
+/// before the client authenticates; a command not allowed inside MULTI; NOPERM (ACL,
+/// logged); MISCONF and NOREPLICAS for writes; a RESP2 subscriber's commands outside
+/// Pub/Sub; then BUSY unless the command is allowed while busy; queued if the client is
+/// in MULTI. (Redis skips its maxmemory check while a script yields; cluster
+/// redirections are not looked at here.) Each refusal is counted as Redis's
+/// rejectCommand counts it.
 fn busy_command(ctx: &mut Ctx, client: u64, argv: &[Vec<u8>]) -> Reply {
     use super::multi;
+    use crate::engine::acl::Context;
     let mut other = ctx.for_client(client);
     let first = argv.first().map(|a| a.as_slice()).unwrap_or_default();
     if first.eq_ignore_ascii_case(b"post") || first.eq_ignore_ascii_case(b"host:") {
@@ -101,6 +107,27 @@ fn busy_command(ctx: &mut Ctx, client: u64, argv: &[Vec<u8>]) -> Reply {
         }
         return Reply::Closed;
     }
+    let renamed;
+    let argv = match other.core.renames.resolve(first) {
+        table::Renamed::Same => argv,
+        table::Renamed::To(own) => {
+            let mut v = argv.to_vec();
+            v[0] = own.as_bytes().to_vec();
+            renamed = v;
+            &renamed[..]
+        }
+        table::Renamed::Unknown => {
+            let e = table::unknown_command(argv);
+            other.core.count_error(&e);
+            multi::flag(&mut other);
+            return Reply::Error(e);
+        }
+    };
+    fn refuse(ctx: &mut Ctx, spec: &'static table::CommandSpec, e: String) -> Reply {
+        ctx.core.count_error(&e);
+        ctx.core.cmdstats.of(spec).rejected_calls += 1;
+        multi::reject(ctx, spec, e)
+    }
     let spec = match table::lookup(argv) {
         Ok(s) if table::arity_ok(s, argv.len()) => s,
         Ok(s) => {
@@ -108,24 +135,94 @@ fn busy_command(ctx: &mut Ctx, client: u64, argv: &[Vec<u8>]) -> Reply {
                 "ERR wrong number of arguments for '{}' command",
                 s.full_name()
             );
-            return multi::reject(&mut other, s, e);
+            return refuse(&mut other, s, e);
         }
         Err(e) => {
+            other.core.count_error(&e);
             multi::flag(&mut other);
             return Reply::Error(e);
         }
     };
+    let top = |names: &[&str]| spec.container.is_none() && names.contains(&spec.name);
+    if spec.flags.contains(Flags::PROTECTED) {
+        let allowed = match other.core.config.get("enable-debug-command").as_deref() {
+            Some("yes") => true,
+            Some("local") => other.client_ref().is_local(),
+            _ => false,
+        };
+        if !allowed {
+            let e = format!(
+                "ERR {0} command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.",
+                spec.name.to_ascii_uppercase()
+            );
+            other.core.count_error(&e);
+            multi::flag(&mut other);
+            return Reply::Error(e);
+        }
+    }
     if !spec.flags.contains(Flags::NO_AUTH)
         && other.core.acl.auth_required()
         && !other.client_ref().authenticated
     {
-        return multi::reject(&mut other, spec, "NOAUTH Authentication required.".into());
+        return refuse(&mut other, spec, "NOAUTH Authentication required.".into());
+    }
+    let in_multi = other.client_ref().multi.is_some();
+    if in_multi && spec.flags.contains(Flags::NO_MULTI) {
+        let e = "ERR Command not allowed inside a transaction".to_string();
+        return refuse(&mut other, spec, e);
+    }
+    if let Err(denied) = super::acl::check(&other, spec, argv) {
+        let context = if in_multi {
+            Context::Multi
+        } else {
+            Context::Toplevel
+        };
+        super::acl::log_denied(&mut other, denied, context, spec, argv);
+        let e = denied.error(spec);
+        return refuse(&mut other, spec, e);
+    }
+    // EXEC counts as a write when it holds one.
+    let queued_write = |ctx: &Ctx| {
+        ctx.client_ref()
+            .multi
+            .iter()
+            .flatten()
+            .any(|a| table::lookup(a).is_ok_and(|s| s.flags.contains(Flags::WRITE)))
+    };
+    let writes = spec.flags.contains(Flags::WRITE) || (top(&["exec"]) && queued_write(&other));
+    if other.core.writes_denied_by_disk() && (writes || top(&["ping"])) {
+        let e = crate::engine::MISCONF_RDB.to_string();
+        return refuse(&mut other, spec, e);
+    }
+    if other.core.lacks_good_replicas() && writes {
+        let e = crate::engine::NOREPLICAS.to_string();
+        return refuse(&mut other, spec, e);
+    }
+    if other.core.pubsub.subscribed(client)
+        && other.client_ref().resp == 2
+        && !top(&[
+            "ping",
+            "subscribe",
+            "ssubscribe",
+            "unsubscribe",
+            "sunsubscribe",
+            "psubscribe",
+            "punsubscribe",
+            "quit",
+            "reset",
+        ])
+    {
+        let e = format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            spec.full_name()
+        );
+        return refuse(&mut other, spec, e);
     }
     if !spec.flags.contains(Flags::ALLOW_BUSY) {
         let busy = busy_error(&other).to_string();
-        return multi::reject(&mut other, spec, busy);
+        return refuse(&mut other, spec, busy);
     }
-    if other.client_ref().multi.is_some() && !multi::runs_in_multi(spec) {
+    if in_multi && !multi::runs_in_multi(spec) {
         return multi::queue(&mut other, spec, argv);
     }
     other.call(spec, argv)
@@ -164,6 +261,18 @@ impl crate::engine::BusyEngine for BusyClients<'_, '_> {
     fn connect(&mut self, addr: &str, laddr: &str) -> u64 {
         self.ctx.core.connect_client(self.ctx.clients, addr, laddr)
     }
+
+    fn query_buffer_read(&mut self, client: u64, n: usize, big_bulk: Option<usize>) {
+        if let Some(c) = self.ctx.clients.get_mut(&client) {
+            c.qbuf.read(n, big_bulk);
+        }
+    }
+
+    fn query_buffer_consumed(&mut self, client: u64, n: usize, pending_bulk: Option<usize>) {
+        if let Some(c) = self.ctx.clients.get_mut(&client) {
+            c.qbuf.consumed(n, pending_bulk);
+        }
+    }
 }
 
 /// The server side of `redis.call`: Redis's `scriptCall` checks, then the command.
@@ -194,6 +303,22 @@ impl EngineHost<'_, '_> {
     }
 
     fn dispatch(&mut self, argv: &[Vec<u8>], resp: u8) -> Reply {
+        // rename-command applies to scripts too (Redis looks their commands up in the
+        // same table).
+        let renamed;
+        let name = argv.first().map(|a| a.as_slice()).unwrap_or_default();
+        let argv = match self.ctx.core.renames.resolve(name) {
+            table::Renamed::Same => argv,
+            table::Renamed::To(own) => {
+                let mut v = argv.to_vec();
+                v[0] = own.as_bytes().to_vec();
+                renamed = v;
+                &renamed[..]
+            }
+            table::Renamed::Unknown => {
+                return self.refuse(None, "ERR Unknown Redis command called from script")
+            }
+        };
         let spec = match table::lookup(argv) {
             Ok(s) if table::arity_ok(s, argv.len()) => s,
             Ok(s) => {

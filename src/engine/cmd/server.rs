@@ -24,9 +24,8 @@ pub fn help_reply(cmd: &[u8], lines: &[&str]) -> Reply {
 /// describes every command); the others fail arity before reaching here.
 pub fn container_without_sub(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if eq(&argv[0], "command") {
-        return Reply::Array(table::commands().map(command_info_reply).collect());
+        return Reply::Array(live_commands(ctx).map(command_info_reply).collect());
     }
-    let _ = ctx;
     Reply::Error(format!(
         "ERR wrong number of arguments for '{}' command",
         String::from_utf8_lossy(&argv[0]).to_ascii_lowercase()
@@ -215,7 +214,7 @@ pub(crate) fn client_line(
         .map(|a| argv_len_sum(a) + 8 * a.len())
         .sum();
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub={} multi={} qbuf=0 qbuf-free=0 argv-mem={argv_mem} multi-mem={multi_mem} rbs=1024 rbp=0 obl=0 oll={} omem={omem} tot-mem={} events=r cmd={} user={} redir={} resp={}",
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={argv_mem} multi-mem={multi_mem} rbs=1024 rbp=0 obl=0 oll={} omem={omem} tot-mem={} events=r cmd={} user={} redir={} resp={}",
         c.id,
         c.addr,
         c.laddr,
@@ -228,6 +227,8 @@ pub(crate) fn client_line(
         subs.patterns.len(),
         subs.shard.len(),
         c.multi.as_ref().map_or(-1, |m| m.len() as i64),
+        c.qbuf.len(),
+        c.qbuf.free(),
         (omem > 0) as u8,
         1024 + omem,
         match c.last_cmd {
@@ -478,6 +479,24 @@ pub fn config_set(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let before = ctx.core.config.maxmemory;
     let local = ctx.client_ref().is_local();
     let protected_ok = ctx.core.config.allows_protected(local);
+    // While a file loads, parameters flagged deny-loading (`dir`, `appendonly` …) are
+    // refused with LOADING (configSetCommand's deny_loading_error), after the errors
+    // for unknown, immutable and protected parameters.
+    if ctx.core.loading {
+        use crate::engine::config::{DENY_LOADING, IMMUTABLE, PROTECTED};
+        let params: Vec<_> = pairs
+            .iter()
+            .map(|(n, _)| crate::engine::Config::param(&String::from_utf8_lossy(n)))
+            .collect();
+        let refused_first = params.iter().any(|p| {
+            p.is_none_or(|p| {
+                p.flags & IMMUTABLE != 0 || (p.flags & PROTECTED != 0 && !protected_ok)
+            })
+        });
+        if !refused_first && params.iter().flatten().any(|p| p.flags & DENY_LOADING != 0) {
+            return Reply::err(crate::engine::LOADING_ERR);
+        }
+    }
     match ctx.core.config.set_many(&pairs, protected_ok) {
         Ok(changes) => {
             if let Err(e) = apply_host(ctx, &changes) {
@@ -775,14 +794,19 @@ pub fn command_info_reply(c: &CommandSpec) -> Reply {
     ])
 }
 
-pub fn command_info(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+pub fn command_info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() == 2 {
-        return Reply::Array(table::commands().map(command_info_reply).collect());
+        return Reply::Array(live_commands(ctx).map(command_info_reply).collect());
     }
     Reply::Array(
         argv[2..]
             .iter()
-            .map(|n| table::find_full(n).map_or(Reply::Nil, command_info_reply))
+            .map(|n| {
+                ctx.core
+                    .renames
+                    .find_full(n)
+                    .map_or(Reply::Nil, command_info_reply)
+            })
             .collect(),
     )
 }
@@ -803,25 +827,30 @@ fn command_docs_entry(c: &CommandSpec) -> (Reply, Reply) {
     (Reply::Bulk(c.full_name().into_bytes()), Reply::Map(doc))
 }
 
-pub fn command_docs(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+pub fn command_docs(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() == 2 {
-        return Reply::Map(table::commands().map(command_docs_entry).collect());
+        return Reply::Map(live_commands(ctx).map(command_docs_entry).collect());
     }
     Reply::Map(
         argv[2..]
             .iter()
-            .filter_map(|n| table::find_full(n))
+            .filter_map(|n| ctx.core.renames.find_full(n))
             .map(command_docs_entry)
             .collect(),
     )
 }
 
-pub fn command_count(_ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
-    Reply::Int(table::commands().count() as i64)
+pub fn command_count(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
+    Reply::Int(live_commands(ctx).count() as i64)
 }
 
-pub fn command_list(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
-    let all = table::commands().flat_map(|c| std::iter::once(c).chain(c.subcommands.iter()));
+/// The commands that can be called (all but those `rename-command` disabled).
+fn live_commands<'a>(ctx: &'a Ctx) -> impl Iterator<Item = &'static CommandSpec> + 'a {
+    table::commands().filter(|c| ctx.core.renames.reachable(c.name))
+}
+
+pub fn command_list(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    let all = live_commands(ctx).flat_map(|c| std::iter::once(c).chain(c.subcommands.iter()));
     let names: Vec<Reply> = match argv.len() {
         2 => all
             .map(|c| Reply::Bulk(c.full_name().into_bytes()))
