@@ -846,6 +846,30 @@ fn tracking_bcast_goes_out_at_the_end_of_the_turn_and_limit_evicts() {
 }
 
 #[test]
+fn topk_sizes_cut_to_zero_are_refused_and_others_keep_their_low_32_bits() {
+    let (mut e, _, id) = engine();
+    // Cut to 0, each crashes redis-server with RedisBloom at the next TOPK.ADD.
+    for (line, err) in [
+        ("TOPK.RESERVE t 4294967296", "TopK: invalid k"),
+        ("TOPK.RESERVE t 8589934592", "TopK: invalid k"),
+        ("TOPK.RESERVE t 10 4294967296 7 0.9", "TopK: invalid width"),
+        ("TOPK.RESERVE t 10 8 4294967296 0.9", "TopK: invalid depth"),
+    ] {
+        assert_eq!(run(&mut e, id, line), Reply::err(err), "{line}");
+    }
+    assert_eq!(run(&mut e, id, "EXISTS t"), Reply::Int(0));
+    assert_eq!(
+        run(&mut e, id, "TOPK.RESERVE t 4294967298 4294967299 1 1"),
+        Reply::ok()
+    );
+    let Reply::Map(info) = run(&mut e, id, "TOPK.INFO t") else {
+        panic!("TOPK.INFO is a map");
+    };
+    let ints: Vec<_> = info.iter().map(|(_, v)| v.clone()).take(3).collect();
+    assert_eq!(ints, [Reply::Int(2), Reply::Int(3), Reply::Int(1)]);
+}
+
+#[test]
 fn bf_exists_counts_one_keyspace_hit_or_miss_and_reads_other_types_as_absent() {
     let (mut e, _, id) = engine();
     run(&mut e, id, "BF.ADD f a");

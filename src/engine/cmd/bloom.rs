@@ -1330,19 +1330,22 @@ pub fn topk_reserve(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if !matches!(status(ctx, &argv[1], false, Family::TopK), Slot::Empty) {
         return Reply::err("TopK: key already exists");
     }
-    // The reference keeps k, width and depth as 32-bit numbers (a bigger one is cut to
-    // its low 32 bits there); here a value over 2³²−1 is refused as invalid.
+    // The reference checks k, width and depth as 64-bit numbers (≥ 1) and keeps them as
+    // 32-bit ones (`TopK_Create(uint32_t …)`): a bigger one is cut to its low 32 bits,
+    // as here (k 4294967297 is k 1). One cut to 0 is accepted there and crashes
+    // redis-server at the next TOPK.ADD (k 0 reads past an empty heap, width or depth 0
+    // divides by zero): here it is refused as invalid (tests/diff-bloom/README.md).
     let k = match ll(&argv[2]) {
-        Some(k) if (1..=u32::MAX as i64).contains(&k) => k as u32,
+        Some(k) if k >= 1 && k as u32 != 0 => k as u32,
         _ => return Reply::err("TopK: invalid k"),
     };
     let (width, depth, decay) = if argc == 6 {
         let w = match ll(&argv[3]) {
-            Some(w) if (1..=u32::MAX as i64).contains(&w) => w as u32,
+            Some(w) if w >= 1 && w as u32 != 0 => w as u32,
             _ => return Reply::err("TopK: invalid width"),
         };
         let d = match ll(&argv[4]) {
-            Some(d) if (1..=u32::MAX as i64).contains(&d) => d as u32,
+            Some(d) if d >= 1 && d as u32 != 0 => d as u32,
             _ => return Reply::err("TopK: invalid depth"),
         };
         let decay = match dbl(&argv[5]) {
