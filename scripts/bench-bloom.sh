@@ -15,10 +15,12 @@ N=${2:-100000}
 RPORT=${RPORT:-6397}
 KPORT=${KPORT:-6398}
 
-cargo build --release --quiet --bin kvlab-server
+# BENCH_PROFILE=perf builds the quicker-to-build profile, as start_bench_servers does.
+profile=${BENCH_PROFILE:-release}
+cargo build --profile "$profile" --quiet --bin kvlab-server
 redis-server --port "$RPORT" --save "" --appendonly no --loadmodule "$SO" >/dev/null 2>&1 &
 rpid=$!
-"${CARGO_TARGET_DIR:-target}/release/kvlab-server" --port "$KPORT" --save "" >/dev/null 2>&1 &
+"${CARGO_TARGET_DIR:-target}/$profile/kvlab-server" --port "$KPORT" --save "" >/dev/null 2>&1 &
 kpid=$!
 trap 'kill $rpid $kpid 2>/dev/null' EXIT
 for p in $RPORT $KPORT; do

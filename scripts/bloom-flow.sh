@@ -125,7 +125,8 @@ start_server() { # kind
             --enable-debug-command yes --dir "$WORK/data" >"$WORK/logs/ref-server.log" 2>&1 &
     else
         port=$KV_PORT
-        "$KVLAB" --port "$port" --save "" --enable-debug-command yes >"$WORK/logs/kvlab-server.log" 2>&1 &
+        "$KVLAB" --port "$port" --save "" --enable-debug-command yes --dir "$WORK/data" \
+            >"$WORK/logs/kvlab-server.log" 2>&1 &
     fi
     server_pid=$!
     for _ in $(seq 100); do

@@ -37,10 +37,10 @@ impl Db {
     }
 
     /// What a key costs: the estimate, plus the slot list's links in cluster mode.
-    fn size_of(&self, key: &[u8], value: &Value) -> u32 {
+    fn size_of(&self, key: &[u8], value: &Value) -> u64 {
         let n = obj_size(key.len(), value);
         match self.slots {
-            Some(_) => n.saturating_add(PER_KEY_SLOT_OVERHEAD),
+            Some(_) => n.saturating_add(u64::from(PER_KEY_SLOT_OVERHEAD)),
             None => n,
         }
     }
@@ -49,9 +49,9 @@ impl Db {
     /// counts its size.
     pub fn insert(&mut self, key: &[u8], mut obj: Obj) {
         obj.acct = self.size_of(key, &obj.value);
-        self.used += u64::from(obj.acct);
+        self.used += obj.acct;
         match self.keys.insert(key, obj) {
-            Some(old) => self.used -= u64::from(old.acct),
+            Some(old) => self.used -= old.acct,
             None => {
                 if let Some(ix) = self.slots.as_mut() {
                     ix.add(key);
@@ -70,10 +70,10 @@ impl Db {
         access: impl FnOnce(Option<Access>) -> Access,
     ) {
         let acct = self.size_of(key, &value);
-        self.used += u64::from(acct);
+        self.used += acct;
         match self.keys.get_mut(key) {
             Some(o) => {
-                self.used -= u64::from(o.acct);
+                self.used -= o.acct;
                 o.access = access(Some(o.access));
                 o.value = value;
                 o.acct = acct;
@@ -93,7 +93,7 @@ impl Db {
     pub fn remove(&mut self, key: &[u8]) -> Option<Obj> {
         let o = self.keys.remove(key)?;
         self.expires.remove(key);
-        self.used -= u64::from(o.acct);
+        self.used -= o.acct;
         if let Some(ix) = self.slots.as_mut() {
             ix.remove(key);
         }
@@ -105,23 +105,23 @@ impl Db {
     pub fn remove_freeing(&mut self, key: &[u8]) -> Option<u64> {
         let o = self.keys.remove(key)?;
         let ttl = self.expires.remove(key).map_or(0, |_| PER_TTL_OVERHEAD);
-        self.used -= u64::from(o.acct);
+        self.used -= o.acct;
         if let Some(ix) = self.slots.as_mut() {
             ix.remove(key);
         }
-        Some(u64::from(o.acct) + ttl)
+        Some(o.acct + ttl)
     }
 
     /// Re-counts a key whose value was changed in place.
     pub fn settle(&mut self, key: &[u8]) {
         let extra = if self.slots.is_some() {
-            PER_KEY_SLOT_OVERHEAD
+            u64::from(PER_KEY_SLOT_OVERHEAD)
         } else {
             0
         };
         if let Some(o) = self.keys.get_mut(key) {
             let now = obj_size(key.len(), &o.value).saturating_add(extra);
-            self.used = self.used - u64::from(o.acct) + u64::from(now);
+            self.used = self.used - o.acct + now;
             o.acct = now;
         }
     }
@@ -184,5 +184,70 @@ impl Db {
         if let Some(ix) = self.slots.as_mut() {
             ix.clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::cms::Cms;
+    use crate::engine::inspect::{key_sds_size, PER_KEY_OVERHEAD};
+
+    /// A Count-Min Sketch that reports `width × 8` bytes of counters (the module's
+    /// MEMORY USAGE reads width × depth) without holding any: a big size, nothing
+    /// allocated.
+    fn sketch_of(width: u64) -> Value {
+        Value::Cms(Box::new(Cms {
+            width,
+            depth: 1,
+            count: 0,
+            counters: Vec::new(),
+        }))
+    }
+
+    fn obj(v: Value) -> Obj {
+        Obj::new(v, Access { clock: 0, lfu: 0 })
+    }
+
+    /// What a key named `k` holding `sketch_of(width)` costs, counted here.
+    fn charge(width: u64) -> u64 {
+        PER_KEY_OVERHEAD + key_sds_size(1) + 8 + width * 8
+    }
+
+    #[test]
+    fn a_key_past_4_gib_is_charged_exactly() {
+        let gib = 1u64 << 30;
+        let mut db = Db::default();
+        // 5 GiB of counters: more than a u32 can count.
+        let w = 5 * gib / 8;
+        db.insert(b"k", obj(sketch_of(w)));
+        assert!(charge(w) > u64::from(u32::MAX));
+        assert_eq!(db.keys.get(b"k").unwrap().acct, charge(w));
+        assert_eq!(db.used(), charge(w));
+        // A second big key: the total is the exact sum.
+        db.upsert(b"j", sketch_of(w + 1), |_| Access { clock: 0, lfu: 0 });
+        assert_eq!(db.used(), charge(w) + charge(w + 1));
+        // Grown in place to 9 GiB and re-counted.
+        if let Some(Value::Cms(c)) = db.keys.get_mut(b"k").map(|o| &mut o.value) {
+            c.width = 9 * gib / 8;
+        }
+        db.settle(b"k");
+        assert_eq!(db.used(), charge(9 * gib / 8) + charge(w + 1));
+        // Removing gives back exactly what was charged, to zero.
+        assert_eq!(db.remove_freeing(b"k"), Some(charge(9 * gib / 8)));
+        assert_eq!(db.remove(b"j").map(|o| o.acct), Some(charge(w + 1)));
+        assert_eq!(db.used(), 0);
+    }
+
+    /// `acct` went from u32 to u64 in what was padding: an object is no bigger.
+    #[test]
+    fn a_64_bit_charge_keeps_obj_its_size() {
+        #[allow(dead_code)]
+        struct Narrow {
+            value: Value,
+            access: Access,
+            acct: u32,
+        }
+        assert_eq!(std::mem::size_of::<Obj>(), std::mem::size_of::<Narrow>());
     }
 }

@@ -320,9 +320,10 @@ pub fn dict_table_bytes(entries: u64) -> u64 {
 
 /// The estimate a key and its value are counted at (without its TTL entry), in O(1).
 /// Saturates at `u32::MAX`, which `Obj::acct` can hold.
-pub fn obj_size(key_len: usize, v: &Value) -> u32 {
-    let n = PER_KEY_OVERHEAD + key_sds_size(key_len as u64) + value_bytes(v);
-    u32::try_from(n).unwrap_or(u32::MAX)
+pub fn obj_size(key_len: usize, v: &Value) -> u64 {
+    PER_KEY_OVERHEAD
+        .saturating_add(key_sds_size(key_len as u64))
+        .saturating_add(value_bytes(v))
 }
 
 impl Engine {
@@ -352,7 +353,7 @@ impl Engine {
                 key: k.to_vec(),
                 type_name: o.value.type_name(),
                 size: o.value.size(),
-                bytes: u64::from(o.acct),
+                bytes: o.acct,
             };
             match biggest.iter_mut().find(|x| x.type_name == b.type_name) {
                 Some(x) if x.size >= b.size => {}
@@ -384,7 +385,7 @@ impl Engine {
             type_name: o.value.type_name(),
             encoding: o.value.encoding_name(),
             ttl_ms,
-            bytes: u64::from(o.acct)
+            bytes: o.acct
                 + if ttl_ms.is_some() {
                     PER_TTL_OVERHEAD
                 } else {
@@ -585,7 +586,7 @@ impl Engine {
                     idle_ms: self.core.idle_ms(obj.access.clock),
                     freq: self.core.lfu_decayed(obj.access.lfu),
                     ttl_ms: deadline.map(|t| t - self.core.now),
-                    bytes: u64::from(obj.acct),
+                    bytes: obj.acct,
                     pooled: pool.iter().any(|c| c.db == db && c.key == key),
                 })
             })
@@ -692,7 +693,7 @@ impl Core {
                 0
             };
             for (k, o) in db.keys.iter() {
-                n += u64::from(obj_size(k.len(), &o.value)) + extra;
+                n += obj_size(k.len(), &o.value) + extra;
             }
             n += db.expires.len() as u64 * PER_TTL_OVERHEAD;
         }

@@ -251,8 +251,10 @@ pub struct Obj {
     pub value: Value,
     pub access: Access,
     /// The size estimate this object is counted at in its database's `used` (kept by
-    /// `Db`; whatever a new object starts with is overwritten on insert).
-    pub acct: u32,
+    /// `Db`; whatever a new object starts with is overwritten on insert). 64 bits: a
+    /// value may be charged beyond 4 GiB (a big Bloom filter or sketch), and the field
+    /// sits in what was padding after `access` (`Obj` is no bigger for it).
+    pub acct: u64,
 }
 
 impl Obj {

@@ -844,3 +844,76 @@ fn tracking_bcast_goes_out_at_the_end_of_the_turn_and_limit_evicts() {
     assert_eq!(e.core.tracking.totals().0, 1);
     assert_eq!(e.take_pushes(other).len(), 2);
 }
+
+#[test]
+fn topk_sizes_cut_to_zero_are_refused_and_others_keep_their_low_32_bits() {
+    let (mut e, _, id) = engine();
+    // Cut to 0, each crashes redis-server with RedisBloom at the next TOPK.ADD.
+    for (line, err) in [
+        ("TOPK.RESERVE t 4294967296", "TopK: invalid k"),
+        ("TOPK.RESERVE t 8589934592", "TopK: invalid k"),
+        ("TOPK.RESERVE t 10 4294967296 7 0.9", "TopK: invalid width"),
+        ("TOPK.RESERVE t 10 8 4294967296 0.9", "TopK: invalid depth"),
+    ] {
+        assert_eq!(run(&mut e, id, line), Reply::err(err), "{line}");
+    }
+    assert_eq!(run(&mut e, id, "EXISTS t"), Reply::Int(0));
+    assert_eq!(
+        run(&mut e, id, "TOPK.RESERVE t 4294967298 4294967299 1 1"),
+        Reply::ok()
+    );
+    let Reply::Map(info) = run(&mut e, id, "TOPK.INFO t") else {
+        panic!("TOPK.INFO is a map");
+    };
+    let ints: Vec<_> = info.iter().map(|(_, v)| v.clone()).take(3).collect();
+    assert_eq!(ints, [Reply::Int(2), Reply::Int(3), Reply::Int(1)]);
+}
+
+#[test]
+fn bf_exists_counts_one_keyspace_hit_or_miss_and_reads_other_types_as_absent() {
+    let (mut e, _, id) = engine();
+    run(&mut e, id, "BF.ADD f a");
+    run(&mut e, id, "SET s x");
+    let (hits, misses) = (e.core.stats.keyspace_hits, e.core.stats.keyspace_misses);
+    assert_eq!(run(&mut e, id, "BF.EXISTS f a"), Reply::Int(1));
+    assert_eq!(run(&mut e, id, "BF.EXISTS f b"), Reply::Int(0));
+    assert_eq!(run(&mut e, id, "BF.EXISTS s a"), Reply::Int(0));
+    assert_eq!(run(&mut e, id, "BF.EXISTS nokey a"), Reply::Int(0));
+    assert_eq!(
+        run(&mut e, id, "BF.MEXISTS f b a"),
+        Reply::Array(vec![Reply::Int(0), Reply::Int(1)])
+    );
+    assert_eq!(
+        run(&mut e, id, "BF.MEXISTS nokey a b"),
+        Reply::Array(vec![Reply::Int(0), Reply::Int(0)])
+    );
+    assert_eq!(e.core.stats.keyspace_hits, hits + 4);
+    assert_eq!(e.core.stats.keyspace_misses, misses + 2);
+}
+
+#[test]
+fn tdigest_add_checks_every_value_before_adding_any() {
+    let (mut e, _, id) = engine();
+    run(&mut e, id, "TDIGEST.CREATE td");
+    assert_eq!(
+        run(&mut e, id, "TDIGEST.ADD td 1 x"),
+        Reply::err("ERR T-Digest: error parsing val parameter")
+    );
+    assert_eq!(
+        run(&mut e, id, "TDIGEST.ADD td 1 inf"),
+        Reply::err("ERR T-Digest: val parameter needs to be a finite number")
+    );
+    // Nothing was added.
+    assert!(matches!(run(&mut e, id, "TDIGEST.MIN td"), Reply::Double(v) if v.is_nan()));
+    assert_eq!(
+        run(&mut e, id, "TDIGEST.ADD td 3 -2 000000000012"),
+        Reply::ok()
+    );
+    assert_eq!(run(&mut e, id, "TDIGEST.ADD td 5"), Reply::ok());
+    assert_eq!(run(&mut e, id, "TDIGEST.MIN td"), Reply::Double(-2.0));
+    assert_eq!(run(&mut e, id, "TDIGEST.MAX td"), Reply::Double(12.0));
+    assert_eq!(
+        run(&mut e, id, "TDIGEST.ADD nokey 1"),
+        Reply::err("ERR T-Digest: key does not exist")
+    );
+}

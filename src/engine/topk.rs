@@ -96,7 +96,7 @@ impl GlibcRand {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct HeapSlot {
     pub fp: u32,
     pub item: Option<Vec<u8>>,
@@ -199,9 +199,11 @@ impl TopK {
         if heap[child].count > heap[start].count {
             return;
         }
-        let top = heap[start].clone();
+        // The slots move (no copy of their items): each one taken is written over before
+        // the loop ends, `top` last.
+        let top = std::mem::take(&mut heap[start]);
         loop {
-            heap[start] = heap[child].clone();
+            heap[start] = std::mem::take(&mut heap[child]);
             start = child;
             if (len - 2) / 2 < child {
                 break;

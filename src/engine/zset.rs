@@ -939,6 +939,27 @@ impl ZSet {
 /// hexadecimal, `inf`/`infinity` with a sign, no leading space, no NaN, and neither
 /// overflow to infinity nor underflow to zero.
 pub fn parse_score(a: &[u8]) -> Option<f64> {
+    // Digits only, at most 15 of them (an optional sign first): an integer below 2⁵³,
+    // exact as a double, so strtod's value without the float parser (the common case of
+    // ZADD scores and TDIGEST.ADD values).
+    let (neg, digits) = match a.first()? {
+        b'-' => (true, &a[1..]),
+        b'+' => (false, &a[1..]),
+        _ => (false, a),
+    };
+    if !digits.is_empty() && digits.len() <= 15 {
+        let mut n = 0u64;
+        let mut all_digits = true;
+        for &c in digits {
+            let d = c.wrapping_sub(b'0');
+            all_digits &= d <= 9;
+            n = n * 10 + u64::from(d);
+        }
+        if all_digits {
+            let v = n as f64;
+            return Some(if neg { -v } else { v });
+        }
+    }
     let text = std::str::from_utf8(a).ok()?;
     let (neg, body) = match text.as_bytes().first()? {
         b'-' => (true, &text[1..]),
@@ -1033,6 +1054,32 @@ mod tests {
             let exact = strtod_exact(&t);
             assert_eq!(fast.map(f64::to_bits), exact.map(f64::to_bits), "{t}");
         }
+    }
+
+    #[test]
+    fn integer_fast_path_agrees_with_exact_parsing() {
+        use rand::RngExt;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        for len in 1..=18 {
+            for _ in 0..500 {
+                let body: String = (0..len)
+                    .map(|_| char::from(b'0' + rng.random_range(0..10u8)))
+                    .collect();
+                let exact = strtod_exact(&body).unwrap();
+                for (sign, want) in [("", exact), ("+", exact), ("-", -exact)] {
+                    let t = format!("{sign}{body}");
+                    let got = parse_score(t.as_bytes());
+                    assert_eq!(got.map(f64::to_bits), Some(want.to_bits()), "{t}");
+                }
+            }
+        }
+        assert_eq!(
+            parse_score(b"-0").map(f64::to_bits),
+            Some((-0.0f64).to_bits())
+        );
+        assert_eq!(parse_score(b"999999999999999"), Some(999_999_999_999_999.0));
+        assert_eq!(parse_score(b"-"), None);
+        assert_eq!(parse_score(b"+"), None);
     }
 
     #[test]

@@ -153,7 +153,7 @@ pub(super) fn status(ctx: &mut Ctx, key: &[u8], read: bool, fam: Family) -> Slot
 }
 
 /// `status` in a database the caller already knows (one client lookup fewer).
-fn status_in(ctx: &mut Ctx, db: usize, key: &[u8], read: bool, fam: Family) -> Slot {
+pub(super) fn status_in(ctx: &mut Ctx, db: usize, key: &[u8], read: bool, fam: Family) -> Slot {
     let found = if read {
         ctx.core.lookup_read(db, key).map(|o| fam.holds(&o.value))
     } else {
@@ -171,7 +171,7 @@ fn status_in(ctx: &mut Ctx, db: usize, key: &[u8], read: bool, fam: Family) -> S
 
 /// The value of a key `status_in` just opened for writing (and so marked for re-counting)
 /// or a command just made: one table lookup, no second mark.
-fn opened<'a>(ctx: &'a mut Ctx, db: usize, key: &[u8]) -> Option<&'a mut Value> {
+pub(super) fn opened<'a>(ctx: &'a mut Ctx, db: usize, key: &[u8]) -> Option<&'a mut Value> {
     ctx.core.dbs[db].keys.get_mut(key).map(|o| &mut o.value)
 }
 
@@ -454,22 +454,31 @@ pub fn bf_insert(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     bf_insert_common(ctx, &argv[1], &argv[items..], &o)
 }
 
-/// BF.EXISTS and BF.MEXISTS: a missing key, or one of another type, answers 0.
+/// BF.EXISTS and BF.MEXISTS: a missing key, or one of another type, answers 0. One
+/// client lookup and one key lookup (`lookup_read`, which counts the hit or miss as the
+/// module's `RedisModule_OpenKey` does), no vector for a single answer.
 pub fn bf_exists(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     let multi = is_multi(argv);
     if (!multi && argv.len() != 3) || (multi && argv.len() < 3) {
         return arity(argv);
     }
-    let ok = matches!(status(ctx, &argv[1], true, Family::Bf), Slot::Ok);
-    let answers: Vec<bool> = match bf_ref(ctx, &argv[1]).filter(|_| ok) {
-        Some(chain) => argv[2..].iter().map(|i| chain.check(i)).collect(),
-        None => vec![false; argv.len() - 2],
+    let (db, r3) = db_resp3(ctx);
+    let flag = |b: bool| {
+        if r3 {
+            Reply::Bool(b)
+        } else {
+            Reply::Int(b as i64)
+        }
     };
-    let mut out: Vec<Reply> = answers.into_iter().map(|b| flag(ctx, b)).collect();
+    let chain = match ctx.core.lookup_read(db, &argv[1]).map(|o| &o.value) {
+        Some(Value::Bloom(c)) => Some(&**c),
+        _ => None,
+    };
+    let answer = |item: &[u8]| flag(chain.is_some_and(|c| c.check(item)));
     if multi {
-        Reply::Array(out)
+        Reply::Array(argv[2..].iter().map(|i| answer(i)).collect())
     } else {
-        out.pop().unwrap_or(Reply::Nil)
+        answer(&argv[2])
     }
 }
 
@@ -1321,19 +1330,22 @@ pub fn topk_reserve(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if !matches!(status(ctx, &argv[1], false, Family::TopK), Slot::Empty) {
         return Reply::err("TopK: key already exists");
     }
-    // The reference keeps k, width and depth as 32-bit numbers (a bigger one is cut to
-    // its low 32 bits there); here a value over 2³²−1 is refused as invalid.
+    // The reference checks k, width and depth as 64-bit numbers (≥ 1) and keeps them as
+    // 32-bit ones (`TopK_Create(uint32_t …)`): a bigger one is cut to its low 32 bits,
+    // as here (k 4294967297 is k 1). One cut to 0 is accepted there and crashes
+    // redis-server at the next TOPK.ADD (k 0 reads past an empty heap, width or depth 0
+    // divides by zero): here it is refused as invalid (tests/diff-bloom/README.md).
     let k = match ll(&argv[2]) {
-        Some(k) if (1..=u32::MAX as i64).contains(&k) => k as u32,
+        Some(k) if k >= 1 && k as u32 != 0 => k as u32,
         _ => return Reply::err("TopK: invalid k"),
     };
     let (width, depth, decay) = if argc == 6 {
         let w = match ll(&argv[3]) {
-            Some(w) if (1..=u32::MAX as i64).contains(&w) => w as u32,
+            Some(w) if w >= 1 && w as u32 != 0 => w as u32,
             _ => return Reply::err("TopK: invalid width"),
         };
         let d = match ll(&argv[4]) {
-            Some(d) if (1..=u32::MAX as i64).contains(&d) => d as u32,
+            Some(d) if d >= 1 && d as u32 != 0 => d as u32,
             _ => return Reply::err("TopK: invalid depth"),
         };
         let decay = match dbl(&argv[5]) {
@@ -1361,21 +1373,33 @@ pub fn topk_reserve(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     Reply::ok()
 }
 
+/// The item an add expelled, as the reference replies it (`ReplyWithCString`: up to its
+/// first NUL byte), in the item's own buffer.
 fn expelled(e: Option<Vec<u8>>) -> Reply {
     match e {
-        Some(item) => Reply::Bulk(c_string(&item)),
+        Some(mut item) => {
+            if let Some(nul) = item.iter().position(|&b| b == 0) {
+                item.truncate(nul);
+            }
+            Reply::Bulk(item)
+        }
         None => Reply::Nil,
     }
 }
 
+/// TOPK.ADD: one client lookup and one key lookup to open the key (`status_in`, which
+/// marks it for re-counting, then `opened`).
 pub fn topk_add(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() < 3 {
         return arity(argv);
     }
-    if let Some(e) = topk_err_key(ctx, &argv[1], false) {
-        return e;
+    let db = ctx.db();
+    match status_in(ctx, db, &argv[1], false, Family::TopK) {
+        Slot::Ok => {}
+        Slot::Empty => return Reply::err("TopK: key does not exist"),
+        Slot::Mismatch => return wrongtype(),
     }
-    let Some(t) = topk_mut(ctx, &argv[1]) else {
+    let Some(Value::TopK(t)) = opened(ctx, db, &argv[1]) else {
         return Reply::err("TopK: key does not exist");
     };
     let out = argv[2..].iter().map(|i| expelled(t.add(i, 1))).collect();

@@ -18,7 +18,9 @@
 //! `kvlab-max-value-bytes`) is refused with the family's size error; a compression past the
 //! reference's own limit (≈3.8·10¹⁷) gets its "allocation failed" error.
 
-use super::bloom::{arg_index, arity, dbl, dirty, info_map, ll, sketch_cap, status, Family, Slot};
+use super::bloom::{
+    arg_index, arity, dbl, dirty, info_map, ll, opened, sketch_cap, status, status_in, Family, Slot,
+};
 use super::wrongtype;
 use crate::engine::bloom::too_big;
 use crate::engine::object::Value;
@@ -158,27 +160,51 @@ pub fn reset(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     Reply::ok()
 }
 
+/// One value of TDIGEST.ADD (`_TDigest_ParseValue`).
+fn add_value(a: &[u8]) -> Result<f64, Reply> {
+    let Some(v) = dbl(a) else {
+        return Err(Reply::err("ERR T-Digest: error parsing val parameter"));
+    };
+    if !v.is_finite() {
+        return Err(Reply::err(
+            "ERR T-Digest: val parameter needs to be a finite number",
+        ));
+    }
+    Ok(v)
+}
+
+/// TDIGEST.ADD: the key checked, then every value parsed before any is added, as in the
+/// reference. One client lookup and one key lookup to open the key (`status_in`, which
+/// marks it for re-counting, then `opened`), and no vector for the usual single value.
 pub fn add(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if argv.len() < 3 {
         return arity(argv);
     }
-    if let Some(e) = check(ctx, &argv[1], false) {
-        return e;
+    let db = ctx.db();
+    match status_in(ctx, db, &argv[1], false, Family::TDigest) {
+        Slot::Ok => {}
+        Slot::Empty => return Reply::err(NO_KEY),
+        Slot::Mismatch => return wrongtype(),
     }
-    let mut vals = Vec::with_capacity(argv.len() - 2);
-    for a in &argv[2..] {
-        let Some(v) = dbl(a) else {
-            return Reply::err("ERR T-Digest: error parsing val parameter");
+    let one;
+    let many: Vec<f64>;
+    let vals: &[f64] = if argv.len() == 3 {
+        one = match add_value(&argv[2]) {
+            Ok(v) => [v],
+            Err(e) => return e,
         };
-        if !v.is_finite() {
-            return Reply::err("ERR T-Digest: val parameter needs to be a finite number");
-        }
-        vals.push(v);
-    }
-    let Some(t) = td_mut(ctx, &argv[1]) else {
+        &one
+    } else {
+        many = match argv[2..].iter().map(|a| add_value(a)).collect() {
+            Ok(v) => v,
+            Err(e) => return e,
+        };
+        &many
+    };
+    let Some(Value::TDigest(t)) = opened(ctx, db, &argv[1]) else {
         return Reply::err(NO_KEY);
     };
-    for v in vals {
+    for &v in vals {
         if t.add(v, 1).is_err() {
             // The values before this one stay added, as in the reference (and nothing
             // is replicated).
