@@ -2024,9 +2024,10 @@ impl Core {
         }
         for &m in &self.monitors.clone() {
             if m == actor {
-                self.pubsub.push_after(m, Reply::Status(line.clone()));
+                self.pubsub
+                    .push_after(m, Reply::Status(line.clone().into()));
             } else {
-                self.pubsub.push_to(m, Reply::Status(line.clone()));
+                self.pubsub.push_to(m, Reply::Status(line.clone().into()));
             }
         }
     }

@@ -709,7 +709,7 @@ fn debug_help_is_redis_text_for_the_subcommands_kept() {
     let ours: Vec<String> = items
         .iter()
         .map(|r| match r {
-            Reply::Status(s) => s.clone(),
+            Reply::Status(s) => s.to_string(),
             r => panic!("{r:?}"),
         })
         .collect();
