@@ -177,27 +177,48 @@ pub const SECURITY_WARNING: &str = "Possible SECURITY ATTACK detected. It looks 
 /// their own, searched by halving in a few cache lines, beside the boxed clients in the
 /// same order: iteration is in id order, as CLIENT LIST shows them. A new client has the
 /// highest id yet, so adding one appends; removing one shifts the later pointers.
+///
+/// The position of the last client found is remembered: one command looks the same
+/// client up several times in a row (and a pipeline runs many commands of one client),
+/// so most lookups compare one id instead of halving. (An atomic only so that the map
+/// stays `Sync`: relaxed loads and stores are plain moves.)
 #[derive(Default)]
 pub struct ClientMap {
     ids: Vec<u64>,
     /// Boxed: a client is several hundred bytes, and removing one shifts those after it.
     #[allow(clippy::vec_box)]
     clients: Vec<Box<Client>>,
+    /// Where the last lookup found its client (checked, never trusted: an insertion or
+    /// removal may have moved the ids since).
+    last: std::sync::atomic::AtomicUsize,
 }
 
 impl ClientMap {
+    /// The index of client `id`, if connected.
+    #[inline]
+    fn index(&self, id: u64) -> Option<usize> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let last = self.last.load(Relaxed);
+        if self.ids.get(last) == Some(&id) {
+            return Some(last);
+        }
+        let i = self.ids.binary_search(&id).ok()?;
+        self.last.store(i, Relaxed);
+        Some(i)
+    }
+
     pub fn get(&self, id: &u64) -> Option<&Client> {
-        let i = self.ids.binary_search(id).ok()?;
+        let i = self.index(*id)?;
         Some(&self.clients[i])
     }
 
     pub fn get_mut(&mut self, id: &u64) -> Option<&mut Client> {
-        let i = self.ids.binary_search(id).ok()?;
+        let i = self.index(*id)?;
         Some(&mut self.clients[i])
     }
 
     pub fn contains_key(&self, id: &u64) -> bool {
-        self.ids.binary_search(id).is_ok()
+        self.index(*id).is_some()
     }
 
     /// Adds (or replaces) the client `id`; the one it replaced, if any.

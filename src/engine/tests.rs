@@ -844,3 +844,41 @@ fn tracking_bcast_goes_out_at_the_end_of_the_turn_and_limit_evicts() {
     assert_eq!(e.core.tracking.totals().0, 1);
     assert_eq!(e.take_pushes(other).len(), 2);
 }
+
+#[test]
+fn client_lookups_follow_connects_and_disconnects() {
+    // The client map remembers where it last found a client: connecting and
+    // disconnecting others shifts positions, and every lookup must still find its own.
+    let (mut e, _, a) = engine();
+    run(&mut e, a, "CLIENT SETNAME first");
+    let ids: Vec<u64> = (0..20)
+        .map(|i| e.connect(&format!("t:{i}"), "t:0"))
+        .collect();
+    for (i, &id) in ids.iter().enumerate() {
+        assert_eq!(
+            run(&mut e, id, &format!("CLIENT SETNAME c{i}")),
+            Reply::ok()
+        );
+    }
+    // Drop every other one, looking up a later client first each time.
+    for (i, &id) in ids.iter().enumerate().step_by(2) {
+        assert_eq!(run(&mut e, ids[19], "CLIENT GETNAME"), Reply::bulk("c19"));
+        e.disconnect(id);
+        assert!(e.client(id).is_none(), "client {i} is gone");
+    }
+    let late = e.connect("t:late", "t:0");
+    run(&mut e, late, "CLIENT SETNAME late");
+    for (i, &id) in ids.iter().enumerate() {
+        let want = if i % 2 == 0 {
+            None
+        } else {
+            Some(format!("c{i}"))
+        };
+        assert_eq!(
+            e.client(id).and_then(|c| c.name.clone()),
+            want.map(String::into_bytes)
+        );
+    }
+    assert_eq!(run(&mut e, a, "CLIENT GETNAME"), Reply::bulk("first"));
+    assert_eq!(run(&mut e, late, "CLIENT GETNAME"), Reply::bulk("late"));
+}
