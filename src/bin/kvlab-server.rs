@@ -1198,10 +1198,10 @@ mod native {
             );
             std::process::exit(0);
         }
-        if reply == Reply::Blocked {
+        if matches!(reply, Reply::Blocked) {
             return Step::Blocked;
         }
-        if reply == Reply::Closed {
+        if matches!(reply, Reply::Closed) {
             security_warning();
         }
         let (resp, quit) = eng

@@ -1426,7 +1426,7 @@ impl Engine {
         if !script_first && !self.core.monitors.is_empty() {
             self.feed_monitors_for(id, spec, argv);
         }
-        if reply == Reply::Blocked {
+        if matches!(reply, Reply::Blocked) {
             self.block_seq += 1;
             let seq = self.block_seq;
             if let Some(c) = self.clients.get_mut(&id) {
@@ -1447,7 +1447,7 @@ impl Engine {
             self.unblock(target, error);
         }
         let usec = timer::elapsed_us(started);
-        if reply != Reply::Blocked {
+        if !matches!(reply, Reply::Blocked) {
             self.core.count_call(spec, usec, &reply);
             if !self.core.records(usec) {
                 return reply;
@@ -1596,7 +1596,9 @@ impl Engine {
         }
         let reply = self.with_ctx(id, |ctx| (spec.handler)(ctx, argv));
         if propagate {
-            if self.core.stats.dirty != dirty && !aof::is_container(spec) && reply != Reply::Blocked
+            if self.core.stats.dirty != dirty
+                && !aof::is_container(spec)
+                && !matches!(reply, Reply::Blocked)
             {
                 for v in aof::propagated(&self.core, db, spec, argv, &reply) {
                     self.core.prop.push(db, v);
