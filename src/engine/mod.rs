@@ -286,6 +286,8 @@ pub struct Client {
     /// The command of each entry of `multi`, as looked up when it was queued (Redis's
     /// `mc->cmd`): EXEC runs them without looking them up again.
     pub multi_specs: multi::QueuedSpecs,
+    /// Argument buffers of an earlier transaction's queue, reused by the next.
+    pub multi_spare: multi::Spare,
     /// A command failed to queue (unknown, wrong arity, refused): EXEC will abort
     /// (Redis's `CLIENT_DIRTY_EXEC`).
     pub multi_error: bool,
@@ -1759,6 +1761,7 @@ fn blank_client(id: u64) -> Client {
         block_argv: None,
         multi: None,
         multi_specs: Default::default(),
+        multi_spare: Default::default(),
         multi_error: false,
         reply_off: false,
         reply_skip: false,

@@ -882,3 +882,51 @@ fn client_lookups_follow_connects_and_disconnects() {
     assert_eq!(run(&mut e, a, "CLIENT GETNAME"), Reply::bulk("first"));
     assert_eq!(run(&mut e, late, "CLIENT GETNAME"), Reply::bulk("late"));
 }
+
+#[test]
+fn queued_commands_keep_their_own_arguments_across_transactions() {
+    // Queueing reuses the argument buffers of the client's earlier transactions: a
+    // shorter command queued after a longer one must not keep the longer one's tail.
+    let (mut e, _, id) = engine();
+    run(&mut e, id, "MULTI");
+    run(&mut e, id, "SET k1 a-long-value-for-the-first-key EX 100");
+    run(&mut e, id, "RPUSH l x y z w");
+    run(&mut e, id, "MSET m1 1 m2 2 m3 3");
+    assert_eq!(
+        run(&mut e, id, "EXEC"),
+        Reply::Array(vec![Reply::ok(), Reply::Int(4), Reply::ok()])
+    );
+    run(&mut e, id, "MULTI");
+    assert_eq!(run(&mut e, id, "GET k1"), Reply::status("QUEUED"));
+    assert_eq!(run(&mut e, id, "SET k2 b"), Reply::status("QUEUED"));
+    run(&mut e, id, "LLEN l");
+    run(&mut e, id, "TTL k2");
+    run(&mut e, id, "GET m2");
+    assert_eq!(
+        run(&mut e, id, "EXEC"),
+        Reply::Array(vec![
+            Reply::bulk("a-long-value-for-the-first-key"),
+            Reply::ok(),
+            Reply::Int(4),
+            Reply::Int(-1),
+            Reply::bulk("2"),
+        ])
+    );
+    // A discarded queue's buffers serve too, and a big argument is not kept.
+    run(&mut e, id, "MULTI");
+    let big = "v".repeat(4096);
+    e.execute(
+        id,
+        &[b"SET".to_vec(), b"big".to_vec(), big.clone().into_bytes()],
+    );
+    run(&mut e, id, "DISCARD");
+    run(&mut e, id, "MULTI");
+    run(&mut e, id, "SET big small");
+    run(&mut e, id, "STRLEN big");
+    assert_eq!(
+        run(&mut e, id, "EXEC"),
+        Reply::Array(vec![Reply::ok(), Reply::Int(5)])
+    );
+    let c = e.client(id).unwrap();
+    assert!(c.multi.is_none());
+}
