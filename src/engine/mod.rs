@@ -373,6 +373,8 @@ pub struct Core {
     pub evictions: Vec<evict::Eviction>,
     /// The modelled resident size: the highest used_memory since start or MEMORY PURGE.
     rss_mark: u64,
+    /// `connected_clients` when the marks above were last taken (`note_memory`).
+    noted_clients: usize,
     /// Clients parked in blocking commands, by the keys they wait on.
     pub blocking: blocking::Blocking,
     /// CLIENT UNBLOCK requests of the running command: (client, with an error).
@@ -728,6 +730,7 @@ impl Engine {
                 evictions: Vec::new(),
                 evict_spare: Vec::new(),
                 rss_mark: 0,
+                noted_clients: 0,
                 blocking: blocking::Blocking::default(),
                 unblock_requests: Vec::new(),
                 replid: {
@@ -1609,7 +1612,16 @@ impl Engine {
             self.core.prop.flush();
         }
         self.core.settle();
-        self.core.note_memory();
+        // The high-water marks can only have risen if the command may write, or if
+        // clients connected since they were last taken: a read-only command that
+        // changed nothing (a lazy expiry only frees) leaves them as they are, and skips
+        // summing every database's size.
+        if !spec.flags.contains(table::Flags::READONLY)
+            || self.core.stats.dirty != dirty
+            || self.core.connected_clients > self.core.noted_clients
+        {
+            self.core.note_memory();
+        }
         reply
     }
 

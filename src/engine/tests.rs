@@ -930,3 +930,29 @@ fn queued_commands_keep_their_own_arguments_across_transactions() {
     let c = e.client(id).unwrap();
     assert!(c.multi.is_none());
 }
+
+#[test]
+fn reads_keep_the_memory_peak_of_clients_that_connected_meanwhile() {
+    // A read-only command that changed nothing skips re-taking the high-water marks,
+    // unless clients connected since they were taken.
+    let (mut e, _, id) = engine();
+    run(&mut e, id, "SET k v");
+    let before = e.core.stats.peak_memory;
+    let others: Vec<u64> = (0..50)
+        .map(|i| e.connect(&format!("t:{i}"), "t:0"))
+        .collect();
+    run(&mut e, id, "GET k");
+    let with_clients = e.core.stats.peak_memory;
+    assert!(with_clients > before, "{with_clients} > {before}");
+    for o in others {
+        e.disconnect(o);
+    }
+    run(&mut e, id, "GET k");
+    run(&mut e, id, "EXISTS k");
+    assert_eq!(e.core.stats.peak_memory, with_clients);
+    // A write that grows the dataset past it raises it again.
+    let big = "x".repeat(with_clients as usize);
+    e.execute(id, &[b"SET".to_vec(), b"big".to_vec(), big.into_bytes()]);
+    assert!(e.core.stats.peak_memory > with_clients);
+    assert_eq!(e.core.stats.peak_memory, e.used_memory());
+}
