@@ -41,8 +41,9 @@ impl std::fmt::Debug for QueuedSpecs {
 /// allocating a vector per argument (the connection's reader reuses its own buffers the
 /// same way). Bounded by [`Spare::MAX_ARGVS`] and [`Spare::MAX_BYTES`], so a client that
 /// once queued a huge transaction does not keep its memory.
+/// The queue itself (emptied) is kept too, for the next MULTI.
 #[derive(Clone, Default)]
-pub struct Spare(Vec<Vec<Vec<u8>>>);
+pub struct Spare(Vec<Vec<Vec<u8>>>, Vec<Vec<Vec<u8>>>);
 
 impl std::fmt::Debug for Spare {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -75,14 +76,22 @@ impl Spare {
     }
 
     /// Keeps the buffers of a queue that ran (or was discarded), within the bounds.
-    pub fn keep(&mut self, queue: Vec<Vec<Vec<u8>>>) {
-        for mut argv in queue {
+    pub fn keep(&mut self, mut queue: Vec<Vec<Vec<u8>>>) {
+        for mut argv in queue.drain(..) {
             if self.0.len() >= Self::MAX_ARGVS {
                 break;
             }
             argv.retain(|a| a.capacity() <= Self::MAX_BYTES);
             self.0.push(argv);
         }
+        if queue.capacity() <= Self::MAX_ARGVS {
+            self.1 = queue;
+        }
+    }
+
+    /// An empty queue for MULTI (the last one's, when kept).
+    pub fn queue(&mut self) -> Vec<Vec<Vec<u8>>> {
+        std::mem::take(&mut self.1)
     }
 }
 

@@ -14,7 +14,7 @@ pub fn multi(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     if c.multi.is_some() {
         return Reply::err("ERR MULTI calls can not be nested");
     }
-    c.multi = Some(Vec::new());
+    c.multi = Some(c.multi_spare.queue());
     c.multi_specs.0.clear();
     Reply::ok()
 }
