@@ -302,26 +302,44 @@ pub fn parse_request(buf: &[u8], max_bulk: i64) -> Result<Parsed, ProtocolError>
 }
 
 /// Appends a type byte, a decimal integer and CRLF (`$12\r\n`, `*3\r\n`, `:-7\r\n`): the
-/// framing of nearly every reply, written without the formatting machinery.
+/// framing of nearly every reply, written without the formatting machinery: two digits
+/// at a time into a stack buffer, appended in one copy.
 fn header(out: &mut Vec<u8>, kind: u8, n: i64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
+    // The type byte, a sign, at most 19 digits and CRLF.
+    let mut buf = [0u8; 24];
+    let mut i = buf.len() - 2;
+    buf[i..].copy_from_slice(b"\r\n");
     let mut v = n.unsigned_abs();
-    loop {
+    while v >= 100 {
+        let d = (v % 100) as usize * 2;
+        v /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+    }
+    if v >= 10 {
+        let d = v as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&DIGIT_PAIRS[d..d + 2]);
+    } else {
         i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
+        buf[i] = b'0' + v as u8;
     }
-    out.push(kind);
     if n < 0 {
-        out.push(b'-');
+        i -= 1;
+        buf[i] = b'-';
     }
-    out.extend_from_slice(&digits[i..]);
-    out.extend_from_slice(b"\r\n");
+    i -= 1;
+    buf[i] = kind;
+    out.extend_from_slice(&buf[i..]);
 }
+
+/// "00" to "99", for `header`.
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
 
 /// Appends the wire form of `r` for a client speaking RESP `resp` (2 or 3).
 pub fn encode(r: &Reply, resp: u8, out: &mut Vec<u8>) {
@@ -422,6 +440,28 @@ fn bulk(b: &[u8], out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headers_print_every_integer_as_decimal() {
+        let mut probes = vec![i64::MIN, i64::MIN + 1, i64::MAX, i64::MAX - 1];
+        for p in 0..19 {
+            let t = 10i64.pow(p);
+            probes.extend([t - 1, t, t + 1, -t + 1, -t, -t - 1, 7 * t, -7 * t]);
+        }
+        for n in probes {
+            let mut out = b"x".to_vec();
+            header(&mut out, b':', n);
+            assert_eq!(out, format!("x:{n}\r\n").into_bytes(), "{n}");
+        }
+        let mut out = Vec::new();
+        encode(&Reply::Bulk(b"hello".to_vec()), 2, &mut out);
+        encode(
+            &Reply::Array(vec![Reply::Int(-12), Reply::Int(345)]),
+            2,
+            &mut out,
+        );
+        assert_eq!(out, b"$5\r\nhello\r\n*2\r\n:-12\r\n:345\r\n");
+    }
 
     #[test]
     fn multibulk_and_inline() {

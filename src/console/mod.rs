@@ -339,7 +339,7 @@ fn format_raw(r: &Reply) -> String {
         Reply::Nil | Reply::NilArray | Reply::Blocked => String::new(),
         Reply::Closed => "Error: Server closed the connection\n".into(),
         Reply::Error(e) => format!("{e}\n"),
-        Reply::Status(s) => s.clone(),
+        Reply::Status(s) => s.to_string(),
         Reply::Bulk(b) | Reply::Verbatim(_, b) => String::from_utf8_lossy(b).into_owned(),
         Reply::Bool(b) => if *b { "(true)" } else { "(false)" }.into(),
         Reply::Int(i) => i.to_string(),

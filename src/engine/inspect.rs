@@ -625,6 +625,7 @@ impl Core {
         let used = self.used_memory();
         self.stats.peak_memory = self.stats.peak_memory.max(used);
         self.rss_mark = self.rss_mark.max(used);
+        self.noted_clients = self.connected_clients;
     }
 
     /// MEMORY PURGE: the allocator returns what it kept beyond what is in use.

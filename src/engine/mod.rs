@@ -178,27 +178,48 @@ pub const SECURITY_WARNING: &str = "Possible SECURITY ATTACK detected. It looks 
 /// their own, searched by halving in a few cache lines, beside the boxed clients in the
 /// same order: iteration is in id order, as CLIENT LIST shows them. A new client has the
 /// highest id yet, so adding one appends; removing one shifts the later pointers.
+///
+/// The position of the last client found is remembered: one command looks the same
+/// client up several times in a row (and a pipeline runs many commands of one client),
+/// so most lookups compare one id instead of halving. (An atomic only so that the map
+/// stays `Sync`: relaxed loads and stores are plain moves.)
 #[derive(Default)]
 pub struct ClientMap {
     ids: Vec<u64>,
     /// Boxed: a client is several hundred bytes, and removing one shifts those after it.
     #[allow(clippy::vec_box)]
     clients: Vec<Box<Client>>,
+    /// Where the last lookup found its client (checked, never trusted: an insertion or
+    /// removal may have moved the ids since).
+    last: std::sync::atomic::AtomicUsize,
 }
 
 impl ClientMap {
+    /// The index of client `id`, if connected.
+    #[inline]
+    fn index(&self, id: u64) -> Option<usize> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let last = self.last.load(Relaxed);
+        if self.ids.get(last) == Some(&id) {
+            return Some(last);
+        }
+        let i = self.ids.binary_search(&id).ok()?;
+        self.last.store(i, Relaxed);
+        Some(i)
+    }
+
     pub fn get(&self, id: &u64) -> Option<&Client> {
-        let i = self.ids.binary_search(id).ok()?;
+        let i = self.index(*id)?;
         Some(&self.clients[i])
     }
 
     pub fn get_mut(&mut self, id: &u64) -> Option<&mut Client> {
-        let i = self.ids.binary_search(id).ok()?;
+        let i = self.index(*id)?;
         Some(&mut self.clients[i])
     }
 
     pub fn contains_key(&self, id: &u64) -> bool {
-        self.ids.binary_search(id).is_ok()
+        self.index(*id).is_some()
     }
 
     /// Adds (or replaces) the client `id`; the one it replaced, if any.
@@ -266,6 +287,8 @@ pub struct Client {
     /// The command of each entry of `multi`, as looked up when it was queued (Redis's
     /// `mc->cmd`): EXEC runs them without looking them up again.
     pub multi_specs: multi::QueuedSpecs,
+    /// Argument buffers of an earlier transaction's queue, reused by the next.
+    pub multi_spare: multi::Spare,
     /// A command failed to queue (unknown, wrong arity, refused): EXEC will abort
     /// (Redis's `CLIENT_DIRTY_EXEC`).
     pub multi_error: bool,
@@ -359,6 +382,8 @@ pub struct Core {
     pub evictions: Vec<evict::Eviction>,
     /// The modelled resident size: the highest used_memory since start or MEMORY PURGE.
     rss_mark: u64,
+    /// `connected_clients` when the marks above were last taken (`note_memory`).
+    noted_clients: usize,
     /// Clients parked in blocking commands, by the keys they wait on.
     pub blocking: blocking::Blocking,
     /// CLIENT UNBLOCK requests of the running command: (client, with an error).
@@ -723,6 +748,7 @@ impl Engine {
                 evictions: Vec::new(),
                 evict_spare: Vec::new(),
                 rss_mark: 0,
+                noted_clients: 0,
                 blocking: blocking::Blocking::default(),
                 unblock_requests: Vec::new(),
                 replid: {
@@ -1469,7 +1495,7 @@ impl Engine {
         if !script_first && !self.core.monitors.is_empty() {
             self.feed_monitors_for(id, spec, argv);
         }
-        if reply == Reply::Blocked {
+        if matches!(reply, Reply::Blocked) {
             self.block_seq += 1;
             let seq = self.block_seq;
             if let Some(c) = self.clients.get_mut(&id) {
@@ -1490,7 +1516,7 @@ impl Engine {
             self.unblock(target, error);
         }
         let usec = timer::elapsed_us(started);
-        if reply != Reply::Blocked {
+        if !matches!(reply, Reply::Blocked) {
             self.core.count_call(spec, usec, &reply);
             if !self.core.records(usec) {
                 return reply;
@@ -1649,7 +1675,9 @@ impl Engine {
         }
         let reply = self.with_ctx(id, |ctx| (spec.handler)(ctx, argv));
         if propagate {
-            if self.core.stats.dirty != dirty && !aof::is_container(spec) && reply != Reply::Blocked
+            if self.core.stats.dirty != dirty
+                && !aof::is_container(spec)
+                && !matches!(reply, Reply::Blocked)
             {
                 for v in aof::propagated(&self.core, db, spec, argv, &reply) {
                     self.core.prop.push(db, v);
@@ -1658,7 +1686,16 @@ impl Engine {
             self.core.prop.flush();
         }
         self.core.settle();
-        self.core.note_memory();
+        // The high-water marks can only have risen if the command may write, or if
+        // clients connected since they were last taken: a read-only command that
+        // changed nothing (a lazy expiry only frees) leaves them as they are, and skips
+        // summing every database's size.
+        if !spec.flags.contains(table::Flags::READONLY)
+            || self.core.stats.dirty != dirty
+            || self.core.connected_clients > self.core.noted_clients
+        {
+            self.core.note_memory();
+        }
         reply
     }
 
@@ -1819,6 +1856,7 @@ fn blank_client(id: u64) -> Client {
         block_argv: None,
         multi: None,
         multi_specs: Default::default(),
+        multi_spare: Default::default(),
         multi_error: false,
         reply_off: false,
         reply_skip: false,
@@ -2114,9 +2152,10 @@ impl Core {
         }
         for &m in &self.monitors.clone() {
             if m == actor {
-                self.pubsub.push_after(m, Reply::Status(line.clone()));
+                self.pubsub
+                    .push_after(m, Reply::Status(line.clone().into()));
             } else {
-                self.pubsub.push_to(m, Reply::Status(line.clone()));
+                self.pubsub.push_to(m, Reply::Status(line.clone().into()));
             }
         }
     }

@@ -36,6 +36,65 @@ impl std::fmt::Debug for QueuedSpecs {
     }
 }
 
+/// Argument buffers of commands a client queued in an earlier transaction, kept for the
+/// next one: queueing copies each command's arguments into one of these instead of
+/// allocating a vector per argument (the connection's reader reuses its own buffers the
+/// same way). Bounded by [`Spare::MAX_ARGVS`] and [`Spare::MAX_BYTES`], so a client that
+/// once queued a huge transaction does not keep its memory.
+/// The queue itself (emptied) is kept too, for the next MULTI.
+#[derive(Clone, Default)]
+pub struct Spare(Vec<Vec<Vec<u8>>>, Vec<Vec<Vec<u8>>>);
+
+impl std::fmt::Debug for Spare {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Spare({})", self.0.len())
+    }
+}
+
+impl Spare {
+    /// Queued commands kept at most.
+    pub const MAX_ARGVS: usize = 64;
+    /// The largest argument buffer kept.
+    pub const MAX_BYTES: usize = 1024;
+
+    /// `argv`, copied into spare buffers where there are some.
+    pub fn copy(&mut self, argv: &[Vec<u8>]) -> Vec<Vec<u8>> {
+        let Some(mut v) = self.0.pop() else {
+            return argv.to_vec();
+        };
+        v.truncate(argv.len());
+        for (i, a) in argv.iter().enumerate() {
+            match v.get_mut(i) {
+                Some(buf) => {
+                    buf.clear();
+                    buf.extend_from_slice(a);
+                }
+                None => v.push(a.clone()),
+            }
+        }
+        v
+    }
+
+    /// Keeps the buffers of a queue that ran (or was discarded), within the bounds.
+    pub fn keep(&mut self, mut queue: Vec<Vec<Vec<u8>>>) {
+        for mut argv in queue.drain(..) {
+            if self.0.len() >= Self::MAX_ARGVS {
+                break;
+            }
+            argv.retain(|a| a.capacity() <= Self::MAX_BYTES);
+            self.0.push(argv);
+        }
+        if queue.capacity() <= Self::MAX_ARGVS {
+            self.1 = queue;
+        }
+    }
+
+    /// An empty queue for MULTI (the last one's, when kept).
+    pub fn queue(&mut self) -> Vec<Vec<Vec<u8>>> {
+        std::mem::take(&mut self.1)
+    }
+}
+
 /// Whether a key is in (or expired in) a database.
 pub type KeyTest<'a> = &'a dyn Fn(&[u8]) -> bool;
 

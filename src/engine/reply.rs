@@ -6,8 +6,9 @@
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reply {
-    /// `+OK`
-    Status(String),
+    /// `+OK`. Borrowed for the fixed words most commands answer with (`OK`, `QUEUED`,
+    /// `PONG`), which then cost no allocation (Redis's shared replies).
+    Status(std::borrow::Cow<'static, str>),
     /// `-ERR ...`: the full text, code included.
     Error(String),
     Int(i64),
@@ -61,7 +62,11 @@ impl Reply {
     }
 
     pub fn ok() -> Reply {
-        Reply::Status("OK".into())
+        Reply::Status(std::borrow::Cow::Borrowed("OK"))
+    }
+    /// A status reply of fixed text (no allocation).
+    pub const fn status(s: &'static str) -> Reply {
+        Reply::Status(std::borrow::Cow::Borrowed(s))
     }
     pub fn err(s: impl Into<String>) -> Reply {
         Reply::Error(s.into())

@@ -709,7 +709,7 @@ fn debug_help_is_redis_text_for_the_subcommands_kept() {
     let ours: Vec<String> = items
         .iter()
         .map(|r| match r {
-            Reply::Status(s) => s.clone(),
+            Reply::Status(s) => s.to_string(),
             r => panic!("{r:?}"),
         })
         .collect();
@@ -916,4 +916,116 @@ fn tdigest_add_checks_every_value_before_adding_any() {
         run(&mut e, id, "TDIGEST.ADD nokey 1"),
         Reply::err("ERR T-Digest: key does not exist")
     );
+}
+
+#[test]
+fn client_lookups_follow_connects_and_disconnects() {
+    // The client map remembers where it last found a client: connecting and
+    // disconnecting others shifts positions, and every lookup must still find its own.
+    let (mut e, _, a) = engine();
+    run(&mut e, a, "CLIENT SETNAME first");
+    let ids: Vec<u64> = (0..20)
+        .map(|i| e.connect(&format!("t:{i}"), "t:0"))
+        .collect();
+    for (i, &id) in ids.iter().enumerate() {
+        assert_eq!(
+            run(&mut e, id, &format!("CLIENT SETNAME c{i}")),
+            Reply::ok()
+        );
+    }
+    // Drop every other one, looking up a later client first each time.
+    for (i, &id) in ids.iter().enumerate().step_by(2) {
+        assert_eq!(run(&mut e, ids[19], "CLIENT GETNAME"), Reply::bulk("c19"));
+        e.disconnect(id);
+        assert!(e.client(id).is_none(), "client {i} is gone");
+    }
+    let late = e.connect("t:late", "t:0");
+    run(&mut e, late, "CLIENT SETNAME late");
+    for (i, &id) in ids.iter().enumerate() {
+        let want = if i % 2 == 0 {
+            None
+        } else {
+            Some(format!("c{i}"))
+        };
+        assert_eq!(
+            e.client(id).and_then(|c| c.name.clone()),
+            want.map(String::into_bytes)
+        );
+    }
+    assert_eq!(run(&mut e, a, "CLIENT GETNAME"), Reply::bulk("first"));
+    assert_eq!(run(&mut e, late, "CLIENT GETNAME"), Reply::bulk("late"));
+}
+
+#[test]
+fn queued_commands_keep_their_own_arguments_across_transactions() {
+    // Queueing reuses the argument buffers of the client's earlier transactions: a
+    // shorter command queued after a longer one must not keep the longer one's tail.
+    let (mut e, _, id) = engine();
+    run(&mut e, id, "MULTI");
+    run(&mut e, id, "SET k1 a-long-value-for-the-first-key EX 100");
+    run(&mut e, id, "RPUSH l x y z w");
+    run(&mut e, id, "MSET m1 1 m2 2 m3 3");
+    assert_eq!(
+        run(&mut e, id, "EXEC"),
+        Reply::Array(vec![Reply::ok(), Reply::Int(4), Reply::ok()])
+    );
+    run(&mut e, id, "MULTI");
+    assert_eq!(run(&mut e, id, "GET k1"), Reply::status("QUEUED"));
+    assert_eq!(run(&mut e, id, "SET k2 b"), Reply::status("QUEUED"));
+    run(&mut e, id, "LLEN l");
+    run(&mut e, id, "TTL k2");
+    run(&mut e, id, "GET m2");
+    assert_eq!(
+        run(&mut e, id, "EXEC"),
+        Reply::Array(vec![
+            Reply::bulk("a-long-value-for-the-first-key"),
+            Reply::ok(),
+            Reply::Int(4),
+            Reply::Int(-1),
+            Reply::bulk("2"),
+        ])
+    );
+    // A discarded queue's buffers serve too, and a big argument is not kept.
+    run(&mut e, id, "MULTI");
+    let big = "v".repeat(4096);
+    e.execute(
+        id,
+        &[b"SET".to_vec(), b"big".to_vec(), big.clone().into_bytes()],
+    );
+    run(&mut e, id, "DISCARD");
+    run(&mut e, id, "MULTI");
+    run(&mut e, id, "SET big small");
+    run(&mut e, id, "STRLEN big");
+    assert_eq!(
+        run(&mut e, id, "EXEC"),
+        Reply::Array(vec![Reply::ok(), Reply::Int(5)])
+    );
+    let c = e.client(id).unwrap();
+    assert!(c.multi.is_none());
+}
+
+#[test]
+fn reads_keep_the_memory_peak_of_clients_that_connected_meanwhile() {
+    // A read-only command that changed nothing skips re-taking the high-water marks,
+    // unless clients connected since they were taken.
+    let (mut e, _, id) = engine();
+    run(&mut e, id, "SET k v");
+    let before = e.core.stats.peak_memory;
+    let others: Vec<u64> = (0..50)
+        .map(|i| e.connect(&format!("t:{i}"), "t:0"))
+        .collect();
+    run(&mut e, id, "GET k");
+    let with_clients = e.core.stats.peak_memory;
+    assert!(with_clients > before, "{with_clients} > {before}");
+    for o in others {
+        e.disconnect(o);
+    }
+    run(&mut e, id, "GET k");
+    run(&mut e, id, "EXISTS k");
+    assert_eq!(e.core.stats.peak_memory, with_clients);
+    // A write that grows the dataset past it raises it again.
+    let big = "x".repeat(with_clients as usize);
+    e.execute(id, &[b"SET".to_vec(), b"big".to_vec(), big.into_bytes()]);
+    assert!(e.core.stats.peak_memory > with_clients);
+    assert_eq!(e.core.stats.peak_memory, e.used_memory());
 }

@@ -92,7 +92,7 @@ pub(super) fn info_map(pairs: Vec<(&str, Reply)>) -> Reply {
     Reply::Map(
         pairs
             .into_iter()
-            .map(|(k, v)| (Reply::Status(k.to_string()), v))
+            .map(|(k, v)| (Reply::Status(k.to_string().into()), v))
             .collect(),
     )
 }
@@ -100,7 +100,7 @@ pub(super) fn info_map(pairs: Vec<(&str, Reply)>) -> Reply {
 /// One field of an info reply: a one-pair map in RESP3, a one-element array in RESP2.
 fn info_one(ctx: &Ctx, name: &str, v: Reply) -> Reply {
     if resp3(ctx) {
-        Reply::Map(vec![(Reply::Status(name.to_string()), v)])
+        Reply::Map(vec![(Reply::Status(name.to_string().into()), v)])
     } else {
         Reply::Array(vec![v])
     }

@@ -392,11 +392,14 @@ pub fn bumpepoch(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
         Err(e) => return e,
     };
     let bumped = c.bump_epoch();
-    Reply::Status(format!(
-        "{} {}",
-        if bumped { "BUMPED" } else { "STILL" },
-        c.config_epoch
-    ))
+    Reply::Status(
+        format!(
+            "{} {}",
+            if bumped { "BUMPED" } else { "STILL" },
+            c.config_epoch
+        )
+        .into(),
+    )
 }
 
 pub fn set_config_epoch(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {

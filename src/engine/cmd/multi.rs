@@ -14,7 +14,7 @@ pub fn multi(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     if c.multi.is_some() {
         return Reply::err("ERR MULTI calls can not be nested");
     }
-    c.multi = Some(Vec::new());
+    c.multi = Some(c.multi_spare.queue());
     c.multi_specs.0.clear();
     Reply::ok()
 }
@@ -23,7 +23,9 @@ pub fn multi(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
 pub(crate) fn discard_transaction(ctx: &mut Ctx) {
     let id = ctx.id;
     let c = ctx.client();
-    c.multi = None;
+    if let Some(queue) = c.multi.take() {
+        c.multi_spare.keep(queue);
+    }
     c.multi_specs.0.clear();
     c.multi_error = false;
     ctx.core.watches.unwatch_all(id);
@@ -98,6 +100,8 @@ pub fn exec(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
             Err(e) => Reply::Error(e),
         });
     }
+    // Its argument buffers serve the client's next transaction.
+    ctx.client().multi_spare.keep(queue);
     Reply::Array(replies)
 }
 
@@ -138,10 +142,10 @@ pub(crate) fn runs_in_multi(spec: &CommandSpec) -> bool {
 pub(crate) fn queue(ctx: &mut Ctx, spec: &'static CommandSpec, argv: &[Vec<u8>]) -> Reply {
     let c = ctx.client();
     if let Some(q) = c.multi.as_mut() {
-        q.push(argv.to_vec());
+        q.push(c.multi_spare.copy(argv));
         c.multi_specs.0.push(spec);
     }
-    Reply::Status("QUEUED".into())
+    Reply::status("QUEUED")
 }
 
 /// Inside MULTI, a command that could not be queued makes EXEC abort

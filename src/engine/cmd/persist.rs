@@ -994,5 +994,5 @@ pub fn debug_object(ctx: &mut Ctx, key: &[u8]) -> Reply {
         if shared { i32::MAX as i64 } else { 1 },
         o.value.encoding_name(),
         ser.len()
-    ))
+    ).into())
 }

@@ -10,11 +10,14 @@ use crate::engine::{Client, Ctx, Reply, VERSION};
 
 /// The reply of a `<CONTAINER> HELP` subcommand, framed as Redis frames it.
 pub fn help_reply(cmd: &[u8], lines: &[&str]) -> Reply {
-    let mut out = vec![Reply::Status(format!(
-        "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        String::from_utf8_lossy(cmd).to_ascii_uppercase()
-    ))];
-    out.extend(lines.iter().map(|l| Reply::Status(l.to_string())));
+    let mut out = vec![Reply::Status(
+        format!(
+            "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            String::from_utf8_lossy(cmd).to_ascii_uppercase()
+        )
+        .into(),
+    )];
+    out.extend(lines.iter().map(|l| Reply::Status(l.to_string().into())));
     out.push(Reply::Status("HELP".into()));
     out.push(Reply::Status("    Prints this help.".into()));
     Reply::Array(out)
@@ -684,7 +687,7 @@ pub fn config_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
 }
 
 fn set_of(items: impl IntoIterator<Item = String>) -> Reply {
-    Reply::Set(items.into_iter().map(Reply::Status).collect())
+    Reply::Set(items.into_iter().map(|s| Reply::Status(s.into())).collect())
 }
 
 /// Key-spec flags in the order COMMAND INFO lists them (`addReplyFlagsForKeyArgs`).

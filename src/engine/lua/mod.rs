@@ -1327,7 +1327,7 @@ fn raw_table_to_reply(
         return Reply::Error(sanitize(&String::from_utf8_lossy(e.as_bytes())));
     }
     if let Raw::Str(s) = raw_field(state, t, b"ok") {
-        return Reply::Status(sanitize(&String::from_utf8_lossy(s.as_bytes())));
+        return Reply::Status(sanitize(&String::from_utf8_lossy(s.as_bytes())).into());
     }
     if let Raw::Float(d) = raw_field(state, t, b"double") {
         return Reply::Double(d);
