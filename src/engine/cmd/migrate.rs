@@ -912,7 +912,7 @@ mod redaction_tests {
             .take_pushes(mon)
             .into_iter()
             .map(|r| match r {
-                Reply::Status(s) => s,
+                Reply::Status(s) => s.into_owned(),
                 r => panic!("{r:?}"),
             })
             .collect();
