@@ -8,30 +8,7 @@
 
 mod support;
 
-use std::io::{BufReader, Write};
-use std::net::TcpStream;
-
-struct Conn {
-    r: BufReader<TcpStream>,
-    w: TcpStream,
-}
-
-impl Conn {
-    fn new(port: u16) -> Conn {
-        let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        Conn {
-            w: s.try_clone().unwrap(),
-            r: BufReader::new(s),
-        }
-    }
-
-    fn raw(&mut self, argv: &[&str]) -> Vec<u8> {
-        self.w.write_all(&support::encode(argv)).unwrap();
-        let mut out = Vec::new();
-        support::read_reply(&mut self.r, &mut out).unwrap();
-        out
-    }
-}
+use support::keyspace::Conn;
 
 /// The names in a flat RESP array of bulk strings.
 fn names(reply: &[u8]) -> Vec<String> {

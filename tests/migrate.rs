@@ -8,29 +8,20 @@
 
 mod support;
 
-use std::io::{BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
+use support::keyspace::Conn;
 
-struct Conn {
-    r: BufReader<TcpStream>,
-    w: TcpStream,
+/// The replies as text.
+trait Text {
+    fn text(&mut self, argv: &[&str]) -> String;
+    fn run(&mut self, line: &str) -> String;
+    fn info_field(&mut self, name: &str) -> String;
 }
 
-impl Conn {
-    fn new(port: u16) -> Conn {
-        let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        Conn {
-            w: s.try_clone().unwrap(),
-            r: BufReader::new(s),
-        }
-    }
-
+impl Text for Conn {
     /// The raw reply to one command, as text.
-    fn cmd(&mut self, argv: &[&str]) -> String {
-        self.w.write_all(&support::encode(argv)).unwrap();
-        let mut out = Vec::new();
-        support::read_reply(&mut self.r, &mut out).unwrap();
-        String::from_utf8_lossy(&out).into_owned()
+    fn text(&mut self, argv: &[&str]) -> String {
+        String::from_utf8_lossy(&self.raw(argv)).into_owned()
     }
 
     /// `cmd` for a whitespace-separated line (`""` is the empty argument).
@@ -39,11 +30,11 @@ impl Conn {
             .split(' ')
             .map(|w| if w == "\"\"" { "" } else { w })
             .collect();
-        self.cmd(&argv)
+        self.text(&argv)
     }
 
     fn info_field(&mut self, name: &str) -> String {
-        let info = self.cmd(&["INFO", "stats"]);
+        let info = self.text(&["INFO", "stats"]);
         info.split("\r\n")
             .find(|l| l.starts_with(&format!("{name}:")))
             .unwrap_or_default()
@@ -84,22 +75,22 @@ fn move_everything(from: u16, to: u16) {
     let dumps: Vec<String> = KEYS
         .iter()
         .filter(same_bytes)
-        .map(|k| a.cmd(&["DUMP", k]))
+        .map(|k| a.text(&["DUMP", k]))
         .collect();
     let members = a.run("SORT set ALPHA");
     let port = to.to_string();
     for k in &KEYS[..2] {
-        assert_eq!(a.cmd(&["MIGRATE", "127.0.0.1", &port, k, "3", "5000"]), OK);
+        assert_eq!(a.text(&["MIGRATE", "127.0.0.1", &port, k, "3", "5000"]), OK);
     }
     let mut argv = vec!["MIGRATE", "127.0.0.1", &port, "", "3", "5000", "KEYS"];
     argv.extend(&KEYS[2..]);
-    assert_eq!(a.cmd(&argv), OK);
+    assert_eq!(a.text(&argv), OK);
     assert_eq!(a.run("DBSIZE"), ":0\r\n");
     assert_eq!(b.run("SELECT 3"), OK);
     let there: Vec<String> = KEYS
         .iter()
         .filter(same_bytes)
-        .map(|k| b.cmd(&["DUMP", k]))
+        .map(|k| b.text(&["DUMP", k]))
         .collect();
     assert_eq!(there, dumps);
     assert_eq!(b.run("SORT set ALPHA"), members);
@@ -212,7 +203,7 @@ fn a_silent_target_times_out() {
         let mut a = Conn::new(server.port);
         a.run("SET k v");
         assert_eq!(
-            a.cmd(&["MIGRATE", "127.0.0.1", &port, "k", "0", "500"]),
+            a.text(&["MIGRATE", "127.0.0.1", &port, "k", "0", "500"]),
             "-IOERR error or timeout reading to target instance\r\n"
         );
         assert_eq!(a.run("EXISTS k"), ":1\r\n");
@@ -234,7 +225,7 @@ fn migrate_is_propagated_as_del() {
     b.run("SET y taken");
     let port = dst.port.to_string();
     assert_eq!(
-        a.cmd(&[
+        a.text(&[
             "MIGRATE",
             "127.0.0.1",
             &port,
@@ -279,7 +270,7 @@ fn cluster_mode_uses_restore_asking() {
     a.run("RPUSH {t}l x y");
     let (op, rp) = (ours.port.to_string(), real.port.to_string());
     assert_eq!(
-        a.cmd(&[
+        a.text(&[
             "MIGRATE",
             "127.0.0.1",
             &rp,
@@ -293,20 +284,20 @@ fn cluster_mode_uses_restore_asking() {
         OK
     );
     assert_eq!(
-        b.cmd(&["LRANGE", "{t}l", "0", "-1"]),
+        b.text(&["LRANGE", "{t}l", "0", "-1"]),
         "*2\r\n$1\r\nx\r\n$1\r\ny\r\n"
     );
     assert_eq!(
-        b.cmd(&["MIGRATE", "127.0.0.1", &op, "{t}k", "0", "5000"]),
+        b.text(&["MIGRATE", "127.0.0.1", &op, "{t}k", "0", "5000"]),
         OK
     );
-    assert_eq!(a.cmd(&["GET", "{t}k"]), "$1\r\nv\r\n");
+    assert_eq!(a.text(&["GET", "{t}k"]), "$1\r\nv\r\n");
     assert_eq!(
-        a.cmd(&["MIGRATE", "127.0.0.1", &rp, "{t}k", "1", "5000"]),
+        a.text(&["MIGRATE", "127.0.0.1", &rp, "{t}k", "1", "5000"]),
         "-ERR Target instance replied with error: ERR SELECT is not allowed in cluster mode\r\n"
     );
     assert_eq!(
-        a.cmd(&["RESTORE-ASKING", "{t}k", "0", "x"]).chars().next(),
+        a.text(&["RESTORE-ASKING", "{t}k", "0", "x"]).chars().next(),
         Some('-')
     );
 }

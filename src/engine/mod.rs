@@ -1207,23 +1207,13 @@ impl Engine {
     pub fn execute(&mut self, id: u64, argv: &[Vec<u8>]) -> Reply {
         // rename-command: a new name runs its command under the command's own name; an
         // old one (or a disabled command) is unknown.
-        let renamed;
-        let name = argv.first().map(|a| a.as_slice()).unwrap_or_default();
-        let argv = match self.core.renames.resolve(name) {
-            table::Renamed::Same => argv,
-            table::Renamed::To(own) => {
-                let mut v = argv.to_vec();
-                v[0] = own.as_bytes().to_vec();
-                renamed = v;
-                &renamed[..]
-            }
-            table::Renamed::Unknown => {
-                let e = table::unknown_command(argv);
-                self.core.count_error(&e);
-                self.flag_transaction(id);
-                return Reply::Error(e);
-            }
+        let Some(renamed) = self.core.renames.apply(argv) else {
+            let e = table::unknown_command(argv);
+            self.core.count_error(&e);
+            self.flag_transaction(id);
+            return Reply::Error(e);
         };
+        let argv = &renamed[..];
         let reply = self.execute_command(id, argv);
         if self.core.tracking.active() {
             self.after_tracking_command(id, argv);
@@ -1425,29 +1415,10 @@ impl Engine {
             return self.reject(id, spec, NOREPLICAS.to_string());
         }
         // A RESP2 client in Pub/Sub mode may only (un)subscribe, PING, QUIT and RESET.
-        if !self.core.pubsub.is_empty()
-            && self.core.pubsub.subscribed(id)
-            && resp == 2
-            && !top(&[
-                "ping",
-                "subscribe",
-                "ssubscribe",
-                "unsubscribe",
-                "sunsubscribe",
-                "psubscribe",
-                "punsubscribe",
-                "quit",
-                "reset",
-            ])
-        {
-            return self.reject(
-                id,
-                spec,
-                format!(
-                    "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-                    spec.full_name()
-                ),
-            );
+        if !self.core.pubsub.is_empty() && self.core.pubsub.subscribed(id) && resp == 2 {
+            if let Some(e) = pubsub::resp2_subscriber_refusal(spec) {
+                return self.reject(id, spec, e);
+            }
         }
         // While a file loads, only the commands flagged `loading` run (EXEC only if all
         // it holds are).

@@ -775,6 +775,29 @@ pub mod flags {
     }
 }
 
+/// A RESP2 client in Pub/Sub mode may only (un)subscribe, PING, QUIT and RESET: the
+/// error for any other command `spec` (processCommand's check), or `None`.
+pub fn resp2_subscriber_refusal(spec: &crate::engine::table::CommandSpec) -> Option<String> {
+    const ALLOWED: [&str; 9] = [
+        "ping",
+        "subscribe",
+        "ssubscribe",
+        "unsubscribe",
+        "sunsubscribe",
+        "psubscribe",
+        "punsubscribe",
+        "quit",
+        "reset",
+    ];
+    if spec.container.is_none() && ALLOWED.contains(&spec.name) {
+        return None;
+    }
+    Some(format!(
+        "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+        spec.full_name()
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2133,6 +2133,21 @@ impl Renames {
         !self.hidden.contains(own.as_bytes()) || self.to.values().any(|&v| v == own)
     }
 
+    /// `argv` as it runs once renames are applied: as sent, or with the command's own
+    /// name in place of a new one; `None` for an old or disabled name (an unknown command).
+    pub fn apply<'a>(&self, argv: &'a [Vec<u8>]) -> Option<std::borrow::Cow<'a, [Vec<u8>]>> {
+        let name = argv.first().map(|a| a.as_slice()).unwrap_or_default();
+        match self.resolve(name) {
+            Renamed::Same => Some(std::borrow::Cow::Borrowed(argv)),
+            Renamed::To(own) => {
+                let mut v = argv.to_vec();
+                v[0] = own.as_bytes().to_vec();
+                Some(std::borrow::Cow::Owned(v))
+            }
+            Renamed::Unknown => None,
+        }
+    }
+
     /// What the name a client sent reaches.
     pub fn resolve(&self, name: &[u8]) -> Renamed {
         if self.is_empty() {

@@ -107,22 +107,13 @@ fn busy_command(ctx: &mut Ctx, client: u64, argv: &[Vec<u8>]) -> Reply {
         }
         return Reply::Closed;
     }
-    let renamed;
-    let argv = match other.core.renames.resolve(first) {
-        table::Renamed::Same => argv,
-        table::Renamed::To(own) => {
-            let mut v = argv.to_vec();
-            v[0] = own.as_bytes().to_vec();
-            renamed = v;
-            &renamed[..]
-        }
-        table::Renamed::Unknown => {
-            let e = table::unknown_command(argv);
-            other.core.count_error(&e);
-            multi::flag(&mut other);
-            return Reply::Error(e);
-        }
+    let Some(renamed) = other.core.renames.apply(argv) else {
+        let e = table::unknown_command(argv);
+        other.core.count_error(&e);
+        multi::flag(&mut other);
+        return Reply::Error(e);
     };
+    let argv = &renamed[..];
     fn refuse(ctx: &mut Ctx, spec: &'static table::CommandSpec, e: String) -> Reply {
         ctx.core.count_error(&e);
         ctx.core.cmdstats.of(spec).rejected_calls += 1;
@@ -198,25 +189,10 @@ fn busy_command(ctx: &mut Ctx, client: u64, argv: &[Vec<u8>]) -> Reply {
         let e = crate::engine::NOREPLICAS.to_string();
         return refuse(&mut other, spec, e);
     }
-    if other.core.pubsub.subscribed(client)
-        && other.client_ref().resp == 2
-        && !top(&[
-            "ping",
-            "subscribe",
-            "ssubscribe",
-            "unsubscribe",
-            "sunsubscribe",
-            "psubscribe",
-            "punsubscribe",
-            "quit",
-            "reset",
-        ])
-    {
-        let e = format!(
-            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
-            spec.full_name()
-        );
-        return refuse(&mut other, spec, e);
+    if other.core.pubsub.subscribed(client) && other.client_ref().resp == 2 {
+        if let Some(e) = crate::engine::pubsub::resp2_subscriber_refusal(spec) {
+            return refuse(&mut other, spec, e);
+        }
     }
     if !spec.flags.contains(Flags::ALLOW_BUSY) {
         let busy = busy_error(&other).to_string();
@@ -305,20 +281,10 @@ impl EngineHost<'_, '_> {
     fn dispatch(&mut self, argv: &[Vec<u8>], resp: u8) -> Reply {
         // rename-command applies to scripts too (Redis looks their commands up in the
         // same table).
-        let renamed;
-        let name = argv.first().map(|a| a.as_slice()).unwrap_or_default();
-        let argv = match self.ctx.core.renames.resolve(name) {
-            table::Renamed::Same => argv,
-            table::Renamed::To(own) => {
-                let mut v = argv.to_vec();
-                v[0] = own.as_bytes().to_vec();
-                renamed = v;
-                &renamed[..]
-            }
-            table::Renamed::Unknown => {
-                return self.refuse(None, "ERR Unknown Redis command called from script")
-            }
+        let Some(renamed) = self.ctx.core.renames.apply(argv) else {
+            return self.refuse(None, "ERR Unknown Redis command called from script");
         };
+        let argv = &renamed[..];
         let spec = match table::lookup(argv) {
             Ok(s) if table::arity_ok(s, argv.len()) => s,
             Ok(s) => {
