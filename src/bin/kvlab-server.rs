@@ -1042,6 +1042,8 @@ mod native {
         // expiry propagated goes to the AOF before any reply is written.
         engine.before_replies();
         ids.extend(engine.fresh_pushes());
+        // Replicas with replication stream to write.
+        ids.extend(engine.repl_pending());
         // Killed clients (CLIENT KILL, idle timeout) close now, wherever they wait.
         ids.extend(engine.take_killed());
         // Clients held by a pause look again once it ends or is lifted.
@@ -1143,6 +1145,8 @@ mod native {
         for m in eng.take_after_reply(id) {
             encode(&m, resp, out);
         }
+        // A replica's stream (PSYNC's image, then the writes) follows in order.
+        eng.take_repl_output(id, out);
         if quit {
             Step::Close
         } else {
@@ -1214,6 +1218,8 @@ mod native {
                     .client(id)
                     .map_or((true, 2), |c| (c.close_after_reply, c.resp));
                 eng.write_pushes(id, resp, &mut out, |m, o| encode(m, resp, o));
+                // A replica: the replication stream written since.
+                eng.take_repl_output(id, &mut out);
                 closing
             };
             if closing {

@@ -41,6 +41,7 @@ pub mod object;
 pub mod pubsub;
 pub mod rdb;
 pub mod rdb_module;
+pub mod repl;
 pub mod reply;
 pub mod set;
 pub mod slowlog;
@@ -407,6 +408,8 @@ pub struct Core {
     pub persist: cmd::persist::Persist,
     /// What the commands propagate (the AOF's stream; kept only while `prop.on`).
     pub prop: aof::Prop,
+    /// Replication, the master's side: the stream, the backlog, the replicas.
+    pub repl: repl::Repl,
     /// INFO persistence's aof_* fields, kept by the host.
     pub aof: aof::AofStatus,
     /// The host that writes the AOF (BGREWRITEAOF goes to it).
@@ -491,6 +494,20 @@ pub trait BusyEngine {
 }
 
 impl Core {
+    /// A replica attached: from now on every write is propagated (the stream is on for
+    /// good, as the backlog stays).
+    pub fn repl_started(&mut self) {
+        self.prop.on = true;
+    }
+
+    /// `repl-backlog-size`, in bytes.
+    pub fn repl_backlog_size(&self) -> usize {
+        self.config
+            .get("repl-backlog-size")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1 << 20)
+    }
+
     /// Registers a client in `clients` ([`Engine::connect`]; a busy script's host too).
     pub fn connect_client(&mut self, clients: &mut ClientMap, addr: &str, laddr: &str) -> u64 {
         let id = self.next_client_id;
@@ -750,6 +767,7 @@ impl Engine {
                 prop: aof::Prop::default(),
                 aof: aof::AofStatus::default(),
                 aof_host: None,
+                repl: repl::Repl::default(),
                 config_host: None,
                 migrate: Default::default(),
                 mem_aof: Default::default(),
@@ -782,6 +800,7 @@ impl Engine {
         self.core.watches.unwatch_all(id);
         self.core.watches.clear_dirty(id);
         self.core.tracking.disconnected(id);
+        self.core.repl.forget(id);
         self.core.connected_clients = self.clients.len();
         self.ready.remove(&id);
     }
@@ -808,6 +827,18 @@ impl Engine {
     /// commands.
     pub fn serve_blocked(&mut self) -> Vec<u64> {
         let mut served = std::mem::take(&mut self.unblocked);
+        // WAITs that the replicas' acknowledgements satisfied.
+        if std::mem::take(&mut self.core.repl.acks_changed) && !self.core.repl.waiting.is_empty() {
+            let waiting = self.core.repl.waiting.clone();
+            for (id, off, num) in waiting {
+                let acked = self.core.repl.acked(off);
+                if acked >= num {
+                    self.core.repl.waiting.retain(|w| w.0 != id);
+                    self.finish_blocked(id, Reply::Int(acked));
+                    served.push(id);
+                }
+            }
+        }
         loop {
             let ready = self.core.blocking.take_ready();
             if ready.is_empty() {
@@ -903,7 +934,15 @@ impl Engine {
         let now = self.core.clock.now_ms();
         let ids = self.core.blocking.expired(now);
         for &id in &ids {
-            self.finish_blocked(id, Reply::NilArray);
+            // WAIT times out with the count of replicas that acknowledged.
+            let reply = match self.core.repl.waiting.iter().position(|w| w.0 == id) {
+                Some(i) => {
+                    let (_, off, _) = self.core.repl.waiting.remove(i);
+                    Reply::Int(self.core.repl.acked(off))
+                }
+                None => Reply::NilArray,
+            };
+            self.finish_blocked(id, reply);
         }
         ids
     }
@@ -922,6 +961,29 @@ impl Engine {
         self.finish_blocked(id, reply);
         self.unblocked.push(id);
         true
+    }
+
+    /// Moves what the replication stream holds for replica `id` to `out` (the host
+    /// writes it to the replica's socket).
+    pub fn take_repl_output(&mut self, id: u64, out: &mut Vec<u8>) {
+        if let Some(r) = self.core.repl.replicas.iter_mut().find(|r| r.id == id) {
+            if out.is_empty() {
+                std::mem::swap(out, &mut r.out);
+            } else {
+                out.append(&mut r.out);
+            }
+        }
+    }
+
+    /// The replicas with stream bytes waiting for their sockets.
+    pub fn repl_pending(&self) -> Vec<u64> {
+        self.core
+            .repl
+            .replicas
+            .iter()
+            .filter(|r| !r.out.is_empty())
+            .map(|r| r.id)
+            .collect()
     }
 
     /// The reply a parked client ended with, once it is ready.
@@ -1049,6 +1111,7 @@ impl Engine {
                     && !self.core.admin.postponed.contains(&c.id)
                     && !self.core.pubsub.subscribed(c.id)
                     && !self.core.monitors.contains(&c.id)
+                    && !self.core.repl.is_replica(c.id)
                     && (now - c.last_ms) / 1000 > timeout_s
             })
             .map(|c| c.id)
@@ -1104,12 +1167,17 @@ impl Engine {
             return;
         }
         // Without a host the stream stays for `take_propagated` (tests, embedders).
-        if self.core.aof_host.is_none()
+        if (self.core.aof_host.is_none() && !self.core.repl.backlog_on)
             || (self.core.prop.pending.is_empty() && self.core.prop.out.is_empty())
         {
             return;
         }
         let cmds = self.take_propagated();
+        // One stream, two readers: the replicas (and the backlog), then the AOF.
+        if self.core.repl.backlog_on {
+            let size = self.core.repl_backlog_size();
+            self.core.repl.feed(&cmds, size);
+        }
         if let Some(h) = self.core.aof_host.as_mut() {
             match h.append(cmds) {
                 Ok(size) => {
@@ -1125,6 +1193,14 @@ impl Engine {
     /// written, and synced under `appendfsync always`.
     pub fn before_replies(&mut self) {
         self.flush_propagated();
+        // WAIT blocked a client: the replicas are asked for their offsets (Redis's
+        // beforeSleep, get_ack_from_slaves).
+        if std::mem::take(&mut self.core.repl.want_getack) {
+            let size = self.core.repl_backlog_size();
+            self.core
+                .repl
+                .send_to_all(&["REPLCONF", "GETACK", "*"], size);
+        }
         if let Some(h) = self.core.aof_host.as_mut() {
             if h.before_replies().is_err() {
                 self.core.aof.last_write_ok = false;
@@ -1151,7 +1227,12 @@ impl Engine {
             self.after_tracking_command(id, argv);
         }
         if self.core.prop.on {
+            let before = self.core.repl.offset;
             self.flush_propagated();
+            // The offset this client's writes reach (Redis's `c->woff`, which WAIT uses).
+            if self.core.repl.offset != before {
+                self.core.repl.woff.insert(id, self.core.repl.offset);
+            }
         }
         if let Some(kind) = self.core.restart_pending.take() {
             let _ = self.crash_restart(kind);
@@ -1706,6 +1787,20 @@ impl Engine {
             .latency
             .add_if_needed(threshold, "expire-cycle", ms, now_s);
         self.core.hostless_cron();
+        // replicationCron: a PING in the stream every repl-ping-replica-period seconds.
+        if !self.core.repl.replicas.is_empty() {
+            let period: i64 = self
+                .core
+                .config
+                .get("repl-ping-replica-period")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(10);
+            if self.core.now - self.core.repl.last_ping_ms >= period * 1000 {
+                self.core.repl.last_ping_ms = self.core.now;
+                let size = self.core.repl_backlog_size();
+                self.core.repl.send_to_all(&["PING"], size);
+            }
+        }
         // serverCron closes the MIGRATE connections unused for 10 seconds.
         let now_s = self.core.now.div_euclid(1000);
         self.core.migrate.close_idle(now_s);
