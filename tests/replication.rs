@@ -266,3 +266,141 @@ fn wait_as_redis_server_answers_it() {
         support::redis_cli(redis.port, script, &[])
     );
 }
+
+#[test]
+fn kvlab_server_replicates_redis_server() {
+    let master = support::redis_server(&[]);
+    let mut m = Conn::new(master.port);
+    load(&mut m, &dataset());
+    let replica = support::kvlab_server(&[
+        "--save",
+        "",
+        "--replicaof",
+        "127.0.0.1",
+        &master.port.to_string(),
+    ]);
+    let mut r = Conn::new(replica.port);
+    await_true("the replica's link is up", || {
+        field(&mut r, "replication", "master_link_status") == "up"
+    });
+    assert_eq!(text(m.cmd("WAIT 1 0")), ":1\r\n");
+    assert_same(&snapshot(&mut m), &snapshot(&mut r));
+    let rep = info(&mut r, "replication");
+    assert!(
+        rep.starts_with(&format!(
+            "# Replication\r\nrole:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:{}\r\nmaster_link_status:up\r\n",
+            master.port
+        )),
+        "{rep}"
+    );
+    assert!(rep.contains("master_sync_in_progress:0\r\n"), "{rep}");
+    assert!(rep.contains("slave_read_only:1\r\n"), "{rep}");
+    // The replica takes the master's replication ID.
+    assert_eq!(
+        field(&mut r, "replication", "master_replid"),
+        field(&mut m, "replication", "master_replid")
+    );
+    // Read-only, as redis-server's replicas.
+    assert_eq!(
+        text(r.cmd("SET x 1")),
+        "-READONLY You can't write against a read only replica.\r\n"
+    );
+    assert_eq!(
+        text(r.cmd("WAIT 0 0")),
+        "-ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.\r\n"
+    );
+
+    // The stream: writes, a transaction, a script, expiry as DEL, another database.
+    m.cmd("SET later 1");
+    m.raw(&[
+        "EVAL",
+        "redis.call('incr','n');redis.call('rpush','l:small','q')",
+        "0",
+    ]);
+    m.cmd("MULTI");
+    m.cmd("SELECT 2");
+    m.cmd("SET two 2");
+    m.cmd("EXEC");
+    m.cmd("SELECT 0");
+    m.cmd("SET gone x PX 1");
+    await_true("the key expired on the master", || {
+        m.raw(&["GET", "gone"]) == b"$-1\r\n"
+    });
+    assert_eq!(text(m.cmd("WAIT 1 0")), ":1\r\n");
+    assert_same(&snapshot(&mut m), &snapshot(&mut r));
+    assert_eq!(r.cmd("DBSIZE"), m.cmd("DBSIZE"));
+    let off = field(&mut m, "replication", "master_repl_offset");
+    await_true("the replica's offset is the master's", || {
+        field(&mut r, "replication", "slave_repl_offset") == off
+    });
+    let role = text(r.cmd("ROLE"));
+    assert_eq!(
+        role,
+        format!(
+            "*5\r\n$5\r\nslave\r\n$9\r\n127.0.0.1\r\n:{}\r\n$9\r\nconnected\r\n:{off}\r\n",
+            master.port
+        )
+    );
+    assert_eq!(
+        text(r.cmd(&format!("REPLICAOF 127.0.0.1 {}", master.port))),
+        "+OK Already connected to specified master\r\n"
+    );
+
+    // Promoted: writable, a new replication ID, the old one kept as replid2.
+    let old = field(&mut r, "replication", "master_replid");
+    assert_eq!(text(r.cmd("REPLICAOF NO ONE")), "+OK\r\n");
+    assert_eq!(text(r.cmd("SET x 1")), "+OK\r\n");
+    assert_eq!(field(&mut r, "replication", "master_replid2"), old);
+    assert_ne!(field(&mut r, "replication", "master_replid"), old);
+    await_true("the master lost its replica", || {
+        field(&mut m, "replication", "connected_slaves") == "0"
+    });
+}
+
+#[test]
+fn kvlab_replica_of_kvlab_with_masterauth() {
+    let master = support::kvlab_server(&["--save", "", "--requirepass", "secret"]);
+    let mut m = Conn::new(master.port);
+    assert_eq!(text(m.cmd("AUTH secret")), "+OK\r\n");
+    m.cmd("SET before 1");
+    let dir = support::fresh_dir(support::free_port());
+    let logfile = format!("{dir}/replica.log");
+    let replica = support::kvlab_server(&[
+        "--save",
+        "",
+        "--logfile",
+        &logfile,
+        "--masterauth",
+        "wrong",
+        "--replicaof",
+        "127.0.0.1",
+        &master.port.to_string(),
+    ]);
+    let mut r = Conn::new(replica.port);
+    await_true("the replica logs its failed AUTH", || {
+        std::fs::read_to_string(&logfile)
+            .unwrap_or_default()
+            .contains("Unable to AUTH to MASTER: -WRONGPASS")
+    });
+    assert_eq!(field(&mut r, "replication", "master_link_status"), "down");
+    assert_eq!(text(r.cmd("CONFIG SET masterauth secret")), "+OK\r\n");
+    await_true("the link comes up", || {
+        field(&mut r, "replication", "master_link_status") == "up"
+    });
+    assert!(std::fs::read_to_string(&logfile)
+        .unwrap()
+        .contains("MASTER <-> REPLICA sync: Finished with success"));
+    assert_eq!(r.bulk(&["GET", "before"]), Some(b"1".to_vec()));
+    m.cmd("SET after 2");
+    assert_eq!(text(m.cmd("WAIT 1 0")), ":1\r\n");
+    assert_eq!(r.bulk(&["GET", "after"]), Some(b"2".to_vec()));
+    // The master lists its replica.
+    let rep = info(&mut m, "replication");
+    assert!(
+        rep.contains(&format!(
+            "slave0:ip=127.0.0.1,port={},state=online,",
+            replica.port
+        )),
+        "{rep}"
+    );
+}

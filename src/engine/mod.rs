@@ -789,6 +789,41 @@ impl Engine {
         self.core.connect_client(&mut self.clients, addr, laddr)
     }
 
+    /// The connection to this replica's master, as a client of its own that runs the
+    /// stream (authenticated: Redis's master client is never asked to AUTH).
+    pub fn connect_master(&mut self, addr: &str, laddr: &str) -> u64 {
+        let id = self.connect(addr, laddr);
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.authenticated = true;
+        }
+        let now = self.core.clock.now_ms();
+        if let Some(m) = self.core.repl.master.as_mut() {
+            m.client = Some(id);
+            m.state = "connected";
+            m.last_io_ms = now;
+        }
+        id
+    }
+
+    /// The link to the master is down (its state as ROLE shows it, or `connect`).
+    pub fn master_link(&mut self, gen: u64, state: &'static str) {
+        if self.core.repl.master_gen != gen {
+            return;
+        }
+        let now = self.core.clock.now_ms();
+        let old = self.core.repl.master.as_ref().and_then(|m| m.client);
+        if let Some(m) = self.core.repl.master.as_mut() {
+            if m.state == "connected" {
+                m.down_since_ms = now;
+            }
+            m.state = state;
+            m.client = None;
+        }
+        if let Some(id) = old {
+            self.disconnect(id);
+        }
+    }
+
     pub fn disconnect(&mut self, id: u64) {
         if let Some(b) = self.clients.get_mut(&id).and_then(|c| c.blocked.take()) {
             self.core.blocking.unpark(id, b.db, &b.keys, b.deadline);
@@ -973,6 +1008,34 @@ impl Engine {
                 out.append(&mut r.out);
             }
         }
+    }
+
+    /// Runs one command of the master's stream as the master client (no reply; the
+    /// replica's offset moves by its `bytes`, which its own replicas get verbatim).
+    pub fn apply_from_master(&mut self, id: u64, argv: &[Vec<u8>], raw: &[u8]) {
+        self.core.repl.applying = true;
+        let _ = self.execute(id, argv);
+        self.core.repl.applying = false;
+        let size = self.core.repl_backlog_size();
+        self.core.repl.proxy(raw, size);
+        let now = self.core.clock.now_ms();
+        if let Some(m) = self.core.repl.master.as_mut() {
+            m.last_io_ms = now;
+        }
+    }
+
+    /// A full synchronisation's image is loaded: the keyspace is the master's, at
+    /// `offset` of the stream of `replid`.
+    pub fn load_master_image(
+        &mut self,
+        image: &[u8],
+        replid: &str,
+        offset: u64,
+    ) -> Result<usize, String> {
+        let n = self.load_rdb(image)?;
+        self.core.replid = replid.to_string();
+        self.core.repl.reset_stream(offset);
+        Ok(n)
     }
 
     /// The replicas with stream bytes waiting for their sockets.
@@ -1174,7 +1237,8 @@ impl Engine {
         }
         let cmds = self.take_propagated();
         // One stream, two readers: the replicas (and the backlog), then the AOF.
-        if self.core.repl.backlog_on {
+        // (What a replica's master sent is proxied verbatim instead: `apply_from_master`.)
+        if self.core.repl.backlog_on && !self.core.repl.applying {
             let size = self.core.repl_backlog_size();
             self.core.repl.feed(&cmds, size);
         }
@@ -1426,6 +1490,19 @@ impl Engine {
                 || (top(&["exec"]) && self.queued_flags(id).contains(table::Flags::WRITE)))
         {
             return self.reject(id, spec, NOREPLICAS.to_string());
+        }
+        // A read-only replica takes writes from its master only.
+        if self.core.repl.master.is_some()
+            && self.core.repl.master_client() != Some(id)
+            && self.core.config.get("replica-read-only").as_deref() != Some("no")
+            && (spec.flags.contains(table::Flags::WRITE)
+                || (top(&["exec"]) && self.queued_flags(id).contains(table::Flags::WRITE)))
+        {
+            return self.reject(
+                id,
+                spec,
+                "READONLY You can't write against a read only replica.".to_string(),
+            );
         }
         // A RESP2 client in Pub/Sub mode may only (un)subscribe, PING, QUIT and RESET.
         if !self.core.pubsub.is_empty()
@@ -1776,7 +1853,13 @@ impl Engine {
     pub fn tick(&mut self) -> usize {
         self.core.now = self.core.clock.now_ms();
         let started = timer::start();
-        let n = self.core.active_expire_cycle();
+        // A replica waits for its master's DELs (Redis's activeExpireCycle runs on
+        // masters only).
+        let n = if self.core.repl.master.is_some() {
+            0
+        } else {
+            self.core.active_expire_cycle()
+        };
         // The cycle's time is a latency event of its own (Redis's `expire-cycle`).
         let ms = timer::elapsed_us(started) / 1000;
         let (threshold, now_s) = (

@@ -40,6 +40,22 @@ pub struct Replica {
     pub out: Vec<u8>,
 }
 
+/// The replica's side: the master it follows and the state of the link, which the host
+/// (the server's connection to the master) keeps up to date.
+#[derive(Debug, Clone, Default)]
+pub struct MasterLink {
+    pub host: String,
+    pub port: u16,
+    /// ROLE's state: connect, connecting, sync, connected.
+    pub state: &'static str,
+    /// The master client (the connection the stream comes on), once synced.
+    pub client: Option<u64>,
+    /// When the master was last heard from (Unix ms).
+    pub last_io_ms: i64,
+    /// When the link went down (Unix ms; 0: never up).
+    pub down_since_ms: i64,
+}
+
 /// What REPLCONF announced before PSYNC.
 #[derive(Debug, Clone, Default)]
 pub struct Announce {
@@ -72,11 +88,43 @@ pub struct Repl {
     pub want_getack: bool,
     /// When the master last pinged its replicas (Unix ms).
     pub last_ping_ms: i64,
+    /// The master this server replicates (REPLICAOF host port), if any.
+    pub master: Option<MasterLink>,
+    /// Moves at each REPLICAOF: the host drops its link and starts the one asked for.
+    pub master_gen: u64,
+    /// The master's stream is being applied (its commands are not fed again).
+    pub applying: bool,
+    /// The replication ID before the last REPLICAOF NO ONE (`master_replid2`).
+    pub replid2: Option<String>,
+    pub second_offset: Option<i64>,
 }
 
 impl Repl {
     pub fn is_replica(&self, id: u64) -> bool {
         self.replicas.iter().any(|r| r.id == id)
+    }
+
+    /// The master client's id, when this server is a replica with its link up.
+    pub fn master_client(&self) -> Option<u64> {
+        self.master.as_ref()?.client
+    }
+
+    /// Bytes of the master's stream, applied: counted, and passed on as they are.
+    pub fn proxy(&mut self, raw: &[u8], backlog_size: usize) {
+        if self.backlog_on {
+            self.feed_bytes(raw, backlog_size);
+        } else {
+            self.offset += raw.len() as u64;
+        }
+    }
+
+    /// A full synchronisation: the stream starts again at `offset` (a new backlog; the
+    /// replicas of this server must sync again, which their next PSYNC does).
+    pub fn reset_stream(&mut self, offset: u64) {
+        self.offset = offset;
+        self.backlog.clear();
+        self.backlog_start = offset + 1;
+        self.feed = Feed::new();
     }
 
     /// Appends propagated commands to the stream: the backlog and every replica.
@@ -172,13 +220,75 @@ impl Repl {
 }
 
 impl super::Core {
+    /// REPLICAOF host port: the link starts (the host sees `master_gen` move).
+    pub fn set_master(&mut self, host: String, port: u16, now_ms: i64) {
+        self.repl.master = Some(MasterLink {
+            host,
+            port,
+            state: "connect",
+            client: None,
+            last_io_ms: now_ms,
+            down_since_ms: 0,
+        });
+        self.repl.master_gen += 1;
+    }
+
+    /// REPLICAOF NO ONE: a master again, with a new replication ID (the old one is
+    /// `master_replid2`, valid up to the offset reached), as Redis's shiftReplicationId.
+    pub fn become_master(&mut self) {
+        self.repl.master = None;
+        self.repl.master_gen += 1;
+        let old = std::mem::take(&mut self.replid);
+        self.replid = {
+            use rand::RngExt;
+            (0..40)
+                .map(|_| char::from(b"0123456789abcdef"[self.rng.random_range(0..16)]))
+                .collect()
+        };
+        self.repl.replid2 = Some(old);
+        self.repl.second_offset = Some(self.repl.offset as i64 + 1);
+        self.repl.feed = Feed::new();
+    }
+
     /// INFO replication, as a master's replicationInfo section.
     pub fn info_replication(&self) -> String {
         let r = &self.repl;
-        let mut s = format!(
-            "# Replication\r\nrole:master\r\nconnected_slaves:{}\r\n",
-            r.replicas.len()
-        );
+        let mut s = String::from("# Replication\r\n");
+        match &r.master {
+            None => s.push_str("role:master\r\n"),
+            Some(m) => {
+                let up = m.state == "connected";
+                s.push_str(&format!(
+                    "role:slave\r\nmaster_host:{}\r\nmaster_port:{}\r\nmaster_link_status:{}\r\nmaster_last_io_seconds_ago:{}\r\nmaster_sync_in_progress:{}\r\nslave_read_repl_offset:{}\r\nslave_repl_offset:{}\r\n",
+                    m.host,
+                    m.port,
+                    if up { "up" } else { "down" },
+                    if m.client.is_some() { (self.now - m.last_io_ms).max(0) / 1000 } else { -1 },
+                    u8::from(m.state == "sync"),
+                    r.offset,
+                    r.offset,
+                ));
+                if !up {
+                    s.push_str(&format!(
+                        "master_link_down_since_seconds:{}\r\n",
+                        if m.down_since_ms > 0 {
+                            (self.now - m.down_since_ms).max(0) / 1000
+                        } else {
+                            -1
+                        }
+                    ));
+                }
+                s.push_str(&format!(
+                    "slave_priority:{}\r\nslave_read_only:{}\r\nreplica_announced:{}\r\n",
+                    self.config
+                        .get("replica-priority")
+                        .unwrap_or_else(|| "100".into()),
+                    u8::from(self.config.get("replica-read-only").as_deref() != Some("no")),
+                    u8::from(self.config.get("replica-announced").as_deref() != Some("no")),
+                ));
+            }
+        }
+        s.push_str(&format!("connected_slaves:{}\r\n", r.replicas.len()));
         for (i, rep) in r.replicas.iter().enumerate() {
             s.push_str(&format!(
                 "slave{i}:ip={},port={},state=online,offset={},lag={}\r\n",
@@ -189,9 +299,11 @@ impl super::Core {
             ));
         }
         s.push_str(&format!(
-            "master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:{}\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:{}\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
+            "master_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:{}\r\nsecond_repl_offset:{}\r\nrepl_backlog_active:{}\r\nrepl_backlog_size:{}\r\nrepl_backlog_first_byte_offset:{}\r\nrepl_backlog_histlen:{}\r\n",
             self.replid,
+            r.replid2.as_deref().unwrap_or("0000000000000000000000000000000000000000"),
             r.offset,
+            r.second_offset.unwrap_or(-1),
             u8::from(r.backlog_on),
             self.repl_backlog_size(),
             if r.backlog_on { r.backlog_start } else { 0 },

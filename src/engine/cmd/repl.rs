@@ -127,9 +127,53 @@ fn sync_common(ctx: &mut Ctx, psync: Option<&[Vec<u8>]>) -> Reply {
     silent()
 }
 
-/// ROLE: a master, its offset and its replicas.
+/// REPLICAOF host port | NO ONE (and SLAVEOF): follow a master, or stop following.
+/// The host (the server) makes the connection; in the browser there is none, and the
+/// link stays down as a Redis that cannot reach its master.
+pub fn replicaof(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    if ctx.core.cluster.is_some() {
+        return Reply::err("ERR REPLICAOF not allowed in cluster mode.");
+    }
+    let now = ctx.core.now;
+    if argv[1].eq_ignore_ascii_case(b"no") && argv[2].eq_ignore_ascii_case(b"one") {
+        if ctx.core.repl.master.take().is_some() {
+            ctx.core.become_master();
+        }
+        return Reply::ok();
+    }
+    if ctx.core.repl.is_replica(ctx.id) {
+        return Reply::err("ERR Command is not valid when client is a replica.");
+    }
+    let port = match parse_i64(&argv[2]) {
+        Some(p) if (0..=65535).contains(&p) => p as u16,
+        _ => return Reply::err("ERR Invalid master port"),
+    };
+    let host = String::from_utf8_lossy(&argv[1]).into_owned();
+    if let Some(m) = &ctx.core.repl.master {
+        if m.host.eq_ignore_ascii_case(&host) && m.port == port {
+            return Reply::Status("OK Already connected to specified master".into());
+        }
+    }
+    ctx.core.set_master(host, port, now);
+    Reply::ok()
+}
+
+/// ROLE: a master, its offset and its replicas; or a replica, its master and its link.
 pub fn role(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     let r = &ctx.core.repl;
+    if let Some(m) = &r.master {
+        return Reply::Array(vec![
+            Reply::bulk("slave"),
+            Reply::bulk(m.host.as_str()),
+            Reply::Int(m.port as i64),
+            Reply::bulk(m.state),
+            Reply::Int(if m.client.is_some() {
+                r.offset as i64
+            } else {
+                -1
+            }),
+        ]);
+    }
     Reply::Array(vec![
         Reply::bulk("master"),
         Reply::Int(r.offset as i64),
@@ -151,6 +195,9 @@ pub fn role(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
 /// WAIT numreplicas timeout: how many replicas acknowledged this client's writes,
 /// blocking until enough did or the timeout (milliseconds, 0 for ever) passes.
 pub fn wait(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
+    if ctx.core.repl.master.is_some() {
+        return Reply::err("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.");
+    }
     let Some(num) = parse_i64(&argv[1]) else {
         return Reply::err("ERR value is not an integer or out of range");
     };
