@@ -1238,7 +1238,9 @@ impl Engine {
         let cmds = self.take_propagated();
         // One stream, two readers: the replicas (and the backlog), then the AOF.
         // (What a replica's master sent is proxied verbatim instead: `apply_from_master`.)
-        if self.core.repl.backlog_on && !self.core.repl.applying {
+        // A replica's own writes (lazy expiry) never enter the stream it passes on.
+        if self.core.repl.backlog_on && !self.core.repl.applying && self.core.repl.master.is_none()
+        {
             let size = self.core.repl_backlog_size();
             self.core.repl.feed(&cmds, size);
         }

@@ -363,4 +363,44 @@ mod tests {
         r.forget(1);
         assert_eq!(r.acked(10), 0);
     }
+
+    /// Without a host (the browser) REPLICAOF is accepted and the link stays down, as
+    /// a Redis that cannot reach its master; the replica is read-only until NO ONE.
+    #[test]
+    fn replicaof_without_a_host() {
+        use crate::engine::clock::ManualClock;
+        use crate::engine::{Engine, Reply};
+        let mut e = Engine::new(Box::new(ManualClock::new(1_700_000_000_000)), 7);
+        let id = e.connect("test:1", "test:0");
+        assert_eq!(e.exec_words(id, "REPLICAOF 127.0.0.1 6379"), Reply::ok());
+        assert_eq!(
+            e.exec_words(id, "REPLICAOF 127.0.0.1 6379"),
+            Reply::Status("OK Already connected to specified master".into())
+        );
+        assert_eq!(
+            e.exec_words(id, "REPLICAOF 127.0.0.1 70000"),
+            Reply::err("ERR Invalid master port")
+        );
+        let info = e.info_text();
+        assert!(info.contains("role:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:6379\r\nmaster_link_status:down\r\nmaster_last_io_seconds_ago:-1\r\n"), "{info}");
+        assert_eq!(
+            e.exec_words(id, "SET a 1"),
+            Reply::err("READONLY You can't write against a read only replica.")
+        );
+        assert_eq!(
+            e.exec_words(id, "ROLE"),
+            Reply::Array(vec![
+                Reply::bulk("slave"),
+                Reply::bulk("127.0.0.1"),
+                Reply::Int(6379),
+                Reply::bulk("connect"),
+                Reply::Int(-1),
+            ])
+        );
+        let old = e.core.replid.clone();
+        assert_eq!(e.exec_words(id, "SLAVEOF NO ONE"), Reply::ok());
+        assert_eq!(e.exec_words(id, "SET a 1"), Reply::ok());
+        assert_ne!(e.core.replid, old);
+        assert!(e.info_text().contains(&format!("master_replid2:{old}\r\n")));
+    }
 }
