@@ -89,6 +89,9 @@ fn redis_server_replicates_kvlab_server() {
         "{rep}"
     );
     assert!(rep.contains("repl_backlog_active:1\r\n"), "{rep}");
+    // CLIENT LIST flags the replica's connection `S`, as redis-server does.
+    let list = text(m.cmd("CLIENT LIST"));
+    assert_eq!(list.matches(" flags=S ").count(), 1, "{list}");
     let role = text(m.cmd("ROLE"));
     assert!(role.starts_with("*3\r\n$6\r\nmaster\r\n:"), "{role}");
     assert!(
@@ -285,6 +288,9 @@ fn kvlab_server_replicates_redis_server() {
     });
     assert_eq!(text(m.cmd("WAIT 1 0")), ":1\r\n");
     assert_same(&snapshot(&mut m), &snapshot(&mut r));
+    // The master's connection is the `M` client, as on a redis-server replica.
+    let list = text(r.cmd("CLIENT LIST"));
+    assert_eq!(list.matches(" flags=M ").count(), 1, "{list}");
     let rep = info(&mut r, "replication");
     assert!(
         rep.starts_with(&format!(
@@ -403,4 +409,41 @@ fn kvlab_replica_of_kvlab_with_masterauth() {
         )),
         "{rep}"
     );
+}
+
+/// kvlab-server → kvlab-server → redis-server: the middle one passes its master's
+/// stream on byte for byte, so all three stand at the same offset.
+#[test]
+fn a_chain_of_replicas() {
+    let a = support::kvlab_server(&["--save", ""]);
+    let b = support::kvlab_server(&[
+        "--save",
+        "",
+        "--replicaof",
+        "127.0.0.1",
+        &a.port.to_string(),
+    ]);
+    let mut ca = Conn::new(a.port);
+    let mut cb = Conn::new(b.port);
+    ca.cmd("SET x 1");
+    await_true("b is up", || {
+        field(&mut cb, "replication", "master_link_status") == "up"
+    });
+    let c = support::redis_server(&["--replicaof", "127.0.0.1", &b.port.to_string()]);
+    let mut cc = Conn::new(c.port);
+    await_true("c is up", || {
+        field(&mut cc, "replication", "master_link_status") == "up"
+    });
+    ca.cmd("SET y 2");
+    ca.raw(&["EVAL", "redis.call('incr','z')", "0"]);
+    ca.cmd("SELECT 1");
+    ca.cmd("HSET h f v");
+    assert_eq!(text(ca.cmd("WAIT 1 0")), ":1\r\n");
+    let off = field(&mut ca, "replication", "master_repl_offset");
+    await_true("c reached a's offset", || {
+        field(&mut cc, "replication", "slave_repl_offset") == off
+    });
+    assert_eq!(field(&mut cb, "replication", "master_repl_offset"), off);
+    assert_same(&snapshot(&mut ca), &snapshot(&mut cc));
+    assert_same(&snapshot(&mut ca), &snapshot(&mut cb));
 }

@@ -282,6 +282,9 @@ pub struct Client {
     pub reply_skip_next: bool,
     /// CLIENT NO-EVICT ON (the `e` flag).
     pub no_evict: bool,
+    /// CLIENT LIST's replication flag: `S` for a replica of this server, `M` for the
+    /// master this replica follows.
+    pub repl_flag: Option<char>,
 }
 
 impl Client {
@@ -795,6 +798,7 @@ impl Engine {
         let id = self.connect(addr, laddr);
         if let Some(c) = self.clients.get_mut(&id) {
             c.authenticated = true;
+            c.repl_flag = Some('M');
         }
         let now = self.core.clock.now_ms();
         if let Some(m) = self.core.repl.master.as_mut() {
@@ -1033,6 +1037,20 @@ impl Engine {
         offset: u64,
     ) -> Result<usize, String> {
         let n = self.load_rdb(image)?;
+        // This server's own replicas follow another history now: they sync again (Redis's
+        // disconnectSlaves after a full sync).
+        for id in self
+            .core
+            .repl
+            .replicas
+            .iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
+        {
+            if self.close_client(id) {
+                self.core.admin.killed.push(id);
+            }
+        }
         self.core.replid = replid.to_string();
         self.core.repl.reset_stream(offset);
         Ok(n)
@@ -1873,7 +1891,8 @@ impl Engine {
             .add_if_needed(threshold, "expire-cycle", ms, now_s);
         self.core.hostless_cron();
         // replicationCron: a PING in the stream every repl-ping-replica-period seconds.
-        if !self.core.repl.replicas.is_empty() {
+        // (A replica only passes its master's stream on, PINGs included.)
+        if !self.core.repl.replicas.is_empty() && self.core.repl.master.is_none() {
             let period: i64 = self
                 .core
                 .config
@@ -1909,6 +1928,7 @@ fn is_script_command(spec: &table::CommandSpec) -> bool {
 fn blank_client(id: u64) -> Client {
     Client {
         id,
+        repl_flag: None,
         db: 0,
         name: None,
         resp: 2,

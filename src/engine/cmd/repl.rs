@@ -100,6 +100,7 @@ fn sync_common(ctx: &mut Ctx, psync: Option<&[Vec<u8>]>) -> Reply {
                 first.extend_from_slice(&bytes);
                 ctx.core.repl.attach(id, peer_ip, first, now, false);
                 ctx.core.repl_started();
+                ctx.client().repl_flag = Some('S');
                 return silent();
             }
         }
@@ -124,6 +125,7 @@ fn sync_common(ctx: &mut Ctx, psync: Option<&[Vec<u8>]>) -> Reply {
         r.out = first;
     }
     ctx.core.repl_started();
+    ctx.client().repl_flag = Some('S');
     silent()
 }
 

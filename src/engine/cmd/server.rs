@@ -180,6 +180,9 @@ pub(crate) fn client_line(
 ) -> String {
     let subs = ps.of(c.id).cloned().unwrap_or_default();
     let mut flags = String::new();
+    if let Some(f) = c.repl_flag {
+        flags.push(f);
+    }
     if ps.subscribed(c.id) {
         flags.push('P');
     }
