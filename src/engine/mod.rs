@@ -2346,6 +2346,12 @@ impl Core {
         if when > self.now {
             return false;
         }
+        // A replica waits for its master's DEL: a stale key reads as gone to its clients
+        // but stays, and its master's own commands still see it (Redis's expireIfNeeded
+        // with `masterhost` set).
+        if self.repl.master.is_some() {
+            return !self.repl.applying;
+        }
         // During CLIENT PAUSE the dataset stays still: a stale key reads as gone but is
         // not deleted (Redis's checkClientPauseTimeoutAndReturnIfPaused); it expires
         // once the pause ends.

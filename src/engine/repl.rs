@@ -370,7 +370,8 @@ mod tests {
     fn replicaof_without_a_host() {
         use crate::engine::clock::ManualClock;
         use crate::engine::{Engine, Reply};
-        let mut e = Engine::new(Box::new(ManualClock::new(1_700_000_000_000)), 7);
+        let clock = ManualClock::new(1_700_000_000_000);
+        let mut e = Engine::new(Box::new(clock.clone()), 7);
         let id = e.connect("test:1", "test:0");
         assert_eq!(e.exec_words(id, "REPLICAOF 127.0.0.1 6379"), Reply::ok());
         assert_eq!(
@@ -397,6 +398,29 @@ mod tests {
                 Reply::Int(-1),
             ])
         );
+        // A stale key reads as gone but stays until the master's DEL (here a write from
+        // the master client; a command of the master sees the key still).
+        let m = e.connect("master:1", "test:0");
+        e.core.repl.master.as_mut().unwrap().client = Some(m);
+        e.apply_from_master(
+            m,
+            &[
+                b"SET".to_vec(),
+                b"k".to_vec(),
+                b"v".to_vec(),
+                b"PX".to_vec(),
+                b"5".to_vec(),
+            ],
+            b"",
+        );
+        clock.advance(10);
+        assert_eq!(e.exec_words(id, "GET k"), Reply::Nil);
+        assert_eq!(e.exec_words(id, "DBSIZE"), Reply::Int(1));
+        e.tick();
+        assert_eq!(e.exec_words(id, "DBSIZE"), Reply::Int(1));
+        e.apply_from_master(m, &[b"DEL".to_vec(), b"k".to_vec()], b"");
+        assert_eq!(e.exec_words(id, "DBSIZE"), Reply::Int(0));
+        e.core.repl.master.as_mut().unwrap().client = None;
         let old = e.core.replid.clone();
         assert_eq!(e.exec_words(id, "SLAVEOF NO ONE"), Reply::ok());
         assert_eq!(e.exec_words(id, "SET a 1"), Reply::ok());
