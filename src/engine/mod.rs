@@ -1524,6 +1524,25 @@ impl Engine {
                 "READONLY You can't write against a read only replica.".to_string(),
             );
         }
+        // A replica whose link is down, with replica-serve-stale-data no, answers only the
+        // commands flagged `stale` (an EXEC only when all it queued are).
+        if self
+            .core
+            .repl
+            .master
+            .as_ref()
+            .is_some_and(|m| m.state != "connected")
+            && self.core.config.get("replica-serve-stale-data").as_deref() == Some("no")
+            && (!spec.flags.contains(table::Flags::STALE)
+                || (top(&["exec"]) && self.queued_lack(id, table::Flags::STALE)))
+        {
+            return self.reject(
+                id,
+                spec,
+                "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+                    .to_string(),
+            );
+        }
         // A RESP2 client in Pub/Sub mode may only (un)subscribe, PING, QUIT and RESET.
         if !self.core.pubsub.is_empty()
             && self.core.pubsub.subscribed(id)
@@ -1723,6 +1742,16 @@ impl Engine {
     }
 
     /// The union of the flags of the commands a client has queued.
+    /// Whether a command queued by client `id` lacks `flag` (Redis's `cmd_inv_flags`).
+    fn queued_lack(&self, id: u64, flag: table::Flags) -> bool {
+        self.clients
+            .get(&id)
+            .and_then(|c| c.multi.as_ref())
+            .into_iter()
+            .flatten()
+            .any(|argv| table::lookup(argv).is_ok_and(|s| !s.flags.contains(flag)))
+    }
+
     fn queued_flags(&self, id: u64) -> table::Flags {
         let mut flags = table::Flags::default();
         for argv in self

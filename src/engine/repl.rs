@@ -176,6 +176,11 @@ impl Repl {
     /// Registers client `id` as an online replica whose stream starts with `first`.
     pub fn attach(&mut self, id: u64, peer_ip: String, first: Vec<u8>, now_ms: i64, full: bool) {
         self.start_backlog();
+        // The first PING comes a period after the first replica (Redis pings on its
+        // cron's multiples of repl-ping-replica-period, not at once).
+        if self.last_ping_ms == 0 {
+            self.last_ping_ms = now_ms;
+        }
         if full {
             // The next command names its database (Redis sets slaveseldb to -1).
             self.feed = Feed::new();
@@ -421,6 +426,23 @@ mod tests {
         e.apply_from_master(m, &[b"DEL".to_vec(), b"k".to_vec()], b"");
         assert_eq!(e.exec_words(id, "DBSIZE"), Reply::Int(0));
         e.core.repl.master.as_mut().unwrap().client = None;
+        // replica-serve-stale-data no: only `stale` commands while the link is down.
+        assert_eq!(
+            e.exec_words(id, "CONFIG SET replica-serve-stale-data no"),
+            Reply::ok()
+        );
+        let down = Reply::err(
+            "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+        );
+        assert_eq!(e.exec_words(id, "GET k"), down);
+        assert!(matches!(
+            e.exec_words(id, "INFO replication"),
+            Reply::Bulk(_) | Reply::Verbatim(..)
+        ));
+        assert_eq!(
+            e.exec_words(id, "CONFIG SET replica-serve-stale-data yes"),
+            Reply::ok()
+        );
         let old = e.core.replid.clone();
         assert_eq!(e.exec_words(id, "SLAVEOF NO ONE"), Reply::ok());
         assert_eq!(e.exec_words(id, "SET a 1"), Reply::ok());
