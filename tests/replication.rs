@@ -447,3 +447,41 @@ fn a_chain_of_replicas() {
     assert_same(&snapshot(&mut ca), &snapshot(&mut cc));
     assert_same(&snapshot(&mut ca), &snapshot(&mut cb));
 }
+
+/// A "master" that promises an enormous RDB and hangs up: the replica reserves nothing
+/// for it, keeps serving, and tries again.
+#[test]
+fn a_bogus_master_cannot_hurt_the_replica() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let fake = std::thread::spawn(move || {
+        // Two handshakes: the replica comes back after the first one fails.
+        for _ in 0..2 {
+            let (s, _) = listener.accept().unwrap();
+            let mut w = s.try_clone().unwrap();
+            let mut r = BufReader::new(s);
+            let mut reply = |want: &str, answer: &[u8]| {
+                // Each request is one RESP array; read its lines until the name shows.
+                let mut seen = String::new();
+                while !seen.to_ascii_uppercase().contains(want) {
+                    let mut l = String::new();
+                    if r.read_line(&mut l).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    seen.push_str(&l);
+                }
+                w.write_all(answer).unwrap();
+            };
+            reply("PING", b"+PONG\r\n");
+            reply("LISTENING-PORT", b"+OK\r\n");
+            reply("CAPA", b"+OK\r\n");
+            reply("PSYNC", b"+FULLRESYNC 0123456789012345678901234567890123456789 0\r\n$999999999999999\r\nREDIS");
+        }
+    });
+    let replica =
+        support::kvlab_server(&["--save", "", "--replicaof", "127.0.0.1", &port.to_string()]);
+    fake.join().unwrap();
+    let mut r = Conn::new(replica.port);
+    assert_eq!(text(r.cmd("PING")), "+PONG\r\n");
+    assert_eq!(field(&mut r, "replication", "master_link_status"), "down");
+}

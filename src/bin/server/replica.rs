@@ -241,11 +241,18 @@ async fn session(
             NOTICE,
             &format!("MASTER <-> REPLICA sync: receiving {len} bytes from master to disk"),
         );
-        let mut image = vec![0u8; len];
-        tokio::time::timeout(timeout.max(Duration::from_secs(60)) * 10, rd.read_exact(&mut image))
-            .await
-            .map_err(|_| "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.".to_string())?
-            .map_err(|e| format!("I/O error trying to sync with MASTER: {e}"))?;
+        // Grown as the bytes come (a bogus length costs nothing until they do).
+        let mut image = Vec::with_capacity(len.min(1 << 20));
+        let got = tokio::time::timeout(
+            timeout.max(Duration::from_secs(60)) * 10,
+            (&mut rd).take(len as u64).read_to_end(&mut image),
+        )
+        .await
+        .map_err(|_| "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.".to_string())?
+        .map_err(|e| format!("I/O error trying to sync with MASTER: {e}"))?;
+        if got != len {
+            return Err("I/O error trying to sync with MASTER: connection lost".into());
+        }
         log(NOTICE, "MASTER <-> REPLICA sync: Flushing old data");
         log(NOTICE, "MASTER <-> REPLICA sync: Loading DB in memory");
         let loaded = engine
@@ -295,7 +302,10 @@ async fn stream(
     let mut buf: Vec<u8> = Vec::new();
     let mut reader = RequestReader::new();
     let limits = ReadLimits {
-        max_bulk: i64::MAX,
+        // A bogus master cannot make this replica reserve more than a bulk may hold.
+        max_bulk: cfg(engine, "proto-max-bulk-len")
+            .parse()
+            .unwrap_or(512 << 20),
         query_buffer: usize::MAX,
         unauthenticated: false,
     };
