@@ -28,7 +28,7 @@ UNITS=("$@")
 [ ${#UNITS[@]} -gt 0 ] || UNITS=(unit/info unit/limits unit/networking unit/querybuf unit/introspection unit/acl unit/auth)
 BASEPORT=${TCL_BASEPORT:-22806}
 KINDS=${KINDS:-kvlab redis}
-TAGS="-needs:debug -needs:repl -needs:pfdebug"
+TAGS=${TCL_TAGS:-"-needs:debug -needs:repl -needs:pfdebug"}
 REDIS_BIN=${REDIS_BIN:-$(command -v redis-server)}
 if [ -z "${KVLAB_BIN:-}" ]; then
   cargo build --profile perf --quiet --bin kvlab-server

@@ -144,6 +144,10 @@ mod conf;
 mod migrate;
 
 #[cfg(not(target_arch = "wasm32"))]
+#[path = "server/replica.rs"]
+mod replica;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod native {
     use std::cell::RefCell;
     use std::rc::Rc;
@@ -951,6 +955,14 @@ mod native {
                 std::process::exit(1)
             }
         }
+        // `replicaof host port` in the configuration: a replica from the start.
+        if let Some(v) = eng.core.config.get("replicaof").filter(|v| !v.is_empty()) {
+            if let Some((h, p)) = v.rsplit_once(' ') {
+                let now = eng.now_ms();
+                eng.core
+                    .set_master(h.to_string(), p.parse().unwrap_or(6379), now);
+            }
+        }
         let (save_tx, save_rx) = std::sync::mpsc::channel::<bool>();
         eng.core.persist.host = Some(Box::new(FileRdb { done: save_tx }));
         let engine = Rc::new(RefCell::new(eng));
@@ -1025,11 +1037,24 @@ mod native {
         let ticker = engine.clone();
         let tick_waiters = waiters.clone();
         let tick_aof = aof.clone();
+        let mut link_gen = 0u64;
         tokio::task::spawn_local(async move {
             let mut iv = tokio::time::interval(Duration::from_millis(1000 / hz));
             let mut ticks = 0u64;
             loop {
                 iv.tick().await;
+                // REPLICAOF moved the master: the link to the new one starts (the old
+                // task ends when it sees the generation change).
+                let gen = ticker.borrow().core.repl.master_gen;
+                if gen != link_gen {
+                    link_gen = gen;
+                    if ticker.borrow().core.repl.master.is_some() {
+                        let w = tick_waiters.clone();
+                        let after: crate::replica::AfterBatch =
+                            Rc::new(move |eng: &mut Engine| wake(eng, &w));
+                        tokio::task::spawn_local(crate::replica::run(ticker.clone(), gen, after));
+                    }
+                }
                 let mut eng = ticker.borrow_mut();
                 // While clients are paused keys do not expire actively (Redis's
                 // activeExpireCycle returns at once then).
@@ -1236,6 +1261,8 @@ mod native {
         // expiry propagated goes to the AOF before any reply is written.
         engine.before_replies();
         ids.extend(engine.fresh_pushes());
+        // Replicas with replication stream to write.
+        ids.extend(engine.repl_pending());
         // Killed clients (CLIENT KILL, idle timeout) close now, wherever they wait.
         ids.extend(engine.take_killed());
         // Clients held by a pause look again once it ends or is lifted.
@@ -1340,6 +1367,8 @@ mod native {
         for m in eng.take_after_reply(id) {
             encode(&m, resp, out);
         }
+        // A replica's stream (PSYNC's image, then the writes) follows in order.
+        eng.take_repl_output(id, out);
         if quit {
             Step::Close
         } else {
@@ -1411,6 +1440,8 @@ mod native {
                     .client(id)
                     .map_or((true, 2), |c| (c.close_after_reply, c.resp));
                 eng.write_pushes(id, resp, &mut out, |m, o| encode(m, resp, o));
+                // A replica: the replication stream written since.
+                eng.take_repl_output(id, &mut out);
                 closing
             };
             if closing {

@@ -45,7 +45,7 @@ pub type Argv = Vec<Vec<u8>>;
 
 /// The propagation stream. `pending` collects what the command being run propagates;
 /// `flush` moves it to `out`, wrapped in MULTI/EXEC when it is more than one vector.
-/// A database of -1 means "no SELECT needed" (MULTI and EXEC themselves).
+/// A database of -1 means "no SELECT needed" (EXEC; MULTI takes its first command's database).
 #[derive(Default, Debug)]
 pub struct Prop {
     pub on: bool,
@@ -70,7 +70,10 @@ impl Prop {
             0 => {}
             1 => self.out.append(&mut self.pending),
             _ => {
-                self.out.push((-1, vec![b"MULTI".to_vec()]));
+                // MULTI takes the first command's database, so that its SELECT comes
+                // before the MULTI (Redis 7.0's propagatePendingCommands).
+                let db = self.pending[0].0;
+                self.out.push((db, vec![b"MULTI".to_vec()]));
                 self.out.append(&mut self.pending);
                 self.out.push((-1, vec![b"EXEC".to_vec()]));
             }
@@ -739,7 +742,7 @@ mod propagation_tests {
                 "0 XADD s 2-0 f 2",
                 "0 XGROUP CREATE s g 0",
                 "0 XCLAIM s g alice 0 1-0 TIME 1700000000000 RETRYCOUNT 1 FORCE JUSTID LASTID 1-0",
-                "-1 MULTI",
+                "0 MULTI",
                 "0 XGROUP CREATECONSUMER s g bob",
                 "0 XGROUP SETID s g 2-0 ENTRIESREAD 2",
                 "-1 EXEC",
@@ -824,7 +827,7 @@ mod propagation_tests {
                 "0 SREM s x",
                 "0 RPUSH l a b",
                 "0 LPOP l",
-                "-1 MULTI",
+                "2 MULTI",
                 "2 INCR n",
                 "2 INCR n",
                 "-1 EXEC",

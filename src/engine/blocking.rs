@@ -114,6 +114,8 @@ pub fn keys_of(argv: &[Vec<u8>]) -> Vec<Vec<u8>> {
         .unwrap_or_default();
     match name.as_slice() {
         b"blmove" | b"brpoplpush" => argv.get(1).cloned().into_iter().collect(),
+        // WAIT waits on the replicas, not on keys.
+        b"wait" => Vec::new(),
         b"xread" | b"xreadgroup" => super::cmd::stream::blocking_keys(argv),
         b"blmpop" | b"bzmpop" => {
             let n = argv

@@ -181,7 +181,7 @@ impl Core {
             return;
         }
         self.mem_aof.on = want;
-        self.prop.on = want;
+        self.prop.on = want || self.repl.backlog_on;
         if want {
             let _ = self.start_aof_rewrite();
         } else {

@@ -42,6 +42,7 @@ pub mod pubsub;
 pub mod querybuf;
 pub mod rdb;
 pub mod rdb_module;
+pub mod repl;
 pub mod reply;
 pub mod set;
 pub mod slowlog;
@@ -308,6 +309,9 @@ pub struct Client {
     /// Its query buffer's figures, as the host reports its reads (CLIENT LIST's `qbuf`
     /// and `qbuf-free`; see [`querybuf`]).
     pub qbuf: querybuf::QueryBuf,
+    /// CLIENT LIST's replication flag: `S` for a replica of this server, `M` for the
+    /// master this replica follows.
+    pub repl_flag: Option<char>,
 }
 
 impl Client {
@@ -441,6 +445,8 @@ pub struct Core {
     pub persist: cmd::persist::Persist,
     /// What the commands propagate (the AOF's stream; kept only while `prop.on`).
     pub prop: aof::Prop,
+    /// Replication, the master's side: the stream, the backlog, the replicas.
+    pub repl: repl::Repl,
     /// INFO persistence's aof_* fields, kept by the host.
     pub aof: aof::AofStatus,
     /// The host that writes the AOF (BGREWRITEAOF goes to it).
@@ -529,6 +535,20 @@ pub trait BusyEngine {
 }
 
 impl Core {
+    /// A replica attached: from now on every write is propagated (the stream is on for
+    /// good, as the backlog stays).
+    pub fn repl_started(&mut self) {
+        self.prop.on = true;
+    }
+
+    /// `repl-backlog-size`, in bytes.
+    pub fn repl_backlog_size(&self) -> usize {
+        self.config
+            .get("repl-backlog-size")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1 << 20)
+    }
+
     /// Registers a client in `clients` ([`Engine::connect`]; a busy script's host too).
     pub fn connect_client(&mut self, clients: &mut ClientMap, addr: &str, laddr: &str) -> u64 {
         let id = self.next_client_id;
@@ -791,6 +811,7 @@ impl Engine {
                 prop: aof::Prop::default(),
                 aof: aof::AofStatus::default(),
                 aof_host: None,
+                repl: repl::Repl::default(),
                 config_host: None,
                 migrate: Default::default(),
                 mem_aof: Default::default(),
@@ -812,6 +833,42 @@ impl Engine {
         self.core.connect_client(&mut self.clients, addr, laddr)
     }
 
+    /// The connection to this replica's master, as a client of its own that runs the
+    /// stream (authenticated: Redis's master client is never asked to AUTH).
+    pub fn connect_master(&mut self, addr: &str, laddr: &str) -> u64 {
+        let id = self.connect(addr, laddr);
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.authenticated = true;
+            c.repl_flag = Some('M');
+        }
+        let now = self.core.clock.now_ms();
+        if let Some(m) = self.core.repl.master.as_mut() {
+            m.client = Some(id);
+            m.state = "connected";
+            m.last_io_ms = now;
+        }
+        id
+    }
+
+    /// The link to the master is down (its state as ROLE shows it, or `connect`).
+    pub fn master_link(&mut self, gen: u64, state: &'static str) {
+        if self.core.repl.master_gen != gen {
+            return;
+        }
+        let now = self.core.clock.now_ms();
+        let old = self.core.repl.master.as_ref().and_then(|m| m.client);
+        if let Some(m) = self.core.repl.master.as_mut() {
+            if m.state == "connected" {
+                m.down_since_ms = now;
+            }
+            m.state = state;
+            m.client = None;
+        }
+        if let Some(id) = old {
+            self.disconnect(id);
+        }
+    }
+
     pub fn disconnect(&mut self, id: u64) {
         if let Some(b) = self.clients.get_mut(&id).and_then(|c| c.blocked.take()) {
             self.core.blocking.unpark(id, b.db, &b.keys, b.deadline);
@@ -823,6 +880,7 @@ impl Engine {
         self.core.watches.unwatch_all(id);
         self.core.watches.clear_dirty(id);
         self.core.tracking.disconnected(id);
+        self.core.repl.forget(id);
         self.core.connected_clients = self.clients.len();
         self.ready.remove(&id);
     }
@@ -849,6 +907,18 @@ impl Engine {
     /// commands.
     pub fn serve_blocked(&mut self) -> Vec<u64> {
         let mut served = std::mem::take(&mut self.unblocked);
+        // WAITs that the replicas' acknowledgements satisfied.
+        if std::mem::take(&mut self.core.repl.acks_changed) && !self.core.repl.waiting.is_empty() {
+            let waiting = self.core.repl.waiting.clone();
+            for (id, off, num) in waiting {
+                let acked = self.core.repl.acked(off);
+                if acked >= num {
+                    self.core.repl.waiting.retain(|w| w.0 != id);
+                    self.finish_blocked(id, Reply::Int(acked));
+                    served.push(id);
+                }
+            }
+        }
         loop {
             let ready = self.core.blocking.take_ready();
             if ready.is_empty() {
@@ -944,7 +1014,15 @@ impl Engine {
         let now = self.core.clock.now_ms();
         let ids = self.core.blocking.expired(now);
         for &id in &ids {
-            self.finish_blocked(id, Reply::NilArray);
+            // WAIT times out with the count of replicas that acknowledged.
+            let reply = match self.core.repl.waiting.iter().position(|w| w.0 == id) {
+                Some(i) => {
+                    let (_, off, _) = self.core.repl.waiting.remove(i);
+                    Reply::Int(self.core.repl.acked(off))
+                }
+                None => Reply::NilArray,
+            };
+            self.finish_blocked(id, reply);
         }
         ids
     }
@@ -963,6 +1041,71 @@ impl Engine {
         self.finish_blocked(id, reply);
         self.unblocked.push(id);
         true
+    }
+
+    /// Moves what the replication stream holds for replica `id` to `out` (the host
+    /// writes it to the replica's socket).
+    pub fn take_repl_output(&mut self, id: u64, out: &mut Vec<u8>) {
+        if let Some(r) = self.core.repl.replicas.iter_mut().find(|r| r.id == id) {
+            if out.is_empty() {
+                std::mem::swap(out, &mut r.out);
+            } else {
+                out.append(&mut r.out);
+            }
+        }
+    }
+
+    /// Runs one command of the master's stream as the master client (no reply; the
+    /// replica's offset moves by its `bytes`, which its own replicas get verbatim).
+    pub fn apply_from_master(&mut self, id: u64, argv: &[Vec<u8>], raw: &[u8]) {
+        self.core.repl.applying = true;
+        let _ = self.execute(id, argv);
+        self.core.repl.applying = false;
+        let size = self.core.repl_backlog_size();
+        self.core.repl.proxy(raw, size);
+        let now = self.core.clock.now_ms();
+        if let Some(m) = self.core.repl.master.as_mut() {
+            m.last_io_ms = now;
+        }
+    }
+
+    /// A full synchronisation's image is loaded: the keyspace is the master's, at
+    /// `offset` of the stream of `replid`.
+    pub fn load_master_image(
+        &mut self,
+        image: &[u8],
+        replid: &str,
+        offset: u64,
+    ) -> Result<usize, String> {
+        let n = self.load_rdb(image)?;
+        // This server's own replicas follow another history now: they sync again (Redis's
+        // disconnectSlaves after a full sync).
+        for id in self
+            .core
+            .repl
+            .replicas
+            .iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>()
+        {
+            if self.close_client(id) {
+                self.core.admin.killed.push(id);
+            }
+        }
+        self.core.replid = replid.to_string();
+        self.core.repl.reset_stream(offset);
+        Ok(n)
+    }
+
+    /// The replicas with stream bytes waiting for their sockets.
+    pub fn repl_pending(&self) -> Vec<u64> {
+        self.core
+            .repl
+            .replicas
+            .iter()
+            .filter(|r| !r.out.is_empty())
+            .map(|r| r.id)
+            .collect()
     }
 
     /// The reply a parked client ended with, once it is ready.
@@ -1090,6 +1233,7 @@ impl Engine {
                     && !self.core.admin.postponed.contains(&c.id)
                     && !self.core.pubsub.subscribed(c.id)
                     && !self.core.monitors.contains(&c.id)
+                    && !self.core.repl.is_replica(c.id)
                     && (now - c.last_ms) / 1000 > timeout_s
             })
             .map(|c| c.id)
@@ -1163,12 +1307,20 @@ impl Engine {
             return;
         }
         // Without a host the stream stays for `take_propagated` (tests, embedders).
-        if self.core.aof_host.is_none()
+        if (self.core.aof_host.is_none() && !self.core.repl.backlog_on)
             || (self.core.prop.pending.is_empty() && self.core.prop.out.is_empty())
         {
             return;
         }
         let cmds = self.take_propagated();
+        // One stream, two readers: the replicas (and the backlog), then the AOF.
+        // (What a replica's master sent is proxied verbatim instead: `apply_from_master`.)
+        // A replica's own writes (lazy expiry) never enter the stream it passes on.
+        if self.core.repl.backlog_on && !self.core.repl.applying && self.core.repl.master.is_none()
+        {
+            let size = self.core.repl_backlog_size();
+            self.core.repl.feed(&cmds, size);
+        }
         if let Some(h) = self.core.aof_host.as_mut() {
             match h.append(cmds) {
                 Ok(size) => {
@@ -1184,6 +1336,14 @@ impl Engine {
     /// written, and synced under `appendfsync always`.
     pub fn before_replies(&mut self) {
         self.flush_propagated();
+        // WAIT blocked a client: the replicas are asked for their offsets (Redis's
+        // beforeSleep, get_ack_from_slaves).
+        if std::mem::take(&mut self.core.repl.want_getack) {
+            let size = self.core.repl_backlog_size();
+            self.core
+                .repl
+                .send_to_all(&["REPLCONF", "GETACK", "*"], size);
+        }
         if let Some(h) = self.core.aof_host.as_mut() {
             if h.before_replies().is_err() {
                 self.core.aof.last_write_ok = false;
@@ -1219,7 +1379,12 @@ impl Engine {
             self.after_tracking_command(id, argv);
         }
         if self.core.prop.on {
+            let before = self.core.repl.offset;
             self.flush_propagated();
+            // The offset this client's writes reach (Redis's `c->woff`, which WAIT uses).
+            if self.core.repl.offset != before {
+                self.core.repl.woff.insert(id, self.core.repl.offset);
+            }
         }
         if let Some(kind) = self.core.restart_pending.take() {
             let _ = self.crash_restart(kind);
@@ -1414,6 +1579,38 @@ impl Engine {
         {
             return self.reject(id, spec, NOREPLICAS.to_string());
         }
+        // A read-only replica takes writes from its master only.
+        if self.core.repl.master.is_some()
+            && self.core.repl.master_client() != Some(id)
+            && self.core.config.get("replica-read-only").as_deref() != Some("no")
+            && (spec.flags.contains(table::Flags::WRITE)
+                || (top(&["exec"]) && self.queued_flags(id).contains(table::Flags::WRITE)))
+        {
+            return self.reject(
+                id,
+                spec,
+                "READONLY You can't write against a read only replica.".to_string(),
+            );
+        }
+        // A replica whose link is down, with replica-serve-stale-data no, answers only the
+        // commands flagged `stale` (an EXEC only when all it queued are).
+        if self
+            .core
+            .repl
+            .master
+            .as_ref()
+            .is_some_and(|m| m.state != "connected")
+            && self.core.config.get("replica-serve-stale-data").as_deref() == Some("no")
+            && (!spec.flags.contains(table::Flags::STALE)
+                || (top(&["exec"]) && !self.queued_all(id, table::Flags::STALE)))
+        {
+            return self.reject(
+                id,
+                spec,
+                "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+                    .to_string(),
+            );
+        }
         // A RESP2 client in Pub/Sub mode may only (un)subscribe, PING, QUIT and RESET.
         if !self.core.pubsub.is_empty() && self.core.pubsub.subscribed(id) && resp == 2 {
             if let Some(e) = pubsub::resp2_subscriber_refusal(spec) {
@@ -1601,8 +1798,8 @@ impl Engine {
         }
     }
 
-    /// The union of the flags of the commands a client has queued.
-    /// Whether every command client `id` queued has `flag`.
+    /// Whether every command client `id` queued has `flag` (what Redis's `cmd_inv_flags`
+    /// tells).
     fn queued_all(&self, id: u64, flag: table::Flags) -> bool {
         self.clients
             .get(&id)
@@ -1612,6 +1809,7 @@ impl Engine {
             .all(|argv| table::lookup(argv).is_ok_and(|s| s.flags.contains(flag)))
     }
 
+    /// The union of the flags of the commands a client has queued.
     fn queued_flags(&self, id: u64) -> table::Flags {
         let mut flags = table::Flags::default();
         for argv in self
@@ -1773,7 +1971,13 @@ impl Engine {
     pub fn tick(&mut self) -> usize {
         self.core.now = self.core.clock.now_ms();
         let started = timer::start();
-        let n = self.core.active_expire_cycle();
+        // A replica waits for its master's DELs (Redis's activeExpireCycle runs on
+        // masters only).
+        let n = if self.core.repl.master.is_some() {
+            0
+        } else {
+            self.core.active_expire_cycle()
+        };
         // The cycle's time is a latency event of its own (Redis's `expire-cycle`).
         let ms = timer::elapsed_us(started) / 1000;
         let (threshold, now_s) = (
@@ -1784,6 +1988,21 @@ impl Engine {
             .latency
             .add_if_needed(threshold, "expire-cycle", ms, now_s);
         self.core.hostless_cron();
+        // replicationCron: a PING in the stream every repl-ping-replica-period seconds.
+        // (A replica only passes its master's stream on, PINGs included.)
+        if !self.core.repl.replicas.is_empty() && self.core.repl.master.is_none() {
+            let period: i64 = self
+                .core
+                .config
+                .get("repl-ping-replica-period")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(10);
+            if self.core.now - self.core.repl.last_ping_ms >= period * 1000 {
+                self.core.repl.last_ping_ms = self.core.now;
+                let size = self.core.repl_backlog_size();
+                self.core.repl.send_to_all(&["PING"], size);
+            }
+        }
         // serverCron closes the MIGRATE connections unused for 10 seconds.
         let now_s = self.core.now.div_euclid(1000);
         self.core.migrate.close_idle(now_s);
@@ -1813,6 +2032,7 @@ fn is_script_command(spec: &table::CommandSpec) -> bool {
 fn blank_client(id: u64) -> Client {
     Client {
         id,
+        repl_flag: None,
         db: 0,
         name: None,
         resp: 2,
@@ -2233,6 +2453,12 @@ impl Core {
         };
         if when > self.now {
             return false;
+        }
+        // A replica waits for its master's DEL: a stale key reads as gone to its clients
+        // but stays, and its master's own commands still see it (Redis's expireIfNeeded
+        // with `masterhost` set).
+        if self.repl.master.is_some() {
+            return !self.repl.applying;
         }
         // During CLIENT PAUSE the dataset stays still: a stale key reads as gone but is
         // not deleted (Redis's checkClientPauseTimeoutAndReturnIfPaused); it expires

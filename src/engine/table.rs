@@ -8,7 +8,7 @@
 
 use super::cmd::{
     acl as aclcmd, bitmap, bloom, clients, cluster, debug, expire, geo, hash, hll, keys, list,
-    memory, migrate, multi, persist, pubsub, scripting, server, set, slowlog, sort, stream,
+    memory, migrate, multi, persist, pubsub, repl, scripting, server, set, slowlog, sort, stream,
     strings, tdigest, zset,
 };
 use super::{Ctx, Reply};
@@ -1715,6 +1715,20 @@ pub static COMMANDS: &[CommandSpec] = &[
         "Store the union of HyperLogLogs (register-wise maximum) in the first key.", "destkey [sourcekey [sourcekey ...]]", hll::pfmerge),
     c("pfselftest", 1, "admin", "hyperloglog", NOKEY, "", "hyperloglog", "2.8.9", "N/A",
         "Check the HyperLogLog implementation.", "", hll::pfselftest),
+    c("psync", -3, "admin noscript no_async_loading no_multi", "", NOKEY, "", SRV, "2.8.0", "",
+        "What a replica sends to get the replication stream (partial, or after a full RDB image).", "replicationid offset", repl::psync),
+    c("replconf", -1, "admin noscript loading stale allow_busy", "", NOKEY, "", SRV, "3.0.0", "O(1)",
+        "What a replica tells its master of itself (listening-port, capa) and of its offset (ACK).", "", repl::replconf),
+    c("replicaof", 3, "admin noscript stale no_async_loading", "", NOKEY, "", SRV, "5.0.0", "O(1)",
+        "Follow a master (host port), or stop following (NO ONE).", "host port", repl::replicaof),
+    c("slaveof", 3, "admin noscript stale no_async_loading", "", NOKEY, "", SRV, "1.0.0", "O(1)",
+        "REPLICAOF under its old name.", "host port", repl::replicaof),
+    c("role", 1, "noscript loading stale fast", "admin dangerous", NOKEY, "", SRV, "2.8.12", "O(1)",
+        "This server's part in replication: master, its offset and its replicas.", "", repl::role),
+    c("sync", 1, "admin noscript no_async_loading no_multi", "", NOKEY, "", SRV, "1.0.0", "",
+        "The old full synchronisation a replica asks for (the RDB image, then the stream).", "", repl::sync),
+    tips(c("wait", 3, "noscript", "connection", NOKEY, "", G, "3.0.0", "O(1)",
+        "Wait until numreplicas replicas acknowledged this client's writes, or timeout milliseconds (0: for ever).", "numreplicas timeout", repl::wait), "request_policy:all_shards response_policy:agg_min"),
     tips(c("lastsave", 1, "loading stale fast", "admin dangerous", NOKEY, "", SRV, "1.0.0", "O(1)",
         "Unix time of the last successful save.", "", persist::lastsave), "nondeterministic_output"),
     c("restore", -4, "write denyoom", "keyspace dangerous", K1, "OW UPDATE", G, "2.6.0", "O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).",

@@ -484,7 +484,7 @@ impl Aof {
                 *t = None;
             }
             self.on = false;
-            eng.core.prop.on = false;
+            eng.core.prop.on = eng.core.repl.backlog_on;
         }
         false
     }

@@ -18,6 +18,7 @@ pub mod migrate;
 pub mod multi;
 pub mod persist;
 pub mod pubsub;
+pub mod repl;
 pub mod scripting;
 pub mod server;
 pub mod set;

@@ -182,6 +182,9 @@ pub(crate) fn client_line(
 ) -> String {
     let subs = ps.of(c.id).cloned().unwrap_or_default();
     let mut flags = String::new();
+    if let Some(f) = c.repl_flag {
+        flags.push(f);
+    }
     if ps.subscribed(c.id) {
         flags.push('P');
     }
@@ -1104,11 +1107,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 ctx.core.tracking.totals().2,
                 st.total_error_replies,
             ),
-            // A standalone master, as redis-server with no replicas reports itself.
-            "replication" => format!(
-                "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n",
-                ctx.core.replid
-            ),
+            "replication" => ctx.core.info_replication(),
             "cpu" => "# CPU\r\nused_cpu_sys:0.000000\r\nused_cpu_user:0.000000\r\n".to_string(),
             "cluster" => format!(
                 "# Cluster\r\ncluster_enabled:{}\r\n",
