@@ -791,18 +791,7 @@ mod native {
                     }
                     result
                 }
-                "dir" => {
-                    std::env::set_current_dir(get("dir")).map_err(|e| {
-                        let why = e.to_string();
-                        why.split(" (os error")
-                            .next()
-                            .unwrap_or_default()
-                            .to_string()
-                    })?;
-                    Ok(std::env::current_dir()
-                        .ok()
-                        .map(|p| p.to_string_lossy().into_owned()))
-                }
+                "dir" => crate::conf::chdir(&get("dir")).map(Some),
                 "loglevel" => {
                     crate::conf::set_level(&get("loglevel"));
                     Ok(None)

@@ -287,16 +287,7 @@ impl Loader {
         }
         if param.name == "dir" {
             // Redis changes directory as it reads `dir`: later relative paths follow.
-            std::env::set_current_dir(&value).map_err(|e| {
-                let why = e.to_string();
-                why.split(" (os error")
-                    .next()
-                    .unwrap_or_default()
-                    .to_string()
-            })?;
-            value = std::env::current_dir()
-                .map(|p| p.to_string_lossy().into_owned())
-                .unwrap_or(value);
+            value = chdir(&value)?;
         }
         self.loaded.config.set_startup(&name, &value)
     }
@@ -304,6 +295,21 @@ impl Loader {
 
 /// Reads the command line (and the file it names) into a configuration, or exits with
 /// Redis's messages.
+/// `dir`: changes the working directory as Redis does, and gives the absolute path (or
+/// the system's error without its "(os error N)" tail, as strerror words it).
+pub fn chdir(dir: &str) -> Result<String, String> {
+    std::env::set_current_dir(dir).map_err(|e| {
+        let why = e.to_string();
+        why.split(" (os error")
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    })?;
+    Ok(std::env::current_dir()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| dir.to_string()))
+}
+
 pub fn load(args: &[String]) -> Loaded {
     let mut loader = Loader {
         loaded: Loaded {
