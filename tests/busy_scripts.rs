@@ -178,3 +178,39 @@ fn busy_scripts_check_commands_in_redis_servers_order() {
     // Not BUSY where Redis refuses for another reason first.
     assert!(b[7].starts_with("-NOPERM"), "{}", b[7]);
 }
+
+/// SHUTDOWN NOSAVE stops a script that wrote, and the server is gone by the time the
+/// client sees its connection closed: listening sockets close first (Redis's
+/// finishShutdown), so connecting again is refused, never accepted and then dropped.
+/// The same without a script.
+#[test]
+fn shutdown_nosave_closes_the_listeners_before_the_clients() {
+    for busy in [true, false] {
+        for mut server in [
+            support::redis_server(&["--notify-keyspace-events", "KEA"]),
+            support::kvlab_server(&["--notify-keyspace-events", "KEA"]),
+        ] {
+            let port = server.port;
+            let mut a = Conn::open(port);
+            let mut b = Conn::open(port);
+            if busy {
+                b.cmd(&["CONFIG", "SET", "busy-reply-threshold", "50"]);
+                a.send(&["EVAL", "redis.call('SET', 'w', '1') while true do end", "0"]);
+                assert!(b.wait_busy().starts_with("-BUSY"));
+            }
+            b.send(&["SHUTDOWN", "NOSAVE"]);
+            let mut out = Vec::new();
+            assert!(
+                support::read_reply(&mut b.r, &mut out).is_err(),
+                "no reply: the connection closes"
+            );
+            let again = TcpStream::connect(("127.0.0.1", port));
+            assert_eq!(
+                again.map(|_| ()).map_err(|e| e.kind()),
+                Err(std::io::ErrorKind::ConnectionRefused),
+                "port {port}, busy {busy}"
+            );
+            assert_eq!(server.wait_exit(), Some(0));
+        }
+    }
+}

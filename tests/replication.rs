@@ -485,3 +485,52 @@ fn a_bogus_master_cannot_hurt_the_replica() {
     assert_eq!(text(r.cmd("PING")), "+PONG\r\n");
     assert_eq!(field(&mut r, "replication", "master_link_status"), "down");
 }
+
+/// PUBLISH goes to the replicas (Redis forces it into the replication stream, though it
+/// changes no data), so a subscriber of a replica hears the master's messages; a
+/// script's `redis.set_repl` keeps writes off the replicas.
+#[test]
+fn publish_reaches_a_replicas_subscribers_and_set_repl_chooses() {
+    let master = support::kvlab_server(&["--save", ""]);
+    let replica = support::kvlab_server(&[
+        "--save",
+        "",
+        "--replicaof",
+        "127.0.0.1",
+        &master.port.to_string(),
+    ]);
+    let mut m = Conn::new(master.port);
+    let mut r = Conn::new(replica.port);
+    await_true("the link comes up", || {
+        field(&mut r, "replication", "master_link_status") == "up"
+    });
+    let sub = TcpStream::connect(("127.0.0.1", replica.port)).unwrap();
+    sub.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut sub_w = sub.try_clone().unwrap();
+    let mut sub_r = BufReader::new(sub);
+    sub_w.write_all(&encode(&["SUBSCRIBE", "news"])).unwrap();
+    let mut confirm = Vec::new();
+    support::read_reply(&mut sub_r, &mut confirm).unwrap();
+    assert_eq!(
+        text(confirm),
+        "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n"
+    );
+    // No subscriber on the master: PUBLISH answers 0 there, and still goes out.
+    assert_eq!(text(m.cmd("PUBLISH news hello")), ":0\r\n");
+    let mut msg = Vec::new();
+    support::read_reply(&mut sub_r, &mut msg).unwrap();
+    assert_eq!(
+        text(msg),
+        "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n"
+    );
+    m.raw(&[
+        "EVAL",
+        "redis.set_repl(redis.REPL_AOF); redis.call('set','aof-only','1'); \
+         redis.set_repl(redis.REPL_ALL); redis.call('set','both','2')",
+        "0",
+    ]);
+    assert_eq!(text(m.cmd("WAIT 1 0")), ":1\r\n");
+    assert_eq!(r.bulk(&["GET", "both"]), Some(b"2".to_vec()));
+    assert_eq!(r.bulk(&["GET", "aof-only"]), None);
+    assert_eq!(m.bulk(&["GET", "aof-only"]), Some(b"1".to_vec()));
+}

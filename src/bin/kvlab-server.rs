@@ -234,6 +234,41 @@ mod native {
         }
     }
 
+    /// The listening sockets' descriptors, for [`exit_after_shutdown`] to close.
+    static LISTEN_FDS: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
+
+    /// Notes the listening sockets now open (at start, and after CONFIG SET port/bind).
+    fn note_listeners(ls: &[TcpListener]) {
+        use std::os::fd::AsRawFd;
+        if let Ok(mut fds) = LISTEN_FDS.lock() {
+            *fds = ls.iter().map(|l| l.as_raw_fd()).collect();
+        }
+    }
+
+    /// SHUTDOWN saved and fsynced what it had to: no reply, as Redis exits (at once,
+    /// even from inside a busy script). The listening sockets close first, as Redis's
+    /// finishShutdown closes them: a client that sees its connection closed and
+    /// connects again is refused, rather than accepted by a socket the exit has not
+    /// reached yet.
+    fn exit_after_shutdown() -> ! {
+        if let Ok(fds) = LISTEN_FDS.lock() {
+            for &fd in fds.iter() {
+                // SAFETY: the process exits below; nothing uses these sockets again.
+                unsafe {
+                    libc::close(fd);
+                }
+            }
+        }
+        if let Some(p) = PIDFILE.get() {
+            let _ = std::fs::remove_file(p);
+        }
+        crate::conf::log(
+            crate::conf::WARNING,
+            "Redis is now ready to exit, bye bye...",
+        );
+        std::process::exit(0);
+    }
+
     /// Reads and answers one idle connection while a script is busy. True when the
     /// connection is to be closed (its reply written, the socket shut down).
     fn serve_while_busy(id: u64, c: &mut Conn, engine: &mut dyn kvlab::engine::BusyEngine) -> bool {
@@ -262,6 +297,9 @@ mod native {
                 match c.reader.next(&c.inbuf, &mut pos, engine.read_limits(id)) {
                     Next::Command => {
                         let (reply, resp, quit) = engine.run(id, c.reader.argv());
+                        if engine.core().shutdown_pending {
+                            exit_after_shutdown();
+                        }
                         if reply != Reply::Closed {
                             encode(&reply, resp, &mut out);
                         }
@@ -754,6 +792,7 @@ mod native {
                     match listen_all(&l.bind, port, backlog(config)) {
                         Ok(new) => {
                             l.listeners = new;
+                            note_listeners(&l.listeners);
                             l.port = port;
                             if let Some(w) = l.waker.take() {
                                 w.wake();
@@ -774,6 +813,7 @@ mod native {
                     let result = match listen_all(&bind, l.port, backlog(config)) {
                         Ok(new) => {
                             l.listeners = new;
+                            note_listeners(&l.listeners);
                             l.bind = bind;
                             Ok(None)
                         }
@@ -783,6 +823,7 @@ mod native {
                             if let Ok(back) = listen_all(&old, port, backlog(config)) {
                                 l.listeners = back;
                             }
+                            note_listeners(&l.listeners);
                             Err("Failed to bind to specified addresses.".into())
                         }
                     };
@@ -863,7 +904,10 @@ mod native {
             ..Default::default()
         }));
         match listen_all(&opts.bind, opts.port, backlog(&opts.config)) {
-            Ok(l) => listen.borrow_mut().listeners = l,
+            Ok(l) => {
+                note_listeners(&l);
+                listen.borrow_mut().listeners = l;
+            }
             Err(e) => {
                 log(WARNING, &format!("Warning: {e}"));
                 log(
@@ -916,6 +960,7 @@ mod native {
             }
         }
         eng.core.aof_host = Some(Box::new(crate::aof::Host { aof: aof.clone() }));
+        eng.core.logger = Some(crate::conf::log);
         // The RDB file: loaded at start if it is there (a bad one stops the server, as
         // in Redis), written by SAVE, BGSAVE and the `save` points.
         let rdb_file = eng.core.rdb_path();
@@ -1357,15 +1402,7 @@ mod native {
     fn run_one(eng: &mut Engine, id: u64, argv: &[Vec<u8>], out: &mut Vec<u8>) -> Step {
         let reply = eng.execute(id, argv);
         if eng.core.shutdown_pending {
-            // SHUTDOWN saved and fsynced what it had to: no reply, as Redis exits.
-            if let Some(p) = PIDFILE.get() {
-                let _ = std::fs::remove_file(p);
-            }
-            crate::conf::log(
-                crate::conf::WARNING,
-                "Redis is now ready to exit, bye bye...",
-            );
-            std::process::exit(0);
+            exit_after_shutdown();
         }
         if matches!(reply, Reply::Blocked) {
             return Step::Blocked;

@@ -29,6 +29,10 @@
 //! `appendonly yes`), so the browser pays nothing. The engine does no file I/O: the host
 //! takes the `(db, argv)` pairs with `Engine::take_propagated`, and `Feed` turns them
 //! into an incremental file's bytes, emitting `SELECT` whenever the database changes.
+//! - FLUSHALL and FLUSHDB are propagated even when they changed nothing;
+//! - PUBLISH and SPUBLISH go to the replicas only, and a script's `redis.set_repl`
+//!   sends its commands to the AOF, the replicas, both or neither: each entry of the
+//!   stream carries its targets ([`TO_AOF`], [`TO_REPL`]).
 //! - XREADGROUP, XCLAIM and XAUTOCLAIM are not propagated themselves: each pending
 //!   entry they create or change goes out as `XCLAIM key group consumer 0 id TIME ms
 //!   RETRYCOUNT n FORCE JUSTID LASTID id`, the group's last ID (NOACK, XCLAIM's LASTID
@@ -43,21 +47,45 @@ use super::Core;
 
 pub type Argv = Vec<Vec<u8>>;
 
+/// Where a propagated command goes: Redis's PROPAGATE_AOF and PROPAGATE_REPL (the
+/// values of redis.REPL_AOF and redis.REPL_REPLICA).
+pub const TO_AOF: u8 = 1;
+pub const TO_REPL: u8 = 2;
+pub const TO_ALL: u8 = TO_AOF | TO_REPL;
+
+/// One propagated command: its database, its vector and where it goes.
+pub type Op = (i64, Argv, u8);
+
 /// The propagation stream. `pending` collects what the command being run propagates;
 /// `flush` moves it to `out`, wrapped in MULTI/EXEC when it is more than one vector.
 /// A database of -1 means "no SELECT needed" (EXEC; MULTI takes its first command's database).
+/// Each entry says where it goes: most go to the AOF and the replicas, PUBLISH to the
+/// replicas only, and a script's `redis.set_repl` narrows its commands' own vectors.
 #[derive(Default, Debug)]
 pub struct Prop {
     pub on: bool,
-    pub pending: Vec<(i64, Argv)>,
-    pub out: Vec<(i64, Argv)>,
+    pub pending: Vec<Op>,
+    pub out: Vec<Op>,
+    /// The targets a running script's `redis.set_repl` turned off (0 outside scripts).
+    pub script_off: u8,
 }
 
 impl Prop {
     pub fn push(&mut self, db: usize, argv: Argv) {
-        if self.on {
-            self.pending.push((db as i64, argv));
+        self.push_to(db, argv, TO_ALL);
+    }
+
+    /// Propagates `argv` to `to` only; nothing when that is no target.
+    pub fn push_to(&mut self, db: usize, argv: Argv, to: u8) {
+        if self.on && to != 0 {
+            self.pending.push((db as i64, argv, to));
         }
+    }
+
+    /// Where a command's own vectors go (Redis's call() flags): everywhere, less what a
+    /// running script's `redis.set_repl` turned off.
+    pub fn command_targets(&self) -> u8 {
+        TO_ALL & !self.script_off
     }
 
     /// What was propagated outside any command (active expiry, eviction): each alone.
@@ -71,13 +99,37 @@ impl Prop {
             1 => self.out.append(&mut self.pending),
             _ => {
                 // MULTI takes the first command's database, so that its SELECT comes
-                // before the MULTI (Redis 7.0's propagatePendingCommands).
+                // before the MULTI (Redis 7.0's propagatePendingCommands); MULTI and
+                // EXEC go everywhere, even around commands that go to one target.
                 let db = self.pending[0].0;
-                self.out.push((db, vec![b"MULTI".to_vec()]));
+                self.out.push((db, vec![b"MULTI".to_vec()], TO_ALL));
                 self.out.append(&mut self.pending);
-                self.out.push((-1, vec![b"EXEC".to_vec()]));
+                self.out.push((-1, vec![b"EXEC".to_vec()], TO_ALL));
             }
         }
+    }
+}
+
+/// The entries of a stream that go to the AOF, as `(db, argv)` pairs.
+pub fn for_aof(ops: Vec<Op>) -> Vec<(i64, Argv)> {
+    ops.into_iter()
+        .filter(|op| op.2 & TO_AOF != 0)
+        .map(|(db, argv, _)| (db, argv))
+        .collect()
+}
+
+/// Where Redis propagates a command that changed no data (`forceCommandPropagation`):
+/// PUBLISH and SPUBLISH to the replicas (a cluster sends them over its bus instead),
+/// FLUSHALL and FLUSHDB everywhere (a flush of empty databases, or one whose save reset
+/// the change counter); 0 for the others.
+pub fn forced_targets(spec: &CommandSpec, cluster: bool) -> u8 {
+    if spec.container.is_some() {
+        return 0;
+    }
+    match spec.name {
+        "publish" | "spublish" if !cluster => TO_REPL,
+        "flushall" | "flushdb" => TO_ALL,
+        _ => 0,
     }
 }
 
@@ -137,6 +189,12 @@ pub trait AofHost {
     /// (Redis's finishShutdown: flushAppendOnlyFile(1), then fsync).
     fn flush_for_shutdown(&mut self) -> Result<(), String> {
         self.before_replies()
+    }
+    /// DEBUG LOADAOF: what was appended is written out, then the AOF's files are
+    /// loaded into `eng` (which the caller emptied) as at start. Err: there is no AOF,
+    /// or it does not load.
+    fn load_again(&mut self, _eng: &mut super::Engine) -> Result<(), String> {
+        Err("no append only file".into())
     }
 }
 
@@ -838,6 +896,78 @@ mod propagation_tests {
                 "2 DELexpiring",
             ]
         );
+    }
+
+    /// Each propagated command with its targets (A: the AOF, R: the replicas).
+    fn propagate_to(lines: &[&str]) -> Vec<String> {
+        let clock = ManualClock::new(1_700_000_000_000);
+        let mut e = Engine::new(Box::new(clock), 7);
+        e.core.prop.on = true;
+        let id = e.connect("test:1", "test:0");
+        let mut out = Vec::new();
+        for line in lines {
+            let argv = crate::console::tokenize(line).expect("a valid line");
+            e.execute(id, &argv);
+            for (db, argv, to) in e.take_propagated_ops() {
+                let to = match to {
+                    super::TO_ALL => "AR",
+                    super::TO_AOF => "A",
+                    super::TO_REPL => "R",
+                    _ => "?",
+                };
+                let words: Vec<String> = argv
+                    .iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect();
+                out.push(format!("{to} {db} {}", words.join(" ")));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn publish_goes_to_replicas_and_set_repl_chooses_targets() {
+        let got = propagate_to(&[
+            "PUBLISH ch hello",
+            "MULTI",
+            "PUBLISH ch in-multi",
+            "EXEC",
+            "EVAL \"redis.call('set','a','1'); redis.set_repl(redis.REPL_NONE); redis.call('set','b','2'); redis.set_repl(redis.REPL_AOF); redis.call('set','c','3'); redis.set_repl(redis.REPL_REPLICA); redis.call('publish','ch','x'); redis.call('set','d','4'); redis.set_repl(redis.REPL_ALL); redis.call('set','e','5')\" 0",
+            // The next script starts with REPL_ALL again.
+            "EVAL \"redis.call('set','f','6')\" 0",
+            "FLUSHDB",
+            // Nothing to flush: propagated all the same (forceCommandPropagation).
+            "FLUSHALL",
+            "SPUBLISH ch x",
+        ]);
+        assert_eq!(
+            got,
+            [
+                "R 0 PUBLISH ch hello",
+                // One command from EXEC: no MULTI around it (Redis 7.0.15).
+                "R 0 PUBLISH ch in-multi",
+                "AR 0 MULTI",
+                "AR 0 set a 1",
+                "A 0 set c 3",
+                "R 0 publish ch x",
+                "R 0 set d 4",
+                "AR 0 set e 5",
+                "AR -1 EXEC",
+                "AR 0 set f 6",
+                "AR 0 FLUSHDB",
+                "AR 0 FLUSHALL",
+                "R 0 SPUBLISH ch x",
+            ]
+        );
+        // The AOF's view leaves out what went to the replicas only.
+        let clock = ManualClock::new(1_700_000_000_000);
+        let mut e = Engine::new(Box::new(clock), 7);
+        e.core.prop.on = true;
+        let id = e.connect("test:1", "test:0");
+        e.exec_words(id, "PUBLISH ch hello");
+        e.exec_words(id, "SET k v");
+        let aof: Vec<_> = e.take_propagated().into_iter().map(|(_, a)| a).collect();
+        assert_eq!(aof, [vec![b"SET".to_vec(), b"k".to_vec(), b"v".to_vec()]]);
     }
 }
 

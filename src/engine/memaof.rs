@@ -204,7 +204,7 @@ impl Core {
     /// Appends what was propagated to the in-memory AOF.
     pub(crate) fn mem_aof_append(&mut self) {
         self.prop.flush_loose();
-        let cmds = std::mem::take(&mut self.prop.out);
+        let cmds = super::aof::for_aof(std::mem::take(&mut self.prop.out));
         if cmds.is_empty() {
             return;
         }
@@ -337,6 +337,52 @@ impl crate::engine::Engine {
     /// keyspace). As a new process it starts with fresh statistics; the configuration
     /// stays (as if CONFIG REWRITE had put it in the config file). Without a host only
     /// (the browser's files are the engine's memory).
+    /// DEBUG LOADAOF (run by client `id`): what was appended is written out, every
+    /// database and the functions are emptied (emptyData), and the AOF is loaded again,
+    /// the server's files through its host, the page's in-memory file here. Redis
+    /// exits when that fails; here the command answers with the error.
+    pub(crate) fn load_aof_again(&mut self, id: u64) -> Result<(), String> {
+        self.core.now = self.now_ms();
+        let host = self.core.aof_host.take();
+        if host.is_none() && !self.core.mem_aof.on {
+            return Err("no append only file".into());
+        }
+        if host.is_none() {
+            self.core.mem_aof_append();
+            self.core.mem_aof.sync(self.core.now);
+        }
+        let dbs = self.core.dbs.len();
+        self.with_ctx(id, |ctx| {
+            for db in 0..dbs {
+                crate::engine::cmd::keys::flush_db(ctx, db, false);
+            }
+        });
+        self.core.invalidate_tracked_all();
+        self.core.libraries.clear();
+        self.core.functions = None;
+        let loaded = match host {
+            Some(mut h) => {
+                let r = h.load_again(self);
+                self.core.aof_host = Some(h);
+                r
+            }
+            None => {
+                let (base, cmds) = self.core.mem_aof.recover();
+                self.load_rdb(&base)
+                    .and_then(|_| self.replay_aof(&cmds))
+                    .map(|_| ())
+            }
+        };
+        // What the load did is not propagated again, nor counted as changes.
+        self.core.prop.pending.clear();
+        self.core.prop.out.clear();
+        self.core.stats.dirty = 0;
+        if loaded.is_ok() {
+            self.core.log(3, "Append Only File loaded by DEBUG LOADAOF");
+        }
+        loaded
+    }
+
     pub fn crash_restart(&mut self, how: Crash) -> Result<CrashReport, String> {
         if self.core.aof_host.is_some() || self.core.persist.host.is_some() {
             return Err("a server with files crashes for real".into());
@@ -552,6 +598,43 @@ mod tests {
         fn config_set(e: &mut Engine, id: u64, name: &str, value: &str) {
             let argv = ["CONFIG", "SET", name, value].map(|w| w.as_bytes().to_vec());
             assert_eq!(e.execute(id, &argv), Reply::ok(), "{name} {value}");
+        }
+
+        #[test]
+        fn debug_loadaof_loads_what_the_aof_holds() {
+            let (mut e, _clock, id) = setup("everysec");
+            let run = |e: &mut Engine, line: &str| {
+                let argv = crate::console::tokenize(line).expect("a valid line");
+                e.execute(id, &argv)
+            };
+            // No AOF: Redis would exit; the command says why instead.
+            assert_eq!(
+                run(&mut e, "DEBUG LOADAOF"),
+                Reply::err("ERR Error loading the append only file: no append only file")
+            );
+            config_set(&mut e, id, "appendonly", "yes");
+            run(&mut e, "SET a 1");
+            run(&mut e, "FUNCTION LOAD \"#!lua name=lib\nredis.register_function('f', function() return 1 end)\"");
+            // What a script sends to the replicas only is not in the AOF.
+            run(
+                &mut e,
+                "EVAL \"redis.set_repl(redis.REPL_REPLICA); redis.call('set','b','2')\" 0",
+            );
+            run(&mut e, "SET c 3");
+            assert_eq!(run(&mut e, "DBSIZE"), Reply::Int(3));
+            assert_eq!(run(&mut e, "DEBUG LOADAOF"), Reply::ok());
+            assert_eq!(
+                run(&mut e, "MGET a b c"),
+                Reply::Array(vec![
+                    Reply::Bulk(b"1".to_vec()),
+                    Reply::Nil,
+                    Reply::Bulk(b"3".to_vec()),
+                ])
+            );
+            assert_eq!(run(&mut e, "FCALL f 0"), Reply::Int(1));
+            // The load is not propagated again, nor counted as changes.
+            assert!(e.take_propagated().is_empty());
+            assert_eq!(e.core.stats.dirty, 0);
         }
 
         #[test]

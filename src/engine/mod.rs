@@ -451,6 +451,9 @@ pub struct Core {
     pub aof: aof::AofStatus,
     /// The host that writes the AOF (BGREWRITEAOF goes to it).
     pub aof_host: Option<Box<dyn aof::AofHost>>,
+    /// Where the server's log lines go (level 0..=3: debug, verbose, notice, warning):
+    /// the server's log file; None in the browser.
+    pub logger: Option<fn(u8, &str)>,
     /// What CONFIG SET asks of the host outside the engine (the server re-binds its
     /// listeners and changes directory); None in the browser.
     pub config_host: Option<Box<dyn config::ConfigHost>>,
@@ -461,6 +464,8 @@ pub struct Core {
     pub mem_aof: memaof::MemAof,
     /// DEBUG CRASH-AND-RECOVER asked for a restart, done once its command returns.
     pub restart_pending: Option<memaof::Crash>,
+    /// DEBUG LOADAOF ran: the AOF is loaded again once the command is done.
+    pub loadaof_pending: bool,
     /// SHUTDOWN saved what it had to: the host (a server with files) exits now.
     pub shutdown_pending: bool,
     /// ACL users, the ACL log, and the ACL file's store (see `acl.rs`).
@@ -539,6 +544,39 @@ impl Core {
     /// good, as the backlog stays).
     pub fn repl_started(&mut self) {
         self.prop.on = true;
+    }
+
+    /// What a command that just ran propagates of its own (`dirty` was the change
+    /// counter before it ran): what changed the dataset goes where the running
+    /// script's `redis.set_repl` lets it (everywhere otherwise); PUBLISH goes to the
+    /// replicas and FLUSHALL/FLUSHDB everywhere even when they changed nothing.
+    fn propagate_own(
+        &mut self,
+        spec: &'static table::CommandSpec,
+        db: usize,
+        argv: &[Vec<u8>],
+        reply: &Reply,
+        dirty: u64,
+    ) {
+        let to = self.prop.command_targets();
+        if self.stats.dirty != dirty {
+            for v in aof::propagated(self, db, spec, argv, reply) {
+                self.prop.push_to(db, v, to);
+            }
+        } else if !reply.is_error() {
+            let forced = aof::forced_targets(spec, self.cluster.is_some());
+            if forced != 0 {
+                self.prop.push_to(db, argv.to_vec(), to & forced);
+            }
+        }
+    }
+
+    /// A line for the server's log (level 0..=3: debug, verbose, notice, warning);
+    /// nothing without a logger (the browser).
+    pub fn log(&self, level: u8, msg: &str) {
+        if let Some(log) = self.logger {
+            log(level, msg);
+        }
     }
 
     /// `repl-backlog-size`, in bytes.
@@ -657,10 +695,8 @@ impl Ctx<'_> {
             let id = self.id;
             self.core.remember_reads(id, spec, argv);
         }
-        if self.core.prop.on && self.core.stats.dirty != dirty && !aof::is_container(spec) {
-            for v in aof::propagated(self.core, db, spec, argv, &reply) {
-                self.core.prop.push(db, v);
-            }
+        if self.core.prop.on && !aof::is_container(spec) {
+            self.core.propagate_own(spec, db, argv, &reply, dirty);
         }
         let reply = match reply {
             Reply::Blocked => {
@@ -811,11 +847,13 @@ impl Engine {
                 prop: aof::Prop::default(),
                 aof: aof::AofStatus::default(),
                 aof_host: None,
+                logger: None,
                 repl: repl::Repl::default(),
                 config_host: None,
                 migrate: Default::default(),
                 mem_aof: Default::default(),
                 restart_pending: None,
+                loadaof_pending: false,
                 shutdown_pending: false,
                 acl,
                 admin: Default::default(),
@@ -1312,17 +1350,22 @@ impl Engine {
         {
             return;
         }
-        let cmds = self.take_propagated();
-        // One stream, two readers: the replicas (and the backlog), then the AOF.
+        self.core.prop.flush_loose();
+        let ops = std::mem::take(&mut self.core.prop.out);
+        // One stream, two readers: the replicas (and the backlog), then the AOF, each
+        // taking the entries meant for it.
         // (What a replica's master sent is proxied verbatim instead: `apply_from_master`.)
         // A replica's own writes (lazy expiry) never enter the stream it passes on.
         if self.core.repl.backlog_on && !self.core.repl.applying && self.core.repl.master.is_none()
         {
             let size = self.core.repl_backlog_size();
-            self.core.repl.feed(&cmds, size);
+            let to_repl = ops.iter().filter(|op| op.2 & aof::TO_REPL != 0);
+            self.core
+                .repl
+                .feed(to_repl.map(|(db, argv, _)| (*db, argv)), size);
         }
         if let Some(h) = self.core.aof_host.as_mut() {
-            match h.append(cmds) {
+            match h.append(aof::for_aof(ops)) {
                 Ok(size) => {
                     self.core.aof.current_size = size;
                     self.core.aof.last_write_ok = true;
@@ -1351,9 +1394,15 @@ impl Engine {
         }
     }
 
-    /// What the commands run since the last call propagated, as `(db, argv)` pairs in
-    /// order (db -1: MULTI/EXEC, no SELECT needed). Empty unless `core.prop.on`.
+    /// What the commands run since the last call propagated to the AOF, as `(db, argv)`
+    /// pairs in order (db -1: MULTI/EXEC, no SELECT needed). Empty unless
+    /// `core.prop.on`. (What went to the replicas only, PUBLISH, is dropped.)
     pub fn take_propagated(&mut self) -> Vec<(i64, aof::Argv)> {
+        aof::for_aof(self.take_propagated_ops())
+    }
+
+    /// What was propagated since the last call, each with its targets.
+    pub fn take_propagated_ops(&mut self) -> Vec<aof::Op> {
         self.core.prop.flush_loose();
         std::mem::take(&mut self.core.prop.out)
     }
@@ -1389,6 +1438,14 @@ impl Engine {
         if let Some(kind) = self.core.restart_pending.take() {
             let _ = self.crash_restart(kind);
         }
+        let reply = if std::mem::take(&mut self.core.loadaof_pending) {
+            match self.load_aof_again(id) {
+                Ok(()) => reply,
+                Err(e) => Reply::Error(format!("ERR Error loading the append only file: {e}")),
+            }
+        } else {
+            reply
+        };
         if !self.core.reply_modes_used {
             return reply;
         }
@@ -1844,13 +1901,8 @@ impl Engine {
         }
         let reply = self.with_ctx(id, |ctx| (spec.handler)(ctx, argv));
         if propagate {
-            if self.core.stats.dirty != dirty
-                && !aof::is_container(spec)
-                && !matches!(reply, Reply::Blocked)
-            {
-                for v in aof::propagated(&self.core, db, spec, argv, &reply) {
-                    self.core.prop.push(db, v);
-                }
+            if !aof::is_container(spec) && !matches!(reply, Reply::Blocked) {
+                self.core.propagate_own(spec, db, argv, &reply, dirty);
             }
             self.core.prop.flush();
         }

@@ -128,15 +128,21 @@ impl Repl {
     }
 
     /// Appends propagated commands to the stream: the backlog and every replica.
-    pub fn feed(&mut self, cmds: &[(i64, Argv)], backlog_size: usize) {
-        if !self.backlog_on || cmds.is_empty() {
+    pub fn feed<'a>(
+        &mut self,
+        cmds: impl IntoIterator<Item = (i64, &'a Argv)>,
+        backlog_size: usize,
+    ) {
+        if !self.backlog_on {
             return;
         }
         let mut bytes = Vec::new();
         for (db, argv) in cmds {
-            self.feed.append(*db, argv, &mut bytes);
+            self.feed.append(db, argv, &mut bytes);
         }
-        self.feed_bytes(&bytes, backlog_size);
+        if !bytes.is_empty() {
+            self.feed_bytes(&bytes, backlog_size);
+        }
     }
 
     fn feed_bytes(&mut self, bytes: &[u8], backlog_size: usize) {
@@ -329,10 +335,10 @@ mod tests {
     #[test]
     fn stream_counts_bytes_and_selects() {
         let mut r = Repl::default();
-        r.feed(&[(0, argv("SET a 1"))], 1024);
+        r.feed([(0, &argv("SET a 1"))], 1024);
         assert_eq!(r.offset, 0, "no backlog, no offset (as Redis)");
         r.attach(7, "127.0.0.1".into(), Vec::new(), 0, true);
-        r.feed(&[(0, argv("SET a 1")), (0, argv("INCR a"))], 1024);
+        r.feed([(0, &argv("SET a 1")), (0, &argv("INCR a"))], 1024);
         let want = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$4\r\nINCR\r\n$1\r\na\r\n";
         assert_eq!(r.replicas[0].out, want.to_vec());
         assert_eq!(r.offset, want.len() as u64);
@@ -346,7 +352,7 @@ mod tests {
         let mut r = Repl::default();
         r.attach(1, "h".into(), Vec::new(), 0, true);
         for _ in 0..10 {
-            r.feed(&[(-1, argv("PING"))], 20);
+            r.feed([(-1, &argv("PING"))], 20);
         }
         assert_eq!(r.backlog.len(), 20);
         assert_eq!(r.backlog_start, r.offset - 19);

@@ -607,4 +607,15 @@ impl kvlab::engine::aof::AofHost for Host {
         self.aof.borrow_mut().sync();
         Ok(())
     }
+
+    fn load_again(&mut self, eng: &mut Engine) -> Result<(), String> {
+        let mut aof = self.aof.borrow_mut();
+        if aof.on {
+            aof.write_buffer()?;
+        }
+        match aof.load(eng)? {
+            Some(_) => Ok(()),
+            None => Err("no append only file".into()),
+        }
+    }
 }

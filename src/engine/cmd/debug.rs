@@ -155,6 +155,12 @@ pub fn debug(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if eq(sub, "reload") {
         return super::persist::debug_reload(ctx, argv);
     }
+    if eq(sub, "loadaof") && argv.len() == 2 {
+        // Done once the command has run and its writes reached the AOF
+        // (`Engine::load_aof_again`).
+        ctx.core.loadaof_pending = true;
+        return Reply::ok();
+    }
     if eq(sub, "config-rewrite-force-all") && argv.len() == 2 {
         return match super::server::rewrite_config(ctx, true) {
             Ok(()) => Reply::ok(),

@@ -327,7 +327,7 @@ fn flush_args_ok(argv: &[Vec<u8>]) -> bool {
 }
 
 /// Empties one database. Redis sends no keyspace notification for a flush.
-fn flush_db(ctx: &mut Ctx, db: usize, lazy: bool) {
+pub(crate) fn flush_db(ctx: &mut Ctx, db: usize, lazy: bool) {
     let core = &mut *ctx.core;
     if !core.watches.is_empty() {
         let d = &core.dbs[db];

@@ -38,6 +38,9 @@ pub struct Persist {
     /// When the last BGSAVE was tried (save points wait 5 s after a failure).
     pub last_bgsave_try_ms: i64,
     pub saves: u64,
+    /// Background jobs started on a host's thread: what Redis forks for (INFO's
+    /// total_forks).
+    pub forks: u64,
     pub last_load_keys_loaded: u64,
     pub last_load_keys_expired: u64,
     pub host: Option<Box<dyn RdbHost>>,
@@ -56,6 +59,7 @@ impl Persist {
             dirty_before_bgsave: 0,
             last_bgsave_try_ms: 0,
             saves: 0,
+            forks: 0,
             last_load_keys_loaded: 0,
             last_load_keys_expired: 0,
             host: None,
@@ -290,6 +294,7 @@ impl Core {
         match self.persist.host.as_mut() {
             Some(h) => {
                 self.persist.bgsave_in_progress = true;
+                self.persist.forks += 1;
                 h.background(file, job);
             }
             None => {
@@ -433,6 +438,7 @@ impl Core {
             return Ok(());
         };
         self.aof.rewrite_in_progress = true;
+        self.persist.forks += 1;
         let r = host.rewrite(job);
         if r.is_err() {
             self.aof_rewrite_finished(false);

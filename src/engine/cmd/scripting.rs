@@ -431,6 +431,17 @@ impl Host for EngineHost<'_, '_> {
         reply
     }
 
+    /// redis.log: the server's log, at the script's level.
+    fn log(&mut self, level: i32, msg: &[u8]) {
+        self.ctx
+            .core
+            .log(level as u8, &String::from_utf8_lossy(msg));
+    }
+
+    fn set_repl(&mut self, targets: u8) {
+        self.ctx.core.prop.script_off = !targets & crate::engine::aof::TO_ALL;
+    }
+
     /// Redis's `luaRedisAclCheckCmdPermissionsCommand`: the command (or subcommand) by
     /// name, arity unchecked, against the calling client's user; nothing is logged.
     fn acl_check(&mut self, argv: &[Vec<u8>]) -> Option<bool> {
@@ -571,6 +582,8 @@ fn run(
     } = host;
     ctx.client().db = db;
     ctx.core.running_script = None;
+    // The next run (and every command outside one) propagates everywhere again.
+    ctx.core.prop.script_off = 0;
     if !tracing {
         return reply;
     }
@@ -792,12 +805,19 @@ pub fn call_flags(
 /// Instructions a library's top level may run when scripts have no budget.
 const LOAD_BUDGET: u64 = 50_000_000;
 
-/// A host for FUNCTION LOAD: only `redis.log` can reach it, and no command.
-struct LoadHost;
+/// A host for FUNCTION LOAD: only `redis.log` can reach it (the server's logger), and
+/// no command.
+struct LoadHost(Option<fn(u8, &str)>);
 
 impl Host for LoadHost {
     fn call(&mut self, _argv: &[Vec<u8>], _resp: u8) -> Reply {
         Reply::err("ERR Unknown Redis command called from script")
+    }
+
+    fn log(&mut self, level: i32, msg: &[u8]) {
+        if let Some(log) = self.0 {
+            log(level as u8, &String::from_utf8_lossy(msg));
+        }
     }
 }
 
@@ -814,7 +834,8 @@ fn create_library(ctx: &mut Ctx, code: &[u8], replace: bool) -> Result<String, R
     if limits.instructions == 0 {
         limits.instructions = LOAD_BUDGET;
     }
-    let info = functions(ctx).load(code, &mut LoadHost, &limits)?;
+    let logger = ctx.core.logger;
+    let info = functions(ctx).load(code, &mut LoadHost(logger), &limits)?;
     for f in &info.functions {
         if let Some((other, _)) = library_of(ctx, &f.name) {
             if other != name {

@@ -528,6 +528,17 @@ pub fn config_set(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 .iter()
                 .any(|(n, _)| n.eq_ignore_ascii_case(b"appendonly"))
             {
+                // startAppendOnly's words when the rewrite must wait (the host starts it
+                // after the transaction, or after the save).
+                if changes.iter().any(|c| c.name == "appendonly" && c.changed)
+                    && ctx.core.config.get("appendonly").as_deref() == Some("yes")
+                {
+                    if ctx.core.nested > 0 {
+                        ctx.core.log(3, "AOF was enabled during a transaction. An AOF background was scheduled to start when possible.");
+                    } else if ctx.core.persist.bgsave_in_progress {
+                        ctx.core.log(3, "AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.");
+                    }
+                }
                 ctx.core.follow_appendonly();
             }
             Reply::ok()
@@ -1090,7 +1101,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             }
             "persistence" => ctx.core.info_persistence(),
             "stats" => format!(
-                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nmigrate_cached_sockets:{}\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\ntotal_error_replies:{}\r\n",
+                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nlatest_fork_usec:0\r\ntotal_forks:{}\r\nmigrate_cached_sockets:{}\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\ntotal_error_replies:{}\r\n",
                 st.total_connections_received,
                 st.total_commands_processed,
                 st.rejected_connections,
@@ -1101,6 +1112,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 ctx.core.pubsub.channel_names(crate::engine::pubsub::Kind::Plain, None).len(),
                 ctx.core.pubsub.numpat(),
                 ctx.core.pubsub.channel_names(crate::engine::pubsub::Kind::Shard, None).len(),
+                ctx.core.persist.forks,
                 ctx.core.migrate.cached(),
                 ctx.core.tracking.totals().0,
                 ctx.core.tracking.totals().1,

@@ -80,6 +80,9 @@ pub trait Host {
     fn acl_check(&mut self, _argv: &[Vec<u8>]) -> Option<bool> {
         None
     }
+    /// `redis.set_repl(flags)`: where the script's commands from now on propagate
+    /// (bit 1 the AOF, bit 2 the replicas; 3 at the start of every run).
+    fn set_repl(&mut self, _targets: u8) {}
 }
 
 /// Per-run limits. Redis has none (it blocks until SCRIPT KILL); a page must not.
@@ -384,17 +387,24 @@ impl Vm {
         )?;
         i.raw_set(
             "set_repl",
-            lua.create_function(|_, a: Variadic<Value>| {
-                if a.len() != 1 {
-                    return Err(raise("ERR redis.set_repl() requires two arguments."));
+            lua.create_function({
+                let slot = slot.clone();
+                move |_, a: Variadic<Value>| {
+                    if a.len() != 1 {
+                        return Err(raise("ERR redis.set_repl() requires two arguments."));
+                    }
+                    let f = libs::to_number(&a[0]).unwrap_or(0.0) as i32;
+                    if f & !3 != 0 {
+                        return Err(raise(
+                            "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+                        ));
+                    }
+                    if let Some(ptr) = slot.host.get() {
+                        // SAFETY: as in `host_log`.
+                        unsafe { &mut *ptr }.set_repl(f as u8);
+                    }
+                    Ok(())
                 }
-                let f = libs::to_number(&a[0]).unwrap_or(0.0) as i32;
-                if f & !3 != 0 {
-                    return Err(raise(
-                        "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
-                    ));
-                }
-                Ok(())
             })?,
         )?;
         i.raw_set(
