@@ -534,3 +534,36 @@ fn publish_reaches_a_replicas_subscribers_and_set_repl_chooses() {
     assert_eq!(r.bulk(&["GET", "aof-only"]), None);
     assert_eq!(m.bulk(&["GET", "aof-only"]), Some(b"1".to_vec()));
 }
+
+/// A writable replica expires the keys its own clients wrote with a TTL (its master
+/// never sends their DELs), and forgets them on FLUSHALL, as redis-server does.
+#[test]
+fn a_writable_replica_expires_its_own_keys() {
+    let master = support::kvlab_server(&["--save", ""]);
+    let replica = support::kvlab_server(&[
+        "--save",
+        "",
+        "--replica-read-only",
+        "no",
+        "--replicaof",
+        "127.0.0.1",
+        &master.port.to_string(),
+    ]);
+    let mut r = Conn::new(replica.port);
+    await_true("the link comes up", || {
+        field(&mut r, "replication", "master_link_status") == "up"
+    });
+    r.cmd("SET short v PX 1");
+    r.cmd("SET long v EX 1000");
+    r.cmd("SELECT 3");
+    r.cmd("SET long v EX 1000");
+    r.cmd("SELECT 0");
+    await_true("the replica expires its own key", || {
+        field(&mut r, "stats", "expired_keys") == "1"
+    });
+    assert_eq!(r.bulk(&["GET", "short"]), None);
+    assert_eq!(field(&mut r, "stats", "slave_expires_tracked_keys"), "1");
+    r.cmd("PERSIST long");
+    r.cmd("FLUSHALL");
+    assert_eq!(field(&mut r, "stats", "slave_expires_tracked_keys"), "0");
+}

@@ -358,6 +358,7 @@ impl crate::engine::Engine {
             }
         });
         self.core.invalidate_tracked_all();
+        self.core.replica_expires.clear();
         self.core.libraries.clear();
         self.core.functions = None;
         let loaded = match host {

@@ -367,6 +367,10 @@ pub struct Core {
     /// The active expire cycle runs on `tick` (DEBUG SET-ACTIVE-EXPIRE turns it off).
     pub active_expire: bool,
     expire_db_cursor: usize,
+    /// Keys a writable replica's own clients gave a TTL (Redis's slaveKeysWithExpire):
+    /// the databases each is in, as bits (0..63). Its master never sends their DELs,
+    /// so the replica expires them itself (`expire_replica_keys`).
+    pub replica_expires: std::collections::BTreeMap<Vec<u8>, u64>,
     /// Keys whose values the running command may have changed in place:
     /// `dirty[..dirty_len]` (the entries after are spare key buffers, reused so that a
     /// write does not allocate for this).
@@ -795,6 +799,7 @@ impl Engine {
                 record_events: true,
                 active_expire: true,
                 expire_db_cursor: 0,
+                replica_expires: Default::default(),
                 dirty: Vec::new(),
                 dirty_len: 0,
                 evict_pool: Vec::new(),
@@ -2024,9 +2029,9 @@ impl Engine {
         self.core.now = self.core.clock.now_ms();
         let started = timer::start();
         // A replica waits for its master's DELs (Redis's activeExpireCycle runs on
-        // masters only).
+        // masters only), but expires what its own clients wrote with a TTL.
         let n = if self.core.repl.master.is_some() {
-            0
+            self.core.expire_replica_keys()
         } else {
             self.core.active_expire_cycle()
         };
@@ -2518,6 +2523,13 @@ impl Core {
         if self.admin.pause_at(self.now).is_some() {
             return true;
         }
+        self.delete_expired(db, key);
+        true
+    }
+
+    /// Deletes a key whose TTL has passed: counted, propagated as DEL (or UNLINK), and
+    /// announced as `expired`.
+    fn delete_expired(&mut self, db: usize, key: &[u8]) {
         let lazy = self.config.lazyfree_expire;
         if lazy {
             self.count_lazyfree(db, key);
@@ -2530,7 +2542,50 @@ impl Core {
             self.prop.push(db, vec![cmd.to_vec(), key.to_vec()]);
         }
         self.notify(db, key, "expired");
-        true
+    }
+
+    /// A TTL set on a writable replica by one of its own clients (not its master):
+    /// remembered, for the replica expires such keys itself (Redis's
+    /// rememberSlaveKeyWithExpire; databases past 63 are not tracked, as there).
+    fn remember_replica_expire(&mut self, db: usize, key: &[u8]) {
+        if self.repl.master.is_none() || self.repl.applying || db > 63 {
+            return;
+        }
+        if self.config.get("replica-read-only").as_deref() != Some("no") {
+            return;
+        }
+        *self.replica_expires.entry(key.to_vec()).or_insert(0) |= 1 << db;
+    }
+
+    /// Redis's expireSlaveKeys, a replica's part of the cron: each tracked key whose
+    /// TTL has passed is deleted; one that lost its TTL or its key is forgotten.
+    /// Returns how many keys expired.
+    pub fn expire_replica_keys(&mut self) -> usize {
+        if self.replica_expires.is_empty() || self.admin.pause_at(self.now).is_some() {
+            return 0;
+        }
+        let mut expired = 0;
+        let tracked = std::mem::take(&mut self.replica_expires);
+        for (key, dbs) in tracked {
+            let mut left = 0;
+            for db in 0..self.dbs.len().min(64) {
+                if dbs & (1 << db) == 0 {
+                    continue;
+                }
+                match self.dbs[db].expires.get(&key) {
+                    Some(&when) if when <= self.now => {
+                        self.delete_expired(db, &key);
+                        expired += 1;
+                    }
+                    Some(_) => left |= 1 << db,
+                    None => {}
+                }
+            }
+            if left != 0 {
+                self.replica_expires.insert(key, left);
+            }
+        }
+        expired
     }
 
     /// Redis's `activeExpireCycle`: sample volatile keys at random in each database and
@@ -2681,6 +2736,7 @@ impl Core {
         self.dbs[dst].insert(to, obj);
         if let Some(t) = ttl {
             self.dbs[dst].expires.insert(to, t);
+            self.remember_replica_expire(dst, to);
         }
         self.announce(dst, to, "new");
         true
@@ -2807,6 +2863,7 @@ impl Core {
     pub fn set_expire(&mut self, db: usize, key: &[u8], when_ms: i64) {
         if self.dbs[db].keys.contains(key) {
             self.dbs[db].expires.insert(key, when_ms);
+            self.remember_replica_expire(db, key);
         }
     }
 }

@@ -378,6 +378,7 @@ pub fn flushall(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     for db in 0..ctx.core.dbs.len() {
         flush_db(ctx, db, lazy);
     }
+    ctx.core.replica_expires.clear();
     ctx.core.invalidate_tracked_all();
     // With save points set, Redis writes the (now empty) RDB file at once
     // (`flushAllDataAndResetRDB`), then counts the flush as one change.
@@ -456,6 +457,8 @@ pub fn swapdb(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 }
             }
         }
+        // A writable replica forgets the TTLs it tracked (Redis's swapdbCommand).
+        ctx.core.replica_expires.clear();
     }
     ctx.core.stats.dirty += 1;
     Reply::ok()

@@ -826,6 +826,7 @@ impl crate::engine::Engine {
     ) -> Result<usize, String> {
         self.core.now = self.now_ms();
         self.core.loading = true;
+        self.core.replica_expires.clear();
         let loaded = self.load_keys(image, between);
         self.core.loading = false;
         let (n, functions) = loaded?;

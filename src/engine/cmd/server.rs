@@ -1101,7 +1101,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             }
             "persistence" => ctx.core.info_persistence(),
             "stats" => format!(
-                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nlatest_fork_usec:0\r\ntotal_forks:{}\r\nmigrate_cached_sockets:{}\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\ntotal_error_replies:{}\r\n",
+                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nlatest_fork_usec:0\r\ntotal_forks:{}\r\nmigrate_cached_sockets:{}\r\nslave_expires_tracked_keys:{}\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\ntotal_error_replies:{}\r\n",
                 st.total_connections_received,
                 st.total_commands_processed,
                 st.rejected_connections,
@@ -1114,6 +1114,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 ctx.core.pubsub.channel_names(crate::engine::pubsub::Kind::Shard, None).len(),
                 ctx.core.persist.forks,
                 ctx.core.migrate.cached(),
+                ctx.core.replica_expires.len(),
                 ctx.core.tracking.totals().0,
                 ctx.core.tracking.totals().1,
                 ctx.core.tracking.totals().2,
