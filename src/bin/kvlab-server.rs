@@ -232,6 +232,44 @@ mod native {
                 }
             }
         }
+
+        /// The Lua debugger's conversation: blocking I/O on the debugging client's
+        /// socket from inside the script, as Redis's connBlock (the whole server waits,
+        /// as in Redis's sync mode).
+        fn ldb_send(&mut self, client: u64, bytes: &[u8]) -> bool {
+            use std::io::Write;
+            let conns = self.server.conns.borrow();
+            let Some(c) = conns.get(&client) else {
+                return false;
+            };
+            let mut sock: &std::net::TcpStream = &c.sock;
+            let _ = sock.set_nonblocking(false);
+            let _ = sock.set_write_timeout(Some(Duration::from_secs(5)));
+            let ok = sock.write_all(bytes).is_ok();
+            let _ = sock.set_write_timeout(None);
+            let _ = sock.set_nonblocking(true);
+            ok
+        }
+
+        fn ldb_recv(&mut self, client: u64, buf: &mut Vec<u8>) -> bool {
+            use std::io::Read;
+            let conns = self.server.conns.borrow();
+            let Some(c) = conns.get(&client) else {
+                return false;
+            };
+            let mut sock: &std::net::TcpStream = &c.sock;
+            let _ = sock.set_nonblocking(false);
+            let mut chunk = [0u8; 1024];
+            let got = match sock.read(&mut chunk) {
+                Ok(n) if n > 0 => {
+                    buf.extend_from_slice(&chunk[..n]);
+                    true
+                }
+                _ => false,
+            };
+            let _ = sock.set_nonblocking(true);
+            got
+        }
     }
 
     /// The listening sockets' descriptors, for [`exit_after_shutdown`] to close.
@@ -281,7 +319,17 @@ mod native {
         // a time, each looked at before the next (as the usual path does).
         while !close {
             match (&*c.sock).read(&mut chunk) {
-                Ok(0) | Err(_) => break,
+                // The client hung up: freed at once, as Redis's processEventsWhileBlocked
+                // does (a replica that left no longer counts, even while a script runs).
+                Ok(0) => {
+                    close = true;
+                    break;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(_) => {
+                    close = true;
+                    break;
+                }
                 Ok(n) => {
                     c.inbuf.extend_from_slice(&chunk[..n]);
                     let big = c

@@ -549,6 +549,9 @@ pub struct Config {
     /// `min-replicas-to-write` and `min-replicas-max-lag` both on: every write asks
     /// for good replicas (looked at on each write command, so kept ready here).
     pub min_replicas_on: bool,
+    /// `min-replicas-to-write` and `min-replicas-max-lag` (seconds).
+    pub min_replicas_to_write: i64,
+    pub min_replicas_max_lag: i64,
     /// `tracking-table-max-keys` (0: no limit).
     pub tracking_table_max_keys: u64,
     /// `lazyfree-lazy-user-del`, `-expire`, `-eviction` and `-user-flush`, read on
@@ -583,6 +586,8 @@ impl Default for Config {
             playground_value_cap: u64::MAX,
             list_max_listpack_size: -2,
             min_replicas_on: false,
+            min_replicas_to_write: 0,
+            min_replicas_max_lag: 10,
             tracking_table_max_keys: 1_000_000,
             lazyfree_user_del: false,
             lazyfree_expire: false,
@@ -688,8 +693,9 @@ impl Config {
             .split_whitespace()
             .filter_map(|w| w.parse().ok())
             .collect();
-        self.min_replicas_on =
-            self.int("min-replicas-to-write") > 0 && self.int("min-replicas-max-lag") > 0;
+        self.min_replicas_to_write = self.int("min-replicas-to-write");
+        self.min_replicas_max_lag = self.int("min-replicas-max-lag");
+        self.min_replicas_on = self.min_replicas_to_write > 0 && self.min_replicas_max_lag > 0;
         self.tracking_table_max_keys = self.int("tracking-table-max-keys").max(0) as u64;
         let yes = |c: &Config, name: &str| c.get(name).as_deref() == Some("yes");
         self.lazyfree_user_del = yes(self, "lazyfree-lazy-user-del");

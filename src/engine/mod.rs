@@ -304,6 +304,8 @@ pub struct Client {
     pub authenticated: bool,
     /// … set by SKIP for the command after it.
     pub reply_skip_next: bool,
+    /// SCRIPT DEBUG: 0 off, 1 YES (the session's writes are undone), 2 SYNC.
+    pub ldb: u8,
     /// CLIENT NO-EVICT ON (the `e` flag).
     pub no_evict: bool,
     /// Its query buffer's figures, as the host reports its reads (CLIENT LIST's `qbuf`
@@ -521,6 +523,15 @@ pub trait BusyIo {
     /// Serves the clients other than `running` once: what they sent since the last
     /// poll, each request through `engine`.
     fn poll(&mut self, running: u64, engine: &mut dyn BusyEngine);
+    /// The Lua debugger's output to `client`, written in full (blocking); false when
+    /// the client is gone.
+    fn ldb_send(&mut self, _client: u64, _bytes: &[u8]) -> bool {
+        false
+    }
+    /// Waits for `client` to send more, appended to `buf`; false when it is gone.
+    fn ldb_recv(&mut self, _client: u64, _buf: &mut Vec<u8>) -> bool {
+        false
+    }
 }
 
 /// The engine's side of [`BusyIo::poll`].
@@ -1602,12 +1613,20 @@ impl Engine {
                 return refused;
             }
         }
+        // The flags this call has: EVAL and FCALL take their script's (getCommandFlags),
+        // so a script without `no-writes` is a write for the checks below.
+        let flags = cmd::scripting::call_flags(
+            self.core.scripts.as_ref(),
+            &self.core.libraries,
+            spec,
+            argv,
+        );
         // Redis frees memory before every command once maxmemory is set, and refuses the
         // commands that may grow memory if it could not: inside MULTI every command but
         // EXEC and DISCARD (queueing could grow without bound), and EXEC when it holds
         // such a command.
         if self.core.config.maxmemory > 0 {
-            let deny = spec.flags.contains(table::Flags::DENYOOM)
+            let deny = flags.contains(table::Flags::DENYOOM)
                 || (top(&["exec"]) && self.queued_flags(id).contains(table::Flags::DENYOOM))
                 || (in_multi && !top(&["exec", "discard", "quit", "reset"]));
             let oom = !self
@@ -1627,7 +1646,7 @@ impl Engine {
         // stop-writes-on-bgsave-error on, writes (and PING) get MISCONF until a save
         // succeeds (Redis's writeCommandsDeniedByDiskError).
         if self.core.writes_denied_by_disk()
-            && (spec.flags.contains(table::Flags::WRITE)
+            && (flags.contains(table::Flags::WRITE)
                 || top(&["ping"])
                 || (top(&["exec"]) && self.queued_flags(id).contains(table::Flags::WRITE)))
         {
@@ -1636,7 +1655,7 @@ impl Engine {
         // Writes need good replicas when min-replicas-to-write asks for them.
         // (Asked first: the queued commands' flags are looked up only when it matters.)
         if self.core.lacks_good_replicas()
-            && (spec.flags.contains(table::Flags::WRITE)
+            && (flags.contains(table::Flags::WRITE)
                 || (top(&["exec"]) && self.queued_flags(id).contains(table::Flags::WRITE)))
         {
             return self.reject(id, spec, NOREPLICAS.to_string());
@@ -1645,7 +1664,7 @@ impl Engine {
         if self.core.repl.master.is_some()
             && self.core.repl.master_client() != Some(id)
             && self.core.config.get("replica-read-only").as_deref() != Some("no")
-            && (spec.flags.contains(table::Flags::WRITE)
+            && (flags.contains(table::Flags::WRITE)
                 || (top(&["exec"]) && self.queued_flags(id).contains(table::Flags::WRITE)))
         {
             return self.reject(
@@ -1663,7 +1682,7 @@ impl Engine {
             .as_ref()
             .is_some_and(|m| m.state != "connected")
             && self.core.config.get("replica-serve-stale-data").as_deref() == Some("no")
-            && (!spec.flags.contains(table::Flags::STALE)
+            && (!flags.contains(table::Flags::STALE)
                 || (top(&["exec"]) && !self.queued_all(id, table::Flags::STALE)))
         {
             return self.reject(
@@ -1868,7 +1887,17 @@ impl Engine {
             .and_then(|c| c.multi.as_ref())
             .into_iter()
             .flatten()
-            .all(|argv| table::lookup(argv).is_ok_and(|s| s.flags.contains(flag)))
+            .all(|argv| {
+                table::lookup(argv).is_ok_and(|s| {
+                    cmd::scripting::call_flags(
+                        self.core.scripts.as_ref(),
+                        &self.core.libraries,
+                        s,
+                        argv,
+                    )
+                    .contains(flag)
+                })
+            })
     }
 
     /// The union of the flags of the commands a client has queued.
@@ -1882,7 +1911,12 @@ impl Engine {
             .flatten()
         {
             if let Ok(s) = table::lookup(argv) {
-                flags = flags.union(s.flags);
+                flags = flags.union(cmd::scripting::call_flags(
+                    self.core.scripts.as_ref(),
+                    &self.core.libraries,
+                    s,
+                    argv,
+                ));
             }
         }
         flags
@@ -2109,6 +2143,7 @@ fn blank_client(id: u64) -> Client {
         reply_off: false,
         reply_skip: false,
         reply_skip_next: false,
+        ldb: 0,
         user: b"default".to_vec(),
         authenticated: true,
         no_evict: false,
@@ -2151,10 +2186,33 @@ impl Core {
                 .is_some_and(|s| !s.trim().is_empty())
     }
 
-    /// Redis's `checkGoodReplicasStatus` failing: writes need `min-replicas-to-write`
-    /// good replicas (with `min-replicas-max-lag` on), and a single KV Lab node has none.
+    /// A replica whose link to its master is down, with replica-serve-stale-data no:
+    /// only the commands flagged `stale` run (Redis's `running_stale`).
+    pub fn serving_stale_refused(&self) -> bool {
+        self.repl
+            .master
+            .as_ref()
+            .is_some_and(|m| m.state != "connected")
+            && self.config.get("replica-serve-stale-data").as_deref() == Some("no")
+    }
+
+    /// Redis's `checkGoodReplicasStatus` failing: a master's writes need
+    /// `min-replicas-to-write` good replicas (with `min-replicas-max-lag` on).
     pub fn lacks_good_replicas(&self) -> bool {
         self.config.min_replicas_on
+            && self.repl.master.is_none()
+            && (self.good_replicas() as i64) < self.config.min_replicas_to_write
+    }
+
+    /// Replicas that acknowledged within `min-replicas-max-lag` seconds (Redis's
+    /// refreshGoodSlavesCount, which compares whole seconds).
+    pub fn good_replicas(&self) -> usize {
+        let now_s = self.now.div_euclid(1000);
+        self.repl
+            .replicas
+            .iter()
+            .filter(|r| now_s - r.ack_ms.div_euclid(1000) <= self.config.min_replicas_max_lag)
+            .count()
     }
 
     pub(crate) fn notify(&mut self, db: usize, key: &[u8], event: &'static str) {

@@ -300,6 +300,12 @@ impl super::Core {
             }
         }
         s.push_str(&format!("connected_slaves:{}\r\n", r.replicas.len()));
+        if self.config.min_replicas_on {
+            s.push_str(&format!(
+                "min_slaves_good_slaves:{}\r\n",
+                self.good_replicas()
+            ));
+        }
         for (i, rep) in r.replicas.iter().enumerate() {
             s.push_str(&format!(
                 "slave{i}:ip={},port={},state=online,offset={},lag={}\r\n",

@@ -474,7 +474,7 @@ const fn ssub(
 }
 
 static SCRIPT_SUBS: &[CommandSpec] = &[
-    ssub("debug", 3, "noscript", "script", "O(1)", "Set the Lua debugger mode (only NO here: KV Lab has no debugger).", "YES|SYNC|NO", scripting::script_debug),
+    ssub("debug", 3, "noscript", "script", "O(1)", "Set the debug mode for executed scripts.", "YES|SYNC|NO", scripting::script_debug),
     tips(ssub("exists", -3, "noscript", "script", "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).", "Whether scripts are in the cache, one 1 or 0 per SHA-1.", "sha1 [sha1 ...]", scripting::script_exists), "request_policy:all_shards response_policy:agg_logical_and"),
     tips(ssub("flush", -2, "noscript", "script", "O(N) with N being the number of scripts in cache", "Empty the script cache.", "[ASYNC|SYNC]", scripting::script_flush), "request_policy:all_nodes response_policy:all_succeeded"),
     acl(help_sub("script", "loading stale", "", "scripting", "5.0.0", "List the SCRIPT subcommands.", scripting::script_help), "scripting"),

@@ -228,6 +228,9 @@ impl crate::engine::BusyEngine for BusyClients<'_, '_> {
         if let Some(c) = self.ctx.clients.get_mut(&client) {
             c.close_after_reply = true;
         }
+        // A replica among them is gone at once (INFO's connected_slaves, good
+        // replicas), as Redis frees the client there and then.
+        self.ctx.core.repl.forget(client);
     }
 
     fn core(&mut self) -> &mut crate::engine::Core {
@@ -267,10 +270,13 @@ struct EngineHost<'a, 'b> {
     tracing: bool,
     /// The calling client's protocol (no command a script may call changes it).
     caller_resp: u8,
+    /// The last command was refused before it ran (unknown, arity, ACL ...).
+    refused: bool,
 }
 
 impl EngineHost<'_, '_> {
     fn refuse(&mut self, spec: Option<&'static table::CommandSpec>, e: &str) -> Reply {
+        self.refused = true;
         self.ctx.core.count_error(e);
         if let Some(spec) = spec {
             self.ctx.core.cmdstats.of(spec).rejected_calls += 1;
@@ -301,6 +307,14 @@ impl EngineHost<'_, '_> {
                 "ERR This Redis command is not allowed from script",
             );
         }
+        // scriptVerifyAllowStale: a replica cut off from its master, with
+        // replica-serve-stale-data no, runs only the commands flagged `stale`.
+        if !spec.flags.contains(Flags::STALE) && self.ctx.core.serving_stale_refused() {
+            return self.refuse(
+                Some(spec),
+                "ERR Can not execute the command on a stale replica",
+            );
+        }
         // scriptVerifyACL: the script's commands run as the calling client's user.
         if let Err(denied) = super::acl::check(self.ctx, spec, argv) {
             super::acl::log_denied(
@@ -325,6 +339,28 @@ impl EngineHost<'_, '_> {
                 "ERR Write commands are not allowed from read-only scripts.",
             );
         }
+        // scriptVerifyWriteCommandAllow: until the script has written, a write is
+        // refused on a read-only replica, when the disk fails, without good replicas
+        // (a script without a shebang: one that declared writes was refused at start).
+        if write && !self.write_dirty {
+            let core = &*self.ctx.core;
+            let obey = core.loading || core.repl.master_client() == Some(self.ctx.id);
+            if !obey
+                && core.repl.master.is_some()
+                && core.config.get("replica-read-only").as_deref() != Some("no")
+            {
+                return self.refuse(
+                    Some(spec),
+                    "READONLY You can't write against a read only replica.",
+                );
+            }
+            if core.writes_denied_by_disk() {
+                return self.refuse(Some(spec), crate::engine::MISCONF_RDB);
+            }
+            if core.lacks_good_replicas() {
+                return self.refuse(Some(spec), crate::engine::NOREPLICAS);
+            }
+        }
         if !self.allow_oom
             && self.ctx.core.config.maxmemory > 0
             && !self.write_dirty
@@ -332,10 +368,6 @@ impl EngineHost<'_, '_> {
             && spec.flags.contains(Flags::DENYOOM)
         {
             return self.refuse(Some(spec), evict::OOM_ERROR);
-        }
-        // Only a script without a shebang gets here with a write (`scriptVerifyWriteCommandAllow`).
-        if write && self.ctx.core.lacks_good_replicas() {
-            return self.refuse(Some(spec), crate::engine::NOREPLICAS);
         }
         if write {
             self.write_dirty = true;
@@ -410,6 +442,7 @@ impl Host for EngineHost<'_, '_> {
     }
 
     fn call(&mut self, argv: &[Vec<u8>], resp: u8) -> Reply {
+        self.refused = false;
         let reply = self.dispatch(argv, resp);
         self.total_calls += 1;
         // Counted once, here: if the script ends with this error, it is not counted
@@ -436,6 +469,46 @@ impl Host for EngineHost<'_, '_> {
         self.ctx
             .core
             .log(level as u8, &String::from_utf8_lossy(msg));
+    }
+
+    fn refused(&self) -> bool {
+        self.refused
+    }
+
+    fn ldb_send(&mut self, bytes: &[u8]) -> bool {
+        let id = self.ctx.id;
+        let Some(mut io) = self.ctx.core.busy_io.take() else {
+            return false;
+        };
+        let ok = io.ldb_send(id, bytes);
+        self.ctx.core.busy_io = Some(io);
+        ok
+    }
+
+    fn ldb_recv(&mut self, buf: &mut Vec<u8>) -> bool {
+        let id = self.ctx.id;
+        let Some(mut io) = self.ctx.core.busy_io.take() else {
+            return false;
+        };
+        let ok = io.ldb_recv(id, buf);
+        self.ctx.core.busy_io = Some(io);
+        ok
+    }
+
+    fn ldb_timed_out(&mut self, restart: bool) -> bool {
+        let now = self.ctx.core.wall_ms();
+        let threshold = match self.ctx.core.config.busy_reply_threshold {
+            0 => 5000,
+            t => t,
+        };
+        let Some(run) = self.ctx.core.running_script.as_mut() else {
+            return false;
+        };
+        if restart {
+            run.started_ms = now;
+            return false;
+        }
+        now - run.started_ms >= threshold
     }
 
     fn set_repl(&mut self, targets: u8) {
@@ -470,12 +543,38 @@ fn split_keys<'v>(argv: &'v [Vec<u8>], bad: &str) -> Result<KeysArgs<'v>, Reply>
 
 /// Redis's `scriptPrepareForRun`: the checks a script's declared flags call for.
 fn prepare(ctx: &Ctx, flags: ScriptFlags, ro: bool) -> Result<(), Reply> {
+    let stale = ctx.core.serving_stale_refused();
     if flags.no_shebang {
+        if stale {
+            return Err(Reply::err(
+                "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.",
+            ));
+        }
         return Ok(());
     }
     if flags.no_cluster && ctx.core.cluster.is_some() {
         return Err(Reply::err(
             "ERR Can not run script on cluster, 'no-cluster' flag is set.",
+        ));
+    }
+    if stale && !flags.allow_stale {
+        return Err(Reply::err(
+            "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.",
+        ));
+    }
+    let obey = ctx.core.loading || ctx.core.repl.master_client() == Some(ctx.id);
+    if !flags.no_writes
+        && !obey
+        && ctx.core.repl.master.is_some()
+        && ctx.core.config.get("replica-read-only").as_deref() != Some("no")
+    {
+        return Err(Reply::err(
+            "READONLY Can not run script with write flag on readonly replica",
+        ));
+    }
+    if !flags.no_writes && !obey && ctx.core.writes_denied_by_disk() {
+        return Err(Reply::err(
+            "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.",
         ));
     }
     if !flags.no_writes && ro {
@@ -553,6 +652,7 @@ fn run(
         write_dirty: false,
         calls: Vec::new(),
         total_calls: 0,
+        refused: false,
     };
     let (reply, name) = match target {
         Target::Script(sha, id) => {
@@ -610,6 +710,10 @@ fn eval_generic(ctx: &mut Ctx, argv: &[Vec<u8>], by_sha: bool, ro: bool) -> Repl
         Ok(v) => v,
         Err(e) => return e,
     };
+    let debugging = ctx.client_ref().ldb != 0;
+    if by_sha && debugging && argv[1].len() == 40 {
+        return Reply::err("ERR Please use EVAL instead of EVALSHA for debugging");
+    }
     let (sha, (id, flags)) = if by_sha {
         let sha = match std::str::from_utf8(&argv[1]) {
             Ok(s) if !s.bytes().any(|c| c.is_ascii_uppercase()) => Cow::Borrowed(s),
@@ -635,7 +739,62 @@ fn eval_generic(ctx: &mut Ctx, argv: &[Vec<u8>], by_sha: bool, ro: bool) -> Repl
             },
         }
     };
+    if debugging && !by_sha {
+        return debug_eval(ctx, argv, &sha, id, flags, ro, (keys, args));
+    }
     run(ctx, argv, Target::Script(&sha, id), flags, ro, keys, args)
+}
+
+/// EVAL from a client in SCRIPT DEBUG mode: a Lua debugger session (see
+/// `lua/ldb.rs`). The client gets the session's last logs and `<endsession>`, then the
+/// EVAL's reply, and is disconnected, as Redis ends a session. Under YES the dataset
+/// is put back afterwards (Redis's session runs in a forked child), and nothing it
+/// wrote is propagated.
+fn debug_eval(
+    ctx: &mut Ctx,
+    argv: &[Vec<u8>],
+    sha: &str,
+    id: lua::ScriptId,
+    flags: ScriptFlags,
+    ro: bool,
+    (keys, args): KeysArgs,
+) -> Reply {
+    let forked = ctx.client_ref().ldb == 1;
+    let image = forked.then(|| ctx.core.rdb_image());
+    ctx.core.log(
+        3,
+        if forked {
+            "Lua debugging session started (SCRIPT DEBUG YES: its writes are undone at its end)"
+        } else {
+            "Redis synchronous debugging eval session started"
+        },
+    );
+    scripts(ctx).start_debug(&argv[1]);
+    let propagated = std::mem::take(&mut ctx.core.prop.on);
+    ctx.core.prop.on = propagated && !forked;
+    let reply = run(ctx, argv, Target::Script(sha, id), flags, ro, keys, args);
+    ctx.core.prop.on = propagated;
+    let logs = scripts(ctx).end_debug();
+    let client = ctx.id;
+    if let Some(mut io) = ctx.core.busy_io.take() {
+        io.ldb_send(client, &logs);
+        ctx.core.busy_io = Some(io);
+    }
+    if let Some(image) = image {
+        let _ = ctx.core.load_image_into(&image, true, false);
+    }
+    ctx.core.log(
+        3,
+        if forked {
+            "Lua debugging session ended: its writes were undone"
+        } else {
+            "Redis synchronous debugging eval session ended"
+        },
+    );
+    let c = ctx.client();
+    c.ldb = 0;
+    c.close_after_reply = true;
+    reply
 }
 
 pub fn eval(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
@@ -1239,15 +1398,24 @@ pub fn script_debug(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if ctx.client().multi.is_some() {
         return Reply::err("ERR SCRIPT DEBUG must be called outside MULTI");
     }
-    if eq(&argv[2], "no") {
-        Reply::ok()
-    } else if eq(&argv[2], "yes") || eq(&argv[2], "sync") {
-        Reply::err(
-            "ERR KV Lab has no Lua debugger: use redis.log, or the scripts panel's trace of every redis.call",
-        )
+    let mode = if eq(&argv[2], "no") {
+        0
+    } else if eq(&argv[2], "yes") {
+        1
+    } else if eq(&argv[2], "sync") {
+        2
     } else {
-        Reply::err("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+        return Reply::err("ERR Use SCRIPT DEBUG YES/SYNC/NO");
+    };
+    // The debugger talks with its client from inside the script: only a host with
+    // sockets (kvlab-server) can hold that conversation.
+    if mode != 0 && ctx.core.busy_io.is_none() {
+        return Reply::err(
+            "ERR The Lua debugger needs kvlab-server (redis-cli --ldb): here use redis.log, or the scripts panel's trace of every redis.call",
+        );
     }
+    ctx.client().ldb = mode;
+    Reply::ok()
 }
 
 pub fn script_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {

@@ -121,8 +121,7 @@ end
 -- EVAL's extras: FUNCTION's redis table has none of these (Redis 7.0).
 if mode == 'eval' then
   function redis.replicate_commands() return true end
-  function redis.breakpoint() return false end
-  function redis.debug() end
+  redis.breakpoint, redis.debug = I.breakpoint, I.debug
 end
 
 -- ---------------------------------------------------------------- libraries
@@ -257,6 +256,17 @@ else
     local ok, v = xpcall(function() return f(keys, argv) end, handler)
     finish(ok, v)
   end
+end
+
+-- The Lua debugger's `eval`: the code as an expression (`return ...`), or else as a
+-- statement, run in the scripts' environment; ok and the value, or false and the
+-- error (Redis's ldbEval).
+function K.ldb_eval(expr, code)
+  local f, e = loadstring(expr, '@ldb_eval')
+  if not f then f, e = loadstring(code, '@ldb_eval') end
+  if not f then return false, e end
+  setfenv(f, env)
+  return pcall(f)
 end
 
 -- FUNCTION LOAD: runs the library's top level with only redis.register_function,

@@ -28,6 +28,7 @@
 
 mod cjson;
 mod cmsgpack;
+pub mod ldb;
 mod libs;
 mod sha1;
 mod structlib;
@@ -83,6 +84,27 @@ pub trait Host {
     /// `redis.set_repl(flags)`: where the script's commands from now on propagate
     /// (bit 1 the AOF, bit 2 the replicas; 3 at the start of every run).
     fn set_repl(&mut self, _targets: u8) {}
+    /// The Lua debugger's output to the debugging client (blocking); false when it is
+    /// gone. Only a host with sockets has one (`SCRIPT DEBUG` refuses otherwise).
+    fn ldb_send(&mut self, _bytes: &[u8]) -> bool {
+        false
+    }
+    /// Whether the last `call` was refused before the command ran (unknown command,
+    /// arity, not allowed from scripts, ACL ...): the debugger logs those as
+    /// `<error>`, a command's own error reply as `<reply>`.
+    fn refused(&self) -> bool {
+        false
+    }
+    /// Appends what the debugging client sends next to `buf`, waiting for it; false
+    /// when the client is gone.
+    fn ldb_recv(&mut self, _buf: &mut Vec<u8>) -> bool {
+        false
+    }
+    /// Whether the debugged script has run past busy-reply-threshold (5 s when 0)
+    /// since it started or last stopped; `restart` starts that clock again.
+    fn ldb_timed_out(&mut self, _restart: bool) -> bool {
+        false
+    }
 }
 
 /// Per-run limits. Redis has none (it blocks until SCRIPT KILL); a page must not.
@@ -339,6 +361,9 @@ impl Vm {
             keys_len: Cell::new(usize::MAX),
             args_len: Cell::new(usize::MAX),
             run_id: Cell::new(0.0),
+            ldb: RefCell::new(None),
+            ldb_error: RefCell::new(None),
+            env: RefCell::new(None),
         });
         // The state is built as `Lua::new_versioned(V51)` builds it, but through
         // `LuaRuntime`, the one way to reach the raw state: the hot-path functions
@@ -459,6 +484,10 @@ impl Vm {
         let k: Table = boot.call((i.clone(), mode_name))?;
         lua.set_named_registry_value(libs::WHERE, k.raw_get::<_, Function>("where")?)?;
         lua.set_named_registry_value(libs::CALLEE, k.raw_get::<_, Function>("callee")?)?;
+        // The debugger's eval, where its hook finds it (no script reaches the real
+        // globals: scripts run in their own environment).
+        lua.globals()
+            .raw_set(LDB_EVAL, k.raw_get::<_, Function>("ldb_eval")?)?;
         Ok(Vm {
             lua,
             resp,
@@ -611,6 +640,14 @@ impl Vm {
     /// The reply for a run that did not come back through the error handler: a
     /// tripped budget, or an error inside the error machinery itself.
     fn abort_reply(&self, e: &omnilua::Error, limits: &Limits, funcname: &str) -> Reply {
+        if let Some(msg) = self.slot.ldb_error.borrow_mut().take() {
+            // Raised by the debugger where the script stopped (Redis's luaError in the
+            // hook, turned into the usual error reply).
+            let line = self.slot.ldb.borrow().as_ref().map_or(0, |l| l.currentline);
+            return Reply::Error(format!(
+                "ERR {msg} script: {funcname}, on @user_script:{line}."
+            ));
+        }
         if self.slot.mem_tripped.replace(false) {
             return Reply::err(format!(
                 "ERR Script killed by the memory limit ({} bytes): KV Lab stops scripts that allocate too much, so the page stays responsive",
@@ -680,6 +717,12 @@ struct HostSlot {
     args_len: Cell<usize>,
     /// The number in `K.funcs` of the EVAL script to run (`raw_begin` returns it).
     run_id: Cell<f64>,
+    /// The Lua debugger's session, while an EVAL is being debugged.
+    ldb: RefCell<Option<ldb::Ldb>>,
+    /// Why the debugger stopped the script (abort, a protocol error), for its reply.
+    ldb_error: RefCell<Option<String>>,
+    /// The running EVAL's globals (where the debugger's `print` finds KEYS and ARGV).
+    env: RefCell<Option<GcRef<RawTable>>>,
 }
 
 const NO_ARGS: *const [Vec<u8>] = &[];
@@ -773,7 +816,9 @@ const RAW_PREFIX: &[u8] = b"\0kvlab.";
 
 type RawFn = fn(&mut LuaState) -> Result<usize, LuaError>;
 
-const RAW_FNS: [(&[u8], RawFn); 5] = [
+const RAW_FNS: [(&[u8], RawFn); 7] = [
+    (b"\0kvlab.debug", raw_debug),
+    (b"\0kvlab.breakpoint", raw_breakpoint),
     (b"\0kvlab.call", raw_call),
     (b"\0kvlab.acl_check_cmd", raw_acl_check_cmd),
     (b"\0kvlab.pcall", raw_pcall),
@@ -912,7 +957,20 @@ fn redis_call(state: &mut LuaState, lib: Lib) -> Result<usize, LuaError> {
         return Ok(1);
     }
     let resp = slot.resp.get();
+    // While the debugger steps, each command and its reply are logged.
+    let logging = slot.ldb.borrow().as_ref().is_some_and(|l| l.step);
+    if logging {
+        if let Some(l) = slot.ldb.borrow_mut().as_mut() {
+            l.log(ldb::command_log(&argv[..n]));
+        }
+    }
     let reply = host.call(&argv[..n], resp);
+    if logging {
+        let refused = host.refused();
+        if let Some(l) = slot.ldb.borrow_mut().as_mut() {
+            l.log_call(&reply, resp, refused);
+        }
+    }
     // Keep the buffers for the next call, but not a big value's.
     argv.truncate(32);
     for b in argv.iter_mut().filter(|b| b.capacity() > 1024) {
@@ -952,7 +1010,17 @@ fn raw_begin(state: &mut LuaState) -> Result<usize, LuaError> {
         }),
     );
     state.sandbox_reset();
-    if limits.ticks {
+    if slot.ldb.borrow().is_some() {
+        // A debugging session: the line hook (which also counts, to stop a runaway
+        // loop), as Redis's luaLdbLineHook; raw_finish removes it.
+        let slot: *const HostSlot = slot;
+        lua_vm::debug::set_hook(
+            state,
+            Some(Box::new(move |st, ar| ldb_hook(st, slot, ar.event))),
+            LDB_HOOK_MASK,
+            LDB_HOOK_COUNT,
+        );
+    } else if limits.ticks {
         // Replaces the sandbox's count (the budget no longer applies); raw_finish
         // removes it.
         let slot: *const HostSlot = slot;
@@ -964,6 +1032,9 @@ fn raw_begin(state: &mut LuaState) -> Result<usize, LuaError> {
         );
     }
     if let Raw::Table(g) = api::positive_index_value(state, 1) {
+        if slot.ldb.borrow().is_some() {
+            *slot.env.borrow_mut() = Some(g);
+        }
         let (keys, args) = unsafe { (&*slot.keys.get(), &*slot.args.get()) };
         set_global_array(state, &g, b"KEYS", keys, &slot.keys_len)?;
         set_global_array(state, &g, b"ARGV", args, &slot.args_len)?;
@@ -981,6 +1052,448 @@ fn raw_begin(state: &mut LuaState) -> Result<usize, LuaError> {
     state.push(args);
     state.gc_check_step();
     Ok(2)
+}
+
+/// Where the debugger's eval helper (boot.lua's K.ldb_eval) is kept.
+const LDB_EVAL: &[u8] = b"\0kvlab.ldb_eval";
+
+/// The debugger's hook events: every new line, and every LDB_HOOK_COUNT instructions
+/// (to stop a loop that never reaches a new line), as Redis's luaLdbLineHook.
+const LDB_HOOK_MASK: i32 = (1 << 2) | (1 << 3);
+const LDB_HOOK_COUNT: i32 = 100_000;
+const HOOK_EVENT_COUNT: i32 = 3;
+
+/// Stops the run from inside a hook with `msg` as its error (what Redis raises there:
+/// "script aborted for user request", "protocol error" ...). A raised error would not
+/// stop it here; an exhausted budget does.
+fn ldb_stop_run(state: &mut LuaState, slot: &HostSlot, msg: &str) {
+    *slot.ldb_error.borrow_mut() = Some(msg.to_string());
+    if let Some(l) = slot.ldb.borrow_mut().as_mut() {
+        l.step = false;
+    }
+    state.install_sandbox_limits(1, Some(1), None);
+    state.sandbox_reset();
+}
+
+/// The current function's line and whether it is the user's script.
+fn ldb_where(state: &mut LuaState, level: i32) -> Option<(i32, bool, Option<Vec<u8>>)> {
+    let mut ar = lua_vm::debug::LuaDebug::default();
+    if !lua_vm::debug::get_stack(state, level, &mut ar) {
+        return None;
+    }
+    if !lua_vm::debug::get_info(state, b"Snl", &mut ar) {
+        return None;
+    }
+    let src = ar.source.as_deref().unwrap_or_default();
+    let user = src.windows(11).any(|w| w == b"user_script");
+    Some((ar.currentline, user, ar.name.clone()))
+}
+
+/// Redis's luaLdbLineHook: stops before a line when stepping, at a breakpoint, after
+/// redis.breakpoint(), or when the script has run too long without stopping, and then
+/// talks with the debugging client until it lets the script go on.
+fn ldb_hook(state: &mut LuaState, slot: *const HostSlot, event: i32) {
+    // SAFETY: as in `tick_hook`.
+    let slot = unsafe { &*slot };
+    let Some(ptr) = slot.host.get() else {
+        return;
+    };
+    // SAFETY: as in `host_log`.
+    let host = unsafe { &mut *ptr };
+    if slot.ldb_error.borrow().is_some() {
+        return;
+    }
+    let Some((line, user, _)) = ldb_where(state, 0) else {
+        return;
+    };
+    let (step, bp, luabp) = {
+        let mut b = slot.ldb.borrow_mut();
+        let Some(l) = b.as_mut() else {
+            return;
+        };
+        l.currentline = line;
+        (l.step, l.is_breakpoint(line) || l.luabp, l.luabp)
+    };
+    if !user {
+        return;
+    }
+    let mut timeout = false;
+    if event == HOOK_EVENT_COUNT && !step && !bp {
+        if !host.ldb_timed_out(false) {
+            return;
+        }
+        timeout = true;
+    }
+    if !(step || bp || timeout) {
+        return;
+    }
+    let reason = if bp {
+        if luabp {
+            "redis.breakpoint() called"
+        } else {
+            "break point"
+        }
+    } else if timeout {
+        "timeout reached, infinite loop?"
+    } else {
+        "step over"
+    };
+    let logs = {
+        let mut b = slot.ldb.borrow_mut();
+        let Some(l) = b.as_mut() else {
+            return;
+        };
+        l.step = false;
+        l.luabp = false;
+        l.log(format!("* Stopped at {line}, stop reason = {reason}"));
+        l.log_source_line(line);
+        l.take_logs()
+    };
+    host.ldb_send(&logs);
+    if !ldb_repl(state, slot, host) && timeout {
+        ldb_stop_run(
+            state,
+            slot,
+            "timeout during Lua debugging with client closing connection",
+        );
+    }
+    host.ldb_timed_out(true);
+}
+
+/// Redis's ldbRepl: reads and runs the client's debugger commands until one lets the
+/// script go on (step, continue). False when the client is gone (the script then runs
+/// on without stopping).
+fn ldb_repl(state: &mut LuaState, slot: &HostSlot, host: &mut dyn Host) -> bool {
+    loop {
+        let argv = loop {
+            let parsed = match slot.ldb.borrow_mut().as_mut() {
+                Some(l) => l.parse_command(),
+                None => return false,
+            };
+            match parsed {
+                Ok(Some(argv)) => break argv,
+                Err(e) => {
+                    ldb_stop_run(state, slot, e);
+                    return true;
+                }
+                Ok(None) => {}
+            }
+            let mut buf = match slot.ldb.borrow_mut().as_mut() {
+                Some(l) => std::mem::take(&mut l.cbuf),
+                None => return false,
+            };
+            let got = host.ldb_recv(&mut buf);
+            let over = buf.len() > ldb::MAX_CBUF;
+            if let Some(l) = slot.ldb.borrow_mut().as_mut() {
+                l.cbuf = if over { Vec::new() } else { buf };
+                if !got {
+                    // The script runs on without its user.
+                    l.step = false;
+                    l.clear_breakpoints();
+                }
+            }
+            if !got {
+                return false;
+            }
+            if over {
+                ldb_stop_run(state, slot, "max client buffer reached");
+                return true;
+            }
+        };
+        let is = |a: &str, b: &str| {
+            argv[0].eq_ignore_ascii_case(a.as_bytes()) || argv[0].eq_ignore_ascii_case(b.as_bytes())
+        };
+        let mut go_on = false;
+        {
+            if is("h", "help") {
+                with_ldb(slot, |l| l.help());
+            } else if is("s", "step") || is("n", "next") {
+                with_ldb(slot, |l| l.step = true);
+                go_on = true;
+            } else if is("c", "continue") {
+                go_on = true;
+            } else if is("t", "trace") {
+                ldb_trace(state, slot);
+            } else if is("m", "maxlen") {
+                with_ldb(slot, |l| l.maxlen_cmd(&argv));
+            } else if is("b", "break") {
+                with_ldb(slot, |l| l.break_cmd(&argv));
+            } else if is("e", "eval") {
+                ldb_eval(state, slot, &argv);
+            } else if is("a", "abort") {
+                ldb_stop_run(state, slot, "script aborted for user request");
+                return true;
+            } else if argv.len() > 1 && is("r", "redis") {
+                ldb_redis(slot, host, &argv[1..]);
+            } else if is("p", "print") {
+                if argv.len() == 2 {
+                    ldb_print(state, slot, &argv[1]);
+                } else {
+                    ldb_print_all(state, slot);
+                }
+            } else if is("l", "list") {
+                with_ldb(slot, |l| {
+                    let mut around = l.currentline;
+                    let mut ctx = 5;
+                    if argv.len() > 1 {
+                        let n = ldb::atoi(&argv[1]);
+                        if n > 0 {
+                            around = n as i32;
+                        }
+                    }
+                    if argv.len() > 2 {
+                        ctx = ldb::atoi(&argv[2]) as i32;
+                    }
+                    l.list(around, ctx);
+                });
+            } else if is("w", "whole") {
+                with_ldb(slot, |l| l.list(1, 1_000_000));
+            } else {
+                with_ldb(slot, |l| {
+                    l.log(
+                        "<error> Unknown Redis Lua debugger command or wrong number of arguments.",
+                    )
+                });
+            }
+        }
+        if go_on {
+            return true;
+        }
+        let logs = match slot.ldb.borrow_mut().as_mut() {
+            Some(l) => l.take_logs(),
+            None => return false,
+        };
+        host.ldb_send(&logs);
+    }
+}
+
+fn with_ldb(slot: &HostSlot, f: impl FnOnce(&mut ldb::Ldb)) {
+    if let Some(l) = slot.ldb.borrow_mut().as_mut() {
+        f(l);
+    }
+}
+
+/// ldbCatStackValue: a Lua value as the debugger shows it.
+fn ldb_value(v: &Raw, out: &mut Vec<u8>, level: usize) {
+    if level == 10 {
+        out.extend_from_slice(b"<max recursion level reached! Nested table?>");
+        return;
+    }
+    match v {
+        Raw::Str(s) => out.extend_from_slice(crate::engine::util::repr(s.as_bytes()).as_bytes()),
+        Raw::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Raw::Int(n) => out.extend_from_slice(libs::fmt_g(*n as f64, 6).as_bytes()),
+        Raw::Float(x) => out.extend_from_slice(libs::fmt_g(*x, 6).as_bytes()),
+        Raw::Nil => out.extend_from_slice(b"nil"),
+        Raw::Table(t) => {
+            let (mut array, mut full) = (Vec::new(), Vec::new());
+            let mut is_array = true;
+            let mut expected = 1.0;
+            let mut k = Raw::Nil;
+            while let Some((key, val)) = t.next_pair(&k) {
+                let n = match key {
+                    Raw::Int(i) => Some(i as f64),
+                    Raw::Float(x) => Some(x),
+                    _ => None,
+                };
+                if is_array && n != Some(expected) {
+                    is_array = false;
+                }
+                ldb_value(&val, &mut array, level + 1);
+                array.extend_from_slice(b"; ");
+                full.push(b'[');
+                ldb_value(&key, &mut full, level + 1);
+                full.extend_from_slice(b"]=");
+                ldb_value(&val, &mut full, level + 1);
+                full.extend_from_slice(b"; ");
+                expected += 1.0;
+                k = key;
+            }
+            let chosen = if is_array { &mut array } else { &mut full };
+            if !chosen.is_empty() {
+                chosen.truncate(chosen.len() - 2);
+            }
+            out.push(b'{');
+            out.extend_from_slice(chosen);
+            out.push(b'}');
+        }
+        other => {
+            let kind = match other {
+                Raw::Function(_) => "function",
+                Raw::UserData(_) => "userdata",
+                Raw::Thread(_) => "thread",
+                Raw::LightUserData(_) => "light-userdata",
+                _ => "unknown",
+            };
+            out.extend_from_slice(format!("\"{kind}@{:p}\"", other as *const Raw).as_bytes());
+        }
+    }
+}
+
+fn ldb_log_value(slot: &HostSlot, prefix: &[u8], v: &Raw) {
+    let mut s = prefix.to_vec();
+    ldb_value(v, &mut s, 0);
+    with_ldb(slot, |l| l.log_max_len(s));
+}
+
+/// `print <var>`: the first local of that name from the current frame outwards, else
+/// KEYS or ARGV.
+fn ldb_print(state: &mut LuaState, slot: &HostSlot, name: &[u8]) {
+    let mut level = 0;
+    loop {
+        let mut ar = lua_vm::debug::LuaDebug::default();
+        if !lua_vm::debug::get_stack(state, level, &mut ar) {
+            break;
+        }
+        level += 1;
+        let mut i = 1;
+        while let Some(local) = lua_vm::debug::get_local(state, Some(&ar), i) {
+            i += 1;
+            let v = state.peek_top();
+            let _ = api::set_top(state, -2);
+            if local == name {
+                ldb_log_value(slot, b"<value> ", &v);
+                return;
+            }
+        }
+    }
+    if name == b"KEYS" || name == b"ARGV" {
+        let env = *slot.env.borrow();
+        let v = match (env, state.new_string(name)) {
+            (Some(g), Ok(k)) => g.get(&Raw::Str(k)),
+            _ => Raw::Nil,
+        };
+        ldb_log_value(slot, b"<value> ", &v);
+    } else {
+        with_ldb(slot, |l| l.log("No such variable."));
+    }
+}
+
+/// `print`: the current frame's locals.
+fn ldb_print_all(state: &mut LuaState, slot: &HostSlot) {
+    let mut vars = 0;
+    let mut ar = lua_vm::debug::LuaDebug::default();
+    if lua_vm::debug::get_stack(state, 0, &mut ar) {
+        let mut i = 1;
+        while let Some(name) = lua_vm::debug::get_local(state, Some(&ar), i) {
+            i += 1;
+            let v = state.peek_top();
+            let _ = api::set_top(state, -2);
+            if !name.windows(12).any(|w| w == b"(*temporary)") {
+                let mut prefix = b"<value> ".to_vec();
+                prefix.extend_from_slice(&name);
+                prefix.extend_from_slice(b" = ");
+                ldb_log_value(slot, &prefix, &v);
+                vars += 1;
+            }
+        }
+    }
+    if vars == 0 {
+        with_ldb(slot, |l| {
+            l.log("No local variables in the current context.")
+        });
+    }
+}
+
+/// `trace`: where the script is, frame by frame.
+fn ldb_trace(state: &mut LuaState, slot: &HostSlot) {
+    let mut level = 0;
+    while let Some((line, user, name)) = ldb_where(state, level) {
+        if user {
+            let name = name.map_or("top level".to_string(), |n| {
+                String::from_utf8_lossy(&n).into_owned()
+            });
+            let at = if level == 0 { "In" } else { "From" };
+            with_ldb(slot, |l| {
+                l.log(format!("{at} {name}:"));
+                l.log_source_line(line);
+            });
+        }
+        level += 1;
+    }
+    if level == 0 {
+        with_ldb(slot, |l| l.log("<error> Can't retrieve Lua stack."));
+    }
+}
+
+/// `eval <code>`: compiled as an expression (`return ...`) or else as a statement, run
+/// in a frame of its own; its value or its error is logged.
+fn ldb_eval(state: &mut LuaState, slot: &HostSlot, argv: &[Vec<u8>]) {
+    let code = argv[1..].join(&b' ');
+    let mut expr = b"return ".to_vec();
+    expr.extend_from_slice(&code);
+    let top = api::get_top(state);
+    let entry = (|| -> Result<Vec<u8>, LuaError> {
+        api::check_stack(state, 3);
+        api::get_global(state, LDB_EVAL)?;
+        let expr = raw_str(state, &expr)?;
+        let code = raw_str(state, &code)?;
+        state.push(expr);
+        state.push(code);
+        api::pcall_k(state, 2, 2, 0, 0, None)?;
+        let ok = api::to_boolean(state, -2);
+        let v = state.peek_top();
+        let mut s = Vec::new();
+        if ok {
+            s.extend_from_slice(b"<retval> ");
+            ldb_value(&v, &mut s, 0);
+        } else {
+            s.extend_from_slice(b"<error> ");
+            match v {
+                Raw::Str(m) => s.extend_from_slice(m.as_bytes()),
+                _ => s.extend_from_slice(b"(null)"),
+            }
+        }
+        Ok(s)
+    })();
+    let _ = api::set_top(state, top);
+    let entry = entry.unwrap_or_else(|e| format!("<error> {e}").into_bytes());
+    with_ldb(slot, |l| {
+        if entry.starts_with(b"<retval>") {
+            l.log_max_len(entry)
+        } else {
+            l.log(entry)
+        }
+    });
+}
+
+/// `redis <command>`: run as redis.call runs it, logged with its reply.
+fn ldb_redis(slot: &HostSlot, host: &mut dyn Host, argv: &[Vec<u8>]) {
+    with_ldb(slot, |l| l.log(ldb::command_log(argv)));
+    let resp = slot.resp.get();
+    let reply = host.call(argv, resp);
+    let refused = host.refused();
+    with_ldb(slot, |l| l.log_call(&reply, resp, refused));
+}
+
+/// redis.debug(...): the values, logged for the debugger (nothing outside a session).
+fn raw_debug(state: &mut LuaState) -> Result<usize, LuaError> {
+    let slot = slot_of(state)?;
+    if slot.ldb.borrow().is_none() {
+        return Ok(0);
+    }
+    let line = slot.ldb.borrow().as_ref().map_or(0, |l| l.currentline);
+    let mut s = format!("<debug> line {line}: ").into_bytes();
+    let n = api::get_top(state).max(0);
+    for i in 1..=n {
+        let v = api::positive_index_value(state, i);
+        ldb_value(&v, &mut s, 0);
+        if i != n {
+            s.extend_from_slice(b", ");
+        }
+    }
+    with_ldb(slot, |l| l.log(s));
+    Ok(0)
+}
+
+/// redis.breakpoint(): stop before the next line (true), when a session runs.
+fn raw_breakpoint(state: &mut LuaState) -> Result<usize, LuaError> {
+    let slot = slot_of(state)?;
+    let active = slot.ldb.borrow().is_some();
+    with_ldb(slot, |l| l.luabp = true);
+    api::check_stack(state, 1);
+    state.push(Raw::Bool(active));
+    Ok(1)
 }
 
 /// The count hook of a server's run: lets the host serve other clients, and stops
@@ -1108,9 +1621,10 @@ impl ScriptError {
 /// `finish(ok, v)`: the script's result (or error) as the reply.
 fn raw_finish(state: &mut LuaState) -> Result<usize, LuaError> {
     let slot = slot_of(state)?;
-    if slot.limits.get().ticks {
+    if slot.limits.get().ticks || slot.ldb.borrow().is_some() {
         lua_vm::debug::set_hook(state, None, 0, 0);
     }
+    slot.env.borrow_mut().take();
     let ok = api::to_boolean(state, 1);
     let v = api::positive_index_value(state, 2);
     let finished = if ok {
@@ -1523,6 +2037,28 @@ impl Scripts {
             return Reply::err("NOSCRIPT No matching script. Please use EVAL.");
         };
         self.run_found(id, &sha.to_ascii_lowercase(), keys, args, host, limits)
+    }
+
+    /// Starts a Lua debugger session for the next run: `body` is the EVAL's script (the
+    /// source the debugger lists). [`Scripts::end_debug`] ends it.
+    pub fn start_debug(&mut self, body: &[u8]) {
+        self.vm.slot.env.borrow_mut().take();
+        *self.vm.slot.ldb.borrow_mut() = Some(ldb::Ldb::new(body));
+        self.vm.slot.ldb_error.borrow_mut().take();
+    }
+
+    /// Ends the debugger session: what it logged since it last stopped, then
+    /// `<endsession>`, as the multi-bulk the client reads before the EVAL's reply.
+    pub fn end_debug(&mut self) -> Vec<u8> {
+        self.vm.slot.ldb_error.borrow_mut().take();
+        self.vm.slot.env.borrow_mut().take();
+        match self.vm.slot.ldb.borrow_mut().take() {
+            Some(mut l) => {
+                l.log("<endsession>");
+                l.take_logs()
+            }
+            None => Vec::new(),
+        }
     }
 
     /// [`Scripts::run`] for a script [`Scripts::find`] found (`sha` its lowercase SHA-1,
