@@ -567,3 +567,36 @@ fn a_writable_replica_expires_its_own_keys() {
     r.cmd("FLUSHALL");
     assert_eq!(field(&mut r, "stats", "slave_expires_tracked_keys"), "0");
 }
+
+/// min-replicas-to-write counts the replicas that acknowledged lately: with one online,
+/// the master takes writes (and scripts that declare them); once it leaves, NOREPLICAS.
+#[test]
+fn min_replicas_to_write_counts_the_online_replicas() {
+    let master = support::kvlab_server(&["--save", ""]);
+    let mut m = Conn::new(master.port);
+    m.cmd("CONFIG SET min-replicas-to-write 1");
+    let noreplicas = "-NOREPLICAS Not enough good replicas to write.\r\n";
+    assert_eq!(text(m.cmd("SET a 1")), noreplicas);
+    assert_eq!(field(&mut m, "replication", "min_slaves_good_slaves"), "0");
+    let replica = support::kvlab_server(&[
+        "--save",
+        "",
+        "--replicaof",
+        "127.0.0.1",
+        &master.port.to_string(),
+    ]);
+    let mut r = Conn::new(replica.port);
+    await_true("the replica counts as good", || {
+        field(&mut m, "replication", "min_slaves_good_slaves") == "1"
+    });
+    assert_eq!(text(m.cmd("SET a 1")), "+OK\r\n");
+    assert_eq!(
+        text(m.raw(&["EVAL", "#!lua\nreturn redis.call('set', 'b', '2')", "0"])),
+        "+OK\r\n"
+    );
+    r.cmd("REPLICAOF NO ONE");
+    await_true("the master sees its replica leave", || {
+        field(&mut m, "replication", "min_slaves_good_slaves") == "0"
+    });
+    assert_eq!(text(m.cmd("SET a 2")), noreplicas);
+}

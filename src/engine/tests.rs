@@ -1029,3 +1029,25 @@ fn reads_keep_the_memory_peak_of_clients_that_connected_meanwhile() {
     assert!(e.core.stats.peak_memory > with_clients);
     assert_eq!(e.core.stats.peak_memory, e.used_memory());
 }
+
+/// The Lua debugger talks with its client from inside the script: an engine without a
+/// host that has sockets (the browser) refuses SCRIPT DEBUG YES/SYNC with a clear
+/// error, accepts NO, and EVAL runs as usual.
+#[test]
+fn script_debug_needs_a_host_with_sockets() {
+    let (mut e, _clock, id) = engine();
+    let refusal = Reply::err(
+        "ERR The Lua debugger needs kvlab-server (redis-cli --ldb): here use redis.log, or the scripts panel's trace of every redis.call",
+    );
+    assert_eq!(run(&mut e, id, "SCRIPT DEBUG YES"), refusal);
+    assert_eq!(run(&mut e, id, "SCRIPT DEBUG sync"), refusal);
+    assert_eq!(run(&mut e, id, "SCRIPT DEBUG NO"), Reply::ok());
+    assert_eq!(
+        run(&mut e, id, "SCRIPT DEBUG maybe"),
+        Reply::err("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+    );
+    assert_eq!(
+        e.execute(id, &[b"EVAL".to_vec(), b"return 1".to_vec(), b"0".to_vec()]),
+        Reply::Int(1)
+    );
+}
