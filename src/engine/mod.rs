@@ -1614,13 +1614,18 @@ impl Engine {
             }
         }
         // The flags this call has: EVAL and FCALL take their script's (getCommandFlags),
-        // so a script without `no-writes` is a write for the checks below.
-        let flags = cmd::scripting::call_flags(
-            self.core.scripts.as_ref(),
-            &self.core.libraries,
-            spec,
-            argv,
-        );
+        // so a script without `no-writes` is a write for the checks below. Looked up
+        // only when one of those checks can refuse (an EVAL's lookup hashes its body).
+        let flags = if cmd::scripting::takes_script_flags(spec)
+            && (self.core.config.maxmemory > 0
+                || self.core.repl.master.is_some()
+                || self.core.config.min_replicas_on
+                || self.core.writes_denied_by_disk())
+        {
+            cmd::scripting::call_flags(self.core.scripts.as_ref(), &self.core.libraries, spec, argv)
+        } else {
+            spec.flags
+        };
         // Redis frees memory before every command once maxmemory is set, and refuses the
         // commands that may grow memory if it could not: inside MULTI every command but
         // EXEC and DISCARD (queueing could grow without bound), and EXEC when it holds

@@ -899,6 +899,16 @@ fn function_in<'l>(
     })
 }
 
+/// Whether [`call_flags`] can differ from the command's own flags: EVAL, EVALSHA,
+/// FCALL and their `_RO` forms.
+pub fn takes_script_flags(spec: &table::CommandSpec) -> bool {
+    spec.container.is_none()
+        && matches!(
+            spec.name,
+            "eval" | "eval_ro" | "evalsha" | "evalsha_ro" | "fcall" | "fcall_ro"
+        )
+}
+
 /// Redis's `getCommandFlags`: a command's flags as they hold for this call. EVAL,
 /// EVALSHA and FCALL (and their `_RO` forms) take the flags their script declares
 /// (`evalGetCommandFlags`, `fcallGetCommandFlags`), so a `no-writes` script is no write
