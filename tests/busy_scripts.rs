@@ -8,48 +8,9 @@
 
 mod support;
 
-use std::io::{BufReader, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
 
-struct Conn {
-    r: BufReader<TcpStream>,
-}
-
-impl Conn {
-    fn open(port: u16) -> Conn {
-        let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-        Conn {
-            r: BufReader::new(s),
-        }
-    }
-    fn send(&mut self, argv: &[&str]) {
-        self.r
-            .get_mut()
-            .write_all(&support::encode(argv))
-            .expect("send");
-    }
-    fn reply(&mut self) -> String {
-        let mut out = Vec::new();
-        support::read_reply(&mut self.r, &mut out).expect("reply");
-        String::from_utf8_lossy(&out).into_owned()
-    }
-    fn cmd(&mut self, argv: &[&str]) -> String {
-        self.send(argv);
-        self.reply()
-    }
-    /// PINGs until the server answers BUSY (the script passed the threshold).
-    fn wait_busy(&mut self) -> String {
-        let start = Instant::now();
-        loop {
-            let r = self.cmd(&["PING"]);
-            if r.starts_with("-BUSY") || start.elapsed() > Duration::from_secs(60) {
-                return r;
-            }
-        }
-    }
-}
+use support::Session as Conn;
 
 /// The transcript of one server.
 fn transcript(port: u16) -> Vec<String> {

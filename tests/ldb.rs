@@ -8,43 +8,7 @@
 
 mod support;
 
-use std::io::{BufReader, Read, Write};
-use std::net::TcpStream;
-use std::time::Duration;
-
-struct Conn {
-    r: BufReader<TcpStream>,
-}
-
-impl Conn {
-    fn open(port: u16) -> Conn {
-        let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-        Conn {
-            r: BufReader::new(s),
-        }
-    }
-    fn send(&mut self, argv: &[&str]) {
-        self.r
-            .get_mut()
-            .write_all(&support::encode(argv))
-            .expect("send");
-    }
-    fn reply(&mut self) -> String {
-        let mut out = Vec::new();
-        support::read_reply(&mut self.r, &mut out).expect("reply");
-        String::from_utf8_lossy(&out).into_owned()
-    }
-    fn cmd(&mut self, argv: &[&str]) -> String {
-        self.send(argv);
-        self.reply()
-    }
-    /// True when the server closed the connection.
-    fn closed(&mut self) -> bool {
-        let mut b = [0u8; 1];
-        matches!(self.r.read(&mut b), Ok(0) | Err(_))
-    }
-}
+use support::Session as Conn;
 
 const SCRIPT: &str = "local key = KEYS[1]
 local n = tonumber(ARGV[1])

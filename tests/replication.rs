@@ -486,24 +486,29 @@ fn a_bogus_master_cannot_hurt_the_replica() {
     assert_eq!(field(&mut r, "replication", "master_link_status"), "down");
 }
 
+/// A kvlab-server replica of the server on `master` (with `extra` options), once its
+/// link is up.
+fn kvlab_replica(master: u16, extra: &[&str]) -> (support::Server, Conn) {
+    let master = master.to_string();
+    let mut args = vec!["--save", ""];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--replicaof", "127.0.0.1", &master]);
+    let replica = support::kvlab_server(&args);
+    let mut r = Conn::new(replica.port);
+    await_true("the link comes up", || {
+        field(&mut r, "replication", "master_link_status") == "up"
+    });
+    (replica, r)
+}
+
 /// PUBLISH goes to the replicas (Redis forces it into the replication stream, though it
 /// changes no data), so a subscriber of a replica hears the master's messages; a
 /// script's `redis.set_repl` keeps writes off the replicas.
 #[test]
 fn publish_reaches_a_replicas_subscribers_and_set_repl_chooses() {
     let master = support::kvlab_server(&["--save", ""]);
-    let replica = support::kvlab_server(&[
-        "--save",
-        "",
-        "--replicaof",
-        "127.0.0.1",
-        &master.port.to_string(),
-    ]);
+    let (replica, mut r) = kvlab_replica(master.port, &[]);
     let mut m = Conn::new(master.port);
-    let mut r = Conn::new(replica.port);
-    await_true("the link comes up", || {
-        field(&mut r, "replication", "master_link_status") == "up"
-    });
     let sub = TcpStream::connect(("127.0.0.1", replica.port)).unwrap();
     sub.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     let mut sub_w = sub.try_clone().unwrap();
@@ -540,19 +545,7 @@ fn publish_reaches_a_replicas_subscribers_and_set_repl_chooses() {
 #[test]
 fn a_writable_replica_expires_its_own_keys() {
     let master = support::kvlab_server(&["--save", ""]);
-    let replica = support::kvlab_server(&[
-        "--save",
-        "",
-        "--replica-read-only",
-        "no",
-        "--replicaof",
-        "127.0.0.1",
-        &master.port.to_string(),
-    ]);
-    let mut r = Conn::new(replica.port);
-    await_true("the link comes up", || {
-        field(&mut r, "replication", "master_link_status") == "up"
-    });
+    let (_replica, mut r) = kvlab_replica(master.port, &["--replica-read-only", "no"]);
     r.cmd("SET short v PX 1");
     r.cmd("SET long v EX 1000");
     r.cmd("SELECT 3");
@@ -578,14 +571,7 @@ fn min_replicas_to_write_counts_the_online_replicas() {
     let noreplicas = "-NOREPLICAS Not enough good replicas to write.\r\n";
     assert_eq!(text(m.cmd("SET a 1")), noreplicas);
     assert_eq!(field(&mut m, "replication", "min_slaves_good_slaves"), "0");
-    let replica = support::kvlab_server(&[
-        "--save",
-        "",
-        "--replicaof",
-        "127.0.0.1",
-        &master.port.to_string(),
-    ]);
-    let mut r = Conn::new(replica.port);
+    let (_replica, mut r) = kvlab_replica(master.port, &[]);
     await_true("the replica counts as good", || {
         field(&mut m, "replication", "min_slaves_good_slaves") == "1"
     });

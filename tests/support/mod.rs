@@ -266,6 +266,51 @@ pub fn read_reply(r: &mut BufReader<TcpStream>, out: &mut Vec<u8>) -> std::io::R
     Ok(())
 }
 
+/// A raw RESP connection: requests sent as multibulks, each reply read whole and kept
+/// as the bytes the server sent.
+pub struct Session {
+    pub r: BufReader<TcpStream>,
+}
+
+impl Session {
+    pub fn open(port: u16) -> Session {
+        let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        Session {
+            r: BufReader::new(s),
+        }
+    }
+    pub fn send(&mut self, argv: &[&str]) {
+        use std::io::Write;
+        self.r.get_mut().write_all(&encode(argv)).expect("send");
+    }
+    pub fn reply(&mut self) -> String {
+        let mut out = Vec::new();
+        read_reply(&mut self.r, &mut out).expect("reply");
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    pub fn cmd(&mut self, argv: &[&str]) -> String {
+        self.send(argv);
+        self.reply()
+    }
+    /// True when the server closed the connection.
+    pub fn closed(&mut self) -> bool {
+        let mut b = [0u8; 1];
+        matches!(self.r.read(&mut b), Ok(0) | Err(_))
+    }
+    /// PINGs until the server answers BUSY (a script passed the threshold), at most a
+    /// minute.
+    pub fn wait_busy(&mut self) -> String {
+        let start = Instant::now();
+        loop {
+            let r = self.cmd(&["PING"]);
+            if r.starts_with("-BUSY") || start.elapsed() > Duration::from_secs(60) {
+                return r;
+            }
+        }
+    }
+}
+
 /// A command as a RESP multibulk request.
 pub fn encode<A: AsRef<[u8]>>(argv: &[A]) -> Vec<u8> {
     let mut o = format!("*{}\r\n", argv.len()).into_bytes();

@@ -277,34 +277,7 @@ impl Ldb {
     }
 }
 
-/// C's atoi: leading blanks, a sign, digits; 0 when there are none.
-pub fn atoi(s: &[u8]) -> i64 {
-    let mut i = 0;
-    while i < s.len() && (s[i] == b' ' || (9..=13).contains(&s[i])) {
-        i += 1;
-    }
-    let neg = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let mut n: i64 = 0;
-    while i < s.len() && s[i].is_ascii_digit() {
-        n = n.saturating_mul(10).saturating_add((s[i] - b'0') as i64);
-        i += 1;
-    }
-    if neg {
-        -n
-    } else {
-        n
-    }
-}
+pub(crate) use crate::engine::cluster::atoi;
 
 fn find_crlf(buf: &[u8], from: usize) -> Option<usize> {
     buf.get(from..)?
