@@ -1051,3 +1051,16 @@ fn script_debug_needs_a_host_with_sockets() {
         Reply::Int(1)
     );
 }
+
+/// Timeouts at the edge of i64 (found by the engine fuzzer): the deadline saturates
+/// instead of overflowing, and the client blocks as redis-server's does.
+#[test]
+fn huge_blocking_timeouts_do_not_overflow() {
+    let (mut e, _clock, id) = engine();
+    assert_eq!(
+        run(&mut e, id, "WAIT 1 9223372036854775807"),
+        Reply::Blocked
+    );
+    let (mut e, _clock, id) = engine();
+    assert_eq!(run(&mut e, id, "BLPOP k 9223372036854000"), Reply::Blocked);
+}

@@ -125,7 +125,7 @@ pub(crate) fn timeout_arg(ctx: &Ctx, a: &[u8]) -> Result<Option<i64>, Reply> {
     if !ms.is_finite() || ms < 0.0 || ms >= i64::MAX as f64 {
         return Err(Reply::err("ERR timeout is negative"));
     }
-    Ok((ms > 0.0).then(|| ctx.core.now + ms as i64))
+    Ok((ms > 0.0).then(|| ctx.core.now.saturating_add(ms as i64)))
 }
 
 /// The value at `key` for reading, as the type `pick` accepts (lazy expiry, a keyspace

@@ -215,7 +215,7 @@ pub fn wait(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     if acked >= num || ctx.core.nested > 0 || ctx.client_ref().multi.is_some() {
         return Reply::Int(acked);
     }
-    let deadline = (timeout > 0).then(|| ctx.core.now + timeout);
+    let deadline = (timeout > 0).then(|| ctx.core.now.saturating_add(timeout));
     ctx.client().block_deadline = deadline;
     ctx.core.repl.waiting.push((id, offset, num));
     ctx.core.repl.want_getack = true;
