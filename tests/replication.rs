@@ -275,17 +275,7 @@ fn kvlab_server_replicates_redis_server() {
     let master = support::redis_server(&[]);
     let mut m = Conn::new(master.port);
     load(&mut m, &dataset());
-    let replica = support::kvlab_server(&[
-        "--save",
-        "",
-        "--replicaof",
-        "127.0.0.1",
-        &master.port.to_string(),
-    ]);
-    let mut r = Conn::new(replica.port);
-    await_true("the replica's link is up", || {
-        field(&mut r, "replication", "master_link_status") == "up"
-    });
+    let (_replica, mut r) = kvlab_replica(master.port, &[]);
     assert_eq!(text(m.cmd("WAIT 1 0")), ":1\r\n");
     assert_same(&snapshot(&mut m), &snapshot(&mut r));
     // The master's connection is the `M` client, as on a redis-server replica.
@@ -416,19 +406,9 @@ fn kvlab_replica_of_kvlab_with_masterauth() {
 #[test]
 fn a_chain_of_replicas() {
     let a = support::kvlab_server(&["--save", ""]);
-    let b = support::kvlab_server(&[
-        "--save",
-        "",
-        "--replicaof",
-        "127.0.0.1",
-        &a.port.to_string(),
-    ]);
+    let (b, mut cb) = kvlab_replica(a.port, &[]);
     let mut ca = Conn::new(a.port);
-    let mut cb = Conn::new(b.port);
     ca.cmd("SET x 1");
-    await_true("b is up", || {
-        field(&mut cb, "replication", "master_link_status") == "up"
-    });
     let c = support::redis_server(&["--replicaof", "127.0.0.1", &b.port.to_string()]);
     let mut cc = Conn::new(c.port);
     await_true("c is up", || {

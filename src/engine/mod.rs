@@ -1666,9 +1666,7 @@ impl Engine {
             return self.reject(id, spec, NOREPLICAS.to_string());
         }
         // A read-only replica takes writes from its master only.
-        if self.core.repl.master.is_some()
-            && self.core.repl.master_client() != Some(id)
-            && self.core.config.get("replica-read-only").as_deref() != Some("no")
+        if self.core.read_only_replica_refuses(id)
             && (flags.contains(table::Flags::WRITE)
                 || (top(&["exec"]) && self.queued_flags(id).contains(table::Flags::WRITE)))
         {
@@ -1680,13 +1678,7 @@ impl Engine {
         }
         // A replica whose link is down, with replica-serve-stale-data no, answers only the
         // commands flagged `stale` (an EXEC only when all it queued are).
-        if self
-            .core
-            .repl
-            .master
-            .as_ref()
-            .is_some_and(|m| m.state != "connected")
-            && self.core.config.get("replica-serve-stale-data").as_deref() == Some("no")
+        if self.core.serving_stale_refused()
             && (!flags.contains(table::Flags::STALE)
                 || (top(&["exec"]) && !self.queued_all(id, table::Flags::STALE)))
         {
@@ -2189,6 +2181,20 @@ impl Core {
                 .config
                 .get("save")
                 .is_some_and(|s| !s.trim().is_empty())
+    }
+
+    /// Redis's mustObeyClient: the master's link (and the AOF while it loads), whose
+    /// writes a replica takes whatever its state.
+    pub fn must_obey(&self, client: u64) -> bool {
+        self.loading || self.repl.master_client() == Some(client)
+    }
+
+    /// A read-only replica refuses `client`'s writes (`replica-read-only yes`, the
+    /// default): everyone's but its master's.
+    pub fn read_only_replica_refuses(&self, client: u64) -> bool {
+        self.repl.master.is_some()
+            && !self.must_obey(client)
+            && self.config.get("replica-read-only").as_deref() != Some("no")
     }
 
     /// A replica whose link to its master is down, with replica-serve-stale-data no:

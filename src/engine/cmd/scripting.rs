@@ -344,11 +344,7 @@ impl EngineHost<'_, '_> {
         // (a script without a shebang: one that declared writes was refused at start).
         if write && !self.write_dirty {
             let core = &*self.ctx.core;
-            let obey = core.loading || core.repl.master_client() == Some(self.ctx.id);
-            if !obey
-                && core.repl.master.is_some()
-                && core.config.get("replica-read-only").as_deref() != Some("no")
-            {
+            if core.read_only_replica_refuses(self.ctx.id) {
                 return self.refuse(
                     Some(spec),
                     "READONLY You can't write against a read only replica.",
@@ -562,17 +558,12 @@ fn prepare(ctx: &Ctx, flags: ScriptFlags, ro: bool) -> Result<(), Reply> {
             "MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' and 'allow-stale' flag is not set on the script.",
         ));
     }
-    let obey = ctx.core.loading || ctx.core.repl.master_client() == Some(ctx.id);
-    if !flags.no_writes
-        && !obey
-        && ctx.core.repl.master.is_some()
-        && ctx.core.config.get("replica-read-only").as_deref() != Some("no")
-    {
+    if !flags.no_writes && ctx.core.read_only_replica_refuses(ctx.id) {
         return Err(Reply::err(
             "READONLY Can not run script with write flag on readonly replica",
         ));
     }
-    if !flags.no_writes && !obey && ctx.core.writes_denied_by_disk() {
+    if !flags.no_writes && !ctx.core.must_obey(ctx.id) && ctx.core.writes_denied_by_disk() {
         return Err(Reply::err(
             "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Writable scripts are blocked. Use 'no-writes' flag for read only scripts.",
         ));
@@ -770,8 +761,9 @@ fn debug_eval(
         },
     );
     scripts(ctx).start_debug(&argv[1]);
-    let propagated = std::mem::take(&mut ctx.core.prop.on);
-    ctx.core.prop.on = propagated && !forked;
+    // Nothing a YES session writes is propagated: it is undone below.
+    let propagated = ctx.core.prop.on;
+    ctx.core.prop.on &= !forked;
     let reply = run(ctx, argv, Target::Script(sha, id), flags, ro, keys, args);
     ctx.core.prop.on = propagated;
     let logs = scripts(ctx).end_debug();
