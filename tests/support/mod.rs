@@ -44,44 +44,72 @@ impl Drop for Server {
 
 /// A free loopback port, never the same twice within one test binary (tests run in
 /// parallel, and two servers racing for one port would answer each other's clients).
+/// Ports come from 10000–21999, so that the port and its cluster bus port (port + 10000,
+/// which a server started with `--cluster-enabled yes` binds too) stay below Linux's
+/// ephemeral range (32768 up), where any outgoing connection may hold them; both are
+/// checked free.
 pub fn free_port() -> u16 {
     use std::sync::atomic::{AtomicU16, Ordering};
     static NEXT: AtomicU16 = AtomicU16::new(0);
     let _ = NEXT.compare_exchange(
         0,
-        20_000 + (std::process::id() % 20_000) as u16,
+        10_000 + (std::process::id() % 12_000) as u16,
         Ordering::SeqCst,
         Ordering::SeqCst,
     );
     loop {
         let p = NEXT.fetch_add(1, Ordering::SeqCst);
-        if p > 60_000 {
-            NEXT.store(20_000, Ordering::SeqCst);
+        if !(10_000..22_000).contains(&p) {
+            NEXT.store(10_000, Ordering::SeqCst);
             continue;
         }
-        if TcpListener::bind(("127.0.0.1", p)).is_ok() {
+        if TcpListener::bind(("127.0.0.1", p)).is_ok()
+            && TcpListener::bind(("127.0.0.1", p + 10_000)).is_ok()
+        {
             return p;
         }
     }
 }
 
-fn wait_ready(port: u16, child: &mut Child, what: &str) {
+/// Starts a server built by `command` for a free port, and waits until it answers. A
+/// server that exits at once is started again on another port (a few times): a port
+/// checked free can still be taken by another process before the server binds it.
+fn start(what: &str, command: impl Fn(u16) -> Command) -> Server {
+    let mut last = String::new();
+    for _ in 0..5 {
+        let port = free_port();
+        let mut child = command(port)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+        match wait_ready(port, &mut child) {
+            Ok(()) => return Server { port, child },
+            Err(e) => last = e,
+        }
+    }
+    panic!("{what} {last}");
+}
+
+fn wait_ready(port: u16, child: &mut Child) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
             // Make sure it is our process that answered, not another one on that port.
             std::thread::sleep(Duration::from_millis(30));
             if let Ok(Some(status)) = child.try_wait() {
-                panic!("{what} exited early: {status}");
+                return Err(format!("exited early: {status}"));
             }
-            return;
+            return Ok(());
         }
         if let Ok(Some(status)) = child.try_wait() {
-            panic!("{what} exited early: {status}");
+            return Err(format!("exited early: {status}"));
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    panic!("{what} did not start on port {port}");
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the server did not start on port {port}");
 }
 
 pub fn which(bin: &str) -> Option<String> {
@@ -110,35 +138,31 @@ pub fn redis_server(extra: &[&str]) -> Server {
 pub fn redis_server_conf(file: Option<&str>, extra: &[&str]) -> Server {
     let bin = which("redis-server")
         .expect("redis-server is not installed: run the README's test command, which installs it");
-    let port = free_port();
-    let mut args: Vec<String> = file.iter().map(|f| f.to_string()).collect();
-    args.extend([
-        "--port".to_string(),
-        port.to_string(),
-        "--bind".into(),
-        "127.0.0.1".into(),
-        "--save".into(),
-        "".into(),
-        "--appendonly".into(),
-        "no".into(),
-        "--daemonize".into(),
-        "no".into(),
-        "--logfile".into(),
-        "".into(),
-        // A fresh directory: a stray dump.rdb in the working directory would otherwise
-        // be loaded at start (`--save ""` only stops saving).
-        "--dir".into(),
-        fresh_dir(port),
-    ]);
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let mut child = Command::new(bin)
-        .args(&args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("cannot start redis-server");
-    wait_ready(port, &mut child, "redis-server");
-    Server { port, child }
+    start("redis-server", |port| {
+        let mut args: Vec<String> = file.iter().map(|f| f.to_string()).collect();
+        args.extend([
+            "--port".to_string(),
+            port.to_string(),
+            "--bind".into(),
+            "127.0.0.1".into(),
+            "--save".into(),
+            "".into(),
+            "--appendonly".into(),
+            "no".into(),
+            "--daemonize".into(),
+            "no".into(),
+            "--logfile".into(),
+            "".into(),
+            // A fresh directory: a stray dump.rdb in the working directory would
+            // otherwise be loaded at start (`--save ""` only stops saving).
+            "--dir".into(),
+            fresh_dir(port),
+        ]);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let mut command = Command::new(&bin);
+        command.args(&args);
+        command
+    })
 }
 
 pub fn kvlab_server(extra: &[&str]) -> Server {
@@ -147,27 +171,24 @@ pub fn kvlab_server(extra: &[&str]) -> Server {
 
 /// kvlab-server reading a configuration file first (the flags go on top of it).
 pub fn kvlab_server_conf(file: Option<&str>, extra: &[&str]) -> Server {
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kvlab-server"))
-        .args(file)
-        .arg("--port")
-        .arg(port.to_string())
-        // Its own directory too: kvlab-server loads dir/dump.rdb at start, as Redis.
-        .args(["--dir", &fresh_dir(port)])
-        // No save points (its default has redis-server's), as redis_server: a file's
-        // `save` lines are kept (`save ""` would drop them).
-        .args(if file.is_none() {
-            &["--save", ""][..]
-        } else {
-            &[]
-        })
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("cannot start kvlab-server");
-    wait_ready(port, &mut child, "kvlab-server");
-    Server { port, child }
+    start("kvlab-server", |port| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kvlab-server"));
+        command
+            .args(file)
+            .arg("--port")
+            .arg(port.to_string())
+            // Its own directory too: kvlab-server loads dir/dump.rdb at start, as Redis.
+            .args(["--dir", &fresh_dir(port)])
+            // No save points (its default has redis-server's), as redis_server: a file's
+            // `save` lines are kept (`save ""` would drop them).
+            .args(if file.is_none() {
+                &["--save", ""][..]
+            } else {
+                &[]
+            })
+            .args(extra);
+        command
+    })
 }
 
 /// Waits until a cluster-mode server says `cluster_state:ok` (redis-server turns ok a
