@@ -436,8 +436,9 @@ pub struct Core {
     pub reply_modes_used: bool,
     /// Clients in MONITOR mode, in the order they started.
     pub monitors: Vec<u64>,
-    /// The errors the running script's commands answered (already counted in INFO).
-    pub script_errors: Vec<String>,
+    /// The error replies in the last script's reply (INFO errorstats counts them when
+    /// the script's command is counted).
+    pub script_errors: Option<crate::engine::lua::ReplyErrors>,
     /// SLOWLOG's entries.
     pub slowlog: slowlog::SlowLog,
     /// LATENCY's samples.
@@ -854,7 +855,7 @@ impl Engine {
                 nested: 0,
                 reply_modes_used: false,
                 monitors: Vec::new(),
-                script_errors: Vec::new(),
+                script_errors: None,
                 slowlog: slowlog::SlowLog::default(),
                 latency: slowlog::Latency::default(),
                 cluster,
@@ -2490,16 +2491,24 @@ impl Core {
         if self.config.latency_tracking {
             st.histogram[slowlog::bucket_of(usec.saturating_mul(1000))] += 1;
         }
-        // A script's error that one of its commands answered was counted then.
-        let script_errors = if self.script_errors.is_empty() || !is_script_command(spec) {
-            Vec::new()
-        } else {
-            std::mem::take(&mut self.script_errors)
-        };
-        if let Reply::Error(e) = reply {
-            st.failed_calls += 1;
-            if !script_errors.iter().any(|x| e.starts_with(x.as_str())) {
-                self.count_error(e);
+        // A script's reply: the errors in it, each counted unless a command's error
+        // reply counted it already (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE).
+        let script_errors = self
+            .script_errors
+            .take()
+            .filter(|_| is_script_command(spec));
+        match script_errors {
+            Some(errs) => {
+                st.failed_calls += u64::from(errs.flagged) + u64::from(!errs.counted.is_empty());
+                for e in &errs.counted {
+                    self.count_error(e);
+                }
+            }
+            None => {
+                if let Reply::Error(e) = reply {
+                    st.failed_calls += 1;
+                    self.count_error(e);
+                }
             }
         }
         self.stats.total_commands_processed += 1;
@@ -2509,7 +2518,12 @@ impl Core {
     /// (its first word), at most 128 codes as Redis keeps.
     pub(crate) fn count_error(&mut self, text: &str) {
         self.stats.total_error_replies += 1;
-        let code = text.split(' ').next().unwrap_or("ERR");
+        // Its first word, when a space ends it within Redis's 32 bytes of "-CODE ",
+        // else ERR (as afterErrorReply falls back).
+        let code = match text.find(' ') {
+            Some(n) if n < 31 => &text[..n],
+            _ => "ERR",
+        };
         let n = self.stats.errorstats.len();
         match self.stats.errorstats.get_mut(code) {
             Some(c) => *c += 1,

@@ -171,6 +171,51 @@ fn commandstats_count_calls() {
     assert_eq!((st.calls, st.rejected_calls), (1, 1));
 }
 
+/// A script's reply errors fail its call as Redis counts them (the figures are
+/// redis-server 7.0.15's for the same commands): a command's error returned by pcall
+/// fails the EVAL once for each place it appears (not counted again in errorstats),
+/// errors the script built fail it once however many.
+#[test]
+fn script_reply_errors_fail_the_call_as_redis_counts() {
+    let (mut e, _, id) = engine();
+    run(&mut e, id, "SET s x");
+    let failed = |e: &Engine| {
+        e.core
+            .cmdstats
+            .get(&(None, "eval"))
+            .map_or(0, |s| s.failed_calls)
+    };
+    let cases: [(&str, &[&str], u64, u64); 5] = [
+        ("return {{err='x'}, {err='y'}, 1}", &["0"], 1, 2),
+        (
+            "return {redis.pcall('incr', KEYS[1]), redis.pcall('incr', KEYS[1])}",
+            &["1", "s"],
+            2,
+            2,
+        ),
+        (
+            "return {redis.pcall('incr', KEYS[1]), {err='z'}}",
+            &["1", "s"],
+            2,
+            2,
+        ),
+        ("redis.call('incr', KEYS[1])", &["1", "s"], 1, 1),
+        ("return 1", &["0"], 0, 0),
+    ];
+    for (body, rest, fails, errors) in cases {
+        let (f0, t0) = (failed(&e), e.core.stats.total_error_replies);
+        let mut argv = vec![b"EVAL".to_vec(), body.as_bytes().to_vec()];
+        argv.extend(rest.iter().map(|a| a.as_bytes().to_vec()));
+        e.execute(id, &argv);
+        assert_eq!(failed(&e) - f0, fails, "failed_calls after {body}");
+        assert_eq!(
+            e.core.stats.total_error_replies - t0,
+            errors,
+            "errors after {body}"
+        );
+    }
+}
+
 #[test]
 fn unknown_client_id_does_not_panic() {
     let (mut e, _, _) = engine();

@@ -441,13 +441,6 @@ impl Host for EngineHost<'_, '_> {
         self.refused = false;
         let reply = self.dispatch(argv, resp);
         self.total_calls += 1;
-        // Counted once, here: if the script ends with this error, it is not counted
-        // again (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE).
-        if let Reply::Error(e) = &reply {
-            if self.ctx.core.script_errors.len() < 64 {
-                self.ctx.core.script_errors.push(e.clone());
-            }
-        }
         if self.tracing && self.calls.len() < TRACE_CALLS {
             let wrote = !reply.is_error()
                 && table::lookup(argv).is_ok_and(|s| s.flags.contains(Flags::WRITE));
@@ -469,6 +462,10 @@ impl Host for EngineHost<'_, '_> {
 
     fn refused(&self) -> bool {
         self.refused
+    }
+
+    fn reply_errors(&mut self, errs: crate::engine::lua::ReplyErrors) {
+        self.ctx.core.script_errors = Some(errs);
     }
 
     fn ldb_send(&mut self, bytes: &[u8]) -> bool {

@@ -34,9 +34,17 @@ local function proxy(t, index)
   return p
 end
 
-local MARK = I.mark
+local MARK, COUNTED = I.mark, I.mark_counted
 local function unmark(e)
-  if type(e) == 'string' and ssub(e, 1, #MARK) == MARK then return { err = ssub(e, #MARK + 1) } end
+  if type(e) == 'string' then
+    if ssub(e, 1, #MARK) == MARK then return { err = ssub(e, #MARK + 1) } end
+    -- A command's error, counted in INFO errorstats when the command failed: the
+    -- table says so, as Redis's does, so that a script ending with it does not count
+    -- it again.
+    if ssub(e, 1, #COUNTED) == COUNTED then
+      return { err = ssub(e, #COUNTED + 1), ignore_error_stats_update = true }
+    end
+  end
   return e
 end
 
@@ -81,8 +89,9 @@ redis.REDIS_VERSION_NUM = I.version_num
 
 -- call, pcall, log, setresp, set_repl, sha1hex and acl_check_cmd are Rust functions:
 -- like Redis's C ones they keep the caller's frame (even in `return redis.call(...)`), so errors
--- name the user's line. They raise Redis's error tables as MARK .. msg strings,
--- which the handler and pcall turn back into {err = msg}.
+-- name the user's line. They raise Redis's error tables as MARK .. msg strings
+-- (COUNTED .. msg for a command's error), which the handler and pcall turn back into
+-- {err = msg}.
 redis.call, redis.pcall, redis.log = I.call, I.pcall, I.log
 redis.setresp, redis.set_repl, redis.sha1hex = I.setresp, I.set_repl, I.sha1hex
 redis.acl_check_cmd = I.acl_check_cmd
@@ -155,6 +164,12 @@ local function pcall_result(ok, ...)
   return false, e
 end
 G.pcall = function(...) return pcall_result(pcall(...)) end
+-- xpcall's handler gets the error object Redis's would: the error table a redis.call
+-- (or another Redis-style error) raised, not its marked string. A handler that is not
+-- a function fails when called, as Lua 5.1's does ("error in error handling").
+G.xpcall = function(f, h)
+  return xpcall(f, function(e) return h(unmark(e)) end)
+end
 
 function G.rawset(t, k, v)
   if real_of[t] then error(READONLY, 0) end

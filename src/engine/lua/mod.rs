@@ -100,6 +100,8 @@ pub trait Host {
     fn ldb_recv(&mut self, _buf: &mut Vec<u8>) -> bool {
         false
     }
+    /// The error replies the run's reply holds (after each run), for INFO errorstats.
+    fn reply_errors(&mut self, _errs: ReplyErrors) {}
     /// Whether the debugged script has run past busy-reply-threshold (5 s when 0)
     /// since it started or last stopped; `restart` starts that clock again.
     fn ldb_timed_out(&mut self, _restart: bool) -> bool {
@@ -381,6 +383,7 @@ impl Vm {
         i.raw_set("version", REDIS_VERSION)?;
         i.raw_set("version_num", REDIS_VERSION_NUM as f64)?;
         i.raw_set("mark", MARK)?;
+        i.raw_set("mark_counted", MARK_COUNTED)?;
         i.raw_set(
             "sha1hex",
             lua.create_function(|lua, a: Variadic<Value>| {
@@ -599,12 +602,24 @@ impl Vm {
         self.slot.args.set(NO_ARGS);
         let finished = self.slot.finished.borrow_mut().take();
         let aborted = result.is_err();
-        let reply = match (result, finished) {
-            (Ok(()), Some(Finished::Ok(r))) => r,
-            (Ok(()), Some(Finished::Err(e))) => e.reply(funcname),
-            (Ok(()), None) => Reply::err("ERR Error running script: the run did not finish"),
-            (Err(e), _) => self.abort_reply(&e, limits, funcname),
+        // The reply's errors for INFO errorstats: those the conversion found, or the
+        // run's error (not counted again when a command's error reply was raised).
+        let (reply, errs) = match (result, finished) {
+            (Ok(()), Some(Finished::Ok(r, errs))) => (r, errs),
+            (Ok(()), Some(Finished::Err(e))) if e.1 => {
+                let flagged = ReplyErrors {
+                    counted: Vec::new(),
+                    flagged: 1,
+                };
+                (e.reply(funcname), flagged)
+            }
+            (Ok(()), Some(Finished::Err(e))) => ReplyErrors::one(e.reply(funcname)),
+            (Ok(()), None) => ReplyErrors::one(Reply::err(
+                "ERR Error running script: the run did not finish",
+            )),
+            (Err(e), _) => ReplyErrors::one(self.abort_reply(&e, limits, funcname)),
         };
+        host.reply_errors(errs);
         // The collector runs by allocation debt, as the VM and the raw functions
         // allocate (as Lua's C API does); a full collection when the VM takes a
         // quarter of the memory limit and an eighth of it is new since the last one
@@ -758,6 +773,9 @@ impl Drop for Lend<'_> {
 /// Prefix of a Rust error that stands for Redis's error table `{err = rest}`;
 /// boot.lua's handler and pcall turn it back into the table.
 const MARK: &str = "\u{0}kvlab-err\u{0}";
+/// The same for a command's error reply, which INFO errorstats counted when the
+/// command failed: `{err = rest, ignore_error_stats_update = true}`.
+const MARK_COUNTED: &str = "\u{0}kvlab-errc\u{0}";
 
 /// A Redis-style error (`{err = msg}`) raised from Rust.
 fn raise(msg: impl std::fmt::Display) -> omnilua::Error {
@@ -859,6 +877,24 @@ fn raw_str(state: &mut LuaState, b: &[u8]) -> Result<Raw, LuaError> {
     Ok(Raw::Str(state.new_string(b)?))
 }
 
+/// `{err = msg}`, with `ignore_error_stats_update = true` when INFO errorstats
+/// counted the error already (a command's error reply, as Redis marks it).
+fn raw_error_table(state: &mut LuaState, msg: &[u8], counted: bool) -> Result<Raw, LuaError> {
+    let t = state.new_table();
+    // The flag first: pairs() (and the debugger's print) then lists the two fields in
+    // the order Redis's Lua does.
+    if counted {
+        let k = raw_str(state, IGNORE_STATS)?;
+        t.try_raw_set(k, Raw::Bool(true))?;
+    }
+    let (k, e) = (raw_str(state, b"err")?, raw_str(state, msg)?);
+    t.try_raw_set(k, e)?;
+    Ok(Raw::Table(t))
+}
+
+/// The field of an error table that keeps INFO errorstats from counting it again.
+const IGNORE_STATS: &[u8] = b"ignore_error_stats_update";
+
 /// `{key = v}`.
 fn raw_single(state: &mut LuaState, key: &[u8], v: Raw) -> Result<Raw, LuaError> {
     let t = state.new_table();
@@ -904,13 +940,21 @@ fn redis_call(state: &mut LuaState, lib: Lib) -> Result<usize, LuaError> {
             b"ERR redis calls are only possible while a script runs",
         ));
     };
-    // An error reply: raised by redis.call, returned as `{err = msg}` by pcall.
-    let fail = |state: &mut LuaState, msg: &[u8]| -> Result<usize, LuaError> {
+    // An error reply: raised by redis.call, returned as `{err = msg}` by pcall;
+    // `counted` for the command's own error (or its refusal), which INFO errorstats
+    // counted already.
+    let fail = |state: &mut LuaState, msg: &[u8], counted: bool| -> Result<usize, LuaError> {
         if raise {
-            return Err(raised(msg));
+            return Err(if counted {
+                LuaError::runtime(format_args!(
+                    "{MARK_COUNTED}{}",
+                    String::from_utf8_lossy(msg)
+                ))
+            } else {
+                raised(msg)
+            });
         }
-        let e = raw_str(state, msg)?;
-        let t = raw_single(state, b"err", e)?;
+        let t = raw_error_table(state, msg, counted)?;
         api::check_stack(state, 1);
         state.push(t);
         Ok(1)
@@ -920,6 +964,7 @@ fn redis_call(state: &mut LuaState, lib: Lib) -> Result<usize, LuaError> {
         return fail(
             state,
             b"ERR Please specify at least one argument for this redis lib call",
+            false,
         );
     }
     let mut argv = slot.argv.take();
@@ -937,6 +982,7 @@ fn redis_call(state: &mut LuaState, lib: Lib) -> Result<usize, LuaError> {
                 return fail(
                     state,
                     b"ERR Lua redis lib command arguments must be strings or integers",
+                    false,
                 );
             }
         }
@@ -950,6 +996,7 @@ fn redis_call(state: &mut LuaState, lib: Lib) -> Result<usize, LuaError> {
             return fail(
                 state,
                 b"ERR Invalid command passed to redis.acl_check_cmd()",
+                false,
             );
         };
         api::check_stack(state, 1);
@@ -978,7 +1025,7 @@ fn redis_call(state: &mut LuaState, lib: Lib) -> Result<usize, LuaError> {
     }
     slot.argv.replace(argv);
     if let Reply::Error(e) = &reply {
-        return fail(state, trim_crlf(e).as_bytes());
+        return fail(state, trim_crlf(e).as_bytes(), true);
     }
     let v = reply_to_raw(state, &reply, resp == 3, 0)?;
     api::check_stack(state, 1);
@@ -1586,13 +1633,44 @@ fn string_table_raw(state: &mut LuaState, items: &[Vec<u8>]) -> Result<Raw, LuaE
 
 /// How a run ended, left by `finish` for [`Vm::run`].
 enum Finished {
-    Ok(Reply),
+    Ok(Reply, ReplyErrors),
     Err(ScriptError),
 }
 
-/// The error table the handler built (`{err=, source=, line=}`), or None when the
-/// error was not a table.
-struct ScriptError(Option<[Option<Vec<u8>>; 3]>);
+/// The error replies a script's reply holds, for INFO errorstats and commandstats'
+/// failed_calls, as Redis counts them (`afterErrorReply`): an error table a command
+/// answered (`ignore_error_stats_update`, which redis.call and redis.pcall set) was
+/// counted when that command failed, so it only makes the script's call a failed one,
+/// each time it appears; any other error (`{err = ...}` built by the script, at the
+/// top or nested) is counted again, and fails the call once.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReplyErrors {
+    /// Errors to count, in order.
+    pub counted: Vec<String>,
+    /// Errors counted already.
+    pub flagged: u32,
+}
+
+impl ReplyErrors {
+    /// A reply with its error (if it is one) to count.
+    fn one(reply: Reply) -> (Reply, ReplyErrors) {
+        let counted = match &reply {
+            Reply::Error(e) => vec![e.clone()],
+            _ => Vec::new(),
+        };
+        (
+            reply,
+            ReplyErrors {
+                counted,
+                flagged: 0,
+            },
+        )
+    }
+}
+
+/// The error table the handler built (`{err=, source=, line=}` and whether a
+/// command's error reply counted it already), or None when the error was not a table.
+struct ScriptError(Option<[Option<Vec<u8>>; 3]>, bool);
 
 impl ScriptError {
     /// "<err> script: <name>, on <source>:<line>."
@@ -1628,16 +1706,18 @@ fn raw_finish(state: &mut LuaState) -> Result<usize, LuaError> {
     let ok = api::to_boolean(state, 1);
     let v = api::positive_index_value(state, 2);
     let finished = if ok {
-        Finished::Ok(raw_to_reply(state, &v, slot.resp.get() == 3, 0))
+        let mut errs = ReplyErrors::default();
+        let reply = raw_to_reply(state, &v, slot.resp.get() == 3, 0, &mut errs);
+        Finished::Ok(reply, errs)
     } else if let Raw::Table(t) = &v {
+        let counted = matches!(raw_field(state, t, IGNORE_STATS), Raw::Bool(true));
         let mut get = |k: &[u8]| raw_bytes_of(&raw_field(state, t, k));
-        Finished::Err(ScriptError(Some([
-            get(b"err"),
-            get(b"source"),
-            get(b"line"),
-        ])))
+        Finished::Err(ScriptError(
+            Some([get(b"err"), get(b"source"), get(b"line")]),
+            counted,
+        ))
     } else {
-        Finished::Err(ScriptError(None))
+        Finished::Err(ScriptError(None, false))
     };
     *slot.finished.borrow_mut() = Some(finished);
     state.gc_check_step();
@@ -1711,10 +1791,7 @@ fn reply_to_raw(
             let v = raw_str(state, x.as_bytes())?;
             raw_single(state, b"ok", v)?
         }
-        Reply::Error(x) => {
-            let v = raw_str(state, trim_crlf(x).as_bytes())?;
-            raw_single(state, b"err", v)?
-        }
+        Reply::Error(x) => raw_error_table(state, trim_crlf(x).as_bytes(), true)?,
         Reply::Int(i) => Raw::Float(*i as f64),
         Reply::Bulk(b) => raw_str(state, b)?,
         Reply::Nil | Reply::NilArray | Reply::Blocked | Reply::Closed | Reply::Seq(_) => {
@@ -1819,9 +1896,18 @@ fn bytes_of(v: &Value) -> Option<Vec<u8>> {
 }
 
 /// A script's return value as the reply Redis sends (`luaReplyToRedisReply`).
-fn raw_to_reply(state: &mut LuaState, v: &Raw, resp3: bool, depth: usize) -> Reply {
+/// The error replies in it are noted in `errs`.
+fn raw_to_reply(
+    state: &mut LuaState,
+    v: &Raw,
+    resp3: bool,
+    depth: usize,
+    errs: &mut ReplyErrors,
+) -> Reply {
     if depth > MAX_NESTING {
-        return Reply::err("ERR reached lua stack limit");
+        const DEEP: &str = "ERR reached lua stack limit";
+        errs.counted.push(DEEP.to_string());
+        return Reply::err(DEEP);
     }
     match v {
         Raw::Str(s) => Reply::Bulk(s.as_bytes().to_vec()),
@@ -1836,7 +1922,7 @@ fn raw_to_reply(state: &mut LuaState, v: &Raw, resp3: bool, depth: usize) -> Rep
         }
         Raw::Float(n) => Reply::Int(lua_int(*n)),
         Raw::Int(i) => Reply::Int(*i),
-        Raw::Table(t) => raw_table_to_reply(state, t, resp3, depth),
+        Raw::Table(t) => raw_table_to_reply(state, t, resp3, depth, errs),
         _ => Reply::Nil,
     }
 }
@@ -1846,9 +1932,16 @@ fn raw_table_to_reply(
     t: &GcRef<RawTable>,
     resp3: bool,
     depth: usize,
+    errs: &mut ReplyErrors,
 ) -> Reply {
     if let Raw::Str(e) = raw_field(state, t, b"err") {
-        return Reply::Error(sanitize(&String::from_utf8_lossy(e.as_bytes())));
+        let msg = sanitize(&String::from_utf8_lossy(e.as_bytes()));
+        if matches!(raw_field(state, t, IGNORE_STATS), Raw::Bool(true)) {
+            errs.flagged += 1;
+        } else {
+            errs.counted.push(msg.clone());
+        }
+        return Reply::Error(msg);
     }
     if let Raw::Str(s) = raw_field(state, t, b"ok") {
         return Reply::Status(sanitize(&String::from_utf8_lossy(s.as_bytes())).into());
@@ -1874,8 +1967,8 @@ fn raw_table_to_reply(
                 .iter()
                 .map(|(k, v)| {
                     (
-                        raw_to_reply(state, k, resp3, depth + 1),
-                        raw_to_reply(state, v, resp3, depth + 1),
+                        raw_to_reply(state, k, resp3, depth + 1, errs),
+                        raw_to_reply(state, v, resp3, depth + 1, errs),
                     )
                 })
                 .collect(),
@@ -1885,7 +1978,7 @@ fn raw_table_to_reply(
         return Reply::Set(
             pairs(&m)
                 .iter()
-                .map(|(k, _)| raw_to_reply(state, k, resp3, depth + 1))
+                .map(|(k, _)| raw_to_reply(state, k, resp3, depth + 1, errs))
                 .collect(),
         );
     }
@@ -1907,7 +2000,7 @@ fn raw_table_to_reply(
         if matches!(v, Raw::Nil) {
             break;
         }
-        items.push(raw_to_reply(state, &v, resp3, depth + 1));
+        items.push(raw_to_reply(state, &v, resp3, depth + 1, errs));
         j += 1;
     }
     Reply::Array(items)
