@@ -341,6 +341,16 @@ const DIGIT_PAIRS: &[u8; 200] = b"\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
+/// The size of `argv` sent as a RESP multi-bulk request (`*2\r\n$3\r\nGET\r\n...`).
+pub fn request_len(argv: &[Vec<u8>]) -> usize {
+    let head = |n: usize| 1 + n.to_string().len() + 2;
+    head(argv.len())
+        + argv
+            .iter()
+            .map(|a| head(a.len()) + a.len() + 2)
+            .sum::<usize>()
+}
+
 /// Appends the wire form of `r` for a client speaking RESP `resp` (2 or 3).
 pub fn encode(r: &Reply, resp: u8, out: &mut Vec<u8>) {
     use std::io::Write;
@@ -673,6 +683,15 @@ mod tests {
         assert!(!done);
         assert_eq!(used, 13 + 9 + 6 + 4);
         assert_eq!(r.pending_bytes(), 3 + 2 * ARG_OVERHEAD);
+    }
+
+    #[test]
+    fn request_len_is_the_multibulk_size() {
+        let argv = vec![b"SET".to_vec(), b"key".to_vec(), vec![b'v'; 12]];
+        assert_eq!(
+            request_len(&argv),
+            b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$12\r\nvvvvvvvvvvvv\r\n".len()
+        );
     }
 
     #[test]

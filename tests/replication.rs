@@ -257,6 +257,12 @@ fn the_stream_a_replica_reads_and_partial_resync() {
         w.write_all(&encode(&["PSYNC", id, off])).unwrap();
         assert!(line(&mut r).starts_with(&format!("+FULLRESYNC {replid} ")));
     }
+    // INFO counts them as Redis does: three full resyncs ("?" is not a failed partial
+    // one), one partial, two failed partial ones.
+    let counts =
+        ["sync_full", "sync_partial_ok", "sync_partial_err"].map(|f| field(&mut m, "stats", f));
+    assert_eq!(counts, ["3", "1", "2"]);
+    assert_ne!(field(&mut m, "stats", "total_net_repl_output_bytes"), "0");
 }
 
 #[test]

@@ -817,3 +817,34 @@ fn client_list_query_buffer_figures_match_redis() {
     let r = support::redis_server(&[]);
     assert_eq!(steps(r.port), kvlab);
 }
+
+/// INFO's network counters count what went over the connection as redis-server's do:
+/// the same requests and replies give the same byte, read and write counts.
+#[test]
+fn net_counters_match_redis_server() {
+    let script = "CONFIG RESETSTAT\nSET a hello\nGET a\nMGET a b c\nINCR n\nINFO stats\n";
+    let fields = |port: u16| {
+        let out = support::redis_cli(port, script, &[]);
+        [
+            "total_net_input_bytes",
+            "total_net_output_bytes",
+            "total_reads_processed",
+            "total_writes_processed",
+            "sync_full",
+            "total_net_repl_input_bytes",
+        ]
+        .map(|f| {
+            let prefix = format!("{f}:");
+            let v = out
+                .lines()
+                .find_map(|l| l.strip_prefix(&prefix))
+                .unwrap_or_else(|| panic!("no {f} in {out}"));
+            format!("{f}:{}", v.trim())
+        })
+    };
+    let real = support::redis_server(&[]);
+    let ours = support::kvlab_server(&[]);
+    let (a, b) = (fields(real.port), fields(ours.port));
+    assert_eq!(a, b);
+    assert_ne!(b[0], "total_net_input_bytes:0");
+}

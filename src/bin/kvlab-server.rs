@@ -1393,7 +1393,10 @@ mod native {
                 biased;
                 r = sock.write(&out[pos..]) => match r {
                     Ok(0) | Err(_) => return false,
-                    Ok(n) => pos += n,
+                    Ok(n) => {
+                        pos += n;
+                        engine.borrow_mut().net_written(id, n);
+                    }
                 },
                 _ = notify.notified() => {
                     if engine.borrow().client(id).is_none_or(|c| c.close_after_reply) {

@@ -643,24 +643,10 @@ pub fn structure_cap(value_cap: u64) -> u64 {
     }
 }
 
-/// RAM plus swap (`sysinfo`), read once; `u64::MAX` if unknown.
+/// RAM plus swap (`sysinfo`); `u64::MAX` if unknown.
 #[cfg(not(target_arch = "wasm32"))]
 fn machine_bytes() -> u64 {
-    static BYTES: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    *BYTES.get_or_init(|| {
-        #[cfg(target_os = "linux")]
-        {
-            // SAFETY: `sysinfo` fills the zeroed struct it is given and touches nothing else.
-            let mut si: libc::sysinfo = unsafe { std::mem::zeroed() };
-            if unsafe { libc::sysinfo(&mut si) } == 0 {
-                let unit = (si.mem_unit as u64).max(1);
-                return (si.totalram as u64)
-                    .saturating_add(si.totalswap as u64)
-                    .saturating_mul(unit);
-            }
-        }
-        u64::MAX
-    })
+    super::hostinfo::ram_and_swap().map_or(u64::MAX, |(ram, swap)| ram.saturating_add(swap))
 }
 
 /// The error for a sketch over the size limit.

@@ -31,6 +31,7 @@ pub mod evict;
 pub mod geo;
 pub mod hash;
 pub mod hll;
+pub mod hostinfo;
 pub mod inspect;
 pub mod list;
 pub mod lua;
@@ -106,6 +107,97 @@ pub struct Stats {
     /// (values over the threshold deleted lazily, keys of an async flush, big script
     /// caches). KV Lab frees at once, so lazyfree_pending_objects stays 0.
     pub lazyfreed_objects: u64,
+    /// Bytes the host read from and wrote to clients' connections (INFO
+    /// total_net_input_bytes and total_net_output_bytes count both kinds), those from
+    /// a master and to replicas apart, and the reads and writes that moved them.
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    pub net_repl_input_bytes: u64,
+    pub net_repl_output_bytes: u64,
+    pub reads_processed: u64,
+    pub writes_processed: u64,
+    /// Replicas served a full resynchronisation, and PSYNCs that continued or could not.
+    pub sync_full: u64,
+    pub sync_partial_ok: u64,
+    pub sync_partial_err: u64,
+    /// The active expire cycle's running estimate of the share of volatile keys that
+    /// are stale (each cycle's sample weighs 5%, as Redis's), and the time it took.
+    pub expired_stale_perc: f64,
+    pub expire_cycle_us: u64,
+    /// Error replies to a master or a replica (INFO unexpected_error_replies).
+    pub unexpected_error_replies: u64,
+    /// INFO's instantaneous figures: commands, bytes in and out (all, and replication's).
+    pub inst: [InstMetric; 5],
+}
+
+/// One of INFO's instantaneous figures (Redis's `inst_metric`): a rate sampled every
+/// 100 ms by the cron, the last 16 samples averaged.
+#[derive(Default, Clone, Copy, Debug)]
+pub struct InstMetric {
+    samples: [i64; 16],
+    idx: usize,
+    /// When the last sample was taken (None: since start or CONFIG RESETSTAT, which
+    /// take the first reading as the baseline), and the counter then.
+    last: Option<(i64, u64)>,
+}
+
+impl InstMetric {
+    /// Redis's `trackInstantaneousMetric`: the rate since the last sample.
+    fn track(&mut self, now: i64, reading: u64) {
+        let (t, count) = self.last.unwrap_or((now, reading));
+        let dt = now - t;
+        let ops = reading.wrapping_sub(count) as i64;
+        self.samples[self.idx] = if dt > 0 {
+            ops.saturating_mul(1000) / dt
+        } else {
+            0
+        };
+        self.idx = (self.idx + 1) % self.samples.len();
+        self.last = Some((now, reading));
+    }
+
+    /// Redis's `getInstantaneousMetric`: the samples' mean.
+    pub fn get(&self) -> i64 {
+        self.samples.iter().sum::<i64>() / self.samples.len() as i64
+    }
+}
+
+/// INFO client_recent_max_input_buffer and client_recent_max_output_buffer: the
+/// biggest query buffer and output backlog a client had when the cron looked, in each
+/// of the last 8 seconds (Redis's CLIENTS_PEAK_MEM_USAGE_SLOTS).
+#[derive(Default, Clone, Debug)]
+pub struct ClientPeaks {
+    /// (second, input, output) per second modulo 8.
+    slots: [(i64, u64, u64); 8],
+}
+
+impl ClientPeaks {
+    fn note(&mut self, now_s: i64, input: u64, output: u64) {
+        let slot = &mut self.slots[now_s.rem_euclid(8) as usize];
+        if slot.0 != now_s {
+            *slot = (now_s, 0, 0);
+        }
+        slot.1 = slot.1.max(input);
+        slot.2 = slot.2.max(output);
+    }
+
+    /// The peaks of the last 8 seconds before `now_ms`.
+    pub fn recent(&self, now_ms: i64) -> (u64, u64) {
+        let now_s = now_ms.div_euclid(1000);
+        self.slots
+            .iter()
+            .filter(|s| s.0 <= now_s && now_s - s.0 < 8)
+            .fold((0, 0), |(i, o), s| (i.max(s.1), o.max(s.2)))
+    }
+}
+
+/// Which of [`Stats::inst`] is which.
+pub mod inst {
+    pub const COMMANDS: usize = 0;
+    pub const NET_INPUT: usize = 1;
+    pub const NET_OUTPUT: usize = 2;
+    pub const NET_REPL_INPUT: usize = 3;
+    pub const NET_REPL_OUTPUT: usize = 4;
 }
 
 /// Per-command counters for INFO commandstats.
@@ -400,6 +492,9 @@ pub struct Core {
     pub unblock_requests: Vec<(u64, bool)>,
     /// The replication ID INFO reports (40 hex digits, drawn at start, as Redis does).
     pub replid: String,
+    /// INFO run_id: this run's random identity (drawn at start, as Redis's).
+    pub run_id: String,
+    pub client_peaks: ClientPeaks,
     /// Who WATCHes which keys, and whose watch broke.
     pub watches: multi::Watches,
     /// Whether memory was over maxmemory when the running command started (Redis's
@@ -824,14 +919,9 @@ impl Engine {
                 noted_clients: 0,
                 blocking: blocking::Blocking::default(),
                 unblock_requests: Vec::new(),
-                replid: {
-                    // Its own generator, so drawing it leaves the engine's sequence as it was.
-                    use rand::RngExt;
-                    let mut r = StdRng::seed_from_u64(seed ^ 0x5265_706c_6964);
-                    (0..40)
-                        .map(|_| char::from(b"0123456789abcdef"[r.random_range(0..16)]))
-                        .collect()
-                },
+                replid: hex40(seed ^ 0x5265_706c_6964),
+                run_id: hex40(seed ^ 0x0052_756e_4964),
+                client_peaks: ClientPeaks::default(),
                 watches: multi::Watches::default(),
                 oom_at_start: false,
                 scripts: None,
@@ -1310,6 +1400,33 @@ impl Engine {
     pub fn query_buffer_read(&mut self, id: u64, n: usize, big_bulk: Option<usize>) {
         if let Some(c) = self.clients.get_mut(&id) {
             c.qbuf.read(n, big_bulk);
+        }
+        self.net_read(id, n);
+    }
+
+    /// The host read `n` bytes from client `id`'s connection (INFO
+    /// total_net_input_bytes, total_reads_processed; from a master,
+    /// total_net_repl_input_bytes). [`Engine::query_buffer_read`] counts its bytes.
+    pub fn net_read(&mut self, id: u64, n: usize) {
+        let st = &mut self.core.stats;
+        st.reads_processed += 1;
+        if self.core.repl.master_client() == Some(id) {
+            st.net_repl_input_bytes += n as u64;
+        } else {
+            st.net_input_bytes += n as u64;
+        }
+    }
+
+    /// The host wrote `n` bytes of replies to client `id`'s connection, in one write
+    /// (INFO total_net_output_bytes, total_writes_processed; to a replica,
+    /// total_net_repl_output_bytes).
+    pub fn net_written(&mut self, id: u64, n: usize) {
+        let st = &mut self.core.stats;
+        st.writes_processed += 1;
+        if self.core.repl.is_replica(id) {
+            st.net_repl_output_bytes += n as u64;
+        } else {
+            st.net_output_bytes += n as u64;
         }
     }
 
@@ -2068,7 +2185,9 @@ impl Engine {
             self.core.active_expire_cycle()
         };
         // The cycle's time is a latency event of its own (Redis's `expire-cycle`).
-        let ms = timer::elapsed_us(started) / 1000;
+        let us = timer::elapsed_us(started);
+        self.core.stats.expire_cycle_us += us;
+        let ms = us / 1000;
         let (threshold, now_s) = (
             self.core.config.latency_threshold,
             self.core.now.div_euclid(1000),
@@ -2077,6 +2196,7 @@ impl Engine {
             .latency
             .add_if_needed(threshold, "expire-cycle", ms, now_s);
         self.core.hostless_cron();
+        self.core.track_instantaneous();
         // replicationCron: a PING in the stream every repl-ping-replica-period seconds.
         // (A replica only passes its master's stream on, PINGs included.)
         if !self.core.repl.replicas.is_empty() && self.core.repl.master.is_none() {
@@ -2100,6 +2220,10 @@ impl Engine {
         for c in self.clients.values_mut() {
             let idle = now_s - c.last_ms.div_euclid(1000);
             c.qbuf.cron(idle, None);
+            // clientsCronTrackExpansiveClients.
+            let input = (c.qbuf.len() + c.qbuf.free()) as u64;
+            let output = self.core.pubsub.pending_bytes(c.id);
+            self.core.client_peaks.note(now_s, input, output);
         }
         // serverCron keeps the tracking table within tracking-table-max-keys too.
         if self.core.tracking.clients() > 0 {
@@ -2116,6 +2240,16 @@ fn is_script_command(spec: &table::CommandSpec) -> bool {
             spec.name,
             "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
         )
+}
+
+/// 40 hex digits drawn from a generator of their own (so drawing them leaves the
+/// engine's sequence as it was): a replication ID or a run ID.
+fn hex40(seed: u64) -> String {
+    use rand::RngExt;
+    let mut r = StdRng::seed_from_u64(seed);
+    (0..40)
+        .map(|_| char::from(b"0123456789abcdef"[r.random_range(0..16)]))
+        .collect()
 }
 
 fn blank_client(id: u64) -> Client {
@@ -2671,6 +2805,29 @@ impl Core {
         expired
     }
 
+    /// serverCron's `run_with_period(100)`: a sample of each instantaneous figure every
+    /// 100 ms (at most once a tick).
+    fn track_instantaneous(&mut self) {
+        let now = self.now;
+        let st = &mut self.stats;
+        if st.inst[inst::COMMANDS]
+            .last
+            .is_some_and(|(t, _)| now - t < 100)
+        {
+            return;
+        }
+        let readings = [
+            st.total_commands_processed,
+            st.net_input_bytes + st.net_repl_input_bytes,
+            st.net_output_bytes + st.net_repl_output_bytes,
+            st.net_repl_input_bytes,
+            st.net_repl_output_bytes,
+        ];
+        for (m, r) in st.inst.iter_mut().zip(readings) {
+            m.track(now, r);
+        }
+    }
+
     /// Redis's `activeExpireCycle`: sample volatile keys at random in each database and
     /// delete the expired ones, going round again while more than 10% of a sample was stale.
     pub fn active_expire_cycle(&mut self) -> usize {
@@ -2683,6 +2840,7 @@ impl Core {
         let stale_pct = ACTIVE_EXPIRE_ACCEPTABLE_STALE.saturating_sub(effort);
         let ndb = self.dbs.len();
         let mut total = 0;
+        let mut total_sampled = 0;
         for _ in 0..ACTIVE_EXPIRE_DBS_PER_CALL.min(ndb) {
             let db = self.expire_db_cursor % ndb;
             self.expire_db_cursor = (self.expire_db_cursor + 1) % ndb;
@@ -2710,11 +2868,19 @@ impl Core {
                     }
                 }
                 total += expired;
+                total_sampled += sampled;
                 if sampled == 0 || expired * 100 / sampled <= stale_pct {
                     break;
                 }
             }
         }
+        // The estimate of stale keys: this cycle's share weighs 5%.
+        let current = if total_sampled > 0 {
+            total as f64 / total_sampled as f64
+        } else {
+            0.0
+        };
+        self.stats.expired_stale_perc = current * 0.05 + self.stats.expired_stale_perc * 0.95;
         total
     }
 

@@ -216,6 +216,127 @@ fn script_reply_errors_fail_the_call_as_redis_counts() {
     }
 }
 
+/// One `field:value` line of an INFO reply.
+fn info_field(e: &mut Engine, id: u64, section: &str, field: &str) -> String {
+    let Reply::Verbatim(_, text) = run(e, id, &format!("INFO {section}")) else {
+        panic!("INFO is a verbatim string");
+    };
+    let text = String::from_utf8(text).unwrap();
+    let prefix = format!("{field}:");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .unwrap_or_else(|| panic!("no {field} in INFO {section}"))
+        .to_string()
+}
+
+/// instantaneous_ops_per_sec is Redis's: a rate sampled every 100 ms by the cron,
+/// the last 16 samples averaged.
+#[test]
+fn instantaneous_ops_are_sampled_every_100ms() {
+    let (mut e, clock, id) = engine();
+    e.tick(); // the baseline
+    for sample in 1..=16 {
+        for _ in 0..50 {
+            run(&mut e, id, "PING");
+        }
+        clock.advance(100);
+        e.tick();
+        // 50 commands in 100 ms: 500 a second (510 after the first: the INFO below
+        // counts in the next sample), in `sample` of the 16 slots.
+        let want = (500 + 510 * (sample - 1)) / 16;
+        assert_eq!(
+            info_field(&mut e, id, "stats", "instantaneous_ops_per_sec"),
+            want.to_string()
+        );
+    }
+    // A tick sooner than 100 ms later takes no sample.
+    clock.advance(50);
+    e.tick();
+    assert_eq!(
+        info_field(&mut e, id, "stats", "instantaneous_ops_per_sec"),
+        "509"
+    );
+    // Idle: the samples fall to 0 one by one (the INFO commands count).
+    for _ in 0..16 {
+        clock.advance(100);
+        e.tick();
+    }
+    let idle: i64 = info_field(&mut e, id, "stats", "instantaneous_ops_per_sec")
+        .parse()
+        .unwrap();
+    assert!(idle < 20, "{idle}");
+}
+
+/// The bytes a host reports go to the net counters (a master's and a replica's apart),
+/// the rates follow them, and CONFIG RESETSTAT clears them.
+#[test]
+fn net_counters_and_resetstat() {
+    let (mut e, clock, id) = engine();
+    e.tick();
+    e.net_read(id, 1000);
+    e.net_written(id, 300);
+    e.net_written(id, 200);
+    clock.advance(100);
+    e.tick();
+    assert_eq!(
+        info_field(&mut e, id, "stats", "total_net_input_bytes"),
+        "1000"
+    );
+    assert_eq!(
+        info_field(&mut e, id, "stats", "total_net_output_bytes"),
+        "500"
+    );
+    assert_eq!(
+        info_field(&mut e, id, "stats", "total_reads_processed"),
+        "1"
+    );
+    assert_eq!(
+        info_field(&mut e, id, "stats", "total_writes_processed"),
+        "2"
+    );
+    assert_eq!(
+        info_field(&mut e, id, "stats", "total_net_repl_output_bytes"),
+        "0"
+    );
+    // 1000 bytes in 100 ms: 10000 B/s in one of 16 samples, in KB/s.
+    assert_eq!(
+        info_field(&mut e, id, "stats", "instantaneous_input_kbps"),
+        "0.61"
+    );
+    run(&mut e, id, "CONFIG RESETSTAT");
+    assert_eq!(
+        info_field(&mut e, id, "stats", "total_net_input_bytes"),
+        "0"
+    );
+    assert_eq!(
+        info_field(&mut e, id, "stats", "instantaneous_input_kbps"),
+        "0.00"
+    );
+}
+
+/// expired_stale_perc: each active expire cycle's share of stale keys among those it
+/// sampled weighs 5% of the estimate.
+#[test]
+fn expired_stale_perc_follows_the_cycle() {
+    let (mut e, clock, id) = engine();
+    for i in 0..50 {
+        run(&mut e, id, &format!("SET k{i} v PX 100"));
+    }
+    clock.advance(1000);
+    e.tick();
+    // Every key sampled was stale: 100% weighing 5%.
+    assert_eq!(
+        info_field(&mut e, id, "stats", "expired_stale_perc"),
+        "5.00"
+    );
+    e.tick();
+    // Nothing sampled: 0% weighing 5%.
+    assert_eq!(
+        info_field(&mut e, id, "stats", "expired_stale_perc"),
+        "4.75"
+    );
+}
+
 #[test]
 fn unknown_client_id_does_not_panic() {
     let (mut e, _, _) = engine();

@@ -364,6 +364,12 @@ fn run(
             eng.reopen_client(client);
         }
         let resp = eng.client(client).map_or(2, |c| c.resp);
+        // The console is this client's connection: its request and reply as the RESP
+        // bytes redis-cli and the server would exchange (INFO total_net_input_bytes ...).
+        eng.net_read(client, crate::resp::request_len(&argv));
+        let mut wire = Vec::new();
+        crate::resp::encode(&reply, resp, &mut wire);
+        eng.net_written(client, wire.len());
         // Messages that reached this client while its command ran (one it published
         // itself, over RESP3) are written before the reply, as Redis writes them; a
         // monitor's line about its own command comes after it.

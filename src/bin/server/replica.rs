@@ -333,7 +333,10 @@ async fn stream(
             r = rd.read(&mut chunk) => {
                 match r {
                     Ok(0) => return Err("Connection with master lost.".into()),
-                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    Ok(n) => {
+                        buf.extend_from_slice(&chunk[..n]);
+                        engine.borrow_mut().net_read(id, n);
+                    }
                     Err(e) => return Err(format!("Connection with master lost: {e}")),
                 }
             }

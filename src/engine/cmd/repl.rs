@@ -101,10 +101,16 @@ fn sync_common(ctx: &mut Ctx, psync: Option<&[Vec<u8>]>) -> Reply {
                 ctx.core.repl.attach(id, peer_ip, first, now, false);
                 ctx.core.repl_started();
                 ctx.client().repl_flag = Some('S');
+                ctx.core.stats.sync_partial_ok += 1;
                 return silent();
             }
         }
+        // A failed PSYNC, unless the replica asked for a full one ("?").
+        if !argv[1].starts_with(b"?") {
+            ctx.core.stats.sync_partial_err += 1;
+        }
     }
+    ctx.core.stats.sync_full += 1;
     // Full resynchronisation: the backlog starts (if this is the first replica) before
     // the offset is announced, and the image is of this very moment.
     let image = ctx.core.rdb_image();

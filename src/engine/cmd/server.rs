@@ -6,7 +6,7 @@ use super::{eq, int_arg, syntax};
 use crate::engine::reply::errors;
 use crate::engine::table::{self, CommandSpec};
 use crate::engine::util::{bytes_human, glob_match};
-use crate::engine::{Client, Ctx, Reply, VERSION};
+use crate::engine::{hostinfo, inst, Client, Ctx, Reply, VERSION};
 
 /// The reply of a `<CONTAINER> HELP` subcommand, framed as Redis frames it.
 pub fn help_reply(cmd: &[u8], lines: &[&str]) -> Reply {
@@ -959,6 +959,17 @@ pub fn command_help(_ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     )
 }
 
+/// INFO redis_build_id: a hash of what was built (the crate's version and target), in
+/// hex as Redis's.
+fn build_id() -> String {
+    let what = concat!("kvlab-", env!("CARGO_PKG_VERSION"));
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in what.bytes().chain(std::env::consts::ARCH.bytes()) {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:015x}", h >> 4)
+}
+
 pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     const DEFAULT: &[&str] = &[
         "server",
@@ -978,6 +989,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         match s.as_str() {
             "all" | "everything" => {
                 wanted.extend(DEFAULT.iter().map(|s| s.to_string()));
+                wanted.push("modules".into());
                 wanted.push("commandstats".into());
                 wanted.push("latencystats".into());
             }
@@ -1002,6 +1014,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
         "stats",
         "replication",
         "cpu",
+        "modules",
         "commandstats",
         "errorstats",
         "latencystats",
@@ -1013,22 +1026,64 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             continue;
         }
         let body = match name {
-            "server" => format!(
-                "# Server\r\nredis_version:{VERSION}\r\nredis_mode:{}\r\nkvlab:1\r\nos:{}\r\narch_bits:64\r\nmultiplexing_api:{}\r\nprocess_id:1\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{uptime}\r\nuptime_in_days:{}\r\nhz:{}\r\nconfigured_hz:{}\r\nlru_clock:{}\r\nexecutable:kvlab\r\nconfig_file:\r\n",
-                if ctx.core.cluster.is_some() { "cluster" } else { "standalone" },
-                if cfg!(target_arch = "wasm32") { "WebAssembly" } else { std::env::consts::OS },
-                if cfg!(target_arch = "wasm32") { "none" } else { "tokio" },
-                cfg.get("port").unwrap_or_default(),
-                now * 1000,
-                uptime / 86400,
-                cfg.hz,
-                cfg.hz,
-                ctx.core.lru_clock(),
-            ),
+            "server" => {
+                let config_file = ctx
+                    .core
+                    .config_host
+                    .as_ref()
+                    .and_then(|h| h.config_file())
+                    .unwrap_or_default();
+                let lines = [
+                    format!("redis_version:{VERSION}"),
+                    "redis_git_sha1:00000000".to_string(),
+                    "redis_git_dirty:0".to_string(),
+                    format!("redis_build_id:{}", build_id()),
+                    format!(
+                        "redis_mode:{}",
+                        if ctx.core.cluster.is_some() { "cluster" } else { "standalone" }
+                    ),
+                    "kvlab:1".to_string(),
+                    format!("os:{}", hostinfo::os()),
+                    "arch_bits:64".to_string(),
+                    format!(
+                        "monotonic_clock:{}",
+                        if cfg!(target_arch = "wasm32") { "performance.now()" } else { "POSIX clock_gettime" }
+                    ),
+                    format!(
+                        "multiplexing_api:{}",
+                        if cfg!(target_arch = "wasm32") {
+                            "none"
+                        } else if cfg!(target_os = "linux") {
+                            "epoll"
+                        } else {
+                            "tokio"
+                        }
+                    ),
+                    "atomicvar_api:rust-std".to_string(),
+                    // Not built by GCC: 0.0.0, as a redis-server built by another compiler says.
+                    "gcc_version:0.0.0".to_string(),
+                    format!("process_id:{}", hostinfo::process_id()),
+                    "process_supervised:no".to_string(),
+                    format!("run_id:{}", ctx.core.run_id),
+                    format!("tcp_port:{}", cfg.get("port").unwrap_or_default()),
+                    format!("server_time_usec:{}", now * 1000),
+                    format!("uptime_in_seconds:{uptime}"),
+                    format!("uptime_in_days:{}", uptime / 86400),
+                    format!("hz:{}", cfg.hz),
+                    format!("configured_hz:{}", cfg.hz),
+                    format!("lru_clock:{}", ctx.core.lru_clock()),
+                    format!("executable:{}", hostinfo::executable()),
+                    format!("config_file:{config_file}"),
+                    "io_threads_active:0".to_string(),
+                ];
+                format!("# Server\r\n{}\r\n", lines.join("\r\n"))
+            }
             "clients" => format!(
-                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nblocked_clients:{}\r\ntracking_clients:{}\r\nclients_in_timeout_table:{}\r\n",
+                "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\nblocked_clients:{}\r\ntracking_clients:{}\r\nclients_in_timeout_table:{}\r\n",
                 ctx.clients.len(),
                 cfg.get("maxclients").unwrap_or_default(),
+                ctx.core.client_peaks.recent(now).0,
+                ctx.core.client_peaks.recent(now).1,
                 ctx.clients.values().filter(|c| c.blocked.is_some()).count()
                     + ctx.core.admin.postponed.len(),
                 ctx.core.tracking.clients(),
@@ -1061,6 +1116,11 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                     format!("allocator_allocated:{}", m.total),
                     format!("allocator_active:{}", m.total),
                     format!("allocator_resident:{}", m.rss),
+                    format!("total_system_memory:{}", hostinfo::total_system_memory()),
+                    format!(
+                        "total_system_memory_human:{}",
+                        bytes_human(hostinfo::total_system_memory())
+                    ),
                     format!("used_memory_lua:{vm_eval}"),
                     format!("used_memory_vm_eval:{vm_eval}"),
                     format!("used_memory_lua_human:{}", bytes_human(vm_eval)),
@@ -1100,28 +1160,89 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                 format!("# Memory\r\n{}\r\n", lines.join("\r\n"))
             }
             "persistence" => ctx.core.info_persistence(),
-            "stats" => format!(
-                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nlatest_fork_usec:0\r\ntotal_forks:{}\r\nmigrate_cached_sockets:{}\r\nslave_expires_tracked_keys:{}\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\ntotal_error_replies:{}\r\n",
-                st.total_connections_received,
-                st.total_commands_processed,
-                st.rejected_connections,
-                st.expired_keys,
-                st.evicted_keys,
-                st.keyspace_hits,
-                st.keyspace_misses,
-                ctx.core.pubsub.channel_names(crate::engine::pubsub::Kind::Plain, None).len(),
-                ctx.core.pubsub.numpat(),
-                ctx.core.pubsub.channel_names(crate::engine::pubsub::Kind::Shard, None).len(),
-                ctx.core.persist.forks,
-                ctx.core.migrate.cached(),
-                ctx.core.replica_expires.len(),
-                ctx.core.tracking.totals().0,
-                ctx.core.tracking.totals().1,
-                ctx.core.tracking.totals().2,
-                st.total_error_replies,
-            ),
+            "stats" => {
+                let inst = |i: usize| st.inst[i].get();
+                let kbps = |i: usize| st.inst[i].get() as f32 / 1024.0;
+                let (tkeys, titems, tprefixes) = ctx.core.tracking.totals();
+                let lines = [
+                    format!("total_connections_received:{}", st.total_connections_received),
+                    format!("total_commands_processed:{}", st.total_commands_processed),
+                    format!("instantaneous_ops_per_sec:{}", inst(inst::COMMANDS)),
+                    format!("total_net_input_bytes:{}", st.net_input_bytes + st.net_repl_input_bytes),
+                    format!("total_net_output_bytes:{}", st.net_output_bytes + st.net_repl_output_bytes),
+                    format!("total_net_repl_input_bytes:{}", st.net_repl_input_bytes),
+                    format!("total_net_repl_output_bytes:{}", st.net_repl_output_bytes),
+                    format!("instantaneous_input_kbps:{:.2}", kbps(inst::NET_INPUT)),
+                    format!("instantaneous_output_kbps:{:.2}", kbps(inst::NET_OUTPUT)),
+                    format!("instantaneous_input_repl_kbps:{:.2}", kbps(inst::NET_REPL_INPUT)),
+                    format!("instantaneous_output_repl_kbps:{:.2}", kbps(inst::NET_REPL_OUTPUT)),
+                    format!("rejected_connections:{}", st.rejected_connections),
+                    format!("sync_full:{}", st.sync_full),
+                    format!("sync_partial_ok:{}", st.sync_partial_ok),
+                    format!("sync_partial_err:{}", st.sync_partial_err),
+                    format!("expired_keys:{}", st.expired_keys),
+                    format!("expired_stale_perc:{:.2}", st.expired_stale_perc * 100.0),
+                    // The cycle has no time limit here (it samples as Redis's does).
+                    "expired_time_cap_reached_count:0".to_string(),
+                    format!("expire_cycle_cpu_milliseconds:{}", st.expire_cycle_us / 1000),
+                    format!("evicted_keys:{}", st.evicted_keys),
+                    "evicted_clients:0".to_string(),
+                    // Eviction runs to the end within the command that needs it.
+                    "total_eviction_exceeded_time:0".to_string(),
+                    "current_eviction_exceeded_time:0".to_string(),
+                    format!("keyspace_hits:{}", st.keyspace_hits),
+                    format!("keyspace_misses:{}", st.keyspace_misses),
+                    format!(
+                        "pubsub_channels:{}",
+                        ctx.core.pubsub.channel_names(crate::engine::pubsub::Kind::Plain, None).len()
+                    ),
+                    format!("pubsub_patterns:{}", ctx.core.pubsub.numpat()),
+                    format!(
+                        "pubsubshard_channels:{}",
+                        ctx.core.pubsub.channel_names(crate::engine::pubsub::Kind::Shard, None).len()
+                    ),
+                    "latest_fork_usec:0".to_string(),
+                    format!("total_forks:{}", ctx.core.persist.forks),
+                    format!("migrate_cached_sockets:{}", ctx.core.migrate.cached()),
+                    format!("slave_expires_tracked_keys:{}", ctx.core.replica_expires.len()),
+                    // No active defragmentation: the allocator is not jemalloc.
+                    "active_defrag_hits:0".to_string(),
+                    "active_defrag_misses:0".to_string(),
+                    "active_defrag_key_hits:0".to_string(),
+                    "active_defrag_key_misses:0".to_string(),
+                    "total_active_defrag_time:0".to_string(),
+                    "current_active_defrag_time:0".to_string(),
+                    format!("tracking_total_keys:{tkeys}"),
+                    format!("tracking_total_items:{titems}"),
+                    format!("tracking_total_prefixes:{tprefixes}"),
+                    format!("unexpected_error_replies:{}", st.unexpected_error_replies),
+                    format!("total_error_replies:{}", st.total_error_replies),
+                    "dump_payload_sanitizations:0".to_string(),
+                    format!("total_reads_processed:{}", st.reads_processed),
+                    format!("total_writes_processed:{}", st.writes_processed),
+                    // No I/O threads, and replies are not kept in resizable buffers.
+                    "io_threaded_reads_processed:0".to_string(),
+                    "io_threaded_writes_processed:0".to_string(),
+                    "reply_buffer_shrinks:0".to_string(),
+                    "reply_buffer_expands:0".to_string(),
+                ];
+                format!("# Stats\r\n{}\r\n", lines.join("\r\n"))
+            }
             "replication" => ctx.core.info_replication(),
-            "cpu" => "# CPU\r\nused_cpu_sys:0.000000\r\nused_cpu_user:0.000000\r\n".to_string(),
+            "cpu" => {
+                // In the browser: the time the engine spent in commands, all of it the
+                // page's one thread (there is no process to ask).
+                let c = hostinfo::cpu().unwrap_or_else(|| {
+                    let user = ctx.core.cmdstats.iter().map(|(_, s)| s.usec).sum::<u64>() as f64 / 1e6;
+                    hostinfo::CpuTimes { sys: 0.0, user, sys_main: 0.0, user_main: user }
+                });
+                format!(
+                    "# CPU\r\nused_cpu_sys:{:.6}\r\nused_cpu_user:{:.6}\r\nused_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\nused_cpu_sys_main_thread:{:.6}\r\nused_cpu_user_main_thread:{:.6}\r\n",
+                    c.sys, c.user, c.sys_main, c.user_main
+                )
+            }
+            // RedisBloom's commands are built in, not a module (MODULE LIST is empty).
+            "modules" => "# Modules\r\n".to_string(),
             "cluster" => format!(
                 "# Cluster\r\ncluster_enabled:{}\r\n",
                 u8::from(ctx.core.cluster.is_some())
