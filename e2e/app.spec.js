@@ -70,6 +70,8 @@ test('the stats panel updates from INFO counters', async ({ page }) => {
   await expect(page.locator('.stats .value.hitrate')).toHaveText('75.0%');
   await expect(page.locator('.stats .stat.warn')).toBeVisible();
   await expect(page.locator('.stats .value.ops')).not.toHaveText('0');
+  // INFO's own sampled figures are shown beside the panel's.
+  await expect(page.locator('.stats .inst')).toContainText('instantaneous_ops_per_sec');
   await page.evaluate(() => { for (let i = 0; i < 400; i++) window.kvlab.exec('GET hit'); });
   await expect(page.locator('.stats .value.hitrate')).toHaveText('87.5%');
   await expect(page.locator('.stats .stat.warn')).toHaveCount(0);

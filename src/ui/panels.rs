@@ -509,6 +509,11 @@ pub struct Sample {
     pub used_memory: u64,
     pub expired: u64,
     pub evicted: u64,
+    /// INFO's own figures: instantaneous_ops_per_sec, and the console's bytes in and
+    /// out a second (instantaneous_input_kbps / output_kbps, in bytes).
+    pub inst_ops: i64,
+    pub inst_in: i64,
+    pub inst_out: i64,
 }
 
 /// Statistics samples kept (one a second).
@@ -526,6 +531,9 @@ fn sample() -> Sample {
         used_memory: eng.used_memory(),
         expired: st.expired_keys,
         evicted: st.evicted_keys,
+        inst_ops: st.inst[crate::engine::inst::COMMANDS].get(),
+        inst_in: st.inst[crate::engine::inst::NET_INPUT].get(),
+        inst_out: st.inst[crate::engine::inst::NET_OUTPUT].get(),
     }
 }
 
@@ -593,6 +601,7 @@ fn stats_panel(props: &PanelProps) -> Html {
             <div class="stat"><span class="label">{ tr(lang, "evicted keys", "축출된 키") }</span>
                 <span class="value evicted">{ last.evicted }</span>{ sparkline(&evicted, "evicted") }</div>
             <p class="muted small">{ { let (hits, misses, n) = (last.hits, last.misses, s.len()); trf!(lang, "hits {hits} / misses {misses}, one sample a second, last {n} s (INFO stats)", "적중 {hits} / 실패 {misses}, 1초에 한 번 측정, 최근 {n}초 (INFO stats)") } }</p>
+            <p class="muted small inst">{ { let (ops, kin, kout) = (last.inst_ops, format!("{:.2}", last.inst_in as f64 / 1024.0), format!("{:.2}", last.inst_out as f64 / 1024.0)); trf!(lang, "INFO's own view (16 samples of 100 ms): instantaneous_ops_per_sec {ops}, input {kin} kbps, output {kout} kbps", "INFO가 보는 값 (100ms 표본 16개 평균): instantaneous_ops_per_sec {ops}, 입력 {kin} kbps, 출력 {kout} kbps") } }</p>
         </div>
     }
 }
