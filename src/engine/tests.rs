@@ -278,31 +278,17 @@ fn net_counters_and_resetstat() {
     e.net_written(id, 200);
     clock.advance(100);
     e.tick();
-    assert_eq!(
-        info_field(&mut e, id, "stats", "total_net_input_bytes"),
-        "1000"
-    );
-    assert_eq!(
-        info_field(&mut e, id, "stats", "total_net_output_bytes"),
-        "500"
-    );
-    assert_eq!(
-        info_field(&mut e, id, "stats", "total_reads_processed"),
-        "1"
-    );
-    assert_eq!(
-        info_field(&mut e, id, "stats", "total_writes_processed"),
-        "2"
-    );
-    assert_eq!(
-        info_field(&mut e, id, "stats", "total_net_repl_output_bytes"),
-        "0"
-    );
     // 1000 bytes in 100 ms: 10000 B/s in one of 16 samples, in KB/s.
-    assert_eq!(
-        info_field(&mut e, id, "stats", "instantaneous_input_kbps"),
-        "0.61"
-    );
+    for (field, want) in [
+        ("total_net_input_bytes", "1000"),
+        ("total_net_output_bytes", "500"),
+        ("total_reads_processed", "1"),
+        ("total_writes_processed", "2"),
+        ("total_net_repl_output_bytes", "0"),
+        ("instantaneous_input_kbps", "0.61"),
+    ] {
+        assert_eq!(info_field(&mut e, id, "stats", field), want, "{field}");
+    }
     run(&mut e, id, "CONFIG RESETSTAT");
     assert_eq!(
         info_field(&mut e, id, "stats", "total_net_input_bytes"),
