@@ -545,6 +545,17 @@ fn a_writable_replica_expires_its_own_keys() {
     r.cmd("PERSIST long");
     r.cmd("FLUSHALL");
     assert_eq!(field(&mut r, "stats", "slave_expires_tracked_keys"), "0");
+
+    // A write of the master that fails here (the replica's own client changed the
+    // key): the error goes nowhere, but INFO counts it, as Redis does.
+    let mut m = Conn::new(master.port);
+    m.cmd("SET n 1");
+    assert_eq!(text(m.cmd("WAIT 1 0")), ":1\r\n");
+    r.cmd("SET n text");
+    m.cmd("INCR n");
+    assert_eq!(text(m.cmd("WAIT 1 0")), ":1\r\n");
+    assert_eq!(field(&mut r, "stats", "unexpected_error_replies"), "1");
+    assert_eq!(field(&mut m, "stats", "unexpected_error_replies"), "0");
 }
 
 /// min-replicas-to-write counts the replicas that acknowledged lately: with one online,

@@ -1204,8 +1204,21 @@ impl Engine {
     /// replica's offset moves by its `bytes`, which its own replicas get verbatim).
     pub fn apply_from_master(&mut self, id: u64, argv: &[Vec<u8>], raw: &[u8]) {
         self.core.repl.applying = true;
-        let _ = self.execute(id, argv);
+        let reply = self.execute(id, argv);
         self.core.repl.applying = false;
+        // An error for the master is never sent, but Redis logs and counts it.
+        if let Reply::Error(e) = &reply {
+            self.core.stats.unexpected_error_replies += 1;
+            let name =
+                String::from_utf8_lossy(argv.first().map_or(&b""[..], |a| a)).to_ascii_lowercase();
+            self.core.log(
+                3,
+                &format!(
+                    "== CRITICAL == This replica is sending an error to its master: '{}' after processing the command '{name}'",
+                    e.chars().take(4096).collect::<String>()
+                ),
+            );
+        }
         let size = self.core.repl_backlog_size();
         self.core.repl.proxy(raw, size);
         let now = self.core.clock.now_ms();
