@@ -70,8 +70,18 @@ test('the stats panel updates from INFO counters', async ({ page }) => {
   await expect(page.locator('.stats .value.hitrate')).toHaveText('75.0%');
   await expect(page.locator('.stats .stat.warn')).toBeVisible();
   await expect(page.locator('.stats .value.ops')).not.toHaveText('0');
-  // INFO's own sampled figures are shown beside the panel's.
+  // INFO's own sampled figures are shown beside the panel's, and its network counters
+  // count the console's requests and replies as RESP bytes.
   await expect(page.locator('.stats .inst')).toContainText('instantaneous_ops_per_sec');
+  const net = await page.evaluate(() => {
+    const n = (t, f) => Number(t.match(new RegExp(`${f}:(\\d+)`))[1]);
+    const a = window.kvlab.exec('INFO stats');
+    window.kvlab.exec('GET hit');
+    const b = window.kvlab.exec('INFO stats');
+    return [n(b, 'total_net_input_bytes') - n(a, 'total_net_input_bytes'), n(a, 'total_net_output_bytes') > 0];
+  });
+  // GET hit (*2 $3 GET $3 hit) and INFO stats (*2 $4 INFO $5 stats): 22 + 25 bytes.
+  expect(net).toEqual([47, true]);
   await page.evaluate(() => { for (let i = 0; i < 400; i++) window.kvlab.exec('GET hit'); });
   await expect(page.locator('.stats .value.hitrate')).toHaveText('87.5%');
   await expect(page.locator('.stats .stat.warn')).toHaveCount(0);

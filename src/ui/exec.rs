@@ -358,15 +358,17 @@ fn run(
     let (reply, text, events) = {
         let eng = engine();
         let mut eng = eng.borrow_mut();
+        // The console is this client's connection: its request counts as the RESP bytes
+        // redis-cli would send (INFO total_net_input_bytes, read before the command runs).
+        eng.net_read(client, crate::resp::request_len(&argv));
         let reply = eng.execute(client, &argv);
         if reply == Reply::Closed {
             // redis-cli reconnects on the next command.
             eng.reopen_client(client);
         }
         let resp = eng.client(client).map_or(2, |c| c.resp);
-        // The console is this client's connection: its request and reply as the RESP
-        // bytes redis-cli and the server would exchange (INFO total_net_input_bytes ...).
-        eng.net_read(client, crate::resp::request_len(&argv));
+        // The reply as the RESP bytes the server would write (the request was counted
+        // as read before it ran).
         let mut wire = Vec::new();
         crate::resp::encode(&reply, resp, &mut wire);
         eng.net_written(client, wire.len());
