@@ -179,6 +179,15 @@ fn bgsave_writes_a_file_that_redis_server_loads() {
         }
         assert_eq!(c.cmd("PING"), b"+PONG\r\n");
     }
+    // The save took its image where Redis forks: counted (with the time it took, which
+    // may round to 0 µs on a small dataset), and cleared by CONFIG RESETSTAT.
+    let stats = String::from_utf8_lossy(&c.cmd("INFO stats")).into_owned();
+    assert!(stats.contains("total_forks:1\r"), "{stats}");
+    assert!(stats.contains("latest_fork_usec:"), "{stats}");
+    c.cmd("CONFIG RESETSTAT");
+    let stats = String::from_utf8_lossy(&c.cmd("INFO stats")).into_owned();
+    assert!(stats.contains("total_forks:0\r"), "{stats}");
+    assert!(stats.contains("latest_fork_usec:0\r"), "{stats}");
     // LASTSAVE is the end of the save, in seconds: never before the start time.
     let after = String::from_utf8_lossy(&c.cmd("LASTSAVE")).into_owned();
     let secs = |s: &str| s.trim().trim_start_matches(':').parse::<i64>().unwrap();

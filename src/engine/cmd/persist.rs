@@ -41,6 +41,9 @@ pub struct Persist {
     /// Background jobs started on a host's thread: what Redis forks for (INFO's
     /// total_forks).
     pub forks: u64,
+    /// How long the last of them took to take its image of the keyspace, the work that
+    /// stands in for fork() here (INFO latest_fork_usec).
+    pub latest_fork_us: u64,
     pub last_load_keys_loaded: u64,
     pub last_load_keys_expired: u64,
     pub host: Option<Box<dyn RdbHost>>,
@@ -60,6 +63,7 @@ impl Persist {
             last_bgsave_try_ms: 0,
             saves: 0,
             forks: 0,
+            latest_fork_us: 0,
             last_load_keys_loaded: 0,
             last_load_keys_expired: 0,
             host: None,
@@ -289,12 +293,15 @@ impl Core {
         self.persist.last_bgsave_try_ms = self.now;
         self.persist.dirty_before_bgsave = self.stats.dirty;
         self.persist.bgsave_started_ms = self.now;
+        let started = crate::engine::clock::stamp();
         let job = self.save_job();
+        let took = crate::engine::clock::elapsed_us(started);
         let file = self.rdb_path();
         match self.persist.host.as_mut() {
             Some(h) => {
                 self.persist.bgsave_in_progress = true;
                 self.persist.forks += 1;
+                self.persist.latest_fork_us = took;
                 h.background(file, job);
             }
             None => {
@@ -430,7 +437,9 @@ impl Core {
     pub fn start_aof_rewrite(&mut self) -> Result<(), String> {
         self.aof.rewrite_scheduled = false;
         self.aof.rewrite_started_ms = self.now;
+        let started = crate::engine::clock::stamp();
         let mut job = self.save_job();
+        let took = crate::engine::clock::elapsed_us(started);
         job.aof_base = true;
         let Some(host) = self.aof_host.as_mut() else {
             self.mem_aof_rewrite(&job);
@@ -439,6 +448,7 @@ impl Core {
         };
         self.aof.rewrite_in_progress = true;
         self.persist.forks += 1;
+        self.persist.latest_fork_us = took;
         let r = host.rewrite(job);
         if r.is_err() {
             self.aof_rewrite_finished(false);

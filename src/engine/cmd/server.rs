@@ -639,6 +639,8 @@ fn latencystats(core: &crate::engine::Core) -> String {
 
 pub fn config_resetstat(ctx: &mut Ctx, _argv: &[Vec<u8>]) -> Reply {
     ctx.core.stats = Default::default();
+    ctx.core.persist.forks = 0;
+    ctx.core.persist.latest_fork_us = 0;
     ctx.core.cmdstats.clear();
     Reply::ok()
 }
@@ -1201,7 +1203,7 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
                         "pubsubshard_channels:{}",
                         ctx.core.pubsub.channel_names(crate::engine::pubsub::Kind::Shard, None).len()
                     ),
-                    "latest_fork_usec:0".to_string(),
+                    format!("latest_fork_usec:{}", ctx.core.persist.latest_fork_us),
                     format!("total_forks:{}", ctx.core.persist.forks),
                     format!("migrate_cached_sockets:{}", ctx.core.migrate.cached()),
                     format!("slave_expires_tracked_keys:{}", ctx.core.replica_expires.len()),
