@@ -1163,13 +1163,13 @@ pub fn info(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
             }
             "persistence" => ctx.core.info_persistence(),
             "stats" => {
-                let inst = |i: usize| st.inst[i].get();
+                let rate = |i: usize| st.inst[i].get();
                 let kbps = |i: usize| st.inst[i].get() as f32 / 1024.0;
                 let (tkeys, titems, tprefixes) = ctx.core.tracking.totals();
                 let lines = [
                     format!("total_connections_received:{}", st.total_connections_received),
                     format!("total_commands_processed:{}", st.total_commands_processed),
-                    format!("instantaneous_ops_per_sec:{}", inst(inst::COMMANDS)),
+                    format!("instantaneous_ops_per_sec:{}", rate(inst::COMMANDS)),
                     format!("total_net_input_bytes:{}", st.net_input_bytes + st.net_repl_input_bytes),
                     format!("total_net_output_bytes:{}", st.net_output_bytes + st.net_repl_output_bytes),
                     format!("total_net_repl_input_bytes:{}", st.net_repl_input_bytes),

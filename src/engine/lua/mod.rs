@@ -880,15 +880,15 @@ fn raw_str(state: &mut LuaState, b: &[u8]) -> Result<Raw, LuaError> {
 /// `{err = msg}`, with `ignore_error_stats_update = true` when INFO errorstats
 /// counted the error already (a command's error reply, as Redis marks it).
 fn raw_error_table(state: &mut LuaState, msg: &[u8], counted: bool) -> Result<Raw, LuaError> {
+    // Built as Redis's luaPushError and its caller do (err, then the flag), so the
+    // table's layout, and the order pairs() and the debugger's print see, is Redis's.
     let t = state.new_table();
-    // The flag first: pairs() (and the debugger's print) then lists the two fields in
-    // the order Redis's Lua does.
+    let (k, e) = (raw_str(state, b"err")?, raw_str(state, msg)?);
+    t.try_raw_set(k, e)?;
     if counted {
         let k = raw_str(state, IGNORE_STATS)?;
         t.try_raw_set(k, Raw::Bool(true))?;
     }
-    let (k, e) = (raw_str(state, b"err")?, raw_str(state, msg)?);
-    t.try_raw_set(k, e)?;
     Ok(Raw::Table(t))
 }
 
