@@ -62,6 +62,21 @@ local function callee()
   if i then return i.name, i.namewhat end
 end
 
+-- For a message handler, given the error it got: Lua 5.1 gives an error the VM raises
+-- in a Lua function that function's position (luaG_runerror); omnilua's table code
+-- raises "table index is nil" and "table index is NaN" without it. An error raised in
+-- a C function (error, rawset) has none. (What pcall catches keeps omnilua's text.)
+local function positioned(err)
+  if type(err) == 'string' then
+    local f = getinfo(3, 'Sl')
+    if f and f.what ~= 'C' and f.source ~= INTERNAL and f.currentline > 0 then
+      local pre = f.short_src .. ':' .. f.currentline .. ': '
+      if ssub(err, 1, #pre) ~= pre then return pre .. err end
+    end
+  end
+  return err
+end
+
 -- Redis's error handler: tag the error with the user code's source and line.
 local function handler(err)
   local level, i = 2, nil
@@ -71,7 +86,7 @@ local function handler(err)
     if i.what ~= 'C' and i.what ~= 'tail' and i.source ~= INTERNAL then break end
     level = level + 1
   end
-  err = unmark(err)
+  err = positioned(unmark(err))
   if type(err) ~= 'table' then err = { err = 'ERR ' .. tostring(err) } end
   if i then
     err.source = i.source
@@ -168,7 +183,7 @@ G.pcall = function(...) return pcall_result(pcall(...)) end
 -- (or another Redis-style error) raised, not its marked string. A handler that is not
 -- a function fails when called, as Lua 5.1's does ("error in error handling").
 G.xpcall = function(f, h)
-  return xpcall(f, function(e) return h(unmark(e)) end)
+  return xpcall(f, function(e) return h(positioned(unmark(e))) end)
 end
 
 function G.rawset(t, k, v)
