@@ -380,8 +380,9 @@ pub fn flushall(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     }
     ctx.core.replica_expires.clear();
     ctx.core.invalidate_tracked_all();
-    // With save points set, Redis writes the (now empty) RDB file at once
-    // (`flushAllDataAndResetRDB`), then counts the flush as one change.
+    // With save points set, Redis 7.0 writes the (now empty) RDB file at once
+    // (`flushAllDataAndResetRDB`), which leaves no change since the last save; without
+    // them the keys flushed count as changes. (FLUSHALL is propagated either way.)
     if ctx
         .core
         .config
@@ -390,7 +391,6 @@ pub fn flushall(ctx: &mut Ctx, argv: &[Vec<u8>]) -> Reply {
     {
         let _ = ctx.core.save_now();
     }
-    ctx.core.stats.dirty += 1;
     Reply::ok()
 }
 
